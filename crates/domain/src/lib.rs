@@ -1,0 +1,24 @@
+//! Switchboard's nouns and rules, with no I/O.
+//!
+//! Everything that can be checked without a database is checked here, once,
+//! and unit-tested here: numbers (CLI/MSISDN, ICCID, IMEI, EID), switching
+//! codes (PAC, STAC), money, customer fields, paging and the static
+//! reference lists the API's Appendix controller serves.
+
+pub mod appendix;
+pub mod customer;
+pub mod error;
+pub mod money;
+pub mod network;
+pub mod number;
+pub mod paging;
+pub mod scope;
+pub mod sim;
+pub mod switching;
+pub mod tariff;
+
+pub use error::{Error, Result};
+pub use money::Money;
+pub use network::Network;
+pub use number::Cli;
+pub use scope::{Scope, Scopes};

@@ -1,0 +1,84 @@
+//! Paging of lists: which page the caller asked for, checked.
+
+use crate::Error;
+
+/// Default and largest page sizes for list calls.
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+pub const MAX_PAGE_SIZE: u32 = 200;
+
+/// A checked page request: 1-based page number and a page size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub page: u32,
+    pub page_size: u32,
+}
+
+impl PageRequest {
+    /// Checks `page` (≥ 1, default 1) and `pageSize` (1–200, default 50).
+    pub fn new(page: Option<i64>, page_size: Option<i64>) -> Result<PageRequest, Error> {
+        let page = page.unwrap_or(1);
+        if !(1..=1_000_000).contains(&page) {
+            return Err(Error::invalid("page", "must be a whole number from 1"));
+        }
+        let size = page_size.unwrap_or(i64::from(DEFAULT_PAGE_SIZE));
+        if !(1..=i64::from(MAX_PAGE_SIZE)).contains(&size) {
+            return Err(Error::invalid("pageSize", format!("must be from 1 to {MAX_PAGE_SIZE}")));
+        }
+        Ok(PageRequest {
+            page: page as u32,
+            page_size: size as u32,
+        })
+    }
+
+    pub fn offset(self) -> i64 {
+        i64::from(self.page - 1) * i64::from(self.page_size)
+    }
+
+    pub fn limit(self) -> i64 {
+        i64::from(self.page_size)
+    }
+
+    /// The next page number, if `total` items leave any after this page.
+    pub fn next(self, total: i64) -> Option<u32> {
+        (self.offset() + self.limit() < total).then_some(self.page + 1)
+    }
+}
+
+/// Escapes a user's search text for a SQL `LIKE … ESCAPE '\'` pattern
+/// that matches it anywhere, so `%` and `_` are taken literally.
+pub fn like_contains(search: &str) -> String {
+    let mut out = String::with_capacity(search.len() + 2);
+    out.push('%');
+    for c in search.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages() {
+        let p = PageRequest::new(None, None).unwrap();
+        assert_eq!((p.page, p.page_size, p.offset()), (1, 50, 0));
+        let p = PageRequest::new(Some(3), Some(10)).unwrap();
+        assert_eq!(p.offset(), 20);
+        assert_eq!(p.next(31), Some(4));
+        assert_eq!(p.next(30), None);
+        assert!(PageRequest::new(Some(0), None).is_err());
+        assert!(PageRequest::new(None, Some(201)).is_err());
+        assert!(PageRequest::new(None, Some(0)).is_err());
+    }
+
+    #[test]
+    fn like_patterns_are_literal() {
+        assert_eq!(like_contains("50%_off\\"), "%50\\%\\_off\\\\%");
+        assert_eq!(like_contains("O'Brien"), "%O'Brien%");
+    }
+}

@@ -1,0 +1,134 @@
+//! What an API client or user may do.
+
+use crate::Error;
+use std::fmt;
+
+/// One permission. `Admin` is platform staff: it sees every partner's records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    Customers,
+    Connections,
+    Orders,
+    Tasks,
+    Usage,
+    Isp,
+    Agreements,
+    Admin,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 8] = [
+        Scope::Customers,
+        Scope::Connections,
+        Scope::Orders,
+        Scope::Tasks,
+        Scope::Usage,
+        Scope::Isp,
+        Scope::Agreements,
+        Scope::Admin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Customers => "customers",
+            Scope::Connections => "connections",
+            Scope::Orders => "orders",
+            Scope::Tasks => "tasks",
+            Scope::Usage => "usage",
+            Scope::Isp => "isp",
+            Scope::Agreements => "agreements",
+            Scope::Admin => "admin",
+        }
+    }
+
+    fn bit(self) -> u16 {
+        1 << (self as u16)
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A set of scopes, written on the wire and in storage as a space- or
+/// comma-separated list (`"customers connections"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Scopes(u16);
+
+impl Scopes {
+    /// Parses a list of scope names; an unknown name is an error naming it.
+    pub fn parse(text: &str) -> Result<Scopes, Error> {
+        let mut s = Scopes::default();
+        for name in text.split([' ', ',']).filter(|n| !n.is_empty()) {
+            let scope = Scope::ALL
+                .iter()
+                .find(|sc| sc.as_str() == name)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "scopes",
+                        format!(
+                            "unknown scope {name:?}; known scopes: {}",
+                            Scopes::all().to_string().replace(' ', ", ")
+                        ),
+                    )
+                })?;
+            s.0 |= scope.bit();
+        }
+        Ok(s)
+    }
+
+    pub fn all() -> Scopes {
+        Scopes(Scope::ALL.iter().fold(0, |acc, s| acc | s.bit()))
+    }
+
+    pub fn contains(self, scope: Scope) -> bool {
+        self.0 & scope.bit() != 0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Whether every scope of `other` is in `self`.
+    pub fn covers(self, other: Scopes) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Scope> {
+        Scope::ALL.into_iter().filter(move |s| self.contains(s.to_owned()))
+    }
+}
+
+impl fmt::Display for Scopes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.iter().map(Scope::as_str).collect();
+        f.write_str(&names.join(" "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_refuses_unknown_names() {
+        let s = Scopes::parse("customers,connections admin").unwrap();
+        assert!(s.contains(Scope::Customers) && s.contains(Scope::Admin));
+        assert!(!s.contains(Scope::Orders));
+        assert_eq!(s.to_string(), "customers connections admin");
+        assert_eq!(Scopes::parse(&s.to_string()).unwrap(), s);
+        let e = Scopes::parse("customers, root").unwrap_err();
+        assert!(e.to_string().contains("\"root\""));
+        assert!(Scopes::parse("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn covers() {
+        let all = Scopes::all();
+        let some = Scopes::parse("orders").unwrap();
+        assert!(all.covers(some));
+        assert!(!some.covers(all));
+    }
+}

@@ -1,0 +1,64 @@
+//! The audit trail: who changed what, when, from what, to what. Rows are
+//! written in the same transaction as the change they describe.
+
+use crate::{on_db, Result, Store};
+use chrono::{DateTime, Utc};
+
+/// One audit entry to write.
+#[derive(Debug, Clone)]
+pub struct AuditEntry<'a> {
+    pub actor: &'a str,
+    pub partner_id: Option<i64>,
+    pub entity: &'a str,
+    pub entity_id: String,
+    pub action: &'a str,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// The SQL that writes one audit row; executed by [`write_audit!`] inside
+/// the caller's transaction on either engine.
+pub const INSERT_AUDIT_SQL: &str = "INSERT INTO audit_log (at, actor, partner_id, entity, entity_id, action, before_json, after_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+/// Writes `entry` on `executor` (a transaction of either engine).
+#[macro_export]
+macro_rules! write_audit {
+    ($exec:expr, $entry:expr) => {{
+        let e = &$entry;
+        sqlx::query($crate::audit::INSERT_AUDIT_SQL)
+            .bind($crate::now())
+            .bind(e.actor)
+            .bind(e.partner_id)
+            .bind(e.entity)
+            .bind(&e.entity_id)
+            .bind(e.action)
+            .bind(e.before.as_ref().map(|v| v.to_string()))
+            .bind(e.after.as_ref().map(|v| v.to_string()))
+            .execute($exec)
+            .await
+    }};
+}
+
+/// An audit row as read back.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub partner_id: Option<i64>,
+    pub entity: String,
+    pub entity_id: String,
+    pub action: String,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+}
+
+impl Store {
+    /// The audit trail of one record, oldest first.
+    pub async fn audit_for(&self, entity: &str, entity_id: &str) -> Result<Vec<AuditRow>> {
+        let rows = on_db!(self.db(), p => sqlx::query_as::<_, AuditRow>(
+            "SELECT id, at, actor, partner_id, entity, entity_id, action, before_json, after_json FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY id")
+            .bind(entity).bind(entity_id).fetch_all(p).await)?;
+        Ok(rows)
+    }
+}

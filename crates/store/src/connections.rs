@@ -1,0 +1,166 @@
+//! Connections: one CLI's contract on a network (`contractId`), with its
+//! tariff, bundles, bars, diverts, SIM and bill cap.
+//!
+//! Bundles, bars and diverts on a connection are kept as JSON snapshots on
+//! its row (what was contracted, at the price contracted), so a lookup by
+//! CLI is one indexed query joined to its tariff.
+
+use crate::{on_db, Result, Store, StoreError, Visibility};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::paging::PageRequest;
+use serde::{Deserialize, Serialize};
+
+/// A connection as stored, with its tariff's name and price.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ConnectionRow {
+    pub id: i64,
+    pub partner_id: i64,
+    pub customer_id: i64,
+    pub cli: String,
+    pub network: String,
+    pub status: String,
+    pub tariff_id: i64,
+    pub tariff_name: String,
+    pub tariff_monthly_pence: i64,
+    pub sim_type: String,
+    pub iccid: Option<String>,
+    pub eid: Option<String>,
+    pub start_date: NaiveDate,
+    pub contract_end_date: NaiveDate,
+    pub bill_cap_enabled: bool,
+    pub bill_cap_pence: Option<i64>,
+    pub bundles: String,
+    pub bars: String,
+    pub diverts: String,
+    pub alerting: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A bundle on a connection, as contracted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionBundle {
+    pub tariff_option_id: i64,
+    pub name: String,
+    pub monthly_pence: i64,
+}
+
+/// A bar on a connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionBar {
+    pub bar_id: i64,
+    pub bar_suffix: String,
+    pub name: String,
+}
+
+/// A call divert on a connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionDivert {
+    pub divert_type: String,
+    pub destination: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_reply_seconds: Option<i64>,
+}
+
+/// A connection to insert (demo data now; completed orders later).
+#[derive(Debug, Clone)]
+pub struct NewConnection {
+    pub partner_id: i64,
+    pub customer_id: i64,
+    pub cli: String,
+    pub network: String,
+    pub status: String,
+    pub tariff_id: i64,
+    pub sim_type: String,
+    pub iccid: Option<String>,
+    pub eid: Option<String>,
+    pub start_date: NaiveDate,
+    pub contract_end_date: NaiveDate,
+    pub bill_cap_enabled: bool,
+    pub bill_cap_pence: Option<i64>,
+    pub bundles: Vec<ConnectionBundle>,
+    pub bars: Vec<ConnectionBar>,
+}
+
+/// The SELECT list and join every connection read uses.
+pub const CONNECTION_SELECT: &str = "SELECT c.id, c.partner_id, c.customer_id, c.cli, c.network, c.status, c.tariff_id, \
+    t.name AS tariff_name, t.monthly_pence AS tariff_monthly_pence, c.sim_type, c.iccid, c.eid, c.start_date, \
+    c.contract_end_date, c.bill_cap_enabled, c.bill_cap_pence, c.bundles, c.bars, c.diverts, c.alerting, c.created_at, c.updated_at \
+    FROM connections c JOIN tariffs t ON t.id = c.tariff_id";
+
+const INSERT_COLS: &str = "partner_id, customer_id, cli, network, status, tariff_id, sim_type, iccid, eid, start_date, contract_end_date, bill_cap_enabled, bill_cap_pence, bundles, bars, created_at, updated_at";
+const INSERT_ARITY: usize = 17;
+
+impl Store {
+    /// The connection with this (canonical) CLI, if visible to the caller.
+    pub async fn connection_by_cli(&self, vis: Visibility, cli: &str) -> Result<ConnectionRow> {
+        let (all, partner) = vis.binds();
+        on_db!(self.db(), p => sqlx::query_as::<_, ConnectionRow>(&format!("{CONNECTION_SELECT} WHERE c.cli = $1 AND ($2 OR c.partner_id = $3)"))
+            .bind(cli).bind(all).bind(partner).fetch_optional(p).await)?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// The connection with this contract id, if visible to the caller.
+    pub async fn connection_by_id(&self, vis: Visibility, id: i64) -> Result<ConnectionRow> {
+        let (all, partner) = vis.binds();
+        on_db!(self.db(), p => sqlx::query_as::<_, ConnectionRow>(&format!("{CONNECTION_SELECT} WHERE c.id = $1 AND ($2 OR c.partner_id = $3)"))
+            .bind(id).bind(all).bind(partner).fetch_optional(p).await)?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// A page of a visible customer's connections, with the total. The
+    /// customer itself must be visible, or this is `NotFound`.
+    pub async fn connections_for_customer(&self, vis: Visibility, customer_id: i64, page: PageRequest) -> Result<(Vec<ConnectionRow>, i64)> {
+        self.get_customer(vis, customer_id).await?;
+        on_db!(self.db(), p => {
+            let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM connections WHERE customer_id = $1")
+                .bind(customer_id).fetch_one(p).await?;
+            let rows = sqlx::query_as::<_, ConnectionRow>(&format!("{CONNECTION_SELECT} WHERE c.customer_id = $1 ORDER BY c.id LIMIT $2 OFFSET $3"))
+                .bind(customer_id).bind(page.limit()).bind(page.offset()).fetch_all(p).await?;
+            Ok((rows, total))
+        })
+    }
+
+    /// Inserts connections in batches inside one transaction (demo data and
+    /// load-test seeding). A CLI or ICCID already in use is a conflict.
+    pub async fn insert_connections(&self, conns: &[NewConnection]) -> Result<()> {
+        let now = crate::now();
+        // Keep each statement well under SQLite's bind-variable limit.
+        const BATCH: usize = 400;
+        on_db!(self.db(), p => {
+            let mut tx = p.begin().await?;
+            for chunk in conns.chunks(BATCH) {
+                let mut sql = format!("INSERT INTO connections ({INSERT_COLS}) VALUES ");
+                for i in 0..chunk.len() {
+                    if i > 0 { sql.push(','); }
+                    sql.push('(');
+                    for j in 0..INSERT_ARITY {
+                        if j > 0 { sql.push(','); }
+                        sql.push_str(&format!("${}", i * INSERT_ARITY + j + 1));
+                    }
+                    sql.push(')');
+                }
+                let mut q = sqlx::query(&sql);
+                for c in chunk {
+                    q = q.bind(c.partner_id).bind(c.customer_id).bind(&c.cli).bind(&c.network).bind(&c.status)
+                        .bind(c.tariff_id).bind(&c.sim_type).bind(&c.iccid).bind(&c.eid).bind(c.start_date)
+                        .bind(c.contract_end_date).bind(c.bill_cap_enabled).bind(c.bill_cap_pence)
+                        .bind(serde_json::to_string(&c.bundles).expect("serialises"))
+                        .bind(serde_json::to_string(&c.bars).expect("serialises"))
+                        .bind(now).bind(now);
+                }
+                q.execute(&mut *tx).await.map_err(|e| StoreError::unique(e, "a CLI or ICCID is already in use"))?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// How many connections exist (all partners).
+    pub async fn count_connections(&self) -> Result<i64> {
+        Ok(on_db!(self.db(), p => sqlx::query_scalar("SELECT COUNT(*) FROM connections").fetch_one(p).await)?)
+    }
+}

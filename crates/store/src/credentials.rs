@@ -1,0 +1,207 @@
+//! API clients (OAuth client credentials) and API users (legacy HTTP
+//! Basic). Client secrets are random 256-bit values stored as SHA-256
+//! hashes (a fast hash is right for high-entropy secrets); user passwords
+//! are chosen by people and stored as Argon2id hashes.
+
+use crate::{on_db, write_audit, Result, Store, StoreError};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use chrono::{DateTime, Utc};
+use domain::Scopes;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// A client as listed (never with its secret).
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct ApiClient {
+    pub id: i64,
+    pub partner_id: i64,
+    pub client_id: String,
+    #[serde(skip)]
+    pub secret_hash: String,
+    pub scopes: String,
+    pub description: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A newly created client with its secret, shown once.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NewClient {
+    pub id: i64,
+    pub partner_id: i64,
+    pub client_id: String,
+    pub client_secret: String,
+    pub scopes: String,
+}
+
+/// An API user (HTTP Basic on the legacy mobile API).
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct ApiUser {
+    pub id: i64,
+    pub partner_id: i64,
+    pub username: String,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub scopes: String,
+    pub created_at: DateTime<Utc>,
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+/// `n` random bytes from the OS, hex-encoded.
+pub fn random_hex(n: usize) -> String {
+    let mut buf = vec![0u8; n];
+    rand::rngs::OsRng.fill_bytes(&mut buf);
+    hex::encode(buf)
+}
+
+/// SHA-256 of a secret, hex-encoded.
+pub fn hash_secret(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Compares two strings in time independent of where they differ.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Argon2id hash of a password, in PHC string form.
+pub fn hash_password(password: &str) -> String {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("Argon2 with default parameters hashes any password")
+        .to_string()
+}
+
+/// Checks a password against a PHC Argon2 hash.
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc)
+        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .unwrap_or(false)
+}
+
+const CLIENT_COLS: &str = "id, partner_id, client_id, secret_hash, scopes, description, created_at, revoked_at";
+const USER_COLS: &str = "id, partner_id, username, password_hash, scopes, created_at, disabled_at";
+
+impl Store {
+    /// Creates an API client for `partner_id` with `scopes`; answers its
+    /// secret once.
+    pub async fn create_client(&self, actor: &str, partner_id: i64, scopes: Scopes, description: &str) -> Result<NewClient> {
+        self.get_partner(partner_id).await?;
+        let client_id = format!("sb_{}", random_hex(12));
+        let secret = random_hex(32);
+        let scopes_text = scopes.to_string();
+        let now = crate::now();
+        let id: i64 = on_db!(self.db(), p => {
+            let mut tx = p.begin().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO api_clients (partner_id, client_id, secret_hash, scopes, description, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+                .bind(partner_id).bind(&client_id).bind(hash_secret(&secret)).bind(&scopes_text).bind(description).bind(now)
+                .fetch_one(&mut *tx).await?;
+            write_audit!(&mut *tx, crate::audit::AuditEntry {
+                actor, partner_id: Some(partner_id), entity: "api_client", entity_id: client_id.clone(),
+                action: "create", before: None, after: Some(serde_json::json!({"scopes": scopes_text, "description": description})),
+            })?;
+            tx.commit().await?;
+            id
+        });
+        Ok(NewClient { id, partner_id, client_id, client_secret: secret, scopes: scopes_text })
+    }
+
+    pub async fn list_clients(&self) -> Result<Vec<ApiClient>> {
+        Ok(on_db!(self.db(), p => sqlx::query_as::<_, ApiClient>(&format!("SELECT {CLIENT_COLS} FROM api_clients ORDER BY id")).fetch_all(p).await)?)
+    }
+
+    pub async fn client_by_client_id(&self, client_id: &str) -> Result<Option<ApiClient>> {
+        Ok(on_db!(self.db(), p => sqlx::query_as::<_, ApiClient>(&format!("SELECT {CLIENT_COLS} FROM api_clients WHERE client_id = $1"))
+            .bind(client_id).fetch_optional(p).await)?)
+    }
+
+    /// The client whose id and secret these are, if it is not revoked.
+    pub async fn authenticate_client(&self, client_id: &str, secret: &str) -> Result<Option<ApiClient>> {
+        let client = self.client_by_client_id(client_id).await?;
+        Ok(client.filter(|c| c.revoked_at.is_none() && constant_time_eq(&c.secret_hash, &hash_secret(secret))))
+    }
+
+    /// Whether the client with database id `id` exists and is not revoked.
+    pub async fn client_active(&self, id: i64) -> Result<bool> {
+        let revoked: Option<Option<DateTime<Utc>>> = on_db!(self.db(), p => sqlx::query_scalar("SELECT revoked_at FROM api_clients WHERE id = $1")
+            .bind(id).fetch_optional(p).await)?;
+        Ok(matches!(revoked, Some(None)))
+    }
+
+    /// Revokes a client (by `client_id`); its tokens stop working.
+    pub async fn revoke_client(&self, actor: &str, client_id: &str) -> Result<()> {
+        let now = crate::now();
+        on_db!(self.db(), p => {
+            let mut tx = p.begin().await?;
+            let partner: Option<i64> = sqlx::query_scalar("UPDATE api_clients SET revoked_at = $1 WHERE client_id = $2 AND revoked_at IS NULL RETURNING partner_id")
+                .bind(now).bind(client_id).fetch_optional(&mut *tx).await?;
+            let Some(partner) = partner else {
+                drop(tx);
+                return match self.client_by_client_id(client_id).await? {
+                    Some(_) => Err(StoreError::Conflict(format!("client {client_id} is already revoked"))),
+                    None => Err(StoreError::NotFound),
+                };
+            };
+            write_audit!(&mut *tx, crate::audit::AuditEntry {
+                actor, partner_id: Some(partner), entity: "api_client", entity_id: client_id.to_owned(),
+                action: "revoke", before: Some(serde_json::json!({"revokedAt": null})), after: Some(serde_json::json!({"revokedAt": now})),
+            })?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Creates an API user with an Argon2id-hashed password.
+    pub async fn create_user(&self, actor: &str, partner_id: i64, username: &str, password: &str, scopes: Scopes) -> Result<ApiUser> {
+        self.get_partner(partner_id).await?;
+        let hash = hash_password(password);
+        let now = crate::now();
+        on_db!(self.db(), p => {
+            let mut tx = p.begin().await?;
+            let user = sqlx::query_as::<_, ApiUser>(&format!(
+                "INSERT INTO users (partner_id, username, password_hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING {USER_COLS}"))
+                .bind(partner_id).bind(username).bind(&hash).bind(scopes.to_string()).bind(now)
+                .fetch_one(&mut *tx).await
+                .map_err(|e| StoreError::unique(e, format!("a user named {username:?} already exists")))?;
+            write_audit!(&mut *tx, crate::audit::AuditEntry {
+                actor, partner_id: Some(partner_id), entity: "user", entity_id: user.id.to_string(),
+                action: "create", before: None, after: Some(serde_json::json!({"username": username, "scopes": user.scopes})),
+            })?;
+            tx.commit().await?;
+            Ok(user)
+        })
+    }
+
+    pub async fn user_by_name(&self, username: &str) -> Result<Option<ApiUser>> {
+        Ok(on_db!(self.db(), p => sqlx::query_as::<_, ApiUser>(&format!("SELECT {USER_COLS} FROM users WHERE username = $1"))
+            .bind(username).fetch_optional(p).await)?)
+    }
+
+    /// The enabled user with this name and password, if any. Argon2 is
+    /// deliberately slow; callers cache successful checks.
+    pub async fn authenticate_user(&self, username: &str, password: &str) -> Result<Option<ApiUser>> {
+        let user = self.user_by_name(username).await?;
+        Ok(user.filter(|u| u.disabled_at.is_none() && verify_password(password, &u.password_hash)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes() {
+        let h = hash_password("correct horse");
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &h));
+        assert!(!verify_password("wrong", &h));
+        assert!(!verify_password("x", "not a hash"));
+        assert_eq!(hash_secret("a").len(), 64);
+        assert!(constant_time_eq("abc", "abc") && !constant_time_eq("abc", "abd") && !constant_time_eq("a", "ab"));
+        assert_eq!(random_hex(16).len(), 32);
+    }
+}

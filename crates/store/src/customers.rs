@@ -1,0 +1,86 @@
+//! Customers: the reseller's business customers, each owned by a partner.
+
+use crate::{on_db, write_audit, Result, Store, StoreError, Visibility};
+use chrono::{DateTime, Utc};
+use domain::customer::NewCustomer;
+use domain::paging::{like_contains, PageRequest};
+
+/// A customer as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CustomerRow {
+    pub id: i64,
+    pub partner_id: i64,
+    pub company_name: String,
+    pub co_reg_number: Option<String>,
+    pub contact_name: String,
+    pub contact_email: String,
+    pub contact_phone: Option<String>,
+    /// JSON array of strings.
+    pub address_lines: String,
+    pub town: String,
+    pub postcode: String,
+    pub billing_email: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl CustomerRow {
+    pub fn address_lines(&self) -> Vec<String> {
+        serde_json::from_str(&self.address_lines).unwrap_or_default()
+    }
+}
+
+const COLS: &str = "id, partner_id, company_name, co_reg_number, contact_name, contact_email, contact_phone, address_lines, town, postcode, billing_email, created_at, updated_at";
+
+/// The SQL filter shared by the customer list and its count: tenancy, then
+/// an optional search across name, company number, postcode and e-mails.
+const LIST_FILTER: &str = "($1 OR partner_id = $2) AND ($3 = '' OR LOWER(company_name) LIKE $3 ESCAPE '\\' OR LOWER(COALESCE(co_reg_number, '')) LIKE $3 ESCAPE '\\' OR LOWER(postcode) LIKE $3 ESCAPE '\\' OR LOWER(contact_email) LIKE $3 ESCAPE '\\' OR LOWER(billing_email) LIKE $3 ESCAPE '\\')";
+
+impl Store {
+    /// Creates a customer for `partner_id`, with its audit row.
+    pub async fn create_customer(&self, actor: &str, partner_id: i64, c: &NewCustomer) -> Result<CustomerRow> {
+        let now = crate::now();
+        let lines = serde_json::to_string(&c.address_lines).expect("strings serialise");
+        on_db!(self.db(), p => {
+            let mut tx = p.begin().await?;
+            let row = sqlx::query_as::<_, CustomerRow>(&format!(
+                "INSERT INTO customers (partner_id, company_name, co_reg_number, contact_name, contact_email, contact_phone, address_lines, town, postcode, billing_email, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING {COLS}"))
+                .bind(partner_id).bind(&c.company_name).bind(&c.co_reg_number).bind(&c.contact_name)
+                .bind(&c.contact_email).bind(&c.contact_phone).bind(&lines).bind(&c.town).bind(&c.postcode)
+                .bind(&c.billing_email).bind(now)
+                .fetch_one(&mut *tx).await?;
+            write_audit!(&mut *tx, crate::audit::AuditEntry {
+                actor, partner_id: Some(partner_id), entity: "customer", entity_id: row.id.to_string(),
+                action: "create", before: None, after: Some(serde_json::json!({
+                    "companyName": c.company_name, "coRegNumber": c.co_reg_number, "contactEmail": c.contact_email,
+                    "postcode": c.postcode, "billingEmail": c.billing_email })),
+            })?;
+            tx.commit().await?;
+            Ok(row)
+        })
+    }
+
+    /// One customer visible to the caller.
+    pub async fn get_customer(&self, vis: Visibility, id: i64) -> Result<CustomerRow> {
+        let (all, partner) = vis.binds();
+        on_db!(self.db(), p => sqlx::query_as::<_, CustomerRow>(&format!("SELECT {COLS} FROM customers WHERE id = $1 AND ($2 OR partner_id = $3)"))
+            .bind(id).bind(all).bind(partner).fetch_optional(p).await)?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// A page of the customers visible to the caller, newest first,
+    /// optionally filtered by `search` (case-insensitive, anywhere in the
+    /// name, company number, postcode or e-mail addresses); with the total.
+    pub async fn list_customers(&self, vis: Visibility, search: &str, page: PageRequest) -> Result<(Vec<CustomerRow>, i64)> {
+        let (all, partner) = vis.binds();
+        let pattern = if search.trim().is_empty() { String::new() } else { like_contains(&search.trim().to_lowercase()) };
+        on_db!(self.db(), p => {
+            let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM customers WHERE {LIST_FILTER}"))
+                .bind(all).bind(partner).bind(&pattern).fetch_one(p).await?;
+            let rows = sqlx::query_as::<_, CustomerRow>(&format!("SELECT {COLS} FROM customers WHERE {LIST_FILTER} ORDER BY id DESC LIMIT $4 OFFSET $5"))
+                .bind(all).bind(partner).bind(&pattern).bind(page.limit()).bind(page.offset()).fetch_all(p).await?;
+            Ok((rows, total))
+        })
+    }
+}

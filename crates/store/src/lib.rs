@@ -1,0 +1,194 @@
+//! Switchboard persistence: one `Store` over SQLite (the embedded default)
+//! or PostgreSQL (chosen by a `postgres://` URL), embedded migrations for
+//! each, and one module per area.
+//!
+//! Queries are written once, in the SQL both engines accept (`$1`
+//! placeholders, `RETURNING`, `ON CONFLICT`), and run on whichever pool is
+//! live through the [`on_db!`] macro, which keeps sqlx's native types on
+//! both. Areas are modules of inherent methods on [`Store`] rather than
+//! traits: there is one implementation, and the contract tests run it on
+//! both engines.
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub mod audit;
+pub mod catalogue;
+pub mod connections;
+pub mod credentials;
+pub mod customers;
+pub mod demo;
+pub mod idempotency;
+pub mod partners;
+pub mod settings;
+
+/// Runs the same body on whichever pool is live. Inside the body `$pool`
+/// is a `&SqlitePool` or a `&PgPool`, so the same query text is compiled
+/// for each engine with its own native types.
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::Db::Sqlite($pool) => $body,
+            $crate::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// The live connection pool.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A storage error: what the caller can act on, and everything else.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Other(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// Maps a unique-constraint violation to `Conflict(what)`, other errors
+    /// through unchanged.
+    pub fn unique(err: sqlx::Error, what: impl Into<String>) -> StoreError {
+        if let sqlx::Error::Database(db) = &err {
+            if db.is_unique_violation() {
+                return StoreError::Conflict(what.into());
+            }
+        }
+        StoreError::Other(err)
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Whose records a caller may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    /// Platform staff: every partner's records.
+    All,
+    /// One partner's records only.
+    Partner(i64),
+}
+
+impl Visibility {
+    /// The two bind values of the SQL tenancy clause
+    /// `($n OR partner_id = $m)`: see every row, or only this partner's.
+    pub fn binds(self) -> (bool, i64) {
+        match self {
+            Visibility::All => (true, 0),
+            Visibility::Partner(p) => (false, p),
+        }
+    }
+}
+
+/// The store: a cheap-to-clone handle on the pool.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: Db,
+}
+
+/// Default SQLite database when no URL is configured.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://switchboard.db";
+
+impl Store {
+    /// Connects to `url` (`sqlite://PATH`, `sqlite:PATH` or `postgres://…`),
+    /// creating a SQLite file if it is missing. Does not migrate.
+    pub async fn connect(url: &str) -> Result<Store> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url)?;
+            Store::connect_postgres(opts).await
+        } else if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)?;
+            Store::connect_sqlite(opts).await
+        } else {
+            Err(StoreError::Other(sqlx::Error::Configuration(
+                format!("unsupported database URL {url:?}: expected sqlite://PATH or postgres://…").into(),
+            )))
+        }
+    }
+
+    /// Connects to PostgreSQL with the given options (tests use this to set
+    /// a per-test `search_path`).
+    pub async fn connect_postgres(opts: PgConnectOptions) -> Result<Store> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await?;
+        Ok(Store { db: Db::Postgres(pool) })
+    }
+
+    /// Connects to a SQLite file: WAL, `synchronous=NORMAL`, a busy
+    /// timeout, foreign keys on.
+    pub async fn connect_sqlite(opts: SqliteConnectOptions) -> Result<Store> {
+        let opts = opts
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true)
+            .pragma("cache_size", "-16000");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .min_connections(1)
+            .connect_with(opts)
+            .await?;
+        Ok(Store { db: Db::Sqlite(pool) })
+    }
+
+    /// Runs the embedded migrations of the live engine.
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.db {
+            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Db::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// The live pool, for the few places that need the engine itself.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Which engine is live: `"sqlite"` or `"postgres"`.
+    pub fn backend(&self) -> &'static str {
+        match self.db {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Whether the database answers (readiness).
+    pub async fn ping(&self) -> Result<()> {
+        on_db!(&self.db, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Closes the pool, waiting for connections to be returned.
+    pub async fn close(&self) {
+        on_db!(&self.db, p => p.close().await)
+    }
+}
+
+/// Current time, truncated to microseconds so it reads back the same from
+/// both engines.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::{DurationRound, TimeDelta};
+    chrono::Utc::now()
+        .duration_trunc(TimeDelta::microseconds(1))
+        .expect("truncating now to microseconds cannot overflow")
+}

@@ -1,0 +1,54 @@
+//! Partners: the reseller's dealers and integrators (and the house
+//! account) that own customers and everything under them.
+
+use crate::{on_db, write_audit, Result, Store, StoreError};
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct Partner {
+    pub id: i64,
+    pub name: String,
+    pub is_house: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Store {
+    /// Creates a partner; a name already taken is a conflict.
+    pub async fn create_partner(&self, actor: &str, name: &str, is_house: bool) -> Result<Partner> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(StoreError::Conflict("a partner needs a name".into()));
+        }
+        let now = crate::now();
+        on_db!(self.db(), p => {
+            let mut tx = p.begin().await?;
+            let partner = sqlx::query_as::<_, Partner>(
+                "INSERT INTO partners (name, is_house, created_at) VALUES ($1, $2, $3) RETURNING id, name, is_house, created_at")
+                .bind(name).bind(is_house).bind(now)
+                .fetch_one(&mut *tx).await
+                .map_err(|e| StoreError::unique(e, format!("a partner named {name:?} already exists")))?;
+            write_audit!(&mut *tx, crate::audit::AuditEntry {
+                actor, partner_id: Some(partner.id), entity: "partner", entity_id: partner.id.to_string(),
+                action: "create", before: None, after: Some(serde_json::json!({"name": name, "isHouse": is_house})),
+            })?;
+            tx.commit().await?;
+            Ok(partner)
+        })
+    }
+
+    pub async fn list_partners(&self) -> Result<Vec<Partner>> {
+        Ok(on_db!(self.db(), p => sqlx::query_as::<_, Partner>(
+            "SELECT id, name, is_house, created_at FROM partners ORDER BY id").fetch_all(p).await)?)
+    }
+
+    pub async fn get_partner(&self, id: i64) -> Result<Partner> {
+        on_db!(self.db(), p => sqlx::query_as::<_, Partner>(
+            "SELECT id, name, is_house, created_at FROM partners WHERE id = $1").bind(id).fetch_optional(p).await)?
+            .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn partner_by_name(&self, name: &str) -> Result<Option<Partner>> {
+        Ok(on_db!(self.db(), p => sqlx::query_as::<_, Partner>(
+            "SELECT id, name, is_house, created_at FROM partners WHERE name = $1").bind(name).fetch_optional(p).await)?)
+    }
+}

@@ -1,0 +1,18 @@
+//! Platform settings kept in the database (e.g. the token signing key
+//! generated on first start, so every server of a deployment shares it).
+
+use crate::{on_db, Result, Store};
+
+impl Store {
+    /// Reads `key`, or stores `make()` under it if it is not set yet. Two
+    /// servers starting at once agree on one value (`ON CONFLICT DO NOTHING`
+    /// then read back).
+    pub async fn setting_or_init(&self, key: &str, make: impl FnOnce() -> String) -> Result<String> {
+        let value = make();
+        on_db!(self.db(), p => sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+            .bind(key).bind(&value).execute(p).await.map(|_| ()))?;
+        let stored: String = on_db!(self.db(), p => sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+            .bind(key).fetch_one(p).await)?;
+        Ok(stored)
+    }
+}
