@@ -1,0 +1,303 @@
+//! Authentication and scopes.
+//!
+//! `POST /token` issues HS256 JWT access tokens (OAuth 2.0 client
+//! credentials, client authenticated by HTTP Basic). Every `/api/` call
+//! takes `Authorization: Bearer <jwt>` or legacy HTTP Basic with an API
+//! user's name and password. A token stops working when it expires, when
+//! its signature is wrong, or when its client is revoked; revocation is
+//! checked against the database at most every `auth_cache_ttl` per client,
+//! and Argon2 password checks are cached the same way, so the hot path is
+//! one HMAC.
+
+use crate::error::{ApiError, AuthError};
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use domain::{Scope, Scopes};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use store::Visibility;
+
+/// Lifetime of an access token, in seconds.
+pub const TOKEN_LIFETIME_SECS: i64 = 3600;
+const ISSUER: &str = "switchboard";
+
+/// Who is calling, established by the auth extractor.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// For audit rows: `client:sb_…` or `user:NAME`.
+    pub actor: String,
+    pub partner_id: i64,
+    pub scopes: Scopes,
+}
+
+impl Principal {
+    /// Platform staff (`admin`) see every partner; everyone else their own.
+    pub fn visibility(&self) -> Visibility {
+        if self.scopes.contains(Scope::Admin) {
+            Visibility::All
+        } else {
+            Visibility::Partner(self.partner_id)
+        }
+    }
+
+    /// Fails with 403 `insufficient_scope` unless the caller has `scope`.
+    pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
+        if self.scopes.contains(scope) {
+            Ok(())
+        } else {
+            Err(AuthError::insufficient_scope(scope).into())
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    iss: String,
+    /// The client's public `client_id`.
+    sub: String,
+    /// The client's database id (revocation check).
+    cid: i64,
+    /// The client's partner.
+    pid: i64,
+    scope: String,
+    iat: i64,
+    exp: i64,
+}
+
+/// Signing keys and the caches of the auth hot path.
+pub struct Auth {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    cache_ttl: Duration,
+    active_clients: Mutex<HashMap<i64, Instant>>,
+    users: Mutex<HashMap<String, CachedUser>>,
+}
+
+struct CachedUser {
+    password_sha: [u8; 32],
+    principal: Principal,
+    at: Instant,
+}
+
+impl Auth {
+    /// Keys from `secret` (at least 32 bytes of key material).
+    pub fn new(secret: &[u8], cache_ttl: Duration) -> Auth {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_required_spec_claims(&["exp", "iss", "sub"]);
+        validation.leeway = 0;
+        Auth {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            cache_ttl,
+            active_clients: Mutex::new(HashMap::new()),
+            users: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Issues an access token for a client.
+    pub fn issue(&self, client: &store::credentials::ApiClient, scopes: Scopes, now: i64) -> String {
+        let claims = Claims {
+            iss: ISSUER.into(),
+            sub: client.client_id.clone(),
+            cid: client.id,
+            pid: client.partner_id,
+            scope: scopes.to_string(),
+            iat: now,
+            exp: now + TOKEN_LIFETIME_SECS,
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).expect("HS256 signing cannot fail")
+    }
+
+    async fn bearer(&self, store: &store::Store, token: &str) -> Result<Principal, ApiError> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
+            use jsonwebtoken::errors::ErrorKind as K;
+            let why = match e.kind() {
+                K::ExpiredSignature => "The access token has expired; request a new one from POST /token.",
+                K::InvalidSignature => "The access token's signature is not valid.",
+                _ => "The access token is invalid or has expired.",
+            };
+            AuthError::invalid_token(why)
+        })?;
+        let c = data.claims;
+        if !self.client_active(store, c.cid).await? {
+            return Err(AuthError::invalid_token("The access token's client has been revoked.").into());
+        }
+        let scopes = Scopes::parse(&c.scope).map_err(|_| AuthError::invalid_token("The access token is invalid or has expired."))?;
+        Ok(Principal {
+            actor: format!("client:{}", c.sub),
+            partner_id: c.pid,
+            scopes,
+        })
+    }
+
+    async fn client_active(&self, store: &store::Store, cid: i64) -> Result<bool, ApiError> {
+        if !self.cache_ttl.is_zero() {
+            let cache = self.active_clients.lock().expect("auth cache lock");
+            if cache.get(&cid).is_some_and(|at| at.elapsed() < self.cache_ttl) {
+                return Ok(true);
+            }
+        }
+        let active = store.client_active(cid).await?;
+        let mut cache = self.active_clients.lock().expect("auth cache lock");
+        if active {
+            cache.insert(cid, Instant::now());
+        } else {
+            cache.remove(&cid);
+        }
+        Ok(active)
+    }
+
+    async fn basic(&self, store: &store::Store, username: &str, password: &str) -> Result<Principal, ApiError> {
+        let sha: [u8; 32] = Sha256::digest(password.as_bytes()).into();
+        if !self.cache_ttl.is_zero() {
+            let cache = self.users.lock().expect("auth cache lock");
+            if let Some(u) = cache.get(username) {
+                if u.at.elapsed() < self.cache_ttl && u.password_sha == sha {
+                    return Ok(u.principal.clone());
+                }
+            }
+        }
+        let bad = || AuthError::invalid_token("The user name or password is wrong, or the user is disabled.");
+        let user = store.user_by_name(username).await?.filter(|u| u.disabled_at.is_none());
+        let Some(user) = user else {
+            return Err(bad().into());
+        };
+        let (pw, hash) = (password.to_owned(), user.password_hash.clone());
+        let ok = tokio::task::spawn_blocking(move || store::credentials::verify_password(&pw, &hash))
+            .await
+            .map_err(|e| ApiError::Internal(format!("password check panicked: {e}")))?;
+        if !ok {
+            return Err(bad().into());
+        }
+        let principal = Principal {
+            actor: format!("user:{}", user.username),
+            partner_id: user.partner_id,
+            scopes: Scopes::parse(&user.scopes).map_err(|e| ApiError::Internal(format!("user {} has bad scopes: {e}", user.username)))?,
+        };
+        if !self.cache_ttl.is_zero() {
+            let mut cache = self.users.lock().expect("auth cache lock");
+            cache.insert(username.to_owned(), CachedUser { password_sha: sha, principal: principal.clone(), at: Instant::now() });
+        }
+        Ok(principal)
+    }
+}
+
+/// Decodes an HTTP Basic header value into (user, password).
+fn decode_basic(value: &str) -> Option<(String, String)> {
+    let raw = base64::engine::general_purpose::STANDARD.decode(value.trim()).ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    let (user, pass) = text.split_once(':')?;
+    Some((user.to_owned(), pass.to_owned()))
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            return Err(AuthError::invalid_token("No credentials: send Authorization: Bearer <access token> (from POST /token) or Basic with an API user.").into());
+        };
+        let value = value.to_str().map_err(|_| AuthError::invalid_token("The Authorization header is not readable text."))?;
+        let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
+        if scheme.eq_ignore_ascii_case("bearer") {
+            state.auth.bearer(&state.store, rest.trim()).await
+        } else if scheme.eq_ignore_ascii_case("basic") {
+            let (user, pass) = decode_basic(rest).ok_or_else(|| AuthError::invalid_token("The Basic credentials are not base64 of user:password."))?;
+            state.auth.basic(&state.store, &user, &pass).await
+        } else {
+            Err(AuthError::invalid_token(format!("Unsupported authorization scheme {scheme:?}: use Bearer or Basic.")).into())
+        }
+    }
+}
+
+/// The token endpoint's success body.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// Always `bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the token expires (3600).
+    pub expires_in: i64,
+    /// The scopes granted, space-separated.
+    pub scope: String,
+}
+
+/// OAuth 2.0 token endpoint (client credentials grant, RFC 6749 §4.4).
+///
+/// Authenticate the client with HTTP Basic (`client_id:client_secret`) and
+/// send `grant_type=client_credentials` (optionally `scope=a b`) as
+/// `application/x-www-form-urlencoded`.
+#[utoipa::path(post, path = "/token", tag = "Authentication",
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "grant_type=client_credentials[&scope=...]"),
+    responses(
+        (status = 200, description = "access token", body = TokenResponse),
+        (status = 400, description = "invalid_request, unsupported_grant_type or invalid_scope"),
+        (status = 401, description = "invalid_client"),
+    ))]
+pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    match issue_token(&state, &headers, &body).await {
+        Ok(t) => {
+            let mut resp = axum::Json(t).into_response();
+            resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+            resp
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn issue_token(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<TokenResponse, ApiError> {
+    let creds = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
+        .and_then(|(_, rest)| decode_basic(rest));
+    let Some((client_id, secret)) = creds else {
+        return Err(AuthError::invalid_client("Authenticate the client with HTTP Basic: client_id as user name, client_secret as password.").into());
+    };
+    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
+        .map_err(|e| AuthError::bad_request("invalid_request", format!("The body must be application/x-www-form-urlencoded: {e}")))?;
+    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let client = state
+        .store
+        .authenticate_client(&client_id, &secret)
+        .await?
+        .ok_or_else(|| AuthError::invalid_client("The client_id or client_secret is invalid."))?;
+    match field("grant_type") {
+        None | Some("") => return Err(AuthError::bad_request("invalid_request", "grant_type is required: send grant_type=client_credentials.").into()),
+        Some("client_credentials") => {}
+        Some(other) => {
+            return Err(AuthError::bad_request("unsupported_grant_type", format!("grant_type {other:?} is not supported: only client_credentials is.")).into())
+        }
+    }
+    let granted = Scopes::parse(&client.scopes).map_err(|e| ApiError::Internal(format!("client {client_id} has bad scopes: {e}")))?;
+    let scopes = match field("scope") {
+        None | Some("") => granted,
+        Some(asked) => {
+            let asked = Scopes::parse(asked).map_err(|e| AuthError::bad_request("invalid_scope", e.to_string()))?;
+            if !granted.covers(asked) {
+                return Err(AuthError::bad_request("invalid_scope", format!("The client may not ask for scopes beyond {granted}.")).into());
+            }
+            asked
+        }
+    };
+    let now = chrono::Utc::now().timestamp();
+    Ok(TokenResponse {
+        access_token: state.auth.issue(&client, scopes, now),
+        token_type: "bearer",
+        expires_in: TOKEN_LIFETIME_SECS,
+        scope: scopes.to_string(),
+    })
+}

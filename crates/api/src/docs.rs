@@ -1,0 +1,159 @@
+//! The OpenAPI document (`/openapi.json`) and a docs page (`/docs`)
+//! rendered from it by the server itself: plain HTML and CSS, no script and
+//! nothing fetched from elsewhere, so it works offline. Both are rendered
+//! once at start-up.
+
+use crate::AppState;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::Value;
+use std::fmt::Write;
+
+/// The rendered document and page.
+pub struct Docs {
+    json: String,
+    html: String,
+}
+
+impl Docs {
+    pub fn new(spec: utoipa::openapi::OpenApi) -> Docs {
+        let json = spec.to_pretty_json().expect("the OpenAPI document serialises");
+        let value: Value = serde_json::from_str(&json).expect("just serialised");
+        Docs { html: render(&value), json }
+    }
+}
+
+pub async fn openapi_json(State(state): State<AppState>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], state.docs.json.clone()).into_response()
+}
+
+pub async fn page(State(state): State<AppState>) -> Response {
+    let mut resp = Html(state.docs.html.clone()).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
+    );
+    resp
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// Follows a `$ref` to a component schema's name.
+fn ref_name(v: &Value) -> Option<&str> {
+    v.get("$ref")?.as_str()?.rsplit('/').next()
+}
+
+fn schema_text(v: &Value) -> String {
+    if let Some(name) = ref_name(v) {
+        return format!("<a href=\"#schema-{0}\">{0}</a>", esc(name));
+    }
+    if let Some(one) = v.get("oneOf").and_then(Value::as_array) {
+        return one.iter().map(schema_text).collect::<Vec<_>>().join(" | ");
+    }
+    match v.get("type") {
+        Some(Value::String(t)) if t == "array" => format!("[{}]", v.get("items").map(schema_text).unwrap_or_default()),
+        Some(Value::String(t)) => esc(t),
+        Some(Value::Array(ts)) => esc(&ts.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" | ")),
+        _ => "object".into(),
+    }
+}
+
+fn render(spec: &Value) -> String {
+    let title = spec.pointer("/info/title").and_then(Value::as_str).unwrap_or("API");
+    let intro = spec.pointer("/info/description").and_then(Value::as_str).unwrap_or("");
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title><style>\
+body{{font:15px/1.5 system-ui,sans-serif;max-width:70em;margin:2em auto;padding:0 1em;color:#222}}\
+code,.path{{font-family:ui-monospace,monospace}}.op{{border:1px solid #ddd;border-radius:6px;margin:1em 0;padding:.6em 1em}}\
+.m{{display:inline-block;min-width:4em;font-weight:bold;color:#fff;border-radius:4px;text-align:center;margin-right:.6em}}\
+.get{{background:#2b7bb9}}.post{{background:#2a9d5c}}.patch{{background:#b9822b}}.delete{{background:#b92b2b}}.put{{background:#7b2bb9}}\
+table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #eee;padding:.2em .8em;text-align:left;vertical-align:top}}\
+</style></head><body><h1>{t}</h1><p>{i}</p><p>Machine-readable: <a href=\"/openapi.json\">/openapi.json</a> (OpenAPI 3.1).</p>",
+        t = esc(title),
+        i = esc(intro)
+    );
+    let paths = spec.get("paths").and_then(Value::as_object);
+    let mut by_tag: std::collections::BTreeMap<String, Vec<(String, String, &Value)>> = Default::default();
+    for (path, item) in paths.into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            let tag = op.pointer("/tags/0").and_then(Value::as_str).unwrap_or("Other").to_owned();
+            by_tag.entry(tag).or_default().push((method.clone(), path.clone(), op));
+        }
+    }
+    h.push_str("<nav><ul>");
+    for tag in by_tag.keys() {
+        let _ = write!(h, "<li><a href=\"#tag-{0}\">{0}</a></li>", esc(tag));
+    }
+    h.push_str("<li><a href=\"#schemas\">Schemas</a></li></ul></nav>");
+    for (tag, ops) in &by_tag {
+        let _ = write!(h, "<h2 id=\"tag-{0}\">{0}</h2>", esc(tag));
+        for (method, path, op) in ops {
+            let _ = write!(h, "<div class=\"op\"><div><span class=\"m {m}\">{M}</span><span class=\"path\">{p}</span></div>", m = esc(method), M = esc(&method.to_uppercase()), p = esc(path));
+            for key in ["summary", "description"] {
+                if let Some(s) = op.get(key).and_then(Value::as_str) {
+                    let _ = write!(h, "<p>{}</p>", esc(s));
+                }
+            }
+            if let Some(params) = op.get("parameters").and_then(Value::as_array) {
+                h.push_str("<table><tr><th>parameter</th><th>in</th><th>type</th><th>required</th><th></th></tr>");
+                for p in params {
+                    let _ = write!(
+                        h,
+                        "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                        esc(p.get("name").and_then(Value::as_str).unwrap_or("")),
+                        esc(p.get("in").and_then(Value::as_str).unwrap_or("")),
+                        p.get("schema").map(schema_text).unwrap_or_default(),
+                        if p.get("required").and_then(Value::as_bool).unwrap_or(false) { "yes" } else { "" },
+                        esc(p.get("description").and_then(Value::as_str).unwrap_or("")),
+                    );
+                }
+                h.push_str("</table>");
+            }
+            if let Some(content) = op.pointer("/requestBody/content").and_then(Value::as_object) {
+                for (ctype, media) in content {
+                    let _ = write!(h, "<p>Body (<code>{}</code>): {}</p>", esc(ctype), media.get("schema").map(schema_text).unwrap_or_default());
+                }
+            }
+            if let Some(responses) = op.get("responses").and_then(Value::as_object) {
+                h.push_str("<table><tr><th>status</th><th>meaning</th><th>body</th></tr>");
+                for (status, r) in responses {
+                    let body = r.pointer("/content/application~1json/schema").map(schema_text).unwrap_or_default();
+                    let _ = write!(h, "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", esc(status), esc(r.get("description").and_then(Value::as_str).unwrap_or("")), body);
+                }
+                h.push_str("</table>");
+            }
+            h.push_str("</div>");
+        }
+    }
+    h.push_str("<h2 id=\"schemas\">Schemas</h2>");
+    if let Some(schemas) = spec.pointer("/components/schemas").and_then(Value::as_object) {
+        for (name, schema) in schemas {
+            let _ = write!(h, "<h3 id=\"schema-{0}\">{0}</h3>", esc(name));
+            if let Some(d) = schema.get("description").and_then(Value::as_str) {
+                let _ = write!(h, "<p>{}</p>", esc(d));
+            }
+            if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+                let required: Vec<&str> = schema.get("required").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+                h.push_str("<table><tr><th>field</th><th>type</th><th>required</th><th></th></tr>");
+                for (field, p) in props {
+                    let _ = write!(
+                        h,
+                        "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                        esc(field),
+                        schema_text(p),
+                        if required.contains(&field.as_str()) { "yes" } else { "" },
+                        esc(p.get("description").and_then(Value::as_str).unwrap_or("")),
+                    );
+                }
+                h.push_str("</table>");
+            }
+        }
+    }
+    h.push_str("</body></html>");
+    h
+}

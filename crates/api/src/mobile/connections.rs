@@ -1,0 +1,62 @@
+//! Connections controller (CLI management): look a connection up by CLI,
+//! list a customer's.
+
+use super::customers::CustomerIdParam;
+use super::views::{Connection, List, Paging};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{int_param, text_param, QueryParams};
+use crate::{AppState, Principal};
+use axum::extract::State;
+use axum::Json;
+use domain::{Cli, Scope};
+use serde::Deserialize;
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CliParam {
+    /// The mobile number: `07…`, `447…` or `+447…`.
+    #[param(value_type = String, required = true)]
+    pub cli: Option<String>,
+}
+
+async fn by_cli(state: &AppState, who: &Principal, q: &CliParam) -> ApiResult<Connection> {
+    who.require(Scope::Connections)?;
+    let cli = Cli::parse_field(text_param(&q.cli, "cli")?, "cli")?;
+    let row = state
+        .store
+        .connection_by_cli(who.visibility(), cli.as_str())
+        .await
+        .map_err(|e| ApiError::store(e, || format!("connection with CLI {cli}")))?;
+    row.try_into()
+}
+
+/// A connection by CLI (`/api/Connections/?cli=`).
+#[utoipa::path(get, path = "/api/Connections/", tag = "Connections", params(CliParam),
+    responses((status = 200, body = Connection), (status = 400, description = "cli missing or not a UK mobile number"), (status = 404, description = "no such connection visible to this client")))]
+pub async fn connections_by_cli(State(state): State<AppState>, who: Principal, QueryParams(q): QueryParams<CliParam>) -> ApiResult<Json<Connection>> {
+    by_cli(&state, &who, &q).await.map(Json)
+}
+
+/// A connection by CLI: contract id, customer, tariff, bundles, bars,
+/// diverts, SIM, dates, bill cap and alerting.
+#[utoipa::path(get, path = "/api/Connections/GetConnectionByCLI", tag = "Connections", params(CliParam),
+    responses((status = 200, body = Connection), (status = 400, description = "cli missing or not a UK mobile number"), (status = 404, description = "no such connection visible to this client")))]
+pub async fn get_connection_by_cli(State(state): State<AppState>, who: Principal, QueryParams(q): QueryParams<CliParam>) -> ApiResult<Json<Connection>> {
+    by_cli(&state, &who, &q).await.map(Json)
+}
+
+/// A customer's connections, paginated.
+#[utoipa::path(get, path = "/api/Connections/GetConnectionByCustomerId", tag = "Connections", params(CustomerIdParam, Paging),
+    responses((status = 200, body = List<Connection>), (status = 400, description = "customerId missing or not a number"), (status = 404, description = "no such customer visible to this client")))]
+pub async fn get_connection_by_customer_id(State(state): State<AppState>, who: Principal, QueryParams(q): QueryParams<CustomerIdParam>, QueryParams(paging): QueryParams<Paging>) -> ApiResult<Json<List<Connection>>> {
+    who.require(Scope::Connections)?;
+    let id = int_param(&q.customer_id, "customerId")?;
+    let page = paging.request()?;
+    let (rows, total) = state
+        .store
+        .connections_for_customer(who.visibility(), id, page)
+        .await
+        .map_err(|e| ApiError::store(e, || format!("customer {id}")))?;
+    let items = rows.into_iter().map(Connection::try_from).collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(List::new(items, page, total)))
+}

@@ -1,0 +1,90 @@
+//! Customers controller: create, read, list with search.
+
+use super::views::{CreateCustomer, Customer, CustomerCreated, List, Paging};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{int_param, JsonBody, QueryParams};
+use crate::{AppState, Principal};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::Json;
+use domain::customer::CustomerInput;
+use domain::Scope;
+use serde::Deserialize;
+
+/// Creates a customer of the caller's partner.
+///
+/// Checks the company name, Companies House number, contact e-mail and
+/// phone, address and UK postcode; answers the new `customerId`. Send an
+/// `Idempotency-Key` header to make retries safe.
+#[utoipa::path(post, path = "/api/Customers/CreateCustomer", tag = "Customers",
+    request_body = CreateCustomer,
+    params(("Idempotency-Key" = Option<String>, Header, description = "repeat a request safely")),
+    responses(
+        (status = 201, description = "created", body = CustomerCreated),
+        (status = 400, description = "a field is missing or wrong; `field` names it"),
+        (status = 409, description = "Idempotency-Key reused with another body"),
+    ))]
+pub async fn create_customer(State(state): State<AppState>, who: Principal, headers: HeaderMap, body: JsonBody<CreateCustomer>) -> ApiResult<Response> {
+    who.require(Scope::Customers)?;
+    crate::idempotency::once(&state, &who, &headers, &body.hash, || async {
+        let b = body.value;
+        let input = CustomerInput {
+            company_name: b.company_name,
+            co_reg_number: b.co_reg_number,
+            contact_name: b.contact.name,
+            contact_email: b.contact.email,
+            contact_phone: b.contact.phone,
+            address_lines: b.address.lines,
+            town: b.address.town,
+            postcode: b.address.postcode,
+            billing_email: b.billing_email,
+        };
+        let customer = input.validate()?;
+        let row = state.store.create_customer(&who.actor, who.partner_id, &customer).await?;
+        Ok((StatusCode::CREATED, serde_json::json!(CustomerCreated { customer_id: row.id })))
+    })
+    .await
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct CustomerIdParam {
+    #[param(value_type = i64, required = true)]
+    pub customer_id: Option<String>,
+}
+
+/// One customer's details.
+#[utoipa::path(get, path = "/api/Customers/GetCustomerDetails", tag = "Customers",
+    params(CustomerIdParam),
+    responses((status = 200, body = Customer), (status = 400, description = "customerId missing or not a number"), (status = 404, description = "no such customer visible to this client")))]
+pub async fn get_customer_details(State(state): State<AppState>, who: Principal, QueryParams(q): QueryParams<CustomerIdParam>) -> ApiResult<Json<Customer>> {
+    who.require(Scope::Customers)?;
+    let id = int_param(&q.customer_id, "customerId")?;
+    let row = state.store.get_customer(who.visibility(), id).await.map_err(|e| ApiError::store(e, || format!("customer {id}")))?;
+    Ok(Json(row.into()))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct CustomerSearch {
+    /// Text to find in the company name, company number, postcode or e-mail addresses.
+    pub search: Option<String>,
+}
+
+/// The caller's customers, newest first, optionally searched.
+#[utoipa::path(get, path = "/api/Customers", tag = "Customers",
+    params(CustomerSearch, Paging),
+    responses((status = 200, body = List<Customer>), (status = 400, description = "bad page or pageSize")))]
+pub async fn list_customers(State(state): State<AppState>, who: Principal, QueryParams(q): QueryParams<CustomerSearch>, QueryParams(paging): QueryParams<Paging>) -> ApiResult<Json<List<Customer>>> {
+    who.require(Scope::Customers)?;
+    let page = paging.request()?;
+    let search = q.search.unwrap_or_default();
+    if search.chars().count() > 100 {
+        return Err(domain::Error::invalid("search", "must be at most 100 characters").into());
+    }
+    let (rows, total) = state.store.list_customers(who.visibility(), &search, page).await?;
+    Ok(Json(List::new(rows.into_iter().map(Customer::from).collect(), page, total)))
+}

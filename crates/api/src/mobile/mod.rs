@@ -1,0 +1,37 @@
+//! The mobile reseller API (`/api/{Controller}/{Method}`), in the dialect
+//! integrators of UK reseller platforms already use: camelCase parameters,
+//! JSON bodies, `{"response_message": ...}` errors. One module per
+//! controller; shapes shared between them live in `views`.
+
+use crate::AppState;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub mod appendix;
+pub mod catalogue;
+pub mod connections;
+pub mod customers;
+pub mod views;
+
+/// Every route of the mobile face.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(customers::create_customer))
+        .routes(routes!(customers::get_customer_details))
+        .routes(routes!(customers::list_customers))
+        .routes(routes!(connections::connections_by_cli))
+        .routes(routes!(connections::get_connection_by_cli))
+        .routes(routes!(connections::get_connection_by_customer_id))
+        .routes(routes!(catalogue::list_tariffs_for_network))
+        .routes(routes!(catalogue::get_tariffs_for_contract))
+        .routes(routes!(catalogue::bill_cap_eligible_tariffs))
+        .routes(routes!(catalogue::list_bundles_for_tariff))
+        .routes(routes!(catalogue::list_bundles_for_network))
+        .routes(routes!(catalogue::list_bars_for_network))
+        .routes(routes!(appendix::networks))
+        .routes(routes!(appendix::connection_types))
+        .routes(routes!(appendix::bar_suffixes))
+        .routes(routes!(appendix::diary_types))
+        .routes(routes!(appendix::diary_tasks))
+        .routes(routes!(appendix::status_ids))
+}

@@ -1,0 +1,351 @@
+//! Wire shapes of the mobile API (the contract integrators code against:
+//! fields may be added, never renamed), built from store rows.
+
+use crate::error::ApiError;
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::paging::PageRequest;
+use serde::{Deserialize, Serialize};
+use store::catalogue::{BarRow, BundleRow, TariffRow};
+use store::connections::{ConnectionBar, ConnectionBundle, ConnectionDivert, ConnectionRow};
+use store::customers::CustomerRow;
+use utoipa::ToSchema;
+
+/// A page of a list, and how to get the next one.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct List<T> {
+    pub items: Vec<T>,
+    pub page: u32,
+    pub page_size: u32,
+    pub total: i64,
+    /// The next page's number, or null on the last page.
+    pub next_page: Option<u32>,
+}
+
+impl<T> List<T> {
+    pub fn new(items: Vec<T>, page: PageRequest, total: i64) -> Self {
+        List { items, page: page.page, page_size: page.page_size, total, next_page: page.next(total) }
+    }
+
+    /// Pages a list held in memory (the catalogue's short lists).
+    pub fn paginate(all: Vec<T>, page: PageRequest) -> Self {
+        let total = all.len() as i64;
+        let items = all.into_iter().skip(page.offset() as usize).take(page.limit() as usize).collect();
+        List::new(items, page, total)
+    }
+}
+
+/// `page` and `pageSize` query parameters of every list.
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct Paging {
+    /// Page number, from 1 (default 1).
+    #[param(value_type = Option<i64>)]
+    pub page: Option<String>,
+    /// Items per page, 1–200 (default 50).
+    #[param(value_type = Option<i64>)]
+    pub page_size: Option<String>,
+}
+
+impl Paging {
+    pub fn request(&self) -> Result<PageRequest, ApiError> {
+        let page = crate::extract::opt_int_param(&self.page, "page")?;
+        let size = crate::extract::opt_int_param(&self.page_size, "pageSize")?;
+        Ok(PageRequest::new(page, size)?)
+    }
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Contact {
+    pub name: String,
+    pub email: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Address {
+    pub lines: Vec<String>,
+    pub town: String,
+    pub postcode: String,
+}
+
+/// CreateCustomer's body.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(example = json!({"companyName": "Acme Widgets Ltd", "coRegNumber": "01234567",
+    "contact": {"name": "Jane Smith", "email": "jane@acme.example", "phone": "07700900123"},
+    "address": {"lines": ["1 High Street"], "town": "Leeds", "postcode": "LS1 4AP"},
+    "billingEmail": "accounts@acme.example"}))]
+pub struct CreateCustomer {
+    pub company_name: String,
+    /// Companies House number: 8 digits, or a prefix (SC, NI, OC, ...) and 6 digits.
+    #[serde(default)]
+    pub co_reg_number: Option<String>,
+    pub contact: Contact,
+    pub address: Address,
+    /// Defaults to the contact's e-mail.
+    #[serde(default)]
+    pub billing_email: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerCreated {
+    pub customer_id: i64,
+}
+
+/// A customer (GetCustomerDetails, the customer list).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Customer {
+    pub customer_id: i64,
+    pub company_name: String,
+    pub co_reg_number: Option<String>,
+    pub contact: Contact,
+    pub address: Address,
+    pub billing_email: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<CustomerRow> for Customer {
+    fn from(r: CustomerRow) -> Self {
+        let lines = r.address_lines();
+        Customer {
+            customer_id: r.id,
+            company_name: r.company_name,
+            co_reg_number: r.co_reg_number,
+            contact: Contact { name: r.contact_name, email: r.contact_email, phone: r.contact_phone },
+            address: Address { lines, town: r.town, postcode: r.postcode },
+            billing_email: r.billing_email,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TariffRef {
+    pub tariff_id: i64,
+    pub name: String,
+    pub monthly_pence: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Sim {
+    /// `Physical` or `eSIM`.
+    #[serde(rename = "type")]
+    pub sim_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iccid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eid: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BillCap {
+    pub enabled: bool,
+    pub value_pence: Option<i64>,
+}
+
+/// An alerting threshold (CapZ): data in MB or spend in pence, and what
+/// happens when it is crossed.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertThreshold {
+    /// `dataMb` or `spendPence`.
+    pub kind: String,
+    pub value: i64,
+    /// `notify` or `bar`.
+    pub action: String,
+}
+
+/// CapZ alerting attributes of a connection.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Alerting {
+    #[serde(default)]
+    pub thresholds: Vec<AlertThreshold>,
+    #[serde(default)]
+    pub alert_bar: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert_bar_since: Option<DateTime<Utc>>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Bundle {
+    pub tariff_option_id: i64,
+    pub name: String,
+    pub monthly_pence: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Bar {
+    pub bar_id: i64,
+    pub bar_suffix: String,
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Divert {
+    /// `CFU`, `CFB`, `CFNRy` or `CFNRc`.
+    pub divert_type: String,
+    pub destination: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_reply_seconds: Option<i64>,
+}
+
+/// A connection: one CLI's contract (GetConnectionByCLI and friends).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Connection {
+    pub contract_id: i64,
+    pub customer_id: i64,
+    /// Always in the national form `07…`.
+    pub cli: String,
+    pub network: String,
+    pub status: String,
+    pub tariff: TariffRef,
+    pub bundles: Vec<Bundle>,
+    pub bars: Vec<Bar>,
+    pub diverts: Vec<Divert>,
+    pub sim: Sim,
+    pub start_date: NaiveDate,
+    pub contract_end_date: NaiveDate,
+    pub bill_cap: BillCap,
+    pub alerting: Alerting,
+}
+
+fn json_col<T: serde::de::DeserializeOwned>(text: &str, what: &str, id: i64) -> Result<T, ApiError> {
+    serde_json::from_str(text).map_err(|e| ApiError::Internal(format!("{what} of contract {id} is not valid JSON: {e}")))
+}
+
+impl TryFrom<ConnectionRow> for Connection {
+    type Error = ApiError;
+    fn try_from(r: ConnectionRow) -> Result<Self, ApiError> {
+        let bundles: Vec<ConnectionBundle> = json_col(&r.bundles, "bundles", r.id)?;
+        let bars: Vec<ConnectionBar> = json_col(&r.bars, "bars", r.id)?;
+        let diverts: Vec<ConnectionDivert> = json_col(&r.diverts, "diverts", r.id)?;
+        let alerting: Alerting = json_col(&r.alerting, "alerting", r.id)?;
+        Ok(Connection {
+            contract_id: r.id,
+            customer_id: r.customer_id,
+            cli: r.cli,
+            network: r.network,
+            status: r.status,
+            tariff: TariffRef { tariff_id: r.tariff_id, name: r.tariff_name, monthly_pence: r.tariff_monthly_pence },
+            bundles: bundles.into_iter().map(|b| Bundle { tariff_option_id: b.tariff_option_id, name: b.name, monthly_pence: b.monthly_pence }).collect(),
+            bars: bars.into_iter().map(|b| Bar { bar_id: b.bar_id, bar_suffix: b.bar_suffix, name: b.name }).collect(),
+            diverts: diverts.into_iter().map(|d| Divert { divert_type: d.divert_type, destination: d.destination, no_reply_seconds: d.no_reply_seconds }).collect(),
+            sim: Sim { sim_type: r.sim_type, iccid: r.iccid, eid: r.eid },
+            start_date: r.start_date,
+            contract_end_date: r.contract_end_date,
+            bill_cap: BillCap { enabled: r.bill_cap_enabled, value_pence: r.bill_cap_pence },
+            alerting,
+        })
+    }
+}
+
+/// A tariff of the catalogue.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Tariff {
+    pub tariff_id: i64,
+    pub network: String,
+    pub name: String,
+    /// `SIM only` or `Business plan`.
+    pub plan_type: String,
+    pub monthly_pence: i64,
+    /// The monthly price as shown to people, e.g. `£18.00`.
+    pub retail_cost: String,
+    pub term_months: i64,
+    /// Data allowance in MB; null is unlimited.
+    pub data_mb: Option<i64>,
+    /// Minutes; null is unlimited.
+    pub minutes: Option<i64>,
+    /// Texts; null is unlimited.
+    pub texts: Option<i64>,
+    pub bill_cap_eligible: bool,
+    /// Smallest and largest bill cap allowed, in pence (eligible tariffs).
+    pub bill_cap_min_pence: Option<i64>,
+    pub bill_cap_max_pence: Option<i64>,
+}
+
+impl From<TariffRow> for Tariff {
+    fn from(t: TariffRow) -> Self {
+        Tariff {
+            tariff_id: t.id,
+            network: t.network,
+            name: t.name,
+            plan_type: t.plan_type,
+            monthly_pence: t.monthly_pence,
+            retail_cost: domain::Money::gbp(t.monthly_pence).to_string(),
+            term_months: t.term_months,
+            data_mb: t.data_mb,
+            minutes: t.minutes,
+            texts: t.texts,
+            bill_cap_eligible: t.bill_cap_eligible,
+            bill_cap_min_pence: t.bill_cap_eligible.then_some(t.bill_cap_min_pence),
+            bill_cap_max_pence: t.bill_cap_eligible.then_some(t.bill_cap_max_pence),
+        }
+    }
+}
+
+/// A bundle (tariff option) of the catalogue.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CatalogueBundle {
+    pub tariff_option_id: i64,
+    pub network: String,
+    pub name: String,
+    /// `Data`, `Roaming` or `International`.
+    pub category: String,
+    pub monthly_pence: i64,
+    pub retail_cost: String,
+    /// Recurring every month, or a one-off for this billing month.
+    pub recurring: bool,
+    pub description: String,
+}
+
+impl From<BundleRow> for CatalogueBundle {
+    fn from(b: BundleRow) -> Self {
+        CatalogueBundle {
+            tariff_option_id: b.id,
+            network: b.network,
+            name: b.name,
+            category: b.category,
+            monthly_pence: b.monthly_pence,
+            retail_cost: domain::Money::gbp(b.monthly_pence).to_string(),
+            recurring: b.recurring,
+            description: b.description,
+        }
+    }
+}
+
+/// A bar of the catalogue.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CatalogueBar {
+    pub bar_id: i64,
+    pub network: String,
+    pub bar_suffix: String,
+    pub name: String,
+    /// `GSM barring` or `Operator`.
+    pub category: String,
+}
+
+impl From<BarRow> for CatalogueBar {
+    fn from(b: BarRow) -> Self {
+        CatalogueBar { bar_id: b.id, network: b.network, bar_suffix: b.bar_suffix, name: b.name, category: b.category }
+    }
+}
