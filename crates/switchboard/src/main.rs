@@ -1,1 +1,357 @@
-fn main() {}
+//! The one Switchboard binary: `serve`, `migrate`, `demo` and the admin
+//! commands (`partner`, `client`, `user`).
+
+mod config;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use config::{FileConfig, Overrides, Settings};
+use domain::Scopes;
+use std::path::PathBuf;
+use store::Store;
+
+#[derive(Parser)]
+#[command(name = "switchboard", version, about = "CRM/ERP for telecom resellers")]
+struct Cli {
+    /// TOML configuration file.
+    #[arg(long, global = true, env = "SWITCHBOARD_CONFIG")]
+    config: Option<PathBuf>,
+    /// Database URL: sqlite://PATH (default sqlite://switchboard.db) or postgres://…
+    #[arg(long, global = true, env = "SWITCHBOARD_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// Log format: text or json.
+    #[arg(long, global = true, env = "SWITCHBOARD_LOG_FORMAT")]
+    log_format: Option<String>,
+    /// Log filter, e.g. info, warn, switchboard_api=debug.
+    #[arg(long, global = true, env = "SWITCHBOARD_LOG")]
+    log_level: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (runs migrations first).
+    Serve(ServeArgs),
+    /// Run the embedded database migrations.
+    Migrate,
+    /// Seed demo data into the configured database.
+    Demo {
+        /// Instead, add N synthetic connections for load tests.
+        #[arg(long)]
+        connections: Option<u64>,
+    },
+    /// Manage partners.
+    #[command(subcommand)]
+    Partner(PartnerCmd),
+    /// Manage API clients (OAuth client credentials).
+    #[command(subcommand)]
+    Client(ClientCmd),
+    /// Manage API users (HTTP Basic on the mobile API).
+    #[command(subcommand)]
+    User(UserCmd),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "SWITCHBOARD_LISTEN")]
+    listen: Option<String>,
+    /// Seed demo data on an empty database and print a demo client's credentials.
+    #[arg(long)]
+    demo: bool,
+    /// Token signing key (default: generated on first start and kept in the database).
+    #[arg(long, env = "SWITCHBOARD_JWT_SECRET", hide_env_values = true)]
+    jwt_secret: Option<String>,
+    /// Seconds a client's revocation status and an API user's password check are cached.
+    #[arg(long, env = "SWITCHBOARD_AUTH_CACHE_TTL")]
+    auth_cache_ttl: Option<u64>,
+}
+
+#[derive(Subcommand)]
+enum PartnerCmd {
+    /// Create a partner.
+    Create {
+        name: String,
+        /// Platform house account.
+        #[arg(long)]
+        house: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List partners.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ClientCmd {
+    /// Create a client; prints client_id and client_secret once.
+    Create {
+        #[arg(long)]
+        partner: i64,
+        /// Comma-separated: customers,connections,orders,tasks,usage,isp,agreements,admin
+        #[arg(long)]
+        scopes: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List clients (never their secrets).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a client by client_id; its tokens stop working.
+    Revoke { client_id: String },
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Create an API user; a password is generated and printed once unless given on stdin.
+    Create {
+        #[arg(long)]
+        partner: i64,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        scopes: String,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+const CLI_ACTOR: &str = "cli:admin";
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let file = FileConfig::load(cli.config.as_deref())?;
+    let (listen, jwt_secret, ttl) = match &cli.command {
+        Command::Serve(a) => (a.listen.clone(), a.jwt_secret.clone(), a.auth_cache_ttl),
+        _ => (None, None, None),
+    };
+    let settings = Settings::layer(
+        file,
+        Overrides {
+            database_url: cli.database_url,
+            listen,
+            log_format: cli.log_format,
+            log_level: cli.log_level,
+            jwt_secret,
+            auth_cache_ttl_secs: ttl,
+        },
+    )?;
+    init_logging(&settings)?;
+    let store = Store::connect(&settings.database_url)
+        .await
+        .with_context(|| format!("connecting to {}", config::redact_url(&settings.database_url)))?;
+    store.migrate().await.context("running migrations")?;
+    match cli.command {
+        Command::Serve(args) => serve(store, settings, args.demo).await,
+        Command::Migrate => {
+            println!("migrations are up to date ({})", store.backend());
+            Ok(())
+        }
+        Command::Demo { connections: Some(n) } => {
+            let (first, last) = store.seed_synthetic(n, today()).await?;
+            println!("added {n} synthetic connections, CLIs {first} to {last} (partner {:?})", store::demo::LOAD_PARTNER);
+            Ok(())
+        }
+        Command::Demo { connections: None } => {
+            match store.seed_demo(today()).await? {
+                Some(summary) => print_demo(&summary),
+                None => println!("the database already has partners; demo data not seeded"),
+            }
+            Ok(())
+        }
+        Command::Partner(cmd) => partner(store, cmd).await,
+        Command::Client(cmd) => client(store, cmd).await,
+        Command::User(cmd) => user(store, cmd).await,
+    }
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+fn init_logging(s: &Settings) -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_new(&s.log_level).map_err(|e| anyhow::anyhow!("log level {:?}: {e}", s.log_level))?;
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if s.log_json {
+        builder.json().flatten_event(true).with_current_span(true).init();
+    } else {
+        builder.init();
+    }
+    Ok(())
+}
+
+fn print_demo(s: &store::demo::DemoSummary) {
+    println!("seeded demo data: {} partners, {} customers, {} connections (07700 900000 upwards)", s.partners.len(), s.customers, s.connections);
+    for (id, name) in &s.partners {
+        println!("  partner {id}: {name}");
+    }
+}
+
+async fn serve(store: Store, settings: Settings, demo: bool) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(&settings.listen).await.with_context(|| format!("binding {}", settings.listen))?;
+    let addr = listener.local_addr()?;
+    if demo {
+        if let Some(summary) = store.seed_demo(today()).await? {
+            print_demo(&summary);
+        }
+        let partner = store
+            .partner_by_name("Northern Mobile Solutions Ltd")
+            .await?
+            .context("the demo partner is missing: this database was not seeded by --demo")?;
+        let client = store.demo_client(partner.id).await?;
+        println!("\ndemo API client for partner {} ({}), shown once:", partner.id, partner.name);
+        println!("  client_id:     {}", client.client_id);
+        println!("  client_secret: {}", client.client_secret);
+        println!("  scopes:        {}", client.scopes);
+        println!("\n  curl -s -u {}:{} -d grant_type=client_credentials http://{addr}/token", client.client_id, client.client_secret);
+    }
+    let config = api::ApiConfig { jwt_secret: settings.jwt_secret.clone(), auth_cache_ttl: settings.auth_cache_ttl };
+    let state = api::AppState::new(store.clone(), &config).await?;
+    println!("\nSwitchboard listening on http://{addr} ({} database)", store.backend());
+    println!("  API:      http://{addr}/api/");
+    println!("  OpenAPI:  http://{addr}/openapi.json");
+    println!("  Docs:     http://{addr}/docs");
+    tracing::info!(%addr, database = %config::redact_url(&settings.database_url), "serving");
+    api::serve(listener, state, shutdown_signal()).await?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+fn scopes(text: &str) -> anyhow::Result<Scopes> {
+    let s = Scopes::parse(text)?;
+    anyhow::ensure!(!s.is_empty(), "give at least one scope");
+    Ok(s)
+}
+
+fn not_found(e: store::StoreError, what: String) -> anyhow::Error {
+    match e {
+        store::StoreError::NotFound => anyhow::anyhow!("{what} not found"),
+        other => other.into(),
+    }
+}
+
+async fn partner(store: Store, cmd: PartnerCmd) -> anyhow::Result<()> {
+    match cmd {
+        PartnerCmd::Create { name, house, json } => {
+            let p = store.create_partner(CLI_ACTOR, &name, house).await?;
+            if json {
+                println!("{}", serde_json::to_string(&p)?);
+            } else {
+                println!("created partner {}: {}", p.id, p.name);
+            }
+        }
+        PartnerCmd::List { json } => {
+            let all = store.list_partners().await?;
+            if json {
+                println!("{}", serde_json::to_string(&all)?);
+            } else {
+                for p in all {
+                    println!("{:>6}  {}{}", p.id, p.name, if p.is_house { "  (house)" } else { "" });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn client(store: Store, cmd: ClientCmd) -> anyhow::Result<()> {
+    match cmd {
+        ClientCmd::Create { partner, scopes: s, description, json } => {
+            let c = store.create_client(CLI_ACTOR, partner, scopes(&s)?, &description).await.map_err(|e| not_found(e, format!("partner {partner}")))?;
+            if json {
+                println!("{}", serde_json::to_string(&c)?);
+            } else {
+                println!("client_id:     {}\nclient_secret: {}\nscopes:        {}\n(the secret is shown once and stored only as a hash)", c.client_id, c.client_secret, c.scopes);
+            }
+        }
+        ClientCmd::List { json } => {
+            let all = store.list_clients().await?;
+            if json {
+                println!("{}", serde_json::to_string(&all)?);
+            } else {
+                for c in all {
+                    let state = if c.revoked_at.is_some() { "revoked" } else { "active" };
+                    println!("{}  partner {:<5} {:<8} {}  {}", c.client_id, c.partner_id, state, c.scopes, c.description);
+                }
+            }
+        }
+        ClientCmd::Revoke { client_id } => {
+            store.revoke_client(CLI_ACTOR, &client_id).await.map_err(|e| not_found(e, format!("client {client_id}")))?;
+            println!("revoked {client_id}");
+        }
+    }
+    Ok(())
+}
+
+async fn user(store: Store, cmd: UserCmd) -> anyhow::Result<()> {
+    let UserCmd::Create { partner, username, scopes: s, password_stdin, json } = cmd;
+    anyhow::ensure!(
+        !username.is_empty() && username.len() <= 64 && !username.contains(':') && !username.chars().any(char::is_whitespace),
+        "a user name is 1 to 64 characters with no spaces or colons"
+    );
+    let (password, generated) = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        let p = line.trim_end_matches(['\r', '\n']).to_owned();
+        anyhow::ensure!(p.chars().count() >= 12, "a password needs at least 12 characters");
+        (p, false)
+    } else {
+        (store::credentials::random_hex(16), true)
+    };
+    let u = store.create_user(CLI_ACTOR, partner, &username, &password, scopes(&s)?).await.map_err(|e| not_found(e, format!("partner {partner}")))?;
+    if json {
+        let mut v = serde_json::to_value(&u)?;
+        if generated {
+            v["password"] = serde_json::Value::String(password);
+        }
+        println!("{v}");
+    } else {
+        println!("created API user {} for partner {}", u.username, u.partner_id);
+        if generated {
+            println!("password: {password}\n(shown once; stored only as an Argon2id hash)");
+        }
+    }
+    Ok(())
+}

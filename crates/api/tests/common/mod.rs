@@ -1,0 +1,195 @@
+//! Test harness: starts the real app on 127.0.0.1:0 over a database of its
+//! own (a temp SQLite file, and a fresh PostgreSQL schema when
+//! `TEST_POSTGRES_URL` is set), seeded with the demo data.
+
+#![allow(dead_code)]
+
+use serde_json::Value;
+use sqlx::postgres::PgConnectOptions;
+use std::str::FromStr;
+use std::time::Duration;
+use store::Store;
+
+/// The signing key tests configure, so they can forge and expire tokens.
+pub const JWT_SECRET: &str = "test-signing-key-0123456789abcdef0123456789";
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub store: Store,
+    pub backend: &'static str,
+    /// Partner ids of the two demo partners.
+    pub north: i64,
+    pub capital: i64,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    _dir: Option<tempfile::TempDir>,
+    pg_schema: Option<(String, String)>,
+}
+
+/// The backends this run covers.
+pub fn backends() -> Vec<&'static str> {
+    let mut b = vec!["sqlite"];
+    if std::env::var("TEST_POSTGRES_URL").is_ok_and(|u| !u.is_empty()) {
+        b.push("postgres");
+    }
+    b
+}
+
+/// Runs `test` once per backend, each on a fresh app.
+pub async fn each_backend<F, Fut>(test: F)
+where
+    F: Fn(TestApp) -> Fut,
+    Fut: std::future::Future<Output = TestApp>,
+{
+    for backend in backends() {
+        let app = TestApp::start(backend).await;
+        let app = test(app).await;
+        app.stop().await;
+    }
+}
+
+fn unique_name() -> String {
+    use rand::Rng;
+    format!("t{:016x}", rand::thread_rng().gen::<u64>())
+}
+
+impl TestApp {
+    pub async fn start(backend: &'static str) -> TestApp {
+        let (store, dir, pg_schema) = match backend {
+            "sqlite" => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("test.db").display());
+                (Store::connect(&url).await.expect("sqlite"), Some(dir), None)
+            }
+            _ => {
+                let url = std::env::var("TEST_POSTGRES_URL").expect("TEST_POSTGRES_URL");
+                let schema = unique_name();
+                let admin = sqlx::PgPool::connect(&url).await.expect("connect to TEST_POSTGRES_URL");
+                sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&admin).await.expect("create schema");
+                admin.close().await;
+                let opts = PgConnectOptions::from_str(&url).expect("postgres URL").options([("search_path", schema.as_str())]);
+                (Store::connect_postgres(opts).await.expect("postgres"), None, Some((url, schema)))
+            }
+        };
+        store.migrate().await.expect("migrate");
+        let today = chrono::Utc::now().date_naive();
+        store.seed_demo(today).await.expect("seed demo");
+        let north = store.partner_by_name("Northern Mobile Solutions Ltd").await.unwrap().unwrap().id;
+        let capital = store.partner_by_name("Capital Connect Partners").await.unwrap().unwrap().id;
+        let config = api::ApiConfig { jwt_secret: Some(JWT_SECRET.into()), auth_cache_ttl: Duration::ZERO };
+        let state = api::AppState::new(store.clone(), &config).await.expect("state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(api::serve(listener, state, async {
+            let _ = rx.await;
+        }));
+        TestApp {
+            base: format!("http://{addr}"),
+            http: reqwest::Client::new(),
+            store,
+            backend,
+            north,
+            capital,
+            shutdown: Some(tx),
+            server: Some(server),
+            _dir: dir,
+            pg_schema,
+        }
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.server.take() {
+            h.await.expect("server task").expect("server");
+        }
+        self.store.close().await;
+        if let Some((url, schema)) = self.pg_schema.take() {
+            let admin = sqlx::PgPool::connect(&url).await.expect("connect");
+            sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&admin).await.expect("drop schema");
+            admin.close().await;
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Creates a client for `partner` with `scopes`; answers (id, secret).
+    pub async fn client(&self, partner: i64, scopes: &str) -> (String, String) {
+        let c = self.store.create_client("test", partner, domain::Scopes::parse(scopes).unwrap(), "test").await.unwrap();
+        (c.client_id, c.client_secret)
+    }
+
+    /// A bearer token for a fresh client of `partner` with `scopes`.
+    pub async fn token(&self, partner: i64, scopes: &str) -> String {
+        let (id, secret) = self.client(partner, scopes).await;
+        let resp = self
+            .http
+            .post(self.url("/token"))
+            .basic_auth(&id, Some(&secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "token for partner {partner}");
+        resp.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// A token of the demo partner Northern with every non-admin scope.
+    pub async fn north_token(&self) -> String {
+        self.token(self.north, "customers connections orders tasks usage").await
+    }
+
+    pub async fn capital_token(&self) -> String {
+        self.token(self.capital, "customers connections orders tasks usage").await
+    }
+
+    /// GET with a bearer token; answers (status, JSON body).
+    pub async fn get(&self, token: &str, path: &str) -> (u16, Value) {
+        let resp = self.http.get(self.url(path)).bearer_auth(token).send().await.unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("GET {path} answered {status} non-JSON: {text}")))
+    }
+
+    /// POST JSON with a bearer token; answers (status, JSON body).
+    pub async fn post(&self, token: &str, path: &str, body: &Value) -> (u16, Value) {
+        let resp = self.http.post(self.url(path)).bearer_auth(token).json(body).send().await.unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("POST {path} answered {status} non-JSON: {text}")))
+    }
+
+    /// The first customer id of a partner (demo data).
+    pub async fn customer_of(&self, partner: i64) -> i64 {
+        let (rows, _) = self
+            .store
+            .list_customers(store::Visibility::Partner(partner), "", domain::paging::PageRequest::new(None, None).unwrap())
+            .await
+            .unwrap();
+        rows.last().expect("demo partner has customers").id
+    }
+
+    /// A CLI of a connection of a partner (demo data).
+    pub async fn cli_of(&self, partner: i64) -> String {
+        let customer = self.customer_of(partner).await;
+        let (rows, _) = self
+            .store
+            .connections_for_customer(store::Visibility::Partner(partner), customer, domain::paging::PageRequest::new(None, None).unwrap())
+            .await
+            .unwrap();
+        rows[0].cli.clone()
+    }
+}
+
+/// Asserts a mobile-face error: status and a message containing `needle`.
+#[track_caller]
+pub fn assert_error(got: &(u16, Value), status: u16, needle: &str) {
+    assert_eq!(got.0, status, "body: {}", got.1);
+    let msg = got.1["response_message"].as_str().unwrap_or_else(|| panic!("no response_message in {}", got.1));
+    assert!(msg.contains(needle), "{msg:?} does not mention {needle:?}");
+}

@@ -1,0 +1,127 @@
+//! Configuration in layers: built-in defaults, then a TOML file
+//! (`--config`), then `SWITCHBOARD_*` environment variables and flags
+//! (clap gives a flag precedence over its variable). Secrets are never
+//! printed.
+
+use serde::Deserialize;
+use std::path::Path;
+use std::time::Duration;
+
+/// The TOML file's keys (all optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub database_url: Option<String>,
+    pub listen: Option<String>,
+    pub log_format: Option<String>,
+    pub log_level: Option<String>,
+    pub jwt_secret: Option<String>,
+    pub auth_cache_ttl_secs: Option<u64>,
+}
+
+impl FileConfig {
+    pub fn load(path: Option<&Path>) -> anyhow::Result<FileConfig> {
+        let Some(path) = path else {
+            return Ok(FileConfig::default());
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("reading config file {}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("config file {}: {e}", path.display()))
+    }
+}
+
+/// The settings in force after layering.
+#[derive(Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub listen: String,
+    pub log_json: bool,
+    pub log_level: String,
+    pub jwt_secret: Option<String>,
+    pub auth_cache_ttl: Duration,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("listen", &self.listen)
+            .field("log_json", &self.log_json)
+            .field("log_level", &self.log_level)
+            .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "<set>"))
+            .field("auth_cache_ttl", &self.auth_cache_ttl)
+            .finish()
+    }
+}
+
+/// Values from flags or the environment (clap merges those two).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub database_url: Option<String>,
+    pub listen: Option<String>,
+    pub log_format: Option<String>,
+    pub log_level: Option<String>,
+    pub jwt_secret: Option<String>,
+    pub auth_cache_ttl_secs: Option<u64>,
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+impl Settings {
+    pub fn layer(file: FileConfig, over: Overrides) -> anyhow::Result<Settings> {
+        let log_format = over.log_format.or(file.log_format).unwrap_or_else(|| "text".into());
+        let log_json = match log_format.as_str() {
+            "json" => true,
+            "text" => false,
+            other => anyhow::bail!("log format {other:?} is not one of text, json"),
+        };
+        Ok(Settings {
+            database_url: over.database_url.or(file.database_url).unwrap_or_else(|| store::DEFAULT_DATABASE_URL.into()),
+            listen: over.listen.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.into()),
+            log_json,
+            log_level: over.log_level.or(file.log_level).unwrap_or_else(|| "info".into()),
+            jwt_secret: over.jwt_secret.or(file.jwt_secret),
+            auth_cache_ttl: Duration::from_secs(over.auth_cache_ttl_secs.or(file.auth_cache_ttl_secs).unwrap_or(5)),
+        })
+    }
+}
+
+/// A database URL with any password replaced, for logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_defaults_file_then_overrides() {
+        let s = Settings::layer(FileConfig::default(), Overrides::default()).unwrap();
+        assert_eq!(s.listen, DEFAULT_LISTEN);
+        assert_eq!(s.database_url, "sqlite://switchboard.db");
+        let file: FileConfig = toml::from_str("listen = \"127.0.0.1:9000\"\nlog_format = \"json\"\ndatabase_url = \"sqlite://a.db\"").unwrap();
+        let s = Settings::layer(file, Overrides { database_url: Some("sqlite://b.db".into()), ..Default::default() }).unwrap();
+        assert_eq!(s.listen, "127.0.0.1:9000");
+        assert!(s.log_json);
+        assert_eq!(s.database_url, "sqlite://b.db");
+        assert!(toml::from_str::<FileConfig>("lisen = 1").is_err(), "unknown keys are refused");
+        assert!(Settings::layer(FileConfig::default(), Overrides { log_format: Some("xml".into()), ..Default::default() }).is_err());
+    }
+
+    #[test]
+    fn secrets_are_not_printed() {
+        assert_eq!(redact_url("postgres://sb:hunter2@db:5432/sb"), "postgres://sb:***@db:5432/sb");
+        assert_eq!(redact_url("sqlite://x.db"), "sqlite://x.db");
+        let s = Settings::layer(FileConfig::default(), Overrides { jwt_secret: Some("topsecret".into()), ..Default::default() }).unwrap();
+        assert!(!format!("{s:?}").contains("topsecret"));
+    }
+}
