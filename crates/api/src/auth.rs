@@ -107,7 +107,12 @@ impl Auth {
     }
 
     /// Issues an access token for a client.
-    pub fn issue(&self, client: &store::credentials::ApiClient, scopes: Scopes, now: i64) -> String {
+    pub fn issue(
+        &self,
+        client: &store::credentials::ApiClient,
+        scopes: Scopes,
+        now: i64,
+    ) -> String {
         let claims = Claims {
             iss: ISSUER.into(),
             sub: client.client_id.clone(),
@@ -117,24 +122,31 @@ impl Auth {
             iat: now,
             exp: now + TOKEN_LIFETIME_SECS,
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).expect("HS256 signing cannot fail")
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .expect("HS256 signing cannot fail")
     }
 
     async fn bearer(&self, store: &store::Store, token: &str) -> Result<Principal, ApiError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
-            use jsonwebtoken::errors::ErrorKind as K;
-            let why = match e.kind() {
-                K::ExpiredSignature => "The access token has expired; request a new one from POST /token.",
-                K::InvalidSignature => "The access token's signature is not valid.",
-                _ => "The access token is invalid or has expired.",
-            };
-            AuthError::invalid_token(why)
-        })?;
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|e| {
+                use jsonwebtoken::errors::ErrorKind as K;
+                let why = match e.kind() {
+                    K::ExpiredSignature => {
+                        "The access token has expired; request a new one from POST /token."
+                    }
+                    K::InvalidSignature => "The access token's signature is not valid.",
+                    _ => "The access token is invalid or has expired.",
+                };
+                AuthError::invalid_token(why)
+            })?;
         let c = data.claims;
         if !self.client_active(store, c.cid).await? {
-            return Err(AuthError::invalid_token("The access token's client has been revoked.").into());
+            return Err(
+                AuthError::invalid_token("The access token's client has been revoked.").into(),
+            );
         }
-        let scopes = Scopes::parse(&c.scope).map_err(|_| AuthError::invalid_token("The access token is invalid or has expired."))?;
+        let scopes = Scopes::parse(&c.scope)
+            .map_err(|_| AuthError::invalid_token("The access token is invalid or has expired."))?;
         Ok(Principal {
             actor: format!("client:{}", c.sub),
             partner_id: c.pid,
@@ -145,7 +157,10 @@ impl Auth {
     async fn client_active(&self, store: &store::Store, cid: i64) -> Result<bool, ApiError> {
         if !self.cache_ttl.is_zero() {
             let cache = self.active_clients.lock().expect("auth cache lock");
-            if cache.get(&cid).is_some_and(|at| at.elapsed() < self.cache_ttl) {
+            if cache
+                .get(&cid)
+                .is_some_and(|at| at.elapsed() < self.cache_ttl)
+            {
                 return Ok(true);
             }
         }
@@ -159,7 +174,12 @@ impl Auth {
         Ok(active)
     }
 
-    async fn basic(&self, store: &store::Store, username: &str, password: &str) -> Result<Principal, ApiError> {
+    async fn basic(
+        &self,
+        store: &store::Store,
+        username: &str,
+        password: &str,
+    ) -> Result<Principal, ApiError> {
         let sha: [u8; 32] = Sha256::digest(password.as_bytes()).into();
         if !self.cache_ttl.is_zero() {
             let cache = self.users.lock().expect("auth cache lock");
@@ -169,26 +189,41 @@ impl Auth {
                 }
             }
         }
-        let bad = || AuthError::invalid_token("The user name or password is wrong, or the user is disabled.");
-        let user = store.user_by_name(username).await?.filter(|u| u.disabled_at.is_none());
+        let bad = || {
+            AuthError::invalid_token("The user name or password is wrong, or the user is disabled.")
+        };
+        let user = store
+            .user_by_name(username)
+            .await?
+            .filter(|u| u.disabled_at.is_none());
         let Some(user) = user else {
             return Err(bad().into());
         };
         let (pw, hash) = (password.to_owned(), user.password_hash.clone());
-        let ok = tokio::task::spawn_blocking(move || store::credentials::verify_password(&pw, &hash))
-            .await
-            .map_err(|e| ApiError::Internal(format!("password check panicked: {e}")))?;
+        let ok =
+            tokio::task::spawn_blocking(move || store::credentials::verify_password(&pw, &hash))
+                .await
+                .map_err(|e| ApiError::Internal(format!("password check panicked: {e}")))?;
         if !ok {
             return Err(bad().into());
         }
         let principal = Principal {
             actor: format!("user:{}", user.username),
             partner_id: user.partner_id,
-            scopes: Scopes::parse(&user.scopes).map_err(|e| ApiError::Internal(format!("user {} has bad scopes: {e}", user.username)))?,
+            scopes: Scopes::parse(&user.scopes).map_err(|e| {
+                ApiError::Internal(format!("user {} has bad scopes: {e}", user.username))
+            })?,
         };
         if !self.cache_ttl.is_zero() {
             let mut cache = self.users.lock().expect("auth cache lock");
-            cache.insert(username.to_owned(), CachedUser { password_sha: sha, principal: principal.clone(), at: Instant::now() });
+            cache.insert(
+                username.to_owned(),
+                CachedUser {
+                    password_sha: sha,
+                    principal: principal.clone(),
+                    at: Instant::now(),
+                },
+            );
         }
         Ok(principal)
     }
@@ -196,7 +231,9 @@ impl Auth {
 
 /// Decodes an HTTP Basic header value into (user, password).
 fn decode_basic(value: &str) -> Option<(String, String)> {
-    let raw = base64::engine::general_purpose::STANDARD.decode(value.trim()).ok()?;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(value.trim())
+        .ok()?;
     let text = String::from_utf8(raw).ok()?;
     let (user, pass) = text.split_once(':')?;
     Some((user.to_owned(), pass.to_owned()))
@@ -209,15 +246,22 @@ impl FromRequestParts<AppState> for Principal {
         let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
             return Err(AuthError::invalid_token("No credentials: send Authorization: Bearer <access token> (from POST /token) or Basic with an API user.").into());
         };
-        let value = value.to_str().map_err(|_| AuthError::invalid_token("The Authorization header is not readable text."))?;
+        let value = value.to_str().map_err(|_| {
+            AuthError::invalid_token("The Authorization header is not readable text.")
+        })?;
         let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
         if scheme.eq_ignore_ascii_case("bearer") {
             state.auth.bearer(&state.store, rest.trim()).await
         } else if scheme.eq_ignore_ascii_case("basic") {
-            let (user, pass) = decode_basic(rest).ok_or_else(|| AuthError::invalid_token("The Basic credentials are not base64 of user:password."))?;
+            let (user, pass) = decode_basic(rest).ok_or_else(|| {
+                AuthError::invalid_token("The Basic credentials are not base64 of user:password.")
+            })?;
             state.auth.basic(&state.store, &user, &pass).await
         } else {
-            Err(AuthError::invalid_token(format!("Unsupported authorization scheme {scheme:?}: use Bearer or Basic.")).into())
+            Err(AuthError::invalid_token(format!(
+                "Unsupported authorization scheme {scheme:?}: use Bearer or Basic."
+            ))
+            .into())
         }
     }
 }
@@ -250,14 +294,21 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Byte
     match issue_token(&state, &headers, &body).await {
         Ok(t) => {
             let mut resp = axum::Json(t).into_response();
-            resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+            resp.headers_mut().insert(
+                header::CACHE_CONTROL,
+                header::HeaderValue::from_static("no-store"),
+            );
             resp
         }
         Err(e) => e.into_response(),
     }
 }
 
-async fn issue_token(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<TokenResponse, ApiError> {
+async fn issue_token(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<TokenResponse, ApiError> {
     let creds = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -267,28 +318,52 @@ async fn issue_token(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Resu
     let Some((client_id, secret)) = creds else {
         return Err(AuthError::invalid_client("Authenticate the client with HTTP Basic: client_id as user name, client_secret as password.").into());
     };
-    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
-        .map_err(|e| AuthError::bad_request("invalid_request", format!("The body must be application/x-www-form-urlencoded: {e}")))?;
-    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(body).map_err(|e| {
+        AuthError::bad_request(
+            "invalid_request",
+            format!("The body must be application/x-www-form-urlencoded: {e}"),
+        )
+    })?;
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
     let client = state
         .store
         .authenticate_client(&client_id, &secret)
         .await?
         .ok_or_else(|| AuthError::invalid_client("The client_id or client_secret is invalid."))?;
     match field("grant_type") {
-        None | Some("") => return Err(AuthError::bad_request("invalid_request", "grant_type is required: send grant_type=client_credentials.").into()),
+        None | Some("") => {
+            return Err(AuthError::bad_request(
+                "invalid_request",
+                "grant_type is required: send grant_type=client_credentials.",
+            )
+            .into())
+        }
         Some("client_credentials") => {}
         Some(other) => {
-            return Err(AuthError::bad_request("unsupported_grant_type", format!("grant_type {other:?} is not supported: only client_credentials is.")).into())
+            return Err(AuthError::bad_request(
+                "unsupported_grant_type",
+                format!("grant_type {other:?} is not supported: only client_credentials is."),
+            )
+            .into())
         }
     }
-    let granted = Scopes::parse(&client.scopes).map_err(|e| ApiError::Internal(format!("client {client_id} has bad scopes: {e}")))?;
+    let granted = Scopes::parse(&client.scopes)
+        .map_err(|e| ApiError::Internal(format!("client {client_id} has bad scopes: {e}")))?;
     let scopes = match field("scope") {
         None | Some("") => granted,
         Some(asked) => {
-            let asked = Scopes::parse(asked).map_err(|e| AuthError::bad_request("invalid_scope", e.to_string()))?;
+            let asked = Scopes::parse(asked)
+                .map_err(|e| AuthError::bad_request("invalid_scope", e.to_string()))?;
             if !granted.covers(asked) {
-                return Err(AuthError::bad_request("invalid_scope", format!("The client may not ask for scopes beyond {granted}.")).into());
+                return Err(AuthError::bad_request(
+                    "invalid_scope",
+                    format!("The client may not ask for scopes beyond {granted}."),
+                )
+                .into());
             }
             asked
         }

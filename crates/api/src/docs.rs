@@ -18,14 +18,23 @@ pub struct Docs {
 
 impl Docs {
     pub fn new(spec: utoipa::openapi::OpenApi) -> Docs {
-        let json = spec.to_pretty_json().expect("the OpenAPI document serialises");
+        let json = spec
+            .to_pretty_json()
+            .expect("the OpenAPI document serialises");
         let value: Value = serde_json::from_str(&json).expect("just serialised");
-        Docs { html: render(&value), json }
+        Docs {
+            html: render(&value),
+            json,
+        }
     }
 }
 
 pub async fn openapi_json(State(state): State<AppState>) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], state.docs.json.clone()).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        state.docs.json.clone(),
+    )
+        .into_response()
 }
 
 pub async fn page(State(state): State<AppState>) -> Response {
@@ -38,7 +47,10 @@ pub async fn page(State(state): State<AppState>) -> Response {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Follows a `$ref` to a component schema's name.
@@ -54,16 +66,28 @@ fn schema_text(v: &Value) -> String {
         return one.iter().map(schema_text).collect::<Vec<_>>().join(" | ");
     }
     match v.get("type") {
-        Some(Value::String(t)) if t == "array" => format!("[{}]", v.get("items").map(schema_text).unwrap_or_default()),
+        Some(Value::String(t)) if t == "array" => {
+            format!("[{}]", v.get("items").map(schema_text).unwrap_or_default())
+        }
         Some(Value::String(t)) => esc(t),
-        Some(Value::Array(ts)) => esc(&ts.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" | ")),
+        Some(Value::Array(ts)) => esc(&ts
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(" | ")),
         _ => "object".into(),
     }
 }
 
 fn render(spec: &Value) -> String {
-    let title = spec.pointer("/info/title").and_then(Value::as_str).unwrap_or("API");
-    let intro = spec.pointer("/info/description").and_then(Value::as_str).unwrap_or("");
+    let title = spec
+        .pointer("/info/title")
+        .and_then(Value::as_str)
+        .unwrap_or("API");
+    let intro = spec
+        .pointer("/info/description")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let mut h = String::new();
     let _ = write!(
         h,
@@ -78,11 +102,19 @@ table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #eee;padding:.2e
         i = esc(intro)
     );
     let paths = spec.get("paths").and_then(Value::as_object);
-    let mut by_tag: std::collections::BTreeMap<String, Vec<(String, String, &Value)>> = Default::default();
+    let mut by_tag: std::collections::BTreeMap<String, Vec<(String, String, &Value)>> =
+        Default::default();
     for (path, item) in paths.into_iter().flatten() {
         for (method, op) in item.as_object().into_iter().flatten() {
-            let tag = op.pointer("/tags/0").and_then(Value::as_str).unwrap_or("Other").to_owned();
-            by_tag.entry(tag).or_default().push((method.clone(), path.clone(), op));
+            let tag = op
+                .pointer("/tags/0")
+                .and_then(Value::as_str)
+                .unwrap_or("Other")
+                .to_owned();
+            by_tag
+                .entry(tag)
+                .or_default()
+                .push((method.clone(), path.clone(), op));
         }
     }
     h.push_str("<nav><ul>");
@@ -114,16 +146,33 @@ table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #eee;padding:.2e
                 }
                 h.push_str("</table>");
             }
-            if let Some(content) = op.pointer("/requestBody/content").and_then(Value::as_object) {
+            if let Some(content) = op
+                .pointer("/requestBody/content")
+                .and_then(Value::as_object)
+            {
                 for (ctype, media) in content {
-                    let _ = write!(h, "<p>Body (<code>{}</code>): {}</p>", esc(ctype), media.get("schema").map(schema_text).unwrap_or_default());
+                    let _ = write!(
+                        h,
+                        "<p>Body (<code>{}</code>): {}</p>",
+                        esc(ctype),
+                        media.get("schema").map(schema_text).unwrap_or_default()
+                    );
                 }
             }
             if let Some(responses) = op.get("responses").and_then(Value::as_object) {
                 h.push_str("<table><tr><th>status</th><th>meaning</th><th>body</th></tr>");
                 for (status, r) in responses {
-                    let body = r.pointer("/content/application~1json/schema").map(schema_text).unwrap_or_default();
-                    let _ = write!(h, "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", esc(status), esc(r.get("description").and_then(Value::as_str).unwrap_or("")), body);
+                    let body = r
+                        .pointer("/content/application~1json/schema")
+                        .map(schema_text)
+                        .unwrap_or_default();
+                    let _ = write!(
+                        h,
+                        "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                        esc(status),
+                        esc(r.get("description").and_then(Value::as_str).unwrap_or("")),
+                        body
+                    );
                 }
                 h.push_str("</table>");
             }
@@ -131,14 +180,21 @@ table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #eee;padding:.2e
         }
     }
     h.push_str("<h2 id=\"schemas\">Schemas</h2>");
-    if let Some(schemas) = spec.pointer("/components/schemas").and_then(Value::as_object) {
+    if let Some(schemas) = spec
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    {
         for (name, schema) in schemas {
             let _ = write!(h, "<h3 id=\"schema-{0}\">{0}</h3>", esc(name));
             if let Some(d) = schema.get("description").and_then(Value::as_str) {
                 let _ = write!(h, "<p>{}</p>", esc(d));
             }
             if let Some(props) = schema.get("properties").and_then(Value::as_object) {
-                let required: Vec<&str> = schema.get("required").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+                let required: Vec<&str> = schema
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
                 h.push_str("<table><tr><th>field</th><th>type</th><th>required</th><th></th></tr>");
                 for (field, p) in props {
                     let _ = write!(
@@ -146,7 +202,11 @@ table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #eee;padding:.2e
                         "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
                         esc(field),
                         schema_text(p),
-                        if required.contains(&field.as_str()) { "yes" } else { "" },
+                        if required.contains(&field.as_str()) {
+                            "yes"
+                        } else {
+                            ""
+                        },
                         esc(p.get("description").and_then(Value::as_str).unwrap_or("")),
                     );
                 }

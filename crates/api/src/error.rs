@@ -68,10 +68,18 @@ impl AuthError {
 
 impl IntoResponse for AuthError {
     fn into_response(self) -> Response {
-        let mut resp = (self.status, axum::Json(json!({"error": self.error, "error_description": self.description}))).into_response();
+        let mut resp = (
+            self.status,
+            axum::Json(json!({"error": self.error, "error_description": self.description})),
+        )
+            .into_response();
         let challenge = match (self.status, self.error) {
-            (StatusCode::UNAUTHORIZED, "invalid_client") => Some("Basic realm=\"switchboard\"".to_owned()),
-            (StatusCode::UNAUTHORIZED, e) | (StatusCode::FORBIDDEN, e) => Some(format!("Bearer realm=\"switchboard\", error=\"{e}\"")),
+            (StatusCode::UNAUTHORIZED, "invalid_client") => {
+                Some("Basic realm=\"switchboard\"".to_owned())
+            }
+            (StatusCode::UNAUTHORIZED, e) | (StatusCode::FORBIDDEN, e) => {
+                Some(format!("Bearer realm=\"switchboard\", error=\"{e}\""))
+            }
             _ => None,
         };
         if let Some(c) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
@@ -134,12 +142,16 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         use domain::Error as D;
         match self {
-            ApiError::Domain(D::Invalid { field, message }) => {
-                response_message(StatusCode::BAD_REQUEST, &format!("{field}: {message}"), Some(&field))
-            }
+            ApiError::Domain(D::Invalid { field, message }) => response_message(
+                StatusCode::BAD_REQUEST,
+                &format!("{field}: {message}"),
+                Some(&field),
+            ),
             ApiError::Domain(D::NotFound(m)) => response_message(StatusCode::NOT_FOUND, &m, None),
             ApiError::Domain(D::Conflict(m)) => response_message(StatusCode::CONFLICT, &m, None),
-            ApiError::Domain(D::Refused(m)) => response_message(StatusCode::PAYMENT_REQUIRED, &m, None),
+            ApiError::Domain(D::Refused(m)) => {
+                response_message(StatusCode::PAYMENT_REQUIRED, &m, None)
+            }
             ApiError::Auth(a) => a.into_response(),
             ApiError::Status(s, m) => response_message(s, &m, None),
             ApiError::Internal(detail) => {

@@ -39,9 +39,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
         let bytes = Bytes::from_request(req, state).await.map_err(|rej| {
             let status = rej.status();
             if status == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::Status(status, format!("the request body is larger than the limit of {} bytes", crate::BODY_LIMIT))
+                ApiError::Status(
+                    status,
+                    format!(
+                        "the request body is larger than the limit of {} bytes",
+                        crate::BODY_LIMIT
+                    ),
+                )
             } else {
-                ApiError::Status(status, format!("could not read the request body: {}", rej.body_text()))
+                ApiError::Status(
+                    status,
+                    format!("could not read the request body: {}", rej.body_text()),
+                )
             }
         })?;
         let value = parse_json(&bytes)?;
@@ -92,11 +101,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T>
 pub fn int_param(value: &Option<String>, name: &str) -> Result<i64, ApiError> {
     match value.as_deref().map(str::trim) {
         None | Some("") => Err(domain::Error::missing(name).into()),
-        Some(v) => v
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| domain::Error::invalid(name, format!("{v:?} is not a positive whole number")).into()),
+        Some(v) => v.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+            domain::Error::invalid(name, format!("{v:?} is not a positive whole number")).into()
+        }),
     }
 }
 
@@ -144,7 +151,10 @@ mod tests {
     #[test]
     fn json_errors_name_the_field() {
         assert!(msg(parse_json(br#"{"name": "a", "inner": {"n": "x"}}"#)).starts_with("inner.n:"));
-        assert!(msg(parse_json(br#"{"name": "a", "inner": {"n": 1}, "extra": 1}"#)).contains("unknown field `extra`"));
+        assert!(msg(parse_json(
+            br#"{"name": "a", "inner": {"n": 1}, "extra": 1}"#
+        ))
+        .contains("unknown field `extra`"));
         assert!(msg(parse_json(br#"{"name": "a""#)).starts_with("malformed JSON"));
         assert!(msg(parse_json(br#"{"inner": {"n": 1}}"#)).contains("missing field `name`"));
         assert!(parse_json::<Body>(br#"{"name": "a", "inner": {"n": 1}}"#).is_ok());
@@ -153,9 +163,17 @@ mod tests {
     #[test]
     fn int_params() {
         assert_eq!(int_param(&Some("42".into()), "customerId").unwrap(), 42);
-        for bad in [None, Some("".into()), Some("abc".into()), Some("-1".into()), Some("1; DROP TABLE customers".into())] {
+        for bad in [
+            None,
+            Some("".into()),
+            Some("abc".into()),
+            Some("-1".into()),
+            Some("1; DROP TABLE customers".into()),
+        ] {
             match int_param(&bad, "customerId") {
-                Err(ApiError::Domain(domain::Error::Invalid { field, .. })) => assert_eq!(field, "customerId"),
+                Err(ApiError::Domain(domain::Error::Invalid { field, .. })) => {
+                    assert_eq!(field, "customerId")
+                }
                 other => panic!("{other:?}"),
             }
         }

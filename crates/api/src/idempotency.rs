@@ -14,28 +14,57 @@ pub const HEADER: &str = "idempotency-key";
 /// repeated request, refuses a reused key with another body. Without the
 /// header, just runs `work`. Answers of 5xx are not stored, so the caller
 /// may retry with the same key.
-pub async fn once<F, Fut>(state: &AppState, who: &Principal, headers: &HeaderMap, body_hash: &str, work: F) -> ApiResult<Response>
+pub async fn once<F, Fut>(
+    state: &AppState,
+    who: &Principal,
+    headers: &HeaderMap,
+    body_hash: &str,
+    work: F,
+) -> ApiResult<Response>
 where
     F: FnOnce() -> Fut,
     Fut: Future<Output = ApiResult<(StatusCode, serde_json::Value)>>,
 {
     let Some(key) = headers.get(HEADER) else {
-        return work().await.map(|(status, value)| (status, axum::Json(value)).into_response());
+        return work()
+            .await
+            .map(|(status, value)| (status, axum::Json(value)).into_response());
     };
     let key = key
         .to_str()
         .ok()
         .filter(|k| !k.is_empty() && k.len() <= 255)
-        .ok_or_else(|| ApiError::from(domain::Error::invalid("Idempotency-Key", "must be 1 to 255 visible characters")))?;
-    match state.store.claim_idempotency(&who.actor, key, body_hash).await? {
+        .ok_or_else(|| {
+            ApiError::from(domain::Error::invalid(
+                "Idempotency-Key",
+                "must be 1 to 255 visible characters",
+            ))
+        })?;
+    match state
+        .store
+        .claim_idempotency(&who.actor, key, body_hash)
+        .await?
+    {
         Claim::Replay { status, body } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            let mut resp = (status, [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response();
-            resp.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+            let mut resp = (
+                status,
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                body,
+            )
+                .into_response();
+            resp.headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
             Ok(resp)
         }
-        Claim::Mismatch => Err(domain::Error::Conflict(format!("Idempotency-Key {key:?} was already used with a different request body")).into()),
-        Claim::InFlight => Err(domain::Error::Conflict(format!("a request with Idempotency-Key {key:?} is still being processed; retry shortly")).into()),
+        Claim::Mismatch => Err(domain::Error::Conflict(format!(
+            "Idempotency-Key {key:?} was already used with a different request body"
+        ))
+        .into()),
+        Claim::InFlight => Err(domain::Error::Conflict(format!(
+            "a request with Idempotency-Key {key:?} is still being processed; retry shortly"
+        ))
+        .into()),
         Claim::New => {
             let resp = match work().await {
                 Ok((status, value)) => (status, axum::Json(value)).into_response(),
@@ -51,7 +80,10 @@ where
                 .await
                 .map_err(|e| ApiError::Internal(format!("reading an answer to store: {e}")))?;
             let text = String::from_utf8_lossy(&bytes);
-            state.store.complete_idempotency(&who.actor, key, parts.status.as_u16(), &text).await?;
+            state
+                .store
+                .complete_idempotency(&who.actor, key, parts.status.as_u16(), &text)
+                .await?;
             Ok(Response::from_parts(parts, axum::body::Body::from(bytes)))
         }
     }

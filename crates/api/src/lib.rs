@@ -57,10 +57,17 @@ pub struct AppState {
 
 impl AppState {
     /// Builds the state: resolves the signing key and renders the docs.
-    pub async fn new(store: store::Store, config: &ApiConfig) -> Result<AppState, store::StoreError> {
+    pub async fn new(
+        store: store::Store,
+        config: &ApiConfig,
+    ) -> Result<AppState, store::StoreError> {
         let secret = match &config.jwt_secret {
             Some(s) => s.clone(),
-            None => store.setting_or_init("jwt_signing_key", || store::credentials::random_hex(32)).await?,
+            None => {
+                store
+                    .setting_or_init("jwt_signing_key", || store::credentials::random_hex(32))
+                    .await?
+            }
         };
         let (_, spec) = routers();
         Ok(AppState {
@@ -86,8 +93,19 @@ impl utoipa::Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(Http::builder().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()));
-        components.add_security_scheme("basic", SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                Http::builder()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "basic",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)),
+        );
     }
 }
 
@@ -115,7 +133,9 @@ pub fn app(state: AppState) -> Router {
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(middleware::panic_response))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            middleware::panic_response,
+        ))
         .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(state)
 }
@@ -127,7 +147,9 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Status code helper for handlers that answer 201 Created.

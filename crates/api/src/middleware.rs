@@ -15,13 +15,17 @@ pub const REQUEST_ID: &str = "x-request-id";
 
 fn incoming_id(req: &Request) -> Option<String> {
     let v = req.headers().get(REQUEST_ID)?.to_str().ok()?;
-    let sane = !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+    let sane = !v.is_empty()
+        && v.len() <= 64
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
     sane.then(|| v.to_owned())
 }
 
 /// Gives every request an id, logs it, and answers it in `x-request-id`.
 pub async fn request_id(req: Request, next: Next) -> Response {
-    let id = incoming_id(&req).unwrap_or_else(|| format!("{:016x}", rand::thread_rng().gen::<u64>()));
+    let id =
+        incoming_id(&req).unwrap_or_else(|| format!("{:016x}", rand::thread_rng().gen::<u64>()));
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let span = tracing::info_span!("request", request_id = %id);
@@ -43,11 +47,19 @@ pub async fn request_id(req: Request, next: Next) -> Response {
 }
 
 pub async fn not_found(req: Request) -> Response {
-    response_message(StatusCode::NOT_FOUND, &format!("no such method: {} {}", req.method(), req.uri().path()), None)
+    response_message(
+        StatusCode::NOT_FOUND,
+        &format!("no such method: {} {}", req.method(), req.uri().path()),
+        None,
+    )
 }
 
 pub async fn method_not_allowed(req: Request) -> Response {
-    response_message(StatusCode::METHOD_NOT_ALLOWED, &format!("{} is not allowed on {}", req.method(), req.uri().path()), None)
+    response_message(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &format!("{} is not allowed on {}", req.method(), req.uri().path()),
+        None,
+    )
 }
 
 /// A handler panicked: log it and answer 500 without detail.
@@ -58,5 +70,9 @@ pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response 
         .or_else(|| err.downcast_ref::<&str>().copied())
         .unwrap_or("unknown panic");
     tracing::error!(panic = detail, "handler panicked");
-    response_message(StatusCode::INTERNAL_SERVER_ERROR, "internal error; quote the x-request-id header of this response to support", None)
+    response_message(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal error; quote the x-request-id header of this response to support",
+        None,
+    )
 }

@@ -11,7 +11,12 @@ async fn a_cli_in_any_form_answers_the_canonical_one() {
         let token = app.north_token().await;
         let cli = app.cli_of(app.north).await;
         let national = &cli[1..];
-        for form in [cli.clone(), format!("44{national}"), format!("%2B44{national}"), format!("{}%20{}", &cli[..5], &cli[5..])] {
+        for form in [
+            cli.clone(),
+            format!("44{national}"),
+            format!("%2B44{national}"),
+            format!("{}%20{}", &cli[..5], &cli[5..]),
+        ] {
             for path in ["/api/Connections/GetConnectionByCLI", "/api/Connections/"] {
                 let (s, c) = app.get(&token, &format!("{path}?cli={form}")).await;
                 assert_eq!(s, 200, "{path}?cli={form}: {c}");
@@ -35,14 +40,43 @@ async fn a_cli_in_any_form_answers_the_canonical_one() {
 async fn bad_and_unknown_clis() {
     each_backend(|app| async move {
         let token = app.north_token().await;
-        for bad in ["123", "0770090012", "%2B337700900123", "07700900I23", "'%20OR%201%3D1--", "01132345678"] {
-            let got = app.get(&token, &format!("/api/Connections/GetConnectionByCLI?cli={bad}")).await;
+        for bad in [
+            "123",
+            "0770090012",
+            "%2B337700900123",
+            "07700900I23",
+            "'%20OR%201%3D1--",
+            "01132345678",
+        ] {
+            let got = app
+                .get(
+                    &token,
+                    &format!("/api/Connections/GetConnectionByCLI?cli={bad}"),
+                )
+                .await;
             assert_error(&got, 400, "cli");
             assert_eq!(got.1["field"], "cli");
         }
-        assert_error(&app.get(&token, "/api/Connections/GetConnectionByCLI").await, 400, "cli: is required");
-        assert_error(&app.get(&token, "/api/Connections/GetConnectionByCLI?cli=").await, 400, "cli");
-        assert_error(&app.get(&token, "/api/Connections/GetConnectionByCLI?cli=07700900999").await, 404, "07700900999");
+        assert_error(
+            &app.get(&token, "/api/Connections/GetConnectionByCLI").await,
+            400,
+            "cli: is required",
+        );
+        assert_error(
+            &app.get(&token, "/api/Connections/GetConnectionByCLI?cli=")
+                .await,
+            400,
+            "cli",
+        );
+        assert_error(
+            &app.get(
+                &token,
+                "/api/Connections/GetConnectionByCLI?cli=07700900999",
+            )
+            .await,
+            404,
+            "07700900999",
+        );
         app
     })
     .await;
@@ -54,10 +88,34 @@ async fn another_partners_connection_is_404() {
         let north = app.north_token().await;
         let capital = app.capital_token().await;
         let theirs = app.cli_of(app.capital).await;
-        assert_eq!(app.get(&capital, &format!("/api/Connections/GetConnectionByCLI?cli={theirs}")).await.0, 200);
-        assert_error(&app.get(&north, &format!("/api/Connections/GetConnectionByCLI?cli={theirs}")).await, 404, "not found");
+        assert_eq!(
+            app.get(
+                &capital,
+                &format!("/api/Connections/GetConnectionByCLI?cli={theirs}")
+            )
+            .await
+            .0,
+            200
+        );
+        assert_error(
+            &app.get(
+                &north,
+                &format!("/api/Connections/GetConnectionByCLI?cli={theirs}"),
+            )
+            .await,
+            404,
+            "not found",
+        );
         let their_customer = app.customer_of(app.capital).await;
-        assert_error(&app.get(&north, &format!("/api/Connections/GetConnectionByCustomerId?customerId={their_customer}")).await, 404, "customer");
+        assert_error(
+            &app.get(
+                &north,
+                &format!("/api/Connections/GetConnectionByCustomerId?customerId={their_customer}"),
+            )
+            .await,
+            404,
+            "customer",
+        );
         app
     })
     .await;
@@ -68,17 +126,42 @@ async fn connections_of_a_customer() {
     each_backend(|app| async move {
         let token = app.north_token().await;
         let customer = app.customer_of(app.north).await;
-        let (s, list) = app.get(&token, &format!("/api/Connections/GetConnectionByCustomerId?customerId={customer}")).await;
+        let (s, list) = app
+            .get(
+                &token,
+                &format!("/api/Connections/GetConnectionByCustomerId?customerId={customer}"),
+            )
+            .await;
         assert_eq!(s, 200);
         let items = list["items"].as_array().unwrap();
         assert!(!items.is_empty());
         assert_eq!(list["total"].as_i64().unwrap(), items.len() as i64);
         assert!(items.iter().all(|c| c["customerId"] == customer));
-        let (_, page) = app.get(&token, &format!("/api/Connections/GetConnectionByCustomerId?customerId={customer}&pageSize=1")).await;
+        let (_, page) = app
+            .get(
+                &token,
+                &format!(
+                    "/api/Connections/GetConnectionByCustomerId?customerId={customer}&pageSize=1"
+                ),
+            )
+            .await;
         assert_eq!(page["items"].as_array().unwrap().len(), 1);
         assert_eq!(page["nextPage"], 2);
-        assert_error(&app.get(&token, "/api/Connections/GetConnectionByCustomerId").await, 400, "customerId");
-        assert_error(&app.get(&token, "/api/Connections/GetConnectionByCustomerId?customerId=x1").await, 400, "customerId");
+        assert_error(
+            &app.get(&token, "/api/Connections/GetConnectionByCustomerId")
+                .await,
+            400,
+            "customerId",
+        );
+        assert_error(
+            &app.get(
+                &token,
+                "/api/Connections/GetConnectionByCustomerId?customerId=x1",
+            )
+            .await,
+            400,
+            "customerId",
+        );
         app
     })
     .await;

@@ -20,10 +20,17 @@ fn acme() -> Value {
 async fn create_then_read_back() {
     each_backend(|app| async move {
         let token = app.north_token().await;
-        let (s, body) = app.post(&token, "/api/Customers/CreateCustomer", &acme()).await;
+        let (s, body) = app
+            .post(&token, "/api/Customers/CreateCustomer", &acme())
+            .await;
         assert_eq!(s, 201, "{body}");
         let id = body["customerId"].as_i64().unwrap();
-        let (s, c) = app.get(&token, &format!("/api/Customers/GetCustomerDetails?customerId={id}")).await;
+        let (s, c) = app
+            .get(
+                &token,
+                &format!("/api/Customers/GetCustomerDetails?customerId={id}"),
+            )
+            .await;
         assert_eq!(s, 200);
         assert_eq!(c["companyName"], "Acme Widgets Ltd");
         assert_eq!(c["coRegNumber"], "01234567");
@@ -31,7 +38,11 @@ async fn create_then_read_back() {
         assert_eq!(c["contact"]["email"], "jane@acme.example");
         assert_eq!(c["billingEmail"], "accounts@acme.example");
         // Written with an audit row naming the caller.
-        let audit = app.store.audit_for("customer", &id.to_string()).await.unwrap();
+        let audit = app
+            .store
+            .audit_for("customer", &id.to_string())
+            .await
+            .unwrap();
         assert_eq!(audit.len(), 1);
         assert!(audit[0].actor.starts_with("client:sb_"));
         assert_eq!(audit[0].action, "create");
@@ -54,15 +65,35 @@ async fn each_bad_field_is_a_400_naming_it() {
             ("/address/town", json!(" "), "address.town"),
             ("/billingEmail", json!("a@b"), "billingEmail"),
         ];
-        let before = app.store.list_customers(store::Visibility::All, "", domain::paging::PageRequest::new(None, None).unwrap()).await.unwrap().1;
+        let before = app
+            .store
+            .list_customers(
+                store::Visibility::All,
+                "",
+                domain::paging::PageRequest::new(None, None).unwrap(),
+            )
+            .await
+            .unwrap()
+            .1;
         for (pointer, value, field) in cases {
             let mut body = acme();
             *body.pointer_mut(pointer).unwrap() = value;
-            let got = app.post(&token, "/api/Customers/CreateCustomer", &body).await;
+            let got = app
+                .post(&token, "/api/Customers/CreateCustomer", &body)
+                .await;
             assert_error(&got, 400, field);
             assert_eq!(got.1["field"], field);
         }
-        let after = app.store.list_customers(store::Visibility::All, "", domain::paging::PageRequest::new(None, None).unwrap()).await.unwrap().1;
+        let after = app
+            .store
+            .list_customers(
+                store::Visibility::All,
+                "",
+                domain::paging::PageRequest::new(None, None).unwrap(),
+            )
+            .await
+            .unwrap()
+            .1;
         assert_eq!(before, after, "nothing half-written");
         app
     })
@@ -74,35 +105,80 @@ async fn malformed_bodies_are_4xx_never_500() {
     each_backend(|app| async move {
         let token = app.north_token().await;
         let post_raw = |body: Vec<u8>, ctype: &'static str| {
-            let req = app.http.post(app.url("/api/Customers/CreateCustomer")).bearer_auth(&token).header("content-type", ctype).body(body);
+            let req = app
+                .http
+                .post(app.url("/api/Customers/CreateCustomer"))
+                .bearer_auth(&token)
+                .header("content-type", ctype)
+                .body(body);
             async move {
                 let r = req.send().await.unwrap();
                 let s = r.status().as_u16();
                 (s, r.json::<Value>().await.unwrap())
             }
         };
-        assert_error(&post_raw(b"{\"companyName\": ".to_vec(), "application/json").await, 400, "malformed JSON");
-        assert_error(&post_raw(b"[1,2]".to_vec(), "application/json").await, 400, "invalid");
-        assert_error(&post_raw(b"".to_vec(), "application/json").await, 400, "malformed JSON");
+        assert_error(
+            &post_raw(b"{\"companyName\": ".to_vec(), "application/json").await,
+            400,
+            "malformed JSON",
+        );
+        assert_error(
+            &post_raw(b"[1,2]".to_vec(), "application/json").await,
+            400,
+            "invalid",
+        );
+        assert_error(
+            &post_raw(b"".to_vec(), "application/json").await,
+            400,
+            "malformed JSON",
+        );
         let mut wrong_type = acme();
         wrong_type["companyName"] = json!(42);
-        assert_error(&post_raw(wrong_type.to_string().into_bytes(), "application/json").await, 400, "companyName");
+        assert_error(
+            &post_raw(wrong_type.to_string().into_bytes(), "application/json").await,
+            400,
+            "companyName",
+        );
         let mut nested = acme();
         nested["contact"]["name"] = json!({"first": "Jane"});
-        assert_error(&post_raw(nested.to_string().into_bytes(), "application/json").await, 400, "contact.name");
+        assert_error(
+            &post_raw(nested.to_string().into_bytes(), "application/json").await,
+            400,
+            "contact.name",
+        );
         let mut unknown = acme();
         unknown["vatNumber"] = json!("GB123");
-        assert_error(&post_raw(unknown.to_string().into_bytes(), "application/json").await, 400, "unknown field `vatNumber`");
+        assert_error(
+            &post_raw(unknown.to_string().into_bytes(), "application/json").await,
+            400,
+            "unknown field `vatNumber`",
+        );
         let mut missing = acme();
         missing.as_object_mut().unwrap().remove("address");
-        assert_error(&post_raw(missing.to_string().into_bytes(), "application/json").await, 400, "missing field `address`");
-        assert_error(&post_raw(acme().to_string().into_bytes(), "text/plain").await, 415, "application/json");
+        assert_error(
+            &post_raw(missing.to_string().into_bytes(), "application/json").await,
+            400,
+            "missing field `address`",
+        );
+        assert_error(
+            &post_raw(acme().to_string().into_bytes(), "text/plain").await,
+            415,
+            "application/json",
+        );
         let mut huge = acme();
         huge["companyName"] = json!("x".repeat(2 * 1024 * 1024));
-        assert_error(&post_raw(huge.to_string().into_bytes(), "application/json").await, 413, "limit");
+        assert_error(
+            &post_raw(huge.to_string().into_bytes(), "application/json").await,
+            413,
+            "limit",
+        );
         let mut long = acme();
         long["companyName"] = json!("x".repeat(500));
-        assert_error(&post_raw(long.to_string().into_bytes(), "application/json").await, 400, "companyName");
+        assert_error(
+            &post_raw(long.to_string().into_bytes(), "application/json").await,
+            400,
+            "companyName",
+        );
         app
     })
     .await;
@@ -113,23 +189,48 @@ async fn idempotency_key_replays_and_refuses_another_body() {
     each_backend(|app| async move {
         let token = app.north_token().await;
         let send = |body: Value, key: &'static str| {
-            let req = app.http.post(app.url("/api/Customers/CreateCustomer")).bearer_auth(&token).header("idempotency-key", key).json(&body);
+            let req = app
+                .http
+                .post(app.url("/api/Customers/CreateCustomer"))
+                .bearer_auth(&token)
+                .header("idempotency-key", key)
+                .json(&body);
             async move {
                 let r = req.send().await.unwrap();
                 let replayed = r.headers().contains_key("idempotent-replayed");
-                (r.status().as_u16(), r.json::<Value>().await.unwrap(), replayed)
+                (
+                    r.status().as_u16(),
+                    r.json::<Value>().await.unwrap(),
+                    replayed,
+                )
             }
         };
         let first = send(acme(), "k-1").await;
         assert_eq!(first.0, 201);
         let again = send(acme(), "k-1").await;
-        assert_eq!((again.0, &again.1, again.2), (201, &first.1, true), "same key and body: same answer");
+        assert_eq!(
+            (again.0, &again.1, again.2),
+            (201, &first.1, true),
+            "same key and body: same answer"
+        );
         let mut other = acme();
         other["companyName"] = json!("Other Ltd");
         let conflict = send(other, "k-1").await;
         assert_eq!(conflict.0, 409);
-        assert!(conflict.1["response_message"].as_str().unwrap().contains("different request body"));
-        let n = app.store.list_customers(store::Visibility::All, "Acme Widgets", domain::paging::PageRequest::new(None, None).unwrap()).await.unwrap().1;
+        assert!(conflict.1["response_message"]
+            .as_str()
+            .unwrap()
+            .contains("different request body"));
+        let n = app
+            .store
+            .list_customers(
+                store::Visibility::All,
+                "Acme Widgets",
+                domain::paging::PageRequest::new(None, None).unwrap(),
+            )
+            .await
+            .unwrap()
+            .1;
         assert_eq!(n, 2, "the demo Acme and exactly one created");
         // A refused request is answered the same way again.
         let mut bad = acme();
@@ -155,14 +256,29 @@ async fn list_search_and_paging() {
 
         let (_, found) = app.get(&token, "/api/Customers?search=PLUMBING").await;
         assert_eq!(found["total"], 1, "search is case-insensitive");
-        assert_eq!(found["items"][0]["companyName"], "Pennine Plumbing & Heating Ltd");
+        assert_eq!(
+            found["items"][0]["companyName"],
+            "Pennine Plumbing & Heating Ltd"
+        );
         let (_, by_postcode) = app.get(&token, "/api/Customers?search=hg1").await;
         assert_eq!(by_postcode["total"], 1);
 
         // SQL metacharacters are text, not SQL or wildcards.
-        for nasty in ["%25", "_", "'%20OR%20'1'%3D'1", "%5C", "%22%3B%20DROP%20TABLE%20customers%3B--"] {
-            let (s, r) = app.get(&token, &format!("/api/Customers?search={nasty}")).await;
-            assert_eq!((s, r["total"].as_i64()), (200, Some(0)), "search {nasty}: {r}");
+        for nasty in [
+            "%25",
+            "_",
+            "'%20OR%20'1'%3D'1",
+            "%5C",
+            "%22%3B%20DROP%20TABLE%20customers%3B--",
+        ] {
+            let (s, r) = app
+                .get(&token, &format!("/api/Customers?search={nasty}"))
+                .await;
+            assert_eq!(
+                (s, r["total"].as_i64()),
+                (200, Some(0)),
+                "search {nasty}: {r}"
+            );
         }
         let (s, _) = app.get(&token, "/api/Customers?search=acme").await;
         assert_eq!(s, 200, "the table is still there");
@@ -176,8 +292,16 @@ async fn list_search_and_paging() {
         assert_ne!(p1["items"][0]["customerId"], p2["items"][0]["customerId"]);
 
         assert_error(&app.get(&token, "/api/Customers?page=0").await, 400, "page");
-        assert_error(&app.get(&token, "/api/Customers?pageSize=1000").await, 400, "pageSize");
-        assert_error(&app.get(&token, "/api/Customers?page=abc").await, 400, "page");
+        assert_error(
+            &app.get(&token, "/api/Customers?pageSize=1000").await,
+            400,
+            "pageSize",
+        );
+        assert_error(
+            &app.get(&token, "/api/Customers?page=abc").await,
+            400,
+            "page",
+        );
         app
     })
     .await;
@@ -189,18 +313,65 @@ async fn another_partners_customer_is_404_everywhere() {
         let north = app.north_token().await;
         let capital = app.capital_token().await;
         let theirs = app.customer_of(app.capital).await;
-        assert_error(&app.get(&north, &format!("/api/Customers/GetCustomerDetails?customerId={theirs}")).await, 404, "not found");
-        assert_eq!(app.get(&capital, &format!("/api/Customers/GetCustomerDetails?customerId={theirs}")).await.0, 200);
+        assert_error(
+            &app.get(
+                &north,
+                &format!("/api/Customers/GetCustomerDetails?customerId={theirs}"),
+            )
+            .await,
+            404,
+            "not found",
+        );
+        assert_eq!(
+            app.get(
+                &capital,
+                &format!("/api/Customers/GetCustomerDetails?customerId={theirs}")
+            )
+            .await
+            .0,
+            200
+        );
         let (_, list) = app.get(&north, "/api/Customers?search=thames").await;
         assert_eq!(list["total"], 0, "not in searches either");
-        assert_eq!(app.get(&north, "/api/Customers/GetCustomerDetails?customerId=999999").await.0, 404);
-        assert_error(&app.get(&north, "/api/Customers/GetCustomerDetails").await, 400, "customerId");
-        assert_error(&app.get(&north, "/api/Customers/GetCustomerDetails?customerId=abc").await, 400, "customerId");
+        assert_eq!(
+            app.get(
+                &north,
+                "/api/Customers/GetCustomerDetails?customerId=999999"
+            )
+            .await
+            .0,
+            404
+        );
+        assert_error(
+            &app.get(&north, "/api/Customers/GetCustomerDetails").await,
+            400,
+            "customerId",
+        );
+        assert_error(
+            &app.get(&north, "/api/Customers/GetCustomerDetails?customerId=abc")
+                .await,
+            400,
+            "customerId",
+        );
 
         // Platform staff (admin) see every partner.
-        let house = app.store.partner_by_name("House").await.unwrap().unwrap().id;
+        let house = app
+            .store
+            .partner_by_name("House")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
         let admin = app.token(house, "customers admin").await;
-        assert_eq!(app.get(&admin, &format!("/api/Customers/GetCustomerDetails?customerId={theirs}")).await.0, 200);
+        assert_eq!(
+            app.get(
+                &admin,
+                &format!("/api/Customers/GetCustomerDetails?customerId={theirs}")
+            )
+            .await
+            .0,
+            200
+        );
         let (_, all) = app.get(&admin, "/api/Customers").await;
         assert_eq!(all["total"], 6);
         app

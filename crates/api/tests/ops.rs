@@ -18,12 +18,29 @@ async fn health_readiness_and_request_ids() {
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["database"], app.backend);
         // A sane incoming request id is kept; a silly one replaced.
-        let r = app.http.get(app.url("/healthz")).header("x-request-id", "abc-123").send().await.unwrap();
+        let r = app
+            .http
+            .get(app.url("/healthz"))
+            .header("x-request-id", "abc-123")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.headers()["x-request-id"], "abc-123");
-        let r = app.http.get(app.url("/healthz")).header("x-request-id", "a b<script>").send().await.unwrap();
+        let r = app
+            .http
+            .get(app.url("/healthz"))
+            .header("x-request-id", "a b<script>")
+            .send()
+            .await
+            .unwrap();
         assert_ne!(r.headers()["x-request-id"], "a b<script>");
         // Errors carry one too.
-        let r = app.http.get(app.url("/api/Customers")).send().await.unwrap();
+        let r = app
+            .http
+            .get(app.url("/api/Customers"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 401);
         assert!(r.headers().contains_key("x-request-id"));
         app
@@ -37,28 +54,60 @@ async fn readiness_fails_when_the_database_is_gone() {
     app.store.close().await;
     let r = app.http.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(r.status(), 503);
-    assert_eq!(app.http.get(app.url("/healthz")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        app.http
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     app.stop().await;
 }
 
 #[tokio::test]
 async fn unknown_routes_and_methods_answer_json() {
     let app = common::TestApp::start("sqlite").await;
-    let r = app.http.get(app.url("/api/Nope/Nothing")).send().await.unwrap();
+    let r = app
+        .http
+        .get(app.url("/api/Nope/Nothing"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     let body: Value = r.json().await.unwrap();
-    assert!(body["response_message"].as_str().unwrap().contains("/api/Nope/Nothing"));
-    let r = app.http.delete(app.url("/api/Customers/CreateCustomer")).send().await.unwrap();
+    assert!(body["response_message"]
+        .as_str()
+        .unwrap()
+        .contains("/api/Nope/Nothing"));
+    let r = app
+        .http
+        .delete(app.url("/api/Customers/CreateCustomer"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 405);
     let body: Value = r.json().await.unwrap();
-    assert!(body["response_message"].as_str().unwrap().contains("DELETE"));
+    assert!(body["response_message"]
+        .as_str()
+        .unwrap()
+        .contains("DELETE"));
     app.stop().await;
 }
 
 #[tokio::test]
 async fn openapi_is_served_and_documents_every_route() {
     let app = common::TestApp::start("sqlite").await;
-    let spec: Value = app.http.get(app.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let spec: Value = app
+        .http
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let paths = spec["paths"].as_object().unwrap();
     for p in [
         "/token",
@@ -77,14 +126,25 @@ async fn openapi_is_served_and_documents_every_route() {
         "/api/Appendix/Networks",
         "/api/Appendix/StatusIds",
     ] {
-        assert!(paths.contains_key(p), "{p} missing from the OpenAPI document");
+        assert!(
+            paths.contains_key(p),
+            "{p} missing from the OpenAPI document"
+        );
     }
     let page = app.http.get(app.url("/docs")).send().await.unwrap();
     assert_eq!(page.status(), 200);
-    assert!(page.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'none'"));
+    assert!(page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("default-src 'none'"));
     let html = page.text().await.unwrap();
-    assert!(html.contains("/api/Connections/GetConnectionByCLI") && html.contains("CreateCustomer"));
-    assert!(!html.contains("<script"), "the docs page loads nothing from elsewhere");
+    assert!(
+        html.contains("/api/Connections/GetConnectionByCLI") && html.contains("CreateCustomer")
+    );
+    assert!(
+        !html.contains("<script"),
+        "the docs page loads nothing from elsewhere"
+    );
     app.stop().await;
 }
 
@@ -92,13 +152,15 @@ async fn openapi_is_served_and_documents_every_route() {
 /// updated; rerun with `UPDATE_SNAPSHOTS=1` to accept a change on purpose.
 #[test]
 fn openapi_snapshot() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/openapi.json");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/openapi.json");
     let current = api::openapi().to_pretty_json().unwrap() + "\n";
     if std::env::var("UPDATE_SNAPSHOTS").is_ok() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, &current).unwrap();
         return;
     }
-    let stored = std::fs::read_to_string(&path).expect("tests/snapshots/openapi.json exists: run with UPDATE_SNAPSHOTS=1 once");
+    let stored = std::fs::read_to_string(&path)
+        .expect("tests/snapshots/openapi.json exists: run with UPDATE_SNAPSHOTS=1 once");
     assert!(stored == current, "the OpenAPI document changed; review it and rerun with UPDATE_SNAPSHOTS=1 to update tests/snapshots/openapi.json");
 }

@@ -40,13 +40,17 @@ impl CustomerInput {
             Some(n) => Some(parse_company_number(n).map_err(|m| Error::invalid("coRegNumber", m))?),
         };
         let contact_name = text_field(&self.contact_name, "contact.name", 1, 120)?;
-        let contact_email = parse_email(&self.contact_email).map_err(|m| Error::invalid("contact.email", m))?;
+        let contact_email =
+            parse_email(&self.contact_email).map_err(|m| Error::invalid("contact.email", m))?;
         let contact_phone = match self.contact_phone.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(p) => Some(parse_uk_phone(p).map_err(|m| Error::invalid("contact.phone", m))?),
         };
         if self.address_lines.is_empty() {
-            return Err(Error::invalid("address.lines", "at least one address line is required"));
+            return Err(Error::invalid(
+                "address.lines",
+                "at least one address line is required",
+            ));
         }
         if self.address_lines.len() > 4 {
             return Err(Error::invalid("address.lines", "at most 4 address lines"));
@@ -58,7 +62,8 @@ impl CustomerInput {
             .map(|(i, l)| text_field(l, &format!("address.lines[{i}]"), 1, 100))
             .collect::<Result<Vec<_>, _>>()?;
         let town = text_field(&self.town, "address.town", 1, 80)?;
-        let postcode = parse_postcode(&self.postcode).map_err(|m| Error::invalid("address.postcode", m))?;
+        let postcode =
+            parse_postcode(&self.postcode).map_err(|m| Error::invalid("address.postcode", m))?;
         let billing_email = match self.billing_email.as_deref().map(str::trim) {
             None | Some("") => contact_email.clone(),
             Some(e) => parse_email(e).map_err(|m| Error::invalid("billingEmail", m))?,
@@ -86,10 +91,16 @@ pub fn text_field(text: &str, field: &str, min: usize, max: usize) -> Result<Str
         return Err(Error::missing(field));
     }
     if n < min {
-        return Err(Error::invalid(field, format!("must be at least {min} characters")));
+        return Err(Error::invalid(
+            field,
+            format!("must be at least {min} characters"),
+        ));
     }
     if n > max {
-        return Err(Error::invalid(field, format!("must be at most {max} characters, got {n}")));
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {max} characters, got {n}"),
+        ));
     }
     if t.chars().any(char::is_control) {
         return Err(Error::invalid(field, "must not contain control characters"));
@@ -100,8 +111,9 @@ pub fn text_field(text: &str, field: &str, min: usize, max: usize) -> Result<Str
 /// Prefixes Companies House uses before six digits (Scotland, Northern
 /// Ireland, LLPs, limited partnerships, overseas companies, charities, ...).
 const COMPANY_PREFIXES: &[&str] = &[
-    "SC", "NI", "OC", "SO", "NC", "LP", "SL", "NL", "R0", "IP", "SP", "IC", "SI", "NP", "NV", "RC", "SR", "NO",
-    "FC", "SF", "NF", "GE", "CE", "CS", "PC", "RS", "SA", "SE", "SG", "SZ", "ZC", "NA", "NZ", "AC", "SR",
+    "SC", "NI", "OC", "SO", "NC", "LP", "SL", "NL", "R0", "IP", "SP", "IC", "SI", "NP", "NV", "RC",
+    "SR", "NO", "FC", "SF", "NF", "GE", "CE", "CS", "PC", "RS", "SA", "SE", "SG", "SZ", "ZC", "NA",
+    "NZ", "AC", "SR",
 ];
 
 /// Checks a Companies House registration number: eight digits (England and
@@ -112,7 +124,11 @@ pub fn parse_company_number(text: &str) -> Result<String, String> {
     if !t.is_empty() && t.len() <= 8 && t.bytes().all(|b| b.is_ascii_digit()) {
         return Ok(format!("{t:0>8}"));
     }
-    if t.len() == 8 && t.is_ascii() && COMPANY_PREFIXES.contains(&&t[..2]) && t[2..].bytes().all(|b| b.is_ascii_digit()) {
+    if t.len() == 8
+        && t.is_ascii()
+        && COMPANY_PREFIXES.contains(&&t[..2])
+        && t[2..].bytes().all(|b| b.is_ascii_digit())
+    {
         return Ok(t);
     }
     Err(format!(
@@ -148,7 +164,9 @@ pub fn parse_email(text: &str) -> Result<String, String> {
     }
     let labels: Vec<&str> = domain.split('.').collect();
     if labels.len() < 2 {
-        return Err(format!("{t:?} is not an e-mail address: the domain needs a dot"));
+        return Err(format!(
+            "{t:?} is not an e-mail address: the domain needs a dot"
+        ));
     }
     for label in &labels {
         if label.is_empty()
@@ -169,7 +187,11 @@ pub fn parse_email(text: &str) -> Result<String, String> {
 /// Outward codes: `A9`, `A99`, `A9A`, `AA9`, `AA99`, `AA9A`; inward `9AA`.
 /// `GIR 0AA` (Girobank) is also valid.
 pub fn parse_postcode(text: &str) -> Result<String, String> {
-    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+    let compact: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_uppercase();
     if compact.is_empty() {
         return Err("is required".into());
     }
@@ -189,9 +211,20 @@ pub fn parse_postcode(text: &str) -> Result<String, String> {
     }
     let shape: String = outward
         .bytes()
-        .map(|b| if b.is_ascii_digit() { '9' } else if b.is_ascii_uppercase() { 'A' } else { '?' })
+        .map(|b| {
+            if b.is_ascii_digit() {
+                '9'
+            } else if b.is_ascii_uppercase() {
+                'A'
+            } else {
+                '?'
+            }
+        })
         .collect();
-    if !matches!(shape.as_str(), "A9" | "A99" | "A9A" | "AA9" | "AA99" | "AA9A") {
+    if !matches!(
+        shape.as_str(),
+        "A9" | "A99" | "A9A" | "AA9" | "AA99" | "AA9A"
+    ) {
         return Err(bad());
     }
     // First position never Q, V or X; second (when a letter) never I, J or Z.
@@ -226,7 +259,10 @@ mod tests {
         assert_eq!(c.company_name, "Acme Widgets Ltd");
         assert_eq!(c.co_reg_number.as_deref(), Some("01234567"));
         assert_eq!(c.contact_email, "jane@acme.example");
-        assert_eq!(c.billing_email, "jane@acme.example", "billing e-mail defaults to the contact's");
+        assert_eq!(
+            c.billing_email, "jane@acme.example",
+            "billing e-mail defaults to the contact's"
+        );
         assert_eq!(c.contact_phone.as_deref(), Some("07700900123"));
         assert_eq!(c.postcode, "LS1 4AP");
     }
@@ -240,17 +276,116 @@ mod tests {
 
     #[test]
     fn each_bad_field_is_named() {
-        assert_eq!(field_of(CustomerInput { company_name: " ".into(), ..input() }.validate()), "companyName");
-        assert_eq!(field_of(CustomerInput { company_name: "A\u{0}B".into(), ..input() }.validate()), "companyName");
-        assert_eq!(field_of(CustomerInput { company_name: "x".repeat(161), ..input() }.validate()), "companyName");
-        assert_eq!(field_of(CustomerInput { co_reg_number: Some("XX123456".into()), ..input() }.validate()), "coRegNumber");
-        assert_eq!(field_of(CustomerInput { contact_email: "jane".into(), ..input() }.validate()), "contact.email");
-        assert_eq!(field_of(CustomerInput { contact_phone: Some("12".into()), ..input() }.validate()), "contact.phone");
-        assert_eq!(field_of(CustomerInput { address_lines: vec![], ..input() }.validate()), "address.lines");
-        assert_eq!(field_of(CustomerInput { address_lines: vec!["a".into(), "".into()], ..input() }.validate()), "address.lines[1]");
-        assert_eq!(field_of(CustomerInput { town: "".into(), ..input() }.validate()), "address.town");
-        assert_eq!(field_of(CustomerInput { postcode: "LS1".into(), ..input() }.validate()), "address.postcode");
-        assert_eq!(field_of(CustomerInput { billing_email: Some("a@b".into()), ..input() }.validate()), "billingEmail");
+        assert_eq!(
+            field_of(
+                CustomerInput {
+                    company_name: " ".into(),
+                    ..input()
+                }
+                .validate()
+            ),
+            "companyName"
+        );
+        assert_eq!(
+            field_of(
+                CustomerInput {
+                    company_name: "A\u{0}B".into(),
+                    ..input()
+                }
+                .validate()
+            ),
+            "companyName"
+        );
+        assert_eq!(
+            field_of(
+                CustomerInput {
+                    company_name: "x".repeat(161),
+                    ..input()
+                }
+                .validate()
+            ),
+            "companyName"
+        );
+        assert_eq!(
+            field_of(
+                CustomerInput {
+                    co_reg_number: Some("XX123456".into()),
+                    ..input()
+                }
+                .validate()
+            ),
+            "coRegNumber"
+        );
+        assert_eq!(
+            field_of(
+                CustomerInput {
+                    contact_email: "jane".into(),
+                    ..input()
+                }
+                .validate()
+            ),
+            "contact.email"
+        );
+        assert_eq!(
+            field_of(
+                CustomerInput {
+                    contact_phone: Some("12".into()),
+                    ..input()
+                }
+                .validate()
+            ),
+            "contact.phone"
+        );
+        assert_eq!(
+            field_of(
+                CustomerInput {
+                    address_lines: vec![],
+                    ..input()
+                }
+                .validate()
+            ),
+            "address.lines"
+        );
+        assert_eq!(
+            field_of(
+                CustomerInput {
+                    address_lines: vec!["a".into(), "".into()],
+                    ..input()
+                }
+                .validate()
+            ),
+            "address.lines[1]"
+        );
+        assert_eq!(
+            field_of(
+                CustomerInput {
+                    town: "".into(),
+                    ..input()
+                }
+                .validate()
+            ),
+            "address.town"
+        );
+        assert_eq!(
+            field_of(
+                CustomerInput {
+                    postcode: "LS1".into(),
+                    ..input()
+                }
+                .validate()
+            ),
+            "address.postcode"
+        );
+        assert_eq!(
+            field_of(
+                CustomerInput {
+                    billing_email: Some("a@b".into()),
+                    ..input()
+                }
+                .validate()
+            ),
+            "billingEmail"
+        );
     }
 
     #[test]
@@ -259,15 +394,36 @@ mod tests {
         assert_eq!(parse_company_number("sc123456").unwrap(), "SC123456");
         assert_eq!(parse_company_number("OC301234").unwrap(), "OC301234");
         assert_eq!(parse_company_number("NI012345").unwrap(), "NI012345");
-        for bad in ["123456789", "AB123456", "SC12345", "SC1234567", "0123456A", "'; --"] {
+        for bad in [
+            "123456789",
+            "AB123456",
+            "SC12345",
+            "SC1234567",
+            "0123456A",
+            "'; --",
+        ] {
             assert!(parse_company_number(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn emails() {
-        assert_eq!(parse_email("Jane.Smith+crm@Example.CO.UK").unwrap(), "Jane.Smith+crm@example.co.uk");
-        for bad in ["", "jane", "jane@", "@acme.example", "jane@acme", "ja ne@acme.example", "jane@@acme.example", "jane@acme..example", ".jane@acme.example", "jane@-acme.example"] {
+        assert_eq!(
+            parse_email("Jane.Smith+crm@Example.CO.UK").unwrap(),
+            "Jane.Smith+crm@example.co.uk"
+        );
+        for bad in [
+            "",
+            "jane",
+            "jane@",
+            "@acme.example",
+            "jane@acme",
+            "ja ne@acme.example",
+            "jane@@acme.example",
+            "jane@acme..example",
+            ".jane@acme.example",
+            "jane@-acme.example",
+        ] {
             assert!(parse_email(bad).is_err(), "{bad}");
         }
     }
@@ -275,13 +431,30 @@ mod tests {
     #[test]
     fn postcodes() {
         for (input, want) in [
-            ("LS1 4AP", "LS1 4AP"), ("sw1a1aa", "SW1A 1AA"), ("M1 1AE", "M1 1AE"), ("B33 8TH", "B33 8TH"),
-            ("CR2 6XH", "CR2 6XH"), ("DN55 1PT", "DN55 1PT"), ("W1A 0AX", "W1A 0AX"), ("EC1A 1BB", "EC1A 1BB"),
+            ("LS1 4AP", "LS1 4AP"),
+            ("sw1a1aa", "SW1A 1AA"),
+            ("M1 1AE", "M1 1AE"),
+            ("B33 8TH", "B33 8TH"),
+            ("CR2 6XH", "CR2 6XH"),
+            ("DN55 1PT", "DN55 1PT"),
+            ("W1A 0AX", "W1A 0AX"),
+            ("EC1A 1BB", "EC1A 1BB"),
             ("gir 0aa", "GIR 0AA"),
         ] {
             assert_eq!(parse_postcode(input).unwrap(), want, "{input}");
         }
-        for bad in ["", "LS1", "LS1 4A", "1LS 4AP", "LS1 AAP", "LS1 4CP", "QS1 4AP", "LZ1 4AP", "LS1-4AP", "LS123 4AP"] {
+        for bad in [
+            "",
+            "LS1",
+            "LS1 4A",
+            "1LS 4AP",
+            "LS1 AAP",
+            "LS1 4CP",
+            "QS1 4AP",
+            "LZ1 4AP",
+            "LS1-4AP",
+            "LS123 4AP",
+        ] {
             assert!(parse_postcode(bad).is_err(), "{bad}");
         }
     }

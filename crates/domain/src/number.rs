@@ -51,8 +51,12 @@ impl Cli {
         }
         // 070 is personal numbering and 076 pagers (except 07624, the Isle
         // of Man's mobiles): neither is a mobile CLI.
-        if national.starts_with("070") || (national.starts_with("076") && !national.starts_with("07624")) {
-            return Err(format!("{trimmed:?} is not a mobile number (070/076 ranges are not mobile)"));
+        if national.starts_with("070")
+            || (national.starts_with("076") && !national.starts_with("07624"))
+        {
+            return Err(format!(
+                "{trimmed:?} is not a mobile number (070/076 ranges are not mobile)"
+            ));
         }
         Ok(Cli(national))
     }
@@ -90,13 +94,15 @@ impl Serialize for Cli {
 /// national digits `0…` (10 or 11 digits). Accepts `0…`, `44…`, `+44…`,
 /// with spaces, hyphens and brackets as people write them.
 pub fn parse_uk_phone(text: &str) -> Result<String, String> {
-    let t = text.trim();
+    // "+44 (0)20 …" is how many UK businesses print their number.
+    let owned = text.trim().replacen("(0)", "", 1);
+    let t = owned.as_str();
     if !t
         .chars()
         .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')' | '+'))
         || t.chars().skip(1).any(|c| c == '+')
     {
-        return Err(format!("{t:?} is not a UK telephone number"));
+        return Err(format!("{:?} is not a UK telephone number", text.trim()));
     }
     let digits: String = t.chars().filter(|c| c.is_ascii_digit()).collect();
     let national = if t.starts_with('+') || digits.starts_with("44") {
@@ -107,7 +113,10 @@ pub fn parse_uk_phone(text: &str) -> Result<String, String> {
     } else {
         digits
     };
-    if !national.starts_with('0') || !(10..=11).contains(&national.len()) || national.starts_with("00") {
+    if !national.starts_with('0')
+        || !(10..=11).contains(&national.len())
+        || national.starts_with("00")
+    {
         return Err(format!(
             "{t:?} is not a UK telephone number: expected 0 followed by 9 or 10 digits"
         ));
@@ -121,8 +130,18 @@ mod tests {
 
     #[test]
     fn accepts_the_three_forms_and_answers_one() {
-        for input in ["07700900123", "447700900123", "+447700900123", "07700 900123", "+44 7700 900123"] {
-            assert_eq!(Cli::parse(input).unwrap().as_str(), "07700900123", "{input}");
+        for input in [
+            "07700900123",
+            "447700900123",
+            "+447700900123",
+            "07700 900123",
+            "+44 7700 900123",
+        ] {
+            assert_eq!(
+                Cli::parse(input).unwrap().as_str(),
+                "07700900123",
+                "{input}"
+            );
         }
         assert_eq!(Cli::parse("07700900123").unwrap().e164(), "447700900123");
     }
@@ -130,13 +149,27 @@ mod tests {
     #[test]
     fn refuses_everything_else() {
         for bad in [
-            "", "0770090012", "077009001234", "01132345678", "+4407700900123", "4407700900123",
-            "+337700900123", "07700-900123", "07700900I23", "'; DROP TABLE x;--", "07012345678",
-            "07612345678", "++447700900123", "0044770090012",
+            "",
+            "0770090012",
+            "077009001234",
+            "01132345678",
+            "+4407700900123",
+            "4407700900123",
+            "+337700900123",
+            "07700-900123",
+            "07700900I23",
+            "'; DROP TABLE x;--",
+            "07012345678",
+            "07612345678",
+            "++447700900123",
+            "0044770090012",
         ] {
             assert!(Cli::parse(bad).is_err(), "{bad:?} accepted");
         }
-        assert!(Cli::parse("07624123456").is_ok(), "Isle of Man mobiles are mobiles");
+        assert!(
+            Cli::parse("07624123456").is_ok(),
+            "Isle of Man mobiles are mobiles"
+        );
     }
 
     #[test]
@@ -154,7 +187,7 @@ mod tests {
     #[test]
     fn contact_phones() {
         assert_eq!(parse_uk_phone("0113 496 0000").unwrap(), "01134960000");
-        assert_eq!(parse_uk_phone("+44 (0)20 7946 0000").is_err(), true);
+        assert_eq!(parse_uk_phone("+44 (0)20 7946 0000").unwrap(), "02079460000");
         assert_eq!(parse_uk_phone("+44 20 7946 0000").unwrap(), "02079460000");
         assert_eq!(parse_uk_phone("07700900123").unwrap(), "07700900123");
         assert!(parse_uk_phone("12345").is_err());

@@ -97,7 +97,9 @@ impl Scopes {
     }
 
     pub fn iter(self) -> impl Iterator<Item = Scope> {
-        Scope::ALL.into_iter().filter(move |s| self.contains(s.to_owned()))
+        Scope::ALL
+            .into_iter()
+            .filter(move |s| self.contains(s.to_owned()))
     }
 }
 

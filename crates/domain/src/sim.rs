@@ -27,7 +27,7 @@ pub fn luhn_valid(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// The Luhn check digit to append to `payload`.
@@ -77,7 +77,11 @@ pub fn parse_iccid_for(text: &str, network: Network, field: &str) -> Result<Stri
 
 /// Builds a valid ICCID for `network` from a serial (demo data and tests).
 pub fn make_iccid(network: Network, serial: u64) -> String {
-    let payload = format!("{}{:012}", network.iccid_prefix(), serial % 1_000_000_000_000);
+    let payload = format!(
+        "{}{:012}",
+        network.iccid_prefix(),
+        serial % 1_000_000_000_000
+    );
     let check = luhn_check_digit(&payload);
     format!("{payload}{check}")
 }
@@ -151,7 +155,9 @@ mod tests {
         bad.push(if last == '0' { '1' } else { '0' });
         assert!(parse_iccid(&bad).unwrap_err().contains("Luhn"));
         let p = "7944100000000000001";
-        assert!(parse_iccid(&format!("{p}{}", luhn_check_digit(p))).unwrap_err().contains("89"));
+        assert!(parse_iccid(&format!("{p}{}", luhn_check_digit(p)))
+            .unwrap_err()
+            .contains("89"));
         assert!(parse_iccid("89441").unwrap_err().contains("19 or 20"));
         assert!(parse_iccid("89441000000000000x1").is_err());
     }

@@ -8,10 +8,19 @@ use crate::Error;
 pub fn parse_pac(text: &str, field: &str) -> Result<String, Error> {
     let t = text.trim().to_ascii_uppercase();
     let b = t.as_bytes();
-    if b.len() == 9 && b[..3].iter().all(u8::is_ascii_uppercase) && b[3..].iter().all(u8::is_ascii_digit) {
+    if b.len() == 9
+        && b[..3].iter().all(u8::is_ascii_uppercase)
+        && b[3..].iter().all(u8::is_ascii_digit)
+    {
         Ok(t)
     } else {
-        Err(Error::invalid(field, format!("{:?} is not a PAC: expected three letters and six digits, e.g. ABC123456", text.trim())))
+        Err(Error::invalid(
+            field,
+            format!(
+                "{:?} is not a PAC: expected three letters and six digits, e.g. ABC123456",
+                text.trim()
+            ),
+        ))
     }
 }
 
@@ -20,10 +29,19 @@ pub fn parse_pac(text: &str, field: &str) -> Result<String, Error> {
 pub fn parse_stac(text: &str, field: &str) -> Result<String, Error> {
     let t = text.trim().to_ascii_uppercase();
     let b = t.as_bytes();
-    if b.len() == 9 && b[..6].iter().all(u8::is_ascii_digit) && b[6..].iter().all(u8::is_ascii_uppercase) {
+    if b.len() == 9
+        && b[..6].iter().all(u8::is_ascii_digit)
+        && b[6..].iter().all(u8::is_ascii_uppercase)
+    {
         Ok(t)
     } else {
-        Err(Error::invalid(field, format!("{:?} is not a STAC: expected six digits and three letters, e.g. 123456ABC", text.trim())))
+        Err(Error::invalid(
+            field,
+            format!(
+                "{:?} is not a STAC: expected six digits and three letters, e.g. 123456ABC",
+                text.trim()
+            ),
+        ))
     }
 }
 
@@ -37,7 +55,14 @@ mod tests {
     #[test]
     fn pacs() {
         assert_eq!(parse_pac("abc123456", "pacCode").unwrap(), "ABC123456");
-        for bad in ["AB1234567", "ABC12345", "ABC1234567", "123456ABC", "ÄBC123456", ""] {
+        for bad in [
+            "AB1234567",
+            "ABC12345",
+            "ABC1234567",
+            "123456ABC",
+            "ÄBC123456",
+            "",
+        ] {
             assert!(parse_pac(bad, "pacCode").is_err(), "{bad}");
         }
     }

@@ -34,9 +34,16 @@ pub struct ContractFacts {
 /// price) inside the minimum term; a bill-capped contract only to a
 /// bill-cap-eligible tariff; every bundle on the contract must fit the new
 /// tariff (those that do not are named).
-pub fn check_tariff_change(contract: &ContractFacts, target: &TariffFacts, today: NaiveDate) -> Result<(), Error> {
+pub fn check_tariff_change(
+    contract: &ContractFacts,
+    target: &TariffFacts,
+    today: NaiveDate,
+) -> Result<(), Error> {
     if target.id == contract.tariff.id {
-        return Err(Error::Refused(format!("the contract is already on tariff {} ({})", target.id, target.name)));
+        return Err(Error::Refused(format!(
+            "the contract is already on tariff {} ({})",
+            target.id, target.name
+        )));
     }
     if target.network != contract.network {
         return Err(Error::Refused(format!(
@@ -45,7 +52,10 @@ pub fn check_tariff_change(contract: &ContractFacts, target: &TariffFacts, today
         )));
     }
     if target.retired {
-        return Err(Error::Refused(format!("tariff {} ({}) is retired and no longer sold", target.id, target.name)));
+        return Err(Error::Refused(format!(
+            "tariff {} ({}) is retired and no longer sold",
+            target.id, target.name
+        )));
     }
     if target.monthly_pence < contract.tariff.monthly_pence && today <= contract.contract_end_date {
         return Err(Error::Refused(format!(
@@ -117,37 +127,77 @@ mod tests {
 
     #[test]
     fn an_upgrade_on_the_same_network_is_allowed() {
-        assert_eq!(check_tariff_change(&contract(), &tariff(2, 2500), day(2026, 12, 1)), Ok(()));
+        assert_eq!(
+            check_tariff_change(&contract(), &tariff(2, 2500), day(2026, 12, 1)),
+            Ok(())
+        );
     }
 
     #[test]
     fn same_tariff_other_network_and_retired_are_refused() {
-        assert!(refused(check_tariff_change(&contract(), &tariff(1, 1800), day(2026, 12, 1))).contains("already"));
-        let o2 = TariffFacts { network: Network::O2, ..tariff(2, 2500) };
-        assert!(refused(check_tariff_change(&contract(), &o2, day(2026, 12, 1))).contains("within its network"));
-        let retired = TariffFacts { retired: true, ..tariff(2, 2500) };
-        assert!(refused(check_tariff_change(&contract(), &retired, day(2026, 12, 1))).contains("retired"));
+        assert!(refused(check_tariff_change(
+            &contract(),
+            &tariff(1, 1800),
+            day(2026, 12, 1)
+        ))
+        .contains("already"));
+        let o2 = TariffFacts {
+            network: Network::O2,
+            ..tariff(2, 2500)
+        };
+        assert!(
+            refused(check_tariff_change(&contract(), &o2, day(2026, 12, 1)))
+                .contains("within its network")
+        );
+        let retired = TariffFacts {
+            retired: true,
+            ..tariff(2, 2500)
+        };
+        assert!(
+            refused(check_tariff_change(&contract(), &retired, day(2026, 12, 1)))
+                .contains("retired")
+        );
     }
 
     #[test]
     fn downgrades_wait_for_the_end_of_the_term() {
         let cheaper = tariff(3, 1000);
         let m = refused(check_tariff_change(&contract(), &cheaper, day(2027, 6, 30)));
-        assert!(m.contains("minimum term") && m.contains("2027-06-30") && m.contains("£10.00"), "{m}");
-        assert_eq!(check_tariff_change(&contract(), &cheaper, day(2027, 7, 1)), Ok(()));
+        assert!(
+            m.contains("minimum term") && m.contains("2027-06-30") && m.contains("£10.00"),
+            "{m}"
+        );
+        assert_eq!(
+            check_tariff_change(&contract(), &cheaper, day(2027, 7, 1)),
+            Ok(())
+        );
     }
 
     #[test]
     fn bill_capped_contracts_need_eligible_tariffs() {
-        let c = ContractFacts { bill_cap_enabled: true, ..contract() };
-        let not_eligible = TariffFacts { bill_cap_eligible: false, ..tariff(2, 2500) };
-        assert!(refused(check_tariff_change(&c, &not_eligible, day(2026, 12, 1))).contains("bill cap"));
-        assert_eq!(check_tariff_change(&contract(), &not_eligible, day(2026, 12, 1)), Ok(()));
+        let c = ContractFacts {
+            bill_cap_enabled: true,
+            ..contract()
+        };
+        let not_eligible = TariffFacts {
+            bill_cap_eligible: false,
+            ..tariff(2, 2500)
+        };
+        assert!(
+            refused(check_tariff_change(&c, &not_eligible, day(2026, 12, 1))).contains("bill cap")
+        );
+        assert_eq!(
+            check_tariff_change(&contract(), &not_eligible, day(2026, 12, 1)),
+            Ok(())
+        );
     }
 
     #[test]
     fn misfitting_bundles_are_named() {
-        let narrow = TariffFacts { bundle_ids: vec![302], ..tariff(2, 2500) };
+        let narrow = TariffFacts {
+            bundle_ids: vec![302],
+            ..tariff(2, 2500)
+        };
         let m = refused(check_tariff_change(&contract(), &narrow, day(2026, 12, 1)));
         assert!(m.contains("EU Roaming (301)"), "{m}");
     }

@@ -61,7 +61,8 @@ pub struct NewTariff<'a> {
 }
 
 const TARIFF_COLS: &str = "id, network, code, name, plan_type, monthly_pence, term_months, data_mb, minutes, texts, bill_cap_eligible, bill_cap_min_pence, bill_cap_max_pence, retired";
-const BUNDLE_COLS: &str = "b.id, b.network, b.code, b.name, b.category, b.monthly_pence, b.recurring, b.description";
+const BUNDLE_COLS: &str =
+    "b.id, b.network, b.code, b.name, b.category, b.monthly_pence, b.recurring, b.description";
 
 impl TariffRow {
     /// The facts the tariff rules use; `bundle_ids` from the catalogue.
@@ -81,23 +82,32 @@ impl TariffRow {
 
 /// Reads a network name stored by us; anything else is corruption.
 pub fn parse_network(text: &str) -> Result<Network> {
-    text.parse().map_err(|_| StoreError::Corrupt(format!("unknown network {text:?} in the database")))
+    text.parse()
+        .map_err(|_| StoreError::Corrupt(format!("unknown network {text:?} in the database")))
 }
 
 impl Store {
     /// The tariffs on sale on `network` (not retired), optionally only the
     /// bill-cap-eligible ones, cheapest first.
-    pub async fn tariffs_for_network(&self, network: Network, bill_cap_only: bool) -> Result<Vec<TariffRow>> {
-        Ok(on_db!(self.db(), p => sqlx::query_as::<_, TariffRow>(&format!(
+    pub async fn tariffs_for_network(
+        &self,
+        network: Network,
+        bill_cap_only: bool,
+    ) -> Result<Vec<TariffRow>> {
+        Ok(
+            on_db!(self.db(), p => sqlx::query_as::<_, TariffRow>(&format!(
             "SELECT {TARIFF_COLS} FROM tariffs WHERE network = $1 AND NOT retired AND ($2 = FALSE OR bill_cap_eligible) ORDER BY monthly_pence, id"))
-            .bind(network.as_str()).bind(bill_cap_only).fetch_all(p).await)?)
+            .bind(network.as_str()).bind(bill_cap_only).fetch_all(p).await)?,
+        )
     }
 
     /// Every tariff of `network`, retired ones too.
     pub async fn all_tariffs_for_network(&self, network: Network) -> Result<Vec<TariffRow>> {
-        Ok(on_db!(self.db(), p => sqlx::query_as::<_, TariffRow>(&format!(
+        Ok(
+            on_db!(self.db(), p => sqlx::query_as::<_, TariffRow>(&format!(
             "SELECT {TARIFF_COLS} FROM tariffs WHERE network = $1 ORDER BY monthly_pence, id"))
-            .bind(network.as_str()).fetch_all(p).await)?)
+            .bind(network.as_str()).fetch_all(p).await)?,
+        )
     }
 
     pub async fn tariff(&self, id: i64) -> Result<TariffRow> {
@@ -109,15 +119,19 @@ impl Store {
     /// The bundles `tariff_id` allows; `NotFound` if there is no such tariff.
     pub async fn bundles_for_tariff(&self, tariff_id: i64) -> Result<Vec<BundleRow>> {
         self.tariff(tariff_id).await?;
-        Ok(on_db!(self.db(), p => sqlx::query_as::<_, BundleRow>(&format!(
+        Ok(
+            on_db!(self.db(), p => sqlx::query_as::<_, BundleRow>(&format!(
             "SELECT {BUNDLE_COLS} FROM bundles b JOIN tariff_bundles tb ON tb.bundle_id = b.id WHERE tb.tariff_id = $1 ORDER BY b.id"))
-            .bind(tariff_id).fetch_all(p).await)?)
+            .bind(tariff_id).fetch_all(p).await)?,
+        )
     }
 
     pub async fn bundles_for_network(&self, network: Network) -> Result<Vec<BundleRow>> {
-        Ok(on_db!(self.db(), p => sqlx::query_as::<_, BundleRow>(&format!(
+        Ok(
+            on_db!(self.db(), p => sqlx::query_as::<_, BundleRow>(&format!(
             "SELECT {BUNDLE_COLS} FROM bundles b WHERE b.network = $1 ORDER BY b.id"))
-            .bind(network.as_str()).fetch_all(p).await)?)
+            .bind(network.as_str()).fetch_all(p).await)?,
+        )
     }
 
     /// (tariff id, bundle id) pairs of every tariff on `network`.
@@ -135,8 +149,10 @@ impl Store {
 
     /// Every bar suffix in use, with the name of its first bar.
     pub async fn bar_suffixes(&self) -> Result<Vec<(String, String, String)>> {
-        Ok(on_db!(self.db(), p => sqlx::query_as::<_, (String, String, String)>(
-            "SELECT bar_suffix, MIN(name), MIN(category) FROM bars GROUP BY bar_suffix ORDER BY bar_suffix").fetch_all(p).await)?)
+        Ok(
+            on_db!(self.db(), p => sqlx::query_as::<_, (String, String, String)>(
+            "SELECT bar_suffix, MIN(name), MIN(category) FROM bars GROUP BY bar_suffix ORDER BY bar_suffix").fetch_all(p).await)?,
+        )
     }
 
     /// Adds a tariff to the catalogue; answers its id.
@@ -152,7 +168,16 @@ impl Store {
 
     /// Adds a bundle; answers its id (the API's `tariffOptionId`).
     #[allow(clippy::too_many_arguments)]
-    pub async fn insert_bundle(&self, network: Network, code: &str, name: &str, category: &str, monthly_pence: i64, recurring: bool, description: &str) -> Result<i64> {
+    pub async fn insert_bundle(
+        &self,
+        network: Network,
+        code: &str,
+        name: &str,
+        category: &str,
+        monthly_pence: i64,
+        recurring: bool,
+        description: &str,
+    ) -> Result<i64> {
         Ok(on_db!(self.db(), p => sqlx::query_scalar(
             "INSERT INTO bundles (network, code, name, category, monthly_pence, recurring, description) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
             .bind(network.as_str()).bind(code).bind(name).bind(category).bind(monthly_pence).bind(recurring).bind(description)
@@ -165,7 +190,13 @@ impl Store {
         Ok(())
     }
 
-    pub async fn insert_bar(&self, network: Network, suffix: &str, name: &str, category: &str) -> Result<i64> {
+    pub async fn insert_bar(
+        &self,
+        network: Network,
+        suffix: &str,
+        name: &str,
+        category: &str,
+    ) -> Result<i64> {
         Ok(on_db!(self.db(), p => sqlx::query_scalar(
             "INSERT INTO bars (network, bar_suffix, name, category) VALUES ($1, $2, $3, $4) RETURNING id")
             .bind(network.as_str()).bind(suffix).bind(name).bind(category).fetch_one(p).await)?)
@@ -175,28 +206,51 @@ impl Store {
 impl Store {
     /// The tariffs of the catalogue a live contract may move to today: its
     /// network's tariffs that pass [`domain::tariff::check_tariff_change`].
-    pub async fn tariffs_for_contract(&self, vis: crate::Visibility, contract_id: i64, today: chrono::NaiveDate) -> Result<Vec<TariffRow>> {
+    pub async fn tariffs_for_contract(
+        &self,
+        vis: crate::Visibility,
+        contract_id: i64,
+        today: chrono::NaiveDate,
+    ) -> Result<Vec<TariffRow>> {
         let conn = self.connection_by_id(vis, contract_id).await?;
         let network = parse_network(&conn.network)?;
         let tariffs = self.all_tariffs_for_network(network).await?;
         let links = self.tariff_bundle_links(network).await?;
-        let bundles_of = |tariff_id: i64| links.iter().filter(|(t, _)| *t == tariff_id).map(|(_, b)| *b).collect::<Vec<_>>();
+        let bundles_of = |tariff_id: i64| {
+            links
+                .iter()
+                .filter(|(t, _)| *t == tariff_id)
+                .map(|(_, b)| *b)
+                .collect::<Vec<_>>()
+        };
         let current = tariffs
             .iter()
             .find(|t| t.id == conn.tariff_id)
-            .ok_or_else(|| StoreError::Corrupt(format!("contract {contract_id} is on tariff {} of another network", conn.tariff_id)))?;
-        let on_contract: Vec<crate::connections::ConnectionBundle> = serde_json::from_str(&conn.bundles)
-            .map_err(|e| StoreError::Corrupt(format!("bundles of contract {contract_id}: {e}")))?;
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "contract {contract_id} is on tariff {} of another network",
+                    conn.tariff_id
+                ))
+            })?;
+        let on_contract: Vec<crate::connections::ConnectionBundle> =
+            serde_json::from_str(&conn.bundles).map_err(|e| {
+                StoreError::Corrupt(format!("bundles of contract {contract_id}: {e}"))
+            })?;
         let contract = domain::tariff::ContractFacts {
             network,
             tariff: current.facts(bundles_of(current.id))?,
             contract_end_date: conn.contract_end_date,
             bill_cap_enabled: conn.bill_cap_enabled,
-            bundles: on_contract.into_iter().map(|b| (b.tariff_option_id, b.name)).collect(),
+            bundles: on_contract
+                .into_iter()
+                .map(|b| (b.tariff_option_id, b.name))
+                .collect(),
         };
         let mut allowed = Vec::new();
         for t in tariffs {
-            if domain::tariff::check_tariff_change(&contract, &t.facts(bundles_of(t.id))?, today).is_ok() {
+            if domain::tariff::check_tariff_change(&contract, &t.facts(bundles_of(t.id))?, today)
+                .is_ok()
+            {
                 allowed.push(t);
             }
         }

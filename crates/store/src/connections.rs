@@ -113,7 +113,12 @@ impl Store {
 
     /// A page of a visible customer's connections, with the total. The
     /// customer itself must be visible, or this is `NotFound`.
-    pub async fn connections_for_customer(&self, vis: Visibility, customer_id: i64, page: PageRequest) -> Result<(Vec<ConnectionRow>, i64)> {
+    pub async fn connections_for_customer(
+        &self,
+        vis: Visibility,
+        customer_id: i64,
+        page: PageRequest,
+    ) -> Result<(Vec<ConnectionRow>, i64)> {
         self.get_customer(vis, customer_id).await?;
         on_db!(self.db(), p => {
             let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM connections WHERE customer_id = $1")
@@ -161,6 +166,8 @@ impl Store {
 
     /// How many connections exist (all partners).
     pub async fn count_connections(&self) -> Result<i64> {
-        Ok(on_db!(self.db(), p => sqlx::query_scalar("SELECT COUNT(*) FROM connections").fetch_one(p).await)?)
+        Ok(
+            on_db!(self.db(), p => sqlx::query_scalar("SELECT COUNT(*) FROM connections").fetch_one(p).await)?,
+        )
     }
 }

@@ -4,7 +4,9 @@
 //! are chosen by people and stored as Argon2id hashes.
 
 use crate::{on_db, write_audit, Result, Store, StoreError};
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use chrono::{DateTime, Utc};
 use domain::Scopes;
@@ -78,17 +80,28 @@ pub fn hash_password(password: &str) -> String {
 /// Checks a password against a PHC Argon2 hash.
 pub fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
-const CLIENT_COLS: &str = "id, partner_id, client_id, secret_hash, scopes, description, created_at, revoked_at";
+const CLIENT_COLS: &str =
+    "id, partner_id, client_id, secret_hash, scopes, description, created_at, revoked_at";
 const USER_COLS: &str = "id, partner_id, username, password_hash, scopes, created_at, disabled_at";
 
 impl Store {
     /// Creates an API client for `partner_id` with `scopes`; answers its
     /// secret once.
-    pub async fn create_client(&self, actor: &str, partner_id: i64, scopes: Scopes, description: &str) -> Result<NewClient> {
+    pub async fn create_client(
+        &self,
+        actor: &str,
+        partner_id: i64,
+        scopes: Scopes,
+        description: &str,
+    ) -> Result<NewClient> {
         self.get_partner(partner_id).await?;
         let client_id = format!("sb_{}", random_hex(12));
         let secret = random_hex(32);
@@ -107,22 +120,38 @@ impl Store {
             tx.commit().await?;
             id
         });
-        Ok(NewClient { id, partner_id, client_id, client_secret: secret, scopes: scopes_text })
+        Ok(NewClient {
+            id,
+            partner_id,
+            client_id,
+            client_secret: secret,
+            scopes: scopes_text,
+        })
     }
 
     pub async fn list_clients(&self) -> Result<Vec<ApiClient>> {
-        Ok(on_db!(self.db(), p => sqlx::query_as::<_, ApiClient>(&format!("SELECT {CLIENT_COLS} FROM api_clients ORDER BY id")).fetch_all(p).await)?)
+        Ok(
+            on_db!(self.db(), p => sqlx::query_as::<_, ApiClient>(&format!("SELECT {CLIENT_COLS} FROM api_clients ORDER BY id")).fetch_all(p).await)?,
+        )
     }
 
     pub async fn client_by_client_id(&self, client_id: &str) -> Result<Option<ApiClient>> {
-        Ok(on_db!(self.db(), p => sqlx::query_as::<_, ApiClient>(&format!("SELECT {CLIENT_COLS} FROM api_clients WHERE client_id = $1"))
-            .bind(client_id).fetch_optional(p).await)?)
+        Ok(
+            on_db!(self.db(), p => sqlx::query_as::<_, ApiClient>(&format!("SELECT {CLIENT_COLS} FROM api_clients WHERE client_id = $1"))
+            .bind(client_id).fetch_optional(p).await)?,
+        )
     }
 
     /// The client whose id and secret these are, if it is not revoked.
-    pub async fn authenticate_client(&self, client_id: &str, secret: &str) -> Result<Option<ApiClient>> {
+    pub async fn authenticate_client(
+        &self,
+        client_id: &str,
+        secret: &str,
+    ) -> Result<Option<ApiClient>> {
         let client = self.client_by_client_id(client_id).await?;
-        Ok(client.filter(|c| c.revoked_at.is_none() && constant_time_eq(&c.secret_hash, &hash_secret(secret))))
+        Ok(client.filter(|c| {
+            c.revoked_at.is_none() && constant_time_eq(&c.secret_hash, &hash_secret(secret))
+        }))
     }
 
     /// Whether the client with database id `id` exists and is not revoked.
@@ -156,7 +185,14 @@ impl Store {
     }
 
     /// Creates an API user with an Argon2id-hashed password.
-    pub async fn create_user(&self, actor: &str, partner_id: i64, username: &str, password: &str, scopes: Scopes) -> Result<ApiUser> {
+    pub async fn create_user(
+        &self,
+        actor: &str,
+        partner_id: i64,
+        username: &str,
+        password: &str,
+        scopes: Scopes,
+    ) -> Result<ApiUser> {
         self.get_partner(partner_id).await?;
         let hash = hash_password(password);
         let now = crate::now();
@@ -177,13 +213,19 @@ impl Store {
     }
 
     pub async fn user_by_name(&self, username: &str) -> Result<Option<ApiUser>> {
-        Ok(on_db!(self.db(), p => sqlx::query_as::<_, ApiUser>(&format!("SELECT {USER_COLS} FROM users WHERE username = $1"))
-            .bind(username).fetch_optional(p).await)?)
+        Ok(
+            on_db!(self.db(), p => sqlx::query_as::<_, ApiUser>(&format!("SELECT {USER_COLS} FROM users WHERE username = $1"))
+            .bind(username).fetch_optional(p).await)?,
+        )
     }
 
     /// The enabled user with this name and password, if any. Argon2 is
     /// deliberately slow; callers cache successful checks.
-    pub async fn authenticate_user(&self, username: &str, password: &str) -> Result<Option<ApiUser>> {
+    pub async fn authenticate_user(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<ApiUser>> {
         let user = self.user_by_name(username).await?;
         Ok(user.filter(|u| u.disabled_at.is_none() && verify_password(password, &u.password_hash)))
     }
@@ -201,7 +243,11 @@ mod tests {
         assert!(!verify_password("wrong", &h));
         assert!(!verify_password("x", "not a hash"));
         assert_eq!(hash_secret("a").len(), 64);
-        assert!(constant_time_eq("abc", "abc") && !constant_time_eq("abc", "abd") && !constant_time_eq("a", "ab"));
+        assert!(
+            constant_time_eq("abc", "abc")
+                && !constant_time_eq("abc", "abd")
+                && !constant_time_eq("a", "ab")
+        );
         assert_eq!(random_hex(16).len(), 32);
     }
 }

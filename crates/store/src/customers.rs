@@ -38,7 +38,12 @@ const LIST_FILTER: &str = "($1 OR partner_id = $2) AND ($3 = '' OR LOWER(company
 
 impl Store {
     /// Creates a customer for `partner_id`, with its audit row.
-    pub async fn create_customer(&self, actor: &str, partner_id: i64, c: &NewCustomer) -> Result<CustomerRow> {
+    pub async fn create_customer(
+        &self,
+        actor: &str,
+        partner_id: i64,
+        c: &NewCustomer,
+    ) -> Result<CustomerRow> {
         let now = crate::now();
         let lines = serde_json::to_string(&c.address_lines).expect("strings serialise");
         on_db!(self.db(), p => {
@@ -72,9 +77,18 @@ impl Store {
     /// A page of the customers visible to the caller, newest first,
     /// optionally filtered by `search` (case-insensitive, anywhere in the
     /// name, company number, postcode or e-mail addresses); with the total.
-    pub async fn list_customers(&self, vis: Visibility, search: &str, page: PageRequest) -> Result<(Vec<CustomerRow>, i64)> {
+    pub async fn list_customers(
+        &self,
+        vis: Visibility,
+        search: &str,
+        page: PageRequest,
+    ) -> Result<(Vec<CustomerRow>, i64)> {
         let (all, partner) = vis.binds();
-        let pattern = if search.trim().is_empty() { String::new() } else { like_contains(&search.trim().to_lowercase()) };
+        let pattern = if search.trim().is_empty() {
+            String::new()
+        } else {
+            like_contains(&search.trim().to_lowercase())
+        };
         on_db!(self.db(), p => {
             let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM customers WHERE {LIST_FILTER}"))
                 .bind(all).bind(partner).bind(&pattern).fetch_one(p).await?;

@@ -37,8 +37,28 @@ struct TariffSpec {
     retired: bool,
 }
 
-const fn ts(code: &'static str, name: &'static str, plan: &'static str, pence: i64, term: i64, data_gb: Option<i64>, cap: Option<(i64, i64)>, retired: bool) -> TariffSpec {
-    TariffSpec { code, name, plan, pence, term, data_gb, cap, retired }
+// A row of the tariff table: positional on purpose, so the table reads as one.
+#[allow(clippy::too_many_arguments)]
+const fn ts(
+    code: &'static str,
+    name: &'static str,
+    plan: &'static str,
+    pence: i64,
+    term: i64,
+    data_gb: Option<i64>,
+    cap: Option<(i64, i64)>,
+    retired: bool,
+) -> TariffSpec {
+    TariffSpec {
+        code,
+        name,
+        plan,
+        pence,
+        term,
+        data_gb,
+        cap,
+        retired,
+    }
 }
 
 const CAP: Option<(i64, i64)> = Some((500, 25_000));
@@ -46,47 +66,242 @@ const CAP: Option<(i64, i64)> = Some((500, 25_000));
 fn tariffs(network: Network) -> Vec<TariffSpec> {
     match network {
         Network::Vodafone => vec![
-            ts("VF-SO-5", "Business SIM 5GB", "SIM only", 900, 12, Some(5), CAP, false),
-            ts("VF-SO-30", "Business SIM 30GB", "SIM only", 1800, 24, Some(30), CAP, false),
-            ts("VF-SO-100", "Business SIM 100GB", "SIM only", 2400, 24, Some(100), CAP, false),
-            ts("VF-BU", "Business Unlimited", "Business plan", 3200, 24, None, CAP, false),
-            ts("VF-BUM", "Business Unlimited Max (5G, EU roaming)", "Business plan", 4200, 36, None, None, false),
-            ts("VF-RED2", "Red Business 2GB", "Business plan", 1500, 24, Some(2), None, true),
+            ts(
+                "VF-SO-5",
+                "Business SIM 5GB",
+                "SIM only",
+                900,
+                12,
+                Some(5),
+                CAP,
+                false,
+            ),
+            ts(
+                "VF-SO-30",
+                "Business SIM 30GB",
+                "SIM only",
+                1800,
+                24,
+                Some(30),
+                CAP,
+                false,
+            ),
+            ts(
+                "VF-SO-100",
+                "Business SIM 100GB",
+                "SIM only",
+                2400,
+                24,
+                Some(100),
+                CAP,
+                false,
+            ),
+            ts(
+                "VF-BU",
+                "Business Unlimited",
+                "Business plan",
+                3200,
+                24,
+                None,
+                CAP,
+                false,
+            ),
+            ts(
+                "VF-BUM",
+                "Business Unlimited Max (5G, EU roaming)",
+                "Business plan",
+                4200,
+                36,
+                None,
+                None,
+                false,
+            ),
+            ts(
+                "VF-RED2",
+                "Red Business 2GB",
+                "Business plan",
+                1500,
+                24,
+                Some(2),
+                None,
+                true,
+            ),
         ],
         Network::O2 => vec![
-            ts("O2-SO-10", "O2 Business SIM 10GB", "SIM only", 1000, 12, Some(10), CAP, false),
-            ts("O2-SO-50", "O2 Business SIM 50GB", "SIM only", 1900, 24, Some(50), CAP, false),
-            ts("O2-BP-150", "O2 Business Plan 150GB", "Business plan", 2600, 24, Some(150), CAP, false),
-            ts("O2-BU", "O2 Business Unlimited", "Business plan", 3300, 24, None, None, false),
-            ts("O2-REF-4", "O2 Refresh Business 4GB", "Business plan", 1400, 24, Some(4), None, true),
+            ts(
+                "O2-SO-10",
+                "O2 Business SIM 10GB",
+                "SIM only",
+                1000,
+                12,
+                Some(10),
+                CAP,
+                false,
+            ),
+            ts(
+                "O2-SO-50",
+                "O2 Business SIM 50GB",
+                "SIM only",
+                1900,
+                24,
+                Some(50),
+                CAP,
+                false,
+            ),
+            ts(
+                "O2-BP-150",
+                "O2 Business Plan 150GB",
+                "Business plan",
+                2600,
+                24,
+                Some(150),
+                CAP,
+                false,
+            ),
+            ts(
+                "O2-BU",
+                "O2 Business Unlimited",
+                "Business plan",
+                3300,
+                24,
+                None,
+                None,
+                false,
+            ),
+            ts(
+                "O2-REF-4",
+                "O2 Refresh Business 4GB",
+                "Business plan",
+                1400,
+                24,
+                Some(4),
+                None,
+                true,
+            ),
         ],
         Network::EE => vec![
-            ts("EE-SO-8", "EE Business SIM 8GB", "SIM only", 1100, 12, Some(8), CAP, false),
-            ts("EE-SO-60", "EE Business SIM 60GB", "SIM only", 2000, 24, Some(60), CAP, false),
-            ts("EE-BP-200", "EE Business Plan 200GB", "Business plan", 2800, 24, Some(200), CAP, false),
-            ts("EE-BMU", "EE Business Max Unlimited", "Business plan", 3600, 24, None, None, false),
+            ts(
+                "EE-SO-8",
+                "EE Business SIM 8GB",
+                "SIM only",
+                1100,
+                12,
+                Some(8),
+                CAP,
+                false,
+            ),
+            ts(
+                "EE-SO-60",
+                "EE Business SIM 60GB",
+                "SIM only",
+                2000,
+                24,
+                Some(60),
+                CAP,
+                false,
+            ),
+            ts(
+                "EE-BP-200",
+                "EE Business Plan 200GB",
+                "Business plan",
+                2800,
+                24,
+                Some(200),
+                CAP,
+                false,
+            ),
+            ts(
+                "EE-BMU",
+                "EE Business Max Unlimited",
+                "Business plan",
+                3600,
+                24,
+                None,
+                None,
+                false,
+            ),
         ],
     }
 }
 
 /// (code suffix, name, category, pence, recurring, description, data add-on)
 const BUNDLES: &[(&str, &str, &str, i64, bool, &str, bool)] = &[
-    ("DATA5", "Data Add-on 5GB", "Data", 500, false, "5GB extra data this billing month", true),
-    ("DATA20", "Data Add-on 20GB", "Data", 1000, true, "20GB extra data every month", true),
-    ("EUROAM", "EU Roaming", "Roaming", 300, true, "use UK allowances in the EU, every month", false),
-    ("WWROAM", "Worldwide Roaming Pass", "Roaming", 600, true, "use UK allowances in 80 destinations", false),
-    ("INT100", "International Minutes 100", "International", 500, true, "100 minutes to 50 countries from the UK", false),
-    ("INT500", "International Minutes 500", "International", 1200, true, "500 minutes to 50 countries from the UK", false),
+    (
+        "DATA5",
+        "Data Add-on 5GB",
+        "Data",
+        500,
+        false,
+        "5GB extra data this billing month",
+        true,
+    ),
+    (
+        "DATA20",
+        "Data Add-on 20GB",
+        "Data",
+        1000,
+        true,
+        "20GB extra data every month",
+        true,
+    ),
+    (
+        "EUROAM",
+        "EU Roaming",
+        "Roaming",
+        300,
+        true,
+        "use UK allowances in the EU, every month",
+        false,
+    ),
+    (
+        "WWROAM",
+        "Worldwide Roaming Pass",
+        "Roaming",
+        600,
+        true,
+        "use UK allowances in 80 destinations",
+        false,
+    ),
+    (
+        "INT100",
+        "International Minutes 100",
+        "International",
+        500,
+        true,
+        "100 minutes to 50 countries from the UK",
+        false,
+    ),
+    (
+        "INT500",
+        "International Minutes 500",
+        "International",
+        1200,
+        true,
+        "500 minutes to 50 countries from the UK",
+        false,
+    ),
 ];
 
 /// (suffix, name, category): the GSM call-barring supplementary services
 /// (3GPP TS 22.088) and the operator bars resellers apply.
 const BARS: &[(&str, &str, &str)] = &[
     ("BAOC", "Barring of all outgoing calls", "GSM barring"),
-    ("BOIC", "Barring of outgoing international calls", "GSM barring"),
-    ("BOICEXHC", "Barring of outgoing international calls except to home country", "GSM barring"),
+    (
+        "BOIC",
+        "Barring of outgoing international calls",
+        "GSM barring",
+    ),
+    (
+        "BOICEXHC",
+        "Barring of outgoing international calls except to home country",
+        "GSM barring",
+    ),
     ("BAIC", "Barring of all incoming calls", "GSM barring"),
-    ("BICROAM", "Barring of incoming calls when roaming", "GSM barring"),
+    (
+        "BICROAM",
+        "Barring of incoming calls when roaming",
+        "GSM barring",
+    ),
     ("INT", "International", "Operator"),
     ("PRM", "Premium rate", "Operator"),
     ("ROAM", "Roaming", "Operator"),
@@ -95,7 +310,18 @@ const BARS: &[(&str, &str, &str)] = &[
     ("STOLEN", "Stolen (all usage)", "Operator"),
 ];
 
-fn customer(name: &str, reg: &str, contact: &str, email: &str, phone: &str, line: &str, town: &str, postcode: &str) -> CustomerInput {
+// A demo customer: positional on purpose, so the list reads as a table.
+#[allow(clippy::too_many_arguments)]
+fn customer(
+    name: &str,
+    reg: &str,
+    contact: &str,
+    email: &str,
+    phone: &str,
+    line: &str,
+    town: &str,
+    postcode: &str,
+) -> CustomerInput {
     CustomerInput {
         company_name: name.into(),
         co_reg_number: Some(reg.into()),
@@ -105,7 +331,10 @@ fn customer(name: &str, reg: &str, contact: &str, email: &str, phone: &str, line
         address_lines: vec![line.into()],
         town: town.into(),
         postcode: postcode.into(),
-        billing_email: Some(format!("accounts@{}", email.split('@').nth(1).unwrap_or("example.com"))),
+        billing_email: Some(format!(
+            "accounts@{}",
+            email.split('@').nth(1).unwrap_or("example.com")
+        )),
     }
 }
 
@@ -148,7 +377,15 @@ impl Store {
             };
             for (code, name, category, pence, recurring, description, data_addon) in BUNDLES {
                 let bundle = self
-                    .insert_bundle(network, &format!("{prefix}-{code}"), name, category, *pence, *recurring, description)
+                    .insert_bundle(
+                        network,
+                        &format!("{prefix}-{code}"),
+                        name,
+                        category,
+                        *pence,
+                        *recurring,
+                        description,
+                    )
                     .await?;
                 for (tariff, unlimited) in &tariff_ids {
                     // Unlimited-data tariffs take no data add-ons.
@@ -173,20 +410,99 @@ impl Store {
         }
         self.seed_catalogue().await?;
         let house = self.create_partner(DEMO_ACTOR, "House", true).await?;
-        let north = self.create_partner(DEMO_ACTOR, "Northern Mobile Solutions Ltd", false).await?;
-        let capital = self.create_partner(DEMO_ACTOR, "Capital Connect Partners", false).await?;
+        let north = self
+            .create_partner(DEMO_ACTOR, "Northern Mobile Solutions Ltd", false)
+            .await?;
+        let capital = self
+            .create_partner(DEMO_ACTOR, "Capital Connect Partners", false)
+            .await?;
         let customers = [
-            (north.id, customer("Acme Widgets Ltd", "01234567", "Jane Smith", "jane@acme.example", "0113 496 0000", "1 High Street", "Leeds", "LS1 4AP")),
-            (north.id, customer("Pennine Plumbing & Heating Ltd", "08765432", "Tom Barker", "tom@pennineplumbing.example", "07700 900901", "Unit 4, Canal Wharf", "Huddersfield", "HD1 3AA")),
-            (north.id, customer("Harrogate Dental Practice LLP", "OC412345", "Dr Priya Shah", "priya@harrogatedental.example", "01423 496000", "12 Victoria Avenue", "Harrogate", "HG1 1EL")),
-            (capital.id, customer("Thames Logistics Ltd", "09876543", "Oliver Grant", "oliver@thameslogistics.example", "020 7946 0000", "Dock House, 5 River Road", "London", "E14 9SH")),
-            (capital.id, customer("Clyde Architecture Ltd", "SC654321", "Fiona MacLeod", "fiona@clydearch.example", "0141 496 0000", "88 Bath Street", "Glasgow", "G2 2EN")),
-            (house.id, customer("Switchboard Demo House Account", "12345678", "Support Team", "support@switchboard.example", "0113 496 0999", "1 Exchange Square", "Leeds", "LS1 5AB")),
+            (
+                north.id,
+                customer(
+                    "Acme Widgets Ltd",
+                    "01234567",
+                    "Jane Smith",
+                    "jane@acme.example",
+                    "0113 496 0000",
+                    "1 High Street",
+                    "Leeds",
+                    "LS1 4AP",
+                ),
+            ),
+            (
+                north.id,
+                customer(
+                    "Pennine Plumbing & Heating Ltd",
+                    "08765432",
+                    "Tom Barker",
+                    "tom@pennineplumbing.example",
+                    "07700 900901",
+                    "Unit 4, Canal Wharf",
+                    "Huddersfield",
+                    "HD1 3AA",
+                ),
+            ),
+            (
+                north.id,
+                customer(
+                    "Harrogate Dental Practice LLP",
+                    "OC412345",
+                    "Dr Priya Shah",
+                    "priya@harrogatedental.example",
+                    "01423 496000",
+                    "12 Victoria Avenue",
+                    "Harrogate",
+                    "HG1 1EL",
+                ),
+            ),
+            (
+                capital.id,
+                customer(
+                    "Thames Logistics Ltd",
+                    "09876543",
+                    "Oliver Grant",
+                    "oliver@thameslogistics.example",
+                    "020 7946 0000",
+                    "Dock House, 5 River Road",
+                    "London",
+                    "E14 9SH",
+                ),
+            ),
+            (
+                capital.id,
+                customer(
+                    "Clyde Architecture Ltd",
+                    "SC654321",
+                    "Fiona MacLeod",
+                    "fiona@clydearch.example",
+                    "0141 496 0000",
+                    "88 Bath Street",
+                    "Glasgow",
+                    "G2 2EN",
+                ),
+            ),
+            (
+                house.id,
+                customer(
+                    "Switchboard Demo House Account",
+                    "12345678",
+                    "Support Team",
+                    "support@switchboard.example",
+                    "0113 496 0999",
+                    "1 Exchange Square",
+                    "Leeds",
+                    "LS1 5AB",
+                ),
+            ),
         ];
         let mut ids = Vec::new();
         for (partner, c) in customers {
             let valid = c.validate().expect("demo customers are valid");
-            ids.push((partner, self.create_customer(DEMO_ACTOR, partner, &valid).await?.id));
+            ids.push((
+                partner,
+                self.create_customer(DEMO_ACTOR, partner, &valid).await?.id,
+            ));
         }
         let mut conns = Vec::new();
         let mut serial = 0u64;
@@ -199,10 +515,20 @@ impl Store {
                 let start = today - chrono::Days::new(30 * (k as u64 + 1) + n as u64);
                 let allowed = self.bundles_for_tariff(tariff.id).await?;
                 let mut on = Vec::new();
-                if let Some(b) = allowed.iter().find(|b| b.category == "Roaming" && k % 2 == 0) {
-                    on.push(ConnectionBundle { tariff_option_id: b.id, name: b.name.clone(), monthly_pence: b.monthly_pence });
+                if let Some(b) = allowed
+                    .iter()
+                    .find(|b| b.category == "Roaming" && k % 2 == 0)
+                {
+                    on.push(ConnectionBundle {
+                        tariff_option_id: b.id,
+                        name: b.name.clone(),
+                        monthly_pence: b.monthly_pence,
+                    });
                 }
-                let prm = bars.iter().find(|b| b.bar_suffix == "PRM").expect("PRM bar seeded");
+                let prm = bars
+                    .iter()
+                    .find(|b| b.bar_suffix == "PRM")
+                    .expect("PRM bar seeded");
                 let cap = tariff.bill_cap_eligible && k % 2 == 1;
                 conns.push(NewConnection {
                     partner_id: *partner,
@@ -219,14 +545,26 @@ impl Store {
                     bill_cap_enabled: cap,
                     bill_cap_pence: cap.then_some(2_500),
                     bundles: on,
-                    bars: if k == 0 { vec![ConnectionBar { bar_id: prm.id, bar_suffix: prm.bar_suffix.clone(), name: prm.name.clone() }] } else { vec![] },
+                    bars: if k == 0 {
+                        vec![ConnectionBar {
+                            bar_id: prm.id,
+                            bar_suffix: prm.bar_suffix.clone(),
+                            name: prm.name.clone(),
+                        }]
+                    } else {
+                        vec![]
+                    },
                 });
                 serial += 1;
             }
         }
         self.insert_connections(&conns).await?;
         Ok(Some(DemoSummary {
-            partners: vec![(house.id, house.name), (north.id, north.name), (capital.id, capital.name)],
+            partners: vec![
+                (house.id, house.name),
+                (north.id, north.name),
+                (capital.id, capital.name),
+            ],
             customers: ids.len(),
             connections: conns.len(),
         }))
@@ -244,15 +582,31 @@ impl Store {
         };
         let already: i64 = on_db!(self.db(), p => sqlx::query_scalar("SELECT COUNT(*) FROM connections WHERE cli LIKE '074%'").fetch_one(p).await)?;
         let first = already as u64;
-        let tariff = self.tariffs_for_network(Network::Vodafone, false).await?.remove(1);
-        let roaming = self.bundles_for_tariff(tariff.id).await?.into_iter().find(|b| b.category == "Roaming");
+        let tariff = self
+            .tariffs_for_network(Network::Vodafone, false)
+            .await?
+            .remove(1);
+        let roaming = self
+            .bundles_for_tariff(tariff.id)
+            .await?
+            .into_iter()
+            .find(|b| b.category == "Roaming");
         let mut customer_id = 0;
         let mut batch = Vec::with_capacity(10_000);
         for i in first..first + count {
-            if (i - first) % 100 == 0 {
-                let c = customer(&format!("Synthetic Customer {i:07} Ltd"), &format!("{:08}", 20_000_000 + i / 100), "Load Test", &format!("load{i}@synthetic.example"), "0113 496 0500", "1 Test Street", "Leeds", "LS1 4AP")
-                    .validate()
-                    .expect("synthetic customers are valid");
+            if (i - first).is_multiple_of(100) {
+                let c = customer(
+                    &format!("Synthetic Customer {i:07} Ltd"),
+                    &format!("{:08}", 20_000_000 + i / 100),
+                    "Load Test",
+                    &format!("load{i}@synthetic.example"),
+                    "0113 496 0500",
+                    "1 Test Street",
+                    "Leeds",
+                    "LS1 4AP",
+                )
+                .validate()
+                .expect("synthetic customers are valid");
                 customer_id = self.create_customer(DEMO_ACTOR, partner.id, &c).await?.id;
             }
             let start = today - chrono::Days::new(i % 700);
@@ -270,7 +624,14 @@ impl Store {
                 contract_end_date: contract_end(start, tariff.term_months),
                 bill_cap_enabled: i % 3 == 0,
                 bill_cap_pence: (i % 3 == 0).then_some(3_000),
-                bundles: roaming.iter().map(|b| ConnectionBundle { tariff_option_id: b.id, name: b.name.clone(), monthly_pence: b.monthly_pence }).collect(),
+                bundles: roaming
+                    .iter()
+                    .map(|b| ConnectionBundle {
+                        tariff_option_id: b.id,
+                        name: b.name.clone(),
+                        monthly_pence: b.monthly_pence,
+                    })
+                    .collect(),
                 bars: vec![],
             });
             if batch.len() == 10_000 {
@@ -279,13 +640,18 @@ impl Store {
             }
         }
         self.insert_connections(&batch).await?;
-        Ok((format!("0{}", LOAD_CLI_BASE + first), format!("0{}", LOAD_CLI_BASE + first + count.saturating_sub(1))))
+        Ok((
+            format!("0{}", LOAD_CLI_BASE + first),
+            format!("0{}", LOAD_CLI_BASE + first + count.saturating_sub(1)),
+        ))
     }
 
     /// Creates a demo API client (every scope but `admin`) for `partner_id`.
     pub async fn demo_client(&self, partner_id: i64) -> Result<crate::credentials::NewClient> {
-        let scopes = Scopes::parse("customers connections orders tasks usage isp agreements").expect("known scopes");
-        self.create_client(DEMO_ACTOR, partner_id, scopes, "demo client").await
+        let scopes = Scopes::parse("customers connections orders tasks usage isp agreements")
+            .expect("known scopes");
+        self.create_client(DEMO_ACTOR, partner_id, scopes, "demo client")
+            .await
     }
 }
 

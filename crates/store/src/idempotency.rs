@@ -19,7 +19,12 @@ pub enum Claim {
 
 impl Store {
     /// Claims `key` for a request whose body hashes to `request_hash`.
-    pub async fn claim_idempotency(&self, actor: &str, key: &str, request_hash: &str) -> Result<Claim> {
+    pub async fn claim_idempotency(
+        &self,
+        actor: &str,
+        key: &str,
+        request_hash: &str,
+    ) -> Result<Claim> {
         let now = crate::now();
         let inserted = on_db!(self.db(), p => sqlx::query(
             "INSERT INTO idempotency_keys (actor, key, request_hash, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (actor, key) DO NOTHING")
@@ -34,14 +39,23 @@ impl Store {
             Claim::Mismatch
         } else {
             match (status, body) {
-                (Some(s), Some(b)) => Claim::Replay { status: s as u16, body: b },
+                (Some(s), Some(b)) => Claim::Replay {
+                    status: s as u16,
+                    body: b,
+                },
                 _ => Claim::InFlight,
             }
         })
     }
 
     /// Records the answer to a claimed key.
-    pub async fn complete_idempotency(&self, actor: &str, key: &str, status: u16, body: &str) -> Result<()> {
+    pub async fn complete_idempotency(
+        &self,
+        actor: &str,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> Result<()> {
         on_db!(self.db(), p => sqlx::query("UPDATE idempotency_keys SET status = $1, body = $2 WHERE actor = $3 AND key = $4")
             .bind(i64::from(status)).bind(body).bind(actor).bind(key).execute(p).await.map(|_| ()))?;
         Ok(())

@@ -116,7 +116,8 @@ impl Store {
             Store::connect_sqlite(opts).await
         } else {
             Err(StoreError::Other(sqlx::Error::Configuration(
-                format!("unsupported database URL {url:?}: expected sqlite://PATH or postgres://…").into(),
+                format!("unsupported database URL {url:?}: expected sqlite://PATH or postgres://…")
+                    .into(),
             )))
         }
     }
@@ -129,7 +130,9 @@ impl Store {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(opts)
             .await?;
-        Ok(Store { db: Db::Postgres(pool) })
+        Ok(Store {
+            db: Db::Postgres(pool),
+        })
     }
 
     /// Connects to a SQLite file: WAL, `synchronous=NORMAL`, a busy
@@ -147,7 +150,9 @@ impl Store {
             .min_connections(1)
             .connect_with(opts)
             .await?;
-        Ok(Store { db: Db::Sqlite(pool) })
+        Ok(Store {
+            db: Db::Sqlite(pool),
+        })
     }
 
     /// Runs the embedded migrations of the live engine.

@@ -7,7 +7,11 @@ impl Store {
     /// Reads `key`, or stores `make()` under it if it is not set yet. Two
     /// servers starting at once agree on one value (`ON CONFLICT DO NOTHING`
     /// then read back).
-    pub async fn setting_or_init(&self, key: &str, make: impl FnOnce() -> String) -> Result<String> {
+    pub async fn setting_or_init(
+        &self,
+        key: &str,
+        make: impl FnOnce() -> String,
+    ) -> Result<String> {
         let value = make();
         on_db!(self.db(), p => sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
             .bind(key).bind(&value).execute(p).await.map(|_| ()))?;

@@ -24,7 +24,8 @@ impl FileConfig {
         let Some(path) = path else {
             return Ok(FileConfig::default());
         };
-        let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("reading config file {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("reading config file {}: {e}", path.display()))?;
         toml::from_str(&text).map_err(|e| anyhow::anyhow!("config file {}: {e}", path.display()))
     }
 }
@@ -68,19 +69,35 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
 impl Settings {
     pub fn layer(file: FileConfig, over: Overrides) -> anyhow::Result<Settings> {
-        let log_format = over.log_format.or(file.log_format).unwrap_or_else(|| "text".into());
+        let log_format = over
+            .log_format
+            .or(file.log_format)
+            .unwrap_or_else(|| "text".into());
         let log_json = match log_format.as_str() {
             "json" => true,
             "text" => false,
             other => anyhow::bail!("log format {other:?} is not one of text, json"),
         };
         Ok(Settings {
-            database_url: over.database_url.or(file.database_url).unwrap_or_else(|| store::DEFAULT_DATABASE_URL.into()),
-            listen: over.listen.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.into()),
+            database_url: over
+                .database_url
+                .or(file.database_url)
+                .unwrap_or_else(|| store::DEFAULT_DATABASE_URL.into()),
+            listen: over
+                .listen
+                .or(file.listen)
+                .unwrap_or_else(|| DEFAULT_LISTEN.into()),
             log_json,
-            log_level: over.log_level.or(file.log_level).unwrap_or_else(|| "info".into()),
+            log_level: over
+                .log_level
+                .or(file.log_level)
+                .unwrap_or_else(|| "info".into()),
             jwt_secret: over.jwt_secret.or(file.jwt_secret),
-            auth_cache_ttl: Duration::from_secs(over.auth_cache_ttl_secs.or(file.auth_cache_ttl_secs).unwrap_or(5)),
+            auth_cache_ttl: Duration::from_secs(
+                over.auth_cache_ttl_secs
+                    .or(file.auth_cache_ttl_secs)
+                    .unwrap_or(5),
+            ),
         })
     }
 }
@@ -108,20 +125,50 @@ mod tests {
         let s = Settings::layer(FileConfig::default(), Overrides::default()).unwrap();
         assert_eq!(s.listen, DEFAULT_LISTEN);
         assert_eq!(s.database_url, "sqlite://switchboard.db");
-        let file: FileConfig = toml::from_str("listen = \"127.0.0.1:9000\"\nlog_format = \"json\"\ndatabase_url = \"sqlite://a.db\"").unwrap();
-        let s = Settings::layer(file, Overrides { database_url: Some("sqlite://b.db".into()), ..Default::default() }).unwrap();
+        let file: FileConfig = toml::from_str(
+            "listen = \"127.0.0.1:9000\"\nlog_format = \"json\"\ndatabase_url = \"sqlite://a.db\"",
+        )
+        .unwrap();
+        let s = Settings::layer(
+            file,
+            Overrides {
+                database_url: Some("sqlite://b.db".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
         assert_eq!(s.listen, "127.0.0.1:9000");
         assert!(s.log_json);
         assert_eq!(s.database_url, "sqlite://b.db");
-        assert!(toml::from_str::<FileConfig>("lisen = 1").is_err(), "unknown keys are refused");
-        assert!(Settings::layer(FileConfig::default(), Overrides { log_format: Some("xml".into()), ..Default::default() }).is_err());
+        assert!(
+            toml::from_str::<FileConfig>("lisen = 1").is_err(),
+            "unknown keys are refused"
+        );
+        assert!(Settings::layer(
+            FileConfig::default(),
+            Overrides {
+                log_format: Some("xml".into()),
+                ..Default::default()
+            }
+        )
+        .is_err());
     }
 
     #[test]
     fn secrets_are_not_printed() {
-        assert_eq!(redact_url("postgres://sb:hunter2@db:5432/sb"), "postgres://sb:***@db:5432/sb");
+        assert_eq!(
+            redact_url("postgres://sb:hunter2@db:5432/sb"),
+            "postgres://sb:***@db:5432/sb"
+        );
         assert_eq!(redact_url("sqlite://x.db"), "sqlite://x.db");
-        let s = Settings::layer(FileConfig::default(), Overrides { jwt_secret: Some("topsecret".into()), ..Default::default() }).unwrap();
+        let s = Settings::layer(
+            FileConfig::default(),
+            Overrides {
+                jwt_secret: Some("topsecret".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
         assert!(!format!("{s:?}").contains("topsecret"));
     }
 }

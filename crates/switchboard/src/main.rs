@@ -17,7 +17,12 @@ struct Cli {
     #[arg(long, global = true, env = "SWITCHBOARD_CONFIG")]
     config: Option<PathBuf>,
     /// Database URL: sqlite://PATH (default sqlite://switchboard.db) or postgres://…
-    #[arg(long, global = true, env = "SWITCHBOARD_DATABASE_URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "SWITCHBOARD_DATABASE_URL",
+        hide_env_values = true
+    )]
     database_url: Option<String>,
     /// Log format: text or json.
     #[arg(long, global = true, env = "SWITCHBOARD_LOG_FORMAT")]
@@ -131,7 +136,10 @@ const CLI_ACTOR: &str = "cli:admin";
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     match runtime.block_on(run(cli)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -161,7 +169,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     init_logging(&settings)?;
     let store = Store::connect(&settings.database_url)
         .await
-        .with_context(|| format!("connecting to {}", config::redact_url(&settings.database_url)))?;
+        .with_context(|| {
+            format!(
+                "connecting to {}",
+                config::redact_url(&settings.database_url)
+            )
+        })?;
     store.migrate().await.context("running migrations")?;
     match cli.command {
         Command::Serve(args) => serve(store, settings, args.demo).await,
@@ -169,9 +182,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations are up to date ({})", store.backend());
             Ok(())
         }
-        Command::Demo { connections: Some(n) } => {
+        Command::Demo {
+            connections: Some(n),
+        } => {
             let (first, last) = store.seed_synthetic(n, today()).await?;
-            println!("added {n} synthetic connections, CLIs {first} to {last} (partner {:?})", store::demo::LOAD_PARTNER);
+            println!(
+                "added {n} synthetic connections, CLIs {first} to {last} (partner {:?})",
+                store::demo::LOAD_PARTNER
+            );
             Ok(())
         }
         Command::Demo { connections: None } => {
@@ -192,10 +210,17 @@ fn today() -> chrono::NaiveDate {
 }
 
 fn init_logging(s: &Settings) -> anyhow::Result<()> {
-    let filter = tracing_subscriber::EnvFilter::try_new(&s.log_level).map_err(|e| anyhow::anyhow!("log level {:?}: {e}", s.log_level))?;
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = tracing_subscriber::EnvFilter::try_new(&s.log_level)
+        .map_err(|e| anyhow::anyhow!("log level {:?}: {e}", s.log_level))?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if s.log_json {
-        builder.json().flatten_event(true).with_current_span(true).init();
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init();
     } else {
         builder.init();
     }
@@ -203,14 +228,21 @@ fn init_logging(s: &Settings) -> anyhow::Result<()> {
 }
 
 fn print_demo(s: &store::demo::DemoSummary) {
-    println!("seeded demo data: {} partners, {} customers, {} connections (07700 900000 upwards)", s.partners.len(), s.customers, s.connections);
+    println!(
+        "seeded demo data: {} partners, {} customers, {} connections (07700 900000 upwards)",
+        s.partners.len(),
+        s.customers,
+        s.connections
+    );
     for (id, name) in &s.partners {
         println!("  partner {id}: {name}");
     }
 }
 
 async fn serve(store: Store, settings: Settings, demo: bool) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(&settings.listen).await.with_context(|| format!("binding {}", settings.listen))?;
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .with_context(|| format!("binding {}", settings.listen))?;
     let addr = listener.local_addr()?;
     if demo {
         if let Some(summary) = store.seed_demo(today()).await? {
@@ -221,15 +253,27 @@ async fn serve(store: Store, settings: Settings, demo: bool) -> anyhow::Result<(
             .await?
             .context("the demo partner is missing: this database was not seeded by --demo")?;
         let client = store.demo_client(partner.id).await?;
-        println!("\ndemo API client for partner {} ({}), shown once:", partner.id, partner.name);
+        println!(
+            "\ndemo API client for partner {} ({}), shown once:",
+            partner.id, partner.name
+        );
         println!("  client_id:     {}", client.client_id);
         println!("  client_secret: {}", client.client_secret);
         println!("  scopes:        {}", client.scopes);
-        println!("\n  curl -s -u {}:{} -d grant_type=client_credentials http://{addr}/token", client.client_id, client.client_secret);
+        println!(
+            "\n  curl -s -u {}:{} -d grant_type=client_credentials http://{addr}/token",
+            client.client_id, client.client_secret
+        );
     }
-    let config = api::ApiConfig { jwt_secret: settings.jwt_secret.clone(), auth_cache_ttl: settings.auth_cache_ttl };
+    let config = api::ApiConfig {
+        jwt_secret: settings.jwt_secret.clone(),
+        auth_cache_ttl: settings.auth_cache_ttl,
+    };
     let state = api::AppState::new(store.clone(), &config).await?;
-    println!("\nSwitchboard listening on http://{addr} ({} database)", store.backend());
+    println!(
+        "\nSwitchboard listening on http://{addr} ({} database)",
+        store.backend()
+    );
     println!("  API:      http://{addr}/api/");
     println!("  OpenAPI:  http://{addr}/openapi.json");
     println!("  Docs:     http://{addr}/docs");
@@ -288,7 +332,12 @@ async fn partner(store: Store, cmd: PartnerCmd) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string(&all)?);
             } else {
                 for p in all {
-                    println!("{:>6}  {}{}", p.id, p.name, if p.is_house { "  (house)" } else { "" });
+                    println!(
+                        "{:>6}  {}{}",
+                        p.id,
+                        p.name,
+                        if p.is_house { "  (house)" } else { "" }
+                    );
                 }
             }
         }
@@ -298,8 +347,16 @@ async fn partner(store: Store, cmd: PartnerCmd) -> anyhow::Result<()> {
 
 async fn client(store: Store, cmd: ClientCmd) -> anyhow::Result<()> {
     match cmd {
-        ClientCmd::Create { partner, scopes: s, description, json } => {
-            let c = store.create_client(CLI_ACTOR, partner, scopes(&s)?, &description).await.map_err(|e| not_found(e, format!("partner {partner}")))?;
+        ClientCmd::Create {
+            partner,
+            scopes: s,
+            description,
+            json,
+        } => {
+            let c = store
+                .create_client(CLI_ACTOR, partner, scopes(&s)?, &description)
+                .await
+                .map_err(|e| not_found(e, format!("partner {partner}")))?;
             if json {
                 println!("{}", serde_json::to_string(&c)?);
             } else {
@@ -312,13 +369,23 @@ async fn client(store: Store, cmd: ClientCmd) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string(&all)?);
             } else {
                 for c in all {
-                    let state = if c.revoked_at.is_some() { "revoked" } else { "active" };
-                    println!("{}  partner {:<5} {:<8} {}  {}", c.client_id, c.partner_id, state, c.scopes, c.description);
+                    let state = if c.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "active"
+                    };
+                    println!(
+                        "{}  partner {:<5} {:<8} {}  {}",
+                        c.client_id, c.partner_id, state, c.scopes, c.description
+                    );
                 }
             }
         }
         ClientCmd::Revoke { client_id } => {
-            store.revoke_client(CLI_ACTOR, &client_id).await.map_err(|e| not_found(e, format!("client {client_id}")))?;
+            store
+                .revoke_client(CLI_ACTOR, &client_id)
+                .await
+                .map_err(|e| not_found(e, format!("client {client_id}")))?;
             println!("revoked {client_id}");
         }
     }
@@ -326,21 +393,36 @@ async fn client(store: Store, cmd: ClientCmd) -> anyhow::Result<()> {
 }
 
 async fn user(store: Store, cmd: UserCmd) -> anyhow::Result<()> {
-    let UserCmd::Create { partner, username, scopes: s, password_stdin, json } = cmd;
+    let UserCmd::Create {
+        partner,
+        username,
+        scopes: s,
+        password_stdin,
+        json,
+    } = cmd;
     anyhow::ensure!(
-        !username.is_empty() && username.len() <= 64 && !username.contains(':') && !username.chars().any(char::is_whitespace),
+        !username.is_empty()
+            && username.len() <= 64
+            && !username.contains(':')
+            && !username.chars().any(char::is_whitespace),
         "a user name is 1 to 64 characters with no spaces or colons"
     );
     let (password, generated) = if password_stdin {
         let mut line = String::new();
         std::io::stdin().read_line(&mut line)?;
         let p = line.trim_end_matches(['\r', '\n']).to_owned();
-        anyhow::ensure!(p.chars().count() >= 12, "a password needs at least 12 characters");
+        anyhow::ensure!(
+            p.chars().count() >= 12,
+            "a password needs at least 12 characters"
+        );
         (p, false)
     } else {
         (store::credentials::random_hex(16), true)
     };
-    let u = store.create_user(CLI_ACTOR, partner, &username, &password, scopes(&s)?).await.map_err(|e| not_found(e, format!("partner {partner}")))?;
+    let u = store
+        .create_user(CLI_ACTOR, partner, &username, &password, scopes(&s)?)
+        .await
+        .map_err(|e| not_found(e, format!("partner {partner}")))?;
     if json {
         let mut v = serde_json::to_value(&u)?;
         if generated {
@@ -348,7 +430,10 @@ async fn user(store: Store, cmd: UserCmd) -> anyhow::Result<()> {
         }
         println!("{v}");
     } else {
-        println!("created API user {} for partner {}", u.username, u.partner_id);
+        println!(
+            "created API user {} for partner {}",
+            u.username, u.partner_id
+        );
         if generated {
             println!("password: {password}\n(shown once; stored only as an Argon2id hash)");
         }

@@ -22,7 +22,11 @@ pub struct AppendixEntry {
 
 impl From<&Entry> for AppendixEntry {
     fn from(e: &Entry) -> Self {
-        AppendixEntry { id: e.id, name: e.name.into(), description: e.description.map(Into::into) }
+        AppendixEntry {
+            id: e.id,
+            name: e.name.into(),
+            description: e.description.map(Into::into),
+        }
     }
 }
 
@@ -57,57 +61,99 @@ pub struct DiaryTaskEntry {
 
 impl From<&DiaryTask> for DiaryTaskEntry {
     fn from(t: &DiaryTask) -> Self {
-        DiaryTaskEntry { id: t.id, diary_type_id: t.diary_type_id, name: t.name.into() }
+        DiaryTaskEntry {
+            id: t.id,
+            diary_type_id: t.diary_type_id,
+            name: t.name.into(),
+        }
     }
 }
 
 fn entries(list: &[Entry], paging: &Paging) -> ApiResult<Json<List<AppendixEntry>>> {
-    Ok(Json(List::paginate(list.iter().map(AppendixEntry::from).collect(), paging.request()?)))
+    Ok(Json(List::paginate(
+        list.iter().map(AppendixEntry::from).collect(),
+        paging.request()?,
+    )))
 }
 
 /// The networks.
 #[utoipa::path(get, path = "/api/Appendix/Networks", tag = "Appendix", params(Paging), responses((status = 200, body = List<NetworkEntry>)))]
-pub async fn networks(_who: Principal, QueryParams(p): QueryParams<Paging>) -> ApiResult<Json<List<NetworkEntry>>> {
+pub async fn networks(
+    _who: Principal,
+    QueryParams(p): QueryParams<Paging>,
+) -> ApiResult<Json<List<NetworkEntry>>> {
     let all = Network::ALL
         .iter()
-        .map(|n| NetworkEntry { id: n.id(), name: n.as_str().into(), offers_numbers: n.offers_numbers(), esim: n.supports_esim(), iccid_prefix: n.iccid_prefix().into() })
+        .map(|n| NetworkEntry {
+            id: n.id(),
+            name: n.as_str().into(),
+            offers_numbers: n.offers_numbers(),
+            esim: n.supports_esim(),
+            iccid_prefix: n.iccid_prefix().into(),
+        })
         .collect();
     Ok(Json(List::paginate(all, p.request()?)))
 }
 
 /// Connection types AddMobileToOrder takes.
 #[utoipa::path(get, path = "/api/Appendix/ConnectionTypes", tag = "Appendix", params(Paging), responses((status = 200, body = List<AppendixEntry>)))]
-pub async fn connection_types(_who: Principal, QueryParams(p): QueryParams<Paging>) -> ApiResult<Json<List<AppendixEntry>>> {
+pub async fn connection_types(
+    _who: Principal,
+    QueryParams(p): QueryParams<Paging>,
+) -> ApiResult<Json<List<AppendixEntry>>> {
     entries(appendix::CONNECTION_TYPES, &p)
 }
 
 /// Bar suffixes in the catalogue.
 #[utoipa::path(get, path = "/api/Appendix/BarSuffixes", tag = "Appendix", params(Paging), responses((status = 200, body = List<BarSuffixEntry>)))]
-pub async fn bar_suffixes(State(state): State<AppState>, _who: Principal, QueryParams(p): QueryParams<Paging>) -> ApiResult<Json<List<BarSuffixEntry>>> {
+pub async fn bar_suffixes(
+    State(state): State<AppState>,
+    _who: Principal,
+    QueryParams(p): QueryParams<Paging>,
+) -> ApiResult<Json<List<BarSuffixEntry>>> {
     let all = state
         .store
         .bar_suffixes()
         .await?
         .into_iter()
-        .map(|(bar_suffix, name, category)| BarSuffixEntry { bar_suffix, name, category })
+        .map(|(bar_suffix, name, category)| BarSuffixEntry {
+            bar_suffix,
+            name,
+            category,
+        })
         .collect();
     Ok(Json(List::paginate(all, p.request()?)))
 }
 
 /// Diary (task) types.
 #[utoipa::path(get, path = "/api/Appendix/DiaryTypes", tag = "Appendix", params(Paging), responses((status = 200, body = List<AppendixEntry>)))]
-pub async fn diary_types(_who: Principal, QueryParams(p): QueryParams<Paging>) -> ApiResult<Json<List<AppendixEntry>>> {
+pub async fn diary_types(
+    _who: Principal,
+    QueryParams(p): QueryParams<Paging>,
+) -> ApiResult<Json<List<AppendixEntry>>> {
     entries(appendix::DIARY_TYPES, &p)
 }
 
 /// Diary tasks, each under a diary type.
 #[utoipa::path(get, path = "/api/Appendix/DiaryTasks", tag = "Appendix", params(Paging), responses((status = 200, body = List<DiaryTaskEntry>)))]
-pub async fn diary_tasks(_who: Principal, QueryParams(p): QueryParams<Paging>) -> ApiResult<Json<List<DiaryTaskEntry>>> {
-    Ok(Json(List::paginate(appendix::DIARY_TASKS.iter().map(DiaryTaskEntry::from).collect(), p.request()?)))
+pub async fn diary_tasks(
+    _who: Principal,
+    QueryParams(p): QueryParams<Paging>,
+) -> ApiResult<Json<List<DiaryTaskEntry>>> {
+    Ok(Json(List::paginate(
+        appendix::DIARY_TASKS
+            .iter()
+            .map(DiaryTaskEntry::from)
+            .collect(),
+        p.request()?,
+    )))
 }
 
 /// Task status ids.
 #[utoipa::path(get, path = "/api/Appendix/StatusIds", tag = "Appendix", params(Paging), responses((status = 200, body = List<AppendixEntry>)))]
-pub async fn status_ids(_who: Principal, QueryParams(p): QueryParams<Paging>) -> ApiResult<Json<List<AppendixEntry>>> {
+pub async fn status_ids(
+    _who: Principal,
+    QueryParams(p): QueryParams<Paging>,
+) -> ApiResult<Json<List<AppendixEntry>>> {
     entries(appendix::STATUS_IDS, &p)
 }

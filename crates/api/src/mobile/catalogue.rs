@@ -19,27 +19,49 @@ pub struct NetworkParam {
 
 impl NetworkParam {
     fn network(&self) -> Result<Network, ApiError> {
-        Ok(Network::parse_field(text_param(&self.network, "network")?, "network")?)
+        Ok(Network::parse_field(
+            text_param(&self.network, "network")?,
+            "network",
+        )?)
     }
 }
 
 fn list<R, V: From<R>>(rows: Vec<R>, paging: &Paging) -> ApiResult<Json<List<V>>> {
-    Ok(Json(List::paginate(rows.into_iter().map(V::from).collect(), paging.request()?)))
+    Ok(Json(List::paginate(
+        rows.into_iter().map(V::from).collect(),
+        paging.request()?,
+    )))
 }
 
 /// The tariffs on sale on a network: id, name, retail cost, bill-cap
 /// eligibility, term.
 #[utoipa::path(get, path = "/api/Tariffs/ListTariffsForNetwork", tag = "Tariffs", params(NetworkParam, Paging),
     responses((status = 200, body = List<Tariff>), (status = 400, description = "network missing or unknown")))]
-pub async fn list_tariffs_for_network(State(state): State<AppState>, _who: Principal, QueryParams(q): QueryParams<NetworkParam>, QueryParams(paging): QueryParams<Paging>) -> ApiResult<Json<List<Tariff>>> {
-    list(state.store.tariffs_for_network(q.network()?, false).await?, &paging)
+pub async fn list_tariffs_for_network(
+    State(state): State<AppState>,
+    _who: Principal,
+    QueryParams(q): QueryParams<NetworkParam>,
+    QueryParams(paging): QueryParams<Paging>,
+) -> ApiResult<Json<List<Tariff>>> {
+    list(
+        state.store.tariffs_for_network(q.network()?, false).await?,
+        &paging,
+    )
 }
 
 /// The bill-cap-eligible tariffs on a network.
 #[utoipa::path(get, path = "/api/Tariffs/BillCapEligibleTariffs", tag = "Tariffs", params(NetworkParam, Paging),
     responses((status = 200, body = List<Tariff>), (status = 400, description = "network missing or unknown")))]
-pub async fn bill_cap_eligible_tariffs(State(state): State<AppState>, _who: Principal, QueryParams(q): QueryParams<NetworkParam>, QueryParams(paging): QueryParams<Paging>) -> ApiResult<Json<List<Tariff>>> {
-    list(state.store.tariffs_for_network(q.network()?, true).await?, &paging)
+pub async fn bill_cap_eligible_tariffs(
+    State(state): State<AppState>,
+    _who: Principal,
+    QueryParams(q): QueryParams<NetworkParam>,
+    QueryParams(paging): QueryParams<Paging>,
+) -> ApiResult<Json<List<Tariff>>> {
+    list(
+        state.store.tariffs_for_network(q.network()?, true).await?,
+        &paging,
+    )
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -55,7 +77,12 @@ pub struct ContractParam {
 /// the contract has a bill cap, and taking every bundle on the contract.
 #[utoipa::path(get, path = "/api/Tariffs/GetTariffsForContract", tag = "Tariffs", params(ContractParam, Paging),
     responses((status = 200, body = List<Tariff>), (status = 400, description = "contractId missing or not a number"), (status = 404, description = "no such contract visible to this client")))]
-pub async fn get_tariffs_for_contract(State(state): State<AppState>, who: Principal, QueryParams(q): QueryParams<ContractParam>, QueryParams(paging): QueryParams<Paging>) -> ApiResult<Json<List<Tariff>>> {
+pub async fn get_tariffs_for_contract(
+    State(state): State<AppState>,
+    who: Principal,
+    QueryParams(q): QueryParams<ContractParam>,
+    QueryParams(paging): QueryParams<Paging>,
+) -> ApiResult<Json<List<Tariff>>> {
     who.require(Scope::Connections)?;
     let id = int_param(&q.contract_id, "contractId")?;
     let today = chrono::Utc::now().date_naive();
@@ -78,22 +105,44 @@ pub struct TariffParam {
 /// The bundles a tariff allows: id, name, retail cost.
 #[utoipa::path(get, path = "/api/Bundles/ListBundlesForTariff", tag = "Bundles", params(TariffParam, Paging),
     responses((status = 200, body = List<CatalogueBundle>), (status = 400, description = "tariffId missing or not a number"), (status = 404, description = "no such tariff")))]
-pub async fn list_bundles_for_tariff(State(state): State<AppState>, _who: Principal, QueryParams(q): QueryParams<TariffParam>, QueryParams(paging): QueryParams<Paging>) -> ApiResult<Json<List<CatalogueBundle>>> {
+pub async fn list_bundles_for_tariff(
+    State(state): State<AppState>,
+    _who: Principal,
+    QueryParams(q): QueryParams<TariffParam>,
+    QueryParams(paging): QueryParams<Paging>,
+) -> ApiResult<Json<List<CatalogueBundle>>> {
     let id = int_param(&q.tariff_id, "tariffId")?;
-    let rows = state.store.bundles_for_tariff(id).await.map_err(|e| ApiError::store(e, || format!("tariff {id}")))?;
+    let rows = state
+        .store
+        .bundles_for_tariff(id)
+        .await
+        .map_err(|e| ApiError::store(e, || format!("tariff {id}")))?;
     list(rows, &paging)
 }
 
 /// Every bundle of a network.
 #[utoipa::path(get, path = "/api/Bundles/ListBundlesForNetwork", tag = "Bundles", params(NetworkParam, Paging),
     responses((status = 200, body = List<CatalogueBundle>), (status = 400, description = "network missing or unknown")))]
-pub async fn list_bundles_for_network(State(state): State<AppState>, _who: Principal, QueryParams(q): QueryParams<NetworkParam>, QueryParams(paging): QueryParams<Paging>) -> ApiResult<Json<List<CatalogueBundle>>> {
-    list(state.store.bundles_for_network(q.network()?).await?, &paging)
+pub async fn list_bundles_for_network(
+    State(state): State<AppState>,
+    _who: Principal,
+    QueryParams(q): QueryParams<NetworkParam>,
+    QueryParams(paging): QueryParams<Paging>,
+) -> ApiResult<Json<List<CatalogueBundle>>> {
+    list(
+        state.store.bundles_for_network(q.network()?).await?,
+        &paging,
+    )
 }
 
 /// The bars of a network: barId, barSuffix, name, category.
 #[utoipa::path(get, path = "/api/Bars/ListBarsForNetwork", tag = "Bars", params(NetworkParam, Paging),
     responses((status = 200, body = List<CatalogueBar>), (status = 400, description = "network missing or unknown")))]
-pub async fn list_bars_for_network(State(state): State<AppState>, _who: Principal, QueryParams(q): QueryParams<NetworkParam>, QueryParams(paging): QueryParams<Paging>) -> ApiResult<Json<List<CatalogueBar>>> {
+pub async fn list_bars_for_network(
+    State(state): State<AppState>,
+    _who: Principal,
+    QueryParams(q): QueryParams<NetworkParam>,
+    QueryParams(paging): QueryParams<Paging>,
+) -> ApiResult<Json<List<CatalogueBar>>> {
     list(state.store.bars_for_network(q.network()?).await?, &paging)
 }

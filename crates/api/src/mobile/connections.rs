@@ -33,7 +33,11 @@ async fn by_cli(state: &AppState, who: &Principal, q: &CliParam) -> ApiResult<Co
 /// A connection by CLI (`/api/Connections/?cli=`).
 #[utoipa::path(get, path = "/api/Connections/", tag = "Connections", params(CliParam),
     responses((status = 200, body = Connection), (status = 400, description = "cli missing or not a UK mobile number"), (status = 404, description = "no such connection visible to this client")))]
-pub async fn connections_by_cli(State(state): State<AppState>, who: Principal, QueryParams(q): QueryParams<CliParam>) -> ApiResult<Json<Connection>> {
+pub async fn connections_by_cli(
+    State(state): State<AppState>,
+    who: Principal,
+    QueryParams(q): QueryParams<CliParam>,
+) -> ApiResult<Json<Connection>> {
     by_cli(&state, &who, &q).await.map(Json)
 }
 
@@ -41,14 +45,23 @@ pub async fn connections_by_cli(State(state): State<AppState>, who: Principal, Q
 /// diverts, SIM, dates, bill cap and alerting.
 #[utoipa::path(get, path = "/api/Connections/GetConnectionByCLI", tag = "Connections", params(CliParam),
     responses((status = 200, body = Connection), (status = 400, description = "cli missing or not a UK mobile number"), (status = 404, description = "no such connection visible to this client")))]
-pub async fn get_connection_by_cli(State(state): State<AppState>, who: Principal, QueryParams(q): QueryParams<CliParam>) -> ApiResult<Json<Connection>> {
+pub async fn get_connection_by_cli(
+    State(state): State<AppState>,
+    who: Principal,
+    QueryParams(q): QueryParams<CliParam>,
+) -> ApiResult<Json<Connection>> {
     by_cli(&state, &who, &q).await.map(Json)
 }
 
 /// A customer's connections, paginated.
 #[utoipa::path(get, path = "/api/Connections/GetConnectionByCustomerId", tag = "Connections", params(CustomerIdParam, Paging),
     responses((status = 200, body = List<Connection>), (status = 400, description = "customerId missing or not a number"), (status = 404, description = "no such customer visible to this client")))]
-pub async fn get_connection_by_customer_id(State(state): State<AppState>, who: Principal, QueryParams(q): QueryParams<CustomerIdParam>, QueryParams(paging): QueryParams<Paging>) -> ApiResult<Json<List<Connection>>> {
+pub async fn get_connection_by_customer_id(
+    State(state): State<AppState>,
+    who: Principal,
+    QueryParams(q): QueryParams<CustomerIdParam>,
+    QueryParams(paging): QueryParams<Paging>,
+) -> ApiResult<Json<List<Connection>>> {
     who.require(Scope::Connections)?;
     let id = int_param(&q.customer_id, "customerId")?;
     let page = paging.request()?;
@@ -57,6 +70,9 @@ pub async fn get_connection_by_customer_id(State(state): State<AppState>, who: P
         .connections_for_customer(who.visibility(), id, page)
         .await
         .map_err(|e| ApiError::store(e, || format!("customer {id}")))?;
-    let items = rows.into_iter().map(Connection::try_from).collect::<Result<Vec<_>, _>>()?;
+    let items = rows
+        .into_iter()
+        .map(Connection::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Json(List::new(items, page, total)))
 }

@@ -25,7 +25,12 @@ use serde::Deserialize;
         (status = 400, description = "a field is missing or wrong; `field` names it"),
         (status = 409, description = "Idempotency-Key reused with another body"),
     ))]
-pub async fn create_customer(State(state): State<AppState>, who: Principal, headers: HeaderMap, body: JsonBody<CreateCustomer>) -> ApiResult<Response> {
+pub async fn create_customer(
+    State(state): State<AppState>,
+    who: Principal,
+    headers: HeaderMap,
+    body: JsonBody<CreateCustomer>,
+) -> ApiResult<Response> {
     who.require(Scope::Customers)?;
     crate::idempotency::once(&state, &who, &headers, &body.hash, || async {
         let b = body.value;
@@ -41,8 +46,16 @@ pub async fn create_customer(State(state): State<AppState>, who: Principal, head
             billing_email: b.billing_email,
         };
         let customer = input.validate()?;
-        let row = state.store.create_customer(&who.actor, who.partner_id, &customer).await?;
-        Ok((StatusCode::CREATED, serde_json::json!(CustomerCreated { customer_id: row.id })))
+        let row = state
+            .store
+            .create_customer(&who.actor, who.partner_id, &customer)
+            .await?;
+        Ok((
+            StatusCode::CREATED,
+            serde_json::json!(CustomerCreated {
+                customer_id: row.id
+            }),
+        ))
     })
     .await
 }
@@ -59,10 +72,18 @@ pub struct CustomerIdParam {
 #[utoipa::path(get, path = "/api/Customers/GetCustomerDetails", tag = "Customers",
     params(CustomerIdParam),
     responses((status = 200, body = Customer), (status = 400, description = "customerId missing or not a number"), (status = 404, description = "no such customer visible to this client")))]
-pub async fn get_customer_details(State(state): State<AppState>, who: Principal, QueryParams(q): QueryParams<CustomerIdParam>) -> ApiResult<Json<Customer>> {
+pub async fn get_customer_details(
+    State(state): State<AppState>,
+    who: Principal,
+    QueryParams(q): QueryParams<CustomerIdParam>,
+) -> ApiResult<Json<Customer>> {
     who.require(Scope::Customers)?;
     let id = int_param(&q.customer_id, "customerId")?;
-    let row = state.store.get_customer(who.visibility(), id).await.map_err(|e| ApiError::store(e, || format!("customer {id}")))?;
+    let row = state
+        .store
+        .get_customer(who.visibility(), id)
+        .await
+        .map_err(|e| ApiError::store(e, || format!("customer {id}")))?;
     Ok(Json(row.into()))
 }
 
@@ -78,13 +99,25 @@ pub struct CustomerSearch {
 #[utoipa::path(get, path = "/api/Customers", tag = "Customers",
     params(CustomerSearch, Paging),
     responses((status = 200, body = List<Customer>), (status = 400, description = "bad page or pageSize")))]
-pub async fn list_customers(State(state): State<AppState>, who: Principal, QueryParams(q): QueryParams<CustomerSearch>, QueryParams(paging): QueryParams<Paging>) -> ApiResult<Json<List<Customer>>> {
+pub async fn list_customers(
+    State(state): State<AppState>,
+    who: Principal,
+    QueryParams(q): QueryParams<CustomerSearch>,
+    QueryParams(paging): QueryParams<Paging>,
+) -> ApiResult<Json<List<Customer>>> {
     who.require(Scope::Customers)?;
     let page = paging.request()?;
     let search = q.search.unwrap_or_default();
     if search.chars().count() > 100 {
         return Err(domain::Error::invalid("search", "must be at most 100 characters").into());
     }
-    let (rows, total) = state.store.list_customers(who.visibility(), &search, page).await?;
-    Ok(Json(List::new(rows.into_iter().map(Customer::from).collect(), page, total)))
+    let (rows, total) = state
+        .store
+        .list_customers(who.visibility(), &search, page)
+        .await?;
+    Ok(Json(List::new(
+        rows.into_iter().map(Customer::from).collect(),
+        page,
+        total,
+    )))
 }

@@ -24,13 +24,23 @@ pub struct List<T> {
 
 impl<T> List<T> {
     pub fn new(items: Vec<T>, page: PageRequest, total: i64) -> Self {
-        List { items, page: page.page, page_size: page.page_size, total, next_page: page.next(total) }
+        List {
+            items,
+            page: page.page,
+            page_size: page.page_size,
+            total,
+            next_page: page.next(total),
+        }
     }
 
     /// Pages a list held in memory (the catalogue's short lists).
     pub fn paginate(all: Vec<T>, page: PageRequest) -> Self {
         let total = all.len() as i64;
-        let items = all.into_iter().skip(page.offset() as usize).take(page.limit() as usize).collect();
+        let items = all
+            .into_iter()
+            .skip(page.offset() as usize)
+            .take(page.limit() as usize)
+            .collect();
         List::new(items, page, total)
     }
 }
@@ -119,8 +129,16 @@ impl From<CustomerRow> for Customer {
             customer_id: r.id,
             company_name: r.company_name,
             co_reg_number: r.co_reg_number,
-            contact: Contact { name: r.contact_name, email: r.contact_email, phone: r.contact_phone },
-            address: Address { lines, town: r.town, postcode: r.postcode },
+            contact: Contact {
+                name: r.contact_name,
+                email: r.contact_email,
+                phone: r.contact_phone,
+            },
+            address: Address {
+                lines,
+                town: r.town,
+                postcode: r.postcode,
+            },
             billing_email: r.billing_email,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -226,8 +244,13 @@ pub struct Connection {
     pub alerting: Alerting,
 }
 
-fn json_col<T: serde::de::DeserializeOwned>(text: &str, what: &str, id: i64) -> Result<T, ApiError> {
-    serde_json::from_str(text).map_err(|e| ApiError::Internal(format!("{what} of contract {id} is not valid JSON: {e}")))
+fn json_col<T: serde::de::DeserializeOwned>(
+    text: &str,
+    what: &str,
+    id: i64,
+) -> Result<T, ApiError> {
+    serde_json::from_str(text)
+        .map_err(|e| ApiError::Internal(format!("{what} of contract {id} is not valid JSON: {e}")))
 }
 
 impl TryFrom<ConnectionRow> for Connection {
@@ -243,14 +266,46 @@ impl TryFrom<ConnectionRow> for Connection {
             cli: r.cli,
             network: r.network,
             status: r.status,
-            tariff: TariffRef { tariff_id: r.tariff_id, name: r.tariff_name, monthly_pence: r.tariff_monthly_pence },
-            bundles: bundles.into_iter().map(|b| Bundle { tariff_option_id: b.tariff_option_id, name: b.name, monthly_pence: b.monthly_pence }).collect(),
-            bars: bars.into_iter().map(|b| Bar { bar_id: b.bar_id, bar_suffix: b.bar_suffix, name: b.name }).collect(),
-            diverts: diverts.into_iter().map(|d| Divert { divert_type: d.divert_type, destination: d.destination, no_reply_seconds: d.no_reply_seconds }).collect(),
-            sim: Sim { sim_type: r.sim_type, iccid: r.iccid, eid: r.eid },
+            tariff: TariffRef {
+                tariff_id: r.tariff_id,
+                name: r.tariff_name,
+                monthly_pence: r.tariff_monthly_pence,
+            },
+            bundles: bundles
+                .into_iter()
+                .map(|b| Bundle {
+                    tariff_option_id: b.tariff_option_id,
+                    name: b.name,
+                    monthly_pence: b.monthly_pence,
+                })
+                .collect(),
+            bars: bars
+                .into_iter()
+                .map(|b| Bar {
+                    bar_id: b.bar_id,
+                    bar_suffix: b.bar_suffix,
+                    name: b.name,
+                })
+                .collect(),
+            diverts: diverts
+                .into_iter()
+                .map(|d| Divert {
+                    divert_type: d.divert_type,
+                    destination: d.destination,
+                    no_reply_seconds: d.no_reply_seconds,
+                })
+                .collect(),
+            sim: Sim {
+                sim_type: r.sim_type,
+                iccid: r.iccid,
+                eid: r.eid,
+            },
             start_date: r.start_date,
             contract_end_date: r.contract_end_date,
-            bill_cap: BillCap { enabled: r.bill_cap_enabled, value_pence: r.bill_cap_pence },
+            bill_cap: BillCap {
+                enabled: r.bill_cap_enabled,
+                value_pence: r.bill_cap_pence,
+            },
             alerting,
         })
     }
@@ -346,6 +401,12 @@ pub struct CatalogueBar {
 
 impl From<BarRow> for CatalogueBar {
     fn from(b: BarRow) -> Self {
-        CatalogueBar { bar_id: b.id, network: b.network, bar_suffix: b.bar_suffix, name: b.name, category: b.category }
+        CatalogueBar {
+            bar_id: b.id,
+            network: b.network,
+            bar_suffix: b.bar_suffix,
+            name: b.name,
+            category: b.category,
+        }
     }
 }

@@ -65,21 +65,49 @@ impl TestApp {
             _ => {
                 let url = std::env::var("TEST_POSTGRES_URL").expect("TEST_POSTGRES_URL");
                 let schema = unique_name();
-                let admin = sqlx::PgPool::connect(&url).await.expect("connect to TEST_POSTGRES_URL");
-                sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&admin).await.expect("create schema");
+                let admin = sqlx::PgPool::connect(&url)
+                    .await
+                    .expect("connect to TEST_POSTGRES_URL");
+                sqlx::query(&format!("CREATE SCHEMA {schema}"))
+                    .execute(&admin)
+                    .await
+                    .expect("create schema");
                 admin.close().await;
-                let opts = PgConnectOptions::from_str(&url).expect("postgres URL").options([("search_path", schema.as_str())]);
-                (Store::connect_postgres(opts).await.expect("postgres"), None, Some((url, schema)))
+                let opts = PgConnectOptions::from_str(&url)
+                    .expect("postgres URL")
+                    .options([("search_path", schema.as_str())]);
+                (
+                    Store::connect_postgres(opts).await.expect("postgres"),
+                    None,
+                    Some((url, schema)),
+                )
             }
         };
         store.migrate().await.expect("migrate");
         let today = chrono::Utc::now().date_naive();
         store.seed_demo(today).await.expect("seed demo");
-        let north = store.partner_by_name("Northern Mobile Solutions Ltd").await.unwrap().unwrap().id;
-        let capital = store.partner_by_name("Capital Connect Partners").await.unwrap().unwrap().id;
-        let config = api::ApiConfig { jwt_secret: Some(JWT_SECRET.into()), auth_cache_ttl: Duration::ZERO };
-        let state = api::AppState::new(store.clone(), &config).await.expect("state");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let north = store
+            .partner_by_name("Northern Mobile Solutions Ltd")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let capital = store
+            .partner_by_name("Capital Connect Partners")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let config = api::ApiConfig {
+            jwt_secret: Some(JWT_SECRET.into()),
+            auth_cache_ttl: Duration::ZERO,
+        };
+        let state = api::AppState::new(store.clone(), &config)
+            .await
+            .expect("state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(api::serve(listener, state, async {
@@ -109,7 +137,10 @@ impl TestApp {
         self.store.close().await;
         if let Some((url, schema)) = self.pg_schema.take() {
             let admin = sqlx::PgPool::connect(&url).await.expect("connect");
-            sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&admin).await.expect("drop schema");
+            sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+                .execute(&admin)
+                .await
+                .expect("drop schema");
             admin.close().await;
         }
     }
@@ -120,7 +151,16 @@ impl TestApp {
 
     /// Creates a client for `partner` with `scopes`; answers (id, secret).
     pub async fn client(&self, partner: i64, scopes: &str) -> (String, String) {
-        let c = self.store.create_client("test", partner, domain::Scopes::parse(scopes).unwrap(), "test").await.unwrap();
+        let c = self
+            .store
+            .create_client(
+                "test",
+                partner,
+                domain::Scopes::parse(scopes).unwrap(),
+                "test",
+            )
+            .await
+            .unwrap();
         (c.client_id, c.client_secret)
     }
 
@@ -136,39 +176,69 @@ impl TestApp {
             .await
             .unwrap();
         assert_eq!(resp.status(), 200, "token for partner {partner}");
-        resp.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
+        resp.json::<Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     /// A token of the demo partner Northern with every non-admin scope.
     pub async fn north_token(&self) -> String {
-        self.token(self.north, "customers connections orders tasks usage").await
+        self.token(self.north, "customers connections orders tasks usage")
+            .await
     }
 
     pub async fn capital_token(&self) -> String {
-        self.token(self.capital, "customers connections orders tasks usage").await
+        self.token(self.capital, "customers connections orders tasks usage")
+            .await
     }
 
     /// GET with a bearer token; answers (status, JSON body).
     pub async fn get(&self, token: &str, path: &str) -> (u16, Value) {
-        let resp = self.http.get(self.url(path)).bearer_auth(token).send().await.unwrap();
+        let resp = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("GET {path} answered {status} non-JSON: {text}")))
+        (
+            status,
+            serde_json::from_str(&text)
+                .unwrap_or_else(|_| panic!("GET {path} answered {status} non-JSON: {text}")),
+        )
     }
 
     /// POST JSON with a bearer token; answers (status, JSON body).
     pub async fn post(&self, token: &str, path: &str, body: &Value) -> (u16, Value) {
-        let resp = self.http.post(self.url(path)).bearer_auth(token).json(body).send().await.unwrap();
+        let resp = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("POST {path} answered {status} non-JSON: {text}")))
+        (
+            status,
+            serde_json::from_str(&text)
+                .unwrap_or_else(|_| panic!("POST {path} answered {status} non-JSON: {text}")),
+        )
     }
 
     /// The first customer id of a partner (demo data).
     pub async fn customer_of(&self, partner: i64) -> i64 {
         let (rows, _) = self
             .store
-            .list_customers(store::Visibility::Partner(partner), "", domain::paging::PageRequest::new(None, None).unwrap())
+            .list_customers(
+                store::Visibility::Partner(partner),
+                "",
+                domain::paging::PageRequest::new(None, None).unwrap(),
+            )
             .await
             .unwrap();
         rows.last().expect("demo partner has customers").id
@@ -179,7 +249,11 @@ impl TestApp {
         let customer = self.customer_of(partner).await;
         let (rows, _) = self
             .store
-            .connections_for_customer(store::Visibility::Partner(partner), customer, domain::paging::PageRequest::new(None, None).unwrap())
+            .connections_for_customer(
+                store::Visibility::Partner(partner),
+                customer,
+                domain::paging::PageRequest::new(None, None).unwrap(),
+            )
             .await
             .unwrap();
         rows[0].cli.clone()
@@ -190,6 +264,8 @@ impl TestApp {
 #[track_caller]
 pub fn assert_error(got: &(u16, Value), status: u16, needle: &str) {
     assert_eq!(got.0, status, "body: {}", got.1);
-    let msg = got.1["response_message"].as_str().unwrap_or_else(|| panic!("no response_message in {}", got.1));
+    let msg = got.1["response_message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no response_message in {}", got.1));
     assert!(msg.contains(needle), "{msg:?} does not mention {needle:?}");
 }

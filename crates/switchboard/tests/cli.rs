@@ -1,0 +1,258 @@
+//! The binary's commands, run as a user would: migrate, demo, partner,
+//! client and user management with --json output, and serve with --demo
+//! until SIGTERM.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_switchboard"));
+        c.current_dir(self.dir.path())
+            .env_remove("SWITCHBOARD_DATABASE_URL")
+            .env_remove("SWITCHBOARD_CONFIG")
+            .env("SWITCHBOARD_LOG", "warn");
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> (bool, String, String) {
+        let out = self.cmd().args(args).output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let (ok, out, err) = self.run(args);
+        assert!(ok, "{args:?} failed: {err}");
+        serde_json::from_str(out.trim())
+            .unwrap_or_else(|e| panic!("{args:?} printed non-JSON ({e}): {out}"))
+    }
+}
+
+#[test]
+fn admin_commands_with_json_output() {
+    let env = Env::new();
+    let (ok, out, _) = env.run(&["migrate"]);
+    assert!(ok && out.contains("sqlite"));
+    assert!(
+        env.dir.path().join("switchboard.db").exists(),
+        "default database in the working directory"
+    );
+
+    let p = env.json(&["partner", "create", "Acme Dealers", "--json"]);
+    let pid = p["id"].as_i64().unwrap();
+    assert_eq!(p["name"], "Acme Dealers");
+    let (ok, _, err) = env.run(&["partner", "create", "Acme Dealers"]);
+    assert!(!ok && err.contains("already exists"), "{err}");
+    let list = env.json(&["partner", "list", "--json"]);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+
+    let c = env.json(&[
+        "client",
+        "create",
+        "--partner",
+        &pid.to_string(),
+        "--scopes",
+        "customers,connections",
+        "--json",
+    ]);
+    let client_id = c["client_id"].as_str().unwrap().to_owned();
+    let secret = c["client_secret"].as_str().unwrap();
+    assert!(secret.len() >= 32, "at least 128 bits");
+    let listed = env.json(&["client", "list", "--json"]);
+    let text = listed.to_string();
+    assert!(
+        text.contains(&client_id) && !text.contains(secret),
+        "the secret is never listed"
+    );
+    let db = std::fs::read(env.dir.path().join("switchboard.db")).unwrap();
+    assert!(
+        !db.windows(secret.len()).any(|w| w == secret.as_bytes()),
+        "the secret is stored only as a hash"
+    );
+
+    let (ok, _, err) = env.run(&[
+        "client",
+        "create",
+        "--partner",
+        "999",
+        "--scopes",
+        "customers",
+    ]);
+    assert!(!ok && err.contains("partner 999 not found"), "{err}");
+    let (ok, _, err) = env.run(&[
+        "client",
+        "create",
+        "--partner",
+        &pid.to_string(),
+        "--scopes",
+        "root",
+    ]);
+    assert!(!ok && err.contains("unknown scope"), "{err}");
+
+    let (ok, out, _) = env.run(&["client", "revoke", &client_id]);
+    assert!(ok && out.contains("revoked"));
+    let (ok, _, err) = env.run(&["client", "revoke", &client_id]);
+    assert!(!ok && err.contains("already revoked"), "{err}");
+    let (ok, _, err) = env.run(&["client", "revoke", "sb_nobody"]);
+    assert!(!ok && err.contains("not found"), "{err}");
+
+    let u = env.json(&[
+        "user",
+        "create",
+        "--partner",
+        &pid.to_string(),
+        "--username",
+        "acmeapi",
+        "--scopes",
+        "customers",
+        "--json",
+    ]);
+    assert_eq!(u["username"], "acmeapi");
+    assert!(u["password"].as_str().unwrap().len() >= 32);
+    assert!(u.get("password_hash").is_none());
+    let mut child = env
+        .cmd()
+        .args([
+            "user",
+            "create",
+            "--partner",
+            &pid.to_string(),
+            "--username",
+            "second",
+            "--scopes",
+            "customers",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"short\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("12 characters")
+    );
+}
+
+#[test]
+fn demo_and_synthetic_connections() {
+    let env = Env::new();
+    let (ok, out, err) = env.run(&["demo"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("seeded demo data"), "{out}");
+    let (ok, out, _) = env.run(&["demo"]);
+    assert!(
+        ok && out.contains("already"),
+        "seeding twice does nothing: {out}"
+    );
+    let (ok, out, err) = env.run(&["demo", "--connections", "250"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("07400000000") && out.contains("07400000249"),
+        "{out}"
+    );
+    let (ok, out, _) = env.run(&["demo", "--connections", "10"]);
+    assert!(
+        ok && out.contains("07400000250"),
+        "a second run continues the range: {out}"
+    );
+}
+
+#[test]
+fn config_file_and_bad_values() {
+    let env = Env::new();
+    std::fs::write(
+        env.dir.path().join("sb.toml"),
+        "database_url = \"sqlite://from-file.db\"\n",
+    )
+    .unwrap();
+    let (ok, _, err) = env.run(&["--config", "sb.toml", "migrate"]);
+    assert!(ok, "{err}");
+    assert!(env.dir.path().join("from-file.db").exists());
+    std::fs::write(env.dir.path().join("bad.toml"), "databse_url = 1\n").unwrap();
+    let (ok, _, err) = env.run(&["--config", "bad.toml", "migrate"]);
+    assert!(!ok && err.contains("unknown field"), "{err}");
+    let (ok, _, err) = env.run(&["--database-url", "mysql://x", "migrate"]);
+    assert!(!ok && err.contains("unsupported database URL"), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn serve_demo_prints_credentials_answers_and_stops_on_sigterm() {
+    let env = Env::new();
+    let mut child = env
+        .cmd()
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut id, mut secret, mut base) = (String::new(), String::new(), String::new());
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(v) = line.trim().strip_prefix("client_id:") {
+            id = v.trim().into();
+        } else if let Some(v) = line.trim().strip_prefix("client_secret:") {
+            secret = v.trim().into();
+        } else if let Some(v) = line.strip_prefix("Switchboard listening on ") {
+            base = v.split_whitespace().next().unwrap().into();
+        } else if line.trim().starts_with("Docs:") {
+            break;
+        }
+    }
+    assert!(!id.is_empty() && !secret.is_empty() && base.starts_with("http://127.0.0.1:"));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let http = reqwest::Client::new();
+        let t: Value = http
+            .post(format!("{base}/token"))
+            .basic_auth(&id, Some(&secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = t["access_token"].as_str().unwrap();
+        let c: Value = http
+            .get(format!(
+                "{base}/api/Connections/GetConnectionByCLI?cli=%2B447700900000"
+            ))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(c["cli"], "07700900000", "{c}");
+    });
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "graceful shutdown exits 0: {exit:?}");
+}
