@@ -23,18 +23,28 @@ async fn main() {
     let Db::Sqlite(pool) = store.db().clone() else {
         panic!("the bare handler is the SQLite floor");
     };
-    let sql: &'static str = Box::leak(format!("{CONNECTION_SELECT} WHERE c.cli = $1").into_boxed_str());
+    let sql: &'static str =
+        Box::leak(format!("{CONNECTION_SELECT} WHERE c.cli = $1").into_boxed_str());
     let app = Router::new()
         .route(
             "/bare",
-            get(move |State(pool): State<sqlx::SqlitePool>, Query(q): Query<HashMap<String, String>>| async move {
-                let cli = q.get("cli").cloned().unwrap_or_default();
-                match sqlx::query_as::<_, ConnectionRow>(sql).bind(cli).fetch_optional(&pool).await {
-                    Ok(Some(row)) => Connection::try_from(row).map(Json).map_err(|_| StatusCode::INTERNAL_SERVER_ERROR),
-                    Ok(None) => Err(StatusCode::NOT_FOUND),
-                    Err(_) => Err(StatusCode::INTERNAL_SERVER_ERROR),
-                }
-            }),
+            get(
+                move |State(pool): State<sqlx::SqlitePool>,
+                      Query(q): Query<HashMap<String, String>>| async move {
+                    let cli = q.get("cli").cloned().unwrap_or_default();
+                    match sqlx::query_as::<_, ConnectionRow>(sql)
+                        .bind(cli)
+                        .fetch_optional(&pool)
+                        .await
+                    {
+                        Ok(Some(row)) => Connection::try_from(row)
+                            .map(Json)
+                            .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR),
+                        Ok(None) => Err(StatusCode::NOT_FOUND),
+                        Err(_) => Err(StatusCode::INTERNAL_SERVER_ERROR),
+                    }
+                },
+            ),
         )
         .with_state(pool);
     let listener = tokio::net::TcpListener::bind(&listen).await.expect("bind");

@@ -187,7 +187,10 @@ mod tests {
     #[test]
     fn contact_phones() {
         assert_eq!(parse_uk_phone("0113 496 0000").unwrap(), "01134960000");
-        assert_eq!(parse_uk_phone("+44 (0)20 7946 0000").unwrap(), "02079460000");
+        assert_eq!(
+            parse_uk_phone("+44 (0)20 7946 0000").unwrap(),
+            "02079460000"
+        );
         assert_eq!(parse_uk_phone("+44 20 7946 0000").unwrap(), "02079460000");
         assert_eq!(parse_uk_phone("07700900123").unwrap(), "07700900123");
         assert!(parse_uk_phone("12345").is_err());

@@ -195,38 +195,27 @@ impl TestApp {
 
     /// GET with a bearer token; answers (status, JSON body).
     pub async fn get(&self, token: &str, path: &str) -> (u16, Value) {
-        let resp = self
-            .http
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
+        self.send(self.http.get(self.url(path)).bearer_auth(token), path)
             .await
-            .unwrap();
-        let status = resp.status().as_u16();
-        let text = resp.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text)
-                .unwrap_or_else(|_| panic!("GET {path} answered {status} non-JSON: {text}")),
-        )
     }
 
     /// POST JSON with a bearer token; answers (status, JSON body).
     pub async fn post(&self, token: &str, path: &str, body: &Value) -> (u16, Value) {
-        let resp = self
-            .http
-            .post(self.url(path))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await
-            .unwrap();
+        self.send(
+            self.http.post(self.url(path)).bearer_auth(token).json(body),
+            path,
+        )
+        .await
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder, path: &str) -> (u16, Value) {
+        let resp = req.send().await.unwrap();
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap();
         (
             status,
             serde_json::from_str(&text)
-                .unwrap_or_else(|_| panic!("POST {path} answered {status} non-JSON: {text}")),
+                .unwrap_or_else(|_| panic!("{path} answered {status} non-JSON: {text}")),
         )
     }
 
