@@ -124,6 +124,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound => ApiError::not_found("not found"),
             StoreError::Conflict(m) => ApiError::Domain(domain::Error::Conflict(m)),
+            StoreError::Rule(e) => ApiError::Domain(e),
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -150,8 +151,17 @@ impl IntoResponse for ApiError {
             ApiError::Domain(D::NotFound(m)) => response_message(StatusCode::NOT_FOUND, &m, None),
             ApiError::Domain(D::Conflict(m)) => response_message(StatusCode::CONFLICT, &m, None),
             ApiError::Domain(D::Refused(m)) => {
-                response_message(StatusCode::PAYMENT_REQUIRED, &m, None)
+                // Rules name their field first: "enableBillCap: ...".
+                let field = m.split_once(": ").map(|(f, _)| f).filter(|f| {
+                    !f.is_empty() && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
+                });
+                response_message(StatusCode::PAYMENT_REQUIRED, &m, field)
             }
+            ApiError::Domain(D::Problems { message, problems }) => (
+                StatusCode::BAD_REQUEST,
+                axum::Json(json!({"response_message": message, "errors": problems})),
+            )
+                .into_response(),
             ApiError::Auth(a) => a.into_response(),
             ApiError::Status(s, m) => response_message(s, &m, None),
             ApiError::Internal(detail) => {

@@ -16,6 +16,13 @@ pub enum Error {
     /// A valid request a rule forbids (the 402 of the mobile API).
     #[error("{0}")]
     Refused(String),
+    /// Several problems found at once (SubmitOrder): each names its mobile
+    /// and field. `message` summarises them.
+    #[error("{message}")]
+    Problems {
+        message: String,
+        problems: Vec<crate::ordering::Problem>,
+    },
 }
 
 impl Error {

@@ -6,11 +6,14 @@
 //! reference lists the API's Appendix controller serves.
 
 pub mod appendix;
+pub mod calendar;
 pub mod customer;
 pub mod error;
 pub mod money;
 pub mod network;
 pub mod number;
+pub mod order;
+pub mod ordering;
 pub mod paging;
 pub mod scope;
 pub mod sim;

@@ -98,7 +98,7 @@ impl Store {
     /// The connection with this (canonical) CLI, if visible to the caller.
     pub async fn connection_by_cli(&self, vis: Visibility, cli: &str) -> Result<ConnectionRow> {
         let (all, partner) = vis.binds();
-        on_db!(self.db(), p => sqlx::query_as::<_, ConnectionRow>(&format!("{CONNECTION_SELECT} WHERE c.cli = $1 AND ($2 OR c.partner_id = $3)"))
+        on_db!(self.db(), p => sqlx::query_as::<_, ConnectionRow>(&format!("{CONNECTION_SELECT} WHERE c.cli = $1 AND ($2 OR c.partner_id = $3) ORDER BY c.id DESC LIMIT 1"))
             .bind(cli).bind(all).bind(partner).fetch_optional(p).await)?
             .ok_or(StoreError::NotFound)
     }

@@ -559,6 +559,15 @@ impl Store {
             }
         }
         self.insert_connections(&conns).await?;
+        // Number pools on the rest of the drama range.
+        for (network, from, to) in [
+            (Network::Vodafone, 500, 699),
+            (Network::O2, 700, 849),
+            (Network::EE, 850, 999),
+        ] {
+            let clis: Vec<String> = (from..=to).map(|n| format!("07700900{n:03}")).collect();
+            self.add_pool_numbers(network, &clis).await?;
+        }
         Ok(Some(DemoSummary {
             partners: vec![
                 (house.id, house.name),
@@ -644,6 +653,30 @@ impl Store {
             format!("0{}", LOAD_CLI_BASE + first),
             format!("0{}", LOAD_CLI_BASE + first + count.saturating_sub(1)),
         ))
+    }
+
+    /// Adds `count` synthetic numbers to each network's pool for load
+    /// tests: Vodafone from 07800000000, O2 from 07810000000, EE from
+    /// 07820000000. Answers how many each pool holds free after.
+    pub async fn seed_synthetic_pool(&self, count: u64) -> Result<Vec<(Network, i64)>> {
+        let mut out = Vec::new();
+        for (network, base) in [
+            (Network::Vodafone, 7_800_000_000u64),
+            (Network::O2, 7_810_000_000),
+            (Network::EE, 7_820_000_000),
+        ] {
+            let clis: Vec<String> = (0..count).map(|i| format!("0{}", base + i)).collect();
+            self.add_pool_numbers(network, &clis).await?;
+            let free = self
+                .free_numbers(
+                    network,
+                    domain::paging::PageRequest::new(None, Some(1)).expect("valid page"),
+                )
+                .await?
+                .1;
+            out.push((network, free));
+        }
+        Ok(out)
     }
 
     /// Creates a demo API client (every scope but `admin`) for `partner_id`.

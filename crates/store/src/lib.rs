@@ -16,12 +16,16 @@ use std::str::FromStr;
 use std::time::Duration;
 
 pub mod audit;
+pub mod carrier_ops;
 pub mod catalogue;
 pub mod connections;
 pub mod credentials;
 pub mod customers;
 pub mod demo;
 pub mod idempotency;
+pub mod jobs;
+pub mod numbers;
+pub mod orders;
 pub mod partners;
 pub mod settings;
 
@@ -58,6 +62,10 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0}")]
     Corrupt(String),
+    /// A domain rule refused the operation (bad input, a conflict with
+    /// stored state, a rule): the API maps it like any domain error.
+    #[error(transparent)]
+    Rule(#[from] domain::Error),
 }
 
 impl StoreError {

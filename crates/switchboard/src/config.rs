@@ -3,7 +3,10 @@
 //! (clap gives a flag precedence over its variable). Secrets are never
 //! printed.
 
+use domain::Network;
+use provisioning::SimConfig;
 use serde::Deserialize;
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -17,6 +20,34 @@ pub struct FileConfig {
     pub log_level: Option<String>,
     pub jwt_secret: Option<String>,
     pub auth_cache_ttl_secs: Option<u64>,
+    /// Whether `serve` runs the provisioning worker too (default true).
+    pub worker: Option<bool>,
+    pub worker_concurrency: Option<usize>,
+    /// The simulated networks: defaults for all, and per network.
+    pub carriers: Option<CarriersConfig>,
+}
+
+/// `[carriers]`: settings every simulated network takes, overridden per
+/// network in `[carriers.vodafone]`, `[carriers.o2]`, `[carriers.ee]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CarriersConfig {
+    pub latency_ms: Option<u64>,
+    pub rejection_rate: Option<f64>,
+    pub fault_rate: Option<f64>,
+    pub seed: Option<u64>,
+    pub vodafone: Option<CarrierOverride>,
+    pub o2: Option<CarrierOverride>,
+    pub ee: Option<CarrierOverride>,
+}
+
+#[derive(Debug, Default, Deserialize, Clone, Copy)]
+#[serde(deny_unknown_fields)]
+pub struct CarrierOverride {
+    pub latency_ms: Option<u64>,
+    pub rejection_rate: Option<f64>,
+    pub fault_rate: Option<f64>,
+    pub seed: Option<u64>,
 }
 
 impl FileConfig {
@@ -39,6 +70,9 @@ pub struct Settings {
     pub log_level: String,
     pub jwt_secret: Option<String>,
     pub auth_cache_ttl: Duration,
+    pub worker: bool,
+    pub worker_concurrency: usize,
+    pub carriers: HashMap<Network, SimConfig>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -50,6 +84,8 @@ impl std::fmt::Debug for Settings {
             .field("log_level", &self.log_level)
             .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "<set>"))
             .field("auth_cache_ttl", &self.auth_cache_ttl)
+            .field("worker", &self.worker)
+            .field("carriers", &self.carriers)
             .finish()
     }
 }
@@ -63,6 +99,10 @@ pub struct Overrides {
     pub log_level: Option<String>,
     pub jwt_secret: Option<String>,
     pub auth_cache_ttl_secs: Option<u64>,
+    pub no_worker: bool,
+    pub worker_concurrency: Option<usize>,
+    /// Flags that apply to every simulated network.
+    pub carrier: CarrierOverride,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -98,8 +138,46 @@ impl Settings {
                     .or(file.auth_cache_ttl_secs)
                     .unwrap_or(5),
             ),
+            worker: !over.no_worker && file.worker.unwrap_or(true),
+            worker_concurrency: over
+                .worker_concurrency
+                .or(file.worker_concurrency)
+                .unwrap_or(4)
+                .max(1),
+            carriers: carriers(file.carriers.unwrap_or_default(), over.carrier)?,
         })
     }
+}
+
+/// Each network's simulator settings: built-in defaults, then `[carriers]`,
+/// then `[carriers.NETWORK]`, then the `--carrier-*` flags.
+fn carriers(
+    file: CarriersConfig,
+    flags: CarrierOverride,
+) -> anyhow::Result<HashMap<Network, SimConfig>> {
+    let base = CarrierOverride {
+        latency_ms: file.latency_ms,
+        rejection_rate: file.rejection_rate,
+        fault_rate: file.fault_rate,
+        seed: file.seed,
+    };
+    let mut out = HashMap::new();
+    for (network, own) in [
+        (Network::Vodafone, file.vodafone),
+        (Network::O2, file.o2),
+        (Network::EE, file.ee),
+    ] {
+        let mut c = SimConfig::default();
+        for layer in [Some(base), own, Some(flags)].into_iter().flatten() {
+            c.latency_ms = layer.latency_ms.unwrap_or(c.latency_ms);
+            c.rejection_rate = layer.rejection_rate.unwrap_or(c.rejection_rate);
+            c.fault_rate = layer.fault_rate.unwrap_or(c.fault_rate);
+            c.seed = layer.seed.unwrap_or(c.seed);
+        }
+        c.check().map_err(|e| anyhow::anyhow!("{network}: {e}"))?;
+        out.insert(network, c);
+    }
+    Ok(out)
 }
 
 /// A database URL with any password replaced, for logs.
@@ -152,6 +230,36 @@ mod tests {
             }
         )
         .is_err());
+    }
+
+    #[test]
+    fn carrier_settings_layer_per_network() {
+        let file: FileConfig = toml::from_str(
+            "[carriers]\nlatency_ms = 10\nseed = 7\n[carriers.ee]\nrejection_rate = 0.5\n",
+        )
+        .unwrap();
+        let flags = CarrierOverride {
+            fault_rate: Some(0.0),
+            ..Default::default()
+        };
+        let s = Settings::layer(
+            file,
+            Overrides {
+                carrier: flags,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let ee = s.carriers[&Network::EE];
+        let vf = s.carriers[&Network::Vodafone];
+        assert_eq!(
+            (ee.latency_ms, ee.seed, ee.rejection_rate, ee.fault_rate),
+            (10, 7, 0.5, 0.0)
+        );
+        assert_eq!(vf.rejection_rate, SimConfig::default().rejection_rate);
+        assert!(s.worker, "serve runs the worker by default");
+        let bad: FileConfig = toml::from_str("[carriers]\nrejection_rate = 2.0\n").unwrap();
+        assert!(Settings::layer(bad, Overrides::default()).is_err());
     }
 
     #[test]

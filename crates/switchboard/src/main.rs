@@ -38,6 +38,8 @@ struct Cli {
 enum Command {
     /// Run the HTTP server (runs migrations first).
     Serve(ServeArgs),
+    /// Run the provisioning worker alone (several may share one PostgreSQL).
+    Worker(WorkerArgs),
     /// Run the embedded database migrations.
     Migrate,
     /// Seed demo data into the configured database.
@@ -45,6 +47,9 @@ enum Command {
         /// Instead, add N synthetic connections for load tests.
         #[arg(long)]
         connections: Option<u64>,
+        /// Instead, add N synthetic numbers to each network's pool.
+        #[arg(long)]
+        numbers: Option<u64>,
     },
     /// Manage partners.
     #[command(subcommand)]
@@ -71,6 +76,30 @@ struct ServeArgs {
     /// Seconds a client's revocation status and an API user's password check are cached.
     #[arg(long, env = "SWITCHBOARD_AUTH_CACHE_TTL")]
     auth_cache_ttl: Option<u64>,
+    /// Do not run the provisioning worker in this process.
+    #[arg(long, env = "SWITCHBOARD_NO_WORKER")]
+    no_worker: bool,
+    #[command(flatten)]
+    worker: WorkerArgs,
+}
+
+#[derive(Args, Clone)]
+struct WorkerArgs {
+    /// Provisioning jobs handled at once.
+    #[arg(long, env = "SWITCHBOARD_WORKER_CONCURRENCY")]
+    worker_concurrency: Option<usize>,
+    /// Simulated networks: milliseconds each call takes.
+    #[arg(long, env = "SWITCHBOARD_CARRIER_LATENCY_MS")]
+    carrier_latency_ms: Option<u64>,
+    /// Simulated networks: share of calls refused (0–1).
+    #[arg(long, env = "SWITCHBOARD_CARRIER_REJECTION_RATE")]
+    carrier_rejection_rate: Option<f64>,
+    /// Simulated networks: share of attempts that time out and are retried (0–1).
+    #[arg(long, env = "SWITCHBOARD_CARRIER_FAULT_RATE")]
+    carrier_fault_rate: Option<f64>,
+    /// Simulated networks: the seed every decision is drawn from.
+    #[arg(long, env = "SWITCHBOARD_CARRIER_SEED")]
+    carrier_seed: Option<u64>,
 }
 
 #[derive(Subcommand)]
@@ -151,10 +180,29 @@ fn main() -> std::process::ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let file = FileConfig::load(cli.config.as_deref())?;
-    let (listen, jwt_secret, ttl) = match &cli.command {
-        Command::Serve(a) => (a.listen.clone(), a.jwt_secret.clone(), a.auth_cache_ttl),
-        _ => (None, None, None),
+    let (listen, jwt_secret, ttl, no_worker) = match &cli.command {
+        Command::Serve(a) => (
+            a.listen.clone(),
+            a.jwt_secret.clone(),
+            a.auth_cache_ttl,
+            a.no_worker,
+        ),
+        _ => (None, None, None, false),
     };
+    let worker_args = match &cli.command {
+        Command::Serve(a) => Some(a.worker.clone()),
+        Command::Worker(w) => Some(w.clone()),
+        _ => None,
+    };
+    let carrier = worker_args
+        .as_ref()
+        .map(|w| config::CarrierOverride {
+            latency_ms: w.carrier_latency_ms,
+            rejection_rate: w.carrier_rejection_rate,
+            fault_rate: w.carrier_fault_rate,
+            seed: w.carrier_seed,
+        })
+        .unwrap_or_default();
     let settings = Settings::layer(
         file,
         Overrides {
@@ -164,6 +212,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             log_level: cli.log_level,
             jwt_secret,
             auth_cache_ttl_secs: ttl,
+            no_worker,
+            worker_concurrency: worker_args.as_ref().and_then(|w| w.worker_concurrency),
+            carrier,
         },
     )?;
     init_logging(&settings)?;
@@ -178,12 +229,34 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     store.migrate().await.context("running migrations")?;
     match cli.command {
         Command::Serve(args) => serve(store, settings, args.demo).await,
+        Command::Worker(_) => {
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let worker = tokio::spawn(worker(&store, &settings).run(stopped));
+            println!(
+                "provisioning worker running ({} database); stop with SIGINT or SIGTERM",
+                store.backend()
+            );
+            shutdown_signal().await;
+            let _ = stop.send(true);
+            worker.await?;
+            store.close().await;
+            Ok(())
+        }
         Command::Migrate => {
             println!("migrations are up to date ({})", store.backend());
             Ok(())
         }
         Command::Demo {
+            numbers: Some(n), ..
+        } => {
+            for (network, free) in store.seed_synthetic_pool(n).await? {
+                println!("{network}: {free} free numbers in the pool");
+            }
+            Ok(())
+        }
+        Command::Demo {
             connections: Some(n),
+            ..
         } => {
             let (first, last) = store.seed_synthetic(n, today()).await?;
             println!(
@@ -192,7 +265,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Demo { connections: None } => {
+        Command::Demo {
+            connections: None,
+            numbers: None,
+        } => {
             match store.seed_demo(today()).await? {
                 Some(summary) => print_demo(&summary),
                 None => println!("the database already has partners; demo data not seeded"),
@@ -277,11 +353,38 @@ async fn serve(store: Store, settings: Settings, demo: bool) -> anyhow::Result<(
     println!("  API:      http://{addr}/api/");
     println!("  OpenAPI:  http://{addr}/openapi.json");
     println!("  Docs:     http://{addr}/docs");
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = settings.worker.then(|| {
+        println!(
+            "  Worker:   provisioning in this process ({} at once)",
+            settings.worker_concurrency
+        );
+        tokio::spawn(worker(&store, &settings).run(stopped))
+    });
     tracing::info!(%addr, database = %config::redact_url(&settings.database_url), "serving");
     api::serve(listener, state, shutdown_signal()).await?;
+    let _ = stop.send(true);
+    if let Some(w) = worker {
+        w.await?;
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// A provisioning worker over the simulated networks, on the system clock.
+fn worker(store: &Store, settings: &Settings) -> provisioning::Worker {
+    let config = provisioning::WorkerConfig {
+        concurrency: settings.worker_concurrency,
+        ..Default::default()
+    };
+    tracing::info!(carriers = ?settings.carriers, "provisioning worker");
+    provisioning::Worker::simulated(
+        store.clone(),
+        &settings.carriers,
+        std::sync::Arc::new(provisioning::SystemClock),
+        config,
+    )
 }
 
 async fn shutdown_signal() {

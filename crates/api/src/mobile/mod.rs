@@ -11,6 +11,7 @@ pub mod appendix;
 pub mod catalogue;
 pub mod connections;
 pub mod customers;
+pub mod orders;
 pub mod views;
 
 /// Every route of the mobile face.
@@ -28,6 +29,21 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(catalogue::list_bundles_for_tariff))
         .routes(routes!(catalogue::list_bundles_for_network))
         .routes(routes!(catalogue::list_bars_for_network))
+        .routes(routes!(orders::create_draft_order))
+        .routes(routes!(orders::add_mobile_to_order))
+        .routes(routes!(orders::remove_mobile_from_order))
+        .routes(routes!(orders::add_bundle_to_mobile))
+        .routes(routes!(orders::remove_bundle_from_mobile))
+        .routes(routes!(orders::add_bar_to_mobile_order))
+        .routes(routes!(orders::remove_bar_from_mobile_order))
+        .routes(routes!(orders::submit_order))
+        .routes(routes!(orders::return_order_to_draft))
+        .routes(routes!(orders::cancel_order))
+        .routes(routes!(orders::get_order_details))
+        .routes(routes!(orders::get_orders_for_customer))
+        .routes(routes!(orders::monitor_order))
+        .routes(routes!(orders::monitor_order_bulk))
+        .routes(routes!(orders::list_available_numbers))
         .routes(routes!(appendix::networks))
         .routes(routes!(appendix::connection_types))
         .routes(routes!(appendix::bar_suffixes))

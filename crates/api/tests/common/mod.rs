@@ -4,9 +4,12 @@
 
 #![allow(dead_code)]
 
+use provisioning::{ManualClock, SimConfig, Worker, WorkerConfig};
 use serde_json::Value;
 use sqlx::postgres::PgConnectOptions;
+use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 use store::Store;
 
@@ -21,6 +24,10 @@ pub struct TestApp {
     /// Partner ids of the two demo partners.
     pub north: i64,
     pub capital: i64,
+    /// The worker's clock: tests move it to reach port dates and leases.
+    pub clock: Arc<ManualClock>,
+    /// A worker over instant, always-accepting simulated networks.
+    pub worker: Worker,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     _dir: Option<tempfile::TempDir>,
@@ -113,7 +120,11 @@ impl TestApp {
         let server = tokio::spawn(api::serve(listener, state, async {
             let _ = rx.await;
         }));
+        let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+        let worker = worker_with(&store, &clock, SimConfig::instant());
         TestApp {
+            clock,
+            worker,
             base: format!("http://{addr}"),
             http: reqwest::Client::new(),
             store,
@@ -143,6 +154,26 @@ impl TestApp {
                 .expect("drop schema");
             admin.close().await;
         }
+    }
+
+    /// Runs every job due on the test clock; answers how many ran.
+    pub async fn drain(&self) -> usize {
+        self.worker.drain().await.expect("drain the queue")
+    }
+
+    /// Another worker on this app's store and clock, with other networks.
+    pub fn worker_with(&self, config: SimConfig) -> Worker {
+        worker_with(&self.store, &self.clock, config)
+    }
+
+    /// A worker whose networks differ per network.
+    pub fn worker_per_network(&self, configs: HashMap<domain::Network, SimConfig>) -> Worker {
+        Worker::simulated(
+            self.store.clone(),
+            &configs,
+            self.clock.clone(),
+            test_worker_config(),
+        )
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -257,4 +288,16 @@ pub fn assert_error(got: &(u16, Value), status: u16, needle: &str) {
         .as_str()
         .unwrap_or_else(|| panic!("no response_message in {}", got.1));
     assert!(msg.contains(needle), "{msg:?} does not mention {needle:?}");
+}
+
+pub fn test_worker_config() -> WorkerConfig {
+    WorkerConfig {
+        id: "test-worker".into(),
+        ..Default::default()
+    }
+}
+
+fn worker_with(store: &Store, clock: &Arc<ManualClock>, config: SimConfig) -> Worker {
+    let configs = domain::Network::ALL.iter().map(|n| (*n, config)).collect();
+    Worker::simulated(store.clone(), &configs, clock.clone(), test_worker_config())
 }

@@ -128,7 +128,7 @@ CREATE TABLE connections (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     partner_id BIGINT NOT NULL REFERENCES partners(id),
     customer_id BIGINT NOT NULL REFERENCES customers(id),
-    cli TEXT NOT NULL UNIQUE,
+    cli TEXT NOT NULL,
     network TEXT NOT NULL,
     status TEXT NOT NULL,
     tariff_id BIGINT NOT NULL REFERENCES tariffs(id),
@@ -147,5 +147,9 @@ CREATE TABLE connections (
     updated_at TIMESTAMP NOT NULL
 );
 CREATE INDEX connections_customer ON connections(customer_id, id);
-CREATE UNIQUE INDEX connections_iccid ON connections(iccid) WHERE iccid IS NOT NULL AND status <> 'Ceased';
+-- A number may come back after it ported out or ceased: unique among live
+-- connections only; lookups take the newest.
+CREATE UNIQUE INDEX connections_live_cli ON connections(cli) WHERE status NOT IN ('Ceased', 'PortedOut');
+CREATE INDEX connections_cli ON connections(cli, id);
+CREATE UNIQUE INDEX connections_iccid ON connections(iccid) WHERE iccid IS NOT NULL AND status NOT IN ('Ceased', 'PortedOut');
 INSERT INTO sqlite_sequence (name, seq) VALUES ('connections', 49999);

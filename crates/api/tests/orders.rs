@@ -1,0 +1,735 @@
+//! Orders controller end to end: draft orders, every connection type and
+//! its refusals, SubmitOrder's all-at-once validation, the state machine
+//! over the API, idempotency, provisioning by the worker through the
+//! simulated networks (acceptance, ports on their date, eSIM, refusals,
+//! retries to death), and cross-partner isolation.
+
+mod common;
+
+use chrono::NaiveDate;
+use common::{assert_error, each_backend, TestApp};
+use domain::calendar::next_working_day;
+use domain::sim::make_iccid;
+use domain::Network;
+use provisioning::SimConfig;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+fn iccid(network: Network, n: u64) -> String {
+    make_iccid(network, 500_000 + n)
+}
+
+async fn tariff(app: &TestApp, token: &str, network: &str, name: &str) -> i64 {
+    let (_, list) = app
+        .get(
+            token,
+            &format!("/api/Tariffs/ListTariffsForNetwork?network={network}"),
+        )
+        .await;
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("{name} in {list}"))["tariffId"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn draft(app: &TestApp, token: &str, customer: i64) -> i64 {
+    let (s, body) = app
+        .post(
+            token,
+            "/api/Orders/CreateDraftOrder",
+            &json!({"customerId": customer, "reference": "PO-7781"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{body}");
+    assert_eq!(body["status"], "Draft");
+    body["orderId"].as_i64().unwrap()
+}
+
+fn new_mobile(order: i64, tariff: i64, serial: u64) -> Value {
+    json!({"orderId": order, "connectionType": "New", "network": "Vodafone", "tariffId": tariff, "cli": "",
+           "simType": "Physical", "iccid": iccid(Network::Vodafone, serial), "billCapOffered": true, "enableBillCap": true, "billCapValue": 2500})
+}
+
+async fn add(app: &TestApp, token: &str, body: &Value) -> (i64, String) {
+    let (s, r) = app.post(token, "/api/Orders/AddMobileToOrder", body).await;
+    assert_eq!(s, 201, "{body} -> {r}");
+    (
+        r["orderMobileId"].as_i64().unwrap(),
+        r["cli"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn details(app: &TestApp, token: &str, order: i64) -> Value {
+    let (s, d) = app
+        .get(
+            token,
+            &format!("/api/Orders/GetOrderDetails?orderId={order}"),
+        )
+        .await;
+    assert_eq!(s, 200, "{d}");
+    d
+}
+
+fn the_port_date() -> NaiveDate {
+    next_working_day(next_working_day(today()))
+}
+
+#[tokio::test]
+async fn new_port_and_esim_mobiles_go_live() {
+    each_backend(|app| async move {
+        let token = app.north_token().await;
+        let customer = app.customer_of(app.north).await;
+        let vf30 = tariff(&app, &token, "Vodafone", "Business SIM 30GB").await;
+        let order = draft(&app, &token, customer).await;
+
+        let (new_id, allocated) = add(&app, &token, &new_mobile(order, vf30, 1)).await;
+        assert!(
+            allocated.starts_with("07700900"),
+            "allocated from the pool: {allocated}"
+        );
+        assert_eq!(
+            app.store.pool_status(&allocated).await.unwrap().as_deref(),
+            Some("reserved")
+        );
+        let (_, nums) = app
+            .get(
+                &token,
+                "/api/Orders/ListAvailableNumbers?network=Vodafone&pageSize=200",
+            )
+            .await;
+        assert!(
+            nums["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|n| n["cli"] != allocated.as_str()),
+            "a reserved number is not offered"
+        );
+
+        let port_date = the_port_date();
+        let mut port = new_mobile(order, vf30, 2);
+        port["connectionType"] = json!("Port");
+        port["cli"] = json!("+447700900455");
+        port["pacCode"] = json!("abc123456");
+        port["portDate"] = json!(port_date.to_string());
+        let (port_id, kept) = add(&app, &token, &port).await;
+        assert_eq!(
+            kept, "07700900455",
+            "a ported number is kept, in canonical form"
+        );
+
+        let mut esim = new_mobile(order, vf30, 3);
+        esim["simType"] = json!("eSIM");
+        esim.as_object_mut().unwrap().remove("iccid");
+        let (esim_id, _) = add(&app, &token, &esim).await;
+
+        // A bundle and a bar on the new mobile.
+        let (_, bundles) = app
+            .get(
+                &token,
+                &format!("/api/Bundles/ListBundlesForTariff?tariffId={vf30}"),
+            )
+            .await;
+        let roaming = bundles["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["name"] == "EU Roaming")
+            .unwrap()["tariffOptionId"]
+            .as_i64()
+            .unwrap();
+        let (s, extras) = app
+            .post(
+                &token,
+                "/api/Orders/AddBundleToMobile",
+                &json!({"orderMobileId": new_id, "tariffOptionId": roaming}),
+            )
+            .await;
+        assert_eq!(s, 200, "{extras}");
+        let (_, bars) = app
+            .get(&token, "/api/Bars/ListBarsForNetwork?network=Vodafone")
+            .await;
+        let prm = bars["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["barSuffix"] == "PRM")
+            .unwrap()["barId"]
+            .as_i64()
+            .unwrap();
+        let (s, extras) = app
+            .post(
+                &token,
+                "/api/Orders/AddBarToMobileOrder",
+                &json!({"orderMobileId": new_id, "barId": prm}),
+            )
+            .await;
+        assert_eq!(
+            (s, extras["bars"][0]["barSuffix"].as_str()),
+            (200, Some("PRM"))
+        );
+
+        let (s, sub) = app
+            .post(
+                &token,
+                "/api/Orders/SubmitOrder",
+                &json!({"orderId": order}),
+            )
+            .await;
+        assert_eq!(
+            (s, sub["status"].as_str()),
+            (200, Some("Submitted")),
+            "{sub}"
+        );
+        let (_, mon) = app
+            .get(&token, &format!("/api/Orders/MonitorOrder?orderId={order}"))
+            .await;
+        assert_eq!(mon["status"], "Submitted");
+        assert!(!mon["statusText"].as_str().unwrap().is_empty());
+
+        // The worker provisions: New and eSIM at once, the port waits for its date.
+        assert_eq!(app.drain().await, 1);
+        let d = details(&app, &token, order).await;
+        assert_eq!(d["status"], "InProgress");
+        let mobile = |d: &Value, id: i64| {
+            d["mobiles"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["orderMobileId"] == id)
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(mobile(&d, new_id)["status"], "Completed");
+        assert_eq!(mobile(&d, port_id)["status"], "Pending");
+        let e = mobile(&d, esim_id);
+        assert_eq!(e["status"], "Completed");
+        let code = e["esim"]["activationCode"].as_str().unwrap();
+        assert!(
+            code.starts_with("LPA:1$") && code.matches('$').count() == 2,
+            "{code}"
+        );
+
+        let (s, live) = app
+            .get(
+                &token,
+                &format!("/api/Connections/GetConnectionByCLI?cli={allocated}"),
+            )
+            .await;
+        assert_eq!(s, 200, "{live}");
+        assert_eq!(live["contractId"], mobile(&d, new_id)["contractId"]);
+        assert_eq!(live["tariff"]["tariffId"], vf30);
+        assert_eq!(live["bundles"][0]["name"], "EU Roaming");
+        assert_eq!(live["bars"][0]["barSuffix"], "PRM");
+        assert_eq!(live["billCap"]["valuePence"], 2500);
+        assert_eq!(live["startDate"], today().to_string());
+        assert_eq!(
+            live["contractEndDate"],
+            store::demo::contract_end(today(), 24).to_string()
+        );
+        assert_eq!(
+            app.store.pool_status(&allocated).await.unwrap().as_deref(),
+            Some("assigned")
+        );
+
+        // Nothing more happens before the port date.
+        assert_eq!(app.drain().await, 0);
+        app.clock
+            .set(port_date.and_hms_opt(9, 0, 0).unwrap().and_utc());
+        assert_eq!(app.drain().await, 1);
+        let d = details(&app, &token, order).await;
+        assert_eq!(d["status"], "Completed", "{d}");
+        let (_, ported) = app
+            .get(
+                &token,
+                "/api/Connections/GetConnectionByCLI?cli=07700900455",
+            )
+            .await;
+        assert_eq!(
+            ported["startDate"],
+            port_date.to_string(),
+            "live on the port date"
+        );
+        let statuses: Vec<&str> = d["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["toStatus"].as_str().unwrap())
+            .collect();
+        assert_eq!(statuses, ["Draft", "Submitted", "InProgress", "Completed"]);
+        assert!(d["history"][2]["actor"]
+            .as_str()
+            .unwrap()
+            .starts_with("worker:"));
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn add_mobile_refusals_name_the_field() {
+    each_backend(|app| async move {
+        let token = app.north_token().await;
+        let customer = app.customer_of(app.north).await;
+        let vf30 = tariff(&app, &token, "Vodafone", "Business SIM 30GB").await;
+        let vf_max = tariff(&app, &token, "Vodafone", "Business Unlimited Max (5G, EU roaming)").await;
+        let o2 = tariff(&app, &token, "O2", "O2 Business SIM 10GB").await;
+        let order = draft(&app, &token, customer).await;
+        let good = new_mobile(order, vf30, 10);
+        let with = |k: &str, v: Value| {
+            let mut b = good.clone();
+            if v.is_null() { b.as_object_mut().unwrap().remove(k); } else { b[k] = v; }
+            b
+        };
+        let cases: Vec<(Value, u16, &str)> = vec![
+            (with("connectionType", json!("Upgrade")), 400, "connectionType"),
+            (with("network", json!("Three")), 400, "network"),
+            (with("tariffId", Value::Null), 400, "tariffId"),
+            (with("tariffId", json!(99999)), 400, "tariffId"),
+            (with("tariffId", json!(o2)), 400, "tariffId"),
+            (with("iccid", json!("8944100000000000001")), 400, "iccid"),
+            (with("iccid", json!(iccid(Network::O2, 11))), 400, "iccid"),
+            (with("iccid", Value::Null), 400, "iccid"),
+            (with("simType", json!("nano")), 400, "simType"),
+            (with("cli", json!("0770090")), 400, "cli"),
+            (with("cli", json!("07700900001")), 400, "cli"),
+            (with("pacCode", json!("ABC123456")), 400, "pacCode"),
+            (with("billCapValue", Value::Null), 400, "billCapValue"),
+            (with("billCapValue", json!(99_999)), 402, "billCapValue"),
+            (with("tariffId", json!(vf_max)), 402, "enableBillCap"),
+            (with("portDate", json!("2026-13-45")), 400, "portDate"),
+            (with("orderId", json!(0)), 400, "orderId"),
+            (with("surprise", json!(1)), 400, "surprise"),
+        ];
+        for (body, status, field) in cases {
+            let got = app.post(&token, "/api/Orders/AddMobileToOrder", &body).await;
+            assert_error(&got, status, field);
+        }
+        // eSIM off Vodafone; EE numbers cannot be chosen.
+        let mut esim_o2 = with("network", json!("O2"));
+        esim_o2["tariffId"] = json!(o2);
+        esim_o2["simType"] = json!("eSIM");
+        esim_o2.as_object_mut().unwrap().remove("iccid");
+        esim_o2["enableBillCap"] = json!(false);
+        esim_o2.as_object_mut().unwrap().remove("billCapValue");
+        assert_error(&app.post(&token, "/api/Orders/AddMobileToOrder", &esim_o2).await, 402, "eSIM");
+
+        // Ports: PAC format, port date rules, a number already live here.
+        let port = |cli: &str, pac: &str, date: NaiveDate| {
+            let mut p = with("connectionType", json!("Port"));
+            p["cli"] = json!(cli);
+            p["pacCode"] = json!(pac);
+            p["portDate"] = json!(date.to_string());
+            p["iccid"] = json!(iccid(Network::Vodafone, 12));
+            p
+        };
+        let good_date = the_port_date();
+        assert_error(&app.post(&token, "/api/Orders/AddMobileToOrder", &port("07700900456", "123456ABC", good_date)).await, 400, "pacCode");
+        assert_error(&app.post(&token, "/api/Orders/AddMobileToOrder", &port("07700900456", "ABC123456", today())).await, 400, "portDate");
+        let mut saturday = today();
+        while chrono::Datelike::weekday(&saturday) != chrono::Weekday::Sat { saturday = saturday.succ_opt().unwrap(); }
+        assert_error(&app.post(&token, "/api/Orders/AddMobileToOrder", &port("07700900456", "ABC123456", saturday)).await, 400, "not a working day");
+        let mut expired = port("07700900456", "ABC123456", good_date);
+        expired["pacExpiryDate"] = json!(today().pred_opt().unwrap().to_string());
+        assert_error(&app.post(&token, "/api/Orders/AddMobileToOrder", &expired).await, 402, "PAC expired");
+        let live = app.cli_of(app.north).await;
+        assert_error(&app.post(&token, "/api/Orders/AddMobileToOrder", &port(&live, "ABC123456", good_date)).await, 409, "already a live connection");
+
+        // The pool: a chosen number must be free and in the network's pool.
+        let (_, first) = add(&app, &token, &with("cli", json!("07700900600"))).await;
+        assert_eq!(first, "07700900600");
+        let mut again = with("cli", json!("07700900600"));
+        again["iccid"] = json!(iccid(Network::Vodafone, 13));
+        assert_error(&app.post(&token, "/api/Orders/AddMobileToOrder", &again).await, 409, "not free");
+        // The same ICCID twice on open orders; an ICCID already live.
+        assert_error(&app.post(&token, "/api/Orders/AddMobileToOrder", &with("cli", json!(""))).await, 409, "ICCID");
+        let live_conn = app.get(&token, &format!("/api/Connections/GetConnectionByCLI?cli={live}")).await.1;
+        let live_iccid = live_conn["sim"]["iccid"].as_str().unwrap();
+        let net = live_conn["network"].as_str().unwrap();
+        if net == "Vodafone" {
+            assert_error(&app.post(&token, "/api/Orders/AddMobileToOrder", &with("iccid", json!(live_iccid))).await, 409, "already in use");
+        }
+        // Migration and Disconnection need one of this customer's live numbers.
+        let other_customer_cli = app.cli_of(app.capital).await;
+        let mut mig = with("connectionType", json!("Migration"));
+        mig.as_object_mut().unwrap().remove("iccid");
+        mig.as_object_mut().unwrap().remove("simType");
+        mig["cli"] = json!(other_customer_cli);
+        assert_error(&app.post(&token, "/api/Orders/AddMobileToOrder", &mig).await, 400, "not a live connection");
+        let disc = json!({"orderId": order, "connectionType": "Disconnection", "network": "Vodafone", "cli": live});
+        assert_error(&app.post(&token, "/api/Orders/AddMobileToOrder", &disc).await, 400, "stacCode");
+        let mut disc_bad = disc.clone();
+        disc_bad["stacCode"] = json!("ABC123456");
+        assert_error(&app.post(&token, "/api/Orders/AddMobileToOrder", &disc_bad).await, 400, "stacCode");
+        // Unknown order; another partner's order.
+        assert_error(&app.post(&token, "/api/Orders/AddMobileToOrder", &with("orderId", json!(12345678))).await, 404, "order 12345678");
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn submit_reports_every_problem_and_changes_nothing() {
+    each_backend(|app| async move {
+        let token = app.north_token().await;
+        let customer = app.customer_of(app.north).await;
+        let vf30 = tariff(&app, &token, "Vodafone", "Business SIM 30GB").await;
+        let order = draft(&app, &token, customer).await;
+        // An empty order cannot be submitted.
+        let (s, empty) = app.post(&token, "/api/Orders/SubmitOrder", &json!({"orderId": order})).await;
+        assert_eq!(s, 400, "{empty}");
+        assert_eq!(empty["errors"][0]["field"], "orderId");
+
+        let mut no_offer = new_mobile(order, vf30, 20);
+        no_offer["billCapOffered"] = json!(false);
+        no_offer["enableBillCap"] = json!(false);
+        no_offer.as_object_mut().unwrap().remove("billCapValue");
+        let (m1, cli1) = add(&app, &token, &no_offer).await;
+        let (m2, _) = add(&app, &token, &new_mobile(order, vf30, 21)).await;
+        // Meanwhile m2's SIM goes live elsewhere, and m2's tariff is retired.
+        let conn = store::connections::NewConnection {
+            partner_id: app.north, customer_id: customer, cli: "07700900998".into(), network: "Vodafone".into(), status: "Active".into(),
+            tariff_id: vf30, sim_type: "Physical".into(), iccid: Some(iccid(Network::Vodafone, 21)), eid: None, start_date: today(),
+            contract_end_date: today(), bill_cap_enabled: false, bill_cap_pence: None, bundles: vec![], bars: vec![],
+        };
+        app.store.insert_connections(&[conn]).await.unwrap();
+
+        let (s, body) = app.post(&token, "/api/Orders/SubmitOrder", &json!({"orderId": order})).await;
+        assert_eq!(s, 400, "{body}");
+        assert_eq!(body["response_message"], format!("Order {order} has 2 problems"));
+        let errors = body["errors"].as_array().unwrap();
+        assert_eq!(errors[0], json!({"orderMobileId": m1, "field": "billCapOffered", "message": "a bill cap must be offered on every new contract"}));
+        assert_eq!((errors[1]["orderMobileId"].as_i64(), errors[1]["field"].as_str()), (Some(m2), Some("iccid")));
+        // Nothing changed: still a draft, nothing queued, the number still reserved.
+        assert_eq!(details(&app, &token, order).await["status"], "Draft");
+        assert!(app.store.jobs_in_state("queued").await.unwrap().is_empty());
+        assert_eq!(app.store.pool_status(&cli1).await.unwrap().as_deref(), Some("reserved"));
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_state_machine_over_the_api() {
+    each_backend(|app| async move {
+        let token = app.north_token().await;
+        let customer = app.customer_of(app.north).await;
+        let vf30 = tariff(&app, &token, "Vodafone", "Business SIM 30GB").await;
+        let order = draft(&app, &token, customer).await;
+        let (mobile, cli) = add(&app, &token, &new_mobile(order, vf30, 30)).await;
+        assert_error(
+            &app.post(
+                &token,
+                "/api/Orders/ReturnOrderToDraft",
+                &json!({"orderId": order}),
+            )
+            .await,
+            409,
+            "Draft",
+        );
+        assert_eq!(
+            app.post(
+                &token,
+                "/api/Orders/SubmitOrder",
+                &json!({"orderId": order})
+            )
+            .await
+            .0,
+            200
+        );
+        assert_error(
+            &app.post(
+                &token,
+                "/api/Orders/SubmitOrder",
+                &json!({"orderId": order}),
+            )
+            .await,
+            409,
+            "Submitted",
+        );
+        assert_error(
+            &app.post(
+                &token,
+                "/api/Orders/AddMobileToOrder",
+                &new_mobile(order, vf30, 31),
+            )
+            .await,
+            409,
+            "Submitted",
+        );
+        assert_error(
+            &app.post(
+                &token,
+                "/api/Orders/RemoveMobileFromOrder",
+                &json!({"orderId": order, "orderMobileId": mobile}),
+            )
+            .await,
+            409,
+            "Submitted",
+        );
+
+        // Back to draft before provisioning starts: the queued job goes too.
+        let (s, back) = app
+            .post(
+                &token,
+                "/api/Orders/ReturnOrderToDraft",
+                &json!({"orderId": order}),
+            )
+            .await;
+        assert_eq!((s, back["status"].as_str()), (200, Some("Draft")));
+        assert_eq!(app.drain().await, 0, "no job left");
+        let (_, removed) = app
+            .post(
+                &token,
+                "/api/Orders/RemoveMobileFromOrder",
+                &json!({"orderId": order, "orderMobileId": mobile}),
+            )
+            .await;
+        assert_eq!(removed["status"], "Draft");
+        assert_eq!(
+            app.store.pool_status(&cli).await.unwrap().as_deref(),
+            Some("free"),
+            "released"
+        );
+        assert_error(
+            &app.post(
+                &token,
+                "/api/Orders/RemoveMobileFromOrder",
+                &json!({"orderId": order, "orderMobileId": mobile}),
+            )
+            .await,
+            404,
+            "not on order",
+        );
+
+        // Cancel a submitted order before it starts: numbers go back.
+        let (_, cli2) = add(&app, &token, &new_mobile(order, vf30, 32)).await;
+        assert_eq!(
+            app.post(
+                &token,
+                "/api/Orders/SubmitOrder",
+                &json!({"orderId": order})
+            )
+            .await
+            .0,
+            200
+        );
+        let (s, c) = app
+            .post(
+                &token,
+                "/api/Orders/CancelOrder",
+                &json!({"orderId": order}),
+            )
+            .await;
+        assert_eq!((s, c["status"].as_str()), (200, Some("Cancelled")));
+        assert_eq!(
+            app.store.pool_status(&cli2).await.unwrap().as_deref(),
+            Some("free")
+        );
+        assert_error(
+            &app.post(
+                &token,
+                "/api/Orders/CancelOrder",
+                &json!({"orderId": order}),
+            )
+            .await,
+            409,
+            "Cancelled",
+        );
+
+        // Once provisioning has started, it can neither return nor cancel.
+        let order2 = draft(&app, &token, customer).await;
+        let mut port = new_mobile(order2, vf30, 33);
+        port["connectionType"] = json!("Port");
+        port["cli"] = json!("07700900457");
+        port["pacCode"] = json!("XYZ654321");
+        port["portDate"] = json!(the_port_date().to_string());
+        add(&app, &token, &port).await;
+        app.post(
+            &token,
+            "/api/Orders/SubmitOrder",
+            &json!({"orderId": order2}),
+        )
+        .await;
+        app.drain().await;
+        assert_eq!(details(&app, &token, order2).await["status"], "InProgress");
+        assert_error(
+            &app.post(
+                &token,
+                "/api/Orders/ReturnOrderToDraft",
+                &json!({"orderId": order2}),
+            )
+            .await,
+            409,
+            "InProgress",
+        );
+        assert_error(
+            &app.post(
+                &token,
+                "/api/Orders/CancelOrder",
+                &json!({"orderId": order2}),
+            )
+            .await,
+            409,
+            "InProgress",
+        );
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn network_refusals_and_partial_completion() {
+    each_backend(|app| async move {
+        let token = app.north_token().await;
+        let customer = app.customer_of(app.north).await;
+        let vf30 = tariff(&app, &token, "Vodafone", "Business SIM 30GB").await;
+        let o2 = tariff(&app, &token, "O2", "O2 Business SIM 10GB").await;
+        let order = draft(&app, &token, customer).await;
+        let (vf_mobile, _) = add(&app, &token, &new_mobile(order, vf30, 40)).await;
+        let mut o2_body = new_mobile(order, o2, 41);
+        o2_body["network"] = json!("O2");
+        o2_body["iccid"] = json!(iccid(Network::O2, 41));
+        let (o2_mobile, o2_cli) = add(&app, &token, &o2_body).await;
+        app.post(
+            &token,
+            "/api/Orders/SubmitOrder",
+            &json!({"orderId": order}),
+        )
+        .await;
+
+        let refusing = SimConfig {
+            rejection_rate: 1.0,
+            ..SimConfig::instant()
+        };
+        let worker = app.worker_per_network(HashMap::from([
+            (Network::Vodafone, SimConfig::instant()),
+            (Network::O2, refusing),
+        ]));
+        assert_eq!(worker.drain().await.unwrap(), 1);
+        let d = details(&app, &token, order).await;
+        assert_eq!(d["status"], "PartiallyCompleted", "{d}");
+        let m = |id: i64| {
+            d["mobiles"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["orderMobileId"] == id)
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(m(vf_mobile)["status"], "Completed");
+        assert_eq!(m(o2_mobile)["status"], "Rejected");
+        let reason = m(o2_mobile)["reason"].as_str().unwrap().to_owned();
+        assert!(
+            [
+                "ICCID already active on the network",
+                "SIM card not recognised by the network",
+                "credit check declined by the network"
+            ]
+            .contains(&reason.as_str()),
+            "{reason}"
+        );
+        assert_eq!(d["reason"], reason.as_str());
+        assert_eq!(
+            app.store.pool_status(&o2_cli).await.unwrap().as_deref(),
+            Some("free"),
+            "a refused mobile's number is released"
+        );
+        assert_eq!(
+            app.get(
+                &token,
+                &format!("/api/Connections/GetConnectionByCLI?cli={o2_cli}")
+            )
+            .await
+            .0,
+            404
+        );
+
+        // All refused: the order is Rejected.
+        let order2 = draft(&app, &token, customer).await;
+        let mut b = new_mobile(order2, o2, 42);
+        b["network"] = json!("O2");
+        b["iccid"] = json!(iccid(Network::O2, 42));
+        add(&app, &token, &b).await;
+        app.post(
+            &token,
+            "/api/Orders/SubmitOrder",
+            &json!({"orderId": order2}),
+        )
+        .await;
+        worker.drain().await.unwrap();
+        assert_eq!(details(&app, &token, order2).await["status"], "Rejected");
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn faults_are_retried_with_backoff_then_the_job_dies() {
+    each_backend(|app| async move {
+        let token = app.north_token().await;
+        let customer = app.customer_of(app.north).await;
+        let vf30 = tariff(&app, &token, "Vodafone", "Business SIM 30GB").await;
+        let order = draft(&app, &token, customer).await;
+        add(&app, &token, &new_mobile(order, vf30, 50)).await;
+        app.post(
+            &token,
+            "/api/Orders/SubmitOrder",
+            &json!({"orderId": order}),
+        )
+        .await;
+        let flaky = app.worker_with(SimConfig {
+            fault_rate: 1.0,
+            ..SimConfig::instant()
+        });
+        let mut delays = Vec::new();
+        // Pin the clock ahead of the real one so every delay is exact.
+        app.clock.advance(chrono::Duration::hours(1));
+        let mut last_run = app.clock.now_ms();
+        for attempt in 1..=store::jobs::DEFAULT_MAX_ATTEMPTS {
+            let handled = flaky.run_once().await.unwrap().expect("a due job");
+            match handled {
+                provisioning::worker::Handled::Retrying(at) => {
+                    delays.push(at - last_run);
+                    assert!(
+                        flaky.run_once().await.unwrap().is_none(),
+                        "nothing is due before the backoff ends"
+                    );
+                    app.clock
+                        .set(chrono::DateTime::from_timestamp_millis(at).unwrap());
+                    last_run = at;
+                }
+                provisioning::worker::Handled::Dead => {
+                    assert_eq!(attempt, store::jobs::DEFAULT_MAX_ATTEMPTS);
+                    break;
+                }
+                other => panic!("attempt {attempt}: {other:?}"),
+            }
+        }
+        assert_eq!(
+            &delays[..4],
+            &[1_000, 2_000, 4_000, 8_000],
+            "exponential backoff"
+        );
+        let dead = app.store.jobs_in_state("dead").await.unwrap();
+        assert_eq!(dead.len(), 1);
+        assert!(dead[0].last_error.as_deref().unwrap().contains("timed out"));
+        let d = details(&app, &token, order).await;
+        assert_eq!(d["status"], "Rejected");
+        assert!(d["mobiles"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("could not be reached"));
+        app
+    })
+    .await;
+}

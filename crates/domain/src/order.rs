@@ -1,0 +1,239 @@
+//! The order state machine: every legal move of an order, and the refusal
+//! (a conflict naming the current state) of every other.
+//!
+//! ```text
+//! Draft ──submit──▶ Submitted ──start──▶ InProgress ──finish──▶ Completed
+//!   ▲                 │   │                   │                 PartiallyCompleted
+//!   └─return to draft─┘   ├─cancel──▶ Cancelled                 Rejected
+//!                         └─reject──▶ Rejected (validation or network refusal)
+//! ```
+//! A draft may also be cancelled. Completed, PartiallyCompleted, Rejected
+//! and Cancelled are final.
+
+use crate::Error;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum OrderStatus {
+    Draft,
+    Submitted,
+    InProgress,
+    Completed,
+    Rejected,
+    PartiallyCompleted,
+    Cancelled,
+}
+
+/// What happens to an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderEvent {
+    /// SubmitOrder, after its validation passed.
+    Submit,
+    /// ReturnOrderToDraft.
+    ReturnToDraft,
+    /// CancelOrder.
+    Cancel,
+    /// The provisioning worker starts on it.
+    Start,
+    /// The network refused the whole order.
+    Reject,
+    /// Every mobile has an outcome: how many completed and how many failed.
+    Finish { completed: usize, failed: usize },
+}
+
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 7] = [
+        OrderStatus::Draft,
+        OrderStatus::Submitted,
+        OrderStatus::InProgress,
+        OrderStatus::Completed,
+        OrderStatus::Rejected,
+        OrderStatus::PartiallyCompleted,
+        OrderStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Draft => "Draft",
+            OrderStatus::Submitted => "Submitted",
+            OrderStatus::InProgress => "InProgress",
+            OrderStatus::Completed => "Completed",
+            OrderStatus::Rejected => "Rejected",
+            OrderStatus::PartiallyCompleted => "PartiallyCompleted",
+            OrderStatus::Cancelled => "Cancelled",
+        }
+    }
+
+    /// Whether nothing more can happen to the order.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            OrderStatus::Completed
+                | OrderStatus::Rejected
+                | OrderStatus::PartiallyCompleted
+                | OrderStatus::Cancelled
+        )
+    }
+
+    /// A sentence for MonitorOrder's `statusText`.
+    pub fn text(self) -> &'static str {
+        match self {
+            OrderStatus::Draft => "Being built; add mobiles, then submit",
+            OrderStatus::Submitted => "Submitted and queued for provisioning",
+            OrderStatus::InProgress => "Being provisioned on the network",
+            OrderStatus::Completed => "Every mobile is live",
+            OrderStatus::Rejected => "Refused; see the reasons on the order and its mobiles",
+            OrderStatus::PartiallyCompleted => "Some mobiles are live and some were refused",
+            OrderStatus::Cancelled => "Cancelled before provisioning started",
+        }
+    }
+
+    /// The state after `event`, or a conflict naming the current state.
+    pub fn apply(self, event: OrderEvent) -> Result<OrderStatus, Error> {
+        use OrderEvent as E;
+        use OrderStatus as S;
+        let next = match (self, event) {
+            (S::Draft, E::Submit) => S::Submitted,
+            (S::Submitted, E::ReturnToDraft) => S::Draft,
+            (S::Draft | S::Submitted, E::Cancel) => S::Cancelled,
+            (S::Submitted, E::Start) => S::InProgress,
+            (S::Submitted | S::InProgress, E::Reject) => S::Rejected,
+            (S::InProgress, E::Finish { completed, failed }) => match (completed, failed) {
+                (0, 0) => {
+                    return Err(Error::Conflict(
+                        "an order with no mobiles cannot finish".into(),
+                    ))
+                }
+                (_, 0) => S::Completed,
+                (0, _) => S::Rejected,
+                _ => S::PartiallyCompleted,
+            },
+            (from, event) => {
+                let why = match event {
+                    E::Submit => "only a Draft order can be submitted",
+                    E::ReturnToDraft => "only a Submitted order whose provisioning has not started can return to Draft",
+                    E::Cancel => "only a Draft order, or a Submitted order whose provisioning has not started, can be cancelled",
+                    E::Start => "only a Submitted order can start provisioning",
+                    E::Reject => "only a Submitted or InProgress order can be rejected",
+                    E::Finish { .. } => "only an InProgress order can finish",
+                };
+                return Err(Error::Conflict(format!("the order is {from}; {why}")));
+            }
+        };
+        Ok(next)
+    }
+}
+
+impl fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for OrderStatus {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        OrderStatus::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| Error::invalid("status", format!("unknown order status {s:?}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OrderEvent as E;
+    use super::OrderStatus as S;
+    use super::*;
+
+    const EVENTS: [OrderEvent; 8] = [
+        E::Submit,
+        E::ReturnToDraft,
+        E::Cancel,
+        E::Start,
+        E::Reject,
+        E::Finish {
+            completed: 2,
+            failed: 0,
+        },
+        E::Finish {
+            completed: 1,
+            failed: 1,
+        },
+        E::Finish {
+            completed: 0,
+            failed: 2,
+        },
+    ];
+
+    /// The whole table: every (state, event) pair, legal or not.
+    fn expected(from: S, e: E) -> Option<S> {
+        match (from, e) {
+            (S::Draft, E::Submit) => Some(S::Submitted),
+            (S::Submitted, E::ReturnToDraft) => Some(S::Draft),
+            (S::Draft, E::Cancel) | (S::Submitted, E::Cancel) => Some(S::Cancelled),
+            (S::Submitted, E::Start) => Some(S::InProgress),
+            (S::Submitted, E::Reject) | (S::InProgress, E::Reject) => Some(S::Rejected),
+            (
+                S::InProgress,
+                E::Finish {
+                    completed: 2,
+                    failed: 0,
+                },
+            ) => Some(S::Completed),
+            (
+                S::InProgress,
+                E::Finish {
+                    completed: 1,
+                    failed: 1,
+                },
+            ) => Some(S::PartiallyCompleted),
+            (
+                S::InProgress,
+                E::Finish {
+                    completed: 0,
+                    failed: 2,
+                },
+            ) => Some(S::Rejected),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn every_transition() {
+        for from in S::ALL {
+            for e in EVENTS {
+                match (from.apply(e), expected(from, e)) {
+                    (Ok(to), Some(want)) => assert_eq!(to, want, "{from} {e:?}"),
+                    (Err(Error::Conflict(m)), None) => {
+                        assert!(m.contains(from.as_str()), "{m} names the current state")
+                    }
+                    (got, want) => panic!("{from} {e:?}: got {got:?}, want {want:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn final_states_accept_nothing() {
+        for from in S::ALL.into_iter().filter(|s| s.is_final()) {
+            assert!(EVENTS.iter().all(|e| from.apply(*e).is_err()), "{from}");
+        }
+        assert!(S::InProgress
+            .apply(E::Finish {
+                completed: 0,
+                failed: 0
+            })
+            .is_err());
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for s in S::ALL {
+            assert_eq!(s.as_str().parse::<S>().unwrap(), s);
+        }
+        assert!("Done".parse::<S>().is_err());
+    }
+}

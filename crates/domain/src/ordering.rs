@@ -1,0 +1,919 @@
+//! The rules of a mobile on an order (AddMobileToOrder and SubmitOrder):
+//! what each connection type needs, SIMs, port dates and PACs, bill caps.
+//!
+//! Checks here need no database. Those that depend on stored state (is the
+//! number free, is the ICCID in use, is the CLI this customer's) are made
+//! by the service that owns that state, with the same error kinds.
+
+use crate::calendar::{is_working_day, next_working_day};
+use crate::sim::parse_iccid_for;
+use crate::switching::{parse_pac, parse_stac, CODE_VALID_DAYS};
+use crate::{Cli, Error, Money, Network};
+use chrono::{Days, NaiveDate};
+use serde::Serialize;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum ConnectionType {
+    New,
+    Port,
+    Migration,
+    Disconnection,
+}
+
+impl ConnectionType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectionType::New => "New",
+            ConnectionType::Port => "Port",
+            ConnectionType::Migration => "Migration",
+            ConnectionType::Disconnection => "Disconnection",
+        }
+    }
+
+    pub fn parse_field(text: &str, field: &str) -> Result<ConnectionType, Error> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "new" => Ok(ConnectionType::New),
+            "port" => Ok(ConnectionType::Port),
+            "migration" => Ok(ConnectionType::Migration),
+            "disconnection" => Ok(ConnectionType::Disconnection),
+            _ => Err(Error::invalid(field, format!("unknown connection type {text:?}; expected New, Port, Migration or Disconnection"))),
+        }
+    }
+
+    /// Whether the mobile makes a new contract (which must offer a bill cap).
+    pub fn makes_contract(self) -> bool {
+        !matches!(self, ConnectionType::Disconnection)
+    }
+}
+
+impl fmt::Display for ConnectionType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum SimType {
+    Physical,
+    #[serde(rename = "eSIM")]
+    Esim,
+}
+
+impl SimType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SimType::Physical => "Physical",
+            SimType::Esim => "eSIM",
+        }
+    }
+
+    pub fn parse_field(text: &str, field: &str) -> Result<SimType, Error> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "physical" => Ok(SimType::Physical),
+            "esim" => Ok(SimType::Esim),
+            _ => Err(Error::invalid(
+                field,
+                format!("unknown SIM type {text:?}; expected Physical or eSIM"),
+            )),
+        }
+    }
+}
+
+/// AddMobileToOrder's fields as the API received them.
+#[derive(Debug, Clone, Default)]
+pub struct MobileInput {
+    pub connection_type: String,
+    pub network: String,
+    pub tariff_id: Option<i64>,
+    pub cli: Option<String>,
+    pub pac_code: Option<String>,
+    pub pac_expiry_date: Option<NaiveDate>,
+    pub port_date: Option<NaiveDate>,
+    pub stac_code: Option<String>,
+    pub sim_type: Option<String>,
+    pub iccid: Option<String>,
+    pub bill_cap_offered: Option<bool>,
+    pub enable_bill_cap: Option<bool>,
+    pub bill_cap_value: Option<i64>,
+}
+
+/// A mobile whose fields have passed the checks that need no database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MobileRequest {
+    pub connection_type: ConnectionType,
+    pub network: Network,
+    pub tariff_id: Option<i64>,
+    /// `None` with `New`: allocate from the pool (or, on EE, assigned with the SIM).
+    pub cli: Option<Cli>,
+    pub pac_code: Option<String>,
+    pub pac_expiry_date: Option<NaiveDate>,
+    pub port_date: Option<NaiveDate>,
+    pub stac_code: Option<String>,
+    pub sim_type: Option<SimType>,
+    pub iccid: Option<String>,
+    pub bill_cap_offered: bool,
+    pub enable_bill_cap: bool,
+    pub bill_cap_pence: Option<i64>,
+}
+
+/// What the order rules need to know about the mobile's tariff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TariffLimits {
+    pub id: i64,
+    pub name: String,
+    pub network: Network,
+    pub retired: bool,
+    pub bill_cap_eligible: bool,
+    pub bill_cap_min_pence: i64,
+    pub bill_cap_max_pence: i64,
+}
+
+fn forbidden(field: &str, what: &str, ct: ConnectionType) -> Error {
+    Error::invalid(
+        field,
+        format!("{what} does not go with connectionType {ct}"),
+    )
+}
+
+fn present(s: &Option<String>) -> bool {
+    s.as_deref().is_some_and(|v| !v.trim().is_empty())
+}
+
+impl MobileInput {
+    /// Checks formats and what each connection type needs, as of `today`.
+    pub fn check(self, today: NaiveDate) -> Result<MobileRequest, Error> {
+        let ct = ConnectionType::parse_field(&self.connection_type, "connectionType")?;
+        let network = Network::parse_field(&self.network, "network")?;
+        use ConnectionType as C;
+
+        let cli = match self.cli.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(c) => Some(Cli::parse_field(c, "cli")?),
+        };
+        match ct {
+            C::New => {
+                if cli.is_some() && !network.offers_numbers() {
+                    return Err(Error::Refused(format!("cli: {network} does not offer numbers to choose; leave cli empty and the number comes with the SIM")));
+                }
+            }
+            C::Port | C::Migration | C::Disconnection if cli.is_none() => {
+                return Err(Error::invalid(
+                    "cli",
+                    format!("is required with connectionType {ct}"),
+                ))
+            }
+            _ => {}
+        }
+
+        let tariff_id = match (ct, self.tariff_id) {
+            (C::Disconnection, Some(_)) => return Err(forbidden("tariffId", "a tariff", ct)),
+            (C::Disconnection, None) => None,
+            (_, None) => {
+                return Err(Error::invalid(
+                    "tariffId",
+                    format!("is required with connectionType {ct}"),
+                ))
+            }
+            (_, Some(id)) if id <= 0 => {
+                return Err(Error::invalid("tariffId", "must be a positive id"))
+            }
+            (_, Some(id)) => Some(id),
+        };
+
+        let (pac_code, pac_expiry_date, port_date) = if ct == C::Port {
+            let pac = parse_pac(
+                self.pac_code
+                    .as_deref()
+                    .filter(|p| !p.trim().is_empty())
+                    .ok_or_else(|| Error::missing("pacCode"))?,
+                "pacCode",
+            )?;
+            let port_date = self.port_date.ok_or_else(|| {
+                Error::invalid(
+                    "portDate",
+                    "is required with connectionType Port (YYYY-MM-DD)",
+                )
+            })?;
+            check_port_date(port_date, today)?;
+            if let Some(expiry) = self.pac_expiry_date {
+                check_pac_expiry(expiry, port_date, today)
+                    .map_err(|m| Error::Refused(format!("pacExpiryDate: {m}")))?;
+            }
+            (Some(pac), self.pac_expiry_date, Some(port_date))
+        } else {
+            if present(&self.pac_code) || self.pac_expiry_date.is_some() {
+                return Err(forbidden("pacCode", "a PAC", ct));
+            }
+            if self.port_date.is_some() {
+                return Err(forbidden("portDate", "a port date", ct));
+            }
+            (None, None, None)
+        };
+
+        let stac_code = if ct == C::Disconnection {
+            Some(parse_stac(
+                self.stac_code
+                    .as_deref()
+                    .filter(|p| !p.trim().is_empty())
+                    .ok_or_else(|| Error::missing("stacCode"))?,
+                "stacCode",
+            )?)
+        } else {
+            if present(&self.stac_code) {
+                return Err(forbidden("stacCode", "a STAC", ct));
+            }
+            None
+        };
+
+        let (sim_type, iccid) = match ct {
+            C::New | C::Port => {
+                let sim = SimType::parse_field(
+                    self.sim_type.as_deref().unwrap_or("Physical"),
+                    "simType",
+                )?;
+                match sim {
+                    SimType::Physical => {
+                        let raw = self
+                            .iccid
+                            .as_deref()
+                            .filter(|i| !i.trim().is_empty())
+                            .ok_or_else(|| {
+                                Error::invalid("iccid", "is required with a Physical SIM")
+                            })?;
+                        (Some(sim), Some(parse_iccid_for(raw, network, "iccid")?))
+                    }
+                    SimType::Esim => {
+                        if !network.supports_esim() {
+                            return Err(Error::Refused(format!(
+                                "simType: eSIM is offered on Vodafone only, not {network}"
+                            )));
+                        }
+                        if present(&self.iccid) {
+                            return Err(Error::invalid(
+                                "iccid",
+                                "an eSIM has no ICCID to give; omit iccid",
+                            ));
+                        }
+                        (Some(sim), None)
+                    }
+                }
+            }
+            C::Migration | C::Disconnection => {
+                if present(&self.sim_type) || present(&self.iccid) {
+                    return Err(Error::invalid(
+                        "iccid",
+                        format!("a {ct} keeps the connection's SIM; change SIMs with ChangeSIM"),
+                    ));
+                }
+                (None, None)
+            }
+        };
+
+        let enable_bill_cap = self.enable_bill_cap.unwrap_or(false);
+        let bill_cap_pence = match (ct, enable_bill_cap, self.bill_cap_value) {
+            (C::Disconnection, true, _) | (C::Disconnection, _, Some(_)) => {
+                return Err(forbidden("enableBillCap", "a bill cap", ct))
+            }
+            (_, true, None) => {
+                return Err(Error::invalid(
+                    "billCapValue",
+                    "is required when enableBillCap is true (pence)",
+                ))
+            }
+            (_, true, Some(v)) if v <= 0 => {
+                return Err(Error::invalid(
+                    "billCapValue",
+                    "must be a positive amount in pence",
+                ))
+            }
+            (_, true, Some(v)) => Some(v),
+            (_, false, Some(v)) if v != 0 => {
+                return Err(Error::invalid(
+                    "billCapValue",
+                    "only goes with enableBillCap true",
+                ))
+            }
+            (_, false, _) => None,
+        };
+        Ok(MobileRequest {
+            connection_type: ct,
+            network,
+            tariff_id,
+            cli,
+            pac_code,
+            pac_expiry_date,
+            port_date,
+            stac_code,
+            sim_type,
+            iccid,
+            bill_cap_offered: self.bill_cap_offered.unwrap_or(false),
+            enable_bill_cap,
+            bill_cap_pence,
+        })
+    }
+}
+
+/// A port date must be a working day, at least one working day ahead.
+pub fn check_port_date(port_date: NaiveDate, today: NaiveDate) -> Result<(), Error> {
+    let earliest = next_working_day(today);
+    if port_date < earliest {
+        return Err(Error::invalid("portDate", format!("{port_date} is too soon: the earliest port date is the next working day, {earliest}")));
+    }
+    if !is_working_day(port_date) {
+        return Err(Error::invalid(
+            "portDate",
+            format!(
+                "{port_date} is not a working day (weekends and English bank holidays are not)"
+            ),
+        ));
+    }
+    if port_date > today + Days::new(CODE_VALID_DAYS as u64) {
+        return Err(Error::invalid(
+            "portDate",
+            format!("{port_date} is too far ahead: a PAC lasts {CODE_VALID_DAYS} days"),
+        ));
+    }
+    Ok(())
+}
+
+/// A PAC must still be valid today and on the port date.
+pub fn check_pac_expiry(
+    expiry: NaiveDate,
+    port_date: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), String> {
+    if expiry < today {
+        return Err(format!("PAC expired on {expiry}"));
+    }
+    if expiry < port_date {
+        return Err(format!(
+            "PAC expires on {expiry}, before the port date {port_date}"
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a mobile against its tariff: the tariff's network, not retired,
+/// and the bill cap (only on an eligible tariff, within its limits).
+pub fn check_tariff(req: &MobileRequest, tariff: &TariffLimits) -> Result<(), Error> {
+    if tariff.network != req.network {
+        return Err(Error::invalid(
+            "tariffId",
+            format!(
+                "tariff {} is a {} tariff, not {}",
+                tariff.id, tariff.network, req.network
+            ),
+        ));
+    }
+    if tariff.retired {
+        return Err(Error::Refused(format!(
+            "tariffId: tariff {} ({}) is retired and no longer sold",
+            tariff.id, tariff.name
+        )));
+    }
+    if let Some(cap) = req.bill_cap_pence {
+        if !tariff.bill_cap_eligible {
+            return Err(Error::Refused(format!("enableBillCap: tariff {} ({}) is not bill-cap eligible; see BillCapEligibleTariffs", tariff.id, tariff.name)));
+        }
+        if cap < tariff.bill_cap_min_pence || cap > tariff.bill_cap_max_pence {
+            return Err(Error::Refused(format!(
+                "billCapValue: {} is outside this tariff's bill cap limits of {} to {}",
+                Money::gbp(cap),
+                Money::gbp(tariff.bill_cap_min_pence),
+                Money::gbp(tariff.bill_cap_max_pence)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// One problem SubmitOrder found: which mobile, which field, why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Problem {
+    pub order_mobile_id: Option<i64>,
+    pub field: String,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(order_mobile_id: Option<i64>, field: &str, message: impl Into<String>) -> Self {
+        Problem {
+            order_mobile_id,
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The time-dependent and legal checks SubmitOrder makes on each stored
+/// mobile, as of `today`.
+pub fn submit_problems(
+    id: i64,
+    m: &MobileRequest,
+    tariff: Option<&TariffLimits>,
+    today: NaiveDate,
+) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if m.connection_type.makes_contract() && !m.bill_cap_offered {
+        out.push(Problem::new(
+            Some(id),
+            "billCapOffered",
+            "a bill cap must be offered on every new contract",
+        ));
+    }
+    if let Some(port_date) = m.port_date {
+        if let Err(Error::Invalid { message, .. }) = check_port_date(port_date, today) {
+            out.push(Problem::new(Some(id), "portDate", message));
+        }
+        if let Some(expiry) = m.pac_expiry_date {
+            if let Err(message) = check_pac_expiry(expiry, port_date, today) {
+                out.push(Problem::new(Some(id), "pacCode", message));
+            }
+        }
+    }
+    if let Some(t) = tariff {
+        match check_tariff(m, t) {
+            Err(Error::Invalid { field, message }) => {
+                out.push(Problem::new(Some(id), &field, message))
+            }
+            Err(Error::Refused(message)) => {
+                let (field, message) = message
+                    .split_once(": ")
+                    .map(|(f, m)| (f.to_owned(), m.to_owned()))
+                    .unwrap_or(("tariffId".into(), message));
+                out.push(Problem::new(Some(id), &field, message));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::make_iccid;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 23).unwrap() // a Monday
+    }
+
+    fn new_vf() -> MobileInput {
+        MobileInput {
+            connection_type: "New".into(),
+            network: "Vodafone".into(),
+            tariff_id: Some(2),
+            cli: Some(String::new()),
+            sim_type: Some("Physical".into()),
+            iccid: Some(make_iccid(Network::Vodafone, 77)),
+            bill_cap_offered: Some(true),
+            enable_bill_cap: Some(true),
+            bill_cap_value: Some(2500),
+            ..Default::default()
+        }
+    }
+
+    fn port() -> MobileInput {
+        MobileInput {
+            connection_type: "Port".into(),
+            cli: Some("07700900456".into()),
+            pac_code: Some("ABC123456".into()),
+            port_date: NaiveDate::from_ymd_opt(2026, 11, 25),
+            enable_bill_cap: None,
+            bill_cap_value: None,
+            ..new_vf()
+        }
+    }
+
+    fn field(r: Result<MobileRequest, Error>) -> String {
+        match r {
+            Err(Error::Invalid { field, .. }) => field,
+            Err(Error::Refused(m)) => m.split(':').next().unwrap().to_owned(),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_good_new_mobile() {
+        let m = new_vf().check(today()).unwrap();
+        assert_eq!(m.connection_type, ConnectionType::New);
+        assert_eq!(m.cli, None, "empty cli: allocate from the pool");
+        assert_eq!(m.bill_cap_pence, Some(2500));
+    }
+
+    #[test]
+    fn new_mobile_refusals() {
+        assert_eq!(
+            field(
+                MobileInput {
+                    connection_type: "Upgrade".into(),
+                    ..new_vf()
+                }
+                .check(today())
+            ),
+            "connectionType"
+        );
+        assert_eq!(
+            field(
+                MobileInput {
+                    network: "Three".into(),
+                    ..new_vf()
+                }
+                .check(today())
+            ),
+            "network"
+        );
+        assert_eq!(
+            field(
+                MobileInput {
+                    tariff_id: None,
+                    ..new_vf()
+                }
+                .check(today())
+            ),
+            "tariffId"
+        );
+        assert_eq!(
+            field(
+                MobileInput {
+                    cli: Some("12".into()),
+                    ..new_vf()
+                }
+                .check(today())
+            ),
+            "cli"
+        );
+        assert_eq!(
+            field(
+                MobileInput {
+                    network: "EE".into(),
+                    cli: Some("07700900500".into()),
+                    iccid: Some(make_iccid(Network::EE, 1)),
+                    ..new_vf()
+                }
+                .check(today())
+            ),
+            "cli"
+        );
+        assert_eq!(
+            field(
+                MobileInput {
+                    iccid: None,
+                    ..new_vf()
+                }
+                .check(today())
+            ),
+            "iccid"
+        );
+        assert_eq!(
+            field(
+                MobileInput {
+                    iccid: Some(make_iccid(Network::O2, 1)),
+                    ..new_vf()
+                }
+                .check(today())
+            ),
+            "iccid"
+        );
+        assert_eq!(
+            field(
+                MobileInput {
+                    sim_type: Some("nano".into()),
+                    ..new_vf()
+                }
+                .check(today())
+            ),
+            "simType"
+        );
+        assert_eq!(
+            field(
+                MobileInput {
+                    network: "O2".into(),
+                    sim_type: Some("eSIM".into()),
+                    iccid: None,
+                    ..new_vf()
+                }
+                .check(today())
+            ),
+            "simType"
+        );
+        assert_eq!(
+            field(
+                MobileInput {
+                    sim_type: Some("eSIM".into()),
+                    ..new_vf()
+                }
+                .check(today())
+            ),
+            "iccid"
+        );
+        assert_eq!(
+            field(
+                MobileInput {
+                    pac_code: Some("ABC123456".into()),
+                    ..new_vf()
+                }
+                .check(today())
+            ),
+            "pacCode"
+        );
+        assert_eq!(
+            field(
+                MobileInput {
+                    stac_code: Some("123456ABC".into()),
+                    ..new_vf()
+                }
+                .check(today())
+            ),
+            "stacCode"
+        );
+        assert_eq!(
+            field(
+                MobileInput {
+                    bill_cap_value: None,
+                    ..new_vf()
+                }
+                .check(today())
+            ),
+            "billCapValue"
+        );
+        assert_eq!(
+            field(
+                MobileInput {
+                    enable_bill_cap: Some(false),
+                    ..new_vf()
+                }
+                .check(today())
+            ),
+            "billCapValue"
+        );
+        assert_eq!(
+            field(
+                MobileInput {
+                    bill_cap_value: Some(-5),
+                    ..new_vf()
+                }
+                .check(today())
+            ),
+            "billCapValue"
+        );
+        let esim = MobileInput {
+            sim_type: Some("esim".into()),
+            iccid: None,
+            ..new_vf()
+        }
+        .check(today())
+        .unwrap();
+        assert_eq!((esim.sim_type, esim.iccid), (Some(SimType::Esim), None));
+    }
+
+    #[test]
+    fn ports_need_a_pac_and_a_working_day_ahead() {
+        let p = port().check(today()).unwrap();
+        assert_eq!(p.pac_code.as_deref(), Some("ABC123456"));
+        assert_eq!(
+            field(
+                MobileInput {
+                    pac_code: None,
+                    ..port()
+                }
+                .check(today())
+            ),
+            "pacCode"
+        );
+        assert_eq!(
+            field(
+                MobileInput {
+                    pac_code: Some("123456ABC".into()),
+                    ..port()
+                }
+                .check(today())
+            ),
+            "pacCode"
+        );
+        assert_eq!(
+            field(
+                MobileInput {
+                    cli: None,
+                    ..port()
+                }
+                .check(today())
+            ),
+            "cli"
+        );
+        assert_eq!(
+            field(
+                MobileInput {
+                    port_date: None,
+                    ..port()
+                }
+                .check(today())
+            ),
+            "portDate"
+        );
+        // Today, a weekend, a bank holiday, too far ahead.
+        for bad in [
+            (2026, 11, 23),
+            (2026, 11, 28),
+            (2026, 12, 25),
+            (2027, 1, 29),
+        ] {
+            let d = NaiveDate::from_ymd_opt(bad.0, bad.1, bad.2);
+            assert_eq!(
+                field(
+                    MobileInput {
+                        port_date: d,
+                        ..port()
+                    }
+                    .check(today())
+                ),
+                "portDate",
+                "{bad:?}"
+            );
+        }
+        assert!(
+            MobileInput {
+                port_date: NaiveDate::from_ymd_opt(2026, 11, 24),
+                ..port()
+            }
+            .check(today())
+            .is_ok(),
+            "the next working day is fine"
+        );
+        let expired = MobileInput {
+            pac_expiry_date: NaiveDate::from_ymd_opt(2026, 11, 1),
+            ..port()
+        }
+        .check(today())
+        .unwrap_err();
+        assert!(
+            expired.to_string().contains("PAC expired on 2026-11-01"),
+            "{expired}"
+        );
+        let early = MobileInput {
+            pac_expiry_date: NaiveDate::from_ymd_opt(2026, 11, 24),
+            ..port()
+        }
+        .check(today())
+        .unwrap_err();
+        assert!(
+            early.to_string().contains("before the port date"),
+            "{early}"
+        );
+    }
+
+    #[test]
+    fn migrations_and_disconnections() {
+        let mig = MobileInput {
+            connection_type: "Migration".into(),
+            cli: Some("07700900001".into()),
+            sim_type: None,
+            iccid: None,
+            ..new_vf()
+        };
+        assert!(mig.clone().check(today()).is_ok());
+        assert_eq!(
+            field(
+                MobileInput {
+                    iccid: Some(make_iccid(Network::Vodafone, 1)),
+                    ..mig.clone()
+                }
+                .check(today())
+            ),
+            "iccid"
+        );
+        assert_eq!(
+            field(MobileInput { cli: None, ..mig }.check(today())),
+            "cli"
+        );
+        let disc = MobileInput {
+            connection_type: "Disconnection".into(),
+            network: "Vodafone".into(),
+            cli: Some("07700900001".into()),
+            stac_code: Some("123456abc".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            disc.clone().check(today()).unwrap().stac_code.as_deref(),
+            Some("123456ABC")
+        );
+        assert_eq!(
+            field(
+                MobileInput {
+                    stac_code: None,
+                    ..disc.clone()
+                }
+                .check(today())
+            ),
+            "stacCode"
+        );
+        assert_eq!(
+            field(
+                MobileInput {
+                    tariff_id: Some(2),
+                    ..disc.clone()
+                }
+                .check(today())
+            ),
+            "tariffId"
+        );
+        assert_eq!(
+            field(
+                MobileInput {
+                    enable_bill_cap: Some(true),
+                    bill_cap_value: Some(100),
+                    ..disc
+                }
+                .check(today())
+            ),
+            "enableBillCap"
+        );
+    }
+
+    fn limits(eligible: bool) -> TariffLimits {
+        TariffLimits {
+            id: 2,
+            name: "Business SIM 30GB".into(),
+            network: Network::Vodafone,
+            retired: false,
+            bill_cap_eligible: eligible,
+            bill_cap_min_pence: 500,
+            bill_cap_max_pence: 25_000,
+        }
+    }
+
+    #[test]
+    fn tariff_and_bill_cap_rules() {
+        let m = new_vf().check(today()).unwrap();
+        assert_eq!(check_tariff(&m, &limits(true)), Ok(()));
+        assert!(check_tariff(&m, &limits(false))
+            .unwrap_err()
+            .to_string()
+            .contains("enableBillCap"));
+        let too_high = MobileInput {
+            bill_cap_value: Some(30_000),
+            ..new_vf()
+        }
+        .check(today())
+        .unwrap();
+        assert!(check_tariff(&too_high, &limits(true))
+            .unwrap_err()
+            .to_string()
+            .contains("£250.00"));
+        let o2 = TariffLimits {
+            network: Network::O2,
+            ..limits(true)
+        };
+        assert!(
+            matches!(check_tariff(&m, &o2), Err(Error::Invalid { ref field, .. }) if field == "tariffId")
+        );
+        let retired = TariffLimits {
+            retired: true,
+            ..limits(true)
+        };
+        assert!(check_tariff(&m, &retired)
+            .unwrap_err()
+            .to_string()
+            .contains("retired"));
+    }
+
+    #[test]
+    fn submit_reports_every_problem() {
+        let no_offer = MobileInput {
+            bill_cap_offered: Some(false),
+            ..new_vf()
+        }
+        .check(today())
+        .unwrap();
+        let p = submit_problems(1, &no_offer, Some(&limits(true)), today());
+        assert_eq!(
+            p,
+            vec![Problem::new(
+                Some(1),
+                "billCapOffered",
+                "a bill cap must be offered on every new contract"
+            )]
+        );
+        let port = MobileInput {
+            pac_expiry_date: NaiveDate::from_ymd_opt(2026, 11, 30),
+            ..port()
+        }
+        .check(today())
+        .unwrap();
+        // A week later the port date has passed and the PAC has expired.
+        let later = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let p = submit_problems(2, &port, Some(&limits(true)), later);
+        let fields: Vec<&str> = p.iter().map(|x| x.field.as_str()).collect();
+        assert_eq!(fields, ["portDate", "pacCode"], "{p:?}");
+        assert!(p[1].message.contains("PAC expired on 2026-11-30"));
+        let ineligible = submit_problems(
+            3,
+            &new_vf().check(today()).unwrap(),
+            Some(&limits(false)),
+            today(),
+        );
+        assert_eq!(ineligible[0].field, "enableBillCap");
+    }
+}

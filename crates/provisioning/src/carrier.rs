@@ -1,0 +1,54 @@
+//! The boundary with a mobile network: one call per mobile of an order,
+//! carrying an idempotency key so a retried call never provisions twice.
+
+use chrono::NaiveDate;
+use domain::ordering::ConnectionType;
+use domain::Network;
+use std::future::Future;
+use std::pin::Pin;
+use store::orders::Outcome;
+
+/// One mobile to provision.
+#[derive(Debug, Clone)]
+pub struct ProvisionRequest {
+    pub connection_type: ConnectionType,
+    pub network: Network,
+    /// The number: chosen or reserved (New on Vodafone/O2), kept (Port),
+    /// existing (Migration, Disconnection); `None` for EE New.
+    pub cli: Option<String>,
+    pub iccid: Option<String>,
+    pub esim: bool,
+    pub pac_code: Option<String>,
+    pub pac_expiry_date: Option<NaiveDate>,
+    pub port_date: Option<NaiveDate>,
+    pub stac_code: Option<String>,
+    /// The network's calendar day.
+    pub today: NaiveDate,
+    /// Which attempt of the job this is (from 1).
+    pub attempt: i64,
+}
+
+/// The network's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CarrierAnswer {
+    /// Done: activated (or changed, or ceased) or refused, for good.
+    Done(Outcome),
+    /// Accepted, to happen on a later day (a port on its port date).
+    NotYet(NaiveDate),
+}
+
+/// A fault on the way to the network (timeout, unavailable): try again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CarrierFault(pub String);
+
+pub type CarrierFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<CarrierAnswer, CarrierFault>> + Send + 'a>>;
+
+/// A mobile network as the worker sees it.
+pub trait Carrier: Send + Sync {
+    fn network(&self) -> Network;
+
+    /// Provisions one mobile. The same `key` always answers the same
+    /// `Done` result and never provisions twice.
+    fn provision<'a>(&'a self, key: &'a str, req: &'a ProvisionRequest) -> CarrierFuture<'a>;
+}

@@ -1,0 +1,237 @@
+//! Simulated networks: one per UK network, with a configurable latency,
+//! rejection rate and fault rate, deterministic under a seed (each decision
+//! is drawn from the seed, the call's idempotency key and the attempt), and
+//! answering as a network would: activations with a network reference,
+//! ports completing on their port date, eSIM activation codes, numbers
+//! assigned with the SIM on EE, and realistic refusals ("PAC expired",
+//! "ICCID already active on the network"). Every final answer is stored
+//! under its key, so a retry, even after a restart, answers the same.
+
+use crate::carrier::{Carrier, CarrierAnswer, CarrierFault, CarrierFuture, ProvisionRequest};
+use domain::ordering::ConnectionType;
+use domain::Network;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+use store::orders::Outcome;
+use store::Store;
+
+/// How a simulated network behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SimConfig {
+    /// Time each call takes, in milliseconds.
+    pub latency_ms: u64,
+    /// Share of calls refused (0.0–1.0).
+    pub rejection_rate: f64,
+    /// Share of attempts that fail on the way (timeout), to be retried.
+    pub fault_rate: f64,
+    pub seed: u64,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            latency_ms: 150,
+            rejection_rate: 0.05,
+            fault_rate: 0.02,
+            seed: 2026,
+        }
+    }
+}
+
+impl SimConfig {
+    /// A network that answers at once and always accepts (tests, benchmarks).
+    pub fn instant() -> SimConfig {
+        SimConfig {
+            latency_ms: 0,
+            rejection_rate: 0.0,
+            fault_rate: 0.0,
+            seed: 1,
+        }
+    }
+
+    pub fn check(&self) -> Result<(), String> {
+        for (name, v) in [
+            ("rejection_rate", self.rejection_rate),
+            ("fault_rate", self.fault_rate),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(format!("carrier {name} must be between 0 and 1, got {v}"));
+            }
+        }
+        Ok(())
+    }
+}
+
+pub struct SimulatedNetwork {
+    network: Network,
+    config: SimConfig,
+    store: Store,
+}
+
+impl SimulatedNetwork {
+    pub fn new(network: Network, config: SimConfig, store: Store) -> SimulatedNetwork {
+        SimulatedNetwork {
+            network,
+            config,
+            store,
+        }
+    }
+
+    fn rng(&self, key: &str, salt: &str) -> StdRng {
+        let digest = Sha256::new()
+            .chain_update(self.config.seed.to_le_bytes())
+            .chain_update(self.network.as_str())
+            .chain_update(key)
+            .chain_update(salt)
+            .finalize();
+        StdRng::from_seed(digest.into())
+    }
+
+    fn smdp(&self) -> &'static str {
+        match self.network {
+            Network::Vodafone => "rsp.vodafone.smdp.example",
+            Network::O2 => "rsp.o2.smdp.example",
+            Network::EE => "rsp.ee.smdp.example",
+        }
+    }
+
+    fn prefix(&self) -> &'static str {
+        match self.network {
+            Network::Vodafone => "VF",
+            Network::O2 => "O2",
+            Network::EE => "EE",
+        }
+    }
+
+    async fn answer(
+        &self,
+        key: &str,
+        req: &ProvisionRequest,
+    ) -> Result<CarrierAnswer, CarrierFault> {
+        if req.connection_type == ConnectionType::Port {
+            if let Some(day) = req.port_date.filter(|d| *d > req.today) {
+                return Ok(CarrierAnswer::NotYet(day));
+            }
+        }
+        let stored = |text: String| -> Result<CarrierAnswer, CarrierFault> {
+            serde_json::from_str::<Outcome>(&text)
+                .map(CarrierAnswer::Done)
+                .map_err(|e| CarrierFault(format!("unreadable stored outcome for {key}: {e}")))
+        };
+        let db = |e: store::StoreError| CarrierFault(format!("network simulator storage: {e}"));
+        if let Some(text) = self.store.carrier_operation(key).await.map_err(db)? {
+            return stored(text);
+        }
+        if self.config.latency_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(self.config.latency_ms)).await;
+        }
+        if self
+            .rng(key, &format!("fault-{}", req.attempt))
+            .gen_bool(self.config.fault_rate)
+        {
+            return Err(CarrierFault(format!(
+                "{} network timed out after {} ms",
+                self.network,
+                self.config.latency_ms.max(1) * 20
+            )));
+        }
+        let outcome = self.decide(key, req).await.map_err(db)?;
+        let text = serde_json::to_string(&outcome).expect("outcomes serialise");
+        let kept = self
+            .store
+            .record_carrier_operation(key, self.network, req.connection_type.as_str(), &text)
+            .await
+            .map_err(db)?;
+        stored(kept)
+    }
+
+    async fn decide(
+        &self,
+        key: &str,
+        req: &ProvisionRequest,
+    ) -> Result<Outcome, store::StoreError> {
+        let mut rng = self.rng(key, "decision");
+        let reject = |reason: &str| Outcome::Rejected {
+            reason: reason.to_owned(),
+        };
+        // Checks a real network makes whatever the dice say.
+        if req.connection_type == ConnectionType::Port {
+            if let Some(expiry) = req.pac_expiry_date {
+                if expiry < req.today {
+                    return Ok(reject(&format!("PAC expired on {expiry}")));
+                }
+            }
+        }
+        if rng.gen_bool(self.config.rejection_rate) {
+            let reasons: &[&str] = match (req.connection_type, req.esim) {
+                (ConnectionType::New | ConnectionType::Port, true) => &[
+                    "eSIM profile could not be reserved on the SM-DP+",
+                    "credit check declined by the network",
+                ],
+                (ConnectionType::New, false) => &[
+                    "ICCID already active on the network",
+                    "SIM card not recognised by the network",
+                    "credit check declined by the network",
+                ],
+                (ConnectionType::Port, false) => &[
+                    "PAC expired",
+                    "PAC does not match the number",
+                    "losing provider refused the port",
+                    "ICCID already active on the network",
+                ],
+                (ConnectionType::Migration, _) => &[
+                    "contract change refused: account in arrears",
+                    "tariff not available for this account",
+                ],
+                (ConnectionType::Disconnection, _) => {
+                    &["STAC does not match the number", "STAC expired"]
+                }
+            };
+            return Ok(reject(reasons[rng.gen_range(0..reasons.len())]));
+        }
+        let cli = match (req.connection_type, &req.cli) {
+            (ConnectionType::New, None) => {
+                match self.store.network_assign_number(self.network).await? {
+                    Some(n) => Some(n),
+                    None => return Ok(reject("no numbers available to assign with the SIM")),
+                }
+            }
+            _ => None,
+        };
+        let esim_activation_code = req.esim.then(|| {
+            let chars: Vec<char> = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789".chars().collect();
+            let groups: Vec<String> = (0..4)
+                .map(|_| {
+                    (0..4)
+                        .map(|_| chars[rng.gen_range(0..chars.len())])
+                        .collect()
+                })
+                .collect();
+            format!("LPA:1${}${}", self.smdp(), groups.join("-"))
+        });
+        Ok(Outcome::Activated {
+            cli,
+            network_reference: format!("{}-{:08X}", self.prefix(), rng.gen::<u32>()),
+            esim_activation_code,
+            eid: None,
+            effective_date: req
+                .port_date
+                .filter(|_| req.connection_type == ConnectionType::Port)
+                .unwrap_or(req.today),
+        })
+    }
+}
+
+impl Carrier for SimulatedNetwork {
+    fn network(&self) -> Network {
+        self.network
+    }
+
+    fn provision<'a>(&'a self, key: &'a str, req: &'a ProvisionRequest) -> CarrierFuture<'a> {
+        Box::pin(self.answer(key, req))
+    }
+}

@@ -1,0 +1,60 @@
+//! The simulated networks' own memory: what each provisioned, by the
+//! idempotency key of the call, so a retried call answers the first result
+//! and never provisions twice — across restarts too, since it is stored.
+
+use crate::{on_db, Result, Store};
+use domain::Network;
+
+impl Store {
+    /// The recorded outcome of a carrier call, if it was made before.
+    pub async fn carrier_operation(&self, key: &str) -> Result<Option<String>> {
+        Ok(
+            on_db!(self.db(), p => sqlx::query_scalar("SELECT outcome FROM carrier_operations WHERE idempotency_key = $1")
+            .bind(key).fetch_optional(p).await)?,
+        )
+    }
+
+    /// Records a call's outcome once; answers the outcome stored under the
+    /// key (the first one, if two raced).
+    pub async fn record_carrier_operation(
+        &self,
+        key: &str,
+        network: Network,
+        operation: &str,
+        outcome: &str,
+    ) -> Result<String> {
+        let now = crate::now();
+        on_db!(self.db(), p => sqlx::query("INSERT INTO carrier_operations (idempotency_key, network, operation, outcome, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING")
+            .bind(key).bind(network.as_str()).bind(operation).bind(outcome).bind(now).execute(p).await.map(|_| ()))?;
+        Ok(
+            on_db!(self.db(), p => sqlx::query_scalar("SELECT outcome FROM carrier_operations WHERE idempotency_key = $1")
+            .bind(key).fetch_one(p).await)?,
+        )
+    }
+
+    /// How many calls the networks have recorded (tests and monitoring).
+    pub async fn count_carrier_operations(&self) -> Result<i64> {
+        Ok(
+            on_db!(self.db(), p => sqlx::query_scalar("SELECT COUNT(*) FROM carrier_operations").fetch_one(p).await)?,
+        )
+    }
+
+    /// A network assigns one of its own numbers (EE: the number comes with
+    /// the SIM): takes the lowest free number of its pool.
+    pub async fn network_assign_number(&self, network: Network) -> Result<Option<String>> {
+        let now = crate::now();
+        for _ in 0..5 {
+            let got: Option<String> = on_db!(self.db(), p => sqlx::query_scalar(
+                "UPDATE number_pool SET status = 'reserved', updated_at = $1 WHERE cli = (SELECT cli FROM number_pool WHERE network = $2 AND status = 'free' ORDER BY cli LIMIT 1) AND status = 'free' RETURNING cli")
+                .bind(now).bind(network.as_str()).fetch_optional(p).await)?;
+            if got.is_some() {
+                return Ok(got);
+            }
+            let free: i64 = on_db!(self.db(), p => sqlx::query_scalar("SELECT COUNT(*) FROM number_pool WHERE network = $1 AND status = 'free'").bind(network.as_str()).fetch_one(p).await)?;
+            if free == 0 {
+                break;
+            }
+        }
+        Ok(None)
+    }
+}

@@ -1,0 +1,205 @@
+//! The durable job queue: jobs are rows, claimed atomically with a lease
+//! (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: its single writer makes
+//! the claim statement atomic), retried with exponential backoff up to a
+//! cap, and left `dead` with the last error when attempts run out. A job
+//! whose worker died is claimed again once its lease has expired. Each job
+//! has a unique idempotency key, so enqueueing twice makes one job.
+
+use crate::{on_db, Db, Result, Store};
+
+/// A claimed job.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub payload: String,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub idempotency_key: String,
+}
+
+/// A job as stored, for monitoring and tests.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JobRow {
+    pub id: i64,
+    pub kind: String,
+    pub state: String,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub run_at_ms: i64,
+    pub locked_by: Option<String>,
+    pub last_error: Option<String>,
+    pub idempotency_key: String,
+}
+
+/// What became of a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fate {
+    /// Queued again to run at this time (epoch ms).
+    Retry(i64),
+    /// Out of attempts: left dead with the error.
+    Dead,
+    /// The lease had passed to another worker: nothing recorded.
+    LeaseLost,
+}
+
+/// Attempts before a job is dead.
+pub const DEFAULT_MAX_ATTEMPTS: i64 = 8;
+/// First retry delay; doubles each attempt up to [`MAX_BACKOFF_MS`].
+pub const BASE_BACKOFF_MS: i64 = 1_000;
+pub const MAX_BACKOFF_MS: i64 = 5 * 60 * 1_000;
+
+/// Delay before the next try after `attempts` failed attempts.
+pub fn backoff_ms(attempts: i64) -> i64 {
+    let exp = attempts.clamp(1, 20) - 1;
+    BASE_BACKOFF_MS.saturating_mul(1 << exp).min(MAX_BACKOFF_MS)
+}
+
+/// The insert every enqueue runs (inside the caller's transaction with
+/// [`enqueue_job!`]).
+pub const INSERT_JOB_SQL: &str = "INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at_ms, idempotency_key, created_at, updated_at) \
+     VALUES ($1, $2, 'queued', 0, $3, $4, $5, $6, $6) ON CONFLICT (idempotency_key) DO NOTHING";
+
+/// Enqueues a job on an executor (a transaction of either engine):
+/// `enqueue_job!(&mut *tx, kind, payload_json, run_at_ms, key)`.
+#[macro_export]
+macro_rules! enqueue_job {
+    ($exec:expr, $kind:expr, $payload:expr, $run_at_ms:expr, $key:expr) => {
+        sqlx::query($crate::jobs::INSERT_JOB_SQL)
+            .bind($kind)
+            .bind($payload)
+            .bind($crate::jobs::DEFAULT_MAX_ATTEMPTS)
+            .bind($run_at_ms)
+            .bind($key)
+            .bind($crate::now())
+            .execute($exec)
+            .await
+    };
+}
+
+const CLAIM_SQLITE: &str = "UPDATE jobs SET state = 'running', locked_by = $1, locked_until_ms = $2, attempts = attempts + 1, updated_at = $4 \
+    WHERE id = (SELECT id FROM jobs WHERE (state = 'queued' AND run_at_ms <= $3) OR (state = 'running' AND locked_until_ms < $3) ORDER BY run_at_ms, id LIMIT 1) \
+    RETURNING id, kind, payload, attempts, max_attempts, idempotency_key";
+const CLAIM_POSTGRES: &str = "UPDATE jobs SET state = 'running', locked_by = $1, locked_until_ms = $2, attempts = attempts + 1, updated_at = $4 \
+    WHERE id = (SELECT id FROM jobs WHERE (state = 'queued' AND run_at_ms <= $3) OR (state = 'running' AND locked_until_ms < $3) ORDER BY run_at_ms, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+    RETURNING id, kind, payload, attempts, max_attempts, idempotency_key";
+
+const JOB_COLS: &str =
+    "id, kind, state, attempts, max_attempts, run_at_ms, locked_by, last_error, idempotency_key";
+
+impl Store {
+    /// Enqueues a job to run at `run_at_ms`; a key already queued is a no-op.
+    pub async fn enqueue(
+        &self,
+        kind: &str,
+        payload: &serde_json::Value,
+        run_at_ms: i64,
+        key: &str,
+    ) -> Result<()> {
+        let payload = payload.to_string();
+        on_db!(self.db(), p => enqueue_job!(p, kind, &payload, run_at_ms, key).map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Claims the next due job (or one whose lease expired) for `worker`,
+    /// leased until `now_ms + lease_ms`.
+    pub async fn claim_job(&self, worker: &str, now_ms: i64, lease_ms: i64) -> Result<Option<Job>> {
+        let now = crate::now();
+        let job = match self.db() {
+            Db::Sqlite(p) => {
+                sqlx::query_as::<_, Job>(CLAIM_SQLITE)
+                    .bind(worker)
+                    .bind(now_ms + lease_ms)
+                    .bind(now_ms)
+                    .bind(now)
+                    .fetch_optional(p)
+                    .await?
+            }
+            Db::Postgres(p) => {
+                sqlx::query_as::<_, Job>(CLAIM_POSTGRES)
+                    .bind(worker)
+                    .bind(now_ms + lease_ms)
+                    .bind(now_ms)
+                    .bind(now)
+                    .fetch_optional(p)
+                    .await?
+            }
+        };
+        Ok(job)
+    }
+
+    /// Marks a job done, if `worker` still holds it. Answers whether it did.
+    pub async fn complete_job(&self, id: i64, worker: &str) -> Result<bool> {
+        let now = crate::now();
+        let n = on_db!(self.db(), p => sqlx::query("UPDATE jobs SET state = 'done', locked_by = NULL, locked_until_ms = NULL, updated_at = $1 WHERE id = $2 AND locked_by = $3 AND state = 'running'")
+            .bind(now).bind(id).bind(worker).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+
+    /// Records a failed attempt: queued again after the backoff, or dead
+    /// when attempts have run out.
+    pub async fn fail_job(
+        &self,
+        job: &Job,
+        worker: &str,
+        error: &str,
+        now_ms: i64,
+    ) -> Result<Fate> {
+        let now = crate::now();
+        let (state, run_at, fate) = if job.attempts >= job.max_attempts {
+            ("dead", now_ms, Fate::Dead)
+        } else {
+            let at = now_ms + backoff_ms(job.attempts);
+            ("queued", at, Fate::Retry(at))
+        };
+        let n = on_db!(self.db(), p => sqlx::query("UPDATE jobs SET state = $1, run_at_ms = $2, last_error = $3, locked_by = NULL, locked_until_ms = NULL, updated_at = $4 WHERE id = $5 AND locked_by = $6 AND state = 'running'")
+            .bind(state).bind(run_at).bind(error).bind(now).bind(job.id).bind(worker).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(if n == 1 { fate } else { Fate::LeaseLost })
+    }
+
+    /// Puts a job back to wait until `run_at_ms` (e.g. a port date) without
+    /// counting the attempt as a failure.
+    pub async fn defer_job(&self, id: i64, worker: &str, run_at_ms: i64) -> Result<bool> {
+        let now = crate::now();
+        let n = on_db!(self.db(), p => sqlx::query("UPDATE jobs SET state = 'queued', run_at_ms = $1, attempts = attempts - 1, locked_by = NULL, locked_until_ms = NULL, updated_at = $2 WHERE id = $3 AND locked_by = $4 AND state = 'running'")
+            .bind(run_at_ms).bind(now).bind(id).bind(worker).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+
+    /// A job by its idempotency key.
+    pub async fn job_by_key(&self, key: &str) -> Result<Option<JobRow>> {
+        Ok(
+            on_db!(self.db(), p => sqlx::query_as::<_, JobRow>(&format!("SELECT {JOB_COLS} FROM jobs WHERE idempotency_key = $1"))
+            .bind(key).fetch_optional(p).await)?,
+        )
+    }
+
+    /// Jobs in a state (`queued`, `running`, `done`, `dead`), oldest first.
+    pub async fn jobs_in_state(&self, state: &str) -> Result<Vec<JobRow>> {
+        Ok(
+            on_db!(self.db(), p => sqlx::query_as::<_, JobRow>(&format!("SELECT {JOB_COLS} FROM jobs WHERE state = $1 ORDER BY id"))
+            .bind(state).fetch_all(p).await)?,
+        )
+    }
+
+    /// When the next queued job is due (epoch ms), if any.
+    pub async fn next_job_due(&self) -> Result<Option<i64>> {
+        Ok(
+            on_db!(self.db(), p => sqlx::query_scalar::<_, Option<i64>>("SELECT MIN(run_at_ms) FROM jobs WHERE state = 'queued'").fetch_one(p).await)?,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_a_cap() {
+        assert_eq!(backoff_ms(1), 1_000);
+        assert_eq!(backoff_ms(2), 2_000);
+        assert_eq!(backoff_ms(4), 8_000);
+        assert_eq!(backoff_ms(12), MAX_BACKOFF_MS);
+        assert_eq!(backoff_ms(1_000), MAX_BACKOFF_MS);
+    }
+}

@@ -1,0 +1,56 @@
+//! Number pools: the new numbers each network lets the reseller hand out.
+//! A number is `free`, `reserved` for an order mobile, or `assigned` to a
+//! live connection. Vodafone's and O2's pools are offered to integrators
+//! (ListAvailableNumbers); EE's numbers come with the SIM, assigned by the
+//! network on activation.
+
+use crate::{on_db, Result, Store};
+use domain::paging::PageRequest;
+use domain::Network;
+
+impl Store {
+    /// Adds numbers to a network's pool (already present ones are kept).
+    pub async fn add_pool_numbers(&self, network: Network, clis: &[String]) -> Result<()> {
+        let now = crate::now();
+        on_db!(self.db(), p => {
+            let mut tx = p.begin().await?;
+            for chunk in clis.chunks(300) {
+                let mut sql = String::from("INSERT INTO number_pool (cli, network, status, updated_at) VALUES ");
+                for i in 0..chunk.len() {
+                    if i > 0 { sql.push(','); }
+                    sql.push_str(&format!("(${}, $1, 'free', $2)", i + 3));
+                }
+                sql.push_str(" ON CONFLICT (cli) DO NOTHING");
+                let mut q = sqlx::query(&sql).bind(network.as_str()).bind(now);
+                for c in chunk {
+                    q = q.bind(c);
+                }
+                q.execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// A page of a network's free numbers, lowest first, with the total.
+    pub async fn free_numbers(
+        &self,
+        network: Network,
+        page: PageRequest,
+    ) -> Result<(Vec<String>, i64)> {
+        on_db!(self.db(), p => {
+            let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM number_pool WHERE network = $1 AND status = 'free'")
+                .bind(network.as_str()).fetch_one(p).await?;
+            let rows: Vec<String> = sqlx::query_scalar("SELECT cli FROM number_pool WHERE network = $1 AND status = 'free' ORDER BY cli LIMIT $2 OFFSET $3")
+                .bind(network.as_str()).bind(page.limit()).bind(page.offset()).fetch_all(p).await?;
+            Ok((rows, total))
+        })
+    }
+
+    /// A number's pool status (`free`, `reserved`, `assigned`), if pooled.
+    pub async fn pool_status(&self, cli: &str) -> Result<Option<String>> {
+        Ok(
+            on_db!(self.db(), p => sqlx::query_scalar("SELECT status FROM number_pool WHERE cli = $1").bind(cli).fetch_optional(p).await)?,
+        )
+    }
+}

@@ -1,0 +1,939 @@
+//! Orders: the portal's draft order process, and what provisioning does to
+//! them. Each operation is one transaction that re-checks the order's state
+//! as its first write, so concurrent calls and the worker never cross:
+//! a mobile cannot be added to an order that was just submitted, and an
+//! order cannot return to draft once the worker has claimed its job.
+//! Every transition writes the order's history and an audit row.
+
+use crate::connections::{ConnectionBar, ConnectionBundle};
+use crate::{enqueue_job, on_db, write_audit, Result, Store, StoreError, Visibility};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::order::{OrderEvent, OrderStatus};
+use domain::ordering::{
+    check_tariff, submit_problems, ConnectionType, MobileRequest, Problem, SimType, TariffLimits,
+};
+use domain::paging::PageRequest;
+use domain::{Cli, Error, Network};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrderRow {
+    pub id: i64,
+    pub partner_id: i64,
+    pub customer_id: i64,
+    pub reference: String,
+    pub status: String,
+    pub reason: Option<String>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+impl OrderRow {
+    pub fn status(&self) -> Result<OrderStatus> {
+        self.status.parse().map_err(|_| {
+            StoreError::Corrupt(format!("order {} has status {:?}", self.id, self.status))
+        })
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrderMobileRow {
+    pub id: i64,
+    pub order_id: i64,
+    pub connection_type: String,
+    pub network: String,
+    pub tariff_id: Option<i64>,
+    pub cli: Option<String>,
+    pub number_reserved: bool,
+    pub pac_code: Option<String>,
+    pub pac_expiry_date: Option<NaiveDate>,
+    pub port_date: Option<NaiveDate>,
+    pub stac_code: Option<String>,
+    pub sim_type: Option<String>,
+    pub iccid: Option<String>,
+    pub bill_cap_offered: bool,
+    pub enable_bill_cap: bool,
+    pub bill_cap_pence: Option<i64>,
+    pub status: String,
+    pub reason: Option<String>,
+    pub contract_id: Option<i64>,
+    pub esim_activation_code: Option<String>,
+    pub eid: Option<String>,
+    pub network_reference: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl OrderMobileRow {
+    /// The mobile as the order rules see it.
+    pub fn request(&self) -> Result<MobileRequest> {
+        let corrupt =
+            |what: &str| StoreError::Corrupt(format!("order mobile {}: bad {what}", self.id));
+        Ok(MobileRequest {
+            connection_type: ConnectionType::parse_field(&self.connection_type, "connectionType")
+                .map_err(|_| corrupt("connection type"))?,
+            network: self
+                .network
+                .parse::<Network>()
+                .map_err(|_| corrupt("network"))?,
+            tariff_id: self.tariff_id,
+            cli: self
+                .cli
+                .as_deref()
+                .map(Cli::parse)
+                .transpose()
+                .map_err(|_| corrupt("cli"))?,
+            pac_code: self.pac_code.clone(),
+            pac_expiry_date: self.pac_expiry_date,
+            port_date: self.port_date,
+            stac_code: self.stac_code.clone(),
+            sim_type: self
+                .sim_type
+                .as_deref()
+                .map(|s| SimType::parse_field(s, "simType"))
+                .transpose()
+                .map_err(|_| corrupt("SIM type"))?,
+            iccid: self.iccid.clone(),
+            bill_cap_offered: self.bill_cap_offered,
+            enable_bill_cap: self.enable_bill_cap,
+            bill_cap_pence: self.bill_cap_pence,
+        })
+    }
+}
+
+/// A mobile with the bundles and bars added to it.
+#[derive(Debug, Clone)]
+pub struct OrderMobile {
+    pub row: OrderMobileRow,
+    pub bundles: Vec<ConnectionBundle>,
+    pub bars: Vec<ConnectionBar>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HistoryRow {
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub note: Option<String>,
+}
+
+/// What the network answered for one mobile.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(
+    tag = "result",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum Outcome {
+    Activated {
+        /// The number, when the network assigned it (EE) — else the mobile's.
+        cli: Option<String>,
+        network_reference: String,
+        esim_activation_code: Option<String>,
+        eid: Option<String>,
+        /// The day the connection went live (the port date for ports).
+        effective_date: NaiveDate,
+    },
+    Rejected {
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct SubmitRow {
+    #[sqlx(flatten)]
+    m: OrderMobileRow,
+    tariff_name: Option<String>,
+    tariff_network: Option<String>,
+    tariff_retired: Option<bool>,
+    tariff_bill_cap_eligible: Option<bool>,
+    tariff_bill_cap_min_pence: Option<i64>,
+    tariff_bill_cap_max_pence: Option<i64>,
+    iccid_contract: Option<i64>,
+    live_contract: Option<i64>,
+}
+
+const ORDER_COLS: &str = "id, partner_id, customer_id, reference, status, reason, created_by, created_at, updated_at, submitted_at, completed_at";
+const MOBILE_COLS: &str = "id, order_id, connection_type, network, tariff_id, cli, number_reserved, pac_code, pac_expiry_date, port_date, stac_code, sim_type, iccid, bill_cap_offered, enable_bill_cap, bill_cap_pence, status, reason, contract_id, esim_activation_code, eid, network_reference, created_at, updated_at";
+const M_MOBILE_COLS: &str = "m.id, m.order_id, m.connection_type, m.network, m.tariff_id, m.cli, m.number_reserved, m.pac_code, m.pac_expiry_date, m.port_date, m.stac_code, m.sim_type, m.iccid, m.bill_cap_offered, m.enable_bill_cap, m.bill_cap_pence, m.status, m.reason, m.contract_id, m.esim_activation_code, m.eid, m.network_reference, m.created_at, m.updated_at";
+
+/// Moves an order from one status to another inside a transaction, with
+/// its history row; evaluates to whether it moved (the order was in `from`).
+macro_rules! move_order {
+    ($tx:expr, $id:expr, $from:expr, $to:expr, $actor:expr, $note:expr) => {{
+        let now = crate::now();
+        let to: OrderStatus = $to;
+        let from: OrderStatus = $from;
+        let n = sqlx::query(
+            "UPDATE orders SET status = $1, updated_at = $2, \
+             submitted_at = CASE WHEN $1 = 'Submitted' THEN $2 ELSE submitted_at END, \
+             completed_at = CASE WHEN $1 IN ('Completed', 'Rejected', 'PartiallyCompleted', 'Cancelled') THEN $2 ELSE completed_at END \
+             WHERE id = $3 AND status = $4",
+        )
+        .bind(to.as_str())
+        .bind(now)
+        .bind($id)
+        .bind(from.as_str())
+        .execute(&mut *$tx)
+        .await?
+        .rows_affected();
+        if n == 1 {
+            let note: Option<String> = $note;
+            sqlx::query("INSERT INTO order_history (order_id, from_status, to_status, at, actor, note) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind($id)
+                .bind(from.as_str())
+                .bind(to.as_str())
+                .bind(now)
+                .bind($actor)
+                .bind(note)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        n == 1
+    }};
+}
+
+/// Bumps a Draft order's `updated_at` as a transaction's first write:
+/// takes the write lock and proves the order is still a draft.
+const TOUCH_DRAFT: &str = "UPDATE orders SET updated_at = $1 WHERE id = $2 AND status = 'Draft'";
+
+fn not_draft(order: &OrderRow) -> StoreError {
+    StoreError::Rule(Error::Conflict(format!(
+        "order {} is {}; only a Draft order can be changed",
+        order.id, order.status
+    )))
+}
+
+/// The tariff facts the order rules need.
+pub fn limits(t: &crate::catalogue::TariffRow) -> Result<TariffLimits> {
+    Ok(TariffLimits {
+        id: t.id,
+        name: t.name.clone(),
+        network: crate::catalogue::parse_network(&t.network)?,
+        retired: t.retired,
+        bill_cap_eligible: t.bill_cap_eligible,
+        bill_cap_min_pence: t.bill_cap_min_pence,
+        bill_cap_max_pence: t.bill_cap_max_pence,
+    })
+}
+
+impl Store {
+    /// Creates a draft order for a customer visible to the caller.
+    pub async fn create_order(
+        &self,
+        actor: &str,
+        vis: Visibility,
+        customer_id: i64,
+        reference: &str,
+    ) -> Result<OrderRow> {
+        let customer = self.get_customer(vis, customer_id).await?;
+        let now = crate::now();
+        on_db!(self.db(), p => {
+            let mut tx = p.begin().await?;
+            let order = sqlx::query_as::<_, OrderRow>(&format!(
+                "INSERT INTO orders (partner_id, customer_id, reference, status, created_by, created_at, updated_at) VALUES ($1, $2, $3, 'Draft', $4, $5, $5) RETURNING {ORDER_COLS}"))
+                .bind(customer.partner_id).bind(customer_id).bind(reference).bind(actor).bind(now)
+                .fetch_one(&mut *tx).await?;
+            sqlx::query("INSERT INTO order_history (order_id, from_status, to_status, at, actor, note) VALUES ($1, NULL, 'Draft', $2, $3, NULL)")
+                .bind(order.id).bind(now).bind(actor).execute(&mut *tx).await?;
+            write_audit!(&mut *tx, crate::audit::AuditEntry {
+                actor, partner_id: Some(customer.partner_id), entity: "order", entity_id: order.id.to_string(),
+                action: "create", before: None, after: Some(serde_json::json!({"customerId": customer_id, "reference": reference, "status": "Draft"})),
+            })?;
+            tx.commit().await?;
+            Ok(order)
+        })
+    }
+
+    /// An order visible to the caller.
+    pub async fn get_order(&self, vis: Visibility, id: i64) -> Result<OrderRow> {
+        let (all, partner) = vis.binds();
+        on_db!(self.db(), p => sqlx::query_as::<_, OrderRow>(&format!("SELECT {ORDER_COLS} FROM orders WHERE id = $1 AND ($2 OR partner_id = $3)"))
+            .bind(id).bind(all).bind(partner).fetch_optional(p).await)?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Orders visible to the caller among `ids` (others are simply absent).
+    pub async fn orders_by_ids(&self, vis: Visibility, ids: &[i64]) -> Result<Vec<OrderRow>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            match self.get_order(vis, *id).await {
+                Ok(o) => out.push(o),
+                Err(StoreError::NotFound) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+
+    /// A page of a visible customer's orders, newest first, with the total.
+    pub async fn orders_for_customer(
+        &self,
+        vis: Visibility,
+        customer_id: i64,
+        page: PageRequest,
+    ) -> Result<(Vec<OrderRow>, i64)> {
+        self.get_customer(vis, customer_id).await?;
+        on_db!(self.db(), p => {
+            let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE customer_id = $1").bind(customer_id).fetch_one(p).await?;
+            let rows = sqlx::query_as::<_, OrderRow>(&format!("SELECT {ORDER_COLS} FROM orders WHERE customer_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3"))
+                .bind(customer_id).bind(page.limit()).bind(page.offset()).fetch_all(p).await?;
+            Ok((rows, total))
+        })
+    }
+
+    /// An order's mobiles with their bundles and bars, in the order added.
+    pub async fn order_mobiles(&self, order_id: i64) -> Result<Vec<OrderMobile>> {
+        on_db!(self.db(), p => {
+            let rows = sqlx::query_as::<_, OrderMobileRow>(&format!("SELECT {MOBILE_COLS} FROM order_mobiles WHERE order_id = $1 ORDER BY id"))
+                .bind(order_id).fetch_all(p).await?;
+            let bundles: Vec<(i64, i64, String, i64)> = sqlx::query_as(
+                "SELECT ob.order_mobile_id, b.id, b.name, b.monthly_pence FROM order_mobile_bundles ob JOIN bundles b ON b.id = ob.bundle_id \
+                 JOIN order_mobiles m ON m.id = ob.order_mobile_id WHERE m.order_id = $1 ORDER BY b.id")
+                .bind(order_id).fetch_all(p).await?;
+            let bars: Vec<(i64, i64, String, String)> = sqlx::query_as(
+                "SELECT obr.order_mobile_id, b.id, b.bar_suffix, b.name FROM order_mobile_bars obr JOIN bars b ON b.id = obr.bar_id \
+                 JOIN order_mobiles m ON m.id = obr.order_mobile_id WHERE m.order_id = $1 ORDER BY b.id")
+                .bind(order_id).fetch_all(p).await?;
+            Ok(rows.into_iter().map(|row| {
+                let id = row.id;
+                OrderMobile {
+                    bundles: bundles.iter().filter(|b| b.0 == id).map(|b| ConnectionBundle { tariff_option_id: b.1, name: b.2.clone(), monthly_pence: b.3 }).collect(),
+                    bars: bars.iter().filter(|b| b.0 == id).map(|b| ConnectionBar { bar_id: b.1, bar_suffix: b.2.clone(), name: b.3.clone() }).collect(),
+                    row,
+                }
+            }).collect())
+        })
+    }
+
+    /// An order's status history, oldest first.
+    pub async fn order_history(&self, order_id: i64) -> Result<Vec<HistoryRow>> {
+        Ok(
+            on_db!(self.db(), p => sqlx::query_as::<_, HistoryRow>("SELECT from_status, to_status, at, actor, note FROM order_history WHERE order_id = $1 ORDER BY id")
+            .bind(order_id).fetch_all(p).await)?,
+        )
+    }
+
+    /// The order a mobile belongs to, if visible to the caller.
+    pub async fn order_of_mobile(
+        &self,
+        vis: Visibility,
+        mobile_id: i64,
+    ) -> Result<(OrderRow, OrderMobileRow)> {
+        let row = on_db!(self.db(), p => sqlx::query_as::<_, OrderMobileRow>(&format!("SELECT {MOBILE_COLS} FROM order_mobiles WHERE id = $1"))
+            .bind(mobile_id).fetch_optional(p).await)?
+            .ok_or(StoreError::NotFound)?;
+        let order = self.get_order(vis, row.order_id).await?;
+        Ok((order, row))
+    }
+
+    /// The live contract using an ICCID, if any.
+    async fn iccid_contract(&self, iccid: &str) -> Result<Option<i64>> {
+        Ok(
+            on_db!(self.db(), p => sqlx::query_scalar("SELECT MIN(id) FROM connections WHERE iccid = $1 AND status NOT IN ('Ceased', 'PortedOut')")
+            .bind(iccid).fetch_one(p).await)?,
+        )
+    }
+
+    /// Adds a mobile to a draft order, after every check that does not
+    /// wait for submission. Answers its id and number (reserved from the
+    /// pool for `New` on Vodafone and O2; `None` on EE until activation).
+    pub async fn add_mobile(
+        &self,
+        actor: &str,
+        vis: Visibility,
+        order_id: i64,
+        req: &MobileRequest,
+    ) -> Result<(i64, Option<String>)> {
+        let order = self.get_order(vis, order_id).await?;
+        if order.status != "Draft" {
+            return Err(not_draft(&order));
+        }
+        if let Some(tid) = req.tariff_id {
+            let t = self.tariff(tid).await.map_err(|e| match e {
+                StoreError::NotFound => StoreError::Rule(Error::invalid(
+                    "tariffId",
+                    format!("there is no tariff {tid}"),
+                )),
+                other => other,
+            })?;
+            check_tariff(req, &limits(&t)?)?;
+        }
+        let cli = req.cli.as_ref().map(|c| c.as_str().to_owned());
+        match (req.connection_type, &cli) {
+            (ConnectionType::Migration | ConnectionType::Disconnection, Some(c)) => {
+                let live = self
+                    .connection_by_cli(Visibility::All, c)
+                    .await
+                    .ok()
+                    .filter(|x| x.customer_id == order.customer_id && x.status == "Active");
+                let Some(conn) = live else {
+                    return Err(Error::invalid(
+                        "cli",
+                        format!(
+                            "{c} is not a live connection of customer {}",
+                            order.customer_id
+                        ),
+                    )
+                    .into());
+                };
+                if conn.network != req.network.as_str() {
+                    return Err(Error::invalid(
+                        "network",
+                        format!("{c} is on {}, not {}", conn.network, req.network),
+                    )
+                    .into());
+                }
+            }
+            (ConnectionType::Port, Some(c)) => {
+                if let Ok(conn) = self.connection_by_cli(Visibility::All, c).await {
+                    if conn.status == "Active" {
+                        return Err(Error::Conflict(format!("cli: {c} is already a live connection here; move it with a Migration instead")).into());
+                    }
+                }
+            }
+            _ => {}
+        }
+        if let Some(iccid) = &req.iccid {
+            if let Some(contract) = self.iccid_contract(iccid).await? {
+                return Err(Error::Conflict(format!(
+                    "iccid: {iccid} is already in use on contract {contract}"
+                ))
+                .into());
+            }
+        }
+        let now = crate::now();
+        let network = req.network;
+        let pooled = req.connection_type == ConnectionType::New && network.offers_numbers();
+        on_db!(self.db(), p => {
+            let mut tx = p.begin().await?;
+            if sqlx::query(TOUCH_DRAFT).bind(now).bind(order_id).execute(&mut *tx).await?.rows_affected() != 1 {
+                return Err(not_draft(&self.get_order(vis, order_id).await?));
+            }
+            let cli: Option<String> = if !pooled {
+                cli
+            } else if let Some(c) = cli {
+                let n = sqlx::query("UPDATE number_pool SET status = 'reserved', updated_at = $1 WHERE cli = $2 AND network = $3 AND status = 'free'")
+                    .bind(now).bind(&c).bind(network.as_str()).execute(&mut *tx).await?.rows_affected();
+                if n != 1 {
+                    let status: Option<String> = sqlx::query_scalar("SELECT status FROM number_pool WHERE cli = $1 AND network = $2")
+                        .bind(&c).bind(network.as_str()).fetch_optional(&mut *tx).await?;
+                    return Err(match status {
+                        None => Error::invalid("cli", format!("{c} is not a {network} pool number; see ListAvailableNumbers")),
+                        Some(_) => Error::Conflict(format!("cli: {c} is not free in the {network} pool")),
+                    }.into());
+                }
+                Some(c)
+            } else {
+                let mut got = None;
+                // Two allocations may pick the same free number; the loser
+                // tries the next one.
+                for _ in 0..5 {
+                    got = sqlx::query_scalar::<_, String>(
+                        "UPDATE number_pool SET status = 'reserved', updated_at = $1 WHERE cli = (SELECT cli FROM number_pool WHERE network = $2 AND status = 'free' ORDER BY cli LIMIT 1) AND status = 'free' RETURNING cli")
+                        .bind(now).bind(network.as_str()).fetch_optional(&mut *tx).await?;
+                    if got.is_some() { break; }
+                }
+                match got {
+                    Some(c) => Some(c),
+                    None => return Err(Error::Conflict(format!("cli: no free {network} numbers are left in the pool")).into()),
+                }
+            };
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO order_mobiles (order_id, connection_type, network, tariff_id, cli, number_reserved, pac_code, pac_expiry_date, port_date, stac_code, sim_type, iccid, bill_cap_offered, enable_bill_cap, bill_cap_pence, status, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'Draft', $16, $16) RETURNING id")
+                .bind(order_id).bind(req.connection_type.as_str()).bind(network.as_str()).bind(req.tariff_id).bind(&cli).bind(pooled)
+                .bind(&req.pac_code).bind(req.pac_expiry_date).bind(req.port_date).bind(&req.stac_code)
+                .bind(req.sim_type.map(SimType::as_str)).bind(&req.iccid).bind(req.bill_cap_offered).bind(req.enable_bill_cap).bind(req.bill_cap_pence).bind(now)
+                .fetch_one(&mut *tx).await
+                .map_err(|e| StoreError::unique(e, "the ICCID or CLI is already on another open order"))?;
+            if pooled {
+                sqlx::query("UPDATE number_pool SET order_mobile_id = $1 WHERE cli = $2").bind(id).bind(&cli).execute(&mut *tx).await?;
+            }
+            write_audit!(&mut *tx, crate::audit::AuditEntry {
+                actor, partner_id: Some(order.partner_id), entity: "order", entity_id: order_id.to_string(), action: "add_mobile", before: None,
+                after: Some(serde_json::json!({"orderMobileId": id, "connectionType": req.connection_type, "network": network, "tariffId": req.tariff_id, "cli": cli, "iccid": req.iccid})),
+            })?;
+            tx.commit().await?;
+            Ok((id, cli))
+        })
+    }
+
+    /// Removes a mobile from a draft order, releasing its reserved number.
+    pub async fn remove_mobile(
+        &self,
+        actor: &str,
+        vis: Visibility,
+        order_id: i64,
+        mobile_id: i64,
+    ) -> Result<()> {
+        let order = self.get_order(vis, order_id).await?;
+        let now = crate::now();
+        on_db!(self.db(), p => {
+            let mut tx = p.begin().await?;
+            if sqlx::query(TOUCH_DRAFT).bind(now).bind(order_id).execute(&mut *tx).await?.rows_affected() != 1 {
+                return Err(not_draft(&order));
+            }
+            let gone: Option<(Option<String>, bool)> = sqlx::query_as("DELETE FROM order_mobiles WHERE id = $1 AND order_id = $2 RETURNING cli, number_reserved")
+                .bind(mobile_id).bind(order_id).fetch_optional(&mut *tx).await?;
+            let Some((cli, reserved)) = gone else {
+                return Err(Error::NotFound(format!("order mobile {mobile_id} is not on order {order_id}")).into());
+            };
+            if reserved {
+                sqlx::query("UPDATE number_pool SET status = 'free', order_mobile_id = NULL, updated_at = $1 WHERE cli = $2 AND status = 'reserved'")
+                    .bind(now).bind(&cli).execute(&mut *tx).await?;
+            }
+            write_audit!(&mut *tx, crate::audit::AuditEntry {
+                actor, partner_id: Some(order.partner_id), entity: "order", entity_id: order_id.to_string(), action: "remove_mobile",
+                before: Some(serde_json::json!({"orderMobileId": mobile_id, "cli": cli})), after: None,
+            })?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Adds a bundle of the mobile's network and tariff to a draft mobile.
+    pub async fn add_mobile_bundle(
+        &self,
+        actor: &str,
+        vis: Visibility,
+        mobile_id: i64,
+        bundle_id: i64,
+    ) -> Result<()> {
+        let (order, m) = self.order_of_mobile(vis, mobile_id).await?;
+        let Some(tariff) = m.tariff_id else {
+            return Err(Error::invalid(
+                "orderMobileId",
+                format!("a {} has no tariff to add bundles to", m.connection_type),
+            )
+            .into());
+        };
+        let allowed = self.bundles_for_tariff(tariff).await?;
+        if !allowed.iter().any(|b| b.id == bundle_id) {
+            let why = match self.bundles_for_network(m.network.parse().map_err(|_| StoreError::Corrupt("network".into()))?).await?.iter().any(|b| b.id == bundle_id) {
+                true => format!("bundle {bundle_id} is not available on tariff {tariff}; see ListBundlesForTariff"),
+                false => format!("there is no {} bundle {bundle_id}", m.network),
+            };
+            return Err(Error::invalid("tariffOptionId", why).into());
+        }
+        self.change_mobile_extra(
+            actor,
+            &order,
+            mobile_id,
+            "INSERT INTO order_mobile_bundles (order_mobile_id, bundle_id) VALUES ($1, $2)",
+            bundle_id,
+            "add_bundle",
+            format!("bundle {bundle_id} is already on order mobile {mobile_id}"),
+        )
+        .await
+    }
+
+    pub async fn remove_mobile_bundle(
+        &self,
+        actor: &str,
+        vis: Visibility,
+        mobile_id: i64,
+        bundle_id: i64,
+    ) -> Result<()> {
+        let (order, _) = self.order_of_mobile(vis, mobile_id).await?;
+        self.change_mobile_extra(
+            actor,
+            &order,
+            mobile_id,
+            "DELETE FROM order_mobile_bundles WHERE order_mobile_id = $1 AND bundle_id = $2",
+            bundle_id,
+            "remove_bundle",
+            format!("bundle {bundle_id} is not on order mobile {mobile_id}"),
+        )
+        .await
+    }
+
+    /// Adds a bar of the mobile's network to a draft mobile.
+    pub async fn add_mobile_bar(
+        &self,
+        actor: &str,
+        vis: Visibility,
+        mobile_id: i64,
+        bar_id: i64,
+    ) -> Result<()> {
+        let (order, m) = self.order_of_mobile(vis, mobile_id).await?;
+        let network: Network = m
+            .network
+            .parse()
+            .map_err(|_| StoreError::Corrupt("network".into()))?;
+        if !self
+            .bars_for_network(network)
+            .await?
+            .iter()
+            .any(|b| b.id == bar_id)
+        {
+            return Err(Error::invalid(
+                "barId",
+                format!("there is no {network} bar {bar_id}; see ListBarsForNetwork"),
+            )
+            .into());
+        }
+        self.change_mobile_extra(
+            actor,
+            &order,
+            mobile_id,
+            "INSERT INTO order_mobile_bars (order_mobile_id, bar_id) VALUES ($1, $2)",
+            bar_id,
+            "add_bar",
+            format!("bar {bar_id} is already on order mobile {mobile_id}"),
+        )
+        .await
+    }
+
+    pub async fn remove_mobile_bar(
+        &self,
+        actor: &str,
+        vis: Visibility,
+        mobile_id: i64,
+        bar_id: i64,
+    ) -> Result<()> {
+        let (order, _) = self.order_of_mobile(vis, mobile_id).await?;
+        self.change_mobile_extra(
+            actor,
+            &order,
+            mobile_id,
+            "DELETE FROM order_mobile_bars WHERE order_mobile_id = $1 AND bar_id = $2",
+            bar_id,
+            "remove_bar",
+            format!("bar {bar_id} is not on order mobile {mobile_id}"),
+        )
+        .await
+    }
+
+    /// Adds or removes a bundle or bar row of a draft mobile: an insert
+    /// that hits the primary key is a duplicate (409); a delete of nothing
+    /// is not found (404).
+    #[allow(clippy::too_many_arguments)]
+    async fn change_mobile_extra(
+        &self,
+        actor: &str,
+        order: &OrderRow,
+        mobile_id: i64,
+        sql: &str,
+        item: i64,
+        action: &str,
+        missing: String,
+    ) -> Result<()> {
+        let now = crate::now();
+        let inserting = sql.starts_with("INSERT");
+        on_db!(self.db(), p => {
+            let mut tx = p.begin().await?;
+            if sqlx::query(TOUCH_DRAFT).bind(now).bind(order.id).execute(&mut *tx).await?.rows_affected() != 1 {
+                return Err(not_draft(order));
+            }
+            let changed = sqlx::query(sql).bind(mobile_id).bind(item).execute(&mut *tx).await
+                .map_err(|e| StoreError::unique(e, missing.clone()))
+                .map(|r| r.rows_affected())?;
+            if changed != 1 {
+                return Err(if inserting { StoreError::Conflict(missing) } else { Error::NotFound(missing).into() });
+            }
+            write_audit!(&mut *tx, crate::audit::AuditEntry {
+                actor, partner_id: Some(order.partner_id), entity: "order_mobile", entity_id: mobile_id.to_string(), action,
+                before: None, after: Some(serde_json::json!({"item": item})),
+            })?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Submits a draft order: checks every mobile as of `today` and either
+    /// answers every problem at once (changing nothing) or moves the order
+    /// to Submitted and queues its provisioning, in one transaction.
+    pub async fn submit_order(
+        &self,
+        actor: &str,
+        vis: Visibility,
+        order_id: i64,
+        today: NaiveDate,
+        now_ms: i64,
+    ) -> Result<OrderRow> {
+        let order = self.get_order(vis, order_id).await?;
+        order.status()?.apply(OrderEvent::Submit)?;
+        let now = crate::now();
+        let sql = format!(
+            "SELECT {M_MOBILE_COLS}, t.name AS tariff_name, t.network AS tariff_network, t.retired AS tariff_retired, t.bill_cap_eligible AS tariff_bill_cap_eligible, \
+             t.bill_cap_min_pence AS tariff_bill_cap_min_pence, t.bill_cap_max_pence AS tariff_bill_cap_max_pence, \
+             (SELECT MIN(c.id) FROM connections c WHERE c.iccid = m.iccid AND c.status NOT IN ('Ceased', 'PortedOut')) AS iccid_contract, \
+             (SELECT MIN(c.id) FROM connections c WHERE c.cli = m.cli AND c.customer_id = $2 AND c.status = 'Active') AS live_contract \
+             FROM order_mobiles m LEFT JOIN tariffs t ON t.id = m.tariff_id WHERE m.order_id = $1 ORDER BY m.id");
+        on_db!(self.db(), p => {
+            let mut tx = p.begin().await?;
+            if sqlx::query(TOUCH_DRAFT).bind(now).bind(order_id).execute(&mut *tx).await?.rows_affected() != 1 {
+                return Err(not_draft(&self.get_order(vis, order_id).await?));
+            }
+            let rows = sqlx::query_as::<_, SubmitRow>(&sql).bind(order_id).bind(order.customer_id).fetch_all(&mut *tx).await?;
+            let problems = submission_problems(order_id, &rows, today)?;
+            if !problems.is_empty() {
+                let n = problems.len();
+                return Err(Error::Problems {
+                    message: format!("Order {order_id} has {n} problem{}", if n == 1 { "" } else { "s" }),
+                    problems,
+                }.into());
+            }
+            let _ = move_order!(tx, order_id, OrderStatus::Draft, OrderStatus::Submitted, actor, Some(format!("{} mobile(s)", rows.len())));
+            sqlx::query("UPDATE order_mobiles SET status = 'Pending', updated_at = $1 WHERE order_id = $2").bind(now).bind(order_id).execute(&mut *tx).await?;
+            let payload = serde_json::json!({"orderId": order_id}).to_string();
+            enqueue_job!(&mut *tx, "provision_order", &payload, now_ms, &format!("provision-order-{order_id}-{now_ms}"))?;
+            write_audit!(&mut *tx, crate::audit::AuditEntry {
+                actor, partner_id: Some(order.partner_id), entity: "order", entity_id: order_id.to_string(), action: "submit",
+                before: Some(serde_json::json!({"status": "Draft"})), after: Some(serde_json::json!({"status": "Submitted"})),
+            })?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        })?;
+        self.get_order(vis, order_id).await
+    }
+
+    /// ReturnOrderToDraft (`cancel` false) or CancelOrder (`cancel` true):
+    /// allowed only before provisioning starts, which is proved by removing
+    /// the order's still-queued job in the same transaction.
+    pub async fn withdraw_order(
+        &self,
+        actor: &str,
+        vis: Visibility,
+        order_id: i64,
+        cancel: bool,
+    ) -> Result<OrderRow> {
+        let order = self.get_order(vis, order_id).await?;
+        let from = order.status()?;
+        let to = from.apply(if cancel {
+            OrderEvent::Cancel
+        } else {
+            OrderEvent::ReturnToDraft
+        })?;
+        let now = crate::now();
+        let started = || {
+            StoreError::Rule(Error::Conflict(format!(
+                "order {order_id} is {from}: provisioning has started, so it can no longer be {}",
+                if cancel {
+                    "cancelled"
+                } else {
+                    "returned to Draft"
+                }
+            )))
+        };
+        on_db!(self.db(), p => {
+            let mut tx = p.begin().await?;
+            if !move_order!(tx, order_id, from, to, actor, None) {
+                return Err(started());
+            }
+            if from == OrderStatus::Submitted {
+                let removed = sqlx::query("DELETE FROM jobs WHERE kind = 'provision_order' AND idempotency_key LIKE $1 AND state = 'queued'")
+                    .bind(format!("provision-order-{order_id}-%")).execute(&mut *tx).await?.rows_affected();
+                if removed == 0 {
+                    return Err(started());
+                }
+            }
+            let mobile_status = if cancel { "Cancelled" } else { "Draft" };
+            sqlx::query("UPDATE order_mobiles SET status = $1, updated_at = $2 WHERE order_id = $3").bind(mobile_status).bind(now).bind(order_id).execute(&mut *tx).await?;
+            if cancel {
+                sqlx::query("UPDATE number_pool SET status = 'free', order_mobile_id = NULL, updated_at = $1 WHERE status = 'reserved' AND order_mobile_id IN (SELECT id FROM order_mobiles WHERE order_id = $2)")
+                    .bind(now).bind(order_id).execute(&mut *tx).await?;
+            }
+            write_audit!(&mut *tx, crate::audit::AuditEntry {
+                actor, partner_id: Some(order.partner_id), entity: "order", entity_id: order_id.to_string(),
+                action: if cancel { "cancel" } else { "return_to_draft" },
+                before: Some(serde_json::json!({"status": from})), after: Some(serde_json::json!({"status": to})),
+            })?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        })?;
+        self.get_order(vis, order_id).await
+    }
+
+    /// The worker starts an order: Submitted → InProgress. Answers the
+    /// mobiles still pending (also when an interrupted run is resumed), or
+    /// `None` when the order is no longer to be provisioned.
+    pub async fn start_order(
+        &self,
+        actor: &str,
+        order_id: i64,
+    ) -> Result<Option<(OrderRow, Vec<OrderMobileRow>)>> {
+        on_db!(self.db(), p => {
+            let mut tx = p.begin().await?;
+            // Not moving is fine: a resumed run finds it InProgress already.
+            let _ = move_order!(tx, order_id, OrderStatus::Submitted, OrderStatus::InProgress, actor, None);
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        })?;
+        let order = self.get_order(Visibility::All, order_id).await?;
+        if order.status()? != OrderStatus::InProgress {
+            return Ok(None);
+        }
+        let pending = on_db!(self.db(), p => sqlx::query_as::<_, OrderMobileRow>(&format!("SELECT {MOBILE_COLS} FROM order_mobiles WHERE order_id = $1 AND status = 'Pending' ORDER BY id"))
+            .bind(order_id).fetch_all(p).await)?;
+        Ok(Some((order, pending)))
+    }
+
+    /// Applies the network's outcomes to an InProgress order's mobiles in
+    /// one transaction: live connections made (or changed, or ceased),
+    /// numbers assigned or released. A mobile already applied is skipped,
+    /// so a retried job changes nothing twice. When no mobile is pending any
+    /// more, the order finishes. Answers the order's status after.
+    pub async fn apply_outcomes(
+        &self,
+        actor: &str,
+        order_id: i64,
+        outcomes: &[(i64, Outcome)],
+    ) -> Result<Option<OrderStatus>> {
+        let now = crate::now();
+        on_db!(self.db(), p => {
+            let mut tx = p.begin().await?;
+            let order: Option<OrderRow> = sqlx::query_as::<_, OrderRow>(&format!("UPDATE orders SET updated_at = $1 WHERE id = $2 AND status = 'InProgress' RETURNING {ORDER_COLS}"))
+                .bind(now).bind(order_id).fetch_optional(&mut *tx).await?;
+            let Some(order) = order else {
+                return Ok(None);
+            };
+            for (mobile_id, outcome) in outcomes {
+                let m: Option<OrderMobileRow> = sqlx::query_as::<_, OrderMobileRow>(&format!("SELECT {MOBILE_COLS} FROM order_mobiles WHERE id = $1 AND order_id = $2 AND status = 'Pending'"))
+                    .bind(mobile_id).bind(order_id).fetch_optional(&mut *tx).await?;
+                let Some(m) = m else { continue };
+                let mut outcome = outcome.clone();
+                if let Outcome::Activated { cli: assigned, network_reference, esim_activation_code, eid, effective_date } = &outcome {
+                    let cli = assigned.clone().or_else(|| m.cli.clone()).unwrap_or_default();
+                    let ct = ConnectionType::parse_field(&m.connection_type, "connectionType").map_err(|_| StoreError::Corrupt(format!("order mobile {mobile_id}")))?;
+                    let applied: std::result::Result<i64, String> = match ct {
+                        ConnectionType::New | ConnectionType::Port => {
+                            let live: Option<i64> = sqlx::query_scalar("SELECT MIN(id) FROM connections WHERE (cli = $1 OR (iccid IS NOT NULL AND iccid = $2)) AND status NOT IN ('Ceased', 'PortedOut')")
+                                .bind(&cli).bind(&m.iccid).fetch_one(&mut *tx).await?;
+                            if let Some(other) = live {
+                                Err(format!("the number or ICCID went live on contract {other} before this order completed"))
+                            } else {
+                                let bundles: Vec<ConnectionBundle> = sqlx::query_as::<_, (i64, String, i64)>("SELECT b.id, b.name, b.monthly_pence FROM order_mobile_bundles ob JOIN bundles b ON b.id = ob.bundle_id WHERE ob.order_mobile_id = $1 ORDER BY b.id")
+                                    .bind(mobile_id).fetch_all(&mut *tx).await?.into_iter().map(|(id, name, pence)| ConnectionBundle { tariff_option_id: id, name, monthly_pence: pence }).collect();
+                                let bars: Vec<ConnectionBar> = sqlx::query_as::<_, (i64, String, String)>("SELECT b.id, b.bar_suffix, b.name FROM order_mobile_bars ob JOIN bars b ON b.id = ob.bar_id WHERE ob.order_mobile_id = $1 ORDER BY b.id")
+                                    .bind(mobile_id).fetch_all(&mut *tx).await?.into_iter().map(|(id, suffix, name)| ConnectionBar { bar_id: id, bar_suffix: suffix, name }).collect();
+                                let term: i64 = sqlx::query_scalar("SELECT term_months FROM tariffs WHERE id = $1").bind(m.tariff_id).fetch_one(&mut *tx).await?;
+                                let contract: i64 = sqlx::query_scalar(
+                                    "INSERT INTO connections (partner_id, customer_id, cli, network, status, tariff_id, sim_type, iccid, eid, start_date, contract_end_date, bill_cap_enabled, bill_cap_pence, bundles, bars, created_at, updated_at) \
+                                     VALUES ($1, $2, $3, $4, 'Active', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id")
+                                    .bind(order.partner_id).bind(order.customer_id).bind(&cli).bind(&m.network).bind(m.tariff_id)
+                                    .bind(m.sim_type.as_deref().unwrap_or("Physical")).bind(&m.iccid).bind(eid).bind(effective_date)
+                                    .bind(crate::demo::contract_end(*effective_date, term)).bind(m.enable_bill_cap).bind(m.bill_cap_pence)
+                                    .bind(serde_json::to_string(&bundles).expect("serialises")).bind(serde_json::to_string(&bars).expect("serialises")).bind(now)
+                                    .fetch_one(&mut *tx).await?;
+                                sqlx::query("UPDATE number_pool SET status = 'assigned', order_mobile_id = $1, updated_at = $2 WHERE cli = $3")
+                                    .bind(mobile_id).bind(now).bind(&cli).execute(&mut *tx).await?;
+                                Ok(contract)
+                            }
+                        }
+                        ConnectionType::Migration => {
+                            let bundles: Vec<ConnectionBundle> = sqlx::query_as::<_, (i64, String, i64)>("SELECT b.id, b.name, b.monthly_pence FROM order_mobile_bundles ob JOIN bundles b ON b.id = ob.bundle_id WHERE ob.order_mobile_id = $1 ORDER BY b.id")
+                                .bind(mobile_id).fetch_all(&mut *tx).await?.into_iter().map(|(id, name, pence)| ConnectionBundle { tariff_option_id: id, name, monthly_pence: pence }).collect();
+                            let term: i64 = sqlx::query_scalar("SELECT term_months FROM tariffs WHERE id = $1").bind(m.tariff_id).fetch_one(&mut *tx).await?;
+                            let changed: Option<i64> = sqlx::query_scalar(
+                                "UPDATE connections SET tariff_id = $1, start_date = $2, contract_end_date = $3, bill_cap_enabled = $4, bill_cap_pence = $5, bundles = $6, updated_at = $7 \
+                                 WHERE cli = $8 AND customer_id = $9 AND status = 'Active' RETURNING id")
+                                .bind(m.tariff_id).bind(effective_date).bind(crate::demo::contract_end(*effective_date, term)).bind(m.enable_bill_cap).bind(m.bill_cap_pence)
+                                .bind(serde_json::to_string(&bundles).expect("serialises")).bind(now).bind(&cli).bind(order.customer_id)
+                                .fetch_optional(&mut *tx).await?;
+                            changed.ok_or_else(|| format!("{cli} is no longer a live connection of this customer"))
+                        }
+                        ConnectionType::Disconnection => {
+                            let ceased: Option<i64> = sqlx::query_scalar("UPDATE connections SET status = 'Ceased', updated_at = $1 WHERE cli = $2 AND customer_id = $3 AND status = 'Active' RETURNING id")
+                                .bind(now).bind(&cli).bind(order.customer_id).fetch_optional(&mut *tx).await?;
+                            ceased.ok_or_else(|| format!("{cli} is no longer a live connection of this customer"))
+                        }
+                    };
+                    match applied {
+                        Ok(contract) => {
+                            sqlx::query("UPDATE order_mobiles SET status = 'Completed', cli = $1, contract_id = $2, esim_activation_code = $3, eid = $4, network_reference = $5, updated_at = $6 WHERE id = $7")
+                                .bind(&cli).bind(contract).bind(esim_activation_code).bind(eid).bind(network_reference).bind(now).bind(mobile_id)
+                                .execute(&mut *tx).await?;
+                            write_audit!(&mut *tx, crate::audit::AuditEntry {
+                                actor, partner_id: Some(order.partner_id), entity: "connection", entity_id: contract.to_string(),
+                                action: match ct { ConnectionType::New | ConnectionType::Port => "create", ConnectionType::Migration => "migrate", ConnectionType::Disconnection => "cease" },
+                                before: None, after: Some(serde_json::json!({"orderId": order_id, "orderMobileId": mobile_id, "cli": cli, "networkReference": network_reference})),
+                            })?;
+                            continue;
+                        }
+                        Err(reason) => outcome = Outcome::Rejected { reason },
+                    }
+                }
+                if let Outcome::Rejected { reason } = &outcome {
+                    sqlx::query("UPDATE order_mobiles SET status = 'Rejected', reason = $1, updated_at = $2 WHERE id = $3").bind(reason).bind(now).bind(mobile_id).execute(&mut *tx).await?;
+                    if m.number_reserved {
+                        sqlx::query("UPDATE number_pool SET status = 'free', order_mobile_id = NULL, updated_at = $1 WHERE cli = $2 AND status = 'reserved'")
+                            .bind(now).bind(&m.cli).execute(&mut *tx).await?;
+                    }
+                }
+            }
+            let counts: Vec<(String, i64)> = sqlx::query_as("SELECT status, COUNT(*) FROM order_mobiles WHERE order_id = $1 GROUP BY status").bind(order_id).fetch_all(&mut *tx).await?;
+            let count = |s: &str| counts.iter().find(|(k, _)| k == s).map(|(_, n)| *n as usize).unwrap_or(0);
+            let mut status = OrderStatus::InProgress;
+            if count("Pending") == 0 {
+                let (completed, failed) = (count("Completed"), count("Rejected"));
+                status = OrderStatus::InProgress.apply(OrderEvent::Finish { completed, failed })?;
+                let reason: Option<String> = if failed > 0 {
+                    sqlx::query_scalar("SELECT reason FROM order_mobiles WHERE order_id = $1 AND status = 'Rejected' ORDER BY id LIMIT 1").bind(order_id).fetch_optional(&mut *tx).await?.flatten()
+                } else { None };
+                let _ = move_order!(tx, order_id, OrderStatus::InProgress, status, actor, Some(format!("{completed} live, {failed} refused")));
+                sqlx::query("UPDATE orders SET reason = $1 WHERE id = $2").bind(&reason).bind(order_id).execute(&mut *tx).await?;
+                write_audit!(&mut *tx, crate::audit::AuditEntry {
+                    actor, partner_id: Some(order.partner_id), entity: "order", entity_id: order_id.to_string(), action: "finish",
+                    before: Some(serde_json::json!({"status": "InProgress"})), after: Some(serde_json::json!({"status": status, "completed": completed, "refused": failed})),
+                })?;
+            }
+            tx.commit().await?;
+            Ok(Some(status))
+        })
+    }
+}
+
+fn submission_problems(
+    order_id: i64,
+    rows: &[SubmitRow],
+    today: NaiveDate,
+) -> Result<Vec<Problem>> {
+    if rows.is_empty() {
+        return Ok(vec![Problem::new(
+            None,
+            "orderId",
+            format!("order {order_id} has no mobiles; add one with AddMobileToOrder"),
+        )]);
+    }
+    let mut problems = Vec::new();
+    for r in rows {
+        let req = r.m.request()?;
+        let limits = match (&r.tariff_name, &r.tariff_network) {
+            (Some(name), Some(network)) => Some(TariffLimits {
+                id: r.m.tariff_id.unwrap_or_default(),
+                name: name.clone(),
+                network: crate::catalogue::parse_network(network)?,
+                retired: r.tariff_retired.unwrap_or(false),
+                bill_cap_eligible: r.tariff_bill_cap_eligible.unwrap_or(false),
+                bill_cap_min_pence: r.tariff_bill_cap_min_pence.unwrap_or(0),
+                bill_cap_max_pence: r.tariff_bill_cap_max_pence.unwrap_or(0),
+            }),
+            _ => None,
+        };
+        problems.extend(submit_problems(r.m.id, &req, limits.as_ref(), today));
+        if let (Some(iccid), Some(contract)) = (&r.m.iccid, r.iccid_contract) {
+            problems.push(Problem::new(
+                Some(r.m.id),
+                "iccid",
+                format!("{iccid} is already in use on contract {contract}"),
+            ));
+        }
+        if matches!(
+            req.connection_type,
+            ConnectionType::Migration | ConnectionType::Disconnection
+        ) && r.live_contract.is_none()
+        {
+            problems.push(Problem::new(
+                Some(r.m.id),
+                "cli",
+                "is no longer a live connection of this customer",
+            ));
+        }
+    }
+    Ok(problems)
+}
