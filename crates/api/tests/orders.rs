@@ -733,3 +733,514 @@ async fn faults_are_retried_with_backoff_then_the_job_dies() {
     })
     .await;
 }
+
+/// A carrier that lets the real simulated network provision, then hangs
+/// forever: the worker is "killed" mid-job by dropping its task there.
+struct HangsAfterProvisioning(
+    provisioning::SimulatedNetwork,
+    tokio::sync::mpsc::UnboundedSender<()>,
+);
+
+impl provisioning::Carrier for HangsAfterProvisioning {
+    fn network(&self) -> Network {
+        provisioning::Carrier::network(&self.0)
+    }
+    fn provision<'a>(
+        &'a self,
+        key: &'a str,
+        req: &'a provisioning::ProvisionRequest,
+    ) -> provisioning::carrier::CarrierFuture<'a> {
+        Box::pin(async move {
+            let answer = self.0.provision(key, req).await;
+            let _ = self.1.send(());
+            let _ = answer;
+            std::future::pending().await
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_worker_killed_mid_job_leaves_the_order_to_finish_exactly_once() {
+    each_backend(|app| async move {
+        let token = app.north_token().await;
+        let customer = app.customer_of(app.north).await;
+        let vf30 = tariff(&app, &token, "Vodafone", "Business SIM 30GB").await;
+        let order = draft(&app, &token, customer).await;
+        for n in 0..3 {
+            add(&app, &token, &new_mobile(order, vf30, 60 + n)).await;
+        }
+        app.post(
+            &token,
+            "/api/Orders/SubmitOrder",
+            &json!({"orderId": order}),
+        )
+        .await;
+
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let hanging: Vec<std::sync::Arc<dyn provisioning::Carrier>> = Network::ALL
+            .iter()
+            .map(|n| {
+                std::sync::Arc::new(HangsAfterProvisioning(
+                    provisioning::SimulatedNetwork::new(
+                        *n,
+                        SimConfig::instant(),
+                        app.store.clone(),
+                    ),
+                    tx.clone(),
+                )) as std::sync::Arc<dyn provisioning::Carrier>
+            })
+            .collect();
+        let doomed = provisioning::Worker::new(
+            app.store.clone(),
+            hanging,
+            app.clock.clone(),
+            common::test_worker_config(),
+        );
+        let task = tokio::spawn(async move { doomed.run_once().await });
+        for _ in 0..3 {
+            rx.recv().await.expect("the network provisioned");
+        }
+        task.abort();
+        let _ = task.await;
+        assert_eq!(
+            app.store.count_carrier_operations().await.unwrap(),
+            3,
+            "the network did the work"
+        );
+        assert_eq!(
+            details(&app, &token, order).await["status"],
+            "InProgress",
+            "but the order was not told"
+        );
+        let running = app.store.jobs_in_state("running").await.unwrap();
+        assert_eq!(
+            running.len(),
+            1,
+            "the job is still leased to the dead worker"
+        );
+
+        // A restarted worker does nothing until the lease has expired...
+        assert_eq!(app.drain().await, 0);
+        app.clock.advance(chrono::Duration::seconds(61));
+        // ...then finishes the order once, without provisioning again.
+        assert_eq!(app.drain().await, 1);
+        let d = details(&app, &token, order).await;
+        assert_eq!(d["status"], "Completed", "{d}");
+        assert_eq!(
+            app.store.count_carrier_operations().await.unwrap(),
+            3,
+            "nothing provisioned twice"
+        );
+        let contracts: std::collections::HashSet<i64> = d["mobiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["contractId"].as_i64().unwrap())
+            .collect();
+        assert_eq!(contracts.len(), 3);
+        let (_, conns) = app
+            .get(
+                &token,
+                &format!(
+                    "/api/Connections/GetConnectionByCustomerId?customerId={customer}&pageSize=200"
+                ),
+            )
+            .await;
+        let from_order = conns["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| contracts.contains(&c["contractId"].as_i64().unwrap()))
+            .count();
+        assert_eq!(from_order, 3, "one connection per mobile");
+        assert_eq!(app.drain().await, 0);
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn idempotency_keys_on_create_add_and_submit() {
+    each_backend(|app| async move {
+        let token = app.north_token().await;
+        let customer = app.customer_of(app.north).await;
+        let vf30 = tariff(&app, &token, "Vodafone", "Business SIM 30GB").await;
+        let send = |path: &'static str, key: &'static str, body: Value| {
+            let req = app
+                .http
+                .post(app.url(path))
+                .bearer_auth(&token)
+                .header("idempotency-key", key)
+                .json(&body);
+            async move {
+                let r = req.send().await.unwrap();
+                (r.status().as_u16(), r.json::<Value>().await.unwrap())
+            }
+        };
+        let create = json!({"customerId": customer, "reference": "PO-1"});
+        let a = send("/api/Orders/CreateDraftOrder", "c-1", create.clone()).await;
+        let b = send("/api/Orders/CreateDraftOrder", "c-1", create).await;
+        assert_eq!(
+            (a.0, &a.1),
+            (b.0, &b.1),
+            "same key and body: the same order"
+        );
+        let conflict = send(
+            "/api/Orders/CreateDraftOrder",
+            "c-1",
+            json!({"customerId": customer, "reference": "PO-2"}),
+        )
+        .await;
+        assert_eq!(conflict.0, 409);
+        let order = a.1["orderId"].as_i64().unwrap();
+
+        let m1 = send(
+            "/api/Orders/AddMobileToOrder",
+            "m-1",
+            new_mobile(order, vf30, 70),
+        )
+        .await;
+        let m2 = send(
+            "/api/Orders/AddMobileToOrder",
+            "m-1",
+            new_mobile(order, vf30, 70),
+        )
+        .await;
+        assert_eq!((m1.0, &m1.1), (201, &m2.1));
+        assert_eq!(
+            send(
+                "/api/Orders/AddMobileToOrder",
+                "m-1",
+                new_mobile(order, vf30, 71)
+            )
+            .await
+            .0,
+            409
+        );
+        assert_eq!(
+            details(&app, &token, order).await["mobiles"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1,
+            "one mobile added"
+        );
+
+        let s1 = send("/api/Orders/SubmitOrder", "s-1", json!({"orderId": order})).await;
+        let s2 = send("/api/Orders/SubmitOrder", "s-1", json!({"orderId": order})).await;
+        assert_eq!(
+            (s1.0, s2.0),
+            (200, 200),
+            "a retried submit answers the first answer, not 409"
+        );
+        assert_eq!(
+            app.store.jobs_in_state("queued").await.unwrap().len(),
+            1,
+            "queued once"
+        );
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn monitoring_lists_and_isolation() {
+    each_backend(|app| async move {
+        let north = app.north_token().await;
+        let capital = app.capital_token().await;
+        let customer = app.customer_of(app.north).await;
+        let theirs = app.customer_of(app.capital).await;
+        let ours = draft(&app, &north, customer).await;
+        let other = draft(&app, &capital, theirs).await;
+
+        let (s, bulk) = app
+            .post(
+                &north,
+                "/api/Orders/MonitorOrderBulk",
+                &json!({"orderIds": [ours, other, 1]}),
+            )
+            .await;
+        assert_eq!(s, 200);
+        assert_eq!(bulk["items"][0]["status"], "Draft");
+        assert_eq!(
+            bulk["items"][1],
+            json!({"orderId": other, "error": "not found"}),
+            "another partner's order is just not found"
+        );
+        assert_eq!(bulk["items"][2]["error"], "not found");
+        assert_error(
+            &app.post(
+                &north,
+                "/api/Orders/MonitorOrderBulk",
+                &json!({"orderIds": []}),
+            )
+            .await,
+            400,
+            "orderIds",
+        );
+        let many: Vec<i64> = (1..=101).collect();
+        assert_error(
+            &app.post(
+                &north,
+                "/api/Orders/MonitorOrderBulk",
+                &json!({"orderIds": many}),
+            )
+            .await,
+            400,
+            "orderIds",
+        );
+
+        assert_error(
+            &app.get(
+                &north,
+                &format!("/api/Orders/GetOrderDetails?orderId={other}"),
+            )
+            .await,
+            404,
+            "not found",
+        );
+        assert_error(
+            &app.get(&north, &format!("/api/Orders/MonitorOrder?orderId={other}"))
+                .await,
+            404,
+            "not found",
+        );
+        assert_error(
+            &app.get(
+                &north,
+                &format!("/api/Orders/GetOrdersForCustomer?customerId={theirs}"),
+            )
+            .await,
+            404,
+            "customer",
+        );
+        assert_error(
+            &app.post(
+                &north,
+                "/api/Orders/CreateDraftOrder",
+                &json!({"customerId": theirs}),
+            )
+            .await,
+            404,
+            "customer",
+        );
+        assert_error(
+            &app.post(
+                &north,
+                "/api/Orders/SubmitOrder",
+                &json!({"orderId": other}),
+            )
+            .await,
+            404,
+            "order",
+        );
+        assert_error(
+            &app.post(
+                &north,
+                "/api/Orders/CancelOrder",
+                &json!({"orderId": other}),
+            )
+            .await,
+            404,
+            "order",
+        );
+        let (_, mine) = app
+            .get(
+                &north,
+                &format!("/api/Orders/GetOrdersForCustomer?customerId={customer}"),
+            )
+            .await;
+        assert_eq!(mine["items"][0]["orderId"], ours);
+        assert_error(
+            &app.get(&north, "/api/Orders/GetOrderDetails").await,
+            400,
+            "orderId",
+        );
+
+        let (s, nums) = app
+            .get(
+                &north,
+                "/api/Orders/ListAvailableNumbers?network=O2&pageSize=5",
+            )
+            .await;
+        assert_eq!(s, 200);
+        assert_eq!(nums["items"].as_array().unwrap().len(), 5);
+        assert_eq!(nums["total"], 150);
+        assert_error(
+            &app.get(&north, "/api/Orders/ListAvailableNumbers?network=EE")
+                .await,
+            402,
+            "EE",
+        );
+        assert_error(
+            &app.get(&north, "/api/Orders/ListAvailableNumbers").await,
+            400,
+            "network",
+        );
+        let scopeless = app.token(app.north, "customers").await;
+        assert_eq!(
+            app.get(
+                &scopeless,
+                &format!("/api/Orders/GetOrderDetails?orderId={ours}")
+            )
+            .await
+            .0,
+            403
+        );
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bundles_and_bars_on_order_mobiles() {
+    each_backend(|app| async move {
+        let token = app.north_token().await;
+        let customer = app.customer_of(app.north).await;
+        let vf30 = tariff(&app, &token, "Vodafone", "Business SIM 30GB").await;
+        let vf_unl = tariff(&app, &token, "Vodafone", "Business Unlimited").await;
+        let order = draft(&app, &token, customer).await;
+        let mut unlimited = new_mobile(order, vf_unl, 80);
+        unlimited["billCapValue"] = json!(3000);
+        let (m, _) = add(&app, &token, &unlimited).await;
+        let (_, vf_bundles) = app
+            .get(
+                &token,
+                "/api/Bundles/ListBundlesForNetwork?network=Vodafone",
+            )
+            .await;
+        let id_of = |name: &str| {
+            vf_bundles["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|b| b["name"] == name)
+                .unwrap()["tariffOptionId"]
+                .as_i64()
+                .unwrap()
+        };
+        let (_, ee_bundles) = app
+            .get(&token, "/api/Bundles/ListBundlesForNetwork?network=EE")
+            .await;
+        let ee_roaming = ee_bundles["items"][0]["tariffOptionId"].as_i64().unwrap();
+        let (_, ee_bars) = app
+            .get(&token, "/api/Bars/ListBarsForNetwork?network=EE")
+            .await;
+        let ee_bar = ee_bars["items"][0]["barId"].as_i64().unwrap();
+
+        let add_bundle = |id: i64| {
+            let body = json!({"orderMobileId": m, "tariffOptionId": id});
+            let (app, token) = (&app, &token);
+            async move {
+                app.post(token, "/api/Orders/AddBundleToMobile", &body)
+                    .await
+            }
+        };
+        assert_eq!(add_bundle(id_of("EU Roaming")).await.0, 200);
+        assert_error(&add_bundle(id_of("EU Roaming")).await, 409, "already");
+        assert_error(
+            &add_bundle(id_of("Data Add-on 5GB")).await,
+            400,
+            "not available on tariff",
+        );
+        assert_error(&add_bundle(ee_roaming).await, 400, "no Vodafone bundle");
+        assert_error(
+            &app.post(
+                &token,
+                "/api/Orders/RemoveBundleFromMobile",
+                &json!({"orderMobileId": m, "tariffOptionId": id_of("Worldwide Roaming Pass")}),
+            )
+            .await,
+            404,
+            "not on order mobile",
+        );
+        assert_error(
+            &app.post(
+                &token,
+                "/api/Orders/AddBarToMobileOrder",
+                &json!({"orderMobileId": m, "barId": ee_bar}),
+            )
+            .await,
+            400,
+            "barId",
+        );
+        assert_error(
+            &app.post(
+                &token,
+                "/api/Orders/AddBarToMobileOrder",
+                &json!({"orderMobileId": 999999, "barId": ee_bar}),
+            )
+            .await,
+            404,
+            "order mobile 999999",
+        );
+        let (s, after) = app
+            .post(
+                &token,
+                "/api/Orders/RemoveBundleFromMobile",
+                &json!({"orderMobileId": m, "tariffOptionId": id_of("EU Roaming")}),
+            )
+            .await;
+        assert_eq!((s, after["bundles"].as_array().unwrap().len()), (200, 0));
+        let capital = app.capital_token().await;
+        assert_error(
+            &app.post(
+                &capital,
+                "/api/Orders/AddBundleToMobile",
+                &json!({"orderMobileId": m, "tariffOptionId": id_of("EU Roaming")}),
+            )
+            .await,
+            404,
+            "order mobile",
+        );
+        let _ = vf30;
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn migration_disconnection_and_ee_numbers() {
+    each_backend(|app| async move {
+        let token = app.north_token().await;
+        let customer = app.customer_of(app.north).await;
+        // The customer's connections, by network.
+        let (_, conns) = app.get(&token, &format!("/api/Connections/GetConnectionByCustomerId?customerId={customer}")).await;
+        let conns = conns["items"].as_array().unwrap().clone();
+        let first = conns[0].clone();
+        let second = conns[1].clone();
+        let network = first["network"].as_str().unwrap().to_owned();
+        let (_, tariffs) = app.get(&token, &format!("/api/Tariffs/GetTariffsForContract?contractId={}", first["contractId"])).await;
+        let upgrade = tariffs["items"][0]["tariffId"].as_i64().unwrap();
+        let order = draft(&app, &token, customer).await;
+        add(&app, &token, &json!({"orderId": order, "connectionType": "Migration", "network": network, "tariffId": upgrade,
+            "cli": first["cli"], "billCapOffered": true})).await;
+        add(&app, &token, &json!({"orderId": order, "connectionType": "Disconnection", "network": second["network"],
+            "cli": second["cli"], "stacCode": "123456ABC"})).await;
+        // A New EE mobile: the number comes with the SIM.
+        let ee = tariff(&app, &token, "EE", "EE Business SIM 8GB").await;
+        let (ee_mobile, ee_cli) = add(&app, &token, &json!({"orderId": order, "connectionType": "New", "network": "EE", "tariffId": ee,
+            "iccid": iccid(Network::EE, 90), "billCapOffered": true})).await;
+        assert_eq!(ee_cli, "", "assigned by the network on activation");
+        let (s, sub) = app.post(&token, "/api/Orders/SubmitOrder", &json!({"orderId": order})).await;
+        assert_eq!(s, 200, "{sub}");
+        app.drain().await;
+        let d = details(&app, &token, order).await;
+        assert_eq!(d["status"], "Completed", "{d}");
+
+        let (_, migrated) = app.get(&token, &format!("/api/Connections/GetConnectionByCLI?cli={}", first["cli"].as_str().unwrap())).await;
+        assert_eq!(migrated["contractId"], first["contractId"], "the same contract, moved");
+        assert_eq!(migrated["tariff"]["tariffId"], upgrade);
+        assert_eq!(migrated["startDate"], today().to_string());
+        let (_, ceased) = app.get(&token, &format!("/api/Connections/GetConnectionByCLI?cli={}", second["cli"].as_str().unwrap())).await;
+        assert_eq!(ceased["status"], "Ceased");
+        let ee_m = d["mobiles"].as_array().unwrap().iter().find(|m| m["orderMobileId"] == ee_mobile).unwrap().clone();
+        let assigned = ee_m["cli"].as_str().unwrap();
+        assert!(assigned.starts_with("07700900"), "{ee_m}");
+        let (s, ee_conn) = app.get(&token, &format!("/api/Connections/GetConnectionByCLI?cli={assigned}")).await;
+        assert_eq!((s, ee_conn["network"].as_str()), (200, Some("EE")));
+        assert_eq!(app.store.pool_status(assigned).await.unwrap().as_deref(), Some("assigned"));
+        app
+    })
+    .await;
+}
