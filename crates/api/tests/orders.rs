@@ -809,8 +809,19 @@ async fn a_worker_killed_mid_job_leaves_the_order_to_finish_exactly_once() {
         );
         assert_eq!(
             details(&app, &token, order).await["status"],
-            "InProgress",
+            "Submitted",
             "but the order was not told"
+        );
+        // Provisioning has started all the same: the order cannot go back.
+        assert_error(
+            &app.post(
+                &token,
+                "/api/Orders/ReturnOrderToDraft",
+                &json!({"orderId": order}),
+            )
+            .await,
+            409,
+            "provisioning has started",
         );
         let running = app.store.jobs_in_state("running").await.unwrap();
         assert_eq!(

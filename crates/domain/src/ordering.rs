@@ -152,10 +152,8 @@ impl MobileInput {
             Some(c) => Some(Cli::parse_field(c, "cli")?),
         };
         match ct {
-            C::New => {
-                if cli.is_some() && !network.offers_numbers() {
-                    return Err(Error::Refused(format!("cli: {network} does not offer numbers to choose; leave cli empty and the number comes with the SIM")));
-                }
+            C::New if cli.is_some() && !network.offers_numbers() => {
+                return Err(Error::Refused(format!("cli: {network} does not offer numbers to choose; leave cli empty and the number comes with the SIM")));
             }
             C::Port | C::Migration | C::Disconnection if cli.is_none() => {
                 return Err(Error::invalid(

@@ -192,14 +192,14 @@ impl Worker {
             .and_then(|v| v["orderId"].as_i64())
             .ok_or_else(|| StoreError::Corrupt(format!("job {} has no orderId", job.id)))?;
         let actor = self.actor();
-        let Some((_order, pending)) = self.store.start_order(&actor, order_id).await? else {
-            // Returned to draft or cancelled before we started: nothing to do.
+        let Some(view) = self.store.provisioning_view(order_id).await? else {
+            // Returned to draft, cancelled or finished: nothing to do.
             self.store.complete_job(job.id, &self.config.id).await?;
             return Ok(Handled::Completed);
         };
         let today = self.clock.now().date_naive();
-        let requests: Vec<(i64, String, ProvisionRequest)> = pending
-            .iter()
+        let requests: Vec<(i64, String, ProvisionRequest)> = view
+            .pending()
             .map(|m| {
                 let req = m.request()?;
                 Ok((
@@ -243,9 +243,12 @@ impl Worker {
                 Err(f) => fault = Some(f.0),
             }
         }
-        if !done.is_empty() {
-            self.store.apply_outcomes(&actor, order_id, &done).await?;
-        }
+        // Applied even when empty: the order shows InProgress from the
+        // network's first answer (a port waiting for its date, say).
+        let Some(_) = self.store.apply_outcomes(&actor, &view, &done).await? else {
+            self.store.complete_job(job.id, &self.config.id).await?;
+            return Ok(Handled::Completed);
+        };
         if let Some(error) = fault {
             let fate = self
                 .store
@@ -268,7 +271,10 @@ impl Worker {
                         )
                     })
                     .collect();
-                self.store.apply_outcomes(&actor, order_id, &left).await?;
+                // Read again: the first application changed the order.
+                if let Some(view) = self.store.provisioning_view(order_id).await? {
+                    self.store.apply_outcomes(&actor, &view, &left).await?;
+                }
             }
             return Ok(fate_to_handled(fate));
         }

@@ -24,7 +24,7 @@ impl Store {
         outcome: &str,
     ) -> Result<String> {
         let now = crate::now();
-        on_db!(self.db(), p => sqlx::query("INSERT INTO carrier_operations (idempotency_key, network, operation, outcome, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING")
+        on_db!(self.writer(), p => sqlx::query("INSERT INTO carrier_operations (idempotency_key, network, operation, outcome, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING")
             .bind(key).bind(network.as_str()).bind(operation).bind(outcome).bind(now).execute(p).await.map(|_| ()))?;
         Ok(
             on_db!(self.db(), p => sqlx::query_scalar("SELECT outcome FROM carrier_operations WHERE idempotency_key = $1")
@@ -44,7 +44,7 @@ impl Store {
     pub async fn network_assign_number(&self, network: Network) -> Result<Option<String>> {
         let now = crate::now();
         for _ in 0..5 {
-            let got: Option<String> = on_db!(self.db(), p => sqlx::query_scalar(
+            let got: Option<String> = on_db!(self.writer(), p => sqlx::query_scalar(
                 "UPDATE number_pool SET status = 'reserved', updated_at = $1 WHERE cli = (SELECT cli FROM number_pool WHERE network = $2 AND status = 'free' ORDER BY cli LIMIT 1) AND status = 'free' RETURNING cli")
                 .bind(now).bind(network.as_str()).fetch_optional(p).await)?;
             if got.is_some() {

@@ -135,7 +135,7 @@ impl Store {
         let now = crate::now();
         // Keep each statement well under SQLite's bind-variable limit.
         const BATCH: usize = 400;
-        on_db!(self.db(), p => {
+        on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
             for chunk in conns.chunks(BATCH) {
                 let mut sql = format!("INSERT INTO connections ({INSERT_COLS}) VALUES ");

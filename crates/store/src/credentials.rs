@@ -107,7 +107,7 @@ impl Store {
         let secret = random_hex(32);
         let scopes_text = scopes.to_string();
         let now = crate::now();
-        let id: i64 = on_db!(self.db(), p => {
+        let id: i64 = on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO api_clients (partner_id, client_id, secret_hash, scopes, description, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
@@ -164,7 +164,7 @@ impl Store {
     /// Revokes a client (by `client_id`); its tokens stop working.
     pub async fn revoke_client(&self, actor: &str, client_id: &str) -> Result<()> {
         let now = crate::now();
-        on_db!(self.db(), p => {
+        on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
             let partner: Option<i64> = sqlx::query_scalar("UPDATE api_clients SET revoked_at = $1 WHERE client_id = $2 AND revoked_at IS NULL RETURNING partner_id")
                 .bind(now).bind(client_id).fetch_optional(&mut *tx).await?;
@@ -196,7 +196,7 @@ impl Store {
         self.get_partner(partner_id).await?;
         let hash = hash_password(password);
         let now = crate::now();
-        on_db!(self.db(), p => {
+        on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
             let user = sqlx::query_as::<_, ApiUser>(&format!(
                 "INSERT INTO users (partner_id, username, password_hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING {USER_COLS}"))

@@ -46,7 +46,7 @@ impl Store {
     ) -> Result<CustomerRow> {
         let now = crate::now();
         let lines = serde_json::to_string(&c.address_lines).expect("strings serialise");
-        on_db!(self.db(), p => {
+        on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
             let row = sqlx::query_as::<_, CustomerRow>(&format!(
                 "INSERT INTO customers (partner_id, company_name, co_reg_number, contact_name, contact_email, contact_phone, address_lines, town, postcode, billing_email, created_at, updated_at) \

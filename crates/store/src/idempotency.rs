@@ -26,7 +26,7 @@ impl Store {
         request_hash: &str,
     ) -> Result<Claim> {
         let now = crate::now();
-        let inserted = on_db!(self.db(), p => sqlx::query(
+        let inserted = on_db!(self.writer(), p => sqlx::query(
             "INSERT INTO idempotency_keys (actor, key, request_hash, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (actor, key) DO NOTHING")
             .bind(actor).bind(key).bind(request_hash).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
         if inserted == 1 {
@@ -56,7 +56,7 @@ impl Store {
         status: u16,
         body: &str,
     ) -> Result<()> {
-        on_db!(self.db(), p => sqlx::query("UPDATE idempotency_keys SET status = $1, body = $2 WHERE actor = $3 AND key = $4")
+        on_db!(self.writer(), p => sqlx::query("UPDATE idempotency_keys SET status = $1, body = $2 WHERE actor = $3 AND key = $4")
             .bind(i64::from(status)).bind(body).bind(actor).bind(key).execute(p).await.map(|_| ()))?;
         Ok(())
     }
@@ -64,7 +64,7 @@ impl Store {
     /// Forgets a claimed key whose request failed on our side, so a retry
     /// with the same key is carried out afresh.
     pub async fn release_idempotency(&self, actor: &str, key: &str) -> Result<()> {
-        on_db!(self.db(), p => sqlx::query("DELETE FROM idempotency_keys WHERE actor = $1 AND key = $2 AND status IS NULL")
+        on_db!(self.writer(), p => sqlx::query("DELETE FROM idempotency_keys WHERE actor = $1 AND key = $2 AND status IS NULL")
             .bind(actor).bind(key).execute(p).await.map(|_| ()))?;
         Ok(())
     }

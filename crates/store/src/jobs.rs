@@ -77,11 +77,20 @@ macro_rules! enqueue_job {
     };
 }
 
+/// The next due job: a queued one whose time has come, or a running one
+/// whose lease has expired; each branch walks the `(state, run_at_ms)`
+/// index rather than the whole table.
 const CLAIM_SQLITE: &str = "UPDATE jobs SET state = 'running', locked_by = $1, locked_until_ms = $2, attempts = attempts + 1, updated_at = $4 \
-    WHERE id = (SELECT id FROM jobs WHERE (state = 'queued' AND run_at_ms <= $3) OR (state = 'running' AND locked_until_ms < $3) ORDER BY run_at_ms, id LIMIT 1) \
+    WHERE id = (SELECT id FROM (SELECT id, run_at_ms AS due FROM jobs WHERE state = 'queued' AND run_at_ms <= $3 \
+    UNION ALL SELECT id, locked_until_ms AS due FROM jobs WHERE state = 'running' AND locked_until_ms < $3) AS d ORDER BY due, id LIMIT 1) \
     RETURNING id, kind, payload, attempts, max_attempts, idempotency_key";
+// PostgreSQL: the due conditions stand on the locked row itself, so that
+// after `FOR UPDATE SKIP LOCKED` waits out another claim, its recheck sees
+// the row is no longer due. (An `IN (subquery)` over jobs is not rechecked
+// and double-claims: the racing test catches it.)
 const CLAIM_POSTGRES: &str = "UPDATE jobs SET state = 'running', locked_by = $1, locked_until_ms = $2, attempts = attempts + 1, updated_at = $4 \
-    WHERE id = (SELECT id FROM jobs WHERE (state = 'queued' AND run_at_ms <= $3) OR (state = 'running' AND locked_until_ms < $3) ORDER BY run_at_ms, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+    WHERE id = (SELECT id FROM jobs WHERE (state = 'queued' AND run_at_ms <= $3) OR (state = 'running' AND locked_until_ms < $3) \
+    ORDER BY run_at_ms, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
     RETURNING id, kind, payload, attempts, max_attempts, idempotency_key";
 
 const JOB_COLS: &str =
@@ -97,7 +106,7 @@ impl Store {
         key: &str,
     ) -> Result<()> {
         let payload = payload.to_string();
-        on_db!(self.db(), p => enqueue_job!(p, kind, &payload, run_at_ms, key).map(|_| ()))?;
+        on_db!(self.writer(), p => enqueue_job!(p, kind, &payload, run_at_ms, key).map(|_| ()))?;
         Ok(())
     }
 
@@ -105,7 +114,7 @@ impl Store {
     /// leased until `now_ms + lease_ms`.
     pub async fn claim_job(&self, worker: &str, now_ms: i64, lease_ms: i64) -> Result<Option<Job>> {
         let now = crate::now();
-        let job = match self.db() {
+        let job = match self.writer() {
             Db::Sqlite(p) => {
                 sqlx::query_as::<_, Job>(CLAIM_SQLITE)
                     .bind(worker)
@@ -131,7 +140,7 @@ impl Store {
     /// Marks a job done, if `worker` still holds it. Answers whether it did.
     pub async fn complete_job(&self, id: i64, worker: &str) -> Result<bool> {
         let now = crate::now();
-        let n = on_db!(self.db(), p => sqlx::query("UPDATE jobs SET state = 'done', locked_by = NULL, locked_until_ms = NULL, updated_at = $1 WHERE id = $2 AND locked_by = $3 AND state = 'running'")
+        let n = on_db!(self.writer(), p => sqlx::query("UPDATE jobs SET state = 'done', locked_by = NULL, locked_until_ms = NULL, updated_at = $1 WHERE id = $2 AND locked_by = $3 AND state = 'running'")
             .bind(now).bind(id).bind(worker).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n == 1)
     }
@@ -152,7 +161,7 @@ impl Store {
             let at = now_ms + backoff_ms(job.attempts);
             ("queued", at, Fate::Retry(at))
         };
-        let n = on_db!(self.db(), p => sqlx::query("UPDATE jobs SET state = $1, run_at_ms = $2, last_error = $3, locked_by = NULL, locked_until_ms = NULL, updated_at = $4 WHERE id = $5 AND locked_by = $6 AND state = 'running'")
+        let n = on_db!(self.writer(), p => sqlx::query("UPDATE jobs SET state = $1, run_at_ms = $2, last_error = $3, locked_by = NULL, locked_until_ms = NULL, updated_at = $4 WHERE id = $5 AND locked_by = $6 AND state = 'running'")
             .bind(state).bind(run_at).bind(error).bind(now).bind(job.id).bind(worker).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(if n == 1 { fate } else { Fate::LeaseLost })
     }
@@ -161,7 +170,7 @@ impl Store {
     /// counting the attempt as a failure.
     pub async fn defer_job(&self, id: i64, worker: &str, run_at_ms: i64) -> Result<bool> {
         let now = crate::now();
-        let n = on_db!(self.db(), p => sqlx::query("UPDATE jobs SET state = 'queued', run_at_ms = $1, attempts = attempts - 1, locked_by = NULL, locked_until_ms = NULL, updated_at = $2 WHERE id = $3 AND locked_by = $4 AND state = 'running'")
+        let n = on_db!(self.writer(), p => sqlx::query("UPDATE jobs SET state = 'queued', run_at_ms = $1, attempts = attempts - 1, locked_by = NULL, locked_until_ms = NULL, updated_at = $2 WHERE id = $3 AND locked_by = $4 AND state = 'running'")
             .bind(run_at_ms).bind(now).bind(id).bind(worker).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n == 1)
     }

@@ -103,10 +103,16 @@ impl Visibility {
     }
 }
 
-/// The store: a cheap-to-clone handle on the pool.
+/// The store: a cheap-to-clone handle on the pools.
+///
+/// On SQLite, reads go to a pool of connections and every write to a pool
+/// of exactly one: writers queue in-process (fairly, without blocking a
+/// thread) instead of racing for SQLite's lock and sleeping in its busy
+/// handler. On PostgreSQL both are the same pool.
 #[derive(Clone, Debug)]
 pub struct Store {
     db: Db,
+    writer: Db,
 }
 
 /// Default SQLite database when no URL is configured.
@@ -139,7 +145,8 @@ impl Store {
             .connect_with(opts)
             .await?;
         Ok(Store {
-            db: Db::Postgres(pool),
+            db: Db::Postgres(pool.clone()),
+            writer: Db::Postgres(pool),
         })
     }
 
@@ -153,28 +160,44 @@ impl Store {
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
             .pragma("cache_size", "-16000");
-        let pool = SqlitePoolOptions::new()
+        // A local file does not drop connections: skip the ping sqlx would
+        // otherwise make (a round trip to the SQLite thread) on every acquire.
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .test_before_acquire(false)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(opts.clone())
+            .await?;
+        let readers = SqlitePoolOptions::new()
             .max_connections(8)
             .min_connections(1)
+            .test_before_acquire(false)
             .connect_with(opts)
             .await?;
         Ok(Store {
-            db: Db::Sqlite(pool),
+            db: Db::Sqlite(readers),
+            writer: Db::Sqlite(writer),
         })
     }
 
     /// Runs the embedded migrations of the live engine.
     pub async fn migrate(&self) -> Result<()> {
-        match &self.db {
+        match &self.writer {
             Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
             Db::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
         }
         Ok(())
     }
 
-    /// The live pool, for the few places that need the engine itself.
+    /// The pool reads use (and the benchmarks' floors).
     pub fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// The pool every write and every transaction uses.
+    pub fn writer(&self) -> &Db {
+        &self.writer
     }
 
     /// Which engine is live: `"sqlite"` or `"postgres"`.
@@ -193,6 +216,7 @@ impl Store {
 
     /// Closes the pool, waiting for connections to be returned.
     pub async fn close(&self) {
+        on_db!(&self.writer, p => p.close().await);
         on_db!(&self.db, p => p.close().await)
     }
 }

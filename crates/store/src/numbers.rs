@@ -12,7 +12,7 @@ impl Store {
     /// Adds numbers to a network's pool (already present ones are kept).
     pub async fn add_pool_numbers(&self, network: Network, clis: &[String]) -> Result<()> {
         let now = crate::now();
-        on_db!(self.db(), p => {
+        on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
             for chunk in clis.chunks(300) {
                 let mut sql = String::from("INSERT INTO number_pool (cli, network, status, updated_at) VALUES ");

@@ -231,7 +231,7 @@ impl Store {
     ) -> Result<OrderRow> {
         let customer = self.get_customer(vis, customer_id).await?;
         let now = crate::now();
-        on_db!(self.db(), p => {
+        on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
             let order = sqlx::query_as::<_, OrderRow>(&format!(
                 "INSERT INTO orders (partner_id, customer_id, reference, status, created_by, created_at, updated_at) VALUES ($1, $2, $3, 'Draft', $4, $5, $5) RETURNING {ORDER_COLS}"))
@@ -239,10 +239,6 @@ impl Store {
                 .fetch_one(&mut *tx).await?;
             sqlx::query("INSERT INTO order_history (order_id, from_status, to_status, at, actor, note) VALUES ($1, NULL, 'Draft', $2, $3, NULL)")
                 .bind(order.id).bind(now).bind(actor).execute(&mut *tx).await?;
-            write_audit!(&mut *tx, crate::audit::AuditEntry {
-                actor, partner_id: Some(customer.partner_id), entity: "order", entity_id: order.id.to_string(),
-                action: "create", before: None, after: Some(serde_json::json!({"customerId": customer_id, "reference": reference, "status": "Draft"})),
-            })?;
             tx.commit().await?;
             Ok(order)
         })
@@ -408,7 +404,7 @@ impl Store {
         let now = crate::now();
         let network = req.network;
         let pooled = req.connection_type == ConnectionType::New && network.offers_numbers();
-        on_db!(self.db(), p => {
+        on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
             if sqlx::query(TOUCH_DRAFT).bind(now).bind(order_id).execute(&mut *tx).await?.rows_affected() != 1 {
                 return Err(not_draft(&self.get_order(vis, order_id).await?));
@@ -450,9 +446,6 @@ impl Store {
                 .bind(req.sim_type.map(SimType::as_str)).bind(&req.iccid).bind(req.bill_cap_offered).bind(req.enable_bill_cap).bind(req.bill_cap_pence).bind(now)
                 .fetch_one(&mut *tx).await
                 .map_err(|e| StoreError::unique(e, "the ICCID or CLI is already on another open order"))?;
-            if pooled {
-                sqlx::query("UPDATE number_pool SET order_mobile_id = $1 WHERE cli = $2").bind(id).bind(&cli).execute(&mut *tx).await?;
-            }
             write_audit!(&mut *tx, crate::audit::AuditEntry {
                 actor, partner_id: Some(order.partner_id), entity: "order", entity_id: order_id.to_string(), action: "add_mobile", before: None,
                 after: Some(serde_json::json!({"orderMobileId": id, "connectionType": req.connection_type, "network": network, "tariffId": req.tariff_id, "cli": cli, "iccid": req.iccid})),
@@ -472,7 +465,7 @@ impl Store {
     ) -> Result<()> {
         let order = self.get_order(vis, order_id).await?;
         let now = crate::now();
-        on_db!(self.db(), p => {
+        on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
             if sqlx::query(TOUCH_DRAFT).bind(now).bind(order_id).execute(&mut *tx).await?.rows_affected() != 1 {
                 return Err(not_draft(&order));
@@ -624,7 +617,7 @@ impl Store {
     ) -> Result<()> {
         let now = crate::now();
         let inserting = sql.starts_with("INSERT");
-        on_db!(self.db(), p => {
+        on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
             if sqlx::query(TOUCH_DRAFT).bind(now).bind(order.id).execute(&mut *tx).await?.rows_affected() != 1 {
                 return Err(not_draft(order));
@@ -664,9 +657,11 @@ impl Store {
              (SELECT MIN(c.id) FROM connections c WHERE c.iccid = m.iccid AND c.status NOT IN ('Ceased', 'PortedOut')) AS iccid_contract, \
              (SELECT MIN(c.id) FROM connections c WHERE c.cli = m.cli AND c.customer_id = $2 AND c.status = 'Active') AS live_contract \
              FROM order_mobiles m LEFT JOIN tariffs t ON t.id = m.tariff_id WHERE m.order_id = $1 ORDER BY m.id");
-        on_db!(self.db(), p => {
+        on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
-            if sqlx::query(TOUCH_DRAFT).bind(now).bind(order_id).execute(&mut *tx).await?.rows_affected() != 1 {
+            // The move is the first write: it takes the lock and proves the
+            // order is still a draft; a refusal below rolls it back.
+            if !move_order!(tx, order_id, OrderStatus::Draft, OrderStatus::Submitted, actor, None) {
                 return Err(not_draft(&self.get_order(vis, order_id).await?));
             }
             let rows = sqlx::query_as::<_, SubmitRow>(&sql).bind(order_id).bind(order.customer_id).fetch_all(&mut *tx).await?;
@@ -678,18 +673,18 @@ impl Store {
                     problems,
                 }.into());
             }
-            let _ = move_order!(tx, order_id, OrderStatus::Draft, OrderStatus::Submitted, actor, Some(format!("{} mobile(s)", rows.len())));
             sqlx::query("UPDATE order_mobiles SET status = 'Pending', updated_at = $1 WHERE order_id = $2").bind(now).bind(order_id).execute(&mut *tx).await?;
             let payload = serde_json::json!({"orderId": order_id}).to_string();
             enqueue_job!(&mut *tx, "provision_order", &payload, now_ms, &format!("provision-order-{order_id}-{now_ms}"))?;
-            write_audit!(&mut *tx, crate::audit::AuditEntry {
-                actor, partner_id: Some(order.partner_id), entity: "order", entity_id: order_id.to_string(), action: "submit",
-                before: Some(serde_json::json!({"status": "Draft"})), after: Some(serde_json::json!({"status": "Submitted"})),
-            })?;
             tx.commit().await?;
             Ok::<_, StoreError>(())
         })?;
-        self.get_order(vis, order_id).await
+        Ok(OrderRow {
+            status: OrderStatus::Submitted.as_str().into(),
+            updated_at: now,
+            submitted_at: Some(now),
+            ..order
+        })
     }
 
     /// ReturnOrderToDraft (`cancel` false) or CancelOrder (`cancel` true):
@@ -720,7 +715,7 @@ impl Store {
                 }
             )))
         };
-        on_db!(self.db(), p => {
+        on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
             if !move_order!(tx, order_id, from, to, actor, None) {
                 return Err(started());
@@ -735,7 +730,7 @@ impl Store {
             let mobile_status = if cancel { "Cancelled" } else { "Draft" };
             sqlx::query("UPDATE order_mobiles SET status = $1, updated_at = $2 WHERE order_id = $3").bind(mobile_status).bind(now).bind(order_id).execute(&mut *tx).await?;
             if cancel {
-                sqlx::query("UPDATE number_pool SET status = 'free', order_mobile_id = NULL, updated_at = $1 WHERE status = 'reserved' AND order_mobile_id IN (SELECT id FROM order_mobiles WHERE order_id = $2)")
+                sqlx::query("UPDATE number_pool SET status = 'free', order_mobile_id = NULL, updated_at = $1 WHERE status = 'reserved' AND cli IN (SELECT cli FROM order_mobiles WHERE order_id = $2 AND number_reserved)")
                     .bind(now).bind(order_id).execute(&mut *tx).await?;
             }
             write_audit!(&mut *tx, crate::audit::AuditEntry {
@@ -749,142 +744,161 @@ impl Store {
         self.get_order(vis, order_id).await
     }
 
-    /// The worker starts an order: Submitted → InProgress. Answers the
-    /// mobiles still pending (also when an interrupted run is resumed), or
-    /// `None` when the order is no longer to be provisioned.
-    pub async fn start_order(
-        &self,
-        actor: &str,
-        order_id: i64,
-    ) -> Result<Option<(OrderRow, Vec<OrderMobileRow>)>> {
-        on_db!(self.db(), p => {
-            let mut tx = p.begin().await?;
-            // Not moving is fine: a resumed run finds it InProgress already.
-            let _ = move_order!(tx, order_id, OrderStatus::Submitted, OrderStatus::InProgress, actor, None);
-            tx.commit().await?;
-            Ok::<_, StoreError>(())
-        })?;
-        let order = self.get_order(Visibility::All, order_id).await?;
-        if order.status()? != OrderStatus::InProgress {
+    /// What the worker needs to provision an order, read in one go (off
+    /// the writer): the order, all its mobiles, and for each the bundles,
+    /// bars and tariff term a new connection takes. `None` when the order
+    /// is not (or no longer) Submitted or InProgress.
+    pub async fn provisioning_view(&self, order_id: i64) -> Result<Option<ProvisioningView>> {
+        let order = match self.get_order(Visibility::All, order_id).await {
+            Ok(o) => o,
+            Err(StoreError::NotFound) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let status = order.status()?;
+        if !matches!(status, OrderStatus::Submitted | OrderStatus::InProgress) {
             return Ok(None);
         }
-        let pending = on_db!(self.db(), p => sqlx::query_as::<_, OrderMobileRow>(&format!("SELECT {MOBILE_COLS} FROM order_mobiles WHERE order_id = $1 AND status = 'Pending' ORDER BY id"))
+        let mobiles = self.order_mobiles(order_id).await?;
+        let terms: Vec<(i64, i64)> = on_db!(self.db(), p => sqlx::query_as(
+            "SELECT m.id, t.term_months FROM order_mobiles m JOIN tariffs t ON t.id = m.tariff_id WHERE m.order_id = $1")
             .bind(order_id).fetch_all(p).await)?;
-        Ok(Some((order, pending)))
+        Ok(Some(ProvisioningView {
+            order,
+            status,
+            mobiles,
+            terms,
+        }))
     }
 
-    /// Applies the network's outcomes to an InProgress order's mobiles in
-    /// one transaction: live connections made (or changed, or ceased),
-    /// numbers assigned or released. A mobile already applied is skipped,
-    /// so a retried job changes nothing twice. When no mobile is pending any
-    /// more, the order finishes. Answers the order's status after.
+    /// Applies the network's outcomes to an order's pending mobiles in one
+    /// transaction: the order moves to InProgress (if it was Submitted),
+    /// live connections are made (or changed, or ceased), numbers are
+    /// assigned or released, and when no mobile is pending any more the
+    /// order finishes. Every change is guarded by the state it expects
+    /// (the order's status as read, the mobile still Pending), so a retried
+    /// job applies nothing twice. Answers the order's status after, or
+    /// `None` when the order had moved on meanwhile.
     pub async fn apply_outcomes(
         &self,
         actor: &str,
-        order_id: i64,
+        view: &ProvisioningView,
         outcomes: &[(i64, Outcome)],
     ) -> Result<Option<OrderStatus>> {
         let now = crate::now();
-        on_db!(self.db(), p => {
+        let order = &view.order;
+        let order_id = order.id;
+        on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
-            let order: Option<OrderRow> = sqlx::query_as::<_, OrderRow>(&format!("UPDATE orders SET updated_at = $1 WHERE id = $2 AND status = 'InProgress' RETURNING {ORDER_COLS}"))
-                .bind(now).bind(order_id).fetch_optional(&mut *tx).await?;
-            let Some(order) = order else {
-                return Ok(None);
+            // The order must still be as read; otherwise it moved on under us.
+            let as_read = if view.status == OrderStatus::Submitted {
+                move_order!(tx, order_id, OrderStatus::Submitted, OrderStatus::InProgress, actor, None)
+            } else {
+                sqlx::query("UPDATE orders SET updated_at = $1 WHERE id = $2 AND status = 'InProgress'")
+                    .bind(now).bind(order_id).execute(&mut *tx).await?.rows_affected() == 1
             };
+            if !as_read {
+                return Ok(None);
+            }
+            let mut completed = view.mobiles.iter().filter(|m| m.row.status == "Completed").count();
+            let mut failed = view.mobiles.iter().filter(|m| m.row.status == "Rejected").count();
+            let mut first_reason = view.mobiles.iter().find(|m| m.row.status == "Rejected").and_then(|m| m.row.reason.clone());
             for (mobile_id, outcome) in outcomes {
-                let m: Option<OrderMobileRow> = sqlx::query_as::<_, OrderMobileRow>(&format!("SELECT {MOBILE_COLS} FROM order_mobiles WHERE id = $1 AND order_id = $2 AND status = 'Pending'"))
-                    .bind(mobile_id).bind(order_id).fetch_optional(&mut *tx).await?;
-                let Some(m) = m else { continue };
-                let mut outcome = outcome.clone();
-                if let Outcome::Activated { cli: assigned, network_reference, esim_activation_code, eid, effective_date } = &outcome {
+                let Some(m) = view.mobiles.iter().find(|m| m.row.id == *mobile_id && m.row.status == "Pending") else { continue };
+                let m = &m.row;
+                let mut refusal: Option<String> = match outcome { Outcome::Rejected { reason } => Some(reason.clone()), _ => None };
+                if let Outcome::Activated { cli: assigned, network_reference, esim_activation_code, eid, effective_date } = outcome {
                     let cli = assigned.clone().or_else(|| m.cli.clone()).unwrap_or_default();
                     let ct = ConnectionType::parse_field(&m.connection_type, "connectionType").map_err(|_| StoreError::Corrupt(format!("order mobile {mobile_id}")))?;
-                    let applied: std::result::Result<i64, String> = match ct {
-                        ConnectionType::New | ConnectionType::Port => {
-                            let live: Option<i64> = sqlx::query_scalar("SELECT MIN(id) FROM connections WHERE (cli = $1 OR (iccid IS NOT NULL AND iccid = $2)) AND status NOT IN ('Ceased', 'PortedOut')")
-                                .bind(&cli).bind(&m.iccid).fetch_one(&mut *tx).await?;
-                            if let Some(other) = live {
-                                Err(format!("the number or ICCID went live on contract {other} before this order completed"))
-                            } else {
-                                let bundles: Vec<ConnectionBundle> = sqlx::query_as::<_, (i64, String, i64)>("SELECT b.id, b.name, b.monthly_pence FROM order_mobile_bundles ob JOIN bundles b ON b.id = ob.bundle_id WHERE ob.order_mobile_id = $1 ORDER BY b.id")
-                                    .bind(mobile_id).fetch_all(&mut *tx).await?.into_iter().map(|(id, name, pence)| ConnectionBundle { tariff_option_id: id, name, monthly_pence: pence }).collect();
-                                let bars: Vec<ConnectionBar> = sqlx::query_as::<_, (i64, String, String)>("SELECT b.id, b.bar_suffix, b.name FROM order_mobile_bars ob JOIN bars b ON b.id = ob.bar_id WHERE ob.order_mobile_id = $1 ORDER BY b.id")
-                                    .bind(mobile_id).fetch_all(&mut *tx).await?.into_iter().map(|(id, suffix, name)| ConnectionBar { bar_id: id, bar_suffix: suffix, name }).collect();
-                                let term: i64 = sqlx::query_scalar("SELECT term_months FROM tariffs WHERE id = $1").bind(m.tariff_id).fetch_one(&mut *tx).await?;
-                                let contract: i64 = sqlx::query_scalar(
-                                    "INSERT INTO connections (partner_id, customer_id, cli, network, status, tariff_id, sim_type, iccid, eid, start_date, contract_end_date, bill_cap_enabled, bill_cap_pence, bundles, bars, created_at, updated_at) \
-                                     VALUES ($1, $2, $3, $4, 'Active', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id")
-                                    .bind(order.partner_id).bind(order.customer_id).bind(&cli).bind(&m.network).bind(m.tariff_id)
-                                    .bind(m.sim_type.as_deref().unwrap_or("Physical")).bind(&m.iccid).bind(eid).bind(effective_date)
-                                    .bind(crate::demo::contract_end(*effective_date, term)).bind(m.enable_bill_cap).bind(m.bill_cap_pence)
-                                    .bind(serde_json::to_string(&bundles).expect("serialises")).bind(serde_json::to_string(&bars).expect("serialises")).bind(now)
-                                    .fetch_one(&mut *tx).await?;
+                    let term = view.terms.iter().find(|(id, _)| id == mobile_id).map(|(_, t)| *t).unwrap_or(0);
+                    let extras = view.mobiles.iter().find(|x| x.row.id == *mobile_id).expect("found above");
+                    let contract: Option<i64> = match ct {
+                        // A live connection with this number or ICCID makes
+                        // the insert a no-op (partial unique indexes).
+                        ConnectionType::New | ConnectionType::Port => sqlx::query_scalar(
+                            "INSERT INTO connections (partner_id, customer_id, cli, network, status, tariff_id, sim_type, iccid, eid, start_date, contract_end_date, bill_cap_enabled, bill_cap_pence, bundles, bars, created_at, updated_at) \
+                             VALUES ($1, $2, $3, $4, 'Active', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) ON CONFLICT DO NOTHING RETURNING id")
+                            .bind(order.partner_id).bind(order.customer_id).bind(&cli).bind(&m.network).bind(m.tariff_id)
+                            .bind(m.sim_type.as_deref().unwrap_or("Physical")).bind(&m.iccid).bind(eid).bind(effective_date)
+                            .bind(crate::demo::contract_end(*effective_date, term)).bind(m.enable_bill_cap).bind(m.bill_cap_pence)
+                            .bind(serde_json::to_string(&extras.bundles).expect("serialises")).bind(serde_json::to_string(&extras.bars).expect("serialises")).bind(now)
+                            .fetch_optional(&mut *tx).await?,
+                        ConnectionType::Migration => sqlx::query_scalar(
+                            "UPDATE connections SET tariff_id = $1, start_date = $2, contract_end_date = $3, bill_cap_enabled = $4, bill_cap_pence = $5, bundles = $6, updated_at = $7 \
+                             WHERE cli = $8 AND customer_id = $9 AND status = 'Active' RETURNING id")
+                            .bind(m.tariff_id).bind(effective_date).bind(crate::demo::contract_end(*effective_date, term)).bind(m.enable_bill_cap).bind(m.bill_cap_pence)
+                            .bind(serde_json::to_string(&extras.bundles).expect("serialises")).bind(now).bind(&cli).bind(order.customer_id)
+                            .fetch_optional(&mut *tx).await?,
+                        ConnectionType::Disconnection => sqlx::query_scalar("UPDATE connections SET status = 'Ceased', updated_at = $1 WHERE cli = $2 AND customer_id = $3 AND status = 'Active' RETURNING id")
+                            .bind(now).bind(&cli).bind(order.customer_id).fetch_optional(&mut *tx).await?,
+                    };
+                    match contract {
+                        Some(contract) => {
+                            let done = sqlx::query("UPDATE order_mobiles SET status = 'Completed', cli = $1, contract_id = $2, esim_activation_code = $3, eid = $4, network_reference = $5, updated_at = $6 WHERE id = $7 AND status = 'Pending'")
+                                .bind(&cli).bind(contract).bind(esim_activation_code).bind(eid).bind(network_reference).bind(now).bind(mobile_id)
+                                .execute(&mut *tx).await?.rows_affected();
+                            if done != 1 {
+                                return Err(StoreError::Conflict(format!("order mobile {mobile_id} was applied concurrently")));
+                            }
+                            if m.number_reserved || assigned.is_some() {
                                 sqlx::query("UPDATE number_pool SET status = 'assigned', order_mobile_id = $1, updated_at = $2 WHERE cli = $3")
                                     .bind(mobile_id).bind(now).bind(&cli).execute(&mut *tx).await?;
-                                Ok(contract)
                             }
-                        }
-                        ConnectionType::Migration => {
-                            let bundles: Vec<ConnectionBundle> = sqlx::query_as::<_, (i64, String, i64)>("SELECT b.id, b.name, b.monthly_pence FROM order_mobile_bundles ob JOIN bundles b ON b.id = ob.bundle_id WHERE ob.order_mobile_id = $1 ORDER BY b.id")
-                                .bind(mobile_id).fetch_all(&mut *tx).await?.into_iter().map(|(id, name, pence)| ConnectionBundle { tariff_option_id: id, name, monthly_pence: pence }).collect();
-                            let term: i64 = sqlx::query_scalar("SELECT term_months FROM tariffs WHERE id = $1").bind(m.tariff_id).fetch_one(&mut *tx).await?;
-                            let changed: Option<i64> = sqlx::query_scalar(
-                                "UPDATE connections SET tariff_id = $1, start_date = $2, contract_end_date = $3, bill_cap_enabled = $4, bill_cap_pence = $5, bundles = $6, updated_at = $7 \
-                                 WHERE cli = $8 AND customer_id = $9 AND status = 'Active' RETURNING id")
-                                .bind(m.tariff_id).bind(effective_date).bind(crate::demo::contract_end(*effective_date, term)).bind(m.enable_bill_cap).bind(m.bill_cap_pence)
-                                .bind(serde_json::to_string(&bundles).expect("serialises")).bind(now).bind(&cli).bind(order.customer_id)
-                                .fetch_optional(&mut *tx).await?;
-                            changed.ok_or_else(|| format!("{cli} is no longer a live connection of this customer"))
-                        }
-                        ConnectionType::Disconnection => {
-                            let ceased: Option<i64> = sqlx::query_scalar("UPDATE connections SET status = 'Ceased', updated_at = $1 WHERE cli = $2 AND customer_id = $3 AND status = 'Active' RETURNING id")
-                                .bind(now).bind(&cli).bind(order.customer_id).fetch_optional(&mut *tx).await?;
-                            ceased.ok_or_else(|| format!("{cli} is no longer a live connection of this customer"))
-                        }
-                    };
-                    match applied {
-                        Ok(contract) => {
-                            sqlx::query("UPDATE order_mobiles SET status = 'Completed', cli = $1, contract_id = $2, esim_activation_code = $3, eid = $4, network_reference = $5, updated_at = $6 WHERE id = $7")
-                                .bind(&cli).bind(contract).bind(esim_activation_code).bind(eid).bind(network_reference).bind(now).bind(mobile_id)
-                                .execute(&mut *tx).await?;
                             write_audit!(&mut *tx, crate::audit::AuditEntry {
                                 actor, partner_id: Some(order.partner_id), entity: "connection", entity_id: contract.to_string(),
                                 action: match ct { ConnectionType::New | ConnectionType::Port => "create", ConnectionType::Migration => "migrate", ConnectionType::Disconnection => "cease" },
                                 before: None, after: Some(serde_json::json!({"orderId": order_id, "orderMobileId": mobile_id, "cli": cli, "networkReference": network_reference})),
                             })?;
-                            continue;
+                            completed += 1;
                         }
-                        Err(reason) => outcome = Outcome::Rejected { reason },
+                        None => {
+                            refusal = Some(match ct {
+                                ConnectionType::New | ConnectionType::Port => "the number or ICCID went live on another connection before this order completed".into(),
+                                _ => format!("{cli} is no longer a live connection of this customer"),
+                            });
+                        }
                     }
                 }
-                if let Outcome::Rejected { reason } = &outcome {
-                    sqlx::query("UPDATE order_mobiles SET status = 'Rejected', reason = $1, updated_at = $2 WHERE id = $3").bind(reason).bind(now).bind(mobile_id).execute(&mut *tx).await?;
+                if let Some(reason) = refusal {
+                    sqlx::query("UPDATE order_mobiles SET status = 'Rejected', reason = $1, updated_at = $2 WHERE id = $3 AND status = 'Pending'").bind(&reason).bind(now).bind(mobile_id).execute(&mut *tx).await?;
                     if m.number_reserved {
                         sqlx::query("UPDATE number_pool SET status = 'free', order_mobile_id = NULL, updated_at = $1 WHERE cli = $2 AND status = 'reserved'")
                             .bind(now).bind(&m.cli).execute(&mut *tx).await?;
                     }
+                    first_reason.get_or_insert(reason);
+                    failed += 1;
                 }
             }
-            let counts: Vec<(String, i64)> = sqlx::query_as("SELECT status, COUNT(*) FROM order_mobiles WHERE order_id = $1 GROUP BY status").bind(order_id).fetch_all(&mut *tx).await?;
-            let count = |s: &str| counts.iter().find(|(k, _)| k == s).map(|(_, n)| *n as usize).unwrap_or(0);
             let mut status = OrderStatus::InProgress;
-            if count("Pending") == 0 {
-                let (completed, failed) = (count("Completed"), count("Rejected"));
+            if completed + failed == view.mobiles.len() {
                 status = OrderStatus::InProgress.apply(OrderEvent::Finish { completed, failed })?;
-                let reason: Option<String> = if failed > 0 {
-                    sqlx::query_scalar("SELECT reason FROM order_mobiles WHERE order_id = $1 AND status = 'Rejected' ORDER BY id LIMIT 1").bind(order_id).fetch_optional(&mut *tx).await?.flatten()
-                } else { None };
                 let _ = move_order!(tx, order_id, OrderStatus::InProgress, status, actor, Some(format!("{completed} live, {failed} refused")));
-                sqlx::query("UPDATE orders SET reason = $1 WHERE id = $2").bind(&reason).bind(order_id).execute(&mut *tx).await?;
-                write_audit!(&mut *tx, crate::audit::AuditEntry {
-                    actor, partner_id: Some(order.partner_id), entity: "order", entity_id: order_id.to_string(), action: "finish",
-                    before: Some(serde_json::json!({"status": "InProgress"})), after: Some(serde_json::json!({"status": status, "completed": completed, "refused": failed})),
-                })?;
+                if failed > 0 {
+                    sqlx::query("UPDATE orders SET reason = $1 WHERE id = $2").bind(&first_reason).bind(order_id).execute(&mut *tx).await?;
+                }
             }
             tx.commit().await?;
             Ok(Some(status))
         })
+    }
+}
+
+/// An order as the worker provisions it.
+#[derive(Debug, Clone)]
+pub struct ProvisioningView {
+    pub order: OrderRow,
+    pub status: OrderStatus,
+    pub mobiles: Vec<OrderMobile>,
+    /// (order mobile id, tariff term in months).
+    terms: Vec<(i64, i64)>,
+}
+
+impl ProvisioningView {
+    /// The mobiles still waiting for the network.
+    pub fn pending(&self) -> impl Iterator<Item = &OrderMobileRow> {
+        self.mobiles
+            .iter()
+            .map(|m| &m.row)
+            .filter(|m| m.status == "Pending")
     }
 }
 

@@ -20,7 +20,7 @@ impl Store {
             return Err(StoreError::Conflict("a partner needs a name".into()));
         }
         let now = crate::now();
-        on_db!(self.db(), p => {
+        on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
             let partner = sqlx::query_as::<_, Partner>(
                 "INSERT INTO partners (name, is_house, created_at) VALUES ($1, $2, $3) RETURNING id, name, is_house, created_at")

@@ -13,7 +13,7 @@ impl Store {
         make: impl FnOnce() -> String,
     ) -> Result<String> {
         let value = make();
-        on_db!(self.db(), p => sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+        on_db!(self.writer(), p => sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
             .bind(key).bind(&value).execute(p).await.map(|_| ()))?;
         let stored: String = on_db!(self.db(), p => sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
             .bind(key).fetch_one(p).await)?;

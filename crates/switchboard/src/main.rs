@@ -230,13 +230,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(store, settings, args.demo).await,
         Command::Worker(_) => {
+            let signal = shutdown_signal();
             let (stop, stopped) = tokio::sync::watch::channel(false);
             let worker = tokio::spawn(worker(&store, &settings).run(stopped));
             println!(
                 "provisioning worker running ({} database); stop with SIGINT or SIGTERM",
                 store.backend()
             );
-            shutdown_signal().await;
+            signal.await;
             let _ = stop.send(true);
             worker.await?;
             store.close().await;
@@ -316,6 +317,7 @@ fn print_demo(s: &store::demo::DemoSummary) {
 }
 
 async fn serve(store: Store, settings: Settings, demo: bool) -> anyhow::Result<()> {
+    let signal = shutdown_signal();
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .with_context(|| format!("binding {}", settings.listen))?;
@@ -362,7 +364,7 @@ async fn serve(store: Store, settings: Settings, demo: bool) -> anyhow::Result<(
         tokio::spawn(worker(&store, &settings).run(stopped))
     });
     tracing::info!(%addr, database = %config::redact_url(&settings.database_url), "serving");
-    api::serve(listener, state, shutdown_signal()).await?;
+    api::serve(listener, state, signal).await?;
     let _ = stop.send(true);
     if let Some(w) = worker {
         w.await?;
@@ -387,23 +389,28 @@ fn worker(store: &Store, settings: &Settings) -> provisioning::Worker {
     )
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Installs the SIGINT and SIGTERM handlers now (so a signal that comes
+/// right after start-up is caught) and answers a future that resolves on
+/// the first of them.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
+    #[cfg(unix)]
+    let int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
+    async move {
+        #[cfg(unix)]
+        match (term, int) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
             }
-            Err(_) => std::future::pending::<()>().await,
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    tracing::info!("shutting down: finishing requests in flight");
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down: finishing work in flight");
+    }
 }
 
 fn scopes(text: &str) -> anyhow::Result<Scopes> {

@@ -256,3 +256,99 @@ fn serve_demo_prints_credentials_answers_and_stops_on_sigterm() {
     let exit = child.wait().unwrap();
     assert!(exit.success(), "graceful shutdown exits 0: {exit:?}");
 }
+
+/// `serve` runs the provisioning worker in-process: an order submitted over
+/// HTTP goes live without anything else running. And `worker` alone starts
+/// and stops on SIGTERM.
+#[cfg(unix)]
+#[test]
+fn serve_provisions_orders_and_worker_runs_alone() {
+    let env = Env::new();
+    let mut child = env
+        .cmd()
+        .args([
+            "serve",
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--carrier-latency-ms",
+            "0",
+            "--carrier-rejection-rate",
+            "0",
+            "--carrier-fault-rate",
+            "0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut id, mut secret, mut base) = (String::new(), String::new(), String::new());
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(v) = line.trim().strip_prefix("client_id:") {
+            id = v.trim().into();
+        } else if let Some(v) = line.trim().strip_prefix("client_secret:") {
+            secret = v.trim().into();
+        } else if let Some(v) = line.strip_prefix("Switchboard listening on ") {
+            base = v.split_whitespace().next().unwrap().into();
+        } else if line.trim().starts_with("Worker:") {
+            break;
+        }
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let status = rt.block_on(async {
+        let http = reqwest::Client::new();
+        let t: Value = http.post(format!("{base}/token")).basic_auth(&id, Some(&secret)).form(&[("grant_type", "client_credentials")]).send().await.unwrap().json().await.unwrap();
+        let token = t["access_token"].as_str().unwrap().to_owned();
+        let post = |path: &str, body: Value| {
+            let req = http.post(format!("{base}{path}")).bearer_auth(&token).json(&body);
+            async move { req.send().await.unwrap().json::<Value>().await.unwrap() }
+        };
+        let tariffs: Value = http.get(format!("{base}/api/Tariffs/ListTariffsForNetwork?network=O2")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        let tariff = tariffs["items"][0]["tariffId"].as_i64().unwrap();
+        let order = post("/api/Orders/CreateDraftOrder", serde_json::json!({"customerId": 1000})).await["orderId"].as_i64().unwrap();
+        let iccid = domain::sim::make_iccid(domain::Network::O2, 777_777);
+        let added = post("/api/Orders/AddMobileToOrder", serde_json::json!({"orderId": order, "connectionType": "New", "network": "O2", "tariffId": tariff, "iccid": iccid, "billCapOffered": true})).await;
+        assert!(added["orderMobileId"].is_i64(), "{added}");
+        let submitted = post("/api/Orders/SubmitOrder", serde_json::json!({"orderId": order})).await;
+        assert_eq!(submitted["status"], "Submitted");
+        // The in-process worker polls the queue; wait for it, bounded.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let m: Value = http.get(format!("{base}/api/Orders/MonitorOrder?orderId={order}")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+            if m["status"] == "Completed" || std::time::Instant::now() > deadline {
+                return m["status"].as_str().unwrap().to_owned();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    });
+    assert_eq!(status, "Completed");
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+
+    let mut worker = env
+        .cmd()
+        .args(["worker"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let first = BufReader::new(worker.stdout.take().unwrap())
+        .lines()
+        .next()
+        .unwrap()
+        .unwrap();
+    assert!(first.contains("provisioning worker running"), "{first}");
+    Command::new("kill")
+        .args(["-TERM", &worker.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(worker.wait().unwrap().success(), "the worker stops cleanly");
+}

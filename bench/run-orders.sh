@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Order flow and provisioning benchmark, with the write floor of the same
+# stack measured beside it in the same run.
+#
+#   bench/run-orders.sh [SECONDS] [CONCURRENCY]     (defaults: 10, 32)
+#
+# 1. `switchboard serve --no-worker` (release, SQLite, log level warn) takes
+#    CONCURRENCY clients each looping CreateDraftOrder + 3 AddMobileToOrder
+#    + SubmitOrder for SECONDS (crates/api/examples/order_load.rs):
+#    orders/s and the p50/p99 of a whole order.
+# 2. The worker drains the orders just submitted over instant simulated
+#    networks, 4 jobs at once (crates/api/examples/provision_drain.rs):
+#    mobiles/s from submitted to live.
+# 3. The floor: a bare axum handler doing one INSERT per request on the same
+#    database (crates/api/examples/bare_insert.rs), driven by wrk with the
+#    same concurrency. An order is five write requests, so the floor allows
+#    floor_rps / 5 orders/s.
+# Prints a table and writes it to bench/results/orders.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECS=${1:-10}
+CONC=${2:-32}
+command -v wrk >/dev/null || { echo "bench: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+cargo build --release -q -p switchboard --bin switchboard
+cargo build --release -q -p switchboard-api --example order_load --example provision_drain --example bare_insert
+BIN=target/release/switchboard
+EX=target/release/examples
+WORK=$(mktemp -d /tmp/switchboard-bench.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+export SWITCHBOARD_DATABASE_URL="sqlite://$WORK/bench.db"
+export SWITCHBOARD_LOG=warn
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_http() { for _ in $(seq 1 200); do curl -s -o /dev/null "$1" && return 0; sleep 0.05; done; echo "bench: $1 did not come up" >&2; exit 1; }
+field() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
+
+$BIN demo >/dev/null
+$BIN demo --numbers 200000 >/dev/null
+CREDS=$($BIN client create --partner 2 --scopes orders,customers,connections --description bench --json)
+CID=$(echo "$CREDS" | python3 -c 'import json,sys; print(json.load(sys.stdin)["client_id"])')
+CSECRET=$(echo "$CREDS" | python3 -c 'import json,sys; print(json.load(sys.stdin)["client_secret"])')
+
+P1=$(free_port)
+$BIN serve --no-worker --listen "127.0.0.1:$P1" >/dev/null 2>&1 &
+SERVE_PID=$!; pids+=($SERVE_PID)
+wait_http "http://127.0.0.1:$P1/healthz"
+TOKEN=$(curl -s -u "$CID:$CSECRET" -d grant_type=client_credentials "http://127.0.0.1:$P1/token" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+TARIFF=$(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$P1/api/Tariffs/ListTariffsForNetwork?network=Vodafone" | python3 -c 'import json,sys; print([t["tariffId"] for t in json.load(sys.stdin)["items"] if t["name"] == "Business SIM 30GB"][0])')
+
+echo "bench: order flow, $CONC clients, ${SECS}s"
+ORDERS=$($EX/order_load "http://127.0.0.1:$P1" "$TOKEN" 1000 "$TARIFF" "$CONC" "$SECS" | grep '^ORDERS')
+kill $SERVE_PID; wait $SERVE_PID 2>/dev/null || true
+
+echo "bench: provisioning the submitted orders"
+PROV=$($EX/provision_drain "sqlite://$WORK/bench.db" 4 | grep '^PROVISION')
+
+P2=$(free_port)
+$EX/bare_insert "sqlite://$WORK/bench.db" "127.0.0.1:$P2" >/dev/null 2>&1 &
+pids+=($!)
+wait_http "http://127.0.0.1:$P2/bare-insert"
+echo "bench: bare insert floor, $CONC connections, ${SECS}s"
+BARE=$(wrk -t2 -c"$CONC" -d"${SECS}s" -s bench/insert.lua "http://127.0.0.1:$P2/bare-insert" | grep '^BENCH')
+
+ops=$(field "$ORDERS" orders_per_s); bare_rps=$(field "$BARE" rps)
+allow=$(python3 -c "print(round($bare_rps / 5))")
+share=$(python3 -c "print(round(100 * $ops / ($bare_rps / 5)))")
+mkdir -p bench/results
+{
+  echo "# Order flow and provisioning benchmark"
+  echo
+  echo "- when: $(date -u +%Y-%m-%dT%H:%M:%SZ); machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); SQLite (WAL); ${SECS}s runs, $CONC clients"
+  echo
+  echo "| measure | result |"
+  echo "| --- | --- |"
+  echo "| orders submitted (draft + 3 mobiles + submit) | $(field "$ORDERS" orders) orders, $ops orders/s, $(field "$ORDERS" requests_per_s) write requests/s, p50 $(field "$ORDERS" p50_ms) ms, p99 $(field "$ORDERS" p99_ms) ms, $(field "$ORDERS" errors) failed |"
+  echo "| bare single-row INSERT floor (wrk) | $bare_rps requests/s, p99 $(field "$BARE" p99_ms) ms: allows $allow orders/s at five writes an order |"
+  echo "| order flow against the floor | $share% of what five bare inserts an order allow |"
+  echo "| provisioning, zero latency, 4 jobs at once | $(field "$PROV" mobiles) mobiles in $(field "$PROV" seconds)s: $(field "$PROV" mobiles_per_s) mobiles/s |"
+} | tee bench/results/orders.md
