@@ -160,39 +160,30 @@ const ORDER_COLS: &str = "id, partner_id, customer_id, reference, status, reason
 const MOBILE_COLS: &str = "id, order_id, connection_type, network, tariff_id, cli, number_reserved, pac_code, pac_expiry_date, port_date, stac_code, sim_type, iccid, bill_cap_offered, enable_bill_cap, bill_cap_pence, status, reason, contract_id, esim_activation_code, eid, network_reference, created_at, updated_at";
 const M_MOBILE_COLS: &str = "m.id, m.order_id, m.connection_type, m.network, m.tariff_id, m.cli, m.number_reserved, m.pac_code, m.pac_expiry_date, m.port_date, m.stac_code, m.sim_type, m.iccid, m.bill_cap_offered, m.enable_bill_cap, m.bill_cap_pence, m.status, m.reason, m.contract_id, m.esim_activation_code, m.eid, m.network_reference, m.created_at, m.updated_at";
 
-/// Moves an order from one status to another inside a transaction, with
-/// its history row; evaluates to whether it moved (the order was in `from`).
+/// Moves an order from one status to another inside a transaction (the
+/// database writes its history row); evaluates to whether it moved (the
+/// order was in `from`).
 macro_rules! move_order {
     ($tx:expr, $id:expr, $from:expr, $to:expr, $actor:expr, $note:expr) => {{
-        let now = crate::now();
         let to: OrderStatus = $to;
         let from: OrderStatus = $from;
-        let n = sqlx::query(
-            "UPDATE orders SET status = $1, updated_at = $2, \
+        let note: Option<String> = $note;
+        sqlx::query(
+            "UPDATE orders SET status = $1, updated_at = $2, updated_by = $5, status_note = $6, \
              submitted_at = CASE WHEN $1 = 'Submitted' THEN $2 ELSE submitted_at END, \
              completed_at = CASE WHEN $1 IN ('Completed', 'Rejected', 'PartiallyCompleted', 'Cancelled') THEN $2 ELSE completed_at END \
              WHERE id = $3 AND status = $4",
         )
         .bind(to.as_str())
-        .bind(now)
+        .bind(crate::now())
         .bind($id)
         .bind(from.as_str())
+        .bind($actor)
+        .bind(note)
         .execute(&mut *$tx)
         .await?
-        .rows_affected();
-        if n == 1 {
-            let note: Option<String> = $note;
-            sqlx::query("INSERT INTO order_history (order_id, from_status, to_status, at, actor, note) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind($id)
-                .bind(from.as_str())
-                .bind(to.as_str())
-                .bind(now)
-                .bind($actor)
-                .bind(note)
-                .execute(&mut *$tx)
-                .await?;
-        }
-        n == 1
+        .rows_affected()
+            == 1
     }};
 }
 
@@ -231,17 +222,13 @@ impl Store {
     ) -> Result<OrderRow> {
         let customer = self.get_customer(vis, customer_id).await?;
         let now = crate::now();
-        on_db!(self.writer(), p => {
-            let mut tx = p.begin().await?;
-            let order = sqlx::query_as::<_, OrderRow>(&format!(
-                "INSERT INTO orders (partner_id, customer_id, reference, status, created_by, created_at, updated_at) VALUES ($1, $2, $3, 'Draft', $4, $5, $5) RETURNING {ORDER_COLS}"))
-                .bind(customer.partner_id).bind(customer_id).bind(reference).bind(actor).bind(now)
-                .fetch_one(&mut *tx).await?;
-            sqlx::query("INSERT INTO order_history (order_id, from_status, to_status, at, actor, note) VALUES ($1, NULL, 'Draft', $2, $3, NULL)")
-                .bind(order.id).bind(now).bind(actor).execute(&mut *tx).await?;
-            tx.commit().await?;
-            Ok(order)
-        })
+        // One statement: the database writes the history row.
+        Ok(
+            on_db!(self.writer(), p => sqlx::query_as::<_, OrderRow>(&format!(
+            "INSERT INTO orders (partner_id, customer_id, reference, status, created_by, updated_by, created_at, updated_at) VALUES ($1, $2, $3, 'Draft', $4, $4, $5, $5) RETURNING {ORDER_COLS}"))
+            .bind(customer.partner_id).bind(customer_id).bind(reference).bind(actor).bind(now)
+            .fetch_one(p).await)?,
+        )
     }
 
     /// An order visible to the caller.
@@ -326,6 +313,14 @@ impl Store {
         Ok((order, row))
     }
 
+    /// Whether an ICCID is on an open (draft or pending) order mobile.
+    async fn iccid_on_open_order(&self, iccid: &Option<String>) -> Result<bool> {
+        let Some(iccid) = iccid else { return Ok(false) };
+        let n: i64 = on_db!(self.db(), p => sqlx::query_scalar("SELECT COUNT(*) FROM order_mobiles WHERE iccid = $1 AND status IN ('Draft', 'Pending')")
+            .bind(iccid).fetch_one(p).await)?;
+        Ok(n > 0)
+    }
+
     /// The live contract using an ICCID, if any.
     async fn iccid_contract(&self, iccid: &str) -> Result<Option<i64>> {
         Ok(
@@ -401,58 +396,65 @@ impl Store {
                 .into());
             }
         }
-        let now = crate::now();
         let network = req.network;
         let pooled = req.connection_type == ConnectionType::New && network.offers_numbers();
-        on_db!(self.writer(), p => {
-            let mut tx = p.begin().await?;
-            if sqlx::query(TOUCH_DRAFT).bind(now).bind(order_id).execute(&mut *tx).await?.rows_affected() != 1 {
-                return Err(not_draft(&self.get_order(vis, order_id).await?));
-            }
-            let cli: Option<String> = if !pooled {
-                cli
-            } else if let Some(c) = cli {
-                let n = sqlx::query("UPDATE number_pool SET status = 'reserved', updated_at = $1 WHERE cli = $2 AND network = $3 AND status = 'free'")
-                    .bind(now).bind(&c).bind(network.as_str()).execute(&mut *tx).await?.rows_affected();
-                if n != 1 {
-                    let status: Option<String> = sqlx::query_scalar("SELECT status FROM number_pool WHERE cli = $1 AND network = $2")
-                        .bind(&c).bind(network.as_str()).fetch_optional(&mut *tx).await?;
-                    return Err(match status {
-                        None => Error::invalid("cli", format!("{c} is not a {network} pool number; see ListAvailableNumbers")),
-                        Some(_) => Error::Conflict(format!("cli: {c} is not free in the {network} pool")),
-                    }.into());
-                }
-                Some(c)
-            } else {
-                let mut got = None;
-                // Two allocations may pick the same free number; the loser
-                // tries the next one.
-                for _ in 0..5 {
-                    got = sqlx::query_scalar::<_, String>(
-                        "UPDATE number_pool SET status = 'reserved', updated_at = $1 WHERE cli = (SELECT cli FROM number_pool WHERE network = $2 AND status = 'free' ORDER BY cli LIMIT 1) AND status = 'free' RETURNING cli")
-                        .bind(now).bind(network.as_str()).fetch_optional(&mut *tx).await?;
-                    if got.is_some() { break; }
-                }
-                match got {
-                    Some(c) => Some(c),
-                    None => return Err(Error::Conflict(format!("cli: no free {network} numbers are left in the pool")).into()),
-                }
-            };
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO order_mobiles (order_id, connection_type, network, tariff_id, cli, number_reserved, pac_code, pac_expiry_date, port_date, stac_code, sim_type, iccid, bill_cap_offered, enable_bill_cap, bill_cap_pence, status, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'Draft', $16, $16) RETURNING id")
+        // One statement. With an empty cli on a pooled network it takes the
+        // lowest free number; the database refuses a non-draft order or a
+        // number that is not free, reserves the number, and audits.
+        let sql = "INSERT INTO order_mobiles (order_id, connection_type, network, tariff_id, cli, number_reserved, pac_code, pac_expiry_date, port_date, stac_code, sim_type, iccid, \
+                   bill_cap_offered, enable_bill_cap, bill_cap_pence, status, created_by, created_at, updated_at) \
+                   VALUES ($1, $2, $3, $4, CASE WHEN $6 AND $5 IS NULL THEN (SELECT cli FROM number_pool WHERE network = $3 AND status = 'free' ORDER BY cli LIMIT 1) ELSE $5 END, \
+                   $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'Draft', $16, $17, $17) RETURNING id, cli";
+        // Two allocations racing for one free number: the loser tries again.
+        for _ in 0..5 {
+            let now = crate::now();
+            let inserted: std::result::Result<(i64, Option<String>), sqlx::Error> = on_db!(self.writer(), p => sqlx::query_as(sql)
                 .bind(order_id).bind(req.connection_type.as_str()).bind(network.as_str()).bind(req.tariff_id).bind(&cli).bind(pooled)
                 .bind(&req.pac_code).bind(req.pac_expiry_date).bind(req.port_date).bind(&req.stac_code)
-                .bind(req.sim_type.map(SimType::as_str)).bind(&req.iccid).bind(req.bill_cap_offered).bind(req.enable_bill_cap).bind(req.bill_cap_pence).bind(now)
-                .fetch_one(&mut *tx).await
-                .map_err(|e| StoreError::unique(e, "the ICCID or CLI is already on another open order"))?;
-            write_audit!(&mut *tx, crate::audit::AuditEntry {
-                actor, partner_id: Some(order.partner_id), entity: "order", entity_id: order_id.to_string(), action: "add_mobile", before: None,
-                after: Some(serde_json::json!({"orderMobileId": id, "connectionType": req.connection_type, "network": network, "tariffId": req.tariff_id, "cli": cli, "iccid": req.iccid})),
-            })?;
-            tx.commit().await?;
-            Ok((id, cli))
-        })
+                .bind(req.sim_type.map(SimType::as_str)).bind(&req.iccid).bind(req.bill_cap_offered).bind(req.enable_bill_cap).bind(req.bill_cap_pence)
+                .bind(actor).bind(now)
+                .fetch_one(p).await);
+            let err = match inserted {
+                Ok(row) => return Ok(row),
+                Err(e) => e,
+            };
+            let message = match &err {
+                sqlx::Error::Database(db) => db.message().to_owned(),
+                _ => String::new(),
+            };
+            if message.contains("switchboard: order not draft") {
+                return Err(not_draft(&self.get_order(vis, order_id).await?));
+            }
+            let duplicate = matches!(&err, sqlx::Error::Database(db) if db.is_unique_violation());
+            let number_taken = message.contains("switchboard: number not free")
+                || (pooled && duplicate && !self.iccid_on_open_order(&req.iccid).await?);
+            if !number_taken {
+                return Err(StoreError::unique(
+                    err,
+                    "the ICCID or CLI is already on another open order",
+                ));
+            }
+            if let Some(c) = &cli {
+                return Err(match self.pool_status(c).await? {
+                    None => Error::invalid(
+                        "cli",
+                        format!("{c} is not a {network} pool number; see ListAvailableNumbers"),
+                    ),
+                    Some(_) => {
+                        Error::Conflict(format!("cli: {c} is not free in the {network} pool"))
+                    }
+                }
+                .into());
+            }
+            let page = PageRequest::new(None, Some(1)).expect("a valid page");
+            if self.free_numbers(network, page).await?.1 == 0 {
+                return Err(Error::Conflict(format!(
+                    "cli: no free {network} numbers are left in the pool"
+                ))
+                .into());
+            }
+        }
+        Err(Error::Conflict("cli: the number pool is busy; try again".into()).into())
     }
 
     /// Removes a mobile from a draft order, releasing its reserved number.

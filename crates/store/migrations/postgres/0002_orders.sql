@@ -10,6 +10,10 @@ CREATE TABLE orders (
     status TEXT NOT NULL,
     reason TEXT,
     created_by TEXT NOT NULL,
+    -- Who made the last change, and a note on the last status change: the
+    -- history trigger copies them.
+    updated_by TEXT NOT NULL,
+    status_note TEXT,
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL,
     submitted_at TIMESTAMPTZ,
@@ -41,6 +45,7 @@ CREATE TABLE order_mobiles (
     esim_activation_code TEXT,
     eid TEXT,
     network_reference TEXT,
+    created_by TEXT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL
 );
@@ -107,3 +112,48 @@ CREATE TABLE carrier_operations (
     outcome TEXT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL
 );
+
+-- Bookkeeping that goes with every such write, done by the database in the
+-- same statement: one round trip instead of several.
+
+-- An order's history: a row when it is made and at every status change.
+CREATE FUNCTION orders_history() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO order_history (order_id, from_status, to_status, at, actor, note)
+        VALUES (NEW.id, NULL, NEW.status, NEW.updated_at, NEW.updated_by, NEW.status_note);
+    ELSIF NEW.status IS DISTINCT FROM OLD.status THEN
+        INSERT INTO order_history (order_id, from_status, to_status, at, actor, note)
+        VALUES (NEW.id, OLD.status, NEW.status, NEW.updated_at, NEW.updated_by, NEW.status_note);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER orders_history AFTER INSERT OR UPDATE OF status ON orders FOR EACH ROW EXECUTE FUNCTION orders_history();
+
+-- A mobile joins only a Draft order (the update takes the order's row lock,
+-- so it waits for a SubmitOrder in flight and then sees its outcome); a
+-- pooled number must be free and is reserved for it; the addition is
+-- audited.
+CREATE FUNCTION order_mobiles_added() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    partner BIGINT;
+BEGIN
+    UPDATE orders SET updated_at = NEW.created_at, updated_by = NEW.created_by
+    WHERE id = NEW.order_id AND status = 'Draft' RETURNING partner_id INTO partner;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'switchboard: order not draft';
+    END IF;
+    IF NEW.number_reserved THEN
+        UPDATE number_pool SET status = 'reserved', order_mobile_id = NEW.id, updated_at = NEW.created_at
+        WHERE cli = NEW.cli AND network = NEW.network AND status = 'free';
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'switchboard: number not free';
+        END IF;
+    END IF;
+    INSERT INTO audit_log (at, actor, partner_id, entity, entity_id, action, before_json, after_json)
+    VALUES (NEW.created_at, NEW.created_by, partner, 'order', NEW.order_id::text, 'add_mobile', NULL,
+            json_build_object('orderMobileId', NEW.id, 'connectionType', NEW.connection_type, 'network', NEW.network,
+                              'tariffId', NEW.tariff_id, 'cli', NEW.cli, 'iccid', NEW.iccid)::text);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER order_mobiles_added AFTER INSERT ON order_mobiles FOR EACH ROW EXECUTE FUNCTION order_mobiles_added();
