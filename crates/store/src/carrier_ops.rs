@@ -24,12 +24,17 @@ impl Store {
         outcome: &str,
     ) -> Result<String> {
         let now = crate::now();
-        on_db!(self.writer(), p => sqlx::query("INSERT INTO carrier_operations (idempotency_key, network, operation, outcome, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING")
-            .bind(key).bind(network.as_str()).bind(operation).bind(outcome).bind(now).execute(p).await.map(|_| ()))?;
-        Ok(
-            on_db!(self.db(), p => sqlx::query_scalar("SELECT outcome FROM carrier_operations WHERE idempotency_key = $1")
-            .bind(key).fetch_one(p).await)?,
-        )
+        let ours: Option<String> = on_db!(self.writer(), p => sqlx::query_scalar(
+            "INSERT INTO carrier_operations (idempotency_key, network, operation, outcome, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING RETURNING outcome")
+            .bind(key).bind(network.as_str()).bind(operation).bind(outcome).bind(now).fetch_optional(p).await)?;
+        match ours {
+            Some(o) => Ok(o),
+            // Another call with this key recorded first: its answer stands.
+            None => Ok(
+                on_db!(self.db(), p => sqlx::query_scalar("SELECT outcome FROM carrier_operations WHERE idempotency_key = $1")
+                .bind(key).fetch_one(p).await)?,
+            ),
+        }
     }
 
     /// How many calls the networks have recorded (tests and monitoring).

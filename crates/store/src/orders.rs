@@ -804,71 +804,128 @@ impl Store {
             let mut completed = view.mobiles.iter().filter(|m| m.row.status == "Completed").count();
             let mut failed = view.mobiles.iter().filter(|m| m.row.status == "Rejected").count();
             let mut first_reason = view.mobiles.iter().find(|m| m.row.status == "Rejected").and_then(|m| m.row.reason.clone());
+            // Sort the answers: new connections are made with one multi-row
+            // insert, completed mobiles marked with one update, their
+            // numbers assigned with one more and audited with one insert.
+            struct Live<'a> { m: &'a OrderMobileRow, cli: String, contract: Option<i64>, action: &'static str, code: &'a Option<String>, eid: &'a Option<String>, reference: &'a String }
+            let mut inserts: Vec<(&OrderMobile, String, &NaiveDate, &Option<String>)> = Vec::new();
+            let mut live: Vec<Live> = Vec::new();
+            let mut refused: Vec<(&OrderMobileRow, String)> = Vec::new();
             for (mobile_id, outcome) in outcomes {
-                let Some(m) = view.mobiles.iter().find(|m| m.row.id == *mobile_id && m.row.status == "Pending") else { continue };
-                let m = &m.row;
-                let mut refusal: Option<String> = match outcome { Outcome::Rejected { reason } => Some(reason.clone()), _ => None };
-                if let Outcome::Activated { cli: assigned, network_reference, esim_activation_code, eid, effective_date } = outcome {
-                    let cli = assigned.clone().or_else(|| m.cli.clone()).unwrap_or_default();
-                    let ct = ConnectionType::parse_field(&m.connection_type, "connectionType").map_err(|_| StoreError::Corrupt(format!("order mobile {mobile_id}")))?;
-                    let term = view.terms.iter().find(|(id, _)| id == mobile_id).map(|(_, t)| *t).unwrap_or(0);
-                    let extras = view.mobiles.iter().find(|x| x.row.id == *mobile_id).expect("found above");
-                    let contract: Option<i64> = match ct {
-                        // A live connection with this number or ICCID makes
-                        // the insert a no-op (partial unique indexes).
-                        ConnectionType::New | ConnectionType::Port => sqlx::query_scalar(
-                            "INSERT INTO connections (partner_id, customer_id, cli, network, status, tariff_id, sim_type, iccid, eid, start_date, contract_end_date, bill_cap_enabled, bill_cap_pence, bundles, bars, created_at, updated_at) \
-                             VALUES ($1, $2, $3, $4, 'Active', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) ON CONFLICT DO NOTHING RETURNING id")
-                            .bind(order.partner_id).bind(order.customer_id).bind(&cli).bind(&m.network).bind(m.tariff_id)
-                            .bind(m.sim_type.as_deref().unwrap_or("Physical")).bind(&m.iccid).bind(eid).bind(effective_date)
-                            .bind(crate::demo::contract_end(*effective_date, term)).bind(m.enable_bill_cap).bind(m.bill_cap_pence)
-                            .bind(serde_json::to_string(&extras.bundles).expect("serialises")).bind(serde_json::to_string(&extras.bars).expect("serialises")).bind(now)
-                            .fetch_optional(&mut *tx).await?,
-                        ConnectionType::Migration => sqlx::query_scalar(
-                            "UPDATE connections SET tariff_id = $1, start_date = $2, contract_end_date = $3, bill_cap_enabled = $4, bill_cap_pence = $5, bundles = $6, updated_at = $7 \
-                             WHERE cli = $8 AND customer_id = $9 AND status = 'Active' RETURNING id")
-                            .bind(m.tariff_id).bind(effective_date).bind(crate::demo::contract_end(*effective_date, term)).bind(m.enable_bill_cap).bind(m.bill_cap_pence)
-                            .bind(serde_json::to_string(&extras.bundles).expect("serialises")).bind(now).bind(&cli).bind(order.customer_id)
-                            .fetch_optional(&mut *tx).await?,
-                        ConnectionType::Disconnection => sqlx::query_scalar("UPDATE connections SET status = 'Ceased', updated_at = $1 WHERE cli = $2 AND customer_id = $3 AND status = 'Active' RETURNING id")
-                            .bind(now).bind(&cli).bind(order.customer_id).fetch_optional(&mut *tx).await?,
-                    };
-                    match contract {
-                        Some(contract) => {
-                            let done = sqlx::query("UPDATE order_mobiles SET status = 'Completed', cli = $1, contract_id = $2, esim_activation_code = $3, eid = $4, network_reference = $5, updated_at = $6 WHERE id = $7 AND status = 'Pending'")
-                                .bind(&cli).bind(contract).bind(esim_activation_code).bind(eid).bind(network_reference).bind(now).bind(mobile_id)
-                                .execute(&mut *tx).await?.rows_affected();
-                            if done != 1 {
-                                return Err(StoreError::Conflict(format!("order mobile {mobile_id} was applied concurrently")));
+                let Some(mobile) = view.mobiles.iter().find(|m| m.row.id == *mobile_id && m.row.status == "Pending") else { continue };
+                let m = &mobile.row;
+                match outcome {
+                    Outcome::Rejected { reason } => refused.push((m, reason.clone())),
+                    Outcome::Activated { cli: assigned, network_reference, esim_activation_code, eid, effective_date } => {
+                        let cli = assigned.clone().or_else(|| m.cli.clone()).unwrap_or_default();
+                        let ct = ConnectionType::parse_field(&m.connection_type, "connectionType").map_err(|_| StoreError::Corrupt(format!("order mobile {mobile_id}")))?;
+                        let term = view.terms.iter().find(|(id, _)| id == mobile_id).map(|(_, t)| *t).unwrap_or(0);
+                        let changed: Option<i64> = match ct {
+                            ConnectionType::New | ConnectionType::Port => {
+                                inserts.push((mobile, cli.clone(), effective_date, eid));
+                                live.push(Live { m, cli, contract: None, action: "create", code: esim_activation_code, eid, reference: network_reference });
+                                continue;
                             }
-                            if m.number_reserved || assigned.is_some() {
-                                sqlx::query("UPDATE number_pool SET status = 'assigned', order_mobile_id = $1, updated_at = $2 WHERE cli = $3")
-                                    .bind(mobile_id).bind(now).bind(&cli).execute(&mut *tx).await?;
-                            }
-                            write_audit!(&mut *tx, crate::audit::AuditEntry {
-                                actor, partner_id: Some(order.partner_id), entity: "connection", entity_id: contract.to_string(),
-                                action: match ct { ConnectionType::New | ConnectionType::Port => "create", ConnectionType::Migration => "migrate", ConnectionType::Disconnection => "cease" },
-                                before: None, after: Some(serde_json::json!({"orderId": order_id, "orderMobileId": mobile_id, "cli": cli, "networkReference": network_reference})),
-                            })?;
-                            completed += 1;
-                        }
-                        None => {
-                            refusal = Some(match ct {
-                                ConnectionType::New | ConnectionType::Port => "the number or ICCID went live on another connection before this order completed".into(),
-                                _ => format!("{cli} is no longer a live connection of this customer"),
-                            });
+                            ConnectionType::Migration => sqlx::query_scalar(
+                                "UPDATE connections SET tariff_id = $1, start_date = $2, contract_end_date = $3, bill_cap_enabled = $4, bill_cap_pence = $5, bundles = $6, updated_at = $7 \
+                                 WHERE cli = $8 AND customer_id = $9 AND status = 'Active' RETURNING id")
+                                .bind(m.tariff_id).bind(effective_date).bind(crate::demo::contract_end(*effective_date, term)).bind(m.enable_bill_cap).bind(m.bill_cap_pence)
+                                .bind(serde_json::to_string(&mobile.bundles).expect("serialises")).bind(now).bind(&cli).bind(order.customer_id)
+                                .fetch_optional(&mut *tx).await?,
+                            ConnectionType::Disconnection => sqlx::query_scalar("UPDATE connections SET status = 'Ceased', updated_at = $1 WHERE cli = $2 AND customer_id = $3 AND status = 'Active' RETURNING id")
+                                .bind(now).bind(&cli).bind(order.customer_id).fetch_optional(&mut *tx).await?,
+                        };
+                        match changed {
+                            Some(contract) => live.push(Live { m, cli, contract: Some(contract), action: if ct == ConnectionType::Migration { "migrate" } else { "cease" }, code: esim_activation_code, eid, reference: network_reference }),
+                            None => refused.push((m, format!("{cli} is no longer a live connection of this customer"))),
                         }
                     }
                 }
-                if let Some(reason) = refusal {
-                    sqlx::query("UPDATE order_mobiles SET status = 'Rejected', reason = $1, updated_at = $2 WHERE id = $3 AND status = 'Pending'").bind(&reason).bind(now).bind(mobile_id).execute(&mut *tx).await?;
-                    if m.number_reserved {
-                        sqlx::query("UPDATE number_pool SET status = 'free', order_mobile_id = NULL, updated_at = $1 WHERE cli = $2 AND status = 'reserved'")
-                            .bind(now).bind(&m.cli).execute(&mut *tx).await?;
-                    }
-                    first_reason.get_or_insert(reason);
-                    failed += 1;
+            }
+            if !inserts.is_empty() {
+                // A live connection with the number or ICCID already makes
+                // its row a no-op (partial unique indexes).
+                const COLS: usize = 16;
+                let rows: Vec<String> = (0..inserts.len())
+                    // created_at's placeholder stands for updated_at too.
+                    .map(|r| format!("({}, ${})", (1..=COLS).map(|c| format!("${}", r * COLS + c)).collect::<Vec<_>>().join(", "), r * COLS + COLS))
+                    .collect();
+                let sql = format!(
+                    "INSERT INTO connections (partner_id, customer_id, cli, network, status, tariff_id, sim_type, iccid, eid, start_date, contract_end_date, bill_cap_enabled, bill_cap_pence, bundles, bars, created_at, updated_at) \
+                     VALUES {} ON CONFLICT DO NOTHING RETURNING id, cli", rows.join(", "));
+                let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
+                for (mobile, cli, start, eid) in &inserts {
+                    let m = &mobile.row;
+                    let term = view.terms.iter().find(|(id, _)| *id == m.id).map(|(_, t)| *t).unwrap_or(0);
+                    q = q.bind(order.partner_id).bind(order.customer_id).bind(cli.clone()).bind(m.network.clone()).bind("Active").bind(m.tariff_id)
+                        .bind(m.sim_type.clone().unwrap_or_else(|| "Physical".into())).bind(m.iccid.clone()).bind((*eid).clone()).bind(**start)
+                        .bind(crate::demo::contract_end(**start, term)).bind(m.enable_bill_cap).bind(m.bill_cap_pence)
+                        .bind(serde_json::to_string(&mobile.bundles).expect("serialises")).bind(serde_json::to_string(&mobile.bars).expect("serialises")).bind(now);
                 }
+                let made = q.fetch_all(&mut *tx).await?;
+                let mut kept = Vec::with_capacity(live.len());
+                for l in live {
+                    if l.action != "create" {
+                        kept.push(l);
+                    } else if let Some((id, _)) = made.iter().find(|(_, c)| *c == l.cli) {
+                        kept.push(Live { contract: Some(*id), ..l });
+                    } else {
+                        refused.push((l.m, "the number or ICCID went live on another connection before this order completed".into()));
+                    }
+                }
+                live = kept;
+            }
+            if !live.is_empty() {
+                const COLS: usize = 6;
+                let rows: Vec<String> = (0..live.len())
+                    .map(|r| format!("({})", (1..=COLS).map(|c| format!("${}", r * COLS + c + 1)).collect::<Vec<_>>().join(", ")))
+                    .collect();
+                let sql = format!(
+                    "WITH v (id, contract, cli, code, eid, reference) AS (VALUES {}) \
+                     UPDATE order_mobiles SET status = 'Completed', contract_id = v.contract, cli = v.cli, esim_activation_code = v.code, eid = v.eid, network_reference = v.reference, updated_at = $1 \
+                     FROM v WHERE order_mobiles.id = v.id AND order_mobiles.status = 'Pending'", rows.join(", "));
+                let mut q = sqlx::query(&sql).bind(now);
+                for l in &live {
+                    q = q.bind(l.m.id).bind(l.contract).bind(l.cli.clone()).bind(l.code.clone()).bind(l.eid.clone()).bind(l.reference.clone());
+                }
+                if q.execute(&mut *tx).await?.rows_affected() != live.len() as u64 {
+                    return Err(StoreError::Conflict(format!("order {order_id} was applied concurrently")));
+                }
+                let numbers: Vec<&String> = live.iter().filter(|l| l.action == "create").map(|l| &l.cli).collect();
+                if !numbers.is_empty() {
+                    let marks: Vec<String> = (0..numbers.len()).map(|i| format!("${}", i + 2)).collect();
+                    let sql = format!(
+                        "UPDATE number_pool SET status = 'assigned', updated_at = $1, \
+                         order_mobile_id = (SELECT MAX(m.id) FROM order_mobiles m WHERE m.cli = number_pool.cli AND m.status = 'Completed') \
+                         WHERE cli IN ({})", marks.join(", "));
+                    let mut q = sqlx::query(&sql).bind(now);
+                    for n in numbers {
+                        q = q.bind(n.clone());
+                    }
+                    q.execute(&mut *tx).await?;
+                }
+                const ACOLS: usize = 4;
+                let rows: Vec<String> = (0..live.len())
+                    .map(|r| format!("($1, $2, $3, 'connection', {})", (1..=ACOLS).map(|c| format!("${}", 3 + r * ACOLS + c)).collect::<Vec<_>>().join(", ")))
+                    .collect();
+                let sql = format!("INSERT INTO audit_log (at, actor, partner_id, entity, entity_id, action, before_json, after_json) VALUES {}", rows.join(", "));
+                let mut q = sqlx::query(&sql).bind(now).bind(actor).bind(order.partner_id);
+                for l in &live {
+                    let contract = l.contract.expect("every live mobile has its contract");
+                    q = q.bind(contract.to_string()).bind(l.action).bind(None::<String>)
+                        .bind(serde_json::json!({"orderId": order_id, "orderMobileId": l.m.id, "cli": l.cli, "networkReference": l.reference}).to_string());
+                }
+                q.execute(&mut *tx).await?;
+                completed += live.len();
+            }
+            for (m, reason) in refused {
+                sqlx::query("UPDATE order_mobiles SET status = 'Rejected', reason = $1, updated_at = $2 WHERE id = $3 AND status = 'Pending'").bind(&reason).bind(now).bind(m.id).execute(&mut *tx).await?;
+                if m.number_reserved {
+                    sqlx::query("UPDATE number_pool SET status = 'free', order_mobile_id = NULL, updated_at = $1 WHERE cli = $2 AND status = 'reserved'")
+                        .bind(now).bind(&m.cli).execute(&mut *tx).await?;
+                }
+                first_reason.get_or_insert(reason);
+                failed += 1;
             }
             let mut status = OrderStatus::InProgress;
             if completed + failed == view.mobiles.len() {
