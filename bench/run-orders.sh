@@ -9,7 +9,7 @@
 #    + SubmitOrder for SECONDS (crates/api/examples/order_load.rs):
 #    orders/s and the p50/p99 of a whole order.
 # 2. The worker drains the orders just submitted over instant simulated
-#    networks, 4 jobs at once (crates/api/examples/provision_drain.rs):
+#    networks, 2 lanes of 16-job batches (crates/api/examples/provision_drain.rs):
 #    mobiles/s from submitted to live.
 # 3. The floor: a bare axum handler doing one INSERT per request on the same
 #    database (crates/api/examples/bare_insert.rs), driven by wrk with the
@@ -53,7 +53,7 @@ ORDERS=$($EX/order_load "http://127.0.0.1:$P1" "$TOKEN" 1000 "$TARIFF" "$CONC" "
 kill $SERVE_PID; wait $SERVE_PID 2>/dev/null || true
 
 echo "bench: provisioning the submitted orders"
-PROV=$($EX/provision_drain "sqlite://$WORK/bench.db" 4 | grep '^PROVISION')
+PROV=$($EX/provision_drain "sqlite://$WORK/bench.db" 2 16 | grep '^PROVISION')
 
 P2=$(free_port)
 $EX/bare_insert "sqlite://$WORK/bench.db" "127.0.0.1:$P2" >/dev/null 2>&1 &
@@ -76,5 +76,5 @@ mkdir -p bench/results
   echo "| orders submitted (draft + 3 mobiles + submit) | $(field "$ORDERS" orders) orders, $ops orders/s, $(field "$ORDERS" requests_per_s) write requests/s, p50 $(field "$ORDERS" p50_ms) ms, p99 $(field "$ORDERS" p99_ms) ms, $(field "$ORDERS" errors) failed |"
   echo "| bare single-row INSERT floor (wrk) | $bare_rps requests/s, p99 $(field "$BARE" p99_ms) ms: allows $allow orders/s at five writes an order |"
   echo "| order flow against the floor | $share% of what five bare inserts an order allow |"
-  echo "| provisioning, zero latency, 4 jobs at once | $(field "$PROV" mobiles) mobiles in $(field "$PROV" seconds)s: $(field "$PROV" mobiles_per_s) mobiles/s |"
+  echo "| provisioning, zero latency, 2 lanes of 16-job batches | $(field "$PROV" mobiles) mobiles in $(field "$PROV" seconds)s: $(field "$PROV" mobiles_per_s) mobiles/s |"
 } | tee bench/results/orders.md

@@ -1,9 +1,9 @@
 //! Provisioning throughput: drains every queued job of DATABASE_URL with
 //! the worker over instant, always-accepting simulated networks (zero
-//! latency), CONCURRENCY jobs at once, and reports mobiles provisioned per
+//! latency), LANES lanes each claiming BATCH jobs at a time, and reports mobiles provisioned per
 //! second from submitted to completed. Used by `bench/run-orders.sh`.
 //!
-//! Usage: provision_drain DATABASE_URL CONCURRENCY
+//! Usage: provision_drain DATABASE_URL [LANES] [BATCH]   (defaults 2 and 16)
 
 use provisioning::{SimConfig, SystemClock, Worker, WorkerConfig};
 use std::sync::Arc;
@@ -13,7 +13,8 @@ use std::time::Instant;
 async fn main() {
     let a: Vec<String> = std::env::args().skip(1).collect();
     let store = store::Store::connect(&a[0]).await.expect("connect");
-    let concurrency: usize = a.get(1).map(|c| c.parse().unwrap()).unwrap_or(4);
+    let concurrency: usize = a.get(1).map(|c| c.parse().unwrap()).unwrap_or(2);
+    let batch: usize = a.get(2).map(|c| c.parse().unwrap()).unwrap_or(16);
     let configs = domain::Network::ALL
         .iter()
         .map(|n| (*n, SimConfig::instant()))
@@ -34,7 +35,7 @@ async fn main() {
     for _ in 0..concurrency {
         let w = worker.clone();
         lanes.push(tokio::spawn(async move {
-            while w.run_once().await.expect("run").is_some() {}
+            while !w.run_batch(batch).await.expect("run").is_empty() {}
         }));
     }
     for l in lanes {

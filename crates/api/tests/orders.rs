@@ -1255,3 +1255,81 @@ async fn migration_disconnection_and_ee_numbers() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn many_orders_are_provisioned_together_in_batches() {
+    each_backend(|app| async move {
+        let token = app.north_token().await;
+        let customer = app.customer_of(app.north).await;
+        let vf30 = tariff(&app, &token, "Vodafone", "Business SIM 30GB").await;
+        let o2 = tariff(&app, &token, "O2", "O2 Business SIM 10GB").await;
+        let mut orders = Vec::new();
+        for n in 0..20u64 {
+            let order = draft(&app, &token, customer).await;
+            add(&app, &token, &new_mobile(order, vf30, 1_000 + n)).await;
+            let mut b = new_mobile(order, o2, 2_000 + n);
+            b["network"] = json!("O2");
+            b["iccid"] = json!(iccid(Network::O2, 2_000 + n));
+            add(&app, &token, &b).await;
+            app.post(
+                &token,
+                "/api/Orders/SubmitOrder",
+                &json!({"orderId": order}),
+            )
+            .await;
+            orders.push(order);
+        }
+        // O2 refuses every mobile, Vodafone accepts: each order ends
+        // PartiallyCompleted, all in batches of 16 jobs.
+        let refusing = SimConfig {
+            rejection_rate: 1.0,
+            ..SimConfig::instant()
+        };
+        let worker = app.worker_per_network(HashMap::from([
+            (Network::Vodafone, SimConfig::instant()),
+            (Network::O2, refusing),
+        ]));
+        assert_eq!(worker.drain().await.unwrap(), 20);
+        for order in &orders {
+            let d = details(&app, &token, *order).await;
+            assert_eq!(d["status"], "PartiallyCompleted", "{d}");
+            let h: Vec<&str> = d["history"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h["toStatus"].as_str().unwrap())
+                .collect();
+            assert_eq!(
+                h,
+                ["Draft", "Submitted", "InProgress", "PartiallyCompleted"]
+            );
+            assert_eq!(d["history"][3]["note"], "1 live, 1 refused");
+            let live = d["mobiles"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["network"] == "Vodafone")
+                .unwrap()
+                .clone();
+            let (s, conn) = app
+                .get(
+                    &token,
+                    &format!(
+                        "/api/Connections/GetConnectionByCLI?cli={}",
+                        live["cli"].as_str().unwrap()
+                    ),
+                )
+                .await;
+            assert_eq!((s, &conn["contractId"]), (200, &live["contractId"]));
+        }
+        assert_eq!(
+            app.store.count_carrier_operations().await.unwrap(),
+            40,
+            "one network call per mobile"
+        );
+        assert_eq!(app.store.jobs_in_state("done").await.unwrap().len(), 20);
+        assert_eq!(worker.drain().await.unwrap(), 0);
+        app
+    })
+    .await;
+}

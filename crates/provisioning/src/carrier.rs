@@ -43,6 +43,8 @@ pub struct CarrierFault(pub String);
 
 pub type CarrierFuture<'a> =
     Pin<Box<dyn Future<Output = Result<CarrierAnswer, CarrierFault>> + Send + 'a>>;
+pub type CarrierBatchFuture<'a> =
+    Pin<Box<dyn Future<Output = Vec<Result<CarrierAnswer, CarrierFault>>> + Send + 'a>>;
 
 /// A mobile network as the worker sees it.
 pub trait Carrier: Send + Sync {
@@ -51,4 +53,15 @@ pub trait Carrier: Send + Sync {
     /// Provisions one mobile. The same `key` always answers the same
     /// `Done` result and never provisions twice.
     fn provision<'a>(&'a self, key: &'a str, req: &'a ProvisionRequest) -> CarrierFuture<'a>;
+
+    /// Several calls at once, answered in order: by default each on its
+    /// own, concurrently; a network that takes batches overrides it.
+    fn provision_many<'a>(
+        &'a self,
+        calls: &'a [(String, ProvisionRequest)],
+    ) -> CarrierBatchFuture<'a> {
+        Box::pin(futures_util::future::join_all(
+            calls.iter().map(|(key, req)| self.provision(key, req)),
+        ))
+    }
 }

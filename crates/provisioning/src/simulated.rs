@@ -7,7 +7,9 @@
 //! "ICCID already active on the network"). Every final answer is stored
 //! under its key, so a retry, even after a restart, answers the same.
 
-use crate::carrier::{Carrier, CarrierAnswer, CarrierFault, CarrierFuture, ProvisionRequest};
+use crate::carrier::{
+    Carrier, CarrierAnswer, CarrierBatchFuture, CarrierFault, CarrierFuture, ProvisionRequest,
+};
 use domain::ordering::ConnectionType;
 use domain::Network;
 use rand::rngs::StdRng;
@@ -123,8 +125,13 @@ impl SimulatedNetwork {
                 .map_err(|e| CarrierFault(format!("unreadable stored outcome for {key}: {e}")))
         };
         let db = |e: store::StoreError| CarrierFault(format!("network simulator storage: {e}"));
-        if let Some(text) = self.store.carrier_operation(key).await.map_err(db)? {
-            return stored(text);
+        // Deciding has a side effect only when the network hands out a
+        // number (New without one): then look for an earlier answer first.
+        // Otherwise the record below keeps the first answer of a key.
+        if req.connection_type == ConnectionType::New && req.cli.is_none() {
+            if let Some(text) = self.store.carrier_operation(key).await.map_err(db)? {
+                return stored(text);
+            }
         }
         if self.config.latency_ms > 0 {
             tokio::time::sleep(Duration::from_millis(self.config.latency_ms)).await;
@@ -147,6 +154,93 @@ impl SimulatedNetwork {
             .await
             .map_err(db)?;
         stored(kept)
+    }
+
+    /// A batch of calls, as a network's bulk interface would take them: one
+    /// wait for the latency, each answer decided as a single call would,
+    /// and every final answer recorded in one statement.
+    async fn answer_many(
+        &self,
+        calls: &[(String, ProvisionRequest)],
+    ) -> Vec<Result<CarrierAnswer, CarrierFault>> {
+        let mut out: Vec<Option<Result<CarrierAnswer, CarrierFault>>> = vec![None; calls.len()];
+        // Calls whose decision has a side effect (a number handed out) go
+        // one by one, looking for an earlier answer first.
+        for (i, (key, req)) in calls.iter().enumerate() {
+            if req.connection_type == ConnectionType::New && req.cli.is_none() {
+                out[i] = Some(self.answer(key, req).await);
+            } else if let Some(day) = req
+                .port_date
+                .filter(|d| req.connection_type == ConnectionType::Port && *d > req.today)
+            {
+                out[i] = Some(Ok(CarrierAnswer::NotYet(day)));
+            }
+        }
+        if out.iter().all(Option::is_some) {
+            return out.into_iter().map(|o| o.expect("all answered")).collect();
+        }
+        if self.config.latency_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(self.config.latency_ms)).await;
+        }
+        let mut to_record = Vec::new();
+        for (i, (key, req)) in calls.iter().enumerate() {
+            if out[i].is_some() {
+                continue;
+            }
+            if self
+                .rng(key, &format!("fault-{}", req.attempt))
+                .gen_bool(self.config.fault_rate)
+            {
+                out[i] = Some(Err(CarrierFault(format!(
+                    "{} network timed out after {} ms",
+                    self.network,
+                    self.config.latency_ms.max(1) * 20
+                ))));
+                continue;
+            }
+            match self.decide(key, req).await {
+                Ok(outcome) => to_record.push((
+                    i,
+                    key.clone(),
+                    req.connection_type.as_str().to_owned(),
+                    serde_json::to_string(&outcome).expect("outcomes serialise"),
+                )),
+                Err(e) => {
+                    out[i] = Some(Err(CarrierFault(format!("network simulator storage: {e}"))))
+                }
+            }
+        }
+        let rows: Vec<(String, String, String)> = to_record
+            .iter()
+            .map(|(_, k, op, o)| (k.clone(), op.clone(), o.clone()))
+            .collect();
+        match self
+            .store
+            .record_carrier_operations(self.network, &rows)
+            .await
+        {
+            Ok(stored) => {
+                for (i, key, _, _) in &to_record {
+                    out[*i] = Some(
+                        match stored.get(key).map(|t| serde_json::from_str::<Outcome>(t)) {
+                            Some(Ok(o)) => Ok(CarrierAnswer::Done(o)),
+                            Some(Err(e)) => Err(CarrierFault(format!(
+                                "unreadable stored outcome for {key}: {e}"
+                            ))),
+                            None => Err(CarrierFault(format!("no outcome stored for {key}"))),
+                        },
+                    );
+                }
+            }
+            Err(e) => {
+                for (i, _, _, _) in &to_record {
+                    out[*i] = Some(Err(CarrierFault(format!("network simulator storage: {e}"))));
+                }
+            }
+        }
+        out.into_iter()
+            .map(|o| o.expect("every call answered"))
+            .collect()
     }
 
     async fn decide(
@@ -233,5 +327,12 @@ impl Carrier for SimulatedNetwork {
 
     fn provision<'a>(&'a self, key: &'a str, req: &'a ProvisionRequest) -> CarrierFuture<'a> {
         Box::pin(self.answer(key, req))
+    }
+
+    fn provision_many<'a>(
+        &'a self,
+        calls: &'a [(String, ProvisionRequest)],
+    ) -> CarrierBatchFuture<'a> {
+        Box::pin(self.answer_many(calls))
     }
 }

@@ -1,9 +1,9 @@
-//! The provisioning worker: claims due jobs from the queue (its lease
-//! expires if the worker dies, and another worker picks the job up), drives
-//! each order's pending mobiles through their network's carrier, applies
-//! the answers in one transaction, and completes, defers (a port waits for
-//! its date), retries with backoff or, out of attempts, refuses what is
-//! left. Carrier calls carry the key `order-mobile-{id}`, and applying an
+//! The provisioning worker: claims due jobs from the queue in batches (a
+//! lease expires if the worker dies, and another worker picks the job up),
+//! drives every pending mobile of the batch's orders through its network's
+//! carrier at once, applies all the answers in one transaction, and
+//! completes, defers (a port waits for its date), retries with backoff or,
+//! out of attempts, refuses what is left. Carrier calls carry the key `order-mobile-{id}`, and applying an
 //! answer is guarded by the mobile still being pending, so a job that runs
 //! twice provisions and records everything once.
 
@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use store::jobs::{Fate, Job};
-use store::orders::Outcome;
+use store::orders::{OrderOutcomes, Outcome};
 use store::{Store, StoreError};
 
 /// How a worker runs.
@@ -29,8 +29,10 @@ pub struct WorkerConfig {
     pub lease: Duration,
     /// How long to wait when no job is due.
     pub poll: Duration,
-    /// Jobs handled at once.
+    /// Lanes claiming jobs at once.
     pub concurrency: usize,
+    /// Jobs a lane claims and applies together, in one transaction.
+    pub batch: usize,
 }
 
 impl Default for WorkerConfig {
@@ -39,7 +41,8 @@ impl Default for WorkerConfig {
             id: format!("worker-{}", std::process::id()),
             lease: Duration::from_secs(60),
             poll: Duration::from_millis(200),
-            concurrency: 4,
+            concurrency: 2,
+            batch: 16,
         }
     }
 }
@@ -107,51 +110,71 @@ impl Worker {
 
     /// Claims and handles one due job; `None` when nothing is due.
     pub async fn run_once(&self) -> Result<Option<Handled>, StoreError> {
+        Ok(self.run_batch(1).await?.into_iter().next())
+    }
+
+    /// Claims up to `limit` due jobs and handles them together; answers
+    /// what became of each (empty when nothing is due).
+    pub async fn run_batch(&self, limit: usize) -> Result<Vec<Handled>, StoreError> {
         let lease_ms = self.config.lease.as_millis() as i64;
-        let Some(job) = self
+        let jobs = self
             .store
-            .claim_job(&self.config.id, self.now_ms(), lease_ms)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let handled = match job.kind.as_str() {
-            "provision_order" => self.provision_order(&job).await,
-            other => {
-                let fate = self
-                    .store
-                    .fail_job(
-                        &job,
-                        &self.config.id,
-                        &format!("no handler for job kind {other:?}"),
-                        self.now_ms(),
-                    )
-                    .await?;
-                Ok(fate_to_handled(fate))
-            }
-        };
-        match handled {
-            Ok(h) => Ok(Some(h)),
-            Err(e) => {
-                // A fault of ours (the database): the job is retried.
-                tracing::warn!(job = job.id, error = %e, "job failed");
-                let fate = self
-                    .store
-                    .fail_job(&job, &self.config.id, &e.to_string(), self.now_ms())
-                    .await?;
-                Ok(Some(fate_to_handled(fate)))
+            .claim_jobs(
+                &self.config.id,
+                self.now_ms(),
+                lease_ms,
+                limit.max(1) as i64,
+            )
+            .await?;
+        let mut handled = Vec::with_capacity(jobs.len());
+        let mut orders = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let order_id = serde_json::from_str::<serde_json::Value>(&job.payload)
+                .ok()
+                .and_then(|v| v["orderId"].as_i64());
+            match (job.kind.as_str(), order_id) {
+                ("provision_order", Some(id)) => orders.push((job, id)),
+                (kind, _) => {
+                    let why = format!("cannot handle a {kind:?} job with payload {}", job.payload);
+                    handled.push(fate_to_handled(
+                        self.store
+                            .fail_job(&job, &self.config.id, &why, self.now_ms())
+                            .await?,
+                    ));
+                }
             }
         }
+        if orders.is_empty() {
+            return Ok(handled);
+        }
+        match self.provision_orders(&orders).await {
+            Ok(h) => handled.extend(h),
+            Err(e) => {
+                // A fault of ours (the database): every job of the batch is retried.
+                tracing::warn!(jobs = orders.len(), error = %e, "provisioning batch failed");
+                for (job, _) in &orders {
+                    handled.push(fate_to_handled(
+                        self.store
+                            .fail_job(job, &self.config.id, &e.to_string(), self.now_ms())
+                            .await?,
+                    ));
+                }
+            }
+        }
+        Ok(handled)
     }
 
     /// Handles due jobs until none is left due now; answers how many.
     /// Tests call this instead of sleeping.
     pub async fn drain(&self) -> Result<usize, StoreError> {
         let mut n = 0;
-        while self.run_once().await?.is_some() {
-            n += 1;
+        loop {
+            let done = self.run_batch(self.config.batch).await?.len();
+            if done == 0 {
+                return Ok(n);
+            }
+            n += done;
         }
-        Ok(n)
     }
 
     /// Runs until `shutdown` says stop, handling up to `concurrency` jobs
@@ -166,9 +189,9 @@ impl Worker {
                     if *stop.borrow() {
                         break;
                     }
-                    let idle = match w.run_once().await {
-                        Ok(Some(_)) => false,
-                        Ok(None) => true,
+                    let idle = match w.run_batch(w.config.batch).await {
+                        Ok(h) if !h.is_empty() => false,
+                        Ok(_) => true,
                         Err(e) => {
                             tracing::warn!(lane, error = %e, "worker could not reach the queue");
                             true
@@ -186,23 +209,26 @@ impl Worker {
         while tasks.join_next().await.is_some() {}
     }
 
-    async fn provision_order(&self, job: &Job) -> Result<Handled, StoreError> {
-        let order_id = serde_json::from_str::<serde_json::Value>(&job.payload)
-            .ok()
-            .and_then(|v| v["orderId"].as_i64())
-            .ok_or_else(|| StoreError::Corrupt(format!("job {} has no orderId", job.id)))?;
+    async fn provision_orders(&self, jobs: &[(Job, i64)]) -> Result<Vec<Handled>, StoreError> {
         let actor = self.actor();
-        let Some(view) = self.store.provisioning_view(order_id).await? else {
-            // Returned to draft, cancelled or finished: nothing to do.
-            self.store.complete_job(job.id, &self.config.id).await?;
-            return Ok(Handled::Completed);
-        };
         let today = self.clock.now().date_naive();
-        let requests: Vec<(i64, String, ProvisionRequest)> = view
-            .pending()
-            .map(|m| {
+        let mut handled = Vec::with_capacity(jobs.len());
+        let mut nothing_to_do = Vec::new();
+        let mut work = Vec::new();
+        let ids: Vec<i64> = jobs.iter().map(|(_, id)| *id).collect();
+        for ((job, _), view) in jobs.iter().zip(self.store.provisioning_views(&ids).await?) {
+            match view {
+                // Returned to draft, cancelled or finished: nothing to do.
+                None => nothing_to_do.push(job.id),
+                Some(view) => work.push((job, view)),
+            }
+        }
+        let mut requests: Vec<(usize, i64, String, ProvisionRequest)> = Vec::new();
+        for (i, (job, view)) in work.iter().enumerate() {
+            for m in view.pending() {
                 let req = m.request()?;
-                Ok((
+                requests.push((
+                    i,
                     m.id,
                     format!("order-mobile-{}", m.id),
                     ProvisionRequest {
@@ -218,73 +244,103 @@ impl Worker {
                         today,
                         attempt: job.attempts,
                     },
-                ))
-            })
-            .collect::<Result<_, StoreError>>()?;
-        let calls = requests.iter().map(|(_, key, req)| async move {
-            match self.carriers.get(&req.network) {
-                Some(c) => c.provision(key, req).await,
-                None => Ok(CarrierAnswer::Done(Outcome::Rejected {
-                    reason: format!("no carrier configured for {}", req.network),
-                })),
+                ));
+            }
+        }
+        // One batch per network, all networks at once.
+        let mut by_network: HashMap<Network, (Vec<usize>, Vec<(String, ProvisionRequest)>)> =
+            HashMap::new();
+        for (n, (_, _, key, req)) in requests.iter().enumerate() {
+            let e = by_network.entry(req.network).or_default();
+            e.0.push(n);
+            e.1.push((key.clone(), req.clone()));
+        }
+        let calls = by_network.iter().map(|(network, (_, batch))| async move {
+            match self.carriers.get(network) {
+                Some(c) => c.provision_many(batch).await,
+                None => batch
+                    .iter()
+                    .map(|_| {
+                        Ok(CarrierAnswer::Done(Outcome::Rejected {
+                            reason: format!("no carrier configured for {network}"),
+                        }))
+                    })
+                    .collect(),
             }
         });
-        let answers = futures_util::future::join_all(calls).await;
-        let mut done = Vec::new();
-        let mut wait_until: Option<NaiveDate> = None;
-        let mut fault = None;
-        for ((mobile_id, _, req), answer) in requests.iter().zip(answers) {
+        let per_network = futures_util::future::join_all(calls).await;
+        let mut answers: Vec<Option<Result<CarrierAnswer, crate::carrier::CarrierFault>>> =
+            vec![None; requests.len()];
+        for ((_, (positions, _)), network_answers) in by_network.iter().zip(per_network) {
+            for (n, a) in positions.iter().zip(network_answers) {
+                answers[*n] = Some(a);
+            }
+        }
+        let answers: Vec<Result<CarrierAnswer, crate::carrier::CarrierFault>> = answers
+            .into_iter()
+            .map(|a| {
+                a.unwrap_or_else(|| {
+                    Err(crate::carrier::CarrierFault(
+                        "the network gave no answer".into(),
+                    ))
+                })
+            })
+            .collect();
+        let mut done: Vec<Vec<(i64, Outcome)>> = vec![Vec::new(); work.len()];
+        let mut wait_until: Vec<Option<NaiveDate>> = vec![None; work.len()];
+        let mut fault: Vec<Option<String>> = vec![None; work.len()];
+        for ((i, mobile_id, _, req), answer) in requests.iter().zip(answers) {
             match answer {
-                Ok(CarrierAnswer::Done(outcome)) => done.push((*mobile_id, outcome)),
+                Ok(CarrierAnswer::Done(outcome)) => done[*i].push((*mobile_id, outcome)),
                 Ok(CarrierAnswer::NotYet(day)) => {
                     debug_assert_eq!(req.connection_type, ConnectionType::Port);
-                    wait_until = Some(wait_until.map_or(day, |w| w.min(day)));
+                    wait_until[*i] = Some(wait_until[*i].map_or(day, |w| w.min(day)));
                 }
-                Err(f) => fault = Some(f.0),
+                Err(f) => fault[*i] = Some(f.0),
             }
         }
-        // Applied even when empty: the order shows InProgress from the
-        // network's first answer (a port waiting for its date, say).
-        let Some(_) = self.store.apply_outcomes(&actor, &view, &done).await? else {
-            self.store.complete_job(job.id, &self.config.id).await?;
-            return Ok(Handled::Completed);
-        };
-        if let Some(error) = fault {
-            let fate = self
-                .store
-                .fail_job(job, &self.config.id, &error, self.now_ms())
-                .await?;
-            if fate == Fate::Dead {
-                // Out of attempts: what is still pending is refused.
-                let left: Vec<(i64, Outcome)> = requests
-                    .iter()
-                    .filter(|(id, _, _)| !done.iter().any(|(d, _)| d == id))
-                    .map(|(id, _, _)| {
-                        (
-                            *id,
-                            Outcome::Rejected {
-                                reason: format!(
-                                    "the network could not be reached after {} attempts: {error}",
-                                    job.attempts
-                                ),
-                            },
-                        )
-                    })
-                    .collect();
-                // Read again: the first application changed the order.
-                if let Some(view) = self.store.provisioning_view(order_id).await? {
-                    self.store.apply_outcomes(&actor, &view, &left).await?;
+        // Applied even for an order with no answer yet: it shows InProgress
+        // from the network's first word (a port waiting for its date, say).
+        let batch: Vec<OrderOutcomes> = work
+            .iter()
+            .zip(&done)
+            .map(|((_, view), d)| OrderOutcomes {
+                view,
+                outcomes: d.clone(),
+            })
+            .collect();
+        self.store.apply_batch(&actor, &batch).await?;
+        let mut complete = nothing_to_do;
+        for (i, (job, view)) in work.iter().enumerate() {
+            if let Some(error) = &fault[i] {
+                let fate = self
+                    .store
+                    .fail_job(job, &self.config.id, error, self.now_ms())
+                    .await?;
+                if fate == Fate::Dead {
+                    // Out of attempts: what is still pending is refused.
+                    let left: Vec<(i64, Outcome)> = view
+                        .pending()
+                        .filter(|m| !done[i].iter().any(|(d, _)| *d == m.id))
+                        .map(|m| (m.id, Outcome::Rejected { reason: format!("the network could not be reached after {} attempts: {error}", job.attempts) }))
+                        .collect();
+                    if let Some(fresh) = self.store.provisioning_view(view.order.id).await? {
+                        self.store.apply_outcomes(&actor, &fresh, &left).await?;
+                    }
                 }
+                handled.push(fate_to_handled(fate));
+            } else if let Some(day) = wait_until[i] {
+                let at = day.and_time(NaiveTime::MIN).and_utc().timestamp_millis();
+                self.store.defer_job(job.id, &self.config.id, at).await?;
+                handled.push(Handled::Deferred(at));
+            } else {
+                complete.push(job.id);
             }
-            return Ok(fate_to_handled(fate));
         }
-        if let Some(day) = wait_until {
-            let at = day.and_time(NaiveTime::MIN).and_utc().timestamp_millis();
-            self.store.defer_job(job.id, &self.config.id, at).await?;
-            return Ok(Handled::Deferred(at));
-        }
-        self.store.complete_job(job.id, &self.config.id).await?;
-        Ok(Handled::Completed)
+        let n = complete.len();
+        self.store.complete_jobs(&complete, &self.config.id).await?;
+        handled.extend(std::iter::repeat_n(Handled::Completed, n));
+        Ok(handled)
     }
 }
 

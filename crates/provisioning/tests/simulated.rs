@@ -155,3 +155,43 @@ async fn faults_are_retryable_and_not_recorded() {
     assert!(err.0.contains("timed out"));
     assert_eq!(s.count_carrier_operations().await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn a_batch_answers_as_single_calls_would_and_once_per_key() {
+    let keys: Vec<String> = (0..30).map(|i| format!("order-mobile-{i}")).collect();
+    let singles = run(11, 0.3, &keys).await;
+    let (s, _dir) = store().await;
+    let net = SimulatedNetwork::new(
+        Network::Vodafone,
+        SimConfig {
+            latency_ms: 0,
+            rejection_rate: 0.3,
+            fault_rate: 0.0,
+            seed: 11,
+        },
+        s.clone(),
+    );
+    let calls: Vec<(String, ProvisionRequest)> = keys
+        .iter()
+        .map(|k| (k.clone(), req(ConnectionType::New, false)))
+        .collect();
+    let batch: Vec<CarrierAnswer> = net
+        .provision_many(&calls)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(batch, singles, "the same decisions in a batch");
+    let again: Vec<CarrierAnswer> = net
+        .provision_many(&calls)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(again, batch, "a repeated batch answers the first answers");
+    assert_eq!(
+        s.count_carrier_operations().await.unwrap(),
+        30,
+        "recorded once per key"
+    );
+}

@@ -37,6 +37,52 @@ impl Store {
         }
     }
 
+    /// Records several calls' outcomes in one statement (the first answer
+    /// of a key stands); answers the outcome stored under each key.
+    pub async fn record_carrier_operations(
+        &self,
+        network: Network,
+        calls: &[(String, String, String)],
+    ) -> Result<std::collections::HashMap<String, String>> {
+        let now = crate::now();
+        let mut stored = std::collections::HashMap::with_capacity(calls.len());
+        for chunk in calls.chunks(300) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(${}, $1, ${}, ${}, $2)", 3 + i * 3, 4 + i * 3, 5 + i * 3))
+                .collect();
+            let sql = format!(
+                "INSERT INTO carrier_operations (idempotency_key, network, operation, outcome, created_at) VALUES {} \
+                 ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key, outcome", rows.join(", "));
+            let ours: Vec<(String, String)> = on_db!(self.writer(), p => {
+                let mut q = sqlx::query_as(&sql).bind(network.as_str()).bind(now);
+                for (key, op, outcome) in chunk {
+                    q = q.bind(key).bind(op).bind(outcome);
+                }
+                q.fetch_all(p).await
+            })?;
+            stored.extend(ours);
+            // Keys another call recorded first: their answers stand.
+            let missing: Vec<&String> = chunk
+                .iter()
+                .map(|c| &c.0)
+                .filter(|k| !stored.contains_key(*k))
+                .collect();
+            if !missing.is_empty() {
+                let marks: Vec<String> = (1..=missing.len()).map(|i| format!("${i}")).collect();
+                let sql = format!("SELECT idempotency_key, outcome FROM carrier_operations WHERE idempotency_key IN ({})", marks.join(", "));
+                let theirs: Vec<(String, String)> = on_db!(self.db(), p => {
+                    let mut q = sqlx::query_as(&sql);
+                    for k in &missing {
+                        q = q.bind(*k);
+                    }
+                    q.fetch_all(p).await
+                })?;
+                stored.extend(theirs);
+            }
+        }
+        Ok(stored)
+    }
+
     /// How many calls the networks have recorded (tests and monitoring).
     pub async fn count_carrier_operations(&self) -> Result<i64> {
         Ok(

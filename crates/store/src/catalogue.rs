@@ -116,6 +116,24 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
+    /// A tariff, from a cache of tariffs read in the last minute: the
+    /// catalogue changes rarely, and a cached tariff is only used to check
+    /// a mobile being added (the database keeps the id's integrity).
+    pub async fn tariff_cached(&self, id: i64) -> Result<TariffRow> {
+        const FRESH: std::time::Duration = std::time::Duration::from_secs(60);
+        if let Some((t, at)) = self.tariffs.lock().expect("tariff cache").get(&id) {
+            if at.elapsed() < FRESH {
+                return Ok(t.clone());
+            }
+        }
+        let t = self.tariff(id).await?;
+        self.tariffs
+            .lock()
+            .expect("tariff cache")
+            .insert(id, (t.clone(), std::time::Instant::now()));
+        Ok(t)
+    }
+
     /// The bundles `tariff_id` allows; `NotFound` if there is no such tariff.
     pub async fn bundles_for_tariff(&self, tariff_id: i64) -> Result<Vec<BundleRow>> {
         self.tariff(tariff_id).await?;

@@ -93,6 +93,16 @@ const CLAIM_POSTGRES: &str = "UPDATE jobs SET state = 'running', locked_by = $1,
     ORDER BY run_at_ms, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
     RETURNING id, kind, payload, attempts, max_attempts, idempotency_key";
 
+/// Claims up to `$5` due jobs at once (see the single-job forms above).
+const CLAIM_MANY_SQLITE: &str = "UPDATE jobs SET state = 'running', locked_by = $1, locked_until_ms = $2, attempts = attempts + 1, updated_at = $4 \
+    WHERE id IN (SELECT id FROM (SELECT id, run_at_ms AS due FROM jobs WHERE state = 'queued' AND run_at_ms <= $3 \
+    UNION ALL SELECT id, locked_until_ms AS due FROM jobs WHERE state = 'running' AND locked_until_ms < $3) AS d ORDER BY due, id LIMIT $5) \
+    RETURNING id, kind, payload, attempts, max_attempts, idempotency_key";
+const CLAIM_MANY_POSTGRES: &str = "UPDATE jobs SET state = 'running', locked_by = $1, locked_until_ms = $2, attempts = attempts + 1, updated_at = $4 \
+    WHERE id IN (SELECT id FROM jobs WHERE (state = 'queued' AND run_at_ms <= $3) OR (state = 'running' AND locked_until_ms < $3) \
+    ORDER BY run_at_ms, id LIMIT $5 FOR UPDATE SKIP LOCKED) \
+    RETURNING id, kind, payload, attempts, max_attempts, idempotency_key";
+
 const JOB_COLS: &str =
     "id, kind, state, attempts, max_attempts, run_at_ms, locked_by, last_error, idempotency_key";
 
@@ -135,6 +145,60 @@ impl Store {
             }
         };
         Ok(job)
+    }
+
+    /// Claims up to `limit` due jobs for `worker` in one statement, oldest
+    /// first.
+    pub async fn claim_jobs(
+        &self,
+        worker: &str,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<Job>> {
+        let now = crate::now();
+        let mut jobs = match self.writer() {
+            Db::Sqlite(p) => {
+                sqlx::query_as::<_, Job>(CLAIM_MANY_SQLITE)
+                    .bind(worker)
+                    .bind(now_ms + lease_ms)
+                    .bind(now_ms)
+                    .bind(now)
+                    .bind(limit)
+                    .fetch_all(p)
+                    .await?
+            }
+            Db::Postgres(p) => {
+                sqlx::query_as::<_, Job>(CLAIM_MANY_POSTGRES)
+                    .bind(worker)
+                    .bind(now_ms + lease_ms)
+                    .bind(now_ms)
+                    .bind(now)
+                    .bind(limit)
+                    .fetch_all(p)
+                    .await?
+            }
+        };
+        jobs.sort_by_key(|j| j.id);
+        Ok(jobs)
+    }
+
+    /// Marks jobs done, those `worker` still holds. Answers how many.
+    pub async fn complete_jobs(&self, ids: &[i64], worker: &str) -> Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let now = crate::now();
+        let marks: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
+        let sql = format!("UPDATE jobs SET state = 'done', locked_by = NULL, locked_until_ms = NULL, updated_at = $1 WHERE locked_by = $2 AND state = 'running' AND id IN ({})", marks.join(", "));
+        let n = on_db!(self.writer(), p => {
+            let mut q = sqlx::query(&sql).bind(now).bind(worker);
+            for id in ids {
+                q = q.bind(*id);
+            }
+            q.execute(p).await.map(|r| r.rows_affected())
+        })?;
+        Ok(n)
     }
 
     /// Marks a job done, if `worker` still holds it. Answers whether it did.

@@ -113,6 +113,12 @@ impl Visibility {
 pub struct Store {
     db: Db,
     writer: Db,
+    /// Tariffs recently read, for the order path (see `tariff_cached`).
+    tariffs: std::sync::Arc<
+        std::sync::Mutex<
+            std::collections::HashMap<i64, (catalogue::TariffRow, std::time::Instant)>,
+        >,
+    >,
 }
 
 /// Default SQLite database when no URL is configured.
@@ -147,6 +153,7 @@ impl Store {
         Ok(Store {
             db: Db::Postgres(pool.clone()),
             writer: Db::Postgres(pool),
+            tariffs: Default::default(),
         })
     }
 
@@ -178,6 +185,7 @@ impl Store {
         Ok(Store {
             db: Db::Sqlite(readers),
             writer: Db::Sqlite(writer),
+            tariffs: Default::default(),
         })
     }
 

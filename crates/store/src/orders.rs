@@ -112,6 +112,13 @@ pub struct OrderMobile {
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
+struct OrderWithIccid {
+    #[sqlx(flatten)]
+    order: OrderRow,
+    iccid_contract: Option<i64>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct HistoryRow {
     pub from_status: Option<String>,
     pub to_status: String,
@@ -220,15 +227,16 @@ impl Store {
         customer_id: i64,
         reference: &str,
     ) -> Result<OrderRow> {
-        let customer = self.get_customer(vis, customer_id).await?;
+        let (all, partner) = vis.binds();
         let now = crate::now();
-        // One statement: the database writes the history row.
-        Ok(
-            on_db!(self.writer(), p => sqlx::query_as::<_, OrderRow>(&format!(
-            "INSERT INTO orders (partner_id, customer_id, reference, status, created_by, updated_by, created_at, updated_at) VALUES ($1, $2, $3, 'Draft', $4, $4, $5, $5) RETURNING {ORDER_COLS}"))
-            .bind(customer.partner_id).bind(customer_id).bind(reference).bind(actor).bind(now)
-            .fetch_one(p).await)?,
-        )
+        // One statement, from the customer's row when the caller may see
+        // it; the database writes the history row.
+        let order = on_db!(self.writer(), p => sqlx::query_as::<_, OrderRow>(&format!(
+            "INSERT INTO orders (partner_id, customer_id, reference, status, created_by, updated_by, created_at, updated_at) \
+             SELECT partner_id, id, $1, 'Draft', $2, $2, $3, $3 FROM customers WHERE id = $4 AND ($5 OR partner_id = $6) RETURNING {ORDER_COLS}"))
+            .bind(reference).bind(actor).bind(now).bind(customer_id).bind(all).bind(partner)
+            .fetch_optional(p).await)?;
+        order.ok_or(StoreError::NotFound)
     }
 
     /// An order visible to the caller.
@@ -270,26 +278,59 @@ impl Store {
 
     /// An order's mobiles with their bundles and bars, in the order added.
     pub async fn order_mobiles(&self, order_id: i64) -> Result<Vec<OrderMobile>> {
-        on_db!(self.db(), p => {
-            let rows = sqlx::query_as::<_, OrderMobileRow>(&format!("SELECT {MOBILE_COLS} FROM order_mobiles WHERE order_id = $1 ORDER BY id"))
-                .bind(order_id).fetch_all(p).await?;
-            let bundles: Vec<(i64, i64, String, i64)> = sqlx::query_as(
-                "SELECT ob.order_mobile_id, b.id, b.name, b.monthly_pence FROM order_mobile_bundles ob JOIN bundles b ON b.id = ob.bundle_id \
-                 JOIN order_mobiles m ON m.id = ob.order_mobile_id WHERE m.order_id = $1 ORDER BY b.id")
-                .bind(order_id).fetch_all(p).await?;
-            let bars: Vec<(i64, i64, String, String)> = sqlx::query_as(
-                "SELECT obr.order_mobile_id, b.id, b.bar_suffix, b.name FROM order_mobile_bars obr JOIN bars b ON b.id = obr.bar_id \
-                 JOIN order_mobiles m ON m.id = obr.order_mobile_id WHERE m.order_id = $1 ORDER BY b.id")
-                .bind(order_id).fetch_all(p).await?;
-            Ok(rows.into_iter().map(|row| {
+        self.mobiles_of(&[order_id]).await
+    }
+
+    /// The mobiles of several orders, with their bundles and bars, in three
+    /// queries whatever their number.
+    async fn mobiles_of(&self, order_ids: &[i64]) -> Result<Vec<OrderMobile>> {
+        let ids = in_list(1, order_ids.len());
+        let rows_sql = format!(
+            "SELECT {MOBILE_COLS} FROM order_mobiles WHERE order_id IN ({ids}) ORDER BY id"
+        );
+        let (rows, bundles, bars) = on_db!(self.db(), p => {
+            let mut q = sqlx::query_as::<_, OrderMobileRow>(&rows_sql);
+            for id in order_ids { q = q.bind(*id); }
+            let rows = q.fetch_all(p).await?;
+            let sql = format!("SELECT ob.order_mobile_id, b.id, b.name, b.monthly_pence FROM order_mobile_bundles ob JOIN bundles b ON b.id = ob.bundle_id \
+                 JOIN order_mobiles m ON m.id = ob.order_mobile_id WHERE m.order_id IN ({ids}) ORDER BY b.id");
+            let mut q = sqlx::query_as::<_, (i64, i64, String, i64)>(&sql);
+            for id in order_ids { q = q.bind(*id); }
+            let bundles = q.fetch_all(p).await?;
+            let sql = format!("SELECT obr.order_mobile_id, b.id, b.bar_suffix, b.name FROM order_mobile_bars obr JOIN bars b ON b.id = obr.bar_id \
+                 JOIN order_mobiles m ON m.id = obr.order_mobile_id WHERE m.order_id IN ({ids}) ORDER BY b.id");
+            let mut q = sqlx::query_as::<_, (i64, i64, String, String)>(&sql);
+            for id in order_ids { q = q.bind(*id); }
+            let bars = q.fetch_all(p).await?;
+            Ok::<_, StoreError>((rows, bundles, bars))
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
                 let id = row.id;
                 OrderMobile {
-                    bundles: bundles.iter().filter(|b| b.0 == id).map(|b| ConnectionBundle { tariff_option_id: b.1, name: b.2.clone(), monthly_pence: b.3 }).collect(),
-                    bars: bars.iter().filter(|b| b.0 == id).map(|b| ConnectionBar { bar_id: b.1, bar_suffix: b.2.clone(), name: b.3.clone() }).collect(),
+                    bundles: bundles
+                        .iter()
+                        .filter(|b| b.0 == id)
+                        .map(|b| ConnectionBundle {
+                            tariff_option_id: b.1,
+                            name: b.2.clone(),
+                            monthly_pence: b.3,
+                        })
+                        .collect(),
+                    bars: bars
+                        .iter()
+                        .filter(|b| b.0 == id)
+                        .map(|b| ConnectionBar {
+                            bar_id: b.1,
+                            bar_suffix: b.2.clone(),
+                            name: b.3.clone(),
+                        })
+                        .collect(),
                     row,
                 }
-            }).collect())
-        })
+            })
+            .collect())
     }
 
     /// An order's status history, oldest first.
@@ -321,14 +362,6 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// The live contract using an ICCID, if any.
-    async fn iccid_contract(&self, iccid: &str) -> Result<Option<i64>> {
-        Ok(
-            on_db!(self.db(), p => sqlx::query_scalar("SELECT MIN(id) FROM connections WHERE iccid = $1 AND status NOT IN ('Ceased', 'PortedOut')")
-            .bind(iccid).fetch_one(p).await)?,
-        )
-    }
-
     /// Adds a mobile to a draft order, after every check that does not
     /// wait for submission. Answers its id and number (reserved from the
     /// pool for `New` on Vodafone and O2; `None` on EE until activation).
@@ -339,12 +372,21 @@ impl Store {
         order_id: i64,
         req: &MobileRequest,
     ) -> Result<(i64, Option<String>)> {
-        let order = self.get_order(vis, order_id).await?;
+        // The order and whether the ICCID is live anywhere, in one read.
+        let (all, partner) = vis.binds();
+        let found: Option<OrderWithIccid> = on_db!(self.db(), p => sqlx::query_as::<_, OrderWithIccid>(&format!(
+            "SELECT {ORDER_COLS}, (SELECT MIN(c.id) FROM connections c WHERE c.iccid = $4 AND c.status NOT IN ('Ceased', 'PortedOut')) AS iccid_contract \
+             FROM orders WHERE id = $1 AND ($2 OR partner_id = $3)"))
+            .bind(order_id).bind(all).bind(partner).bind(&req.iccid).fetch_optional(p).await)?;
+        let OrderWithIccid {
+            order,
+            iccid_contract,
+        } = found.ok_or(StoreError::NotFound)?;
         if order.status != "Draft" {
             return Err(not_draft(&order));
         }
         if let Some(tid) = req.tariff_id {
-            let t = self.tariff(tid).await.map_err(|e| match e {
+            let t = self.tariff_cached(tid).await.map_err(|e| match e {
                 StoreError::NotFound => StoreError::Rule(Error::invalid(
                     "tariffId",
                     format!("there is no tariff {tid}"),
@@ -388,13 +430,11 @@ impl Store {
             }
             _ => {}
         }
-        if let Some(iccid) = &req.iccid {
-            if let Some(contract) = self.iccid_contract(iccid).await? {
-                return Err(Error::Conflict(format!(
-                    "iccid: {iccid} is already in use on contract {contract}"
-                ))
-                .into());
-            }
+        if let (Some(iccid), Some(contract)) = (&req.iccid, iccid_contract) {
+            return Err(Error::Conflict(format!(
+                "iccid: {iccid} is already in use on contract {contract}"
+            ))
+            .into());
         }
         let network = req.network;
         let pooled = req.connection_type == ConnectionType::New && network.offers_numbers();
@@ -650,9 +690,8 @@ impl Store {
         today: NaiveDate,
         now_ms: i64,
     ) -> Result<OrderRow> {
-        let order = self.get_order(vis, order_id).await?;
-        order.status()?.apply(OrderEvent::Submit)?;
         let now = crate::now();
+        let (all, partner) = vis.binds();
         let sql = format!(
             "SELECT {M_MOBILE_COLS}, t.name AS tariff_name, t.network AS tariff_network, t.retired AS tariff_retired, t.bill_cap_eligible AS tariff_bill_cap_eligible, \
              t.bill_cap_min_pence AS tariff_bill_cap_min_pence, t.bill_cap_max_pence AS tariff_bill_cap_max_pence, \
@@ -662,10 +701,19 @@ impl Store {
         on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
             // The move is the first write: it takes the lock and proves the
-            // order is still a draft; a refusal below rolls it back.
-            if !move_order!(tx, order_id, OrderStatus::Draft, OrderStatus::Submitted, actor, None) {
-                return Err(not_draft(&self.get_order(vis, order_id).await?));
-            }
+            // order is visible and still a draft (the database writes its
+            // history); a refusal below rolls it all back.
+            let moved: Option<OrderRow> = sqlx::query_as::<_, OrderRow>(&format!(
+                "UPDATE orders SET status = 'Submitted', updated_at = $1, updated_by = $2, status_note = NULL, submitted_at = $1 \
+                 WHERE id = $3 AND status = 'Draft' AND ($4 OR partner_id = $5) RETURNING {ORDER_COLS}"))
+                .bind(now).bind(actor).bind(order_id).bind(all).bind(partner).fetch_optional(&mut *tx).await?;
+            let Some(order) = moved else {
+                drop(tx);
+                // Not visible (404), or not a draft (409 naming its state).
+                let order = self.get_order(vis, order_id).await?;
+                order.status()?.apply(OrderEvent::Submit)?;
+                return Err(not_draft(&order));
+            };
             let rows = sqlx::query_as::<_, SubmitRow>(&sql).bind(order_id).bind(order.customer_id).fetch_all(&mut *tx).await?;
             let problems = submission_problems(order_id, &rows, today)?;
             if !problems.is_empty() {
@@ -679,13 +727,7 @@ impl Store {
             let payload = serde_json::json!({"orderId": order_id}).to_string();
             enqueue_job!(&mut *tx, "provision_order", &payload, now_ms, &format!("provision-order-{order_id}-{now_ms}"))?;
             tx.commit().await?;
-            Ok::<_, StoreError>(())
-        })?;
-        Ok(OrderRow {
-            status: OrderStatus::Submitted.as_str().into(),
-            updated_at: now,
-            submitted_at: Some(now),
-            ..order
+            Ok(order)
         })
     }
 
@@ -746,199 +788,373 @@ impl Store {
         self.get_order(vis, order_id).await
     }
 
-    /// What the worker needs to provision an order, read in one go (off
-    /// the writer): the order, all its mobiles, and for each the bundles,
-    /// bars and tariff term a new connection takes. `None` when the order
-    /// is not (or no longer) Submitted or InProgress.
+    /// What the worker needs to provision an order, read off the writer:
+    /// the order, all its mobiles, and for each the bundles, bars and
+    /// tariff term a new connection takes. `None` when the order is not (or
+    /// no longer) Submitted or InProgress.
     pub async fn provisioning_view(&self, order_id: i64) -> Result<Option<ProvisioningView>> {
-        let order = match self.get_order(Visibility::All, order_id).await {
-            Ok(o) => o,
-            Err(StoreError::NotFound) => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        let status = order.status()?;
-        if !matches!(status, OrderStatus::Submitted | OrderStatus::InProgress) {
-            return Ok(None);
-        }
-        let mobiles = self.order_mobiles(order_id).await?;
-        let terms: Vec<(i64, i64)> = on_db!(self.db(), p => sqlx::query_as(
-            "SELECT m.id, t.term_months FROM order_mobiles m JOIN tariffs t ON t.id = m.tariff_id WHERE m.order_id = $1")
-            .bind(order_id).fetch_all(p).await)?;
-        Ok(Some(ProvisioningView {
-            order,
-            status,
-            mobiles,
-            terms,
-        }))
+        Ok(self.provisioning_views(&[order_id]).await?.pop().flatten())
     }
 
-    /// Applies the network's outcomes to an order's pending mobiles in one
-    /// transaction: the order moves to InProgress (if it was Submitted),
-    /// live connections are made (or changed, or ceased), numbers are
-    /// assigned or released, and when no mobile is pending any more the
-    /// order finishes. Every change is guarded by the state it expects
-    /// (the order's status as read, the mobile still Pending), so a retried
-    /// job applies nothing twice. Answers the order's status after, or
-    /// `None` when the order had moved on meanwhile.
+    /// [`Store::provisioning_view`] for several orders at once, in five
+    /// queries whatever their number; answers in the order asked.
+    pub async fn provisioning_views(
+        &self,
+        order_ids: &[i64],
+    ) -> Result<Vec<Option<ProvisioningView>>> {
+        if order_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = in_list(1, order_ids.len());
+        let orders_sql = format!("SELECT {ORDER_COLS} FROM orders WHERE id IN ({ids})");
+        let terms_sql = format!("SELECT m.order_id, m.id, t.term_months FROM order_mobiles m JOIN tariffs t ON t.id = m.tariff_id WHERE m.order_id IN ({ids})");
+        let (orders, terms) = on_db!(self.db(), p => {
+            let mut q = sqlx::query_as::<_, OrderRow>(&orders_sql);
+            for id in order_ids { q = q.bind(*id); }
+            let orders = q.fetch_all(p).await?;
+            let mut q = sqlx::query_as::<_, (i64, i64, i64)>(&terms_sql);
+            for id in order_ids { q = q.bind(*id); }
+            let terms = q.fetch_all(p).await?;
+            Ok::<_, StoreError>((orders, terms))
+        })?;
+        let mut mobiles = self.mobiles_of(order_ids).await?;
+        let mut out = Vec::with_capacity(order_ids.len());
+        for id in order_ids {
+            let Some(order) = orders.iter().find(|o| o.id == *id) else {
+                out.push(None);
+                continue;
+            };
+            let status = order.status()?;
+            if !matches!(status, OrderStatus::Submitted | OrderStatus::InProgress) {
+                out.push(None);
+                continue;
+            }
+            let (mine, rest): (Vec<OrderMobile>, Vec<OrderMobile>) =
+                mobiles.into_iter().partition(|m| m.row.order_id == *id);
+            mobiles = rest;
+            out.push(Some(ProvisioningView {
+                order: order.clone(),
+                status,
+                mobiles: mine,
+                terms: terms
+                    .iter()
+                    .filter(|t| t.0 == *id)
+                    .map(|t| (t.1, t.2))
+                    .collect(),
+            }));
+        }
+        Ok(out)
+    }
+
+    /// Applies the network's outcomes to one order; see [`Store::apply_batch`].
     pub async fn apply_outcomes(
         &self,
         actor: &str,
         view: &ProvisioningView,
         outcomes: &[(i64, Outcome)],
     ) -> Result<Option<OrderStatus>> {
+        let batch = [OrderOutcomes {
+            view,
+            outcomes: outcomes.to_vec(),
+        }];
+        Ok(self.apply_batch(actor, &batch).await?.pop().flatten())
+    }
+
+    /// Applies the networks' outcomes to several orders' pending mobiles in
+    /// one transaction, with one multi-row statement for each kind of
+    /// change across them all: Submitted orders move to InProgress, new
+    /// connections are made (or changed, or ceased), mobiles are marked,
+    /// numbers are assigned or released, connections are audited, and the
+    /// orders with no mobile pending any more finish. Each change is guarded
+    /// by the state it expects (the order Submitted as read, the mobile
+    /// still Pending), so a job run twice applies nothing twice. Answers
+    /// each order's status after, in the batch's order.
+    pub async fn apply_batch(
+        &self,
+        actor: &str,
+        batch: &[OrderOutcomes<'_>],
+    ) -> Result<Vec<Option<OrderStatus>>> {
         let now = crate::now();
-        let order = &view.order;
-        let order_id = order.id;
-        on_db!(self.writer(), p => {
-            let mut tx = p.begin().await?;
-            // The order must still be as read; otherwise it moved on under us.
-            let as_read = if view.status == OrderStatus::Submitted {
-                move_order!(tx, order_id, OrderStatus::Submitted, OrderStatus::InProgress, actor, None)
-            } else {
-                sqlx::query("UPDATE orders SET updated_at = $1 WHERE id = $2 AND status = 'InProgress'")
-                    .bind(now).bind(order_id).execute(&mut *tx).await?.rows_affected() == 1
-            };
-            if !as_read {
-                return Ok(None);
-            }
-            let mut completed = view.mobiles.iter().filter(|m| m.row.status == "Completed").count();
-            let mut failed = view.mobiles.iter().filter(|m| m.row.status == "Rejected").count();
-            let mut first_reason = view.mobiles.iter().find(|m| m.row.status == "Rejected").and_then(|m| m.row.reason.clone());
-            // Sort the answers: new connections are made with one multi-row
-            // insert, completed mobiles marked with one update, their
-            // numbers assigned with one more and audited with one insert.
-            struct Live<'a> { m: &'a OrderMobileRow, cli: String, contract: Option<i64>, action: &'static str, code: &'a Option<String>, eid: &'a Option<String>, reference: &'a String }
-            let mut inserts: Vec<(&OrderMobile, String, &NaiveDate, &Option<String>)> = Vec::new();
-            let mut live: Vec<Live> = Vec::new();
-            let mut refused: Vec<(&OrderMobileRow, String)> = Vec::new();
-            for (mobile_id, outcome) in outcomes {
-                let Some(mobile) = view.mobiles.iter().find(|m| m.row.id == *mobile_id && m.row.status == "Pending") else { continue };
+        // Work out, off the database, what each answer does.
+        struct Live<'a> {
+            order: &'a OrderRow,
+            m: &'a OrderMobileRow,
+            cli: String,
+            contract: Option<i64>,
+            action: &'static str,
+            code: Option<String>,
+            eid: Option<String>,
+            reference: String,
+        }
+        struct Make<'a> {
+            order: &'a OrderRow,
+            mobile: &'a OrderMobile,
+            cli: String,
+            start: NaiveDate,
+            eid: Option<String>,
+            term: i64,
+        }
+        enum Change<'a> {
+            Migrate {
+                order: &'a OrderRow,
+                mobile: &'a OrderMobile,
+                cli: String,
+                start: NaiveDate,
+                term: i64,
+            },
+            Cease {
+                order: &'a OrderRow,
+                cli: String,
+            },
+        }
+        let mut makes: Vec<Make> = Vec::new();
+        let mut live: Vec<Live> = Vec::new();
+        let mut changes: Vec<(Change, Live)> = Vec::new();
+        let mut refused: Vec<(&OrderRow, &OrderMobileRow, String)> = Vec::new();
+        for item in batch {
+            let view = item.view;
+            for (mobile_id, outcome) in &item.outcomes {
+                let Some(mobile) = view
+                    .mobiles
+                    .iter()
+                    .find(|m| m.row.id == *mobile_id && m.row.status == "Pending")
+                else {
+                    continue;
+                };
                 let m = &mobile.row;
-                match outcome {
-                    Outcome::Rejected { reason } => refused.push((m, reason.clone())),
-                    Outcome::Activated { cli: assigned, network_reference, esim_activation_code, eid, effective_date } => {
-                        let cli = assigned.clone().or_else(|| m.cli.clone()).unwrap_or_default();
-                        let ct = ConnectionType::parse_field(&m.connection_type, "connectionType").map_err(|_| StoreError::Corrupt(format!("order mobile {mobile_id}")))?;
-                        let term = view.terms.iter().find(|(id, _)| id == mobile_id).map(|(_, t)| *t).unwrap_or(0);
-                        let changed: Option<i64> = match ct {
-                            ConnectionType::New | ConnectionType::Port => {
-                                inserts.push((mobile, cli.clone(), effective_date, eid));
-                                live.push(Live { m, cli, contract: None, action: "create", code: esim_activation_code, eid, reference: network_reference });
-                                continue;
-                            }
-                            ConnectionType::Migration => sqlx::query_scalar(
-                                "UPDATE connections SET tariff_id = $1, start_date = $2, contract_end_date = $3, bill_cap_enabled = $4, bill_cap_pence = $5, bundles = $6, updated_at = $7 \
-                                 WHERE cli = $8 AND customer_id = $9 AND status = 'Active' RETURNING id")
-                                .bind(m.tariff_id).bind(effective_date).bind(crate::demo::contract_end(*effective_date, term)).bind(m.enable_bill_cap).bind(m.bill_cap_pence)
-                                .bind(serde_json::to_string(&mobile.bundles).expect("serialises")).bind(now).bind(&cli).bind(order.customer_id)
-                                .fetch_optional(&mut *tx).await?,
-                            ConnectionType::Disconnection => sqlx::query_scalar("UPDATE connections SET status = 'Ceased', updated_at = $1 WHERE cli = $2 AND customer_id = $3 AND status = 'Active' RETURNING id")
-                                .bind(now).bind(&cli).bind(order.customer_id).fetch_optional(&mut *tx).await?,
-                        };
-                        match changed {
-                            Some(contract) => live.push(Live { m, cli, contract: Some(contract), action: if ct == ConnectionType::Migration { "migrate" } else { "cease" }, code: esim_activation_code, eid, reference: network_reference }),
-                            None => refused.push((m, format!("{cli} is no longer a live connection of this customer"))),
-                        }
+                let Outcome::Activated {
+                    cli: assigned,
+                    network_reference,
+                    esim_activation_code,
+                    eid,
+                    effective_date,
+                } = outcome
+                else {
+                    if let Outcome::Rejected { reason } = outcome {
+                        refused.push((&view.order, m, reason.clone()));
                     }
+                    continue;
+                };
+                let cli = assigned
+                    .clone()
+                    .or_else(|| m.cli.clone())
+                    .unwrap_or_default();
+                let term = view
+                    .terms
+                    .iter()
+                    .find(|(id, _)| id == mobile_id)
+                    .map(|(_, t)| *t)
+                    .unwrap_or(0);
+                let l = Live {
+                    order: &view.order,
+                    m,
+                    cli: cli.clone(),
+                    contract: None,
+                    action: "create",
+                    code: esim_activation_code.clone(),
+                    eid: eid.clone(),
+                    reference: network_reference.clone(),
+                };
+                match ConnectionType::parse_field(&m.connection_type, "connectionType")
+                    .map_err(|_| StoreError::Corrupt(format!("order mobile {mobile_id}")))?
+                {
+                    ConnectionType::New | ConnectionType::Port => {
+                        makes.push(Make {
+                            order: &view.order,
+                            mobile,
+                            cli,
+                            start: *effective_date,
+                            eid: eid.clone(),
+                            term,
+                        });
+                        live.push(l);
+                    }
+                    ConnectionType::Migration => changes.push((
+                        Change::Migrate {
+                            order: &view.order,
+                            mobile,
+                            cli,
+                            start: *effective_date,
+                            term,
+                        },
+                        Live {
+                            action: "migrate",
+                            ..l
+                        },
+                    )),
+                    ConnectionType::Disconnection => changes.push((
+                        Change::Cease {
+                            order: &view.order,
+                            cli,
+                        },
+                        Live {
+                            action: "cease",
+                            ..l
+                        },
+                    )),
                 }
             }
-            if !inserts.is_empty() {
-                // A live connection with the number or ICCID already makes
-                // its row a no-op (partial unique indexes).
+        }
+        let submitted: Vec<i64> = batch
+            .iter()
+            .filter(|b| b.view.status == OrderStatus::Submitted)
+            .map(|b| b.view.order.id)
+            .collect();
+        let marks = |from: usize, n: usize| {
+            (0..n)
+                .map(|i| format!("${}", from + i))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        const CHUNK: usize = 200;
+
+        on_db!(self.writer(), p => {
+            let mut tx = p.begin().await?;
+            if !submitted.is_empty() {
+                let sql = format!("UPDATE orders SET status = 'InProgress', updated_at = $1, updated_by = $2, status_note = NULL WHERE status = 'Submitted' AND id IN ({})", marks(3, submitted.len()));
+                let mut q = sqlx::query(&sql).bind(now).bind(actor);
+                for id in &submitted { q = q.bind(*id); }
+                if q.execute(&mut *tx).await?.rows_affected() != submitted.len() as u64 {
+                    return Err(StoreError::Conflict("an order of the batch moved on while it was provisioned".into()));
+                }
+            }
+            for (change, mut l) in changes {
+                let contract: Option<i64> = match change {
+                    Change::Migrate { order, mobile, cli, start, term } => {
+                        let m = &mobile.row;
+                        sqlx::query_scalar(
+                            "UPDATE connections SET tariff_id = $1, start_date = $2, contract_end_date = $3, bill_cap_enabled = $4, bill_cap_pence = $5, bundles = $6, updated_at = $7 \
+                             WHERE cli = $8 AND customer_id = $9 AND status = 'Active' RETURNING id")
+                            .bind(m.tariff_id).bind(start).bind(crate::demo::contract_end(start, term)).bind(m.enable_bill_cap).bind(m.bill_cap_pence)
+                            .bind(serde_json::to_string(&mobile.bundles).expect("serialises")).bind(now).bind(&cli).bind(order.customer_id)
+                            .fetch_optional(&mut *tx).await?
+                    }
+                    Change::Cease { order, cli, .. } => sqlx::query_scalar("UPDATE connections SET status = 'Ceased', updated_at = $1 WHERE cli = $2 AND customer_id = $3 AND status = 'Active' RETURNING id")
+                        .bind(now).bind(&cli).bind(order.customer_id).fetch_optional(&mut *tx).await?,
+                };
+                match contract {
+                    Some(c) => { l.contract = Some(c); live.push(l); }
+                    None => refused.push((l.order, l.m, format!("{} is no longer a live connection of this customer", l.cli))),
+                }
+            }
+            // New connections; a live connection with the number or ICCID
+            // already makes its row a no-op (partial unique indexes).
+            let mut made: Vec<(i64, String)> = Vec::new();
+            for chunk in makes.chunks(CHUNK) {
                 const COLS: usize = 16;
-                let rows: Vec<String> = (0..inserts.len())
+                let rows: Vec<String> = (0..chunk.len())
                     // created_at's placeholder stands for updated_at too.
-                    .map(|r| format!("({}, ${})", (1..=COLS).map(|c| format!("${}", r * COLS + c)).collect::<Vec<_>>().join(", "), r * COLS + COLS))
+                    .map(|r| format!("({}, ${})", marks(r * COLS + 1, COLS), r * COLS + COLS))
                     .collect();
                 let sql = format!(
                     "INSERT INTO connections (partner_id, customer_id, cli, network, status, tariff_id, sim_type, iccid, eid, start_date, contract_end_date, bill_cap_enabled, bill_cap_pence, bundles, bars, created_at, updated_at) \
                      VALUES {} ON CONFLICT DO NOTHING RETURNING id, cli", rows.join(", "));
                 let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
-                for (mobile, cli, start, eid) in &inserts {
-                    let m = &mobile.row;
-                    let term = view.terms.iter().find(|(id, _)| *id == m.id).map(|(_, t)| *t).unwrap_or(0);
-                    q = q.bind(order.partner_id).bind(order.customer_id).bind(cli.clone()).bind(m.network.clone()).bind("Active").bind(m.tariff_id)
-                        .bind(m.sim_type.clone().unwrap_or_else(|| "Physical".into())).bind(m.iccid.clone()).bind((*eid).clone()).bind(**start)
-                        .bind(crate::demo::contract_end(**start, term)).bind(m.enable_bill_cap).bind(m.bill_cap_pence)
-                        .bind(serde_json::to_string(&mobile.bundles).expect("serialises")).bind(serde_json::to_string(&mobile.bars).expect("serialises")).bind(now);
+                for mk in chunk {
+                    let m = &mk.mobile.row;
+                    q = q.bind(mk.order.partner_id).bind(mk.order.customer_id).bind(mk.cli.clone()).bind(m.network.clone()).bind("Active").bind(m.tariff_id)
+                        .bind(m.sim_type.clone().unwrap_or_else(|| "Physical".into())).bind(m.iccid.clone()).bind(mk.eid.clone()).bind(mk.start)
+                        .bind(crate::demo::contract_end(mk.start, mk.term)).bind(m.enable_bill_cap).bind(m.bill_cap_pence)
+                        .bind(serde_json::to_string(&mk.mobile.bundles).expect("serialises")).bind(serde_json::to_string(&mk.mobile.bars).expect("serialises")).bind(now);
                 }
-                let made = q.fetch_all(&mut *tx).await?;
-                let mut kept = Vec::with_capacity(live.len());
-                for l in live {
-                    if l.action != "create" {
-                        kept.push(l);
-                    } else if let Some((id, _)) = made.iter().find(|(_, c)| *c == l.cli) {
-                        kept.push(Live { contract: Some(*id), ..l });
-                    } else {
-                        refused.push((l.m, "the number or ICCID went live on another connection before this order completed".into()));
-                    }
-                }
-                live = kept;
+                made.extend(q.fetch_all(&mut *tx).await?);
             }
-            if !live.is_empty() {
+            let mut kept = Vec::with_capacity(live.len());
+            for l in live {
+                if l.action != "create" {
+                    kept.push(l);
+                } else if let Some((id, _)) = made.iter().find(|(_, c)| *c == l.cli) {
+                    kept.push(Live { contract: Some(*id), ..l });
+                } else {
+                    refused.push((l.order, l.m, "the number or ICCID went live on another connection before this order completed".into()));
+                }
+            }
+            let live = kept;
+            for chunk in live.chunks(CHUNK) {
                 const COLS: usize = 6;
-                let rows: Vec<String> = (0..live.len())
-                    .map(|r| format!("({})", (1..=COLS).map(|c| format!("${}", r * COLS + c + 1)).collect::<Vec<_>>().join(", ")))
-                    .collect();
+                let rows: Vec<String> = (0..chunk.len()).map(|r| format!("({})", marks(r * COLS + 2, COLS))).collect();
                 let sql = format!(
                     "WITH v (id, contract, cli, code, eid, reference) AS (VALUES {}) \
                      UPDATE order_mobiles SET status = 'Completed', contract_id = v.contract, cli = v.cli, esim_activation_code = v.code, eid = v.eid, network_reference = v.reference, updated_at = $1 \
                      FROM v WHERE order_mobiles.id = v.id AND order_mobiles.status = 'Pending'", rows.join(", "));
                 let mut q = sqlx::query(&sql).bind(now);
-                for l in &live {
+                for l in chunk {
                     q = q.bind(l.m.id).bind(l.contract).bind(l.cli.clone()).bind(l.code.clone()).bind(l.eid.clone()).bind(l.reference.clone());
                 }
-                if q.execute(&mut *tx).await?.rows_affected() != live.len() as u64 {
-                    return Err(StoreError::Conflict(format!("order {order_id} was applied concurrently")));
+                if q.execute(&mut *tx).await?.rows_affected() != chunk.len() as u64 {
+                    return Err(StoreError::Conflict("a mobile of the batch was applied concurrently".into()));
                 }
-                let numbers: Vec<&String> = live.iter().filter(|l| l.action == "create").map(|l| &l.cli).collect();
+                let numbers: Vec<&String> = chunk.iter().filter(|l| l.action == "create").map(|l| &l.cli).collect();
                 if !numbers.is_empty() {
-                    let marks: Vec<String> = (0..numbers.len()).map(|i| format!("${}", i + 2)).collect();
                     let sql = format!(
                         "UPDATE number_pool SET status = 'assigned', updated_at = $1, \
                          order_mobile_id = (SELECT MAX(m.id) FROM order_mobiles m WHERE m.cli = number_pool.cli AND m.status = 'Completed') \
-                         WHERE cli IN ({})", marks.join(", "));
+                         WHERE cli IN ({})", marks(2, numbers.len()));
                     let mut q = sqlx::query(&sql).bind(now);
-                    for n in numbers {
-                        q = q.bind(n.clone());
-                    }
+                    for n in numbers { q = q.bind(n.clone()); }
                     q.execute(&mut *tx).await?;
                 }
-                const ACOLS: usize = 4;
-                let rows: Vec<String> = (0..live.len())
-                    .map(|r| format!("($1, $2, $3, 'connection', {})", (1..=ACOLS).map(|c| format!("${}", 3 + r * ACOLS + c)).collect::<Vec<_>>().join(", ")))
-                    .collect();
-                let sql = format!("INSERT INTO audit_log (at, actor, partner_id, entity, entity_id, action, before_json, after_json) VALUES {}", rows.join(", "));
-                let mut q = sqlx::query(&sql).bind(now).bind(actor).bind(order.partner_id);
-                for l in &live {
+                const ACOLS: usize = 5;
+                let rows: Vec<String> = (0..chunk.len()).map(|r| format!("($1, $2, 'connection', {})", marks(3 + r * ACOLS, ACOLS))).collect();
+                let sql = format!("INSERT INTO audit_log (at, actor, entity, partner_id, entity_id, action, before_json, after_json) VALUES {}", rows.join(", "));
+                let mut q = sqlx::query(&sql).bind(now).bind(actor);
+                for l in chunk {
                     let contract = l.contract.expect("every live mobile has its contract");
-                    q = q.bind(contract.to_string()).bind(l.action).bind(None::<String>)
-                        .bind(serde_json::json!({"orderId": order_id, "orderMobileId": l.m.id, "cli": l.cli, "networkReference": l.reference}).to_string());
+                    q = q.bind(l.order.partner_id).bind(contract.to_string()).bind(l.action).bind(None::<String>)
+                        .bind(serde_json::json!({"orderId": l.order.id, "orderMobileId": l.m.id, "cli": l.cli, "networkReference": l.reference}).to_string());
                 }
                 q.execute(&mut *tx).await?;
-                completed += live.len();
             }
-            for (m, reason) in refused {
-                sqlx::query("UPDATE order_mobiles SET status = 'Rejected', reason = $1, updated_at = $2 WHERE id = $3 AND status = 'Pending'").bind(&reason).bind(now).bind(m.id).execute(&mut *tx).await?;
+            for (_, m, reason) in &refused {
+                sqlx::query("UPDATE order_mobiles SET status = 'Rejected', reason = $1, updated_at = $2 WHERE id = $3 AND status = 'Pending'").bind(reason).bind(now).bind(m.id).execute(&mut *tx).await?;
                 if m.number_reserved {
                     sqlx::query("UPDATE number_pool SET status = 'free', order_mobile_id = NULL, updated_at = $1 WHERE cli = $2 AND status = 'reserved'")
                         .bind(now).bind(&m.cli).execute(&mut *tx).await?;
                 }
-                first_reason.get_or_insert(reason);
-                failed += 1;
             }
-            let mut status = OrderStatus::InProgress;
-            if completed + failed == view.mobiles.len() {
-                status = OrderStatus::InProgress.apply(OrderEvent::Finish { completed, failed })?;
-                let _ = move_order!(tx, order_id, OrderStatus::InProgress, status, actor, Some(format!("{completed} live, {failed} refused")));
-                if failed > 0 {
-                    sqlx::query("UPDATE orders SET reason = $1 WHERE id = $2").bind(&first_reason).bind(order_id).execute(&mut *tx).await?;
+            // Finish the orders with nothing pending: one update, the
+            // database writes each one's history.
+            let mut statuses = Vec::with_capacity(batch.len());
+            let mut finished: Vec<(i64, OrderStatus, String, Option<String>)> = Vec::new();
+            for item in batch {
+                let v = item.view;
+                let completed = v.mobiles.iter().filter(|m| m.row.status == "Completed").count() + live.iter().filter(|l| l.order.id == v.order.id).count();
+                let failed = v.mobiles.iter().filter(|m| m.row.status == "Rejected").count() + refused.iter().filter(|r| r.0.id == v.order.id).count();
+                if completed + failed < v.mobiles.len() {
+                    statuses.push(Some(OrderStatus::InProgress));
+                    continue;
+                }
+                let status = OrderStatus::InProgress.apply(OrderEvent::Finish { completed, failed })?;
+                let reason = v.mobiles.iter().find(|m| m.row.status == "Rejected").and_then(|m| m.row.reason.clone())
+                    .or_else(|| refused.iter().find(|r| r.0.id == v.order.id).map(|r| r.2.clone()));
+                finished.push((v.order.id, status, format!("{completed} live, {failed} refused"), reason));
+                statuses.push(Some(status));
+            }
+            if !finished.is_empty() {
+                let n = finished.len();
+                let case = |col: usize| (0..n).map(|i| format!("WHEN ${} THEN ${}", 3 + i * 4, 3 + i * 4 + col)).collect::<Vec<_>>().join(" ");
+                let sql = format!(
+                    "UPDATE orders SET status = CASE id {} END, status_note = CASE id {} END, reason = CASE id {} END, \
+                     updated_at = $1, updated_by = $2, completed_at = $1 WHERE status = 'InProgress' AND id IN ({})",
+                    case(1), case(2), case(3), (0..n).map(|i| format!("${}", 3 + i * 4)).collect::<Vec<_>>().join(", "));
+                let mut q = sqlx::query(&sql).bind(now).bind(actor);
+                for (id, status, note, reason) in &finished {
+                    q = q.bind(*id).bind(status.as_str()).bind(note.clone()).bind(reason.clone());
+                }
+                if q.execute(&mut *tx).await?.rows_affected() != n as u64 {
+                    return Err(StoreError::Conflict("an order of the batch moved on while it was provisioned".into()));
                 }
             }
             tx.commit().await?;
-            Ok(Some(status))
+            Ok(statuses)
         })
     }
+}
+
+/// One order's answers, for [`Store::apply_batch`].
+pub struct OrderOutcomes<'a> {
+    pub view: &'a ProvisioningView,
+    pub outcomes: Vec<(i64, Outcome)>,
 }
 
 /// An order as the worker provisions it.
@@ -959,6 +1175,14 @@ impl ProvisioningView {
             .map(|m| &m.row)
             .filter(|m| m.status == "Pending")
     }
+}
+
+/// `$from, $from+1, …`: `n` placeholders for an `IN (…)` list.
+fn in_list(from: usize, n: usize) -> String {
+    (0..n)
+        .map(|i| format!("${}", from + i))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn submission_problems(

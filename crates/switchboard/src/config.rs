@@ -142,7 +142,7 @@ impl Settings {
             worker_concurrency: over
                 .worker_concurrency
                 .or(file.worker_concurrency)
-                .unwrap_or(4)
+                .unwrap_or(2)
                 .max(1),
             carriers: carriers(file.carriers.unwrap_or_default(), over.carrier)?,
         })

@@ -85,7 +85,7 @@ struct ServeArgs {
 
 #[derive(Args, Clone)]
 struct WorkerArgs {
-    /// Provisioning jobs handled at once.
+    /// Provisioning lanes (each claims up to 16 due jobs at a time).
     #[arg(long, env = "SWITCHBOARD_WORKER_CONCURRENCY")]
     worker_concurrency: Option<usize>,
     /// Simulated networks: milliseconds each call takes.
