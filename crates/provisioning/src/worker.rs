@@ -47,6 +47,10 @@ impl Default for WorkerConfig {
     }
 }
 
+/// One network's share of a batch: where each call sits among all the
+/// batch's calls, and the calls.
+type NetworkBatch = (Vec<usize>, Vec<(String, ProvisionRequest)>);
+
 /// What handling one job came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Handled {
@@ -248,8 +252,7 @@ impl Worker {
             }
         }
         // One batch per network, all networks at once.
-        let mut by_network: HashMap<Network, (Vec<usize>, Vec<(String, ProvisionRequest)>)> =
-            HashMap::new();
+        let mut by_network: HashMap<Network, NetworkBatch> = HashMap::new();
         for (n, (_, _, key, req)) in requests.iter().enumerate() {
             let e = by_network.entry(req.network).or_default();
             e.0.push(n);
