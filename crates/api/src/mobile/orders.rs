@@ -204,24 +204,8 @@ impl From<OrderMobile> for OrderMobileView {
             bill_cap_offered: r.bill_cap_offered,
             enable_bill_cap: r.enable_bill_cap,
             bill_cap_value: r.bill_cap_pence,
-            bundles: m
-                .bundles
-                .into_iter()
-                .map(|b| Bundle {
-                    tariff_option_id: b.tariff_option_id,
-                    name: b.name,
-                    monthly_pence: b.monthly_pence,
-                })
-                .collect(),
-            bars: m
-                .bars
-                .into_iter()
-                .map(|b| Bar {
-                    bar_id: b.bar_id,
-                    bar_suffix: b.bar_suffix,
-                    name: b.name,
-                })
-                .collect(),
+            bundles: m.bundles.into_iter().map(Bundle::from).collect(),
+            bars: m.bars.into_iter().map(Bar::from).collect(),
             status: r.status,
             reason: r.reason,
             contract_id: r.contract_id,
@@ -485,6 +469,41 @@ fn mobile_nf(id: i64) -> impl FnOnce(store::StoreError) -> ApiError {
     move |e| ApiError::store(e, || format!("order mobile {id}"))
 }
 
+/// A change to a draft order mobile's bundles or bars.
+enum Extra {
+    AddBundle,
+    RemoveBundle,
+    AddBar,
+    RemoveBar,
+}
+
+/// The four bundle and bar calls: check the ids, make the change, answer
+/// the mobile's bundles and bars.
+async fn change_extra(
+    state: &AppState,
+    who: &Principal,
+    mobile: i64,
+    item: i64,
+    change: Extra,
+) -> ApiResult<Json<MobileExtras>> {
+    who.require(Scope::Orders)?;
+    let mobile = positive(mobile, "orderMobileId")?;
+    let item_field = match change {
+        Extra::AddBundle | Extra::RemoveBundle => "tariffOptionId",
+        Extra::AddBar | Extra::RemoveBar => "barId",
+    };
+    let item = positive(item, item_field)?;
+    let (store, actor, vis) = (&state.store, &who.actor, who.visibility());
+    match change {
+        Extra::AddBundle => store.add_mobile_bundle(actor, vis, mobile, item).await,
+        Extra::RemoveBundle => store.remove_mobile_bundle(actor, vis, mobile, item).await,
+        Extra::AddBar => store.add_mobile_bar(actor, vis, mobile, item).await,
+        Extra::RemoveBar => store.remove_mobile_bar(actor, vis, mobile, item).await,
+    }
+    .map_err(mobile_nf(mobile))?;
+    extras(state, who, mobile).await
+}
+
 /// Adds a bundle of the mobile's tariff to a draft order's mobile.
 #[utoipa::path(post, path = "/api/Orders/AddBundleToMobile", tag = "Orders", request_body = MobileBundle,
     responses((status = 200, body = MobileExtras), (status = 400, description = "not a bundle of this mobile's network and tariff"), (status = 404, description = "no such mobile"), (status = 409, description = "already on the mobile, or the order is not a draft")))]
@@ -493,15 +512,14 @@ pub async fn add_bundle_to_mobile(
     who: Principal,
     body: JsonBody<MobileBundle>,
 ) -> ApiResult<Json<MobileExtras>> {
-    who.require(Scope::Orders)?;
-    let mobile = positive(body.value.order_mobile_id, "orderMobileId")?;
-    let bundle = positive(body.value.tariff_option_id, "tariffOptionId")?;
-    state
-        .store
-        .add_mobile_bundle(&who.actor, who.visibility(), mobile, bundle)
-        .await
-        .map_err(mobile_nf(mobile))?;
-    extras(&state, &who, mobile).await
+    change_extra(
+        &state,
+        &who,
+        body.value.order_mobile_id,
+        body.value.tariff_option_id,
+        Extra::AddBundle,
+    )
+    .await
 }
 
 /// Removes a bundle from a draft order's mobile.
@@ -512,15 +530,14 @@ pub async fn remove_bundle_from_mobile(
     who: Principal,
     body: JsonBody<MobileBundle>,
 ) -> ApiResult<Json<MobileExtras>> {
-    who.require(Scope::Orders)?;
-    let mobile = positive(body.value.order_mobile_id, "orderMobileId")?;
-    let bundle = positive(body.value.tariff_option_id, "tariffOptionId")?;
-    state
-        .store
-        .remove_mobile_bundle(&who.actor, who.visibility(), mobile, bundle)
-        .await
-        .map_err(mobile_nf(mobile))?;
-    extras(&state, &who, mobile).await
+    change_extra(
+        &state,
+        &who,
+        body.value.order_mobile_id,
+        body.value.tariff_option_id,
+        Extra::RemoveBundle,
+    )
+    .await
 }
 
 /// Adds a bar of the mobile's network to a draft order's mobile.
@@ -531,15 +548,14 @@ pub async fn add_bar_to_mobile_order(
     who: Principal,
     body: JsonBody<MobileBar>,
 ) -> ApiResult<Json<MobileExtras>> {
-    who.require(Scope::Orders)?;
-    let mobile = positive(body.value.order_mobile_id, "orderMobileId")?;
-    let bar = positive(body.value.bar_id, "barId")?;
-    state
-        .store
-        .add_mobile_bar(&who.actor, who.visibility(), mobile, bar)
-        .await
-        .map_err(mobile_nf(mobile))?;
-    extras(&state, &who, mobile).await
+    change_extra(
+        &state,
+        &who,
+        body.value.order_mobile_id,
+        body.value.bar_id,
+        Extra::AddBar,
+    )
+    .await
 }
 
 /// Removes a bar from a draft order's mobile.
@@ -550,15 +566,14 @@ pub async fn remove_bar_from_mobile_order(
     who: Principal,
     body: JsonBody<MobileBar>,
 ) -> ApiResult<Json<MobileExtras>> {
-    who.require(Scope::Orders)?;
-    let mobile = positive(body.value.order_mobile_id, "orderMobileId")?;
-    let bar = positive(body.value.bar_id, "barId")?;
-    state
-        .store
-        .remove_mobile_bar(&who.actor, who.visibility(), mobile, bar)
-        .await
-        .map_err(mobile_nf(mobile))?;
-    extras(&state, &who, mobile).await
+    change_extra(
+        &state,
+        &who,
+        body.value.order_mobile_id,
+        body.value.bar_id,
+        Extra::RemoveBar,
+    )
+    .await
 }
 
 /// Validates the whole order and queues it for provisioning; refused with

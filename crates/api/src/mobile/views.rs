@@ -213,6 +213,26 @@ pub struct Bar {
     pub name: String,
 }
 
+impl From<ConnectionBundle> for Bundle {
+    fn from(b: ConnectionBundle) -> Self {
+        Bundle {
+            tariff_option_id: b.tariff_option_id,
+            name: b.name,
+            monthly_pence: b.monthly_pence,
+        }
+    }
+}
+
+impl From<ConnectionBar> for Bar {
+    fn from(b: ConnectionBar) -> Self {
+        Bar {
+            bar_id: b.bar_id,
+            bar_suffix: b.bar_suffix,
+            name: b.name,
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Divert {
@@ -271,22 +291,8 @@ impl TryFrom<ConnectionRow> for Connection {
                 name: r.tariff_name,
                 monthly_pence: r.tariff_monthly_pence,
             },
-            bundles: bundles
-                .into_iter()
-                .map(|b| Bundle {
-                    tariff_option_id: b.tariff_option_id,
-                    name: b.name,
-                    monthly_pence: b.monthly_pence,
-                })
-                .collect(),
-            bars: bars
-                .into_iter()
-                .map(|b| Bar {
-                    bar_id: b.bar_id,
-                    bar_suffix: b.bar_suffix,
-                    name: b.name,
-                })
-                .collect(),
+            bundles: bundles.into_iter().map(Bundle::from).collect(),
+            bars: bars.into_iter().map(Bar::from).collect(),
             diverts: diverts
                 .into_iter()
                 .map(|d| Divert {
