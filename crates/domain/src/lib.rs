@@ -19,6 +19,7 @@ pub mod scope;
 pub mod sim;
 pub mod switching;
 pub mod tariff;
+pub mod task;
 
 pub use error::{Error, Result};
 pub use money::Money;

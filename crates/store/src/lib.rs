@@ -28,6 +28,7 @@ pub mod numbers;
 pub mod orders;
 pub mod partners;
 pub mod settings;
+pub mod tasks;
 
 /// Runs the same body on whichever pool is live. Inside the body `$pool`
 /// is a `&SqlitePool` or a `&PgPool`, so the same query text is compiled
@@ -236,4 +237,12 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now()
         .duration_trunc(TimeDelta::microseconds(1))
         .expect("truncating now to microseconds cannot overflow")
+}
+
+/// `$from, $from+1, …`: `n` placeholders for an `IN (…)` list.
+pub(crate) fn in_list(from: usize, n: usize) -> String {
+    (0..n)
+        .map(|i| format!("${}", from + i))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -6,7 +6,7 @@
 //! Every transition writes the order's history and an audit row.
 
 use crate::connections::{ConnectionBar, ConnectionBundle};
-use crate::{enqueue_job, on_db, write_audit, Result, Store, StoreError, Visibility};
+use crate::{enqueue_job, in_list, on_db, write_audit, Result, Store, StoreError, Visibility};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::order::{OrderEvent, OrderStatus};
 use domain::ordering::{
@@ -1000,18 +1000,12 @@ impl Store {
             .filter(|b| b.view.status == OrderStatus::Submitted)
             .map(|b| b.view.order.id)
             .collect();
-        let marks = |from: usize, n: usize| {
-            (0..n)
-                .map(|i| format!("${}", from + i))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
         const CHUNK: usize = 200;
 
         on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
             if !submitted.is_empty() {
-                let sql = format!("UPDATE orders SET status = 'InProgress', updated_at = $1, updated_by = $2, status_note = NULL WHERE status = 'Submitted' AND id IN ({})", marks(3, submitted.len()));
+                let sql = format!("UPDATE orders SET status = 'InProgress', updated_at = $1, updated_by = $2, status_note = NULL WHERE status = 'Submitted' AND id IN ({})", in_list(3, submitted.len()));
                 let mut q = sqlx::query(&sql).bind(now).bind(actor);
                 for id in &submitted { q = q.bind(*id); }
                 if q.execute(&mut *tx).await?.rows_affected() != submitted.len() as u64 {
@@ -1044,7 +1038,7 @@ impl Store {
                 const COLS: usize = 16;
                 let rows: Vec<String> = (0..chunk.len())
                     // created_at's placeholder stands for updated_at too.
-                    .map(|r| format!("({}, ${})", marks(r * COLS + 1, COLS), r * COLS + COLS))
+                    .map(|r| format!("({}, ${})", in_list(r * COLS + 1, COLS), r * COLS + COLS))
                     .collect();
                 let sql = format!(
                     "INSERT INTO connections (partner_id, customer_id, cli, network, status, tariff_id, sim_type, iccid, eid, start_date, contract_end_date, bill_cap_enabled, bill_cap_pence, bundles, bars, created_at, updated_at) \
@@ -1072,7 +1066,7 @@ impl Store {
             let live = kept;
             for chunk in live.chunks(CHUNK) {
                 const COLS: usize = 6;
-                let rows: Vec<String> = (0..chunk.len()).map(|r| format!("({})", marks(r * COLS + 2, COLS))).collect();
+                let rows: Vec<String> = (0..chunk.len()).map(|r| format!("({})", in_list(r * COLS + 2, COLS))).collect();
                 let sql = format!(
                     "WITH v (id, contract, cli, code, eid, reference) AS (VALUES {}) \
                      UPDATE order_mobiles SET status = 'Completed', contract_id = v.contract, cli = v.cli, esim_activation_code = v.code, eid = v.eid, network_reference = v.reference, updated_at = $1 \
@@ -1089,13 +1083,13 @@ impl Store {
                     let sql = format!(
                         "UPDATE number_pool SET status = 'assigned', updated_at = $1, \
                          order_mobile_id = (SELECT MAX(m.id) FROM order_mobiles m WHERE m.cli = number_pool.cli AND m.status = 'Completed') \
-                         WHERE cli IN ({})", marks(2, numbers.len()));
+                         WHERE cli IN ({})", in_list(2, numbers.len()));
                     let mut q = sqlx::query(&sql).bind(now);
                     for n in numbers { q = q.bind(n.clone()); }
                     q.execute(&mut *tx).await?;
                 }
                 const ACOLS: usize = 5;
-                let rows: Vec<String> = (0..chunk.len()).map(|r| format!("($1, $2, 'connection', {})", marks(3 + r * ACOLS, ACOLS))).collect();
+                let rows: Vec<String> = (0..chunk.len()).map(|r| format!("($1, $2, 'connection', {})", in_list(3 + r * ACOLS, ACOLS))).collect();
                 let sql = format!("INSERT INTO audit_log (at, actor, entity, partner_id, entity_id, action, before_json, after_json) VALUES {}", rows.join(", "));
                 let mut q = sqlx::query(&sql).bind(now).bind(actor);
                 for l in chunk {
@@ -1175,14 +1169,6 @@ impl ProvisioningView {
             .map(|m| &m.row)
             .filter(|m| m.status == "Pending")
     }
-}
-
-/// `$from, $from+1, …`: `n` placeholders for an `IN (…)` list.
-fn in_list(from: usize, n: usize) -> String {
-    (0..n)
-        .map(|i| format!("${}", from + i))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn submission_problems(

@@ -12,6 +12,7 @@ pub mod catalogue;
 pub mod connections;
 pub mod customers;
 pub mod orders;
+pub mod tasks;
 pub mod views;
 
 /// Every route of the mobile face.
@@ -44,6 +45,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::monitor_order))
         .routes(routes!(orders::monitor_order_bulk))
         .routes(routes!(orders::list_available_numbers))
+        .routes(routes!(tasks::get_tickets_for_order))
+        .routes(routes!(tasks::get_tickets_for_order_bulk))
+        .routes(routes!(tasks::create_task))
+        .routes(routes!(tasks::add_comment))
+        .routes(routes!(tasks::get_tasks_for_customer))
+        .routes(routes!(tasks::get_comments_for_task))
+        .routes(routes!(tasks::get_comments_for_task_bulk))
+        .routes(routes!(tasks::view_task_status_bulk))
         .routes(routes!(appendix::networks))
         .routes(routes!(appendix::connection_types))
         .routes(routes!(appendix::bar_suffixes))

@@ -5,7 +5,7 @@
 
 use super::views::{Bar, Bundle, List, Paging};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{int_param, text_param, JsonBody, QueryParams};
+use crate::extract::{bulk_ids, int_param, text_param, JsonBody, QueryParams};
 use crate::{AppState, Principal};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -778,16 +778,7 @@ pub async fn monitor_order_bulk(
 ) -> ApiResult<Json<MonitorBulk>> {
     who.require(Scope::Orders)?;
     let ids = body.value.order_ids;
-    if ids.is_empty() || ids.len() > 100 {
-        return Err(Error::invalid(
-            "orderIds",
-            format!("give 1 to 100 order ids, not {}", ids.len()),
-        )
-        .into());
-    }
-    if let Some(bad) = ids.iter().find(|i| **i <= 0) {
-        return Err(Error::invalid("orderIds", format!("{bad} is not a positive id")).into());
-    }
+    bulk_ids(&ids, "orderIds")?;
     let found = state.store.orders_by_ids(who.visibility(), &ids).await?;
     let items = ids
         .iter()

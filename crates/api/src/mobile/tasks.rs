@@ -1,0 +1,449 @@
+//! Tasks controller (the diary): tasks on a customer, their comments and
+//! statuses; and the Orders controller's tickets, the tasks raised on an
+//! order (automatically when the network refuses it).
+
+use super::views::{List, Paging};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{bulk_ids, int_param, JsonBody, QueryParams};
+use crate::{AppState, Principal};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use domain::task::{body_field, status_name, TaskInput};
+use domain::Scope;
+use serde::{Deserialize, Serialize};
+use store::tasks::{CommentRow, TaskRow};
+use utoipa::ToSchema;
+
+/// CreateTask's body.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateTask {
+    pub customer_id: i64,
+    /// See /api/Appendix/DiaryTypes.
+    pub diary_type_id: i64,
+    /// See /api/Appendix/DiaryTasks; must belong to the diary type.
+    pub diary_task_id: i64,
+    pub subject: String,
+    pub body: String,
+    #[serde(default)]
+    pub contract_id: Option<i64>,
+    #[serde(default)]
+    pub order_id: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskCreated {
+    pub task_id: i64,
+}
+
+/// AddComment's body.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AddComment {
+    pub task_id: i64,
+    pub comment: String,
+    /// Move the task to this status (see /api/Appendix/StatusIds) with the comment.
+    #[serde(default)]
+    pub status_id: Option<i64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TaskIds {
+    /// 1 to 100 task ids.
+    pub task_ids: Vec<i64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OrderIdList {
+    /// 1 to 100 order ids.
+    pub order_ids: Vec<i64>,
+}
+
+/// A task of the diary.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Task {
+    pub task_id: i64,
+    pub customer_id: i64,
+    pub diary_type_id: i64,
+    pub diary_task_id: i64,
+    pub subject: String,
+    pub body: String,
+    pub status_id: i64,
+    /// The status's name: Open, In progress, Awaiting customer, Resolved, Closed.
+    pub status: String,
+    pub contract_id: Option<i64>,
+    pub order_id: Option<i64>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<TaskRow> for Task {
+    fn from(t: TaskRow) -> Self {
+        Task {
+            task_id: t.id,
+            customer_id: t.customer_id,
+            diary_type_id: t.diary_type_id,
+            diary_task_id: t.diary_task_id,
+            subject: t.subject,
+            body: t.body,
+            status: status_name(t.status_id).unwrap_or("Unknown").into(),
+            status_id: t.status_id,
+            contract_id: t.contract_id,
+            order_id: t.order_id,
+            created_by: t.created_by,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Comment {
+    pub comment_id: i64,
+    pub task_id: i64,
+    pub comment: String,
+    /// The status the comment moved the task to, if it did.
+    pub status_id: Option<i64>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<CommentRow> for Comment {
+    fn from(c: CommentRow) -> Self {
+        Comment {
+            comment_id: c.id,
+            task_id: c.task_id,
+            comment: c.body,
+            status_id: c.status_id,
+            created_by: c.created_by,
+            created_at: c.created_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CommentAdded {
+    pub comment_id: i64,
+    pub task_id: i64,
+    pub status_id: i64,
+}
+
+/// One task of a bulk call: its comments or status, or `error` when it is
+/// not visible to this client.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskItem {
+    pub task_id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comments: Option<Vec<Comment>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TaskItems {
+    pub items: Vec<TaskItem>,
+}
+
+/// One order of GetTicketsForOrderBulk: its tickets, or `error`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketItem {
+    pub order_id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tickets: Option<Vec<Task>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TicketItems {
+    pub items: Vec<TicketItem>,
+}
+
+/// Raises a task in a customer's diary, optionally on one of its contracts or orders.
+#[utoipa::path(post, path = "/api/Tasks/CreateTask", tag = "Tasks", request_body = CreateTask,
+    params(("Idempotency-Key" = Option<String>, Header, description = "repeat a request safely")),
+    responses((status = 201, body = TaskCreated), (status = 400, description = "a field is missing or wrong; `field` names it"), (status = 404, description = "no such customer, contract or order visible to this client")))]
+pub async fn create_task(
+    State(state): State<AppState>,
+    who: Principal,
+    headers: HeaderMap,
+    body: JsonBody<CreateTask>,
+) -> ApiResult<Response> {
+    who.require(Scope::Tasks)?;
+    crate::idempotency::once(&state, &who, &headers, &body.hash, || async {
+        let b = body.value;
+        let task = TaskInput {
+            diary_type_id: b.diary_type_id,
+            diary_task_id: b.diary_task_id,
+            subject: b.subject,
+            body: b.body,
+        }
+        .validate()?;
+        let customer = b.customer_id;
+        let row = state
+            .store
+            .create_task(
+                &who.actor,
+                who.visibility(),
+                customer,
+                b.contract_id,
+                b.order_id,
+                &task,
+            )
+            .await
+            .map_err(|e| ApiError::store(e, || format!("customer {customer}")))?;
+        Ok((
+            StatusCode::CREATED,
+            serde_json::json!(TaskCreated { task_id: row.id }),
+        ))
+    })
+    .await
+}
+
+/// Adds a comment to a task, optionally moving it to another status.
+#[utoipa::path(post, path = "/api/Tasks/AddComment", tag = "Tasks", request_body = AddComment,
+    responses((status = 201, body = CommentAdded), (status = 400, description = "comment missing or too long, or an unknown statusId"), (status = 404, description = "no such task visible to this client"), (status = 409, description = "the task is closed")))]
+pub async fn add_comment(
+    State(state): State<AppState>,
+    who: Principal,
+    body: JsonBody<AddComment>,
+) -> ApiResult<(StatusCode, Json<CommentAdded>)> {
+    who.require(Scope::Tasks)?;
+    let b = body.value;
+    let comment = body_field(&b.comment, "comment")?;
+    let id = b.task_id;
+    let (c, task) = state
+        .store
+        .add_comment(&who.actor, who.visibility(), id, &comment, b.status_id)
+        .await
+        .map_err(|e| ApiError::store(e, || format!("task {id}")))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CommentAdded {
+            comment_id: c.id,
+            task_id: id,
+            status_id: task.status_id,
+        }),
+    ))
+}
+
+/// A customer's tasks, newest first.
+#[utoipa::path(get, path = "/api/Tasks/GetTasksForCustomer", tag = "Tasks", params(super::customers::CustomerIdParam, Paging),
+    responses((status = 200, body = List<Task>), (status = 400, description = "customerId missing or not a number"), (status = 404, description = "no such customer visible to this client")))]
+pub async fn get_tasks_for_customer(
+    State(state): State<AppState>,
+    who: Principal,
+    QueryParams(q): QueryParams<super::customers::CustomerIdParam>,
+    QueryParams(paging): QueryParams<Paging>,
+) -> ApiResult<Json<List<Task>>> {
+    who.require(Scope::Tasks)?;
+    let id = int_param(&q.customer_id, "customerId")?;
+    let page = paging.request()?;
+    let (rows, total) = state
+        .store
+        .tasks_for_customer(who.visibility(), id, page)
+        .await
+        .map_err(|e| ApiError::store(e, || format!("customer {id}")))?;
+    Ok(Json(List::new(
+        rows.into_iter().map(Task::from).collect(),
+        page,
+        total,
+    )))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct TaskIdParam {
+    #[param(value_type = i64, required = true)]
+    pub task_id: Option<String>,
+}
+
+/// A task's comments, oldest first.
+#[utoipa::path(get, path = "/api/Tasks/GetCommentsForTask", tag = "Tasks", params(TaskIdParam, Paging),
+    responses((status = 200, body = List<Comment>), (status = 400, description = "taskId missing or not a number"), (status = 404, description = "no such task visible to this client")))]
+pub async fn get_comments_for_task(
+    State(state): State<AppState>,
+    who: Principal,
+    QueryParams(q): QueryParams<TaskIdParam>,
+    QueryParams(paging): QueryParams<Paging>,
+) -> ApiResult<Json<List<Comment>>> {
+    who.require(Scope::Tasks)?;
+    let id = int_param(&q.task_id, "taskId")?;
+    let page = paging.request()?;
+    state
+        .store
+        .get_task(who.visibility(), id)
+        .await
+        .map_err(|e| ApiError::store(e, || format!("task {id}")))?;
+    let rows = state.store.comments_for_tasks(&[id]).await?;
+    Ok(Json(List::paginate(
+        rows.into_iter().map(Comment::from).collect(),
+        page,
+    )))
+}
+
+/// Up to 100 tasks' comments at once; an unknown or another partner's task
+/// is reported in its item.
+#[utoipa::path(post, path = "/api/Tasks/GetCommentsForTaskBulk", tag = "Tasks", request_body = TaskIds,
+    responses((status = 200, body = TaskItems), (status = 400, description = "no ids, more than 100, or a non-positive id")))]
+pub async fn get_comments_for_task_bulk(
+    State(state): State<AppState>,
+    who: Principal,
+    body: JsonBody<TaskIds>,
+) -> ApiResult<Json<TaskItems>> {
+    who.require(Scope::Tasks)?;
+    let ids = body.value.task_ids;
+    bulk_ids(&ids, "taskIds")?;
+    let visible = state.store.tasks_by_ids(who.visibility(), &ids).await?;
+    let visible_ids: Vec<i64> = visible.iter().map(|t| t.id).collect();
+    let comments = state.store.comments_for_tasks(&visible_ids).await?;
+    let items = ids
+        .iter()
+        .map(|id| match visible_ids.contains(id) {
+            true => TaskItem {
+                task_id: *id,
+                comments: Some(
+                    comments
+                        .iter()
+                        .filter(|c| c.task_id == *id)
+                        .cloned()
+                        .map(Comment::from)
+                        .collect(),
+                ),
+                status_id: None,
+                status: None,
+                error: None,
+            },
+            false => TaskItem {
+                task_id: *id,
+                comments: None,
+                status_id: None,
+                status: None,
+                error: Some("not found".into()),
+            },
+        })
+        .collect();
+    Ok(Json(TaskItems { items }))
+}
+
+/// Up to 100 tasks' statuses at once; an unknown or another partner's task
+/// is reported in its item.
+#[utoipa::path(post, path = "/api/Tasks/ViewTaskStatusBulk", tag = "Tasks", request_body = TaskIds,
+    responses((status = 200, body = TaskItems), (status = 400, description = "no ids, more than 100, or a non-positive id")))]
+pub async fn view_task_status_bulk(
+    State(state): State<AppState>,
+    who: Principal,
+    body: JsonBody<TaskIds>,
+) -> ApiResult<Json<TaskItems>> {
+    who.require(Scope::Tasks)?;
+    let ids = body.value.task_ids;
+    bulk_ids(&ids, "taskIds")?;
+    let visible = state.store.tasks_by_ids(who.visibility(), &ids).await?;
+    let items = ids
+        .iter()
+        .map(|id| match visible.iter().find(|t| t.id == *id) {
+            Some(t) => TaskItem {
+                task_id: *id,
+                comments: None,
+                status_id: Some(t.status_id),
+                status: Some(status_name(t.status_id).unwrap_or("Unknown").into()),
+                error: None,
+            },
+            None => TaskItem {
+                task_id: *id,
+                comments: None,
+                status_id: None,
+                status: None,
+                error: Some("not found".into()),
+            },
+        })
+        .collect();
+    Ok(Json(TaskItems { items }))
+}
+
+/// The tasks raised on an order, such as the one raised when the network
+/// refuses it.
+#[utoipa::path(get, path = "/api/Orders/GetTicketsForOrder", tag = "Orders", params(super::orders::OrderIdParam, Paging),
+    responses((status = 200, body = List<Task>), (status = 400, description = "orderId missing or not a number"), (status = 404, description = "no such order visible to this client")))]
+pub async fn get_tickets_for_order(
+    State(state): State<AppState>,
+    who: Principal,
+    QueryParams(q): QueryParams<super::orders::OrderIdParam>,
+    QueryParams(paging): QueryParams<Paging>,
+) -> ApiResult<Json<List<Task>>> {
+    who.require(Scope::Orders)?;
+    let id = int_param(&q.order_id, "orderId")?;
+    let page = paging.request()?;
+    state
+        .store
+        .get_order(who.visibility(), id)
+        .await
+        .map_err(|e| ApiError::store(e, || format!("order {id}")))?;
+    let rows = state.store.tasks_for_orders(&[id]).await?;
+    Ok(Json(List::paginate(
+        rows.into_iter().map(Task::from).collect(),
+        page,
+    )))
+}
+
+/// Up to 100 orders' tickets at once; an unknown or another partner's
+/// order is reported in its item.
+#[utoipa::path(post, path = "/api/Orders/GetTicketsForOrderBulk", tag = "Orders", request_body = OrderIdList,
+    responses((status = 200, body = TicketItems), (status = 400, description = "no ids, more than 100, or a non-positive id")))]
+pub async fn get_tickets_for_order_bulk(
+    State(state): State<AppState>,
+    who: Principal,
+    body: JsonBody<OrderIdList>,
+) -> ApiResult<Json<TicketItems>> {
+    who.require(Scope::Orders)?;
+    let ids = body.value.order_ids;
+    bulk_ids(&ids, "orderIds")?;
+    let visible: Vec<i64> = state
+        .store
+        .orders_by_ids(who.visibility(), &ids)
+        .await?
+        .iter()
+        .map(|o| o.id)
+        .collect();
+    let tickets = state.store.tasks_for_orders(&visible).await?;
+    let items = ids
+        .iter()
+        .map(|id| match visible.contains(id) {
+            true => TicketItem {
+                order_id: *id,
+                tickets: Some(
+                    tickets
+                        .iter()
+                        .filter(|t| t.order_id == Some(*id))
+                        .cloned()
+                        .map(Task::from)
+                        .collect(),
+                ),
+                error: None,
+            },
+            false => TicketItem {
+                order_id: *id,
+                tickets: None,
+                error: Some("not found".into()),
+            },
+        })
+        .collect();
+    Ok(Json(TicketItems { items }))
+}

@@ -1,0 +1,264 @@
+//! The task diary: tasks raised on a customer (optionally on one of its
+//! contracts or orders), their comments, and their status.
+
+use crate::appendix::{DIARY_TASKS, DIARY_TYPES, STATUS_IDS};
+use crate::customer::text_field;
+use crate::Error;
+
+/// Status ids (see the Appendix's StatusIds).
+pub const OPEN: i64 = 1;
+pub const CLOSED: i64 = 5;
+
+/// The diary type and task of a task raised automatically when an order
+/// or request is refused: "Order" / "Order rejected".
+pub const REJECTED_ORDER_TYPE: i64 = 1;
+pub const REJECTED_ORDER_TASK: i64 = 101;
+
+/// A task as CreateTask received it.
+#[derive(Debug, Clone)]
+pub struct TaskInput {
+    pub diary_type_id: i64,
+    pub diary_task_id: i64,
+    pub subject: String,
+    pub body: String,
+}
+
+/// A task whose fields are checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTask {
+    pub diary_type_id: i64,
+    pub diary_task_id: i64,
+    pub subject: String,
+    pub body: String,
+}
+
+impl TaskInput {
+    pub fn validate(self) -> Result<NewTask, Error> {
+        if !DIARY_TYPES.iter().any(|t| t.id == self.diary_type_id) {
+            return Err(Error::invalid(
+                "diaryTypeId",
+                format!(
+                    "{} is not a diary type; see /api/Appendix/DiaryTypes",
+                    self.diary_type_id
+                ),
+            ));
+        }
+        match DIARY_TASKS.iter().find(|t| t.id == self.diary_task_id) {
+            None => {
+                return Err(Error::invalid(
+                    "diaryTaskId",
+                    format!(
+                        "{} is not a diary task; see /api/Appendix/DiaryTasks",
+                        self.diary_task_id
+                    ),
+                ))
+            }
+            Some(t) if t.diary_type_id != self.diary_type_id => {
+                return Err(Error::invalid(
+                    "diaryTaskId",
+                    format!(
+                        "diary task {} belongs to diary type {}, not {}",
+                        t.id, t.diary_type_id, self.diary_type_id
+                    ),
+                ))
+            }
+            Some(_) => {}
+        }
+        Ok(NewTask {
+            diary_type_id: self.diary_type_id,
+            diary_task_id: self.diary_task_id,
+            subject: text_field(&self.subject, "subject", 1, 200)?,
+            body: body_field(&self.body, "body")?,
+        })
+    }
+}
+
+/// Free text of a task or comment: 1 to 4,000 characters, line breaks and
+/// tabs allowed, no other control characters.
+pub fn body_field(text: &str, field: &str) -> Result<String, Error> {
+    let t = text.trim();
+    let n = t.chars().count();
+    if n == 0 {
+        return Err(Error::missing(field));
+    }
+    if n > 4000 {
+        return Err(Error::invalid(
+            field,
+            format!("must be at most 4000 characters, got {n}"),
+        ));
+    }
+    if t.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(Error::invalid(
+            field,
+            "must not contain control characters other than line breaks and tabs",
+        ));
+    }
+    Ok(t.to_owned())
+}
+
+/// The name of a status id, or an error naming `statusId`.
+pub fn status_name(id: i64) -> Result<&'static str, Error> {
+    STATUS_IDS
+        .iter()
+        .find(|s| s.id == id)
+        .map(|s| s.name)
+        .ok_or_else(|| {
+            Error::invalid(
+                "statusId",
+                format!("{id} is not a status; see /api/Appendix/StatusIds"),
+            )
+        })
+}
+
+/// Whether a task in status `current` may move to `next` (or take a
+/// comment, with `next` = `current`): a closed task is final.
+pub fn check_status_change(task_id: i64, current: i64, next: i64) -> Result<(), Error> {
+    status_name(next)?;
+    if current == CLOSED {
+        return Err(Error::Conflict(format!(
+            "task {task_id} is Closed; raise a new task instead"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> TaskInput {
+        TaskInput {
+            diary_type_id: 2,
+            diary_task_id: 201,
+            subject: " No service since Monday ".into(),
+            body: "Customer reports no signal.\nChecked the masts.".into(),
+        }
+    }
+
+    fn field(r: Result<NewTask, Error>) -> String {
+        match r {
+            Err(Error::Invalid { field, .. }) => field,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_good_task() {
+        let t = input().validate().unwrap();
+        assert_eq!(t.subject, "No service since Monday");
+        assert!(t.body.contains('\n'));
+    }
+
+    #[test]
+    fn refusals_name_the_field() {
+        assert_eq!(
+            field(
+                TaskInput {
+                    diary_type_id: 99,
+                    ..input()
+                }
+                .validate()
+            ),
+            "diaryTypeId"
+        );
+        assert_eq!(
+            field(
+                TaskInput {
+                    diary_task_id: 9999,
+                    ..input()
+                }
+                .validate()
+            ),
+            "diaryTaskId"
+        );
+        assert_eq!(
+            field(
+                TaskInput {
+                    diary_task_id: 101,
+                    ..input()
+                }
+                .validate()
+            ),
+            "diaryTaskId",
+            "a task of another type"
+        );
+        assert_eq!(
+            field(
+                TaskInput {
+                    subject: "".into(),
+                    ..input()
+                }
+                .validate()
+            ),
+            "subject"
+        );
+        assert_eq!(
+            field(
+                TaskInput {
+                    subject: "x".repeat(201),
+                    ..input()
+                }
+                .validate()
+            ),
+            "subject"
+        );
+        assert_eq!(
+            field(
+                TaskInput {
+                    body: "".into(),
+                    ..input()
+                }
+                .validate()
+            ),
+            "body"
+        );
+        assert_eq!(
+            field(
+                TaskInput {
+                    body: "a\u{7}b".into(),
+                    ..input()
+                }
+                .validate()
+            ),
+            "body"
+        );
+        assert_eq!(
+            field(
+                TaskInput {
+                    body: "x".repeat(4001),
+                    ..input()
+                }
+                .validate()
+            ),
+            "body"
+        );
+    }
+
+    #[test]
+    fn statuses() {
+        assert_eq!(status_name(3).unwrap(), "Awaiting customer");
+        assert!(status_name(6).is_err());
+        assert!(check_status_change(1, OPEN, 4).is_ok());
+        assert!(
+            check_status_change(1, 4, OPEN).is_ok(),
+            "a resolved task may be reopened"
+        );
+        assert!(matches!(
+            check_status_change(1, CLOSED, OPEN),
+            Err(Error::Conflict(_))
+        ));
+        assert!(matches!(
+            check_status_change(1, OPEN, 9),
+            Err(Error::Invalid { .. })
+        ));
+    }
+
+    #[test]
+    fn the_automatic_task_exists_in_the_appendix() {
+        assert!(DIARY_TASKS
+            .iter()
+            .any(|t| t.id == REJECTED_ORDER_TASK && t.diary_type_id == REJECTED_ORDER_TYPE));
+    }
+}

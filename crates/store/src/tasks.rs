@@ -1,0 +1,206 @@
+//! The task diary: tasks on a customer, optionally on one of its contracts
+//! or orders, and their comments. Tasks raised by refused orders are
+//! written by the database (see the migrations); here are those raised by
+//! people and integrators, and everything read.
+
+use crate::{in_list, on_db, write_audit, Result, Store, StoreError, Visibility};
+use chrono::{DateTime, Utc};
+use domain::paging::PageRequest;
+use domain::task::{check_status_change, NewTask, OPEN};
+use domain::Error;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TaskRow {
+    pub id: i64,
+    pub partner_id: i64,
+    pub customer_id: i64,
+    pub diary_type_id: i64,
+    pub diary_task_id: i64,
+    pub subject: String,
+    pub body: String,
+    pub status_id: i64,
+    pub contract_id: Option<i64>,
+    pub order_id: Option<i64>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CommentRow {
+    pub id: i64,
+    pub task_id: i64,
+    pub body: String,
+    pub status_id: Option<i64>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+const TASK_COLS: &str = "id, partner_id, customer_id, diary_type_id, diary_task_id, subject, body, status_id, contract_id, order_id, created_by, created_at, updated_at";
+const COMMENT_COLS: &str = "id, task_id, body, status_id, created_by, created_at";
+
+impl Store {
+    /// Raises a task on a visible customer; a contract or order given must
+    /// be that customer's.
+    pub async fn create_task(
+        &self,
+        actor: &str,
+        vis: Visibility,
+        customer_id: i64,
+        contract_id: Option<i64>,
+        order_id: Option<i64>,
+        task: &NewTask,
+    ) -> Result<TaskRow> {
+        let customer = self.get_customer(vis, customer_id).await?;
+        if let Some(c) = contract_id {
+            let conn = self.connection_by_id(vis, c).await.map_err(|e| match e {
+                StoreError::NotFound => Error::NotFound(format!("contract {c} not found")).into(),
+                other => other,
+            })?;
+            if conn.customer_id != customer_id {
+                return Err(Error::invalid(
+                    "contractId",
+                    format!("contract {c} is not customer {customer_id}'s"),
+                )
+                .into());
+            }
+        }
+        if let Some(o) = order_id {
+            let order = self.get_order(vis, o).await.map_err(|e| match e {
+                StoreError::NotFound => Error::NotFound(format!("order {o} not found")).into(),
+                other => other,
+            })?;
+            if order.customer_id != customer_id {
+                return Err(Error::invalid(
+                    "orderId",
+                    format!("order {o} is not customer {customer_id}'s"),
+                )
+                .into());
+            }
+        }
+        let now = crate::now();
+        on_db!(self.writer(), p => {
+            let mut tx = p.begin().await?;
+            let row = sqlx::query_as::<_, TaskRow>(&format!(
+                "INSERT INTO tasks (partner_id, customer_id, diary_type_id, diary_task_id, subject, body, status_id, contract_id, order_id, created_by, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING {TASK_COLS}"))
+                .bind(customer.partner_id).bind(customer_id).bind(task.diary_type_id).bind(task.diary_task_id).bind(&task.subject).bind(&task.body)
+                .bind(OPEN).bind(contract_id).bind(order_id).bind(actor).bind(now)
+                .fetch_one(&mut *tx).await?;
+            write_audit!(&mut *tx, crate::audit::AuditEntry {
+                actor, partner_id: Some(customer.partner_id), entity: "task", entity_id: row.id.to_string(), action: "create", before: None,
+                after: Some(serde_json::json!({"customerId": customer_id, "diaryTypeId": task.diary_type_id, "diaryTaskId": task.diary_task_id, "subject": task.subject, "contractId": contract_id, "orderId": order_id})),
+            })?;
+            tx.commit().await?;
+            Ok(row)
+        })
+    }
+
+    /// A task visible to the caller.
+    pub async fn get_task(&self, vis: Visibility, id: i64) -> Result<TaskRow> {
+        let (all, partner) = vis.binds();
+        on_db!(self.db(), p => sqlx::query_as::<_, TaskRow>(&format!("SELECT {TASK_COLS} FROM tasks WHERE id = $1 AND ($2 OR partner_id = $3)"))
+            .bind(id).bind(all).bind(partner).fetch_optional(p).await)?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Adds a comment to a visible task, moving it to `status_id` when
+    /// given; a closed task takes neither.
+    pub async fn add_comment(
+        &self,
+        actor: &str,
+        vis: Visibility,
+        task_id: i64,
+        body: &str,
+        status_id: Option<i64>,
+    ) -> Result<(CommentRow, TaskRow)> {
+        let task = self.get_task(vis, task_id).await?;
+        let next = status_id.unwrap_or(task.status_id);
+        check_status_change(task_id, task.status_id, next)?;
+        let now = crate::now();
+        on_db!(self.writer(), p => {
+            let mut tx = p.begin().await?;
+            // The guard on the status read keeps two changes from crossing.
+            let updated = sqlx::query_as::<_, TaskRow>(&format!("UPDATE tasks SET status_id = $1, updated_at = $2 WHERE id = $3 AND status_id = $4 RETURNING {TASK_COLS}"))
+                .bind(next).bind(now).bind(task_id).bind(task.status_id).fetch_optional(&mut *tx).await?;
+            let Some(updated) = updated else {
+                return Err(Error::Conflict(format!("task {task_id} changed meanwhile; read it and try again")).into());
+            };
+            let comment = sqlx::query_as::<_, CommentRow>(&format!(
+                "INSERT INTO task_comments (task_id, body, status_id, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING {COMMENT_COLS}"))
+                .bind(task_id).bind(body).bind(status_id).bind(actor).bind(now).fetch_one(&mut *tx).await?;
+            if next != task.status_id {
+                write_audit!(&mut *tx, crate::audit::AuditEntry {
+                    actor, partner_id: Some(task.partner_id), entity: "task", entity_id: task_id.to_string(), action: "status",
+                    before: Some(serde_json::json!({"statusId": task.status_id})), after: Some(serde_json::json!({"statusId": next, "commentId": comment.id})),
+                })?;
+            }
+            tx.commit().await?;
+            Ok((comment, updated))
+        })
+    }
+
+    /// A page of a visible customer's tasks, newest first, with the total.
+    pub async fn tasks_for_customer(
+        &self,
+        vis: Visibility,
+        customer_id: i64,
+        page: PageRequest,
+    ) -> Result<(Vec<TaskRow>, i64)> {
+        self.get_customer(vis, customer_id).await?;
+        on_db!(self.db(), p => {
+            let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tasks WHERE customer_id = $1").bind(customer_id).fetch_one(p).await?;
+            let rows = sqlx::query_as::<_, TaskRow>(&format!("SELECT {TASK_COLS} FROM tasks WHERE customer_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3"))
+                .bind(customer_id).bind(page.limit()).bind(page.offset()).fetch_all(p).await?;
+            Ok((rows, total))
+        })
+    }
+
+    /// The visible tasks among `ids` (others are simply absent).
+    pub async fn tasks_by_ids(&self, vis: Visibility, ids: &[i64]) -> Result<Vec<TaskRow>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (all, partner) = vis.binds();
+        let sql = format!("SELECT {TASK_COLS} FROM tasks WHERE ($1 OR partner_id = $2) AND id IN ({}) ORDER BY id", in_list(3, ids.len()));
+        Ok(on_db!(self.db(), p => {
+            let mut q = sqlx::query_as::<_, TaskRow>(&sql).bind(all).bind(partner);
+            for id in ids { q = q.bind(*id); }
+            q.fetch_all(p).await
+        })?)
+    }
+
+    /// The comments of tasks (the caller checks the tasks are visible),
+    /// oldest first.
+    pub async fn comments_for_tasks(&self, task_ids: &[i64]) -> Result<Vec<CommentRow>> {
+        if task_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {COMMENT_COLS} FROM task_comments WHERE task_id IN ({}) ORDER BY id",
+            in_list(1, task_ids.len())
+        );
+        Ok(on_db!(self.db(), p => {
+            let mut q = sqlx::query_as::<_, CommentRow>(&sql);
+            for id in task_ids { q = q.bind(*id); }
+            q.fetch_all(p).await
+        })?)
+    }
+
+    /// The tasks raised on orders (the caller checks the orders are
+    /// visible), oldest first.
+    pub async fn tasks_for_orders(&self, order_ids: &[i64]) -> Result<Vec<TaskRow>> {
+        if order_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {TASK_COLS} FROM tasks WHERE order_id IN ({}) ORDER BY id",
+            in_list(1, order_ids.len())
+        );
+        Ok(on_db!(self.db(), p => {
+            let mut q = sqlx::query_as::<_, TaskRow>(&sql);
+            for id in order_ids { q = q.bind(*id); }
+            q.fetch_all(p).await
+        })?)
+    }
+}
