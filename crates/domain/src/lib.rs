@@ -15,6 +15,7 @@ pub mod number;
 pub mod order;
 pub mod ordering;
 pub mod paging;
+pub mod request;
 pub mod scope;
 pub mod sim;
 pub mod switching;

@@ -28,6 +28,19 @@ pub struct ProvisionRequest {
     pub attempt: i64,
 }
 
+/// A change to a live connection (a request object).
+#[derive(Debug, Clone)]
+pub struct ChangeRequest {
+    pub network: Network,
+    pub cli: String,
+    /// `AddBar`, `RemoveBar`, `AddBundle`, `RemoveBundle`.
+    pub kind: String,
+    /// What is added or removed, as the network names it (bar suffix, bundle name).
+    pub item: String,
+    pub today: NaiveDate,
+    pub attempt: i64,
+}
+
 /// The network's answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CarrierAnswer {
@@ -53,6 +66,19 @@ pub trait Carrier: Send + Sync {
     /// Provisions one mobile. The same `key` always answers the same
     /// `Done` result and never provisions twice.
     fn provision<'a>(&'a self, key: &'a str, req: &'a ProvisionRequest) -> CarrierFuture<'a>;
+
+    /// Changes a live connection. The same `key` always answers the same
+    /// `Done` result and never changes it twice. A network integration that
+    /// does not take changes yet answers a fault (retried, then refused).
+    fn change<'a>(&'a self, key: &'a str, req: &'a ChangeRequest) -> CarrierFuture<'a> {
+        let _ = key;
+        Box::pin(async move {
+            Err(CarrierFault(format!(
+                "{} changes ({}) are not supported by this network integration",
+                req.network, req.kind
+            )))
+        })
+    }
 
     /// Several calls at once, answered in order: by default each on its
     /// own, concurrently; a network that takes batches overrides it.

@@ -8,7 +8,7 @@ pub mod clock;
 pub mod simulated;
 pub mod worker;
 
-pub use carrier::{Carrier, CarrierAnswer, CarrierFault, ProvisionRequest};
+pub use carrier::{Carrier, CarrierAnswer, CarrierFault, ChangeRequest, ProvisionRequest};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use simulated::{SimConfig, SimulatedNetwork};
 pub use worker::{Worker, WorkerConfig};

@@ -8,7 +8,8 @@
 //! under its key, so a retry, even after a restart, answers the same.
 
 use crate::carrier::{
-    Carrier, CarrierAnswer, CarrierBatchFuture, CarrierFault, CarrierFuture, ProvisionRequest,
+    Carrier, CarrierAnswer, CarrierBatchFuture, CarrierFault, CarrierFuture, ChangeRequest,
+    ProvisionRequest,
 };
 use domain::ordering::ConnectionType;
 use domain::Network;
@@ -320,6 +321,64 @@ impl SimulatedNetwork {
     }
 }
 
+impl SimulatedNetwork {
+    /// A change to a live connection: decided from the seed and key (and a
+    /// fault from the attempt), recorded under its key like an activation.
+    async fn answer_change(
+        &self,
+        key: &str,
+        req: &ChangeRequest,
+    ) -> Result<CarrierAnswer, CarrierFault> {
+        let db = |e: store::StoreError| CarrierFault(format!("network simulator storage: {e}"));
+        if self.config.latency_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(self.config.latency_ms)).await;
+        }
+        if self
+            .rng(key, &format!("fault-{}", req.attempt))
+            .gen_bool(self.config.fault_rate)
+        {
+            return Err(CarrierFault(format!(
+                "{} network timed out after {} ms",
+                self.network,
+                self.config.latency_ms.max(1) * 20
+            )));
+        }
+        let mut rng = self.rng(key, "decision");
+        let outcome = if rng.gen_bool(self.config.rejection_rate) {
+            let reasons: &[&str] = match req.kind.as_str() {
+                "AddBundle" | "RemoveBundle" => &[
+                    "bundle not available for this account",
+                    "bundle change refused: account in arrears",
+                ],
+                _ => &[
+                    "bar change refused by the network",
+                    "the number is in a port-out window",
+                ],
+            };
+            Outcome::Rejected {
+                reason: reasons[rng.gen_range(0..reasons.len())].to_owned(),
+            }
+        } else {
+            Outcome::Activated {
+                cli: None,
+                network_reference: format!("{}-{:08X}", self.prefix(), rng.gen::<u32>()),
+                esim_activation_code: None,
+                eid: None,
+                effective_date: req.today,
+            }
+        };
+        let text = serde_json::to_string(&outcome).expect("outcomes serialise");
+        let kept = self
+            .store
+            .record_carrier_operation(key, self.network, &req.kind, &text)
+            .await
+            .map_err(db)?;
+        serde_json::from_str::<Outcome>(&kept)
+            .map(CarrierAnswer::Done)
+            .map_err(|e| CarrierFault(format!("unreadable stored outcome for {key}: {e}")))
+    }
+}
+
 impl Carrier for SimulatedNetwork {
     fn network(&self) -> Network {
         self.network
@@ -334,5 +393,9 @@ impl Carrier for SimulatedNetwork {
         calls: &'a [(String, ProvisionRequest)],
     ) -> CarrierBatchFuture<'a> {
         Box::pin(self.answer_many(calls))
+    }
+
+    fn change<'a>(&'a self, key: &'a str, req: &'a ChangeRequest) -> CarrierFuture<'a> {
+        Box::pin(self.answer_change(key, req))
     }
 }

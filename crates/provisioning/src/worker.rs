@@ -7,7 +7,7 @@
 //! answer is guarded by the mobile still being pending, so a job that runs
 //! twice provisions and records everything once.
 
-use crate::carrier::{Carrier, CarrierAnswer, ProvisionRequest};
+use crate::carrier::{Carrier, CarrierAnswer, ChangeRequest, ProvisionRequest};
 use crate::clock::Clock;
 use crate::simulated::{SimConfig, SimulatedNetwork};
 use chrono::{NaiveDate, NaiveTime};
@@ -136,9 +136,26 @@ impl Worker {
             let order_id = serde_json::from_str::<serde_json::Value>(&job.payload)
                 .ok()
                 .and_then(|v| v["orderId"].as_i64());
-            match (job.kind.as_str(), order_id) {
-                ("provision_order", Some(id)) => orders.push((job, id)),
-                (kind, _) => {
+            let request_id = serde_json::from_str::<serde_json::Value>(&job.payload)
+                .ok()
+                .and_then(|v| v["requestId"].as_i64());
+            match (job.kind.as_str(), order_id, request_id) {
+                ("provision_order", Some(id), _) => orders.push((job, id)),
+                ("connection_request", _, Some(id)) => {
+                    let h = match self.change_connection(&job, id).await {
+                        Ok(h) => h,
+                        Err(e) => {
+                            tracing::warn!(job = job.id, error = %e, "request job failed");
+                            fate_to_handled(
+                                self.store
+                                    .fail_job(&job, &self.config.id, &e.to_string(), self.now_ms())
+                                    .await?,
+                            )
+                        }
+                    };
+                    handled.push(h);
+                }
+                (kind, _, _) => {
                     let why = format!("cannot handle a {kind:?} job with payload {}", job.payload);
                     handled.push(fate_to_handled(
                         self.store
@@ -211,6 +228,87 @@ impl Worker {
             });
         }
         while tasks.join_next().await.is_some() {}
+    }
+
+    /// A request object's job: ask the network, then finish the request
+    /// (changing the connection only when the network accepted).
+    async fn change_connection(&self, job: &Job, request_id: i64) -> Result<Handled, StoreError> {
+        let actor = self.actor();
+        let request = match self
+            .store
+            .get_request(store::Visibility::All, request_id)
+            .await
+        {
+            Ok(r) if r.status == "Pending" => r,
+            Ok(_) | Err(StoreError::NotFound) => {
+                self.store.complete_job(job.id, &self.config.id).await?;
+                return Ok(Handled::Completed);
+            }
+            Err(e) => return Err(e),
+        };
+        let conn = self
+            .store
+            .connection_by_id(store::Visibility::All, request.contract_id)
+            .await?;
+        let network: Network = conn.network.parse().map_err(|_| {
+            StoreError::Corrupt(format!(
+                "contract {} has network {:?}",
+                conn.id, conn.network
+            ))
+        })?;
+        let item = serde_json::from_str::<serde_json::Value>(&request.payload)
+            .ok()
+            .and_then(|v| {
+                v.get("barSuffix")
+                    .or_else(|| v.get("name"))
+                    .and_then(|x| x.as_str())
+                    .map(str::to_owned)
+            })
+            .unwrap_or_default();
+        let req = ChangeRequest {
+            network,
+            cli: conn.cli.clone(),
+            kind: request.kind.clone(),
+            item,
+            today: self.clock.now().date_naive(),
+            attempt: job.attempts,
+        };
+        let answer = match self.carriers.get(&network) {
+            Some(c) => c.change(&format!("request-{request_id}"), &req).await,
+            None => Ok(CarrierAnswer::Done(Outcome::Rejected {
+                reason: format!("no carrier configured for {network}"),
+            })),
+        };
+        match answer {
+            Ok(CarrierAnswer::Done(outcome)) => {
+                self.store
+                    .finish_request(&actor, request_id, &outcome)
+                    .await?;
+                self.store.complete_job(job.id, &self.config.id).await?;
+                Ok(Handled::Completed)
+            }
+            Ok(CarrierAnswer::NotYet(day)) => {
+                let at = day.and_time(NaiveTime::MIN).and_utc().timestamp_millis();
+                self.store.defer_job(job.id, &self.config.id, at).await?;
+                Ok(Handled::Deferred(at))
+            }
+            Err(fault) => {
+                let fate = self
+                    .store
+                    .fail_job(job, &self.config.id, &fault.0, self.now_ms())
+                    .await?;
+                if fate == Fate::Dead {
+                    let reason = format!(
+                        "the network could not be reached after {} attempts: {}",
+                        job.attempts, fault.0
+                    );
+                    self.store
+                        .finish_request(&actor, request_id, &Outcome::Rejected { reason })
+                        .await?;
+                }
+                Ok(fate_to_handled(fate))
+            }
+        }
     }
 
     async fn provision_orders(&self, jobs: &[(Job, i64)]) -> Result<Vec<Handled>, StoreError> {

@@ -27,6 +27,7 @@ pub mod jobs;
 pub mod numbers;
 pub mod orders;
 pub mod partners;
+pub mod requests;
 pub mod settings;
 pub mod tasks;
 

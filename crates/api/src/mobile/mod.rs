@@ -12,6 +12,7 @@ pub mod catalogue;
 pub mod connections;
 pub mod customers;
 pub mod orders;
+pub mod requests;
 pub mod tasks;
 pub mod views;
 
@@ -47,6 +48,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::list_available_numbers))
         .routes(routes!(tasks::get_tickets_for_order))
         .routes(routes!(tasks::get_tickets_for_order_bulk))
+        .routes(routes!(requests::add_or_remove_bar))
+        .routes(routes!(requests::add_bundle))
+        .routes(routes!(requests::remove_bundle))
+        .routes(routes!(requests::get_request))
+        .routes(routes!(requests::get_requests_for_contract))
         .routes(routes!(tasks::create_task))
         .routes(routes!(tasks::add_comment))
         .routes(routes!(tasks::get_tasks_for_customer))

@@ -1,0 +1,265 @@
+//! Bars, Bundles and Requests controllers on live connections: every
+//! change is a request object, answered at once as Pending and carried out
+//! by the provisioning worker through the network; the connection changes
+//! only when the network confirms.
+
+use super::views::{List, Paging};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{int_param, JsonBody, QueryParams};
+use crate::{AppState, Principal};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use domain::request::{check_bar_change, check_bundle_change, parse_action};
+use domain::{Error, Network, Scope};
+use serde::{Deserialize, Serialize};
+use store::requests::RequestRow;
+use utoipa::ToSchema;
+
+/// A request object.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestView {
+    pub request_id: i64,
+    pub contract_id: i64,
+    /// `AddBar`, `RemoveBar`, `AddBundle`, `RemoveBundle`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `Pending`, then `Completed` or `Rejected`.
+    pub status: String,
+    pub reason: Option<String>,
+    /// What is added or removed.
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+impl From<RequestRow> for RequestView {
+    fn from(r: RequestRow) -> Self {
+        RequestView {
+            request_id: r.id,
+            contract_id: r.contract_id,
+            kind: r.kind,
+            status: r.status,
+            reason: r.reason,
+            details: serde_json::from_str(&r.payload).unwrap_or(serde_json::Value::Null),
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            completed_at: r.completed_at,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BarChange {
+    pub contract_id: i64,
+    pub bar_id: i64,
+    /// `Add` or `Remove`.
+    pub action: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BundleChange {
+    pub contract_id: i64,
+    pub tariff_option_id: i64,
+}
+
+async fn contract(
+    state: &AppState,
+    who: &Principal,
+    id: i64,
+) -> ApiResult<store::connections::ConnectionRow> {
+    who.require(Scope::Connections)?;
+    if id <= 0 {
+        return Err(Error::invalid("contractId", "must be a positive id").into());
+    }
+    state
+        .store
+        .connection_by_id(who.visibility(), id)
+        .await
+        .map_err(|e| ApiError::store(e, || format!("contract {id}")))
+}
+
+fn network_of(conn: &store::connections::ConnectionRow) -> ApiResult<Network> {
+    Ok(store::catalogue::parse_network(&conn.network)?)
+}
+
+async fn queue(
+    state: &AppState,
+    who: &Principal,
+    conn: &store::connections::ConnectionRow,
+    kind: &str,
+    group: String,
+    details: serde_json::Value,
+) -> ApiResult<(StatusCode, Json<RequestView>)> {
+    let row = state
+        .store
+        .create_request(
+            &who.actor,
+            conn,
+            kind,
+            &group,
+            &details,
+            Utc::now().timestamp_millis(),
+        )
+        .await?;
+    Ok((StatusCode::ACCEPTED, Json(row.into())))
+}
+
+/// Adds or removes a bar on a live connection; answers the Pending request.
+/// A connection barred as stolen takes no change but that bar's removal.
+#[utoipa::path(post, path = "/api/Bars/AddOrRemoveBar", tag = "Bars", request_body = BarChange,
+    responses((status = 202, body = RequestView), (status = 400, description = "not a bar of the connection's network, or a bad action"), (status = 402, description = "barred as stolen"),
+        (status = 404, description = "no such contract visible to this client"), (status = 409, description = "already on, not on, a conflicting request open, or the connection is not Active")))]
+pub async fn add_or_remove_bar(
+    State(state): State<AppState>,
+    who: Principal,
+    body: JsonBody<BarChange>,
+) -> ApiResult<(StatusCode, Json<RequestView>)> {
+    let b = body.value;
+    let add = parse_action(&b.action)?;
+    let conn = contract(&state, &who, b.contract_id).await?;
+    let network = network_of(&conn)?;
+    let bar = state
+        .store
+        .bars_for_network(network)
+        .await?
+        .into_iter()
+        .find(|x| x.id == b.bar_id)
+        .ok_or_else(|| {
+            Error::invalid(
+                "barId",
+                format!(
+                    "there is no {network} bar {}; see ListBarsForNetwork",
+                    b.bar_id
+                ),
+            )
+        })?;
+    check_bar_change(&state.store.live_state(&conn).await?, bar.id, add)?;
+    let details =
+        serde_json::json!({"barId": bar.id, "barSuffix": bar.bar_suffix, "name": bar.name});
+    queue(
+        &state,
+        &who,
+        &conn,
+        if add { "AddBar" } else { "RemoveBar" },
+        format!("bar:{}", bar.id),
+        details,
+    )
+    .await
+}
+
+async fn bundle_change(
+    state: &AppState,
+    who: &Principal,
+    b: BundleChange,
+    add: bool,
+) -> ApiResult<(StatusCode, Json<RequestView>)> {
+    let conn = contract(state, who, b.contract_id).await?;
+    let network = network_of(&conn)?;
+    let bundle = state
+        .store
+        .bundles_for_network(network)
+        .await?
+        .into_iter()
+        .find(|x| x.id == b.tariff_option_id)
+        .ok_or_else(|| {
+            Error::invalid(
+                "tariffOptionId",
+                format!(
+                    "there is no {network} bundle {}; see ListBundlesForNetwork",
+                    b.tariff_option_id
+                ),
+            )
+        })?;
+    check_bundle_change(&state.store.live_state(&conn).await?, bundle.id, add)?;
+    let details = serde_json::json!({"tariffOptionId": bundle.id, "name": bundle.name, "monthlyPence": bundle.monthly_pence});
+    queue(
+        state,
+        who,
+        &conn,
+        if add { "AddBundle" } else { "RemoveBundle" },
+        format!("bundle:{}", bundle.id),
+        details,
+    )
+    .await
+}
+
+/// Adds a bundle the connection's tariff allows; answers the Pending request.
+#[utoipa::path(post, path = "/api/Bundles/AddBundle", tag = "Bundles", request_body = BundleChange,
+    responses((status = 202, body = RequestView), (status = 400, description = "not a bundle of this network and tariff"), (status = 402, description = "barred as stolen"),
+        (status = 404, description = "no such contract visible to this client"), (status = 409, description = "already on, a conflicting request open, or the connection is not Active")))]
+pub async fn add_bundle(
+    State(state): State<AppState>,
+    who: Principal,
+    body: JsonBody<BundleChange>,
+) -> ApiResult<(StatusCode, Json<RequestView>)> {
+    bundle_change(&state, &who, body.value, true).await
+}
+
+/// Removes a bundle from a live connection; answers the Pending request.
+#[utoipa::path(post, path = "/api/Bundles/RemoveBundle", tag = "Bundles", request_body = BundleChange,
+    responses((status = 202, body = RequestView), (status = 400, description = "not a bundle of this network"), (status = 402, description = "barred as stolen"),
+        (status = 404, description = "no such contract visible to this client"), (status = 409, description = "not on, a conflicting request open, or the connection is not Active")))]
+pub async fn remove_bundle(
+    State(state): State<AppState>,
+    who: Principal,
+    body: JsonBody<BundleChange>,
+) -> ApiResult<(StatusCode, Json<RequestView>)> {
+    bundle_change(&state, &who, body.value, false).await
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct RequestIdParam {
+    #[param(value_type = i64, required = true)]
+    pub request_id: Option<String>,
+}
+
+/// A request object.
+#[utoipa::path(get, path = "/api/Requests/GetRequest", tag = "Requests", params(RequestIdParam),
+    responses((status = 200, body = RequestView), (status = 400, description = "requestId missing or not a number"), (status = 404, description = "no such request visible to this client")))]
+pub async fn get_request(
+    State(state): State<AppState>,
+    who: Principal,
+    QueryParams(q): QueryParams<RequestIdParam>,
+) -> ApiResult<Json<RequestView>> {
+    who.require(Scope::Connections)?;
+    let id = int_param(&q.request_id, "requestId")?;
+    let row = state
+        .store
+        .get_request(who.visibility(), id)
+        .await
+        .map_err(|e| ApiError::store(e, || format!("request {id}")))?;
+    Ok(Json(row.into()))
+}
+
+/// A contract's requests, newest first.
+#[utoipa::path(get, path = "/api/Requests/GetRequestsForContract", tag = "Requests", params(super::catalogue::ContractParam, Paging),
+    responses((status = 200, body = List<RequestView>), (status = 400, description = "contractId missing or not a number"), (status = 404, description = "no such contract visible to this client")))]
+pub async fn get_requests_for_contract(
+    State(state): State<AppState>,
+    who: Principal,
+    QueryParams(q): QueryParams<super::catalogue::ContractParam>,
+    QueryParams(paging): QueryParams<Paging>,
+) -> ApiResult<Json<List<RequestView>>> {
+    who.require(Scope::Connections)?;
+    let id = int_param(&q.contract_id, "contractId")?;
+    let page = paging.request()?;
+    let (rows, total) = state
+        .store
+        .requests_for_contract(who.visibility(), id, page)
+        .await
+        .map_err(|e| ApiError::store(e, || format!("contract {id}")))?;
+    Ok(Json(List::new(
+        rows.into_iter().map(RequestView::from).collect(),
+        page,
+        total,
+    )))
+}

@@ -1,0 +1,475 @@
+//! Request objects on live connections: bars and bundles, answered Pending
+//! and carried out by the worker through the network; conflicts, the
+//! stolen bar, network refusals (connection unchanged, task raised),
+//! exactly-once completion, and cross-partner isolation.
+
+mod common;
+
+use common::{assert_error, each_backend, TestApp};
+use provisioning::SimConfig;
+use serde_json::{json, Value};
+
+/// A Vodafone contract of the demo partner Northern, and its bars.
+async fn vodafone_contract(app: &TestApp, token: &str) -> (Value, Vec<Value>) {
+    let customer = app.customer_of(app.north).await;
+    let (_, conns) = app
+        .get(
+            token,
+            &format!("/api/Connections/GetConnectionByCustomerId?customerId={customer}"),
+        )
+        .await;
+    let conn = conns["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["network"] == "Vodafone" && c["bars"].as_array().unwrap().is_empty())
+        .expect("a Vodafone contract with no bars")
+        .clone();
+    let (_, bars) = app
+        .get(token, "/api/Bars/ListBarsForNetwork?network=Vodafone")
+        .await;
+    (conn, bars["items"].as_array().unwrap().clone())
+}
+
+fn bar_id(bars: &[Value], suffix: &str) -> i64 {
+    bars.iter().find(|b| b["barSuffix"] == suffix).unwrap()["barId"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn conn_now(app: &TestApp, token: &str, conn: &Value) -> Value {
+    app.get(
+        token,
+        &format!(
+            "/api/Connections/GetConnectionByCLI?cli={}",
+            conn["cli"].as_str().unwrap()
+        ),
+    )
+    .await
+    .1
+}
+
+#[tokio::test]
+async fn a_bar_is_added_when_the_network_confirms() {
+    each_backend(|app| async move {
+        let token = app.north_token().await;
+        let (conn, bars) = vodafone_contract(&app, &token).await;
+        let contract = conn["contractId"].as_i64().unwrap();
+        let prm = bar_id(&bars, "PRM");
+        let (s, r) = app.post(&token, "/api/Bars/AddOrRemoveBar", &json!({"contractId": contract, "barId": prm, "action": "Add"})).await;
+        assert_eq!(s, 202, "{r}");
+        assert_eq!((r["status"].as_str(), r["type"].as_str(), r["contractId"].as_i64()), (Some("Pending"), Some("AddBar"), Some(contract)));
+        let request = r["requestId"].as_i64().unwrap();
+        assert!(request >= 800_000);
+        assert!(conn_now(&app, &token, &conn).await["bars"].as_array().unwrap().is_empty(), "not before the network confirms");
+        // A second, conflicting request while the first is open.
+        assert_error(&app.post(&token, "/api/Bars/AddOrRemoveBar", &json!({"contractId": contract, "barId": prm, "action": "Add"})).await, 409, "already open");
+
+        assert_eq!(app.drain().await, 1);
+        let (_, done) = app.get(&token, &format!("/api/Requests/GetRequest?requestId={request}")).await;
+        assert_eq!(done["status"], "Completed");
+        assert!(done["completedAt"].is_string());
+        let now = conn_now(&app, &token, &conn).await;
+        assert_eq!(now["bars"][0]["barSuffix"], "PRM");
+        let (_, list) = app.get(&token, &format!("/api/Requests/GetRequestsForContract?contractId={contract}")).await;
+        assert_eq!(list["items"][0]["requestId"], request);
+
+        // Adding it again, or removing a bar that is off, conflicts.
+        assert_error(&app.post(&token, "/api/Bars/AddOrRemoveBar", &json!({"contractId": contract, "barId": prm, "action": "Add"})).await, 409, "already on");
+        assert_error(&app.post(&token, "/api/Bars/AddOrRemoveBar", &json!({"contractId": contract, "barId": bar_id(&bars, "ROAM"), "action": "Remove"})).await, 409, "not on");
+        let (s, _) = app.post(&token, "/api/Bars/AddOrRemoveBar", &json!({"contractId": contract, "barId": prm, "action": "remove"})).await;
+        assert_eq!(s, 202);
+        app.drain().await;
+        assert!(conn_now(&app, &token, &conn).await["bars"].as_array().unwrap().is_empty());
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_changes_name_the_problem() {
+    each_backend(|app| async move {
+        let token = app.north_token().await;
+        let (conn, _) = vodafone_contract(&app, &token).await;
+        let contract = conn["contractId"].as_i64().unwrap();
+        let (_, ee_bars) = app
+            .get(&token, "/api/Bars/ListBarsForNetwork?network=EE")
+            .await;
+        let ee_bar = ee_bars["items"][0]["barId"].as_i64().unwrap();
+        assert_error(
+            &app.post(
+                &token,
+                "/api/Bars/AddOrRemoveBar",
+                &json!({"contractId": contract, "barId": ee_bar, "action": "Add"}),
+            )
+            .await,
+            400,
+            "barId",
+        );
+        assert_error(
+            &app.post(
+                &token,
+                "/api/Bars/AddOrRemoveBar",
+                &json!({"contractId": contract, "barId": ee_bar, "action": "Toggle"}),
+            )
+            .await,
+            400,
+            "action",
+        );
+        assert_error(
+            &app.post(
+                &token,
+                "/api/Bars/AddOrRemoveBar",
+                &json!({"contractId": 0, "barId": ee_bar, "action": "Add"}),
+            )
+            .await,
+            400,
+            "contractId",
+        );
+        assert_error(
+            &app.post(
+                &token,
+                "/api/Bars/AddOrRemoveBar",
+                &json!({"contractId": 9999999, "barId": ee_bar, "action": "Add"}),
+            )
+            .await,
+            404,
+            "contract 9999999",
+        );
+        let (_, tariff_bundles) = app
+            .get(
+                &token,
+                &format!(
+                    "/api/Bundles/ListBundlesForTariff?tariffId={}",
+                    conn["tariff"]["tariffId"]
+                ),
+            )
+            .await;
+        let allowed: Vec<i64> = tariff_bundles["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["tariffOptionId"].as_i64().unwrap())
+            .collect();
+        let (_, vf_bundles) = app
+            .get(
+                &token,
+                "/api/Bundles/ListBundlesForNetwork?network=Vodafone",
+            )
+            .await;
+        if let Some(not_allowed) = vf_bundles["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["tariffOptionId"].as_i64().unwrap())
+            .find(|b| !allowed.contains(b))
+        {
+            assert_error(
+                &app.post(
+                    &token,
+                    "/api/Bundles/AddBundle",
+                    &json!({"contractId": contract, "tariffOptionId": not_allowed}),
+                )
+                .await,
+                400,
+                "tariffOptionId",
+            );
+        }
+        assert_error(
+            &app.post(
+                &token,
+                "/api/Bundles/AddBundle",
+                &json!({"contractId": contract, "tariffOptionId": 1}),
+            )
+            .await,
+            400,
+            "tariffOptionId",
+        );
+        let on: Vec<i64> = conn["bundles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["tariffOptionId"].as_i64().unwrap())
+            .collect();
+        if let Some(off) = allowed.iter().find(|b| !on.contains(b)) {
+            assert_error(
+                &app.post(
+                    &token,
+                    "/api/Bundles/RemoveBundle",
+                    &json!({"contractId": contract, "tariffOptionId": off}),
+                )
+                .await,
+                409,
+                "not on",
+            );
+        }
+        assert_error(
+            &app.get(&token, "/api/Requests/GetRequest").await,
+            400,
+            "requestId",
+        );
+        assert_error(
+            &app.get(&token, "/api/Requests/GetRequest?requestId=1")
+                .await,
+            404,
+            "request 1",
+        );
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bundles_and_the_stolen_bar() {
+    each_backend(|app| async move {
+        let token = app.north_token().await;
+        let (conn, bars) = vodafone_contract(&app, &token).await;
+        let contract = conn["contractId"].as_i64().unwrap();
+        let (_, tariff_bundles) = app
+            .get(
+                &token,
+                &format!(
+                    "/api/Bundles/ListBundlesForTariff?tariffId={}",
+                    conn["tariff"]["tariffId"]
+                ),
+            )
+            .await;
+        let on: Vec<i64> = conn["bundles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["tariffOptionId"].as_i64().unwrap())
+            .collect();
+        let bundle = tariff_bundles["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["tariffOptionId"].as_i64().unwrap())
+            .find(|b| !on.contains(b))
+            .unwrap();
+        let (s, _) = app
+            .post(
+                &token,
+                "/api/Bundles/AddBundle",
+                &json!({"contractId": contract, "tariffOptionId": bundle}),
+            )
+            .await;
+        assert_eq!(s, 202);
+        app.drain().await;
+        let now = conn_now(&app, &token, &conn).await;
+        assert!(now["bundles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b["tariffOptionId"] == bundle));
+
+        // Barred as stolen: nothing but removing that bar.
+        let stolen = bar_id(&bars, "STOLEN");
+        app.post(
+            &token,
+            "/api/Bars/AddOrRemoveBar",
+            &json!({"contractId": contract, "barId": stolen, "action": "Add"}),
+        )
+        .await;
+        app.drain().await;
+        assert_error(
+            &app.post(
+                &token,
+                "/api/Bundles/RemoveBundle",
+                &json!({"contractId": contract, "tariffOptionId": bundle}),
+            )
+            .await,
+            402,
+            "stolen",
+        );
+        assert_error(
+            &app.post(
+                &token,
+                "/api/Bars/AddOrRemoveBar",
+                &json!({"contractId": contract, "barId": bar_id(&bars, "PRM"), "action": "Add"}),
+            )
+            .await,
+            402,
+            "stolen",
+        );
+        let (s, _) = app
+            .post(
+                &token,
+                "/api/Bars/AddOrRemoveBar",
+                &json!({"contractId": contract, "barId": stolen, "action": "Remove"}),
+            )
+            .await;
+        assert_eq!(s, 202);
+        app.drain().await;
+        let (s, _) = app
+            .post(
+                &token,
+                "/api/Bundles/RemoveBundle",
+                &json!({"contractId": contract, "tariffOptionId": bundle}),
+            )
+            .await;
+        assert_eq!(s, 202, "changes are allowed again");
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_refused_request_leaves_the_connection_and_raises_a_task() {
+    each_backend(|app| async move {
+        let token = app.north_token().await;
+        let (conn, bars) = vodafone_contract(&app, &token).await;
+        let contract = conn["contractId"].as_i64().unwrap();
+        let (_, r) = app
+            .post(
+                &token,
+                "/api/Bars/AddOrRemoveBar",
+                &json!({"contractId": contract, "barId": bar_id(&bars, "ROAM"), "action": "Add"}),
+            )
+            .await;
+        let request = r["requestId"].as_i64().unwrap();
+        app.worker_with(SimConfig {
+            rejection_rate: 1.0,
+            ..SimConfig::instant()
+        })
+        .drain()
+        .await
+        .unwrap();
+        let (_, done) = app
+            .get(
+                &token,
+                &format!("/api/Requests/GetRequest?requestId={request}"),
+            )
+            .await;
+        assert_eq!(done["status"], "Rejected");
+        assert!(!done["reason"].as_str().unwrap().is_empty());
+        assert!(
+            conn_now(&app, &token, &conn).await["bars"]
+                .as_array()
+                .unwrap()
+                .is_empty(),
+            "exactly as it was"
+        );
+        let (_, diary) = app
+            .get(
+                &token,
+                &format!(
+                    "/api/Tasks/GetTasksForCustomer?customerId={}",
+                    conn["customerId"]
+                ),
+            )
+            .await;
+        let t = diary["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["contractId"] == contract)
+            .expect("a task on the contract")
+            .clone();
+        assert_eq!(
+            t["subject"],
+            format!("Request {request} (AddBar) was rejected")
+        );
+        assert_eq!(
+            (t["diaryTypeId"].as_i64(), t["diaryTaskId"].as_i64()),
+            (Some(5), Some(502))
+        );
+        assert_eq!(t["body"], done["reason"]);
+
+        // Finishing a request twice changes the connection once.
+        let (_, r) = app
+            .post(
+                &token,
+                "/api/Bars/AddOrRemoveBar",
+                &json!({"contractId": contract, "barId": bar_id(&bars, "DATA"), "action": "Add"}),
+            )
+            .await;
+        let id = r["requestId"].as_i64().unwrap();
+        let ok = store::orders::Outcome::Activated {
+            cli: None,
+            network_reference: "VF-TEST".into(),
+            esim_activation_code: None,
+            eid: None,
+            effective_date: chrono::Utc::now().date_naive(),
+        };
+        assert!(app
+            .store
+            .finish_request("test", id, &ok)
+            .await
+            .unwrap()
+            .is_some());
+        assert!(app
+            .store
+            .finish_request("test", id, &ok)
+            .await
+            .unwrap()
+            .is_none());
+        assert_eq!(
+            conn_now(&app, &token, &conn).await["bars"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn another_partners_contract_and_requests_are_404() {
+    each_backend(|app| async move {
+        let north = app.north_token().await;
+        let capital = app.capital_token().await;
+        let (conn, bars) = vodafone_contract(&app, &north).await;
+        let contract = conn["contractId"].as_i64().unwrap();
+        let (_, r) = app
+            .post(
+                &north,
+                "/api/Bars/AddOrRemoveBar",
+                &json!({"contractId": contract, "barId": bar_id(&bars, "PRM"), "action": "Add"}),
+            )
+            .await;
+        assert_error(
+            &app.post(
+                &capital,
+                "/api/Bars/AddOrRemoveBar",
+                &json!({"contractId": contract, "barId": bar_id(&bars, "INT"), "action": "Add"}),
+            )
+            .await,
+            404,
+            "contract",
+        );
+        assert_error(
+            &app.get(
+                &capital,
+                &format!("/api/Requests/GetRequest?requestId={}", r["requestId"]),
+            )
+            .await,
+            404,
+            "request",
+        );
+        assert_error(
+            &app.get(
+                &capital,
+                &format!("/api/Requests/GetRequestsForContract?contractId={contract}"),
+            )
+            .await,
+            404,
+            "contract",
+        );
+        let scopeless = app.token(app.north, "orders").await;
+        assert_eq!(
+            app.post(
+                &scopeless,
+                "/api/Bundles/AddBundle",
+                &json!({"contractId": contract, "tariffOptionId": 301})
+            )
+            .await
+            .0,
+            403
+        );
+        app
+    })
+    .await;
+}
