@@ -473,3 +473,119 @@ async fn another_partners_contract_and_requests_are_404() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn tariff_changes_follow_the_rules() {
+    each_backend(|app| async move {
+        let token = app.north_token().await;
+        let (conn, _) = vodafone_contract(&app, &token).await;
+        let contract = conn["contractId"].as_i64().unwrap();
+        let current = conn["tariff"]["monthlyPence"].as_i64().unwrap();
+        let (_, vf) = app
+            .get(
+                &token,
+                "/api/Tariffs/ListTariffsForNetwork?network=Vodafone",
+            )
+            .await;
+        let vf: Vec<Value> = vf["items"].as_array().unwrap().clone();
+        let change = |tariff: i64, date: Option<String>| {
+            let mut body = json!({"contractId": contract, "tariffId": tariff});
+            if let Some(d) = date {
+                body["effectiveDate"] = json!(d);
+            }
+            let (app, token) = (&app, &token);
+            async move { app.post(token, "/api/Tariffs/ChangeTariff", &body).await }
+        };
+        // Refusals, each with its reason.
+        let cheaper = vf
+            .iter()
+            .find(|t| t["monthlyPence"].as_i64().unwrap() < current)
+            .expect("a cheaper Vodafone tariff");
+        assert_error(
+            &change(cheaper["tariffId"].as_i64().unwrap(), None).await,
+            402,
+            "minimum term",
+        );
+        let (_, o2) = app
+            .get(&token, "/api/Tariffs/ListTariffsForNetwork?network=O2")
+            .await;
+        assert_error(
+            &change(o2["items"][0]["tariffId"].as_i64().unwrap(), None).await,
+            402,
+            "within its network",
+        );
+        let retired = app
+            .store
+            .all_tariffs_for_network(domain::Network::Vodafone)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|t| t.retired)
+            .unwrap();
+        assert_error(&change(retired.id, None).await, 402, "retired");
+        assert_error(&change(99_999, None).await, 400, "tariffId");
+        assert_error(
+            &change(conn["tariff"]["tariffId"].as_i64().unwrap(), None).await,
+            402,
+            "already on tariff",
+        );
+        let yesterday = (chrono::Utc::now().date_naive() - chrono::Days::new(1)).to_string();
+        let (_, allowed) = app
+            .get(
+                &token,
+                &format!("/api/Tariffs/GetTariffsForContract?contractId={contract}"),
+            )
+            .await;
+        let target = allowed["items"][0]["tariffId"].as_i64().unwrap();
+        assert_error(&change(target, Some(yesterday)).await, 400, "effectiveDate");
+
+        // An allowed move, scheduled a week ahead: nothing happens until then.
+        let day = chrono::Utc::now().date_naive() + chrono::Days::new(7);
+        let (s, r) = change(target, Some(day.to_string())).await;
+        assert_eq!(
+            (s, r["type"].as_str(), r["details"]["tariffId"].as_i64()),
+            (202, Some("ChangeTariff"), Some(target))
+        );
+        assert_error(&change(target, None).await, 409, "already open");
+        assert_eq!(app.drain().await, 0);
+        app.clock.set(day.and_hms_opt(0, 1, 0).unwrap().and_utc());
+        assert_eq!(app.drain().await, 1);
+        let now = conn_now(&app, &token, &conn).await;
+        assert_eq!(now["tariff"]["tariffId"], target);
+        assert_eq!(now["contractId"], contract);
+        let (_, done) = app
+            .get(
+                &token,
+                &format!("/api/Requests/GetRequest?requestId={}", r["requestId"]),
+            )
+            .await;
+        assert_eq!(done["status"], "Completed");
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bill_caps_and_bundles_limit_tariff_changes() {
+    each_backend(|app| async move {
+        let token = app.north_token().await;
+        let (conn, _) = vodafone_contract(&app, &token).await;
+        let contract = conn["contractId"].as_i64().unwrap();
+        let (_, vf) = app.get(&token, "/api/Tariffs/ListTariffsForNetwork?network=Vodafone").await;
+        let by_name = |name: &str| vf["items"].as_array().unwrap().iter().find(|t| t["name"] == name).unwrap()["tariffId"].as_i64().unwrap();
+        // A data add-on, which unlimited-data tariffs do not take.
+        let (_, bundles) = app.get(&token, &format!("/api/Bundles/ListBundlesForTariff?tariffId={}", conn["tariff"]["tariffId"])).await;
+        let addon = bundles["items"].as_array().unwrap().iter().find(|b| b["category"] == "Data").expect("the demo contract's tariff takes data add-ons").clone();
+        assert_eq!(conn["billCap"]["enabled"], true, "the demo contract has a bill cap");
+        let got = app.post(&token, "/api/Tariffs/ChangeTariff", &json!({"contractId": contract, "tariffId": by_name("Business Unlimited Max (5G, EU roaming)")})).await;
+        assert_error(&got, 402, "bill cap");
+        let (s, _) = app.post(&token, "/api/Bundles/AddBundle", &json!({"contractId": contract, "tariffOptionId": addon["tariffOptionId"]})).await;
+        assert_eq!(s, 202);
+        app.drain().await;
+        let got = app.post(&token, "/api/Tariffs/ChangeTariff", &json!({"contractId": contract, "tariffId": by_name("Business Unlimited")})).await;
+        assert_error(&got, 402, "bundles not available");
+        assert!(got.1["response_message"].as_str().unwrap().contains(addon["name"].as_str().unwrap()), "the bundle is named");
+        app
+    })
+    .await;
+}

@@ -222,15 +222,12 @@ impl Store {
 }
 
 impl Store {
-    /// The tariffs of the catalogue a live contract may move to today: its
-    /// network's tariffs that pass [`domain::tariff::check_tariff_change`].
-    pub async fn tariffs_for_contract(
+    /// A contract as the tariff rules see it, and its network's tariffs
+    /// with their facts.
+    async fn tariff_options(
         &self,
-        vis: crate::Visibility,
-        contract_id: i64,
-        today: chrono::NaiveDate,
-    ) -> Result<Vec<TariffRow>> {
-        let conn = self.connection_by_id(vis, contract_id).await?;
+        conn: &crate::connections::ConnectionRow,
+    ) -> Result<(domain::tariff::ContractFacts, Vec<(TariffRow, TariffFacts)>)> {
         let network = parse_network(&conn.network)?;
         let tariffs = self.all_tariffs_for_network(network).await?;
         let links = self.tariff_bundle_links(network).await?;
@@ -246,13 +243,13 @@ impl Store {
             .find(|t| t.id == conn.tariff_id)
             .ok_or_else(|| {
                 StoreError::Corrupt(format!(
-                    "contract {contract_id} is on tariff {} of another network",
-                    conn.tariff_id
+                    "contract {} is on tariff {} of another network",
+                    conn.id, conn.tariff_id
                 ))
             })?;
         let on_contract: Vec<crate::connections::ConnectionBundle> =
             serde_json::from_str(&conn.bundles).map_err(|e| {
-                StoreError::Corrupt(format!("bundles of contract {contract_id}: {e}"))
+                StoreError::Corrupt(format!("bundles of contract {}: {e}", conn.id))
             })?;
         let contract = domain::tariff::ContractFacts {
             network,
@@ -264,14 +261,59 @@ impl Store {
                 .map(|b| (b.tariff_option_id, b.name))
                 .collect(),
         };
-        let mut allowed = Vec::new();
+        let mut options = Vec::with_capacity(tariffs.len());
         for t in tariffs {
-            if domain::tariff::check_tariff_change(&contract, &t.facts(bundles_of(t.id))?, today)
-                .is_ok()
-            {
-                allowed.push(t);
-            }
+            let facts = t.facts(bundles_of(t.id))?;
+            options.push((t, facts));
         }
-        Ok(allowed)
+        Ok((contract, options))
+    }
+
+    /// Checks a move of a contract to `tariff_id` as of `today` with the
+    /// tariff rules; answers the target tariff, or the rule's refusal.
+    pub async fn check_tariff_move(
+        &self,
+        conn: &crate::connections::ConnectionRow,
+        tariff_id: i64,
+        today: chrono::NaiveDate,
+    ) -> Result<TariffRow> {
+        let (contract, options) = self.tariff_options(conn).await?;
+        let (target, facts) = match options.into_iter().find(|(t, _)| t.id == tariff_id) {
+            Some(found) => found,
+            // Another network's tariff: the rules refuse it for its network.
+            None => {
+                let t = self.tariff(tariff_id).await.map_err(|e| match e {
+                    StoreError::NotFound => domain::Error::invalid(
+                        "tariffId",
+                        format!("there is no tariff {tariff_id}"),
+                    )
+                    .into(),
+                    other => other,
+                })?;
+                let facts = t.facts(Vec::new())?;
+                (t, facts)
+            }
+        };
+        domain::tariff::check_tariff_change(&contract, &facts, today)?;
+        Ok(target)
+    }
+
+    /// The tariffs of the catalogue a live contract may move to today: its
+    /// network's tariffs that pass [`domain::tariff::check_tariff_change`].
+    pub async fn tariffs_for_contract(
+        &self,
+        vis: crate::Visibility,
+        contract_id: i64,
+        today: chrono::NaiveDate,
+    ) -> Result<Vec<TariffRow>> {
+        let conn = self.connection_by_id(vis, contract_id).await?;
+        let (contract, options) = self.tariff_options(&conn).await?;
+        Ok(options
+            .into_iter()
+            .filter(|(_, facts)| {
+                domain::tariff::check_tariff_change(&contract, facts, today).is_ok()
+            })
+            .map(|(t, _)| t)
+            .collect())
     }
 }

@@ -66,7 +66,8 @@ impl Store {
         })
     }
 
-    /// Makes a Pending request on a live connection and queues it.
+    /// Makes a Pending request on a live connection and queues it to run
+    /// at `run_at_ms` (now, or a change's effective date).
     pub async fn create_request(
         &self,
         actor: &str,
@@ -74,7 +75,7 @@ impl Store {
         kind: &str,
         group: &str,
         payload: &serde_json::Value,
-        now_ms: i64,
+        run_at_ms: i64,
     ) -> Result<RequestRow> {
         if conn.status != "Active" {
             return Err(Error::Conflict(format!(
@@ -94,7 +95,7 @@ impl Store {
                 .fetch_one(&mut *tx).await
                 .map_err(|e| StoreError::unique(e, format!("a request that conflicts with this one ({group}) is already open on contract {}", conn.id)))?;
             let job = serde_json::json!({"requestId": row.id}).to_string();
-            enqueue_job!(&mut *tx, "connection_request", &job, now_ms, &format!("request-{}", row.id))?;
+            enqueue_job!(&mut *tx, "connection_request", &job, run_at_ms, &format!("request-{}", row.id))?;
             write_audit!(&mut *tx, crate::audit::AuditEntry {
                 actor, partner_id: Some(conn.partner_id), entity: "request", entity_id: row.id.to_string(), action: "create", before: None,
                 after: Some(serde_json::json!({"contractId": conn.id, "type": kind, "details": payload})),
@@ -166,10 +167,13 @@ impl Store {
                         let gone: ConnectionBundle = serde_json::from_str(&row.payload).map_err(|e| corrupt("request payload", row.contract_id, e))?;
                         bundles.retain(|b| b.tariff_option_id != gone.tariff_option_id);
                     }
+                    "ChangeTariff" => {}
                     other => return Err(StoreError::Corrupt(format!("request {id} has an unknown type {other:?}"))),
                 }
-                sqlx::query("UPDATE connections SET bars = $1, bundles = $2 WHERE id = $3")
-                    .bind(serde_json::to_string(&bars).expect("serialises")).bind(serde_json::to_string(&bundles).expect("serialises")).bind(row.contract_id)
+                let details: serde_json::Value = serde_json::from_str(&row.payload).map_err(|e| corrupt("request payload", row.contract_id, e))?;
+                let tariff: Option<i64> = (row.kind == "ChangeTariff").then(|| details["tariffId"].as_i64()).flatten();
+                sqlx::query("UPDATE connections SET bars = $1, bundles = $2, tariff_id = COALESCE($3, tariff_id) WHERE id = $4")
+                    .bind(serde_json::to_string(&bars).expect("serialises")).bind(serde_json::to_string(&bundles).expect("serialises")).bind(tariff).bind(row.contract_id)
                     .execute(&mut *tx).await?;
                 write_audit!(&mut *tx, crate::audit::AuditEntry {
                     actor, partner_id: Some(row.partner_id), entity: "connection", entity_id: row.contract_id.to_string(), action: row.kind.as_str(),

@@ -51,6 +51,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(requests::add_or_remove_bar))
         .routes(routes!(requests::add_bundle))
         .routes(routes!(requests::remove_bundle))
+        .routes(routes!(requests::change_tariff))
         .routes(routes!(requests::get_request))
         .routes(routes!(requests::get_requests_for_contract))
         .routes(routes!(tasks::create_task))

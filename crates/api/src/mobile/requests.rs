@@ -214,6 +214,73 @@ pub async fn remove_bundle(
     bundle_change(&state, &who, body.value, false).await
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TariffChange {
+    pub contract_id: i64,
+    pub tariff_id: i64,
+    /// When the new tariff applies: today (the default) up to 60 days ahead.
+    #[serde(default)]
+    pub effective_date: Option<chrono::NaiveDate>,
+}
+
+/// Days ahead a tariff change may be scheduled.
+const TARIFF_CHANGE_HORIZON_DAYS: u64 = 60;
+
+/// Moves a contract to another tariff, from its effective date; answers
+/// the Pending request. Refused with 402 and the reason where a rule
+/// forbids it, judged on the effective date: another network, a retired
+/// tariff, a downgrade inside the minimum term, a bill-capped contract to
+/// an ineligible tariff, bundles the new tariff does not take (named).
+#[utoipa::path(post, path = "/api/Tariffs/ChangeTariff", tag = "Tariffs", request_body = TariffChange,
+    responses((status = 202, body = RequestView), (status = 400, description = "no such tariff, or an effective date in the past or too far ahead"), (status = 402, description = "a tariff rule forbids it; the message says which"),
+        (status = 404, description = "no such contract visible to this client"), (status = 409, description = "a tariff change is already open, or the connection is not Active")))]
+pub async fn change_tariff(
+    State(state): State<AppState>,
+    who: Principal,
+    body: JsonBody<TariffChange>,
+) -> ApiResult<(StatusCode, Json<RequestView>)> {
+    let b = body.value;
+    let conn = contract(&state, &who, b.contract_id).await?;
+    let today = Utc::now().date_naive();
+    let effective = b.effective_date.unwrap_or(today);
+    if effective < today {
+        return Err(Error::invalid("effectiveDate", format!("{effective} is in the past")).into());
+    }
+    if effective > today + chrono::Days::new(TARIFF_CHANGE_HORIZON_DAYS) {
+        return Err(Error::invalid(
+            "effectiveDate",
+            format!("{effective} is more than {TARIFF_CHANGE_HORIZON_DAYS} days ahead"),
+        )
+        .into());
+    }
+    let target = state
+        .store
+        .check_tariff_move(&conn, b.tariff_id, effective)
+        .await?;
+    let details = serde_json::json!({"tariffId": target.id, "name": target.name, "monthlyPence": target.monthly_pence, "effectiveDate": effective});
+    let run_at = if effective > today {
+        effective
+            .and_time(chrono::NaiveTime::MIN)
+            .and_utc()
+            .timestamp_millis()
+    } else {
+        Utc::now().timestamp_millis()
+    };
+    let row = state
+        .store
+        .create_request(
+            &who.actor,
+            &conn,
+            "ChangeTariff",
+            "tariff",
+            &details,
+            run_at,
+        )
+        .await?;
+    Ok((StatusCode::ACCEPTED, Json(row.into())))
+}
+
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
