@@ -589,3 +589,51 @@ async fn bill_caps_and_bundles_limit_tariff_changes() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn diverts_are_set_checked_and_overridden_by_cfu() {
+    each_backend(|app| async move {
+        let token = app.north_token().await;
+        let (conn, _) = vodafone_contract(&app, &token).await;
+        let contract = conn["contractId"].as_i64().unwrap();
+        let cli = conn["cli"].as_str().unwrap().to_owned();
+        let set = |body: Value| {
+            let (app, token) = (&app, &token);
+            async move { app.post(token, "/api/Diverts/SetDivert", &body).await }
+        };
+        // Refusals name the field.
+        assert_error(&set(json!({"contractId": contract, "divertType": "CFX", "destination": "01134960000"})).await, 400, "divertType");
+        assert_error(&set(json!({"contractId": contract, "divertType": "CFB", "destination": cli})).await, 400, "destination");
+        assert_error(&set(json!({"contractId": contract, "divertType": "CFB", "destination": "09098790000"})).await, 400, "premium");
+        assert_error(&set(json!({"contractId": contract, "divertType": "CFB", "destination": "12"})).await, 400, "destination");
+        assert_error(&set(json!({"contractId": contract, "divertType": "CFNRy", "destination": "01134960000", "noReplySeconds": 45})).await, 400, "noReplySeconds");
+        assert_error(&set(json!({"contractId": contract, "divertType": "CFB", "destination": "01134960000", "noReplySeconds": 10})).await, 400, "noReplySeconds");
+        assert_error(&app.post(&token, "/api/Diverts/RemoveDivert", &json!({"contractId": contract, "divertType": "CFB"})).await, 409, "no CFB divert");
+
+        let (s, r) = set(json!({"contractId": contract, "divertType": "cfnry", "destination": "+44 113 496 0000"})).await;
+        assert_eq!((s, r["details"]["noReplySeconds"].as_i64(), r["details"]["destination"].as_str()), (202, Some(20), Some("01134960000")));
+        set(json!({"contractId": contract, "divertType": "CFB", "destination": "07700900999"})).await;
+        app.drain().await;
+        let (_, d) = app.get(&token, &format!("/api/Diverts/GetDiverts?contractId={contract}")).await;
+        assert_eq!(d["diverts"].as_array().unwrap().len(), 2);
+        assert!(d["diverts"].as_array().unwrap().iter().all(|x| x["inForce"] == true));
+
+        // CFU overrides the conditional ones while it is set.
+        set(json!({"contractId": contract, "divertType": "CFU", "destination": "01134960001"})).await;
+        app.drain().await;
+        let (_, d) = app.get(&token, &format!("/api/Diverts/GetDiverts?contractId={contract}")).await;
+        let in_force = |k: &str| d["diverts"].as_array().unwrap().iter().find(|x| x["divertType"] == k).unwrap()["inForce"].as_bool().unwrap();
+        assert!(in_force("CFU") && !in_force("CFB") && !in_force("CFNRy"));
+        assert_eq!(conn_now(&app, &token, &conn).await["diverts"].as_array().unwrap().len(), 3, "GetConnectionByCLI shows them too");
+        let (s, _) = app.post(&token, "/api/Diverts/RemoveDivert", &json!({"contractId": contract, "divertType": "CFU"})).await;
+        assert_eq!(s, 202);
+        app.drain().await;
+        let (_, d) = app.get(&token, &format!("/api/Diverts/GetDiverts?contractId={contract}")).await;
+        assert_eq!(d["diverts"].as_array().unwrap().len(), 2);
+        assert!(d["diverts"].as_array().unwrap().iter().all(|x| x["inForce"] == true), "back in force");
+        let capital = app.capital_token().await;
+        assert_error(&app.get(&capital, &format!("/api/Diverts/GetDiverts?contractId={contract}")).await, 404, "contract");
+        app
+    })
+    .await;
+}

@@ -8,6 +8,7 @@
 pub mod appendix;
 pub mod calendar;
 pub mod customer;
+pub mod divert;
 pub mod error;
 pub mod money;
 pub mod network;

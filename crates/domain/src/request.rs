@@ -27,7 +27,8 @@ impl LiveState {
         self.stolen_bar_id.is_some_and(|s| self.bars.contains(&s))
     }
 
-    fn refuse_if_stolen(&self) -> Result<(), Error> {
+    /// Refuses any change while the connection is barred as stolen.
+    pub fn refuse_if_stolen(&self) -> Result<(), Error> {
         if self.stolen() {
             return Err(Error::Refused(format!(
                 "contract {} is barred as stolen: no change is allowed but removing that bar",

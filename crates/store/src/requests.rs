@@ -5,7 +5,7 @@
 //! (the database raises a task). Two open requests of one conflict group on
 //! a connection cannot exist (a partial unique index).
 
-use crate::connections::{ConnectionBar, ConnectionBundle, ConnectionRow};
+use crate::connections::{ConnectionBar, ConnectionBundle, ConnectionDivert, ConnectionRow};
 use crate::orders::Outcome;
 use crate::{enqueue_job, on_db, write_audit, Result, Store, StoreError, Visibility};
 use chrono::{DateTime, Utc};
@@ -151,8 +151,9 @@ impl Store {
             let Some(row) = row else { return Ok(None) };
             if status == "Completed" {
                 // Touching the row first takes its lock on PostgreSQL.
-                let (bars, bundles): (String, String) = sqlx::query_as("UPDATE connections SET updated_at = $1 WHERE id = $2 RETURNING bars, bundles")
+                let (bars, bundles, diverts): (String, String, String) = sqlx::query_as("UPDATE connections SET updated_at = $1 WHERE id = $2 RETURNING bars, bundles, diverts")
                     .bind(now).bind(row.contract_id).fetch_one(&mut *tx).await?;
+                let mut diverts: Vec<ConnectionDivert> = serde_json::from_str(&diverts).map_err(|e| corrupt("diverts", row.contract_id, e))?;
                 let mut bars: Vec<ConnectionBar> = serde_json::from_str(&bars).map_err(|e| corrupt("bars", row.contract_id, e))?;
                 let mut bundles: Vec<ConnectionBundle> = serde_json::from_str(&bundles).map_err(|e| corrupt("bundles", row.contract_id, e))?;
                 let (before_bars, before_bundles) = (bars.len(), bundles.len());
@@ -168,12 +169,22 @@ impl Store {
                         bundles.retain(|b| b.tariff_option_id != gone.tariff_option_id);
                     }
                     "ChangeTariff" => {}
+                    "SetDivert" => {
+                        let d: ConnectionDivert = serde_json::from_str(&row.payload).map_err(|e| corrupt("request payload", row.contract_id, e))?;
+                        diverts.retain(|x| x.divert_type != d.divert_type);
+                        diverts.push(d);
+                    }
+                    "RemoveDivert" => {
+                        let d: serde_json::Value = serde_json::from_str(&row.payload).map_err(|e| corrupt("request payload", row.contract_id, e))?;
+                        diverts.retain(|x| Some(x.divert_type.as_str()) != d["divertType"].as_str());
+                    }
                     other => return Err(StoreError::Corrupt(format!("request {id} has an unknown type {other:?}"))),
                 }
                 let details: serde_json::Value = serde_json::from_str(&row.payload).map_err(|e| corrupt("request payload", row.contract_id, e))?;
                 let tariff: Option<i64> = (row.kind == "ChangeTariff").then(|| details["tariffId"].as_i64()).flatten();
-                sqlx::query("UPDATE connections SET bars = $1, bundles = $2, tariff_id = COALESCE($3, tariff_id) WHERE id = $4")
-                    .bind(serde_json::to_string(&bars).expect("serialises")).bind(serde_json::to_string(&bundles).expect("serialises")).bind(tariff).bind(row.contract_id)
+                sqlx::query("UPDATE connections SET bars = $1, bundles = $2, diverts = $3, tariff_id = COALESCE($4, tariff_id) WHERE id = $5")
+                    .bind(serde_json::to_string(&bars).expect("serialises")).bind(serde_json::to_string(&bundles).expect("serialises"))
+                    .bind(serde_json::to_string(&diverts).expect("serialises")).bind(tariff).bind(row.contract_id)
                     .execute(&mut *tx).await?;
                 write_audit!(&mut *tx, crate::audit::AuditEntry {
                     actor, partner_id: Some(row.partner_id), entity: "connection", entity_id: row.contract_id.to_string(), action: row.kind.as_str(),

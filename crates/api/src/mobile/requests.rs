@@ -281,6 +281,130 @@ pub async fn change_tariff(
     Ok((StatusCode::ACCEPTED, Json(row.into())))
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SetDivert {
+    pub contract_id: i64,
+    /// `CFU` (always), `CFB` (busy), `CFNRy` (no reply), `CFNRc` (not reachable).
+    pub divert_type: String,
+    /// A UK number: not the connection's own, not premium rate.
+    pub destination: String,
+    /// CFNRy only: seconds before the divert, 5 to 30 (default 20).
+    #[serde(default)]
+    pub no_reply_seconds: Option<i64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RemoveDivert {
+    pub contract_id: i64,
+    pub divert_type: String,
+}
+
+/// A divert on a connection.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DivertView {
+    pub divert_type: String,
+    pub destination: String,
+    pub no_reply_seconds: Option<i64>,
+    /// False for a conditional divert while an unconditional one (CFU) overrides it.
+    pub in_force: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Diverts {
+    pub contract_id: i64,
+    pub diverts: Vec<DivertView>,
+}
+
+/// A connection's diverts, and which are in force.
+#[utoipa::path(get, path = "/api/Diverts/GetDiverts", tag = "Diverts", params(super::catalogue::ContractParam),
+    responses((status = 200, body = Diverts), (status = 400, description = "contractId missing or not a number"), (status = 404, description = "no such contract visible to this client")))]
+pub async fn get_diverts(
+    State(state): State<AppState>,
+    who: Principal,
+    QueryParams(q): QueryParams<super::catalogue::ContractParam>,
+) -> ApiResult<Json<Diverts>> {
+    let id = int_param(&q.contract_id, "contractId")?;
+    let conn = contract(&state, &who, id).await?;
+    let set: Vec<store::connections::ConnectionDivert> = serde_json::from_str(&conn.diverts)
+        .map_err(|e| ApiError::Internal(format!("diverts of contract {id}: {e}")))?;
+    let kinds: Vec<&str> = set.iter().map(|d| d.divert_type.as_str()).collect();
+    let diverts = set
+        .iter()
+        .map(|d| DivertView {
+            divert_type: d.divert_type.clone(),
+            destination: d.destination.clone(),
+            no_reply_seconds: d.no_reply_seconds,
+            in_force: domain::divert::in_force(&d.divert_type, &kinds),
+        })
+        .collect();
+    Ok(Json(Diverts {
+        contract_id: id,
+        diverts,
+    }))
+}
+
+/// Sets (or replaces) a divert; answers the Pending request.
+#[utoipa::path(post, path = "/api/Diverts/SetDivert", tag = "Diverts", request_body = SetDivert,
+    responses((status = 202, body = RequestView), (status = 400, description = "bad type, destination or timer; `field` names it"), (status = 402, description = "barred as stolen"),
+        (status = 404, description = "no such contract visible to this client"), (status = 409, description = "a request on this divert is open, or the connection is not Active")))]
+pub async fn set_divert(
+    State(state): State<AppState>,
+    who: Principal,
+    body: JsonBody<SetDivert>,
+) -> ApiResult<(StatusCode, Json<RequestView>)> {
+    let b = body.value;
+    let kind = domain::divert::parse_kind(&b.divert_type)?;
+    let conn = contract(&state, &who, b.contract_id).await?;
+    let destination = domain::divert::parse_destination(&b.destination, &conn.cli)?;
+    let no_reply = domain::divert::no_reply_seconds(kind, b.no_reply_seconds)?;
+    state.store.live_state(&conn).await?.refuse_if_stolen()?;
+    let details = serde_json::json!({"divertType": kind, "destination": destination, "noReplySeconds": no_reply});
+    queue(
+        &state,
+        &who,
+        &conn,
+        "SetDivert",
+        format!("divert:{kind}"),
+        details,
+    )
+    .await
+}
+
+/// Removes a divert; answers the Pending request.
+#[utoipa::path(post, path = "/api/Diverts/RemoveDivert", tag = "Diverts", request_body = RemoveDivert,
+    responses((status = 202, body = RequestView), (status = 400, description = "bad divert type"), (status = 402, description = "barred as stolen"),
+        (status = 404, description = "no such contract visible to this client"), (status = 409, description = "no such divert set, a request on it is open, or the connection is not Active")))]
+pub async fn remove_divert(
+    State(state): State<AppState>,
+    who: Principal,
+    body: JsonBody<RemoveDivert>,
+) -> ApiResult<(StatusCode, Json<RequestView>)> {
+    let b = body.value;
+    let kind = domain::divert::parse_kind(&b.divert_type)?;
+    let conn = contract(&state, &who, b.contract_id).await?;
+    let set: Vec<store::connections::ConnectionDivert> = serde_json::from_str(&conn.diverts)
+        .map_err(|e| ApiError::Internal(format!("diverts of contract {}: {e}", conn.id)))?;
+    if !set.iter().any(|d| d.divert_type == kind) {
+        return Err(
+            Error::Conflict(format!("no {kind} divert is set on contract {}", conn.id)).into(),
+        );
+    }
+    state.store.live_state(&conn).await?.refuse_if_stolen()?;
+    queue(
+        &state,
+        &who,
+        &conn,
+        "RemoveDivert",
+        format!("divert:{kind}"),
+        serde_json::json!({"divertType": kind}),
+    )
+    .await
+}
+
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
