@@ -637,3 +637,117 @@ async fn diverts_are_set_checked_and_overridden_by_cfu() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_sim_swap_replaces_the_sim_when_the_network_confirms() {
+    each_backend(|app| async move {
+        let token = app.north_token().await;
+        let (conn, _) = vodafone_contract(&app, &token).await;
+        let contract = conn["contractId"].as_i64().unwrap();
+        let cli = conn["cli"].as_str().unwrap().to_owned();
+        let old = conn["sim"]["iccid"].as_str().unwrap().to_owned();
+        let new = domain::sim::make_iccid(domain::Network::Vodafone, 770_001);
+        let swap = |cli: String, iccid: String| {
+            let (app, token) = (&app, &token);
+            async move {
+                app.post(
+                    token,
+                    "/api/Sims/ChangeSIM",
+                    &json!({"cli": cli, "iccid": iccid}),
+                )
+                .await
+            }
+        };
+        // Refusals.
+        assert_error(
+            &swap(cli.clone(), domain::sim::make_iccid(domain::Network::O2, 1)).await,
+            400,
+            "not a Vodafone SIM",
+        );
+        assert_error(
+            &swap(cli.clone(), "8944100000000000001".into()).await,
+            400,
+            "iccid",
+        );
+        assert_error(&swap("12345".into(), new.clone()).await, 400, "cli");
+        assert_error(
+            &swap("07700900998".into(), new.clone()).await,
+            404,
+            "07700900998",
+        );
+        assert_error(
+            &swap(cli.clone(), old.clone()).await,
+            409,
+            "already the SIM",
+        );
+        let (_, others) = app
+            .get(
+                &token,
+                &format!(
+                    "/api/Connections/GetConnectionByCustomerId?customerId={}",
+                    conn["customerId"]
+                ),
+            )
+            .await;
+        let taken = others["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["contractId"] != contract && c["network"] == "Vodafone")
+            .unwrap()["sim"]["iccid"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_error(
+            &swap(cli.clone(), taken).await,
+            409,
+            "already in use on contract",
+        );
+
+        let (s, r) = swap(format!("+44{}", &cli[1..]), new.clone()).await;
+        assert_eq!(
+            (
+                s,
+                r["type"].as_str(),
+                r["details"]["previousIccid"].as_str()
+            ),
+            (202, Some("ChangeSIM"), Some(old.as_str()))
+        );
+        assert_error(
+            &swap(
+                cli.clone(),
+                domain::sim::make_iccid(domain::Network::Vodafone, 770_002),
+            )
+            .await,
+            409,
+            "already open",
+        );
+        assert_eq!(
+            conn_now(&app, &token, &conn).await["sim"]["iccid"],
+            old.as_str(),
+            "not before the network confirms"
+        );
+        app.drain().await;
+        assert_eq!(
+            conn_now(&app, &token, &conn).await["sim"]["iccid"],
+            new.as_str()
+        );
+        let audit = app
+            .store
+            .audit_for("connection", &contract.to_string())
+            .await
+            .unwrap();
+        let last = audit
+            .iter()
+            .rev()
+            .find(|a| a.action == "ChangeSIM")
+            .expect("an audit row for the swap");
+        assert!(
+            last.before_json.as_deref().unwrap().contains(&old),
+            "the old SIM is recorded as replaced"
+        );
+        assert!(last.after_json.as_deref().unwrap().contains(&new));
+        app
+    })
+    .await;
+}

@@ -105,6 +105,18 @@ impl Store {
         })
     }
 
+    /// Where an ICCID is in use: a live connection's contract id, or an
+    /// open order mobile's order id.
+    pub async fn iccid_in_use(&self, iccid: &str) -> Result<Option<String>> {
+        let (contract, order): (Option<i64>, Option<i64>) = on_db!(self.db(), p => sqlx::query_as(
+            "SELECT (SELECT MIN(id) FROM connections WHERE iccid = $1 AND status NOT IN ('Ceased', 'PortedOut')), \
+                    (SELECT MIN(order_id) FROM order_mobiles WHERE iccid = $1 AND status IN ('Draft', 'Pending'))")
+            .bind(iccid).fetch_one(p).await)?;
+        Ok(contract
+            .map(|c| format!("contract {c}"))
+            .or(order.map(|o| format!("order {o}"))))
+    }
+
     /// A request visible to the caller.
     pub async fn get_request(&self, vis: Visibility, id: i64) -> Result<RequestRow> {
         let (all, partner) = vis.binds();
@@ -151,7 +163,7 @@ impl Store {
             let Some(row) = row else { return Ok(None) };
             if status == "Completed" {
                 // Touching the row first takes its lock on PostgreSQL.
-                let (bars, bundles, diverts): (String, String, String) = sqlx::query_as("UPDATE connections SET updated_at = $1 WHERE id = $2 RETURNING bars, bundles, diverts")
+                let (bars, bundles, diverts, before_iccid): (String, String, String, Option<String>) = sqlx::query_as("UPDATE connections SET updated_at = $1 WHERE id = $2 RETURNING bars, bundles, diverts, iccid")
                     .bind(now).bind(row.contract_id).fetch_one(&mut *tx).await?;
                 let mut diverts: Vec<ConnectionDivert> = serde_json::from_str(&diverts).map_err(|e| corrupt("diverts", row.contract_id, e))?;
                 let mut bars: Vec<ConnectionBar> = serde_json::from_str(&bars).map_err(|e| corrupt("bars", row.contract_id, e))?;
@@ -168,7 +180,7 @@ impl Store {
                         let gone: ConnectionBundle = serde_json::from_str(&row.payload).map_err(|e| corrupt("request payload", row.contract_id, e))?;
                         bundles.retain(|b| b.tariff_option_id != gone.tariff_option_id);
                     }
-                    "ChangeTariff" => {}
+                    "ChangeTariff" | "ChangeSIM" => {}
                     "SetDivert" => {
                         let d: ConnectionDivert = serde_json::from_str(&row.payload).map_err(|e| corrupt("request payload", row.contract_id, e))?;
                         diverts.retain(|x| x.divert_type != d.divert_type);
@@ -182,14 +194,21 @@ impl Store {
                 }
                 let details: serde_json::Value = serde_json::from_str(&row.payload).map_err(|e| corrupt("request payload", row.contract_id, e))?;
                 let tariff: Option<i64> = (row.kind == "ChangeTariff").then(|| details["tariffId"].as_i64()).flatten();
+                if row.kind == "ChangeSIM" {
+                    // The new SIM replaces the old; a live connection using
+                    // the new ICCID meanwhile makes this fail, not double up.
+                    sqlx::query("UPDATE connections SET iccid = $1, sim_type = 'Physical', eid = NULL WHERE id = $2")
+                        .bind(details["iccid"].as_str()).bind(row.contract_id).execute(&mut *tx).await
+                        .map_err(|e| StoreError::unique(e, "the new SIM went live on another connection"))?;
+                }
                 sqlx::query("UPDATE connections SET bars = $1, bundles = $2, diverts = $3, tariff_id = COALESCE($4, tariff_id) WHERE id = $5")
                     .bind(serde_json::to_string(&bars).expect("serialises")).bind(serde_json::to_string(&bundles).expect("serialises"))
                     .bind(serde_json::to_string(&diverts).expect("serialises")).bind(tariff).bind(row.contract_id)
                     .execute(&mut *tx).await?;
                 write_audit!(&mut *tx, crate::audit::AuditEntry {
                     actor, partner_id: Some(row.partner_id), entity: "connection", entity_id: row.contract_id.to_string(), action: row.kind.as_str(),
-                    before: Some(serde_json::json!({"bars": before_bars, "bundles": before_bundles})),
-                    after: Some(serde_json::json!({"requestId": id, "bars": bars.len(), "bundles": bundles.len()})),
+                    before: Some(serde_json::json!({"bars": before_bars, "bundles": before_bundles, "iccid": before_iccid})),
+                    after: Some(serde_json::json!({"requestId": id, "bars": bars.len(), "bundles": bundles.len(), "iccid": details["iccid"].as_str().map(str::to_owned).or_else(|| before_iccid.clone())})),
                 })?;
             }
             tx.commit().await?;

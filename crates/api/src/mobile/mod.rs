@@ -52,6 +52,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(requests::add_bundle))
         .routes(routes!(requests::remove_bundle))
         .routes(routes!(requests::change_tariff))
+        .routes(routes!(requests::change_sim))
         .routes(routes!(requests::get_diverts))
         .routes(routes!(requests::set_divert))
         .routes(routes!(requests::remove_divert))

@@ -283,6 +283,49 @@ pub async fn change_tariff(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChangeSim {
+    /// The connection's number: `07…`, `447…` or `+447…`.
+    pub cli: String,
+    /// The new SIM: Luhn-checked, in the connection's network's range, not in use.
+    pub iccid: String,
+}
+
+/// Swaps a connection's SIM (lost, damaged, resized); answers the Pending
+/// request. The old SIM is recorded as replaced when the network confirms.
+#[utoipa::path(post, path = "/api/Sims/ChangeSIM", tag = "SIMs", request_body = ChangeSim,
+    responses((status = 202, body = RequestView), (status = 400, description = "cli or iccid malformed, or the ICCID is another network's"), (status = 402, description = "barred as stolen"),
+        (status = 404, description = "no such connection visible to this client"), (status = 409, description = "the ICCID is in use, already this SIM, a swap is open, or the connection is not Active")))]
+pub async fn change_sim(
+    State(state): State<AppState>,
+    who: Principal,
+    body: JsonBody<ChangeSim>,
+) -> ApiResult<(StatusCode, Json<RequestView>)> {
+    who.require(Scope::Connections)?;
+    let b = body.value;
+    let cli = domain::Cli::parse_field(&b.cli, "cli")?;
+    let conn = state
+        .store
+        .connection_by_cli(who.visibility(), cli.as_str())
+        .await
+        .map_err(|e| ApiError::store(e, || format!("connection with CLI {cli}")))?;
+    let iccid = domain::sim::parse_iccid_for(&b.iccid, network_of(&conn)?, "iccid")?;
+    if conn.iccid.as_deref() == Some(iccid.as_str()) {
+        return Err(Error::Conflict(format!(
+            "iccid: {iccid} is already the SIM of contract {}",
+            conn.id
+        ))
+        .into());
+    }
+    if let Some(place) = state.store.iccid_in_use(&iccid).await? {
+        return Err(Error::Conflict(format!("iccid: {iccid} is already in use on {place}")).into());
+    }
+    state.store.live_state(&conn).await?.refuse_if_stolen()?;
+    let details = serde_json::json!({"iccid": iccid, "previousIccid": conn.iccid});
+    queue(&state, &who, &conn, "ChangeSIM", "sim".into(), details).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SetDivert {
     pub contract_id: i64,
     /// `CFU` (always), `CFB` (busy), `CFNRy` (no reply), `CFNRc` (not reachable).
