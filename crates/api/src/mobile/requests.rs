@@ -85,6 +85,14 @@ async fn contract(
         .map_err(|e| ApiError::store(e, || format!("contract {id}")))
 }
 
+/// The diverts set on a connection (stored as JSON on its row).
+fn diverts_of(
+    conn: &store::connections::ConnectionRow,
+) -> ApiResult<Vec<store::connections::ConnectionDivert>> {
+    serde_json::from_str(&conn.diverts)
+        .map_err(|e| ApiError::Internal(format!("diverts of contract {}: {e}", conn.id)))
+}
+
 fn network_of(conn: &store::connections::ConnectionRow) -> ApiResult<Network> {
     Ok(store::catalogue::parse_network(&conn.network)?)
 }
@@ -372,8 +380,7 @@ pub async fn get_diverts(
 ) -> ApiResult<Json<Diverts>> {
     let id = int_param(&q.contract_id, "contractId")?;
     let conn = contract(&state, &who, id).await?;
-    let set: Vec<store::connections::ConnectionDivert> = serde_json::from_str(&conn.diverts)
-        .map_err(|e| ApiError::Internal(format!("diverts of contract {id}: {e}")))?;
+    let set = diverts_of(&conn)?;
     let kinds: Vec<&str> = set.iter().map(|d| d.divert_type.as_str()).collect();
     let diverts = set
         .iter()
@@ -429,8 +436,7 @@ pub async fn remove_divert(
     let b = body.value;
     let kind = domain::divert::parse_kind(&b.divert_type)?;
     let conn = contract(&state, &who, b.contract_id).await?;
-    let set: Vec<store::connections::ConnectionDivert> = serde_json::from_str(&conn.diverts)
-        .map_err(|e| ApiError::Internal(format!("diverts of contract {}: {e}", conn.id)))?;
+    let set = diverts_of(&conn)?;
     if !set.iter().any(|d| d.divert_type == kind) {
         return Err(
             Error::Conflict(format!("no {kind} divert is set on contract {}", conn.id)).into(),
