@@ -2,6 +2,7 @@
 //! number) and the STAC (leave without it).
 
 use crate::Error;
+use chrono::{Datelike, Months, NaiveDate};
 
 /// Checks a PAC: three letters then six digits (`ABC123456`); answers it
 /// upper-cased.
@@ -48,6 +49,108 @@ pub fn parse_stac(text: &str, field: &str) -> Result<String, Error> {
 /// Days a PAC or STAC stays valid after issue.
 pub const CODE_VALID_DAYS: i64 = 30;
 
+/// Seconds within which a requested code must reach the customer.
+pub const ISSUE_WITHIN_SECONDS: i64 = 60;
+
+/// Which switching code: keep the number (PAC) or leave without it (STAC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeKind {
+    Pac,
+    Stac,
+}
+
+impl CodeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CodeKind::Pac => "PAC",
+            CodeKind::Stac => "STAC",
+        }
+    }
+
+    /// Which kind a code is, by its shape.
+    pub fn of(code: &str) -> Result<(CodeKind, String), Error> {
+        parse_pac(code, "code")
+            .map(|c| (CodeKind::Pac, c))
+            .or_else(|_| parse_stac(code, "code").map(|c| (CodeKind::Stac, c)))
+            .map_err(|_| {
+                Error::invalid(
+                    "code",
+                    format!(
+                        "{:?} is neither a PAC (ABC123456) nor a STAC (123456ABC)",
+                        code.trim()
+                    ),
+                )
+            })
+    }
+
+    /// A code of this kind made from a number (a network's random draw):
+    /// three letters and six digits, in the kind's order.
+    pub fn make(self, n: u64) -> String {
+        let mut letters = String::with_capacity(3);
+        let mut l = n % (26 * 26 * 26);
+        for _ in 0..3 {
+            letters.insert(0, char::from(b'A' + (l % 26) as u8));
+            l /= 26;
+        }
+        let digits = format!("{:06}", (n / (26 * 26 * 26)) % 1_000_000);
+        match self {
+            CodeKind::Pac => format!("{letters}{digits}"),
+            CodeKind::Stac => format!("{digits}{letters}"),
+        }
+    }
+}
+
+/// What a customer asking to switch must be told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SwitchingInfo {
+    pub contract_end_date: NaiveDate,
+    /// Monthly charges still due under the minimum term (a part month counts whole).
+    pub remaining_months: i64,
+    pub monthly_pence: i64,
+    /// Early termination charge: remaining months × monthly price.
+    pub early_termination_pence: i64,
+    /// Charges billed and not yet paid.
+    pub outstanding_balance_pence: i64,
+}
+
+/// Monthly charges still due from `today` to `end`: whole months, and a
+/// part month as one; none once the end date is reached.
+pub fn remaining_months(today: NaiveDate, end: NaiveDate) -> i64 {
+    if end <= today {
+        return 0;
+    }
+    let whole =
+        (end.year() as i64 - today.year() as i64) * 12 + end.month() as i64 - today.month() as i64;
+    // A month from the 31st is reached on the last day of a shorter month.
+    let anniversary = today
+        .checked_add_months(Months::new(whole as u32))
+        .unwrap_or(end);
+    if end > anniversary {
+        whole + 1
+    } else if end < anniversary {
+        whole
+    } else {
+        whole.max(1)
+    }
+}
+
+/// The switching information for a connection on `today`.
+pub fn switching_info(
+    today: NaiveDate,
+    contract_end_date: NaiveDate,
+    monthly_pence: i64,
+    outstanding_balance_pence: i64,
+) -> SwitchingInfo {
+    let remaining = remaining_months(today, contract_end_date);
+    SwitchingInfo {
+        contract_end_date,
+        remaining_months: remaining,
+        monthly_pence,
+        early_termination_pence: remaining * monthly_pence,
+        outstanding_balance_pence,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,6 +168,51 @@ mod tests {
         ] {
             assert!(parse_pac(bad, "pacCode").is_err(), "{bad}");
         }
+    }
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn months_remaining() {
+        let today = d("2026-11-22");
+        assert_eq!(remaining_months(today, d("2026-11-22")), 0);
+        assert_eq!(remaining_months(today, d("2026-10-01")), 0, "ended");
+        assert_eq!(remaining_months(today, d("2026-11-25")), 1, "a part month");
+        assert_eq!(remaining_months(today, d("2026-12-22")), 1);
+        assert_eq!(remaining_months(today, d("2026-12-23")), 2);
+        assert_eq!(remaining_months(today, d("2027-05-22")), 6);
+        assert_eq!(remaining_months(today, d("2028-11-21")), 24);
+        assert_eq!(remaining_months(d("2026-01-31"), d("2026-02-28")), 1);
+        assert_eq!(remaining_months(d("2026-01-31"), d("2026-03-01")), 2);
+    }
+
+    #[test]
+    fn info_works_out_the_early_termination_charge() {
+        let i = switching_info(d("2026-11-22"), d("2027-05-22"), 1800, 2350);
+        assert_eq!(i.remaining_months, 6);
+        assert_eq!(i.early_termination_pence, 6 * 1800);
+        assert_eq!(i.outstanding_balance_pence, 2350);
+        let out = switching_info(d("2026-11-22"), d("2025-01-01"), 1800, 0);
+        assert_eq!(
+            out.early_termination_pence, 0,
+            "out of contract: nothing to pay"
+        );
+    }
+
+    #[test]
+    fn made_codes_have_their_shape() {
+        for n in [0u64, 1, 17_575, 17_576, 123_456_789_012, u64::MAX] {
+            let pac = CodeKind::Pac.make(n);
+            assert_eq!(parse_pac(&pac, "c").unwrap(), pac);
+            assert_eq!(CodeKind::of(&pac).unwrap().0, CodeKind::Pac);
+            let stac = CodeKind::Stac.make(n);
+            assert_eq!(parse_stac(&stac, "c").unwrap(), stac);
+            assert_eq!(CodeKind::of(&stac).unwrap().0, CodeKind::Stac);
+        }
+        assert_ne!(CodeKind::Pac.make(1), CodeKind::Pac.make(2));
+        assert!(CodeKind::of("ABC12345X").is_err());
     }
 
     #[test]

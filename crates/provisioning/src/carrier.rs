@@ -33,7 +33,11 @@ pub struct ProvisionRequest {
 pub struct ChangeRequest {
     pub network: Network,
     pub cli: String,
-    /// `AddBar`, `RemoveBar`, `AddBundle`, `RemoveBundle`.
+    /// `AddBar`, `RemoveBar`, `AddBundle`, `RemoveBundle`, `ChangeTariff`,
+    /// `ChangeSIM`, `CreateEsim`, `SetDivert`, `RemoveDivert`, `RequestPac`,
+    /// `RequestStac`, `RequestInfo`. For `RequestPac` and `RequestStac` the
+    /// network's reference in its answer is the code it issued; for
+    /// `CreateEsim` the answer carries the activation code.
     pub kind: String,
     /// What is added or removed, as the network names it (bar suffix, bundle name).
     pub item: String,

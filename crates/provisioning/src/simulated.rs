@@ -12,6 +12,7 @@ use crate::carrier::{
     ProvisionRequest,
 };
 use domain::ordering::ConnectionType;
+use domain::switching::CodeKind;
 use domain::Network;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -100,6 +101,19 @@ impl SimulatedNetwork {
             Network::O2 => "rsp.o2.smdp.example",
             Network::EE => "rsp.ee.smdp.example",
         }
+    }
+
+    /// An eSIM activation code: `LPA:1$<SM-DP+ address>$<matching id>`.
+    fn activation_code(&self, rng: &mut impl Rng) -> String {
+        let chars: Vec<char> = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789".chars().collect();
+        let groups: Vec<String> = (0..4)
+            .map(|_| {
+                (0..4)
+                    .map(|_| chars[rng.gen_range(0..chars.len())])
+                    .collect()
+            })
+            .collect();
+        format!("LPA:1${}${}", self.smdp(), groups.join("-"))
     }
 
     fn prefix(&self) -> &'static str {
@@ -297,17 +311,7 @@ impl SimulatedNetwork {
             }
             _ => None,
         };
-        let esim_activation_code = req.esim.then(|| {
-            let chars: Vec<char> = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789".chars().collect();
-            let groups: Vec<String> = (0..4)
-                .map(|_| {
-                    (0..4)
-                        .map(|_| chars[rng.gen_range(0..chars.len())])
-                        .collect()
-                })
-                .collect();
-            format!("LPA:1${}${}", self.smdp(), groups.join("-"))
-        });
+        let esim_activation_code = req.esim.then(|| self.activation_code(&mut rng));
         Ok(Outcome::Activated {
             cli,
             network_reference: format!("{}-{:08X}", self.prefix(), rng.gen::<u32>()),
@@ -350,6 +354,14 @@ impl SimulatedNetwork {
                     "bundle not available for this account",
                     "bundle change refused: account in arrears",
                 ],
+                "CreateEsim" => &[
+                    "eSIM profile could not be reserved at the SM-DP+",
+                    "eSIM not available for this account",
+                ],
+                "RequestPac" | "RequestStac" | "RequestInfo" => &[
+                    "the account holder could not be verified",
+                    "a switch is already in progress for this number",
+                ],
                 _ => &[
                     "bar change refused by the network",
                     "the number is in a port-out window",
@@ -359,10 +371,18 @@ impl SimulatedNetwork {
                 reason: reasons[rng.gen_range(0..reasons.len())].to_owned(),
             }
         } else {
+            // A switching code is the network's reference for issuing it.
+            let network_reference = match req.kind.as_str() {
+                "RequestPac" => CodeKind::Pac.make(rng.gen()),
+                "RequestStac" => CodeKind::Stac.make(rng.gen()),
+                _ => format!("{}-{:08X}", self.prefix(), rng.gen::<u32>()),
+            };
+            let esim_activation_code =
+                (req.kind == "CreateEsim").then(|| self.activation_code(&mut rng));
             Outcome::Activated {
                 cli: None,
-                network_reference: format!("{}-{:08X}", self.prefix(), rng.gen::<u32>()),
-                esim_activation_code: None,
+                network_reference,
+                esim_activation_code,
                 eid: None,
                 effective_date: req.today,
             }
@@ -376,6 +396,29 @@ impl SimulatedNetwork {
         serde_json::from_str::<Outcome>(&kept)
             .map(CarrierAnswer::Done)
             .map_err(|e| CarrierFault(format!("unreadable stored outcome for {key}: {e}")))
+    }
+}
+
+impl SimulatedNetwork {
+    /// A gaining provider uses one of our switching codes (the network's
+    /// event): a PAC ports the number out, a STAC ends the connection.
+    pub async fn switch_out(&self, code: &str) -> Result<(i64, &'static str), store::StoreError> {
+        self.store
+            .use_switching_code(
+                &format!("network:{}", self.network),
+                self.network,
+                code,
+                store::now(),
+            )
+            .await
+    }
+
+    /// A device downloads a connection's eSIM profile (the network's
+    /// event): the EID becomes known.
+    pub async fn esim_downloaded(&self, cli: &str, eid: &str) -> Result<i64, store::StoreError> {
+        self.store
+            .esim_downloaded(&format!("network:{}", self.network), self.network, cli, eid)
+            .await
     }
 }
 

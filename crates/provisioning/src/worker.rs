@@ -250,6 +250,20 @@ impl Worker {
             .store
             .connection_by_id(store::Visibility::All, request.contract_id)
             .await?;
+        if conn.status != "Active" {
+            // Ported out or ceased while the request waited: nothing to change.
+            let outcome = Outcome::Rejected {
+                reason: format!(
+                    "contract {} is {}; it no longer takes changes",
+                    conn.id, conn.status
+                ),
+            };
+            self.store
+                .finish_request(&actor, request_id, &outcome)
+                .await?;
+            self.store.complete_job(job.id, &self.config.id).await?;
+            return Ok(Handled::Completed);
+        }
         let network: Network = conn.network.parse().map_err(|_| {
             StoreError::Corrupt(format!(
                 "contract {} has network {:?}",

@@ -33,6 +33,10 @@ pub struct ConnectionRow {
     pub bars: String,
     pub diverts: String,
     pub alerting: String,
+    /// Charges billed and not yet paid.
+    pub balance_pence: i64,
+    /// When it ported out or ceased.
+    pub ended_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -88,7 +92,7 @@ pub struct NewConnection {
 /// The SELECT list and join every connection read uses.
 pub const CONNECTION_SELECT: &str = "SELECT c.id, c.partner_id, c.customer_id, c.cli, c.network, c.status, c.tariff_id, \
     t.name AS tariff_name, t.monthly_pence AS tariff_monthly_pence, c.sim_type, c.iccid, c.eid, c.start_date, \
-    c.contract_end_date, c.bill_cap_enabled, c.bill_cap_pence, c.bundles, c.bars, c.diverts, c.alerting, c.created_at, c.updated_at \
+    c.contract_end_date, c.bill_cap_enabled, c.bill_cap_pence, c.bundles, c.bars, c.diverts, c.alerting, c.balance_pence, c.ended_at, c.created_at, c.updated_at \
     FROM connections c JOIN tariffs t ON t.id = c.tariff_id";
 
 const INSERT_COLS: &str = "partner_id, customer_id, cli, network, status, tariff_id, sim_type, iccid, eid, start_date, contract_end_date, bill_cap_enabled, bill_cap_pence, bundles, bars, created_at, updated_at";

@@ -1,5 +1,5 @@
-//! Request objects: asynchronous changes to a live connection (bars and
-//! bundles so far). A request is made Pending with its provisioning job in
+//! Request objects: asynchronous changes to a live connection (bars,
+//! bundles, tariff, SIM, eSIM, diverts, switching). A request is made Pending with its provisioning job in
 //! one transaction; the worker asks the network and then completes it,
 //! changing the connection, or rejects it, leaving the connection as it was
 //! (the database raises a task). Two open requests of one conflict group on
@@ -11,6 +11,7 @@ use crate::{enqueue_job, on_db, write_audit, Result, Store, StoreError, Visibili
 use chrono::{DateTime, Utc};
 use domain::paging::PageRequest;
 use domain::request::{LiveState, STOLEN_SUFFIX};
+use domain::switching::{CodeKind, CODE_VALID_DAYS};
 use domain::Error;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -29,9 +30,38 @@ pub struct RequestRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
+    /// What the network answered beyond yes or no (JSON): a switching
+    /// code, an eSIM activation code.
+    pub result: Option<String>,
 }
 
-const REQUEST_COLS: &str = "id, partner_id, customer_id, contract_id, type, conflict_group, payload, status, reason, created_by, created_at, updated_at, completed_at";
+const REQUEST_COLS: &str = "id, partner_id, customer_id, contract_id, type, conflict_group, payload, status, reason, created_by, created_at, updated_at, completed_at, result";
+
+/// The request types of switching (Ofcom text-to-switch).
+pub const SWITCHING_KINDS: [&str; 3] = ["RequestPac", "RequestStac", "RequestInfo"];
+
+/// A switching code as stored: contract, request, expiry, use, kind.
+type CodeRow = (i64, i64, DateTime<Utc>, Option<DateTime<Utc>>, String);
+
+/// Whose switching requests to list.
+#[derive(Debug, Clone, Copy)]
+pub enum SwitchingOf {
+    Contract(i64),
+    Customer(i64),
+}
+
+/// Records a request's result and answers the row (either engine).
+macro_rules! set_result {
+    ($tx:expr, $id:expr, $result:expr) => {
+        sqlx::query_as::<_, RequestRow>(&format!(
+            "UPDATE requests SET result = $1 WHERE id = $2 RETURNING {REQUEST_COLS}"
+        ))
+        .bind($result.to_string())
+        .bind($id)
+        .fetch_one($tx)
+        .await?
+    };
+}
 
 fn corrupt(what: &str, id: i64, e: serde_json::Error) -> StoreError {
     StoreError::Corrupt(format!("{what} of contract {id}: {e}"))
@@ -161,58 +191,253 @@ impl Store {
                 "UPDATE requests SET status = $1, reason = $2, updated_at = $3, completed_at = $3 WHERE id = $4 AND status = 'Pending' RETURNING {REQUEST_COLS}"))
                 .bind(status).bind(&reason).bind(now).bind(id).fetch_optional(&mut *tx).await?;
             let Some(row) = row else { return Ok(None) };
-            if status == "Completed" {
-                // Touching the row first takes its lock on PostgreSQL.
-                let (bars, bundles, diverts, before_iccid): (String, String, String, Option<String>) = sqlx::query_as("UPDATE connections SET updated_at = $1 WHERE id = $2 RETURNING bars, bundles, diverts, iccid")
-                    .bind(now).bind(row.contract_id).fetch_one(&mut *tx).await?;
-                let mut diverts: Vec<ConnectionDivert> = serde_json::from_str(&diverts).map_err(|e| corrupt("diverts", row.contract_id, e))?;
-                let mut bars: Vec<ConnectionBar> = serde_json::from_str(&bars).map_err(|e| corrupt("bars", row.contract_id, e))?;
-                let mut bundles: Vec<ConnectionBundle> = serde_json::from_str(&bundles).map_err(|e| corrupt("bundles", row.contract_id, e))?;
-                let (before_bars, before_bundles) = (bars.len(), bundles.len());
-                match row.kind.as_str() {
-                    "AddBar" => bars.push(serde_json::from_str(&row.payload).map_err(|e| corrupt("request payload", row.contract_id, e))?),
-                    "RemoveBar" => {
-                        let gone: ConnectionBar = serde_json::from_str(&row.payload).map_err(|e| corrupt("request payload", row.contract_id, e))?;
-                        bars.retain(|b| b.bar_id != gone.bar_id);
-                    }
-                    "AddBundle" => bundles.push(serde_json::from_str(&row.payload).map_err(|e| corrupt("request payload", row.contract_id, e))?),
-                    "RemoveBundle" => {
-                        let gone: ConnectionBundle = serde_json::from_str(&row.payload).map_err(|e| corrupt("request payload", row.contract_id, e))?;
-                        bundles.retain(|b| b.tariff_option_id != gone.tariff_option_id);
-                    }
-                    "ChangeTariff" | "ChangeSIM" => {}
-                    "SetDivert" => {
-                        let d: ConnectionDivert = serde_json::from_str(&row.payload).map_err(|e| corrupt("request payload", row.contract_id, e))?;
-                        diverts.retain(|x| x.divert_type != d.divert_type);
-                        diverts.push(d);
-                    }
-                    "RemoveDivert" => {
-                        let d: serde_json::Value = serde_json::from_str(&row.payload).map_err(|e| corrupt("request payload", row.contract_id, e))?;
-                        diverts.retain(|x| Some(x.divert_type.as_str()) != d["divertType"].as_str());
-                    }
-                    other => return Err(StoreError::Corrupt(format!("request {id} has an unknown type {other:?}"))),
+            let row = match (status, row.kind.as_str(), outcome) {
+                ("Completed", "RequestPac" | "RequestStac", Outcome::Activated { network_reference, .. }) => {
+                    let kind = if row.kind == "RequestPac" { CodeKind::Pac } else { CodeKind::Stac };
+                    let code = domain::switching::CodeKind::of(network_reference).ok().filter(|(k, _)| *k == kind).map(|(_, c)| c)
+                        .ok_or_else(|| StoreError::Corrupt(format!("the network answered {network_reference:?} for request {id}, not a {}", kind.as_str())))?;
+                    let expires = now + chrono::Duration::days(CODE_VALID_DAYS);
+                    let network: String = sqlx::query_scalar("UPDATE connections SET updated_at = $1 WHERE id = $2 RETURNING network")
+                        .bind(now).bind(row.contract_id).fetch_one(&mut *tx).await?;
+                    sqlx::query("INSERT INTO switching_codes (network, code, kind, contract_id, request_id, issued_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                        .bind(&network).bind(&code).bind(kind.as_str()).bind(row.contract_id).bind(id).bind(now).bind(expires)
+                        .execute(&mut *tx).await
+                        .map_err(|e| StoreError::unique(e, format!("the network issued {code} twice")))?;
+                    let result = serde_json::json!({"code": code, "codeType": kind.as_str(), "issuedAt": now, "validUntil": expires, "usedAt": null});
+                    write_audit!(&mut *tx, crate::audit::AuditEntry {
+                        actor, partner_id: Some(row.partner_id), entity: "connection", entity_id: row.contract_id.to_string(), action: row.kind.as_str(),
+                        before: None, after: Some(serde_json::json!({"requestId": id, "codeType": kind.as_str(), "validUntil": expires})),
+                    })?;
+                    set_result!(&mut *tx, id, &result)
                 }
-                let details: serde_json::Value = serde_json::from_str(&row.payload).map_err(|e| corrupt("request payload", row.contract_id, e))?;
-                let tariff: Option<i64> = (row.kind == "ChangeTariff").then(|| details["tariffId"].as_i64()).flatten();
-                if row.kind == "ChangeSIM" {
-                    // The new SIM replaces the old; a live connection using
-                    // the new ICCID meanwhile makes this fail, not double up.
-                    sqlx::query("UPDATE connections SET iccid = $1, sim_type = 'Physical', eid = NULL WHERE id = $2")
-                        .bind(details["iccid"].as_str()).bind(row.contract_id).execute(&mut *tx).await
-                        .map_err(|e| StoreError::unique(e, "the new SIM went live on another connection"))?;
+                ("Completed", "RequestInfo", _) => row,
+                ("Completed", _, _) => {
+                    // Touching the row first takes its lock on PostgreSQL.
+                    let (bars, bundles, diverts, before_iccid, before_eid): (String, String, String, Option<String>, Option<String>) = sqlx::query_as("UPDATE connections SET updated_at = $1 WHERE id = $2 RETURNING bars, bundles, diverts, iccid, eid")
+                        .bind(now).bind(row.contract_id).fetch_one(&mut *tx).await?;
+                    let mut diverts: Vec<ConnectionDivert> = serde_json::from_str(&diverts).map_err(|e| corrupt("diverts", row.contract_id, e))?;
+                    let mut bars: Vec<ConnectionBar> = serde_json::from_str(&bars).map_err(|e| corrupt("bars", row.contract_id, e))?;
+                    let mut bundles: Vec<ConnectionBundle> = serde_json::from_str(&bundles).map_err(|e| corrupt("bundles", row.contract_id, e))?;
+                    let (before_bars, before_bundles) = (bars.len(), bundles.len());
+                    match row.kind.as_str() {
+                        "AddBar" => bars.push(serde_json::from_str(&row.payload).map_err(|e| corrupt("request payload", row.contract_id, e))?),
+                        "RemoveBar" => {
+                            let gone: ConnectionBar = serde_json::from_str(&row.payload).map_err(|e| corrupt("request payload", row.contract_id, e))?;
+                            bars.retain(|b| b.bar_id != gone.bar_id);
+                        }
+                        "AddBundle" => bundles.push(serde_json::from_str(&row.payload).map_err(|e| corrupt("request payload", row.contract_id, e))?),
+                        "RemoveBundle" => {
+                            let gone: ConnectionBundle = serde_json::from_str(&row.payload).map_err(|e| corrupt("request payload", row.contract_id, e))?;
+                            bundles.retain(|b| b.tariff_option_id != gone.tariff_option_id);
+                        }
+                        "ChangeTariff" | "ChangeSIM" | "CreateEsim" => {}
+                        "SetDivert" => {
+                            let d: ConnectionDivert = serde_json::from_str(&row.payload).map_err(|e| corrupt("request payload", row.contract_id, e))?;
+                            diverts.retain(|x| x.divert_type != d.divert_type);
+                            diverts.push(d);
+                        }
+                        "RemoveDivert" => {
+                            let d: serde_json::Value = serde_json::from_str(&row.payload).map_err(|e| corrupt("request payload", row.contract_id, e))?;
+                            diverts.retain(|x| Some(x.divert_type.as_str()) != d["divertType"].as_str());
+                        }
+                        other => return Err(StoreError::Corrupt(format!("request {id} has an unknown type {other:?}"))),
+                    }
+                    let details: serde_json::Value = serde_json::from_str(&row.payload).map_err(|e| corrupt("request payload", row.contract_id, e))?;
+                    let tariff: Option<i64> = (row.kind == "ChangeTariff").then(|| details["tariffId"].as_i64()).flatten();
+                    if row.kind == "ChangeSIM" {
+                        // The new SIM replaces the old; a live connection using
+                        // the new ICCID meanwhile makes this fail, not double up.
+                        sqlx::query("UPDATE connections SET iccid = $1, sim_type = 'Physical', eid = NULL WHERE id = $2")
+                            .bind(details["iccid"].as_str()).bind(row.contract_id).execute(&mut *tx).await
+                            .map_err(|e| StoreError::unique(e, "the new SIM went live on another connection"))?;
+                    }
+                    let mut result = None;
+                    if let ("CreateEsim", Outcome::Activated { esim_activation_code, eid, .. }) = (row.kind.as_str(), outcome) {
+                        // The eSIM profile replaces the SIM; its EID is known
+                        // once a device downloads it.
+                        let code = esim_activation_code.as_deref().filter(|c| c.starts_with("LPA:1$"))
+                            .ok_or_else(|| StoreError::Corrupt(format!("the network answered no activation code for request {id}")))?;
+                        sqlx::query("UPDATE connections SET iccid = NULL, sim_type = 'eSIM', eid = $1 WHERE id = $2")
+                            .bind(eid).bind(row.contract_id).execute(&mut *tx).await?;
+                        result = Some(serde_json::json!({"activationCode": code, "eid": eid}));
+                    }
+                    sqlx::query("UPDATE connections SET bars = $1, bundles = $2, diverts = $3, tariff_id = COALESCE($4, tariff_id) WHERE id = $5")
+                        .bind(serde_json::to_string(&bars).expect("serialises")).bind(serde_json::to_string(&bundles).expect("serialises"))
+                        .bind(serde_json::to_string(&diverts).expect("serialises")).bind(tariff).bind(row.contract_id)
+                        .execute(&mut *tx).await?;
+                    let after_iccid = match row.kind.as_str() {
+                        "ChangeSIM" => details["iccid"].as_str().map(str::to_owned),
+                        "CreateEsim" => None,
+                        _ => before_iccid.clone(),
+                    };
+                    write_audit!(&mut *tx, crate::audit::AuditEntry {
+                        actor, partner_id: Some(row.partner_id), entity: "connection", entity_id: row.contract_id.to_string(), action: row.kind.as_str(),
+                        before: Some(serde_json::json!({"bars": before_bars, "bundles": before_bundles, "iccid": before_iccid, "eid": before_eid})),
+                        after: Some(serde_json::json!({"requestId": id, "bars": bars.len(), "bundles": bundles.len(), "iccid": after_iccid})),
+                    })?;
+                    match result {
+                        Some(r) => set_result!(&mut *tx, id, &r),
+                        None => row,
+                    }
                 }
-                sqlx::query("UPDATE connections SET bars = $1, bundles = $2, diverts = $3, tariff_id = COALESCE($4, tariff_id) WHERE id = $5")
-                    .bind(serde_json::to_string(&bars).expect("serialises")).bind(serde_json::to_string(&bundles).expect("serialises"))
-                    .bind(serde_json::to_string(&diverts).expect("serialises")).bind(tariff).bind(row.contract_id)
-                    .execute(&mut *tx).await?;
-                write_audit!(&mut *tx, crate::audit::AuditEntry {
-                    actor, partner_id: Some(row.partner_id), entity: "connection", entity_id: row.contract_id.to_string(), action: row.kind.as_str(),
-                    before: Some(serde_json::json!({"bars": before_bars, "bundles": before_bundles, "iccid": before_iccid})),
-                    after: Some(serde_json::json!({"requestId": id, "bars": bars.len(), "bundles": bundles.len(), "iccid": details["iccid"].as_str().map(str::to_owned).or_else(|| before_iccid.clone())})),
-                })?;
-            }
+                _ => row,
+            };
             tx.commit().await?;
             Ok(Some(row))
+        })
+    }
+
+    /// The open request of a switching kind on a contract, or the one whose
+    /// code is still valid (unused, unexpired): asking again answers it.
+    pub async fn current_switching_request(
+        &self,
+        contract_id: i64,
+        kind: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<RequestRow>> {
+        let candidates: Vec<(i64, String, Option<DateTime<Utc>>)> = on_db!(self.db(), p => sqlx::query_as(
+            "SELECT r.id, r.status, s.expires_at FROM requests r LEFT JOIN switching_codes s ON s.request_id = r.id \
+             WHERE r.contract_id = $1 AND r.type = $2 AND (r.status IN ('Pending', 'InProgress') OR (s.code IS NOT NULL AND s.used_at IS NULL)) \
+             ORDER BY r.id DESC LIMIT 4")
+            .bind(contract_id).bind(kind).fetch_all(p).await)?;
+        let current = candidates
+            .into_iter()
+            .find(|(_, status, expires)| status != "Completed" || expires.is_some_and(|e| e > now));
+        match current {
+            Some((id, _, _)) => Ok(Some(self.get_request(Visibility::All, id).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// A page of the switching requests of a visible contract or customer,
+    /// newest first, with the total.
+    pub async fn switching_requests(
+        &self,
+        vis: Visibility,
+        of: SwitchingOf,
+        page: PageRequest,
+    ) -> Result<(Vec<RequestRow>, i64)> {
+        let (col, id) = match of {
+            SwitchingOf::Contract(id) => {
+                self.connection_by_id(vis, id).await?;
+                ("contract_id", id)
+            }
+            SwitchingOf::Customer(id) => {
+                self.get_customer(vis, id).await?;
+                ("customer_id", id)
+            }
+        };
+        let kinds = crate::in_list(2, SWITCHING_KINDS.len());
+        let filter = format!("{col} = $1 AND type IN ({kinds})");
+        let n = SWITCHING_KINDS.len() + 2;
+        let count_sql = format!("SELECT COUNT(*) FROM requests WHERE {filter}");
+        let rows_sql = format!(
+            "SELECT {REQUEST_COLS} FROM requests WHERE {filter} ORDER BY id DESC LIMIT ${n} OFFSET ${}",
+            n + 1
+        );
+        on_db!(self.db(), p => {
+            let mut count = sqlx::query_scalar::<_, i64>(&count_sql).bind(id);
+            let mut rows = sqlx::query_as::<_, RequestRow>(&rows_sql).bind(id);
+            for k in SWITCHING_KINDS {
+                count = count.bind(k);
+                rows = rows.bind(k);
+            }
+            let total = count.fetch_one(p).await?;
+            let rows = rows.bind(page.limit()).bind(page.offset()).fetch_all(p).await?;
+            Ok((rows, total))
+        })
+    }
+
+    /// A switching code of ours used by a gaining provider (a network
+    /// event): a PAC ports the number out (`PortedOut`), a STAC ends the
+    /// connection (`Ceased`). Answers the contract id and its new status.
+    pub async fn use_switching_code(
+        &self,
+        actor: &str,
+        network: domain::Network,
+        code: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(i64, &'static str)> {
+        let (kind, code) = CodeKind::of(code)?;
+        let network = network.to_string();
+        let ended = match kind {
+            CodeKind::Pac => "PortedOut",
+            CodeKind::Stac => "Ceased",
+        };
+        on_db!(self.writer(), p => {
+            let mut tx = p.begin().await?;
+            let found: Option<CodeRow> = sqlx::query_as(
+                "SELECT contract_id, request_id, expires_at, used_at, kind FROM switching_codes WHERE network = $1 AND code = $2")
+                .bind(&network).bind(&code).fetch_optional(&mut *tx).await?;
+            let Some((contract_id, request_id, expires, used, stored_kind)) = found else {
+                return Err(Error::NotFound(format!("no {} {code} was issued on {network}", kind.as_str())).into());
+            };
+            if stored_kind != kind.as_str() {
+                return Err(Error::NotFound(format!("no {} {code} was issued on {network}", kind.as_str())).into());
+            }
+            if let Some(at) = used {
+                return Err(Error::Conflict(format!("{} {code} was used on {}", kind.as_str(), at.date_naive())).into());
+            }
+            if expires <= now {
+                return Err(Error::Refused(format!("code: {} {code} expired on {}", kind.as_str(), expires.date_naive())).into());
+            }
+            let ended_row: Option<(i64, String)> = sqlx::query_as(
+                "UPDATE connections SET status = $1, ended_at = $2, updated_at = $2 WHERE id = $3 AND status = 'Active' RETURNING partner_id, cli")
+                .bind(ended).bind(now).bind(contract_id).fetch_optional(&mut *tx).await?;
+            let Some((partner_id, cli)) = ended_row else {
+                return Err(Error::Conflict(format!("contract {contract_id} is no longer live")).into());
+            };
+            sqlx::query("UPDATE switching_codes SET used_at = $1 WHERE network = $2 AND code = $3")
+                .bind(now).bind(&network).bind(&code).execute(&mut *tx).await?;
+            let result: Option<String> = sqlx::query_scalar("SELECT result FROM requests WHERE id = $1")
+                .bind(request_id).fetch_one(&mut *tx).await?;
+            let mut result: serde_json::Value = serde_json::from_str(result.as_deref().unwrap_or("{}")).map_err(|e| corrupt("request result", contract_id, e))?;
+            result["usedAt"] = serde_json::json!(now);
+            sqlx::query("UPDATE requests SET result = $1 WHERE id = $2").bind(result.to_string()).bind(request_id).execute(&mut *tx).await?;
+            write_audit!(&mut *tx, crate::audit::AuditEntry {
+                actor, partner_id: Some(partner_id), entity: "connection", entity_id: contract_id.to_string(), action: ended,
+                before: Some(serde_json::json!({"status": "Active", "cli": cli})),
+                after: Some(serde_json::json!({"status": ended, "codeType": kind.as_str(), "requestId": request_id})),
+            })?;
+            tx.commit().await?;
+            Ok((contract_id, ended))
+        })
+    }
+
+    /// A device downloaded a connection's eSIM profile (a network event):
+    /// its EID becomes known, on the connection and the request's result.
+    pub async fn esim_downloaded(
+        &self,
+        actor: &str,
+        network: domain::Network,
+        cli: &str,
+        eid: &str,
+    ) -> Result<i64> {
+        let eid = domain::sim::parse_eid(eid).map_err(|m| Error::invalid("eid", m))?;
+        let network = network.to_string();
+        let now = crate::now();
+        on_db!(self.writer(), p => {
+            let mut tx = p.begin().await?;
+            let conn: Option<(i64, i64)> = sqlx::query_as(
+                "UPDATE connections SET eid = $1, updated_at = $2 WHERE cli = $3 AND network = $4 AND sim_type = 'eSIM' AND status = 'Active' RETURNING id, partner_id")
+                .bind(&eid).bind(now).bind(cli).bind(&network).fetch_optional(&mut *tx).await?;
+            let Some((contract_id, partner_id)) = conn else {
+                return Err(Error::NotFound(format!("no live eSIM connection {cli} on {network}")).into());
+            };
+            let last: Option<(i64, Option<String>)> = sqlx::query_as(
+                "SELECT id, result FROM requests WHERE contract_id = $1 AND type = 'CreateEsim' AND status = 'Completed' ORDER BY id DESC LIMIT 1")
+                .bind(contract_id).fetch_optional(&mut *tx).await?;
+            if let Some((request_id, result)) = last {
+                let mut result: serde_json::Value = serde_json::from_str(result.as_deref().unwrap_or("{}")).map_err(|e| corrupt("request result", contract_id, e))?;
+                result["eid"] = serde_json::json!(eid);
+                sqlx::query("UPDATE requests SET result = $1, updated_at = $2 WHERE id = $3").bind(result.to_string()).bind(now).bind(request_id).execute(&mut *tx).await?;
+            }
+            write_audit!(&mut *tx, crate::audit::AuditEntry {
+                actor, partner_id: Some(partner_id), entity: "connection", entity_id: contract_id.to_string(), action: "EsimDownloaded",
+                before: None, after: Some(serde_json::json!({"eid": eid})),
+            })?;
+            tx.commit().await?;
+            Ok(contract_id)
         })
     }
 }

@@ -60,6 +60,31 @@ enum Command {
     /// Manage API users (HTTP Basic on the mobile API).
     #[command(subcommand)]
     User(UserCmd),
+    /// Play a network's events against the platform (the simulated
+    /// networks' side of switching and eSIM; for demos and testing).
+    #[command(subcommand)]
+    Network(NetworkCmd),
+}
+
+#[derive(Subcommand)]
+enum NetworkCmd {
+    /// A gaining provider uses one of our codes: a PAC ports the number out, a STAC ends the connection.
+    SwitchOut {
+        /// Vodafone, O2 or EE: the network the code was issued on.
+        #[arg(long)]
+        network: String,
+        #[arg(long)]
+        code: String,
+    },
+    /// A device downloads a connection's eSIM profile: its EID becomes known.
+    EsimDownloaded {
+        #[arg(long)]
+        network: String,
+        #[arg(long)]
+        cli: String,
+        #[arg(long)]
+        eid: String,
+    },
 }
 
 #[derive(Args)]
@@ -279,7 +304,34 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Partner(cmd) => partner(store, cmd).await,
         Command::Client(cmd) => client(store, cmd).await,
         Command::User(cmd) => user(store, cmd).await,
+        Command::Network(cmd) => network_event(store, cmd).await,
     }
+}
+
+async fn network_event(store: Store, cmd: NetworkCmd) -> anyhow::Result<()> {
+    let parse = |n: &str| {
+        n.parse::<domain::Network>()
+            .map_err(|_| anyhow::anyhow!("network: {n:?} is not Vodafone, O2 or EE"))
+    };
+    match cmd {
+        NetworkCmd::SwitchOut { network, code } => {
+            let network = parse(&network)?;
+            let (contract, status) = store
+                .use_switching_code(&format!("network:{network}"), network, &code, store::now())
+                .await?;
+            println!("contract {contract} is now {status}");
+        }
+        NetworkCmd::EsimDownloaded { network, cli, eid } => {
+            let network = parse(&network)?;
+            let cli = domain::Cli::parse_field(&cli, "cli")?;
+            let contract = store
+                .esim_downloaded(&format!("network:{network}"), network, cli.as_str(), &eid)
+                .await?;
+            println!("contract {contract}: EID {eid} recorded");
+        }
+    }
+    store.close().await;
+    Ok(())
 }
 
 fn today() -> chrono::NaiveDate {

@@ -175,6 +175,68 @@ fn demo_and_synthetic_connections() {
 }
 
 #[test]
+fn network_events_name_what_is_wrong() {
+    let env = Env::new();
+    assert!(env.run(&["demo"]).0);
+    for (args, needle) in [
+        (
+            &[
+                "network",
+                "switch-out",
+                "--network",
+                "Vodafone",
+                "--code",
+                "ZZZ000000",
+            ][..],
+            "no PAC ZZZ000000 was issued on Vodafone",
+        ),
+        (
+            &[
+                "network",
+                "switch-out",
+                "--network",
+                "EE",
+                "--code",
+                "000000zzz",
+            ],
+            "no STAC 000000ZZZ was issued on EE",
+        ),
+        (
+            &[
+                "network",
+                "switch-out",
+                "--network",
+                "Three",
+                "--code",
+                "ZZZ000000",
+            ],
+            "not Vodafone, O2 or EE",
+        ),
+        (
+            &["network", "switch-out", "--network", "O2", "--code", "12AB"],
+            "neither a PAC",
+        ),
+        (
+            &[
+                "network",
+                "esim-downloaded",
+                "--network",
+                "Vodafone",
+                "--cli",
+                "07700900000",
+                "--eid",
+                "89049032000000000000000000001230",
+            ],
+            "no live eSIM connection 07700900000",
+        ),
+    ] {
+        let (ok, out, err) = env.run(args);
+        assert!(!ok, "{args:?} succeeded: {out}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}
+
+#[test]
 fn config_file_and_bad_values() {
     let env = Env::new();
     std::fs::write(

@@ -13,6 +13,7 @@ pub mod connections;
 pub mod customers;
 pub mod orders;
 pub mod requests;
+pub mod switching;
 pub mod tasks;
 pub mod views;
 
@@ -53,6 +54,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(requests::remove_bundle))
         .routes(routes!(requests::change_tariff))
         .routes(routes!(requests::change_sim))
+        .routes(routes!(requests::create_esim_request))
+        .routes(routes!(switching::request_pac))
+        .routes(routes!(switching::request_stac))
+        .routes(routes!(switching::request_info))
+        .routes(routes!(switching::get_switching_requests))
         .routes(routes!(requests::get_diverts))
         .routes(routes!(requests::set_divert))
         .routes(routes!(requests::remove_divert))

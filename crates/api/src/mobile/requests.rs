@@ -23,7 +23,9 @@ use utoipa::ToSchema;
 pub struct RequestView {
     pub request_id: i64,
     pub contract_id: i64,
-    /// `AddBar`, `RemoveBar`, `AddBundle`, `RemoveBundle`.
+    /// `AddBar`, `RemoveBar`, `AddBundle`, `RemoveBundle`, `ChangeTariff`,
+    /// `ChangeSIM`, `CreateEsim`, `SetDivert`, `RemoveDivert`, `RequestPac`,
+    /// `RequestStac`, `RequestInfo`.
     #[serde(rename = "type")]
     pub kind: String,
     /// `Pending`, then `Completed` or `Rejected`.
@@ -35,6 +37,11 @@ pub struct RequestView {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
+    /// What the network answered beyond yes or no: a PAC or STAC with
+    /// `validUntil` (and `usedAt` once used), or an eSIM's `activationCode`
+    /// and `eid` (null until a device downloads the profile).
+    #[schema(value_type = Option<Object>)]
+    pub result: Option<serde_json::Value>,
 }
 
 impl From<RequestRow> for RequestView {
@@ -49,6 +56,10 @@ impl From<RequestRow> for RequestView {
             created_at: r.created_at,
             updated_at: r.updated_at,
             completed_at: r.completed_at,
+            result: r
+                .result
+                .as_deref()
+                .and_then(|t| serde_json::from_str(t).ok()),
         }
     }
 }
@@ -69,7 +80,7 @@ pub struct BundleChange {
     pub tariff_option_id: i64,
 }
 
-async fn contract(
+pub(super) async fn contract(
     state: &AppState,
     who: &Principal,
     id: i64,
@@ -93,11 +104,11 @@ fn diverts_of(
         .map_err(|e| ApiError::Internal(format!("diverts of contract {}: {e}", conn.id)))
 }
 
-fn network_of(conn: &store::connections::ConnectionRow) -> ApiResult<Network> {
+pub(super) fn network_of(conn: &store::connections::ConnectionRow) -> ApiResult<Network> {
     Ok(store::catalogue::parse_network(&conn.network)?)
 }
 
-async fn queue(
+pub(super) async fn queue(
     state: &AppState,
     who: &Principal,
     conn: &store::connections::ConnectionRow,
@@ -330,6 +341,45 @@ pub async fn change_sim(
     state.store.live_state(&conn).await?.refuse_if_stolen()?;
     let details = serde_json::json!({"iccid": iccid, "previousIccid": conn.iccid});
     queue(&state, &who, &conn, "ChangeSIM", "sim".into(), details).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateEsim {
+    /// The connection's number (Vodafone): `07…`, `447…` or `+447…`.
+    pub cli: String,
+}
+
+/// Moves a Vodafone connection to an eSIM (new device, or from a physical
+/// SIM); answers the Pending request. On completion its `result` holds the
+/// activation code `LPA:1$<SM-DP+>$<matching id>` to scan, and `eid`,
+/// null until a device downloads the profile.
+#[utoipa::path(post, path = "/api/Sims/CreateEsimRequest", tag = "SIMs", request_body = CreateEsim,
+    responses((status = 202, body = RequestView), (status = 400, description = "cli malformed, or not a Vodafone connection"), (status = 402, description = "barred as stolen"),
+        (status = 404, description = "no such connection visible to this client"), (status = 409, description = "a SIM change is open, or the connection is not Active")))]
+pub async fn create_esim_request(
+    State(state): State<AppState>,
+    who: Principal,
+    body: JsonBody<CreateEsim>,
+) -> ApiResult<(StatusCode, Json<RequestView>)> {
+    who.require(Scope::Connections)?;
+    let cli = domain::Cli::parse_field(&body.value.cli, "cli")?;
+    let conn = state
+        .store
+        .connection_by_cli(who.visibility(), cli.as_str())
+        .await
+        .map_err(|e| ApiError::store(e, || format!("connection with CLI {cli}")))?;
+    let network = network_of(&conn)?;
+    if network != Network::Vodafone {
+        return Err(Error::invalid(
+            "cli",
+            format!("{cli} is on {network}; eSIM is available on Vodafone only"),
+        )
+        .into());
+    }
+    state.store.live_state(&conn).await?.refuse_if_stolen()?;
+    let details = serde_json::json!({"previousSimType": conn.sim_type, "previousIccid": conn.iccid, "previousEid": conn.eid});
+    queue(&state, &who, &conn, "CreateEsim", "sim".into(), details).await
 }
 
 #[derive(Deserialize, ToSchema)]

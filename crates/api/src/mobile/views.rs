@@ -262,6 +262,10 @@ pub struct Connection {
     pub contract_end_date: NaiveDate,
     pub bill_cap: BillCap,
     pub alerting: Alerting,
+    /// Charges billed and not yet paid, in pence.
+    pub outstanding_balance_pence: i64,
+    /// When the connection ported out or ceased.
+    pub ended_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 fn json_col<T: serde::de::DeserializeOwned>(
@@ -313,6 +317,8 @@ impl TryFrom<ConnectionRow> for Connection {
                 value_pence: r.bill_cap_pence,
             },
             alerting,
+            outstanding_balance_pence: r.balance_pence,
+            ended_at: r.ended_at,
         })
     }
 }

@@ -264,6 +264,32 @@ impl TestApp {
         rows.last().expect("demo partner has customers").id
     }
 
+    /// An Active connection of a partner on a network (demo data), with no
+    /// bars on it.
+    pub async fn connection_on(
+        &self,
+        partner: i64,
+        network: domain::Network,
+    ) -> store::connections::ConnectionRow {
+        let vis = store::Visibility::Partner(partner);
+        let page = domain::paging::PageRequest::new(None, Some(200)).unwrap();
+        let (customers, _) = self.store.list_customers(vis, "", page).await.unwrap();
+        for c in customers {
+            let (rows, _) = self
+                .store
+                .connections_for_customer(vis, c.id, page)
+                .await
+                .unwrap();
+            if let Some(r) = rows
+                .into_iter()
+                .find(|r| r.network == network.as_str() && r.status == "Active" && r.bars == "[]")
+            {
+                return r;
+            }
+        }
+        panic!("partner {partner} has no {network} connection without bars");
+    }
+
     /// A CLI of a connection of a partner (demo data).
     pub async fn cli_of(&self, partner: i64) -> String {
         let customer = self.customer_of(partner).await;

@@ -1,0 +1,171 @@
+//! PACs controller: switching under Ofcom's text-to-switch rules. A PAC
+//! (keep the number) or STAC (leave without it) is a request object the
+//! network answers with the code, valid 30 days; each comes with the
+//! switching information the customer must be told, which INFO gives
+//! without a code.
+
+use super::requests::{contract, queue, RequestView};
+use super::views::{List, Paging};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{int_param, JsonBody, QueryParams};
+use crate::{AppState, Principal};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::Utc;
+use domain::{Error, Scope};
+use serde::Deserialize;
+use store::requests::SwitchingOf;
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SwitchingRequest {
+    pub contract_id: i64,
+}
+
+/// The switching information of a connection today, as request details.
+fn info(conn: &store::connections::ConnectionRow) -> serde_json::Value {
+    let i = domain::switching::switching_info(
+        Utc::now().date_naive(),
+        conn.contract_end_date,
+        conn.tariff_monthly_pence,
+        conn.balance_pence,
+    );
+    let gbp = |p: i64| domain::money::Money::gbp(p).to_string();
+    serde_json::json!({
+        "cli": conn.cli,
+        "contractEndDate": i.contract_end_date,
+        "remainingMonths": i.remaining_months,
+        "monthlyPence": i.monthly_pence,
+        "earlyTerminationChargePence": i.early_termination_pence,
+        "earlyTerminationCharge": gbp(i.early_termination_pence),
+        "outstandingBalancePence": i.outstanding_balance_pence,
+        "outstandingBalance": gbp(i.outstanding_balance_pence),
+    })
+}
+
+/// Asks the network for a code (or the information alone); answers the
+/// current one instead (200) while it is open or its code is valid.
+async fn switching(
+    state: &AppState,
+    who: &Principal,
+    contract_id: i64,
+    kind: &str,
+) -> ApiResult<(StatusCode, Json<RequestView>)> {
+    let conn = contract(state, who, contract_id).await?;
+    state.store.live_state(&conn).await?.refuse_if_stolen()?;
+    let current = || async {
+        state
+            .store
+            .current_switching_request(conn.id, kind, store::now())
+            .await
+    };
+    if let Some(row) = current().await? {
+        return Ok((StatusCode::OK, Json(row.into())));
+    }
+    let group = format!("switching:{kind}");
+    match queue(state, who, &conn, kind, group, info(&conn)).await {
+        // Asked twice at once: the other call's request is the answer.
+        Err(ApiError::Domain(Error::Conflict(why))) => match current().await? {
+            Some(row) => Ok((StatusCode::OK, Json(row.into()))),
+            None => Err(ApiError::Domain(Error::Conflict(why))),
+        },
+        other => other,
+    }
+}
+
+/// Requests a PAC to move the number to another provider. The network
+/// issues it within 60 seconds (`result.code`, `AAA999999`, valid 30
+/// days); the details carry the switching information. While a PAC
+/// request is open or its code valid, this answers that one with 200.
+#[utoipa::path(post, path = "/api/Pacs/RequestPac", tag = "PACs", request_body = SwitchingRequest,
+    responses((status = 202, description = "requested", body = RequestView), (status = 200, description = "the open request, or the one whose code is still valid", body = RequestView),
+        (status = 402, description = "barred as stolen"), (status = 404, description = "no such contract visible to this client"), (status = 409, description = "the connection is not Active")))]
+pub async fn request_pac(
+    State(state): State<AppState>,
+    who: Principal,
+    body: JsonBody<SwitchingRequest>,
+) -> ApiResult<(StatusCode, Json<RequestView>)> {
+    switching(&state, &who, body.value.contract_id, "RequestPac").await
+}
+
+/// Requests a STAC to leave without the number; as RequestPac, with the
+/// code `999999AAA`.
+#[utoipa::path(post, path = "/api/Pacs/RequestStac", tag = "PACs", request_body = SwitchingRequest,
+    responses((status = 202, description = "requested", body = RequestView), (status = 200, description = "the open request, or the one whose code is still valid", body = RequestView),
+        (status = 402, description = "barred as stolen"), (status = 404, description = "no such contract visible to this client"), (status = 409, description = "the connection is not Active")))]
+pub async fn request_stac(
+    State(state): State<AppState>,
+    who: Principal,
+    body: JsonBody<SwitchingRequest>,
+) -> ApiResult<(StatusCode, Json<RequestView>)> {
+    switching(&state, &who, body.value.contract_id, "RequestStac").await
+}
+
+/// Requests the switching information alone (text-to-switch INFO): early
+/// termination charge (remaining months × monthly price, to the contract
+/// end date), outstanding balance and contract end date, in the details.
+#[utoipa::path(post, path = "/api/Pacs/RequestInfo", tag = "PACs", request_body = SwitchingRequest,
+    responses((status = 202, description = "requested", body = RequestView), (status = 200, description = "an INFO request already open", body = RequestView),
+        (status = 402, description = "barred as stolen"), (status = 404, description = "no such contract visible to this client"), (status = 409, description = "the connection is not Active")))]
+pub async fn request_info(
+    State(state): State<AppState>,
+    who: Principal,
+    body: JsonBody<SwitchingRequest>,
+) -> ApiResult<(StatusCode, Json<RequestView>)> {
+    switching(&state, &who, body.value.contract_id, "RequestInfo").await
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct SwitchingParams {
+    /// One of contractId and customerId.
+    #[param(value_type = Option<i64>)]
+    pub contract_id: Option<String>,
+    #[param(value_type = Option<i64>)]
+    pub customer_id: Option<String>,
+}
+
+/// The switching requests (PAC, STAC, INFO) of a contract or of all a
+/// customer's contracts, newest first.
+#[utoipa::path(get, path = "/api/Pacs/GetSwitchingRequests", tag = "PACs", params(SwitchingParams, Paging),
+    responses((status = 200, body = List<RequestView>), (status = 400, description = "neither or both of contractId and customerId, or not a number"),
+        (status = 404, description = "no such contract or customer visible to this client")))]
+pub async fn get_switching_requests(
+    State(state): State<AppState>,
+    who: Principal,
+    QueryParams(q): QueryParams<SwitchingParams>,
+    QueryParams(paging): QueryParams<Paging>,
+) -> ApiResult<Json<List<RequestView>>> {
+    who.require(Scope::Connections)?;
+    let of = match (&q.contract_id, &q.customer_id) {
+        (Some(_), None) => SwitchingOf::Contract(int_param(&q.contract_id, "contractId")?),
+        (None, Some(_)) => SwitchingOf::Customer(int_param(&q.customer_id, "customerId")?),
+        (Some(_), Some(_)) => {
+            return Err(
+                Error::invalid("customerId", "give contractId or customerId, not both").into(),
+            )
+        }
+        (None, None) => {
+            return Err(Error::invalid("contractId", "contractId or customerId is required").into())
+        }
+    };
+    let page = paging.request()?;
+    let (rows, total) = state
+        .store
+        .switching_requests(who.visibility(), of, page)
+        .await
+        .map_err(|e| {
+            ApiError::store(e, || match of {
+                SwitchingOf::Contract(id) => format!("contract {id}"),
+                SwitchingOf::Customer(id) => format!("customer {id}"),
+            })
+        })?;
+    Ok(Json(List::new(
+        rows.into_iter().map(RequestView::from).collect(),
+        page,
+        total,
+    )))
+}
