@@ -96,6 +96,21 @@ pub(super) async fn contract(
         .map_err(|e| ApiError::store(e, || format!("contract {id}")))
 }
 
+/// The connection with a CLI (`07…`, `447…` or `+447…`) visible to the caller.
+async fn by_cli(
+    state: &AppState,
+    who: &Principal,
+    cli: &str,
+) -> ApiResult<store::connections::ConnectionRow> {
+    who.require(Scope::Connections)?;
+    let cli = domain::Cli::parse_field(cli, "cli")?;
+    state
+        .store
+        .connection_by_cli(who.visibility(), cli.as_str())
+        .await
+        .map_err(|e| ApiError::store(e, || format!("connection with CLI {cli}")))
+}
+
 /// The diverts set on a connection (stored as JSON on its row).
 fn diverts_of(
     conn: &store::connections::ConnectionRow,
@@ -319,14 +334,8 @@ pub async fn change_sim(
     who: Principal,
     body: JsonBody<ChangeSim>,
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
-    who.require(Scope::Connections)?;
     let b = body.value;
-    let cli = domain::Cli::parse_field(&b.cli, "cli")?;
-    let conn = state
-        .store
-        .connection_by_cli(who.visibility(), cli.as_str())
-        .await
-        .map_err(|e| ApiError::store(e, || format!("connection with CLI {cli}")))?;
+    let conn = by_cli(&state, &who, &b.cli).await?;
     let iccid = domain::sim::parse_iccid_for(&b.iccid, network_of(&conn)?, "iccid")?;
     if conn.iccid.as_deref() == Some(iccid.as_str()) {
         return Err(Error::Conflict(format!(
@@ -362,18 +371,15 @@ pub async fn create_esim_request(
     who: Principal,
     body: JsonBody<CreateEsim>,
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
-    who.require(Scope::Connections)?;
-    let cli = domain::Cli::parse_field(&body.value.cli, "cli")?;
-    let conn = state
-        .store
-        .connection_by_cli(who.visibility(), cli.as_str())
-        .await
-        .map_err(|e| ApiError::store(e, || format!("connection with CLI {cli}")))?;
+    let conn = by_cli(&state, &who, &body.value.cli).await?;
     let network = network_of(&conn)?;
     if network != Network::Vodafone {
         return Err(Error::invalid(
             "cli",
-            format!("{cli} is on {network}; eSIM is available on Vodafone only"),
+            format!(
+                "{} is on {network}; eSIM is available on Vodafone only",
+                conn.cli
+            ),
         )
         .into());
     }
