@@ -81,6 +81,8 @@ pub struct Auth {
     cache_ttl: Duration,
     active_clients: Mutex<HashMap<i64, Instant>>,
     users: Mutex<HashMap<String, CachedUser>>,
+    /// API tokens by their SHA-256, with when they were last found live.
+    tokens: Mutex<HashMap<[u8; 32], (Principal, Instant)>>,
 }
 
 struct CachedUser {
@@ -103,6 +105,7 @@ impl Auth {
             cache_ttl,
             active_clients: Mutex::new(HashMap::new()),
             users: Mutex::new(HashMap::new()),
+            tokens: Mutex::new(HashMap::new()),
         }
     }
 
@@ -124,6 +127,75 @@ impl Auth {
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .expect("HS256 signing cannot fail")
+    }
+
+    /// The caller of an API token (`sbt_…`): its user's partner and scopes.
+    pub async fn api_token(
+        &self,
+        store: &store::Store,
+        token: &str,
+    ) -> Result<Principal, ApiError> {
+        let sha: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        if !self.cache_ttl.is_zero() {
+            let cache = self.tokens.lock().expect("auth cache lock");
+            if let Some((p, at)) = cache.get(&sha) {
+                if at.elapsed() < self.cache_ttl {
+                    return Ok(p.clone());
+                }
+            }
+        }
+        let owner = store.api_token_owner(token).await?.ok_or_else(|| {
+            AuthError::invalid_token("Unauthorized access - invalid token provided.")
+        })?;
+        let principal = Principal {
+            actor: format!("user:{}", owner.username),
+            partner_id: owner.partner_id,
+            scopes: Scopes::parse(&owner.scopes).map_err(|e| {
+                ApiError::Internal(format!("user {} has bad scopes: {e}", owner.username))
+            })?,
+        };
+        if !self.cache_ttl.is_zero() {
+            let mut cache = self.tokens.lock().expect("auth cache lock");
+            cache.insert(sha, (principal.clone(), Instant::now()));
+        }
+        Ok(principal)
+    }
+
+    /// The caller of an ISP-face or RADIUS request: an API token in
+    /// `X-Auth-Token` or `Authorization: Bearer` (a client's JWT works too).
+    pub async fn token_caller(
+        &self,
+        store: &store::Store,
+        headers: &HeaderMap,
+    ) -> Result<Principal, ApiError> {
+        let text = |v: &axum::http::HeaderValue| {
+            v.to_str().map(|s| s.trim().to_owned()).map_err(|_| {
+                AuthError::invalid_token("Unauthorized access - invalid token provided.")
+            })
+        };
+        if let Some(v) = headers.get("x-auth-token") {
+            return self.api_token(store, &text(v)?).await;
+        }
+        let Some(v) = headers.get(header::AUTHORIZATION) else {
+            return Err(AuthError::invalid_token(
+                "Unauthorized access - no token provided: send Authorization: Bearer <token> or X-Auth-Token: <token>.",
+            )
+            .into());
+        };
+        let v = text(v)?;
+        let (scheme, token) = v.split_once(' ').unwrap_or((&v, ""));
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return Err(AuthError::invalid_token(format!(
+                "Unsupported authorization scheme {scheme:?}: use Bearer or X-Auth-Token."
+            ))
+            .into());
+        }
+        let token = token.trim();
+        if token.starts_with(store::tokens::TOKEN_PREFIX) {
+            self.api_token(store, token).await
+        } else {
+            self.bearer(store, token).await
+        }
     }
 
     async fn bearer(&self, store: &store::Store, token: &str) -> Result<Principal, ApiError> {

@@ -18,9 +18,12 @@ pub mod docs;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+pub mod isp;
 pub mod middleware;
 pub mod mobile;
 pub mod ops;
+pub mod radius;
+pub mod seal;
 
 pub use auth::Principal;
 
@@ -36,6 +39,9 @@ pub struct ApiConfig {
     /// How long a client's "not revoked" and an API user's password check
     /// are trusted before the database is asked again.
     pub auth_cache_ttl: Duration,
+    /// Seals the passwords of subscribers on CHAP profiles; without it such
+    /// subscribers cannot be created.
+    pub sealer: Option<Arc<seal::Sealer>>,
 }
 
 impl Default for ApiConfig {
@@ -43,6 +49,7 @@ impl Default for ApiConfig {
         ApiConfig {
             jwt_secret: None,
             auth_cache_ttl: Duration::from_secs(5),
+            sealer: None,
         }
     }
 }
@@ -53,6 +60,7 @@ pub struct AppState {
     pub store: store::Store,
     pub auth: Arc<auth::Auth>,
     pub docs: Arc<docs::Docs>,
+    pub sealer: Option<Arc<seal::Sealer>>,
 }
 
 impl AppState {
@@ -74,6 +82,7 @@ impl AppState {
             store,
             auth: Arc::new(auth::Auth::new(secret.as_bytes(), config.auth_cache_ttl)),
             docs: Arc::new(docs::Docs::new(spec)),
+            sealer: config.sealer.clone(),
         })
     }
 }
@@ -116,6 +125,8 @@ fn routers() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .merge(mobile::router())
+        .merge(isp::router())
+        .merge(radius::router())
         .split_for_parts()
 }
 
@@ -136,6 +147,7 @@ pub fn app(state: AppState) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             middleware::panic_response,
         ))
+        .layer(axum::middleware::from_fn(isp::errors))
         .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(state)
 }

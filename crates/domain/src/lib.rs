@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod customer;
 pub mod divert;
 pub mod error;
+pub mod isp;
 pub mod money;
 pub mod network;
 pub mod number;

@@ -19,6 +19,11 @@ pub const LOAD_PARTNER: &str = "Load Test Partner";
 pub const LOAD_CLI_BASE: u64 = 7_400_000_000;
 
 /// What seeding made, for printing.
+/// The demo ISP partner, its API user and its subscribers' password.
+pub const DEMO_ISP_PARTNER: &str = "Fibrewave Broadband Ltd";
+pub const DEMO_ISP_USER: &str = "fibrewave-api";
+pub const DEMO_SUBSCRIBER_PASSWORD: &str = "broadband-demo";
+
 #[derive(Debug, Clone)]
 pub struct DemoSummary {
     pub partners: Vec<(i64, String)>,
@@ -571,15 +576,118 @@ impl Store {
             let clis: Vec<String> = (from..=to).map(|n| format!("07700900{n:03}")).collect();
             self.add_pool_numbers(network, &clis).await?;
         }
+        let isp = self.seed_isp_demo().await?;
         Ok(Some(DemoSummary {
             partners: vec![
                 (house.id, house.name),
                 (north.id, north.name),
                 (capital.id, capital.name),
+                (isp.id, isp.name),
             ],
             customers: ids.len(),
             connections: conns.len(),
         }))
+    }
+
+    /// The demo ISP: a broadband partner with speed profiles, a business
+    /// customer, subscribers in each status, and an API user for its
+    /// integrators and its FreeRADIUS (`serve --demo` gives it a token).
+    async fn seed_isp_demo(&self) -> Result<crate::partners::Partner> {
+        use crate::isp::{NewIspUser, NewProfile};
+        let isp = self
+            .create_partner(DEMO_ACTOR, DEMO_ISP_PARTNER, false)
+            .await?;
+        let mut profiles = Vec::new();
+        for (name, down, up, pence, pool, sim, chap) in [
+            ("Fibre 100", 100_000, 20_000, 3000, None, 1, false),
+            ("Fibre 500", 500_000, 75_000, 4500, None, 2, false),
+            (
+                "Business PPPoE 80",
+                80_000,
+                20_000,
+                5500,
+                Some("business"),
+                1,
+                true,
+            ),
+        ] {
+            profiles.push(
+                self.create_profile(
+                    DEMO_ACTOR,
+                    &NewProfile {
+                        partner_id: isp.id,
+                        name: name.into(),
+                        download_kbps: down,
+                        upload_kbps: up,
+                        price_pence: pence,
+                        period_days: 30,
+                        framed_pool: pool.map(str::to_owned),
+                        acct_interim_secs: 300,
+                        simultaneous_use: sim,
+                        chap,
+                    },
+                )
+                .await?,
+            );
+        }
+        let valid = customer(
+            "Dalesview Holiday Cottages Ltd",
+            "09876543",
+            "Sam Hartley",
+            "sam@dalesview.example",
+            "01756 700100",
+            "Moor Lane",
+            "Skipton",
+            "BD23 1AB",
+        )
+        .validate()
+        .expect("demo customers are valid");
+        let cust = self.create_customer(DEMO_ACTOR, isp.id, &valid).await?;
+        let now = crate::now();
+        let hash = crate::credentials::hash_password(DEMO_SUBSCRIBER_PASSWORD);
+        for (username, profile, days, mac, ip, status) in [
+            ("alice", 0, 30, None, None, "active"),
+            ("bob", 1, 30, Some("AA:BB:CC:00:11:22"), None, "suspended"),
+            ("carol", 0, -3, None, None, "active"),
+            (
+                "dalesview-office",
+                1,
+                365,
+                None,
+                Some("100.64.10.10"),
+                "active",
+            ),
+        ] {
+            let u = self
+                .create_isp_user(
+                    DEMO_ACTOR,
+                    &NewIspUser {
+                        partner_id: isp.id,
+                        customer_id: (username == "dalesview-office").then_some(cust.id),
+                        profile_id: profiles[profile].id,
+                        username: username.into(),
+                        password_hash: hash.clone(),
+                        password_sealed: None,
+                        expiration: Some(now + chrono::Duration::days(days)),
+                        mac: mac.map(str::to_owned),
+                        static_ip: ip.map(str::to_owned),
+                    },
+                )
+                .await?;
+            if status != "active" {
+                self.set_isp_user_status(DEMO_ACTOR, crate::Visibility::All, u.id, status)
+                    .await?;
+            }
+        }
+        self.create_user(
+            DEMO_ACTOR,
+            isp.id,
+            DEMO_ISP_USER,
+            &crate::credentials::random_hex(16),
+            Scopes::parse("isp customers").expect("demo scopes"),
+        )
+        .await?;
+        Ok(isp)
     }
 
     /// Adds `count` synthetic connections (CLIs from 07400000000 upwards,

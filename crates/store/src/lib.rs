@@ -23,6 +23,7 @@ pub mod credentials;
 pub mod customers;
 pub mod demo;
 pub mod idempotency;
+pub mod isp;
 pub mod jobs;
 pub mod numbers;
 pub mod orders;
@@ -30,6 +31,7 @@ pub mod partners;
 pub mod requests;
 pub mod settings;
 pub mod tasks;
+pub mod tokens;
 
 /// Runs the same body on whichever pool is live. Inside the body `$pool`
 /// is a `&SqlitePool` or a `&PgPool`, so the same query text is compiled

@@ -20,6 +20,8 @@ pub struct FileConfig {
     pub log_level: Option<String>,
     pub jwt_secret: Option<String>,
     pub auth_cache_ttl_secs: Option<u64>,
+    /// AES-256 key (64 hex digits) sealing CHAP subscribers' passwords.
+    pub password_key: Option<String>,
     /// Whether `serve` runs the provisioning worker too (default true).
     pub worker: Option<bool>,
     pub worker_concurrency: Option<usize>,
@@ -70,6 +72,7 @@ pub struct Settings {
     pub log_level: String,
     pub jwt_secret: Option<String>,
     pub auth_cache_ttl: Duration,
+    pub password_key: Option<String>,
     pub worker: bool,
     pub worker_concurrency: usize,
     pub carriers: HashMap<Network, SimConfig>,
@@ -84,6 +87,7 @@ impl std::fmt::Debug for Settings {
             .field("log_level", &self.log_level)
             .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "<set>"))
             .field("auth_cache_ttl", &self.auth_cache_ttl)
+            .field("password_key", &self.password_key.as_ref().map(|_| "<set>"))
             .field("worker", &self.worker)
             .field("carriers", &self.carriers)
             .finish()
@@ -99,6 +103,7 @@ pub struct Overrides {
     pub log_level: Option<String>,
     pub jwt_secret: Option<String>,
     pub auth_cache_ttl_secs: Option<u64>,
+    pub password_key: Option<String>,
     pub no_worker: bool,
     pub worker_concurrency: Option<usize>,
     /// Flags that apply to every simulated network.
@@ -138,6 +143,7 @@ impl Settings {
                     .or(file.auth_cache_ttl_secs)
                     .unwrap_or(5),
             ),
+            password_key: over.password_key.or(file.password_key),
             worker: !over.no_worker && file.worker.unwrap_or(true),
             worker_concurrency: over
                 .worker_concurrency

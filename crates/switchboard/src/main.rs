@@ -60,6 +60,9 @@ enum Command {
     /// Manage API users (HTTP Basic on the mobile API).
     #[command(subcommand)]
     User(UserCmd),
+    /// Manage API tokens (the ISP API and FreeRADIUS).
+    #[command(subcommand)]
+    Token(TokenCmd),
     /// Play a network's events against the platform (the simulated
     /// networks' side of switching and eSIM; for demos and testing).
     #[command(subcommand)]
@@ -101,6 +104,9 @@ struct ServeArgs {
     /// Seconds a client's revocation status and an API user's password check are cached.
     #[arg(long, env = "SWITCHBOARD_AUTH_CACHE_TTL")]
     auth_cache_ttl: Option<u64>,
+    /// AES-256 key, 64 hex digits, sealing the passwords of subscribers on CHAP profiles.
+    #[arg(long, env = "SWITCHBOARD_PASSWORD_KEY", hide_env_values = true)]
+    password_key: Option<String>,
     /// Do not run the provisioning worker in this process.
     #[arg(long, env = "SWITCHBOARD_NO_WORKER")]
     no_worker: bool,
@@ -186,6 +192,29 @@ enum UserCmd {
     },
 }
 
+#[derive(Subcommand)]
+enum TokenCmd {
+    /// Create an API token for a user; printed once, stored hashed.
+    Create {
+        /// The user (see `user create`) whose partner and scopes the token carries.
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List tokens (never the tokens themselves).
+    List {
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a token by id.
+    Revoke { id: i64 },
+}
+
 const CLI_ACTOR: &str = "cli:admin";
 
 fn main() -> std::process::ExitCode {
@@ -205,14 +234,15 @@ fn main() -> std::process::ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let file = FileConfig::load(cli.config.as_deref())?;
-    let (listen, jwt_secret, ttl, no_worker) = match &cli.command {
+    let (listen, jwt_secret, ttl, no_worker, password_key) = match &cli.command {
         Command::Serve(a) => (
             a.listen.clone(),
             a.jwt_secret.clone(),
             a.auth_cache_ttl,
             a.no_worker,
+            a.password_key.clone(),
         ),
-        _ => (None, None, None, false),
+        _ => (None, None, None, false, None),
     };
     let worker_args = match &cli.command {
         Command::Serve(a) => Some(a.worker.clone()),
@@ -237,6 +267,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             log_level: cli.log_level,
             jwt_secret,
             auth_cache_ttl_secs: ttl,
+            password_key,
             no_worker,
             worker_concurrency: worker_args.as_ref().and_then(|w| w.worker_concurrency),
             carrier,
@@ -305,7 +336,62 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Client(cmd) => client(store, cmd).await,
         Command::User(cmd) => user(store, cmd).await,
         Command::Network(cmd) => network_event(store, cmd).await,
+        Command::Token(cmd) => token(store, cmd).await,
     }
+}
+
+async fn token(store: Store, cmd: TokenCmd) -> anyhow::Result<()> {
+    match cmd {
+        TokenCmd::Create {
+            user,
+            description,
+            json,
+        } => {
+            let (row, token) = store
+                .create_api_token(CLI_ACTOR, &user, &description)
+                .await?;
+            if json {
+                let mut v = serde_json::to_value(&row)?;
+                v["token"] = serde_json::Value::String(token);
+                println!("{v}");
+            } else {
+                println!(
+                    "created API token {} for user {} (partner {}); shown once:",
+                    row.id, row.username, row.partner_id
+                );
+                println!("  token: {token}");
+                println!("  use:   curl -H 'X-Auth-Token: {token}' http://127.0.0.1:8080/api/v1");
+            }
+        }
+        TokenCmd::List { user, json } => {
+            let rows = store.list_api_tokens(user.as_deref()).await?;
+            if json {
+                println!("{}", serde_json::to_string(&rows)?);
+            } else {
+                for t in rows {
+                    println!(
+                        "{}\t{}…\t{}\tpartner {}\t{}\t{}",
+                        t.id,
+                        t.prefix,
+                        t.username,
+                        t.partner_id,
+                        if t.revoked_at.is_some() {
+                            "revoked"
+                        } else {
+                            "live"
+                        },
+                        t.description
+                    );
+                }
+            }
+        }
+        TokenCmd::Revoke { id } => {
+            store.revoke_api_token(CLI_ACTOR, id).await?;
+            println!("revoked API token {id}");
+        }
+    }
+    store.close().await;
+    Ok(())
 }
 
 async fn network_event(store: Store, cmd: NetworkCmd) -> anyhow::Result<()> {
@@ -394,10 +480,36 @@ async fn serve(store: Store, settings: Settings, demo: bool) -> anyhow::Result<(
             "\n  curl -s -u {}:{} -d grant_type=client_credentials http://{addr}/token",
             client.client_id, client.client_secret
         );
+        if store
+            .user_by_name(store::demo::DEMO_ISP_USER)
+            .await?
+            .is_some()
+        {
+            let (row, token) = store
+                .create_api_token(CLI_ACTOR, store::demo::DEMO_ISP_USER, "serve --demo")
+                .await?;
+            println!(
+                "\ndemo ISP API token for partner {} ({}), shown once:",
+                row.partner_id,
+                store::demo::DEMO_ISP_PARTNER
+            );
+            println!("  token: {token}");
+            println!("\n  curl -s -H 'X-Auth-Token: {token}' http://{addr}/api/v1");
+            println!(
+                "  (subscribers alice, bob, carol, dalesview-office; password {})",
+                store::demo::DEMO_SUBSCRIBER_PASSWORD
+            );
+        }
     }
     let config = api::ApiConfig {
         jwt_secret: settings.jwt_secret.clone(),
         auth_cache_ttl: settings.auth_cache_ttl,
+        sealer: match &settings.password_key {
+            Some(k) => Some(std::sync::Arc::new(
+                api::seal::Sealer::from_hex(k).map_err(|e| anyhow::anyhow!("password_key: {e}"))?,
+            )),
+            None => None,
+        },
     };
     let state = api::AppState::new(store.clone(), &config).await?;
     println!(

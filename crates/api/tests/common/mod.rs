@@ -4,6 +4,9 @@
 
 #![allow(dead_code)]
 
+/// The AES-256 key sealing CHAP passwords in tests.
+pub const PASSWORD_KEY: &str = "5b1f0e3c2a4d6e8f00112233445566778899aabbccddeeff0123456789abcdef";
+
 use provisioning::{ManualClock, SimConfig, Worker, WorkerConfig};
 use serde_json::Value;
 use sqlx::postgres::PgConnectOptions;
@@ -108,6 +111,9 @@ impl TestApp {
         let config = api::ApiConfig {
             jwt_secret: Some(JWT_SECRET.into()),
             auth_cache_ttl: Duration::ZERO,
+            sealer: Some(Arc::new(
+                api::seal::Sealer::from_hex(PASSWORD_KEY).expect("test key"),
+            )),
         };
         let state = api::AppState::new(store.clone(), &config)
             .await

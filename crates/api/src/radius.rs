@@ -1,0 +1,474 @@
+//! RADIUS over HTTP for FreeRADIUS's `rlm_rest` (`/radius/...`).
+//!
+//! FreeRADIUS posts every attribute as JSON (`{"User-Name": {"type":
+//! "string", "value": ["alice"]}}`, though plain strings and numbers are
+//! read too) with an API token of the ISP in `X-Auth-Token` (the shared
+//! secret). Answers are flat objects whose keys pick the list
+//! (`reply:Mikrotik-Rate-Limit`, `control:Cleartext-Password`); a refusal
+//! is a 401 with `reply:Reply-Message` saying why, which FreeRADIUS turns
+//! into an Access-Reject. Nothing malformed ever accepts a user, and an
+//! accounting record is answered 2xx only once it is stored.
+
+use crate::error::ApiError;
+use crate::{AppState, Principal};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{Duration, Utc};
+use domain::isp::{self, AcctKind};
+use domain::Scope;
+use serde_json::{json, Map, Value};
+use store::isp::{AcctRecord, IspUserRow, ProfileRow};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(authorize))
+        .routes(routes!(authenticate))
+        .routes(routes!(accounting))
+        .routes(routes!(post_auth))
+}
+
+/// The attributes of one RADIUS request, as rlm_rest sends them.
+struct Attrs(Map<String, Value>);
+
+impl Attrs {
+    fn parse(body: &[u8]) -> Result<Attrs, String> {
+        match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(m)) => Ok(Attrs(m)),
+            Ok(_) => Err("the body is not a JSON object of attributes".into()),
+            Err(e) => Err(format!("the body is not JSON: {e}")),
+        }
+    }
+
+    /// The first value of an attribute, as text, whether sent wrapped
+    /// (`{"value": [...]}`), as a list, or bare; numbers as their digits.
+    fn text(&self, name: &str) -> Option<String> {
+        let mut v = self.0.get(name)?;
+        if let Value::Object(o) = v {
+            v = o.get("value")?;
+        }
+        if let Value::Array(a) = v {
+            v = a.first()?;
+        }
+        match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+    }
+
+    /// A counter: absent is 0; text that is not a whole number is refused.
+    fn counter(&self, name: &str) -> Result<i64, String> {
+        match self.text(name) {
+            None => Ok(0),
+            Some(t) => t
+                .parse::<u64>()
+                .ok()
+                .and_then(|n| i64::try_from(n).ok())
+                .ok_or_else(|| format!("{name}: {t:?} is not a whole number")),
+        }
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.0.contains_key(name)
+    }
+}
+
+fn reject(status: StatusCode, why: &str) -> Response {
+    (status, Json(json!({"reply:Reply-Message": why}))).into_response()
+}
+
+/// The ISP the calling FreeRADIUS serves, from its API token.
+async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Principal, Response> {
+    let who = state
+        .auth
+        .token_caller(&state.store, headers)
+        .await
+        .map_err(|e| match e {
+            ApiError::Internal(detail) => {
+                tracing::error!(error = %detail, "radius auth failed");
+                reject(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Switchboard is unavailable",
+                )
+            }
+            _ => reject(
+                StatusCode::UNAUTHORIZED,
+                "The RADIUS server's token for Switchboard is missing or invalid",
+            ),
+        })?;
+    if !who.scopes.contains(Scope::Isp) {
+        return Err(reject(
+            StatusCode::FORBIDDEN,
+            "The RADIUS server's token lacks the isp scope",
+        ));
+    }
+    Ok(who)
+}
+
+fn internal(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "radius request failed");
+    reject(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Switchboard could not answer; try again",
+    )
+}
+
+/// The subscriber and profile a request names, if it may log in now:
+/// otherwise the refusal, already noted on the subscriber.
+async fn admissible(
+    state: &AppState,
+    who: &Principal,
+    a: &Attrs,
+) -> Result<(IspUserRow, ProfileRow), Response> {
+    let Some(username) = a.text("User-Name") else {
+        return Err(reject(StatusCode::BAD_REQUEST, "User-Name is missing"));
+    };
+    let user = state
+        .store
+        .isp_user_by_username(who.partner_id, &username)
+        .await
+        .map_err(internal)?;
+    let Some(user) = user else {
+        return Err(reject(StatusCode::UNAUTHORIZED, "Unknown user"));
+    };
+    let profile = state
+        .store
+        .get_profile(store::Visibility::All, user.profile_id)
+        .await
+        .map_err(internal)?;
+    let now = Utc::now();
+    let why = match isp::effective_status(&user.status, user.expiration, now) {
+        "disabled" => Some("Account disabled".to_owned()),
+        "suspended" => Some("Account suspended".to_owned()),
+        "expired" => Some(format!(
+            "Account expired on {}",
+            user.expiration
+                .map(|e| e.format("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_default()
+        )),
+        _ => None,
+    };
+    let why = match why {
+        Some(w) => Some(w),
+        None => match (&user.mac, a.text("Calling-Station-Id")) {
+            (Some(bound), Some(seen)) if isp::parse_mac(&seen).ok().as_ref() != Some(bound) => {
+                Some(format!(
+                    "Device {seen} is not the one registered for this account"
+                ))
+            }
+            _ => None,
+        },
+    };
+    if let Some(why) = why {
+        let _ = state
+            .store
+            .record_auth(user.id, &format!("Access-Reject: {why}"))
+            .await;
+        return Err(reject(StatusCode::UNAUTHORIZED, &why));
+    }
+    Ok((user, profile))
+}
+
+/// FreeRADIUS's authorize section: refuses unknown, disabled, suspended and
+/// expired subscribers and those at their session limit; otherwise answers
+/// how to check the password (PAP here, `Auth-Type := rest`; CHAP and
+/// MS-CHAP by FreeRADIUS, with the cleartext kept sealed for that) and the
+/// reply attributes of the subscriber's profile.
+#[utoipa::path(post, path = "/radius/authorize", tag = "RADIUS",
+    responses((status = 200, description = "control and reply attributes"), (status = 401, description = "reject, with reply:Reply-Message"), (status = 400, description = "malformed: reject")))]
+pub async fn authorize(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let who = match caller(&state, &headers).await {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let a = match Attrs::parse(&body) {
+        Ok(a) => a,
+        Err(why) => return reject(StatusCode::BAD_REQUEST, &why),
+    };
+    let (user, profile) = match admissible(&state, &who, &a).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let now = Utc::now();
+    let stale_before = now - Duration::seconds(isp::stale_after_secs(profile.acct_interim_secs));
+    let open = match state.store.open_sessions(user.id, stale_before).await {
+        Ok(n) => n,
+        Err(e) => return internal(e),
+    };
+    if open >= profile.simultaneous_use {
+        let why = format!(
+            "Session limit reached: {open} of {} sessions already open",
+            profile.simultaneous_use
+        );
+        let _ = state
+            .store
+            .record_auth(user.id, &format!("Access-Reject: {why}"))
+            .await;
+        return reject(StatusCode::UNAUTHORIZED, &why);
+    }
+    let mut out = Map::new();
+    if a.has("CHAP-Password") || a.has("MS-CHAP-Challenge") {
+        let clear = user
+            .password_sealed
+            .as_deref()
+            .and_then(|s| state.sealer.as_ref().and_then(|k| k.open(s)));
+        let Some(clear) = clear else {
+            let why = "CHAP is not enabled for this account's profile; use PAP";
+            let _ = state
+                .store
+                .record_auth(user.id, &format!("Access-Reject: {why}"))
+                .await;
+            return reject(StatusCode::UNAUTHORIZED, why);
+        };
+        out.insert("control:Cleartext-Password".into(), json!(clear));
+    } else if a.has("User-Password") {
+        out.insert("control:Auth-Type".into(), json!("rest"));
+    } else {
+        return reject(StatusCode::UNAUTHORIZED, "No password was given");
+    }
+    out.insert(
+        "reply:Mikrotik-Rate-Limit".into(),
+        json!(isp::mikrotik_rate_limit(
+            profile.download_kbps,
+            profile.upload_kbps
+        )),
+    );
+    out.insert(
+        "reply:Acct-Interim-Interval".into(),
+        json!(profile.acct_interim_secs),
+    );
+    if let Some(pool) = &profile.framed_pool {
+        out.insert("reply:Framed-Pool".into(), json!(pool));
+    }
+    if let Some(ip) = &user.static_ip {
+        out.insert("reply:Framed-IP-Address".into(), json!(ip));
+    }
+    if let Some(t) = isp::session_timeout(user.expiration, now) {
+        out.insert("reply:Session-Timeout".into(), json!(t));
+    }
+    (StatusCode::OK, Json(Value::Object(out))).into_response()
+}
+
+/// FreeRADIUS's authenticate section for PAP: the password checked
+/// against the stored Argon2 hash (the subscriber re-checked too).
+#[utoipa::path(post, path = "/radius/authenticate", tag = "RADIUS",
+    responses((status = 204, description = "the password is right"), (status = 401, description = "reject, with reply:Reply-Message")))]
+pub async fn authenticate(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let who = match caller(&state, &headers).await {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let a = match Attrs::parse(&body) {
+        Ok(a) => a,
+        Err(why) => return reject(StatusCode::BAD_REQUEST, &why),
+    };
+    let (user, _) = match admissible(&state, &who, &a).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Some(password) = a.text("User-Password") else {
+        return reject(StatusCode::UNAUTHORIZED, "No password was given");
+    };
+    let hash = user.password_hash.clone();
+    let right =
+        tokio::task::spawn_blocking(move || store::credentials::verify_password(&password, &hash))
+            .await
+            .unwrap_or(false);
+    if !right {
+        let _ = state
+            .store
+            .record_auth(user.id, "Access-Reject: Wrong password")
+            .await;
+        return reject(StatusCode::UNAUTHORIZED, "Wrong password");
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// FreeRADIUS's post-auth section: notes the outcome on the subscriber
+/// (`X-Switchboard-Result: reject` from the REJECT subsection).
+#[utoipa::path(post, path = "/radius/post-auth", tag = "RADIUS",
+    responses((status = 204, description = "noted")))]
+pub async fn post_auth(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let who = match caller(&state, &headers).await {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let Ok(a) = Attrs::parse(&body) else {
+        return StatusCode::NO_CONTENT.into_response();
+    };
+    let Some(username) = a.text("User-Name") else {
+        return StatusCode::NO_CONTENT.into_response();
+    };
+    let rejected = headers
+        .get("x-switchboard-result")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("reject"));
+    match state
+        .store
+        .isp_user_by_username(who.partner_id, &username)
+        .await
+    {
+        Ok(Some(u)) => {
+            // A reject keeps the reason authorize or authenticate noted.
+            let noted = u
+                .last_auth_result
+                .as_deref()
+                .is_some_and(|r| r.starts_with("Access-Reject"))
+                && u.last_auth_at
+                    .is_some_and(|t| Utc::now() - t < Duration::seconds(30));
+            if !rejected {
+                let _ = state.store.record_auth(u.id, "Access-Accept").await;
+            } else if !noted {
+                let _ = state.store.record_auth(u.id, "Access-Reject").await;
+            }
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Ok(None) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+/// FreeRADIUS's accounting section: Start, Interim-Update and Stop stored
+/// as one session per Acct-Unique-Session-Id (or NAS and Acct-Session-Id),
+/// idempotently; Accounting-On/Off closes the NAS's open sessions. 204 only
+/// once stored; a record for an unknown user is kept under its name.
+#[utoipa::path(post, path = "/radius/accounting", tag = "RADIUS",
+    responses((status = 204, description = "stored"), (status = 400, description = "malformed; not stored, so the NAS retries")))]
+pub async fn accounting(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let who = match caller(&state, &headers).await {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let a = match Attrs::parse(&body) {
+        Ok(a) => a,
+        Err(why) => return reject(StatusCode::BAD_REQUEST, &why),
+    };
+    let record = match record(&a) {
+        Ok(r) => r,
+        Err(why) => return reject(StatusCode::BAD_REQUEST, &why),
+    };
+    match state.store.record_accounting(who.partner_id, &record).await {
+        Ok(_) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+/// An accounting record from its attributes.
+fn record(a: &Attrs) -> Result<AcctRecord, String> {
+    let kind = a
+        .text("Acct-Status-Type")
+        .ok_or_else(|| "Acct-Status-Type is missing".to_owned())
+        .and_then(|t| AcctKind::parse(&t).map_err(|e| e.to_string()))?;
+    let nas_ip = a.text("NAS-IP-Address");
+    let nas_identifier = a.text("NAS-Identifier");
+    let on_off = matches!(kind, AcctKind::AccountingOn | AcctKind::AccountingOff);
+    if on_off && nas_ip.is_none() && nas_identifier.is_none() {
+        return Err("NAS-IP-Address or NAS-Identifier is needed to close a NAS's sessions".into());
+    }
+    let username = match a.text("User-Name") {
+        Some(u) => u,
+        None if on_off => String::new(),
+        None => return Err("User-Name is missing".into()),
+    };
+    let acct_session_id = match a.text("Acct-Session-Id") {
+        Some(s) => s,
+        None if on_off => String::new(),
+        None => return Err("Acct-Session-Id is missing".into()),
+    };
+    let unique_id = a.text("Acct-Unique-Session-Id").unwrap_or_else(|| {
+        format!(
+            "{}/{}/{}",
+            nas_ip
+                .as_deref()
+                .or(nas_identifier.as_deref())
+                .unwrap_or("-"),
+            acct_session_id,
+            username
+        )
+    });
+    Ok(AcctRecord {
+        kind,
+        username,
+        unique_id,
+        acct_session_id,
+        nas_ip,
+        nas_identifier,
+        nas_port: a.text("NAS-Port").or_else(|| a.text("NAS-Port-Id")),
+        framed_ip: a.text("Framed-IP-Address"),
+        calling_station_id: a.text("Calling-Station-Id"),
+        session_time: a.counter("Acct-Session-Time")?,
+        input_bytes: isp::bytes(
+            a.counter("Acct-Input-Octets")?,
+            a.counter("Acct-Input-Gigawords")?,
+        ),
+        output_bytes: isp::bytes(
+            a.counter("Acct-Output-Octets")?,
+            a.counter("Acct-Output-Gigawords")?,
+        ),
+        terminate_cause: a.text("Acct-Terminate-Cause"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attributes_are_read_however_they_come() {
+        let a = Attrs::parse(
+            br#"{"User-Name": {"type": "string", "value": ["alice"]}, "Acct-Session-Time": {"type": "integer", "value": [42]},
+                 "Acct-Input-Octets": "7", "NAS-Port": 3, "Empty": {"value": []}, "Odd": {"value": [null]}}"#,
+        )
+        .unwrap();
+        assert_eq!(a.text("User-Name").as_deref(), Some("alice"));
+        assert_eq!(a.counter("Acct-Session-Time"), Ok(42));
+        assert_eq!(a.counter("Acct-Input-Octets"), Ok(7));
+        assert_eq!(a.text("NAS-Port").as_deref(), Some("3"));
+        assert_eq!(a.text("Empty"), None);
+        assert_eq!(a.text("Odd"), None);
+        assert_eq!(a.counter("Missing"), Ok(0));
+        assert!(Attrs::parse(b"[1]").is_err());
+        assert!(Attrs::parse(b"{").is_err());
+        let bad = Attrs::parse(br#"{"Acct-Input-Octets": "-5"}"#).unwrap();
+        assert!(bad.counter("Acct-Input-Octets").is_err());
+    }
+
+    #[test]
+    fn accounting_records() {
+        let a = Attrs::parse(
+            br#"{"Acct-Status-Type": {"value": ["Stop"]}, "User-Name": "bob", "Acct-Session-Id": "81000001", "NAS-IP-Address": "10.0.0.1",
+                 "Acct-Input-Octets": 10, "Acct-Input-Gigawords": 1, "Acct-Output-Octets": 20, "Acct-Terminate-Cause": "User-Request"}"#,
+        )
+        .unwrap();
+        let r = record(&a).unwrap();
+        assert_eq!(r.kind, AcctKind::Stop);
+        assert_eq!(r.unique_id, "10.0.0.1/81000001/bob");
+        assert_eq!(r.input_bytes, (1 << 32) + 10);
+        assert_eq!(r.output_bytes, 20);
+        let no_user =
+            Attrs::parse(br#"{"Acct-Status-Type": "Start", "Acct-Session-Id": "1"}"#).unwrap();
+        assert!(record(&no_user).unwrap_err().contains("User-Name"));
+        let on =
+            Attrs::parse(br#"{"Acct-Status-Type": "Accounting-On", "NAS-Identifier": "bng1"}"#)
+                .unwrap();
+        assert_eq!(record(&on).unwrap().kind, AcctKind::AccountingOn);
+        let bad = Attrs::parse(br#"{"Acct-Status-Type": "Sideways", "User-Name": "bob"}"#).unwrap();
+        assert!(record(&bad).is_err());
+    }
+}

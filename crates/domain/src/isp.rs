@@ -1,0 +1,353 @@
+//! The ISP face's rules: subscriber usernames, passwords, MAC and IPv4
+//! addresses, the status a subscriber reads as (expired is derived, never
+//! stored), renewal, and what a speed profile makes of a RADIUS reply.
+
+use crate::Error;
+use chrono::{DateTime, Duration, Utc};
+use std::net::Ipv4Addr;
+
+/// What staff set a subscriber to; `expired` is derived from expiration.
+pub const STATUSES: [&str; 4] = ["active", "suspended", "expired", "disabled"];
+
+/// Checks a subscriber's username: 1–64 characters of letters, digits and
+/// `. _ - @` (what NAS and RADIUS accept without quoting).
+pub fn parse_username(text: &str) -> Result<String, Error> {
+    let t = text.trim();
+    if t.is_empty() || t.len() > 64 {
+        return Err(Error::invalid("username", "must be 1 to 64 characters"));
+    }
+    if let Some(c) = t
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')))
+    {
+        return Err(Error::invalid(
+            "username",
+            format!("{c:?} is not allowed: use letters, digits and . _ - @"),
+        ));
+    }
+    Ok(t.to_owned())
+}
+
+/// Checks a subscriber's password: 6 to 128 characters, no control characters.
+pub fn check_password(text: &str) -> Result<(), Error> {
+    let n = text.chars().count();
+    if !(6..=128).contains(&n) {
+        return Err(Error::invalid("password", "must be 6 to 128 characters"));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(Error::invalid(
+            "password",
+            "must not contain control characters",
+        ));
+    }
+    Ok(())
+}
+
+/// Parses a MAC address written with `:`, `-`, `.` or nothing between its
+/// hex digits; answers it as `AA:BB:CC:DD:EE:FF`.
+pub fn parse_mac(text: &str) -> Result<String, Error> {
+    let hex: String = text
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ':' | '-' | '.'))
+        .collect();
+    if hex.len() != 12 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(Error::invalid(
+            "mac",
+            format!(
+                "{:?} is not a MAC address: expected six hex pairs, e.g. AA:BB:CC:DD:EE:FF",
+                text.trim()
+            ),
+        ));
+    }
+    let up = hex.to_ascii_uppercase();
+    Ok((0..6)
+        .map(|i| &up[i * 2..i * 2 + 2])
+        .collect::<Vec<_>>()
+        .join(":"))
+}
+
+/// Parses a static IPv4 address a subscriber can be given: dotted quad,
+/// unicast, not 0.0.0.0, loopback, broadcast or multicast.
+pub fn parse_static_ip(text: &str) -> Result<String, Error> {
+    let ip: Ipv4Addr = text.trim().parse().map_err(|_| {
+        Error::invalid(
+            "static_ip",
+            format!("{:?} is not an IPv4 address", text.trim()),
+        )
+    })?;
+    if ip.is_unspecified() || ip.is_loopback() || ip.is_broadcast() || ip.is_multicast() {
+        return Err(Error::invalid(
+            "static_ip",
+            format!("{ip} cannot be given to a subscriber"),
+        ));
+    }
+    Ok(ip.to_string())
+}
+
+/// The status a subscriber reads as at `now`: an active subscriber past
+/// its expiration is `expired`, whoever last touched it.
+pub fn effective_status(
+    stored: &str,
+    expiration: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> &str {
+    match (stored, expiration) {
+        ("active", Some(e)) if e <= now => "expired",
+        (s, _) => s,
+    }
+}
+
+/// Checks a status filter.
+pub fn parse_status(text: &str) -> Result<&'static str, Error> {
+    let t = text.trim().to_ascii_lowercase();
+    STATUSES.iter().find(|s| **s == t).copied().ok_or_else(|| {
+        Error::invalid(
+            "status",
+            format!("{text:?} is not a status: active, suspended, expired or disabled"),
+        )
+    })
+}
+
+/// Renewal: the profile's period added to the later of now and the
+/// current expiration (so paying early loses nothing, and late starts now).
+pub fn renewed_expiration(
+    current: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    period_days: i64,
+) -> DateTime<Utc> {
+    let from = current.filter(|e| *e > now).unwrap_or(now);
+    from + Duration::days(period_days)
+}
+
+/// A speed as RADIUS writes it: `100M` for whole megabits, else `512k`.
+pub fn rate(kbps: i64) -> String {
+    if kbps % 1000 == 0 {
+        format!("{}M", kbps / 1000)
+    } else {
+        format!("{kbps}k")
+    }
+}
+
+/// `Mikrotik-Rate-Limit`: `rx/tx` from the router's side, so the
+/// subscriber's upload first and download second.
+pub fn mikrotik_rate_limit(download_kbps: i64, upload_kbps: i64) -> String {
+    format!("{}/{}", rate(upload_kbps), rate(download_kbps))
+}
+
+/// `Session-Timeout` in seconds: none without an expiration, else the
+/// seconds left until it (at least 1).
+pub fn session_timeout(expiration: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<i64> {
+    expiration.map(|e| (e - now).num_seconds().max(1))
+}
+
+/// Checks a speed profile's numbers.
+pub fn check_profile(
+    download_kbps: i64,
+    upload_kbps: i64,
+    price_pence: i64,
+    period_days: i64,
+    acct_interim_secs: i64,
+    simultaneous_use: i64,
+) -> Result<(), Error> {
+    for (field, v, lo, hi) in [
+        ("download_kbps", download_kbps, 1, 100_000_000),
+        ("upload_kbps", upload_kbps, 1, 100_000_000),
+        ("price_pence", price_pence, 0, 100_000_000),
+        ("period_days", period_days, 1, 3660),
+        ("acct_interim_secs", acct_interim_secs, 60, 86_400),
+        ("simultaneous_use", simultaneous_use, 1, 100),
+    ] {
+        if !(lo..=hi).contains(&v) {
+            return Err(Error::invalid(field, format!("must be {lo} to {hi}")));
+        }
+    }
+    Ok(())
+}
+
+/// How long after its last update an open session is taken as gone (the
+/// NAS rebooted without a Stop): two missed interim updates and a minute.
+pub fn stale_after_secs(acct_interim_secs: i64) -> i64 {
+    acct_interim_secs * 2 + 60
+}
+
+/// An accounting record's kind (`Acct-Status-Type`, by name or number).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AcctKind {
+    Start,
+    Stop,
+    Interim,
+    AccountingOn,
+    AccountingOff,
+}
+
+impl AcctKind {
+    pub fn parse(text: &str) -> Result<AcctKind, Error> {
+        match text.trim() {
+            "Start" | "1" => Ok(AcctKind::Start),
+            "Stop" | "2" => Ok(AcctKind::Stop),
+            "Interim-Update" | "Alive" | "3" => Ok(AcctKind::Interim),
+            "Accounting-On" | "7" => Ok(AcctKind::AccountingOn),
+            "Accounting-Off" | "8" => Ok(AcctKind::AccountingOff),
+            other => Err(Error::invalid(
+                "Acct-Status-Type",
+                format!(
+                    "{other:?} is not Start, Interim-Update, Stop, Accounting-On or Accounting-Off"
+                ),
+            )),
+        }
+    }
+}
+
+/// Bytes from a 32-bit octet counter and its gigaword (overflow) counter.
+pub fn bytes(octets: i64, gigawords: i64) -> i64 {
+    gigawords.saturating_mul(1 << 32).saturating_add(octets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn usernames() {
+        assert_eq!(parse_username(" alice.b@fibre ").unwrap(), "alice.b@fibre");
+        for bad in ["", "a b", "x'; DROP", &"a".repeat(65), "ünï"] {
+            assert!(parse_username(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords() {
+        assert!(check_password("s3cret!").is_ok());
+        assert!(check_password("short").is_err());
+        assert!(check_password("with\nnewline").is_err());
+        assert!(check_password(&"x".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn macs() {
+        for ok in [
+            "aa:bb:cc:dd:ee:ff",
+            "AA-BB-CC-DD-EE-FF",
+            "aabb.ccdd.eeff",
+            "aabbccddeeff",
+        ] {
+            assert_eq!(parse_mac(ok).unwrap(), "AA:BB:CC:DD:EE:FF");
+        }
+        for bad in [
+            "aa:bb:cc:dd:ee",
+            "gg:bb:cc:dd:ee:ff",
+            "",
+            "aa:bb:cc:dd:ee:ff:00",
+        ] {
+            let e = parse_mac(bad).unwrap_err();
+            assert!(matches!(e, Error::Invalid { ref field, .. } if field == "mac"));
+        }
+    }
+
+    #[test]
+    fn static_ips() {
+        assert_eq!(parse_static_ip(" 10.20.0.10 ").unwrap(), "10.20.0.10");
+        for bad in [
+            "10.20.0",
+            "256.1.1.1",
+            "0.0.0.0",
+            "127.0.0.1",
+            "255.255.255.255",
+            "224.0.0.1",
+            "::1",
+            "x",
+        ] {
+            assert!(parse_static_ip(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn expired_is_derived() {
+        let now = t("2026-11-22T12:00:00Z");
+        assert_eq!(effective_status("active", None, now), "active");
+        assert_eq!(
+            effective_status("active", Some(t("2026-11-23T00:00:00Z")), now),
+            "active"
+        );
+        assert_eq!(effective_status("active", Some(now), now), "expired");
+        assert_eq!(
+            effective_status("suspended", Some(t("2020-01-01T00:00:00Z")), now),
+            "suspended"
+        );
+        assert_eq!(
+            effective_status("disabled", Some(t("2020-01-01T00:00:00Z")), now),
+            "disabled"
+        );
+        assert_eq!(parse_status("Expired").unwrap(), "expired");
+        assert!(parse_status("gone").is_err());
+    }
+
+    #[test]
+    fn renewal_extends_from_the_later_of_now_and_expiration() {
+        let now = t("2026-11-22T12:00:00Z");
+        assert_eq!(renewed_expiration(None, now, 30), t("2026-12-22T12:00:00Z"));
+        assert_eq!(
+            renewed_expiration(Some(t("2026-11-01T00:00:00Z")), now, 30),
+            t("2026-12-22T12:00:00Z"),
+            "lapsed: from now"
+        );
+        assert_eq!(
+            renewed_expiration(Some(t("2026-12-01T00:00:00Z")), now, 30),
+            t("2026-12-31T00:00:00Z"),
+            "early: nothing lost"
+        );
+    }
+
+    #[test]
+    fn radius_reply_values() {
+        assert_eq!(
+            mikrotik_rate_limit(100_000, 20_000),
+            "20M/100M",
+            "rx (upload) / tx (download)"
+        );
+        assert_eq!(mikrotik_rate_limit(1_500, 512), "512k/1500k");
+        let now = t("2026-11-22T12:00:00Z");
+        assert_eq!(session_timeout(None, now), None);
+        assert_eq!(
+            session_timeout(Some(t("2026-11-22T13:00:00Z")), now),
+            Some(3600)
+        );
+        assert_eq!(
+            session_timeout(Some(t("2026-11-22T11:00:00Z")), now),
+            Some(1)
+        );
+        assert_eq!(stale_after_secs(300), 660);
+    }
+
+    #[test]
+    fn profiles() {
+        assert!(check_profile(100_000, 20_000, 3000, 30, 300, 1).is_ok());
+        assert!(check_profile(0, 20_000, 3000, 30, 300, 1).is_err());
+        assert!(check_profile(100_000, 20_000, -1, 30, 300, 1).is_err());
+        assert!(check_profile(100_000, 20_000, 3000, 0, 300, 1).is_err());
+        assert!(check_profile(100_000, 20_000, 3000, 30, 10, 1).is_err());
+        assert!(check_profile(100_000, 20_000, 3000, 30, 300, 0).is_err());
+    }
+
+    #[test]
+    fn accounting() {
+        assert_eq!(AcctKind::parse("Start").unwrap(), AcctKind::Start);
+        assert_eq!(AcctKind::parse("2").unwrap(), AcctKind::Stop);
+        assert_eq!(
+            AcctKind::parse("Interim-Update").unwrap(),
+            AcctKind::Interim
+        );
+        assert_eq!(
+            AcctKind::parse("Accounting-On").unwrap(),
+            AcctKind::AccountingOn
+        );
+        assert!(AcctKind::parse("Bogus").is_err());
+        assert_eq!(bytes(5, 0), 5);
+        assert_eq!(bytes(5, 2), 2 * 4_294_967_296 + 5);
+    }
+}

@@ -1,0 +1,488 @@
+//! The ISP face's records: speed profiles, subscribers (`isp_users`) and
+//! their RADIUS accounting sessions. A subscriber's stored status is what
+//! staff set; `expired` is derived from its expiration when read, in SQL
+//! for filters and in `domain::isp` for answers.
+
+use crate::{on_db, write_audit, Result, Store, StoreError, Visibility};
+use chrono::{DateTime, Utc};
+use domain::isp::AcctKind;
+use domain::paging::{like_contains, PageRequest};
+use domain::Error;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ProfileRow {
+    pub id: i64,
+    pub partner_id: i64,
+    pub name: String,
+    pub download_kbps: i64,
+    pub upload_kbps: i64,
+    pub price_pence: i64,
+    pub period_days: i64,
+    pub framed_pool: Option<String>,
+    pub acct_interim_secs: i64,
+    pub simultaneous_use: i64,
+    pub chap: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A profile to create.
+#[derive(Debug, Clone)]
+pub struct NewProfile {
+    pub partner_id: i64,
+    pub name: String,
+    pub download_kbps: i64,
+    pub upload_kbps: i64,
+    pub price_pence: i64,
+    pub period_days: i64,
+    pub framed_pool: Option<String>,
+    pub acct_interim_secs: i64,
+    pub simultaneous_use: i64,
+    pub chap: bool,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct IspUserRow {
+    pub id: i64,
+    pub partner_id: i64,
+    pub customer_id: Option<i64>,
+    pub profile_id: i64,
+    pub profile_name: String,
+    pub username: String,
+    pub password_hash: String,
+    pub password_sealed: Option<String>,
+    pub status: String,
+    pub expiration: Option<DateTime<Utc>>,
+    pub mac: Option<String>,
+    pub static_ip: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub activated_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub last_auth_at: Option<DateTime<Utc>>,
+    pub last_auth_result: Option<String>,
+}
+
+/// A subscriber to create (fields checked by `domain::isp`).
+#[derive(Debug, Clone)]
+pub struct NewIspUser {
+    pub partner_id: i64,
+    pub customer_id: Option<i64>,
+    pub profile_id: i64,
+    pub username: String,
+    pub password_hash: String,
+    pub password_sealed: Option<String>,
+    pub expiration: Option<DateTime<Utc>>,
+    pub mac: Option<String>,
+    pub static_ip: Option<String>,
+}
+
+/// A change to a subscriber: each `Some` is applied (`Some(None)` clears).
+#[derive(Debug, Clone, Default)]
+pub struct IspUserPatch {
+    pub profile_id: Option<i64>,
+    /// Argon2 hash, and the sealed password when the profile needs CHAP.
+    pub password: Option<(String, Option<String>)>,
+    pub mac: Option<Option<String>>,
+    pub expiration: Option<Option<DateTime<Utc>>>,
+    pub static_ip: Option<Option<String>>,
+    pub customer_id: Option<Option<i64>>,
+}
+
+/// Filters of the subscriber list.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    /// A derived status: active, suspended, expired, disabled.
+    pub status: Option<&'static str>,
+    pub profile_id: Option<i64>,
+    pub customer_id: Option<i64>,
+    /// Part of the username, MAC or static IP.
+    pub q: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct SessionRow {
+    pub id: i64,
+    pub user_id: Option<i64>,
+    pub username: String,
+    pub unique_id: String,
+    pub acct_session_id: String,
+    pub nas_ip: Option<String>,
+    pub nas_identifier: Option<String>,
+    pub nas_port: Option<String>,
+    pub framed_ip: Option<String>,
+    pub calling_station_id: Option<String>,
+    pub started_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub stopped_at: Option<DateTime<Utc>>,
+    pub session_time: i64,
+    pub input_bytes: i64,
+    pub output_bytes: i64,
+    pub terminate_cause: Option<String>,
+}
+
+/// One accounting record from the NAS.
+#[derive(Debug, Clone)]
+pub struct AcctRecord {
+    pub kind: AcctKind,
+    pub username: String,
+    pub unique_id: String,
+    pub acct_session_id: String,
+    pub nas_ip: Option<String>,
+    pub nas_identifier: Option<String>,
+    pub nas_port: Option<String>,
+    pub framed_ip: Option<String>,
+    pub calling_station_id: Option<String>,
+    pub session_time: i64,
+    pub input_bytes: i64,
+    pub output_bytes: i64,
+    pub terminate_cause: Option<String>,
+}
+
+const PROFILE_COLS: &str = "id, partner_id, name, download_kbps, upload_kbps, price_pence, period_days, framed_pool, acct_interim_secs, simultaneous_use, chap, created_at";
+const USER_SELECT: &str = "SELECT u.id, u.partner_id, u.customer_id, u.profile_id, p.name AS profile_name, u.username, u.password_hash, u.password_sealed, \
+    u.status, u.expiration, u.mac, u.static_ip, u.created_at, u.activated_at, u.updated_at, u.disabled_at, u.last_auth_at, u.last_auth_result \
+    FROM isp_users u JOIN isp_profiles p ON p.id = u.profile_id";
+const SESSION_COLS: &str = "id, user_id, username, unique_id, acct_session_id, nas_ip, nas_identifier, nas_port, framed_ip, calling_station_id, started_at, updated_at, stopped_at, session_time, input_bytes, output_bytes, terminate_cause";
+/// The status a subscriber reads as, in SQL ($1 = now).
+const EFFECTIVE_STATUS: &str =
+    "CASE WHEN u.status = 'active' AND u.expiration IS NOT NULL AND u.expiration <= $1 THEN 'expired' ELSE u.status END";
+
+fn static_ip_taken(e: sqlx::Error, ip: Option<&str>) -> StoreError {
+    StoreError::unique(
+        e,
+        format!(
+            "static_ip: {} is already given to another subscriber",
+            ip.unwrap_or("")
+        ),
+    )
+}
+
+impl Store {
+    /// Creates a speed profile.
+    pub async fn create_profile(&self, actor: &str, p: &NewProfile) -> Result<ProfileRow> {
+        domain::isp::check_profile(
+            p.download_kbps,
+            p.upload_kbps,
+            p.price_pence,
+            p.period_days,
+            p.acct_interim_secs,
+            p.simultaneous_use,
+        )?;
+        let now = crate::now();
+        on_db!(self.writer(), db => {
+            let mut tx = db.begin().await?;
+            let row = sqlx::query_as::<_, ProfileRow>(&format!(
+                "INSERT INTO isp_profiles (partner_id, name, download_kbps, upload_kbps, price_pence, period_days, framed_pool, acct_interim_secs, simultaneous_use, chap, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {PROFILE_COLS}"))
+                .bind(p.partner_id).bind(&p.name).bind(p.download_kbps).bind(p.upload_kbps).bind(p.price_pence).bind(p.period_days)
+                .bind(&p.framed_pool).bind(p.acct_interim_secs).bind(p.simultaneous_use).bind(p.chap).bind(now)
+                .fetch_one(&mut *tx).await
+                .map_err(|e| StoreError::unique(e, format!("name: a profile named {:?} already exists", p.name)))?;
+            write_audit!(&mut *tx, crate::audit::AuditEntry {
+                actor, partner_id: Some(p.partner_id), entity: "isp_profile", entity_id: row.id.to_string(), action: "create",
+                before: None, after: Some(serde_json::json!({"name": p.name, "downloadKbps": p.download_kbps, "uploadKbps": p.upload_kbps})),
+            })?;
+            tx.commit().await?;
+            Ok(row)
+        })
+    }
+
+    /// A page of visible profiles, with the total.
+    pub async fn list_profiles(
+        &self,
+        vis: Visibility,
+        page: PageRequest,
+    ) -> Result<(Vec<ProfileRow>, i64)> {
+        let (all, partner) = vis.binds();
+        on_db!(self.db(), p => {
+            let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM isp_profiles WHERE ($1 OR partner_id = $2)")
+                .bind(all).bind(partner).fetch_one(p).await?;
+            let rows = sqlx::query_as::<_, ProfileRow>(&format!("SELECT {PROFILE_COLS} FROM isp_profiles WHERE ($1 OR partner_id = $2) ORDER BY id LIMIT $3 OFFSET $4"))
+                .bind(all).bind(partner).bind(page.limit()).bind(page.offset()).fetch_all(p).await?;
+            Ok((rows, total))
+        })
+    }
+
+    /// A visible profile.
+    pub async fn get_profile(&self, vis: Visibility, id: i64) -> Result<ProfileRow> {
+        let (all, partner) = vis.binds();
+        on_db!(self.db(), p => sqlx::query_as::<_, ProfileRow>(&format!("SELECT {PROFILE_COLS} FROM isp_profiles WHERE id = $1 AND ($2 OR partner_id = $3)"))
+            .bind(id).bind(all).bind(partner).fetch_optional(p).await)?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Creates a subscriber (active from now).
+    pub async fn create_isp_user(&self, actor: &str, u: &NewIspUser) -> Result<IspUserRow> {
+        let now = crate::now();
+        let id: i64 = on_db!(self.writer(), p => {
+            let mut tx = p.begin().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO isp_users (partner_id, customer_id, profile_id, username, password_hash, password_sealed, status, expiration, mac, static_ip, created_at, activated_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9, $10, $10, $10) RETURNING id")
+                .bind(u.partner_id).bind(u.customer_id).bind(u.profile_id).bind(&u.username).bind(&u.password_hash).bind(&u.password_sealed)
+                .bind(u.expiration).bind(&u.mac).bind(&u.static_ip).bind(now)
+                .fetch_one(&mut *tx).await
+                .map_err(|e| {
+                    let text = e.to_string();
+                    if text.contains("static_ip") {
+                        static_ip_taken(e, u.static_ip.as_deref())
+                    } else {
+                        StoreError::unique(e, format!("username: {:?} is already taken", u.username))
+                    }
+                })?;
+            write_audit!(&mut *tx, crate::audit::AuditEntry {
+                actor, partner_id: Some(u.partner_id), entity: "isp_user", entity_id: id.to_string(), action: "create",
+                before: None, after: Some(serde_json::json!({"username": u.username, "profileId": u.profile_id, "expiration": u.expiration, "mac": u.mac, "staticIp": u.static_ip})),
+            })?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(id)
+        })?;
+        self.get_isp_user(Visibility::All, id).await
+    }
+
+    /// A visible subscriber by id.
+    pub async fn get_isp_user(&self, vis: Visibility, id: i64) -> Result<IspUserRow> {
+        let (all, partner) = vis.binds();
+        on_db!(self.db(), p => sqlx::query_as::<_, IspUserRow>(&format!("{USER_SELECT} WHERE u.id = $1 AND ($2 OR u.partner_id = $3)"))
+            .bind(id).bind(all).bind(partner).fetch_optional(p).await)?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// A partner's subscriber by username.
+    pub async fn isp_user_by_username(
+        &self,
+        partner_id: i64,
+        username: &str,
+    ) -> Result<Option<IspUserRow>> {
+        Ok(
+            on_db!(self.db(), p => sqlx::query_as::<_, IspUserRow>(&format!("{USER_SELECT} WHERE u.partner_id = $1 AND u.username = $2"))
+            .bind(partner_id).bind(username).fetch_optional(p).await)?,
+        )
+    }
+
+    /// A page of visible subscribers matching `f`, by id, with the total.
+    pub async fn list_isp_users(
+        &self,
+        vis: Visibility,
+        f: &UserFilter,
+        now: DateTime<Utc>,
+        page: PageRequest,
+    ) -> Result<(Vec<IspUserRow>, i64)> {
+        let (all, partner) = vis.binds();
+        let q = if f.q.trim().is_empty() {
+            String::new()
+        } else {
+            like_contains(&f.q.trim().to_lowercase())
+        };
+        let filter = format!(
+            "($2 OR u.partner_id = $3) AND ($4 IS NULL OR {EFFECTIVE_STATUS} = $4) AND ($5 IS NULL OR u.profile_id = $5) \
+             AND ($6 IS NULL OR u.customer_id = $6) \
+             AND ($7 = '' OR LOWER(u.username) LIKE $7 ESCAPE '\\' OR LOWER(COALESCE(u.mac, '')) LIKE $7 ESCAPE '\\' OR COALESCE(u.static_ip, '') LIKE $7 ESCAPE '\\')");
+        let count_sql = format!("SELECT COUNT(*) FROM isp_users u WHERE {filter}");
+        let rows_sql = format!("{USER_SELECT} WHERE {filter} ORDER BY u.id LIMIT $8 OFFSET $9");
+        on_db!(self.db(), p => {
+            let total: i64 = sqlx::query_scalar(&count_sql)
+                .bind(now).bind(all).bind(partner).bind(f.status).bind(f.profile_id).bind(f.customer_id).bind(&q)
+                .fetch_one(p).await?;
+            let rows = sqlx::query_as::<_, IspUserRow>(&rows_sql)
+                .bind(now).bind(all).bind(partner).bind(f.status).bind(f.profile_id).bind(f.customer_id).bind(&q)
+                .bind(page.limit()).bind(page.offset()).fetch_all(p).await?;
+            Ok((rows, total))
+        })
+    }
+
+    /// Applies a patch to a visible subscriber (not a disabled one).
+    pub async fn update_isp_user(
+        &self,
+        actor: &str,
+        vis: Visibility,
+        id: i64,
+        patch: &IspUserPatch,
+    ) -> Result<IspUserRow> {
+        let before = self.get_isp_user(vis, id).await?;
+        if before.status == "disabled" {
+            return Err(Error::Conflict(format!(
+                "subscriber {id} is deleted (disabled); it cannot be changed"
+            ))
+            .into());
+        }
+        let now = crate::now();
+        let (hash, sealed) = match &patch.password {
+            Some((h, s)) => (Some(h.clone()), s.clone()),
+            None => (None, before.password_sealed.clone()),
+        };
+        let sealed = if patch.password.is_some() {
+            sealed
+        } else {
+            before.password_sealed.clone()
+        };
+        let mac = patch.mac.clone().unwrap_or(before.mac.clone());
+        let static_ip = patch.static_ip.clone().unwrap_or(before.static_ip.clone());
+        let expiration = patch.expiration.unwrap_or(before.expiration);
+        let customer = patch.customer_id.unwrap_or(before.customer_id);
+        on_db!(self.writer(), p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("UPDATE isp_users SET profile_id = COALESCE($1, profile_id), password_hash = COALESCE($2, password_hash), password_sealed = $3, \
+                         mac = $4, static_ip = $5, expiration = $6, customer_id = $7, updated_at = $8 WHERE id = $9")
+                .bind(patch.profile_id).bind(&hash).bind(&sealed).bind(&mac).bind(&static_ip).bind(expiration).bind(customer).bind(now).bind(id)
+                .execute(&mut *tx).await
+                .map_err(|e| static_ip_taken(e, static_ip.as_deref()))?;
+            write_audit!(&mut *tx, crate::audit::AuditEntry {
+                actor, partner_id: Some(before.partner_id), entity: "isp_user", entity_id: id.to_string(), action: "update",
+                before: Some(serde_json::json!({"profileId": before.profile_id, "mac": before.mac, "staticIp": before.static_ip, "expiration": before.expiration, "customerId": before.customer_id})),
+                after: Some(serde_json::json!({"profileId": patch.profile_id.unwrap_or(before.profile_id), "mac": mac, "staticIp": static_ip, "expiration": expiration, "customerId": customer, "passwordChanged": patch.password.is_some()})),
+            })?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        })?;
+        self.get_isp_user(vis, id).await
+    }
+
+    /// Sets a visible subscriber's stored status: `active`, `suspended` or
+    /// `disabled` (delete: kept with its history, the static IP freed).
+    pub async fn set_isp_user_status(
+        &self,
+        actor: &str,
+        vis: Visibility,
+        id: i64,
+        status: &str,
+    ) -> Result<IspUserRow> {
+        let before = self.get_isp_user(vis, id).await?;
+        if before.status == "disabled" {
+            return Err(Error::Conflict(format!("subscriber {id} is deleted (disabled)")).into());
+        }
+        let now = crate::now();
+        on_db!(self.writer(), p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("UPDATE isp_users SET status = $1, updated_at = $2, \
+                         activated_at = CASE WHEN $1 = 'active' AND status <> 'active' THEN $2 ELSE activated_at END, \
+                         disabled_at = CASE WHEN $1 = 'disabled' THEN $2 ELSE disabled_at END WHERE id = $3")
+                .bind(status).bind(now).bind(id).execute(&mut *tx).await?;
+            write_audit!(&mut *tx, crate::audit::AuditEntry {
+                actor, partner_id: Some(before.partner_id), entity: "isp_user", entity_id: id.to_string(), action: status,
+                before: Some(serde_json::json!({"status": before.status})), after: Some(serde_json::json!({"status": status})),
+            })?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        })?;
+        self.get_isp_user(vis, id).await
+    }
+
+    /// Renews a visible subscriber: its profile's period added to the later
+    /// of now and its expiration.
+    pub async fn renew_isp_user(
+        &self,
+        actor: &str,
+        vis: Visibility,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<IspUserRow> {
+        let before = self.get_isp_user(vis, id).await?;
+        if before.status == "disabled" {
+            return Err(Error::Conflict(format!("subscriber {id} is deleted (disabled)")).into());
+        }
+        let profile = self.get_profile(Visibility::All, before.profile_id).await?;
+        on_db!(self.writer(), p => {
+            let mut tx = p.begin().await?;
+            // Read again under the write lock so two renewals add two periods.
+            let current: Option<DateTime<Utc>> = sqlx::query_scalar("UPDATE isp_users SET updated_at = $1 WHERE id = $2 RETURNING expiration")
+                .bind(crate::now()).bind(id).fetch_one(&mut *tx).await?;
+            let next = domain::isp::renewed_expiration(current, now, profile.period_days);
+            sqlx::query("UPDATE isp_users SET expiration = $1 WHERE id = $2").bind(next).bind(id).execute(&mut *tx).await?;
+            write_audit!(&mut *tx, crate::audit::AuditEntry {
+                actor, partner_id: Some(before.partner_id), entity: "isp_user", entity_id: id.to_string(), action: "renew",
+                before: Some(serde_json::json!({"expiration": current})), after: Some(serde_json::json!({"expiration": next, "periodDays": profile.period_days})),
+            })?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        })?;
+        self.get_isp_user(vis, id).await
+    }
+
+    /// Notes the last RADIUS decision on a subscriber.
+    pub async fn record_auth(&self, user_id: i64, result: &str) -> Result<()> {
+        on_db!(self.writer(), p => sqlx::query("UPDATE isp_users SET last_auth_at = $1, last_auth_result = $2 WHERE id = $3")
+            .bind(crate::now()).bind(result).bind(user_id).execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Closes a subscriber's sessions not updated since `stale_before`
+    /// (`Stale-Session`), then answers how many are open.
+    pub async fn open_sessions(&self, user_id: i64, stale_before: DateTime<Utc>) -> Result<i64> {
+        on_db!(self.writer(), p => {
+            sqlx::query("UPDATE radius_sessions SET stopped_at = updated_at, terminate_cause = 'Stale-Session' WHERE user_id = $1 AND stopped_at IS NULL AND updated_at < $2")
+                .bind(user_id).bind(stale_before).execute(p).await?;
+            Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM radius_sessions WHERE user_id = $1 AND stopped_at IS NULL")
+                .bind(user_id).fetch_one(p).await?)
+        })
+    }
+
+    /// Stores an accounting record, idempotently: a session is keyed by its
+    /// unique id; Start opens it once, Interim-Update and Stop raise its
+    /// counters (never lower them), Stop closes it once, and a record after
+    /// Stop changes nothing. Accounting-On/Off closes the NAS's open
+    /// sessions. Answers the session (none for On/Off).
+    pub async fn record_accounting(
+        &self,
+        partner_id: i64,
+        r: &AcctRecord,
+    ) -> Result<Option<SessionRow>> {
+        let now = crate::now();
+        if matches!(r.kind, AcctKind::AccountingOn | AcctKind::AccountingOff) {
+            on_db!(self.writer(), p => sqlx::query(
+                "UPDATE radius_sessions SET stopped_at = $1, terminate_cause = 'NAS-Reboot' WHERE partner_id = $2 AND stopped_at IS NULL \
+                 AND (nas_ip = $3 OR nas_identifier = $4)")
+                .bind(now).bind(partner_id).bind(&r.nas_ip).bind(&r.nas_identifier).execute(p).await.map(|_| ()))?;
+            return Ok(None);
+        }
+        let user = self
+            .isp_user_by_username(partner_id, &r.username)
+            .await?
+            .map(|u| u.id);
+        let stop = (r.kind == AcctKind::Stop).then_some(now);
+        let cause = if r.kind == AcctKind::Stop {
+            r.terminate_cause.clone()
+        } else {
+            None
+        };
+        on_db!(self.writer(), p => {
+            let mut tx = p.begin().await?;
+            sqlx::query(
+                "INSERT INTO radius_sessions (partner_id, user_id, username, unique_id, acct_session_id, nas_ip, nas_identifier, nas_port, framed_ip, calling_station_id, \
+                 started_at, updated_at, stopped_at, session_time, input_bytes, output_bytes, terminate_cause) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16) \
+                 ON CONFLICT (partner_id, unique_id) DO UPDATE SET \
+                   updated_at = CASE WHEN radius_sessions.stopped_at IS NULL THEN excluded.updated_at ELSE radius_sessions.updated_at END, \
+                   session_time = CASE WHEN radius_sessions.stopped_at IS NULL AND excluded.session_time > radius_sessions.session_time THEN excluded.session_time ELSE radius_sessions.session_time END, \
+                   input_bytes = CASE WHEN radius_sessions.stopped_at IS NULL AND excluded.input_bytes > radius_sessions.input_bytes THEN excluded.input_bytes ELSE radius_sessions.input_bytes END, \
+                   output_bytes = CASE WHEN radius_sessions.stopped_at IS NULL AND excluded.output_bytes > radius_sessions.output_bytes THEN excluded.output_bytes ELSE radius_sessions.output_bytes END, \
+                   framed_ip = COALESCE(radius_sessions.framed_ip, excluded.framed_ip), \
+                   terminate_cause = COALESCE(radius_sessions.terminate_cause, excluded.terminate_cause), \
+                   stopped_at = COALESCE(radius_sessions.stopped_at, excluded.stopped_at)")
+                .bind(partner_id).bind(user).bind(&r.username).bind(&r.unique_id).bind(&r.acct_session_id).bind(&r.nas_ip).bind(&r.nas_identifier)
+                .bind(&r.nas_port).bind(&r.framed_ip).bind(&r.calling_station_id).bind(now).bind(stop).bind(r.session_time)
+                .bind(r.input_bytes).bind(r.output_bytes).bind(&cause)
+                .execute(&mut *tx).await?;
+            let row = sqlx::query_as::<_, SessionRow>(&format!("SELECT {SESSION_COLS} FROM radius_sessions WHERE partner_id = $1 AND unique_id = $2"))
+                .bind(partner_id).bind(&r.unique_id).fetch_one(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(Some(row))
+        })
+    }
+
+    /// A page of a visible subscriber's sessions, newest first, with the total.
+    pub async fn sessions_for_isp_user(
+        &self,
+        vis: Visibility,
+        id: i64,
+        page: PageRequest,
+    ) -> Result<(Vec<SessionRow>, i64)> {
+        self.get_isp_user(vis, id).await?;
+        on_db!(self.db(), p => {
+            let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM radius_sessions WHERE user_id = $1").bind(id).fetch_one(p).await?;
+            let rows = sqlx::query_as::<_, SessionRow>(&format!("SELECT {SESSION_COLS} FROM radius_sessions WHERE user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3"))
+                .bind(id).bind(page.limit()).bind(page.offset()).fetch_all(p).await?;
+            Ok((rows, total))
+        })
+    }
+}

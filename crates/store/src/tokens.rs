@@ -1,0 +1,125 @@
+//! API tokens: random secrets of a user (the ISP API's Bearer or
+//! X-Auth-Token, and FreeRADIUS's shared secret), shown once and kept as
+//! SHA-256 hashes; listed by prefix, revoked by id.
+
+use crate::credentials::{hash_secret, random_hex};
+use crate::{on_db, write_audit, Result, Store, StoreError};
+use chrono::{DateTime, Utc};
+
+/// What every API token starts with (tells it from a JWT).
+pub const TOKEN_PREFIX: &str = "sbt_";
+
+/// A token as listed (never the token itself).
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct TokenRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub username: String,
+    pub partner_id: i64,
+    pub prefix: String,
+    pub description: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A live token's owner, as authentication needs it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenOwner {
+    pub token_id: i64,
+    pub user_id: i64,
+    pub username: String,
+    pub partner_id: i64,
+    pub scopes: String,
+}
+
+const TOKEN_COLS: &str = "t.id, t.user_id, u.username, t.partner_id, t.prefix, t.description, t.created_at, t.last_used_at, t.revoked_at";
+
+impl Store {
+    /// Creates a token for the user named `username`; answers the row and
+    /// the token, which is shown this once.
+    pub async fn create_api_token(
+        &self,
+        actor: &str,
+        username: &str,
+        description: &str,
+    ) -> Result<(TokenRow, String)> {
+        let user = self
+            .user_by_name(username)
+            .await?
+            .ok_or_else(|| domain::Error::NotFound(format!("no user named {username:?}")))?;
+        if user.disabled_at.is_some() {
+            return Err(domain::Error::Conflict(format!("user {username:?} is disabled")).into());
+        }
+        let description = description.trim();
+        if description.chars().count() > 200 {
+            return Err(
+                domain::Error::invalid("description", "must be at most 200 characters").into(),
+            );
+        }
+        let token = format!("{TOKEN_PREFIX}{}", random_hex(32));
+        let prefix: String = token.chars().take(TOKEN_PREFIX.len() + 8).collect();
+        let now = crate::now();
+        let id: i64 = on_db!(self.writer(), p => {
+            let mut tx = p.begin().await?;
+            let id: i64 = sqlx::query_scalar("INSERT INTO api_tokens (user_id, partner_id, token_hash, prefix, description, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+                .bind(user.id).bind(user.partner_id).bind(hash_secret(&token)).bind(&prefix).bind(description).bind(now)
+                .fetch_one(&mut *tx).await?;
+            write_audit!(&mut *tx, crate::audit::AuditEntry {
+                actor, partner_id: Some(user.partner_id), entity: "api_token", entity_id: id.to_string(),
+                action: "create", before: None, after: Some(serde_json::json!({"user": username, "prefix": prefix, "description": description})),
+            })?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(id)
+        })?;
+        let row = self
+            .list_api_tokens(None)
+            .await?
+            .into_iter()
+            .find(|t| t.id == id)
+            .ok_or(StoreError::NotFound)?;
+        Ok((row, token))
+    }
+
+    /// Tokens, newest first; of one user when named.
+    pub async fn list_api_tokens(&self, username: Option<&str>) -> Result<Vec<TokenRow>> {
+        Ok(
+            on_db!(self.db(), p => sqlx::query_as::<_, TokenRow>(&format!(
+            "SELECT {TOKEN_COLS} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE ($1 IS NULL OR u.username = $1) ORDER BY t.id DESC"))
+            .bind(username).fetch_all(p).await)?,
+        )
+    }
+
+    /// Revokes a token by id; it stops working at once (within the auth cache's life).
+    pub async fn revoke_api_token(&self, actor: &str, id: i64) -> Result<()> {
+        let now = crate::now();
+        on_db!(self.writer(), p => {
+            let mut tx = p.begin().await?;
+            let partner: Option<i64> = sqlx::query_scalar("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING partner_id")
+                .bind(now).bind(id).fetch_optional(&mut *tx).await?;
+            let Some(partner) = partner else {
+                return Err(domain::Error::NotFound(format!("no live token {id}")).into());
+            };
+            write_audit!(&mut *tx, crate::audit::AuditEntry {
+                actor, partner_id: Some(partner), entity: "api_token", entity_id: id.to_string(),
+                action: "revoke", before: None, after: None,
+            })?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// The owner of a live token (not revoked, user not disabled), by the
+    /// token's hash; notes when it was last used.
+    pub async fn api_token_owner(&self, token: &str) -> Result<Option<TokenOwner>> {
+        let owner: Option<TokenOwner> = on_db!(self.db(), p => sqlx::query_as::<_, TokenOwner>(
+            "SELECT t.id AS token_id, u.id AS user_id, u.username, t.partner_id, u.scopes FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL")
+            .bind(hash_secret(token)).fetch_optional(p).await)?;
+        if let Some(o) = &owner {
+            on_db!(self.writer(), p => sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                .bind(crate::now()).bind(o.token_id).execute(p).await.map(|_| ()))?;
+        }
+        Ok(owner)
+    }
+}
