@@ -584,7 +584,7 @@ impl Store {
                 (capital.id, capital.name),
                 (isp.id, isp.name),
             ],
-            customers: ids.len(),
+            customers: ids.len() + 1,
             connections: conns.len(),
         }))
     }

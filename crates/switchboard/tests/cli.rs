@@ -175,6 +175,59 @@ fn demo_and_synthetic_connections() {
 }
 
 #[test]
+fn api_tokens_are_shown_once_listed_and_revoked() {
+    let env = Env::new();
+    let p = env.json(&["partner", "create", "Fibre Co", "--json"]);
+    let pid = p["id"].as_i64().unwrap().to_string();
+    let (ok, _, err) = env.run(&[
+        "user",
+        "create",
+        "--partner",
+        &pid,
+        "--username",
+        "radius",
+        "--scopes",
+        "isp",
+    ]);
+    assert!(ok, "{err}");
+    let t = env.json(&[
+        "token",
+        "create",
+        "--user",
+        "radius",
+        "--description",
+        "FreeRADIUS",
+        "--json",
+    ]);
+    let token = t["token"].as_str().unwrap().to_owned();
+    assert!(
+        token.starts_with("sbt_") && token.len() >= 4 + 64,
+        "256 bits: {token}"
+    );
+    assert_eq!(
+        (t["username"].as_str(), t["description"].as_str()),
+        (Some("radius"), Some("FreeRADIUS"))
+    );
+    let listed = env.json(&["token", "list", "--json"]);
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert!(!listed.to_string().contains(&token), "never listed");
+    let db = std::fs::read(env.dir.path().join("switchboard.db")).unwrap();
+    assert!(
+        !db.windows(token.len()).any(|w| w == token.as_bytes()),
+        "stored only as a hash"
+    );
+    let id = t["id"].as_i64().unwrap().to_string();
+    let (ok, out, _) = env.run(&["token", "revoke", &id]);
+    assert!(ok && out.contains("revoked"), "{out}");
+    let listed = env.json(&["token", "list", "--user", "radius", "--json"]);
+    assert!(listed[0]["revoked_at"].is_string(), "{listed}");
+    let (ok, _, err) = env.run(&["token", "revoke", &id]);
+    assert!(!ok && err.contains("no live token"), "{err}");
+    let (ok, _, err) = env.run(&["token", "create", "--user", "nobody"]);
+    assert!(!ok && err.contains("no user named"), "{err}");
+}
+
+#[test]
 fn network_events_name_what_is_wrong() {
     let env = Env::new();
     assert!(env.run(&["demo"]).0);
@@ -267,9 +320,12 @@ fn serve_demo_prints_credentials_answers_and_stops_on_sigterm() {
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let (mut id, mut secret, mut base) = (String::new(), String::new(), String::new());
+    let mut isp_token = String::new();
     for line in lines.by_ref() {
         let line = line.unwrap();
-        if let Some(v) = line.trim().strip_prefix("client_id:") {
+        if let Some(v) = line.trim().strip_prefix("token:") {
+            isp_token = v.trim().into();
+        } else if let Some(v) = line.trim().strip_prefix("client_id:") {
             id = v.trim().into();
         } else if let Some(v) = line.trim().strip_prefix("client_secret:") {
             secret = v.trim().into();
@@ -309,6 +365,16 @@ fn serve_demo_prints_credentials_answers_and_stops_on_sigterm() {
             .await
             .unwrap();
         assert_eq!(c["cli"], "07700900000", "{c}");
+        let users: Value = http
+            .get(format!("{base}/api/v1/users?status=suspended"))
+            .header("X-Auth-Token", &isp_token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(users["data"][0]["username"], "bob", "{users}");
     });
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

@@ -245,7 +245,46 @@ impl TestApp {
         .await
     }
 
-    async fn send(&self, req: reqwest::RequestBuilder, path: &str) -> (u16, Value) {
+    /// An API token for a new user of `partner` with `scopes`.
+    pub async fn api_token(&self, partner: i64, scopes: &str) -> String {
+        let n = self.store.list_api_tokens(None).await.unwrap().len();
+        let name = format!("isp-{partner}-{n}-{}", store::credentials::random_hex(4));
+        self.store
+            .create_user(
+                "test",
+                partner,
+                &name,
+                "a long enough password",
+                domain::Scopes::parse(scopes).unwrap(),
+            )
+            .await
+            .unwrap();
+        self.store
+            .create_api_token("test", &name, "tests")
+            .await
+            .unwrap()
+            .1
+    }
+
+    /// A call to the ISP face with `X-Auth-Token`; answers (status, JSON body).
+    pub async fn isp(
+        &self,
+        method: &str,
+        token: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let mut req = self
+            .http
+            .request(method.parse().unwrap(), self.url(path))
+            .header("X-Auth-Token", token);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        self.send(req, path).await
+    }
+
+    pub async fn send(&self, req: reqwest::RequestBuilder, path: &str) -> (u16, Value) {
         let resp = req.send().await.unwrap();
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap();
