@@ -113,6 +113,17 @@ async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Principal, Resp
     Ok(who)
 }
 
+/// The calling ISP and the request's attributes, or the answer refusing it.
+async fn request(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Principal, Attrs), Response> {
+    let who = caller(state, headers).await?;
+    let a = Attrs::parse(body).map_err(|why| reject(StatusCode::BAD_REQUEST, &why))?;
+    Ok((who, a))
+}
+
 fn internal(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "radius request failed");
     reject(
@@ -185,13 +196,9 @@ async fn admissible(
 #[utoipa::path(post, path = "/radius/authorize", tag = "RADIUS",
     responses((status = 200, description = "control and reply attributes"), (status = 401, description = "reject, with reply:Reply-Message"), (status = 400, description = "malformed: reject")))]
 pub async fn authorize(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let who = match caller(&state, &headers).await {
-        Ok(w) => w,
+    let (who, a) = match request(&state, &headers, &body).await {
+        Ok(x) => x,
         Err(r) => return r,
-    };
-    let a = match Attrs::parse(&body) {
-        Ok(a) => a,
-        Err(why) => return reject(StatusCode::BAD_REQUEST, &why),
     };
     let (user, profile) = match admissible(&state, &who, &a).await {
         Ok(x) => x,
@@ -266,13 +273,9 @@ pub async fn authenticate(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let who = match caller(&state, &headers).await {
-        Ok(w) => w,
+    let (who, a) = match request(&state, &headers, &body).await {
+        Ok(x) => x,
         Err(r) => return r,
-    };
-    let a = match Attrs::parse(&body) {
-        Ok(a) => a,
-        Err(why) => return reject(StatusCode::BAD_REQUEST, &why),
     };
     let (user, _) = match admissible(&state, &who, &a).await {
         Ok(x) => x,
@@ -351,13 +354,9 @@ pub async fn accounting(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let who = match caller(&state, &headers).await {
-        Ok(w) => w,
+    let (who, a) = match request(&state, &headers, &body).await {
+        Ok(x) => x,
         Err(r) => return r,
-    };
-    let a = match Attrs::parse(&body) {
-        Ok(a) => a,
-        Err(why) => return reject(StatusCode::BAD_REQUEST, &why),
     };
     let record = match record(&a) {
         Ok(r) => r,

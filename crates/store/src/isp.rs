@@ -248,6 +248,18 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
+    /// A visible subscriber that is not deleted (disabled), to change.
+    async fn live_isp_user(&self, vis: Visibility, id: i64) -> Result<IspUserRow> {
+        let user = self.get_isp_user(vis, id).await?;
+        if user.status == "disabled" {
+            return Err(Error::Conflict(format!(
+                "subscriber {id} is deleted (disabled); it cannot be changed"
+            ))
+            .into());
+        }
+        Ok(user)
+    }
+
     /// A partner's subscriber by username.
     pub async fn isp_user_by_username(
         &self,
@@ -299,13 +311,7 @@ impl Store {
         id: i64,
         patch: &IspUserPatch,
     ) -> Result<IspUserRow> {
-        let before = self.get_isp_user(vis, id).await?;
-        if before.status == "disabled" {
-            return Err(Error::Conflict(format!(
-                "subscriber {id} is deleted (disabled); it cannot be changed"
-            ))
-            .into());
-        }
+        let before = self.live_isp_user(vis, id).await?;
         let now = crate::now();
         let (hash, sealed) = match &patch.password {
             Some((h, s)) => (Some(h.clone()), s.clone()),
@@ -347,10 +353,7 @@ impl Store {
         id: i64,
         status: &str,
     ) -> Result<IspUserRow> {
-        let before = self.get_isp_user(vis, id).await?;
-        if before.status == "disabled" {
-            return Err(Error::Conflict(format!("subscriber {id} is deleted (disabled)")).into());
-        }
+        let before = self.live_isp_user(vis, id).await?;
         let now = crate::now();
         on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
@@ -377,10 +380,7 @@ impl Store {
         id: i64,
         now: DateTime<Utc>,
     ) -> Result<IspUserRow> {
-        let before = self.get_isp_user(vis, id).await?;
-        if before.status == "disabled" {
-            return Err(Error::Conflict(format!("subscriber {id} is deleted (disabled)")).into());
-        }
+        let before = self.live_isp_user(vis, id).await?;
         let profile = self.get_profile(Visibility::All, before.profile_id).await?;
         on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
