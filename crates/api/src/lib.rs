@@ -90,9 +90,9 @@ impl AppState {
 /// The OpenAPI document's top level; paths are added by the routers.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Switchboard API", description = "CRM/ERP for telecom resellers: the mobile reseller API (`/api/...`), authenticated with OAuth 2.0 client credentials (`POST /token`) or legacy HTTP Basic."),
+    info(title = "Switchboard API", description = "CRM/ERP for telecom resellers: the mobile reseller API (`/api/...`), authenticated with OAuth 2.0 client credentials (`POST /token`) or legacy HTTP Basic; the ISP subscriber API (`/api/v1/...`) and the RADIUS endpoints for FreeRADIUS's rlm_rest (`/radius/...`), authenticated with an API token (`X-Auth-Token` or Bearer)."),
     modifiers(&SecuritySchemes),
-    security(("bearer" = []), ("basic" = [])),
+    security(("bearer" = []), ("basic" = []), ("api_token" = [])),
 )]
 pub struct ApiDoc;
 
@@ -114,6 +114,12 @@ impl utoipa::Modify for SecuritySchemes {
         components.add_security_scheme(
             "basic",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)),
+        );
+        components.add_security_scheme(
+            "api_token",
+            SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Header(
+                utoipa::openapi::security::ApiKeyValue::new("X-Auth-Token"),
+            )),
         );
     }
 }

@@ -456,6 +456,12 @@ pub async fn user_sessions(
 ) -> ApiResult<Json<Value>> {
     let p = paging.request()?;
     let u = find(&state, &who, &id).await?;
+    // Sessions the NAS stopped updating read closed (Stale-Session).
+    let interim = profile(&state, Visibility::All, u.profile_id)
+        .await?
+        .acct_interim_secs;
+    let stale_before = Utc::now() - chrono::Duration::seconds(isp::stale_after_secs(interim));
+    state.store.open_sessions(u.id, stale_before).await?;
     let (rows, total) = state
         .store
         .sessions_for_isp_user(who.visibility(), u.id, p)
