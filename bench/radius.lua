@@ -1,5 +1,5 @@
 -- wrk script: FreeRADIUS's calls to Switchboard, as rlm_rest sends them.
--- BENCH_KIND=authorize: Access-Request authorize for a random subscriber
+-- BENCH_KIND=authorize or authenticate: an Access-Request (PAP) for a random subscriber
 -- among BENCH_USERS (bench-0 .. bench-N-1); BENCH_KIND=accounting: an
 -- Interim-Update for one of BENCH_USERS open sessions (an upsert each).
 local kind = os.getenv("BENCH_KIND") or "authorize"
@@ -25,7 +25,7 @@ function request()
   local n = math.random(0, users - 1)
   local user = string.format('"bench-%d"', n)
   local body
-  if kind == "authorize" then
+  if kind ~= "accounting" then
     body = "{" .. attr("User-Name", "string", user) .. "," .. attr("User-Password", "string", '"bench-password"') ..
       "," .. attr("NAS-IP-Address", "ipaddr", '"10.0.0.1"') .. "," .. attr("Calling-Station-Id", "string", '"AA-BB-CC-00-00-01"') .. "}"
   else
