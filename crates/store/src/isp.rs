@@ -317,11 +317,6 @@ impl Store {
             Some((h, s)) => (Some(h.clone()), s.clone()),
             None => (None, before.password_sealed.clone()),
         };
-        let sealed = if patch.password.is_some() {
-            sealed
-        } else {
-            before.password_sealed.clone()
-        };
         let mac = patch.mac.clone().unwrap_or(before.mac.clone());
         let static_ip = patch.static_ip.clone().unwrap_or(before.static_ip.clone());
         let expiration = patch.expiration.unwrap_or(before.expiration);
@@ -407,14 +402,18 @@ impl Store {
     }
 
     /// Closes a subscriber's sessions not updated since `stale_before`
-    /// (`Stale-Session`), then answers how many are open.
+    /// (`Stale-Session`), then answers how many are open. A read on the
+    /// hot path; the writer only when something is stale.
     pub async fn open_sessions(&self, user_id: i64, stale_before: DateTime<Utc>) -> Result<i64> {
-        on_db!(self.writer(), p => {
-            sqlx::query("UPDATE radius_sessions SET stopped_at = updated_at, terminate_cause = 'Stale-Session' WHERE user_id = $1 AND stopped_at IS NULL AND updated_at < $2")
-                .bind(user_id).bind(stale_before).execute(p).await?;
-            Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM radius_sessions WHERE user_id = $1 AND stopped_at IS NULL")
-                .bind(user_id).fetch_one(p).await?)
-        })
+        let (open, fresh): (i64, i64) = on_db!(self.db(), p => sqlx::query_as(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN updated_at >= $2 THEN 1 ELSE 0 END), 0) FROM radius_sessions WHERE user_id = $1 AND stopped_at IS NULL")
+            .bind(user_id).bind(stale_before).fetch_one(p).await)?;
+        if open > fresh {
+            on_db!(self.writer(), p => sqlx::query(
+                "UPDATE radius_sessions SET stopped_at = updated_at, terminate_cause = 'Stale-Session' WHERE user_id = $1 AND stopped_at IS NULL AND updated_at < $2")
+                .bind(user_id).bind(stale_before).execute(p).await.map(|_| ()))?;
+        }
+        Ok(fresh)
     }
 
     /// Stores an accounting record, idempotently: a session is keyed by its

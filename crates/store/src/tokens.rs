@@ -73,7 +73,7 @@ impl Store {
             Ok::<_, StoreError>(id)
         })?;
         let row = self
-            .list_api_tokens(None)
+            .list_api_tokens(Some(username))
             .await?
             .into_iter()
             .find(|t| t.id == id)
