@@ -186,6 +186,7 @@ async fn subscribers_are_created_listed_changed_and_deleted() {
         isp_error(&app.isp("GET", &token, "/api/v1/users?per_page=500", None).await, 400, "per_page");
         let paged = list("per_page=1").await;
         assert_eq!(paged["meta"]["total"], 2);
+        assert_eq!(paged["data"][0]["auth_type"], "pap", "lists say how each authenticates");
         assert!(paged["_links"]["next"].as_str().unwrap().contains("page=2&per_page=1"));
         let (_, second) = app.isp("GET", &token, &paged["_links"]["next"].as_str().unwrap().replace(&app.url(""), ""), None).await;
         assert!(second["_links"]["prev"].is_string() && second["_links"].get("next").is_none());

@@ -47,6 +47,8 @@ pub struct IspUserRow {
     pub customer_id: Option<i64>,
     pub profile_id: i64,
     pub profile_name: String,
+    /// Whether the profile authenticates with CHAP / MS-CHAP.
+    pub profile_chap: bool,
     pub username: String,
     pub password_hash: String,
     pub password_sealed: Option<String>,
@@ -139,7 +141,7 @@ pub struct AcctRecord {
 }
 
 const PROFILE_COLS: &str = "id, partner_id, name, download_kbps, upload_kbps, price_pence, period_days, framed_pool, acct_interim_secs, simultaneous_use, chap, created_at";
-const USER_SELECT: &str = "SELECT u.id, u.partner_id, u.customer_id, u.profile_id, p.name AS profile_name, u.username, u.password_hash, u.password_sealed, \
+const USER_SELECT: &str = "SELECT u.id, u.partner_id, u.customer_id, u.profile_id, p.name AS profile_name, p.chap AS profile_chap, u.username, u.password_hash, u.password_sealed, \
     u.status, u.expiration, u.mac, u.static_ip, u.created_at, u.activated_at, u.updated_at, u.disabled_at, u.last_auth_at, u.last_auth_result \
     FROM isp_users u JOIN isp_profiles p ON p.id = u.profile_id";
 const SESSION_COLS: &str = "id, user_id, username, unique_id, acct_session_id, nas_ip, nas_identifier, nas_port, framed_ip, calling_station_id, started_at, updated_at, stopped_at, session_time, input_bytes, output_bytes, terminate_cause";

@@ -19,7 +19,7 @@ use store::Visibility;
 use utoipa::ToSchema;
 
 /// A subscriber as answered, with its links.
-pub fn view(base: &Base, u: &IspUserRow, chap: Option<bool>) -> Value {
+pub fn view(base: &Base, u: &IspUserRow) -> Value {
     let now = Utc::now();
     let mut links = json!({
         "self": base.url(&format!("/users/{}", u.id)),
@@ -33,7 +33,7 @@ pub fn view(base: &Base, u: &IspUserRow, chap: Option<bool>) -> Value {
     if let Some(c) = u.customer_id {
         links["customer"] = json!(base.url(&format!("/customers/{c}")));
     }
-    let mut v = json!({
+    json!({
         "id": u.id,
         "username": u.username,
         "customer_id": u.customer_id,
@@ -47,15 +47,12 @@ pub fn view(base: &Base, u: &IspUserRow, chap: Option<bool>) -> Value {
         "static_ip": u.static_ip,
         "profile_id": u.profile_id,
         "profile_name": u.profile_name,
+        "auth_type": if u.profile_chap { "chap" } else { "pap" },
         "radius_id": u.id,
         "last_auth_at": time(u.last_auth_at),
         "last_auth_result": u.last_auth_result,
         "_links": links,
-    });
-    if let Some(chap) = chap {
-        v["auth_type"] = json!(if chap { "chap" } else { "pap" });
-    }
-    v
+    })
 }
 
 fn session_view(s: &SessionRow) -> Value {
@@ -202,7 +199,7 @@ pub async fn list_users(
         query.push(("q", filter.q.clone()));
     }
     let query = serde_urlencoded::to_string(&query).unwrap_or_default();
-    let items = rows.iter().map(|u| view(&base, u, None)).collect();
+    let items = rows.iter().map(|u| view(&base, u)).collect();
     Ok(page(&base, "/users", &query, p, total, items))
 }
 
@@ -216,8 +213,7 @@ pub async fn get_user(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let u = find(&state, &who, &id).await?;
-    let chap = profile(&state, Visibility::All, u.profile_id).await?.chap;
-    Ok(ok(view(&base, &u, Some(chap))))
+    Ok(ok(view(&base, &u)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -283,10 +279,7 @@ pub async fn create_user(
             },
         )
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        ok(view(&base, &row, Some(profile.chap))),
-    ))
+    Ok((StatusCode::CREATED, ok(view(&base, &row))))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -371,7 +364,7 @@ pub async fn patch_user(
         .store
         .update_isp_user(&who.actor, who.visibility(), u.id, &patch)
         .await?;
-    Ok(ok(view(&base, &row, Some(target.chap))))
+    Ok(ok(view(&base, &row)))
 }
 
 async fn set_status(
@@ -386,7 +379,7 @@ async fn set_status(
         .store
         .set_isp_user_status(&who.actor, who.visibility(), u.id, status)
         .await?;
-    Ok(ok(view(base, &row, None)))
+    Ok(ok(view(base, &row)))
 }
 
 /// Suspends a subscriber: RADIUS rejects it until activated.
@@ -428,7 +421,7 @@ pub async fn renew_user(
         .store
         .renew_isp_user(&who.actor, who.visibility(), u.id, Utc::now())
         .await?;
-    Ok(ok(view(&base, &row, None)))
+    Ok(ok(view(&base, &row)))
 }
 
 /// Deletes a subscriber: disabled for good, its history (and sessions) kept,
