@@ -124,6 +124,15 @@ async fn request(
     Ok((who, a))
 }
 
+/// Rejects a known subscriber with the reason, noting it on the subscriber.
+async fn refuse(state: &AppState, user_id: i64, why: &str) -> Response {
+    let _ = state
+        .store
+        .record_auth(user_id, &format!("Access-Reject: {why}"))
+        .await;
+    reject(StatusCode::UNAUTHORIZED, why)
+}
+
 fn internal(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "radius request failed");
     reject(
@@ -179,11 +188,7 @@ async fn admissible(
         },
     };
     if let Some(why) = why {
-        let _ = state
-            .store
-            .record_auth(user.id, &format!("Access-Reject: {why}"))
-            .await;
-        return Err(reject(StatusCode::UNAUTHORIZED, &why));
+        return Err(refuse(state, user.id, &why).await);
     }
     Ok((user, profile))
 }
@@ -215,11 +220,7 @@ pub async fn authorize(State(state): State<AppState>, headers: HeaderMap, body: 
             "Session limit reached: {open} of {} sessions already open",
             profile.simultaneous_use
         );
-        let _ = state
-            .store
-            .record_auth(user.id, &format!("Access-Reject: {why}"))
-            .await;
-        return reject(StatusCode::UNAUTHORIZED, &why);
+        return refuse(&state, user.id, &why).await;
     }
     let mut out = Map::new();
     if a.has("CHAP-Password") || a.has("MS-CHAP-Challenge") {
@@ -229,11 +230,7 @@ pub async fn authorize(State(state): State<AppState>, headers: HeaderMap, body: 
             .and_then(|s| state.sealer.as_ref().and_then(|k| k.open(s)));
         let Some(clear) = clear else {
             let why = "CHAP is not enabled for this account's profile; use PAP";
-            let _ = state
-                .store
-                .record_auth(user.id, &format!("Access-Reject: {why}"))
-                .await;
-            return reject(StatusCode::UNAUTHORIZED, why);
+            return refuse(&state, user.id, why).await;
         };
         out.insert("control:Cleartext-Password".into(), json!(clear));
     } else if a.has("User-Password") {
@@ -290,11 +287,7 @@ pub async fn authenticate(
             .await
             .unwrap_or(false);
     if !right {
-        let _ = state
-            .store
-            .record_auth(user.id, "Access-Reject: Wrong password")
-            .await;
-        return reject(StatusCode::UNAUTHORIZED, "Wrong password");
+        return refuse(&state, user.id, "Wrong password").await;
     }
     StatusCode::NO_CONTENT.into_response()
 }

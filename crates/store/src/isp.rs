@@ -436,39 +436,34 @@ impl Store {
                 .bind(now).bind(partner_id).bind(&r.nas_ip).bind(&r.nas_identifier).execute(p).await.map(|_| ()))?;
             return Ok(None);
         }
-        let user = self
-            .isp_user_by_username(partner_id, &r.username)
-            .await?
-            .map(|u| u.id);
         let stop = (r.kind == AcctKind::Stop).then_some(now);
         let cause = if r.kind == AcctKind::Stop {
             r.terminate_cause.clone()
         } else {
             None
         };
-        on_db!(self.writer(), p => {
-            let mut tx = p.begin().await?;
-            sqlx::query(
-                "INSERT INTO radius_sessions (partner_id, user_id, username, unique_id, acct_session_id, nas_ip, nas_identifier, nas_port, framed_ip, calling_station_id, \
-                 started_at, updated_at, stopped_at, session_time, input_bytes, output_bytes, terminate_cause) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16) \
-                 ON CONFLICT (partner_id, unique_id) DO UPDATE SET \
-                   updated_at = CASE WHEN radius_sessions.stopped_at IS NULL THEN excluded.updated_at ELSE radius_sessions.updated_at END, \
-                   session_time = CASE WHEN radius_sessions.stopped_at IS NULL AND excluded.session_time > radius_sessions.session_time THEN excluded.session_time ELSE radius_sessions.session_time END, \
-                   input_bytes = CASE WHEN radius_sessions.stopped_at IS NULL AND excluded.input_bytes > radius_sessions.input_bytes THEN excluded.input_bytes ELSE radius_sessions.input_bytes END, \
-                   output_bytes = CASE WHEN radius_sessions.stopped_at IS NULL AND excluded.output_bytes > radius_sessions.output_bytes THEN excluded.output_bytes ELSE radius_sessions.output_bytes END, \
-                   framed_ip = COALESCE(radius_sessions.framed_ip, excluded.framed_ip), \
-                   terminate_cause = COALESCE(radius_sessions.terminate_cause, excluded.terminate_cause), \
-                   stopped_at = COALESCE(radius_sessions.stopped_at, excluded.stopped_at)")
-                .bind(partner_id).bind(user).bind(&r.username).bind(&r.unique_id).bind(&r.acct_session_id).bind(&r.nas_ip).bind(&r.nas_identifier)
-                .bind(&r.nas_port).bind(&r.framed_ip).bind(&r.calling_station_id).bind(now).bind(stop).bind(r.session_time)
-                .bind(r.input_bytes).bind(r.output_bytes).bind(&cause)
-                .execute(&mut *tx).await?;
-            let row = sqlx::query_as::<_, SessionRow>(&format!("SELECT {SESSION_COLS} FROM radius_sessions WHERE partner_id = $1 AND unique_id = $2"))
-                .bind(partner_id).bind(&r.unique_id).fetch_one(&mut *tx).await?;
-            tx.commit().await?;
-            Ok(Some(row))
-        })
+        // One statement: the subscriber looked up by name inside it, the
+        // session answered by RETURNING.
+        let sql = format!(
+            "INSERT INTO radius_sessions (partner_id, user_id, username, unique_id, acct_session_id, nas_ip, nas_identifier, nas_port, framed_ip, calling_station_id, \
+             started_at, updated_at, stopped_at, session_time, input_bytes, output_bytes, terminate_cause) \
+             VALUES ($1, (SELECT id FROM isp_users WHERE partner_id = $1 AND username = $2), $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15) \
+             ON CONFLICT (partner_id, unique_id) DO UPDATE SET \
+               updated_at = CASE WHEN radius_sessions.stopped_at IS NULL THEN excluded.updated_at ELSE radius_sessions.updated_at END, \
+               session_time = CASE WHEN radius_sessions.stopped_at IS NULL AND excluded.session_time > radius_sessions.session_time THEN excluded.session_time ELSE radius_sessions.session_time END, \
+               input_bytes = CASE WHEN radius_sessions.stopped_at IS NULL AND excluded.input_bytes > radius_sessions.input_bytes THEN excluded.input_bytes ELSE radius_sessions.input_bytes END, \
+               output_bytes = CASE WHEN radius_sessions.stopped_at IS NULL AND excluded.output_bytes > radius_sessions.output_bytes THEN excluded.output_bytes ELSE radius_sessions.output_bytes END, \
+               framed_ip = COALESCE(radius_sessions.framed_ip, excluded.framed_ip), \
+               terminate_cause = COALESCE(radius_sessions.terminate_cause, excluded.terminate_cause), \
+               stopped_at = COALESCE(radius_sessions.stopped_at, excluded.stopped_at) \
+             RETURNING {SESSION_COLS}"
+        );
+        let row = on_db!(self.writer(), p => sqlx::query_as::<_, SessionRow>(&sql)
+            .bind(partner_id).bind(&r.username).bind(&r.unique_id).bind(&r.acct_session_id).bind(&r.nas_ip).bind(&r.nas_identifier)
+            .bind(&r.nas_port).bind(&r.framed_ip).bind(&r.calling_station_id).bind(now).bind(stop).bind(r.session_time)
+            .bind(r.input_bytes).bind(r.output_bytes).bind(&cause)
+            .fetch_one(p).await)?;
+        Ok(Some(row))
     }
 
     /// A page of a visible subscriber's sessions, newest first, with the total.

@@ -369,12 +369,9 @@ impl Store {
             let found: Option<CodeRow> = sqlx::query_as(
                 "SELECT contract_id, request_id, expires_at, used_at, kind FROM switching_codes WHERE network = $1 AND code = $2")
                 .bind(&network).bind(&code).fetch_optional(&mut *tx).await?;
-            let Some((contract_id, request_id, expires, used, stored_kind)) = found else {
+            let Some((contract_id, request_id, expires, used, _)) = found.filter(|f| f.4 == kind.as_str()) else {
                 return Err(Error::NotFound(format!("no {} {code} was issued on {network}", kind.as_str())).into());
             };
-            if stored_kind != kind.as_str() {
-                return Err(Error::NotFound(format!("no {} {code} was issued on {network}", kind.as_str())).into());
-            }
             if let Some(at) = used {
                 return Err(Error::Conflict(format!("{} {code} was used on {}", kind.as_str(), at.date_naive())).into());
             }

@@ -247,8 +247,7 @@ impl TestApp {
 
     /// An API token for a new user of `partner` with `scopes`.
     pub async fn api_token(&self, partner: i64, scopes: &str) -> String {
-        let n = self.store.list_api_tokens(None).await.unwrap().len();
-        let name = format!("isp-{partner}-{n}-{}", store::credentials::random_hex(4));
+        let name = format!("isp-{partner}-{}", store::credentials::random_hex(6));
         self.store
             .create_user(
                 "test",
