@@ -38,7 +38,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rej| {
             let status = rej.status();
-            if status == StatusCode::PAYLOAD_TOO_LARGE {
+            if timed_out(&rej) {
+                ApiError::Status(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "the request body did not arrive in time".into(),
+                )
+            } else if status == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::Status(
                     status,
                     format!(
@@ -61,24 +66,168 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     }
 }
 
-/// Parses JSON, naming the path of the offending field on a type error.
+/// Whether reading a body failed because the body-read timeout passed.
+pub fn timed_out(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(err);
+    while let Some(e) = cause {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
+}
+
+/// Parses one JSON value from `bytes`, strictly: nothing but whitespace may
+/// follow it. A refusal names the field at fault (its path, as
+/// `mobiles[0].cli`) and says in plain words what is wrong with it.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(body_error(
+            "the request body is empty: send a JSON object".into(),
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(de) {
-        Ok(v) => Ok(v),
+    let value = match serde_path_to_error::deserialize::<_, T>(&mut *de) {
+        Ok(v) => v,
         Err(err) => {
             let path = err.path().to_string();
-            let inner = err.into_inner();
-            let msg = if inner.is_syntax() || inner.is_eof() {
-                format!("malformed JSON: {inner}")
-            } else if path == "." || path.is_empty() {
-                format!("invalid request body: {inner}")
-            } else {
-                format!("{path}: {inner}")
-            };
-            Err(ApiError::bad_request(msg))
+            return Err(plain_json_error(&path, err.into_inner()));
         }
+    };
+    de.end().map_err(|e| {
+        body_error(format!(
+            "the request body must be one JSON value, but more follows it at line {} column {}",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    Ok(value)
+}
+
+/// A refusal of the body as a whole (no single field to blame).
+fn body_error(message: String) -> ApiError {
+    ApiError::Status(StatusCode::BAD_REQUEST, message)
+}
+
+/// Says what serde_json found wrong, in words an integrator reads, naming
+/// the field.
+fn plain_json_error(path: &str, e: serde_json::Error) -> ApiError {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Syntax => {
+            return body_error(format!(
+                "the request body is not valid JSON: {} at line {} column {}",
+                syntax_words(&e),
+                e.line(),
+                e.column()
+            ))
+        }
+        Category::Eof => {
+            return body_error(format!(
+                "the request body is not valid JSON: it ends too soon, at line {} column {}",
+                e.line(),
+                e.column()
+            ))
+        }
+        Category::Io | Category::Data => {}
     }
+    let text = e.to_string();
+    // serde_json appends " at line L column C"; the field's name says where.
+    let text = text
+        .rsplit_once(" at line ")
+        .map_or(text.as_str(), |(head, _)| head);
+    let at_root = path.is_empty() || path == ".";
+    let join = |name: &str| {
+        if at_root {
+            name.to_owned()
+        } else if path.ends_with(name) {
+            path.to_owned()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    if let Some(name) = between(text, "missing field `", "`") {
+        return domain::Error::invalid(join(name), "is required").into();
+    }
+    if let Some(name) = between(text, "unknown field `", "`") {
+        let expected = text
+            .split_once("`, expected ")
+            .map(|(_, rest)| {
+                let rest = rest.strip_prefix("one of ").unwrap_or(rest);
+                format!("; the fields are {}", rest.replace('`', ""))
+            })
+            .or_else(|| {
+                text.contains("there are no fields")
+                    .then(|| "; this object takes no fields".to_owned())
+            })
+            .unwrap_or_default();
+        return domain::Error::invalid(
+            join(name),
+            format!("is not a field of this request{expected}"),
+        )
+        .into();
+    }
+    if let Some(v) = between(text, "unknown variant `", "`") {
+        let expected = text
+            .split_once("expected one of ")
+            .or_else(|| text.split_once("expected "))
+            .map(|(_, rest)| rest.replace('`', ""))
+            .unwrap_or_default();
+        let field = if at_root {
+            "body".to_owned()
+        } else {
+            path.to_owned()
+        };
+        return domain::Error::invalid(field, format!("{v:?} is not one of {expected}")).into();
+    }
+    let expected = text.rsplit_once("expected ").map(|(_, x)| x).unwrap_or("");
+    if at_root {
+        return body_error(format!(
+            "the request body must be {}",
+            kind_words(expected).unwrap_or("a JSON object")
+        ));
+    }
+    let message = match kind_words(expected) {
+        Some(kind) => format!("must be {kind}"),
+        // A field's own parser refused it (a date, a custom type).
+        None => format!("is not valid: {text}"),
+    };
+    domain::Error::invalid(path, message).into()
+}
+
+/// The text between `open` and the next `close`.
+fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
+    let (_, rest) = text.split_once(open)?;
+    rest.split_once(close).map(|(x, _)| x)
+}
+
+/// What serde calls a kind of value, in words.
+fn kind_words(expected: &str) -> Option<&'static str> {
+    let e = expected.trim();
+    Some(match e {
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "a whole number",
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "a whole number, 0 or more",
+        "f32" | "f64" => "a number",
+        "a boolean" => "true or false",
+        "a string" | "a borrowed string" | "a character" => "text (a JSON string)",
+        "a sequence" => "a list (a JSON array)",
+        "a map" => "a JSON object",
+        _ if e.starts_with("struct ") => "a JSON object",
+        _ if e.starts_with("a sequence") || e.starts_with("tuple") => "a list (a JSON array)",
+        _ if e.contains("formatted date") || e.contains("date") => "a date as YYYY-MM-DD",
+        _ if e.contains("RFC 3339") || e.contains("datetime") => {
+            "a date and time as RFC 3339 (2026-01-31T09:00:00Z)"
+        }
+        _ => return None,
+    })
+}
+
+/// serde_json's syntax complaint, without its position.
+fn syntax_words(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    text.rsplit_once(" at line ")
+        .map_or(text.clone(), |(head, _)| head.to_owned())
 }
 
 /// Query parameters, decoded into `T` (whose fields are usually
@@ -154,23 +303,73 @@ mod tests {
         n: i64,
     }
 
-    fn msg(r: Result<Body, ApiError>) -> String {
+    fn refusal(r: Result<Body, ApiError>) -> (Option<String>, String) {
         match r {
-            Err(ApiError::Status(StatusCode::BAD_REQUEST, m)) => m,
+            Err(ApiError::Status(StatusCode::BAD_REQUEST, m)) => (None, m),
+            Err(ApiError::Domain(domain::Error::Invalid { field, message })) => {
+                (Some(field), message)
+            }
             other => panic!("{other:?}"),
         }
     }
 
+    fn field_refusal(body: &str) -> (String, String) {
+        match refusal(parse_json(body.as_bytes())) {
+            (Some(f), m) => (f, m),
+            (None, m) => panic!("no field named for {body}: {m}"),
+        }
+    }
+
     #[test]
-    fn json_errors_name_the_field() {
-        assert!(msg(parse_json(br#"{"name": "a", "inner": {"n": "x"}}"#)).starts_with("inner.n:"));
-        assert!(msg(parse_json(
-            br#"{"name": "a", "inner": {"n": 1}, "extra": 1}"#
-        ))
-        .contains("unknown field `extra`"));
-        assert!(msg(parse_json(br#"{"name": "a""#)).starts_with("malformed JSON"));
-        assert!(msg(parse_json(br#"{"inner": {"n": 1}}"#)).contains("missing field `name`"));
+    fn json_errors_name_the_field_in_plain_words() {
+        assert_eq!(
+            field_refusal(r#"{"name": "a", "inner": {"n": "x"}}"#),
+            ("inner.n".into(), "must be a whole number".into())
+        );
+        assert_eq!(
+            field_refusal(r#"{"name": 7, "inner": {"n": 1}}"#),
+            ("name".into(), "must be text (a JSON string)".into())
+        );
+        let (f, m) = field_refusal(r#"{"name": "a", "inner": {"n": 1}, "extra": 1}"#);
+        assert_eq!(f, "extra");
+        assert!(
+            m.starts_with("is not a field of this request; the fields are name or inner"),
+            "{m}"
+        );
+        assert_eq!(
+            field_refusal(r#"{"inner": {"n": 1}}"#),
+            ("name".into(), "is required".into())
+        );
+        assert_eq!(
+            field_refusal(r#"{"name": "a", "inner": {}}"#),
+            ("inner.n".into(), "is required".into())
+        );
+        assert_eq!(
+            field_refusal(r#"{"name": "a", "inner": "x"}"#),
+            ("inner".into(), "must be a JSON object".into())
+        );
         assert!(parse_json::<Body>(br#"{"name": "a", "inner": {"n": 1}}"#).is_ok());
+    }
+
+    #[test]
+    fn the_body_as_a_whole() {
+        let whole = |b: &str| match refusal(parse_json(b.as_bytes())) {
+            (None, m) => m,
+            (Some(f), m) => panic!("{b}: blamed {f}: {m}"),
+        };
+        assert!(whole(r#"{"name": "a""#)
+            .starts_with("the request body is not valid JSON: it ends too soon"));
+        assert!(whole(r#"{"name": "a",}"#).starts_with("the request body is not valid JSON"));
+        assert_eq!(whole("[]"), "the request body must be a JSON object");
+        assert_eq!(whole("  "), "the request body is empty: send a JSON object");
+        // Trailing data after the value: refused, never half-read.
+        for trailing in [
+            r#"{"name": "a", "inner": {"n": 1}}xyz"#,
+            r#"{"name": "a", "inner": {"n": 1}} {"name": "b", "inner": {"n": 2}}"#,
+        ] {
+            assert!(whole(trailing).contains("more follows it"), "{trailing}");
+        }
+        assert!(parse_json::<Body>(b"{\"name\": \"a\", \"inner\": {\"n\": 1}}\n  ").is_ok());
     }
 
     #[test]

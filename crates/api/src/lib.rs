@@ -42,6 +42,8 @@ pub struct ApiConfig {
     /// Seals the passwords of subscribers on CHAP profiles; without it such
     /// subscribers cannot be created.
     pub sealer: Option<Arc<seal::Sealer>>,
+    /// Server timeouts and the shutdown grace period.
+    pub limits: ServerLimits,
 }
 
 impl Default for ApiConfig {
@@ -50,6 +52,30 @@ impl Default for ApiConfig {
             jwt_secret: None,
             auth_cache_ttl: Duration::from_secs(5),
             sealer: None,
+            limits: ServerLimits::default(),
+        }
+    }
+}
+
+/// How long the server waits on clients, and on itself at shutdown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// A request's head (request line and headers) must arrive within
+    /// this; it also bounds how long an idle keep-alive connection is kept.
+    pub header_read_timeout: Duration,
+    /// A request's body must arrive within this once its head has.
+    pub body_read_timeout: Duration,
+    /// After a shutdown signal, requests in flight get this long to finish;
+    /// then the server closes whatever is left and returns.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        ServerLimits {
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(20),
         }
     }
 }
@@ -61,6 +87,7 @@ pub struct AppState {
     pub auth: Arc<auth::Auth>,
     pub docs: Arc<docs::Docs>,
     pub sealer: Option<Arc<seal::Sealer>>,
+    pub limits: ServerLimits,
 }
 
 impl AppState {
@@ -83,6 +110,7 @@ impl AppState {
             auth: Arc::new(auth::Auth::new(secret.as_bytes(), config.auth_cache_ttl)),
             docs: Arc::new(docs::Docs::new(spec)),
             sealer: config.sealer.clone(),
+            limits: config.limits,
         })
     }
 }
@@ -158,16 +186,68 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves, then finishes the
-/// requests in flight.
+/// Serves `app` on `listener` until `shutdown` resolves, then lets the
+/// requests in flight finish for up to the grace period and returns,
+/// whatever clients are still doing.
+///
+/// Each connection is HTTP/1.1 with a header-read timeout (a half-sent or
+/// idle request head is dropped), and each request body must arrive within
+/// the body-read timeout (408 otherwise).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let limits = state.limits;
+    let app = app(state).layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+        limits.body_read_timeout,
+    ));
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .keep_alive(true);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    // The connections' tasks, so that those still open after the grace
+    // period can be closed rather than left running.
+    let mut connections = tokio::task::JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        while connections.try_join_next().is_some() {}
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off, go on.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        connections.spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown())
         .await
+        .is_err()
+    {
+        tracing::warn!(
+            grace = ?limits.shutdown_grace,
+            connections = connections.len(),
+            "connections still open after the grace period were closed"
+        );
+    }
+    connections.shutdown().await;
+    Ok(())
 }
 
 /// Status code helper for handlers that answer 201 Created.

@@ -16,7 +16,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use domain::isp::{self, AcctKind};
 use domain::Scope;
 use serde_json::{json, Map, Value};
@@ -164,7 +164,7 @@ async fn admissible(
         .get_profile(store::Visibility::All, user.profile_id)
         .await
         .map_err(internal)?;
-    let now = Utc::now();
+    let now = state.store.now();
     let why = match isp::effective_status(&user.status, user.expiration, now) {
         "disabled" => Some("Account disabled".to_owned()),
         "suspended" => Some("Account suspended".to_owned()),
@@ -209,7 +209,7 @@ pub async fn authorize(State(state): State<AppState>, headers: HeaderMap, body: 
         Ok(x) => x,
         Err(r) => return r,
     };
-    let now = Utc::now();
+    let now = state.store.now();
     let stale_before = now - Duration::seconds(isp::stale_after_secs(profile.acct_interim_secs));
     let open = match state.store.open_sessions(user.id, stale_before).await {
         Ok(n) => n,
@@ -323,7 +323,7 @@ pub async fn post_auth(State(state): State<AppState>, headers: HeaderMap, body: 
                 .as_deref()
                 .is_some_and(|r| r.starts_with("Access-Reject"))
                 && u.last_auth_at
-                    .is_some_and(|t| Utc::now() - t < Duration::seconds(30));
+                    .is_some_and(|t| state.store.now() - t < Duration::seconds(30));
             if !rejected {
                 let _ = state.store.record_auth(u.id, "Access-Accept").await;
             } else if !noted {

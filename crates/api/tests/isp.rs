@@ -141,7 +141,7 @@ async fn subscribers_are_created_listed_changed_and_deleted() {
         assert_eq!(alice["auth_type"], "pap");
         let id = alice["id"].as_i64().unwrap();
         let exp = chrono::NaiveDateTime::parse_from_str(alice["expiration"].as_str().unwrap(), "%Y-%m-%d %H:%M:%S").unwrap();
-        let days = (exp - chrono::Utc::now().naive_utc()).num_hours();
+        let days = (exp - app.now().naive_utc()).num_hours();
         assert!((29 * 24..=30 * 24).contains(&days), "one period by default: {days} h");
         assert_eq!(alice["_links"]["customer"], app.url(&format!("/api/v1/customers/{customer}")));
         let stored = app.store.get_isp_user(store::Visibility::All, id).await.unwrap();
@@ -170,7 +170,7 @@ async fn subscribers_are_created_listed_changed_and_deleted() {
         isp_error(&app.isp("POST", &token, "/api/v1/users", Some(&with("profile_id", json!("one")))).await, 400, "profile_id");
         let (s, r) = app.send(app.http.post(app.url("/api/v1/users")).header("X-Auth-Token", &token).header("Content-Type", "application/json").body("{"), "bad json").await;
         isp_error(&(s, r), 400, "");
-        assert_eq!(app.store.list_isp_users(store::Visibility::Partner(app.north), &Default::default(), chrono::Utc::now(), domain::paging::PageRequest::new(None, None).unwrap()).await.unwrap().1, 1, "nothing half-written");
+        assert_eq!(app.store.list_isp_users(store::Visibility::Partner(app.north), &Default::default(), app.now(), domain::paging::PageRequest::new(None, None).unwrap()).await.unwrap().1, 1, "nothing half-written");
 
         // An expired subscriber reads expired though nobody changed it.
         let carol = user(&app, &token, json!({"username": "carol", "password": "s3cret-pw", "profile_id": fast, "expiration": "2020-01-01"})).await;

@@ -15,8 +15,9 @@ use provisioning::SimConfig;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
+/// The app's today: the day its pinned clock starts on.
 fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
+    common::pinned_now().date_naive()
 }
 
 fn iccid(network: Network, n: u64) -> String {

@@ -10,7 +10,7 @@ use serde_json::json;
 #[tokio::test]
 async fn racing_workers_claim_each_job_once() {
     each_backend(|app| async move {
-        let now = chrono::Utc::now().timestamp_millis();
+        let now = app.now().timestamp_millis();
         for i in 0..40 {
             app.store
                 .enqueue("noop", &json!({"i": i}), now, &format!("race-{i}"))
@@ -58,7 +58,7 @@ async fn racing_workers_claim_each_job_once() {
 #[tokio::test]
 async fn leases_expire_and_attempts_run_out() {
     each_backend(|app| async move {
-        let t0 = chrono::Utc::now().timestamp_millis();
+        let t0 = app.now().timestamp_millis();
         app.store
             .enqueue("noop", &json!({}), t0, "lease")
             .await

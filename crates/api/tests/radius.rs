@@ -391,14 +391,14 @@ async fn accounting_is_stored_once_and_limits_sessions() {
             .unwrap();
         assert_eq!(
             app.store
-                .open_sessions(alice.id, store::now() - chrono::Duration::seconds(660))
+                .open_sessions(alice.id, app.now() - chrono::Duration::seconds(660))
                 .await
                 .unwrap(),
             1
         );
         assert_eq!(
             app.store
-                .open_sessions(alice.id, store::now() + chrono::Duration::seconds(1))
+                .open_sessions(alice.id, app.now() + chrono::Duration::seconds(1))
                 .await
                 .unwrap(),
             0

@@ -390,7 +390,7 @@ async fn a_refused_request_leaves_the_connection_and_raises_a_task() {
             network_reference: "VF-TEST".into(),
             esim_activation_code: None,
             eid: None,
-            effective_date: chrono::Utc::now().date_naive(),
+            effective_date: app.today(),
         };
         assert!(app
             .store
@@ -529,7 +529,7 @@ async fn tariff_changes_follow_the_rules() {
             402,
             "already on tariff",
         );
-        let yesterday = (chrono::Utc::now().date_naive() - chrono::Days::new(1)).to_string();
+        let yesterday = (app.today() - chrono::Days::new(1)).to_string();
         let (_, allowed) = app
             .get(
                 &token,
@@ -540,7 +540,7 @@ async fn tariff_changes_follow_the_rules() {
         assert_error(&change(target, Some(yesterday)).await, 400, "effectiveDate");
 
         // An allowed move, scheduled a week ahead: nothing happens until then.
-        let day = chrono::Utc::now().date_naive() + chrono::Days::new(7);
+        let day = app.today() + chrono::Days::new(7);
         let (s, r) = change(target, Some(day.to_string())).await;
         assert_eq!(
             (s, r["type"].as_str(), r["details"]["tariffId"].as_i64()),

@@ -53,7 +53,7 @@ async fn a_pac_is_issued_once_with_the_switching_information_and_ports_the_numbe
             (Some("RequestPac"), Some("Pending"))
         );
         let d = &pac["details"];
-        let today = chrono::Utc::now().date_naive();
+        let today = app.today();
         let months = domain::switching::remaining_months(today, conn.contract_end_date);
         assert_eq!(d["contractEndDate"], json!(conn.contract_end_date));
         assert_eq!(d["remainingMonths"], months);
@@ -218,16 +218,16 @@ async fn a_stac_ends_the_connection_and_codes_expire() {
 
         // After 30 days the code is no longer valid: asking again would
         // issue a new one, and the gaining provider is refused.
-        let later = store::now() + chrono::Duration::days(30) + chrono::Duration::seconds(1);
-        assert!(app.store.current_switching_request(conn.id, "RequestStac", store::now()).await.unwrap().is_some());
+        let later = app.now() + chrono::Duration::days(30) + chrono::Duration::seconds(1);
+        assert!(app.store.current_switching_request(conn.id, "RequestStac", app.now()).await.unwrap().is_some());
         assert!(app.store.current_switching_request(conn.id, "RequestStac", later).await.unwrap().is_none());
         let expired = app.store.use_switching_code("test", Network::Vodafone, &code, later).await;
         assert!(matches!(&expired, Err(store::StoreError::Rule(domain::Error::Refused(m))) if m.contains("expired")), "{expired:?}");
         assert!(matches!(
-            app.store.use_switching_code("test", Network::Vodafone, "ZZZ000000", store::now()).await,
+            app.store.use_switching_code("test", Network::Vodafone, "ZZZ000000", app.now()).await,
             Err(store::StoreError::Rule(domain::Error::NotFound(_)))
         ));
-        assert!(app.store.use_switching_code("test", Network::Vodafone, "not a code", store::now()).await.is_err());
+        assert!(app.store.use_switching_code("test", Network::Vodafone, "not a code", app.now()).await.is_err());
 
         assert_eq!(network(&app, Network::Vodafone).switch_out(&code.to_lowercase()).await.unwrap(), (conn.id, "Ceased"));
         assert_eq!(connection(&app, &token, &conn.cli).await["status"], "Ceased");

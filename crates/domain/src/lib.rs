@@ -7,6 +7,7 @@
 
 pub mod appendix;
 pub mod calendar;
+pub mod clock;
 pub mod customer;
 pub mod divert;
 pub mod error;
@@ -24,6 +25,7 @@ pub mod switching;
 pub mod tariff;
 pub mod task;
 
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
 pub use money::Money;
 pub use network::Network;

@@ -408,7 +408,7 @@ impl SimulatedNetwork {
                 &format!("network:{}", self.network),
                 self.network,
                 code,
-                store::now(),
+                self.store.now(),
             )
             .await
     }

@@ -23,10 +23,10 @@ pub const INSERT_AUDIT_SQL: &str = "INSERT INTO audit_log (at, actor, partner_id
 /// Writes `entry` on `executor` (a transaction of either engine).
 #[macro_export]
 macro_rules! write_audit {
-    ($exec:expr, $entry:expr) => {{
+    ($now:expr, $exec:expr, $entry:expr) => {{
         let e = &$entry;
         sqlx::query($crate::audit::INSERT_AUDIT_SQL)
-            .bind($crate::now())
+            .bind($now)
             .bind(e.actor)
             .bind(e.partner_id)
             .bind(e.entity)

@@ -23,7 +23,7 @@ impl Store {
         operation: &str,
         outcome: &str,
     ) -> Result<String> {
-        let now = crate::now();
+        let now = self.now();
         let ours: Option<String> = on_db!(self.writer(), p => sqlx::query_scalar(
             "INSERT INTO carrier_operations (idempotency_key, network, operation, outcome, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING RETURNING outcome")
             .bind(key).bind(network.as_str()).bind(operation).bind(outcome).bind(now).fetch_optional(p).await)?;
@@ -44,7 +44,7 @@ impl Store {
         network: Network,
         calls: &[(String, String, String)],
     ) -> Result<std::collections::HashMap<String, String>> {
-        let now = crate::now();
+        let now = self.now();
         let mut stored = std::collections::HashMap::with_capacity(calls.len());
         for chunk in calls.chunks(300) {
             let rows: Vec<String> = (0..chunk.len())
@@ -93,7 +93,7 @@ impl Store {
     /// A network assigns one of its own numbers (EE: the number comes with
     /// the SIM): takes the lowest free number of its pool.
     pub async fn network_assign_number(&self, network: Network) -> Result<Option<String>> {
-        let now = crate::now();
+        let now = self.now();
         for _ in 0..5 {
             let got: Option<String> = on_db!(self.writer(), p => sqlx::query_scalar(
                 "UPDATE number_pool SET status = 'reserved', updated_at = $1 WHERE cli = (SELECT cli FROM number_pool WHERE network = $2 AND status = 'free' ORDER BY cli LIMIT 1) AND status = 'free' RETURNING cli")

@@ -136,7 +136,7 @@ impl Store {
     /// Inserts connections in batches inside one transaction (demo data and
     /// load-test seeding). A CLI or ICCID already in use is a conflict.
     pub async fn insert_connections(&self, conns: &[NewConnection]) -> Result<()> {
-        let now = crate::now();
+        let now = self.now();
         // Keep each statement well under SQLite's bind-variable limit.
         const BATCH: usize = 400;
         on_db!(self.writer(), p => {

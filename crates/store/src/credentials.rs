@@ -106,14 +106,14 @@ impl Store {
         let client_id = format!("sb_{}", random_hex(12));
         let secret = random_hex(32);
         let scopes_text = scopes.to_string();
-        let now = crate::now();
+        let now = self.now();
         let id: i64 = on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO api_clients (partner_id, client_id, secret_hash, scopes, description, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
                 .bind(partner_id).bind(&client_id).bind(hash_secret(&secret)).bind(&scopes_text).bind(description).bind(now)
                 .fetch_one(&mut *tx).await?;
-            write_audit!(&mut *tx, crate::audit::AuditEntry {
+            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
                 actor, partner_id: Some(partner_id), entity: "api_client", entity_id: client_id.clone(),
                 action: "create", before: None, after: Some(serde_json::json!({"scopes": scopes_text, "description": description})),
             })?;
@@ -163,7 +163,7 @@ impl Store {
 
     /// Revokes a client (by `client_id`); its tokens stop working.
     pub async fn revoke_client(&self, actor: &str, client_id: &str) -> Result<()> {
-        let now = crate::now();
+        let now = self.now();
         on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
             let partner: Option<i64> = sqlx::query_scalar("UPDATE api_clients SET revoked_at = $1 WHERE client_id = $2 AND revoked_at IS NULL RETURNING partner_id")
@@ -175,7 +175,7 @@ impl Store {
                     None => Err(StoreError::NotFound),
                 };
             };
-            write_audit!(&mut *tx, crate::audit::AuditEntry {
+            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
                 actor, partner_id: Some(partner), entity: "api_client", entity_id: client_id.to_owned(),
                 action: "revoke", before: Some(serde_json::json!({"revokedAt": null})), after: Some(serde_json::json!({"revokedAt": now})),
             })?;
@@ -195,7 +195,7 @@ impl Store {
     ) -> Result<ApiUser> {
         self.get_partner(partner_id).await?;
         let hash = hash_password(password);
-        let now = crate::now();
+        let now = self.now();
         on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
             let user = sqlx::query_as::<_, ApiUser>(&format!(
@@ -203,7 +203,7 @@ impl Store {
                 .bind(partner_id).bind(username).bind(&hash).bind(scopes.to_string()).bind(now)
                 .fetch_one(&mut *tx).await
                 .map_err(|e| StoreError::unique(e, format!("a user named {username:?} already exists")))?;
-            write_audit!(&mut *tx, crate::audit::AuditEntry {
+            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
                 actor, partner_id: Some(partner_id), entity: "user", entity_id: user.id.to_string(),
                 action: "create", before: None, after: Some(serde_json::json!({"username": username, "scopes": user.scopes})),
             })?;

@@ -44,7 +44,7 @@ impl Store {
         partner_id: i64,
         c: &NewCustomer,
     ) -> Result<CustomerRow> {
-        let now = crate::now();
+        let now = self.now();
         let lines = serde_json::to_string(&c.address_lines).expect("strings serialise");
         on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
@@ -55,7 +55,7 @@ impl Store {
                 .bind(&c.contact_email).bind(&c.contact_phone).bind(&lines).bind(&c.town).bind(&c.postcode)
                 .bind(&c.billing_email).bind(now)
                 .fetch_one(&mut *tx).await?;
-            write_audit!(&mut *tx, crate::audit::AuditEntry {
+            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
                 actor, partner_id: Some(partner_id), entity: "customer", entity_id: row.id.to_string(),
                 action: "create", before: None, after: Some(serde_json::json!({
                     "companyName": c.company_name, "coRegNumber": c.co_reg_number, "contactEmail": c.contact_email,

@@ -643,7 +643,7 @@ impl Store {
         .validate()
         .expect("demo customers are valid");
         let cust = self.create_customer(DEMO_ACTOR, isp.id, &valid).await?;
-        let now = crate::now();
+        let now = self.now();
         let hash = crate::credentials::hash_password(DEMO_SUBSCRIBER_PASSWORD);
         for (username, profile, days, mac, ip, status) in [
             ("alice", 0, 30, None, None, "active"),

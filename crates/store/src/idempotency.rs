@@ -25,7 +25,7 @@ impl Store {
         key: &str,
         request_hash: &str,
     ) -> Result<Claim> {
-        let now = crate::now();
+        let now = self.now();
         let inserted = on_db!(self.writer(), p => sqlx::query(
             "INSERT INTO idempotency_keys (actor, key, request_hash, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (actor, key) DO NOTHING")
             .bind(actor).bind(key).bind(request_hash).bind(now).execute(p).await.map(|r| r.rows_affected()))?;

@@ -170,7 +170,7 @@ impl Store {
             p.acct_interim_secs,
             p.simultaneous_use,
         )?;
-        let now = crate::now();
+        let now = self.now();
         on_db!(self.writer(), db => {
             let mut tx = db.begin().await?;
             let row = sqlx::query_as::<_, ProfileRow>(&format!(
@@ -180,7 +180,7 @@ impl Store {
                 .bind(&p.framed_pool).bind(p.acct_interim_secs).bind(p.simultaneous_use).bind(p.chap).bind(now)
                 .fetch_one(&mut *tx).await
                 .map_err(|e| StoreError::unique(e, format!("name: a profile named {:?} already exists", p.name)))?;
-            write_audit!(&mut *tx, crate::audit::AuditEntry {
+            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
                 actor, partner_id: Some(p.partner_id), entity: "isp_profile", entity_id: row.id.to_string(), action: "create",
                 before: None, after: Some(serde_json::json!({"name": p.name, "downloadKbps": p.download_kbps, "uploadKbps": p.upload_kbps})),
             })?;
@@ -215,7 +215,7 @@ impl Store {
 
     /// Creates a subscriber (active from now).
     pub async fn create_isp_user(&self, actor: &str, u: &NewIspUser) -> Result<IspUserRow> {
-        let now = crate::now();
+        let now = self.now();
         let id: i64 = on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
             let id: i64 = sqlx::query_scalar(
@@ -232,7 +232,7 @@ impl Store {
                         StoreError::unique(e, format!("username: {:?} is already taken", u.username))
                     }
                 })?;
-            write_audit!(&mut *tx, crate::audit::AuditEntry {
+            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
                 actor, partner_id: Some(u.partner_id), entity: "isp_user", entity_id: id.to_string(), action: "create",
                 before: None, after: Some(serde_json::json!({"username": u.username, "profileId": u.profile_id, "expiration": u.expiration, "mac": u.mac, "staticIp": u.static_ip})),
             })?;
@@ -314,7 +314,7 @@ impl Store {
         patch: &IspUserPatch,
     ) -> Result<IspUserRow> {
         let before = self.live_isp_user(vis, id).await?;
-        let now = crate::now();
+        let now = self.now();
         let (hash, sealed) = match &patch.password {
             Some((h, s)) => (Some(h.clone()), s.clone()),
             None => (None, before.password_sealed.clone()),
@@ -330,7 +330,7 @@ impl Store {
                 .bind(patch.profile_id).bind(&hash).bind(&sealed).bind(&mac).bind(&static_ip).bind(expiration).bind(customer).bind(now).bind(id)
                 .execute(&mut *tx).await
                 .map_err(|e| static_ip_taken(e, static_ip.as_deref()))?;
-            write_audit!(&mut *tx, crate::audit::AuditEntry {
+            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
                 actor, partner_id: Some(before.partner_id), entity: "isp_user", entity_id: id.to_string(), action: "update",
                 before: Some(serde_json::json!({"profileId": before.profile_id, "mac": before.mac, "staticIp": before.static_ip, "expiration": before.expiration, "customerId": before.customer_id})),
                 after: Some(serde_json::json!({"profileId": patch.profile_id.unwrap_or(before.profile_id), "mac": mac, "staticIp": static_ip, "expiration": expiration, "customerId": customer, "passwordChanged": patch.password.is_some()})),
@@ -351,14 +351,14 @@ impl Store {
         status: &str,
     ) -> Result<IspUserRow> {
         let before = self.live_isp_user(vis, id).await?;
-        let now = crate::now();
+        let now = self.now();
         on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
             sqlx::query("UPDATE isp_users SET status = $1, updated_at = $2, \
                          activated_at = CASE WHEN $1 = 'active' AND status <> 'active' THEN $2 ELSE activated_at END, \
                          disabled_at = CASE WHEN $1 = 'disabled' THEN $2 ELSE disabled_at END WHERE id = $3")
                 .bind(status).bind(now).bind(id).execute(&mut *tx).await?;
-            write_audit!(&mut *tx, crate::audit::AuditEntry {
+            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
                 actor, partner_id: Some(before.partner_id), entity: "isp_user", entity_id: id.to_string(), action: status,
                 before: Some(serde_json::json!({"status": before.status})), after: Some(serde_json::json!({"status": status})),
             })?;
@@ -383,10 +383,10 @@ impl Store {
             let mut tx = p.begin().await?;
             // Read again under the write lock so two renewals add two periods.
             let current: Option<DateTime<Utc>> = sqlx::query_scalar("UPDATE isp_users SET updated_at = $1 WHERE id = $2 RETURNING expiration")
-                .bind(crate::now()).bind(id).fetch_one(&mut *tx).await?;
+                .bind(self.now()).bind(id).fetch_one(&mut *tx).await?;
             let next = domain::isp::renewed_expiration(current, now, profile.period_days);
             sqlx::query("UPDATE isp_users SET expiration = $1 WHERE id = $2").bind(next).bind(id).execute(&mut *tx).await?;
-            write_audit!(&mut *tx, crate::audit::AuditEntry {
+            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
                 actor, partner_id: Some(before.partner_id), entity: "isp_user", entity_id: id.to_string(), action: "renew",
                 before: Some(serde_json::json!({"expiration": current})), after: Some(serde_json::json!({"expiration": next, "periodDays": profile.period_days})),
             })?;
@@ -399,7 +399,7 @@ impl Store {
     /// Notes the last RADIUS decision on a subscriber.
     pub async fn record_auth(&self, user_id: i64, result: &str) -> Result<()> {
         on_db!(self.writer(), p => sqlx::query("UPDATE isp_users SET last_auth_at = $1, last_auth_result = $2 WHERE id = $3")
-            .bind(crate::now()).bind(result).bind(user_id).execute(p).await.map(|_| ()))?;
+            .bind(self.now()).bind(result).bind(user_id).execute(p).await.map(|_| ()))?;
         Ok(())
     }
 
@@ -428,7 +428,7 @@ impl Store {
         partner_id: i64,
         r: &AcctRecord,
     ) -> Result<Option<SessionRow>> {
-        let now = crate::now();
+        let now = self.now();
         if matches!(r.kind, AcctKind::AccountingOn | AcctKind::AccountingOff) {
             on_db!(self.writer(), p => sqlx::query(
                 "UPDATE radius_sessions SET stopped_at = $1, terminate_cause = 'NAS-Reboot' WHERE partner_id = $2 AND stopped_at IS NULL \

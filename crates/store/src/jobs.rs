@@ -61,17 +61,17 @@ pub const INSERT_JOB_SQL: &str = "INSERT INTO jobs (kind, payload, state, attemp
      VALUES ($1, $2, 'queued', 0, $3, $4, $5, $6, $6) ON CONFLICT (idempotency_key) DO NOTHING";
 
 /// Enqueues a job on an executor (a transaction of either engine):
-/// `enqueue_job!(&mut *tx, kind, payload_json, run_at_ms, key)`.
+/// `enqueue_job!(self.now(), &mut *tx, kind, payload_json, run_at_ms, key)`.
 #[macro_export]
 macro_rules! enqueue_job {
-    ($exec:expr, $kind:expr, $payload:expr, $run_at_ms:expr, $key:expr) => {
+    ($now:expr, $exec:expr, $kind:expr, $payload:expr, $run_at_ms:expr, $key:expr) => {
         sqlx::query($crate::jobs::INSERT_JOB_SQL)
             .bind($kind)
             .bind($payload)
             .bind($crate::jobs::DEFAULT_MAX_ATTEMPTS)
             .bind($run_at_ms)
             .bind($key)
-            .bind($crate::now())
+            .bind($now)
             .execute($exec)
             .await
     };
@@ -116,14 +116,14 @@ impl Store {
         key: &str,
     ) -> Result<()> {
         let payload = payload.to_string();
-        on_db!(self.writer(), p => enqueue_job!(p, kind, &payload, run_at_ms, key).map(|_| ()))?;
+        on_db!(self.writer(), p => enqueue_job!(self.now(), p, kind, &payload, run_at_ms, key).map(|_| ()))?;
         Ok(())
     }
 
     /// Claims the next due job (or one whose lease expired) for `worker`,
     /// leased until `now_ms + lease_ms`.
     pub async fn claim_job(&self, worker: &str, now_ms: i64, lease_ms: i64) -> Result<Option<Job>> {
-        let now = crate::now();
+        let now = self.now();
         let job = match self.writer() {
             Db::Sqlite(p) => {
                 sqlx::query_as::<_, Job>(CLAIM_SQLITE)
@@ -156,7 +156,7 @@ impl Store {
         lease_ms: i64,
         limit: i64,
     ) -> Result<Vec<Job>> {
-        let now = crate::now();
+        let now = self.now();
         let mut jobs = match self.writer() {
             Db::Sqlite(p) => {
                 sqlx::query_as::<_, Job>(CLAIM_MANY_SQLITE)
@@ -188,7 +188,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(0);
         }
-        let now = crate::now();
+        let now = self.now();
         let marks: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
         let sql = format!("UPDATE jobs SET state = 'done', locked_by = NULL, locked_until_ms = NULL, updated_at = $1 WHERE locked_by = $2 AND state = 'running' AND id IN ({})", marks.join(", "));
         let n = on_db!(self.writer(), p => {
@@ -203,7 +203,7 @@ impl Store {
 
     /// Marks a job done, if `worker` still holds it. Answers whether it did.
     pub async fn complete_job(&self, id: i64, worker: &str) -> Result<bool> {
-        let now = crate::now();
+        let now = self.now();
         let n = on_db!(self.writer(), p => sqlx::query("UPDATE jobs SET state = 'done', locked_by = NULL, locked_until_ms = NULL, updated_at = $1 WHERE id = $2 AND locked_by = $3 AND state = 'running'")
             .bind(now).bind(id).bind(worker).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n == 1)
@@ -218,7 +218,7 @@ impl Store {
         error: &str,
         now_ms: i64,
     ) -> Result<Fate> {
-        let now = crate::now();
+        let now = self.now();
         let (state, run_at, fate) = if job.attempts >= job.max_attempts {
             ("dead", now_ms, Fate::Dead)
         } else {
@@ -233,7 +233,7 @@ impl Store {
     /// Puts a job back to wait until `run_at_ms` (e.g. a port date) without
     /// counting the attempt as a failure.
     pub async fn defer_job(&self, id: i64, worker: &str, run_at_ms: i64) -> Result<bool> {
-        let now = crate::now();
+        let now = self.now();
         let n = on_db!(self.writer(), p => sqlx::query("UPDATE jobs SET state = 'queued', run_at_ms = $1, attempts = attempts - 1, locked_by = NULL, locked_until_ms = NULL, updated_at = $2 WHERE id = $3 AND locked_by = $4 AND state = 'running'")
             .bind(run_at_ms).bind(now).bind(id).bind(worker).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(n == 1)

@@ -123,6 +123,8 @@ pub struct Store {
             std::collections::HashMap<i64, (catalogue::TariffRow, std::time::Instant)>,
         >,
     >,
+    /// Where the times the store writes come from.
+    clock: std::sync::Arc<dyn domain::Clock>,
 }
 
 /// Default SQLite database when no URL is configured.
@@ -158,6 +160,7 @@ impl Store {
             db: Db::Postgres(pool.clone()),
             writer: Db::Postgres(pool),
             tariffs: Default::default(),
+            clock: std::sync::Arc::new(domain::SystemClock),
         })
     }
 
@@ -190,7 +193,25 @@ impl Store {
             db: Db::Sqlite(readers),
             writer: Db::Sqlite(writer),
             tariffs: Default::default(),
+            clock: std::sync::Arc::new(domain::SystemClock),
         })
+    }
+
+    /// The same store reading time from `clock` (tests pin it).
+    pub fn with_clock(mut self, clock: std::sync::Arc<dyn domain::Clock>) -> Store {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock the store writes times from.
+    pub fn clock(&self) -> &std::sync::Arc<dyn domain::Clock> {
+        &self.clock
+    }
+
+    /// Now by the store's clock, truncated to microseconds so it reads back
+    /// the same from both engines.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        truncate(self.clock.now())
     }
 
     /// Runs the embedded migrations of the live engine.
@@ -233,12 +254,11 @@ impl Store {
     }
 }
 
-/// Current time, truncated to microseconds so it reads back the same from
-/// both engines.
-pub fn now() -> chrono::DateTime<chrono::Utc> {
+/// `at` truncated to microseconds, so it reads back the same from both
+/// engines.
+pub fn truncate(at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
     use chrono::{DurationRound, TimeDelta};
-    chrono::Utc::now()
-        .duration_trunc(TimeDelta::microseconds(1))
+    at.duration_trunc(TimeDelta::microseconds(1))
         .expect("truncating now to microseconds cannot overflow")
 }
 

@@ -11,7 +11,7 @@ use domain::Network;
 impl Store {
     /// Adds numbers to a network's pool (already present ones are kept).
     pub async fn add_pool_numbers(&self, network: Network, clis: &[String]) -> Result<()> {
-        let now = crate::now();
+        let now = self.now();
         on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
             for chunk in clis.chunks(300) {

@@ -171,7 +171,7 @@ const M_MOBILE_COLS: &str = "m.id, m.order_id, m.connection_type, m.network, m.t
 /// database writes its history row); evaluates to whether it moved (the
 /// order was in `from`).
 macro_rules! move_order {
-    ($tx:expr, $id:expr, $from:expr, $to:expr, $actor:expr, $note:expr) => {{
+    ($now:expr, $tx:expr, $id:expr, $from:expr, $to:expr, $actor:expr, $note:expr) => {{
         let to: OrderStatus = $to;
         let from: OrderStatus = $from;
         let note: Option<String> = $note;
@@ -182,7 +182,7 @@ macro_rules! move_order {
              WHERE id = $3 AND status = $4",
         )
         .bind(to.as_str())
-        .bind(crate::now())
+        .bind($now)
         .bind($id)
         .bind(from.as_str())
         .bind($actor)
@@ -228,7 +228,7 @@ impl Store {
         reference: &str,
     ) -> Result<OrderRow> {
         let (all, partner) = vis.binds();
-        let now = crate::now();
+        let now = self.now();
         // One statement, from the customer's row when the caller may see
         // it; the database writes the history row.
         let order = on_db!(self.writer(), p => sqlx::query_as::<_, OrderRow>(&format!(
@@ -450,7 +450,7 @@ impl Store {
                    $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'Draft', $16, $17, $17) RETURNING id, cli";
         // Two allocations racing for one free number: the loser tries again.
         for _ in 0..5 {
-            let now = crate::now();
+            let now = self.now();
             let inserted: std::result::Result<(i64, Option<String>), sqlx::Error> = on_db!(self.writer(), p => sqlx::query_as(sql)
                 .bind(order_id).bind(req.connection_type.as_str()).bind(network.as_str()).bind(req.tariff_id).bind(&cli).bind(pooled)
                 .bind(&req.pac_code).bind(req.pac_expiry_date).bind(req.port_date).bind(&req.stac_code)
@@ -509,7 +509,7 @@ impl Store {
         mobile_id: i64,
     ) -> Result<()> {
         let order = self.get_order(vis, order_id).await?;
-        let now = crate::now();
+        let now = self.now();
         on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
             if sqlx::query(TOUCH_DRAFT).bind(now).bind(order_id).execute(&mut *tx).await?.rows_affected() != 1 {
@@ -524,7 +524,7 @@ impl Store {
                 sqlx::query("UPDATE number_pool SET status = 'free', order_mobile_id = NULL, updated_at = $1 WHERE cli = $2 AND status = 'reserved'")
                     .bind(now).bind(&cli).execute(&mut *tx).await?;
             }
-            write_audit!(&mut *tx, crate::audit::AuditEntry {
+            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
                 actor, partner_id: Some(order.partner_id), entity: "order", entity_id: order_id.to_string(), action: "remove_mobile",
                 before: Some(serde_json::json!({"orderMobileId": mobile_id, "cli": cli})), after: None,
             })?;
@@ -660,7 +660,7 @@ impl Store {
         action: &str,
         missing: String,
     ) -> Result<()> {
-        let now = crate::now();
+        let now = self.now();
         let inserting = sql.starts_with("INSERT");
         on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
@@ -673,7 +673,7 @@ impl Store {
             if changed != 1 {
                 return Err(if inserting { StoreError::Conflict(missing) } else { Error::NotFound(missing).into() });
             }
-            write_audit!(&mut *tx, crate::audit::AuditEntry {
+            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
                 actor, partner_id: Some(order.partner_id), entity: "order_mobile", entity_id: mobile_id.to_string(), action,
                 before: None, after: Some(serde_json::json!({"item": item})),
             })?;
@@ -693,7 +693,7 @@ impl Store {
         today: NaiveDate,
         now_ms: i64,
     ) -> Result<OrderRow> {
-        let now = crate::now();
+        let now = self.now();
         let (all, partner) = vis.binds();
         let sql = format!(
             "SELECT {M_MOBILE_COLS}, t.name AS tariff_name, t.network AS tariff_network, t.retired AS tariff_retired, t.bill_cap_eligible AS tariff_bill_cap_eligible, \
@@ -728,7 +728,7 @@ impl Store {
             }
             sqlx::query("UPDATE order_mobiles SET status = 'Pending', updated_at = $1 WHERE order_id = $2").bind(now).bind(order_id).execute(&mut *tx).await?;
             let payload = serde_json::json!({"orderId": order_id}).to_string();
-            enqueue_job!(&mut *tx, "provision_order", &payload, now_ms, &format!("provision-order-{order_id}-{now_ms}"))?;
+            enqueue_job!(self.now(), &mut *tx, "provision_order", &payload, now_ms, &format!("provision-order-{order_id}-{now_ms}"))?;
             tx.commit().await?;
             Ok(order)
         })
@@ -751,7 +751,7 @@ impl Store {
         } else {
             OrderEvent::ReturnToDraft
         })?;
-        let now = crate::now();
+        let now = self.now();
         let started = || {
             StoreError::Rule(Error::Conflict(format!(
                 "order {order_id} is {from}: provisioning has started, so it can no longer be {}",
@@ -764,7 +764,7 @@ impl Store {
         };
         on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
-            if !move_order!(tx, order_id, from, to, actor, None) {
+            if !move_order!(self.now(), tx, order_id, from, to, actor, None) {
                 return Err(started());
             }
             if from == OrderStatus::Submitted {
@@ -780,7 +780,7 @@ impl Store {
                 sqlx::query("UPDATE number_pool SET status = 'free', order_mobile_id = NULL, updated_at = $1 WHERE status = 'reserved' AND cli IN (SELECT cli FROM order_mobiles WHERE order_id = $2 AND number_reserved)")
                     .bind(now).bind(order_id).execute(&mut *tx).await?;
             }
-            write_audit!(&mut *tx, crate::audit::AuditEntry {
+            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
                 actor, partner_id: Some(order.partner_id), entity: "order", entity_id: order_id.to_string(),
                 action: if cancel { "cancel" } else { "return_to_draft" },
                 before: Some(serde_json::json!({"status": from})), after: Some(serde_json::json!({"status": to})),
@@ -877,7 +877,7 @@ impl Store {
         actor: &str,
         batch: &[OrderOutcomes<'_>],
     ) -> Result<Vec<Option<OrderStatus>>> {
-        let now = crate::now();
+        let now = self.now();
         // Work out, off the database, what each answer does.
         struct Live<'a> {
             order: &'a OrderRow,

@@ -19,7 +19,7 @@ impl Store {
         if name.is_empty() {
             return Err(StoreError::Conflict("a partner needs a name".into()));
         }
-        let now = crate::now();
+        let now = self.now();
         on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
             let partner = sqlx::query_as::<_, Partner>(
@@ -27,7 +27,7 @@ impl Store {
                 .bind(name).bind(is_house).bind(now)
                 .fetch_one(&mut *tx).await
                 .map_err(|e| StoreError::unique(e, format!("a partner named {name:?} already exists")))?;
-            write_audit!(&mut *tx, crate::audit::AuditEntry {
+            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
                 actor, partner_id: Some(partner.id), entity: "partner", entity_id: partner.id.to_string(),
                 action: "create", before: None, after: Some(serde_json::json!({"name": name, "isHouse": is_house})),
             })?;

@@ -114,7 +114,7 @@ impl Store {
             ))
             .into());
         }
-        let now = crate::now();
+        let now = self.now();
         let payload_text = payload.to_string();
         on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
@@ -125,8 +125,8 @@ impl Store {
                 .fetch_one(&mut *tx).await
                 .map_err(|e| StoreError::unique(e, format!("a request that conflicts with this one ({group}) is already open on contract {}", conn.id)))?;
             let job = serde_json::json!({"requestId": row.id}).to_string();
-            enqueue_job!(&mut *tx, "connection_request", &job, run_at_ms, &format!("request-{}", row.id))?;
-            write_audit!(&mut *tx, crate::audit::AuditEntry {
+            enqueue_job!(self.now(), &mut *tx, "connection_request", &job, run_at_ms, &format!("request-{}", row.id))?;
+            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
                 actor, partner_id: Some(conn.partner_id), entity: "request", entity_id: row.id.to_string(), action: "create", before: None,
                 after: Some(serde_json::json!({"contractId": conn.id, "type": kind, "details": payload})),
             })?;
@@ -180,7 +180,7 @@ impl Store {
         id: i64,
         outcome: &Outcome,
     ) -> Result<Option<RequestRow>> {
-        let now = crate::now();
+        let now = self.now();
         let (status, reason) = match outcome {
             Outcome::Activated { .. } => ("Completed", None),
             Outcome::Rejected { reason } => ("Rejected", Some(reason.clone())),
@@ -204,7 +204,7 @@ impl Store {
                         .execute(&mut *tx).await
                         .map_err(|e| StoreError::unique(e, format!("the network issued {code} twice")))?;
                     let result = serde_json::json!({"code": code, "codeType": kind.as_str(), "issuedAt": now, "validUntil": expires, "usedAt": null});
-                    write_audit!(&mut *tx, crate::audit::AuditEntry {
+                    write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
                         actor, partner_id: Some(row.partner_id), entity: "connection", entity_id: row.contract_id.to_string(), action: row.kind.as_str(),
                         before: None, after: Some(serde_json::json!({"requestId": id, "codeType": kind.as_str(), "validUntil": expires})),
                     })?;
@@ -270,7 +270,7 @@ impl Store {
                         "CreateEsim" => None,
                         _ => before_iccid.clone(),
                     };
-                    write_audit!(&mut *tx, crate::audit::AuditEntry {
+                    write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
                         actor, partner_id: Some(row.partner_id), entity: "connection", entity_id: row.contract_id.to_string(), action: row.kind.as_str(),
                         before: Some(serde_json::json!({"bars": before_bars, "bundles": before_bundles, "iccid": before_iccid, "eid": before_eid})),
                         after: Some(serde_json::json!({"requestId": id, "bars": bars.len(), "bundles": bundles.len(), "iccid": after_iccid})),
@@ -391,7 +391,7 @@ impl Store {
             let mut result: serde_json::Value = serde_json::from_str(result.as_deref().unwrap_or("{}")).map_err(|e| corrupt("request result", contract_id, e))?;
             result["usedAt"] = serde_json::json!(now);
             sqlx::query("UPDATE requests SET result = $1 WHERE id = $2").bind(result.to_string()).bind(request_id).execute(&mut *tx).await?;
-            write_audit!(&mut *tx, crate::audit::AuditEntry {
+            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
                 actor, partner_id: Some(partner_id), entity: "connection", entity_id: contract_id.to_string(), action: ended,
                 before: Some(serde_json::json!({"status": "Active", "cli": cli})),
                 after: Some(serde_json::json!({"status": ended, "codeType": kind.as_str(), "requestId": request_id})),
@@ -412,7 +412,7 @@ impl Store {
     ) -> Result<i64> {
         let eid = domain::sim::parse_eid(eid).map_err(|m| Error::invalid("eid", m))?;
         let network = network.to_string();
-        let now = crate::now();
+        let now = self.now();
         on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
             let conn: Option<(i64, i64)> = sqlx::query_as(
@@ -429,7 +429,7 @@ impl Store {
                 result["eid"] = serde_json::json!(eid);
                 sqlx::query("UPDATE requests SET result = $1, updated_at = $2 WHERE id = $3").bind(result.to_string()).bind(now).bind(request_id).execute(&mut *tx).await?;
             }
-            write_audit!(&mut *tx, crate::audit::AuditEntry {
+            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
                 actor, partner_id: Some(partner_id), entity: "connection", entity_id: contract_id.to_string(), action: "EsimDownloaded",
                 before: None, after: Some(serde_json::json!({"eid": eid})),
             })?;

@@ -78,7 +78,7 @@ impl Store {
                 .into());
             }
         }
-        let now = crate::now();
+        let now = self.now();
         on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
             let row = sqlx::query_as::<_, TaskRow>(&format!(
@@ -87,7 +87,7 @@ impl Store {
                 .bind(customer.partner_id).bind(customer_id).bind(task.diary_type_id).bind(task.diary_task_id).bind(&task.subject).bind(&task.body)
                 .bind(OPEN).bind(contract_id).bind(order_id).bind(actor).bind(now)
                 .fetch_one(&mut *tx).await?;
-            write_audit!(&mut *tx, crate::audit::AuditEntry {
+            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
                 actor, partner_id: Some(customer.partner_id), entity: "task", entity_id: row.id.to_string(), action: "create", before: None,
                 after: Some(serde_json::json!({"customerId": customer_id, "diaryTypeId": task.diary_type_id, "diaryTaskId": task.diary_task_id, "subject": task.subject, "contractId": contract_id, "orderId": order_id})),
             })?;
@@ -117,7 +117,7 @@ impl Store {
         let task = self.get_task(vis, task_id).await?;
         let next = status_id.unwrap_or(task.status_id);
         check_status_change(task_id, task.status_id, next)?;
-        let now = crate::now();
+        let now = self.now();
         on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
             // The guard on the status read keeps two changes from crossing.
@@ -130,7 +130,7 @@ impl Store {
                 "INSERT INTO task_comments (task_id, body, status_id, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING {COMMENT_COLS}"))
                 .bind(task_id).bind(body).bind(status_id).bind(actor).bind(now).fetch_one(&mut *tx).await?;
             if next != task.status_id {
-                write_audit!(&mut *tx, crate::audit::AuditEntry {
+                write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
                     actor, partner_id: Some(task.partner_id), entity: "task", entity_id: task_id.to_string(), action: "status",
                     before: Some(serde_json::json!({"statusId": task.status_id})), after: Some(serde_json::json!({"statusId": next, "commentId": comment.id})),
                 })?;

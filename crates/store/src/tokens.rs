@@ -59,13 +59,13 @@ impl Store {
         }
         let token = format!("{TOKEN_PREFIX}{}", random_hex(32));
         let prefix: String = token.chars().take(TOKEN_PREFIX.len() + 8).collect();
-        let now = crate::now();
+        let now = self.now();
         let id: i64 = on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
             let id: i64 = sqlx::query_scalar("INSERT INTO api_tokens (user_id, partner_id, token_hash, prefix, description, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
                 .bind(user.id).bind(user.partner_id).bind(hash_secret(&token)).bind(&prefix).bind(description).bind(now)
                 .fetch_one(&mut *tx).await?;
-            write_audit!(&mut *tx, crate::audit::AuditEntry {
+            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
                 actor, partner_id: Some(user.partner_id), entity: "api_token", entity_id: id.to_string(),
                 action: "create", before: None, after: Some(serde_json::json!({"user": username, "prefix": prefix, "description": description})),
             })?;
@@ -92,7 +92,7 @@ impl Store {
 
     /// Revokes a token by id; it stops working at once (within the auth cache's life).
     pub async fn revoke_api_token(&self, actor: &str, id: i64) -> Result<()> {
-        let now = crate::now();
+        let now = self.now();
         on_db!(self.writer(), p => {
             let mut tx = p.begin().await?;
             let partner: Option<i64> = sqlx::query_scalar("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING partner_id")
@@ -100,7 +100,7 @@ impl Store {
             let Some(partner) = partner else {
                 return Err(domain::Error::NotFound(format!("no live token {id}")).into());
             };
-            write_audit!(&mut *tx, crate::audit::AuditEntry {
+            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
                 actor, partner_id: Some(partner), entity: "api_token", entity_id: id.to_string(),
                 action: "revoke", before: None, after: None,
             })?;
@@ -118,7 +118,7 @@ impl Store {
             .bind(hash_secret(token)).fetch_optional(p).await)?;
         if let Some(o) = &owner {
             on_db!(self.writer(), p => sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
-                .bind(crate::now()).bind(o.token_id).execute(p).await.map(|_| ()))?;
+                .bind(self.now()).bind(o.token_id).execute(p).await.map(|_| ()))?;
         }
         Ok(owner)
     }

@@ -25,6 +25,12 @@ pub struct FileConfig {
     /// Whether `serve` runs the provisioning worker too (default true).
     pub worker: Option<bool>,
     pub worker_concurrency: Option<usize>,
+    /// Seconds a client has to send a request's head (and the idle limit).
+    pub header_timeout_secs: Option<u64>,
+    /// Seconds a client has to send a request's body.
+    pub body_timeout_secs: Option<u64>,
+    /// Seconds requests in flight get to finish at shutdown.
+    pub shutdown_grace_secs: Option<u64>,
     /// The simulated networks: defaults for all, and per network.
     pub carriers: Option<CarriersConfig>,
 }
@@ -75,6 +81,7 @@ pub struct Settings {
     pub password_key: Option<String>,
     pub worker: bool,
     pub worker_concurrency: usize,
+    pub limits: api::ServerLimits,
     pub carriers: HashMap<Network, SimConfig>,
 }
 
@@ -89,6 +96,7 @@ impl std::fmt::Debug for Settings {
             .field("auth_cache_ttl", &self.auth_cache_ttl)
             .field("password_key", &self.password_key.as_ref().map(|_| "<set>"))
             .field("worker", &self.worker)
+            .field("limits", &self.limits)
             .field("carriers", &self.carriers)
             .finish()
     }
@@ -106,6 +114,9 @@ pub struct Overrides {
     pub password_key: Option<String>,
     pub no_worker: bool,
     pub worker_concurrency: Option<usize>,
+    pub header_timeout_secs: Option<u64>,
+    pub body_timeout_secs: Option<u64>,
+    pub shutdown_grace_secs: Option<u64>,
     /// Flags that apply to every simulated network.
     pub carrier: CarrierOverride,
 }
@@ -150,6 +161,36 @@ impl Settings {
                 .or(file.worker_concurrency)
                 .unwrap_or(2)
                 .max(1),
+            limits: {
+                let d = api::ServerLimits::default();
+                let secs = |flag: Option<u64>, file: Option<u64>, default: Duration, name: &str| {
+                    match flag.or(file) {
+                        Some(0) => anyhow::bail!("{name} must be at least 1 second"),
+                        Some(n) => Ok(Duration::from_secs(n)),
+                        None => Ok(default),
+                    }
+                };
+                api::ServerLimits {
+                    header_read_timeout: secs(
+                        over.header_timeout_secs,
+                        file.header_timeout_secs,
+                        d.header_read_timeout,
+                        "header_timeout_secs",
+                    )?,
+                    body_read_timeout: secs(
+                        over.body_timeout_secs,
+                        file.body_timeout_secs,
+                        d.body_read_timeout,
+                        "body_timeout_secs",
+                    )?,
+                    shutdown_grace: secs(
+                        over.shutdown_grace_secs,
+                        file.shutdown_grace_secs,
+                        d.shutdown_grace,
+                        "shutdown_grace_secs",
+                    )?,
+                }
+            },
             carriers: carriers(file.carriers.unwrap_or_default(), over.carrier)?,
         })
     }

@@ -110,6 +110,15 @@ struct ServeArgs {
     /// Do not run the provisioning worker in this process.
     #[arg(long, env = "SWITCHBOARD_NO_WORKER")]
     no_worker: bool,
+    /// Seconds a client has to send a request's head (also the keep-alive idle limit).
+    #[arg(long, env = "SWITCHBOARD_HEADER_TIMEOUT")]
+    header_timeout: Option<u64>,
+    /// Seconds a client has to send a request's body once its head has arrived.
+    #[arg(long, env = "SWITCHBOARD_BODY_TIMEOUT")]
+    body_timeout: Option<u64>,
+    /// Seconds requests in flight get to finish after SIGTERM or Ctrl-C.
+    #[arg(long, env = "SWITCHBOARD_SHUTDOWN_GRACE")]
+    shutdown_grace: Option<u64>,
     #[command(flatten)]
     worker: WorkerArgs,
 }
@@ -234,15 +243,16 @@ fn main() -> std::process::ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let file = FileConfig::load(cli.config.as_deref())?;
-    let (listen, jwt_secret, ttl, no_worker, password_key) = match &cli.command {
+    let (listen, jwt_secret, ttl, no_worker, password_key, timeouts) = match &cli.command {
         Command::Serve(a) => (
             a.listen.clone(),
             a.jwt_secret.clone(),
             a.auth_cache_ttl,
             a.no_worker,
             a.password_key.clone(),
+            [a.header_timeout, a.body_timeout, a.shutdown_grace],
         ),
-        _ => (None, None, None, false, None),
+        _ => (None, None, None, false, None, [None; 3]),
     };
     let worker_args = match &cli.command {
         Command::Serve(a) => Some(a.worker.clone()),
@@ -270,6 +280,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             password_key,
             no_worker,
             worker_concurrency: worker_args.as_ref().and_then(|w| w.worker_concurrency),
+            header_timeout_secs: timeouts[0],
+            body_timeout_secs: timeouts[1],
+            shutdown_grace_secs: timeouts[2],
             carrier,
         },
     )?;
@@ -315,7 +328,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             connections: Some(n),
             ..
         } => {
-            let (first, last) = store.seed_synthetic(n, today()).await?;
+            let (first, last) = store.seed_synthetic(n, store.clock().today()).await?;
             println!(
                 "added {n} synthetic connections, CLIs {first} to {last} (partner {:?})",
                 store::demo::LOAD_PARTNER
@@ -326,7 +339,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             connections: None,
             numbers: None,
         } => {
-            match store.seed_demo(today()).await? {
+            match store.seed_demo(store.clock().today()).await? {
                 Some(summary) => print_demo(&summary),
                 None => println!("the database already has partners; demo data not seeded"),
             }
@@ -403,7 +416,7 @@ async fn network_event(store: Store, cmd: NetworkCmd) -> anyhow::Result<()> {
         NetworkCmd::SwitchOut { network, code } => {
             let network = parse(&network)?;
             let (contract, status) = store
-                .use_switching_code(&format!("network:{network}"), network, &code, store::now())
+                .use_switching_code(&format!("network:{network}"), network, &code, store.now())
                 .await?;
             println!("contract {contract} is now {status}");
         }
@@ -418,10 +431,6 @@ async fn network_event(store: Store, cmd: NetworkCmd) -> anyhow::Result<()> {
     }
     store.close().await;
     Ok(())
-}
-
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
 }
 
 fn init_logging(s: &Settings) -> anyhow::Result<()> {
@@ -461,7 +470,7 @@ async fn serve(store: Store, settings: Settings, demo: bool) -> anyhow::Result<(
         .with_context(|| format!("binding {}", settings.listen))?;
     let addr = listener.local_addr()?;
     if demo {
-        if let Some(summary) = store.seed_demo(today()).await? {
+        if let Some(summary) = store.seed_demo(store.clock().today()).await? {
             print_demo(&summary);
         }
         let partner = store
@@ -510,6 +519,7 @@ async fn serve(store: Store, settings: Settings, demo: bool) -> anyhow::Result<(
             )),
             None => None,
         },
+        limits: settings.limits,
     };
     let state = api::AppState::new(store.clone(), &config).await?;
     println!(
@@ -548,7 +558,7 @@ fn worker(store: &Store, settings: &Settings) -> provisioning::Worker {
     provisioning::Worker::simulated(
         store.clone(),
         &settings.carriers,
-        std::sync::Arc::new(provisioning::SystemClock),
+        store.clock().clone(),
         config,
     )
 }

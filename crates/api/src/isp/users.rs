@@ -9,7 +9,6 @@ use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::Utc;
 use domain::isp;
 use domain::Error;
 use serde::Deserialize;
@@ -19,8 +18,7 @@ use store::Visibility;
 use utoipa::ToSchema;
 
 /// A subscriber as answered, with its links.
-pub fn view(base: &Base, u: &IspUserRow) -> Value {
-    let now = Utc::now();
+pub fn view(base: &Base, u: &IspUserRow, now: chrono::DateTime<chrono::Utc>) -> Value {
     let mut links = json!({
         "self": base.url(&format!("/users/{}", u.id)),
         "profile": base.url(&format!("/profiles/{}", u.profile_id)),
@@ -183,7 +181,7 @@ pub async fn list_users(
     }
     let (rows, total) = state
         .store
-        .list_isp_users(who.visibility(), &filter, Utc::now(), p)
+        .list_isp_users(who.visibility(), &filter, state.store.now(), p)
         .await?;
     let mut query: Vec<(&str, String)> = Vec::new();
     if let Some(s) = filter.status {
@@ -199,7 +197,10 @@ pub async fn list_users(
         query.push(("q", filter.q.clone()));
     }
     let query = serde_urlencoded::to_string(&query).unwrap_or_default();
-    let items = rows.iter().map(|u| view(&base, u)).collect();
+    let items = rows
+        .iter()
+        .map(|u| view(&base, u, state.store.now()))
+        .collect();
     Ok(page(&base, "/users", &query, p, total, items))
 }
 
@@ -213,7 +214,7 @@ pub async fn get_user(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let u = find(&state, &who, &id).await?;
-    Ok(ok(view(&base, &u)))
+    Ok(ok(view(&base, &u, state.store.now())))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -272,14 +273,17 @@ pub async fn create_user(
                 password_hash,
                 password_sealed,
                 expiration: Some(expiration.unwrap_or_else(|| {
-                    isp::renewed_expiration(None, Utc::now(), profile.period_days)
+                    isp::renewed_expiration(None, state.store.now(), profile.period_days)
                 })),
                 mac,
                 static_ip,
             },
         )
         .await?;
-    Ok((StatusCode::CREATED, ok(view(&base, &row))))
+    Ok((
+        StatusCode::CREATED,
+        ok(view(&base, &row, state.store.now())),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -364,7 +368,7 @@ pub async fn patch_user(
         .store
         .update_isp_user(&who.actor, who.visibility(), u.id, &patch)
         .await?;
-    Ok(ok(view(&base, &row)))
+    Ok(ok(view(&base, &row, state.store.now())))
 }
 
 async fn set_status(
@@ -379,7 +383,7 @@ async fn set_status(
         .store
         .set_isp_user_status(&who.actor, who.visibility(), u.id, status)
         .await?;
-    Ok(ok(view(base, &row)))
+    Ok(ok(view(base, &row, state.store.now())))
 }
 
 /// Suspends a subscriber: RADIUS rejects it until activated.
@@ -419,9 +423,9 @@ pub async fn renew_user(
     let u = find(&state, &who, &id).await?;
     let row = state
         .store
-        .renew_isp_user(&who.actor, who.visibility(), u.id, Utc::now())
+        .renew_isp_user(&who.actor, who.visibility(), u.id, state.store.now())
         .await?;
-    Ok(ok(view(&base, &row)))
+    Ok(ok(view(&base, &row, state.store.now())))
 }
 
 /// Deletes a subscriber: disabled for good, its history (and sessions) kept,
@@ -453,7 +457,8 @@ pub async fn user_sessions(
     let interim = profile(&state, Visibility::All, u.profile_id)
         .await?
         .acct_interim_secs;
-    let stale_before = Utc::now() - chrono::Duration::seconds(isp::stale_after_secs(interim));
+    let stale_before =
+        state.store.now() - chrono::Duration::seconds(isp::stale_after_secs(interim));
     state.store.open_sessions(u.id, stale_before).await?;
     let (rows, total) = state
         .store

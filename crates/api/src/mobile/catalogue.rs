@@ -85,7 +85,7 @@ pub async fn get_tariffs_for_contract(
 ) -> ApiResult<Json<List<Tariff>>> {
     who.require(Scope::Connections)?;
     let id = int_param(&q.contract_id, "contractId")?;
-    let today = chrono::Utc::now().date_naive();
+    let today = state.store.now().date_naive();
     let rows = state
         .store
         .tariffs_for_contract(who.visibility(), id, today)

@@ -401,7 +401,7 @@ pub async fn add_mobile_to_order(
             enable_bill_cap: b.enable_bill_cap,
             bill_cap_value: b.bill_cap_value,
         };
-        let req = input.check(Utc::now().date_naive())?;
+        let req = input.check(state.store.now().date_naive())?;
         let (id, cli) = state
             .store
             .add_mobile(&who.actor, who.visibility(), order_id, &req)
@@ -590,7 +590,7 @@ pub async fn submit_order(
     who.require(Scope::Orders)?;
     crate::idempotency::once(&state, &who, &headers, &body.hash, || async {
         let order_id = positive(body.value.order_id, "orderId")?;
-        let now = Utc::now();
+        let now = state.store.now();
         let order = state
             .store
             .submit_order(

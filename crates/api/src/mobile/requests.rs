@@ -139,7 +139,7 @@ pub(super) async fn queue(
             kind,
             &group,
             &details,
-            Utc::now().timestamp_millis(),
+            state.store.now().timestamp_millis(),
         )
         .await?;
     Ok((StatusCode::ACCEPTED, Json(row.into())))
@@ -276,7 +276,7 @@ pub async fn change_tariff(
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
     let b = body.value;
     let conn = contract(&state, &who, b.contract_id).await?;
-    let today = Utc::now().date_naive();
+    let today = state.store.now().date_naive();
     let effective = b.effective_date.unwrap_or(today);
     if effective < today {
         return Err(Error::invalid("effectiveDate", format!("{effective} is in the past")).into());
@@ -299,7 +299,7 @@ pub async fn change_tariff(
             .and_utc()
             .timestamp_millis()
     } else {
-        Utc::now().timestamp_millis()
+        state.store.now().timestamp_millis()
     };
     let row = state
         .store

@@ -12,7 +12,6 @@ use crate::{AppState, Principal};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::Utc;
 use domain::{Error, Scope};
 use serde::Deserialize;
 use store::requests::SwitchingOf;
@@ -25,9 +24,9 @@ pub struct SwitchingRequest {
 }
 
 /// The switching information of a connection today, as request details.
-fn info(conn: &store::connections::ConnectionRow) -> serde_json::Value {
+fn info(conn: &store::connections::ConnectionRow, today: chrono::NaiveDate) -> serde_json::Value {
     let i = domain::switching::switching_info(
-        Utc::now().date_naive(),
+        today,
         conn.contract_end_date,
         conn.tariff_monthly_pence,
         conn.balance_pence,
@@ -58,14 +57,23 @@ async fn switching(
     let current = || async {
         state
             .store
-            .current_switching_request(conn.id, kind, store::now())
+            .current_switching_request(conn.id, kind, state.store.now())
             .await
     };
     if let Some(row) = current().await? {
         return Ok((StatusCode::OK, Json(row.into())));
     }
     let group = format!("switching:{kind}");
-    match queue(state, who, &conn, kind, group, info(&conn)).await {
+    match queue(
+        state,
+        who,
+        &conn,
+        kind,
+        group,
+        info(&conn, state.store.now().date_naive()),
+    )
+    .await
+    {
         // Asked twice at once: the other call's request is the answer.
         Err(ApiError::Domain(Error::Conflict(why))) => match current().await? {
             Some(row) => Ok((StatusCode::OK, Json(row.into()))),

@@ -59,6 +59,17 @@ where
     }
 }
 
+/// The instant every test app's clock starts at: a Wednesday morning in a
+/// week with no bank holiday, so "the next working day" is always the next
+/// day and the next Saturday is three days on.
+pub fn pinned_now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    chrono::Utc
+        .with_ymd_and_hms(2030, 1, 16, 10, 0, 0)
+        .single()
+        .expect("a valid instant")
+}
+
 fn unique_name() -> String {
     use rand::Rng;
     format!("t{:016x}", rand::thread_rng().gen::<u64>())
@@ -66,6 +77,11 @@ fn unique_name() -> String {
 
 impl TestApp {
     pub async fn start(backend: &'static str) -> TestApp {
+        TestApp::start_with(backend, api::ServerLimits::default()).await
+    }
+
+    /// An app whose server has these timeouts.
+    pub async fn start_with(backend: &'static str, limits: api::ServerLimits) -> TestApp {
         let (store, dir, pg_schema) = match backend {
             "sqlite" => {
                 let dir = tempfile::tempdir().expect("temp dir");
@@ -93,9 +109,15 @@ impl TestApp {
                 )
             }
         };
+        // One clock for the store, the API and the worker, pinned to an
+        // ordinary Wednesday: no test depends on the day it runs.
+        let clock = Arc::new(ManualClock::new(pinned_now()));
+        let store = store.with_clock(clock.clone());
         store.migrate().await.expect("migrate");
-        let today = chrono::Utc::now().date_naive();
-        store.seed_demo(today).await.expect("seed demo");
+        store
+            .seed_demo(domain::Clock::today(&*clock))
+            .await
+            .expect("seed demo");
         let north = store
             .partner_by_name("Northern Mobile Solutions Ltd")
             .await
@@ -114,6 +136,7 @@ impl TestApp {
             sealer: Some(Arc::new(
                 api::seal::Sealer::from_hex(PASSWORD_KEY).expect("test key"),
             )),
+            limits,
         };
         let state = api::AppState::new(store.clone(), &config)
             .await
@@ -126,7 +149,6 @@ impl TestApp {
         let server = tokio::spawn(api::serve(listener, state, async {
             let _ = rx.await;
         }));
-        let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
         let worker = worker_with(&store, &clock, SimConfig::instant());
         TestApp {
             clock,
@@ -160,6 +182,16 @@ impl TestApp {
                 .expect("drop schema");
             admin.close().await;
         }
+    }
+
+    /// Now by the app's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.store.now()
+    }
+
+    /// Today by the app's clock.
+    pub fn today(&self) -> chrono::NaiveDate {
+        domain::Clock::today(&*self.clock)
     }
 
     /// Runs every job due on the test clock; answers how many ran.
