@@ -24,38 +24,35 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use store::Visibility;
 
 /// Lifetime of an access token, in seconds.
 pub const TOKEN_LIFETIME_SECS: i64 = 3600;
 const ISSUER: &str = "switchboard";
 
-/// Who is calling, established by the auth extractor.
+/// Who is calling, established by the auth extractor: the use cases'
+/// [`app::Principal`], which it derefs to.
 #[derive(Debug, Clone)]
-pub struct Principal {
-    /// For audit rows: `client:sb_…` or `user:NAME`.
-    pub actor: String,
-    pub partner_id: i64,
-    pub scopes: Scopes,
+pub struct Principal(pub app::Principal);
+
+impl std::ops::Deref for Principal {
+    type Target = app::Principal;
+    fn deref(&self) -> &app::Principal {
+        &self.0
+    }
 }
 
 impl Principal {
-    /// Platform staff (`admin`) see every partner; everyone else their own.
-    pub fn visibility(&self) -> Visibility {
-        if self.scopes.contains(Scope::Admin) {
-            Visibility::All
-        } else {
-            Visibility::Partner(self.partner_id)
-        }
+    pub(crate) fn new(actor: String, partner_id: i64, scopes: Scopes) -> Principal {
+        Principal(app::Principal {
+            actor,
+            partner_id,
+            scopes,
+        })
     }
 
     /// Fails with 403 `insufficient_scope` unless the caller has `scope`.
     pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
-        if self.scopes.contains(scope) {
-            Ok(())
-        } else {
-            Err(AuthError::insufficient_scope(scope).into())
-        }
+        self.0.require(scope).map_err(ApiError::from)
     }
 }
 
@@ -147,13 +144,13 @@ impl Auth {
         let owner = store.api_token_owner(token).await?.ok_or_else(|| {
             AuthError::invalid_token("Unauthorized access - invalid token provided.")
         })?;
-        let principal = Principal {
-            actor: format!("user:{}", owner.username),
-            partner_id: owner.partner_id,
-            scopes: Scopes::parse(&owner.scopes).map_err(|e| {
+        let principal = Principal::new(
+            format!("user:{}", owner.username),
+            owner.partner_id,
+            Scopes::parse(&owner.scopes).map_err(|e| {
                 ApiError::Internal(format!("user {} has bad scopes: {e}", owner.username))
             })?,
-        };
+        );
         if !self.cache_ttl.is_zero() {
             let mut cache = self.tokens.lock().expect("auth cache lock");
             cache.insert(sha, (principal.clone(), Instant::now()));
@@ -219,11 +216,7 @@ impl Auth {
         }
         let scopes = Scopes::parse(&c.scope)
             .map_err(|_| AuthError::invalid_token("The access token is invalid or has expired."))?;
-        Ok(Principal {
-            actor: format!("client:{}", c.sub),
-            partner_id: c.pid,
-            scopes,
-        })
+        Ok(Principal::new(format!("client:{}", c.sub), c.pid, scopes))
     }
 
     async fn client_active(&self, store: &store::Store, cid: i64) -> Result<bool, ApiError> {
@@ -279,13 +272,13 @@ impl Auth {
         if !ok {
             return Err(bad().into());
         }
-        let principal = Principal {
-            actor: format!("user:{}", user.username),
-            partner_id: user.partner_id,
-            scopes: Scopes::parse(&user.scopes).map_err(|e| {
+        let principal = Principal::new(
+            format!("user:{}", user.username),
+            user.partner_id,
+            Scopes::parse(&user.scopes).map_err(|e| {
                 ApiError::Internal(format!("user {} has bad scopes: {e}", user.username))
             })?,
-        };
+        );
         if !self.cache_ttl.is_zero() {
             let mut cache = self.users.lock().expect("auth cache lock");
             cache.insert(

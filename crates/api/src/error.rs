@@ -113,6 +113,16 @@ impl From<domain::Error> for ApiError {
     }
 }
 
+impl From<app::Error> for ApiError {
+    fn from(e: app::Error) -> Self {
+        match e {
+            app::Error::Rule(d) => ApiError::Domain(d),
+            app::Error::Forbidden(scope) => ApiError::Auth(AuthError::insufficient_scope(scope)),
+            app::Error::Internal(detail) => ApiError::Internal(detail),
+        }
+    }
+}
+
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
         ApiError::Auth(e)
@@ -150,6 +160,12 @@ impl IntoResponse for ApiError {
             ),
             ApiError::Domain(D::NotFound(m)) => response_message(StatusCode::NOT_FOUND, &m, None),
             ApiError::Domain(D::Conflict(m)) => response_message(StatusCode::CONFLICT, &m, None),
+            ApiError::Domain(D::Busy(m)) => {
+                let mut resp = response_message(StatusCode::CONFLICT, &m, None);
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                resp
+            }
             ApiError::Domain(D::Refused(m)) => {
                 // Rules name their field first: "enableBillCap: ...".
                 let field = m.split_once(": ").map(|(f, _)| f).filter(|f| {

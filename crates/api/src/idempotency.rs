@@ -1,36 +1,21 @@
-//! `Idempotency-Key` on POSTs that create things: the same key and body
-//! answer the first response again; the same key with another body is 409.
+//! `Idempotency-Key` on POSTs that create things, as the faces see it: the
+//! header is read and checked here, and the use case claims the key, does
+//! the work and saves its result in one transaction (see `app::keyed`).
+//! A replayed answer is rendered like a fresh one and marked with
+//! `Idempotent-Replayed: true`.
 
 use crate::error::{ApiError, ApiResult};
-use crate::{AppState, Principal};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use std::future::Future;
-use store::idempotency::Claim;
 
 pub const HEADER: &str = "idempotency-key";
 
-/// Runs `work` once per (caller, key): replays the stored answer for a
-/// repeated request, refuses a reused key with another body. Without the
-/// header, just runs `work`. Answers of 5xx are not stored, so the caller
-/// may retry with the same key.
-pub async fn once<F, Fut>(
-    state: &AppState,
-    who: &Principal,
-    headers: &HeaderMap,
-    body_hash: &str,
-    work: F,
-) -> ApiResult<Response>
-where
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = ApiResult<(StatusCode, serde_json::Value)>>,
-{
-    let Some(key) = headers.get(HEADER) else {
-        return work()
-            .await
-            .map(|(status, value)| (status, axum::Json(value)).into_response());
+/// The request's key, if it sent one: 1 to 255 visible characters.
+pub fn key<'a>(headers: &'a HeaderMap, request_hash: &'a str) -> ApiResult<Option<app::Key<'a>>> {
+    let Some(value) = headers.get(HEADER) else {
+        return Ok(None);
     };
-    let key = key
+    let key = value
         .to_str()
         .ok()
         .filter(|k| !k.is_empty() && k.len() <= 255)
@@ -40,12 +25,24 @@ where
                 "must be 1 to 255 visible characters",
             ))
         })?;
-    match state
-        .store
-        .claim_idempotency(&who.actor, key, body_hash)
-        .await?
-    {
-        Claim::Replay { status, body } => {
+    Ok(Some(app::Key { key, request_hash }))
+}
+
+/// Renders a keyed write's answer with `render` (fresh or replayed alike).
+pub fn respond<T, B: serde::Serialize>(
+    done: app::Done<T>,
+    status: StatusCode,
+    render: impl FnOnce(T) -> B,
+) -> Response {
+    match done {
+        app::Done::Fresh(v) => (status, axum::Json(render(v))).into_response(),
+        app::Done::Replayed(v) => {
+            let mut resp = (status, axum::Json(render(v))).into_response();
+            resp.headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            resp
+        }
+        app::Done::Legacy { status, body } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             let mut resp = (
                 status,
@@ -55,36 +52,7 @@ where
                 .into_response();
             resp.headers_mut()
                 .insert("idempotent-replayed", HeaderValue::from_static("true"));
-            Ok(resp)
-        }
-        Claim::Mismatch => Err(domain::Error::Conflict(format!(
-            "Idempotency-Key {key:?} was already used with a different request body"
-        ))
-        .into()),
-        Claim::InFlight => Err(domain::Error::Conflict(format!(
-            "a request with Idempotency-Key {key:?} is still being processed; retry shortly"
-        ))
-        .into()),
-        Claim::New => {
-            let resp = match work().await {
-                Ok((status, value)) => (status, axum::Json(value)).into_response(),
-                Err(e @ ApiError::Internal(_)) => {
-                    state.store.release_idempotency(&who.actor, key).await?;
-                    return Err(e);
-                }
-                // A 4xx answer is stored too: the same request gets it again.
-                Err(e) => e.into_response(),
-            };
-            let (parts, body) = resp.into_parts();
-            let bytes = axum::body::to_bytes(body, crate::BODY_LIMIT)
-                .await
-                .map_err(|e| ApiError::Internal(format!("reading an answer to store: {e}")))?;
-            let text = String::from_utf8_lossy(&bytes);
-            state
-                .store
-                .complete_idempotency(&who.actor, key, parts.status.as_u16(), &text)
-                .await?;
-            Ok(Response::from_parts(parts, axum::body::Body::from(bytes)))
+            resp
         }
     }
 }

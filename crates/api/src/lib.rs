@@ -83,6 +83,8 @@ impl Default for ServerLimits {
 /// Shared state of every handler.
 #[derive(Clone)]
 pub struct AppState {
+    /// The use cases every handler calls.
+    pub app: app::App,
     pub store: store::Store,
     pub auth: Arc<auth::Auth>,
     pub docs: Arc<docs::Docs>,
@@ -106,6 +108,7 @@ impl AppState {
         };
         let (_, spec) = routers();
         Ok(AppState {
+            app: app::App::new(store.clone()),
             store,
             auth: Arc::new(auth::Auth::new(secret.as_bytes(), config.auth_cache_ttl)),
             docs: Arc::new(docs::Docs::new(spec)),

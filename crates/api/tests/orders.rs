@@ -351,7 +351,7 @@ async fn add_mobile_refusals_name_the_field() {
         again["iccid"] = json!(iccid(Network::Vodafone, 13));
         assert_error(&app.post(&token, "/api/Orders/AddMobileToOrder", &again).await, 409, "not free");
         // The same ICCID twice on open orders; an ICCID already live.
-        assert_error(&app.post(&token, "/api/Orders/AddMobileToOrder", &with("cli", json!(""))).await, 409, "ICCID");
+        assert_error(&app.post(&token, "/api/Orders/AddMobileToOrder", &with("cli", json!(""))).await, 409, "is already on another open order");
         let live_conn = app.get(&token, &format!("/api/Connections/GetConnectionByCLI?cli={live}")).await.1;
         let live_iccid = live_conn["sim"]["iccid"].as_str().unwrap();
         let net = live_conn["network"].as_str().unwrap();
@@ -950,6 +950,96 @@ async fn idempotency_keys_on_create_add_and_submit() {
             1,
             "queued once"
         );
+        app
+    })
+    .await;
+}
+
+/// A refusal is answered again under its key; an answer that asks the
+/// client to retry (the number pool busy) is never stored, so retrying
+/// with the same key works; a claim abandoned without an answer (as an
+/// older version left them) expires.
+#[tokio::test]
+async fn keyed_refusals_replay_busy_answers_do_not_stick_and_claims_expire() {
+    each_backend(|app| async move {
+        let token = app.north_token().await;
+        let customer = app.customer_of(app.north).await;
+        let vf30 = tariff(&app, &token, "Vodafone", "Business SIM 30GB").await;
+        let order = draft(&app, &token, customer).await;
+        let send = |key: &'static str, body: Value| {
+            let req = app
+                .http
+                .post(app.url("/api/Orders/AddMobileToOrder"))
+                .bearer_auth(&token)
+                .header("idempotency-key", key)
+                .json(&body);
+            async move {
+                let r = req.send().await.unwrap();
+                let retry_after = r.headers().get("retry-after").cloned();
+                (r.status().as_u16(), retry_after, r.json::<Value>().await.unwrap())
+            }
+        };
+        // A refusal (a number that is not in the pool) is the answer to
+        // its key for good, even once the request would pass.
+        let mut refused = new_mobile(order, vf30, 80);
+        refused["cli"] = json!("07999999999");
+        let first = send("refused-1", refused.clone()).await;
+        assert_eq!(first.0, 400, "{}", first.2);
+        assert_eq!(send("refused-1", refused).await.2, first.2);
+
+        if let store::Db::Postgres(pool) = app.store.db() {
+            // Every free Vodafone number is being reserved by someone else.
+            let mut holder = pool.begin().await.unwrap();
+            sqlx::query("SELECT cli FROM number_pool WHERE network = 'Vodafone' AND status = 'free' FOR UPDATE")
+                .fetch_all(&mut *holder)
+                .await
+                .unwrap();
+            let busy = send("busy-1", new_mobile(order, vf30, 81)).await;
+            assert_eq!(busy.0, 409, "{}", busy.2);
+            assert!(busy.2["response_message"].as_str().unwrap().contains("busy; try again"));
+            assert!(busy.1.is_some(), "Retry-After on a busy answer");
+            holder.rollback().await.unwrap();
+            let retried = send("busy-1", new_mobile(order, vf30, 81)).await;
+            assert_eq!(retried.0, 201, "following the advice works: {}", retried.2);
+        }
+
+        // An abandoned claim (no answer) holds its key for a while, then
+        // a retry does the work.
+        let body = new_mobile(order, vf30, 82);
+        let raw = serde_json::to_vec(&body).unwrap();
+        let hash = {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(&raw))
+        };
+        // The caller's actor: `client:` and the token's subject.
+        let claims: Value = {
+            use base64::Engine;
+            let payload = token.split('.').nth(1).unwrap();
+            serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+        };
+        let actor = format!("client:{}", claims["sub"].as_str().unwrap());
+        let mut tx = app.store.begin().await.unwrap();
+        tx.execute(
+            "INSERT INTO idempotency_keys (actor, key, request_hash, created_at) VALUES ($1, $2, $3, $4)",
+            store::args![actor.as_str(), "abandoned-1", hash.as_str(), app.now()],
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let post_raw = || {
+            app.http
+                .post(app.url("/api/Orders/AddMobileToOrder"))
+                .bearer_auth(&token)
+                .header("idempotency-key", "abandoned-1")
+                .header("content-type", "application/json")
+                .body(raw.clone())
+                .send()
+        };
+        let held = post_raw().await.unwrap();
+        assert_eq!(held.status(), 409);
+        assert!(held.headers().contains_key("retry-after"));
+        app.clock.advance(store::idempotency::CLAIM_LIFETIME + chrono::Duration::seconds(1));
+        assert_eq!(post_raw().await.unwrap().status(), 201, "the claim expired");
         app
     })
     .await;

@@ -701,7 +701,7 @@ async fn a_sim_swap_replaces_the_sim_when_the_network_confirms() {
         assert_error(
             &swap(cli.clone(), taken).await,
             409,
-            "already in use on contract",
+            "already in use on a live connection",
         );
 
         let (s, r) = swap(format!("+44{}", &cli[1..]), new.clone()).await;

@@ -2,7 +2,11 @@
 //! own wire shape.
 
 /// A domain error. Each API face maps every variant to one status code.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// It is data: a kind, a stable code, the field at fault when one is, and
+/// a message; stored as JSON under an idempotency key so a repeated
+/// request gets the same refusal.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
 pub enum Error {
     /// Bad input: `field` names the parameter, `message` says what is wrong.
     #[error("{field}: {message}")]
@@ -16,6 +20,10 @@ pub enum Error {
     /// A valid request a rule forbids (the 402 of the mobile API).
     #[error("{0}")]
     Refused(String),
+    /// A conflict that passes: something was busy; the same request
+    /// retried shortly should succeed. Never stored under an idempotency key.
+    #[error("{0}")]
+    Busy(String),
     /// Several problems found at once (SubmitOrder): each names its mobile
     /// and field. `message` summarises them.
     #[error("{message}")]
@@ -38,6 +46,48 @@ impl Error {
     pub fn missing(field: &str) -> Self {
         Error::invalid(field, "is required")
     }
+
+    /// A stable code naming the kind of error, for clients and logs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Invalid { .. } => "invalid",
+            Error::NotFound(_) => "not_found",
+            Error::Conflict(_) => "conflict",
+            Error::Refused(_) => "refused",
+            Error::Busy(_) => "busy",
+            Error::Problems { .. } => "problems",
+        }
+    }
+
+    /// Whether the same request, retried, may well succeed: such answers
+    /// are never stored under an idempotency key.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Error::Busy(_))
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_are_data_that_round_trip() {
+        for e in [
+            Error::invalid("customerId", "must be a whole number"),
+            Error::NotFound("order 7 not found".into()),
+            Error::Busy("the number pool is busy; try again".into()),
+            Error::Problems {
+                message: "Order 1 has 1 problem".into(),
+                problems: vec![crate::ordering::Problem::new(Some(3), "pacCode", "expired")],
+            },
+        ] {
+            let json = serde_json::to_string(&e).unwrap();
+            assert_eq!(serde_json::from_str::<Error>(&json).unwrap(), e, "{json}");
+        }
+        assert!(Error::Busy("x".into()).is_retryable());
+        assert!(!Error::Conflict("x".into()).is_retryable());
+        assert_eq!(Error::missing("contact").code(), "invalid");
+    }
+}

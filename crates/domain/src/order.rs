@@ -142,8 +142,38 @@ impl FromStr for OrderStatus {
     }
 }
 
+/// The longest reference a customer may give an order.
+pub const REFERENCE_MAX_CHARS: usize = 50;
+
+/// An order's reference (the customer's purchase order number): optional,
+/// at most [`REFERENCE_MAX_CHARS`] characters, no control characters;
+/// answered trimmed.
+pub fn check_reference(reference: Option<&str>) -> crate::Result<String> {
+    let r = reference.unwrap_or_default();
+    if r.chars().count() > REFERENCE_MAX_CHARS || r.chars().any(char::is_control) {
+        return Err(crate::Error::invalid(
+            "reference",
+            format!("must be at most {REFERENCE_MAX_CHARS} characters, no control characters"),
+        ));
+    }
+    Ok(r.trim().to_owned())
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn references() {
+        use super::check_reference;
+        assert_eq!(check_reference(None).unwrap(), "");
+        assert_eq!(check_reference(Some(" PO-7781 ")).unwrap(), "PO-7781");
+        assert_eq!(check_reference(Some(&"x".repeat(50))).unwrap().len(), 50);
+        for bad in ["x".repeat(51), "PO\n1".into()] {
+            assert!(
+                matches!(check_reference(Some(&bad)), Err(crate::Error::Invalid { field, .. }) if field == "reference")
+            );
+        }
+    }
+
     use super::OrderEvent as E;
     use super::OrderStatus as S;
     use super::*;

@@ -387,7 +387,7 @@ pub fn check_tariff(req: &MobileRequest, tariff: &TariffLimits) -> Result<(), Er
 }
 
 /// One problem SubmitOrder found: which mobile, which field, why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Problem {
     pub order_mobile_id: Option<i64>,

@@ -39,6 +39,25 @@ macro_rules! write_audit {
     }};
 }
 
+/// Writes `entry`, stamped `at`, inside the caller's transaction.
+pub async fn write(tx: &mut crate::tx::Tx, at: DateTime<Utc>, e: &AuditEntry<'_>) -> Result<()> {
+    tx.execute(
+        INSERT_AUDIT_SQL,
+        crate::args![
+            at,
+            e.actor,
+            e.partner_id,
+            e.entity,
+            &e.entity_id,
+            e.action,
+            e.before.as_ref().map(|v| v.to_string()),
+            e.after.as_ref().map(|v| v.to_string()),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
 /// An audit row as read back.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuditRow {

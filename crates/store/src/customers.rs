@@ -1,6 +1,7 @@
 //! Customers: the reseller's business customers, each owned by a partner.
 
-use crate::{on_db, write_audit, Result, Store, StoreError, Visibility};
+use crate::tx::Tx;
+use crate::{args, on_db, Result, Store, StoreError, Visibility};
 use chrono::{DateTime, Utc};
 use domain::customer::NewCustomer;
 use domain::paging::{like_contains, PageRequest};
@@ -44,26 +45,10 @@ impl Store {
         partner_id: i64,
         c: &NewCustomer,
     ) -> Result<CustomerRow> {
-        let now = self.now();
-        let lines = serde_json::to_string(&c.address_lines).expect("strings serialise");
-        on_db!(self.writer(), p => {
-            let mut tx = p.begin().await?;
-            let row = sqlx::query_as::<_, CustomerRow>(&format!(
-                "INSERT INTO customers (partner_id, company_name, co_reg_number, contact_name, contact_email, contact_phone, address_lines, town, postcode, billing_email, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING {COLS}"))
-                .bind(partner_id).bind(&c.company_name).bind(&c.co_reg_number).bind(&c.contact_name)
-                .bind(&c.contact_email).bind(&c.contact_phone).bind(&lines).bind(&c.town).bind(&c.postcode)
-                .bind(&c.billing_email).bind(now)
-                .fetch_one(&mut *tx).await?;
-            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
-                actor, partner_id: Some(partner_id), entity: "customer", entity_id: row.id.to_string(),
-                action: "create", before: None, after: Some(serde_json::json!({
-                    "companyName": c.company_name, "coRegNumber": c.co_reg_number, "contactEmail": c.contact_email,
-                    "postcode": c.postcode, "billingEmail": c.billing_email })),
-            })?;
-            tx.commit().await?;
-            Ok(row)
-        })
+        let mut tx = self.begin().await?;
+        let row = insert(&mut tx, self.now(), actor, partner_id, c).await?;
+        tx.commit().await?;
+        Ok(row)
     }
 
     /// One customer visible to the caller.
@@ -97,4 +82,56 @@ impl Store {
             Ok((rows, total))
         })
     }
+}
+
+/// Creates a customer for `partner_id` inside the caller's transaction,
+/// with its audit row.
+pub async fn insert(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &str,
+    partner_id: i64,
+    c: &NewCustomer,
+) -> Result<CustomerRow> {
+    let lines = serde_json::to_string(&c.address_lines).expect("strings serialise");
+    let row: CustomerRow = tx
+        .fetch_one(
+            &format!(
+                "INSERT INTO customers (partner_id, company_name, co_reg_number, contact_name, contact_email, \
+                 contact_phone, address_lines, town, postcode, billing_email, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING {COLS}"
+            ),
+            args![
+                partner_id,
+                &c.company_name,
+                &c.co_reg_number,
+                &c.contact_name,
+                &c.contact_email,
+                &c.contact_phone,
+                lines,
+                &c.town,
+                &c.postcode,
+                &c.billing_email,
+                now,
+            ],
+        )
+        .await?;
+    crate::audit::write(
+        tx,
+        now,
+        &crate::audit::AuditEntry {
+            actor,
+            partner_id: Some(partner_id),
+            entity: "customer",
+            entity_id: row.id.to_string(),
+            action: "create",
+            before: None,
+            after: Some(serde_json::json!({
+                "companyName": c.company_name, "coRegNumber": c.co_reg_number,
+                "contactEmail": c.contact_email, "postcode": c.postcode,
+                "billingEmail": c.billing_email })),
+        },
+    )
+    .await?;
+    Ok(row)
 }

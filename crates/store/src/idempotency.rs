@@ -1,71 +1,109 @@
 //! Idempotency keys on POSTs that create things: the same key and body
 //! answer the first response again; the same key with another body is a
 //! conflict. Keys are scoped to the caller (actor).
+//!
+//! The key is claimed, and its answer saved, inside the transaction of the
+//! work it guards (as zero2prod does): a crash before the commit leaves no
+//! trace of either, so a retry does the work once; a crash after it leaves
+//! the whole answer to replay. A second request with the same key waits on
+//! the first one's row (PostgreSQL's unique index; SQLite's one writer)
+//! and then replays its answer.
 
-use crate::{on_db, Result, Store};
+use crate::tx::Tx;
+use crate::{args, Result, Store};
+use chrono::{DateTime, Utc};
 
 /// What a claim on a key found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
-    /// The key is new: carry out the request, then [`Store::complete_idempotency`].
+    /// The key is new (or an abandoned claim was taken over): carry out the
+    /// request in this transaction, then [`save`] its answer.
     New,
     /// The same request was answered before: answer this again.
     Replay { status: u16, body: String },
     /// The key was used with another request body.
     Mismatch,
-    /// The first request with this key has not finished yet.
+    /// Another request with this key, claimed by a server of an older
+    /// version outside its transaction, is younger than the claim lifetime.
     InFlight,
 }
 
+/// How long a claim without an answer (written by an older version, which
+/// claimed keys outside the work's transaction) holds its key before a
+/// retry may take it over.
+pub const CLAIM_LIFETIME: chrono::Duration = chrono::Duration::seconds(60);
+
+/// Claims `key` for a request whose body hashes to `request_hash`, inside
+/// the transaction that will do the work.
+pub async fn claim(
+    tx: &mut Tx,
+    actor: &str,
+    key: &str,
+    request_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Claim> {
+    // A new key is inserted; a claim abandoned without an answer for longer
+    // than its lifetime is taken over. Either way the row is now ours.
+    let taken = tx
+        .execute(
+            "INSERT INTO idempotency_keys (actor, key, request_hash, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (actor, key) DO UPDATE SET request_hash = excluded.request_hash, created_at = excluded.created_at \
+             WHERE idempotency_keys.status IS NULL AND idempotency_keys.created_at < $5",
+            args![actor, key, request_hash, now, now - CLAIM_LIFETIME],
+        )
+        .await?;
+    if taken == 1 {
+        return Ok(Claim::New);
+    }
+    let (hash, status, body): (String, Option<i64>, Option<String>) = tx
+        .fetch_one(
+            "SELECT request_hash, status, body FROM idempotency_keys WHERE actor = $1 AND key = $2",
+            args![actor, key],
+        )
+        .await?;
+    Ok(if hash != request_hash {
+        Claim::Mismatch
+    } else {
+        match (status, body) {
+            (Some(s), Some(b)) => Claim::Replay {
+                status: u16::try_from(s).unwrap_or(500),
+                body: b,
+            },
+            _ => Claim::InFlight,
+        }
+    })
+}
+
+/// Records the answer to a key claimed in this transaction.
+pub async fn save(tx: &mut Tx, actor: &str, key: &str, status: u16, body: &str) -> Result<()> {
+    tx.execute(
+        "UPDATE idempotency_keys SET status = $1, body = $2 WHERE actor = $3 AND key = $4",
+        args![i64::from(status), body, actor, key],
+    )
+    .await?;
+    Ok(())
+}
+
 impl Store {
-    /// Claims `key` for a request whose body hashes to `request_hash`.
-    pub async fn claim_idempotency(
+    /// Records a refusal (a 4xx that retrying would not change) under a
+    /// key whose work was rolled back, so the same request gets the same
+    /// answer. A key answered meanwhile by another request keeps its
+    /// answer.
+    pub async fn save_refusal(
         &self,
         actor: &str,
         key: &str,
         request_hash: &str,
-    ) -> Result<Claim> {
-        let now = self.now();
-        let inserted = on_db!(self.writer(), p => sqlx::query(
-            "INSERT INTO idempotency_keys (actor, key, request_hash, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (actor, key) DO NOTHING")
-            .bind(actor).bind(key).bind(request_hash).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
-        if inserted == 1 {
-            return Ok(Claim::New);
-        }
-        let (hash, status, body): (String, Option<i64>, Option<String>) = on_db!(self.db(), p => sqlx::query_as(
-            "SELECT request_hash, status, body FROM idempotency_keys WHERE actor = $1 AND key = $2")
-            .bind(actor).bind(key).fetch_one(p).await)?;
-        Ok(if hash != request_hash {
-            Claim::Mismatch
-        } else {
-            match (status, body) {
-                (Some(s), Some(b)) => Claim::Replay {
-                    status: s as u16,
-                    body: b,
-                },
-                _ => Claim::InFlight,
-            }
-        })
-    }
-
-    /// Records the answer to a claimed key.
-    pub async fn complete_idempotency(
-        &self,
-        actor: &str,
-        key: &str,
         status: u16,
         body: &str,
     ) -> Result<()> {
-        on_db!(self.writer(), p => sqlx::query("UPDATE idempotency_keys SET status = $1, body = $2 WHERE actor = $3 AND key = $4")
-            .bind(i64::from(status)).bind(body).bind(actor).bind(key).execute(p).await.map(|_| ()))?;
-        Ok(())
-    }
-
-    /// Forgets a claimed key whose request failed on our side, so a retry
-    /// with the same key is carried out afresh.
-    pub async fn release_idempotency(&self, actor: &str, key: &str) -> Result<()> {
-        on_db!(self.writer(), p => sqlx::query("DELETE FROM idempotency_keys WHERE actor = $1 AND key = $2 AND status IS NULL")
-            .bind(actor).bind(key).execute(p).await.map(|_| ()))?;
-        Ok(())
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "INSERT INTO idempotency_keys (actor, key, request_hash, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (actor, key) DO NOTHING",
+            args![actor, key, request_hash, i64::from(status), body, self.now()],
+        )
+        .await?;
+        tx.commit().await
     }
 }

@@ -77,6 +77,31 @@ macro_rules! enqueue_job {
     };
 }
 
+/// Enqueues a job inside the caller's transaction; a key already queued
+/// is a no-op.
+pub async fn enqueue_in(
+    tx: &mut crate::tx::Tx,
+    now: chrono::DateTime<chrono::Utc>,
+    kind: &str,
+    payload: &serde_json::Value,
+    run_at_ms: i64,
+    key: &str,
+) -> Result<()> {
+    tx.execute(
+        INSERT_JOB_SQL,
+        crate::args![
+            kind,
+            payload.to_string(),
+            DEFAULT_MAX_ATTEMPTS,
+            run_at_ms,
+            key,
+            now
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
 /// The next due job: a queued one whose time has come, or a running one
 /// whose lease has expired; each branch walks the `(state, run_at_ms)`
 /// index rather than the whole table.

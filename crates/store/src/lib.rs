@@ -32,6 +32,9 @@ pub mod requests;
 pub mod settings;
 pub mod tasks;
 pub mod tokens;
+pub mod tx;
+
+pub use tx::{Arg, Tx};
 
 /// Runs the same body on whichever pool is live. Inside the body `$pool`
 /// is a `&SqlitePool` or a `&PgPool`, so the same query text is compiled

@@ -6,7 +6,8 @@
 //! Every transition writes the order's history and an audit row.
 
 use crate::connections::{ConnectionBar, ConnectionBundle};
-use crate::{enqueue_job, in_list, on_db, write_audit, Result, Store, StoreError, Visibility};
+use crate::tx::Tx;
+use crate::{args, in_list, on_db, write_audit, Result, Store, StoreError, Visibility};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::order::{OrderEvent, OrderStatus};
 use domain::ordering::{
@@ -227,15 +228,36 @@ impl Store {
         customer_id: i64,
         reference: &str,
     ) -> Result<OrderRow> {
+        let mut tx = self.begin().await?;
+        let order = self
+            .create_order_in(&mut tx, actor, vis, customer_id, reference)
+            .await?;
+        tx.commit().await?;
+        Ok(order)
+    }
+
+    /// [`Store::create_order`] inside the caller's transaction.
+    pub async fn create_order_in(
+        &self,
+        tx: &mut Tx,
+        actor: &str,
+        vis: Visibility,
+        customer_id: i64,
+        reference: &str,
+    ) -> Result<OrderRow> {
         let (all, partner) = vis.binds();
-        let now = self.now();
         // One statement, from the customer's row when the caller may see
         // it; the database writes the history row.
-        let order = on_db!(self.writer(), p => sqlx::query_as::<_, OrderRow>(&format!(
-            "INSERT INTO orders (partner_id, customer_id, reference, status, created_by, updated_by, created_at, updated_at) \
-             SELECT partner_id, id, $1, 'Draft', $2, $2, $3, $3 FROM customers WHERE id = $4 AND ($5 OR partner_id = $6) RETURNING {ORDER_COLS}"))
-            .bind(reference).bind(actor).bind(now).bind(customer_id).bind(all).bind(partner)
-            .fetch_optional(p).await)?;
+        let order: Option<OrderRow> = tx
+            .fetch_optional(
+                &format!(
+                    "INSERT INTO orders (partner_id, customer_id, reference, status, created_by, updated_by, created_at, updated_at) \
+                     SELECT partner_id, id, $1, 'Draft', $2, $2, $3, $3 FROM customers WHERE id = $4 AND ($5 OR partner_id = $6) \
+                     RETURNING {ORDER_COLS}"
+                ),
+                args![reference, actor, self.now(), customer_id, all, partner],
+            )
+            .await?;
         order.ok_or(StoreError::NotFound)
     }
 
@@ -357,19 +379,29 @@ impl Store {
         Ok((order, row))
     }
 
-    /// Whether an ICCID is on an open (draft or pending) order mobile.
-    async fn iccid_on_open_order(&self, iccid: &Option<String>) -> Result<bool> {
-        let Some(iccid) = iccid else { return Ok(false) };
-        let n: i64 = on_db!(self.db(), p => sqlx::query_scalar("SELECT COUNT(*) FROM order_mobiles WHERE iccid = $1 AND status IN ('Draft', 'Pending')")
-            .bind(iccid).fetch_one(p).await)?;
-        Ok(n > 0)
-    }
-
     /// Adds a mobile to a draft order, after every check that does not
     /// wait for submission. Answers its id and number (reserved from the
     /// pool for `New` on Vodafone and O2; `None` on EE until activation).
     pub async fn add_mobile(
         &self,
+        actor: &str,
+        vis: Visibility,
+        order_id: i64,
+        req: &MobileRequest,
+    ) -> Result<(i64, Option<String>)> {
+        let mut tx = self.begin().await?;
+        let added = self
+            .add_mobile_in(&mut tx, actor, vis, order_id, req)
+            .await?;
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    /// [`Store::add_mobile`] inside the caller's transaction: the draft
+    /// check, the number's reservation, the mobile and its audit row.
+    pub async fn add_mobile_in(
+        &self,
+        tx: &mut Tx,
         actor: &str,
         vis: Visibility,
         order_id: i64,
@@ -433,71 +465,173 @@ impl Store {
             }
             _ => {}
         }
-        if let (Some(iccid), Some(contract)) = (&req.iccid, iccid_contract) {
+        // Say only that it is in use: the contract may be another partner's.
+        if let (Some(iccid), Some(_)) = (&req.iccid, iccid_contract) {
             return Err(Error::Conflict(format!(
-                "iccid: {iccid} is already in use on contract {contract}"
+                "iccid: {iccid} is already in use on a live connection"
             ))
             .into());
         }
         let network = req.network;
         let pooled = req.connection_type == ConnectionType::New && network.offers_numbers();
-        // One statement. With an empty cli on a pooled network it takes the
-        // lowest free number; the database refuses a non-draft order or a
-        // number that is not free, reserves the number, and audits.
-        let sql = "INSERT INTO order_mobiles (order_id, connection_type, network, tariff_id, cli, number_reserved, pac_code, pac_expiry_date, port_date, stac_code, sim_type, iccid, \
-                   bill_cap_offered, enable_bill_cap, bill_cap_pence, status, created_by, created_at, updated_at) \
-                   VALUES ($1, $2, $3, $4, CASE WHEN $6 AND $5 IS NULL THEN (SELECT cli FROM number_pool WHERE network = $3 AND status = 'free' ORDER BY cli LIMIT 1) ELSE $5 END, \
-                   $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'Draft', $16, $17, $17) RETURNING id, cli";
-        // Two allocations racing for one free number: the loser tries again.
-        for _ in 0..5 {
-            let now = self.now();
-            let inserted: std::result::Result<(i64, Option<String>), sqlx::Error> = on_db!(self.writer(), p => sqlx::query_as(sql)
-                .bind(order_id).bind(req.connection_type.as_str()).bind(network.as_str()).bind(req.tariff_id).bind(&cli).bind(pooled)
-                .bind(&req.pac_code).bind(req.pac_expiry_date).bind(req.port_date).bind(&req.stac_code)
-                .bind(req.sim_type.map(SimType::as_str)).bind(&req.iccid).bind(req.bill_cap_offered).bind(req.enable_bill_cap).bind(req.bill_cap_pence)
-                .bind(actor).bind(now)
-                .fetch_one(p).await);
-            let err = match inserted {
-                Ok(row) => return Ok(row),
-                Err(e) => e,
-            };
-            let message = match &err {
-                sqlx::Error::Database(db) => db.message().to_owned(),
-                _ => String::new(),
-            };
-            if message.contains("switchboard: order not draft") {
-                return Err(not_draft(&self.get_order(vis, order_id).await?));
-            }
-            let duplicate = matches!(&err, sqlx::Error::Database(db) if db.is_unique_violation());
-            let number_taken = message.contains("switchboard: number not free")
-                || (pooled && duplicate && !self.iccid_on_open_order(&req.iccid).await?);
-            if !number_taken {
-                return Err(StoreError::unique(
-                    err,
-                    "the ICCID or CLI is already on another open order",
-                ));
-            }
-            if let Some(c) = &cli {
-                return Err(match self.pool_status(c).await? {
-                    None => Error::invalid(
-                        "cli",
-                        format!("{c} is not a {network} pool number; see ListAvailableNumbers"),
-                    ),
-                    Some(_) => {
-                        Error::Conflict(format!("cli: {c} is not free in the {network} pool"))
-                    }
-                }
-                .into());
-            }
-            let page = PageRequest::new(None, Some(1)).expect("a valid page");
-            if self.free_numbers(network, page).await?.1 == 0 {
+        let now = self.now();
+        // The first write proves the order is still a draft and takes its
+        // lock (PostgreSQL's row lock; SQLite's one writer), so a SubmitOrder
+        // in flight is waited for and then seen.
+        if tx
+            .execute(
+                "UPDATE orders SET updated_at = $1, updated_by = $2 WHERE id = $3 AND status = 'Draft'",
+                args![now, actor, order_id],
+            )
+            .await?
+            != 1
+        {
+            return Err(not_draft(&self.get_order(vis, order_id).await?));
+        }
+        if let Some(iccid) = &req.iccid {
+            let open: Option<(i64,)> = tx
+                .fetch_optional(
+                    "SELECT order_id FROM order_mobiles WHERE iccid = $1 AND status IN ('Draft', 'Pending') LIMIT 1",
+                    args![iccid],
+                )
+                .await?;
+            if open.is_some() {
                 return Err(Error::Conflict(format!(
-                    "cli: no free {network} numbers are left in the pool"
+                    "iccid: {iccid} is already on another open order"
                 ))
                 .into());
             }
         }
-        Err(Error::Conflict("cli: the number pool is busy; try again".into()).into())
+        let cli = if pooled {
+            Some(
+                self.reserve_number(tx, network, cli.as_deref(), now)
+                    .await?,
+            )
+        } else {
+            cli
+        };
+        let inserted: (i64, Option<String>) = tx
+            .fetch_one(
+                "INSERT INTO order_mobiles (order_id, connection_type, network, tariff_id, cli, number_reserved, pac_code, \
+                 pac_expiry_date, port_date, stac_code, sim_type, iccid, bill_cap_offered, enable_bill_cap, bill_cap_pence, \
+                 status, created_by, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'Draft', $16, $17, $17) RETURNING id, cli",
+                args![
+                    order_id,
+                    req.connection_type.as_str(),
+                    network.as_str(),
+                    req.tariff_id,
+                    cli.clone(),
+                    pooled,
+                    &req.pac_code,
+                    req.pac_expiry_date,
+                    req.port_date,
+                    &req.stac_code,
+                    req.sim_type.map(SimType::as_str),
+                    &req.iccid,
+                    req.bill_cap_offered,
+                    req.enable_bill_cap,
+                    req.bill_cap_pence,
+                    actor,
+                    now,
+                ],
+            )
+            .await
+            .map_err(|e| match e {
+                // Another open order took the CLI or ICCID meanwhile.
+                StoreError::Other(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                    StoreError::Conflict("the ICCID or CLI is already on another open order".into())
+                }
+                other => other,
+            })?;
+        let (id, cli) = inserted;
+        if pooled {
+            tx.execute(
+                "UPDATE number_pool SET order_mobile_id = $1 WHERE cli = $2",
+                args![id, cli.clone()],
+            )
+            .await?;
+        }
+        crate::audit::write(
+            tx,
+            now,
+            &crate::audit::AuditEntry {
+                actor,
+                partner_id: Some(order.partner_id),
+                entity: "order",
+                entity_id: order_id.to_string(),
+                action: "add_mobile",
+                before: None,
+                after: Some(serde_json::json!({
+                    "orderMobileId": id, "connectionType": req.connection_type.as_str(),
+                    "network": network.as_str(), "tariffId": req.tariff_id, "cli": cli, "iccid": req.iccid })),
+            },
+        )
+        .await?;
+        Ok((id, cli))
+    }
+
+    /// Reserves a number of `network`'s pool inside the caller's
+    /// transaction: `chosen` when it is free, else the lowest free one.
+    async fn reserve_number(
+        &self,
+        tx: &mut Tx,
+        network: Network,
+        chosen: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
+        if let Some(c) = chosen {
+            let n = tx
+                .execute(
+                    "UPDATE number_pool SET status = 'reserved', updated_at = $1 WHERE cli = $2 AND network = $3 AND status = 'free'",
+                    args![now, c, network.as_str()],
+                )
+                .await?;
+            if n == 1 {
+                return Ok(c.to_owned());
+            }
+            let entry: Option<(String,)> = tx
+                .fetch_optional("SELECT network FROM number_pool WHERE cli = $1", args![c])
+                .await?;
+            return Err(match entry {
+                Some((n,)) if n == network.as_str() => {
+                    Error::Conflict(format!("cli: {c} is not free in the {network} pool"))
+                }
+                _ => Error::invalid(
+                    "cli",
+                    format!("{c} is not a {network} pool number; see ListAvailableNumbers"),
+                ),
+            }
+            .into());
+        }
+        // PostgreSQL: skip numbers other transactions are reserving, rather
+        // than wait for them. SQLite has one writer: nobody else is.
+        let lock = if tx.is_postgres() {
+            " FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        };
+        let picked: Option<(String,)> = tx
+            .fetch_optional(
+                &format!(
+                    "UPDATE number_pool SET status = 'reserved', updated_at = $1 WHERE status = 'free' AND cli = \
+                     (SELECT cli FROM number_pool WHERE network = $2 AND status = 'free' ORDER BY cli LIMIT 1{lock}) RETURNING cli"
+                ),
+                args![now, network.as_str()],
+            )
+            .await?;
+        if let Some((cli,)) = picked {
+            return Ok(cli);
+        }
+        let page = PageRequest::new(None, Some(1)).expect("a valid page");
+        Err(if self.free_numbers(network, page).await?.1 == 0 {
+            Error::Conflict(format!(
+                "cli: no free {network} numbers are left in the pool"
+            ))
+        } else {
+            Error::Busy("cli: the number pool is busy; try again".into())
+        }
+        .into())
     }
 
     /// Removes a mobile from a draft order, releasing its reserved number.
@@ -693,6 +827,24 @@ impl Store {
         today: NaiveDate,
         now_ms: i64,
     ) -> Result<OrderRow> {
+        let mut tx = self.begin().await?;
+        let order = self
+            .submit_order_in(&mut tx, actor, vis, order_id, today, now_ms)
+            .await?;
+        tx.commit().await?;
+        Ok(order)
+    }
+
+    /// [`Store::submit_order`] inside the caller's transaction.
+    pub async fn submit_order_in(
+        &self,
+        tx: &mut Tx,
+        actor: &str,
+        vis: Visibility,
+        order_id: i64,
+        today: NaiveDate,
+        now_ms: i64,
+    ) -> Result<OrderRow> {
         let now = self.now();
         let (all, partner) = vis.binds();
         let sql = format!(
@@ -701,37 +853,54 @@ impl Store {
              (SELECT MIN(c.id) FROM connections c WHERE c.iccid = m.iccid AND c.status NOT IN ('Ceased', 'PortedOut')) AS iccid_contract, \
              (SELECT MIN(c.id) FROM connections c WHERE c.cli = m.cli AND c.customer_id = $2 AND c.status = 'Active') AS live_contract \
              FROM order_mobiles m LEFT JOIN tariffs t ON t.id = m.tariff_id WHERE m.order_id = $1 ORDER BY m.id");
-        on_db!(self.writer(), p => {
-            let mut tx = p.begin().await?;
-            // The move is the first write: it takes the lock and proves the
-            // order is visible and still a draft (the database writes its
-            // history); a refusal below rolls it all back.
-            let moved: Option<OrderRow> = sqlx::query_as::<_, OrderRow>(&format!(
-                "UPDATE orders SET status = 'Submitted', updated_at = $1, updated_by = $2, status_note = NULL, submitted_at = $1 \
-                 WHERE id = $3 AND status = 'Draft' AND ($4 OR partner_id = $5) RETURNING {ORDER_COLS}"))
-                .bind(now).bind(actor).bind(order_id).bind(all).bind(partner).fetch_optional(&mut *tx).await?;
-            let Some(order) = moved else {
-                drop(tx);
-                // Not visible (404), or not a draft (409 naming its state).
-                let order = self.get_order(vis, order_id).await?;
-                order.status()?.apply(OrderEvent::Submit)?;
-                return Err(not_draft(&order));
-            };
-            let rows = sqlx::query_as::<_, SubmitRow>(&sql).bind(order_id).bind(order.customer_id).fetch_all(&mut *tx).await?;
-            let problems = submission_problems(order_id, &rows, today)?;
-            if !problems.is_empty() {
-                let n = problems.len();
-                return Err(Error::Problems {
-                    message: format!("Order {order_id} has {n} problem{}", if n == 1 { "" } else { "s" }),
-                    problems,
-                }.into());
+        // The move is the first write: it takes the lock and proves the
+        // order is visible and still a draft (the database writes its
+        // history); a refusal below rolls it all back.
+        let moved: Option<OrderRow> = tx
+            .fetch_optional(
+                &format!(
+                    "UPDATE orders SET status = 'Submitted', updated_at = $1, updated_by = $2, status_note = NULL, submitted_at = $1 \
+                     WHERE id = $3 AND status = 'Draft' AND ($4 OR partner_id = $5) RETURNING {ORDER_COLS}"
+                ),
+                args![now, actor, order_id, all, partner],
+            )
+            .await?;
+        let Some(order) = moved else {
+            // Not visible (404), or not a draft (409 naming its state).
+            let order = self.get_order(vis, order_id).await?;
+            order.status()?.apply(OrderEvent::Submit)?;
+            return Err(not_draft(&order));
+        };
+        let rows: Vec<SubmitRow> = tx
+            .fetch_all(&sql, args![order_id, order.customer_id])
+            .await?;
+        let problems = submission_problems(order_id, &rows, today)?;
+        if !problems.is_empty() {
+            let n = problems.len();
+            return Err(Error::Problems {
+                message: format!(
+                    "Order {order_id} has {n} problem{}",
+                    if n == 1 { "" } else { "s" }
+                ),
+                problems,
             }
-            sqlx::query("UPDATE order_mobiles SET status = 'Pending', updated_at = $1 WHERE order_id = $2").bind(now).bind(order_id).execute(&mut *tx).await?;
-            let payload = serde_json::json!({"orderId": order_id}).to_string();
-            enqueue_job!(self.now(), &mut *tx, "provision_order", &payload, now_ms, &format!("provision-order-{order_id}-{now_ms}"))?;
-            tx.commit().await?;
-            Ok(order)
-        })
+            .into());
+        }
+        tx.execute(
+            "UPDATE order_mobiles SET status = 'Pending', updated_at = $1 WHERE order_id = $2",
+            args![now, order_id],
+        )
+        .await?;
+        crate::jobs::enqueue_in(
+            tx,
+            now,
+            "provision_order",
+            &serde_json::json!({"orderId": order_id}),
+            now_ms,
+            &format!("provision-order-{order_id}-{now_ms}"),
+        )
+        .await?;
+        Ok(order)
     }
 
     /// ReturnOrderToDraft (`cancel` false) or CancelOrder (`cancel` true):
@@ -1202,11 +1371,11 @@ fn submission_problems(
             _ => None,
         };
         problems.extend(submit_problems(r.m.id, &req, limits.as_ref(), today));
-        if let (Some(iccid), Some(contract)) = (&r.m.iccid, r.iccid_contract) {
+        if let (Some(iccid), Some(_)) = (&r.m.iccid, r.iccid_contract) {
             problems.push(Problem::new(
                 Some(r.m.id),
                 "iccid",
-                format!("{iccid} is already in use on contract {contract}"),
+                format!("{iccid} is already in use on a live connection"),
             ));
         }
         if matches!(

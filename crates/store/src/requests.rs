@@ -142,9 +142,11 @@ impl Store {
             "SELECT (SELECT MIN(id) FROM connections WHERE iccid = $1 AND status NOT IN ('Ceased', 'PortedOut')), \
                     (SELECT MIN(order_id) FROM order_mobiles WHERE iccid = $1 AND status IN ('Draft', 'Pending'))")
             .bind(iccid).fetch_one(p).await)?;
+        // Say where, not which: the contract or order may be another
+        // partner's.
         Ok(contract
-            .map(|c| format!("contract {c}"))
-            .or(order.map(|o| format!("order {o}"))))
+            .map(|_| "a live connection".to_owned())
+            .or(order.map(|_| "an open order".to_owned())))
     }
 
     /// A request visible to the caller.

@@ -3,7 +3,8 @@
 //! written by the database (see the migrations); here are those raised by
 //! people and integrators, and everything read.
 
-use crate::{in_list, on_db, write_audit, Result, Store, StoreError, Visibility};
+use crate::tx::Tx;
+use crate::{args, in_list, on_db, write_audit, Result, Store, StoreError, Visibility};
 use chrono::{DateTime, Utc};
 use domain::paging::PageRequest;
 use domain::task::{check_status_change, NewTask, OPEN};
@@ -51,6 +52,34 @@ impl Store {
         order_id: Option<i64>,
         task: &NewTask,
     ) -> Result<TaskRow> {
+        let mut tx = self.begin().await?;
+        let row = self
+            .create_task_in(
+                &mut tx,
+                actor,
+                vis,
+                customer_id,
+                contract_id,
+                order_id,
+                task,
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// [`Store::create_task`] inside the caller's transaction.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_task_in(
+        &self,
+        tx: &mut Tx,
+        actor: &str,
+        vis: Visibility,
+        customer_id: i64,
+        contract_id: Option<i64>,
+        order_id: Option<i64>,
+        task: &NewTask,
+    ) -> Result<TaskRow> {
         let customer = self.get_customer(vis, customer_id).await?;
         if let Some(c) = contract_id {
             let conn = self.connection_by_id(vis, c).await.map_err(|e| match e {
@@ -79,21 +108,44 @@ impl Store {
             }
         }
         let now = self.now();
-        on_db!(self.writer(), p => {
-            let mut tx = p.begin().await?;
-            let row = sqlx::query_as::<_, TaskRow>(&format!(
-                "INSERT INTO tasks (partner_id, customer_id, diary_type_id, diary_task_id, subject, body, status_id, contract_id, order_id, created_by, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING {TASK_COLS}"))
-                .bind(customer.partner_id).bind(customer_id).bind(task.diary_type_id).bind(task.diary_task_id).bind(&task.subject).bind(&task.body)
-                .bind(OPEN).bind(contract_id).bind(order_id).bind(actor).bind(now)
-                .fetch_one(&mut *tx).await?;
-            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
-                actor, partner_id: Some(customer.partner_id), entity: "task", entity_id: row.id.to_string(), action: "create", before: None,
-                after: Some(serde_json::json!({"customerId": customer_id, "diaryTypeId": task.diary_type_id, "diaryTaskId": task.diary_task_id, "subject": task.subject, "contractId": contract_id, "orderId": order_id})),
-            })?;
-            tx.commit().await?;
-            Ok(row)
-        })
+        let row: TaskRow = tx
+            .fetch_one(
+                &format!(
+                    "INSERT INTO tasks (partner_id, customer_id, diary_type_id, diary_task_id, subject, body, status_id, \
+                     contract_id, order_id, created_by, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING {TASK_COLS}"
+                ),
+                args![
+                    customer.partner_id,
+                    customer_id,
+                    task.diary_type_id,
+                    task.diary_task_id,
+                    &task.subject,
+                    &task.body,
+                    OPEN,
+                    contract_id,
+                    order_id,
+                    actor,
+                    now,
+                ],
+            )
+            .await?;
+        crate::audit::write(
+            tx,
+            now,
+            &crate::audit::AuditEntry {
+                actor,
+                partner_id: Some(customer.partner_id),
+                entity: "task",
+                entity_id: row.id.to_string(),
+                action: "create",
+                before: None,
+                after: Some(serde_json::json!({"customerId": customer_id, "diaryTypeId": task.diary_type_id,
+                    "diaryTaskId": task.diary_task_id, "subject": task.subject, "contractId": contract_id, "orderId": order_id})),
+            },
+        )
+        .await?;
+        Ok(row)
     }
 
     /// A task visible to the caller.

@@ -31,33 +31,27 @@ pub async fn create_customer(
     headers: HeaderMap,
     body: JsonBody<CreateCustomer>,
 ) -> ApiResult<Response> {
-    who.require(Scope::Customers)?;
-    crate::idempotency::once(&state, &who, &headers, &body.hash, || async {
-        let b = body.value;
-        let input = CustomerInput {
-            company_name: b.company_name,
-            co_reg_number: b.co_reg_number,
-            contact_name: b.contact.name,
-            contact_email: b.contact.email,
-            contact_phone: b.contact.phone,
-            address_lines: b.address.lines,
-            town: b.address.town,
-            postcode: b.address.postcode,
-            billing_email: b.billing_email,
-        };
-        let customer = input.validate()?;
-        let row = state
-            .store
-            .create_customer(&who.actor, who.partner_id, &customer)
-            .await?;
-        Ok((
-            StatusCode::CREATED,
-            serde_json::json!(CustomerCreated {
-                customer_id: row.id
-            }),
-        ))
-    })
-    .await
+    let b = body.value;
+    let input = CustomerInput {
+        company_name: b.company_name,
+        co_reg_number: b.co_reg_number,
+        contact_name: b.contact.name,
+        contact_email: b.contact.email,
+        contact_phone: b.contact.phone,
+        address_lines: b.address.lines,
+        town: b.address.town,
+        postcode: b.address.postcode,
+        billing_email: b.billing_email,
+    };
+    let key = crate::idempotency::key(&headers, &body.hash)?;
+    let done = state.app.create_customer(&who, key, input).await?;
+    Ok(crate::idempotency::respond(
+        done,
+        StatusCode::CREATED,
+        |c| CustomerCreated {
+            customer_id: c.customer_id,
+        },
+    ))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -339,32 +339,21 @@ pub async fn create_draft_order(
     headers: HeaderMap,
     body: JsonBody<CreateDraftOrder>,
 ) -> ApiResult<Response> {
-    who.require(Scope::Orders)?;
-    crate::idempotency::once(&state, &who, &headers, &body.hash, || async {
-        let b = body.value;
-        let customer = positive(b.customer_id, "customerId")?;
-        let reference = b.reference.unwrap_or_default();
-        if reference.chars().count() > 50 || reference.chars().any(char::is_control) {
-            return Err(Error::invalid(
-                "reference",
-                "must be at most 50 characters, no control characters",
-            )
-            .into());
-        }
-        let order = state
-            .store
-            .create_order(&who.actor, who.visibility(), customer, reference.trim())
-            .await
-            .map_err(|e| ApiError::store(e, || format!("customer {customer}")))?;
-        Ok((
-            StatusCode::CREATED,
-            serde_json::json!(OrderState {
-                order_id: order.id,
-                status: order.status
-            }),
-        ))
-    })
-    .await
+    let b = body.value;
+    let customer = positive(b.customer_id, "customerId")?;
+    let key = crate::idempotency::key(&headers, &body.hash)?;
+    let done = state
+        .app
+        .create_draft_order(&who, key, customer, b.reference)
+        .await?;
+    Ok(crate::idempotency::respond(
+        done,
+        StatusCode::CREATED,
+        |o| OrderState {
+            order_id: o.order_id,
+            status: o.status,
+        },
+    ))
 }
 
 /// Adds a mobile (New, Port, Migration or Disconnection) to a draft order.
@@ -382,40 +371,36 @@ pub async fn add_mobile_to_order(
     headers: HeaderMap,
     body: JsonBody<AddMobileToOrder>,
 ) -> ApiResult<Response> {
-    who.require(Scope::Orders)?;
-    crate::idempotency::once(&state, &who, &headers, &body.hash, || async {
-        let b = body.value;
-        let order_id = positive(b.order_id, "orderId")?;
-        let input = MobileInput {
-            connection_type: b.connection_type,
-            network: b.network,
-            tariff_id: b.tariff_id,
-            cli: b.cli,
-            pac_code: b.pac_code,
-            pac_expiry_date: b.pac_expiry_date,
-            port_date: b.port_date,
-            stac_code: b.stac_code,
-            sim_type: b.sim_type,
-            iccid: b.iccid,
-            bill_cap_offered: b.bill_cap_offered,
-            enable_bill_cap: b.enable_bill_cap,
-            bill_cap_value: b.bill_cap_value,
-        };
-        let req = input.check(state.store.now().date_naive())?;
-        let (id, cli) = state
-            .store
-            .add_mobile(&who.actor, who.visibility(), order_id, &req)
-            .await
-            .map_err(order_nf(order_id))?;
-        Ok((
-            StatusCode::CREATED,
-            serde_json::json!(MobileAdded {
-                order_mobile_id: id,
-                cli: cli.unwrap_or_default()
-            }),
-        ))
-    })
-    .await
+    let b = body.value;
+    let order_id = positive(b.order_id, "orderId")?;
+    let input = MobileInput {
+        connection_type: b.connection_type,
+        network: b.network,
+        tariff_id: b.tariff_id,
+        cli: b.cli,
+        pac_code: b.pac_code,
+        pac_expiry_date: b.pac_expiry_date,
+        port_date: b.port_date,
+        stac_code: b.stac_code,
+        sim_type: b.sim_type,
+        iccid: b.iccid,
+        bill_cap_offered: b.bill_cap_offered,
+        enable_bill_cap: b.enable_bill_cap,
+        bill_cap_value: b.bill_cap_value,
+    };
+    let key = crate::idempotency::key(&headers, &body.hash)?;
+    let done = state
+        .app
+        .add_mobile_to_order(&who, key, order_id, input)
+        .await?;
+    Ok(crate::idempotency::respond(
+        done,
+        StatusCode::CREATED,
+        |m| MobileAdded {
+            order_mobile_id: m.order_mobile_id,
+            cli: m.cli.unwrap_or_default(),
+        },
+    ))
 }
 
 /// Removes a mobile from a draft order; a number reserved for it goes back to the pool.
@@ -587,30 +572,15 @@ pub async fn submit_order(
     headers: HeaderMap,
     body: JsonBody<OrderRef>,
 ) -> ApiResult<Response> {
-    who.require(Scope::Orders)?;
-    crate::idempotency::once(&state, &who, &headers, &body.hash, || async {
-        let order_id = positive(body.value.order_id, "orderId")?;
-        let now = state.store.now();
-        let order = state
-            .store
-            .submit_order(
-                &who.actor,
-                who.visibility(),
-                order_id,
-                now.date_naive(),
-                now.timestamp_millis(),
-            )
-            .await
-            .map_err(order_nf(order_id))?;
-        Ok((
-            StatusCode::OK,
-            serde_json::json!(OrderState {
-                order_id,
-                status: order.status
-            }),
-        ))
-    })
-    .await
+    let order_id = positive(body.value.order_id, "orderId")?;
+    let key = crate::idempotency::key(&headers, &body.hash)?;
+    let done = state.app.submit_order(&who, key, order_id).await?;
+    Ok(crate::idempotency::respond(done, StatusCode::OK, |o| {
+        OrderState {
+            order_id: o.order_id,
+            status: o.status,
+        }
+    }))
 }
 
 /// Returns a submitted order to draft, while its provisioning has not started.

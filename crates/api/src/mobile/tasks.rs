@@ -185,35 +185,25 @@ pub async fn create_task(
     headers: HeaderMap,
     body: JsonBody<CreateTask>,
 ) -> ApiResult<Response> {
-    who.require(Scope::Tasks)?;
-    crate::idempotency::once(&state, &who, &headers, &body.hash, || async {
-        let b = body.value;
-        let task = TaskInput {
+    let b = body.value;
+    let cmd = app::tasks::CreateTask {
+        customer_id: b.customer_id,
+        contract_id: b.contract_id,
+        order_id: b.order_id,
+        task: TaskInput {
             diary_type_id: b.diary_type_id,
             diary_task_id: b.diary_task_id,
             subject: b.subject,
             body: b.body,
-        }
-        .validate()?;
-        let customer = b.customer_id;
-        let row = state
-            .store
-            .create_task(
-                &who.actor,
-                who.visibility(),
-                customer,
-                b.contract_id,
-                b.order_id,
-                &task,
-            )
-            .await
-            .map_err(|e| ApiError::store(e, || format!("customer {customer}")))?;
-        Ok((
-            StatusCode::CREATED,
-            serde_json::json!(TaskCreated { task_id: row.id }),
-        ))
-    })
-    .await
+        },
+    };
+    let key = crate::idempotency::key(&headers, &body.hash)?;
+    let done = state.app.create_task(&who, key, cmd).await?;
+    Ok(crate::idempotency::respond(
+        done,
+        StatusCode::CREATED,
+        |t| TaskCreated { task_id: t.task_id },
+    ))
 }
 
 /// Adds a comment to a task, optionally moving it to another status.

@@ -1,0 +1,52 @@
+//! The use cases' error: a domain refusal (kind, code, field, message), a
+//! missing scope, or a fault of ours. Each face renders it once.
+
+/// What a use case answers when it does not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A rule or check refused the command; see [`domain::Error`].
+    #[error(transparent)]
+    Rule(#[from] domain::Error),
+    /// The caller lacks the scope the operation needs.
+    #[error("this call needs the {0} scope")]
+    Forbidden(domain::Scope),
+    /// A fault of ours (storage, a corrupt row); logged, never shown.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// Whether the same request, retried, may well succeed (never stored
+    /// under an idempotency key).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Rule(e) => e.is_retryable(),
+            Error::Forbidden(_) => false,
+            Error::Internal(_) => true,
+        }
+    }
+
+    /// Maps a storage error, naming what was not found.
+    pub fn store(err: store::StoreError, what: impl FnOnce() -> String) -> Error {
+        match err {
+            store::StoreError::NotFound => {
+                Error::Rule(domain::Error::NotFound(format!("{} not found", what())))
+            }
+            other => Error::from(other),
+        }
+    }
+}
+
+impl From<store::StoreError> for Error {
+    fn from(e: store::StoreError) -> Self {
+        use store::StoreError as S;
+        match e {
+            S::NotFound => Error::Rule(domain::Error::NotFound("not found".into())),
+            S::Conflict(m) => Error::Rule(domain::Error::Conflict(m)),
+            S::Rule(e) => Error::Rule(e),
+            other => Error::Internal(other.to_string()),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
