@@ -166,12 +166,8 @@ impl IntoResponse for ApiError {
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
                 resp
             }
-            ApiError::Domain(D::Refused(m)) => {
-                // Rules name their field first: "enableBillCap: ...".
-                let field = m.split_once(": ").map(|(f, _)| f).filter(|f| {
-                    !f.is_empty() && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
-                });
-                response_message(StatusCode::PAYMENT_REQUIRED, &m, field)
+            ApiError::Domain(e @ D::Refused { .. }) => {
+                response_message(StatusCode::PAYMENT_REQUIRED, &e.to_string(), e.field())
             }
             ApiError::Domain(D::Problems { message, problems }) => (
                 StatusCode::BAD_REQUEST,

@@ -222,7 +222,7 @@ async fn a_stac_ends_the_connection_and_codes_expire() {
         assert!(app.store.current_switching_request(conn.id, "RequestStac", app.now()).await.unwrap().is_some());
         assert!(app.store.current_switching_request(conn.id, "RequestStac", later).await.unwrap().is_none());
         let expired = app.store.use_switching_code("test", Network::Vodafone, &code, later).await;
-        assert!(matches!(&expired, Err(store::StoreError::Rule(domain::Error::Refused(m))) if m.contains("expired")), "{expired:?}");
+        assert!(matches!(&expired, Err(store::StoreError::Rule(domain::Error::Refused { message: m, .. })) if m.contains("expired")), "{expired:?}");
         assert!(matches!(
             app.store.use_switching_code("test", Network::Vodafone, "ZZZ000000", app.now()).await,
             Err(store::StoreError::Rule(domain::Error::NotFound(_)))

@@ -337,9 +337,16 @@ async fn a_refused_order_raises_a_ticket() {
 
         let (s, tickets) = app.get(&token, &format!("/api/Orders/GetTicketsForOrder?orderId={order}")).await;
         assert_eq!(s, 200);
+        assert_eq!(tickets["total"], 1, "one ticket for the one refused mobile: {tickets}");
         let t = &tickets["items"][0];
-        assert_eq!(t["subject"], format!("Order {order} was rejected"));
-        assert!(t["body"].as_str().unwrap().starts_with("0 live, 1 refused: "), "{t}");
+        let (_, d) = app.get(&token, &format!("/api/Orders/GetOrderDetails?orderId={order}")).await;
+        let mobile = &d["mobiles"][0];
+        let which = match mobile["cli"].as_str().filter(|c| !c.is_empty()) {
+            Some(cli) => cli.to_owned(),
+            None => mobile["orderMobileId"].to_string(),
+        };
+        assert_eq!(t["subject"], format!("Order {order}: mobile {which} was rejected"));
+        assert_eq!(t["body"], mobile["reason"], "the ticket names the mobile's own reason");
         assert_eq!((t["diaryTypeId"].as_i64(), t["diaryTaskId"].as_i64(), t["statusId"].as_i64()), (Some(1), Some(101), Some(1)));
         assert_eq!((t["customerId"].as_i64(), t["orderId"].as_i64()), (Some(customer), Some(order)));
         // The ticket is in the customer's diary too, and takes comments.

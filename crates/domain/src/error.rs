@@ -17,9 +17,13 @@ pub enum Error {
     /// Conflicts with the current state of a record.
     #[error("{0}")]
     Conflict(String),
-    /// A valid request a rule forbids (the 402 of the mobile API).
-    #[error("{0}")]
-    Refused(String),
+    /// A valid request a rule forbids (the 402 of the mobile API), naming
+    /// the field the rule is about when there is one.
+    #[error("{}", with_field(field.as_deref(), message))]
+    Refused {
+        field: Option<String>,
+        message: String,
+    },
     /// A conflict that passes: something was busy; the same request
     /// retried shortly should succeed. Never stored under an idempotency key.
     #[error("{0}")]
@@ -42,6 +46,31 @@ impl Error {
         }
     }
 
+    /// A rule forbids the value of `field`.
+    pub fn refused(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Refused {
+            field: Some(field.into()),
+            message: message.into(),
+        }
+    }
+
+    /// A rule forbids the request as a whole.
+    pub fn refused_whole(message: impl Into<String>) -> Self {
+        Error::Refused {
+            field: None,
+            message: message.into(),
+        }
+    }
+
+    /// The field at fault, when one is.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Error::Invalid { field, .. } => Some(field),
+            Error::Refused { field, .. } => field.as_deref(),
+            _ => None,
+        }
+    }
+
     /// Shorthand for a missing required parameter.
     pub fn missing(field: &str) -> Self {
         Error::invalid(field, "is required")
@@ -53,7 +82,7 @@ impl Error {
             Error::Invalid { .. } => "invalid",
             Error::NotFound(_) => "not_found",
             Error::Conflict(_) => "conflict",
-            Error::Refused(_) => "refused",
+            Error::Refused { .. } => "refused",
             Error::Busy(_) => "busy",
             Error::Problems { .. } => "problems",
         }
@@ -63,6 +92,14 @@ impl Error {
     /// are never stored under an idempotency key.
     pub fn is_retryable(&self) -> bool {
         matches!(self, Error::Busy(_))
+    }
+}
+
+/// `field: message`, or the message alone.
+fn with_field(field: Option<&str>, message: &str) -> String {
+    match field {
+        Some(f) => format!("{f}: {message}"),
+        None => message.to_owned(),
     }
 }
 
@@ -89,5 +126,12 @@ mod tests {
         assert!(Error::Busy("x".into()).is_retryable());
         assert!(!Error::Conflict("x".into()).is_retryable());
         assert_eq!(Error::missing("contact").code(), "invalid");
+        let r = Error::refused("enableBillCap", "tariff 3 is not bill-cap eligible");
+        assert_eq!(r.field(), Some("enableBillCap"));
+        assert_eq!(
+            r.to_string(),
+            "enableBillCap: tariff 3 is not bill-cap eligible"
+        );
+        assert_eq!(Error::refused_whole("barred as stolen").field(), None);
     }
 }

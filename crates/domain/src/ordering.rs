@@ -153,7 +153,7 @@ impl MobileInput {
         };
         match ct {
             C::New if cli.is_some() && !network.offers_numbers() => {
-                return Err(Error::Refused(format!("cli: {network} does not offer numbers to choose; leave cli empty and the number comes with the SIM")));
+                return Err(Error::refused("cli", format!("{network} does not offer numbers to choose; leave cli empty and the number comes with the SIM")));
             }
             C::Port | C::Migration | C::Disconnection if cli.is_none() => {
                 return Err(Error::invalid(
@@ -196,7 +196,7 @@ impl MobileInput {
             check_port_date(port_date, today)?;
             if let Some(expiry) = self.pac_expiry_date {
                 check_pac_expiry(expiry, port_date, today)
-                    .map_err(|m| Error::Refused(format!("pacExpiryDate: {m}")))?;
+                    .map_err(|m| Error::refused("pacExpiryDate", m))?;
             }
             (Some(pac), self.pac_expiry_date, Some(port_date))
         } else {
@@ -243,9 +243,10 @@ impl MobileInput {
                     }
                     SimType::Esim => {
                         if !network.supports_esim() {
-                            return Err(Error::Refused(format!(
-                                "simType: eSIM is offered on Vodafone only, not {network}"
-                            )));
+                            return Err(Error::refused(
+                                "simType",
+                                format!("eSIM is offered on Vodafone only, not {network}"),
+                            ));
                         }
                         if present(&self.iccid) {
                             return Err(Error::invalid(
@@ -365,22 +366,34 @@ pub fn check_tariff(req: &MobileRequest, tariff: &TariffLimits) -> Result<(), Er
         ));
     }
     if tariff.retired {
-        return Err(Error::Refused(format!(
-            "tariffId: tariff {} ({}) is retired and no longer sold",
-            tariff.id, tariff.name
-        )));
+        return Err(Error::refused(
+            "tariffId",
+            format!(
+                "tariff {} ({}) is retired and no longer sold",
+                tariff.id, tariff.name
+            ),
+        ));
     }
     if let Some(cap) = req.bill_cap_pence {
         if !tariff.bill_cap_eligible {
-            return Err(Error::Refused(format!("enableBillCap: tariff {} ({}) is not bill-cap eligible; see BillCapEligibleTariffs", tariff.id, tariff.name)));
+            return Err(Error::refused(
+                "enableBillCap",
+                format!(
+                    "tariff {} ({}) is not bill-cap eligible; see BillCapEligibleTariffs",
+                    tariff.id, tariff.name
+                ),
+            ));
         }
         if cap < tariff.bill_cap_min_pence || cap > tariff.bill_cap_max_pence {
-            return Err(Error::Refused(format!(
-                "billCapValue: {} is outside this tariff's bill cap limits of {} to {}",
-                Money::gbp(cap),
-                Money::gbp(tariff.bill_cap_min_pence),
-                Money::gbp(tariff.bill_cap_max_pence)
-            )));
+            return Err(Error::refused(
+                "billCapValue",
+                format!(
+                    "{} is outside this tariff's bill cap limits of {} to {}",
+                    Money::gbp(cap),
+                    Money::gbp(tariff.bill_cap_min_pence),
+                    Money::gbp(tariff.bill_cap_max_pence)
+                ),
+            ));
         }
     }
     Ok(())
@@ -436,13 +449,11 @@ pub fn submit_problems(
             Err(Error::Invalid { field, message }) => {
                 out.push(Problem::new(Some(id), &field, message))
             }
-            Err(Error::Refused(message)) => {
-                let (field, message) = message
-                    .split_once(": ")
-                    .map(|(f, m)| (f.to_owned(), m.to_owned()))
-                    .unwrap_or(("tariffId".into(), message));
-                out.push(Problem::new(Some(id), &field, message));
-            }
+            Err(Error::Refused { field, message }) => out.push(Problem::new(
+                Some(id),
+                field.as_deref().unwrap_or("tariffId"),
+                message,
+            )),
             _ => {}
         }
     }
@@ -488,7 +499,9 @@ mod tests {
     fn field(r: Result<MobileRequest, Error>) -> String {
         match r {
             Err(Error::Invalid { field, .. }) => field,
-            Err(Error::Refused(m)) => m.split(':').next().unwrap().to_owned(),
+            Err(Error::Refused { field, .. }) => {
+                field.expect("a refusal of a mobile names its field")
+            }
             other => panic!("expected a refusal, got {other:?}"),
         }
     }

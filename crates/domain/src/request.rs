@@ -30,7 +30,7 @@ impl LiveState {
     /// Refuses any change while the connection is barred as stolen.
     pub fn refuse_if_stolen(&self) -> Result<(), Error> {
         if self.stolen() {
-            return Err(Error::Refused(format!(
+            return Err(Error::refused_whole(format!(
                 "contract {} is barred as stolen: no change is allowed but removing that bar",
                 self.contract_id
             )));
@@ -127,15 +127,15 @@ mod tests {
         };
         assert!(matches!(
             check_bar_change(&stolen, 8, true),
-            Err(Error::Refused(_))
+            Err(Error::Refused { .. })
         ));
         assert!(matches!(
             check_bar_change(&stolen, 7, false),
-            Err(Error::Refused(_))
+            Err(Error::Refused { .. })
         ));
         assert!(matches!(
             check_bundle_change(&stolen, 302, true),
-            Err(Error::Refused(_))
+            Err(Error::Refused { .. })
         ));
         assert_eq!(check_bar_change(&stolen, 11, false), Ok(()));
         assert_eq!(

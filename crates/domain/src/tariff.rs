@@ -40,25 +40,25 @@ pub fn check_tariff_change(
     today: NaiveDate,
 ) -> Result<(), Error> {
     if target.id == contract.tariff.id {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused_whole(format!(
             "the contract is already on tariff {} ({})",
             target.id, target.name
         )));
     }
     if target.network != contract.network {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused_whole(format!(
             "tariff {} is a {} tariff; this contract is on {} and may only move within its network",
             target.id, target.network, contract.network
         )));
     }
     if target.retired {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused_whole(format!(
             "tariff {} ({}) is retired and no longer sold",
             target.id, target.name
         )));
     }
     if target.monthly_pence < contract.tariff.monthly_pence && today <= contract.contract_end_date {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused_whole(format!(
             "a downgrade from {} to {} a month is not allowed inside the minimum term, which ends on {}",
             Money::gbp(contract.tariff.monthly_pence),
             Money::gbp(target.monthly_pence),
@@ -66,7 +66,7 @@ pub fn check_tariff_change(
         )));
     }
     if contract.bill_cap_enabled && !target.bill_cap_eligible {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused_whole(format!(
             "the contract has a bill cap and tariff {} ({}) is not bill-cap eligible",
             target.id, target.name
         )));
@@ -78,7 +78,7 @@ pub fn check_tariff_change(
         .map(|(id, name)| format!("{name} ({id})"))
         .collect();
     if !misfits.is_empty() {
-        return Err(Error::Refused(format!(
+        return Err(Error::refused_whole(format!(
             "bundles not available on tariff {}: {}; remove them first",
             target.id,
             misfits.join(", ")
@@ -120,7 +120,7 @@ mod tests {
 
     fn refused(r: Result<(), Error>) -> String {
         match r {
-            Err(Error::Refused(m)) => m,
+            Err(e @ Error::Refused { .. }) => e.to_string(),
             other => panic!("expected Refused, got {other:?}"),
         }
     }

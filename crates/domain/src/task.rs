@@ -13,6 +13,58 @@ pub const CLOSED: i64 = 5;
 /// or request is refused: "Order" / "Order rejected".
 pub const REJECTED_ORDER_TYPE: i64 = 1;
 pub const REJECTED_ORDER_TASK: i64 = 101;
+/// The diary type and task of a task raised when a network refuses a
+/// request on a live connection: "Account" / "Request rejected".
+pub const REJECTED_REQUEST_TYPE: i64 = 5;
+pub const REJECTED_REQUEST_TASK: i64 = 502;
+
+/// A task the platform raises by itself, decided here and written by the
+/// store in the transaction of the change that raised it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    pub diary_type_id: i64,
+    pub diary_task_id: i64,
+    pub subject: String,
+    pub body: String,
+}
+
+/// The ticket a mobile the network refused raises at once (not when its
+/// whole order ends, which a port can hold for days), naming its number
+/// when it has one and its own reason.
+pub fn mobile_refused(
+    order_id: i64,
+    order_mobile_id: i64,
+    cli: Option<&str>,
+    reason: &str,
+) -> Ticket {
+    let which = match cli.filter(|c| !c.is_empty()) {
+        Some(c) => format!("mobile {c}"),
+        None => format!("mobile {order_mobile_id}"),
+    };
+    Ticket {
+        diary_type_id: REJECTED_ORDER_TYPE,
+        diary_task_id: REJECTED_ORDER_TASK,
+        subject: format!("Order {order_id}: {which} was rejected"),
+        body: if reason.trim().is_empty() {
+            "refused by the network".into()
+        } else {
+            reason.to_owned()
+        },
+    }
+}
+
+/// The ticket a request the network refused raises, on its contract.
+pub fn request_refused(request_id: i64, kind: &str, reason: Option<&str>) -> Ticket {
+    Ticket {
+        diary_type_id: REJECTED_REQUEST_TYPE,
+        diary_task_id: REJECTED_REQUEST_TASK,
+        subject: format!("Request {request_id} ({kind}) was rejected"),
+        body: reason
+            .filter(|r| !r.trim().is_empty())
+            .unwrap_or("refused by the network")
+            .to_owned(),
+    }
+}
 
 /// A task as CreateTask received it.
 #[derive(Debug, Clone)]
@@ -256,9 +308,35 @@ mod tests {
     }
 
     #[test]
-    fn the_automatic_task_exists_in_the_appendix() {
-        assert!(DIARY_TASKS
-            .iter()
-            .any(|t| t.id == REJECTED_ORDER_TASK && t.diary_type_id == REJECTED_ORDER_TYPE));
+    fn the_automatic_tasks_exist_in_the_appendix() {
+        for (ty, task) in [
+            (REJECTED_ORDER_TYPE, REJECTED_ORDER_TASK),
+            (REJECTED_REQUEST_TYPE, REJECTED_REQUEST_TASK),
+        ] {
+            assert!(DIARY_TASKS
+                .iter()
+                .any(|t| t.id == task && t.diary_type_id == ty));
+        }
+    }
+
+    #[test]
+    fn tickets_name_what_was_refused_and_why() {
+        let t = mobile_refused(7, 31, Some("07700900123"), "SIM not found");
+        assert_eq!(t.subject, "Order 7: mobile 07700900123 was rejected");
+        assert_eq!(t.body, "SIM not found");
+        assert_eq!((t.diary_type_id, t.diary_task_id), (1, 101));
+        let t = mobile_refused(7, 31, None, "");
+        assert_eq!(t.subject, "Order 7: mobile 31 was rejected");
+        assert_eq!(t.body, "refused by the network");
+        let t = request_refused(800001, "AddBar", Some("bar not allowed"));
+        assert_eq!(t.subject, "Request 800001 (AddBar) was rejected");
+        assert_eq!(
+            (t.diary_type_id, t.diary_task_id, t.body.as_str()),
+            (5, 502, "bar not allowed")
+        );
+        assert_eq!(
+            request_refused(1, "AddBar", None).body,
+            "refused by the network"
+        );
     }
 }

@@ -45,10 +45,8 @@ impl Store {
         partner_id: i64,
         c: &NewCustomer,
     ) -> Result<CustomerRow> {
-        let mut tx = self.begin().await?;
-        let row = insert(&mut tx, self.now(), actor, partner_id, c).await?;
-        tx.commit().await?;
-        Ok(row)
+        self.write(async |tx| insert(tx, self.now(), actor, partner_id, c).await)
+            .await
     }
 
     /// One customer visible to the caller.

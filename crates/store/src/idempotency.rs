@@ -97,13 +97,15 @@ impl Store {
         status: u16,
         body: &str,
     ) -> Result<()> {
-        let mut tx = self.begin().await?;
-        tx.execute(
-            "INSERT INTO idempotency_keys (actor, key, request_hash, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (actor, key) DO NOTHING",
-            args![actor, key, request_hash, i64::from(status), body, self.now()],
-        )
+        self.write(async |tx| {
+            tx.execute(
+                "INSERT INTO idempotency_keys (actor, key, request_hash, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (actor, key) DO NOTHING",
+                args![actor, key, request_hash, i64::from(status), body, self.now()],
+            )
+            .await
+        })
         .await?;
-        tx.commit().await
+        Ok(())
     }
 }

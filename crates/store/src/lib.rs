@@ -88,6 +88,17 @@ impl StoreError {
     }
 }
 
+impl StoreError {
+    /// Maps a unique-constraint violation met through a [`Tx`] to
+    /// `Conflict(what)`, other errors through unchanged.
+    pub fn unique_of(err: StoreError, what: impl Into<String>) -> StoreError {
+        match err {
+            StoreError::Other(e) => StoreError::unique(e, what),
+            other => other,
+        }
+    }
+}
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Whose records a caller may see.

@@ -6,7 +6,7 @@
 //! Every transition writes the order's history and an audit row.
 
 use crate::connections::{ConnectionBar, ConnectionBundle};
-use crate::tx::Tx;
+use crate::tx::{Arg, Tx};
 use crate::{args, in_list, on_db, write_audit, Result, Store, StoreError, Visibility};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::order::{OrderEvent, OrderStatus};
@@ -168,31 +168,47 @@ const ORDER_COLS: &str = "id, partner_id, customer_id, reference, status, reason
 const MOBILE_COLS: &str = "id, order_id, connection_type, network, tariff_id, cli, number_reserved, pac_code, pac_expiry_date, port_date, stac_code, sim_type, iccid, bill_cap_offered, enable_bill_cap, bill_cap_pence, status, reason, contract_id, esim_activation_code, eid, network_reference, created_at, updated_at";
 const M_MOBILE_COLS: &str = "m.id, m.order_id, m.connection_type, m.network, m.tariff_id, m.cli, m.number_reserved, m.pac_code, m.pac_expiry_date, m.port_date, m.stac_code, m.sim_type, m.iccid, m.bill_cap_offered, m.enable_bill_cap, m.bill_cap_pence, m.status, m.reason, m.contract_id, m.esim_activation_code, m.eid, m.network_reference, m.created_at, m.updated_at";
 
-/// Moves an order from one status to another inside a transaction (the
-/// database writes its history row); evaluates to whether it moved (the
-/// order was in `from`).
-macro_rules! move_order {
-    ($now:expr, $tx:expr, $id:expr, $from:expr, $to:expr, $actor:expr, $note:expr) => {{
-        let to: OrderStatus = $to;
-        let from: OrderStatus = $from;
-        let note: Option<String> = $note;
-        sqlx::query(
-            "UPDATE orders SET status = $1, updated_at = $2, updated_by = $5, status_note = $6, \
-             submitted_at = CASE WHEN $1 = 'Submitted' THEN $2 ELSE submitted_at END, \
-             completed_at = CASE WHEN $1 IN ('Completed', 'Rejected', 'PartiallyCompleted', 'Cancelled') THEN $2 ELSE completed_at END \
-             WHERE id = $3 AND status = $4",
-        )
-        .bind(to.as_str())
-        .bind($now)
-        .bind($id)
-        .bind(from.as_str())
-        .bind($actor)
-        .bind(note)
-        .execute(&mut *$tx)
-        .await?
-        .rows_affected()
-            == 1
-    }};
+/// One status change of an order, for its history.
+pub struct HistoryEntry<'a> {
+    pub order_id: i64,
+    pub from: Option<OrderStatus>,
+    pub to: OrderStatus,
+    pub note: Option<&'a str>,
+}
+
+/// Writes orders' history rows (every status change, and the first
+/// status), in one statement, inside the caller's transaction.
+pub async fn write_history(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &str,
+    entries: &[HistoryEntry<'_>],
+) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    const COLS: usize = 4;
+    let rows: Vec<String> = (0..entries.len())
+        .map(|r| format!("({}, $1, $2)", in_list(3 + r * COLS, COLS)))
+        .collect();
+    let mut values = args![now, actor];
+    for e in entries {
+        values.extend(args![
+            e.order_id,
+            e.from.map(OrderStatus::as_str),
+            e.to.as_str(),
+            e.note
+        ]);
+    }
+    tx.execute(
+        &format!(
+            "INSERT INTO order_history (order_id, from_status, to_status, note, at, actor) VALUES {}",
+            rows.join(", ")
+        ),
+        values,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Bumps a Draft order's `updated_at` as a transaction's first write:
@@ -228,12 +244,11 @@ impl Store {
         customer_id: i64,
         reference: &str,
     ) -> Result<OrderRow> {
-        let mut tx = self.begin().await?;
-        let order = self
-            .create_order_in(&mut tx, actor, vis, customer_id, reference)
-            .await?;
-        tx.commit().await?;
-        Ok(order)
+        self.write(async |tx| {
+            self.create_order_in(tx, actor, vis, customer_id, reference)
+                .await
+        })
+        .await
     }
 
     /// [`Store::create_order`] inside the caller's transaction.
@@ -258,7 +273,15 @@ impl Store {
                 args![reference, actor, self.now(), customer_id, all, partner],
             )
             .await?;
-        order.ok_or(StoreError::NotFound)
+        let order = order.ok_or(StoreError::NotFound)?;
+        let entry = HistoryEntry {
+            order_id: order.id,
+            from: None,
+            to: OrderStatus::Draft,
+            note: None,
+        };
+        write_history(tx, self.now(), actor, &[entry]).await?;
+        Ok(order)
     }
 
     /// An order visible to the caller.
@@ -827,12 +850,11 @@ impl Store {
         today: NaiveDate,
         now_ms: i64,
     ) -> Result<OrderRow> {
-        let mut tx = self.begin().await?;
-        let order = self
-            .submit_order_in(&mut tx, actor, vis, order_id, today, now_ms)
-            .await?;
-        tx.commit().await?;
-        Ok(order)
+        self.write(async |tx| {
+            self.submit_order_in(tx, actor, vis, order_id, today, now_ms)
+                .await
+        })
+        .await
     }
 
     /// [`Store::submit_order`] inside the caller's transaction.
@@ -871,6 +893,13 @@ impl Store {
             order.status()?.apply(OrderEvent::Submit)?;
             return Err(not_draft(&order));
         };
+        let entry = HistoryEntry {
+            order_id,
+            from: Some(OrderStatus::Draft),
+            to: OrderStatus::Submitted,
+            note: None,
+        };
+        write_history(tx, now, actor, &[entry]).await?;
         let rows: Vec<SubmitRow> = tx
             .fetch_all(&sql, args![order_id, order.customer_id])
             .await?;
@@ -931,32 +960,66 @@ impl Store {
                 }
             )))
         };
-        on_db!(self.writer(), p => {
-            let mut tx = p.begin().await?;
-            if !move_order!(self.now(), tx, order_id, from, to, actor, None) {
+        self.write(async |tx| {
+            let moved = tx
+                .execute(
+                    "UPDATE orders SET status = $1, updated_at = $2, updated_by = $3, status_note = NULL, \
+                     completed_at = CASE WHEN $1 = 'Cancelled' THEN $2 ELSE completed_at END \
+                     WHERE id = $4 AND status = $5",
+                    args![to.as_str(), now, actor, order_id, from.as_str()],
+                )
+                .await?;
+            if moved != 1 {
                 return Err(started());
             }
+            let entry = HistoryEntry {
+                order_id,
+                from: Some(from),
+                to,
+                note: None,
+            };
+            write_history(tx, now, actor, &[entry]).await?;
             if from == OrderStatus::Submitted {
-                let removed = sqlx::query("DELETE FROM jobs WHERE kind = 'provision_order' AND idempotency_key LIKE $1 AND state = 'queued'")
-                    .bind(format!("provision-order-{order_id}-%")).execute(&mut *tx).await?.rows_affected();
+                let removed = tx
+                    .execute(
+                        "DELETE FROM jobs WHERE kind = 'provision_order' AND idempotency_key LIKE $1 AND state = 'queued'",
+                        args![format!("provision-order-{order_id}-%")],
+                    )
+                    .await?;
                 if removed == 0 {
                     return Err(started());
                 }
             }
             let mobile_status = if cancel { "Cancelled" } else { "Draft" };
-            sqlx::query("UPDATE order_mobiles SET status = $1, updated_at = $2 WHERE order_id = $3").bind(mobile_status).bind(now).bind(order_id).execute(&mut *tx).await?;
+            tx.execute(
+                "UPDATE order_mobiles SET status = $1, updated_at = $2 WHERE order_id = $3",
+                args![mobile_status, now, order_id],
+            )
+            .await?;
             if cancel {
-                sqlx::query("UPDATE number_pool SET status = 'free', order_mobile_id = NULL, updated_at = $1 WHERE status = 'reserved' AND cli IN (SELECT cli FROM order_mobiles WHERE order_id = $2 AND number_reserved)")
-                    .bind(now).bind(order_id).execute(&mut *tx).await?;
+                tx.execute(
+                    "UPDATE number_pool SET status = 'free', order_mobile_id = NULL, updated_at = $1 WHERE status = 'reserved' \
+                     AND cli IN (SELECT cli FROM order_mobiles WHERE order_id = $2 AND number_reserved)",
+                    args![now, order_id],
+                )
+                .await?;
             }
-            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
-                actor, partner_id: Some(order.partner_id), entity: "order", entity_id: order_id.to_string(),
-                action: if cancel { "cancel" } else { "return_to_draft" },
-                before: Some(serde_json::json!({"status": from})), after: Some(serde_json::json!({"status": to})),
-            })?;
-            tx.commit().await?;
-            Ok::<_, StoreError>(())
-        })?;
+            crate::audit::write(
+                tx,
+                now,
+                &crate::audit::AuditEntry {
+                    actor,
+                    partner_id: Some(order.partner_id),
+                    entity: "order",
+                    entity_id: order_id.to_string(),
+                    action: if cancel { "cancel" } else { "return_to_draft" },
+                    before: Some(serde_json::json!({"status": from})),
+                    after: Some(serde_json::json!({"status": to})),
+                },
+            )
+            .await
+        })
+        .await?;
         self.get_order(vis, order_id).await
     }
 
@@ -1174,33 +1237,52 @@ impl Store {
             .collect();
         const CHUNK: usize = 200;
 
-        on_db!(self.writer(), p => {
-            let mut tx = p.begin().await?;
+        let mut owned = self.begin().await?;
+        let tx = &mut owned;
+        let statuses = {
             if !submitted.is_empty() {
                 let sql = format!("UPDATE orders SET status = 'InProgress', updated_at = $1, updated_by = $2, status_note = NULL WHERE status = 'Submitted' AND id IN ({})", in_list(3, submitted.len()));
-                let mut q = sqlx::query(&sql).bind(now).bind(actor);
-                for id in &submitted { q = q.bind(*id); }
-                if q.execute(&mut *tx).await?.rows_affected() != submitted.len() as u64 {
-                    return Err(StoreError::Conflict("an order of the batch moved on while it was provisioned".into()));
+                let mut a = args![now, actor];
+                a.extend(submitted.iter().map(|id| Arg::from(*id)));
+                if tx.execute(&sql, a).await? != submitted.len() as u64 {
+                    return Err(StoreError::Conflict(
+                        "an order of the batch moved on while it was provisioned".into(),
+                    ));
                 }
+                let moved: Vec<HistoryEntry> = submitted
+                    .iter()
+                    .map(|id| HistoryEntry {
+                        order_id: *id,
+                        from: Some(OrderStatus::Submitted),
+                        to: OrderStatus::InProgress,
+                        note: None,
+                    })
+                    .collect();
+                write_history(tx, now, actor, &moved).await?;
             }
             for (change, mut l) in changes {
                 let contract: Option<i64> = match change {
                     Change::Migrate { order, mobile, cli, start, term } => {
                         let m = &mobile.row;
-                        sqlx::query_scalar(
+                        tx.fetch_optional::<(i64,)>(
                             "UPDATE connections SET tariff_id = $1, start_date = $2, contract_end_date = $3, bill_cap_enabled = $4, bill_cap_pence = $5, bundles = $6, updated_at = $7 \
-                             WHERE cli = $8 AND customer_id = $9 AND status = 'Active' RETURNING id")
-                            .bind(m.tariff_id).bind(start).bind(crate::demo::contract_end(start, term)).bind(m.enable_bill_cap).bind(m.bill_cap_pence)
-                            .bind(serde_json::to_string(&mobile.bundles).expect("serialises")).bind(now).bind(&cli).bind(order.customer_id)
-                            .fetch_optional(&mut *tx).await?
+                             WHERE cli = $8 AND customer_id = $9 AND status = 'Active' RETURNING id",
+                            args![m.tariff_id, start, crate::demo::contract_end(start, term), m.enable_bill_cap, m.bill_cap_pence,
+                                  serde_json::to_string(&mobile.bundles).expect("serialises"), now, &cli, order.customer_id]).await?.map(|(id,)| id)
                     }
-                    Change::Cease { order, cli, .. } => sqlx::query_scalar("UPDATE connections SET status = 'Ceased', updated_at = $1 WHERE cli = $2 AND customer_id = $3 AND status = 'Active' RETURNING id")
-                        .bind(now).bind(&cli).bind(order.customer_id).fetch_optional(&mut *tx).await?,
+                    Change::Cease { order, cli, .. } => tx.fetch_optional::<(i64,)>("UPDATE connections SET status = 'Ceased', updated_at = $1 WHERE cli = $2 AND customer_id = $3 AND status = 'Active' RETURNING id",
+                        args![now, &cli, order.customer_id]).await?.map(|(id,)| id),
                 };
                 match contract {
-                    Some(c) => { l.contract = Some(c); live.push(l); }
-                    None => refused.push((l.order, l.m, format!("{} is no longer a live connection of this customer", l.cli))),
+                    Some(c) => {
+                        l.contract = Some(c);
+                        live.push(l);
+                    }
+                    None => refused.push((
+                        l.order,
+                        l.m,
+                        format!("{} is no longer a live connection of this customer", l.cli),
+                    )),
                 }
             }
             // New connections; a live connection with the number or ICCID
@@ -1215,22 +1297,39 @@ impl Store {
                 let sql = format!(
                     "INSERT INTO connections (partner_id, customer_id, cli, network, status, tariff_id, sim_type, iccid, eid, start_date, contract_end_date, bill_cap_enabled, bill_cap_pence, bundles, bars, created_at, updated_at) \
                      VALUES {} ON CONFLICT DO NOTHING RETURNING id, cli", rows.join(", "));
-                let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
+                let mut a = Vec::with_capacity(chunk.len() * COLS);
                 for mk in chunk {
                     let m = &mk.mobile.row;
-                    q = q.bind(mk.order.partner_id).bind(mk.order.customer_id).bind(mk.cli.clone()).bind(m.network.clone()).bind("Active").bind(m.tariff_id)
-                        .bind(m.sim_type.clone().unwrap_or_else(|| "Physical".into())).bind(m.iccid.clone()).bind(mk.eid.clone()).bind(mk.start)
-                        .bind(crate::demo::contract_end(mk.start, mk.term)).bind(m.enable_bill_cap).bind(m.bill_cap_pence)
-                        .bind(serde_json::to_string(&mk.mobile.bundles).expect("serialises")).bind(serde_json::to_string(&mk.mobile.bars).expect("serialises")).bind(now);
+                    a.extend(args![
+                        mk.order.partner_id,
+                        mk.order.customer_id,
+                        mk.cli.clone(),
+                        m.network.clone(),
+                        "Active",
+                        m.tariff_id,
+                        m.sim_type.clone().unwrap_or_else(|| "Physical".into()),
+                        m.iccid.clone(),
+                        mk.eid.clone(),
+                        mk.start,
+                        crate::demo::contract_end(mk.start, mk.term),
+                        m.enable_bill_cap,
+                        m.bill_cap_pence,
+                        serde_json::to_string(&mk.mobile.bundles).expect("serialises"),
+                        serde_json::to_string(&mk.mobile.bars).expect("serialises"),
+                        now
+                    ]);
                 }
-                made.extend(q.fetch_all(&mut *tx).await?);
+                made.extend(tx.fetch_all::<(i64, String)>(&sql, a).await?);
             }
             let mut kept = Vec::with_capacity(live.len());
             for l in live {
                 if l.action != "create" {
                     kept.push(l);
                 } else if let Some((id, _)) = made.iter().find(|(_, c)| *c == l.cli) {
-                    kept.push(Live { contract: Some(*id), ..l });
+                    kept.push(Live {
+                        contract: Some(*id),
+                        ..l
+                    });
                 } else {
                     refused.push((l.order, l.m, "the number or ICCID went live on another connection before this order completed".into()));
                 }
@@ -1238,82 +1337,155 @@ impl Store {
             let live = kept;
             for chunk in live.chunks(CHUNK) {
                 const COLS: usize = 6;
-                let rows: Vec<String> = (0..chunk.len()).map(|r| format!("({})", in_list(r * COLS + 2, COLS))).collect();
+                let rows: Vec<String> = (0..chunk.len())
+                    .map(|r| format!("({})", in_list(r * COLS + 2, COLS)))
+                    .collect();
                 let sql = format!(
                     "WITH v (id, contract, cli, code, eid, reference) AS (VALUES {}) \
                      UPDATE order_mobiles SET status = 'Completed', contract_id = v.contract, cli = v.cli, esim_activation_code = v.code, eid = v.eid, network_reference = v.reference, updated_at = $1 \
                      FROM v WHERE order_mobiles.id = v.id AND order_mobiles.status = 'Pending'", rows.join(", "));
-                let mut q = sqlx::query(&sql).bind(now);
+                let mut a = args![now];
                 for l in chunk {
-                    q = q.bind(l.m.id).bind(l.contract).bind(l.cli.clone()).bind(l.code.clone()).bind(l.eid.clone()).bind(l.reference.clone());
+                    a.extend(args![
+                        l.m.id,
+                        l.contract,
+                        l.cli.clone(),
+                        l.code.clone(),
+                        l.eid.clone(),
+                        l.reference.clone()
+                    ]);
                 }
-                if q.execute(&mut *tx).await?.rows_affected() != chunk.len() as u64 {
-                    return Err(StoreError::Conflict("a mobile of the batch was applied concurrently".into()));
+                if tx.execute(&sql, a).await? != chunk.len() as u64 {
+                    return Err(StoreError::Conflict(
+                        "a mobile of the batch was applied concurrently".into(),
+                    ));
                 }
-                let numbers: Vec<&String> = chunk.iter().filter(|l| l.action == "create").map(|l| &l.cli).collect();
+                let numbers: Vec<&String> = chunk
+                    .iter()
+                    .filter(|l| l.action == "create")
+                    .map(|l| &l.cli)
+                    .collect();
                 if !numbers.is_empty() {
                     let sql = format!(
                         "UPDATE number_pool SET status = 'assigned', updated_at = $1, \
                          order_mobile_id = (SELECT MAX(m.id) FROM order_mobiles m WHERE m.cli = number_pool.cli AND m.status = 'Completed') \
                          WHERE cli IN ({})", in_list(2, numbers.len()));
-                    let mut q = sqlx::query(&sql).bind(now);
-                    for n in numbers { q = q.bind(n.clone()); }
-                    q.execute(&mut *tx).await?;
+                    let mut a = args![now];
+                    a.extend(numbers.into_iter().map(Arg::from));
+                    tx.execute(&sql, a).await?;
                 }
                 const ACOLS: usize = 5;
-                let rows: Vec<String> = (0..chunk.len()).map(|r| format!("($1, $2, 'connection', {})", in_list(3 + r * ACOLS, ACOLS))).collect();
+                let rows: Vec<String> = (0..chunk.len())
+                    .map(|r| format!("($1, $2, 'connection', {})", in_list(3 + r * ACOLS, ACOLS)))
+                    .collect();
                 let sql = format!("INSERT INTO audit_log (at, actor, entity, partner_id, entity_id, action, before_json, after_json) VALUES {}", rows.join(", "));
-                let mut q = sqlx::query(&sql).bind(now).bind(actor);
+                let mut a = args![now, actor];
                 for l in chunk {
                     let contract = l.contract.expect("every live mobile has its contract");
-                    q = q.bind(l.order.partner_id).bind(contract.to_string()).bind(l.action).bind(None::<String>)
-                        .bind(serde_json::json!({"orderId": l.order.id, "orderMobileId": l.m.id, "cli": l.cli, "networkReference": l.reference}).to_string());
+                    a.extend(args![l.order.partner_id, contract.to_string(), l.action, None::<String>,
+                        serde_json::json!({"orderId": l.order.id, "orderMobileId": l.m.id, "cli": l.cli, "networkReference": l.reference}).to_string()]);
                 }
-                q.execute(&mut *tx).await?;
+                tx.execute(&sql, a).await?;
             }
-            for (_, m, reason) in &refused {
-                sqlx::query("UPDATE order_mobiles SET status = 'Rejected', reason = $1, updated_at = $2 WHERE id = $3 AND status = 'Pending'").bind(reason).bind(now).bind(m.id).execute(&mut *tx).await?;
+            for (order, m, reason) in &refused {
+                let rejected = tx.execute("UPDATE order_mobiles SET status = 'Rejected', reason = $1, updated_at = $2 WHERE id = $3 AND status = 'Pending'",
+                    args![reason, now, m.id]).await?;
                 if m.number_reserved {
-                    sqlx::query("UPDATE number_pool SET status = 'free', order_mobile_id = NULL, updated_at = $1 WHERE cli = $2 AND status = 'reserved'")
-                        .bind(now).bind(&m.cli).execute(&mut *tx).await?;
+                    tx.execute("UPDATE number_pool SET status = 'free', order_mobile_id = NULL, updated_at = $1 WHERE cli = $2 AND status = 'reserved'",
+                        args![now, &m.cli]).await?;
+                }
+                if rejected == 1 {
+                    // Each refused mobile raises its own ticket, now.
+                    let ticket =
+                        domain::task::mobile_refused(order.id, m.id, m.cli.as_deref(), reason);
+                    let on = crate::tasks::TicketOn {
+                        partner_id: order.partner_id,
+                        customer_id: order.customer_id,
+                        contract_id: None,
+                        order_id: Some(order.id),
+                    };
+                    crate::tasks::raise(tx, now, actor, on, &ticket).await?;
                 }
             }
-            // Finish the orders with nothing pending: one update, the
-            // database writes each one's history.
+            // Finish the orders with nothing pending: one update, and their
+            // history rows.
             let mut statuses = Vec::with_capacity(batch.len());
             let mut finished: Vec<(i64, OrderStatus, String, Option<String>)> = Vec::new();
             for item in batch {
                 let v = item.view;
-                let completed = v.mobiles.iter().filter(|m| m.row.status == "Completed").count() + live.iter().filter(|l| l.order.id == v.order.id).count();
-                let failed = v.mobiles.iter().filter(|m| m.row.status == "Rejected").count() + refused.iter().filter(|r| r.0.id == v.order.id).count();
+                let completed = v
+                    .mobiles
+                    .iter()
+                    .filter(|m| m.row.status == "Completed")
+                    .count()
+                    + live.iter().filter(|l| l.order.id == v.order.id).count();
+                let failed = v
+                    .mobiles
+                    .iter()
+                    .filter(|m| m.row.status == "Rejected")
+                    .count()
+                    + refused.iter().filter(|r| r.0.id == v.order.id).count();
                 if completed + failed < v.mobiles.len() {
                     statuses.push(Some(OrderStatus::InProgress));
                     continue;
                 }
-                let status = OrderStatus::InProgress.apply(OrderEvent::Finish { completed, failed })?;
-                let reason = v.mobiles.iter().find(|m| m.row.status == "Rejected").and_then(|m| m.row.reason.clone())
-                    .or_else(|| refused.iter().find(|r| r.0.id == v.order.id).map(|r| r.2.clone()));
-                finished.push((v.order.id, status, format!("{completed} live, {failed} refused"), reason));
+                let status =
+                    OrderStatus::InProgress.apply(OrderEvent::Finish { completed, failed })?;
+                let reason = v
+                    .mobiles
+                    .iter()
+                    .find(|m| m.row.status == "Rejected")
+                    .and_then(|m| m.row.reason.clone())
+                    .or_else(|| {
+                        refused
+                            .iter()
+                            .find(|r| r.0.id == v.order.id)
+                            .map(|r| r.2.clone())
+                    });
+                finished.push((
+                    v.order.id,
+                    status,
+                    format!("{completed} live, {failed} refused"),
+                    reason,
+                ));
                 statuses.push(Some(status));
             }
             if !finished.is_empty() {
                 let n = finished.len();
-                let case = |col: usize| (0..n).map(|i| format!("WHEN ${} THEN ${}", 3 + i * 4, 3 + i * 4 + col)).collect::<Vec<_>>().join(" ");
+                let case = |col: usize| {
+                    (0..n)
+                        .map(|i| format!("WHEN ${} THEN ${}", 3 + i * 4, 3 + i * 4 + col))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                };
                 let sql = format!(
                     "UPDATE orders SET status = CASE id {} END, status_note = CASE id {} END, reason = CASE id {} END, \
                      updated_at = $1, updated_by = $2, completed_at = $1 WHERE status = 'InProgress' AND id IN ({})",
                     case(1), case(2), case(3), (0..n).map(|i| format!("${}", 3 + i * 4)).collect::<Vec<_>>().join(", "));
-                let mut q = sqlx::query(&sql).bind(now).bind(actor);
+                let mut a = args![now, actor];
                 for (id, status, note, reason) in &finished {
-                    q = q.bind(*id).bind(status.as_str()).bind(note.clone()).bind(reason.clone());
+                    a.extend(args![*id, status.as_str(), note.clone(), reason.clone()]);
                 }
-                if q.execute(&mut *tx).await?.rows_affected() != n as u64 {
-                    return Err(StoreError::Conflict("an order of the batch moved on while it was provisioned".into()));
+                if tx.execute(&sql, a).await? != n as u64 {
+                    return Err(StoreError::Conflict(
+                        "an order of the batch moved on while it was provisioned".into(),
+                    ));
                 }
+                let ended: Vec<HistoryEntry> = finished
+                    .iter()
+                    .map(|(id, status, note, _)| HistoryEntry {
+                        order_id: *id,
+                        from: Some(OrderStatus::InProgress),
+                        to: *status,
+                        note: Some(note),
+                    })
+                    .collect();
+                write_history(tx, now, actor, &ended).await?;
             }
-            tx.commit().await?;
-            Ok(statuses)
-        })
+            statuses
+        };
+        owned.commit().await?;
+        Ok(statuses)
     }
 }
 

@@ -7,7 +7,8 @@
 
 use crate::connections::{ConnectionBar, ConnectionBundle, ConnectionDivert, ConnectionRow};
 use crate::orders::Outcome;
-use crate::{enqueue_job, on_db, write_audit, Result, Store, StoreError, Visibility};
+use crate::tx::Tx;
+use crate::{args, enqueue_job, on_db, write_audit, Result, Store, StoreError, Visibility};
 use chrono::{DateTime, Utc};
 use domain::paging::PageRequest;
 use domain::request::{LiveState, STOLEN_SUFFIX};
@@ -51,16 +52,12 @@ pub enum SwitchingOf {
 }
 
 /// Records a request's result and answers the row (either engine).
-macro_rules! set_result {
-    ($tx:expr, $id:expr, $result:expr) => {
-        sqlx::query_as::<_, RequestRow>(&format!(
-            "UPDATE requests SET result = $1 WHERE id = $2 RETURNING {REQUEST_COLS}"
-        ))
-        .bind($result.to_string())
-        .bind($id)
-        .fetch_one($tx)
-        .await?
-    };
+async fn set_result(tx: &mut Tx, id: i64, result: &serde_json::Value) -> Result<RequestRow> {
+    tx.fetch_one(
+        &format!("UPDATE requests SET result = $1 WHERE id = $2 RETURNING {REQUEST_COLS}"),
+        args![result.to_string(), id],
+    )
+    .await
 }
 
 fn corrupt(what: &str, id: i64, e: serde_json::Error) -> StoreError {
@@ -187,106 +184,166 @@ impl Store {
             Outcome::Activated { .. } => ("Completed", None),
             Outcome::Rejected { reason } => ("Rejected", Some(reason.clone())),
         };
-        on_db!(self.writer(), p => {
-            let mut tx = p.begin().await?;
-            let row: Option<RequestRow> = sqlx::query_as::<_, RequestRow>(&format!(
-                "UPDATE requests SET status = $1, reason = $2, updated_at = $3, completed_at = $3 WHERE id = $4 AND status = 'Pending' RETURNING {REQUEST_COLS}"))
-                .bind(status).bind(&reason).bind(now).bind(id).fetch_optional(&mut *tx).await?;
+        let mut owned = self.begin().await?;
+        let row = {
+            let tx = &mut owned;
+            let row: Option<RequestRow> = tx.fetch_optional(&format!(
+                "UPDATE requests SET status = $1, reason = $2, updated_at = $3, completed_at = $3 WHERE id = $4 AND status = 'Pending' RETURNING {REQUEST_COLS}"),
+                args![status, &reason, now, id]).await?;
             let Some(row) = row else { return Ok(None) };
             let row = match (status, row.kind.as_str(), outcome) {
-                ("Completed", "RequestPac" | "RequestStac", Outcome::Activated { network_reference, .. }) => {
-                    let kind = if row.kind == "RequestPac" { CodeKind::Pac } else { CodeKind::Stac };
+                (
+                    "Completed",
+                    "RequestPac" | "RequestStac",
+                    Outcome::Activated {
+                        network_reference, ..
+                    },
+                ) => {
+                    let kind = if row.kind == "RequestPac" {
+                        CodeKind::Pac
+                    } else {
+                        CodeKind::Stac
+                    };
                     let code = domain::switching::CodeKind::of(network_reference).ok().filter(|(k, _)| *k == kind).map(|(_, c)| c)
                         .ok_or_else(|| StoreError::Corrupt(format!("the network answered {network_reference:?} for request {id}, not a {}", kind.as_str())))?;
                     let expires = now + chrono::Duration::days(CODE_VALID_DAYS);
-                    let network: String = sqlx::query_scalar("UPDATE connections SET updated_at = $1 WHERE id = $2 RETURNING network")
-                        .bind(now).bind(row.contract_id).fetch_one(&mut *tx).await?;
-                    sqlx::query("INSERT INTO switching_codes (network, code, kind, contract_id, request_id, issued_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                        .bind(&network).bind(&code).bind(kind.as_str()).bind(row.contract_id).bind(id).bind(now).bind(expires)
-                        .execute(&mut *tx).await
-                        .map_err(|e| StoreError::unique(e, format!("the network issued {code} twice")))?;
+                    let (network,): (String,) = tx.fetch_one("UPDATE connections SET updated_at = $1 WHERE id = $2 RETURNING network",
+                        args![now, row.contract_id]).await?;
+                    tx.execute("INSERT INTO switching_codes (network, code, kind, contract_id, request_id, issued_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        args![&network, &code, kind.as_str(), row.contract_id, id, now, expires]).await
+                        .map_err(|e| StoreError::unique_of(e, format!("the network issued {code} twice")))?;
                     let result = serde_json::json!({"code": code, "codeType": kind.as_str(), "issuedAt": now, "validUntil": expires, "usedAt": null});
-                    write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
+                    crate::audit::write(tx, now, &crate::audit::AuditEntry {
                         actor, partner_id: Some(row.partner_id), entity: "connection", entity_id: row.contract_id.to_string(), action: row.kind.as_str(),
                         before: None, after: Some(serde_json::json!({"requestId": id, "codeType": kind.as_str(), "validUntil": expires})),
-                    })?;
-                    set_result!(&mut *tx, id, &result)
+                    }).await?;
+                    set_result(tx, id, &result).await?
                 }
                 ("Completed", "RequestInfo", _) => row,
                 ("Completed", _, _) => {
                     // Touching the row first takes its lock on PostgreSQL.
-                    let (bars, bundles, diverts, before_iccid, before_eid): (String, String, String, Option<String>, Option<String>) = sqlx::query_as("UPDATE connections SET updated_at = $1 WHERE id = $2 RETURNING bars, bundles, diverts, iccid, eid")
-                        .bind(now).bind(row.contract_id).fetch_one(&mut *tx).await?;
-                    let mut diverts: Vec<ConnectionDivert> = serde_json::from_str(&diverts).map_err(|e| corrupt("diverts", row.contract_id, e))?;
-                    let mut bars: Vec<ConnectionBar> = serde_json::from_str(&bars).map_err(|e| corrupt("bars", row.contract_id, e))?;
-                    let mut bundles: Vec<ConnectionBundle> = serde_json::from_str(&bundles).map_err(|e| corrupt("bundles", row.contract_id, e))?;
+                    let (bars, bundles, diverts, before_iccid, before_eid): (String, String, String, Option<String>, Option<String>) =
+                        tx.fetch_one("UPDATE connections SET updated_at = $1 WHERE id = $2 RETURNING bars, bundles, diverts, iccid, eid",
+                        args![now, row.contract_id]).await?;
+                    let mut diverts: Vec<ConnectionDivert> = serde_json::from_str(&diverts)
+                        .map_err(|e| corrupt("diverts", row.contract_id, e))?;
+                    let mut bars: Vec<ConnectionBar> = serde_json::from_str(&bars)
+                        .map_err(|e| corrupt("bars", row.contract_id, e))?;
+                    let mut bundles: Vec<ConnectionBundle> = serde_json::from_str(&bundles)
+                        .map_err(|e| corrupt("bundles", row.contract_id, e))?;
                     let (before_bars, before_bundles) = (bars.len(), bundles.len());
                     match row.kind.as_str() {
-                        "AddBar" => bars.push(serde_json::from_str(&row.payload).map_err(|e| corrupt("request payload", row.contract_id, e))?),
+                        "AddBar" => bars.push(
+                            serde_json::from_str(&row.payload)
+                                .map_err(|e| corrupt("request payload", row.contract_id, e))?,
+                        ),
                         "RemoveBar" => {
-                            let gone: ConnectionBar = serde_json::from_str(&row.payload).map_err(|e| corrupt("request payload", row.contract_id, e))?;
+                            let gone: ConnectionBar = serde_json::from_str(&row.payload)
+                                .map_err(|e| corrupt("request payload", row.contract_id, e))?;
                             bars.retain(|b| b.bar_id != gone.bar_id);
                         }
-                        "AddBundle" => bundles.push(serde_json::from_str(&row.payload).map_err(|e| corrupt("request payload", row.contract_id, e))?),
+                        "AddBundle" => bundles.push(
+                            serde_json::from_str(&row.payload)
+                                .map_err(|e| corrupt("request payload", row.contract_id, e))?,
+                        ),
                         "RemoveBundle" => {
-                            let gone: ConnectionBundle = serde_json::from_str(&row.payload).map_err(|e| corrupt("request payload", row.contract_id, e))?;
+                            let gone: ConnectionBundle = serde_json::from_str(&row.payload)
+                                .map_err(|e| corrupt("request payload", row.contract_id, e))?;
                             bundles.retain(|b| b.tariff_option_id != gone.tariff_option_id);
                         }
                         "ChangeTariff" | "ChangeSIM" | "CreateEsim" => {}
                         "SetDivert" => {
-                            let d: ConnectionDivert = serde_json::from_str(&row.payload).map_err(|e| corrupt("request payload", row.contract_id, e))?;
+                            let d: ConnectionDivert = serde_json::from_str(&row.payload)
+                                .map_err(|e| corrupt("request payload", row.contract_id, e))?;
                             diverts.retain(|x| x.divert_type != d.divert_type);
                             diverts.push(d);
                         }
                         "RemoveDivert" => {
-                            let d: serde_json::Value = serde_json::from_str(&row.payload).map_err(|e| corrupt("request payload", row.contract_id, e))?;
-                            diverts.retain(|x| Some(x.divert_type.as_str()) != d["divertType"].as_str());
+                            let d: serde_json::Value = serde_json::from_str(&row.payload)
+                                .map_err(|e| corrupt("request payload", row.contract_id, e))?;
+                            diverts.retain(|x| {
+                                Some(x.divert_type.as_str()) != d["divertType"].as_str()
+                            });
                         }
-                        other => return Err(StoreError::Corrupt(format!("request {id} has an unknown type {other:?}"))),
+                        other => {
+                            return Err(StoreError::Corrupt(format!(
+                                "request {id} has an unknown type {other:?}"
+                            )))
+                        }
                     }
-                    let details: serde_json::Value = serde_json::from_str(&row.payload).map_err(|e| corrupt("request payload", row.contract_id, e))?;
-                    let tariff: Option<i64> = (row.kind == "ChangeTariff").then(|| details["tariffId"].as_i64()).flatten();
+                    let details: serde_json::Value = serde_json::from_str(&row.payload)
+                        .map_err(|e| corrupt("request payload", row.contract_id, e))?;
+                    let tariff: Option<i64> = (row.kind == "ChangeTariff")
+                        .then(|| details["tariffId"].as_i64())
+                        .flatten();
                     if row.kind == "ChangeSIM" {
                         // The new SIM replaces the old; a live connection using
                         // the new ICCID meanwhile makes this fail, not double up.
-                        sqlx::query("UPDATE connections SET iccid = $1, sim_type = 'Physical', eid = NULL WHERE id = $2")
-                            .bind(details["iccid"].as_str()).bind(row.contract_id).execute(&mut *tx).await
-                            .map_err(|e| StoreError::unique(e, "the new SIM went live on another connection"))?;
+                        tx.execute("UPDATE connections SET iccid = $1, sim_type = 'Physical', eid = NULL WHERE id = $2",
+                            args![details["iccid"].as_str(), row.contract_id]).await
+                            .map_err(|e| StoreError::unique_of(e, "the new SIM went live on another connection"))?;
                     }
                     let mut result = None;
-                    if let ("CreateEsim", Outcome::Activated { esim_activation_code, eid, .. }) = (row.kind.as_str(), outcome) {
+                    if let (
+                        "CreateEsim",
+                        Outcome::Activated {
+                            esim_activation_code,
+                            eid,
+                            ..
+                        },
+                    ) = (row.kind.as_str(), outcome)
+                    {
                         // The eSIM profile replaces the SIM; its EID is known
                         // once a device downloads it.
-                        let code = esim_activation_code.as_deref().filter(|c| c.starts_with("LPA:1$"))
-                            .ok_or_else(|| StoreError::Corrupt(format!("the network answered no activation code for request {id}")))?;
-                        sqlx::query("UPDATE connections SET iccid = NULL, sim_type = 'eSIM', eid = $1 WHERE id = $2")
-                            .bind(eid).bind(row.contract_id).execute(&mut *tx).await?;
+                        let code = esim_activation_code
+                            .as_deref()
+                            .filter(|c| c.starts_with("LPA:1$"))
+                            .ok_or_else(|| {
+                                StoreError::Corrupt(format!(
+                                    "the network answered no activation code for request {id}"
+                                ))
+                            })?;
+                        tx.execute("UPDATE connections SET iccid = NULL, sim_type = 'eSIM', eid = $1 WHERE id = $2",
+                            args![eid.clone(), row.contract_id]).await?;
                         result = Some(serde_json::json!({"activationCode": code, "eid": eid}));
                     }
-                    sqlx::query("UPDATE connections SET bars = $1, bundles = $2, diverts = $3, tariff_id = COALESCE($4, tariff_id) WHERE id = $5")
-                        .bind(serde_json::to_string(&bars).expect("serialises")).bind(serde_json::to_string(&bundles).expect("serialises"))
-                        .bind(serde_json::to_string(&diverts).expect("serialises")).bind(tariff).bind(row.contract_id)
-                        .execute(&mut *tx).await?;
+                    tx.execute("UPDATE connections SET bars = $1, bundles = $2, diverts = $3, tariff_id = COALESCE($4, tariff_id) WHERE id = $5",
+                        args![serde_json::to_string(&bars).expect("serialises"), serde_json::to_string(&bundles).expect("serialises"),
+                              serde_json::to_string(&diverts).expect("serialises"), tariff, row.contract_id]).await?;
                     let after_iccid = match row.kind.as_str() {
                         "ChangeSIM" => details["iccid"].as_str().map(str::to_owned),
                         "CreateEsim" => None,
                         _ => before_iccid.clone(),
                     };
-                    write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
+                    crate::audit::write(tx, now, &crate::audit::AuditEntry {
                         actor, partner_id: Some(row.partner_id), entity: "connection", entity_id: row.contract_id.to_string(), action: row.kind.as_str(),
                         before: Some(serde_json::json!({"bars": before_bars, "bundles": before_bundles, "iccid": before_iccid, "eid": before_eid})),
                         after: Some(serde_json::json!({"requestId": id, "bars": bars.len(), "bundles": bundles.len(), "iccid": after_iccid})),
-                    })?;
+                    }).await?;
                     match result {
-                        Some(r) => set_result!(&mut *tx, id, &r),
+                        Some(r) => set_result(tx, id, &r).await?,
                         None => row,
                     }
                 }
+                ("Rejected", kind, _) => {
+                    // The refusal raises a ticket on the customer, linked
+                    // to the contract, in the same transaction.
+                    let ticket = domain::task::request_refused(id, kind, row.reason.as_deref());
+                    let on = crate::tasks::TicketOn {
+                        partner_id: row.partner_id,
+                        customer_id: row.customer_id,
+                        contract_id: Some(row.contract_id),
+                        order_id: None,
+                    };
+                    crate::tasks::raise(tx, now, &row.created_by, on, &ticket).await?;
+                    row
+                }
                 _ => row,
             };
-            tx.commit().await?;
-            Ok(Some(row))
-        })
+            row
+        };
+        owned.commit().await?;
+        Ok(Some(row))
     }
 
     /// The open request of a switching kind on a contract, or the one whose
@@ -378,7 +435,7 @@ impl Store {
                 return Err(Error::Conflict(format!("{} {code} was used on {}", kind.as_str(), at.date_naive())).into());
             }
             if expires <= now {
-                return Err(Error::Refused(format!("code: {} {code} expired on {}", kind.as_str(), expires.date_naive())).into());
+                return Err(Error::refused("code", format!("{} {code} expired on {}", kind.as_str(), expires.date_naive())).into());
             }
             let ended_row: Option<(i64, String)> = sqlx::query_as(
                 "UPDATE connections SET status = $1, ended_at = $2, updated_at = $2 WHERE id = $3 AND status = 'Active' RETURNING partner_id, cli")

@@ -256,3 +256,42 @@ impl Store {
         })?)
     }
 }
+
+/// Who and what a ticket the platform raises by itself is on.
+#[derive(Debug, Clone, Copy)]
+pub struct TicketOn {
+    pub partner_id: i64,
+    pub customer_id: i64,
+    pub contract_id: Option<i64>,
+    pub order_id: Option<i64>,
+}
+
+/// Writes a ticket `domain::task` decided on, open, inside the caller's
+/// transaction (the change that raised it).
+pub async fn raise(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &str,
+    on: TicketOn,
+    t: &domain::task::Ticket,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO tasks (partner_id, customer_id, diary_type_id, diary_task_id, subject, body, status_id, contract_id, \
+         order_id, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+        args![
+            on.partner_id,
+            on.customer_id,
+            t.diary_type_id,
+            t.diary_task_id,
+            &t.subject,
+            &t.body,
+            OPEN,
+            on.contract_id,
+            on.order_id,
+            actor,
+            now,
+        ],
+    )
+    .await?;
+    Ok(())
+}

@@ -67,8 +67,17 @@ macro_rules! args {
     ($($v:expr),* $(,)?) => { vec![$($crate::tx::Arg::from($v)),*] };
 }
 
-fn sqlite_args(args: Vec<Arg>) -> Result<SqliteArguments<'static>> {
-    let mut out = SqliteArguments::default();
+/// Binds `args` in order, on either engine's argument list.
+fn bind_all<'q, A>(args: Vec<Arg>) -> Result<A>
+where
+    A: Arguments<'q>,
+    Option<i64>: sqlx::Encode<'q, A::Database> + sqlx::Type<A::Database>,
+    Option<String>: sqlx::Encode<'q, A::Database> + sqlx::Type<A::Database>,
+    Option<bool>: sqlx::Encode<'q, A::Database> + sqlx::Type<A::Database>,
+    Option<DateTime<Utc>>: sqlx::Encode<'q, A::Database> + sqlx::Type<A::Database>,
+    Option<NaiveDate>: sqlx::Encode<'q, A::Database> + sqlx::Type<A::Database>,
+{
+    let mut out = A::default();
     for a in args {
         match a {
             Arg::I64(v) => out.add(v),
@@ -82,19 +91,12 @@ fn sqlite_args(args: Vec<Arg>) -> Result<SqliteArguments<'static>> {
     Ok(out)
 }
 
+fn sqlite_args(args: Vec<Arg>) -> Result<SqliteArguments<'static>> {
+    bind_all(args)
+}
+
 fn pg_args(args: Vec<Arg>) -> Result<PgArguments> {
-    let mut out = PgArguments::default();
-    for a in args {
-        match a {
-            Arg::I64(v) => out.add(v),
-            Arg::Text(v) => out.add(v),
-            Arg::Bool(v) => out.add(v),
-            Arg::Time(v) => out.add(v),
-            Arg::Date(v) => out.add(v),
-        }
-        .map_err(|e| StoreError::Other(sqlx::Error::Encode(e)))?;
-    }
-    Ok(out)
+    bind_all(args)
 }
 
 /// A row type both engines can decode (derive `sqlx::FromRow`).
@@ -181,6 +183,15 @@ impl Tx {
 }
 
 impl crate::Store {
+    /// Runs `work` in a transaction of its own: committed when it succeeds,
+    /// rolled back when it fails.
+    pub async fn write<T>(&self, work: impl AsyncFnOnce(&mut Tx) -> Result<T>) -> Result<T> {
+        let mut tx = self.begin().await?;
+        let out = work(&mut tx).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
     /// Opens a transaction on the writer.
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match self.writer() {

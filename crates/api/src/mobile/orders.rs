@@ -792,9 +792,10 @@ pub async fn list_available_numbers(
     who.require(Scope::Orders)?;
     let network = Network::parse_field(text_param(&q.network, "network")?, "network")?;
     if !network.offers_numbers() {
-        return Err(Error::Refused(format!(
-            "network: {network} does not offer new numbers; they come with the SIM on activation"
-        ))
+        return Err(Error::refused(
+            "network",
+            format!("{network} does not offer new numbers; they come with the SIM on activation"),
+        )
         .into());
     }
     let page = paging.request()?;

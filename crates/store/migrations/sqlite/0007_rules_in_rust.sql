@@ -1,4 +1,10 @@
--- Adding a mobile to an order is decided in Rust now (the draft check, the
--- number's reservation, the audit row), in the transaction of the request
--- and its idempotency record: the trigger that did it goes.
+-- The rules the database carried out by trigger are decided in Rust now,
+-- and written in the transaction of the change that calls for them (with
+-- its idempotency record): adding a mobile to an order (the draft check,
+-- the number's reservation, the audit row), an order's history rows, and
+-- the tasks raised when a network refuses a mobile or a request.
 DROP TRIGGER order_mobiles_on_insert;
+DROP TRIGGER orders_history_on_insert;
+DROP TRIGGER orders_history_on_status;
+DROP TRIGGER orders_refused_raise_task;
+DROP TRIGGER requests_refused_raise_task;

@@ -1,0 +1,184 @@
+//! The two migration trees cannot drift: after migrating, SQLite's and
+//! PostgreSQL's schemas have the same tables, the same columns with types
+//! of the same family and the same nullability, the same indexes (name,
+//! uniqueness, columns), and no triggers (rules live in Rust). Runs when
+//! `TEST_POSTGRES_URL` is set, as it is in CI.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// table -> column -> (type family, not null)
+type Columns = BTreeMap<String, BTreeMap<String, (String, bool)>>;
+/// index name -> (table, unique, columns)
+type Indexes = BTreeMap<String, (String, bool, Vec<String>)>;
+
+fn family(declared: &str) -> String {
+    let t = declared.to_ascii_lowercase();
+    let f = match t.as_str() {
+        "integer" | "bigint" | "int" | "int8" | "int4" | "smallint" => "integer",
+        "text" | "character varying" | "varchar" => "text",
+        "boolean" | "bool" => "boolean",
+        "timestamp" | "timestamptz" | "timestamp with time zone" => "timestamp",
+        "date" => "date",
+        "real" | "double precision" | "double" | "float8" => "real",
+        "blob" | "bytea" => "bytes",
+        other => other,
+    };
+    f.to_owned()
+}
+
+const SKIP: [&str; 2] = ["_sqlx_migrations", "sqlite_sequence"];
+
+async fn sqlite_schema(pool: &sqlx::SqlitePool) -> (Columns, Indexes, Vec<String>) {
+    let tables: Vec<(String,)> =
+        sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    let mut columns = Columns::new();
+    let mut indexes = Indexes::new();
+    for (table,) in tables
+        .into_iter()
+        .filter(|(t,)| !SKIP.contains(&t.as_str()))
+    {
+        let cols: Vec<(i64, String, String, bool, Option<String>, i64)> =
+            sqlx::query_as(&format!("PRAGMA table_info({table})"))
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        columns.insert(
+            table.clone(),
+            cols.into_iter()
+                // An INTEGER PRIMARY KEY is never null in SQLite.
+                .map(|(_, name, ty, notnull, _, pk)| (name, (family(&ty), notnull || pk > 0)))
+                .collect(),
+        );
+        let list: Vec<(i64, String, bool, String, bool)> =
+            sqlx::query_as(&format!("PRAGMA index_list({table})"))
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        for (_, name, unique, origin, _) in list {
+            // Indexes SQLite makes for PRIMARY KEY and UNIQUE constraints
+            // are named by SQLite; compare the ones the migrations name.
+            if origin != "c" {
+                continue;
+            }
+            let cols: Vec<(i64, i64, Option<String>)> =
+                sqlx::query_as(&format!("PRAGMA index_info({name})"))
+                    .fetch_all(pool)
+                    .await
+                    .unwrap();
+            let cols = cols.into_iter().map(|c| c.2.unwrap_or_default()).collect();
+            indexes.insert(name, (table.clone(), unique, cols));
+        }
+    }
+    let triggers: Vec<(String,)> =
+        sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    (
+        columns,
+        indexes,
+        triggers.into_iter().map(|t| t.0).collect(),
+    )
+}
+
+async fn postgres_schema(pool: &sqlx::PgPool) -> (Columns, Indexes, Vec<String>) {
+    let cols: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT table_name::text, column_name::text, data_type::text, is_nullable::text FROM information_schema.columns \
+         WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let mut columns = Columns::new();
+    for (table, column, ty, nullable) in cols {
+        if SKIP.contains(&table.as_str()) {
+            continue;
+        }
+        columns
+            .entry(table)
+            .or_default()
+            .insert(column, (family(&ty), nullable == "NO"));
+    }
+    // Indexes the migrations name (not those of primary keys and UNIQUE
+    // constraints, which PostgreSQL names itself).
+    let idx: Vec<(String, String, bool, Vec<String>)> = sqlx::query_as(
+        "SELECT i.relname::text, t.relname::text, ix.indisunique, \
+                ARRAY(SELECT a.attname::text FROM unnest(ix.indkey) WITH ORDINALITY k(attnum, n) \
+                      JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.n) \
+         FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid \
+         JOIN pg_namespace n ON n.oid = t.relnamespace \
+         WHERE n.nspname = current_schema() AND NOT ix.indisprimary \
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = ix.indexrelid)",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let indexes = idx
+        .into_iter()
+        .filter(|(_, t, _, _)| !SKIP.contains(&t.as_str()))
+        .map(|(name, table, unique, cols)| (name, (table, unique, cols)))
+        .collect();
+    let triggers: Vec<(String,)> = sqlx::query_as(
+        "SELECT DISTINCT trigger_name::text FROM information_schema.triggers WHERE trigger_schema = current_schema()",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    (
+        columns,
+        indexes,
+        triggers.into_iter().map(|t| t.0).collect(),
+    )
+}
+
+#[tokio::test]
+async fn both_engines_migrate_to_the_same_schema() {
+    if common::backends().len() < 2 {
+        eprintln!("TEST_POSTGRES_URL is not set: only one engine to compare");
+        return;
+    }
+    let lite = common::TestApp::start("sqlite").await;
+    let pg = common::TestApp::start("postgres").await;
+    let (store::Db::Sqlite(lp), store::Db::Postgres(pp)) = (lite.store.db(), pg.store.db()) else {
+        panic!("one app per engine");
+    };
+    let (lc, li, lt) = sqlite_schema(lp).await;
+    let (pc, pi, pt) = postgres_schema(pp).await;
+    assert_eq!(
+        lt,
+        Vec::<String>::new(),
+        "no triggers on SQLite: rules live in Rust"
+    );
+    assert_eq!(
+        pt,
+        Vec::<String>::new(),
+        "no triggers on PostgreSQL: rules live in Rust"
+    );
+    let lt: BTreeSet<_> = lc.keys().collect();
+    let ptab: BTreeSet<_> = pc.keys().collect();
+    assert!(
+        lt.len() > 20 && li.len() > 10,
+        "read the schema: {} tables, {} indexes",
+        lt.len(),
+        li.len()
+    );
+    assert!(
+        lc["customers"].len() > 10 && li.values().any(|i| i.1),
+        "columns and unique indexes read"
+    );
+    assert_eq!(lt, ptab, "the same tables");
+    for (table, cols) in &lc {
+        assert_eq!(
+            cols, &pc[table],
+            "table {table}: columns, type families, NOT NULL"
+        );
+    }
+    assert_eq!(li, pi, "the same named indexes, uniqueness and columns");
+    lite.stop().await;
+    pg.stop().await;
+}
