@@ -294,6 +294,20 @@ impl Auth {
     }
 }
 
+/// Why a request body could not be read, in words (too large, too slow).
+pub fn body_refusal(rej: &axum::extract::rejection::BytesRejection) -> String {
+    if crate::extract::timed_out(rej) {
+        "the request body did not arrive in time".into()
+    } else if rej.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        format!(
+            "the request body is larger than the limit of {} bytes",
+            crate::BODY_LIMIT
+        )
+    } else {
+        format!("could not read the request body: {}", rej.body_text())
+    }
+}
+
 /// Decodes an HTTP Basic header value into (user, password).
 fn decode_basic(value: &str) -> Option<(String, String)> {
     let raw = base64::engine::general_purpose::STANDARD
@@ -331,6 +345,19 @@ impl FromRequestParts<AppState> for Principal {
     }
 }
 
+/// The token request (RFC 6749 section 4.4.2), form-encoded; the client
+/// authenticates with HTTP Basic.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct TokenRequest {
+    /// Always `client_credentials`.
+    #[schema(pattern = "^client_credentials$", example = "client_credentials")]
+    grant_type: String,
+    /// Space-separated scopes, a subset of the client's (default: all of them).
+    #[schema(example = "customers orders")]
+    scope: Option<String>,
+}
+
 /// The token endpoint's success body.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct TokenResponse {
@@ -349,13 +376,25 @@ pub struct TokenResponse {
 /// send `grant_type=client_credentials` (optionally `scope=a b`) as
 /// `application/x-www-form-urlencoded`.
 #[utoipa::path(post, path = "/token", tag = "Authentication",
-    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "grant_type=client_credentials[&scope=...]"),
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded", description = "grant_type=client_credentials, optionally scope; the client authenticates with HTTP Basic"),
     responses(
         (status = 200, description = "access token", body = TokenResponse),
         (status = 400, description = "invalid_request, unsupported_grant_type or invalid_scope"),
         (status = 401, description = "invalid_client"),
     ))]
-pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(rej) => {
+            let mut e = AuthError::bad_request("invalid_request", body_refusal(&rej));
+            e.status = rej.status();
+            return e.into_response();
+        }
+    };
     match issue_token(&state, &headers, &body).await {
         Ok(t) => {
             let mut resp = axum::Json(t).into_response();

@@ -217,3 +217,196 @@ table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #eee;padding:.2e
     h.push_str("</body></html>");
     h
 }
+
+/// The error bodies each face answers, as component schemas.
+fn error_schemas() -> Value {
+    serde_json::json!({
+        "MobileError": {
+            "type": "object",
+            "description": "An error of the mobile reseller API.",
+            "required": ["response_message"],
+            "properties": {
+                "response_message": {"type": "string", "description": "What is wrong, in plain words; starts with the field at fault when one is."},
+                "field": {"type": "string", "description": "The parameter or body field at fault (a path such as `contact.email`)."},
+                "errors": {"type": "array", "description": "SubmitOrder: every problem found at once.", "items": {
+                    "type": "object", "required": ["field", "message"],
+                    "properties": {"orderMobileId": {"type": ["integer", "null"]}, "field": {"type": "string"}, "message": {"type": "string"}}}}
+            }
+        },
+        "OAuthError": {
+            "type": "object",
+            "description": "An OAuth 2.0 error (RFC 6749 section 5.2, RFC 6750 section 3.1): `/token`, and authentication on the mobile API.",
+            "required": ["error"],
+            "properties": {
+                "error": {"type": "string", "enum": ["invalid_request", "invalid_client", "invalid_grant", "unauthorized_client", "unsupported_grant_type", "invalid_scope", "invalid_token", "insufficient_scope"]},
+                "error_description": {"type": "string"}
+            }
+        },
+        "IspError": {
+            "type": "object",
+            "description": "An error of the ISP API.",
+            "required": ["status", "message"],
+            "properties": {
+                "status": {"type": "string", "enum": ["error"]},
+                "message": {"type": "string"},
+                "field": {"type": "string"},
+                "errors": {"type": "array", "items": {"type": "object"}}
+            }
+        },
+        "RadiusReply": {
+            "type": "object",
+            "description": "Attributes for rlm_rest; a refusal carries `reply:Reply-Message`.",
+            "additionalProperties": true,
+            "properties": {"reply:Reply-Message": {"type": "string"}}
+        }
+    })
+}
+
+/// Which API an operation belongs to, by its path.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Face {
+    Mobile,
+    Isp,
+    Radius,
+    Token,
+    Ops,
+}
+
+fn face(path: &str) -> Face {
+    if path == "/api/v1" || path.starts_with("/api/v1/") {
+        Face::Isp
+    } else if path.starts_with("/api/") {
+        Face::Mobile
+    } else if path.starts_with("/radius/") {
+        Face::Radius
+    } else if path == "/token" {
+        Face::Token
+    } else {
+        Face::Ops
+    }
+}
+
+/// Completes the document from the code's own routes: every operation
+/// lists every status the server can answer it with (the shared layers'
+/// 400, 401, 403, 408, 413, 415 and 500 as well as the handler's own), each
+/// error with its face's schema, so a client generator and a fuzzer see
+/// the truth.
+pub fn complete(spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let mut doc = serde_json::to_value(&spec).expect("the OpenAPI document serialises");
+    let schemas = &mut doc["components"]["schemas"];
+    if let (Some(all), Value::Object(mine)) = (schemas.as_object_mut(), error_schemas()) {
+        all.extend(mine);
+    }
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return spec;
+    };
+    for (path, item) in paths.iter_mut() {
+        let face = face(path);
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, op) in item.iter_mut() {
+            if !["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                continue;
+            }
+            complete_operation(face, op);
+        }
+    }
+    serde_json::from_value(doc).expect("the completed document reads back")
+}
+
+fn complete_operation(face: Face, op: &mut Value) {
+    if face == Face::Ops {
+        return;
+    }
+    let has_body = op.get("requestBody").is_some() || face == Face::Radius;
+    let json_body = has_body && face != Face::Token && face != Face::Radius;
+    let has_input = has_body
+        || op["parameters"]
+            .as_array()
+            .is_some_and(|ps| ps.iter().any(|p| p["in"] != "header"));
+    let keyed = op["parameters"]
+        .as_array()
+        .is_some_and(|ps| ps.iter().any(|p| p["name"] == "Idempotency-Key"));
+    let error = match face {
+        Face::Mobile => "MobileError",
+        Face::Isp => "IspError",
+        Face::Radius => "RadiusReply",
+        Face::Token | Face::Ops => "OAuthError",
+    };
+    // Authentication failures: OAuth's shape on the mobile API and /token.
+    let auth_error = match face {
+        Face::Mobile | Face::Token => "OAuthError",
+        _ => error,
+    };
+    let mut add: Vec<(&str, &str, &str)> = Vec::new();
+    if has_input {
+        add.push((
+            "400",
+            "a parameter or the body is missing or wrong; the answer names it",
+            error,
+        ));
+    }
+    if face != Face::Token {
+        add.push((
+            "401",
+            "no credentials, or credentials that are invalid, expired or revoked",
+            auth_error,
+        ));
+        add.push((
+            "403",
+            "the credentials lack the scope this call needs",
+            auth_error,
+        ));
+    } else {
+        add.push((
+            "401",
+            "invalid_client: the client is unknown, revoked or its secret wrong",
+            auth_error,
+        ));
+    }
+    if keyed {
+        add.push(("409", "the Idempotency-Key was used with another body, or its first request is still being processed (retry after Retry-After)", error));
+    }
+    if has_body {
+        add.push((
+            "408",
+            "the request body did not arrive within the body-read timeout",
+            error,
+        ));
+        add.push(("413", "the request body is larger than 1 MiB", error));
+    }
+    if json_body {
+        add.push((
+            "415",
+            "the body is not JSON: send Content-Type: application/json",
+            error,
+        ));
+    }
+    add.push((
+        "500",
+        "a fault of ours; quote the response's x-request-id to support",
+        error,
+    ));
+    let responses = op["responses"].as_object_mut();
+    let Some(responses) = responses else { return };
+    for (status, description, schema) in add {
+        responses.entry(status).or_insert_with(|| {
+            serde_json::json!({"description": description, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}})
+        });
+    }
+    // Every error answer carries its face's error body.
+    for (status, response) in responses.iter_mut() {
+        if !status.starts_with('4') && !status.starts_with('5') {
+            continue;
+        }
+        if response.get("content").is_none() {
+            let schema = if status == "401" || status == "403" {
+                auth_error
+            } else {
+                error
+            };
+            response["content"] = serde_json::json!({"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}});
+        }
+    }
+}

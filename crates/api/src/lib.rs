@@ -157,14 +157,15 @@ impl utoipa::Modify for SecuritySchemes {
 
 /// Every documented route, and the OpenAPI document made from them.
 fn routers() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, spec) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::token))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .merge(mobile::router())
         .merge(isp::router())
         .merge(radius::router())
-        .split_for_parts()
+        .split_for_parts();
+    (router, docs::complete(spec))
 }
 
 /// The OpenAPI document, as served at `/openapi.json`.

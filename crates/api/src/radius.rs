@@ -81,6 +81,14 @@ impl Attrs {
     }
 }
 
+/// A request body, or why it could not be read.
+type Body = Result<Bytes, axum::extract::rejection::BytesRejection>;
+
+/// The body, or the refusal (413, 408, 400) in rlm_rest's shape.
+fn read(body: Body) -> Result<Bytes, Response> {
+    body.map_err(|rej| reject(rej.status(), &crate::auth::body_refusal(&rej)))
+}
+
 fn reject(status: StatusCode, why: &str) -> Response {
     (status, Json(json!({"reply:Reply-Message": why}))).into_response()
 }
@@ -200,7 +208,11 @@ async fn admissible(
 /// reply attributes of the subscriber's profile.
 #[utoipa::path(post, path = "/radius/authorize", tag = "RADIUS",
     responses((status = 200, description = "control and reply attributes"), (status = 401, description = "reject, with reply:Reply-Message"), (status = 400, description = "malformed: reject")))]
-pub async fn authorize(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn authorize(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let body = match read(body) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
     let (who, a) = match request(&state, &headers, &body).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -268,8 +280,12 @@ pub async fn authorize(State(state): State<AppState>, headers: HeaderMap, body: 
 pub async fn authenticate(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
+    let body = match read(body) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
     let (who, a) = match request(&state, &headers, &body).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -296,7 +312,11 @@ pub async fn authenticate(
 /// (`X-Switchboard-Result: reject` from the REJECT subsection).
 #[utoipa::path(post, path = "/radius/post-auth", tag = "RADIUS",
     responses((status = 204, description = "noted")))]
-pub async fn post_auth(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn post_auth(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let body = match read(body) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
     let who = match caller(&state, &headers).await {
         Ok(w) => w,
         Err(r) => return r,
@@ -342,11 +362,11 @@ pub async fn post_auth(State(state): State<AppState>, headers: HeaderMap, body: 
 /// once stored; a record for an unknown user is kept under its name.
 #[utoipa::path(post, path = "/radius/accounting", tag = "RADIUS",
     responses((status = 204, description = "stored"), (status = 400, description = "malformed; not stored, so the NAS retries")))]
-pub async fn accounting(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub async fn accounting(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let body = match read(body) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
     let (who, a) = match request(&state, &headers, &body).await {
         Ok(x) => x,
         Err(r) => return r,

@@ -164,3 +164,49 @@ fn openapi_snapshot() {
         .expect("tests/snapshots/openapi.json exists: run with UPDATE_SNAPSHOTS=1 once");
     assert!(stored == current, "the OpenAPI document changed; review it and rerun with UPDATE_SNAPSHOTS=1 to update tests/snapshots/openapi.json");
 }
+
+/// A body over the limit is refused in the face's own JSON shape, on the
+/// token endpoint and the RADIUS endpoints too (not axum's plain text).
+#[tokio::test]
+async fn oversized_bodies_answer_413_in_each_faces_shape() {
+    each_backend(|app| async move {
+        let big = vec![b'a'; 2 * 1024 * 1024];
+        let r = app
+            .http
+            .post(app.url("/token"))
+            .basic_auth("sb_x", Some("y"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(big.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 413);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_request", "{body}");
+        assert!(body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("limit"));
+        let token = app.api_token(app.north, "isp").await;
+        let r = app
+            .http
+            .post(app.url("/radius/authorize"))
+            .header("X-Auth-Token", token)
+            .header("content-type", "application/json")
+            .body(big)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 413);
+        let body: Value = r.json().await.unwrap();
+        assert!(
+            body["reply:Reply-Message"]
+                .as_str()
+                .unwrap()
+                .contains("limit"),
+            "{body}"
+        );
+        app
+    })
+    .await;
+}
