@@ -85,6 +85,7 @@ impl Attrs {
 type Body = Result<Bytes, axum::extract::rejection::BytesRejection>;
 
 /// The body, or the refusal (413, 408, 400) in rlm_rest's shape.
+#[allow(clippy::result_large_err)] // the error is the answer, returned at once
 fn read(body: Body) -> Result<Bytes, Response> {
     body.map_err(|rej| reject(rej.status(), &crate::auth::body_refusal(&rej)))
 }
