@@ -170,28 +170,35 @@ impl Auth {
                 AuthError::invalid_token("Unauthorized access - invalid token provided.")
             })
         };
-        if let Some(v) = headers.get("x-auth-token") {
-            return self.api_token(store, &text(v)?).await;
-        }
-        let Some(v) = headers.get(header::AUTHORIZATION) else {
-            return Err(AuthError::invalid_token(
-                "Unauthorized access - no token provided: send Authorization: Bearer <token> or X-Auth-Token: <token>.",
-            )
-            .into());
+        // `Authorization: Bearer` wins when both headers are sent (it is the
+        // standard one); `X-Auth-Token` is read only without it. Either
+        // carries an API token (`sbt_…`) or an access token from /token.
+        let token = match headers.get(header::AUTHORIZATION) {
+            Some(v) => {
+                let v = text(v)?;
+                let (scheme, token) = v.split_once(' ').unwrap_or((&v, ""));
+                if !scheme.eq_ignore_ascii_case("bearer") {
+                    return Err(AuthError::invalid_token(format!(
+                        "Unsupported authorization scheme {scheme:?}: use Bearer or X-Auth-Token."
+                    ))
+                    .into());
+                }
+                token.trim().to_owned()
+            }
+            None => match headers.get("x-auth-token") {
+                Some(v) => text(v)?,
+                None => {
+                    return Err(AuthError::invalid_token(
+                        "Unauthorized access - no token provided: send Authorization: Bearer <token> or X-Auth-Token: <token>.",
+                    )
+                    .into())
+                }
+            },
         };
-        let v = text(v)?;
-        let (scheme, token) = v.split_once(' ').unwrap_or((&v, ""));
-        if !scheme.eq_ignore_ascii_case("bearer") {
-            return Err(AuthError::invalid_token(format!(
-                "Unsupported authorization scheme {scheme:?}: use Bearer or X-Auth-Token."
-            ))
-            .into());
-        }
-        let token = token.trim();
         if token.starts_with(store::tokens::TOKEN_PREFIX) {
-            self.api_token(store, token).await
+            self.api_token(store, &token).await
         } else {
-            self.bearer(store, token).await
+            self.bearer(store, &token).await
         }
     }
 
@@ -329,7 +336,15 @@ impl FromRequestParts<AppState> for Principal {
             AuthError::invalid_token("The Authorization header is not readable text.")
         })?;
         let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
-        if scheme.eq_ignore_ascii_case("bearer") {
+        if scheme.eq_ignore_ascii_case("bearer")
+            && rest.trim().starts_with(store::tokens::TOKEN_PREFIX)
+        {
+            Err(AuthError::invalid_token(format!(
+                "This is an API token ({}…) for the ISP API and FreeRADIUS; the mobile API takes an access token from POST /token, or HTTP Basic with an API user.",
+                store::tokens::TOKEN_PREFIX
+            ))
+            .into())
+        } else if scheme.eq_ignore_ascii_case("bearer") {
             state.auth.bearer(&state.store, rest.trim()).await
         } else if scheme.eq_ignore_ascii_case("basic") {
             let (user, pass) = decode_basic(rest).ok_or_else(|| {

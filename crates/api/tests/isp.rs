@@ -61,6 +61,19 @@ async fn tokens_authenticate_and_the_root_links_every_collection() {
                 "{link}: {r}"
             );
         }
+        // The root is in the envelope too, and every link it gives works
+        // (the customer link is a URI template, marked so).
+        assert_eq!(root["success"], "true");
+        assert_eq!(root["data"]["list_users"], root["list_users"]);
+        for link in ["self", "users", "profiles"] {
+            let href = root["_links"][link]["href"]
+                .as_str()
+                .unwrap()
+                .replace(&app.url(""), "");
+            let (s, _) = app.isp("GET", &token, &href, None).await;
+            assert_eq!(s, 200, "{link}");
+        }
+        assert_eq!(root["_links"]["customer"]["templated"], true);
         // Bearer works as well as X-Auth-Token.
         let (s, _) = app
             .send(
@@ -69,6 +82,42 @@ async fn tokens_authenticate_and_the_root_links_every_collection() {
             )
             .await;
         assert_eq!(s, 200);
+        // When both are sent, Authorization: Bearer wins.
+        let (s, _) = app
+            .send(
+                app.http
+                    .get(app.url("/api/v1/users"))
+                    .bearer_auth(&token)
+                    .header("X-Auth-Token", "junk"),
+                "both",
+            )
+            .await;
+        assert_eq!(s, 200, "a valid Bearer with a junk X-Auth-Token");
+        // An access token from /token works in X-Auth-Token as in Bearer.
+        let jwt = app.token(app.north, "isp").await;
+        for req in [
+            app.http.get(app.url("/api/v1/users")).bearer_auth(&jwt),
+            app.http
+                .get(app.url("/api/v1/users"))
+                .header("X-Auth-Token", &jwt),
+        ] {
+            assert_eq!(app.send(req, "jwt").await.0, 200);
+        }
+        // An API token on the mobile API is told it is the wrong kind.
+        let (s, wrong) = app
+            .send(
+                app.http.get(app.url("/api/Customers")).bearer_auth(&token),
+                "wrong kind",
+            )
+            .await;
+        assert_eq!(s, 401);
+        assert!(
+            wrong["error_description"]
+                .as_str()
+                .unwrap()
+                .contains("for the ISP API"),
+            "{wrong}"
+        );
 
         isp_error(
             &app.send(app.http.get(app.url("/api/v1/users")), "none")

@@ -193,16 +193,26 @@ where
     Option::<T>::deserialize(d).map(Some)
 }
 
-/// The API root: a link to every collection.
+/// The API root: a link to every collection, in the envelope (`data`) and,
+/// as the ISP CRM's own introduction shows it, at the top level too.
 #[utoipa::path(get, path = "/api/v1", tag = "ISP",
-    responses((status = 200, description = "links to every collection"), (status = 401, description = "no or an invalid token")))]
+    responses((status = 200, description = "links to every collection, and a URI template for a customer"), (status = 401, description = "no or an invalid token")))]
 pub async fn root(Caller(_): Caller, base: Base) -> Json<Value> {
-    Json(json!({
+    let links = json!({
         "list_users": base.url("/users"),
         "list_profiles": base.url("/profiles"),
-        "get_customer": base.url("/customers/{id}"),
-        "_links": {"self": base.url(""), "users": base.url("/users"), "profiles": base.url("/profiles")},
-    }))
+        "_links": {
+            "self": {"href": base.url("")},
+            "users": {"href": base.url("/users")},
+            "profiles": {"href": base.url("/profiles")},
+            "customer": {"href": base.url("/customers/{id}"), "templated": true},
+        },
+    });
+    let mut out = json!({"success": "true", "data": links.clone()});
+    if let (Some(o), Some(l)) = (out.as_object_mut(), links.as_object()) {
+        o.extend(l.clone());
+    }
+    Json(out)
 }
 
 /// Reshapes the error answers of `/api/v1` (whichever layer made them:
