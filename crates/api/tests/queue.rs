@@ -123,3 +123,38 @@ async fn leases_expire_and_attempts_run_out() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_job_whose_payload_does_not_read_fails_with_the_reason() {
+    each_backend(|app| async move {
+        let now = app.now().timestamp_millis();
+        app.store
+            .enqueue(
+                "provision_order",
+                &json!({"orderId": "x"}),
+                now,
+                "bad-payload",
+            )
+            .await
+            .unwrap();
+        let handled = app.worker.run_once().await.unwrap().expect("a due job");
+        assert!(
+            matches!(handled, provisioning::worker::Handled::Retrying(_)),
+            "{handled:?}"
+        );
+        let queued = app.store.jobs_in_state("queued").await.unwrap();
+        let job = queued
+            .iter()
+            .find(|j| j.idempotency_key == "bad-payload")
+            .unwrap();
+        assert!(
+            job.last_error
+                .as_deref()
+                .unwrap()
+                .contains("payload does not read"),
+            "{job:?}"
+        );
+        app
+    })
+    .await;
+}

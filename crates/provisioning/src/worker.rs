@@ -16,7 +16,7 @@ use domain::Network;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use store::jobs::{Fate, Job};
+use store::jobs::{ConnectionRequest, Fate, Job, ProvisionOrder};
 use store::orders::{OrderOutcomes, Outcome};
 use store::{Store, StoreError};
 
@@ -108,6 +108,17 @@ impl Worker {
         self.clock.now().timestamp_millis()
     }
 
+    /// A job whose payload does not read as its kind's: counted as a
+    /// failed attempt, with the reason, so it ends dead rather than looping.
+    async fn unreadable(&self, job: &Job, e: serde_json::Error) -> Result<Handled, StoreError> {
+        let why = format!("the {} job's payload does not read: {e}", job.kind);
+        Ok(fate_to_handled(
+            self.store
+                .fail_job(job, &self.config.id, &why, self.now_ms())
+                .await?,
+        ))
+    }
+
     fn actor(&self) -> String {
         format!("worker:{}", self.config.id)
     }
@@ -133,16 +144,15 @@ impl Worker {
         let mut handled = Vec::with_capacity(jobs.len());
         let mut orders = Vec::with_capacity(jobs.len());
         for job in jobs {
-            let order_id = serde_json::from_str::<serde_json::Value>(&job.payload)
-                .ok()
-                .and_then(|v| v["orderId"].as_i64());
-            let request_id = serde_json::from_str::<serde_json::Value>(&job.payload)
-                .ok()
-                .and_then(|v| v["requestId"].as_i64());
-            match (job.kind.as_str(), order_id, request_id) {
-                ("provision_order", Some(id), _) => orders.push((job, id)),
-                ("connection_request", _, Some(id)) => {
-                    let h = match self.change_connection(&job, id).await {
+            if let Some(order) = job.payload::<ProvisionOrder>() {
+                match order {
+                    Ok(p) => orders.push((job, p.order_id)),
+                    Err(e) => handled.push(self.unreadable(&job, e).await?),
+                }
+            } else if let Some(request) = job.payload::<ConnectionRequest>() {
+                let h = match request {
+                    Err(e) => self.unreadable(&job, e).await?,
+                    Ok(p) => match self.change_connection(&job, p.request_id).await {
                         Ok(h) => h,
                         Err(e) => {
                             tracing::warn!(job = job.id, error = %e, "request job failed");
@@ -152,17 +162,16 @@ impl Worker {
                                     .await?,
                             )
                         }
-                    };
-                    handled.push(h);
-                }
-                (kind, _, _) => {
-                    let why = format!("cannot handle a {kind:?} job with payload {}", job.payload);
-                    handled.push(fate_to_handled(
-                        self.store
-                            .fail_job(&job, &self.config.id, &why, self.now_ms())
-                            .await?,
-                    ));
-                }
+                    },
+                };
+                handled.push(h);
+            } else {
+                let why = format!("cannot handle a {:?} job", job.kind);
+                handled.push(fate_to_handled(
+                    self.store
+                        .fail_job(&job, &self.config.id, &why, self.now_ms())
+                        .await?,
+                ));
             }
         }
         if orders.is_empty() {

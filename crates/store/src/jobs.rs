@@ -55,51 +55,81 @@ pub fn backoff_ms(attempts: i64) -> i64 {
     BASE_BACKOFF_MS.saturating_mul(1 << exp).min(MAX_BACKOFF_MS)
 }
 
-/// The insert every enqueue runs (inside the caller's transaction with
-/// [`enqueue_job!`]).
-pub const INSERT_JOB_SQL: &str = "INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at_ms, idempotency_key, created_at, updated_at) \
+/// The insert every enqueue runs.
+const INSERT_JOB_SQL: &str = "INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at_ms, idempotency_key, created_at, updated_at) \
      VALUES ($1, $2, 'queued', 0, $3, $4, $5, $6, $6) ON CONFLICT (idempotency_key) DO NOTHING";
 
-/// Enqueues a job on an executor (a transaction of either engine):
-/// `enqueue_job!(self.now(), &mut *tx, kind, payload_json, run_at_ms, key)`.
-#[macro_export]
-macro_rules! enqueue_job {
-    ($now:expr, $exec:expr, $kind:expr, $payload:expr, $run_at_ms:expr, $key:expr) => {
-        sqlx::query($crate::jobs::INSERT_JOB_SQL)
-            .bind($kind)
-            .bind($payload)
-            .bind($crate::jobs::DEFAULT_MAX_ATTEMPTS)
-            .bind($run_at_ms)
-            .bind($key)
-            .bind($now)
-            .execute($exec)
-            .await
-    };
+/// A kind of background job: its name in the queue, its payload type,
+/// its idempotency key and its retry policy (after crates.io's
+/// `BackgroundJob`). Enqueue with [`enqueue`]; the worker reads a claimed
+/// job's payload back with [`Job::payload`].
+pub trait BackgroundJob: serde::Serialize + serde::de::DeserializeOwned {
+    /// The job's kind, as stored.
+    const KIND: &'static str;
+    /// Attempts before the job is left dead.
+    const MAX_ATTEMPTS: i64 = DEFAULT_MAX_ATTEMPTS;
+    /// The key that makes enqueueing twice make one job.
+    fn key(&self, run_at_ms: i64) -> String;
 }
 
-/// Enqueues a job inside the caller's transaction; a key already queued
-/// is a no-op.
-pub async fn enqueue_in(
+/// Provision a submitted order's mobiles through the networks.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProvisionOrder {
+    pub order_id: i64,
+}
+
+impl BackgroundJob for ProvisionOrder {
+    const KIND: &'static str = "provision_order";
+    fn key(&self, run_at_ms: i64) -> String {
+        format!("provision-order-{}-{run_at_ms}", self.order_id)
+    }
+}
+
+/// Carry out a change to a live connection (a request object).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionRequest {
+    pub request_id: i64,
+}
+
+impl BackgroundJob for ConnectionRequest {
+    const KIND: &'static str = "connection_request";
+    fn key(&self, _run_at_ms: i64) -> String {
+        format!("request-{}", self.request_id)
+    }
+}
+
+/// Enqueues `job` to run at `run_at_ms` inside the caller's transaction; a
+/// key already queued is a no-op.
+pub async fn enqueue<J: BackgroundJob>(
     tx: &mut crate::tx::Tx,
     now: chrono::DateTime<chrono::Utc>,
-    kind: &str,
-    payload: &serde_json::Value,
+    job: &J,
     run_at_ms: i64,
-    key: &str,
 ) -> Result<()> {
+    let payload = serde_json::to_string(job).expect("a job's payload serialises");
     tx.execute(
         INSERT_JOB_SQL,
         crate::args![
-            kind,
-            payload.to_string(),
-            DEFAULT_MAX_ATTEMPTS,
+            J::KIND,
+            payload,
+            J::MAX_ATTEMPTS,
             run_at_ms,
-            key,
+            job.key(run_at_ms),
             now
         ],
     )
     .await?;
     Ok(())
+}
+
+impl Job {
+    /// The payload as `J`: `None` when the job is of another kind, an
+    /// error when its payload does not read as `J`.
+    pub fn payload<J: BackgroundJob>(&self) -> Option<Result<J, serde_json::Error>> {
+        (self.kind == J::KIND).then(|| serde_json::from_str(&self.payload))
+    }
 }
 
 /// The next due job: a queued one whose time has come, or a running one
@@ -132,7 +162,10 @@ const JOB_COLS: &str =
     "id, kind, state, attempts, max_attempts, run_at_ms, locked_by, last_error, idempotency_key";
 
 impl Store {
-    /// Enqueues a job to run at `run_at_ms`; a key already queued is a no-op.
+    /// Enqueues a job of any kind to run at `run_at_ms` in a transaction of
+    /// its own; a key already queued is a no-op. (The platform's own jobs
+    /// are [`BackgroundJob`]s enqueued with [`enqueue`] in the transaction
+    /// of the change that calls for them.)
     pub async fn enqueue(
         &self,
         kind: &str,
@@ -140,8 +173,22 @@ impl Store {
         run_at_ms: i64,
         key: &str,
     ) -> Result<()> {
-        let payload = payload.to_string();
-        on_db!(self.writer(), p => enqueue_job!(self.now(), p, kind, &payload, run_at_ms, key).map(|_| ()))?;
+        let now = self.now();
+        self.write(async |tx| {
+            tx.execute(
+                INSERT_JOB_SQL,
+                crate::args![
+                    kind,
+                    payload.to_string(),
+                    DEFAULT_MAX_ATTEMPTS,
+                    run_at_ms,
+                    key,
+                    now
+                ],
+            )
+            .await
+        })
+        .await?;
         Ok(())
     }
 
@@ -299,5 +346,42 @@ mod tests {
         assert_eq!(backoff_ms(4), 8_000);
         assert_eq!(backoff_ms(12), MAX_BACKOFF_MS);
         assert_eq!(backoff_ms(1_000), MAX_BACKOFF_MS);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(kind: &str, payload: &str) -> Job {
+        Job {
+            id: 1,
+            kind: kind.into(),
+            payload: payload.into(),
+            attempts: 1,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+            idempotency_key: "k".into(),
+        }
+    }
+
+    #[test]
+    fn typed_payloads_read_back_by_kind() {
+        let p = serde_json::to_string(&ProvisionOrder { order_id: 7 }).unwrap();
+        assert_eq!(p, r#"{"orderId":7}"#, "the stored shape is unchanged");
+        let j = job(ProvisionOrder::KIND, &p);
+        assert_eq!(j.payload::<ProvisionOrder>().unwrap().unwrap().order_id, 7);
+        assert!(j.payload::<ConnectionRequest>().is_none(), "another kind");
+        assert!(job(ProvisionOrder::KIND, r#"{"orderId":"x"}"#)
+            .payload::<ProvisionOrder>()
+            .unwrap()
+            .is_err());
+        assert_eq!(
+            ProvisionOrder { order_id: 7 }.key(99),
+            "provision-order-7-99"
+        );
+        assert_eq!(
+            ConnectionRequest { request_id: 800001 }.key(0),
+            "request-800001"
+        );
     }
 }

@@ -920,15 +920,7 @@ impl Store {
             args![now, order_id],
         )
         .await?;
-        crate::jobs::enqueue_in(
-            tx,
-            now,
-            "provision_order",
-            &serde_json::json!({"orderId": order_id}),
-            now_ms,
-            &format!("provision-order-{order_id}-{now_ms}"),
-        )
-        .await?;
+        crate::jobs::enqueue(tx, now, &crate::jobs::ProvisionOrder { order_id }, now_ms).await?;
         Ok(order)
     }
 

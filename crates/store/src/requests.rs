@@ -8,7 +8,7 @@
 use crate::connections::{ConnectionBar, ConnectionBundle, ConnectionDivert, ConnectionRow};
 use crate::orders::Outcome;
 use crate::tx::Tx;
-use crate::{args, enqueue_job, on_db, write_audit, Result, Store, StoreError, Visibility};
+use crate::{args, on_db, write_audit, Result, Store, StoreError, Visibility};
 use chrono::{DateTime, Utc};
 use domain::paging::PageRequest;
 use domain::request::{LiveState, STOLEN_SUFFIX};
@@ -112,24 +112,41 @@ impl Store {
             .into());
         }
         let now = self.now();
-        let payload_text = payload.to_string();
-        on_db!(self.writer(), p => {
-            let mut tx = p.begin().await?;
-            let row = sqlx::query_as::<_, RequestRow>(&format!(
-                "INSERT INTO requests (partner_id, customer_id, contract_id, type, conflict_group, payload, status, created_by, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'Pending', $7, $8, $8) RETURNING {REQUEST_COLS}"))
-                .bind(conn.partner_id).bind(conn.customer_id).bind(conn.id).bind(kind).bind(group).bind(&payload_text).bind(actor).bind(now)
-                .fetch_one(&mut *tx).await
-                .map_err(|e| StoreError::unique(e, format!("a request that conflicts with this one ({group}) is already open on contract {}", conn.id)))?;
-            let job = serde_json::json!({"requestId": row.id}).to_string();
-            enqueue_job!(self.now(), &mut *tx, "connection_request", &job, run_at_ms, &format!("request-{}", row.id))?;
-            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
-                actor, partner_id: Some(conn.partner_id), entity: "request", entity_id: row.id.to_string(), action: "create", before: None,
-                after: Some(serde_json::json!({"contractId": conn.id, "type": kind, "details": payload})),
-            })?;
-            tx.commit().await?;
+        self.write(async |tx| {
+            let row: RequestRow = tx
+                .fetch_one(
+                    &format!(
+                        "INSERT INTO requests (partner_id, customer_id, contract_id, type, conflict_group, payload, status, created_by, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, 'Pending', $7, $8, $8) RETURNING {REQUEST_COLS}"
+                    ),
+                    args![conn.partner_id, conn.customer_id, conn.id, kind, group, payload.to_string(), actor, now],
+                )
+                .await
+                .map_err(|e| {
+                    StoreError::unique_of(
+                        e,
+                        format!("a request that conflicts with this one ({group}) is already open on contract {}", conn.id),
+                    )
+                })?;
+            let job = crate::jobs::ConnectionRequest { request_id: row.id };
+            crate::jobs::enqueue(tx, now, &job, run_at_ms).await?;
+            crate::audit::write(
+                tx,
+                now,
+                &crate::audit::AuditEntry {
+                    actor,
+                    partner_id: Some(conn.partner_id),
+                    entity: "request",
+                    entity_id: row.id.to_string(),
+                    action: "create",
+                    before: None,
+                    after: Some(serde_json::json!({"contractId": conn.id, "type": kind, "details": payload})),
+                },
+            )
+            .await?;
             Ok(row)
         })
+        .await
     }
 
     /// Where an ICCID is in use: a live connection's contract id, or an
