@@ -347,11 +347,6 @@ mod tests {
         assert_eq!(backoff_ms(12), MAX_BACKOFF_MS);
         assert_eq!(backoff_ms(1_000), MAX_BACKOFF_MS);
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
 
     fn job(kind: &str, payload: &str) -> Job {
         Job {
