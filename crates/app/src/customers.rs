@@ -1,10 +1,12 @@
 //! Customers: creating one (checked by `domain::customer`, written with its
 //! audit row).
 
-use crate::{App, Done, Key, Principal, Result};
+use crate::{App, Done, Error, Key, Principal, Result};
 use domain::customer::CustomerInput;
+use domain::paging::PageRequest;
 use domain::Scope;
 use serde::{Deserialize, Serialize};
+use store::customers::CustomerRow;
 
 /// A customer made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,5 +38,30 @@ impl App {
             })
         })
         .await
+    }
+
+    /// GetCustomerDetails: one customer visible to the caller.
+    pub async fn customer(&self, who: &Principal, id: i64) -> Result<CustomerRow> {
+        who.require(Scope::Customers)?;
+        self.store
+            .get_customer(who.visibility(), id)
+            .await
+            .map_err(|e| Error::store(e, || format!("customer {id}")))
+    }
+
+    /// The caller's customers, newest first, optionally searched; with the
+    /// total.
+    pub async fn customers(
+        &self,
+        who: &Principal,
+        search: Option<&str>,
+        page: PageRequest,
+    ) -> Result<(Vec<CustomerRow>, i64)> {
+        who.require(Scope::Customers)?;
+        let search = domain::paging::check_search("search", search)?;
+        Ok(self
+            .store
+            .list_customers(who.visibility(), &search, page)
+            .await?)
     }
 }

@@ -6,6 +6,7 @@ use crate::{App, Done, Error, Key, Principal, Result};
 use domain::ordering::MobileInput;
 use domain::Scope;
 use serde::{Deserialize, Serialize};
+use store::orders::{HistoryRow, OrderMobile, OrderRow};
 
 /// An order and its status, as a write left it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,5 +106,109 @@ impl App {
             })
         })
         .await
+    }
+}
+
+/// A change to a draft order mobile's bundles or bars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Extra {
+    AddBundle(i64),
+    RemoveBundle(i64),
+    AddBar(i64),
+    RemoveBar(i64),
+}
+
+/// An order whole: its row, its mobiles (with bundles and bars) and its
+/// status history.
+#[derive(Debug, Clone)]
+pub struct OrderWhole {
+    pub order: OrderRow,
+    pub mobiles: Vec<OrderMobile>,
+    pub history: Vec<HistoryRow>,
+}
+
+fn mobile_not_found(id: i64) -> impl FnOnce(store::StoreError) -> Error {
+    move |e| Error::store(e, || format!("order mobile {id}"))
+}
+
+impl App {
+    /// RemoveMobileFromOrder: a reserved number goes back to the pool.
+    pub async fn remove_mobile_from_order(
+        &self,
+        who: &Principal,
+        order_id: i64,
+        order_mobile_id: i64,
+    ) -> Result<()> {
+        who.require(Scope::Orders)?;
+        self.store
+            .remove_mobile(&who.actor, who.visibility(), order_id, order_mobile_id)
+            .await
+            .map_err(order_not_found(order_id))
+    }
+
+    /// The bundle and bar calls on a draft order's mobile; answers the
+    /// mobile as it is after.
+    pub async fn change_mobile_extra(
+        &self,
+        who: &Principal,
+        order_mobile_id: i64,
+        change: Extra,
+    ) -> Result<OrderMobile> {
+        who.require(Scope::Orders)?;
+        let (store, actor, vis, m) = (&self.store, &who.actor, who.visibility(), order_mobile_id);
+        match change {
+            Extra::AddBundle(b) => store.add_mobile_bundle(actor, vis, m, b).await,
+            Extra::RemoveBundle(b) => store.remove_mobile_bundle(actor, vis, m, b).await,
+            Extra::AddBar(b) => store.add_mobile_bar(actor, vis, m, b).await,
+            Extra::RemoveBar(b) => store.remove_mobile_bar(actor, vis, m, b).await,
+        }
+        .map_err(mobile_not_found(m))?;
+        let (order, _) = store
+            .order_of_mobile(vis, m)
+            .await
+            .map_err(mobile_not_found(m))?;
+        store
+            .order_mobiles(order.id)
+            .await?
+            .into_iter()
+            .find(|x| x.row.id == m)
+            .ok_or_else(|| domain::Error::NotFound(format!("order mobile {m} not found")).into())
+    }
+
+    /// ReturnOrderToDraft (`cancel` false) or CancelOrder (`cancel` true),
+    /// while provisioning has not started.
+    pub async fn withdraw_order(
+        &self,
+        who: &Principal,
+        order_id: i64,
+        cancel: bool,
+    ) -> Result<OrderState> {
+        who.require(Scope::Orders)?;
+        let order = self
+            .store
+            .withdraw_order(&who.actor, who.visibility(), order_id, cancel)
+            .await
+            .map_err(order_not_found(order_id))?;
+        Ok(OrderState {
+            order_id,
+            status: order.status,
+        })
+    }
+
+    /// GetOrderDetails: the order, its mobiles and its history.
+    pub async fn order_whole(&self, who: &Principal, order_id: i64) -> Result<OrderWhole> {
+        who.require(Scope::Orders)?;
+        let order = self
+            .store
+            .get_order(who.visibility(), order_id)
+            .await
+            .map_err(order_not_found(order_id))?;
+        let mobiles = self.store.order_mobiles(order_id).await?;
+        let history = self.store.order_history(order_id).await?;
+        Ok(OrderWhole {
+            order,
+            mobiles,
+            history,
+        })
     }
 }

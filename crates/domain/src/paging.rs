@@ -62,8 +62,32 @@ pub fn like_contains(search: &str) -> String {
     out
 }
 
+/// The longest search text a list takes.
+pub const SEARCH_MAX_CHARS: usize = 100;
+
+/// A list's search text (the parameter `field`): optional (empty when absent), at most
+/// [`SEARCH_MAX_CHARS`] characters.
+pub fn check_search(field: &str, search: Option<&str>) -> Result<String, Error> {
+    let s = search.unwrap_or_default();
+    if s.chars().count() > SEARCH_MAX_CHARS {
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {SEARCH_MAX_CHARS} characters"),
+        ));
+    }
+    Ok(s.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn searches() {
+        assert_eq!(super::check_search("search", None).unwrap(), "");
+        assert_eq!(super::check_search("search", Some("acme")).unwrap(), "acme");
+        assert!(super::check_search("search", Some(&"é".repeat(100))).is_ok());
+        assert!(super::check_search("search", Some(&"x".repeat(101))).is_err());
+    }
+
     use super::*;
 
     #[test]

@@ -174,11 +174,8 @@ pub async fn list_users(
             .transpose()?,
         profile_id: opt_int_param(&q.profile_id, "profile_id")?,
         customer_id: opt_int_param(&q.customer_id, "customer_id")?,
-        q: q.q.clone().unwrap_or_default(),
+        q: domain::paging::check_search("q", q.q.as_deref())?,
     };
-    if filter.q.chars().count() > 100 {
-        return Err(Error::invalid("q", "must be at most 100 characters").into());
-    }
     let (rows, total) = state
         .store
         .list_isp_users(who.visibility(), &filter, state.store.now(), p)

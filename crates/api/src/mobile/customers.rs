@@ -1,7 +1,7 @@
 //! Customers controller: create, read, list with search.
 
 use super::views::{CreateCustomer, Customer, CustomerCreated, List, Paging};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{int_param, JsonBody, QueryParams};
 use crate::{AppState, Principal};
 use axum::extract::State;
@@ -9,7 +9,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
 use domain::customer::CustomerInput;
-use domain::Scope;
 use serde::Deserialize;
 
 /// Creates a customer of the caller's partner.
@@ -71,14 +70,8 @@ pub async fn get_customer_details(
     who: Principal,
     QueryParams(q): QueryParams<CustomerIdParam>,
 ) -> ApiResult<Json<Customer>> {
-    who.require(Scope::Customers)?;
     let id = int_param(&q.customer_id, "customerId")?;
-    let row = state
-        .store
-        .get_customer(who.visibility(), id)
-        .await
-        .map_err(|e| ApiError::store(e, || format!("customer {id}")))?;
-    Ok(Json(row.into()))
+    Ok(Json(state.app.customer(&who, id).await?.into()))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -99,16 +92,8 @@ pub async fn list_customers(
     QueryParams(q): QueryParams<CustomerSearch>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<Customer>>> {
-    who.require(Scope::Customers)?;
     let page = paging.request()?;
-    let search = q.search.unwrap_or_default();
-    if search.chars().count() > 100 {
-        return Err(domain::Error::invalid("search", "must be at most 100 characters").into());
-    }
-    let (rows, total) = state
-        .store
-        .list_customers(who.visibility(), &search, page)
-        .await?;
+    let (rows, total) = state.app.customers(&who, q.search.as_deref(), page).await?;
     Ok(Json(List::new(
         rows.into_iter().map(Customer::from).collect(),
         page,

@@ -411,50 +411,20 @@ pub async fn remove_mobile_from_order(
     who: Principal,
     body: JsonBody<OrderMobileRef>,
 ) -> ApiResult<Json<OrderState>> {
-    who.require(Scope::Orders)?;
     let order_id = positive(body.value.order_id, "orderId")?;
     let mobile = positive(body.value.order_mobile_id, "orderMobileId")?;
     state
-        .store
-        .remove_mobile(&who.actor, who.visibility(), order_id, mobile)
-        .await
-        .map_err(order_nf(order_id))?;
+        .app
+        .remove_mobile_from_order(&who, order_id, mobile)
+        .await?;
     Ok(Json(OrderState {
         order_id,
         status: "Draft".into(),
     }))
 }
 
-async fn extras(
-    state: &AppState,
-    who: &Principal,
-    mobile_id: i64,
-) -> ApiResult<Json<MobileExtras>> {
-    let (order, _) = state
-        .store
-        .order_of_mobile(who.visibility(), mobile_id)
-        .await
-        .map_err(|e| ApiError::store(e, || format!("order mobile {mobile_id}")))?;
-    let m = state
-        .store
-        .order_mobiles(order.id)
-        .await?
-        .into_iter()
-        .find(|m| m.row.id == mobile_id)
-        .ok_or_else(|| ApiError::not_found(format!("order mobile {mobile_id} not found")))?;
-    let view = OrderMobileView::from(m);
-    Ok(Json(MobileExtras {
-        order_mobile_id: mobile_id,
-        bundles: view.bundles,
-        bars: view.bars,
-    }))
-}
-
-fn mobile_nf(id: i64) -> impl FnOnce(store::StoreError) -> ApiError {
-    move |e| ApiError::store(e, || format!("order mobile {id}"))
-}
-
-/// A change to a draft order mobile's bundles or bars.
+/// A change to a draft order mobile's bundles or bars, as the four calls
+/// name it.
 enum Extra {
     AddBundle,
     RemoveBundle,
@@ -471,22 +441,25 @@ async fn change_extra(
     item: i64,
     change: Extra,
 ) -> ApiResult<Json<MobileExtras>> {
-    who.require(Scope::Orders)?;
     let mobile = positive(mobile, "orderMobileId")?;
     let item_field = match change {
         Extra::AddBundle | Extra::RemoveBundle => "tariffOptionId",
         Extra::AddBar | Extra::RemoveBar => "barId",
     };
     let item = positive(item, item_field)?;
-    let (store, actor, vis) = (&state.store, &who.actor, who.visibility());
-    match change {
-        Extra::AddBundle => store.add_mobile_bundle(actor, vis, mobile, item).await,
-        Extra::RemoveBundle => store.remove_mobile_bundle(actor, vis, mobile, item).await,
-        Extra::AddBar => store.add_mobile_bar(actor, vis, mobile, item).await,
-        Extra::RemoveBar => store.remove_mobile_bar(actor, vis, mobile, item).await,
-    }
-    .map_err(mobile_nf(mobile))?;
-    extras(state, who, mobile).await
+    let change = match change {
+        Extra::AddBundle => app::orders::Extra::AddBundle(item),
+        Extra::RemoveBundle => app::orders::Extra::RemoveBundle(item),
+        Extra::AddBar => app::orders::Extra::AddBar(item),
+        Extra::RemoveBar => app::orders::Extra::RemoveBar(item),
+    };
+    let m = state.app.change_mobile_extra(who, mobile, change).await?;
+    let view = OrderMobileView::from(m);
+    Ok(Json(MobileExtras {
+        order_mobile_id: mobile,
+        bundles: view.bundles,
+        bars: view.bars,
+    }))
 }
 
 /// Adds a bundle of the mobile's tariff to a draft order's mobile.
@@ -591,16 +564,11 @@ pub async fn return_order_to_draft(
     who: Principal,
     body: JsonBody<OrderRef>,
 ) -> ApiResult<Json<OrderState>> {
-    who.require(Scope::Orders)?;
     let order_id = positive(body.value.order_id, "orderId")?;
-    let order = state
-        .store
-        .withdraw_order(&who.actor, who.visibility(), order_id, false)
-        .await
-        .map_err(order_nf(order_id))?;
+    let o = state.app.withdraw_order(&who, order_id, false).await?;
     Ok(Json(OrderState {
         order_id,
-        status: order.status,
+        status: o.status,
     }))
 }
 
@@ -614,16 +582,11 @@ pub async fn cancel_order(
     who: Principal,
     body: JsonBody<OrderRef>,
 ) -> ApiResult<Json<OrderState>> {
-    who.require(Scope::Orders)?;
     let order_id = positive(body.value.order_id, "orderId")?;
-    let order = state
-        .store
-        .withdraw_order(&who.actor, who.visibility(), order_id, true)
-        .await
-        .map_err(order_nf(order_id))?;
+    let o = state.app.withdraw_order(&who, order_id, true).await?;
     Ok(Json(OrderState {
         order_id,
-        status: order.status,
+        status: o.status,
     }))
 }
 
@@ -644,15 +607,12 @@ pub async fn get_order_details(
     who: Principal,
     QueryParams(q): QueryParams<OrderIdParam>,
 ) -> ApiResult<Json<OrderDetails>> {
-    who.require(Scope::Orders)?;
     let id = int_param(&q.order_id, "orderId")?;
-    let o = state
-        .store
-        .get_order(who.visibility(), id)
-        .await
-        .map_err(order_nf(id))?;
-    let mobiles = state.store.order_mobiles(id).await?;
-    let history = state.store.order_history(id).await?;
+    let app::orders::OrderWhole {
+        order: o,
+        mobiles,
+        history,
+    } = state.app.order_whole(&who, id).await?;
     Ok(Json(OrderDetails {
         order_id: o.id,
         customer_id: o.customer_id,
