@@ -11,6 +11,7 @@ pub mod error;
 pub mod keyed;
 pub mod orders;
 pub mod principal;
+pub mod requests;
 pub mod tasks;
 
 pub use error::{Error, Result};

@@ -54,6 +54,19 @@ impl Network {
         matches!(self, Network::Vodafone)
     }
 
+    /// Refuses an eSIM on a network that does not offer them, naming
+    /// `field` and the number.
+    pub fn check_esim(self, field: &str, cli: &str) -> Result<(), Error> {
+        if self.supports_esim() {
+            Ok(())
+        } else {
+            Err(Error::invalid(
+                field,
+                format!("{cli} is on {self}; eSIM is available on Vodafone only"),
+            ))
+        }
+    }
+
     /// Parses a network name, case-insensitively, naming `field` on failure.
     pub fn parse_field(text: &str, field: &str) -> Result<Network, Error> {
         text.parse().map_err(|_| {
@@ -103,6 +116,12 @@ mod tests {
         assert!(!Network::EE.offers_numbers());
         assert!(Network::Vodafone.supports_esim());
         assert!(!Network::O2.supports_esim() && !Network::EE.supports_esim());
+        assert!(Network::Vodafone.check_esim("cli", "07700900001").is_ok());
+        assert!(Network::EE
+            .check_esim("cli", "07700900001")
+            .unwrap_err()
+            .to_string()
+            .contains("Vodafone only"));
         let prefixes: std::collections::HashSet<_> =
             Network::ALL.iter().map(|n| n.iccid_prefix()).collect();
         assert_eq!(prefixes.len(), 3);

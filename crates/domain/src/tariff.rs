@@ -87,8 +87,43 @@ pub fn check_tariff_change(
     Ok(())
 }
 
+/// Days ahead a tariff change may be scheduled.
+pub const CHANGE_HORIZON_DAYS: u64 = 60;
+
+/// When a tariff change applies: `requested` (default today), not in the
+/// past, at most [`CHANGE_HORIZON_DAYS`] ahead.
+pub fn effective_date(requested: Option<NaiveDate>, today: NaiveDate) -> Result<NaiveDate, Error> {
+    let effective = requested.unwrap_or(today);
+    if effective < today {
+        return Err(Error::invalid(
+            "effectiveDate",
+            format!("{effective} is in the past"),
+        ));
+    }
+    if effective > today + chrono::Days::new(CHANGE_HORIZON_DAYS) {
+        return Err(Error::invalid(
+            "effectiveDate",
+            format!("{effective} is more than {CHANGE_HORIZON_DAYS} days ahead"),
+        ));
+    }
+    Ok(effective)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn effective_dates() {
+        let today = chrono::NaiveDate::from_ymd_opt(2030, 1, 16).unwrap();
+        assert_eq!(super::effective_date(None, today).unwrap(), today);
+        let d60 = today + chrono::Days::new(60);
+        assert_eq!(super::effective_date(Some(d60), today).unwrap(), d60);
+        for bad in [today.pred_opt().unwrap(), d60.succ_opt().unwrap()] {
+            assert!(
+                matches!(super::effective_date(Some(bad), today), Err(super::Error::Invalid { field, .. }) if field == "effectiveDate")
+            );
+        }
+    }
+
     use super::*;
 
     fn tariff(id: i64, pence: i64) -> TariffFacts {

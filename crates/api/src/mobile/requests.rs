@@ -4,15 +4,14 @@
 //! only when the network confirms.
 
 use super::views::{List, Paging};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{int_param, JsonBody, QueryParams};
 use crate::{AppState, Principal};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use domain::request::{check_bar_change, check_bundle_change, parse_action};
-use domain::{Error, Network, Scope};
+use domain::request::parse_action;
 use serde::{Deserialize, Serialize};
 use store::requests::RequestRow;
 use utoipa::ToSchema;
@@ -80,68 +79,8 @@ pub struct BundleChange {
     pub tariff_option_id: i64,
 }
 
-pub(super) async fn contract(
-    state: &AppState,
-    who: &Principal,
-    id: i64,
-) -> ApiResult<store::connections::ConnectionRow> {
-    who.require(Scope::Connections)?;
-    if id <= 0 {
-        return Err(Error::invalid("contractId", "must be a positive id").into());
-    }
-    state
-        .store
-        .connection_by_id(who.visibility(), id)
-        .await
-        .map_err(|e| ApiError::store(e, || format!("contract {id}")))
-}
-
-/// The connection with a CLI (`07…`, `447…` or `+447…`) visible to the caller.
-async fn by_cli(
-    state: &AppState,
-    who: &Principal,
-    cli: &str,
-) -> ApiResult<store::connections::ConnectionRow> {
-    who.require(Scope::Connections)?;
-    let cli = domain::Cli::parse_field(cli, "cli")?;
-    state
-        .store
-        .connection_by_cli(who.visibility(), cli.as_str())
-        .await
-        .map_err(|e| ApiError::store(e, || format!("connection with CLI {cli}")))
-}
-
-/// The diverts set on a connection (stored as JSON on its row).
-fn diverts_of(
-    conn: &store::connections::ConnectionRow,
-) -> ApiResult<Vec<store::connections::ConnectionDivert>> {
-    serde_json::from_str(&conn.diverts)
-        .map_err(|e| ApiError::Internal(format!("diverts of contract {}: {e}", conn.id)))
-}
-
-pub(super) fn network_of(conn: &store::connections::ConnectionRow) -> ApiResult<Network> {
-    Ok(store::catalogue::parse_network(&conn.network)?)
-}
-
-pub(super) async fn queue(
-    state: &AppState,
-    who: &Principal,
-    conn: &store::connections::ConnectionRow,
-    kind: &str,
-    group: String,
-    details: serde_json::Value,
-) -> ApiResult<(StatusCode, Json<RequestView>)> {
-    let row = state
-        .store
-        .create_request(
-            &who.actor,
-            conn,
-            kind,
-            &group,
-            &details,
-            state.store.now().timestamp_millis(),
-        )
-        .await?;
+/// A queued request, answered 202.
+fn accepted(row: store::requests::RequestRow) -> ApiResult<(StatusCode, Json<RequestView>)> {
     Ok((StatusCode::ACCEPTED, Json(row.into())))
 }
 
@@ -157,71 +96,12 @@ pub async fn add_or_remove_bar(
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
     let b = body.value;
     let add = parse_action(&b.action)?;
-    let conn = contract(&state, &who, b.contract_id).await?;
-    let network = network_of(&conn)?;
-    let bar = state
-        .store
-        .bars_for_network(network)
-        .await?
-        .into_iter()
-        .find(|x| x.id == b.bar_id)
-        .ok_or_else(|| {
-            Error::invalid(
-                "barId",
-                format!(
-                    "there is no {network} bar {}; see ListBarsForNetwork",
-                    b.bar_id
-                ),
-            )
-        })?;
-    check_bar_change(&state.store.live_state(&conn).await?, bar.id, add)?;
-    let details =
-        serde_json::json!({"barId": bar.id, "barSuffix": bar.bar_suffix, "name": bar.name});
-    queue(
-        &state,
-        &who,
-        &conn,
-        if add { "AddBar" } else { "RemoveBar" },
-        format!("bar:{}", bar.id),
-        details,
+    accepted(
+        state
+            .app
+            .change_bar(&who, b.contract_id, b.bar_id, add)
+            .await?,
     )
-    .await
-}
-
-async fn bundle_change(
-    state: &AppState,
-    who: &Principal,
-    b: BundleChange,
-    add: bool,
-) -> ApiResult<(StatusCode, Json<RequestView>)> {
-    let conn = contract(state, who, b.contract_id).await?;
-    let network = network_of(&conn)?;
-    let bundle = state
-        .store
-        .bundles_for_network(network)
-        .await?
-        .into_iter()
-        .find(|x| x.id == b.tariff_option_id)
-        .ok_or_else(|| {
-            Error::invalid(
-                "tariffOptionId",
-                format!(
-                    "there is no {network} bundle {}; see ListBundlesForNetwork",
-                    b.tariff_option_id
-                ),
-            )
-        })?;
-    check_bundle_change(&state.store.live_state(&conn).await?, bundle.id, add)?;
-    let details = serde_json::json!({"tariffOptionId": bundle.id, "name": bundle.name, "monthlyPence": bundle.monthly_pence});
-    queue(
-        state,
-        who,
-        &conn,
-        if add { "AddBundle" } else { "RemoveBundle" },
-        format!("bundle:{}", bundle.id),
-        details,
-    )
-    .await
 }
 
 /// Adds a bundle the connection's tariff allows; answers the Pending request.
@@ -233,7 +113,13 @@ pub async fn add_bundle(
     who: Principal,
     body: JsonBody<BundleChange>,
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
-    bundle_change(&state, &who, body.value, true).await
+    let b = body.value;
+    accepted(
+        state
+            .app
+            .change_bundle(&who, b.contract_id, b.tariff_option_id, true)
+            .await?,
+    )
 }
 
 /// Removes a bundle from a live connection; answers the Pending request.
@@ -245,7 +131,13 @@ pub async fn remove_bundle(
     who: Principal,
     body: JsonBody<BundleChange>,
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
-    bundle_change(&state, &who, body.value, false).await
+    let b = body.value;
+    accepted(
+        state
+            .app
+            .change_bundle(&who, b.contract_id, b.tariff_option_id, false)
+            .await?,
+    )
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -257,9 +149,6 @@ pub struct TariffChange {
     #[serde(default)]
     pub effective_date: Option<chrono::NaiveDate>,
 }
-
-/// Days ahead a tariff change may be scheduled.
-const TARIFF_CHANGE_HORIZON_DAYS: u64 = 60;
 
 /// Moves a contract to another tariff, from its effective date; answers
 /// the Pending request. Refused with 402 and the reason where a rule
@@ -275,44 +164,12 @@ pub async fn change_tariff(
     body: JsonBody<TariffChange>,
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
     let b = body.value;
-    let conn = contract(&state, &who, b.contract_id).await?;
-    let today = state.store.now().date_naive();
-    let effective = b.effective_date.unwrap_or(today);
-    if effective < today {
-        return Err(Error::invalid("effectiveDate", format!("{effective} is in the past")).into());
-    }
-    if effective > today + chrono::Days::new(TARIFF_CHANGE_HORIZON_DAYS) {
-        return Err(Error::invalid(
-            "effectiveDate",
-            format!("{effective} is more than {TARIFF_CHANGE_HORIZON_DAYS} days ahead"),
-        )
-        .into());
-    }
-    let target = state
-        .store
-        .check_tariff_move(&conn, b.tariff_id, effective)
-        .await?;
-    let details = serde_json::json!({"tariffId": target.id, "name": target.name, "monthlyPence": target.monthly_pence, "effectiveDate": effective});
-    let run_at = if effective > today {
-        effective
-            .and_time(chrono::NaiveTime::MIN)
-            .and_utc()
-            .timestamp_millis()
-    } else {
-        state.store.now().timestamp_millis()
-    };
-    let row = state
-        .store
-        .create_request(
-            &who.actor,
-            &conn,
-            "ChangeTariff",
-            "tariff",
-            &details,
-            run_at,
-        )
-        .await?;
-    Ok((StatusCode::ACCEPTED, Json(row.into())))
+    accepted(
+        state
+            .app
+            .change_tariff(&who, b.contract_id, b.tariff_id, b.effective_date)
+            .await?,
+    )
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -335,21 +192,7 @@ pub async fn change_sim(
     body: JsonBody<ChangeSim>,
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
     let b = body.value;
-    let conn = by_cli(&state, &who, &b.cli).await?;
-    let iccid = domain::sim::parse_iccid_for(&b.iccid, network_of(&conn)?, "iccid")?;
-    if conn.iccid.as_deref() == Some(iccid.as_str()) {
-        return Err(Error::Conflict(format!(
-            "iccid: {iccid} is already the SIM of contract {}",
-            conn.id
-        ))
-        .into());
-    }
-    if let Some(place) = state.store.iccid_in_use(&iccid).await? {
-        return Err(Error::Conflict(format!("iccid: {iccid} is already in use on {place}")).into());
-    }
-    state.store.live_state(&conn).await?.refuse_if_stolen()?;
-    let details = serde_json::json!({"iccid": iccid, "previousIccid": conn.iccid});
-    queue(&state, &who, &conn, "ChangeSIM", "sim".into(), details).await
+    accepted(state.app.change_sim(&who, &b.cli, &b.iccid).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -371,21 +214,7 @@ pub async fn create_esim_request(
     who: Principal,
     body: JsonBody<CreateEsim>,
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
-    let conn = by_cli(&state, &who, &body.value.cli).await?;
-    let network = network_of(&conn)?;
-    if network != Network::Vodafone {
-        return Err(Error::invalid(
-            "cli",
-            format!(
-                "{} is on {network}; eSIM is available on Vodafone only",
-                conn.cli
-            ),
-        )
-        .into());
-    }
-    state.store.live_state(&conn).await?.refuse_if_stolen()?;
-    let details = serde_json::json!({"previousSimType": conn.sim_type, "previousIccid": conn.iccid, "previousEid": conn.eid});
-    queue(&state, &who, &conn, "CreateEsim", "sim".into(), details).await
+    accepted(state.app.create_esim(&who, &body.value.cli).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -435,8 +264,7 @@ pub async fn get_diverts(
     QueryParams(q): QueryParams<super::catalogue::ContractParam>,
 ) -> ApiResult<Json<Diverts>> {
     let id = int_param(&q.contract_id, "contractId")?;
-    let conn = contract(&state, &who, id).await?;
-    let set = diverts_of(&conn)?;
+    let set = state.app.diverts(&who, id).await?;
     let kinds: Vec<&str> = set.iter().map(|d| d.divert_type.as_str()).collect();
     let diverts = set
         .iter()
@@ -463,21 +291,17 @@ pub async fn set_divert(
     body: JsonBody<SetDivert>,
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
     let b = body.value;
-    let kind = domain::divert::parse_kind(&b.divert_type)?;
-    let conn = contract(&state, &who, b.contract_id).await?;
-    let destination = domain::divert::parse_destination(&b.destination, &conn.cli)?;
-    let no_reply = domain::divert::no_reply_seconds(kind, b.no_reply_seconds)?;
-    state.store.live_state(&conn).await?.refuse_if_stolen()?;
-    let details = serde_json::json!({"divertType": kind, "destination": destination, "noReplySeconds": no_reply});
-    queue(
-        &state,
-        &who,
-        &conn,
-        "SetDivert",
-        format!("divert:{kind}"),
-        details,
-    )
-    .await
+    let row = state
+        .app
+        .set_divert(
+            &who,
+            b.contract_id,
+            &b.divert_type,
+            &b.destination,
+            b.no_reply_seconds,
+        )
+        .await?;
+    accepted(row)
 }
 
 /// Removes a divert; answers the Pending request.
@@ -490,24 +314,12 @@ pub async fn remove_divert(
     body: JsonBody<RemoveDivert>,
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
     let b = body.value;
-    let kind = domain::divert::parse_kind(&b.divert_type)?;
-    let conn = contract(&state, &who, b.contract_id).await?;
-    let set = diverts_of(&conn)?;
-    if !set.iter().any(|d| d.divert_type == kind) {
-        return Err(
-            Error::Conflict(format!("no {kind} divert is set on contract {}", conn.id)).into(),
-        );
-    }
-    state.store.live_state(&conn).await?.refuse_if_stolen()?;
-    queue(
-        &state,
-        &who,
-        &conn,
-        "RemoveDivert",
-        format!("divert:{kind}"),
-        serde_json::json!({"divertType": kind}),
+    accepted(
+        state
+            .app
+            .remove_divert(&who, b.contract_id, &b.divert_type)
+            .await?,
     )
-    .await
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -526,14 +338,8 @@ pub async fn get_request(
     who: Principal,
     QueryParams(q): QueryParams<RequestIdParam>,
 ) -> ApiResult<Json<RequestView>> {
-    who.require(Scope::Connections)?;
     let id = int_param(&q.request_id, "requestId")?;
-    let row = state
-        .store
-        .get_request(who.visibility(), id)
-        .await
-        .map_err(|e| ApiError::store(e, || format!("request {id}")))?;
-    Ok(Json(row.into()))
+    Ok(Json(state.app.request(&who, id).await?.into()))
 }
 
 /// A contract's requests, newest first.
@@ -545,14 +351,9 @@ pub async fn get_requests_for_contract(
     QueryParams(q): QueryParams<super::catalogue::ContractParam>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<RequestView>>> {
-    who.require(Scope::Connections)?;
     let id = int_param(&q.contract_id, "contractId")?;
     let page = paging.request()?;
-    let (rows, total) = state
-        .store
-        .requests_for_contract(who.visibility(), id, page)
-        .await
-        .map_err(|e| ApiError::store(e, || format!("contract {id}")))?;
+    let (rows, total) = state.app.requests_for_contract(&who, id, page).await?;
     Ok(Json(List::new(
         rows.into_iter().map(RequestView::from).collect(),
         page,

@@ -4,15 +4,15 @@
 //! switching information the customer must be told, which INFO gives
 //! without a code.
 
-use super::requests::{contract, queue, RequestView};
+use super::requests::RequestView;
 use super::views::{List, Paging};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{int_param, JsonBody, QueryParams};
 use crate::{AppState, Principal};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use domain::{Error, Scope};
+use domain::Error;
 use serde::Deserialize;
 use store::requests::SwitchingOf;
 use utoipa::ToSchema;
@@ -23,27 +23,6 @@ pub struct SwitchingRequest {
     pub contract_id: i64,
 }
 
-/// The switching information of a connection today, as request details.
-fn info(conn: &store::connections::ConnectionRow, today: chrono::NaiveDate) -> serde_json::Value {
-    let i = domain::switching::switching_info(
-        today,
-        conn.contract_end_date,
-        conn.tariff_monthly_pence,
-        conn.balance_pence,
-    );
-    let gbp = |p: i64| domain::money::Money::gbp(p).to_string();
-    serde_json::json!({
-        "cli": conn.cli,
-        "contractEndDate": i.contract_end_date,
-        "remainingMonths": i.remaining_months,
-        "monthlyPence": i.monthly_pence,
-        "earlyTerminationChargePence": i.early_termination_pence,
-        "earlyTerminationCharge": gbp(i.early_termination_pence),
-        "outstandingBalancePence": i.outstanding_balance_pence,
-        "outstandingBalance": gbp(i.outstanding_balance_pence),
-    })
-}
-
 /// Asks the network for a code (or the information alone); answers the
 /// current one instead (200) while it is open or its code is valid.
 async fn switching(
@@ -52,35 +31,12 @@ async fn switching(
     contract_id: i64,
     kind: &str,
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
-    let conn = contract(state, who, contract_id).await?;
-    state.store.live_state(&conn).await?.refuse_if_stolen()?;
-    let current = || async {
-        state
-            .store
-            .current_switching_request(conn.id, kind, state.store.now())
-            .await
-    };
-    if let Some(row) = current().await? {
-        return Ok((StatusCode::OK, Json(row.into())));
-    }
-    let group = format!("switching:{kind}");
-    match queue(
-        state,
-        who,
-        &conn,
-        kind,
-        group,
-        info(&conn, state.store.now().date_naive()),
-    )
-    .await
-    {
-        // Asked twice at once: the other call's request is the answer.
-        Err(ApiError::Domain(Error::Conflict(why))) => match current().await? {
-            Some(row) => Ok((StatusCode::OK, Json(row.into()))),
-            None => Err(ApiError::Domain(Error::Conflict(why))),
+    Ok(
+        match state.app.request_switching(who, contract_id, kind).await? {
+            app::requests::Queued::New(row) => (StatusCode::ACCEPTED, Json(row.into())),
+            app::requests::Queued::Current(row) => (StatusCode::OK, Json(row.into())),
         },
-        other => other,
-    }
+    )
 }
 
 /// Requests a PAC to move the number to another provider. The network
@@ -147,7 +103,6 @@ pub async fn get_switching_requests(
     QueryParams(q): QueryParams<SwitchingParams>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<RequestView>>> {
-    who.require(Scope::Connections)?;
     let of = match (&q.contract_id, &q.customer_id) {
         (Some(_), None) => SwitchingOf::Contract(int_param(&q.contract_id, "contractId")?),
         (None, Some(_)) => SwitchingOf::Customer(int_param(&q.customer_id, "customerId")?),
@@ -161,16 +116,7 @@ pub async fn get_switching_requests(
         }
     };
     let page = paging.request()?;
-    let (rows, total) = state
-        .store
-        .switching_requests(who.visibility(), of, page)
-        .await
-        .map_err(|e| {
-            ApiError::store(e, || match of {
-                SwitchingOf::Contract(id) => format!("contract {id}"),
-                SwitchingOf::Customer(id) => format!("customer {id}"),
-            })
-        })?;
+    let (rows, total) = state.app.switching_requests(&who, of, page).await?;
     Ok(Json(List::new(
         rows.into_iter().map(RequestView::from).collect(),
         page,

@@ -1,0 +1,357 @@
+//! Changes to a live connection, as request objects: bars, bundles, tariff
+//! changes, SIM swaps, eSIM, diverts and switching (PAC, STAC, INFO). Each
+//! finds the caller's connection, asks `domain` whether the change may be
+//! made, and queues it (with its job and audit row, in one transaction);
+//! the worker carries it out through the network.
+
+use crate::{App, Error, Principal, Result};
+use domain::{Network, Scope};
+use store::connections::ConnectionRow;
+use store::requests::{RequestRow, SwitchingOf};
+
+/// A request queued now, or one already open (or whose code is still
+/// valid) that answers a repeated switching request.
+#[derive(Debug, Clone)]
+pub enum Queued {
+    New(RequestRow),
+    Current(RequestRow),
+}
+
+impl App {
+    /// A connection visible to the caller, by contract id.
+    pub async fn contract(&self, who: &Principal, id: i64) -> Result<ConnectionRow> {
+        who.require(Scope::Connections)?;
+        if id <= 0 {
+            return Err(domain::Error::invalid("contractId", "must be a positive id").into());
+        }
+        self.store
+            .connection_by_id(who.visibility(), id)
+            .await
+            .map_err(|e| Error::store(e, || format!("contract {id}")))
+    }
+
+    /// A connection visible to the caller, by CLI (`07…`, `447…`, `+447…`).
+    pub async fn connection_by_cli(&self, who: &Principal, cli: &str) -> Result<ConnectionRow> {
+        who.require(Scope::Connections)?;
+        let cli = domain::Cli::parse_field(cli, "cli")?;
+        self.store
+            .connection_by_cli(who.visibility(), cli.as_str())
+            .await
+            .map_err(|e| Error::store(e, || format!("connection with CLI {cli}")))
+    }
+
+    /// Queues a change to run now.
+    async fn queue(
+        &self,
+        who: &Principal,
+        conn: &ConnectionRow,
+        kind: &str,
+        group: &str,
+        details: serde_json::Value,
+    ) -> Result<RequestRow> {
+        let now = self.store.now().timestamp_millis();
+        Ok(self
+            .store
+            .create_request(&who.actor, conn, kind, group, &details, now)
+            .await?)
+    }
+
+    /// Refuses any change but a stolen bar's removal on a connection
+    /// barred as stolen.
+    async fn refuse_if_stolen(&self, conn: &ConnectionRow) -> Result<()> {
+        Ok(self.store.live_state(conn).await?.refuse_if_stolen()?)
+    }
+
+    /// AddOrRemoveBar.
+    pub async fn change_bar(
+        &self,
+        who: &Principal,
+        contract_id: i64,
+        bar_id: i64,
+        add: bool,
+    ) -> Result<RequestRow> {
+        let conn = self.contract(who, contract_id).await?;
+        let network = network_of(&conn)?;
+        let bar = self
+            .store
+            .bars_for_network(network)
+            .await?
+            .into_iter()
+            .find(|x| x.id == bar_id)
+            .ok_or_else(|| {
+                domain::Error::invalid(
+                    "barId",
+                    format!("there is no {network} bar {bar_id}; see ListBarsForNetwork"),
+                )
+            })?;
+        domain::request::check_bar_change(&self.store.live_state(&conn).await?, bar.id, add)?;
+        let details =
+            serde_json::json!({"barId": bar.id, "barSuffix": bar.bar_suffix, "name": bar.name});
+        let kind = if add { "AddBar" } else { "RemoveBar" };
+        self.queue(who, &conn, kind, &format!("bar:{}", bar.id), details)
+            .await
+    }
+
+    /// AddBundle and RemoveBundle.
+    pub async fn change_bundle(
+        &self,
+        who: &Principal,
+        contract_id: i64,
+        bundle_id: i64,
+        add: bool,
+    ) -> Result<RequestRow> {
+        let conn = self.contract(who, contract_id).await?;
+        let network = network_of(&conn)?;
+        let bundle = self
+            .store
+            .bundles_for_network(network)
+            .await?
+            .into_iter()
+            .find(|x| x.id == bundle_id)
+            .ok_or_else(|| {
+                domain::Error::invalid(
+                    "tariffOptionId",
+                    format!("there is no {network} bundle {bundle_id}; see ListBundlesForNetwork"),
+                )
+            })?;
+        domain::request::check_bundle_change(&self.store.live_state(&conn).await?, bundle.id, add)?;
+        let details = serde_json::json!({"tariffOptionId": bundle.id, "name": bundle.name, "monthlyPence": bundle.monthly_pence});
+        let kind = if add { "AddBundle" } else { "RemoveBundle" };
+        self.queue(who, &conn, kind, &format!("bundle:{}", bundle.id), details)
+            .await
+    }
+
+    /// ChangeTariff, from its effective date (today by default), judged by
+    /// the tariff rules on that date.
+    pub async fn change_tariff(
+        &self,
+        who: &Principal,
+        contract_id: i64,
+        tariff_id: i64,
+        effective: Option<chrono::NaiveDate>,
+    ) -> Result<RequestRow> {
+        let conn = self.contract(who, contract_id).await?;
+        let today = self.store.clock().today();
+        let effective = domain::tariff::effective_date(effective, today)?;
+        let target = self
+            .store
+            .check_tariff_move(&conn, tariff_id, effective)
+            .await?;
+        let details = serde_json::json!({"tariffId": target.id, "name": target.name, "monthlyPence": target.monthly_pence, "effectiveDate": effective});
+        let run_at = if effective > today {
+            effective
+                .and_time(chrono::NaiveTime::MIN)
+                .and_utc()
+                .timestamp_millis()
+        } else {
+            self.store.now().timestamp_millis()
+        };
+        Ok(self
+            .store
+            .create_request(
+                &who.actor,
+                &conn,
+                "ChangeTariff",
+                "tariff",
+                &details,
+                run_at,
+            )
+            .await?)
+    }
+
+    /// ChangeSIM: a new SIM of the connection's network, not in use.
+    pub async fn change_sim(&self, who: &Principal, cli: &str, iccid: &str) -> Result<RequestRow> {
+        let conn = self.connection_by_cli(who, cli).await?;
+        let iccid = domain::sim::parse_iccid_for(iccid, network_of(&conn)?, "iccid")?;
+        if conn.iccid.as_deref() == Some(iccid.as_str()) {
+            return Err(domain::Error::Conflict(format!(
+                "iccid: {iccid} is already the SIM of contract {}",
+                conn.id
+            ))
+            .into());
+        }
+        if let Some(place) = self.store.iccid_in_use(&iccid).await? {
+            return Err(domain::Error::Conflict(format!(
+                "iccid: {iccid} is already in use on {place}"
+            ))
+            .into());
+        }
+        self.refuse_if_stolen(&conn).await?;
+        let details = serde_json::json!({"iccid": iccid, "previousIccid": conn.iccid});
+        self.queue(who, &conn, "ChangeSIM", "sim", details).await
+    }
+
+    /// CreateEsimRequest, on a network that offers eSIM.
+    pub async fn create_esim(&self, who: &Principal, cli: &str) -> Result<RequestRow> {
+        let conn = self.connection_by_cli(who, cli).await?;
+        network_of(&conn)?.check_esim("cli", &conn.cli)?;
+        self.refuse_if_stolen(&conn).await?;
+        let details = serde_json::json!({"previousSimType": conn.sim_type, "previousIccid": conn.iccid, "previousEid": conn.eid});
+        self.queue(who, &conn, "CreateEsim", "sim", details).await
+    }
+
+    /// SetDivert (or replace one).
+    pub async fn set_divert(
+        &self,
+        who: &Principal,
+        contract_id: i64,
+        divert_type: &str,
+        destination: &str,
+        no_reply_seconds: Option<i64>,
+    ) -> Result<RequestRow> {
+        let kind = domain::divert::parse_kind(divert_type)?;
+        let conn = self.contract(who, contract_id).await?;
+        let destination = domain::divert::parse_destination(destination, &conn.cli)?;
+        let no_reply = domain::divert::no_reply_seconds(kind, no_reply_seconds)?;
+        self.refuse_if_stolen(&conn).await?;
+        let details = serde_json::json!({"divertType": kind, "destination": destination, "noReplySeconds": no_reply});
+        self.queue(who, &conn, "SetDivert", &format!("divert:{kind}"), details)
+            .await
+    }
+
+    /// RemoveDivert, of a divert that is set.
+    pub async fn remove_divert(
+        &self,
+        who: &Principal,
+        contract_id: i64,
+        divert_type: &str,
+    ) -> Result<RequestRow> {
+        let kind = domain::divert::parse_kind(divert_type)?;
+        let conn = self.contract(who, contract_id).await?;
+        if !diverts_of(&conn)?.iter().any(|d| d.divert_type == kind) {
+            return Err(domain::Error::Conflict(format!(
+                "no {kind} divert is set on contract {}",
+                conn.id
+            ))
+            .into());
+        }
+        self.refuse_if_stolen(&conn).await?;
+        let details = serde_json::json!({"divertType": kind});
+        self.queue(
+            who,
+            &conn,
+            "RemoveDivert",
+            &format!("divert:{kind}"),
+            details,
+        )
+        .await
+    }
+
+    /// GetDiverts: the connection and the diverts set on it.
+    pub async fn diverts(
+        &self,
+        who: &Principal,
+        contract_id: i64,
+    ) -> Result<Vec<store::connections::ConnectionDivert>> {
+        diverts_of(&self.contract(who, contract_id).await?)
+    }
+
+    /// RequestPac, RequestStac, RequestInfo (`kind`): the switching
+    /// information as of today in the details; while a request of the kind
+    /// is open or its code valid, that one answers.
+    pub async fn request_switching(
+        &self,
+        who: &Principal,
+        contract_id: i64,
+        kind: &str,
+    ) -> Result<Queued> {
+        let conn = self.contract(who, contract_id).await?;
+        self.refuse_if_stolen(&conn).await?;
+        let current = async || {
+            self.store
+                .current_switching_request(conn.id, kind, self.store.now())
+                .await
+        };
+        if let Some(row) = current().await? {
+            return Ok(Queued::Current(row));
+        }
+        let details = switching_details(&conn, self.store.clock().today());
+        match self
+            .queue(who, &conn, kind, &format!("switching:{kind}"), details)
+            .await
+        {
+            Ok(row) => Ok(Queued::New(row)),
+            // Asked twice at once: the other call's request is the answer.
+            Err(Error::Rule(domain::Error::Conflict(why))) => match current().await? {
+                Some(row) => Ok(Queued::Current(row)),
+                None => Err(domain::Error::Conflict(why).into()),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    /// GetSwitchingRequests of a contract or of a customer's contracts.
+    pub async fn switching_requests(
+        &self,
+        who: &Principal,
+        of: SwitchingOf,
+        page: domain::paging::PageRequest,
+    ) -> Result<(Vec<RequestRow>, i64)> {
+        who.require(Scope::Connections)?;
+        self.store
+            .switching_requests(who.visibility(), of, page)
+            .await
+            .map_err(|e| {
+                Error::store(e, || match of {
+                    SwitchingOf::Contract(id) => format!("contract {id}"),
+                    SwitchingOf::Customer(id) => format!("customer {id}"),
+                })
+            })
+    }
+
+    /// GetRequest.
+    pub async fn request(&self, who: &Principal, id: i64) -> Result<RequestRow> {
+        who.require(Scope::Connections)?;
+        self.store
+            .get_request(who.visibility(), id)
+            .await
+            .map_err(|e| Error::store(e, || format!("request {id}")))
+    }
+
+    /// GetRequestsForContract, newest first.
+    pub async fn requests_for_contract(
+        &self,
+        who: &Principal,
+        contract_id: i64,
+        page: domain::paging::PageRequest,
+    ) -> Result<(Vec<RequestRow>, i64)> {
+        who.require(Scope::Connections)?;
+        self.store
+            .requests_for_contract(who.visibility(), contract_id, page)
+            .await
+            .map_err(|e| Error::store(e, || format!("contract {contract_id}")))
+    }
+}
+
+/// A connection's network, as stored.
+pub fn network_of(conn: &ConnectionRow) -> Result<Network> {
+    Ok(store::catalogue::parse_network(&conn.network)?)
+}
+
+/// The diverts set on a connection (stored as JSON on its row).
+fn diverts_of(conn: &ConnectionRow) -> Result<Vec<store::connections::ConnectionDivert>> {
+    serde_json::from_str(&conn.diverts)
+        .map_err(|e| Error::Internal(format!("diverts of contract {}: {e}", conn.id)))
+}
+
+/// The switching information of a connection as of `today`, as a
+/// request's details: what the customer must be told before switching.
+fn switching_details(conn: &ConnectionRow, today: chrono::NaiveDate) -> serde_json::Value {
+    let i = domain::switching::switching_info(
+        today,
+        conn.contract_end_date,
+        conn.tariff_monthly_pence,
+        conn.balance_pence,
+    );
+    let gbp = |p: i64| domain::money::Money::gbp(p).to_string();
+    serde_json::json!({
+        "cli": conn.cli,
+        "contractEndDate": i.contract_end_date,
+        "remainingMonths": i.remaining_months,
+        "monthlyPence": i.monthly_pence,
+        "earlyTerminationChargePence": i.early_termination_pence,
+        "earlyTerminationCharge": gbp(i.early_termination_pence),
+        "outstandingBalancePence": i.outstanding_balance_pence,
+        "outstandingBalance": gbp(i.outstanding_balance_pence),
+    })
+}
