@@ -40,6 +40,20 @@ impl App {
             .map_err(|e| Error::store(e, || format!("connection with CLI {cli}")))
     }
 
+    /// GetConnectionByCustomerId: a visible customer's connections.
+    pub async fn connections_for_customer(
+        &self,
+        who: &Principal,
+        customer_id: i64,
+        page: domain::paging::PageRequest,
+    ) -> Result<(Vec<ConnectionRow>, i64)> {
+        who.require(Scope::Connections)?;
+        self.store
+            .connections_for_customer(who.visibility(), customer_id, page)
+            .await
+            .map_err(|e| Error::store(e, || format!("customer {customer_id}")))
+    }
+
     /// Queues a change to run now.
     async fn queue(
         &self,

@@ -2,9 +2,11 @@
 //! `domain::task`; a contract or order named must be that customer's).
 
 use crate::{App, Done, Error, Key, Principal, Result};
+use domain::paging::PageRequest;
 use domain::task::TaskInput;
 use domain::Scope;
 use serde::{Deserialize, Serialize};
+use store::tasks::{CommentRow, TaskRow};
 
 /// CreateTask's command.
 #[derive(Debug, Clone)]
@@ -49,5 +51,52 @@ impl App {
             Ok(TaskCreated { task_id: row.id })
         })
         .await
+    }
+}
+
+impl App {
+    /// AddComment: a comment on a visible task, moving it to `status_id`
+    /// when given (a closed task takes neither).
+    pub async fn add_comment(
+        &self,
+        who: &Principal,
+        task_id: i64,
+        comment: &str,
+        status_id: Option<i64>,
+    ) -> Result<(CommentRow, TaskRow)> {
+        who.require(Scope::Tasks)?;
+        let comment = domain::task::body_field(comment, "comment")?;
+        self.store
+            .add_comment(&who.actor, who.visibility(), task_id, &comment, status_id)
+            .await
+            .map_err(|e| Error::store(e, || format!("task {task_id}")))
+    }
+
+    /// GetTasksForCustomer, newest first.
+    pub async fn tasks_for_customer(
+        &self,
+        who: &Principal,
+        customer_id: i64,
+        page: PageRequest,
+    ) -> Result<(Vec<TaskRow>, i64)> {
+        who.require(Scope::Tasks)?;
+        self.store
+            .tasks_for_customer(who.visibility(), customer_id, page)
+            .await
+            .map_err(|e| Error::store(e, || format!("customer {customer_id}")))
+    }
+
+    /// GetCommentsForTask: a visible task's comments, oldest first.
+    pub async fn comments_for_task(
+        &self,
+        who: &Principal,
+        task_id: i64,
+    ) -> Result<Vec<CommentRow>> {
+        who.require(Scope::Tasks)?;
+        self.store
+            .get_task(who.visibility(), task_id)
+            .await
+            .map_err(|e| Error::store(e, || format!("task {task_id}")))?;
+        Ok(self.store.comments_for_tasks(&[task_id]).await?)
     }
 }

@@ -3,12 +3,11 @@
 
 use super::customers::CustomerIdParam;
 use super::views::{Connection, List, Paging};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{int_param, text_param, QueryParams};
 use crate::{AppState, Principal};
 use axum::extract::State;
 use axum::Json;
-use domain::{Cli, Scope};
 use serde::Deserialize;
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -20,14 +19,8 @@ pub struct CliParam {
 }
 
 async fn by_cli(state: &AppState, who: &Principal, q: &CliParam) -> ApiResult<Connection> {
-    who.require(Scope::Connections)?;
-    let cli = Cli::parse_field(text_param(&q.cli, "cli")?, "cli")?;
-    let row = state
-        .store
-        .connection_by_cli(who.visibility(), cli.as_str())
-        .await
-        .map_err(|e| ApiError::store(e, || format!("connection with CLI {cli}")))?;
-    row.try_into()
+    let cli = text_param(&q.cli, "cli")?;
+    state.app.connection_by_cli(who, cli).await?.try_into()
 }
 
 /// A connection by CLI (`/api/Connections/?cli=`).
@@ -62,14 +55,9 @@ pub async fn get_connection_by_customer_id(
     QueryParams(q): QueryParams<CustomerIdParam>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<Connection>>> {
-    who.require(Scope::Connections)?;
     let id = int_param(&q.customer_id, "customerId")?;
     let page = paging.request()?;
-    let (rows, total) = state
-        .store
-        .connections_for_customer(who.visibility(), id, page)
-        .await
-        .map_err(|e| ApiError::store(e, || format!("customer {id}")))?;
+    let (rows, total) = state.app.connections_for_customer(&who, id, page).await?;
     let items = rows
         .into_iter()
         .map(Connection::try_from)

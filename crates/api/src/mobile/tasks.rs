@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use domain::task::{body_field, status_name, TaskInput};
+use domain::task::{status_name, TaskInput};
 use domain::Scope;
 use serde::{Deserialize, Serialize};
 use store::tasks::{CommentRow, TaskRow};
@@ -214,15 +214,12 @@ pub async fn add_comment(
     who: Principal,
     body: JsonBody<AddComment>,
 ) -> ApiResult<(StatusCode, Json<CommentAdded>)> {
-    who.require(Scope::Tasks)?;
     let b = body.value;
-    let comment = body_field(&b.comment, "comment")?;
     let id = b.task_id;
     let (c, task) = state
-        .store
-        .add_comment(&who.actor, who.visibility(), id, &comment, b.status_id)
-        .await
-        .map_err(|e| ApiError::store(e, || format!("task {id}")))?;
+        .app
+        .add_comment(&who, id, &b.comment, b.status_id)
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(CommentAdded {
@@ -242,14 +239,9 @@ pub async fn get_tasks_for_customer(
     QueryParams(q): QueryParams<super::customers::CustomerIdParam>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<Task>>> {
-    who.require(Scope::Tasks)?;
     let id = int_param(&q.customer_id, "customerId")?;
     let page = paging.request()?;
-    let (rows, total) = state
-        .store
-        .tasks_for_customer(who.visibility(), id, page)
-        .await
-        .map_err(|e| ApiError::store(e, || format!("customer {id}")))?;
+    let (rows, total) = state.app.tasks_for_customer(&who, id, page).await?;
     Ok(Json(List::new(
         rows.into_iter().map(Task::from).collect(),
         page,
@@ -274,15 +266,9 @@ pub async fn get_comments_for_task(
     QueryParams(q): QueryParams<TaskIdParam>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<Comment>>> {
-    who.require(Scope::Tasks)?;
     let id = int_param(&q.task_id, "taskId")?;
     let page = paging.request()?;
-    state
-        .store
-        .get_task(who.visibility(), id)
-        .await
-        .map_err(|e| ApiError::store(e, || format!("task {id}")))?;
-    let rows = state.store.comments_for_tasks(&[id]).await?;
+    let rows = state.app.comments_for_task(&who, id).await?;
     Ok(Json(List::paginate(
         rows.into_iter().map(Comment::from).collect(),
         page,
