@@ -2,6 +2,8 @@
 //! client and user management with --json output, and serve with --demo
 //! until SIGTERM.
 
+mod common;
+
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -311,31 +313,16 @@ fn config_file_and_bad_values() {
 #[test]
 fn serve_demo_prints_credentials_answers_and_stops_on_sigterm() {
     let env = Env::new();
-    let mut child = env
-        .cmd()
-        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut id, mut secret, mut base) = (String::new(), String::new(), String::new());
-    let mut isp_token = String::new();
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if let Some(v) = line.trim().strip_prefix("token:") {
-            isp_token = v.trim().into();
-        } else if let Some(v) = line.trim().strip_prefix("client_id:") {
-            id = v.trim().into();
-        } else if let Some(v) = line.trim().strip_prefix("client_secret:") {
-            secret = v.trim().into();
-        } else if let Some(v) = line.strip_prefix("Switchboard listening on ") {
-            base = v.split_whitespace().next().unwrap().into();
-        } else if line.trim().starts_with("Docs:") {
-            break;
-        }
-    }
-    assert!(!id.is_empty() && !secret.is_empty() && base.starts_with("http://127.0.0.1:"));
+    let mut cmd = env.cmd();
+    cmd.args(["serve", "--demo", "--listen", "127.0.0.1:0"]);
+    let common::Served {
+        mut child,
+        base,
+        id,
+        secret,
+        isp_token,
+        out: _out,
+    } = common::serve(cmd);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -392,38 +379,27 @@ fn serve_demo_prints_credentials_answers_and_stops_on_sigterm() {
 #[test]
 fn serve_provisions_orders_and_worker_runs_alone() {
     let env = Env::new();
-    let mut child = env
-        .cmd()
-        .args([
-            "serve",
-            "--demo",
-            "--listen",
-            "127.0.0.1:0",
-            "--carrier-latency-ms",
-            "0",
-            "--carrier-rejection-rate",
-            "0",
-            "--carrier-fault-rate",
-            "0",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut id, mut secret, mut base) = (String::new(), String::new(), String::new());
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if let Some(v) = line.trim().strip_prefix("client_id:") {
-            id = v.trim().into();
-        } else if let Some(v) = line.trim().strip_prefix("client_secret:") {
-            secret = v.trim().into();
-        } else if let Some(v) = line.strip_prefix("Switchboard listening on ") {
-            base = v.split_whitespace().next().unwrap().into();
-        } else if line.trim().starts_with("Worker:") {
-            break;
-        }
-    }
+    let mut cmd = env.cmd();
+    cmd.args([
+        "serve",
+        "--demo",
+        "--listen",
+        "127.0.0.1:0",
+        "--carrier-latency-ms",
+        "0",
+        "--carrier-rejection-rate",
+        "0",
+        "--carrier-fault-rate",
+        "0",
+    ]);
+    let common::Served {
+        mut child,
+        base,
+        id,
+        secret,
+        out: _out,
+        ..
+    } = common::serve(cmd);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

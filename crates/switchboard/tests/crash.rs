@@ -6,68 +6,19 @@
 //! ever), and a second retry must replay that answer.
 
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-struct Server {
-    child: Child,
-    base: String,
-    id: String,
-    secret: String,
-}
+mod common;
 
-fn start(dir: &std::path::Path, url: &str) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .current_dir(dir)
+fn start(dir: &std::path::Path, url: &str) -> common::Served {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_switchboard"));
+    cmd.current_dir(dir)
         .env_remove("SWITCHBOARD_CONFIG")
         .env("SWITCHBOARD_LOG", "warn")
         .args(["serve", "--demo", "--no-worker", "--listen", "127.0.0.1:0"])
-        .args(["--database-url", url])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut id, mut secret, mut base) = (String::new(), String::new(), String::new());
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if let Some(v) = line.trim().strip_prefix("client_id:") {
-            id = v.trim().into();
-        } else if let Some(v) = line.trim().strip_prefix("client_secret:") {
-            secret = v.trim().into();
-        } else if let Some(v) = line.strip_prefix("Switchboard listening on ") {
-            base = v.split_whitespace().next().unwrap().into();
-        } else if line.trim().starts_with("Docs:") {
-            break;
-        }
-    }
-    assert!(
-        !id.is_empty() && base.starts_with("http://"),
-        "the server started"
-    );
-    Server {
-        child,
-        base,
-        id,
-        secret,
-    }
-}
-
-impl Server {
-    async fn token(&self, http: &reqwest::Client) -> String {
-        let t: Value = http
-            .post(format!("{}/token", self.base))
-            .basic_auth(&self.id, Some(&self.secret))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        t["access_token"].as_str().unwrap().to_owned()
-    }
+        .args(["--database-url", url]);
+    common::serve(cmd)
 }
 
 async fn create(
