@@ -315,31 +315,15 @@ fn serve_demo_prints_credentials_answers_and_stops_on_sigterm() {
     let env = Env::new();
     let mut cmd = env.cmd();
     cmd.args(["serve", "--demo", "--listen", "127.0.0.1:0"]);
-    let common::Served {
-        mut child,
-        base,
-        id,
-        secret,
-        isp_token,
-        out: _out,
-    } = common::serve(cmd);
+    let mut served = common::serve(cmd);
+    let (base, isp_token) = (served.base.clone(), served.isp_token.clone());
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     rt.block_on(async {
         let http = reqwest::Client::new();
-        let t: Value = http
-            .post(format!("{base}/token"))
-            .basic_auth(&id, Some(&secret))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = t["access_token"].as_str().unwrap();
+        let token = served.token(&http).await;
         let c: Value = http
             .get(format!(
                 "{base}/api/Connections/GetConnectionByCLI?cli=%2B447700900000"
@@ -364,11 +348,11 @@ fn serve_demo_prints_credentials_answers_and_stops_on_sigterm() {
         assert_eq!(users["data"][0]["username"], "bob", "{users}");
     });
     let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &served.child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
-    let exit = child.wait().unwrap();
+    let exit = served.child.wait().unwrap();
     assert!(exit.success(), "graceful shutdown exits 0: {exit:?}");
 }
 
@@ -392,22 +376,15 @@ fn serve_provisions_orders_and_worker_runs_alone() {
         "--carrier-fault-rate",
         "0",
     ]);
-    let common::Served {
-        mut child,
-        base,
-        id,
-        secret,
-        out: _out,
-        ..
-    } = common::serve(cmd);
+    let mut served = common::serve(cmd);
+    let base = served.base.clone();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     let status = rt.block_on(async {
         let http = reqwest::Client::new();
-        let t: Value = http.post(format!("{base}/token")).basic_auth(&id, Some(&secret)).form(&[("grant_type", "client_credentials")]).send().await.unwrap().json().await.unwrap();
-        let token = t["access_token"].as_str().unwrap().to_owned();
+        let token = served.token(&http).await;
         let post = |path: &str, body: Value| {
             let req = http.post(format!("{base}{path}")).bearer_auth(&token).json(&body);
             async move { req.send().await.unwrap().json::<Value>().await.unwrap() }
@@ -432,10 +409,10 @@ fn serve_provisions_orders_and_worker_runs_alone() {
     });
     assert_eq!(status, "Completed");
     Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &served.child.id().to_string()])
         .status()
         .unwrap();
-    assert!(child.wait().unwrap().success());
+    assert!(served.child.wait().unwrap().success());
 
     let mut worker = env
         .cmd()
