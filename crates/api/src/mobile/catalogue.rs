@@ -6,7 +6,7 @@ use crate::extract::{int_param, text_param, QueryParams};
 use crate::{AppState, Principal};
 use axum::extract::State;
 use axum::Json;
-use domain::{Network, Scope};
+use domain::Network;
 use serde::Deserialize;
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -43,10 +43,7 @@ pub async fn list_tariffs_for_network(
     QueryParams(q): QueryParams<NetworkParam>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<Tariff>>> {
-    list(
-        state.store.tariffs_for_network(q.network()?, false).await?,
-        &paging,
-    )
+    list(state.app.tariffs(q.network()?, false).await?, &paging)
 }
 
 /// The bill-cap-eligible tariffs on a network.
@@ -58,10 +55,7 @@ pub async fn bill_cap_eligible_tariffs(
     QueryParams(q): QueryParams<NetworkParam>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<Tariff>>> {
-    list(
-        state.store.tariffs_for_network(q.network()?, true).await?,
-        &paging,
-    )
+    list(state.app.tariffs(q.network()?, true).await?, &paging)
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -83,14 +77,8 @@ pub async fn get_tariffs_for_contract(
     QueryParams(q): QueryParams<ContractParam>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<Tariff>>> {
-    who.require(Scope::Connections)?;
     let id = int_param(&q.contract_id, "contractId")?;
-    let today = state.store.now().date_naive();
-    let rows = state
-        .store
-        .tariffs_for_contract(who.visibility(), id, today)
-        .await
-        .map_err(|e| ApiError::store(e, || format!("contract {id}")))?;
+    let rows = state.app.tariffs_for_contract(&who, id).await?;
     list(rows, &paging)
 }
 
@@ -112,11 +100,7 @@ pub async fn list_bundles_for_tariff(
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<CatalogueBundle>>> {
     let id = int_param(&q.tariff_id, "tariffId")?;
-    let rows = state
-        .store
-        .bundles_for_tariff(id)
-        .await
-        .map_err(|e| ApiError::store(e, || format!("tariff {id}")))?;
+    let rows = state.app.bundles_for_tariff(id).await?;
     list(rows, &paging)
 }
 
@@ -129,10 +113,7 @@ pub async fn list_bundles_for_network(
     QueryParams(q): QueryParams<NetworkParam>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<CatalogueBundle>>> {
-    list(
-        state.store.bundles_for_network(q.network()?).await?,
-        &paging,
-    )
+    list(state.app.bundles(q.network()?).await?, &paging)
 }
 
 /// The bars of a network: barId, barSuffix, name, category.
@@ -144,5 +125,5 @@ pub async fn list_bars_for_network(
     QueryParams(q): QueryParams<NetworkParam>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<CatalogueBar>>> {
-    list(state.store.bars_for_network(q.network()?).await?, &paging)
+    list(state.app.bars(q.network()?).await?, &paging)
 }
