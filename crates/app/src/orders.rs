@@ -195,8 +195,12 @@ impl App {
         })
     }
 
-    /// GetOrderDetails: the order, its mobiles and its history.
-    pub async fn order_whole(&self, who: &Principal, order_id: i64) -> Result<OrderWhole> {
+    /// MonitorOrder: the order and its mobiles.
+    pub async fn order_and_mobiles(
+        &self,
+        who: &Principal,
+        order_id: i64,
+    ) -> Result<(OrderRow, Vec<OrderMobile>)> {
         who.require(Scope::Orders)?;
         let order = self
             .store
@@ -204,6 +208,45 @@ impl App {
             .await
             .map_err(order_not_found(order_id))?;
         let mobiles = self.store.order_mobiles(order_id).await?;
+        Ok((order, mobiles))
+    }
+
+    /// MonitorOrderBulk: those of `ids` the caller may see.
+    pub async fn orders_by_ids(&self, who: &Principal, ids: &[i64]) -> Result<Vec<OrderRow>> {
+        who.require(Scope::Orders)?;
+        Ok(self.store.orders_by_ids(who.visibility(), ids).await?)
+    }
+
+    /// GetOrdersForCustomer, newest first.
+    pub async fn orders_for_customer(
+        &self,
+        who: &Principal,
+        customer_id: i64,
+        page: domain::paging::PageRequest,
+    ) -> Result<(Vec<OrderRow>, i64)> {
+        who.require(Scope::Orders)?;
+        self.store
+            .orders_for_customer(who.visibility(), customer_id, page)
+            .await
+            .map_err(|e| Error::store(e, || format!("customer {customer_id}")))
+    }
+
+    /// ListAvailableNumbers: the free numbers of a network that gives them
+    /// from a pool.
+    pub async fn free_numbers(
+        &self,
+        who: &Principal,
+        network: domain::Network,
+        page: domain::paging::PageRequest,
+    ) -> Result<(Vec<String>, i64)> {
+        who.require(Scope::Orders)?;
+        network.check_offers_numbers("network")?;
+        Ok(self.store.free_numbers(network, page).await?)
+    }
+
+    /// GetOrderDetails: the order, its mobiles and its history.
+    pub async fn order_whole(&self, who: &Principal, order_id: i64) -> Result<OrderWhole> {
+        let (order, mobiles) = self.order_and_mobiles(who, order_id).await?;
         let history = self.store.order_history(order_id).await?;
         Ok(OrderWhole {
             order,

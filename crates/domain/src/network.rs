@@ -54,6 +54,19 @@ impl Network {
         matches!(self, Network::Vodafone)
     }
 
+    /// Refuses a new number chosen from a pool on a network that gives
+    /// its numbers with the SIM (EE), naming `field`.
+    pub fn check_offers_numbers(self, field: &str) -> Result<(), Error> {
+        if self.offers_numbers() {
+            Ok(())
+        } else {
+            Err(Error::refused(
+                field,
+                format!("{self} does not offer new numbers; they come with the SIM on activation"),
+            ))
+        }
+    }
+
     /// Refuses an eSIM on a network that does not offer them, naming
     /// `field` and the number.
     pub fn check_esim(self, field: &str, cli: &str) -> Result<(), Error> {
@@ -117,6 +130,14 @@ mod tests {
         assert!(Network::Vodafone.supports_esim());
         assert!(!Network::O2.supports_esim() && !Network::EE.supports_esim());
         assert!(Network::Vodafone.check_esim("cli", "07700900001").is_ok());
+        assert!(Network::O2.check_offers_numbers("network").is_ok());
+        assert_eq!(
+            Network::EE
+                .check_offers_numbers("network")
+                .unwrap_err()
+                .field(),
+            Some("network")
+        );
         assert!(Network::EE
             .check_esim("cli", "07700900001")
             .unwrap_err()

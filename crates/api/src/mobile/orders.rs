@@ -14,7 +14,7 @@ use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::order::OrderStatus;
 use domain::ordering::MobileInput;
-use domain::{Error, Network, Scope};
+use domain::{Error, Network};
 use serde::{Deserialize, Serialize};
 use store::orders::{OrderMobile, OrderRow};
 use utoipa::ToSchema;
@@ -25,10 +25,6 @@ fn positive(v: i64, field: &str) -> Result<i64, ApiError> {
     } else {
         Err(Error::invalid(field, "must be a positive id").into())
     }
-}
-
-fn order_nf(id: i64) -> impl FnOnce(store::StoreError) -> ApiError {
-    move |e| ApiError::store(e, || format!("order {id}"))
 }
 
 fn status_text(status: &str) -> String {
@@ -647,14 +643,9 @@ pub async fn get_orders_for_customer(
     QueryParams(q): QueryParams<super::customers::CustomerIdParam>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<OrderSummary>>> {
-    who.require(Scope::Orders)?;
     let id = int_param(&q.customer_id, "customerId")?;
     let page = paging.request()?;
-    let (rows, total) = state
-        .store
-        .orders_for_customer(who.visibility(), id, page)
-        .await
-        .map_err(|e| ApiError::store(e, || format!("customer {id}")))?;
+    let (rows, total) = state.app.orders_for_customer(&who, id, page).await?;
     Ok(Json(List::new(
         rows.into_iter().map(OrderSummary::from).collect(),
         page,
@@ -670,14 +661,8 @@ pub async fn monitor_order(
     who: Principal,
     QueryParams(q): QueryParams<OrderIdParam>,
 ) -> ApiResult<Json<Monitor>> {
-    who.require(Scope::Orders)?;
     let id = int_param(&q.order_id, "orderId")?;
-    let o = state
-        .store
-        .get_order(who.visibility(), id)
-        .await
-        .map_err(order_nf(id))?;
-    let mobiles = state.store.order_mobiles(id).await?;
+    let (o, mobiles) = state.app.order_and_mobiles(&who, id).await?;
     Ok(Json(Monitor {
         order_id: o.id,
         status_text: status_text(&o.status),
@@ -706,10 +691,9 @@ pub async fn monitor_order_bulk(
     who: Principal,
     body: JsonBody<OrderIds>,
 ) -> ApiResult<Json<MonitorBulk>> {
-    who.require(Scope::Orders)?;
     let ids = body.value.order_ids;
     bulk_ids(&ids, "orderIds")?;
-    let found = state.store.orders_by_ids(who.visibility(), &ids).await?;
+    let found = state.app.orders_by_ids(&who, &ids).await?;
     let items = ids
         .iter()
         .map(|id| match found.iter().find(|o| o.id == *id) {
@@ -749,17 +733,9 @@ pub async fn list_available_numbers(
     QueryParams(q): QueryParams<NumbersParam>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<AvailableNumber>>> {
-    who.require(Scope::Orders)?;
     let network = Network::parse_field(text_param(&q.network, "network")?, "network")?;
-    if !network.offers_numbers() {
-        return Err(Error::refused(
-            "network",
-            format!("{network} does not offer new numbers; they come with the SIM on activation"),
-        )
-        .into());
-    }
     let page = paging.request()?;
-    let (clis, total) = state.store.free_numbers(network, page).await?;
+    let (clis, total) = state.app.free_numbers(&who, network, page).await?;
     Ok(Json(List::new(
         clis.into_iter()
             .map(|cli| AvailableNumber {
