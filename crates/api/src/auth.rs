@@ -301,20 +301,6 @@ impl Auth {
     }
 }
 
-/// Why a request body could not be read, in words (too large, too slow).
-pub fn body_refusal(rej: &axum::extract::rejection::BytesRejection) -> String {
-    if crate::extract::timed_out(rej) {
-        "the request body did not arrive in time".into()
-    } else if rej.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-        format!(
-            "the request body is larger than the limit of {} bytes",
-            crate::BODY_LIMIT
-        )
-    } else {
-        format!("could not read the request body: {}", rej.body_text())
-    }
-}
-
 /// Decodes an HTTP Basic header value into (user, password).
 fn decode_basic(value: &str) -> Option<(String, String)> {
     let raw = base64::engine::general_purpose::STANDARD
@@ -405,8 +391,9 @@ pub async fn token(
     let body = match body {
         Ok(b) => b,
         Err(rej) => {
-            let mut e = AuthError::bad_request("invalid_request", body_refusal(&rej));
-            e.status = rej.status();
+            let (status, message) = crate::extract::body_refusal(&rej);
+            let mut e = AuthError::bad_request("invalid_request", message);
+            e.status = status;
             return e.into_response();
         }
     };

@@ -37,32 +37,39 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
             ));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rej| {
-            let status = rej.status();
-            if timed_out(&rej) {
-                ApiError::Status(
-                    StatusCode::REQUEST_TIMEOUT,
-                    "the request body did not arrive in time".into(),
-                )
-            } else if status == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::Status(
-                    status,
-                    format!(
-                        "the request body is larger than the limit of {} bytes",
-                        crate::BODY_LIMIT
-                    ),
-                )
-            } else {
-                ApiError::Status(
-                    status,
-                    format!("could not read the request body: {}", rej.body_text()),
-                )
-            }
+            let (status, message) = body_refusal(&rej);
+            ApiError::Status(status, message)
         })?;
         let value = parse_json(&bytes)?;
         Ok(JsonBody {
             value,
             hash: hex::encode(Sha256::digest(&bytes)),
         })
+    }
+}
+
+/// Why a request body could not be read, with the status every face
+/// answers it with: 408 when the body-read timeout passed, 413 over the
+/// size limit, else the rejection's own.
+pub fn body_refusal(rej: &axum::extract::rejection::BytesRejection) -> (StatusCode, String) {
+    if timed_out(rej) {
+        (
+            StatusCode::REQUEST_TIMEOUT,
+            "the request body did not arrive in time".into(),
+        )
+    } else if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the request body is larger than the limit of {} bytes",
+                crate::BODY_LIMIT
+            ),
+        )
+    } else {
+        (
+            rej.status(),
+            format!("could not read the request body: {}", rej.body_text()),
+        )
     }
 }
 

@@ -87,7 +87,10 @@ type Body = Result<Bytes, axum::extract::rejection::BytesRejection>;
 /// The body, or the refusal (413, 408, 400) in rlm_rest's shape.
 #[allow(clippy::result_large_err)] // the error is the answer, returned at once
 fn read(body: Body) -> Result<Bytes, Response> {
-    body.map_err(|rej| reject(rej.status(), &crate::auth::body_refusal(&rej)))
+    body.map_err(|rej| {
+        let (status, message) = crate::extract::body_refusal(&rej);
+        reject(status, &message)
+    })
 }
 
 fn reject(status: StatusCode, why: &str) -> Response {
