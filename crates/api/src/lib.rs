@@ -106,7 +106,7 @@ impl AppState {
                     .await?
             }
         };
-        let (_, spec) = routers();
+        let spec = openapi();
         Ok(AppState {
             app: app::App::new(store.clone()),
             store,
@@ -157,20 +157,20 @@ impl utoipa::Modify for SecuritySchemes {
 
 /// Every documented route, and the OpenAPI document made from them.
 fn routers() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let (router, spec) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::token))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .merge(mobile::router())
         .merge(isp::router())
         .merge(radius::router())
-        .split_for_parts();
-    (router, docs::complete(spec))
+        .split_for_parts()
 }
 
-/// The OpenAPI document, as served at `/openapi.json`.
+/// The OpenAPI document, as served at `/openapi.json`: the routes' own,
+/// completed with the statuses the shared layers answer.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    routers().1
+    docs::complete(routers().1)
 }
 
 /// The whole app.
