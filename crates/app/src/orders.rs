@@ -40,7 +40,7 @@ impl App {
             let reference = domain::order::check_reference(reference.as_deref())?;
             let order = self
                 .store
-                .create_order_in(tx, &who.actor, who.visibility(), customer_id, &reference)
+                .create_order(tx, &who.actor, who.visibility(), customer_id, &reference)
                 .await
                 .map_err(|e| Error::store(e, || format!("customer {customer_id}")))?;
             Ok(OrderState {
@@ -66,7 +66,7 @@ impl App {
             let req = input.check(self.store.clock().today())?;
             let (id, cli) = self
                 .store
-                .add_mobile_in(tx, &who.actor, who.visibility(), order_id, &req)
+                .add_mobile(tx, &who.actor, who.visibility(), order_id, &req)
                 .await
                 .map_err(order_not_found(order_id))?;
             Ok(MobileAdded {
@@ -90,7 +90,7 @@ impl App {
             let now = self.store.now();
             let order = self
                 .store
-                .submit_order_in(
+                .submit_order(
                     tx,
                     &who.actor,
                     who.visibility(),

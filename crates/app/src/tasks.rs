@@ -37,7 +37,7 @@ impl App {
             let customer = cmd.customer_id;
             let row = self
                 .store
-                .create_task_in(
+                .create_task(
                     tx,
                     &who.actor,
                     who.visibility(),

@@ -109,18 +109,22 @@ pub async fn enqueue<J: BackgroundJob>(
     run_at_ms: i64,
 ) -> Result<()> {
     let payload = serde_json::to_string(job).expect("a job's payload serialises");
-    tx.execute(
-        INSERT_JOB_SQL,
-        crate::args![
-            J::KIND,
-            payload,
-            J::MAX_ATTEMPTS,
-            run_at_ms,
-            job.key(run_at_ms),
-            now
-        ],
-    )
-    .await?;
+    let key = job.key(run_at_ms);
+    insert(tx, now, J::KIND, payload, J::MAX_ATTEMPTS, run_at_ms, &key).await
+}
+
+/// Inserts a queued job; a key already queued is a no-op.
+async fn insert(
+    tx: &mut crate::tx::Tx,
+    now: chrono::DateTime<chrono::Utc>,
+    kind: &str,
+    payload: String,
+    max_attempts: i64,
+    run_at_ms: i64,
+    key: &str,
+) -> Result<()> {
+    let values = crate::args![kind, payload, max_attempts, run_at_ms, key, now];
+    tx.execute(INSERT_JOB_SQL, values).await?;
     Ok(())
 }
 
@@ -175,18 +179,8 @@ impl Store {
     ) -> Result<()> {
         let now = self.now();
         self.write(async |tx| {
-            tx.execute(
-                INSERT_JOB_SQL,
-                crate::args![
-                    kind,
-                    payload.to_string(),
-                    DEFAULT_MAX_ATTEMPTS,
-                    run_at_ms,
-                    key,
-                    now
-                ],
-            )
-            .await
+            let payload = payload.to_string();
+            insert(tx, now, kind, payload, DEFAULT_MAX_ATTEMPTS, run_at_ms, key).await
         })
         .await?;
         Ok(())

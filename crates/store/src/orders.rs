@@ -236,23 +236,9 @@ pub fn limits(t: &crate::catalogue::TariffRow) -> Result<TariffLimits> {
 }
 
 impl Store {
-    /// Creates a draft order for a customer visible to the caller.
+    /// Creates a draft order for a customer visible to the caller, inside
+    /// the caller's transaction, with its first history row.
     pub async fn create_order(
-        &self,
-        actor: &str,
-        vis: Visibility,
-        customer_id: i64,
-        reference: &str,
-    ) -> Result<OrderRow> {
-        self.write(async |tx| {
-            self.create_order_in(tx, actor, vis, customer_id, reference)
-                .await
-        })
-        .await
-    }
-
-    /// [`Store::create_order`] inside the caller's transaction.
-    pub async fn create_order_in(
         &self,
         tx: &mut Tx,
         actor: &str,
@@ -261,8 +247,8 @@ impl Store {
         reference: &str,
     ) -> Result<OrderRow> {
         let (all, partner) = vis.binds();
-        // One statement, from the customer's row when the caller may see
-        // it; the database writes the history row.
+        // From the customer's row when the caller may see it; then its
+        // first history row.
         let order: Option<OrderRow> = tx
             .fetch_optional(
                 &format!(
@@ -402,27 +388,11 @@ impl Store {
         Ok((order, row))
     }
 
-    /// Adds a mobile to a draft order, after every check that does not
-    /// wait for submission. Answers its id and number (reserved from the
-    /// pool for `New` on Vodafone and O2; `None` on EE until activation).
+    /// Adds a mobile to a draft order inside the caller's transaction, after
+    /// every check that does not wait for submission: the draft check, the
+    /// number's reservation (from the pool for `New` on Vodafone and O2),
+    /// the mobile and its audit row. Answers its id and number.
     pub async fn add_mobile(
-        &self,
-        actor: &str,
-        vis: Visibility,
-        order_id: i64,
-        req: &MobileRequest,
-    ) -> Result<(i64, Option<String>)> {
-        let mut tx = self.begin().await?;
-        let added = self
-            .add_mobile_in(&mut tx, actor, vis, order_id, req)
-            .await?;
-        tx.commit().await?;
-        Ok(added)
-    }
-
-    /// [`Store::add_mobile`] inside the caller's transaction: the draft
-    /// check, the number's reservation, the mobile and its audit row.
-    pub async fn add_mobile_in(
         &self,
         tx: &mut Tx,
         actor: &str,
@@ -839,26 +809,11 @@ impl Store {
         })
     }
 
-    /// Submits a draft order: checks every mobile as of `today` and either
-    /// answers every problem at once (changing nothing) or moves the order
-    /// to Submitted and queues its provisioning, in one transaction.
+    /// Submits a draft order inside the caller's transaction: checks every
+    /// mobile as of `today` and either answers every problem at once
+    /// (changing nothing, once rolled back) or moves the order to Submitted
+    /// and queues its provisioning.
     pub async fn submit_order(
-        &self,
-        actor: &str,
-        vis: Visibility,
-        order_id: i64,
-        today: NaiveDate,
-        now_ms: i64,
-    ) -> Result<OrderRow> {
-        self.write(async |tx| {
-            self.submit_order_in(tx, actor, vis, order_id, today, now_ms)
-                .await
-        })
-        .await
-    }
-
-    /// [`Store::submit_order`] inside the caller's transaction.
-    pub async fn submit_order_in(
         &self,
         tx: &mut Tx,
         actor: &str,
@@ -876,8 +831,8 @@ impl Store {
              (SELECT MIN(c.id) FROM connections c WHERE c.cli = m.cli AND c.customer_id = $2 AND c.status = 'Active') AS live_contract \
              FROM order_mobiles m LEFT JOIN tariffs t ON t.id = m.tariff_id WHERE m.order_id = $1 ORDER BY m.id");
         // The move is the first write: it takes the lock and proves the
-        // order is visible and still a draft (the database writes its
-        // history); a refusal below rolls it all back.
+        // order is visible and still a draft; a refusal below rolls it all
+        // back, history row included.
         let moved: Option<OrderRow> = tx
             .fetch_optional(
                 &format!(

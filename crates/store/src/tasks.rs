@@ -41,36 +41,10 @@ const TASK_COLS: &str = "id, partner_id, customer_id, diary_type_id, diary_task_
 const COMMENT_COLS: &str = "id, task_id, body, status_id, created_by, created_at";
 
 impl Store {
-    /// Raises a task on a visible customer; a contract or order given must
-    /// be that customer's.
-    pub async fn create_task(
-        &self,
-        actor: &str,
-        vis: Visibility,
-        customer_id: i64,
-        contract_id: Option<i64>,
-        order_id: Option<i64>,
-        task: &NewTask,
-    ) -> Result<TaskRow> {
-        let mut tx = self.begin().await?;
-        let row = self
-            .create_task_in(
-                &mut tx,
-                actor,
-                vis,
-                customer_id,
-                contract_id,
-                order_id,
-                task,
-            )
-            .await?;
-        tx.commit().await?;
-        Ok(row)
-    }
-
-    /// [`Store::create_task`] inside the caller's transaction.
+    /// Raises a task on a visible customer inside the caller's transaction;
+    /// a contract or order given must be that customer's.
     #[allow(clippy::too_many_arguments)]
-    pub async fn create_task_in(
+    pub async fn create_task(
         &self,
         tx: &mut Tx,
         actor: &str,
@@ -108,28 +82,19 @@ impl Store {
             }
         }
         let now = self.now();
-        let row: TaskRow = tx
-            .fetch_one(
-                &format!(
-                    "INSERT INTO tasks (partner_id, customer_id, diary_type_id, diary_task_id, subject, body, status_id, \
-                     contract_id, order_id, created_by, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING {TASK_COLS}"
-                ),
-                args![
-                    customer.partner_id,
-                    customer_id,
-                    task.diary_type_id,
-                    task.diary_task_id,
-                    &task.subject,
-                    &task.body,
-                    OPEN,
-                    contract_id,
-                    order_id,
-                    actor,
-                    now,
-                ],
-            )
-            .await?;
+        let on = TicketOn {
+            partner_id: customer.partner_id,
+            customer_id,
+            contract_id,
+            order_id,
+        };
+        let ticket = domain::task::Ticket {
+            diary_type_id: task.diary_type_id,
+            diary_task_id: task.diary_task_id,
+            subject: task.subject.clone(),
+            body: task.body.clone(),
+        };
+        let row = raise(tx, now, actor, on, &ticket).await?;
         crate::audit::write(
             tx,
             now,
@@ -266,18 +231,22 @@ pub struct TicketOn {
     pub order_id: Option<i64>,
 }
 
-/// Writes a ticket `domain::task` decided on, open, inside the caller's
-/// transaction (the change that raised it).
+/// Writes a task, open, inside the caller's transaction: one a person
+/// raised (CreateTask), or a ticket `domain::task` decided on for the change
+/// that raised it.
 pub async fn raise(
     tx: &mut Tx,
     now: DateTime<Utc>,
     actor: &str,
     on: TicketOn,
     t: &domain::task::Ticket,
-) -> Result<()> {
-    tx.execute(
-        "INSERT INTO tasks (partner_id, customer_id, diary_type_id, diary_task_id, subject, body, status_id, contract_id, \
-         order_id, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+) -> Result<TaskRow> {
+    tx.fetch_one(
+        &format!(
+            "INSERT INTO tasks (partner_id, customer_id, diary_type_id, diary_task_id, subject, body, status_id, contract_id, \
+             order_id, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) \
+             RETURNING {TASK_COLS}"
+        ),
         args![
             on.partner_id,
             on.customer_id,
@@ -292,6 +261,5 @@ pub async fn raise(
             now,
         ],
     )
-    .await?;
-    Ok(())
+    .await
 }
