@@ -1018,14 +1018,16 @@ async fn keyed_refusals_replay_busy_answers_do_not_stick_and_claims_expire() {
             serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
         };
         let actor = format!("client:{}", claims["sub"].as_str().unwrap());
-        let mut tx = app.store.begin().await.unwrap();
-        tx.execute(
-            "INSERT INTO idempotency_keys (actor, key, request_hash, created_at) VALUES ($1, $2, $3, $4)",
-            store::args![actor.as_str(), "abandoned-1", hash.as_str(), app.now()],
-        )
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
+        app.store
+            .write(async |tx| {
+                tx.execute(
+                    "INSERT INTO idempotency_keys (actor, key, request_hash, created_at) VALUES ($1, $2, $3, $4)",
+                    store::args![actor.as_str(), "abandoned-1", hash.as_str(), app.now()],
+                )
+                .await
+            })
+            .await
+            .unwrap();
         let post_raw = || {
             app.http
                 .post(app.url("/api/Orders/AddMobileToOrder"))

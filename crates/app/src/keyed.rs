@@ -59,46 +59,53 @@ impl App {
         T: Serialize + DeserializeOwned,
         F: AsyncFnOnce(&mut Tx) -> Result<T>,
     {
-        let mut tx = self.store.begin().await?;
-        if let Some(k) = key {
-            match idempotency::claim(&mut tx, &who.actor, k.key, k.request_hash, self.store.now())
-                .await?
-            {
-                Claim::New => {}
-                Claim::Replay { status, body } => {
-                    tx.rollback().await?;
-                    return replay(status, body);
+        // Whether the work ran (and so whether a refusal is its answer).
+        let mut worked = false;
+        let answer = self
+            .store
+            .write(async |tx| {
+                if let Some(k) = key {
+                    let claim =
+                        idempotency::claim(tx, &who.actor, k.key, k.request_hash, self.store.now())
+                            .await?;
+                    match claim {
+                        Claim::New => {}
+                        // Nothing was written: committing is rolling back.
+                        Claim::Replay { status, body } => return Ok(Answer::Saved(status, body)),
+                        Claim::Mismatch => {
+                            return Err(domain::Error::Conflict(format!(
+                                "Idempotency-Key {:?} was already used with a different request body",
+                                k.key
+                            ))
+                            .into())
+                        }
+                        Claim::InFlight => {
+                            return Err(domain::Error::Busy(format!(
+                                "a request with Idempotency-Key {:?} is still being processed; retry shortly",
+                                k.key
+                            ))
+                            .into())
+                        }
+                    }
                 }
-                Claim::Mismatch => {
-                    return Err(domain::Error::Conflict(format!(
-                        "Idempotency-Key {:?} was already used with a different request body",
-                        k.key
-                    ))
-                    .into())
-                }
-                Claim::InFlight => {
-                    return Err(domain::Error::Busy(format!(
-                    "a request with Idempotency-Key {:?} is still being processed; retry shortly",
-                    k.key
-                ))
-                    .into())
-                }
-            }
-        }
-        match work(&mut tx).await {
-            Ok(value) => {
+                worked = true;
+                let value = work(tx).await?;
                 if let Some(k) = key {
                     let saved = serde_json::to_string(&value)
                         .map_err(|e| Error::Internal(format!("saving a result: {e}")))?;
-                    idempotency::save(&mut tx, &who.actor, k.key, SAVED_RESULT, &saved).await?;
+                    idempotency::save(tx, &who.actor, k.key, SAVED_RESULT, &saved).await?;
                 }
-                tx.commit().await?;
-                Ok(Done::Fresh(value))
-            }
+                Ok(Answer::Fresh(value))
+            })
+            .await;
+        match answer {
+            Ok(Answer::Fresh(value)) => Ok(Done::Fresh(value)),
+            Ok(Answer::Saved(status, body)) => replay(status, body),
             Err(e) => {
-                tx.rollback().await?;
+                // The work was rolled back; a refusal that is the final
+                // answer is saved under the key on its own.
                 if let (Some(k), Error::Rule(refusal)) = (key, &e) {
-                    if !refusal.is_retryable() {
+                    if worked && !refusal.is_retryable() {
                         let saved = serde_json::to_string(refusal)
                             .map_err(|e| Error::Internal(format!("saving a refusal: {e}")))?;
                         self.store
@@ -110,6 +117,12 @@ impl App {
             }
         }
     }
+}
+
+/// What the transaction of a keyed write ends with.
+enum Answer<T> {
+    Fresh(T),
+    Saved(u16, String),
 }
 
 /// The saved answer of a key, as this version answers it.

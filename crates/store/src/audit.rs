@@ -59,7 +59,7 @@ pub async fn write(tx: &mut crate::tx::Tx, at: DateTime<Utc>, e: &AuditEntry<'_>
 }
 
 /// An audit row as read back.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
 pub struct AuditRow {
     pub id: i64,
     pub at: DateTime<Utc>,

@@ -5,7 +5,7 @@ use crate::{on_db, Result, Store, StoreError};
 use domain::tariff::TariffFacts;
 use domain::Network;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
 pub struct TariffRow {
     pub id: i64,
     pub network: String,
@@ -23,7 +23,7 @@ pub struct TariffRow {
     pub retired: bool,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
 pub struct BundleRow {
     pub id: i64,
     pub network: String,
@@ -35,7 +35,7 @@ pub struct BundleRow {
     pub description: String,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
 pub struct BarRow {
     pub id: i64,
     pub network: String,

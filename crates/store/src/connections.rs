@@ -11,7 +11,7 @@ use domain::paging::PageRequest;
 use serde::{Deserialize, Serialize};
 
 /// A connection as stored, with its tariff's name and price.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
 pub struct ConnectionRow {
     pub id: i64,
     pub partner_id: i64,

@@ -14,7 +14,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 /// A client as listed (never with its secret).
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow, serde::Serialize)]
 pub struct ApiClient {
     pub id: i64,
     pub partner_id: i64,
@@ -38,7 +38,7 @@ pub struct NewClient {
 }
 
 /// An API user (HTTP Basic on the legacy mobile API).
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow, serde::Serialize)]
 pub struct ApiUser {
     pub id: i64,
     pub partner_id: i64,

@@ -7,7 +7,7 @@ use domain::customer::NewCustomer;
 use domain::paging::{like_contains, PageRequest};
 
 /// A customer as stored.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
 pub struct CustomerRow {
     pub id: i64,
     pub partner_id: i64,

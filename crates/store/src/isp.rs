@@ -9,7 +9,7 @@ use domain::isp::AcctKind;
 use domain::paging::{like_contains, PageRequest};
 use domain::Error;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
 pub struct ProfileRow {
     pub id: i64,
     pub partner_id: i64,
@@ -40,7 +40,7 @@ pub struct NewProfile {
     pub chap: bool,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
 pub struct IspUserRow {
     pub id: i64,
     pub partner_id: i64,
@@ -101,7 +101,7 @@ pub struct UserFilter {
     pub q: String,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow, serde::Serialize)]
 pub struct SessionRow {
     pub id: i64,
     pub user_id: Option<i64>,

@@ -34,7 +34,11 @@ pub mod tasks;
 pub mod tokens;
 pub mod tx;
 
-pub use tx::{Arg, Tx};
+/// For `#[derive(DirectRow)]`, which names `::store::rusqlite`.
+pub use rusqlite;
+pub use store_macros::DirectRow;
+pub use tx::{Arg, DirectRow, Tx};
+extern crate self as store;
 
 /// Runs the same body on whichever pool is live. Inside the body `$pool`
 /// is a `&SqlitePool` or a `&PgPool`, so the same query text is compiled
@@ -65,6 +69,9 @@ pub enum StoreError {
     Conflict(String),
     #[error(transparent)]
     Other(#[from] sqlx::Error),
+    /// An error of a direct SQLite transaction (see [`tx`]).
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0}")]
@@ -79,22 +86,30 @@ impl StoreError {
     /// Maps a unique-constraint violation to `Conflict(what)`, other errors
     /// through unchanged.
     pub fn unique(err: sqlx::Error, what: impl Into<String>) -> StoreError {
-        if let sqlx::Error::Database(db) = &err {
-            if db.is_unique_violation() {
-                return StoreError::Conflict(what.into());
-            }
-        }
-        StoreError::Other(err)
+        StoreError::unique_of(StoreError::Other(err), what)
     }
-}
 
-impl StoreError {
     /// Maps a unique-constraint violation met through a [`Tx`] to
     /// `Conflict(what)`, other errors through unchanged.
     pub fn unique_of(err: StoreError, what: impl Into<String>) -> StoreError {
-        match err {
-            StoreError::Other(e) => StoreError::unique(e, what),
-            other => other,
+        if err.is_unique_violation() {
+            StoreError::Conflict(what.into())
+        } else {
+            err
+        }
+    }
+
+    /// Whether a unique constraint refused the write, on either engine and
+    /// either path.
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Other(sqlx::Error::Database(db)) => db.is_unique_violation(),
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => matches!(
+                e.extended_code,
+                rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            ),
+            _ => false,
         }
     }
 }
@@ -139,6 +154,8 @@ pub struct Store {
     >,
     /// Where the times the store writes come from.
     clock: std::sync::Arc<dyn domain::Clock>,
+    /// SQLite: the connection write transactions run on (see [`tx`]).
+    direct: Option<std::sync::Arc<tx::DirectSlot>>,
 }
 
 /// Default SQLite database when no URL is configured.
@@ -175,19 +192,29 @@ impl Store {
             writer: Db::Postgres(pool),
             tariffs: Default::default(),
             clock: std::sync::Arc::new(domain::SystemClock),
+            direct: None,
         })
     }
 
     /// Connects to a SQLite file: WAL, `synchronous=NORMAL`, a busy
     /// timeout, foreign keys on.
     pub async fn connect_sqlite(opts: SqliteConnectOptions) -> Result<Store> {
+        let path = opts.get_filename().to_path_buf();
+        let name = path.to_string_lossy();
+        if name.is_empty() || name.contains(":memory:") || name.starts_with("file:") {
+            return Err(StoreError::Other(sqlx::Error::Configuration(
+                "an in-memory SQLite database keeps nothing: give a file (sqlite://PATH)".into(),
+            )));
+        }
         let opts = opts
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
-            .pragma("cache_size", "-16000");
+            .pragma("cache_size", "-16000")
+            // Checkpoints run on a thread of their own (see `tx`).
+            .pragma("wal_autocheckpoint", "0");
         // A local file does not drop connections: skip the ping sqlx would
         // otherwise make (a round trip to the SQLite thread) on every acquire.
         let writer = SqlitePoolOptions::new()
@@ -203,11 +230,14 @@ impl Store {
             .test_before_acquire(false)
             .connect_with(opts)
             .await?;
+        let direct = std::sync::Arc::new(tx::DirectSlot::new(path));
+        tx::DirectSlot::spawn_checkpointer(&direct, writer.clone(), Duration::from_millis(100));
         Ok(Store {
             db: Db::Sqlite(readers),
             writer: Db::Sqlite(writer),
             tariffs: Default::default(),
             clock: std::sync::Arc::new(domain::SystemClock),
+            direct: Some(direct),
         })
     }
 
@@ -263,6 +293,9 @@ impl Store {
 
     /// Closes the pool, waiting for connections to be returned.
     pub async fn close(&self) {
+        if let Some(direct) = &self.direct {
+            direct.close();
+        }
         on_db!(&self.writer, p => p.close().await);
         on_db!(&self.db, p => p.close().await)
     }

@@ -16,7 +16,7 @@ use domain::ordering::{
 use domain::paging::PageRequest;
 use domain::{Cli, Error, Network};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
 pub struct OrderRow {
     pub id: i64,
     pub partner_id: i64,
@@ -39,7 +39,7 @@ impl OrderRow {
     }
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
 pub struct OrderMobileRow {
     pub id: i64,
     pub order_id: i64,
@@ -112,14 +112,14 @@ pub struct OrderMobile {
     pub bars: Vec<ConnectionBar>,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
 struct OrderWithIccid {
     #[sqlx(flatten)]
     order: OrderRow,
     iccid_contract: Option<i64>,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
 pub struct HistoryRow {
     pub from_status: Option<String>,
     pub to_status: String,
@@ -150,7 +150,7 @@ pub enum Outcome {
     },
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
 struct SubmitRow {
     #[sqlx(flatten)]
     m: OrderMobileRow,
@@ -402,10 +402,15 @@ impl Store {
     ) -> Result<(i64, Option<String>)> {
         // The order and whether the ICCID is live anywhere, in one read.
         let (all, partner) = vis.binds();
-        let found: Option<OrderWithIccid> = on_db!(self.db(), p => sqlx::query_as::<_, OrderWithIccid>(&format!(
-            "SELECT {ORDER_COLS}, (SELECT MIN(c.id) FROM connections c WHERE c.iccid = $4 AND c.status NOT IN ('Ceased', 'PortedOut')) AS iccid_contract \
-             FROM orders WHERE id = $1 AND ($2 OR partner_id = $3)"))
-            .bind(order_id).bind(all).bind(partner).bind(&req.iccid).fetch_optional(p).await)?;
+        let found: Option<OrderWithIccid> = tx
+            .fetch_optional(
+                &format!(
+                    "SELECT {ORDER_COLS}, (SELECT MIN(c.id) FROM connections c WHERE c.iccid = $4 AND c.status NOT IN ('Ceased', 'PortedOut')) AS iccid_contract \
+                     FROM orders WHERE id = $1 AND ($2 OR partner_id = $3)"
+                ),
+                args![order_id, all, partner, &req.iccid],
+            )
+            .await?;
         let OrderWithIccid {
             order,
             iccid_contract,
@@ -532,7 +537,7 @@ impl Store {
             .await
             .map_err(|e| match e {
                 // Another open order took the CLI or ICCID meanwhile.
-                StoreError::Other(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                e if e.is_unique_violation() => {
                     StoreError::Conflict("the ICCID or CLI is already on another open order".into())
                 }
                 other => other,
@@ -1184,9 +1189,7 @@ impl Store {
             .collect();
         const CHUNK: usize = 200;
 
-        let mut owned = self.begin().await?;
-        let tx = &mut owned;
-        let statuses = {
+        self.write(async |tx| {
             if !submitted.is_empty() {
                 let sql = format!("UPDATE orders SET status = 'InProgress', updated_at = $1, updated_by = $2, status_note = NULL WHERE status = 'Submitted' AND id IN ({})", in_list(3, submitted.len()));
                 let mut a = args![now, actor];
@@ -1429,10 +1432,9 @@ impl Store {
                     .collect();
                 write_history(tx, now, actor, &ended).await?;
             }
-            statuses
-        };
-        owned.commit().await?;
-        Ok(statuses)
+            Ok::<_, StoreError>(statuses)
+        })
+        .await
     }
 }
 

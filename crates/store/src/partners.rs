@@ -4,7 +4,7 @@
 use crate::{on_db, write_audit, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow, serde::Serialize)]
 pub struct Partner {
     pub id: i64,
     pub name: String,

@@ -15,7 +15,7 @@ use domain::request::{LiveState, STOLEN_SUFFIX};
 use domain::switching::{CodeKind, CODE_VALID_DAYS};
 use domain::Error;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
 pub struct RequestRow {
     pub id: i64,
     pub partner_id: i64,
@@ -201,9 +201,7 @@ impl Store {
             Outcome::Activated { .. } => ("Completed", None),
             Outcome::Rejected { reason } => ("Rejected", Some(reason.clone())),
         };
-        let mut owned = self.begin().await?;
-        let row = {
-            let tx = &mut owned;
+        self.write(async |tx| {
             let row: Option<RequestRow> = tx.fetch_optional(&format!(
                 "UPDATE requests SET status = $1, reason = $2, updated_at = $3, completed_at = $3 WHERE id = $4 AND status = 'Pending' RETURNING {REQUEST_COLS}"),
                 args![status, &reason, now, id]).await?;
@@ -357,10 +355,9 @@ impl Store {
                 }
                 _ => row,
             };
-            row
-        };
-        owned.commit().await?;
-        Ok(Some(row))
+            Ok::<_, StoreError>(Some(row))
+        })
+        .await
     }
 
     /// The open request of a switching kind on a contract, or the one whose

@@ -10,7 +10,7 @@ use domain::paging::PageRequest;
 use domain::task::{check_status_change, NewTask, OPEN};
 use domain::Error;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
 pub struct TaskRow {
     pub id: i64,
     pub partner_id: i64,
@@ -27,7 +27,7 @@ pub struct TaskRow {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
 pub struct CommentRow {
     pub id: i64,
     pub task_id: i64,

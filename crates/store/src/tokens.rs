@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 pub const TOKEN_PREFIX: &str = "sbt_";
 
 /// A token as listed (never the token itself).
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow, serde::Serialize)]
 pub struct TokenRow {
     pub id: i64,
     pub user_id: i64,
@@ -24,7 +24,7 @@ pub struct TokenRow {
 }
 
 /// A live token's owner, as authentication needs it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
 pub struct TokenOwner {
     pub token_id: i64,
     pub user_id: i64,

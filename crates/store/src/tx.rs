@@ -8,19 +8,293 @@
 //! in one place per engine, and rows are decoded with `sqlx::FromRow`,
 //! which derives for both engines from one struct. No macro is needed to
 //! write a helper that runs inside a caller's transaction.
+//!
+//! On SQLite a transaction does not go through sqlx's worker thread one
+//! statement at a time. [`crate::Store::write`] takes the writer (so no
+//! other write of this process runs) and runs every statement of the
+//! transaction on the caller's thread through the store's own `rusqlite`
+//! connection to the same file, with its prepared statements cached: a
+//! statement is a function call, not a round trip between threads. Rows
+//! decode through [`DirectRow`], derived beside `sqlx::FromRow` with the
+//! same attributes.
 
 use crate::{Result, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::postgres::{PgArguments, PgRow};
-use sqlx::sqlite::{SqliteArguments, SqliteRow};
-use sqlx::{Arguments, FromRow, Postgres, Sqlite, Transaction};
+use sqlx::{Arguments, FromRow, Postgres, Transaction};
 
 /// An open transaction on the live engine. Dropped without
 /// [`Tx::commit`], it rolls back: a crash at any point leaves nothing.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(Direct),
     Postgres(Transaction<'static, Postgres>),
 }
+
+/// A SQLite transaction run on the caller's thread through the store's own
+/// `rusqlite` connection to the database file, while the caller holds the
+/// sqlx writer connection (so no other writer of this process runs). Only
+/// [`crate::Store::write`] makes one.
+pub struct Direct {
+    conn: Option<rusqlite::Connection>,
+    home: std::sync::Arc<DirectSlot>,
+    open: bool,
+}
+
+/// Where the direct connection waits between transactions, with its
+/// prepared statements.
+#[derive(Debug)]
+pub(crate) struct DirectSlot {
+    path: std::path::PathBuf,
+    idle: std::sync::Mutex<Option<rusqlite::Connection>>,
+    closed: std::sync::atomic::AtomicBool,
+}
+
+impl DirectSlot {
+    pub(crate) fn new(path: std::path::PathBuf) -> DirectSlot {
+        DirectSlot {
+            path,
+            idle: std::sync::Mutex::new(None),
+            closed: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// The idle connection, or a new one set up as the pool's are.
+    fn take(&self) -> Result<rusqlite::Connection> {
+        let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(conn) = idle {
+            return Ok(conn);
+        }
+        let conn = rusqlite::Connection::open(&self.path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16000; PRAGMA wal_autocheckpoint = 0;",
+        )?;
+        conn.set_prepared_statement_cache_capacity(256);
+        Ok(conn)
+    }
+
+    /// Closes the idle connection (a transaction still running keeps its
+    /// own until it ends).
+    pub(crate) fn close(&self) {
+        self.closed
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        drop(self.idle.lock().unwrap_or_else(|p| p.into_inner()).take());
+    }
+
+    /// Runs SQLite's checkpoints beside the writes rather than inside a
+    /// commit (every connection has `wal_autocheckpoint = 0`), so a commit
+    /// never waits for one while holding the writer. Every `every` it
+    /// copies what it can of the WAL into the database without stopping
+    /// anyone (`PASSIVE`); when the WAL has grown past [`WAL_LIMIT_FRAMES`]
+    /// it takes the writer, as any write would, and finishes the copy and
+    /// empties the WAL (`TRUNCATE`), so the file stays bounded under
+    /// sustained load. It stops once the store is dropped or closed.
+    pub(crate) fn spawn_checkpointer(
+        home: &std::sync::Arc<DirectSlot>,
+        writer: sqlx::SqlitePool,
+        every: std::time::Duration,
+    ) {
+        let home = std::sync::Arc::downgrade(home);
+        tokio::spawn(async move {
+            let mut conn: Option<rusqlite::Connection> = None;
+            loop {
+                tokio::time::sleep(every).await;
+                let path = match home.upgrade() {
+                    Some(slot) if !slot.closed.load(std::sync::atomic::Ordering::Relaxed) => {
+                        slot.path.clone()
+                    }
+                    _ => return,
+                };
+                let mut frames = 0;
+                for mode in ["PASSIVE", "RESTART"] {
+                    if mode == "RESTART" && frames <= WAL_LIMIT_FRAMES {
+                        break;
+                    }
+                    // The writer, for as long as the truncation takes.
+                    let _writer = match mode {
+                        "RESTART" => match writer.acquire().await {
+                            Ok(w) => Some(w),
+                            Err(_) => return,
+                        },
+                        _ => None,
+                    };
+                    match checkpoint(conn.take(), path.clone(), mode).await {
+                        Ok((c, log)) => {
+                            conn = Some(c);
+                            frames = log;
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, mode, "SQLite checkpoint");
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    fn put(&self, conn: rusqlite::Connection) {
+        *self.idle.lock().unwrap_or_else(|p| p.into_inner()) = Some(conn);
+    }
+}
+
+/// How many pages the WAL may hold before the checkpointer empties it
+/// (about 16 MiB at SQLite's 4 KiB pages).
+pub(crate) const WAL_LIMIT_FRAMES: i64 = 4096;
+
+/// One checkpoint in `mode` on `conn` (opened on `path` when `None`), on a
+/// blocking thread; answers the connection and the WAL's size in pages.
+async fn checkpoint(
+    conn: Option<rusqlite::Connection>,
+    path: std::path::PathBuf,
+    mode: &'static str,
+) -> Result<(rusqlite::Connection, i64)> {
+    tokio::task::spawn_blocking(move || {
+        let conn = match conn {
+            Some(c) => c,
+            None => {
+                let c = rusqlite::Connection::open(&path)?;
+                c.busy_timeout(std::time::Duration::from_secs(10))?;
+                c
+            }
+        };
+        let log = conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
+            r.get::<_, i64>(1)
+        })?;
+        Ok((conn, log))
+    })
+    .await
+    .map_err(|e| StoreError::Corrupt(format!("the checkpoint task failed: {e}")))?
+}
+
+impl Direct {
+    /// Begins a write transaction on the slot's connection.
+    fn begin(home: std::sync::Arc<DirectSlot>) -> Result<Direct> {
+        let conn = home.take()?;
+        if !conn.is_autocommit() {
+            // A transaction left open by a failure we could not roll back.
+            conn.execute_batch("ROLLBACK")?;
+        }
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(Direct {
+            conn: Some(conn),
+            home,
+            open: true,
+        })
+    }
+
+    fn conn(&self) -> &rusqlite::Connection {
+        self.conn
+            .as_ref()
+            .expect("a direct transaction has its connection until dropped")
+    }
+
+    /// Prepares `sql` and binds `args` the way sqlx does: a `$n`
+    /// placeholder takes the n-th value wherever it appears.
+    fn prepare(&self, sql: &str, args: &[Arg]) -> Result<rusqlite::CachedStatement<'_>> {
+        let mut stmt = self.conn().prepare_cached(sql)?;
+        for i in 1..=stmt.parameter_count() {
+            let n = stmt
+                .parameter_name(i)
+                .and_then(|name| name.strip_prefix('$'))
+                .and_then(|n| n.parse::<usize>().ok())
+                .unwrap_or(i);
+            let value = args.get(n - 1).ok_or_else(|| {
+                StoreError::Corrupt(format!("no value bound for parameter {n} of {sql:?}"))
+            })?;
+            stmt.raw_bind_parameter(i, value)?;
+        }
+        Ok(stmt)
+    }
+
+    fn execute(&self, sql: &str, args: &[Arg]) -> Result<u64> {
+        let mut stmt = self.prepare(sql, args)?;
+        let mut rows = stmt.raw_query();
+        while rows.next()?.is_some() {}
+        Ok(self.conn().changes())
+    }
+
+    fn fetch<T: DirectRow>(&self, sql: &str, args: &[Arg], limit: usize) -> Result<Vec<T>> {
+        let mut stmt = self.prepare(sql, args)?;
+        let mut rows = stmt.raw_query();
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            if out.len() < limit {
+                out.push(T::from_direct(row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    fn finish(&mut self, sql: &str) -> Result<()> {
+        self.open = false;
+        self.conn().execute_batch(sql)?;
+        Ok(())
+    }
+}
+
+impl Drop for Direct {
+    /// A transaction dropped before its end (an error, a cancelled
+    /// request) rolls back before the handle goes back to the pool.
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else { return };
+        if self.open {
+            if let Err(e) = conn.execute_batch("ROLLBACK") {
+                // Not put back: a fresh connection replaces it.
+                tracing::error!(error = %e, "rolling back an abandoned SQLite transaction");
+                return;
+            }
+        }
+        self.home.put(conn);
+    }
+}
+
+impl rusqlite::ToSql for Arg {
+    /// The same representation sqlx writes, so rows read back alike
+    /// whichever path wrote them.
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, Value};
+        Ok(match self {
+            Arg::I64(Some(v)) => ToSqlOutput::Owned(Value::Integer(*v)),
+            Arg::Text(Some(v)) => ToSqlOutput::Borrowed(v.as_str().into()),
+            Arg::Bool(Some(v)) => ToSqlOutput::Owned(Value::Integer(i64::from(*v))),
+            Arg::Time(Some(v)) => ToSqlOutput::Owned(Value::Text(
+                v.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false),
+            )),
+            Arg::Date(Some(v)) => ToSqlOutput::Owned(Value::Text(v.format("%F").to_string())),
+            Arg::I64(None)
+            | Arg::Text(None)
+            | Arg::Bool(None)
+            | Arg::Time(None)
+            | Arg::Date(None) => ToSqlOutput::Owned(Value::Null),
+        })
+    }
+}
+
+/// A row of a direct SQLite transaction: derive it with
+/// `#[derive(store_macros::DirectRow)]` beside `sqlx::FromRow`; tuples of
+/// plain values decode by position.
+pub trait DirectRow: Sized {
+    fn from_direct(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
+}
+
+macro_rules! direct_tuple {
+    ($($t:ident $i:tt),+) => {
+        impl<$($t: rusqlite::types::FromSql),+> DirectRow for ($($t,)+) {
+            fn from_direct(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+                Ok(($(row.get::<_, $t>($i)?,)+))
+            }
+        }
+    };
+}
+direct_tuple!(A 0);
+direct_tuple!(A 0, B 1);
+direct_tuple!(A 0, B 1, C 2);
+direct_tuple!(A 0, B 1, C 2, D 3);
+direct_tuple!(A 0, B 1, C 2, D 3, E 4);
+direct_tuple!(A 0, B 1, C 2, D 3, E 4, F 5);
+direct_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+direct_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
 
 /// A value bound to a placeholder, whichever the engine.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,18 +365,14 @@ where
     Ok(out)
 }
 
-fn sqlite_args(args: Vec<Arg>) -> Result<SqliteArguments<'static>> {
-    bind_all(args)
-}
-
 fn pg_args(args: Vec<Arg>) -> Result<PgArguments> {
     bind_all(args)
 }
 
-/// A row type both engines can decode (derive `sqlx::FromRow`).
-pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
-impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
-{}
+/// A row type both engines can decode (derive `sqlx::FromRow` and
+/// [`DirectRow`]).
+pub trait Row: for<'r> FromRow<'r, PgRow> + DirectRow + Send + Unpin {}
+impl<T> Row for T where T: for<'r> FromRow<'r, PgRow> + DirectRow + Send + Unpin {}
 
 impl Tx {
     /// Which engine this transaction runs on.
@@ -113,10 +383,7 @@ impl Tx {
     /// Runs a statement; answers the rows it touched.
     pub async fn execute(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64> {
         Ok(match self {
-            Tx::Sqlite(tx) => sqlx::query_with(sql, sqlite_args(args)?)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected(),
+            Tx::Sqlite(tx) => tx.execute(sql, &args)?,
             Tx::Postgres(tx) => sqlx::query_with(sql, pg_args(args)?)
                 .execute(&mut **tx)
                 .await?
@@ -127,11 +394,7 @@ impl Tx {
     /// The first row a statement answers, if any.
     pub async fn fetch_optional<T: Row>(&mut self, sql: &str, args: Vec<Arg>) -> Result<Option<T>> {
         Ok(match self {
-            Tx::Sqlite(tx) => {
-                sqlx::query_as_with::<_, T, _>(sql, sqlite_args(args)?)
-                    .fetch_optional(&mut **tx)
-                    .await?
-            }
+            Tx::Sqlite(tx) => tx.fetch(sql, &args, 1)?.pop(),
             Tx::Postgres(tx) => {
                 sqlx::query_as_with::<_, T, _>(sql, pg_args(args)?)
                     .fetch_optional(&mut **tx)
@@ -150,11 +413,7 @@ impl Tx {
     /// Every row a statement answers.
     pub async fn fetch_all<T: Row>(&mut self, sql: &str, args: Vec<Arg>) -> Result<Vec<T>> {
         Ok(match self {
-            Tx::Sqlite(tx) => {
-                sqlx::query_as_with::<_, T, _>(sql, sqlite_args(args)?)
-                    .fetch_all(&mut **tx)
-                    .await?
-            }
+            Tx::Sqlite(tx) => tx.fetch(sql, &args, usize::MAX)?,
             Tx::Postgres(tx) => {
                 sqlx::query_as_with::<_, T, _>(sql, pg_args(args)?)
                     .fetch_all(&mut **tx)
@@ -166,7 +425,7 @@ impl Tx {
     /// Makes every write of the transaction durable.
     pub async fn commit(self) -> Result<()> {
         match self {
-            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Sqlite(mut tx) => tx.finish("COMMIT")?,
             Tx::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
@@ -175,7 +434,7 @@ impl Tx {
     /// Undoes every write of the transaction.
     pub async fn rollback(self) -> Result<()> {
         match self {
-            Tx::Sqlite(tx) => tx.rollback().await?,
+            Tx::Sqlite(mut tx) => tx.finish("ROLLBACK")?,
             Tx::Postgres(tx) => tx.rollback().await?,
         }
         Ok(())
@@ -184,19 +443,42 @@ impl Tx {
 
 impl crate::Store {
     /// Runs `work` in a transaction of its own: committed when it succeeds,
-    /// rolled back when it fails.
-    pub async fn write<T>(&self, work: impl AsyncFnOnce(&mut Tx) -> Result<T>) -> Result<T> {
-        let mut tx = self.begin().await?;
-        let out = work(&mut tx).await?;
-        tx.commit().await?;
-        Ok(out)
+    /// rolled back when it fails (or when the future is dropped midway).
+    pub async fn write<T, E>(&self, work: impl AsyncFnOnce(&mut Tx) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        match self.writer() {
+            crate::Db::Sqlite(pool) => {
+                // Holding the writer keeps every other write of this
+                // process out, so the direct connection never waits.
+                let _writer = pool.acquire().await.map_err(StoreError::from)?;
+                let home = self.direct.clone().ok_or_else(|| {
+                    StoreError::Corrupt("a SQLite store without its direct connection".into())
+                })?;
+                let mut tx = Tx::Sqlite(Direct::begin(home)?);
+                let out = work(&mut tx).await;
+                finish(tx, out).await
+            }
+            crate::Db::Postgres(pool) => {
+                let mut tx = Tx::Postgres(pool.begin().await.map_err(StoreError::from)?);
+                let out = work(&mut tx).await;
+                finish(tx, out).await
+            }
+        }
     }
+}
 
-    /// Opens a transaction on the writer.
-    pub async fn begin(&self) -> Result<Tx> {
-        Ok(match self.writer() {
-            crate::Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
-            crate::Db::Postgres(p) => Tx::Postgres(p.begin().await?),
-        })
+/// Commits `tx` when the work succeeded, rolls it back when it failed.
+async fn finish<T, E: From<StoreError>>(tx: Tx, out: Result<T, E>) -> Result<T, E> {
+    match out {
+        Ok(v) => {
+            tx.commit().await?;
+            Ok(v)
+        }
+        Err(e) => {
+            tx.rollback().await?;
+            Err(e)
+        }
     }
 }
