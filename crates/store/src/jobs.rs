@@ -5,10 +5,10 @@
 //! whose worker died is claimed again once its lease has expired. Each job
 //! has a unique idempotency key, so enqueueing twice makes one job.
 
-use crate::{on_db, Db, Result, Store};
+use crate::{args, on_db, Arg, Result, Store};
 
 /// A claimed job.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
 pub struct Job {
     pub id: i64,
     pub kind: String,
@@ -19,7 +19,7 @@ pub struct Job {
 }
 
 /// A job as stored, for monitoring and tests.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
 pub struct JobRow {
     pub id: i64,
     pub kind: String,
@@ -190,27 +190,16 @@ impl Store {
     /// leased until `now_ms + lease_ms`.
     pub async fn claim_job(&self, worker: &str, now_ms: i64, lease_ms: i64) -> Result<Option<Job>> {
         let now = self.now();
-        let job = match self.writer() {
-            Db::Sqlite(p) => {
-                sqlx::query_as::<_, Job>(CLAIM_SQLITE)
-                    .bind(worker)
-                    .bind(now_ms + lease_ms)
-                    .bind(now_ms)
-                    .bind(now)
-                    .fetch_optional(p)
-                    .await?
-            }
-            Db::Postgres(p) => {
-                sqlx::query_as::<_, Job>(CLAIM_POSTGRES)
-                    .bind(worker)
-                    .bind(now_ms + lease_ms)
-                    .bind(now_ms)
-                    .bind(now)
-                    .fetch_optional(p)
-                    .await?
-            }
-        };
-        Ok(job)
+        self.write(async |tx| {
+            let sql = if tx.is_postgres() {
+                CLAIM_POSTGRES
+            } else {
+                CLAIM_SQLITE
+            };
+            tx.fetch_optional(sql, args![worker, now_ms + lease_ms, now_ms, now])
+                .await
+        })
+        .await
     }
 
     /// Claims up to `limit` due jobs for `worker` in one statement, oldest
@@ -223,28 +212,17 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Job>> {
         let now = self.now();
-        let mut jobs = match self.writer() {
-            Db::Sqlite(p) => {
-                sqlx::query_as::<_, Job>(CLAIM_MANY_SQLITE)
-                    .bind(worker)
-                    .bind(now_ms + lease_ms)
-                    .bind(now_ms)
-                    .bind(now)
-                    .bind(limit)
-                    .fetch_all(p)
-                    .await?
-            }
-            Db::Postgres(p) => {
-                sqlx::query_as::<_, Job>(CLAIM_MANY_POSTGRES)
-                    .bind(worker)
-                    .bind(now_ms + lease_ms)
-                    .bind(now_ms)
-                    .bind(now)
-                    .bind(limit)
-                    .fetch_all(p)
-                    .await?
-            }
-        };
+        let mut jobs: Vec<Job> = self
+            .write(async |tx| {
+                let sql = if tx.is_postgres() {
+                    CLAIM_MANY_POSTGRES
+                } else {
+                    CLAIM_MANY_SQLITE
+                };
+                tx.fetch_all(sql, args![worker, now_ms + lease_ms, now_ms, now, limit])
+                    .await
+            })
+            .await?;
         jobs.sort_by_key(|j| j.id);
         Ok(jobs)
     }
@@ -255,24 +233,15 @@ impl Store {
             return Ok(0);
         }
         let now = self.now();
-        let marks: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
-        let sql = format!("UPDATE jobs SET state = 'done', locked_by = NULL, locked_until_ms = NULL, updated_at = $1 WHERE locked_by = $2 AND state = 'running' AND id IN ({})", marks.join(", "));
-        let n = on_db!(self.writer(), p => {
-            let mut q = sqlx::query(&sql).bind(now).bind(worker);
-            for id in ids {
-                q = q.bind(*id);
-            }
-            q.execute(p).await.map(|r| r.rows_affected())
-        })?;
-        Ok(n)
+        let sql = format!("UPDATE jobs SET state = 'done', locked_by = NULL, locked_until_ms = NULL, updated_at = $1 WHERE locked_by = $2 AND state = 'running' AND id IN ({})", crate::in_list(3, ids.len()));
+        let mut a = args![now, worker];
+        a.extend(ids.iter().map(|id| Arg::from(*id)));
+        self.write(async |tx| tx.execute(&sql, a).await).await
     }
 
     /// Marks a job done, if `worker` still holds it. Answers whether it did.
     pub async fn complete_job(&self, id: i64, worker: &str) -> Result<bool> {
-        let now = self.now();
-        let n = on_db!(self.writer(), p => sqlx::query("UPDATE jobs SET state = 'done', locked_by = NULL, locked_until_ms = NULL, updated_at = $1 WHERE id = $2 AND locked_by = $3 AND state = 'running'")
-            .bind(now).bind(id).bind(worker).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(n == 1)
+        self.complete_jobs(&[id], worker).await.map(|n| n == 1)
     }
 
     /// Records a failed attempt: queued again after the backoff, or dead
@@ -291,8 +260,16 @@ impl Store {
             let at = now_ms + backoff_ms(job.attempts);
             ("queued", at, Fate::Retry(at))
         };
-        let n = on_db!(self.writer(), p => sqlx::query("UPDATE jobs SET state = $1, run_at_ms = $2, last_error = $3, locked_by = NULL, locked_until_ms = NULL, updated_at = $4 WHERE id = $5 AND locked_by = $6 AND state = 'running'")
-            .bind(state).bind(run_at).bind(error).bind(now).bind(job.id).bind(worker).execute(p).await.map(|r| r.rows_affected()))?;
+        let n = self
+            .write(async |tx| {
+                tx.execute(
+                    "UPDATE jobs SET state = $1, run_at_ms = $2, last_error = $3, locked_by = NULL, locked_until_ms = NULL, updated_at = $4 \
+                     WHERE id = $5 AND locked_by = $6 AND state = 'running'",
+                    args![state, run_at, error, now, job.id, worker],
+                )
+                .await
+            })
+            .await?;
         Ok(if n == 1 { fate } else { Fate::LeaseLost })
     }
 
@@ -300,8 +277,16 @@ impl Store {
     /// counting the attempt as a failure.
     pub async fn defer_job(&self, id: i64, worker: &str, run_at_ms: i64) -> Result<bool> {
         let now = self.now();
-        let n = on_db!(self.writer(), p => sqlx::query("UPDATE jobs SET state = 'queued', run_at_ms = $1, attempts = attempts - 1, locked_by = NULL, locked_until_ms = NULL, updated_at = $2 WHERE id = $3 AND locked_by = $4 AND state = 'running'")
-            .bind(run_at_ms).bind(now).bind(id).bind(worker).execute(p).await.map(|r| r.rows_affected()))?;
+        let n = self
+            .write(async |tx| {
+                tx.execute(
+                    "UPDATE jobs SET state = 'queued', run_at_ms = $1, attempts = attempts - 1, locked_by = NULL, locked_until_ms = NULL, updated_at = $2 \
+                     WHERE id = $3 AND locked_by = $4 AND state = 'running'",
+                    args![run_at_ms, now, id, worker],
+                )
+                .await
+            })
+            .await?;
         Ok(n == 1)
     }
 
