@@ -271,19 +271,6 @@ pub fn opt_int_param(value: &Option<String>, name: &str) -> Result<Option<i64>, 
     }
 }
 
-/// Checks a bulk call's ids, naming `field`: 1 to 100, all positive.
-pub fn bulk_ids(ids: &[i64], field: &str) -> Result<(), ApiError> {
-    if ids.is_empty() || ids.len() > 100 {
-        return Err(
-            domain::Error::invalid(field, format!("give 1 to 100 ids, not {}", ids.len())).into(),
-        );
-    }
-    if let Some(bad) = ids.iter().find(|i| **i <= 0) {
-        return Err(domain::Error::invalid(field, format!("{bad} is not a positive id")).into());
-    }
-    Ok(())
-}
-
 /// A required text parameter.
 pub fn text_param<'a>(value: &'a Option<String>, name: &str) -> Result<&'a str, ApiError> {
     match value.as_deref().map(str::trim) {

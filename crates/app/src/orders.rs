@@ -214,6 +214,7 @@ impl App {
     /// MonitorOrderBulk: those of `ids` the caller may see.
     pub async fn orders_by_ids(&self, who: &Principal, ids: &[i64]) -> Result<Vec<OrderRow>> {
         who.require(Scope::Orders)?;
+        domain::paging::check_bulk_ids("orderIds", ids)?;
         Ok(self.store.orders_by_ids(who.visibility(), ids).await?)
     }
 

@@ -99,4 +99,56 @@ impl App {
             .map_err(|e| Error::store(e, || format!("task {task_id}")))?;
         Ok(self.store.comments_for_tasks(&[task_id]).await?)
     }
+
+    /// Up to 100 tasks the caller may see among `ids` (others are simply
+    /// absent).
+    pub async fn tasks_by_ids(&self, who: &Principal, ids: &[i64]) -> Result<Vec<TaskRow>> {
+        who.require(Scope::Tasks)?;
+        domain::paging::check_bulk_ids("taskIds", ids)?;
+        Ok(self.store.tasks_by_ids(who.visibility(), ids).await?)
+    }
+
+    /// The comments of the tasks the caller may see among `ids`: those
+    /// tasks' ids, and their comments.
+    pub async fn comments_for_tasks(
+        &self,
+        who: &Principal,
+        ids: &[i64],
+    ) -> Result<(Vec<i64>, Vec<CommentRow>)> {
+        let visible: Vec<i64> = self
+            .tasks_by_ids(who, ids)
+            .await?
+            .iter()
+            .map(|t| t.id)
+            .collect();
+        let comments = self.store.comments_for_tasks(&visible).await?;
+        Ok((visible, comments))
+    }
+
+    /// GetTicketsForOrder: the tasks raised on an order the caller may see.
+    pub async fn tickets_for_order(&self, who: &Principal, order_id: i64) -> Result<Vec<TaskRow>> {
+        who.require(Scope::Orders)?;
+        self.store
+            .get_order(who.visibility(), order_id)
+            .await
+            .map_err(|e| Error::store(e, || format!("order {order_id}")))?;
+        Ok(self.store.tasks_for_orders(&[order_id]).await?)
+    }
+
+    /// The tickets of up to 100 orders: the ids of those the caller may
+    /// see, and their tickets.
+    pub async fn tickets_for_orders(
+        &self,
+        who: &Principal,
+        ids: &[i64],
+    ) -> Result<(Vec<i64>, Vec<TaskRow>)> {
+        let visible: Vec<i64> = self
+            .orders_by_ids(who, ids)
+            .await?
+            .iter()
+            .map(|o| o.id)
+            .collect();
+        let tickets = self.store.tasks_for_orders(&visible).await?;
+        Ok((visible, tickets))
+    }
 }

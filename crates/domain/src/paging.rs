@@ -65,6 +65,24 @@ pub fn like_contains(search: &str) -> String {
 /// The longest search text a list takes.
 pub const SEARCH_MAX_CHARS: usize = 100;
 
+/// How many ids a bulk call takes at most.
+pub const BULK_MAX_IDS: usize = 100;
+
+/// The ids of a bulk call (the body's `field`): 1 to [`BULK_MAX_IDS`],
+/// each positive.
+pub fn check_bulk_ids(field: &str, ids: &[i64]) -> Result<(), Error> {
+    if ids.is_empty() || ids.len() > BULK_MAX_IDS {
+        return Err(Error::invalid(
+            field,
+            format!("give 1 to {BULK_MAX_IDS} ids, not {}", ids.len()),
+        ));
+    }
+    if let Some(bad) = ids.iter().find(|i| **i <= 0) {
+        return Err(Error::invalid(field, format!("{bad} is not a positive id")));
+    }
+    Ok(())
+}
+
 /// A list's search text (the parameter `field`): optional (empty when absent), at most
 /// [`SEARCH_MAX_CHARS`] characters.
 pub fn check_search(field: &str, search: Option<&str>) -> Result<String, Error> {
@@ -80,6 +98,16 @@ pub fn check_search(field: &str, search: Option<&str>) -> Result<String, Error> 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn bulk_ids_are_one_to_a_hundred_positive_ids() {
+        assert!(super::check_bulk_ids("orderIds", &[1, 2]).is_ok());
+        assert!(super::check_bulk_ids("orderIds", &[7; 100]).is_ok());
+        for bad in [vec![], vec![1; 101], vec![1, 0], vec![-3]] {
+            let e = super::check_bulk_ids("orderIds", &bad).unwrap_err();
+            assert_eq!(e.field(), Some("orderIds"), "{bad:?}");
+        }
+    }
+
     #[test]
     fn searches() {
         assert_eq!(super::check_search("search", None).unwrap(), "");

@@ -3,8 +3,8 @@
 //! order (automatically when the network refuses it).
 
 use super::views::{List, Paging};
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{bulk_ids, int_param, JsonBody, QueryParams};
+use crate::error::ApiResult;
+use crate::extract::{int_param, JsonBody, QueryParams};
 use crate::{AppState, Principal};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -12,7 +12,6 @@ use axum::response::Response;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use domain::task::{status_name, TaskInput};
-use domain::Scope;
 use serde::{Deserialize, Serialize};
 use store::tasks::{CommentRow, TaskRow};
 use utoipa::ToSchema;
@@ -284,12 +283,8 @@ pub async fn get_comments_for_task_bulk(
     who: Principal,
     body: JsonBody<TaskIds>,
 ) -> ApiResult<Json<TaskItems>> {
-    who.require(Scope::Tasks)?;
     let ids = body.value.task_ids;
-    bulk_ids(&ids, "taskIds")?;
-    let visible = state.store.tasks_by_ids(who.visibility(), &ids).await?;
-    let visible_ids: Vec<i64> = visible.iter().map(|t| t.id).collect();
-    let comments = state.store.comments_for_tasks(&visible_ids).await?;
+    let (visible_ids, comments) = state.app.comments_for_tasks(&who, &ids).await?;
     let items = ids
         .iter()
         .map(|id| match visible_ids.contains(id) {
@@ -328,10 +323,8 @@ pub async fn view_task_status_bulk(
     who: Principal,
     body: JsonBody<TaskIds>,
 ) -> ApiResult<Json<TaskItems>> {
-    who.require(Scope::Tasks)?;
     let ids = body.value.task_ids;
-    bulk_ids(&ids, "taskIds")?;
-    let visible = state.store.tasks_by_ids(who.visibility(), &ids).await?;
+    let visible = state.app.tasks_by_ids(&who, &ids).await?;
     let items = ids
         .iter()
         .map(|id| match visible.iter().find(|t| t.id == *id) {
@@ -364,15 +357,9 @@ pub async fn get_tickets_for_order(
     QueryParams(q): QueryParams<super::orders::OrderIdParam>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<Task>>> {
-    who.require(Scope::Orders)?;
     let id = int_param(&q.order_id, "orderId")?;
     let page = paging.request()?;
-    state
-        .store
-        .get_order(who.visibility(), id)
-        .await
-        .map_err(|e| ApiError::store(e, || format!("order {id}")))?;
-    let rows = state.store.tasks_for_orders(&[id]).await?;
+    let rows = state.app.tickets_for_order(&who, id).await?;
     Ok(Json(List::paginate(
         rows.into_iter().map(Task::from).collect(),
         page,
@@ -388,17 +375,8 @@ pub async fn get_tickets_for_order_bulk(
     who: Principal,
     body: JsonBody<OrderIdList>,
 ) -> ApiResult<Json<TicketItems>> {
-    who.require(Scope::Orders)?;
     let ids = body.value.order_ids;
-    bulk_ids(&ids, "orderIds")?;
-    let visible: Vec<i64> = state
-        .store
-        .orders_by_ids(who.visibility(), &ids)
-        .await?
-        .iter()
-        .map(|o| o.id)
-        .collect();
-    let tickets = state.store.tasks_for_orders(&visible).await?;
+    let (visible, tickets) = state.app.tickets_for_orders(&who, &ids).await?;
     let items = ids
         .iter()
         .map(|id| match visible.contains(id) {
