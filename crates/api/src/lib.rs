@@ -23,7 +23,7 @@ pub mod middleware;
 pub mod mobile;
 pub mod ops;
 pub mod radius;
-pub mod seal;
+pub use app::seal;
 
 pub use auth::Principal;
 
@@ -88,7 +88,6 @@ pub struct AppState {
     pub store: store::Store,
     pub auth: Arc<auth::Auth>,
     pub docs: Arc<docs::Docs>,
-    pub sealer: Option<Arc<seal::Sealer>>,
     pub limits: ServerLimits,
 }
 
@@ -108,11 +107,10 @@ impl AppState {
         };
         let spec = openapi();
         Ok(AppState {
-            app: app::App::new(store.clone()),
+            app: app::App::new(store.clone()).with_sealer(config.sealer.clone()),
             store,
             auth: Arc::new(auth::Auth::new(secret.as_bytes(), config.auth_cache_ttl)),
             docs: Arc::new(docs::Docs::new(spec)),
-            sealer: config.sealer.clone(),
             limits: config.limits,
         })
     }

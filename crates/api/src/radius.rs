@@ -11,16 +11,15 @@
 
 use crate::error::ApiError;
 use crate::{AppState, Principal};
+use app::radius::{Proof, Verdict};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::Duration;
 use domain::isp::{self, AcctKind};
-use domain::Scope;
 use serde_json::{json, Map, Value};
-use store::isp::{AcctRecord, IspUserRow, ProfileRow};
+use store::isp::AcctRecord;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -104,24 +103,13 @@ async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Principal, Resp
         .token_caller(&state.store, headers)
         .await
         .map_err(|e| match e {
-            ApiError::Internal(detail) => {
-                tracing::error!(error = %detail, "radius auth failed");
-                reject(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Switchboard is unavailable",
-                )
-            }
+            ApiError::Internal(detail) => internal(detail),
             _ => reject(
                 StatusCode::UNAUTHORIZED,
                 "The RADIUS server's token for Switchboard is missing or invalid",
             ),
         })?;
-    if !who.scopes.contains(Scope::Isp) {
-        return Err(reject(
-            StatusCode::FORBIDDEN,
-            "The RADIUS server's token lacks the isp scope",
-        ));
-    }
+    state.app.radius_caller(&who).map_err(failed)?;
     Ok(who)
 }
 
@@ -136,13 +124,11 @@ async fn request(
     Ok((who, a))
 }
 
-/// Rejects a known subscriber with the reason, noting it on the subscriber.
-async fn refuse(state: &AppState, user_id: i64, why: &str) -> Response {
-    let _ = state
-        .store
-        .record_auth(user_id, &format!("Access-Reject: {why}"))
-        .await;
-    reject(StatusCode::UNAUTHORIZED, why)
+/// The `User-Name` a request must carry.
+#[allow(clippy::result_large_err)] // the error is the answer, returned at once
+fn username(a: &Attrs) -> Result<String, Response> {
+    a.text("User-Name")
+        .ok_or_else(|| reject(StatusCode::BAD_REQUEST, "User-Name is missing"))
 }
 
 fn internal(e: impl std::fmt::Display) -> Response {
@@ -153,56 +139,24 @@ fn internal(e: impl std::fmt::Display) -> Response {
     )
 }
 
-/// The subscriber and profile a request names, if it may log in now:
-/// otherwise the refusal, already noted on the subscriber.
-async fn admissible(
-    state: &AppState,
-    who: &Principal,
-    a: &Attrs,
-) -> Result<(IspUserRow, ProfileRow), Response> {
-    let Some(username) = a.text("User-Name") else {
-        return Err(reject(StatusCode::BAD_REQUEST, "User-Name is missing"));
-    };
-    let user = state
-        .store
-        .isp_user_by_username(who.partner_id, &username)
-        .await
-        .map_err(internal)?;
-    let Some(user) = user else {
-        return Err(reject(StatusCode::UNAUTHORIZED, "Unknown user"));
-    };
-    let profile = state
-        .store
-        .get_profile(store::Visibility::All, user.profile_id)
-        .await
-        .map_err(internal)?;
-    let now = state.store.now();
-    let why = match isp::effective_status(&user.status, user.expiration, now) {
-        "disabled" => Some("Account disabled".to_owned()),
-        "suspended" => Some("Account suspended".to_owned()),
-        "expired" => Some(format!(
-            "Account expired on {}",
-            user.expiration
-                .map(|e| e.format("%Y-%m-%d %H:%M UTC").to_string())
-                .unwrap_or_default()
-        )),
-        _ => None,
-    };
-    let why = match why {
-        Some(w) => Some(w),
-        None => match (&user.mac, a.text("Calling-Station-Id")) {
-            (Some(bound), Some(seen)) if isp::parse_mac(&seen).ok().as_ref() != Some(bound) => {
-                Some(format!(
-                    "Device {seen} is not the one registered for this account"
-                ))
-            }
-            _ => None,
-        },
-    };
-    if let Some(why) = why {
-        return Err(refuse(state, user.id, &why).await);
+/// A use case's error in rlm_rest's shape.
+fn failed(e: app::Error) -> Response {
+    match e {
+        app::Error::Forbidden(_) => reject(
+            StatusCode::FORBIDDEN,
+            "The RADIUS server's token lacks the isp scope",
+        ),
+        other => internal(other),
     }
-    Ok((user, profile))
+}
+
+/// The answer to a verdict: the accepted value rendered, or a 401 reject.
+fn answer<T>(verdict: app::Result<Verdict<T>>, accept: impl FnOnce(T) -> Response) -> Response {
+    match verdict {
+        Ok(Verdict::Accept(v)) => accept(v),
+        Ok(Verdict::Reject(why)) => reject(StatusCode::UNAUTHORIZED, &why),
+        Err(e) => failed(e),
+    }
 }
 
 /// FreeRADIUS's authorize section: refuses unknown, disabled, suspended and
@@ -213,68 +167,51 @@ async fn admissible(
 #[utoipa::path(post, path = "/radius/authorize", tag = "RADIUS",
     responses((status = 200, description = "control and reply attributes"), (status = 401, description = "reject, with reply:Reply-Message"), (status = 400, description = "malformed: reject")))]
 pub async fn authorize(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let body = match read(body) {
-        Ok(b) => b,
+    let (who, a) = match read(body) {
+        Ok(b) => match request(&state, &headers, &b).await {
+            Ok(x) => x,
+            Err(r) => return r,
+        },
         Err(r) => return r,
     };
-    let (who, a) = match request(&state, &headers, &body).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let (user, profile) = match admissible(&state, &who, &a).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let now = state.store.now();
-    let stale_before = now - Duration::seconds(isp::stale_after_secs(profile.acct_interim_secs));
-    let open = match state.store.open_sessions(user.id, stale_before).await {
+    let name = match username(&a) {
         Ok(n) => n,
-        Err(e) => return internal(e),
+        Err(r) => return r,
     };
-    if open >= profile.simultaneous_use {
-        let why = format!(
-            "Session limit reached: {open} of {} sessions already open",
-            profile.simultaneous_use
-        );
-        return refuse(&state, user.id, &why).await;
-    }
-    let mut out = Map::new();
-    if a.has("CHAP-Password") || a.has("MS-CHAP-Challenge") {
-        let clear = user
-            .password_sealed
-            .as_deref()
-            .and_then(|s| state.sealer.as_ref().and_then(|k| k.open(s)));
-        let Some(clear) = clear else {
-            let why = "CHAP is not enabled for this account's profile; use PAP";
-            return refuse(&state, user.id, why).await;
-        };
-        out.insert("control:Cleartext-Password".into(), json!(clear));
+    let proof = if a.has("CHAP-Password") || a.has("MS-CHAP-Challenge") {
+        Proof::Chap
     } else if a.has("User-Password") {
-        out.insert("control:Auth-Type".into(), json!("rest"));
+        Proof::Pap
     } else {
-        return reject(StatusCode::UNAUTHORIZED, "No password was given");
-    }
-    out.insert(
-        "reply:Mikrotik-Rate-Limit".into(),
-        json!(isp::mikrotik_rate_limit(
-            profile.download_kbps,
-            profile.upload_kbps
-        )),
-    );
-    out.insert(
-        "reply:Acct-Interim-Interval".into(),
-        json!(profile.acct_interim_secs),
-    );
-    if let Some(pool) = &profile.framed_pool {
-        out.insert("reply:Framed-Pool".into(), json!(pool));
-    }
-    if let Some(ip) = &user.static_ip {
-        out.insert("reply:Framed-IP-Address".into(), json!(ip));
-    }
-    if let Some(t) = isp::session_timeout(user.expiration, now) {
-        out.insert("reply:Session-Timeout".into(), json!(t));
-    }
-    (StatusCode::OK, Json(Value::Object(out))).into_response()
+        Proof::None
+    };
+    let station = a.text("Calling-Station-Id");
+    let verdict = state
+        .app
+        .radius_authorize(&who, &name, station.as_deref(), proof)
+        .await;
+    answer(verdict, |ok| {
+        let mut out = Map::new();
+        match ok.cleartext {
+            Some(clear) => out.insert("control:Cleartext-Password".into(), json!(clear)),
+            None => out.insert("control:Auth-Type".into(), json!("rest")),
+        };
+        out.insert("reply:Mikrotik-Rate-Limit".into(), json!(ok.rate_limit));
+        out.insert(
+            "reply:Acct-Interim-Interval".into(),
+            json!(ok.acct_interim_secs),
+        );
+        if let Some(pool) = ok.framed_pool {
+            out.insert("reply:Framed-Pool".into(), json!(pool));
+        }
+        if let Some(ip) = ok.framed_ip {
+            out.insert("reply:Framed-IP-Address".into(), json!(ip));
+        }
+        if let Some(t) = ok.session_timeout {
+            out.insert("reply:Session-Timeout".into(), json!(t));
+        }
+        (StatusCode::OK, Json(Value::Object(out))).into_response()
+    })
 }
 
 /// FreeRADIUS's authenticate section for PAP: the password checked
@@ -286,30 +223,23 @@ pub async fn authenticate(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let body = match read(body) {
-        Ok(b) => b,
+    let (who, a) = match read(body) {
+        Ok(b) => match request(&state, &headers, &b).await {
+            Ok(x) => x,
+            Err(r) => return r,
+        },
         Err(r) => return r,
     };
-    let (who, a) = match request(&state, &headers, &body).await {
-        Ok(x) => x,
+    let name = match username(&a) {
+        Ok(n) => n,
         Err(r) => return r,
     };
-    let (user, _) = match admissible(&state, &who, &a).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let Some(password) = a.text("User-Password") else {
-        return reject(StatusCode::UNAUTHORIZED, "No password was given");
-    };
-    let hash = user.password_hash.clone();
-    let right =
-        tokio::task::spawn_blocking(move || store::credentials::verify_password(&password, &hash))
-            .await
-            .unwrap_or(false);
-    if !right {
-        return refuse(&state, user.id, "Wrong password").await;
-    }
-    StatusCode::NO_CONTENT.into_response()
+    let station = a.text("Calling-Station-Id");
+    let verdict = state
+        .app
+        .radius_authenticate(&who, &name, station.as_deref(), a.text("User-Password"))
+        .await;
+    answer(verdict, |()| StatusCode::NO_CONTENT.into_response())
 }
 
 /// FreeRADIUS's post-auth section: notes the outcome on the subscriber
@@ -325,38 +255,17 @@ pub async fn post_auth(State(state): State<AppState>, headers: HeaderMap, body: 
         Ok(w) => w,
         Err(r) => return r,
     };
-    let Ok(a) = Attrs::parse(&body) else {
-        return StatusCode::NO_CONTENT.into_response();
-    };
-    let Some(username) = a.text("User-Name") else {
+    // Nothing to note without a subscriber's name.
+    let Some(name) = Attrs::parse(&body).ok().and_then(|a| a.text("User-Name")) else {
         return StatusCode::NO_CONTENT.into_response();
     };
     let rejected = headers
         .get("x-switchboard-result")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("reject"));
-    match state
-        .store
-        .isp_user_by_username(who.partner_id, &username)
-        .await
-    {
-        Ok(Some(u)) => {
-            // A reject keeps the reason authorize or authenticate noted.
-            let noted = u
-                .last_auth_result
-                .as_deref()
-                .is_some_and(|r| r.starts_with("Access-Reject"))
-                && u.last_auth_at
-                    .is_some_and(|t| state.store.now() - t < Duration::seconds(30));
-            if !rejected {
-                let _ = state.store.record_auth(u.id, "Access-Accept").await;
-            } else if !noted {
-                let _ = state.store.record_auth(u.id, "Access-Reject").await;
-            }
-            StatusCode::NO_CONTENT.into_response()
-        }
-        Ok(None) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => internal(e),
+    match state.app.radius_post_auth(&who, &name, rejected).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => failed(e),
     }
 }
 
@@ -367,21 +276,20 @@ pub async fn post_auth(State(state): State<AppState>, headers: HeaderMap, body: 
 #[utoipa::path(post, path = "/radius/accounting", tag = "RADIUS",
     responses((status = 204, description = "stored"), (status = 400, description = "malformed; not stored, so the NAS retries")))]
 pub async fn accounting(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let body = match read(body) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    let (who, a) = match request(&state, &headers, &body).await {
-        Ok(x) => x,
+    let (who, a) = match read(body) {
+        Ok(b) => match request(&state, &headers, &b).await {
+            Ok(x) => x,
+            Err(r) => return r,
+        },
         Err(r) => return r,
     };
     let record = match record(&a) {
         Ok(r) => r,
         Err(why) => return reject(StatusCode::BAD_REQUEST, &why),
     };
-    match state.store.record_accounting(who.partner_id, &record).await {
-        Ok(_) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => internal(e),
+    match state.app.radius_accounting(&who, &record).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => failed(e),
     }
 }
 

@@ -9,10 +9,13 @@
 pub mod catalogue;
 pub mod customers;
 pub mod error;
+pub mod isp;
 pub mod keyed;
 pub mod orders;
 pub mod principal;
+pub mod radius;
 pub mod requests;
+pub mod seal;
 pub mod tasks;
 
 pub use error::{Error, Result};
@@ -23,10 +26,21 @@ pub use principal::Principal;
 #[derive(Clone, Debug)]
 pub struct App {
     pub store: store::Store,
+    /// Seals the cleartext CHAP needs; none when no key is configured.
+    pub sealer: Option<std::sync::Arc<seal::Sealer>>,
 }
 
 impl App {
     pub fn new(store: store::Store) -> App {
-        App { store }
+        App {
+            store,
+            sealer: None,
+        }
+    }
+
+    /// The same use cases, sealing CHAP passwords with `sealer`.
+    pub fn with_sealer(mut self, sealer: Option<std::sync::Arc<seal::Sealer>>) -> App {
+        self.sealer = sealer;
+        self
     }
 }

@@ -165,11 +165,101 @@ pub fn check_profile(
     Ok(())
 }
 
+/// A profile's name: 1 to 100 characters once trimmed.
+pub fn parse_profile_name(text: &str) -> Result<String, Error> {
+    let name = text.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(Error::invalid("name", "must be 1 to 100 characters"));
+    }
+    Ok(name.to_owned())
+}
+
+/// How a profile's subscribers prove their password: `pap` (the default)
+/// or `chap`, in any case. Answers whether it is CHAP.
+pub fn parse_auth_type(text: Option<&str>) -> Result<bool, Error> {
+    match text.map(str::to_ascii_lowercase).as_deref() {
+        None | Some("pap") => Ok(false),
+        Some("chap") => Ok(true),
+        Some(other) => Err(Error::invalid(
+            "auth_type",
+            format!("{other:?} is not pap or chap"),
+        )),
+    }
+}
+
+/// A profile's `Framed-Pool`: none when blank, else up to 64 letters,
+/// digits, `-`, `_` or `.`.
+pub fn parse_framed_pool(text: Option<&str>) -> Result<Option<String>, Error> {
+    let Some(pool) = text.map(str::trim).filter(|p| !p.is_empty()) else {
+        return Ok(None);
+    };
+    if pool.len() > 64
+        || !pool
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        return Err(Error::invalid(
+            "framed_pool",
+            "must be up to 64 letters, digits, - _ or .",
+        ));
+    }
+    Ok(Some(pool.to_owned()))
+}
+
+/// A profile's defaults when not given: a 30-day period, interim updates
+/// every 300 s, one session at a time.
+pub const DEFAULT_PERIOD_DAYS: i64 = 30;
+pub const DEFAULT_ACCT_INTERIM_SECS: i64 = 300;
+pub const DEFAULT_SIMULTANEOUS_USE: i64 = 1;
+
 /// How long after its last update an open session is taken as gone (the
 /// NAS rebooted without a Stop): two missed interim updates and a minute.
 pub fn stale_after_secs(acct_interim_secs: i64) -> i64 {
     acct_interim_secs * 2 + 60
 }
+
+/// Why a subscriber may not log in at `now`, or `None` when it may: a
+/// disabled, suspended or expired account, or a device other than the one
+/// registered (`bound_mac`) calling (`calling_station`, as the NAS sent it).
+pub fn admission_refusal(
+    status: &str,
+    expiration: Option<DateTime<Utc>>,
+    bound_mac: Option<&str>,
+    calling_station: Option<&str>,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    match effective_status(status, expiration, now) {
+        "disabled" => return Some("Account disabled".to_owned()),
+        "suspended" => return Some("Account suspended".to_owned()),
+        "expired" => {
+            return Some(format!(
+                "Account expired on {}",
+                expiration
+                    .map(|e| e.format("%Y-%m-%d %H:%M UTC").to_string())
+                    .unwrap_or_default()
+            ))
+        }
+        _ => {}
+    }
+    match (bound_mac, calling_station) {
+        (Some(bound), Some(seen)) if parse_mac(seen).ok().as_deref() != Some(bound) => Some(
+            format!("Device {seen} is not the one registered for this account"),
+        ),
+        _ => None,
+    }
+}
+
+/// Why one more session is refused, or `None`: `open` sessions already,
+/// `simultaneous_use` allowed by the profile.
+pub fn session_limit_refusal(open: i64, simultaneous_use: i64) -> Option<String> {
+    (open >= simultaneous_use).then(|| {
+        format!("Session limit reached: {open} of {simultaneous_use} sessions already open")
+    })
+}
+
+/// How long a refusal noted on a subscriber explains the reject that
+/// FreeRADIUS's post-auth then reports (a later reject keeps that reason).
+pub const REJECT_NOTE_SECS: i64 = 30;
 
 /// An accounting record's kind (`Acct-Status-Type`, by name or number).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -206,6 +296,79 @@ pub fn bytes(octets: i64, gigawords: i64) -> i64 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn admission_refuses_disabled_suspended_expired_and_strange_devices() {
+        let now = t("2030-01-16T12:00:00Z");
+        let later = Some(now + Duration::days(1));
+        let mac = Some("AA:BB:CC:DD:EE:FF"); // as stored
+        assert_eq!(admission_refusal("active", later, None, None, now), None);
+        assert_eq!(
+            admission_refusal("disabled", later, None, None, now).as_deref(),
+            Some("Account disabled")
+        );
+        assert_eq!(
+            admission_refusal("suspended", later, None, None, now).as_deref(),
+            Some("Account suspended")
+        );
+        assert_eq!(
+            admission_refusal("active", Some(now), None, None, now).as_deref(),
+            Some("Account expired on 2030-01-16 12:00 UTC")
+        );
+        // The registered device, however the NAS writes it, is admitted.
+        assert_eq!(
+            admission_refusal("active", later, mac, Some("aa-bb-cc-dd-ee-ff"), now),
+            None
+        );
+        // No Calling-Station-Id: nothing to compare.
+        assert_eq!(admission_refusal("active", later, mac, None, now), None);
+        assert_eq!(
+            admission_refusal("active", later, mac, Some("11:22:33:44:55:66"), now).as_deref(),
+            Some("Device 11:22:33:44:55:66 is not the one registered for this account")
+        );
+        // Status is decided before the device.
+        assert_eq!(
+            admission_refusal("suspended", later, mac, Some("11:22:33:44:55:66"), now).as_deref(),
+            Some("Account suspended")
+        );
+    }
+
+    #[test]
+    fn profile_fields() {
+        assert_eq!(parse_profile_name("  Fibre 100 ").unwrap(), "Fibre 100");
+        for bad in ["", "   ", &"x".repeat(101)] {
+            assert_eq!(parse_profile_name(bad).unwrap_err().field(), Some("name"));
+        }
+        assert!(!parse_auth_type(None).unwrap());
+        assert!(!parse_auth_type(Some("PAP")).unwrap());
+        assert!(parse_auth_type(Some("Chap")).unwrap());
+        assert_eq!(
+            parse_auth_type(Some("eap")).unwrap_err().field(),
+            Some("auth_type")
+        );
+        assert_eq!(parse_framed_pool(None).unwrap(), None);
+        assert_eq!(parse_framed_pool(Some("  ")).unwrap(), None);
+        assert_eq!(
+            parse_framed_pool(Some(" pool-a.1 ")).unwrap().as_deref(),
+            Some("pool-a.1")
+        );
+        for bad in ["a b", "x;y", &"p".repeat(65)] {
+            assert_eq!(
+                parse_framed_pool(Some(bad)).unwrap_err().field(),
+                Some("framed_pool")
+            );
+        }
+    }
+
+    #[test]
+    fn the_session_limit_counts_open_sessions() {
+        assert_eq!(session_limit_refusal(0, 1), None);
+        assert_eq!(
+            session_limit_refusal(1, 1).as_deref(),
+            Some("Session limit reached: 1 of 1 sessions already open")
+        );
+        assert_eq!(session_limit_refusal(1, 2), None);
+    }
     use super::*;
 
     fn t(s: &str) -> DateTime<Utc> {

@@ -161,15 +161,8 @@ fn static_ip_taken(e: sqlx::Error, ip: Option<&str>) -> StoreError {
 
 impl Store {
     /// Creates a speed profile.
+    /// The use case has checked it (`domain::isp::check_profile`).
     pub async fn create_profile(&self, actor: &str, p: &NewProfile) -> Result<ProfileRow> {
-        domain::isp::check_profile(
-            p.download_kbps,
-            p.upload_kbps,
-            p.price_pence,
-            p.period_days,
-            p.acct_interim_secs,
-            p.simultaneous_use,
-        )?;
         let now = self.now();
         on_db!(self.writer(), db => {
             let mut tx = db.begin().await?;

@@ -2,9 +2,10 @@
 //! belong to (`/api/v1/customers/:id`).
 
 use super::{ok, page, time, Base, Caller, Paging};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{JsonBody, QueryParams};
 use crate::AppState;
+use app::isp::NewProfileCommand;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -12,7 +13,7 @@ use domain::isp;
 use domain::{Error, Money};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use store::isp::{NewProfile, ProfileRow};
+use store::isp::ProfileRow;
 use utoipa::ToSchema;
 
 /// The RADIUS reply attributes a profile gives its subscribers (those
@@ -74,7 +75,7 @@ pub async fn list_profiles(
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<Value>> {
     let p = paging.request()?;
-    let (rows, total) = state.store.list_profiles(who.visibility(), p).await?;
+    let (rows, total) = state.app.isp_profiles(&who, p).await?;
     Ok(page(
         &base,
         "/profiles",
@@ -95,11 +96,7 @@ pub async fn get_profile(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let id = path_id(&id, "profile")?;
-    let row = state
-        .store
-        .get_profile(who.visibility(), id)
-        .await
-        .map_err(|e| ApiError::store(e, || format!("profile {id}")))?;
+    let row = state.app.isp_profile(&who, id).await?;
     Ok(ok(view(&base, &row)))
 }
 
@@ -131,54 +128,18 @@ pub async fn create_profile(
     body: JsonBody<NewProfileBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let b = body.value;
-    let name = b.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(Error::invalid("name", "must be 1 to 100 characters").into());
-    }
-    let chap = match b
-        .auth_type
-        .as_deref()
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        None | Some("pap") => false,
-        Some("chap") => true,
-        Some(other) => {
-            return Err(Error::invalid("auth_type", format!("{other:?} is not pap or chap")).into())
-        }
+    let command = NewProfileCommand {
+        name: b.name,
+        download_kbps: b.download_kbps,
+        upload_kbps: b.upload_kbps,
+        price_pence: b.price_pence,
+        period_days: b.period_days,
+        framed_pool: b.framed_pool,
+        acct_interim_secs: b.acct_interim_interval,
+        simultaneous_use: b.simultaneous_use,
+        auth_type: b.auth_type,
     };
-    let framed_pool = b
-        .framed_pool
-        .map(|p| p.trim().to_owned())
-        .filter(|p| !p.is_empty());
-    if framed_pool.as_ref().is_some_and(|p| {
-        p.len() > 64
-            || !p
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    }) {
-        return Err(
-            Error::invalid("framed_pool", "must be up to 64 letters, digits, - _ or .").into(),
-        );
-    }
-    let row = state
-        .store
-        .create_profile(
-            &who.actor,
-            &NewProfile {
-                partner_id: who.partner_id,
-                name,
-                download_kbps: b.download_kbps,
-                upload_kbps: b.upload_kbps,
-                price_pence: b.price_pence,
-                period_days: b.period_days.unwrap_or(30),
-                framed_pool,
-                acct_interim_secs: b.acct_interim_interval.unwrap_or(300),
-                simultaneous_use: b.simultaneous_use.unwrap_or(1),
-                chap,
-            },
-        )
-        .await?;
+    let row = state.app.create_isp_profile(&who, command).await?;
     Ok((StatusCode::CREATED, ok(view(&base, &row))))
 }
 
@@ -192,11 +153,7 @@ pub async fn get_customer(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let id = path_id(&id, "customer")?;
-    let c = state
-        .store
-        .get_customer(who.visibility(), id)
-        .await
-        .map_err(|e| ApiError::store(e, || format!("customer {id}")))?;
+    let c = state.app.isp_customer(&who, id).await?;
     Ok(ok(json!({
         "id": c.id,
         "company_name": c.company_name,

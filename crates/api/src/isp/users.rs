@@ -3,18 +3,17 @@
 //! history kept) and their RADIUS accounting sessions.
 
 use super::{double_option, ok, page, parse_time, time, Base, Caller, Paging};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{opt_int_param, JsonBody, QueryParams};
 use crate::AppState;
+use app::isp::{NewUserCommand, UserPatchCommand, UserStatus};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use domain::isp;
-use domain::Error;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use store::isp::{IspUserPatch, IspUserRow, NewIspUser, ProfileRow, SessionRow, UserFilter};
-use store::Visibility;
+use store::isp::{IspUserRow, SessionRow, UserFilter};
 use utoipa::ToSchema;
 
 /// A subscriber as answered, with its links.
@@ -75,72 +74,6 @@ fn session_view(s: &SessionRow) -> Value {
     })
 }
 
-/// Finds a visible subscriber by id (digits) or username.
-async fn find(state: &AppState, who: &crate::Principal, key: &str) -> ApiResult<IspUserRow> {
-    let key = key.trim();
-    let found = if !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit()) {
-        match key.parse::<i64>() {
-            Ok(id) => state
-                .store
-                .get_isp_user(who.visibility(), id)
-                .await
-                .map(Some),
-            Err(_) => Ok(None),
-        }
-    } else {
-        state.store.isp_user_by_username(who.partner_id, key).await
-    };
-    match found {
-        Ok(Some(u)) => Ok(u),
-        Ok(None) | Err(store::StoreError::NotFound) => {
-            Err(ApiError::not_found(format!("user {key} not found")))
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-async fn profile(state: &AppState, vis: Visibility, id: i64) -> ApiResult<ProfileRow> {
-    state
-        .store
-        .get_profile(vis, id)
-        .await
-        .map_err(|e| ApiError::store(e, || format!("profile {id}")))
-}
-
-/// The Argon2 hash of a password, and its sealed copy for a CHAP profile.
-async fn secrets(
-    state: &AppState,
-    password: &str,
-    profile: &ProfileRow,
-) -> ApiResult<(String, Option<String>)> {
-    isp::check_password(password)?;
-    let sealed = match (profile.chap, &state.sealer) {
-        (false, _) => None,
-        (true, Some(s)) => Some(s.seal(password)),
-        (true, None) => {
-            return Err(Error::Conflict(format!(
-                "profile {} uses CHAP, which needs the server's password_key (SWITCHBOARD_PASSWORD_KEY) to keep passwords encrypted; none is configured",
-                profile.id
-            ))
-            .into())
-        }
-    };
-    let pw = password.to_owned();
-    let hash = tokio::task::spawn_blocking(move || store::credentials::hash_password(&pw))
-        .await
-        .map_err(|e| ApiError::Internal(format!("password hashing panicked: {e}")))?;
-    Ok((hash, sealed))
-}
-
-async fn customer(state: &AppState, who: &crate::Principal, id: i64) -> ApiResult<i64> {
-    state
-        .store
-        .get_customer(who.visibility(), id)
-        .await
-        .map_err(|e| ApiError::store(e, || format!("customer {id}")))?;
-    Ok(id)
-}
-
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UserQuery {
@@ -176,10 +109,7 @@ pub async fn list_users(
         customer_id: opt_int_param(&q.customer_id, "customer_id")?,
         q: domain::paging::check_search("q", q.q.as_deref())?,
     };
-    let (rows, total) = state
-        .store
-        .list_isp_users(who.visibility(), &filter, state.store.now(), p)
-        .await?;
+    let (rows, total) = state.app.isp_users(&who, &filter, p).await?;
     let mut query: Vec<(&str, String)> = Vec::new();
     if let Some(s) = filter.status {
         query.push(("status", s.to_owned()));
@@ -210,7 +140,7 @@ pub async fn get_user(
     base: Base,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let u = find(&state, &who, &id).await?;
+    let u = state.app.isp_user(&who, &id).await?;
     Ok(ok(view(&base, &u, state.store.now())))
 }
 
@@ -239,44 +169,21 @@ pub async fn create_user(
     body: JsonBody<NewUser>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let b = body.value;
-    let username = isp::parse_username(&b.username)?;
-    let mac = b.mac.as_deref().map(isp::parse_mac).transpose()?;
-    let static_ip = b
-        .static_ip
-        .as_deref()
-        .map(isp::parse_static_ip)
-        .transpose()?;
     let expiration = b
         .expiration
         .as_deref()
         .map(|t| parse_time(t, "expiration"))
         .transpose()?;
-    isp::check_password(&b.password)?;
-    let profile = profile(&state, who.visibility(), b.profile_id).await?;
-    let customer_id = match b.customer_id {
-        Some(id) => Some(customer(&state, &who, id).await?),
-        None => None,
+    let command = NewUserCommand {
+        username: b.username,
+        password: b.password,
+        profile_id: b.profile_id,
+        customer_id: b.customer_id,
+        expiration,
+        mac: b.mac,
+        static_ip: b.static_ip,
     };
-    let (password_hash, password_sealed) = secrets(&state, &b.password, &profile).await?;
-    let row = state
-        .store
-        .create_isp_user(
-            &who.actor,
-            &NewIspUser {
-                partner_id: profile.partner_id,
-                customer_id,
-                profile_id: profile.id,
-                username,
-                password_hash,
-                password_sealed,
-                expiration: Some(expiration.unwrap_or_else(|| {
-                    isp::renewed_expiration(None, state.store.now(), profile.period_days)
-                })),
-                mac,
-                static_ip,
-            },
-        )
-        .await?;
+    let row = state.app.create_isp_user(&who, command).await?;
     Ok((
         StatusCode::CREATED,
         ok(view(&base, &row, state.store.now())),
@@ -318,53 +225,23 @@ pub async fn patch_user(
     body: JsonBody<UserPatch>,
 ) -> ApiResult<Json<Value>> {
     let b = body.value;
-    let u = find(&state, &who, &id).await?;
-    let mut patch = IspUserPatch {
-        mac: b
-            .mac
-            .map(|m| m.as_deref().map(isp::parse_mac).transpose())
-            .transpose()?,
-        static_ip: b
-            .static_ip
-            .map(|m| m.as_deref().map(isp::parse_static_ip).transpose())
-            .transpose()?,
-        expiration: b
-            .expiration
-            .map(|m| {
-                m.as_deref()
-                    .map(|t| parse_time(t, "expiration"))
-                    .transpose()
-            })
-            .transpose()?,
-        ..IspUserPatch::default()
+    let expiration = b
+        .expiration
+        .map(|m| {
+            m.as_deref()
+                .map(|t| parse_time(t, "expiration"))
+                .transpose()
+        })
+        .transpose()?;
+    let command = UserPatchCommand {
+        profile_id: b.profile_id,
+        password: b.password,
+        mac: b.mac,
+        expiration,
+        static_ip: b.static_ip,
+        customer_id: b.customer_id,
     };
-    if let Some(c) = b.customer_id {
-        patch.customer_id = Some(match c {
-            Some(id) => Some(customer(&state, &who, id).await?),
-            None => None,
-        });
-    }
-    let current = profile(&state, Visibility::All, u.profile_id).await?;
-    let target = match b.profile_id {
-        Some(p) => profile(&state, Visibility::Partner(u.partner_id), p).await?,
-        None => current.clone(),
-    };
-    match &b.password {
-        Some(pw) => patch.password = Some(secrets(&state, pw, &target).await?),
-        None if target.chap && !current.chap => {
-            return Err(Error::invalid("password", format!("moving to CHAP profile {} needs the password again: it is kept encrypted only for CHAP profiles", target.id)).into())
-        }
-        None if !target.chap && current.chap => {
-            // Leaving CHAP: the encrypted copy is no longer needed.
-            patch.password = Some((u.password_hash.clone(), None));
-        }
-        None => {}
-    }
-    patch.profile_id = b.profile_id.map(|_| target.id);
-    let row = state
-        .store
-        .update_isp_user(&who.actor, who.visibility(), u.id, &patch)
-        .await?;
+    let row = state.app.patch_isp_user(&who, &id, command).await?;
     Ok(ok(view(&base, &row, state.store.now())))
 }
 
@@ -373,13 +250,9 @@ async fn set_status(
     who: &crate::Principal,
     base: &Base,
     id: &str,
-    status: &str,
+    status: UserStatus,
 ) -> ApiResult<Json<Value>> {
-    let u = find(state, who, id).await?;
-    let row = state
-        .store
-        .set_isp_user_status(&who.actor, who.visibility(), u.id, status)
-        .await?;
+    let row = state.app.set_isp_user_status(who, id, status).await?;
     Ok(ok(view(base, &row, state.store.now())))
 }
 
@@ -392,7 +265,7 @@ pub async fn suspend_user(
     base: Base,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    set_status(&state, &who, &base, &id, "suspended").await
+    set_status(&state, &who, &base, &id, UserStatus::Suspended).await
 }
 
 /// Activates a suspended subscriber (an expired one also needs renewing).
@@ -404,7 +277,7 @@ pub async fn activate_user(
     base: Base,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    set_status(&state, &who, &base, &id, "active").await
+    set_status(&state, &who, &base, &id, UserStatus::Active).await
 }
 
 /// Renews a subscriber: its profile's period added to the later of now and
@@ -417,11 +290,7 @@ pub async fn renew_user(
     base: Base,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let u = find(&state, &who, &id).await?;
-    let row = state
-        .store
-        .renew_isp_user(&who.actor, who.visibility(), u.id, state.store.now())
-        .await?;
+    let row = state.app.renew_isp_user(&who, &id).await?;
     Ok(ok(view(&base, &row, state.store.now())))
 }
 
@@ -435,7 +304,7 @@ pub async fn delete_user(
     base: Base,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    set_status(&state, &who, &base, &id, "disabled").await
+    set_status(&state, &who, &base, &id, UserStatus::Disabled).await
 }
 
 /// A subscriber's RADIUS accounting sessions, newest first.
@@ -449,22 +318,11 @@ pub async fn user_sessions(
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<Value>> {
     let p = paging.request()?;
-    let u = find(&state, &who, &id).await?;
-    // Sessions the NAS stopped updating read closed (Stale-Session).
-    let interim = profile(&state, Visibility::All, u.profile_id)
-        .await?
-        .acct_interim_secs;
-    let stale_before =
-        state.store.now() - chrono::Duration::seconds(isp::stale_after_secs(interim));
-    state.store.open_sessions(u.id, stale_before).await?;
-    let (rows, total) = state
-        .store
-        .sessions_for_isp_user(who.visibility(), u.id, p)
-        .await?;
+    let (user_id, rows, total) = state.app.isp_user_sessions(&who, &id, p).await?;
     let items = rows.iter().map(session_view).collect();
     Ok(page(
         &base,
-        &format!("/users/{}/sessions", u.id),
+        &format!("/users/{user_id}/sessions"),
         "",
         p,
         total,

@@ -1,0 +1,216 @@
+//! What FreeRADIUS asks of the platform, whatever carries the question
+//! (today `rlm_rest` over HTTP): may this subscriber log in, and with what
+//! reply; is this password right; what happened after; and the accounting
+//! records. `domain::isp` decides; this finds the subscriber and its
+//! profile, notes refusals on the subscriber, and stores the records.
+
+use crate::{App, Error, Principal, Result};
+use chrono::Duration;
+use domain::{isp, Scope};
+use store::isp::{AcctRecord, IspUserRow, ProfileRow};
+
+/// A RADIUS verdict: go on, or reject with the reason the subscriber's
+/// device is told (already noted on a known subscriber).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict<T> {
+    Accept(T),
+    Reject(String),
+}
+
+/// How the request proves the password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proof {
+    /// `User-Password`: checked here, against the Argon2 hash.
+    Pap,
+    /// `CHAP-Password` or MS-CHAP: checked by FreeRADIUS, which needs the
+    /// cleartext.
+    Chap,
+    /// No password at all.
+    None,
+}
+
+/// What an admitted subscriber is told, and how FreeRADIUS checks it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Authorized {
+    /// CHAP: the cleartext FreeRADIUS checks the challenge against.
+    pub cleartext: Option<String>,
+    /// `Mikrotik-Rate-Limit`.
+    pub rate_limit: String,
+    pub acct_interim_secs: i64,
+    pub framed_pool: Option<String>,
+    pub framed_ip: Option<String>,
+    /// Seconds left until the subscriber expires.
+    pub session_timeout: Option<i64>,
+}
+
+impl App {
+    /// The ISP a RADIUS server serves, if its token may ask.
+    pub fn radius_caller(&self, who: &Principal) -> Result<()> {
+        who.require(Scope::Isp)
+    }
+
+    /// The subscriber and its profile if it may log in now; else the
+    /// refusal, noted on the subscriber.
+    async fn admit(
+        &self,
+        who: &Principal,
+        username: &str,
+        calling_station: Option<&str>,
+    ) -> Result<Verdict<(IspUserRow, ProfileRow)>> {
+        let Some(user) = self
+            .store
+            .isp_user_by_username(who.partner_id, username)
+            .await?
+        else {
+            return Ok(Verdict::Reject("Unknown user".into()));
+        };
+        let profile = self
+            .store
+            .get_profile(store::Visibility::All, user.profile_id)
+            .await?;
+        let why = isp::admission_refusal(
+            &user.status,
+            user.expiration,
+            user.mac.as_deref(),
+            calling_station,
+            self.store.now(),
+        );
+        match why {
+            Some(why) => self.refuse(user.id, why).await,
+            None => Ok(Verdict::Accept((user, profile))),
+        }
+    }
+
+    /// Notes a refusal on the subscriber and answers it.
+    async fn refuse<T>(&self, user_id: i64, why: String) -> Result<Verdict<T>> {
+        if let Err(e) = self
+            .store
+            .record_auth(user_id, &format!("Access-Reject: {why}"))
+            .await
+        {
+            // The reject stands; only the note is lost.
+            tracing::warn!(error = %e, user_id, "noting a RADIUS reject");
+        }
+        Ok(Verdict::Reject(why))
+    }
+
+    /// FreeRADIUS's authorize: refuses unknown, disabled, suspended and
+    /// expired subscribers, strange devices and those at their session
+    /// limit; otherwise the reply of the subscriber's profile and how its
+    /// password is checked.
+    pub async fn radius_authorize(
+        &self,
+        who: &Principal,
+        username: &str,
+        calling_station: Option<&str>,
+        proof: Proof,
+    ) -> Result<Verdict<Authorized>> {
+        self.radius_caller(who)?;
+        let (user, profile) = match self.admit(who, username, calling_station).await? {
+            Verdict::Accept(x) => x,
+            Verdict::Reject(why) => return Ok(Verdict::Reject(why)),
+        };
+        let now = self.store.now();
+        let stale_before =
+            now - Duration::seconds(isp::stale_after_secs(profile.acct_interim_secs));
+        let open = self.store.open_sessions(user.id, stale_before).await?;
+        if let Some(why) = isp::session_limit_refusal(open, profile.simultaneous_use) {
+            return self.refuse(user.id, why).await;
+        }
+        let cleartext = match proof {
+            Proof::Pap => None,
+            Proof::None => return Ok(Verdict::Reject("No password was given".into())),
+            Proof::Chap => {
+                let clear = user
+                    .password_sealed
+                    .as_deref()
+                    .and_then(|s| self.sealer.as_ref().and_then(|k| k.open(s)));
+                match clear {
+                    Some(c) => Some(c),
+                    None => {
+                        let why = "CHAP is not enabled for this account's profile; use PAP";
+                        return self.refuse(user.id, why.into()).await;
+                    }
+                }
+            }
+        };
+        Ok(Verdict::Accept(Authorized {
+            cleartext,
+            rate_limit: isp::mikrotik_rate_limit(profile.download_kbps, profile.upload_kbps),
+            acct_interim_secs: profile.acct_interim_secs,
+            framed_pool: profile.framed_pool,
+            framed_ip: user.static_ip,
+            session_timeout: isp::session_timeout(user.expiration, now),
+        }))
+    }
+
+    /// FreeRADIUS's authenticate for PAP: the subscriber re-admitted and
+    /// the password checked against its Argon2 hash.
+    pub async fn radius_authenticate(
+        &self,
+        who: &Principal,
+        username: &str,
+        calling_station: Option<&str>,
+        password: Option<String>,
+    ) -> Result<Verdict<()>> {
+        self.radius_caller(who)?;
+        let (user, _) = match self.admit(who, username, calling_station).await? {
+            Verdict::Accept(x) => x,
+            Verdict::Reject(why) => return Ok(Verdict::Reject(why)),
+        };
+        let Some(password) = password else {
+            return Ok(Verdict::Reject("No password was given".into()));
+        };
+        let hash = user.password_hash.clone();
+        let right = tokio::task::spawn_blocking(move || {
+            store::credentials::verify_password(&password, &hash)
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("password check panicked: {e}")))?;
+        if !right {
+            return self.refuse(user.id, "Wrong password".into()).await;
+        }
+        Ok(Verdict::Accept(()))
+    }
+
+    /// FreeRADIUS's post-auth: notes the outcome on the subscriber. A
+    /// reject keeps the reason authorize or authenticate noted just before.
+    pub async fn radius_post_auth(
+        &self,
+        who: &Principal,
+        username: &str,
+        rejected: bool,
+    ) -> Result<()> {
+        self.radius_caller(who)?;
+        let Some(u) = self
+            .store
+            .isp_user_by_username(who.partner_id, username)
+            .await?
+        else {
+            return Ok(());
+        };
+        let noted = u
+            .last_auth_result
+            .as_deref()
+            .is_some_and(|r| r.starts_with("Access-Reject"))
+            && u.last_auth_at
+                .is_some_and(|t| self.store.now() - t < Duration::seconds(isp::REJECT_NOTE_SECS));
+        let note = match (rejected, noted) {
+            (false, _) => "Access-Accept",
+            (true, false) => "Access-Reject",
+            (true, true) => return Ok(()),
+        };
+        if let Err(e) = self.store.record_auth(u.id, note).await {
+            tracing::warn!(error = %e, user_id = u.id, "noting a RADIUS outcome");
+        }
+        Ok(())
+    }
+
+    /// FreeRADIUS's accounting: the record stored (idempotently) before
+    /// anything is answered.
+    pub async fn radius_accounting(&self, who: &Principal, record: &AcctRecord) -> Result<()> {
+        self.radius_caller(who)?;
+        self.store.record_accounting(who.partner_id, record).await?;
+        Ok(())
+    }
+}
