@@ -16,28 +16,8 @@ pub struct AuditEntry<'a> {
     pub after: Option<serde_json::Value>,
 }
 
-/// The SQL that writes one audit row; executed by [`write_audit!`] inside
-/// the caller's transaction on either engine.
-pub const INSERT_AUDIT_SQL: &str = "INSERT INTO audit_log (at, actor, partner_id, entity, entity_id, action, before_json, after_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-
-/// Writes `entry` on `executor` (a transaction of either engine).
-#[macro_export]
-macro_rules! write_audit {
-    ($now:expr, $exec:expr, $entry:expr) => {{
-        let e = &$entry;
-        sqlx::query($crate::audit::INSERT_AUDIT_SQL)
-            .bind($now)
-            .bind(e.actor)
-            .bind(e.partner_id)
-            .bind(e.entity)
-            .bind(&e.entity_id)
-            .bind(e.action)
-            .bind(e.before.as_ref().map(|v| v.to_string()))
-            .bind(e.after.as_ref().map(|v| v.to_string()))
-            .execute($exec)
-            .await
-    }};
-}
+/// The SQL that writes one audit row (see [`write`]).
+const INSERT_AUDIT_SQL: &str = "INSERT INTO audit_log (at, actor, partner_id, entity, entity_id, action, before_json, after_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
 /// Writes `entry`, stamped `at`, inside the caller's transaction.
 pub async fn write(tx: &mut crate::tx::Tx, at: DateTime<Utc>, e: &AuditEntry<'_>) -> Result<()> {

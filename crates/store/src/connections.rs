@@ -5,7 +5,7 @@
 //! its row (what was contracted, at the price contracted), so a lookup by
 //! CLI is one indexed query joined to its tariff.
 
-use crate::{on_db, Result, Store, StoreError, Visibility};
+use crate::{args, on_db, Result, Store, StoreError, Visibility};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::paging::PageRequest;
 use serde::{Deserialize, Serialize};
@@ -139,33 +139,44 @@ impl Store {
         let now = self.now();
         // Keep each statement well under SQLite's bind-variable limit.
         const BATCH: usize = 400;
-        on_db!(self.writer(), p => {
-            let mut tx = p.begin().await?;
+        self.write(async |tx| {
             for chunk in conns.chunks(BATCH) {
-                let mut sql = format!("INSERT INTO connections ({INSERT_COLS}) VALUES ");
-                for i in 0..chunk.len() {
-                    if i > 0 { sql.push(','); }
-                    sql.push('(');
-                    for j in 0..INSERT_ARITY {
-                        if j > 0 { sql.push(','); }
-                        sql.push_str(&format!("${}", i * INSERT_ARITY + j + 1));
-                    }
-                    sql.push(')');
-                }
-                let mut q = sqlx::query(&sql);
+                let rows: Vec<String> = (0..chunk.len())
+                    .map(|i| format!("({})", crate::in_list(i * INSERT_ARITY + 1, INSERT_ARITY)))
+                    .collect();
+                let sql = format!(
+                    "INSERT INTO connections ({INSERT_COLS}) VALUES {}",
+                    rows.join(",")
+                );
+                let mut a = Vec::with_capacity(chunk.len() * INSERT_ARITY);
                 for c in chunk {
-                    q = q.bind(c.partner_id).bind(c.customer_id).bind(&c.cli).bind(&c.network).bind(&c.status)
-                        .bind(c.tariff_id).bind(&c.sim_type).bind(&c.iccid).bind(&c.eid).bind(c.start_date)
-                        .bind(c.contract_end_date).bind(c.bill_cap_enabled).bind(c.bill_cap_pence)
-                        .bind(serde_json::to_string(&c.bundles).expect("serialises"))
-                        .bind(serde_json::to_string(&c.bars).expect("serialises"))
-                        .bind(now).bind(now);
+                    a.extend(args![
+                        c.partner_id,
+                        c.customer_id,
+                        &c.cli,
+                        &c.network,
+                        &c.status,
+                        c.tariff_id,
+                        &c.sim_type,
+                        &c.iccid,
+                        &c.eid,
+                        c.start_date,
+                        c.contract_end_date,
+                        c.bill_cap_enabled,
+                        c.bill_cap_pence,
+                        serde_json::to_string(&c.bundles).expect("serialises"),
+                        serde_json::to_string(&c.bars).expect("serialises"),
+                        now,
+                        now
+                    ]);
                 }
-                q.execute(&mut *tx).await.map_err(|e| StoreError::unique(e, "a CLI or ICCID is already in use"))?;
+                tx.execute(&sql, a)
+                    .await
+                    .map_err(|e| StoreError::unique_of(e, "a CLI or ICCID is already in use"))?;
             }
-            tx.commit().await?;
             Ok(())
         })
+        .await
     }
 
     /// How many connections exist (all partners).

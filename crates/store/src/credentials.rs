@@ -3,7 +3,8 @@
 //! hashes (a fast hash is right for high-entropy secrets); user passwords
 //! are chosen by people and stored as Argon2id hashes.
 
-use crate::{on_db, write_audit, Result, Store, StoreError};
+use crate::audit::AuditEntry;
+use crate::{args, on_db, Result, Store, StoreError};
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
@@ -107,19 +108,27 @@ impl Store {
         let secret = random_hex(32);
         let scopes_text = scopes.to_string();
         let now = self.now();
-        let id: i64 = on_db!(self.writer(), p => {
-            let mut tx = p.begin().await?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO api_clients (partner_id, client_id, secret_hash, scopes, description, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
-                .bind(partner_id).bind(&client_id).bind(hash_secret(&secret)).bind(&scopes_text).bind(description).bind(now)
-                .fetch_one(&mut *tx).await?;
-            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
-                actor, partner_id: Some(partner_id), entity: "api_client", entity_id: client_id.clone(),
-                action: "create", before: None, after: Some(serde_json::json!({"scopes": scopes_text, "description": description})),
-            })?;
-            tx.commit().await?;
-            id
-        });
+        let id: i64 = self
+            .write(async |tx| {
+                let (id,): (i64,) = tx
+                    .fetch_one(
+                        "INSERT INTO api_clients (partner_id, client_id, secret_hash, scopes, description, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                        args![partner_id, &client_id, hash_secret(&secret), &scopes_text, description, now],
+                    )
+                    .await?;
+                let entry = AuditEntry {
+                    actor,
+                    partner_id: Some(partner_id),
+                    entity: "api_client",
+                    entity_id: client_id.clone(),
+                    action: "create",
+                    before: None,
+                    after: Some(serde_json::json!({"scopes": scopes_text, "description": description})),
+                };
+                crate::audit::write(tx, now, &entry).await?;
+                Ok::<_, StoreError>(id)
+            })
+            .await?;
         Ok(NewClient {
             id,
             partner_id,
@@ -164,24 +173,39 @@ impl Store {
     /// Revokes a client (by `client_id`); its tokens stop working.
     pub async fn revoke_client(&self, actor: &str, client_id: &str) -> Result<()> {
         let now = self.now();
-        on_db!(self.writer(), p => {
-            let mut tx = p.begin().await?;
-            let partner: Option<i64> = sqlx::query_scalar("UPDATE api_clients SET revoked_at = $1 WHERE client_id = $2 AND revoked_at IS NULL RETURNING partner_id")
-                .bind(now).bind(client_id).fetch_optional(&mut *tx).await?;
-            let Some(partner) = partner else {
-                drop(tx);
-                return match self.client_by_client_id(client_id).await? {
-                    Some(_) => Err(StoreError::Conflict(format!("client {client_id} is already revoked"))),
-                    None => Err(StoreError::NotFound),
+        let revoked = self
+            .write(async |tx| {
+                let partner: Option<(i64,)> = tx
+                    .fetch_optional(
+                        "UPDATE api_clients SET revoked_at = $1 WHERE client_id = $2 AND revoked_at IS NULL RETURNING partner_id",
+                        args![now, client_id],
+                    )
+                    .await?;
+                let Some((partner,)) = partner else {
+                    return Ok(false);
                 };
-            };
-            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
-                actor, partner_id: Some(partner), entity: "api_client", entity_id: client_id.to_owned(),
-                action: "revoke", before: Some(serde_json::json!({"revokedAt": null})), after: Some(serde_json::json!({"revokedAt": now})),
-            })?;
-            tx.commit().await?;
-            Ok(())
-        })
+                let entry = AuditEntry {
+                    actor,
+                    partner_id: Some(partner),
+                    entity: "api_client",
+                    entity_id: client_id.to_owned(),
+                    action: "revoke",
+                    before: Some(serde_json::json!({"revokedAt": null})),
+                    after: Some(serde_json::json!({"revokedAt": now})),
+                };
+                crate::audit::write(tx, now, &entry).await?;
+                Ok::<_, StoreError>(true)
+            })
+            .await?;
+        if revoked {
+            return Ok(());
+        }
+        match self.client_by_client_id(client_id).await? {
+            Some(_) => Err(StoreError::Conflict(format!(
+                "client {client_id} is already revoked"
+            ))),
+            None => Err(StoreError::NotFound),
+        }
     }
 
     /// Creates an API user with an Argon2id-hashed password.
@@ -196,20 +220,27 @@ impl Store {
         self.get_partner(partner_id).await?;
         let hash = hash_password(password);
         let now = self.now();
-        on_db!(self.writer(), p => {
-            let mut tx = p.begin().await?;
-            let user = sqlx::query_as::<_, ApiUser>(&format!(
-                "INSERT INTO users (partner_id, username, password_hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING {USER_COLS}"))
-                .bind(partner_id).bind(username).bind(&hash).bind(scopes.to_string()).bind(now)
-                .fetch_one(&mut *tx).await
-                .map_err(|e| StoreError::unique(e, format!("a user named {username:?} already exists")))?;
-            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
-                actor, partner_id: Some(partner_id), entity: "user", entity_id: user.id.to_string(),
-                action: "create", before: None, after: Some(serde_json::json!({"username": username, "scopes": user.scopes})),
-            })?;
-            tx.commit().await?;
+        self.write(async |tx| {
+            let user: ApiUser = tx
+                .fetch_one(
+                    &format!("INSERT INTO users (partner_id, username, password_hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING {USER_COLS}"),
+                    args![partner_id, username, &hash, scopes.to_string(), now],
+                )
+                .await
+                .map_err(|e| StoreError::unique_of(e, format!("a user named {username:?} already exists")))?;
+            let entry = AuditEntry {
+                actor,
+                partner_id: Some(partner_id),
+                entity: "user",
+                entity_id: user.id.to_string(),
+                action: "create",
+                before: None,
+                after: Some(serde_json::json!({"username": username, "scopes": user.scopes})),
+            };
+            crate::audit::write(tx, now, &entry).await?;
             Ok(user)
         })
+        .await
     }
 
     pub async fn user_by_name(&self, username: &str) -> Result<Option<ApiUser>> {

@@ -3,7 +3,8 @@
 //! staff set; `expired` is derived from its expiration when read, in SQL
 //! for filters and in `domain::isp` for answers.
 
-use crate::{on_db, write_audit, Result, Store, StoreError, Visibility};
+use crate::audit::AuditEntry;
+use crate::{args, on_db, Result, Store, StoreError, Visibility};
 use chrono::{DateTime, Utc};
 use domain::isp::AcctKind;
 use domain::paging::{like_contains, PageRequest};
@@ -149,14 +150,19 @@ const SESSION_COLS: &str = "id, user_id, username, unique_id, acct_session_id, n
 const EFFECTIVE_STATUS: &str =
     "CASE WHEN u.status = 'active' AND u.expiration IS NOT NULL AND u.expiration <= $1 THEN 'expired' ELSE u.status END";
 
-fn static_ip_taken(e: sqlx::Error, ip: Option<&str>) -> StoreError {
-    StoreError::unique(
-        e,
-        format!(
+/// A refusal by the one-live-subscriber-per-static-IP index, said plainly.
+fn static_ip_taken(e: StoreError, ip: Option<&str>) -> StoreError {
+    if e.violates_unique(
+        "isp_users_static_ip",
+        "isp_users.partner_id, isp_users.static_ip",
+    ) {
+        StoreError::Conflict(format!(
             "static_ip: {} is already given to another subscriber",
             ip.unwrap_or("")
-        ),
-    )
+        ))
+    } else {
+        e
+    }
 }
 
 impl Store {
@@ -164,22 +170,31 @@ impl Store {
     /// The use case has checked it (`domain::isp::check_profile`).
     pub async fn create_profile(&self, actor: &str, p: &NewProfile) -> Result<ProfileRow> {
         let now = self.now();
-        on_db!(self.writer(), db => {
-            let mut tx = db.begin().await?;
-            let row = sqlx::query_as::<_, ProfileRow>(&format!(
-                "INSERT INTO isp_profiles (partner_id, name, download_kbps, upload_kbps, price_pence, period_days, framed_pool, acct_interim_secs, simultaneous_use, chap, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {PROFILE_COLS}"))
-                .bind(p.partner_id).bind(&p.name).bind(p.download_kbps).bind(p.upload_kbps).bind(p.price_pence).bind(p.period_days)
-                .bind(&p.framed_pool).bind(p.acct_interim_secs).bind(p.simultaneous_use).bind(p.chap).bind(now)
-                .fetch_one(&mut *tx).await
-                .map_err(|e| StoreError::unique(e, format!("name: a profile named {:?} already exists", p.name)))?;
-            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
-                actor, partner_id: Some(p.partner_id), entity: "isp_profile", entity_id: row.id.to_string(), action: "create",
-                before: None, after: Some(serde_json::json!({"name": p.name, "downloadKbps": p.download_kbps, "uploadKbps": p.upload_kbps})),
-            })?;
-            tx.commit().await?;
+        self.write(async |tx| {
+            let row: ProfileRow = tx
+                .fetch_one(
+                    &format!(
+                        "INSERT INTO isp_profiles (partner_id, name, download_kbps, upload_kbps, price_pence, period_days, framed_pool, acct_interim_secs, simultaneous_use, chap, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {PROFILE_COLS}"
+                    ),
+                    args![p.partner_id, &p.name, p.download_kbps, p.upload_kbps, p.price_pence, p.period_days,
+                          &p.framed_pool, p.acct_interim_secs, p.simultaneous_use, p.chap, now],
+                )
+                .await
+                .map_err(|e| StoreError::unique_of(e, format!("name: a profile named {:?} already exists", p.name)))?;
+            let entry = AuditEntry {
+                actor,
+                partner_id: Some(p.partner_id),
+                entity: "isp_profile",
+                entity_id: row.id.to_string(),
+                action: "create",
+                before: None,
+                after: Some(serde_json::json!({"name": p.name, "downloadKbps": p.download_kbps, "uploadKbps": p.upload_kbps})),
+            };
+            crate::audit::write(tx, now, &entry).await?;
             Ok(row)
         })
+        .await
     }
 
     /// A page of visible profiles, with the total.
@@ -209,29 +224,31 @@ impl Store {
     /// Creates a subscriber (active from now).
     pub async fn create_isp_user(&self, actor: &str, u: &NewIspUser) -> Result<IspUserRow> {
         let now = self.now();
-        let id: i64 = on_db!(self.writer(), p => {
-            let mut tx = p.begin().await?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO isp_users (partner_id, customer_id, profile_id, username, password_hash, password_sealed, status, expiration, mac, static_ip, created_at, activated_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9, $10, $10, $10) RETURNING id")
-                .bind(u.partner_id).bind(u.customer_id).bind(u.profile_id).bind(&u.username).bind(&u.password_hash).bind(&u.password_sealed)
-                .bind(u.expiration).bind(&u.mac).bind(&u.static_ip).bind(now)
-                .fetch_one(&mut *tx).await
-                .map_err(|e| {
-                    let text = e.to_string();
-                    if text.contains("static_ip") {
-                        static_ip_taken(e, u.static_ip.as_deref())
-                    } else {
-                        StoreError::unique(e, format!("username: {:?} is already taken", u.username))
-                    }
-                })?;
-            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
-                actor, partner_id: Some(u.partner_id), entity: "isp_user", entity_id: id.to_string(), action: "create",
-                before: None, after: Some(serde_json::json!({"username": u.username, "profileId": u.profile_id, "expiration": u.expiration, "mac": u.mac, "staticIp": u.static_ip})),
-            })?;
-            tx.commit().await?;
-            Ok::<_, StoreError>(id)
-        })?;
+        let id: i64 = self
+            .write(async |tx| {
+                let (id,): (i64,) = tx
+                    .fetch_one(
+                        "INSERT INTO isp_users (partner_id, customer_id, profile_id, username, password_hash, password_sealed, status, expiration, mac, static_ip, created_at, activated_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9, $10, $10, $10) RETURNING id",
+                        args![u.partner_id, u.customer_id, u.profile_id, &u.username, &u.password_hash, &u.password_sealed,
+                              u.expiration, &u.mac, &u.static_ip, now],
+                    )
+                    .await
+                    .map_err(|e| static_ip_taken(e, u.static_ip.as_deref()))
+                    .map_err(|e| StoreError::unique_of(e, format!("username: {:?} is already taken", u.username)))?;
+                let entry = AuditEntry {
+                    actor,
+                    partner_id: Some(u.partner_id),
+                    entity: "isp_user",
+                    entity_id: id.to_string(),
+                    action: "create",
+                    before: None,
+                    after: Some(serde_json::json!({"username": u.username, "profileId": u.profile_id, "expiration": u.expiration, "mac": u.mac, "staticIp": u.static_ip})),
+                };
+                crate::audit::write(tx, now, &entry).await?;
+                Ok::<_, StoreError>(id)
+            })
+            .await?;
         self.get_isp_user(Visibility::All, id).await
     }
 
@@ -316,21 +333,26 @@ impl Store {
         let static_ip = patch.static_ip.clone().unwrap_or(before.static_ip.clone());
         let expiration = patch.expiration.unwrap_or(before.expiration);
         let customer = patch.customer_id.unwrap_or(before.customer_id);
-        on_db!(self.writer(), p => {
-            let mut tx = p.begin().await?;
-            sqlx::query("UPDATE isp_users SET profile_id = COALESCE($1, profile_id), password_hash = COALESCE($2, password_hash), password_sealed = $3, \
-                         mac = $4, static_ip = $5, expiration = $6, customer_id = $7, updated_at = $8 WHERE id = $9")
-                .bind(patch.profile_id).bind(&hash).bind(&sealed).bind(&mac).bind(&static_ip).bind(expiration).bind(customer).bind(now).bind(id)
-                .execute(&mut *tx).await
-                .map_err(|e| static_ip_taken(e, static_ip.as_deref()))?;
-            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
-                actor, partner_id: Some(before.partner_id), entity: "isp_user", entity_id: id.to_string(), action: "update",
+        self.write(async |tx| {
+            tx.execute(
+                "UPDATE isp_users SET profile_id = COALESCE($1, profile_id), password_hash = COALESCE($2, password_hash), password_sealed = $3, \
+                 mac = $4, static_ip = $5, expiration = $6, customer_id = $7, updated_at = $8 WHERE id = $9",
+                args![patch.profile_id, &hash, &sealed, &mac, &static_ip, expiration, customer, now, id],
+            )
+            .await
+            .map_err(|e| static_ip_taken(e, static_ip.as_deref()))?;
+            let entry = AuditEntry {
+                actor,
+                partner_id: Some(before.partner_id),
+                entity: "isp_user",
+                entity_id: id.to_string(),
+                action: "update",
                 before: Some(serde_json::json!({"profileId": before.profile_id, "mac": before.mac, "staticIp": before.static_ip, "expiration": before.expiration, "customerId": before.customer_id})),
                 after: Some(serde_json::json!({"profileId": patch.profile_id.unwrap_or(before.profile_id), "mac": mac, "staticIp": static_ip, "expiration": expiration, "customerId": customer, "passwordChanged": patch.password.is_some()})),
-            })?;
-            tx.commit().await?;
-            Ok::<_, StoreError>(())
-        })?;
+            };
+            crate::audit::write(tx, now, &entry).await
+        })
+        .await?;
         self.get_isp_user(vis, id).await
     }
 
@@ -345,19 +367,26 @@ impl Store {
     ) -> Result<IspUserRow> {
         let before = self.live_isp_user(vis, id).await?;
         let now = self.now();
-        on_db!(self.writer(), p => {
-            let mut tx = p.begin().await?;
-            sqlx::query("UPDATE isp_users SET status = $1, updated_at = $2, \
-                         activated_at = CASE WHEN $1 = 'active' AND status <> 'active' THEN $2 ELSE activated_at END, \
-                         disabled_at = CASE WHEN $1 = 'disabled' THEN $2 ELSE disabled_at END WHERE id = $3")
-                .bind(status).bind(now).bind(id).execute(&mut *tx).await?;
-            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
-                actor, partner_id: Some(before.partner_id), entity: "isp_user", entity_id: id.to_string(), action: status,
-                before: Some(serde_json::json!({"status": before.status})), after: Some(serde_json::json!({"status": status})),
-            })?;
-            tx.commit().await?;
-            Ok::<_, StoreError>(())
-        })?;
+        self.write(async |tx| {
+            tx.execute(
+                "UPDATE isp_users SET status = $1, updated_at = $2, \
+                 activated_at = CASE WHEN $1 = 'active' AND status <> 'active' THEN $2 ELSE activated_at END, \
+                 disabled_at = CASE WHEN $1 = 'disabled' THEN $2 ELSE disabled_at END WHERE id = $3",
+                args![status, now, id],
+            )
+            .await?;
+            let entry = AuditEntry {
+                actor,
+                partner_id: Some(before.partner_id),
+                entity: "isp_user",
+                entity_id: id.to_string(),
+                action: status,
+                before: Some(serde_json::json!({"status": before.status})),
+                after: Some(serde_json::json!({"status": status})),
+            };
+            crate::audit::write(tx, now, &entry).await
+        })
+        .await?;
         self.get_isp_user(vis, id).await
     }
 
@@ -372,20 +401,35 @@ impl Store {
     ) -> Result<IspUserRow> {
         let before = self.live_isp_user(vis, id).await?;
         let profile = self.get_profile(Visibility::All, before.profile_id).await?;
-        on_db!(self.writer(), p => {
-            let mut tx = p.begin().await?;
+        let stamp = self.now();
+        self.write(async |tx| {
             // Read again under the write lock so two renewals add two periods.
-            let current: Option<DateTime<Utc>> = sqlx::query_scalar("UPDATE isp_users SET updated_at = $1 WHERE id = $2 RETURNING expiration")
-                .bind(self.now()).bind(id).fetch_one(&mut *tx).await?;
+            let (current,): (Option<DateTime<Utc>>,) = tx
+                .fetch_one(
+                    "UPDATE isp_users SET updated_at = $1 WHERE id = $2 RETURNING expiration",
+                    args![stamp, id],
+                )
+                .await?;
             let next = domain::isp::renewed_expiration(current, now, profile.period_days);
-            sqlx::query("UPDATE isp_users SET expiration = $1 WHERE id = $2").bind(next).bind(id).execute(&mut *tx).await?;
-            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
-                actor, partner_id: Some(before.partner_id), entity: "isp_user", entity_id: id.to_string(), action: "renew",
-                before: Some(serde_json::json!({"expiration": current})), after: Some(serde_json::json!({"expiration": next, "periodDays": profile.period_days})),
-            })?;
-            tx.commit().await?;
-            Ok::<_, StoreError>(())
-        })?;
+            tx.execute(
+                "UPDATE isp_users SET expiration = $1 WHERE id = $2",
+                args![next, id],
+            )
+            .await?;
+            let entry = AuditEntry {
+                actor,
+                partner_id: Some(before.partner_id),
+                entity: "isp_user",
+                entity_id: id.to_string(),
+                action: "renew",
+                before: Some(serde_json::json!({"expiration": current})),
+                after: Some(
+                    serde_json::json!({"expiration": next, "periodDays": profile.period_days}),
+                ),
+            };
+            crate::audit::write(tx, stamp, &entry).await
+        })
+        .await?;
         self.get_isp_user(vis, id).await
     }
 

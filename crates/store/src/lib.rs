@@ -99,6 +99,30 @@ impl StoreError {
         }
     }
 
+    /// Whether the unique index `index` refused the write: by its name on
+    /// PostgreSQL; on SQLite, which names only the columns, by `columns`
+    /// as it lists them (`"table.col1, table.col2"`).
+    pub fn violates_unique(&self, index: &str, columns: &str) -> bool {
+        if !self.is_unique_violation() {
+            return false;
+        }
+        let sqlite_columns = |message: &str| {
+            message
+                .strip_prefix("UNIQUE constraint failed: ")
+                .is_some_and(|c| c == columns)
+        };
+        match self {
+            StoreError::Other(sqlx::Error::Database(db)) => match db.constraint() {
+                Some(name) => name == index,
+                None => sqlite_columns(db.message()),
+            },
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(_, Some(message))) => {
+                sqlite_columns(message)
+            }
+            _ => false,
+        }
+    }
+
     /// Whether a unique constraint refused the write, on either engine and
     /// either path.
     pub fn is_unique_violation(&self) -> bool {

@@ -4,7 +4,7 @@
 //! (ListAvailableNumbers); EE's numbers come with the SIM, assigned by the
 //! network on activation.
 
-use crate::{on_db, Result, Store};
+use crate::{args, on_db, Arg, Result, Store};
 use domain::paging::PageRequest;
 use domain::Network;
 
@@ -12,24 +12,22 @@ impl Store {
     /// Adds numbers to a network's pool (already present ones are kept).
     pub async fn add_pool_numbers(&self, network: Network, clis: &[String]) -> Result<()> {
         let now = self.now();
-        on_db!(self.writer(), p => {
-            let mut tx = p.begin().await?;
+        self.write(async |tx| {
             for chunk in clis.chunks(300) {
-                let mut sql = String::from("INSERT INTO number_pool (cli, network, status, updated_at) VALUES ");
-                for i in 0..chunk.len() {
-                    if i > 0 { sql.push(','); }
-                    sql.push_str(&format!("(${}, $1, 'free', $2)", i + 3));
-                }
-                sql.push_str(" ON CONFLICT (cli) DO NOTHING");
-                let mut q = sqlx::query(&sql).bind(network.as_str()).bind(now);
-                for c in chunk {
-                    q = q.bind(c);
-                }
-                q.execute(&mut *tx).await?;
+                let sql = format!(
+                    "INSERT INTO number_pool (cli, network, status, updated_at) VALUES {} ON CONFLICT (cli) DO NOTHING",
+                    (0..chunk.len())
+                        .map(|i| format!("(${}, $1, 'free', $2)", i + 3))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                );
+                let mut a = args![network.as_str(), now];
+                a.extend(chunk.iter().map(Arg::from));
+                tx.execute(&sql, a).await?;
             }
-            tx.commit().await?;
             Ok(())
         })
+        .await
     }
 
     /// A page of a network's free numbers, lowest first, with the total.

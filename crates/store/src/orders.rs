@@ -5,9 +5,10 @@
 //! order cannot return to draft once the worker has claimed its job.
 //! Every transition writes the order's history and an audit row.
 
+use crate::audit::AuditEntry;
 use crate::connections::{ConnectionBar, ConnectionBundle};
 use crate::tx::{Arg, Tx};
-use crate::{args, in_list, on_db, write_audit, Result, Store, StoreError, Visibility};
+use crate::{args, in_list, on_db, Result, Store, StoreError, Visibility};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::order::{OrderEvent, OrderStatus};
 use domain::ordering::{
@@ -642,27 +643,41 @@ impl Store {
     ) -> Result<()> {
         let order = self.get_order(vis, order_id).await?;
         let now = self.now();
-        on_db!(self.writer(), p => {
-            let mut tx = p.begin().await?;
-            if sqlx::query(TOUCH_DRAFT).bind(now).bind(order_id).execute(&mut *tx).await?.rows_affected() != 1 {
+        self.write(async |tx| {
+            if tx.execute(TOUCH_DRAFT, args![now, order_id]).await? != 1 {
                 return Err(not_draft(&order));
             }
-            let gone: Option<(Option<String>, bool)> = sqlx::query_as("DELETE FROM order_mobiles WHERE id = $1 AND order_id = $2 RETURNING cli, number_reserved")
-                .bind(mobile_id).bind(order_id).fetch_optional(&mut *tx).await?;
+            let gone: Option<(Option<String>, bool)> = tx
+                .fetch_optional(
+                    "DELETE FROM order_mobiles WHERE id = $1 AND order_id = $2 RETURNING cli, number_reserved",
+                    args![mobile_id, order_id],
+                )
+                .await?;
             let Some((cli, reserved)) = gone else {
-                return Err(Error::NotFound(format!("order mobile {mobile_id} is not on order {order_id}")).into());
+                return Err(Error::NotFound(format!(
+                    "order mobile {mobile_id} is not on order {order_id}"
+                ))
+                .into());
             };
             if reserved {
-                sqlx::query("UPDATE number_pool SET status = 'free', order_mobile_id = NULL, updated_at = $1 WHERE cli = $2 AND status = 'reserved'")
-                    .bind(now).bind(&cli).execute(&mut *tx).await?;
+                tx.execute(
+                    "UPDATE number_pool SET status = 'free', order_mobile_id = NULL, updated_at = $1 WHERE cli = $2 AND status = 'reserved'",
+                    args![now, &cli],
+                )
+                .await?;
             }
-            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
-                actor, partner_id: Some(order.partner_id), entity: "order", entity_id: order_id.to_string(), action: "remove_mobile",
-                before: Some(serde_json::json!({"orderMobileId": mobile_id, "cli": cli})), after: None,
-            })?;
-            tx.commit().await?;
-            Ok(())
+            let entry = AuditEntry {
+                actor,
+                partner_id: Some(order.partner_id),
+                entity: "order",
+                entity_id: order_id.to_string(),
+                action: "remove_mobile",
+                before: Some(serde_json::json!({"orderMobileId": mobile_id, "cli": cli})),
+                after: None,
+            };
+            crate::audit::write(tx, now, &entry).await
         })
+        .await
     }
 
     /// Adds a bundle of the mobile's network and tariff to a draft mobile.
@@ -794,24 +809,33 @@ impl Store {
     ) -> Result<()> {
         let now = self.now();
         let inserting = sql.starts_with("INSERT");
-        on_db!(self.writer(), p => {
-            let mut tx = p.begin().await?;
-            if sqlx::query(TOUCH_DRAFT).bind(now).bind(order.id).execute(&mut *tx).await?.rows_affected() != 1 {
+        self.write(async |tx| {
+            if tx.execute(TOUCH_DRAFT, args![now, order.id]).await? != 1 {
                 return Err(not_draft(order));
             }
-            let changed = sqlx::query(sql).bind(mobile_id).bind(item).execute(&mut *tx).await
-                .map_err(|e| StoreError::unique(e, missing.clone()))
-                .map(|r| r.rows_affected())?;
+            let changed = tx
+                .execute(sql, args![mobile_id, item])
+                .await
+                .map_err(|e| StoreError::unique_of(e, missing.clone()))?;
             if changed != 1 {
-                return Err(if inserting { StoreError::Conflict(missing) } else { Error::NotFound(missing).into() });
+                return Err(if inserting {
+                    StoreError::Conflict(missing)
+                } else {
+                    Error::NotFound(missing).into()
+                });
             }
-            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
-                actor, partner_id: Some(order.partner_id), entity: "order_mobile", entity_id: mobile_id.to_string(), action,
-                before: None, after: Some(serde_json::json!({"item": item})),
-            })?;
-            tx.commit().await?;
-            Ok(())
+            let entry = AuditEntry {
+                actor,
+                partner_id: Some(order.partner_id),
+                entity: "order_mobile",
+                entity_id: mobile_id.to_string(),
+                action,
+                before: None,
+                after: Some(serde_json::json!({"item": item})),
+            };
+            crate::audit::write(tx, now, &entry).await
         })
+        .await
     }
 
     /// Submits a draft order inside the caller's transaction: checks every

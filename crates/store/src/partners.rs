@@ -1,7 +1,8 @@
 //! Partners: the reseller's dealers and integrators (and the house
 //! account) that own customers and everything under them.
 
-use crate::{on_db, write_audit, Result, Store, StoreError};
+use crate::audit::AuditEntry;
+use crate::{args, on_db, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, sqlx::FromRow, store::DirectRow, serde::Serialize)]
@@ -20,20 +21,27 @@ impl Store {
             return Err(StoreError::Conflict("a partner needs a name".into()));
         }
         let now = self.now();
-        on_db!(self.writer(), p => {
-            let mut tx = p.begin().await?;
-            let partner = sqlx::query_as::<_, Partner>(
-                "INSERT INTO partners (name, is_house, created_at) VALUES ($1, $2, $3) RETURNING id, name, is_house, created_at")
-                .bind(name).bind(is_house).bind(now)
-                .fetch_one(&mut *tx).await
-                .map_err(|e| StoreError::unique(e, format!("a partner named {name:?} already exists")))?;
-            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
-                actor, partner_id: Some(partner.id), entity: "partner", entity_id: partner.id.to_string(),
-                action: "create", before: None, after: Some(serde_json::json!({"name": name, "isHouse": is_house})),
-            })?;
-            tx.commit().await?;
+        self.write(async |tx| {
+            let partner: Partner = tx
+                .fetch_one(
+                    "INSERT INTO partners (name, is_house, created_at) VALUES ($1, $2, $3) RETURNING id, name, is_house, created_at",
+                    args![name, is_house, now],
+                )
+                .await
+                .map_err(|e| StoreError::unique_of(e, format!("a partner named {name:?} already exists")))?;
+            let entry = AuditEntry {
+                actor,
+                partner_id: Some(partner.id),
+                entity: "partner",
+                entity_id: partner.id.to_string(),
+                action: "create",
+                before: None,
+                after: Some(serde_json::json!({"name": name, "isHouse": is_house})),
+            };
+            crate::audit::write(tx, now, &entry).await?;
             Ok(partner)
         })
+        .await
     }
 
     pub async fn list_partners(&self) -> Result<Vec<Partner>> {

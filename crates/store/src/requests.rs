@@ -5,10 +5,11 @@
 //! (the database raises a task). Two open requests of one conflict group on
 //! a connection cannot exist (a partial unique index).
 
+use crate::audit::AuditEntry;
 use crate::connections::{ConnectionBar, ConnectionBundle, ConnectionDivert, ConnectionRow};
 use crate::orders::Outcome;
 use crate::tx::Tx;
-use crate::{args, on_db, write_audit, Result, Store, StoreError, Visibility};
+use crate::{args, on_db, Result, Store, StoreError, Visibility};
 use chrono::{DateTime, Utc};
 use domain::paging::PageRequest;
 use domain::request::{LiveState, STOLEN_SUFFIX};
@@ -437,11 +438,13 @@ impl Store {
             CodeKind::Pac => "PortedOut",
             CodeKind::Stac => "Ceased",
         };
-        on_db!(self.writer(), p => {
-            let mut tx = p.begin().await?;
-            let found: Option<CodeRow> = sqlx::query_as(
-                "SELECT contract_id, request_id, expires_at, used_at, kind FROM switching_codes WHERE network = $1 AND code = $2")
-                .bind(&network).bind(&code).fetch_optional(&mut *tx).await?;
+        self.write(async |tx| {
+            let found: Option<CodeRow> = tx
+                .fetch_optional(
+                    "SELECT contract_id, request_id, expires_at, used_at, kind FROM switching_codes WHERE network = $1 AND code = $2",
+                    args![&network, &code],
+                )
+                .await?;
             let Some((contract_id, request_id, expires, used, _)) = found.filter(|f| f.4 == kind.as_str()) else {
                 return Err(Error::NotFound(format!("no {} {code} was issued on {network}", kind.as_str())).into());
             };
@@ -451,27 +454,44 @@ impl Store {
             if expires <= now {
                 return Err(Error::refused("code", format!("{} {code} expired on {}", kind.as_str(), expires.date_naive())).into());
             }
-            let ended_row: Option<(i64, String)> = sqlx::query_as(
-                "UPDATE connections SET status = $1, ended_at = $2, updated_at = $2 WHERE id = $3 AND status = 'Active' RETURNING partner_id, cli")
-                .bind(ended).bind(now).bind(contract_id).fetch_optional(&mut *tx).await?;
+            let ended_row: Option<(i64, String)> = tx
+                .fetch_optional(
+                    "UPDATE connections SET status = $1, ended_at = $2, updated_at = $2 WHERE id = $3 AND status = 'Active' RETURNING partner_id, cli",
+                    args![ended, now, contract_id],
+                )
+                .await?;
             let Some((partner_id, cli)) = ended_row else {
                 return Err(Error::Conflict(format!("contract {contract_id} is no longer live")).into());
             };
-            sqlx::query("UPDATE switching_codes SET used_at = $1 WHERE network = $2 AND code = $3")
-                .bind(now).bind(&network).bind(&code).execute(&mut *tx).await?;
-            let result: Option<String> = sqlx::query_scalar("SELECT result FROM requests WHERE id = $1")
-                .bind(request_id).fetch_one(&mut *tx).await?;
-            let mut result: serde_json::Value = serde_json::from_str(result.as_deref().unwrap_or("{}")).map_err(|e| corrupt("request result", contract_id, e))?;
+            tx.execute(
+                "UPDATE switching_codes SET used_at = $1 WHERE network = $2 AND code = $3",
+                args![now, &network, &code],
+            )
+            .await?;
+            let (result,): (Option<String>,) = tx
+                .fetch_one("SELECT result FROM requests WHERE id = $1", args![request_id])
+                .await?;
+            let mut result: serde_json::Value = serde_json::from_str(result.as_deref().unwrap_or("{}"))
+                .map_err(|e| corrupt("request result", contract_id, e))?;
             result["usedAt"] = serde_json::json!(now);
-            sqlx::query("UPDATE requests SET result = $1 WHERE id = $2").bind(result.to_string()).bind(request_id).execute(&mut *tx).await?;
-            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
-                actor, partner_id: Some(partner_id), entity: "connection", entity_id: contract_id.to_string(), action: ended,
+            tx.execute(
+                "UPDATE requests SET result = $1 WHERE id = $2",
+                args![result.to_string(), request_id],
+            )
+            .await?;
+            let entry = AuditEntry {
+                actor,
+                partner_id: Some(partner_id),
+                entity: "connection",
+                entity_id: contract_id.to_string(),
+                action: ended,
                 before: Some(serde_json::json!({"status": "Active", "cli": cli})),
                 after: Some(serde_json::json!({"status": ended, "codeType": kind.as_str(), "requestId": request_id})),
-            })?;
-            tx.commit().await?;
+            };
+            crate::audit::write(tx, now, &entry).await?;
             Ok((contract_id, ended))
         })
+        .await
     }
 
     /// A device downloaded a connection's eSIM profile (a network event):
@@ -486,28 +506,44 @@ impl Store {
         let eid = domain::sim::parse_eid(eid).map_err(|m| Error::invalid("eid", m))?;
         let network = network.to_string();
         let now = self.now();
-        on_db!(self.writer(), p => {
-            let mut tx = p.begin().await?;
-            let conn: Option<(i64, i64)> = sqlx::query_as(
-                "UPDATE connections SET eid = $1, updated_at = $2 WHERE cli = $3 AND network = $4 AND sim_type = 'eSIM' AND status = 'Active' RETURNING id, partner_id")
-                .bind(&eid).bind(now).bind(cli).bind(&network).fetch_optional(&mut *tx).await?;
+        self.write(async |tx| {
+            let conn: Option<(i64, i64)> = tx
+                .fetch_optional(
+                    "UPDATE connections SET eid = $1, updated_at = $2 WHERE cli = $3 AND network = $4 AND sim_type = 'eSIM' AND status = 'Active' RETURNING id, partner_id",
+                    args![&eid, now, cli, &network],
+                )
+                .await?;
             let Some((contract_id, partner_id)) = conn else {
                 return Err(Error::NotFound(format!("no live eSIM connection {cli} on {network}")).into());
             };
-            let last: Option<(i64, Option<String>)> = sqlx::query_as(
-                "SELECT id, result FROM requests WHERE contract_id = $1 AND type = 'CreateEsim' AND status = 'Completed' ORDER BY id DESC LIMIT 1")
-                .bind(contract_id).fetch_optional(&mut *tx).await?;
+            let last: Option<(i64, Option<String>)> = tx
+                .fetch_optional(
+                    "SELECT id, result FROM requests WHERE contract_id = $1 AND type = 'CreateEsim' AND status = 'Completed' ORDER BY id DESC LIMIT 1",
+                    args![contract_id],
+                )
+                .await?;
             if let Some((request_id, result)) = last {
-                let mut result: serde_json::Value = serde_json::from_str(result.as_deref().unwrap_or("{}")).map_err(|e| corrupt("request result", contract_id, e))?;
+                let mut result: serde_json::Value = serde_json::from_str(result.as_deref().unwrap_or("{}"))
+                    .map_err(|e| corrupt("request result", contract_id, e))?;
                 result["eid"] = serde_json::json!(eid);
-                sqlx::query("UPDATE requests SET result = $1, updated_at = $2 WHERE id = $3").bind(result.to_string()).bind(now).bind(request_id).execute(&mut *tx).await?;
+                tx.execute(
+                    "UPDATE requests SET result = $1, updated_at = $2 WHERE id = $3",
+                    args![result.to_string(), now, request_id],
+                )
+                .await?;
             }
-            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
-                actor, partner_id: Some(partner_id), entity: "connection", entity_id: contract_id.to_string(), action: "EsimDownloaded",
-                before: None, after: Some(serde_json::json!({"eid": eid})),
-            })?;
-            tx.commit().await?;
+            let entry = AuditEntry {
+                actor,
+                partner_id: Some(partner_id),
+                entity: "connection",
+                entity_id: contract_id.to_string(),
+                action: "EsimDownloaded",
+                before: None,
+                after: Some(serde_json::json!({"eid": eid})),
+            };
+            crate::audit::write(tx, now, &entry).await?;
             Ok(contract_id)
         })
+        .await
     }
 }

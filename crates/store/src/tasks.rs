@@ -3,8 +3,9 @@
 //! written by the database (see the migrations); here are those raised by
 //! people and integrators, and everything read.
 
+use crate::audit::AuditEntry;
 use crate::tx::Tx;
-use crate::{args, in_list, on_db, write_audit, Result, Store, StoreError, Visibility};
+use crate::{args, in_list, on_db, Result, Store, StoreError, Visibility};
 use chrono::{DateTime, Utc};
 use domain::paging::PageRequest;
 use domain::task::{check_status_change, NewTask, OPEN};
@@ -135,26 +136,41 @@ impl Store {
         let next = status_id.unwrap_or(task.status_id);
         check_status_change(task_id, task.status_id, next)?;
         let now = self.now();
-        on_db!(self.writer(), p => {
-            let mut tx = p.begin().await?;
+        self.write(async |tx| {
             // The guard on the status read keeps two changes from crossing.
-            let updated = sqlx::query_as::<_, TaskRow>(&format!("UPDATE tasks SET status_id = $1, updated_at = $2 WHERE id = $3 AND status_id = $4 RETURNING {TASK_COLS}"))
-                .bind(next).bind(now).bind(task_id).bind(task.status_id).fetch_optional(&mut *tx).await?;
+            let updated: Option<TaskRow> = tx
+                .fetch_optional(
+                    &format!("UPDATE tasks SET status_id = $1, updated_at = $2 WHERE id = $3 AND status_id = $4 RETURNING {TASK_COLS}"),
+                    args![next, now, task_id, task.status_id],
+                )
+                .await?;
             let Some(updated) = updated else {
-                return Err(Error::Conflict(format!("task {task_id} changed meanwhile; read it and try again")).into());
+                return Err(Error::Conflict(format!(
+                    "task {task_id} changed meanwhile; read it and try again"
+                ))
+                .into());
             };
-            let comment = sqlx::query_as::<_, CommentRow>(&format!(
-                "INSERT INTO task_comments (task_id, body, status_id, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING {COMMENT_COLS}"))
-                .bind(task_id).bind(body).bind(status_id).bind(actor).bind(now).fetch_one(&mut *tx).await?;
+            let comment: CommentRow = tx
+                .fetch_one(
+                    &format!("INSERT INTO task_comments (task_id, body, status_id, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING {COMMENT_COLS}"),
+                    args![task_id, body, status_id, actor, now],
+                )
+                .await?;
             if next != task.status_id {
-                write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
-                    actor, partner_id: Some(task.partner_id), entity: "task", entity_id: task_id.to_string(), action: "status",
-                    before: Some(serde_json::json!({"statusId": task.status_id})), after: Some(serde_json::json!({"statusId": next, "commentId": comment.id})),
-                })?;
+                let entry = AuditEntry {
+                    actor,
+                    partner_id: Some(task.partner_id),
+                    entity: "task",
+                    entity_id: task_id.to_string(),
+                    action: "status",
+                    before: Some(serde_json::json!({"statusId": task.status_id})),
+                    after: Some(serde_json::json!({"statusId": next, "commentId": comment.id})),
+                };
+                crate::audit::write(tx, now, &entry).await?;
             }
-            tx.commit().await?;
             Ok((comment, updated))
         })
+        .await
     }
 
     /// A page of a visible customer's tasks, newest first, with the total.

@@ -2,8 +2,9 @@
 //! X-Auth-Token, and FreeRADIUS's shared secret), shown once and kept as
 //! SHA-256 hashes; listed by prefix, revoked by id.
 
+use crate::audit::AuditEntry;
 use crate::credentials::{hash_secret, random_hex};
-use crate::{on_db, write_audit, Result, Store, StoreError};
+use crate::{args, on_db, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
 
 /// What every API token starts with (tells it from a JWT).
@@ -60,18 +61,27 @@ impl Store {
         let token = format!("{TOKEN_PREFIX}{}", random_hex(32));
         let prefix: String = token.chars().take(TOKEN_PREFIX.len() + 8).collect();
         let now = self.now();
-        let id: i64 = on_db!(self.writer(), p => {
-            let mut tx = p.begin().await?;
-            let id: i64 = sqlx::query_scalar("INSERT INTO api_tokens (user_id, partner_id, token_hash, prefix, description, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
-                .bind(user.id).bind(user.partner_id).bind(hash_secret(&token)).bind(&prefix).bind(description).bind(now)
-                .fetch_one(&mut *tx).await?;
-            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
-                actor, partner_id: Some(user.partner_id), entity: "api_token", entity_id: id.to_string(),
-                action: "create", before: None, after: Some(serde_json::json!({"user": username, "prefix": prefix, "description": description})),
-            })?;
-            tx.commit().await?;
-            Ok::<_, StoreError>(id)
-        })?;
+        let id: i64 = self
+            .write(async |tx| {
+                let (id,): (i64,) = tx
+                    .fetch_one(
+                        "INSERT INTO api_tokens (user_id, partner_id, token_hash, prefix, description, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                        args![user.id, user.partner_id, hash_secret(&token), &prefix, description, now],
+                    )
+                    .await?;
+                let entry = AuditEntry {
+                    actor,
+                    partner_id: Some(user.partner_id),
+                    entity: "api_token",
+                    entity_id: id.to_string(),
+                    action: "create",
+                    before: None,
+                    after: Some(serde_json::json!({"user": username, "prefix": prefix, "description": description})),
+                };
+                crate::audit::write(tx, now, &entry).await?;
+                Ok::<_, StoreError>(id)
+            })
+            .await?;
         let row = self
             .list_api_tokens(Some(username))
             .await?
@@ -93,20 +103,28 @@ impl Store {
     /// Revokes a token by id; it stops working at once (within the auth cache's life).
     pub async fn revoke_api_token(&self, actor: &str, id: i64) -> Result<()> {
         let now = self.now();
-        on_db!(self.writer(), p => {
-            let mut tx = p.begin().await?;
-            let partner: Option<i64> = sqlx::query_scalar("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING partner_id")
-                .bind(now).bind(id).fetch_optional(&mut *tx).await?;
-            let Some(partner) = partner else {
+        self.write(async |tx| {
+            let partner: Option<(i64,)> = tx
+                .fetch_optional(
+                    "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING partner_id",
+                    args![now, id],
+                )
+                .await?;
+            let Some((partner,)) = partner else {
                 return Err(domain::Error::NotFound(format!("no live token {id}")).into());
             };
-            write_audit!(self.now(), &mut *tx, crate::audit::AuditEntry {
-                actor, partner_id: Some(partner), entity: "api_token", entity_id: id.to_string(),
-                action: "revoke", before: None, after: None,
-            })?;
-            tx.commit().await?;
-            Ok(())
+            let entry = AuditEntry {
+                actor,
+                partner_id: Some(partner),
+                entity: "api_token",
+                entity_id: id.to_string(),
+                action: "revoke",
+                before: None,
+                after: None,
+            };
+            crate::audit::write(tx, now, &entry).await
         })
+        .await
     }
 
     /// The owner of a live token (not revoked, user not disabled), by the
