@@ -66,23 +66,31 @@ impl AuthError {
     }
 }
 
+impl AuthError {
+    /// The `WWW-Authenticate` challenge the answer carries, if any.
+    fn challenge(&self) -> Option<HeaderValue> {
+        let c = match (self.status, self.error) {
+            (StatusCode::UNAUTHORIZED, "invalid_client") => {
+                "Basic realm=\"switchboard\"".to_owned()
+            }
+            (StatusCode::UNAUTHORIZED, e) | (StatusCode::FORBIDDEN, e) => {
+                format!("Bearer realm=\"switchboard\", error=\"{e}\"")
+            }
+            _ => return None,
+        };
+        HeaderValue::from_str(&c).ok()
+    }
+}
+
 impl IntoResponse for AuthError {
     fn into_response(self) -> Response {
+        let challenge = self.challenge();
         let mut resp = (
             self.status,
             axum::Json(json!({"error": self.error, "error_description": self.description})),
         )
             .into_response();
-        let challenge = match (self.status, self.error) {
-            (StatusCode::UNAUTHORIZED, "invalid_client") => {
-                Some("Basic realm=\"switchboard\"".to_owned())
-            }
-            (StatusCode::UNAUTHORIZED, e) | (StatusCode::FORBIDDEN, e) => {
-                Some(format!("Bearer realm=\"switchboard\", error=\"{e}\""))
-            }
-            _ => None,
-        };
-        if let Some(c) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        if let Some(c) = challenge {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, c);
         }
         resp
@@ -140,6 +148,82 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// What any face says when a request fails: the status, the message, the
+/// field at fault, the list of problems, and the headers that go with it
+/// (`Retry-After`, `WWW-Authenticate`). Each face renders it in its shape.
+struct Failure {
+    status: StatusCode,
+    message: String,
+    field: Option<String>,
+    problems: Option<Vec<domain::ordering::Problem>>,
+    headers: Vec<(header::HeaderName, HeaderValue)>,
+}
+
+impl Failure {
+    fn of(e: domain::Error, refused: StatusCode) -> Failure {
+        use domain::Error as D;
+        let field = e.field().map(str::to_owned);
+        let (status, message, problems, headers) = match e {
+            D::Invalid { field, message } => (
+                StatusCode::BAD_REQUEST,
+                format!("{field}: {message}"),
+                None,
+                vec![],
+            ),
+            D::NotFound(m) => (StatusCode::NOT_FOUND, m, None, vec![]),
+            D::Conflict(m) => (StatusCode::CONFLICT, m, None, vec![]),
+            D::Busy(m) => (
+                StatusCode::CONFLICT,
+                m,
+                None,
+                vec![(header::RETRY_AFTER, HeaderValue::from_static("1"))],
+            ),
+            e @ D::Refused { .. } => (refused, e.to_string(), None, vec![]),
+            D::Problems { message, problems } => {
+                (StatusCode::BAD_REQUEST, message, Some(problems), vec![])
+            }
+        };
+        Failure {
+            status,
+            message,
+            field,
+            problems,
+            headers,
+        }
+    }
+
+    fn internal(detail: &str) -> Failure {
+        tracing::error!(error = %detail, "internal error");
+        Failure {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            message: "internal error; quote the x-request-id header of this response to support"
+                .into(),
+            field: None,
+            problems: None,
+            headers: vec![],
+        }
+    }
+
+    fn plain(status: StatusCode, message: String) -> Failure {
+        Failure {
+            status,
+            message,
+            field: None,
+            problems: None,
+            headers: vec![],
+        }
+    }
+
+    /// The answer: `body` made from the failure, with its headers.
+    fn render(self, body: serde_json::Value) -> Response {
+        let mut resp = (self.status, axum::Json(body)).into_response();
+        for (k, v) in self.headers {
+            resp.headers_mut().insert(k, v);
+        }
+        resp
+    }
+}
+
 /// The mobile face's error body.
 pub fn response_message(status: StatusCode, message: &str, field: Option<&str>) -> Response {
     let body = match field {
@@ -150,42 +234,61 @@ pub fn response_message(status: StatusCode, message: &str, field: Option<&str>) 
 }
 
 impl IntoResponse for ApiError {
+    /// The mobile dialect: `{"response_message", "field"?, "errors"?}`,
+    /// a refusal as 402, authentication failures in the OAuth shape.
     fn into_response(self) -> Response {
-        use domain::Error as D;
-        match self {
-            ApiError::Domain(D::Invalid { field, message }) => response_message(
-                StatusCode::BAD_REQUEST,
-                &format!("{field}: {message}"),
-                Some(&field),
-            ),
-            ApiError::Domain(D::NotFound(m)) => response_message(StatusCode::NOT_FOUND, &m, None),
-            ApiError::Domain(D::Conflict(m)) => response_message(StatusCode::CONFLICT, &m, None),
-            ApiError::Domain(D::Busy(m)) => {
-                let mut resp = response_message(StatusCode::CONFLICT, &m, None);
-                resp.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-                resp
-            }
-            ApiError::Domain(e @ D::Refused { .. }) => {
-                response_message(StatusCode::PAYMENT_REQUIRED, &e.to_string(), e.field())
-            }
-            ApiError::Domain(D::Problems { message, problems }) => (
-                StatusCode::BAD_REQUEST,
-                axum::Json(json!({"response_message": message, "errors": problems})),
-            )
-                .into_response(),
-            ApiError::Auth(a) => a.into_response(),
-            ApiError::Status(s, m) => response_message(s, &m, None),
-            ApiError::Internal(detail) => {
-                tracing::error!(error = %detail, "internal error");
-                response_message(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal error; quote the x-request-id header of this response to support",
-                    None,
-                )
-            }
+        let f = match self {
+            ApiError::Auth(a) => return a.into_response(),
+            ApiError::Domain(e) => Failure::of(e, StatusCode::PAYMENT_REQUIRED),
+            ApiError::Status(s, m) => Failure::plain(s, m),
+            ApiError::Internal(detail) => Failure::internal(&detail),
+        };
+        let mut body = json!({"response_message": f.message});
+        if let Some(p) = &f.problems {
+            body["errors"] = json!(p);
+        } else if let Some(field) = &f.field {
+            body["field"] = json!(field);
         }
+        f.render(body)
     }
 }
+
+/// An error answered by the ISP face, in its dialect:
+/// `{"status": "error", "message", "field"?, "errors"?}`; a refusal is a
+/// 400 there, and authentication failures keep their status and challenge.
+#[derive(Debug)]
+pub struct IspError(pub ApiError);
+
+impl<E: Into<ApiError>> From<E> for IspError {
+    fn from(e: E) -> Self {
+        IspError(e.into())
+    }
+}
+
+impl IntoResponse for IspError {
+    fn into_response(self) -> Response {
+        let f = match self.0 {
+            ApiError::Auth(a) => {
+                let mut f = Failure::plain(a.status, a.description.clone());
+                f.headers
+                    .extend(a.challenge().map(|c| (header::WWW_AUTHENTICATE, c)));
+                f
+            }
+            ApiError::Domain(e) => Failure::of(e, StatusCode::BAD_REQUEST),
+            ApiError::Status(s, m) => Failure::plain(s, m),
+            ApiError::Internal(detail) => Failure::internal(&detail),
+        };
+        let mut body = json!({"status": "error", "message": f.message});
+        if let Some(field) = &f.field {
+            body["field"] = json!(field);
+        }
+        if let Some(p) = &f.problems {
+            body["errors"] = json!(p);
+        }
+        f.render(body)
+    }
+}
+
+pub type IspResult<T> = Result<T, IspError>;
 
 pub type ApiResult<T> = Result<T, ApiError>;

@@ -183,7 +183,6 @@ pub fn app(state: AppState) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             middleware::panic_response,
         ))
-        .layer(axum::middleware::from_fn(isp::errors))
         .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(state)
 }

@@ -6,7 +6,7 @@ use crate::error::response_message;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use rand::Rng;
 use std::time::Instant;
 use tracing::Instrument;
@@ -46,30 +46,41 @@ pub async fn request_id(req: Request, next: Next) -> Response {
     resp
 }
 
+/// No route: answered in the dialect of the face whose paths these are.
 pub async fn not_found(req: Request) -> Response {
-    response_message(
-        StatusCode::NOT_FOUND,
-        &format!("no such method: {} {}", req.method(), req.uri().path()),
-        None,
-    )
+    let message = format!("no such method: {} {}", req.method(), req.uri().path());
+    in_dialect(&req, StatusCode::NOT_FOUND, message)
 }
 
 pub async fn method_not_allowed(req: Request) -> Response {
-    response_message(
-        StatusCode::METHOD_NOT_ALLOWED,
-        &format!("{} is not allowed on {}", req.method(), req.uri().path()),
-        None,
-    )
+    let message = format!("{} is not allowed on {}", req.method(), req.uri().path());
+    in_dialect(&req, StatusCode::METHOD_NOT_ALLOWED, message)
 }
 
-/// A handler panicked: log it and answer 500 without detail.
-pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+/// The ISP face owns `/api/v1` and below; every other path answers in the
+/// mobile dialect.
+fn in_dialect(req: &Request, status: StatusCode, message: String) -> Response {
+    let path = req.uri().path();
+    if path == "/api/v1" || path.starts_with("/api/v1/") {
+        crate::error::IspError(crate::error::ApiError::Status(status, message)).into_response()
+    } else {
+        response_message(status, &message, None)
+    }
+}
+
+/// Logs a handler's panic.
+pub fn log_panic(err: Box<dyn std::any::Any + Send + 'static>) {
     let detail = err
         .downcast_ref::<String>()
         .map(String::as_str)
         .or_else(|| err.downcast_ref::<&str>().copied())
         .unwrap_or("unknown panic");
     tracing::error!(panic = detail, "handler panicked");
+}
+
+/// A handler panicked: log it and answer 500 without detail.
+pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    log_panic(err);
     response_message(
         StatusCode::INTERNAL_SERVER_ERROR,
         "internal error; quote the x-request-id header of this response to support",

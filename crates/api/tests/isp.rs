@@ -324,3 +324,97 @@ async fn another_isps_records_are_404() {
     })
     .await;
 }
+
+/// Every layer that can refuse an ISP-face request answers in the ISP
+/// dialect itself (no reshaping of another face's answers): the token
+/// check, the scope, a malformed or oversized body, a bad query, an
+/// unknown path or method, and a domain refusal; the mobile face keeps
+/// its own shape for the same faults.
+#[tokio::test]
+async fn every_refusal_on_the_isp_face_speaks_its_dialect() {
+    each_backend(|app| async move {
+        let token = app.api_token(app.north, "isp").await;
+        // No token: 401 with its challenge.
+        let resp = app.http.get(app.url("/api/v1/users")).send().await.unwrap();
+        assert_eq!(resp.status(), 401);
+        assert!(resp.headers().contains_key("www-authenticate"));
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["status"], "error", "{body}");
+        // A token without the isp scope: 403.
+        let other = app.api_token(app.north, "customers").await;
+        isp_error(
+            &app.isp("GET", &other, "/api/v1/users", None).await,
+            403,
+            "isp",
+        );
+        // A body that is not JSON, with trailing data, or missing a field.
+        let raw = |body: &'static str| {
+            app.http
+                .post(app.url("/api/v1/profiles"))
+                .header("X-Auth-Token", &token)
+                .header("content-type", "application/json")
+                .body(body)
+        };
+        isp_error(&app.send(raw("{"), "bad json").await, 400, "");
+        let (s, e) = app.send(raw(r#"{"name": "x", "download_kbps": 1, "upload_kbps": 1, "price_pence": 1} {}"#), "trailing").await;
+        isp_error(&(s, e), 400, "more follows");
+        let missing = app.send(raw(r#"{"name": "x"}"#), "missing").await;
+        isp_error(&missing, 400, "download_kbps");
+        assert_eq!(missing.1["field"], "download_kbps", "{}", missing.1);
+        // Too big: 413 in the dialect.
+        let big = format!(r#"{{"name": "{}"}}"#, "x".repeat(3 * 1024 * 1024));
+        let resp = app
+            .http
+            .post(app.url("/api/v1/profiles"))
+            .header("X-Auth-Token", &token)
+            .header("content-type", "application/json")
+            .body(big)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 413);
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["status"], "error", "{body}");
+        // A malformed filter names its field.
+        let bad = app
+            .isp("GET", &token, "/api/v1/users?profile_id=abc", None)
+            .await;
+        isp_error(&bad, 400, "profile_id");
+        assert_eq!(bad.1["field"], "profile_id");
+        // No such path, no such method.
+        isp_error(
+            &app.isp("GET", &token, "/api/v1/nothing-here", None).await,
+            404,
+            "/api/v1/nothing-here",
+        );
+        isp_error(
+            &app.isp("PUT", &token, "/api/v1/profiles", None).await,
+            405,
+            "PUT",
+        );
+        // A rule's refusal, with its field.
+        let refused = app
+            .isp(
+                "POST",
+                &token,
+                "/api/v1/profiles",
+                Some(&json!({"name": "p", "download_kbps": 0, "upload_kbps": 1, "price_pence": 1})),
+            )
+            .await;
+        isp_error(&refused, 400, "download_kbps");
+        assert_eq!(refused.1["field"], "download_kbps");
+        // The mobile face answers the same kind of fault in its own shape.
+        let jwt = app.token(app.north, "customers").await;
+        let (s, mobile) = app
+            .send(
+                app.http.get(app.url("/api/nothing-here")).bearer_auth(&jwt),
+                "mobile 404",
+            )
+            .await;
+        assert_eq!(s, 404);
+        assert!(mobile["response_message"].is_string(), "{mobile}");
+        assert!(mobile.get("status").is_none(), "{mobile}");
+        app
+    })
+    .await;
+}

@@ -1,18 +1,18 @@
 //! The ISP subscriber API (`/api/v1/...`), in the dialect of the ISP CRM
 //! it replaces: version in the path, snake_case, answers wrapped as
 //! `{"success": "true", "data": ...}`, errors as `{"status": "error",
-//! "message": ...}` (reshaped once, by [`errors`]), and every answer
+//! "message": ...}` (rendered by [`IspError`], the extractors below
+//! included), and every answer
 //! discoverable through absolute `_links`. Callers authenticate with an API
 //! token (`Authorization: Bearer` or `X-Auth-Token`) and need the `isp` scope.
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, IspError, IspResult};
+use crate::extract::{JsonBody, QueryParams};
 use crate::{AppState, Principal};
-use axum::body::Body;
 use axum::extract::{FromRequestParts, Request};
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use domain::paging::PageRequest;
@@ -25,7 +25,7 @@ use utoipa_axum::routes;
 pub mod profiles;
 pub mod users;
 
-/// Every route of the ISP face.
+/// Every route of the ISP face; a panic in one answers in its dialect.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(root))
@@ -42,15 +42,19 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(profiles::list_profiles, profiles::create_profile))
         .routes(routes!(profiles::get_profile))
         .routes(routes!(profiles::get_customer))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|panic| {
+            crate::middleware::log_panic(panic);
+            IspError(ApiError::Internal("a handler panicked".into())).into_response()
+        }))
 }
 
 /// The caller of an ISP-face request, holding the `isp` scope.
 pub struct Caller(pub Principal);
 
 impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
+    type Rejection = IspError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, IspError> {
         let who = state
             .auth
             .token_caller(&state.store, &parts.headers)
@@ -65,9 +69,9 @@ impl FromRequestParts<AppState> for Caller {
 pub struct Base(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for Base {
-    type Rejection = ApiError;
+    type Rejection = IspError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, IspError> {
         let host = parts
             .headers
             .get(header::HOST)
@@ -88,6 +92,45 @@ impl<S: Send + Sync> FromRequestParts<S> for Base {
             _ => "http",
         };
         Ok(Base(format!("{proto}://{host}/api/v1")))
+    }
+}
+
+/// A query string, refused in the ISP dialect.
+pub struct Query<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = IspError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, IspError> {
+        let QueryParams(v) = QueryParams::from_request_parts(parts, state).await?;
+        Ok(Query(v))
+    }
+}
+
+/// A JSON body, refused in the ISP dialect.
+pub struct Body<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Body<T> {
+    type Rejection = IspError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, IspError> {
+        let body: JsonBody<T> = JsonBody::from_request(req, state).await?;
+        Ok(Body(body.value))
+    }
+}
+
+/// The id or username in a subscriber's path, refused in the ISP dialect.
+pub struct Key(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Key {
+    type Rejection = IspError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, IspError> {
+        let axum::extract::Path(key) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|rej| ApiError::bad_request(rej.body_text()))?;
+        Ok(Key(key))
     }
 }
 
@@ -147,7 +190,7 @@ pub struct Paging {
 }
 
 impl Paging {
-    pub fn request(&self) -> ApiResult<PageRequest> {
+    pub fn request(&self) -> IspResult<PageRequest> {
         let page = crate::extract::opt_int_param(&self.page, "page")?;
         let size = crate::extract::opt_int_param(&self.per_page, "per_page")?;
         Ok(PageRequest::new(page, size).map_err(|e| match e {
@@ -213,52 +256,4 @@ pub async fn root(Caller(_): Caller, base: Base) -> Json<Value> {
         o.extend(l.clone());
     }
     Json(out)
-}
-
-/// Reshapes the error answers of `/api/v1` (whichever layer made them:
-/// handler, extractor, auth, fallback) into the ISP dialect's
-/// `{"status": "error", "message": ...}`, keeping the status code, the
-/// `field` at fault and any list of problems.
-pub async fn errors(req: Request, next: Next) -> Response {
-    let isp = {
-        let p = req.uri().path();
-        p == "/api/v1" || p.starts_with("/api/v1/")
-    };
-    let resp = next.run(req).await;
-    if !isp || resp.status().as_u16() < 400 {
-        return resp;
-    }
-    let (mut parts, body) = resp.into_parts();
-    let bytes = axum::body::to_bytes(body, 64 * 1024)
-        .await
-        .unwrap_or_default();
-    let old: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    let message = ["response_message", "error_description", "message"]
-        .iter()
-        .find_map(|k| old[*k].as_str())
-        .map(str::to_owned)
-        .unwrap_or_else(|| {
-            parts
-                .status
-                .canonical_reason()
-                .unwrap_or("error")
-                .to_owned()
-        });
-    let mut new = json!({"status": "error", "message": message});
-    for k in ["field", "errors"] {
-        if !old[k].is_null() {
-            new[k] = old[k].clone();
-        }
-    }
-    if parts.status == StatusCode::PAYMENT_REQUIRED {
-        // The mobile dialect's refusal code; the ISP dialect knows 400.
-        parts.status = StatusCode::BAD_REQUEST;
-    }
-    let text = new.to_string();
-    parts.headers.insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("application/json"),
-    );
-    parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(text)).into_response()
 }

@@ -1,12 +1,11 @@
 //! Speed profiles (`/api/v1/profiles`) and the customers subscribers
 //! belong to (`/api/v1/customers/:id`).
 
-use super::{ok, page, time, Base, Caller, Paging};
-use crate::error::ApiResult;
-use crate::extract::{JsonBody, QueryParams};
+use super::{ok, page, time, Base, Body, Caller, Key, Paging, Query};
+use crate::error::IspResult;
 use crate::AppState;
 use app::isp::NewProfileCommand;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use domain::isp;
@@ -55,7 +54,7 @@ fn view(base: &Base, p: &ProfileRow) -> Value {
     })
 }
 
-fn path_id(text: &str, what: &str) -> ApiResult<i64> {
+fn path_id(text: &str, what: &str) -> IspResult<i64> {
     text.trim()
         .parse::<i64>()
         .ok()
@@ -72,8 +71,8 @@ pub async fn list_profiles(
     State(state): State<AppState>,
     Caller(who): Caller,
     base: Base,
-    QueryParams(paging): QueryParams<Paging>,
-) -> ApiResult<Json<Value>> {
+    Query(paging): Query<Paging>,
+) -> IspResult<Json<Value>> {
     let p = paging.request()?;
     let (rows, total) = state.app.isp_profiles(&who, p).await?;
     Ok(page(
@@ -93,8 +92,8 @@ pub async fn get_profile(
     State(state): State<AppState>,
     Caller(who): Caller,
     base: Base,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+    Key(id): Key,
+) -> IspResult<Json<Value>> {
     let id = path_id(&id, "profile")?;
     let row = state.app.isp_profile(&who, id).await?;
     Ok(ok(view(&base, &row)))
@@ -125,9 +124,8 @@ pub async fn create_profile(
     State(state): State<AppState>,
     Caller(who): Caller,
     base: Base,
-    body: JsonBody<NewProfileBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    let b = body.value;
+    Body(b): Body<NewProfileBody>,
+) -> IspResult<(StatusCode, Json<Value>)> {
     let command = NewProfileCommand {
         name: b.name,
         download_kbps: b.download_kbps,
@@ -150,8 +148,8 @@ pub async fn get_customer(
     State(state): State<AppState>,
     Caller(who): Caller,
     base: Base,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+    Key(id): Key,
+) -> IspResult<Json<Value>> {
     let id = path_id(&id, "customer")?;
     let c = state.app.isp_customer(&who, id).await?;
     Ok(ok(json!({

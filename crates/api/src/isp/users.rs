@@ -2,12 +2,12 @@
 //! username, create, patch, suspend, activate, renew, delete (disable,
 //! history kept) and their RADIUS accounting sessions.
 
-use super::{double_option, ok, page, parse_time, time, Base, Caller, Paging};
-use crate::error::ApiResult;
-use crate::extract::{opt_int_param, JsonBody, QueryParams};
+use super::{double_option, ok, page, parse_time, time, Base, Body, Caller, Key, Paging, Query};
+use crate::error::IspResult;
+use crate::extract::opt_int_param;
 use crate::AppState;
 use app::isp::{NewUserCommand, UserPatchCommand, UserStatus};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use domain::isp;
@@ -94,9 +94,9 @@ pub async fn list_users(
     State(state): State<AppState>,
     Caller(who): Caller,
     base: Base,
-    QueryParams(q): QueryParams<UserQuery>,
-    QueryParams(paging): QueryParams<Paging>,
-) -> ApiResult<Json<Value>> {
+    Query(q): Query<UserQuery>,
+    Query(paging): Query<Paging>,
+) -> IspResult<Json<Value>> {
     let p = paging.request()?;
     let filter = UserFilter {
         status: q
@@ -138,8 +138,8 @@ pub async fn get_user(
     State(state): State<AppState>,
     Caller(who): Caller,
     base: Base,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+    Key(id): Key,
+) -> IspResult<Json<Value>> {
     let u = state.app.isp_user(&who, &id).await?;
     Ok(ok(view(&base, &u, state.store.now())))
 }
@@ -166,9 +166,8 @@ pub async fn create_user(
     State(state): State<AppState>,
     Caller(who): Caller,
     base: Base,
-    body: JsonBody<NewUser>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    let b = body.value;
+    Body(b): Body<NewUser>,
+) -> IspResult<(StatusCode, Json<Value>)> {
     let expiration = b
         .expiration
         .as_deref()
@@ -221,10 +220,9 @@ pub async fn patch_user(
     State(state): State<AppState>,
     Caller(who): Caller,
     base: Base,
-    Path(id): Path<String>,
-    body: JsonBody<UserPatch>,
-) -> ApiResult<Json<Value>> {
-    let b = body.value;
+    Key(id): Key,
+    Body(b): Body<UserPatch>,
+) -> IspResult<Json<Value>> {
     let expiration = b
         .expiration
         .map(|m| {
@@ -251,7 +249,7 @@ async fn set_status(
     base: &Base,
     id: &str,
     status: UserStatus,
-) -> ApiResult<Json<Value>> {
+) -> IspResult<Json<Value>> {
     let row = state.app.set_isp_user_status(who, id, status).await?;
     Ok(ok(view(base, &row, state.store.now())))
 }
@@ -263,8 +261,8 @@ pub async fn suspend_user(
     State(state): State<AppState>,
     Caller(who): Caller,
     base: Base,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+    Key(id): Key,
+) -> IspResult<Json<Value>> {
     set_status(&state, &who, &base, &id, UserStatus::Suspended).await
 }
 
@@ -275,8 +273,8 @@ pub async fn activate_user(
     State(state): State<AppState>,
     Caller(who): Caller,
     base: Base,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+    Key(id): Key,
+) -> IspResult<Json<Value>> {
     set_status(&state, &who, &base, &id, UserStatus::Active).await
 }
 
@@ -288,8 +286,8 @@ pub async fn renew_user(
     State(state): State<AppState>,
     Caller(who): Caller,
     base: Base,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+    Key(id): Key,
+) -> IspResult<Json<Value>> {
     let row = state.app.renew_isp_user(&who, &id).await?;
     Ok(ok(view(&base, &row, state.store.now())))
 }
@@ -302,8 +300,8 @@ pub async fn delete_user(
     State(state): State<AppState>,
     Caller(who): Caller,
     base: Base,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+    Key(id): Key,
+) -> IspResult<Json<Value>> {
     set_status(&state, &who, &base, &id, UserStatus::Disabled).await
 }
 
@@ -314,9 +312,9 @@ pub async fn user_sessions(
     State(state): State<AppState>,
     Caller(who): Caller,
     base: Base,
-    Path(id): Path<String>,
-    QueryParams(paging): QueryParams<Paging>,
-) -> ApiResult<Json<Value>> {
+    Key(id): Key,
+    Query(paging): Query<Paging>,
+) -> IspResult<Json<Value>> {
     let p = paging.request()?;
     let (user_id, rows, total) = state.app.isp_user_sessions(&who, &id, p).await?;
     let items = rows.iter().map(session_view).collect();
