@@ -356,7 +356,12 @@ async fn every_refusal_on_the_isp_face_speaks_its_dialect() {
                 .body(body)
         };
         isp_error(&app.send(raw("{"), "bad json").await, 400, "");
-        let (s, e) = app.send(raw(r#"{"name": "x", "download_kbps": 1, "upload_kbps": 1, "price_pence": 1} {}"#), "trailing").await;
+        let (s, e) = app
+            .send(
+                raw(r#"{"name": "x", "download_kbps": 1, "upload_kbps": 1, "price_pence": 1} {}"#),
+                "trailing",
+            )
+            .await;
         isp_error(&(s, e), 400, "more follows");
         let missing = app.send(raw(r#"{"name": "x"}"#), "missing").await;
         isp_error(&missing, 400, "download_kbps");

@@ -18,12 +18,13 @@ use chrono::{DateTime, Utc};
 use domain::paging::PageRequest;
 use domain::{Error, Scope};
 use serde::{Deserialize, Deserializer};
-use serde_json::{json, Value};
+
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub mod profiles;
 pub mod users;
+pub mod views;
 
 /// Every route of the ISP face; a panic in one answers in its dialect.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -140,45 +141,6 @@ impl Base {
     }
 }
 
-/// `{"success": "true", "data": ...}`.
-pub fn ok(data: Value) -> Json<Value> {
-    Json(json!({"success": "true", "data": data}))
-}
-
-/// A page of a collection: the items, paging facts and links to this,
-/// the first, the next and the previous page. `query` is the filter part
-/// of the query string, kept in every link.
-pub fn page(
-    base: &Base,
-    path: &str,
-    query: &str,
-    p: PageRequest,
-    total: i64,
-    items: Vec<Value>,
-) -> Json<Value> {
-    let link = |n: i64| {
-        let sep = if query.is_empty() { "" } else { "&" };
-        base.url(&format!(
-            "{path}?{query}{sep}page={n}&per_page={}",
-            p.limit()
-        ))
-    };
-    let number = p.offset() / p.limit() + 1;
-    let mut links = json!({"self": link(number), "first": link(1)});
-    if p.offset() + p.limit() < total {
-        links["next"] = json!(link(number + 1));
-    }
-    if number > 1 {
-        links["prev"] = json!(link(number - 1));
-    }
-    Json(json!({
-        "success": "true",
-        "data": items,
-        "meta": {"page": number, "per_page": p.limit(), "total": total},
-        "_links": links,
-    }))
-}
-
 /// Paging in the ISP dialect: `page` (from 1) and `per_page` (1–200, default 50).
 #[derive(Deserialize, utoipa::IntoParams, Default)]
 #[into_params(parameter_in = Query)]
@@ -200,12 +162,6 @@ impl Paging {
             other => other,
         })?)
     }
-}
-
-/// Times as the ISP dialect writes them: `2025-03-31 00:00:00` (UTC).
-pub fn time(t: Option<DateTime<Utc>>) -> Value {
-    t.map(|t| json!(t.format("%Y-%m-%d %H:%M:%S").to_string()))
-        .unwrap_or(Value::Null)
 }
 
 /// Reads a time as the ISP dialect writes it, or RFC 3339, or a date
@@ -239,21 +195,28 @@ where
 /// The API root: a link to every collection, in the envelope (`data`) and,
 /// as the ISP CRM's own introduction shows it, at the top level too.
 #[utoipa::path(get, path = "/api/v1", tag = "ISP",
-    responses((status = 200, description = "links to every collection, and a URI template for a customer"), (status = 401, description = "no or an invalid token")))]
-pub async fn root(Caller(_): Caller, base: Base) -> Json<Value> {
-    let links = json!({
-        "list_users": base.url("/users"),
-        "list_profiles": base.url("/profiles"),
-        "_links": {
-            "self": {"href": base.url("")},
-            "users": {"href": base.url("/users")},
-            "profiles": {"href": base.url("/profiles")},
-            "customer": {"href": base.url("/customers/{id}"), "templated": true},
+    responses((status = 200, description = "links to every collection, and a URI template for a customer", body = views::Root), (status = 401, description = "no or an invalid token")))]
+pub async fn root(Caller(_): Caller, base: Base) -> Json<views::Root> {
+    let href = |path: &str| views::Href {
+        href: base.url(path),
+        templated: false,
+    };
+    let links = views::RootLinks {
+        list_users: base.url("/users"),
+        list_profiles: base.url("/profiles"),
+        links: views::RootHal {
+            this: href(""),
+            users: href("/users"),
+            profiles: href("/profiles"),
+            customer: views::Href {
+                href: base.url("/customers/{id}"),
+                templated: true,
+            },
         },
-    });
-    let mut out = json!({"success": "true", "data": links.clone()});
-    if let (Some(o), Some(l)) = (out.as_object_mut(), links.as_object()) {
-        o.extend(l.clone());
-    }
-    Json(out)
+    };
+    Json(views::Root {
+        success: "true",
+        data: links.clone(),
+        top: links,
+    })
 }
