@@ -113,14 +113,16 @@ async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Principal, Resp
     Ok(who)
 }
 
-/// The calling ISP and the request's attributes, or the answer refusing it.
+/// The calling ISP and the request's attributes, or the answer refusing
+/// it (the body unread, the token refused, the attributes malformed).
 async fn request(
     state: &AppState,
     headers: &HeaderMap,
-    body: &[u8],
+    body: Body,
 ) -> Result<(Principal, Attrs), Response> {
+    let body = read(body)?;
     let who = caller(state, headers).await?;
-    let a = Attrs::parse(body).map_err(|why| reject(StatusCode::BAD_REQUEST, &why))?;
+    let a = Attrs::parse(&body).map_err(|why| reject(StatusCode::BAD_REQUEST, &why))?;
     Ok((who, a))
 }
 
@@ -167,11 +169,8 @@ fn answer<T>(verdict: app::Result<Verdict<T>>, accept: impl FnOnce(T) -> Respons
 #[utoipa::path(post, path = "/radius/authorize", tag = "RADIUS",
     responses((status = 200, description = "control and reply attributes"), (status = 401, description = "reject, with reply:Reply-Message"), (status = 400, description = "malformed: reject")))]
 pub async fn authorize(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let (who, a) = match read(body) {
-        Ok(b) => match request(&state, &headers, &b).await {
-            Ok(x) => x,
-            Err(r) => return r,
-        },
+    let (who, a) = match request(&state, &headers, body).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let name = match username(&a) {
@@ -223,11 +222,8 @@ pub async fn authenticate(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let (who, a) = match read(body) {
-        Ok(b) => match request(&state, &headers, &b).await {
-            Ok(x) => x,
-            Err(r) => return r,
-        },
+    let (who, a) = match request(&state, &headers, body).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let name = match username(&a) {
@@ -276,11 +272,8 @@ pub async fn post_auth(State(state): State<AppState>, headers: HeaderMap, body: 
 #[utoipa::path(post, path = "/radius/accounting", tag = "RADIUS",
     responses((status = 204, description = "stored"), (status = 400, description = "malformed; not stored, so the NAS retries")))]
 pub async fn accounting(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let (who, a) = match read(body) {
-        Ok(b) => match request(&state, &headers, &b).await {
-            Ok(x) => x,
-            Err(r) => return r,
-        },
+    let (who, a) = match request(&state, &headers, body).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let record = match record(&a) {

@@ -16,6 +16,39 @@ pub struct AuditEntry<'a> {
     pub after: Option<serde_json::Value>,
 }
 
+impl<'a> AuditEntry<'a> {
+    /// `actor` did `action` to `entity` `entity_id` (of `partner_id`).
+    pub fn of(
+        actor: &'a str,
+        partner_id: Option<i64>,
+        entity: &'a str,
+        entity_id: impl ToString,
+        action: &'a str,
+    ) -> AuditEntry<'a> {
+        AuditEntry {
+            actor,
+            partner_id,
+            entity,
+            entity_id: entity_id.to_string(),
+            action,
+            before: None,
+            after: None,
+        }
+    }
+
+    /// What the entity was.
+    pub fn before(mut self, v: serde_json::Value) -> Self {
+        self.before = Some(v);
+        self
+    }
+
+    /// What the entity became.
+    pub fn after(mut self, v: serde_json::Value) -> Self {
+        self.after = Some(v);
+        self
+    }
+}
+
 /// The SQL that writes one audit row (see [`write`]).
 const INSERT_AUDIT_SQL: &str = "INSERT INTO audit_log (at, actor, partner_id, entity, entity_id, action, before_json, after_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 

@@ -116,15 +116,8 @@ impl Store {
                         args![partner_id, &client_id, hash_secret(&secret), &scopes_text, description, now],
                     )
                     .await?;
-                let entry = AuditEntry {
-                    actor,
-                    partner_id: Some(partner_id),
-                    entity: "api_client",
-                    entity_id: client_id.clone(),
-                    action: "create",
-                    before: None,
-                    after: Some(serde_json::json!({"scopes": scopes_text, "description": description})),
-                };
+                let entry = AuditEntry::of(actor, Some(partner_id), "api_client", client_id.clone(), "create")
+                    .after(serde_json::json!({"scopes": scopes_text, "description": description}));
                 crate::audit::write(tx, now, &entry).await?;
                 Ok::<_, StoreError>(id)
             })
@@ -184,15 +177,9 @@ impl Store {
                 let Some((partner,)) = partner else {
                     return Ok(false);
                 };
-                let entry = AuditEntry {
-                    actor,
-                    partner_id: Some(partner),
-                    entity: "api_client",
-                    entity_id: client_id.to_owned(),
-                    action: "revoke",
-                    before: Some(serde_json::json!({"revokedAt": null})),
-                    after: Some(serde_json::json!({"revokedAt": now})),
-                };
+                let entry = AuditEntry::of(actor, Some(partner), "api_client", client_id.to_owned(), "revoke")
+                    .before(serde_json::json!({"revokedAt": null}))
+                    .after(serde_json::json!({"revokedAt": now}));
                 crate::audit::write(tx, now, &entry).await?;
                 Ok::<_, StoreError>(true)
             })
@@ -228,15 +215,8 @@ impl Store {
                 )
                 .await
                 .map_err(|e| StoreError::unique_of(e, format!("a user named {username:?} already exists")))?;
-            let entry = AuditEntry {
-                actor,
-                partner_id: Some(partner_id),
-                entity: "user",
-                entity_id: user.id.to_string(),
-                action: "create",
-                before: None,
-                after: Some(serde_json::json!({"username": username, "scopes": user.scopes})),
-            };
+            let entry = AuditEntry::of(actor, Some(partner_id), "user", user.id, "create")
+                .after(serde_json::json!({"username": username, "scopes": user.scopes}));
             crate::audit::write(tx, now, &entry).await?;
             Ok(user)
         })

@@ -1,5 +1,6 @@
 //! Customers: the reseller's business customers, each owned by a partner.
 
+use crate::audit::AuditEntry;
 use crate::tx::Tx;
 use crate::{args, on_db, Result, Store, StoreError, Visibility};
 use chrono::{DateTime, Utc};
@@ -117,18 +118,12 @@ pub async fn insert(
     crate::audit::write(
         tx,
         now,
-        &crate::audit::AuditEntry {
-            actor,
-            partner_id: Some(partner_id),
-            entity: "customer",
-            entity_id: row.id.to_string(),
-            action: "create",
-            before: None,
-            after: Some(serde_json::json!({
+        &AuditEntry::of(actor, Some(partner_id), "customer", row.id, "create").after(
+            serde_json::json!({
                 "companyName": c.company_name, "coRegNumber": c.co_reg_number,
                 "contactEmail": c.contact_email, "postcode": c.postcode,
-                "billingEmail": c.billing_email })),
-        },
+                "billingEmail": c.billing_email }),
+        ),
     )
     .await?;
     Ok(row)

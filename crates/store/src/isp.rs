@@ -182,15 +182,8 @@ impl Store {
                 )
                 .await
                 .map_err(|e| StoreError::unique_of(e, format!("name: a profile named {:?} already exists", p.name)))?;
-            let entry = AuditEntry {
-                actor,
-                partner_id: Some(p.partner_id),
-                entity: "isp_profile",
-                entity_id: row.id.to_string(),
-                action: "create",
-                before: None,
-                after: Some(serde_json::json!({"name": p.name, "downloadKbps": p.download_kbps, "uploadKbps": p.upload_kbps})),
-            };
+            let entry = AuditEntry::of(actor, Some(p.partner_id), "isp_profile", row.id, "create")
+                .after(serde_json::json!({"name": p.name, "downloadKbps": p.download_kbps, "uploadKbps": p.upload_kbps}));
             crate::audit::write(tx, now, &entry).await?;
             Ok(row)
         })
@@ -236,15 +229,8 @@ impl Store {
                     .await
                     .map_err(|e| static_ip_taken(e, u.static_ip.as_deref()))
                     .map_err(|e| StoreError::unique_of(e, format!("username: {:?} is already taken", u.username)))?;
-                let entry = AuditEntry {
-                    actor,
-                    partner_id: Some(u.partner_id),
-                    entity: "isp_user",
-                    entity_id: id.to_string(),
-                    action: "create",
-                    before: None,
-                    after: Some(serde_json::json!({"username": u.username, "profileId": u.profile_id, "expiration": u.expiration, "mac": u.mac, "staticIp": u.static_ip})),
-                };
+                let entry = AuditEntry::of(actor, Some(u.partner_id), "isp_user", id, "create")
+                    .after(serde_json::json!({"username": u.username, "profileId": u.profile_id, "expiration": u.expiration, "mac": u.mac, "staticIp": u.static_ip}));
                 crate::audit::write(tx, now, &entry).await?;
                 Ok::<_, StoreError>(id)
             })
@@ -341,15 +327,9 @@ impl Store {
             )
             .await
             .map_err(|e| static_ip_taken(e, static_ip.as_deref()))?;
-            let entry = AuditEntry {
-                actor,
-                partner_id: Some(before.partner_id),
-                entity: "isp_user",
-                entity_id: id.to_string(),
-                action: "update",
-                before: Some(serde_json::json!({"profileId": before.profile_id, "mac": before.mac, "staticIp": before.static_ip, "expiration": before.expiration, "customerId": before.customer_id})),
-                after: Some(serde_json::json!({"profileId": patch.profile_id.unwrap_or(before.profile_id), "mac": mac, "staticIp": static_ip, "expiration": expiration, "customerId": customer, "passwordChanged": patch.password.is_some()})),
-            };
+            let entry = AuditEntry::of(actor, Some(before.partner_id), "isp_user", id, "update")
+                .before(serde_json::json!({"profileId": before.profile_id, "mac": before.mac, "staticIp": before.static_ip, "expiration": before.expiration, "customerId": before.customer_id}))
+                .after(serde_json::json!({"profileId": patch.profile_id.unwrap_or(before.profile_id), "mac": mac, "staticIp": static_ip, "expiration": expiration, "customerId": customer, "passwordChanged": patch.password.is_some()}));
             crate::audit::write(tx, now, &entry).await
         })
         .await?;
@@ -375,15 +355,9 @@ impl Store {
                 args![status, now, id],
             )
             .await?;
-            let entry = AuditEntry {
-                actor,
-                partner_id: Some(before.partner_id),
-                entity: "isp_user",
-                entity_id: id.to_string(),
-                action: status,
-                before: Some(serde_json::json!({"status": before.status})),
-                after: Some(serde_json::json!({"status": status})),
-            };
+            let entry = AuditEntry::of(actor, Some(before.partner_id), "isp_user", id, status)
+                .before(serde_json::json!({"status": before.status}))
+                .after(serde_json::json!({"status": status}));
             crate::audit::write(tx, now, &entry).await
         })
         .await?;
@@ -416,17 +390,9 @@ impl Store {
                 args![next, id],
             )
             .await?;
-            let entry = AuditEntry {
-                actor,
-                partner_id: Some(before.partner_id),
-                entity: "isp_user",
-                entity_id: id.to_string(),
-                action: "renew",
-                before: Some(serde_json::json!({"expiration": current})),
-                after: Some(
-                    serde_json::json!({"expiration": next, "periodDays": profile.period_days}),
-                ),
-            };
+            let entry = AuditEntry::of(actor, Some(before.partner_id), "isp_user", id, "renew")
+                .before(serde_json::json!({"expiration": current}))
+                .after(serde_json::json!({"expiration": next, "periodDays": profile.period_days}));
             crate::audit::write(tx, stamp, &entry).await
         })
         .await?;

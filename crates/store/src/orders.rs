@@ -554,17 +554,10 @@ impl Store {
         crate::audit::write(
             tx,
             now,
-            &crate::audit::AuditEntry {
-                actor,
-                partner_id: Some(order.partner_id),
-                entity: "order",
-                entity_id: order_id.to_string(),
-                action: "add_mobile",
-                before: None,
-                after: Some(serde_json::json!({
+            &AuditEntry::of(actor, Some(order.partner_id), "order", order_id, "add_mobile")
+                .after(serde_json::json!({
                     "orderMobileId": id, "connectionType": req.connection_type.as_str(),
                     "network": network.as_str(), "tariffId": req.tariff_id, "cli": cli, "iccid": req.iccid })),
-            },
         )
         .await?;
         Ok((id, cli))
@@ -666,15 +659,8 @@ impl Store {
                 )
                 .await?;
             }
-            let entry = AuditEntry {
-                actor,
-                partner_id: Some(order.partner_id),
-                entity: "order",
-                entity_id: order_id.to_string(),
-                action: "remove_mobile",
-                before: Some(serde_json::json!({"orderMobileId": mobile_id, "cli": cli})),
-                after: None,
-            };
+            let entry = AuditEntry::of(actor, Some(order.partner_id), "order", order_id, "remove_mobile")
+                .before(serde_json::json!({"orderMobileId": mobile_id, "cli": cli}));
             crate::audit::write(tx, now, &entry).await
         })
         .await
@@ -824,15 +810,14 @@ impl Store {
                     Error::NotFound(missing).into()
                 });
             }
-            let entry = AuditEntry {
+            let entry = AuditEntry::of(
                 actor,
-                partner_id: Some(order.partner_id),
-                entity: "order_mobile",
-                entity_id: mobile_id.to_string(),
+                Some(order.partner_id),
+                "order_mobile",
+                mobile_id,
                 action,
-                before: None,
-                after: Some(serde_json::json!({"item": item})),
-            };
+            )
+            .after(serde_json::json!({"item": item}));
             crate::audit::write(tx, now, &entry).await
         })
         .await
@@ -983,15 +968,9 @@ impl Store {
             crate::audit::write(
                 tx,
                 now,
-                &crate::audit::AuditEntry {
-                    actor,
-                    partner_id: Some(order.partner_id),
-                    entity: "order",
-                    entity_id: order_id.to_string(),
-                    action: if cancel { "cancel" } else { "return_to_draft" },
-                    before: Some(serde_json::json!({"status": from})),
-                    after: Some(serde_json::json!({"status": to})),
-                },
+                &AuditEntry::of(actor, Some(order.partner_id), "order", order_id, if cancel { "cancel" } else { "return_to_draft" })
+                    .before(serde_json::json!({"status": from}))
+                    .after(serde_json::json!({"status": to})),
             )
             .await
         })

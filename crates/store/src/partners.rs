@@ -29,15 +29,8 @@ impl Store {
                 )
                 .await
                 .map_err(|e| StoreError::unique_of(e, format!("a partner named {name:?} already exists")))?;
-            let entry = AuditEntry {
-                actor,
-                partner_id: Some(partner.id),
-                entity: "partner",
-                entity_id: partner.id.to_string(),
-                action: "create",
-                before: None,
-                after: Some(serde_json::json!({"name": name, "isHouse": is_house})),
-            };
+            let entry = AuditEntry::of(actor, Some(partner.id), "partner", partner.id, "create")
+                .after(serde_json::json!({"name": name, "isHouse": is_house}));
             crate::audit::write(tx, now, &entry).await?;
             Ok(partner)
         })

@@ -134,15 +134,8 @@ impl Store {
             crate::audit::write(
                 tx,
                 now,
-                &crate::audit::AuditEntry {
-                    actor,
-                    partner_id: Some(conn.partner_id),
-                    entity: "request",
-                    entity_id: row.id.to_string(),
-                    action: "create",
-                    before: None,
-                    after: Some(serde_json::json!({"contractId": conn.id, "type": kind, "details": payload})),
-                },
+                &AuditEntry::of(actor, Some(conn.partner_id), "request", row.id, "create")
+                    .after(serde_json::json!({"contractId": conn.id, "type": kind, "details": payload})),
             )
             .await?;
             Ok(row)
@@ -229,10 +222,8 @@ impl Store {
                         args![&network, &code, kind.as_str(), row.contract_id, id, now, expires]).await
                         .map_err(|e| StoreError::unique_of(e, format!("the network issued {code} twice")))?;
                     let result = serde_json::json!({"code": code, "codeType": kind.as_str(), "issuedAt": now, "validUntil": expires, "usedAt": null});
-                    crate::audit::write(tx, now, &crate::audit::AuditEntry {
-                        actor, partner_id: Some(row.partner_id), entity: "connection", entity_id: row.contract_id.to_string(), action: row.kind.as_str(),
-                        before: None, after: Some(serde_json::json!({"requestId": id, "codeType": kind.as_str(), "validUntil": expires})),
-                    }).await?;
+                    crate::audit::write(tx, now, &AuditEntry::of(actor, Some(row.partner_id), "connection", row.contract_id, row.kind.as_str())
+                        .after(serde_json::json!({"requestId": id, "codeType": kind.as_str(), "validUntil": expires}))).await?;
                     set_result(tx, id, &result).await?
                 }
                 ("Completed", "RequestInfo", _) => row,
@@ -331,11 +322,9 @@ impl Store {
                         "CreateEsim" => None,
                         _ => before_iccid.clone(),
                     };
-                    crate::audit::write(tx, now, &crate::audit::AuditEntry {
-                        actor, partner_id: Some(row.partner_id), entity: "connection", entity_id: row.contract_id.to_string(), action: row.kind.as_str(),
-                        before: Some(serde_json::json!({"bars": before_bars, "bundles": before_bundles, "iccid": before_iccid, "eid": before_eid})),
-                        after: Some(serde_json::json!({"requestId": id, "bars": bars.len(), "bundles": bundles.len(), "iccid": after_iccid})),
-                    }).await?;
+                    crate::audit::write(tx, now, &AuditEntry::of(actor, Some(row.partner_id), "connection", row.contract_id, row.kind.as_str())
+                        .before(serde_json::json!({"bars": before_bars, "bundles": before_bundles, "iccid": before_iccid, "eid": before_eid}))
+                        .after(serde_json::json!({"requestId": id, "bars": bars.len(), "bundles": bundles.len(), "iccid": after_iccid}))).await?;
                     match result {
                         Some(r) => set_result(tx, id, &r).await?,
                         None => row,
@@ -479,15 +468,9 @@ impl Store {
                 args![result.to_string(), request_id],
             )
             .await?;
-            let entry = AuditEntry {
-                actor,
-                partner_id: Some(partner_id),
-                entity: "connection",
-                entity_id: contract_id.to_string(),
-                action: ended,
-                before: Some(serde_json::json!({"status": "Active", "cli": cli})),
-                after: Some(serde_json::json!({"status": ended, "codeType": kind.as_str(), "requestId": request_id})),
-            };
+            let entry = AuditEntry::of(actor, Some(partner_id), "connection", contract_id, ended)
+                .before(serde_json::json!({"status": "Active", "cli": cli}))
+                .after(serde_json::json!({"status": ended, "codeType": kind.as_str(), "requestId": request_id}));
             crate::audit::write(tx, now, &entry).await?;
             Ok((contract_id, ended))
         })
@@ -532,15 +515,8 @@ impl Store {
                 )
                 .await?;
             }
-            let entry = AuditEntry {
-                actor,
-                partner_id: Some(partner_id),
-                entity: "connection",
-                entity_id: contract_id.to_string(),
-                action: "EsimDownloaded",
-                before: None,
-                after: Some(serde_json::json!({"eid": eid})),
-            };
+            let entry = AuditEntry::of(actor, Some(partner_id), "connection", contract_id, "EsimDownloaded")
+                .after(serde_json::json!({"eid": eid}));
             crate::audit::write(tx, now, &entry).await?;
             Ok(contract_id)
         })

@@ -99,16 +99,9 @@ impl Store {
         crate::audit::write(
             tx,
             now,
-            &crate::audit::AuditEntry {
-                actor,
-                partner_id: Some(customer.partner_id),
-                entity: "task",
-                entity_id: row.id.to_string(),
-                action: "create",
-                before: None,
-                after: Some(serde_json::json!({"customerId": customer_id, "diaryTypeId": task.diary_type_id,
+            &AuditEntry::of(actor, Some(customer.partner_id), "task", row.id, "create")
+                .after(serde_json::json!({"customerId": customer_id, "diaryTypeId": task.diary_type_id,
                     "diaryTaskId": task.diary_task_id, "subject": task.subject, "contractId": contract_id, "orderId": order_id})),
-            },
         )
         .await?;
         Ok(row)
@@ -157,15 +150,9 @@ impl Store {
                 )
                 .await?;
             if next != task.status_id {
-                let entry = AuditEntry {
-                    actor,
-                    partner_id: Some(task.partner_id),
-                    entity: "task",
-                    entity_id: task_id.to_string(),
-                    action: "status",
-                    before: Some(serde_json::json!({"statusId": task.status_id})),
-                    after: Some(serde_json::json!({"statusId": next, "commentId": comment.id})),
-                };
+                let entry = AuditEntry::of(actor, Some(task.partner_id), "task", task_id, "status")
+                    .before(serde_json::json!({"statusId": task.status_id}))
+                    .after(serde_json::json!({"statusId": next, "commentId": comment.id}));
                 crate::audit::write(tx, now, &entry).await?;
             }
             Ok((comment, updated))

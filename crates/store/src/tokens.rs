@@ -69,15 +69,8 @@ impl Store {
                         args![user.id, user.partner_id, hash_secret(&token), &prefix, description, now],
                     )
                     .await?;
-                let entry = AuditEntry {
-                    actor,
-                    partner_id: Some(user.partner_id),
-                    entity: "api_token",
-                    entity_id: id.to_string(),
-                    action: "create",
-                    before: None,
-                    after: Some(serde_json::json!({"user": username, "prefix": prefix, "description": description})),
-                };
+                let entry = AuditEntry::of(actor, Some(user.partner_id), "api_token", id, "create")
+                    .after(serde_json::json!({"user": username, "prefix": prefix, "description": description}));
                 crate::audit::write(tx, now, &entry).await?;
                 Ok::<_, StoreError>(id)
             })
@@ -113,15 +106,7 @@ impl Store {
             let Some((partner,)) = partner else {
                 return Err(domain::Error::NotFound(format!("no live token {id}")).into());
             };
-            let entry = AuditEntry {
-                actor,
-                partner_id: Some(partner),
-                entity: "api_token",
-                entity_id: id.to_string(),
-                action: "revoke",
-                before: None,
-                after: None,
-            };
+            let entry = AuditEntry::of(actor, Some(partner), "api_token", id, "revoke");
             crate::audit::write(tx, now, &entry).await
         })
         .await
