@@ -1,7 +1,7 @@
 //! The catalogue: each network's tariffs, bundles (tariff options) and
 //! bars, and which bundles each tariff allows.
 
-use crate::{on_db, Result, Store, StoreError};
+use crate::{args, on_db, Result, Store, StoreError};
 use domain::tariff::TariffFacts;
 use domain::Network;
 
@@ -176,12 +176,13 @@ impl Store {
     /// Adds a tariff to the catalogue; answers its id.
     pub async fn insert_tariff(&self, t: &NewTariff<'_>) -> Result<i64> {
         let (min, max) = t.bill_cap.unwrap_or((0, 0));
-        Ok(on_db!(self.writer(), p => sqlx::query_scalar(
+        let (id,): (i64,) = self.execute_one(
             "INSERT INTO tariffs (network, code, name, plan_type, monthly_pence, term_months, data_mb, minutes, texts, bill_cap_eligible, bill_cap_min_pence, bill_cap_max_pence, retired) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id")
-            .bind(t.network.as_str()).bind(t.code).bind(t.name).bind(t.plan_type).bind(t.monthly_pence).bind(t.term_months)
-            .bind(t.data_mb).bind(t.minutes).bind(t.texts).bind(t.bill_cap.is_some()).bind(min).bind(max).bind(t.retired)
-            .fetch_one(p).await)?)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+            args![t.network.as_str(), t.code, t.name, t.plan_type, t.monthly_pence, t.term_months,
+                  t.data_mb, t.minutes, t.texts, t.bill_cap.is_some(), min, max, t.retired],
+        ).await?;
+        Ok(id)
     }
 
     /// Adds a bundle; answers its id (the API's `tariffOptionId`).
@@ -196,15 +197,19 @@ impl Store {
         recurring: bool,
         description: &str,
     ) -> Result<i64> {
-        Ok(on_db!(self.writer(), p => sqlx::query_scalar(
-            "INSERT INTO bundles (network, code, name, category, monthly_pence, recurring, description) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
-            .bind(network.as_str()).bind(code).bind(name).bind(category).bind(monthly_pence).bind(recurring).bind(description)
-            .fetch_one(p).await)?)
+        let (id,): (i64,) = self.execute_one(
+            "INSERT INTO bundles (network, code, name, category, monthly_pence, recurring, description) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            args![network.as_str(), code, name, category, monthly_pence, recurring, description],
+        ).await?;
+        Ok(id)
     }
 
     pub async fn link_tariff_bundle(&self, tariff_id: i64, bundle_id: i64) -> Result<()> {
-        on_db!(self.writer(), p => sqlx::query("INSERT INTO tariff_bundles (tariff_id, bundle_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(tariff_id).bind(bundle_id).execute(p).await.map(|_| ()))?;
+        self.execute(
+            "INSERT INTO tariff_bundles (tariff_id, bundle_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            args![tariff_id, bundle_id],
+        )
+        .await?;
         Ok(())
     }
 
@@ -215,9 +220,11 @@ impl Store {
         name: &str,
         category: &str,
     ) -> Result<i64> {
-        Ok(on_db!(self.writer(), p => sqlx::query_scalar(
-            "INSERT INTO bars (network, bar_suffix, name, category) VALUES ($1, $2, $3, $4) RETURNING id")
-            .bind(network.as_str()).bind(suffix).bind(name).bind(category).fetch_one(p).await)?)
+        let (id,): (i64,) = self.execute_one(
+            "INSERT INTO bars (network, bar_suffix, name, category) VALUES ($1, $2, $3, $4) RETURNING id",
+            args![network.as_str(), suffix, name, category],
+        ).await?;
+        Ok(id)
     }
 }
 

@@ -565,8 +565,11 @@ impl Store {
         }
         self.insert_connections(&conns).await?;
         // Some accounts owe a little: every fifth connection has a bill unpaid.
-        on_db!(self.writer(), p => sqlx::query("UPDATE connections SET balance_pence = 2350 WHERE id % 5 = 1")
-            .execute(p).await.map(|_| ()))?;
+        self.execute(
+            "UPDATE connections SET balance_pence = 2350 WHERE id % 5 = 1",
+            vec![],
+        )
+        .await?;
         // Number pools on the rest of the drama range.
         for (network, from, to) in [
             (Network::Vodafone, 500, 699),

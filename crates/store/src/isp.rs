@@ -401,8 +401,11 @@ impl Store {
 
     /// Notes the last RADIUS decision on a subscriber.
     pub async fn record_auth(&self, user_id: i64, result: &str) -> Result<()> {
-        on_db!(self.writer(), p => sqlx::query("UPDATE isp_users SET last_auth_at = $1, last_auth_result = $2 WHERE id = $3")
-            .bind(self.now()).bind(result).bind(user_id).execute(p).await.map(|_| ()))?;
+        self.execute(
+            "UPDATE isp_users SET last_auth_at = $1, last_auth_result = $2 WHERE id = $3",
+            args![self.now(), result, user_id],
+        )
+        .await?;
         Ok(())
     }
 
@@ -414,9 +417,11 @@ impl Store {
             "SELECT COUNT(*), COALESCE(SUM(CASE WHEN updated_at >= $2 THEN 1 ELSE 0 END), 0) FROM radius_sessions WHERE user_id = $1 AND stopped_at IS NULL")
             .bind(user_id).bind(stale_before).fetch_one(p).await)?;
         if open > fresh {
-            on_db!(self.writer(), p => sqlx::query(
-                "UPDATE radius_sessions SET stopped_at = updated_at, terminate_cause = 'Stale-Session' WHERE user_id = $1 AND stopped_at IS NULL AND updated_at < $2")
-                .bind(user_id).bind(stale_before).execute(p).await.map(|_| ()))?;
+            self.execute(
+                "UPDATE radius_sessions SET stopped_at = updated_at, terminate_cause = 'Stale-Session' WHERE user_id = $1 AND stopped_at IS NULL AND updated_at < $2",
+                args![user_id, stale_before],
+            )
+            .await?;
         }
         Ok(fresh)
     }
@@ -433,10 +438,12 @@ impl Store {
     ) -> Result<Option<SessionRow>> {
         let now = self.now();
         if matches!(r.kind, AcctKind::AccountingOn | AcctKind::AccountingOff) {
-            on_db!(self.writer(), p => sqlx::query(
+            self.execute(
                 "UPDATE radius_sessions SET stopped_at = $1, terminate_cause = 'NAS-Reboot' WHERE partner_id = $2 AND stopped_at IS NULL \
-                 AND (nas_ip = $3 OR nas_identifier = $4)")
-                .bind(now).bind(partner_id).bind(&r.nas_ip).bind(&r.nas_identifier).execute(p).await.map(|_| ()))?;
+                 AND (nas_ip = $3 OR nas_identifier = $4)",
+                args![now, partner_id, &r.nas_ip, &r.nas_identifier],
+            )
+            .await?;
             return Ok(None);
         }
         let stop = (r.kind == AcctKind::Stop).then_some(now);
@@ -461,11 +468,28 @@ impl Store {
                stopped_at = COALESCE(radius_sessions.stopped_at, excluded.stopped_at) \
              RETURNING {SESSION_COLS}"
         );
-        let row = on_db!(self.writer(), p => sqlx::query_as::<_, SessionRow>(&sql)
-            .bind(partner_id).bind(&r.username).bind(&r.unique_id).bind(&r.acct_session_id).bind(&r.nas_ip).bind(&r.nas_identifier)
-            .bind(&r.nas_port).bind(&r.framed_ip).bind(&r.calling_station_id).bind(now).bind(stop).bind(r.session_time)
-            .bind(r.input_bytes).bind(r.output_bytes).bind(&cause)
-            .fetch_one(p).await)?;
+        let row: SessionRow = self
+            .execute_one(
+                &sql,
+                args![
+                    partner_id,
+                    &r.username,
+                    &r.unique_id,
+                    &r.acct_session_id,
+                    &r.nas_ip,
+                    &r.nas_identifier,
+                    &r.nas_port,
+                    &r.framed_ip,
+                    &r.calling_station_id,
+                    now,
+                    stop,
+                    r.session_time,
+                    r.input_bytes,
+                    r.output_bytes,
+                    &cause
+                ],
+            )
+            .await?;
         Ok(Some(row))
     }
 

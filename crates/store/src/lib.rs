@@ -255,7 +255,7 @@ impl Store {
             .connect_with(opts)
             .await?;
         let direct = std::sync::Arc::new(tx::DirectSlot::new(path));
-        tx::DirectSlot::spawn_checkpointer(&direct, writer.clone(), Duration::from_millis(100));
+        tx::DirectSlot::spawn_checkpointer(&direct, Duration::from_millis(100));
         Ok(Store {
             db: Db::Sqlite(readers),
             writer: Db::Sqlite(writer),

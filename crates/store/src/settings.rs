@@ -13,8 +13,11 @@ impl Store {
         make: impl FnOnce() -> String,
     ) -> Result<String> {
         let value = make();
-        on_db!(self.writer(), p => sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
-            .bind(key).bind(&value).execute(p).await.map(|_| ()))?;
+        self.execute(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+            crate::args![key, &value],
+        )
+        .await?;
         let stored: String = on_db!(self.db(), p => sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
             .bind(key).fetch_one(p).await)?;
         Ok(stored)

@@ -120,8 +120,11 @@ impl Store {
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL")
             .bind(hash_secret(token)).fetch_optional(p).await)?;
         if let Some(o) = &owner {
-            on_db!(self.writer(), p => sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
-                .bind(self.now()).bind(o.token_id).execute(p).await.map(|_| ()))?;
+            self.execute(
+                "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
+                args![self.now(), o.token_id],
+            )
+            .await?;
         }
         Ok(owner)
     }

@@ -10,11 +10,12 @@
 //! write a helper that runs inside a caller's transaction.
 //!
 //! On SQLite a transaction does not go through sqlx's worker thread one
-//! statement at a time. [`crate::Store::write`] takes the writer (so no
-//! other write of this process runs) and runs every statement of the
-//! transaction on the caller's thread through the store's own `rusqlite`
-//! connection to the same file, with its prepared statements cached: a
-//! statement is a function call, not a round trip between threads. Rows
+//! statement at a time. [`crate::Store::write`] takes the writer (an async
+//! lock, so no other write of this process runs) and runs every statement
+//! of the transaction on the caller's thread through the store's own
+//! `rusqlite` connection to the same file, with its prepared statements
+//! cached: a statement is a function call, not a round trip between
+//! threads. sqlx's own pools only read (and run the migrations). Rows
 //! decode through [`DirectRow`], derived beside `sqlx::FromRow` with the
 //! same attributes.
 
@@ -31,21 +32,21 @@ pub enum Tx {
 }
 
 /// A SQLite transaction run on the caller's thread through the store's own
-/// `rusqlite` connection to the database file, while the caller holds the
-/// sqlx writer connection (so no other writer of this process runs). Only
-/// [`crate::Store::write`] makes one.
+/// `rusqlite` connection to the database file. The connection sits behind
+/// an async lock: every write of this process takes it (and waits for it
+/// without blocking a thread), so SQLite's own lock is never fought over.
+/// Only [`crate::Store::write`] makes one.
 pub struct Direct {
-    conn: Option<rusqlite::Connection>,
-    home: std::sync::Arc<DirectSlot>,
+    conn: tokio::sync::OwnedMutexGuard<Option<rusqlite::Connection>>,
     open: bool,
 }
 
-/// Where the direct connection waits between transactions, with its
-/// prepared statements.
+/// The writer: the direct connection (opened on first use, with its
+/// prepared statements) behind the lock every write takes.
 #[derive(Debug)]
 pub(crate) struct DirectSlot {
     path: std::path::PathBuf,
-    idle: std::sync::Mutex<Option<rusqlite::Connection>>,
+    conn: std::sync::Arc<tokio::sync::Mutex<Option<rusqlite::Connection>>>,
     closed: std::sync::atomic::AtomicBool,
 }
 
@@ -53,45 +54,47 @@ impl DirectSlot {
     pub(crate) fn new(path: std::path::PathBuf) -> DirectSlot {
         DirectSlot {
             path,
-            idle: std::sync::Mutex::new(None),
+            conn: Default::default(),
             closed: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
-    /// The idle connection, or a new one set up as the pool's are.
-    fn take(&self) -> Result<rusqlite::Connection> {
-        let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(conn) = idle {
-            return Ok(conn);
+    /// The writer, once every write before has finished: its connection
+    /// opened, set up as the pool's are, if it is not yet.
+    async fn take(&self) -> Result<tokio::sync::OwnedMutexGuard<Option<rusqlite::Connection>>> {
+        let mut guard = self.conn.clone().lock_owned().await;
+        if guard.is_none() {
+            let conn = rusqlite::Connection::open(&self.path)?;
+            conn.busy_timeout(std::time::Duration::from_secs(10))?;
+            conn.execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16000; PRAGMA wal_autocheckpoint = 0;",
+            )?;
+            conn.set_prepared_statement_cache_capacity(256);
+            *guard = Some(conn);
         }
-        let conn = rusqlite::Connection::open(&self.path)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16000; PRAGMA wal_autocheckpoint = 0;",
-        )?;
-        conn.set_prepared_statement_cache_capacity(256);
-        Ok(conn)
+        Ok(guard)
     }
 
-    /// Closes the idle connection (a transaction still running keeps its
-    /// own until it ends).
+    /// Closes the connection when no write holds it (one still running
+    /// keeps it until it ends; the checkpointer stops).
     pub(crate) fn close(&self) {
         self.closed
             .store(true, std::sync::atomic::Ordering::Relaxed);
-        drop(self.idle.lock().unwrap_or_else(|p| p.into_inner()).take());
+        if let Ok(mut guard) = self.conn.try_lock() {
+            drop(guard.take());
+        }
     }
 
     /// Runs SQLite's checkpoints beside the writes rather than inside a
     /// commit (every connection has `wal_autocheckpoint = 0`), so a commit
-    /// never waits for one while holding the writer. Every `every` it
-    /// copies what it can of the WAL into the database without stopping
-    /// anyone (`PASSIVE`); when the WAL has grown past [`WAL_LIMIT_FRAMES`]
-    /// it takes the writer, as any write would, and finishes the copy and
-    /// empties the WAL (`TRUNCATE`), so the file stays bounded under
-    /// sustained load. It stops once the store is dropped or closed.
+    /// never waits for one. Every `every` it copies what it can of the WAL
+    /// into the database without stopping anyone (`PASSIVE`); when the WAL
+    /// has grown past [`WAL_LIMIT_FRAMES`] it takes the writer, as any
+    /// write would, finishes the copy and starts the WAL over (`RESTART`),
+    /// so the file stays bounded under sustained load. It stops once the
+    /// store is dropped or closed.
     pub(crate) fn spawn_checkpointer(
         home: &std::sync::Arc<DirectSlot>,
-        writer: sqlx::SqlitePool,
         every: std::time::Duration,
     ) {
         let home = std::sync::Arc::downgrade(home);
@@ -99,9 +102,9 @@ impl DirectSlot {
             let mut conn: Option<rusqlite::Connection> = None;
             loop {
                 tokio::time::sleep(every).await;
-                let path = match home.upgrade() {
+                let (path, writer) = match home.upgrade() {
                     Some(slot) if !slot.closed.load(std::sync::atomic::Ordering::Relaxed) => {
-                        slot.path.clone()
+                        (slot.path.clone(), slot.conn.clone())
                     }
                     _ => return,
                 };
@@ -110,12 +113,9 @@ impl DirectSlot {
                     if mode == "RESTART" && frames <= WAL_LIMIT_FRAMES {
                         break;
                     }
-                    // The writer, for as long as the truncation takes.
+                    // The writer, for as long as the restart takes.
                     let _writer = match mode {
-                        "RESTART" => match writer.acquire().await {
-                            Ok(w) => Some(w),
-                            Err(_) => return,
-                        },
+                        "RESTART" => Some(writer.lock().await),
                         _ => None,
                     };
                     match checkpoint(conn.take(), path.clone(), mode).await {
@@ -131,10 +131,6 @@ impl DirectSlot {
                 }
             }
         });
-    }
-
-    fn put(&self, conn: rusqlite::Connection) {
-        *self.idle.lock().unwrap_or_else(|p| p.into_inner()) = Some(conn);
     }
 }
 
@@ -168,25 +164,23 @@ async fn checkpoint(
 }
 
 impl Direct {
-    /// Begins a write transaction on the slot's connection.
-    fn begin(home: std::sync::Arc<DirectSlot>) -> Result<Direct> {
-        let conn = home.take()?;
-        if !conn.is_autocommit() {
+    /// Begins a write transaction on the writer's connection.
+    async fn begin(home: &DirectSlot) -> Result<Direct> {
+        let conn = home.take().await?;
+        let mut tx = Direct { conn, open: false };
+        if !tx.conn().is_autocommit() {
             // A transaction left open by a failure we could not roll back.
-            conn.execute_batch("ROLLBACK")?;
+            tx.conn().execute_batch("ROLLBACK")?;
         }
-        conn.execute_batch("BEGIN IMMEDIATE")?;
-        Ok(Direct {
-            conn: Some(conn),
-            home,
-            open: true,
-        })
+        tx.conn().execute_batch("BEGIN IMMEDIATE")?;
+        tx.open = true;
+        Ok(tx)
     }
 
     fn conn(&self) -> &rusqlite::Connection {
         self.conn
             .as_ref()
-            .expect("a direct transaction has its connection until dropped")
+            .expect("the writer's connection is open while a transaction holds it")
     }
 
     /// Prepares `sql` and binds `args` the way sqlx does: a `$n`
@@ -235,17 +229,15 @@ impl Direct {
 
 impl Drop for Direct {
     /// A transaction dropped before its end (an error, a cancelled
-    /// request) rolls back before the handle goes back to the pool.
+    /// request) rolls back before the writer is released.
     fn drop(&mut self) {
-        let Some(conn) = self.conn.take() else { return };
         if self.open {
-            if let Err(e) = conn.execute_batch("ROLLBACK") {
-                // Not put back: a fresh connection replaces it.
+            if let Err(e) = self.conn().execute_batch("ROLLBACK") {
+                // Closed: the next write opens a fresh connection.
                 tracing::error!(error = %e, "rolling back an abandoned SQLite transaction");
-                return;
+                drop(self.conn.take());
             }
         }
-        self.home.put(conn);
     }
 }
 
@@ -449,14 +441,11 @@ impl crate::Store {
         E: From<StoreError>,
     {
         match self.writer() {
-            crate::Db::Sqlite(pool) => {
-                // Holding the writer keeps every other write of this
-                // process out, so the direct connection never waits.
-                let _writer = pool.acquire().await.map_err(StoreError::from)?;
-                let home = self.direct.clone().ok_or_else(|| {
+            crate::Db::Sqlite(_) => {
+                let home = self.direct.as_ref().ok_or_else(|| {
                     StoreError::Corrupt("a SQLite store without its direct connection".into())
                 })?;
-                let mut tx = Tx::Sqlite(Direct::begin(home)?);
+                let mut tx = Tx::Sqlite(Direct::begin(home).await?);
                 let out = work(&mut tx).await;
                 finish(tx, out).await
             }
@@ -466,6 +455,20 @@ impl crate::Store {
                 finish(tx, out).await
             }
         }
+    }
+}
+
+impl crate::Store {
+    /// One statement in a transaction of its own; answers the rows it
+    /// touched.
+    pub async fn execute(&self, sql: &str, args: Vec<Arg>) -> Result<u64> {
+        self.write(async |tx| tx.execute(sql, args).await).await
+    }
+
+    /// One statement in a transaction of its own; answers the row it
+    /// returns.
+    pub async fn execute_one<T: Row>(&self, sql: &str, args: Vec<Arg>) -> Result<T> {
+        self.write(async |tx| tx.fetch_one(sql, args).await).await
     }
 }
 
