@@ -139,10 +139,6 @@ impl Job {
 /// The next due job: a queued one whose time has come, or a running one
 /// whose lease has expired; each branch walks the `(state, run_at_ms)`
 /// index rather than the whole table.
-const CLAIM_SQLITE: &str = "UPDATE jobs SET state = 'running', locked_by = $1, locked_until_ms = $2, attempts = attempts + 1, updated_at = $4 \
-    WHERE id = (SELECT id FROM (SELECT id, run_at_ms AS due FROM jobs WHERE state = 'queued' AND run_at_ms <= $3 \
-    UNION ALL SELECT id, locked_until_ms AS due FROM jobs WHERE state = 'running' AND locked_until_ms < $3) AS d ORDER BY due, id LIMIT 1) \
-    RETURNING id, kind, payload, attempts, max_attempts, idempotency_key";
 // PostgreSQL: the due conditions stand on the locked row itself, so that
 // after `FOR UPDATE SKIP LOCKED` waits out another claim, its recheck sees
 // the row is no longer due. (An `IN (subquery)` over jobs is not rechecked
@@ -153,9 +149,15 @@ const CLAIM_POSTGRES: &str = "UPDATE jobs SET state = 'running', locked_by = $1,
     RETURNING id, kind, payload, attempts, max_attempts, idempotency_key";
 
 /// Claims up to `$5` due jobs at once (see the single-job forms above).
+/// Each arm takes only its first `limit` rows (by the `jobs_due` index for
+/// the queue), so a claim costs the same whether ten jobs wait or ten
+/// thousand.
 const CLAIM_MANY_SQLITE: &str = "UPDATE jobs SET state = 'running', locked_by = $1, locked_until_ms = $2, attempts = attempts + 1, updated_at = $4 \
-    WHERE id IN (SELECT id FROM (SELECT id, run_at_ms AS due FROM jobs WHERE state = 'queued' AND run_at_ms <= $3 \
-    UNION ALL SELECT id, locked_until_ms AS due FROM jobs WHERE state = 'running' AND locked_until_ms < $3) AS d ORDER BY due, id LIMIT $5) \
+    WHERE id IN (SELECT id FROM ( \
+      SELECT * FROM (SELECT id, run_at_ms AS due FROM jobs WHERE state = 'queued' AND run_at_ms <= $3 ORDER BY run_at_ms, id LIMIT $5) \
+      UNION ALL \
+      SELECT * FROM (SELECT id, locked_until_ms AS due FROM jobs WHERE state = 'running' AND locked_until_ms < $3 ORDER BY locked_until_ms, id LIMIT $5) \
+    ) AS d ORDER BY due, id LIMIT $5) \
     RETURNING id, kind, payload, attempts, max_attempts, idempotency_key";
 const CLAIM_MANY_POSTGRES: &str = "UPDATE jobs SET state = 'running', locked_by = $1, locked_until_ms = $2, attempts = attempts + 1, updated_at = $4 \
     WHERE id IN (SELECT id FROM jobs WHERE (state = 'queued' AND run_at_ms <= $3) OR (state = 'running' AND locked_until_ms < $3) \
@@ -191,13 +193,13 @@ impl Store {
     pub async fn claim_job(&self, worker: &str, now_ms: i64, lease_ms: i64) -> Result<Option<Job>> {
         let now = self.now();
         self.write(async |tx| {
-            let sql = if tx.is_postgres() {
-                CLAIM_POSTGRES
-            } else {
-                CLAIM_SQLITE
-            };
-            tx.fetch_optional(sql, args![worker, now_ms + lease_ms, now_ms, now])
-                .await
+            if tx.is_postgres() {
+                let claim = args![worker, now_ms + lease_ms, now_ms, now];
+                return tx.fetch_optional(CLAIM_POSTGRES, claim).await;
+            }
+            let claim = args![worker, now_ms + lease_ms, now_ms, now, 1];
+            let mut jobs: Vec<Job> = tx.fetch_all(CLAIM_MANY_SQLITE, claim).await?;
+            Ok(jobs.pop())
         })
         .await
     }

@@ -1313,18 +1313,24 @@ impl Store {
                         "a mobile of the batch was applied concurrently".into(),
                     ));
                 }
-                let numbers: Vec<&String> = chunk
-                    .iter()
-                    .filter(|l| l.action == "create")
-                    .map(|l| &l.cli)
-                    .collect();
-                if !numbers.is_empty() {
+                // Numbers taken from the pool are assigned to the mobile
+                // that took them (known here: no lookup by number).
+                let taken: Vec<&Live> = chunk.iter().filter(|l| l.action == "create").collect();
+                if !taken.is_empty() {
+                    let rows: Vec<String> = (0..taken.len())
+                        .map(|r| format!("({})", in_list(2 + r * 2, 2)))
+                        .collect();
                     let sql = format!(
-                        "UPDATE number_pool SET status = 'assigned', updated_at = $1, \
-                         order_mobile_id = (SELECT MAX(m.id) FROM order_mobiles m WHERE m.cli = number_pool.cli AND m.status = 'Completed') \
-                         WHERE cli IN ({})", in_list(2, numbers.len()));
+                        "WITH v (cli, mobile) AS (VALUES {}) \
+                         UPDATE number_pool SET status = 'assigned', updated_at = $1, \
+                         order_mobile_id = (SELECT v.mobile FROM v WHERE v.cli = number_pool.cli) \
+                         WHERE cli IN (SELECT cli FROM v)",
+                        rows.join(", ")
+                    );
                     let mut a = args![now];
-                    a.extend(numbers.into_iter().map(Arg::from));
+                    for l in taken {
+                        a.extend(args![l.cli.clone(), l.m.id]);
+                    }
                     tx.execute(&sql, a).await?;
                 }
                 const ACOLS: usize = 5;

@@ -37,8 +37,18 @@ pub enum Tx {
 /// without blocking a thread), so SQLite's own lock is never fought over.
 /// Only [`crate::Store::write`] makes one.
 pub struct Direct {
-    conn: tokio::sync::OwnedMutexGuard<Option<rusqlite::Connection>>,
+    writer: tokio::sync::OwnedMutexGuard<Option<Writer>>,
     open: bool,
+}
+
+/// The direct connection, and for each statement text it has run which
+/// value each of its placeholders takes (SQLite looks a placeholder's name
+/// up by a linear search, so a statement of a thousand values would pay a
+/// million steps to bind if asked every time).
+#[derive(Debug)]
+pub(crate) struct Writer {
+    conn: rusqlite::Connection,
+    binds: std::collections::HashMap<String, std::sync::Arc<[usize]>>,
 }
 
 /// The writer: the direct connection (opened on first use, with its
@@ -46,7 +56,7 @@ pub struct Direct {
 #[derive(Debug)]
 pub(crate) struct DirectSlot {
     path: std::path::PathBuf,
-    conn: std::sync::Arc<tokio::sync::Mutex<Option<rusqlite::Connection>>>,
+    conn: std::sync::Arc<tokio::sync::Mutex<Option<Writer>>>,
     closed: std::sync::atomic::AtomicBool,
 }
 
@@ -61,7 +71,7 @@ impl DirectSlot {
 
     /// The writer, once every write before has finished: its connection
     /// opened, set up as the pool's are, if it is not yet.
-    async fn take(&self) -> Result<tokio::sync::OwnedMutexGuard<Option<rusqlite::Connection>>> {
+    async fn take(&self) -> Result<tokio::sync::OwnedMutexGuard<Option<Writer>>> {
         let mut guard = self.conn.clone().lock_owned().await;
         if guard.is_none() {
             let conn = rusqlite::Connection::open(&self.path)?;
@@ -70,7 +80,10 @@ impl DirectSlot {
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16000; PRAGMA wal_autocheckpoint = 0;",
             )?;
             conn.set_prepared_statement_cache_capacity(256);
-            *guard = Some(conn);
+            *guard = Some(Writer {
+                conn,
+                binds: Default::default(),
+            });
         }
         Ok(guard)
     }
@@ -90,9 +103,10 @@ impl DirectSlot {
     /// never waits for one. Every `every` it copies what it can of the WAL
     /// into the database without stopping anyone (`PASSIVE`); when the WAL
     /// has grown past [`WAL_LIMIT_FRAMES`] it takes the writer, as any
-    /// write would, finishes the copy and starts the WAL over (`RESTART`),
-    /// so the file stays bounded under sustained load. It stops once the
-    /// store is dropped or closed.
+    /// write would, and copies the rest, so the next write starts the WAL
+    /// over and the file stays bounded under sustained load. It never waits
+    /// for readers while holding the writer. It stops once the store is
+    /// dropped or closed.
     pub(crate) fn spawn_checkpointer(
         home: &std::sync::Arc<DirectSlot>,
         every: std::time::Duration,
@@ -109,22 +123,23 @@ impl DirectSlot {
                     _ => return,
                 };
                 let mut frames = 0;
-                for mode in ["PASSIVE", "RESTART"] {
-                    if mode == "RESTART" && frames <= WAL_LIMIT_FRAMES {
+                for pass in 0..2 {
+                    if pass == 1 && frames <= WAL_LIMIT_FRAMES {
                         break;
                     }
-                    // The writer, for as long as the restart takes.
-                    let _writer = match mode {
-                        "RESTART" => Some(writer.lock().await),
+                    // Second pass: the writer held, so the copy completes
+                    // and the next write starts the WAL over.
+                    let _writer = match pass {
+                        1 => Some(writer.lock().await),
                         _ => None,
                     };
-                    match checkpoint(conn.take(), path.clone(), mode).await {
+                    match checkpoint(conn.take(), path.clone(), "PASSIVE").await {
                         Ok((c, log)) => {
                             conn = Some(c);
                             frames = log;
                         }
                         Err(e) => {
-                            tracing::warn!(error = %e, mode, "SQLite checkpoint");
+                            tracing::warn!(error = %e, pass, "SQLite checkpoint");
                             break;
                         }
                     }
@@ -166,8 +181,11 @@ async fn checkpoint(
 impl Direct {
     /// Begins a write transaction on the writer's connection.
     async fn begin(home: &DirectSlot) -> Result<Direct> {
-        let conn = home.take().await?;
-        let mut tx = Direct { conn, open: false };
+        let writer = home.take().await?;
+        let mut tx = Direct {
+            writer,
+            open: false,
+        };
         if !tx.conn().is_autocommit() {
             // A transaction left open by a failure we could not roll back.
             tx.conn().execute_batch("ROLLBACK")?;
@@ -178,37 +196,68 @@ impl Direct {
     }
 
     fn conn(&self) -> &rusqlite::Connection {
-        self.conn
+        &self.writer().conn
+    }
+
+    fn writer(&self) -> &Writer {
+        self.writer
             .as_ref()
             .expect("the writer's connection is open while a transaction holds it")
     }
 
+    /// Which value each placeholder of `sql` takes (by index, from 0),
+    /// worked out once per statement text.
+    fn binds(&mut self, sql: &str) -> Result<std::sync::Arc<[usize]>> {
+        if let Some(b) = self.writer().binds.get(sql) {
+            return Ok(b.clone());
+        }
+        let b: std::sync::Arc<[usize]> = {
+            let stmt = self.conn().prepare_cached(sql)?;
+            (1..=stmt.parameter_count())
+                .map(|i| {
+                    stmt.parameter_name(i)
+                        .and_then(|name| name.strip_prefix('$'))
+                        .and_then(|n| n.parse::<usize>().ok())
+                        .unwrap_or(i)
+                        - 1
+                })
+                .collect()
+        };
+        let writer = self
+            .writer
+            .as_mut()
+            .expect("the writer's connection is open while a transaction holds it");
+        if writer.binds.len() >= 1024 {
+            writer.binds.clear();
+        }
+        writer.binds.insert(sql.to_owned(), b.clone());
+        Ok(b)
+    }
+
     /// Prepares `sql` and binds `args` the way sqlx does: a `$n`
     /// placeholder takes the n-th value wherever it appears.
-    fn prepare(&self, sql: &str, args: &[Arg]) -> Result<rusqlite::CachedStatement<'_>> {
+    fn prepare(&mut self, sql: &str, args: &[Arg]) -> Result<rusqlite::CachedStatement<'_>> {
+        let binds = self.binds(sql)?;
         let mut stmt = self.conn().prepare_cached(sql)?;
-        for i in 1..=stmt.parameter_count() {
-            let n = stmt
-                .parameter_name(i)
-                .and_then(|name| name.strip_prefix('$'))
-                .and_then(|n| n.parse::<usize>().ok())
-                .unwrap_or(i);
-            let value = args.get(n - 1).ok_or_else(|| {
-                StoreError::Corrupt(format!("no value bound for parameter {n} of {sql:?}"))
+        for (i, n) in binds.iter().enumerate() {
+            let value = args.get(*n).ok_or_else(|| {
+                StoreError::Corrupt(format!("no value bound for parameter {} of {sql:?}", n + 1))
             })?;
-            stmt.raw_bind_parameter(i, value)?;
+            stmt.raw_bind_parameter(i + 1, value)?;
         }
         Ok(stmt)
     }
 
-    fn execute(&self, sql: &str, args: &[Arg]) -> Result<u64> {
-        let mut stmt = self.prepare(sql, args)?;
-        let mut rows = stmt.raw_query();
-        while rows.next()?.is_some() {}
+    fn execute(&mut self, sql: &str, args: &[Arg]) -> Result<u64> {
+        {
+            let mut stmt = self.prepare(sql, args)?;
+            let mut rows = stmt.raw_query();
+            while rows.next()?.is_some() {}
+        }
         Ok(self.conn().changes())
     }
 
-    fn fetch<T: DirectRow>(&self, sql: &str, args: &[Arg], limit: usize) -> Result<Vec<T>> {
+    fn fetch<T: DirectRow>(&mut self, sql: &str, args: &[Arg], limit: usize) -> Result<Vec<T>> {
         let mut stmt = self.prepare(sql, args)?;
         let mut rows = stmt.raw_query();
         let mut out = Vec::new();
@@ -235,7 +284,7 @@ impl Drop for Direct {
             if let Err(e) = self.conn().execute_batch("ROLLBACK") {
                 // Closed: the next write opens a fresh connection.
                 tracing::error!(error = %e, "rolling back an abandoned SQLite transaction");
-                drop(self.conn.take());
+                drop(self.writer.take());
             }
         }
     }
