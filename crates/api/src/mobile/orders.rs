@@ -39,9 +39,11 @@ fn status_text(status: &str) -> String {
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateDraftOrder {
+    #[schema(minimum = 1)]
     pub customer_id: i64,
     /// The integrator's own reference (purchase order), up to 50 characters.
     #[serde(default)]
+    #[schema(max_length = 50)]
     pub reference: Option<String>,
 }
 
@@ -58,19 +60,24 @@ pub struct OrderState {
 #[schema(example = json!({"orderId": 90001, "connectionType": "New", "network": "Vodafone", "tariffId": 2, "cli": "",
     "simType": "Physical", "iccid": "8944100000000010017", "billCapOffered": true, "enableBillCap": true, "billCapValue": 2500}))]
 pub struct AddMobileToOrder {
+    #[schema(minimum = 1)]
     pub order_id: i64,
     /// `New`, `Port`, `Migration` or `Disconnection`.
+    #[schema(value_type = ConnectionTypeName)]
     pub connection_type: String,
     /// `Vodafone`, `O2` or `EE`.
+    #[schema(value_type = NetworkName)]
     pub network: String,
     /// Required except for Disconnection.
     #[serde(default)]
+    #[schema(minimum = 1)]
     pub tariff_id: Option<i64>,
     /// New: empty to allocate from the pool (Vodafone, O2), or a free pool number. Port: the number to keep. Migration, Disconnection: the live connection's number.
     #[serde(default)]
     pub cli: Option<String>,
     /// Port: the PAC, `AAA999999`.
     #[serde(default)]
+    #[schema(pattern = r"^\s*[A-Za-z]{3}[0-9]{6}\s*$")]
     pub pac_code: Option<String>,
     /// Port: the PAC's expiry date as the customer was told it (optional; checked when given).
     #[serde(default)]
@@ -80,6 +87,7 @@ pub struct AddMobileToOrder {
     pub port_date: Option<NaiveDate>,
     /// Disconnection: the STAC, `999999AAA`.
     #[serde(default)]
+    #[schema(pattern = r"^\s*[0-9]{6}[A-Za-z]{3}\s*$")]
     pub stac_code: Option<String>,
     /// `Physical` (default) or `eSIM` (Vodafone only).
     #[serde(default)]
@@ -94,7 +102,27 @@ pub struct AddMobileToOrder {
     pub enable_bill_cap: Option<bool>,
     /// The bill cap in pence, within the tariff's limits.
     #[serde(default)]
+    #[schema(minimum = 0)]
     pub bill_cap_value: Option<i64>,
+}
+
+/// A connection type, as AddMobileToOrder takes it.
+#[derive(ToSchema)]
+#[allow(dead_code)] // documents the accepted values only
+pub enum ConnectionTypeName {
+    New,
+    Port,
+    Migration,
+    Disconnection,
+}
+
+/// A network, as the mobile face takes it.
+#[derive(ToSchema)]
+#[allow(dead_code, clippy::upper_case_acronyms)] // documents the accepted values only
+pub enum NetworkName {
+    Vodafone,
+    O2,
+    EE,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -136,6 +164,7 @@ pub struct OrderRef {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OrderIds {
     /// 1 to 100 order ids.
+    #[schema(min_items = 1, max_items = 100)]
     pub order_ids: Vec<i64>,
 }
 

@@ -66,16 +66,21 @@ impl From<RequestRow> for RequestView {
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BarChange {
+    #[schema(minimum = 1)]
     pub contract_id: i64,
+    #[schema(minimum = 1)]
     pub bar_id: i64,
-    /// `Add` or `Remove`.
+    /// `Add` or `Remove`, in any case.
+    #[schema(pattern = r"^\s*([Aa][Dd][Dd]|[Rr][Ee][Mm][Oo][Vv][Ee])\s*$")]
     pub action: String,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BundleChange {
+    #[schema(minimum = 1)]
     pub contract_id: i64,
+    #[schema(minimum = 1)]
     pub tariff_option_id: i64,
 }
 

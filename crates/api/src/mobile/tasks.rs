@@ -20,6 +20,7 @@ use utoipa::ToSchema;
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateTask {
+    #[schema(minimum = 1)]
     pub customer_id: i64,
     /// See /api/Appendix/DiaryTypes.
     pub diary_type_id: i64,
@@ -43,6 +44,7 @@ pub struct TaskCreated {
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AddComment {
+    #[schema(minimum = 1)]
     pub task_id: i64,
     pub comment: String,
     /// Move the task to this status (see /api/Appendix/StatusIds) with the comment.
@@ -54,6 +56,7 @@ pub struct AddComment {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TaskIds {
     /// 1 to 100 task ids.
+    #[schema(min_items = 1, max_items = 100)]
     pub task_ids: Vec<i64>,
 }
 
@@ -61,6 +64,7 @@ pub struct TaskIds {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OrderIdList {
     /// 1 to 100 order ids.
+    #[schema(min_items = 1, max_items = 100)]
     pub order_ids: Vec<i64>,
 }
 
