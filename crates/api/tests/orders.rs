@@ -240,6 +240,11 @@ async fn new_port_and_esim_mobiles_go_live() {
             app.store.pool_status(&allocated).await.unwrap().as_deref(),
             Some("assigned")
         );
+        // Assigned to the mobile that took it.
+        assert_eq!(
+            app.store.pool_holder(&allocated).await.unwrap(),
+            Some(new_id)
+        );
 
         // Nothing more happens before the port date.
         assert_eq!(app.drain().await, 0);

@@ -46,6 +46,13 @@ impl Store {
     }
 
     /// A number's pool status (`free`, `reserved`, `assigned`), if pooled.
+    /// The order mobile a pool number is reserved for or was assigned to.
+    pub async fn pool_holder(&self, cli: &str) -> Result<Option<i64>> {
+        let held: Option<Option<i64>> = on_db!(self.db(), p => sqlx::query_scalar("SELECT order_mobile_id FROM number_pool WHERE cli = $1")
+            .bind(cli).fetch_optional(p).await)?;
+        Ok(held.flatten())
+    }
+
     pub async fn pool_status(&self, cli: &str) -> Result<Option<String>> {
         Ok(
             on_db!(self.db(), p => sqlx::query_scalar("SELECT status FROM number_pool WHERE cli = $1").bind(cli).fetch_optional(p).await)?,
