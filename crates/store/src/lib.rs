@@ -10,7 +10,7 @@
 //! both engines.
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::{PgPool, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
@@ -162,10 +162,11 @@ impl Visibility {
 
 /// The store: a cheap-to-clone handle on the pools.
 ///
-/// On SQLite, reads go to a pool of connections and every write to a pool
-/// of exactly one: writers queue in-process (fairly, without blocking a
-/// thread) instead of racing for SQLite's lock and sleeping in its busy
-/// handler. On PostgreSQL both are the same pool.
+/// On SQLite, reads go to a pool of connections and every write to the
+/// direct writer (see [`tx`]): writers queue in-process on an async lock
+/// (fairly, without blocking a thread) instead of racing for SQLite's lock
+/// and sleeping in its busy handler; the one-connection sqlx pool beside it
+/// only runs the migrations. On PostgreSQL both are the same pool.
 #[derive(Clone, Debug)]
 pub struct Store {
     db: Db,
@@ -181,6 +182,21 @@ pub struct Store {
     /// SQLite: the connection write transactions run on (see [`tx`]).
     direct: Option<std::sync::Arc<tx::DirectSlot>>,
 }
+
+/// How every SQLite connection is set up, sqlx's pools and the direct
+/// writer alike: WAL, `synchronous=NORMAL`, foreign keys on, a 16 MB page
+/// cache, and no automatic checkpoint in a commit (they run beside the
+/// writes, see `tx`).
+pub(crate) const SQLITE_PRAGMAS: &[(&str, &str)] = &[
+    ("journal_mode", "WAL"),
+    ("synchronous", "NORMAL"),
+    ("foreign_keys", "ON"),
+    ("cache_size", "-16000"),
+    ("wal_autocheckpoint", "0"),
+];
+
+/// How long an SQLite connection waits for another process's lock.
+pub(crate) const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Default SQLite database when no URL is configured.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://switchboard.db";
@@ -230,15 +246,11 @@ impl Store {
                 "an in-memory SQLite database keeps nothing: give a file (sqlite://PATH)".into(),
             )));
         }
-        let opts = opts
+        let opts = SQLITE_PRAGMAS
+            .iter()
+            .fold(opts, |o, (k, v)| o.pragma(*k, *v))
             .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true)
-            .pragma("cache_size", "-16000")
-            // Checkpoints run on a thread of their own (see `tx`).
-            .pragma("wal_autocheckpoint", "0");
+            .busy_timeout(SQLITE_BUSY_TIMEOUT);
         // A local file does not drop connections: skip the ping sqlx would
         // otherwise make (a round trip to the SQLite thread) on every acquire.
         let writer = SqlitePoolOptions::new()

@@ -75,10 +75,10 @@ impl DirectSlot {
         let mut guard = self.conn.clone().lock_owned().await;
         if guard.is_none() {
             let conn = rusqlite::Connection::open(&self.path)?;
-            conn.busy_timeout(std::time::Duration::from_secs(10))?;
-            conn.execute_batch(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16000; PRAGMA wal_autocheckpoint = 0;",
-            )?;
+            conn.busy_timeout(crate::SQLITE_BUSY_TIMEOUT)?;
+            for (name, value) in crate::SQLITE_PRAGMAS {
+                conn.pragma_update(None, name, value)?;
+            }
             conn.set_prepared_statement_cache_capacity(256);
             *guard = Some(Writer {
                 conn,
@@ -122,26 +122,19 @@ impl DirectSlot {
                     }
                     _ => return,
                 };
-                let mut frames = 0;
-                for pass in 0..2 {
-                    if pass == 1 && frames <= WAL_LIMIT_FRAMES {
-                        break;
+                let frames = match checkpoint(&mut conn, &path).await {
+                    Ok(frames) => frames,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "SQLite checkpoint");
+                        continue;
                     }
-                    // Second pass: the writer held, so the copy completes
-                    // and the next write starts the WAL over.
-                    let _writer = match pass {
-                        1 => Some(writer.lock().await),
-                        _ => None,
-                    };
-                    match checkpoint(conn.take(), path.clone(), "PASSIVE").await {
-                        Ok((c, log)) => {
-                            conn = Some(c);
-                            frames = log;
-                        }
-                        Err(e) => {
-                            tracing::warn!(error = %e, pass, "SQLite checkpoint");
-                            break;
-                        }
+                };
+                if frames > WAL_LIMIT_FRAMES {
+                    // The writer held, so the copy completes and the next
+                    // write starts the WAL over.
+                    let _writer = writer.lock().await;
+                    if let Err(e) = checkpoint(&mut conn, &path).await {
+                        tracing::warn!(error = %e, "SQLite checkpoint under the writer");
                     }
                 }
             }
@@ -153,29 +146,31 @@ impl DirectSlot {
 /// (about 16 MiB at SQLite's 4 KiB pages).
 pub(crate) const WAL_LIMIT_FRAMES: i64 = 4096;
 
-/// One checkpoint in `mode` on `conn` (opened on `path` when `None`), on a
-/// blocking thread; answers the connection and the WAL's size in pages.
+/// One `PASSIVE` checkpoint on `conn` (opened on `path` when there is
+/// none, and dropped after a failure), on a blocking thread; answers the
+/// WAL's size in pages.
 async fn checkpoint(
-    conn: Option<rusqlite::Connection>,
-    path: std::path::PathBuf,
-    mode: &'static str,
-) -> Result<(rusqlite::Connection, i64)> {
-    tokio::task::spawn_blocking(move || {
-        let conn = match conn {
+    conn: &mut Option<rusqlite::Connection>,
+    path: &std::path::Path,
+) -> Result<i64> {
+    let held = conn.take();
+    let path = path.to_path_buf();
+    let (back, frames) = tokio::task::spawn_blocking(move || {
+        let c = match held {
             Some(c) => c,
             None => {
                 let c = rusqlite::Connection::open(&path)?;
-                c.busy_timeout(std::time::Duration::from_secs(10))?;
+                c.busy_timeout(crate::SQLITE_BUSY_TIMEOUT)?;
                 c
             }
         };
-        let log = conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
-            r.get::<_, i64>(1)
-        })?;
-        Ok((conn, log))
+        let frames = c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1))?;
+        Ok::<_, StoreError>((c, frames))
     })
     .await
-    .map_err(|e| StoreError::Corrupt(format!("the checkpoint task failed: {e}")))?
+    .map_err(|e| StoreError::Corrupt(format!("the checkpoint task failed: {e}")))??;
+    *conn = Some(back);
+    Ok(frames)
 }
 
 impl Direct {
