@@ -264,7 +264,7 @@ fn error_schemas() -> Value {
 
 /// Which API an operation belongs to, by its path.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Face {
+pub(crate) enum Face {
     Mobile,
     Isp,
     Radius,
@@ -272,7 +272,7 @@ enum Face {
     Ops,
 }
 
-fn face(path: &str) -> Face {
+pub(crate) fn face(path: &str) -> Face {
     if path == "/api/v1" || path.starts_with("/api/v1/") {
         Face::Isp
     } else if path.starts_with("/api/") {

@@ -60,8 +60,7 @@ pub async fn method_not_allowed(req: Request) -> Response {
 /// The ISP face owns `/api/v1` and below; every other path answers in the
 /// mobile dialect.
 fn in_dialect(req: &Request, status: StatusCode, message: String) -> Response {
-    let path = req.uri().path();
-    if path == "/api/v1" || path.starts_with("/api/v1/") {
+    if crate::docs::face(req.uri().path()) == crate::docs::Face::Isp {
         crate::error::IspError(crate::error::ApiError::Status(status, message)).into_response()
     } else {
         response_message(status, &message, None)
