@@ -182,14 +182,13 @@ impl App {
         self.isp_customer(who, id).await.map(|c| c.id)
     }
 
-    /// The Argon2 hash of a password, and its sealed copy for a CHAP
-    /// profile (which needs the server's password key).
+    /// The Argon2 hash of a password already checked, and its sealed copy
+    /// for a CHAP profile (which needs the server's password key).
     async fn secrets(
         &self,
         password: &str,
         profile: &ProfileRow,
     ) -> Result<(String, Option<String>)> {
-        isp::check_password(password)?;
         let sealed = match (profile.chap, &self.sealer) {
             (false, _) => None,
             (true, Some(s)) => Some(s.seal(password)),
@@ -277,7 +276,10 @@ impl App {
             None => current.clone(),
         };
         match &c.password {
-            Some(pw) => patch.password = Some(self.secrets(pw, &target).await?),
+            Some(pw) => {
+                isp::check_password(pw)?;
+                patch.password = Some(self.secrets(pw, &target).await?)
+            }
             None if target.chap && !current.chap => {
                 return Err(domain::Error::invalid(
                     "password",
