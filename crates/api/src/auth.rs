@@ -107,12 +107,7 @@ impl Auth {
     }
 
     /// Issues an access token for a client.
-    pub fn issue(
-        &self,
-        client: &store::credentials::ApiClient,
-        scopes: Scopes,
-        now: i64,
-    ) -> String {
+    pub fn issue(&self, client: &app::auth::ApiClient, scopes: Scopes, now: i64) -> String {
         let claims = Claims {
             iss: ISSUER.into(),
             sub: client.client_id.clone(),
@@ -127,11 +122,7 @@ impl Auth {
     }
 
     /// The caller of an API token (`sbt_…`): its user's partner and scopes.
-    pub async fn api_token(
-        &self,
-        store: &store::Store,
-        token: &str,
-    ) -> Result<Principal, ApiError> {
+    pub async fn api_token(&self, app: &app::App, token: &str) -> Result<Principal, ApiError> {
         let sha: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         if !self.cache_ttl.is_zero() {
             let cache = self.tokens.lock().expect("auth cache lock");
@@ -141,16 +132,9 @@ impl Auth {
                 }
             }
         }
-        let owner = store.api_token_owner(token).await?.ok_or_else(|| {
+        let principal = Principal(app.api_token_caller(token).await?.ok_or_else(|| {
             AuthError::invalid_token("Unauthorized access - invalid token provided.")
-        })?;
-        let principal = Principal::new(
-            format!("user:{}", owner.username),
-            owner.partner_id,
-            Scopes::parse(&owner.scopes).map_err(|e| {
-                ApiError::Internal(format!("user {} has bad scopes: {e}", owner.username))
-            })?,
-        );
+        })?);
         if !self.cache_ttl.is_zero() {
             let mut cache = self.tokens.lock().expect("auth cache lock");
             cache.insert(sha, (principal.clone(), Instant::now()));
@@ -162,7 +146,7 @@ impl Auth {
     /// `X-Auth-Token` or `Authorization: Bearer` (a client's JWT works too).
     pub async fn token_caller(
         &self,
-        store: &store::Store,
+        app: &app::App,
         headers: &HeaderMap,
     ) -> Result<Principal, ApiError> {
         let text = |v: &axum::http::HeaderValue| {
@@ -195,14 +179,14 @@ impl Auth {
                 }
             },
         };
-        if token.starts_with(store::tokens::TOKEN_PREFIX) {
-            self.api_token(store, &token).await
+        if token.starts_with(app::auth::TOKEN_PREFIX) {
+            self.api_token(app, &token).await
         } else {
-            self.bearer(store, &token).await
+            self.bearer(app, &token).await
         }
     }
 
-    async fn bearer(&self, store: &store::Store, token: &str) -> Result<Principal, ApiError> {
+    async fn bearer(&self, app: &app::App, token: &str) -> Result<Principal, ApiError> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|e| {
                 use jsonwebtoken::errors::ErrorKind as K;
@@ -216,7 +200,7 @@ impl Auth {
                 AuthError::invalid_token(why)
             })?;
         let c = data.claims;
-        if !self.client_active(store, c.cid).await? {
+        if !self.client_active(app, c.cid).await? {
             return Err(
                 AuthError::invalid_token("The access token's client has been revoked.").into(),
             );
@@ -226,7 +210,7 @@ impl Auth {
         Ok(Principal::new(format!("client:{}", c.sub), c.pid, scopes))
     }
 
-    async fn client_active(&self, store: &store::Store, cid: i64) -> Result<bool, ApiError> {
+    async fn client_active(&self, app: &app::App, cid: i64) -> Result<bool, ApiError> {
         if !self.cache_ttl.is_zero() {
             let cache = self.active_clients.lock().expect("auth cache lock");
             if cache
@@ -236,7 +220,7 @@ impl Auth {
                 return Ok(true);
             }
         }
-        let active = store.client_active(cid).await?;
+        let active = app.client_active(cid).await?;
         let mut cache = self.active_clients.lock().expect("auth cache lock");
         if active {
             cache.insert(cid, Instant::now());
@@ -248,7 +232,7 @@ impl Auth {
 
     async fn basic(
         &self,
-        store: &store::Store,
+        app: &app::App,
         username: &str,
         password: &str,
     ) -> Result<Principal, ApiError> {
@@ -264,28 +248,7 @@ impl Auth {
         let bad = || {
             AuthError::invalid_token("The user name or password is wrong, or the user is disabled.")
         };
-        let user = store
-            .user_by_name(username)
-            .await?
-            .filter(|u| u.disabled_at.is_none());
-        let Some(user) = user else {
-            return Err(bad().into());
-        };
-        let (pw, hash) = (password.to_owned(), user.password_hash.clone());
-        let ok =
-            tokio::task::spawn_blocking(move || store::credentials::verify_password(&pw, &hash))
-                .await
-                .map_err(|e| ApiError::Internal(format!("password check panicked: {e}")))?;
-        if !ok {
-            return Err(bad().into());
-        }
-        let principal = Principal::new(
-            format!("user:{}", user.username),
-            user.partner_id,
-            Scopes::parse(&user.scopes).map_err(|e| {
-                ApiError::Internal(format!("user {} has bad scopes: {e}", user.username))
-            })?,
-        );
+        let principal = Principal(app.user_caller(username, password).await?.ok_or_else(bad)?);
         if !self.cache_ttl.is_zero() {
             let mut cache = self.users.lock().expect("auth cache lock");
             cache.insert(
@@ -322,21 +285,20 @@ impl FromRequestParts<AppState> for Principal {
             AuthError::invalid_token("The Authorization header is not readable text.")
         })?;
         let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
-        if scheme.eq_ignore_ascii_case("bearer")
-            && rest.trim().starts_with(store::tokens::TOKEN_PREFIX)
+        if scheme.eq_ignore_ascii_case("bearer") && rest.trim().starts_with(app::auth::TOKEN_PREFIX)
         {
             Err(AuthError::invalid_token(format!(
                 "This is an API token ({}…) for the ISP API and FreeRADIUS; the mobile API takes an access token from POST /token, or HTTP Basic with an API user.",
-                store::tokens::TOKEN_PREFIX
+                app::auth::TOKEN_PREFIX
             ))
             .into())
         } else if scheme.eq_ignore_ascii_case("bearer") {
-            state.auth.bearer(&state.store, rest.trim()).await
+            state.auth.bearer(&state.app, rest.trim()).await
         } else if scheme.eq_ignore_ascii_case("basic") {
             let (user, pass) = decode_basic(rest).ok_or_else(|| {
                 AuthError::invalid_token("The Basic credentials are not base64 of user:password.")
             })?;
-            state.auth.basic(&state.store, &user, &pass).await
+            state.auth.basic(&state.app, &user, &pass).await
         } else {
             Err(AuthError::invalid_token(format!(
                 "Unsupported authorization scheme {scheme:?}: use Bearer or Basic."
@@ -436,8 +398,8 @@ async fn issue_token(
             .map(|(_, v)| v.as_str())
     };
     let client = state
-        .store
-        .authenticate_client(&client_id, &secret)
+        .app
+        .client(&client_id, &secret)
         .await?
         .ok_or_else(|| AuthError::invalid_client("The client_id or client_secret is invalid."))?;
     match field("grant_type") {

@@ -9,7 +9,6 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
-use store::StoreError;
 
 /// An error answered by the mobile face.
 #[derive(Debug)]
@@ -105,14 +104,6 @@ impl ApiError {
     pub fn not_found(message: impl Into<String>) -> Self {
         ApiError::Domain(domain::Error::NotFound(message.into()))
     }
-
-    /// Maps a storage error, turning `NotFound` into `what` not found.
-    pub fn store(err: StoreError, what: impl FnOnce() -> String) -> Self {
-        match err {
-            StoreError::NotFound => ApiError::not_found(format!("{} not found", what())),
-            other => ApiError::from(other),
-        }
-    }
 }
 
 impl From<domain::Error> for ApiError {
@@ -134,17 +125,6 @@ impl From<app::Error> for ApiError {
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
         ApiError::Auth(e)
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => ApiError::not_found("not found"),
-            StoreError::Conflict(m) => ApiError::Domain(domain::Error::Conflict(m)),
-            StoreError::Rule(e) => ApiError::Domain(e),
-            other => ApiError::Internal(other.to_string()),
-        }
     }
 }
 

@@ -85,7 +85,6 @@ impl Default for ServerLimits {
 pub struct AppState {
     /// The use cases every handler calls.
     pub app: app::App,
-    pub store: store::Store,
     pub auth: Arc<auth::Auth>,
     pub docs: Arc<docs::Docs>,
     pub limits: ServerLimits,
@@ -93,22 +92,15 @@ pub struct AppState {
 
 impl AppState {
     /// Builds the state: resolves the signing key and renders the docs.
-    pub async fn new(
-        store: store::Store,
-        config: &ApiConfig,
-    ) -> Result<AppState, store::StoreError> {
+    pub async fn new(store: store::Store, config: &ApiConfig) -> Result<AppState, app::Error> {
+        let app = app::App::new(store).with_sealer(config.sealer.clone());
         let secret = match &config.jwt_secret {
             Some(s) => s.clone(),
-            None => {
-                store
-                    .setting_or_init("jwt_signing_key", || store::credentials::random_hex(32))
-                    .await?
-            }
+            None => app.signing_secret().await?,
         };
         let spec = openapi();
         Ok(AppState {
-            app: app::App::new(store.clone()).with_sealer(config.sealer.clone()),
-            store,
+            app,
             auth: Arc::new(auth::Auth::new(secret.as_bytes(), config.auth_cache_ttl)),
             docs: Arc::new(docs::Docs::new(spec)),
             limits: config.limits,

@@ -15,16 +15,17 @@ pub async fn healthz() -> Json<Value> {
 /// Readiness: the database answers.
 #[utoipa::path(get, path = "/readyz", tag = "Operations", security(), responses((status = 200, description = "ready"), (status = 503, description = "database unreachable")))]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    match state.store.ping().await {
+    let (database, answer) = state.app.ready().await;
+    match answer {
         Ok(()) => (
             StatusCode::OK,
-            Json(json!({"status": "ready", "database": state.store.backend()})),
+            Json(json!({"status": "ready", "database": database})),
         ),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "unavailable", "database": state.store.backend()})),
+                Json(json!({"status": "unavailable", "database": database})),
             )
         }
     }

@@ -100,7 +100,7 @@ fn reject(status: StatusCode, why: &str) -> Response {
 async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Principal, Response> {
     let who = state
         .auth
-        .token_caller(&state.store, headers)
+        .token_caller(&state.app, headers)
         .await
         .map_err(|e| match e {
             ApiError::Internal(detail) => internal(detail),

@@ -45,4 +45,9 @@ impl App {
     pub async fn bars(&self, network: Network) -> Result<Vec<BarRow>> {
         Ok(self.store.bars_for_network(network).await?)
     }
+
+    /// The bar suffixes in the catalogue, each once: (suffix, name, category).
+    pub async fn bar_suffixes(&self) -> Result<Vec<(String, String, String)>> {
+        Ok(self.store.bar_suffixes().await?)
+    }
 }

@@ -6,6 +6,7 @@
 //! The API faces, the portal and the worker are adapters over it: parse,
 //! call, render.
 
+pub mod auth;
 pub mod catalogue;
 pub mod customers;
 pub mod error;
@@ -17,6 +18,7 @@ pub mod radius;
 pub mod requests;
 pub mod seal;
 pub mod tasks;
+pub mod work;
 
 pub use error::{Error, Result};
 pub use keyed::{Done, Key};

@@ -91,9 +91,32 @@ pub fn parse_action(text: &str) -> Result<bool, Error> {
     }
 }
 
+/// Why a Pending request can no longer be made: its connection is no
+/// longer Active (ported out or ceased while the request waited).
+pub fn no_longer_takes_changes(contract_id: i64, status: &str) -> Option<String> {
+    (status != "Active")
+        .then(|| format!("contract {contract_id} is {status}; it no longer takes changes"))
+}
+
+/// The reason given for what is refused when the network could not be
+/// reached before the job ran out of attempts.
+pub fn unreachable(attempts: i64, error: &str) -> String {
+    format!("the network could not be reached after {attempts} attempts: {error}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_an_active_connection_takes_changes() {
+        assert_eq!(no_longer_takes_changes(5, "Active"), None);
+        assert_eq!(
+            no_longer_takes_changes(5, "PortedOut").as_deref(),
+            Some("contract 5 is PortedOut; it no longer takes changes")
+        );
+        assert!(unreachable(8, "timeout").contains("after 8 attempts: timeout"));
+    }
 
     fn state() -> LiveState {
         LiveState {

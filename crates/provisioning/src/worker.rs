@@ -10,15 +10,15 @@
 use crate::carrier::{Carrier, CarrierAnswer, ChangeRequest, ProvisionRequest};
 use crate::clock::Clock;
 use crate::simulated::{SimConfig, SimulatedNetwork};
-use chrono::{NaiveDate, NaiveTime};
+use app::work::{ConnectionRequest, Fate, Job, OrderOutcomes, Outcome, ProvisionOrder};
+use app::{App, Result};
+use chrono::NaiveDate;
 use domain::ordering::ConnectionType;
 use domain::Network;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use store::jobs::{ConnectionRequest, Fate, Job, ProvisionOrder};
-use store::orders::{OrderOutcomes, Outcome};
-use store::{Store, StoreError};
+use store::Store;
 
 /// How a worker runs.
 #[derive(Debug, Clone)]
@@ -62,7 +62,7 @@ pub enum Handled {
 
 #[derive(Clone)]
 pub struct Worker {
-    store: Store,
+    app: App,
     carriers: Arc<HashMap<Network, Arc<dyn Carrier>>>,
     clock: Arc<dyn Clock>,
     config: WorkerConfig,
@@ -77,7 +77,7 @@ impl Worker {
     ) -> Worker {
         let carriers = carriers.into_iter().map(|c| (c.network(), c)).collect();
         Worker {
-            store,
+            app: App::new(store),
             carriers: Arc::new(carriers),
             clock,
             config,
@@ -110,11 +110,11 @@ impl Worker {
 
     /// A job whose payload does not read as its kind's: counted as a
     /// failed attempt, with the reason, so it ends dead rather than looping.
-    async fn unreadable(&self, job: &Job, e: serde_json::Error) -> Result<Handled, StoreError> {
+    async fn unreadable(&self, job: &Job, e: serde_json::Error) -> Result<Handled> {
         let why = format!("the {} job's payload does not read: {e}", job.kind);
         Ok(fate_to_handled(
-            self.store
-                .fail_job(job, &self.config.id, &why, self.now_ms())
+            self.app
+                .job_failed(job, &self.config.id, &why, self.now_ms())
                 .await?,
         ))
     }
@@ -124,22 +124,17 @@ impl Worker {
     }
 
     /// Claims and handles one due job; `None` when nothing is due.
-    pub async fn run_once(&self) -> Result<Option<Handled>, StoreError> {
+    pub async fn run_once(&self) -> Result<Option<Handled>> {
         Ok(self.run_batch(1).await?.into_iter().next())
     }
 
     /// Claims up to `limit` due jobs and handles them together; answers
     /// what became of each (empty when nothing is due).
-    pub async fn run_batch(&self, limit: usize) -> Result<Vec<Handled>, StoreError> {
+    pub async fn run_batch(&self, limit: usize) -> Result<Vec<Handled>> {
         let lease_ms = self.config.lease.as_millis() as i64;
         let jobs = self
-            .store
-            .claim_jobs(
-                &self.config.id,
-                self.now_ms(),
-                lease_ms,
-                limit.max(1) as i64,
-            )
+            .app
+            .claim_jobs(&self.config.id, self.now_ms(), lease_ms, limit)
             .await?;
         let mut handled = Vec::with_capacity(jobs.len());
         let mut orders = Vec::with_capacity(jobs.len());
@@ -157,8 +152,13 @@ impl Worker {
                         Err(e) => {
                             tracing::warn!(job = job.id, error = %e, "request job failed");
                             fate_to_handled(
-                                self.store
-                                    .fail_job(&job, &self.config.id, &e.to_string(), self.now_ms())
+                                self.app
+                                    .job_failed(
+                                        &job,
+                                        &self.config.id,
+                                        &e.to_string(),
+                                        self.now_ms(),
+                                    )
                                     .await?,
                             )
                         }
@@ -168,8 +168,8 @@ impl Worker {
             } else {
                 let why = format!("cannot handle a {:?} job", job.kind);
                 handled.push(fate_to_handled(
-                    self.store
-                        .fail_job(&job, &self.config.id, &why, self.now_ms())
+                    self.app
+                        .job_failed(&job, &self.config.id, &why, self.now_ms())
                         .await?,
                 ));
             }
@@ -184,8 +184,8 @@ impl Worker {
                 tracing::warn!(jobs = orders.len(), error = %e, "provisioning batch failed");
                 for (job, _) in &orders {
                     handled.push(fate_to_handled(
-                        self.store
-                            .fail_job(job, &self.config.id, &e.to_string(), self.now_ms())
+                        self.app
+                            .job_failed(job, &self.config.id, &e.to_string(), self.now_ms())
                             .await?,
                     ));
                 }
@@ -196,7 +196,7 @@ impl Worker {
 
     /// Handles due jobs until none is left due now; answers how many.
     /// Tests call this instead of sleeping.
-    pub async fn drain(&self) -> Result<usize, StoreError> {
+    pub async fn drain(&self) -> Result<usize> {
         let mut n = 0;
         loop {
             let done = self.run_batch(self.config.batch).await?.len();
@@ -241,92 +241,41 @@ impl Worker {
 
     /// A request object's job: ask the network, then finish the request
     /// (changing the connection only when the network accepted).
-    async fn change_connection(&self, job: &Job, request_id: i64) -> Result<Handled, StoreError> {
+    async fn change_connection(&self, job: &Job, request_id: i64) -> Result<Handled> {
         let actor = self.actor();
-        let request = match self
-            .store
-            .get_request(store::Visibility::All, request_id)
-            .await
-        {
-            Ok(r) if r.status == "Pending" => r,
-            Ok(_) | Err(StoreError::NotFound) => {
-                self.store.complete_job(job.id, &self.config.id).await?;
-                return Ok(Handled::Completed);
-            }
-            Err(e) => return Err(e),
-        };
-        let conn = self
-            .store
-            .connection_by_id(store::Visibility::All, request.contract_id)
-            .await?;
-        if conn.status != "Active" {
-            // Ported out or ceased while the request waited: nothing to change.
-            let outcome = Outcome::Rejected {
-                reason: format!(
-                    "contract {} is {}; it no longer takes changes",
-                    conn.id, conn.status
-                ),
-            };
-            self.store
-                .finish_request(&actor, request_id, &outcome)
-                .await?;
-            self.store.complete_job(job.id, &self.config.id).await?;
+        let Some(change) = self.app.change_to_make(&actor, request_id).await? else {
+            self.app.jobs_done(&[job.id], &self.config.id).await?;
             return Ok(Handled::Completed);
-        }
-        let network: Network = conn.network.parse().map_err(|_| {
-            StoreError::Corrupt(format!(
-                "contract {} has network {:?}",
-                conn.id, conn.network
-            ))
-        })?;
-        let item = serde_json::from_str::<serde_json::Value>(&request.payload)
-            .ok()
-            .and_then(|v| {
-                v.get("barSuffix")
-                    .or_else(|| v.get("name"))
-                    .and_then(|x| x.as_str())
-                    .map(str::to_owned)
-            })
-            .unwrap_or_default();
+        };
         let req = ChangeRequest {
-            network,
-            cli: conn.cli.clone(),
-            kind: request.kind.clone(),
-            item,
+            network: change.network,
+            cli: change.cli,
+            kind: change.kind,
+            item: change.item,
             today: self.clock.now().date_naive(),
             attempt: job.attempts,
         };
-        let answer = match self.carriers.get(&network) {
+        let answer = match self.carriers.get(&change.network) {
             Some(c) => c.change(&format!("request-{request_id}"), &req).await,
-            None => Ok(CarrierAnswer::Done(Outcome::Rejected {
-                reason: format!("no carrier configured for {network}"),
-            })),
+            None => Ok(CarrierAnswer::Done(no_carrier(change.network))),
         };
         match answer {
             Ok(CarrierAnswer::Done(outcome)) => {
-                self.store
-                    .finish_request(&actor, request_id, &outcome)
-                    .await?;
-                self.store.complete_job(job.id, &self.config.id).await?;
+                self.app.finish_change(&actor, request_id, &outcome).await?;
+                self.app.jobs_done(&[job.id], &self.config.id).await?;
                 Ok(Handled::Completed)
             }
-            Ok(CarrierAnswer::NotYet(day)) => {
-                let at = day.and_time(NaiveTime::MIN).and_utc().timestamp_millis();
-                self.store.defer_job(job.id, &self.config.id, at).await?;
-                Ok(Handled::Deferred(at))
-            }
+            Ok(CarrierAnswer::NotYet(day)) => Ok(Handled::Deferred(
+                self.app.job_deferred(job.id, &self.config.id, day).await?,
+            )),
             Err(fault) => {
                 let fate = self
-                    .store
-                    .fail_job(job, &self.config.id, &fault.0, self.now_ms())
+                    .app
+                    .job_failed(job, &self.config.id, &fault.0, self.now_ms())
                     .await?;
                 if fate == Fate::Dead {
-                    let reason = format!(
-                        "the network could not be reached after {} attempts: {}",
-                        job.attempts, fault.0
-                    );
-                    self.store
-                        .finish_request(&actor, request_id, &Outcome::Rejected { reason })
+                    self.app
+                        .change_given_up(&actor, request_id, job.attempts, &fault.0)
                         .await?;
                 }
                 Ok(fate_to_handled(fate))
@@ -334,14 +283,14 @@ impl Worker {
         }
     }
 
-    async fn provision_orders(&self, jobs: &[(Job, i64)]) -> Result<Vec<Handled>, StoreError> {
+    async fn provision_orders(&self, jobs: &[(Job, i64)]) -> Result<Vec<Handled>> {
         let actor = self.actor();
         let today = self.clock.now().date_naive();
         let mut handled = Vec::with_capacity(jobs.len());
         let mut nothing_to_do = Vec::new();
         let mut work = Vec::new();
         let ids: Vec<i64> = jobs.iter().map(|(_, id)| *id).collect();
-        for ((job, _), view) in jobs.iter().zip(self.store.provisioning_views(&ids).await?) {
+        for ((job, _), view) in jobs.iter().zip(self.app.orders_to_provision(&ids).await?) {
             match view {
                 // Returned to draft, cancelled or finished: nothing to do.
                 None => nothing_to_do.push(job.id),
@@ -384,11 +333,7 @@ impl Worker {
                 Some(c) => c.provision_many(batch).await,
                 None => batch
                     .iter()
-                    .map(|_| {
-                        Ok(CarrierAnswer::Done(Outcome::Rejected {
-                            reason: format!("no carrier configured for {network}"),
-                        }))
-                    })
+                    .map(|_| Ok(CarrierAnswer::Done(no_carrier(*network))))
                     .collect(),
             }
         });
@@ -433,38 +378,46 @@ impl Worker {
                 outcomes: d.clone(),
             })
             .collect();
-        self.store.apply_batch(&actor, &batch).await?;
+        self.app.record_provisioning(&actor, &batch).await?;
         let mut complete = nothing_to_do;
         for (i, (job, view)) in work.iter().enumerate() {
             if let Some(error) = &fault[i] {
                 let fate = self
-                    .store
-                    .fail_job(job, &self.config.id, error, self.now_ms())
+                    .app
+                    .job_failed(job, &self.config.id, error, self.now_ms())
                     .await?;
                 if fate == Fate::Dead {
                     // Out of attempts: what is still pending is refused.
-                    let left: Vec<(i64, Outcome)> = view
-                        .pending()
-                        .filter(|m| !done[i].iter().any(|(d, _)| *d == m.id))
-                        .map(|m| (m.id, Outcome::Rejected { reason: format!("the network could not be reached after {} attempts: {error}", job.attempts) }))
-                        .collect();
-                    if let Some(fresh) = self.store.provisioning_view(view.order.id).await? {
-                        self.store.apply_outcomes(&actor, &fresh, &left).await?;
-                    }
+                    let answered: Vec<i64> = done[i].iter().map(|(id, _)| *id).collect();
+                    self.app
+                        .provisioning_given_up(
+                            &actor,
+                            view.order.id,
+                            &answered,
+                            job.attempts,
+                            error,
+                        )
+                        .await?;
                 }
                 handled.push(fate_to_handled(fate));
             } else if let Some(day) = wait_until[i] {
-                let at = day.and_time(NaiveTime::MIN).and_utc().timestamp_millis();
-                self.store.defer_job(job.id, &self.config.id, at).await?;
+                let at = self.app.job_deferred(job.id, &self.config.id, day).await?;
                 handled.push(Handled::Deferred(at));
             } else {
                 complete.push(job.id);
             }
         }
         let n = complete.len();
-        self.store.complete_jobs(&complete, &self.config.id).await?;
+        self.app.jobs_done(&complete, &self.config.id).await?;
         handled.extend(std::iter::repeat_n(Handled::Completed, n));
         Ok(handled)
+    }
+}
+
+/// The answer when no carrier serves a network.
+fn no_carrier(network: Network) -> Outcome {
+    Outcome::Rejected {
+        reason: format!("no carrier configured for {network}"),
     }
 }
 

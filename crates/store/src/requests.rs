@@ -37,6 +37,22 @@ pub struct RequestRow {
     pub result: Option<String>,
 }
 
+impl RequestRow {
+    /// What the request is about, as the network names it: a bar's suffix
+    /// or a bundle's name; empty for other kinds.
+    pub fn item(&self) -> String {
+        serde_json::from_str::<serde_json::Value>(&self.payload)
+            .ok()
+            .and_then(|v| {
+                v.get("barSuffix")
+                    .or_else(|| v.get("name"))
+                    .and_then(|x| x.as_str())
+                    .map(str::to_owned)
+            })
+            .unwrap_or_default()
+    }
+}
+
 const REQUEST_COLS: &str = "id, partner_id, customer_id, contract_id, type, conflict_group, payload, status, reason, created_by, created_at, updated_at, completed_at, result";
 
 /// The request types of switching (Ofcom text-to-switch).

@@ -56,10 +56,7 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = IspError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, IspError> {
-        let who = state
-            .auth
-            .token_caller(&state.store, &parts.headers)
-            .await?;
+        let who = state.auth.token_caller(&state.app, &parts.headers).await?;
         who.require(Scope::Isp)?;
         Ok(Caller(who))
     }

@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 
 /// A subscriber in the envelope, as read now.
 fn user(base: &Base, u: &IspUserRow, state: &AppState) -> Json<Envelope<User>> {
-    Json(Envelope::of(User::of(base, u, state.store.now())))
+    Json(Envelope::of(User::of(base, u, state.app.now())))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -71,7 +71,7 @@ pub async fn list_users(
         query.push(("q", filter.q.clone()));
     }
     let query = serde_urlencoded::to_string(&query).unwrap_or_default();
-    let now = state.store.now();
+    let now = state.app.now();
     let items = rows.iter().map(|u| User::of(&base, u, now)).collect();
     Ok(Json(Page::new(&base, "/users", &query, p, total, items)))
 }

@@ -112,7 +112,7 @@ pub async fn bar_suffixes(
     QueryParams(p): QueryParams<Paging>,
 ) -> ApiResult<Json<List<BarSuffixEntry>>> {
     let all = state
-        .store
+        .app
         .bar_suffixes()
         .await?
         .into_iter()

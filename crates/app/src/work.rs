@@ -1,0 +1,185 @@
+//! The provisioning worker's use cases: claim due jobs, find what the
+//! networks must be asked (an order's pending mobiles, a request's change),
+//! record the networks' answers, and settle each job (done, deferred to a
+//! day, retried with backoff, or given up with what is left refused). The
+//! worker in `provisioning` is an adapter over these: it holds the carriers
+//! and calls only this layer.
+
+use crate::{App, Result};
+use chrono::{NaiveDate, NaiveTime};
+use domain::Network;
+pub use store::jobs::{ConnectionRequest, Fate, Job, ProvisionOrder};
+pub use store::orders::{OrderMobileRow, OrderOutcomes, Outcome, ProvisioningView};
+
+/// A change the network must be asked to make for a Pending request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub request_id: i64,
+    pub network: Network,
+    pub cli: String,
+    /// The request's kind (`AddBar`, `ChangeSim`, …).
+    pub kind: String,
+    /// What it is about: a bar's suffix or a bundle's name; empty otherwise.
+    pub item: String,
+}
+
+/// The epoch milliseconds a job deferred to `day` runs at: its first instant.
+pub fn start_of(day: NaiveDate) -> i64 {
+    day.and_time(NaiveTime::MIN).and_utc().timestamp_millis()
+}
+
+impl App {
+    /// Claims up to `limit` due jobs for `worker`, leased for `lease_ms`.
+    pub async fn claim_jobs(
+        &self,
+        worker: &str,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<Job>> {
+        Ok(self
+            .store
+            .claim_jobs(worker, now_ms, lease_ms, limit.max(1) as i64)
+            .await?)
+    }
+
+    /// Records a failed attempt; answers whether the job will be retried.
+    pub async fn job_failed(
+        &self,
+        job: &Job,
+        worker: &str,
+        why: &str,
+        now_ms: i64,
+    ) -> Result<Fate> {
+        Ok(self.store.fail_job(job, worker, why, now_ms).await?)
+    }
+
+    /// Marks the jobs done.
+    pub async fn jobs_done(&self, ids: &[i64], worker: &str) -> Result<()> {
+        self.store.complete_jobs(ids, worker).await?;
+        Ok(())
+    }
+
+    /// Puts the job back to run on `day`, without counting the attempt;
+    /// answers when it will run (epoch ms).
+    pub async fn job_deferred(&self, id: i64, worker: &str, day: NaiveDate) -> Result<i64> {
+        let at = start_of(day);
+        self.store.defer_job(id, worker, at).await?;
+        Ok(at)
+    }
+
+    /// The change a request job must ask of the network, or `None` when
+    /// there is nothing left to ask: the request is finished or gone, or
+    /// its connection no longer takes changes (then the request is
+    /// refused here, with the reason).
+    pub async fn change_to_make(&self, actor: &str, request_id: i64) -> Result<Option<Change>> {
+        let request = match self
+            .store
+            .get_request(store::Visibility::All, request_id)
+            .await
+        {
+            Ok(r) if r.status == "Pending" => r,
+            Ok(_) | Err(store::StoreError::NotFound) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let conn = self
+            .store
+            .connection_by_id(store::Visibility::All, request.contract_id)
+            .await?;
+        if let Some(reason) = domain::request::no_longer_takes_changes(conn.id, &conn.status) {
+            self.finish_change(actor, request_id, &Outcome::Rejected { reason })
+                .await?;
+            return Ok(None);
+        }
+        let network: Network = conn.network.parse().map_err(|_| {
+            crate::Error::Internal(format!(
+                "contract {} has network {:?}",
+                conn.id, conn.network
+            ))
+        })?;
+        Ok(Some(Change {
+            request_id,
+            network,
+            cli: conn.cli,
+            item: request.item(),
+            kind: request.kind,
+        }))
+    }
+
+    /// Records the network's answer to a request (the connection changes
+    /// with it when accepted), once.
+    pub async fn finish_change(
+        &self,
+        actor: &str,
+        request_id: i64,
+        outcome: &Outcome,
+    ) -> Result<()> {
+        self.store
+            .finish_request(actor, request_id, outcome)
+            .await?;
+        Ok(())
+    }
+
+    /// A request whose network could not be reached in `attempts` tries:
+    /// it is refused with the reason.
+    pub async fn change_given_up(
+        &self,
+        actor: &str,
+        request_id: i64,
+        attempts: i64,
+        error: &str,
+    ) -> Result<()> {
+        let reason = domain::request::unreachable(attempts, error);
+        self.finish_change(actor, request_id, &Outcome::Rejected { reason })
+            .await
+    }
+
+    /// The orders the jobs name, as the network will be asked about them;
+    /// `None` for one with nothing left to provision (returned to draft,
+    /// cancelled or finished). Answers in the order asked.
+    pub async fn orders_to_provision(&self, ids: &[i64]) -> Result<Vec<Option<ProvisioningView>>> {
+        Ok(self.store.provisioning_views(ids).await?)
+    }
+
+    /// Records the networks' answers for several orders in one transaction
+    /// (an order with no answer yet shows InProgress from the first word).
+    pub async fn record_provisioning(
+        &self,
+        actor: &str,
+        batch: &[OrderOutcomes<'_>],
+    ) -> Result<()> {
+        self.store.apply_batch(actor, batch).await?;
+        Ok(())
+    }
+
+    /// An order whose network could not be reached in `attempts` tries:
+    /// each mobile still pending, but for those `answered` meanwhile, is
+    /// refused with the reason.
+    pub async fn provisioning_given_up(
+        &self,
+        actor: &str,
+        order_id: i64,
+        answered: &[i64],
+        attempts: i64,
+        error: &str,
+    ) -> Result<()> {
+        let Some(fresh) = self.store.provisioning_view(order_id).await? else {
+            return Ok(());
+        };
+        let reason = domain::request::unreachable(attempts, error);
+        let left: Vec<(i64, Outcome)> = fresh
+            .pending()
+            .filter(|m| !answered.contains(&m.id))
+            .map(|m| {
+                (
+                    m.id,
+                    Outcome::Rejected {
+                        reason: reason.clone(),
+                    },
+                )
+            })
+            .collect();
+        self.store.apply_outcomes(actor, &fresh, &left).await?;
+        Ok(())
+    }
+}
