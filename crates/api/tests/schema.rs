@@ -1,8 +1,9 @@
 //! The two migration trees cannot drift: after migrating, SQLite's and
 //! PostgreSQL's schemas have the same tables, the same columns with types
 //! of the same family and the same nullability, the same indexes (name,
-//! uniqueness, columns), and no triggers (rules live in Rust). Runs when
-//! `TEST_POSTGRES_URL` is set, as it is in CI.
+//! uniqueness, columns), the same CHECK constraints (each status column's
+//! listing exactly its Rust enum's values), and no triggers (rules live in
+//! Rust). Runs when `TEST_POSTGRES_URL` is set, as it is in CI.
 
 mod common;
 
@@ -26,6 +27,50 @@ fn family(declared: &str) -> String {
         other => other,
     };
     f.to_owned()
+}
+
+/// CHECK constraint name -> the values it allows, in order.
+type Checks = BTreeMap<String, Vec<String>>;
+
+/// The quoted literals of a constraint's text, in order.
+fn literals(text: &str) -> Vec<String> {
+    text.split('\'').skip(1).step_by(2).map(str::to_owned).collect()
+}
+
+async fn sqlite_checks(pool: &sqlx::SqlitePool) -> Checks {
+    let tables: Vec<(String,)> =
+        sqlx::query_as("SELECT sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    let mut checks = Checks::new();
+    for (sql,) in tables {
+        for part in sql.split("CONSTRAINT ").skip(1) {
+            let (name, rest) = part.split_once(' ').unwrap();
+            if let Some(body) = rest.strip_prefix("CHECK (") {
+                let body = &body[..body.find("))").unwrap()];
+                checks.insert(name.to_owned(), literals(body));
+            }
+        }
+    }
+    checks
+}
+
+async fn postgres_checks(pool: &sqlx::PgPool) -> Checks {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT c.conname::text, pg_get_constraintdef(c.oid) FROM pg_constraint c \
+         JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = current_schema() AND c.contype = 'c'",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    rows.into_iter()
+        .map(|(name, def)| (name, literals(&def)))
+        .collect()
+}
+
+fn values<T: ToString>(all: impl IntoIterator<Item = T>) -> Vec<String> {
+    all.into_iter().map(|v| v.to_string()).collect()
 }
 
 const SKIP: [&str; 2] = ["_sqlx_migrations", "sqlite_sequence"];
@@ -179,6 +224,25 @@ async fn both_engines_migrate_to_the_same_schema() {
         );
     }
     assert_eq!(li, pi, "the same named indexes, uniqueness and columns");
+    let checks = sqlite_checks(lp).await;
+    assert_eq!(checks, postgres_checks(pp).await, "the same CHECK constraints");
+    use domain::status::*;
+    let order = values(domain::order::OrderStatus::ALL);
+    let expected: Checks = [
+        ("connections_status_check", values(ConnectionStatus::ALL)),
+        ("isp_users_status_check", values(SubscriberStatus::ALL)),
+        ("jobs_state_check", values(JobState::ALL)),
+        ("number_pool_status_check", values(PoolStatus::ALL)),
+        ("order_history_from_status_check", order.clone()),
+        ("order_history_to_status_check", order.clone()),
+        ("order_mobiles_status_check", values(MobileStatus::ALL)),
+        ("orders_status_check", order),
+        ("requests_status_check", values(RequestStatus::ALL)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    assert_eq!(checks, expected, "each status column allows exactly its enum's values");
     lite.stop().await;
     pg.stop().await;
 }

@@ -21,6 +21,7 @@ pub mod paging;
 pub mod request;
 pub mod scope;
 pub mod sim;
+pub mod status;
 pub mod switching;
 pub mod tariff;
 pub mod task;

@@ -11,19 +11,18 @@
 //! and Cancelled are final.
 
 use crate::Error;
-use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum OrderStatus {
-    Draft,
-    Submitted,
-    InProgress,
-    Completed,
-    Rejected,
-    PartiallyCompleted,
-    Cancelled,
+crate::status::stored_status! {
+    /// An order's place in the state machine above.
+    OrderStatus, "order status" {
+        Draft = "Draft",
+        Submitted = "Submitted",
+        InProgress = "InProgress",
+        Completed = "Completed",
+        Rejected = "Rejected",
+        PartiallyCompleted = "PartiallyCompleted",
+        Cancelled = "Cancelled",
+    }
 }
 
 /// What happens to an order.
@@ -44,28 +43,6 @@ pub enum OrderEvent {
 }
 
 impl OrderStatus {
-    pub const ALL: [OrderStatus; 7] = [
-        OrderStatus::Draft,
-        OrderStatus::Submitted,
-        OrderStatus::InProgress,
-        OrderStatus::Completed,
-        OrderStatus::Rejected,
-        OrderStatus::PartiallyCompleted,
-        OrderStatus::Cancelled,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderStatus::Draft => "Draft",
-            OrderStatus::Submitted => "Submitted",
-            OrderStatus::InProgress => "InProgress",
-            OrderStatus::Completed => "Completed",
-            OrderStatus::Rejected => "Rejected",
-            OrderStatus::PartiallyCompleted => "PartiallyCompleted",
-            OrderStatus::Cancelled => "Cancelled",
-        }
-    }
-
     /// Whether nothing more can happen to the order.
     pub fn is_final(self) -> bool {
         matches!(
@@ -123,22 +100,6 @@ impl OrderStatus {
             }
         };
         Ok(next)
-    }
-}
-
-impl fmt::Display for OrderStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for OrderStatus {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        OrderStatus::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| Error::invalid("status", format!("unknown order status {s:?}")))
     }
 }
 

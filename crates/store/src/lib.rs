@@ -297,7 +297,30 @@ impl Store {
     /// Runs the embedded migrations of the live engine.
     pub async fn migrate(&self) -> Result<()> {
         match &self.writer {
-            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Db::Sqlite(p) => {
+                // SQLite changes a table's constraints by rebuilding it, and
+                // dropping the old table must neither cascade to nor fail on
+                // the rows that refer to it: migrate on one connection with
+                // foreign keys off (as SQLite's ALTER TABLE procedure says),
+                // check them all afterwards, and close that connection.
+                let mut conn = p.acquire().await?;
+                sqlx::query("PRAGMA foreign_keys = OFF")
+                    .execute(&mut *conn)
+                    .await?;
+                let ran = sqlx::migrate!("./migrations/sqlite").run(&mut *conn).await;
+                let broken: Vec<(String, Option<i64>, String)> =
+                    sqlx::query_as("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check")
+                        .fetch_all(&mut *conn)
+                        .await?;
+                drop(conn.detach());
+                ran?;
+                if let Some((table, row, parent)) = broken.first() {
+                    return Err(StoreError::Corrupt(format!(
+                        "after migrating, {} rows refer to missing rows (the first: {table} row {row:?}, of {parent})",
+                        broken.len()
+                    )));
+                }
+            }
             Db::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
         }
         Ok(())
