@@ -34,7 +34,11 @@ type Checks = BTreeMap<String, Vec<String>>;
 
 /// The quoted literals of a constraint's text, in order.
 fn literals(text: &str) -> Vec<String> {
-    text.split('\'').skip(1).step_by(2).map(str::to_owned).collect()
+    text.split('\'')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect()
 }
 
 async fn sqlite_checks(pool: &sqlx::SqlitePool) -> Checks {
@@ -225,7 +229,11 @@ async fn both_engines_migrate_to_the_same_schema() {
     }
     assert_eq!(li, pi, "the same named indexes, uniqueness and columns");
     let checks = sqlite_checks(lp).await;
-    assert_eq!(checks, postgres_checks(pp).await, "the same CHECK constraints");
+    assert_eq!(
+        checks,
+        postgres_checks(pp).await,
+        "the same CHECK constraints"
+    );
     use domain::status::*;
     let order = values(domain::order::OrderStatus::ALL);
     let expected: Checks = [
@@ -242,7 +250,10 @@ async fn both_engines_migrate_to_the_same_schema() {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
-    assert_eq!(checks, expected, "each status column allows exactly its enum's values");
+    assert_eq!(
+        checks, expected,
+        "each status column allows exactly its enum's values"
+    );
     lite.stop().await;
     pg.stop().await;
 }
