@@ -402,7 +402,7 @@ async fn submit_reports_every_problem_and_changes_nothing() {
         let (m2, _) = add(&app, &token, &new_mobile(order, vf30, 21)).await;
         // Meanwhile m2's SIM goes live elsewhere, and m2's tariff is retired.
         let conn = store::connections::NewConnection {
-            partner_id: app.north, customer_id: customer, cli: "07700900998".into(), network: "Vodafone".into(), status: "Active".into(),
+            partner_id: app.north, customer_id: customer, cli: "07700900998".into(), network: "Vodafone".into(), status: domain::status::ConnectionStatus::Active,
             tariff_id: vf30, sim_type: "Physical".into(), iccid: Some(iccid(Network::Vodafone, 21)), eid: None, start_date: today(),
             contract_end_date: today(), bill_cap_enabled: false, bill_cap_pence: None, bundles: vec![], bars: vec![],
         };

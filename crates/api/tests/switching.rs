@@ -199,7 +199,7 @@ async fn a_pac_is_issued_once_with_the_switching_information_and_ports_the_numbe
             assert!(r["reason"]
                 .as_str()
                 .unwrap()
-                .contains("no longer takes changes"));
+                .contains("only an Active connection takes changes"));
         }
         app
     })

@@ -6,6 +6,7 @@
 use crate::{App, Error, Principal, Result};
 use chrono::{DateTime, Duration, Utc};
 use domain::paging::PageRequest;
+use domain::status::SubscriberStatus;
 use domain::{isp, Scope};
 use store::customers::CustomerRow;
 use store::isp::{
@@ -49,25 +50,6 @@ pub struct UserPatchCommand {
     pub expiration: Option<Option<DateTime<Utc>>>,
     pub static_ip: Option<Option<String>>,
     pub customer_id: Option<Option<i64>>,
-}
-
-/// What staff may set a subscriber's status to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UserStatus {
-    Active,
-    Suspended,
-    /// Deleted: disabled for good, history kept.
-    Disabled,
-}
-
-impl UserStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            UserStatus::Active => "active",
-            UserStatus::Suspended => "suspended",
-            UserStatus::Disabled => "disabled",
-        }
-    }
 }
 
 impl App {
@@ -305,12 +287,12 @@ impl App {
         &self,
         who: &Principal,
         key: &str,
-        status: UserStatus,
+        status: SubscriberStatus,
     ) -> Result<IspUserRow> {
         let u = self.isp_user(who, key).await?;
         Ok(self
             .store
-            .set_isp_user_status(&who.actor, who.visibility(), u.id, status.as_str())
+            .set_isp_user_status(&who.actor, who.visibility(), u.id, status)
             .await?)
     }
 

@@ -12,7 +12,7 @@ use store::orders::{HistoryRow, OrderMobile, OrderRow};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderState {
     pub order_id: i64,
-    pub status: String,
+    pub status: domain::order::OrderStatus,
 }
 
 /// A mobile added to an order, with its number when one was reserved.

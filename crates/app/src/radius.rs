@@ -69,7 +69,7 @@ impl App {
             .get_profile(store::Visibility::All, user.profile_id)
             .await?;
         let why = isp::admission_refusal(
-            &user.status,
+            user.status,
             user.expiration,
             user.mac.as_deref(),
             calling_station,

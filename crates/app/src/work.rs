@@ -7,6 +7,7 @@
 
 use crate::{App, Result};
 use chrono::{NaiveDate, NaiveTime};
+use domain::status::RequestStatus;
 use domain::Network;
 pub use store::jobs::{ConnectionRequest, Fate, Job, ProvisionOrder};
 pub use store::orders::{OrderMobileRow, OrderOutcomes, Outcome, ProvisioningView};
@@ -78,7 +79,7 @@ impl App {
             .get_request(store::Visibility::All, request_id)
             .await
         {
-            Ok(r) if r.status == "Pending" => r,
+            Ok(r) if r.status == RequestStatus::Pending => r,
             Ok(_) | Err(store::StoreError::NotFound) => return Ok(None),
             Err(e) => return Err(e.into()),
         };
@@ -86,7 +87,8 @@ impl App {
             .store
             .connection_by_id(store::Visibility::All, request.contract_id)
             .await?;
-        if let Some(reason) = domain::request::no_longer_takes_changes(conn.id, &conn.status) {
+        if let Err(ended) = domain::request::check_takes_changes(conn.id, conn.status) {
+            let reason = ended.to_string();
             self.finish_change(actor, request_id, &Outcome::Rejected { reason })
                 .await?;
             return Ok(None);

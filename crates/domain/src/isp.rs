@@ -2,12 +2,39 @@
 //! addresses, the status a subscriber reads as (expired is derived, never
 //! stored), renewal, and what a speed profile makes of a RADIUS reply.
 
+use crate::status::SubscriberStatus;
 use crate::Error;
 use chrono::{DateTime, Duration, Utc};
 use std::net::Ipv4Addr;
 
-/// What staff set a subscriber to; `expired` is derived from expiration.
-pub const STATUSES: [&str; 4] = ["active", "suspended", "expired", "disabled"];
+/// The status a subscriber reads as: what staff set it to, or `Expired`
+/// when an active subscriber is past its expiration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadStatus {
+    Active,
+    Suspended,
+    Expired,
+    Disabled,
+}
+
+impl ReadStatus {
+    pub const ALL: [ReadStatus; 4] = [
+        ReadStatus::Active,
+        ReadStatus::Suspended,
+        ReadStatus::Expired,
+        ReadStatus::Disabled,
+    ];
+
+    /// The text sent and filtered on.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReadStatus::Active => "active",
+            ReadStatus::Suspended => "suspended",
+            ReadStatus::Expired => "expired",
+            ReadStatus::Disabled => "disabled",
+        }
+    }
+}
 
 /// Checks a subscriber's username: 1–64 characters of letters, digits and
 /// `. _ - @` (what NAS and RADIUS accept without quoting).
@@ -88,25 +115,30 @@ pub fn parse_static_ip(text: &str) -> Result<String, Error> {
 /// The status a subscriber reads as at `now`: an active subscriber past
 /// its expiration is `expired`, whoever last touched it.
 pub fn effective_status(
-    stored: &str,
+    stored: SubscriberStatus,
     expiration: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-) -> &str {
+) -> ReadStatus {
     match (stored, expiration) {
-        ("active", Some(e)) if e <= now => "expired",
-        (s, _) => s,
+        (SubscriberStatus::Active, Some(e)) if e <= now => ReadStatus::Expired,
+        (SubscriberStatus::Active, _) => ReadStatus::Active,
+        (SubscriberStatus::Suspended, _) => ReadStatus::Suspended,
+        (SubscriberStatus::Disabled, _) => ReadStatus::Disabled,
     }
 }
 
 /// Checks a status filter.
-pub fn parse_status(text: &str) -> Result<&'static str, Error> {
+pub fn parse_status(text: &str) -> Result<ReadStatus, Error> {
     let t = text.trim().to_ascii_lowercase();
-    STATUSES.iter().find(|s| **s == t).copied().ok_or_else(|| {
-        Error::invalid(
-            "status",
-            format!("{text:?} is not a status: active, suspended, expired or disabled"),
-        )
-    })
+    ReadStatus::ALL
+        .into_iter()
+        .find(|s| s.as_str() == t)
+        .ok_or_else(|| {
+            Error::invalid(
+                "status",
+                format!("{text:?} is not a status: active, suspended, expired or disabled"),
+            )
+        })
 }
 
 /// Renewal: the profile's period added to the later of now and the
@@ -222,16 +254,16 @@ pub fn stale_after_secs(acct_interim_secs: i64) -> i64 {
 /// disabled, suspended or expired account, or a device other than the one
 /// registered (`bound_mac`) calling (`calling_station`, as the NAS sent it).
 pub fn admission_refusal(
-    status: &str,
+    status: SubscriberStatus,
     expiration: Option<DateTime<Utc>>,
     bound_mac: Option<&str>,
     calling_station: Option<&str>,
     now: DateTime<Utc>,
 ) -> Option<String> {
     match effective_status(status, expiration, now) {
-        "disabled" => return Some("Account disabled".to_owned()),
-        "suspended" => return Some("Account suspended".to_owned()),
-        "expired" => {
+        ReadStatus::Disabled => return Some("Account disabled".to_owned()),
+        ReadStatus::Suspended => return Some("Account suspended".to_owned()),
+        ReadStatus::Expired => {
             return Some(format!(
                 "Account expired on {}",
                 expiration
@@ -239,7 +271,7 @@ pub fn admission_refusal(
                     .unwrap_or_default()
             ))
         }
-        _ => {}
+        ReadStatus::Active => {}
     }
     match (bound_mac, calling_station) {
         (Some(bound), Some(seen)) if parse_mac(seen).ok().as_deref() != Some(bound) => Some(
@@ -302,33 +334,59 @@ mod tests {
         let now = t("2030-01-16T12:00:00Z");
         let later = Some(now + Duration::days(1));
         let mac = Some("AA:BB:CC:DD:EE:FF"); // as stored
-        assert_eq!(admission_refusal("active", later, None, None, now), None);
         assert_eq!(
-            admission_refusal("disabled", later, None, None, now).as_deref(),
+            admission_refusal(SubscriberStatus::Active, later, None, None, now),
+            None
+        );
+        assert_eq!(
+            admission_refusal(SubscriberStatus::Disabled, later, None, None, now).as_deref(),
             Some("Account disabled")
         );
         assert_eq!(
-            admission_refusal("suspended", later, None, None, now).as_deref(),
+            admission_refusal(SubscriberStatus::Suspended, later, None, None, now).as_deref(),
             Some("Account suspended")
         );
         assert_eq!(
-            admission_refusal("active", Some(now), None, None, now).as_deref(),
+            admission_refusal(SubscriberStatus::Active, Some(now), None, None, now).as_deref(),
             Some("Account expired on 2030-01-16 12:00 UTC")
         );
         // The registered device, however the NAS writes it, is admitted.
         assert_eq!(
-            admission_refusal("active", later, mac, Some("aa-bb-cc-dd-ee-ff"), now),
+            admission_refusal(
+                SubscriberStatus::Active,
+                later,
+                mac,
+                Some("aa-bb-cc-dd-ee-ff"),
+                now
+            ),
             None
         );
         // No Calling-Station-Id: nothing to compare.
-        assert_eq!(admission_refusal("active", later, mac, None, now), None);
         assert_eq!(
-            admission_refusal("active", later, mac, Some("11:22:33:44:55:66"), now).as_deref(),
+            admission_refusal(SubscriberStatus::Active, later, mac, None, now),
+            None
+        );
+        assert_eq!(
+            admission_refusal(
+                SubscriberStatus::Active,
+                later,
+                mac,
+                Some("11:22:33:44:55:66"),
+                now
+            )
+            .as_deref(),
             Some("Device 11:22:33:44:55:66 is not the one registered for this account")
         );
         // Status is decided before the device.
         assert_eq!(
-            admission_refusal("suspended", later, mac, Some("11:22:33:44:55:66"), now).as_deref(),
+            admission_refusal(
+                SubscriberStatus::Suspended,
+                later,
+                mac,
+                Some("11:22:33:44:55:66"),
+                now
+            )
+            .as_deref(),
             Some("Account suspended")
         );
     }
@@ -432,21 +490,39 @@ mod tests {
     #[test]
     fn expired_is_derived() {
         let now = t("2026-11-22T12:00:00Z");
-        assert_eq!(effective_status("active", None, now), "active");
         assert_eq!(
-            effective_status("active", Some(t("2026-11-23T00:00:00Z")), now),
-            "active"
-        );
-        assert_eq!(effective_status("active", Some(now), now), "expired");
-        assert_eq!(
-            effective_status("suspended", Some(t("2020-01-01T00:00:00Z")), now),
-            "suspended"
+            effective_status(SubscriberStatus::Active, None, now),
+            ReadStatus::Active
         );
         assert_eq!(
-            effective_status("disabled", Some(t("2020-01-01T00:00:00Z")), now),
-            "disabled"
+            effective_status(
+                SubscriberStatus::Active,
+                Some(t("2026-11-23T00:00:00Z")),
+                now
+            ),
+            ReadStatus::Active
         );
-        assert_eq!(parse_status("Expired").unwrap(), "expired");
+        assert_eq!(
+            effective_status(SubscriberStatus::Active, Some(now), now),
+            ReadStatus::Expired
+        );
+        assert_eq!(
+            effective_status(
+                SubscriberStatus::Suspended,
+                Some(t("2020-01-01T00:00:00Z")),
+                now
+            ),
+            ReadStatus::Suspended
+        );
+        assert_eq!(
+            effective_status(
+                SubscriberStatus::Disabled,
+                Some(t("2020-01-01T00:00:00Z")),
+                now
+            ),
+            ReadStatus::Disabled
+        );
+        assert_eq!(parse_status("Expired").unwrap(), ReadStatus::Expired);
         assert!(parse_status("gone").is_err());
     }
 

@@ -3,6 +3,7 @@
 //! likewise and only one the connection's tariff allows, and a connection
 //! barred as stolen takes no change but the removal of that bar.
 
+use crate::status::ConnectionStatus;
 use crate::Error;
 
 /// The operator bar that blocks all usage of a lost or stolen SIM.
@@ -91,11 +92,16 @@ pub fn parse_action(text: &str) -> Result<bool, Error> {
     }
 }
 
-/// Why a Pending request can no longer be made: its connection is no
-/// longer Active (ported out or ceased while the request waited).
-pub fn no_longer_takes_changes(contract_id: i64, status: &str) -> Option<String> {
-    (status != "Active")
-        .then(|| format!("contract {contract_id} is {status}; it no longer takes changes"))
+/// Only an Active connection takes changes: one ported out or ceased
+/// refuses a new request, and a request still waiting when it ended is
+/// refused with the same words.
+pub fn check_takes_changes(contract_id: i64, status: ConnectionStatus) -> Result<(), Error> {
+    if status.has_ended() {
+        return Err(Error::Conflict(format!(
+            "contract {contract_id} is {status}; only an Active connection takes changes"
+        )));
+    }
+    Ok(())
 }
 
 /// The reason given for what is refused when the network could not be
@@ -110,10 +116,12 @@ mod tests {
 
     #[test]
     fn only_an_active_connection_takes_changes() {
-        assert_eq!(no_longer_takes_changes(5, "Active"), None);
+        assert_eq!(check_takes_changes(5, ConnectionStatus::Active), Ok(()));
         assert_eq!(
-            no_longer_takes_changes(5, "PortedOut").as_deref(),
-            Some("contract 5 is PortedOut; it no longer takes changes")
+            check_takes_changes(5, ConnectionStatus::PortedOut),
+            Err(Error::Conflict(
+                "contract 5 is PortedOut; only an Active connection takes changes".into()
+            ))
         );
         assert!(unreachable(8, "timeout").contains("after 8 attempts: timeout"));
     }

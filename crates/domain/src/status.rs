@@ -48,12 +48,6 @@ macro_rules! stored_status {
                 s.parse()
             }
         }
-
-        impl PartialEq<&str> for $name {
-            fn eq(&self, other: &&str) -> bool {
-                self.as_str() == *other
-            }
-        }
     };
 }
 pub(crate) use stored_status;
@@ -167,6 +161,5 @@ mod tests {
         assert!("Lost".parse::<ConnectionStatus>().is_err());
         assert!(RequestStatus::InProgress.is_open() && !RequestStatus::Rejected.is_open());
         assert!(ConnectionStatus::PortedOut.has_ended() && !ConnectionStatus::Active.has_ended());
-        assert!(SubscriberStatus::Active == "active");
     }
 }

@@ -1,8 +1,8 @@
 //! `#[derive(DirectRow)]`: decodes a row of the store's direct SQLite
 //! transactions (a `rusqlite::Row`) into a struct, column by field name,
-//! honouring the same `#[sqlx(rename = "…")]` and `#[sqlx(flatten)]`
-//! attributes as `sqlx::FromRow`, so one struct reads the same from both
-//! paths.
+//! honouring the same `#[sqlx(rename = "…")]`, `#[sqlx(flatten)]` and
+//! `#[sqlx(try_from = "…")]` attributes as `sqlx::FromRow`, so one struct
+//! reads the same from both paths.
 
 use proc_macro::TokenStream;
 use quote::quote;
@@ -37,6 +37,7 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
         let ty = &field.ty;
         let mut column = ident.to_string();
         let mut flatten = false;
+        let mut try_from: Option<syn::Type> = None;
         for attr in field.attrs.iter().filter(|a| a.path().is_ident("sqlx")) {
             attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("rename") {
@@ -45,13 +46,32 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
                 } else if meta.path.is_ident("flatten") {
                     flatten = true;
                     Ok(())
+                } else if meta.path.is_ident("try_from") {
+                    try_from = Some(meta.value()?.parse::<LitStr>()?.parse()?);
+                    Ok(())
                 } else {
-                    Err(meta.error("DirectRow knows only `rename` and `flatten`"))
+                    Err(meta.error("DirectRow knows only `rename`, `flatten` and `try_from`"))
                 }
             })?;
         }
         inits.push(if flatten {
             quote! { #ident: <#ty as ::store::tx::DirectRow>::from_direct(row)? }
+        } else if let Some(from) = try_from {
+            // Read as the stored type, then convert; a value that does not
+            // convert is a conversion failure of that column.
+            quote! {
+                #ident: {
+                    let index = row.as_ref().column_index(#column)?;
+                    let stored = row.get::<_, #from>(index)?;
+                    <#ty as ::std::convert::TryFrom<#from>>::try_from(stored).map_err(|e| {
+                        ::store::rusqlite::Error::FromSqlConversionFailure(
+                            index,
+                            ::store::rusqlite::types::Type::Text,
+                            ::std::boxed::Box::new(e),
+                        )
+                    })?
+                }
+            }
         } else {
             quote! { #ident: row.get::<_, #ty>(#column)? }
         });

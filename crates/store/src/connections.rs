@@ -8,6 +8,7 @@
 use crate::{args, on_db, Result, Store, StoreError, Visibility};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::paging::PageRequest;
+use domain::status::ConnectionStatus;
 use serde::{Deserialize, Serialize};
 
 /// A connection as stored, with its tariff's name and price.
@@ -18,7 +19,8 @@ pub struct ConnectionRow {
     pub customer_id: i64,
     pub cli: String,
     pub network: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: ConnectionStatus,
     pub tariff_id: i64,
     pub tariff_name: String,
     pub tariff_monthly_pence: i64,
@@ -76,7 +78,7 @@ pub struct NewConnection {
     pub customer_id: i64,
     pub cli: String,
     pub network: String,
-    pub status: String,
+    pub status: ConnectionStatus,
     pub tariff_id: i64,
     pub sim_type: String,
     pub iccid: Option<String>,
@@ -155,7 +157,7 @@ impl Store {
                         c.customer_id,
                         &c.cli,
                         &c.network,
-                        &c.status,
+                        c.status,
                         c.tariff_id,
                         &c.sim_type,
                         &c.iccid,

@@ -8,6 +8,7 @@ use crate::{on_db, Result, Store};
 use chrono::{Months, NaiveDate};
 use domain::customer::CustomerInput;
 use domain::sim::make_iccid;
+use domain::status::{ConnectionStatus, SubscriberStatus};
 use domain::{Network, Scopes};
 
 /// The actor recorded in audit rows written by seeding.
@@ -540,7 +541,7 @@ impl Store {
                     customer_id: *customer_id,
                     cli: format!("07700900{:03}", serial),
                     network: network.as_str().into(),
-                    status: "Active".into(),
+                    status: ConnectionStatus::Active,
                     tariff_id: tariff.id,
                     sim_type: "Physical".into(),
                     iccid: Some(make_iccid(network, 1_000 + serial)),
@@ -649,16 +650,23 @@ impl Store {
         let now = self.now();
         let hash = crate::credentials::hash_password(DEMO_SUBSCRIBER_PASSWORD);
         for (username, profile, days, mac, ip, status) in [
-            ("alice", 0, 30, None, None, "active"),
-            ("bob", 1, 30, Some("AA:BB:CC:00:11:22"), None, "suspended"),
-            ("carol", 0, -3, None, None, "active"),
+            ("alice", 0, 30, None, None, SubscriberStatus::Active),
+            (
+                "bob",
+                1,
+                30,
+                Some("AA:BB:CC:00:11:22"),
+                None,
+                SubscriberStatus::Suspended,
+            ),
+            ("carol", 0, -3, None, None, SubscriberStatus::Active),
             (
                 "dalesview-office",
                 1,
                 365,
                 None,
                 Some("100.64.10.10"),
-                "active",
+                SubscriberStatus::Active,
             ),
         ] {
             let u = self
@@ -677,7 +685,7 @@ impl Store {
                     },
                 )
                 .await?;
-            if status != "active" {
+            if status != SubscriberStatus::Active {
                 self.set_isp_user_status(DEMO_ACTOR, crate::Visibility::All, u.id, status)
                     .await?;
             }
@@ -738,7 +746,7 @@ impl Store {
                 customer_id,
                 cli: format!("0{}", LOAD_CLI_BASE + i),
                 network: "Vodafone".into(),
-                status: "Active".into(),
+                status: ConnectionStatus::Active,
                 tariff_id: tariff.id,
                 sim_type: "Physical".into(),
                 iccid: Some(make_iccid(Network::Vodafone, 100_000_000 + i)),

@@ -7,7 +7,9 @@ use crate::audit::AuditEntry;
 use crate::{args, on_db, Result, Store, StoreError, Visibility};
 use chrono::{DateTime, Utc};
 use domain::isp::AcctKind;
+use domain::isp::ReadStatus;
 use domain::paging::{like_contains, PageRequest};
+use domain::status::SubscriberStatus;
 use domain::Error;
 
 #[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
@@ -53,7 +55,8 @@ pub struct IspUserRow {
     pub username: String,
     pub password_hash: String,
     pub password_sealed: Option<String>,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: SubscriberStatus,
     pub expiration: Option<DateTime<Utc>>,
     pub mac: Option<String>,
     pub static_ip: Option<String>,
@@ -94,8 +97,8 @@ pub struct IspUserPatch {
 /// Filters of the subscriber list.
 #[derive(Debug, Clone, Default)]
 pub struct UserFilter {
-    /// A derived status: active, suspended, expired, disabled.
-    pub status: Option<&'static str>,
+    /// A status as read (expired derived from the expiration).
+    pub status: Option<ReadStatus>,
     pub profile_id: Option<i64>,
     pub customer_id: Option<i64>,
     /// Part of the username, MAC or static IP.
@@ -249,7 +252,7 @@ impl Store {
     /// A visible subscriber that is not deleted (disabled), to change.
     async fn live_isp_user(&self, vis: Visibility, id: i64) -> Result<IspUserRow> {
         let user = self.get_isp_user(vis, id).await?;
-        if user.status == "disabled" {
+        if user.status == SubscriberStatus::Disabled {
             return Err(Error::Conflict(format!(
                 "subscriber {id} is deleted (disabled); it cannot be changed"
             ))
@@ -292,10 +295,10 @@ impl Store {
         let rows_sql = format!("{USER_SELECT} WHERE {filter} ORDER BY u.id LIMIT $8 OFFSET $9");
         on_db!(self.db(), p => {
             let total: i64 = sqlx::query_scalar(&count_sql)
-                .bind(now).bind(all).bind(partner).bind(f.status).bind(f.profile_id).bind(f.customer_id).bind(&q)
+                .bind(now).bind(all).bind(partner).bind(f.status.map(ReadStatus::as_str)).bind(f.profile_id).bind(f.customer_id).bind(&q)
                 .fetch_one(p).await?;
             let rows = sqlx::query_as::<_, IspUserRow>(&rows_sql)
-                .bind(now).bind(all).bind(partner).bind(f.status).bind(f.profile_id).bind(f.customer_id).bind(&q)
+                .bind(now).bind(all).bind(partner).bind(f.status.map(ReadStatus::as_str)).bind(f.profile_id).bind(f.customer_id).bind(&q)
                 .bind(page.limit()).bind(page.offset()).fetch_all(p).await?;
             Ok((rows, total))
         })
@@ -343,7 +346,7 @@ impl Store {
         actor: &str,
         vis: Visibility,
         id: i64,
-        status: &str,
+        status: SubscriberStatus,
     ) -> Result<IspUserRow> {
         let before = self.live_isp_user(vis, id).await?;
         let now = self.now();
@@ -355,7 +358,7 @@ impl Store {
                 args![status, now, id],
             )
             .await?;
-            let entry = AuditEntry::of(actor, Some(before.partner_id), "isp_user", id, status)
+            let entry = AuditEntry::of(actor, Some(before.partner_id), "isp_user", id, status.as_str())
                 .before(serde_json::json!({"status": before.status}))
                 .after(serde_json::json!({"status": status}));
             crate::audit::write(tx, now, &entry).await

@@ -6,6 +6,7 @@
 //! has a unique idempotency key, so enqueueing twice makes one job.
 
 use crate::{args, on_db, Arg, Result, Store};
+use domain::status::JobState;
 
 /// A claimed job.
 #[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
@@ -23,7 +24,8 @@ pub struct Job {
 pub struct JobRow {
     pub id: i64,
     pub kind: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: JobState,
     pub attempts: i64,
     pub max_attempts: i64,
     pub run_at_ms: i64,
@@ -257,10 +259,10 @@ impl Store {
     ) -> Result<Fate> {
         let now = self.now();
         let (state, run_at, fate) = if job.attempts >= job.max_attempts {
-            ("dead", now_ms, Fate::Dead)
+            (JobState::Dead, now_ms, Fate::Dead)
         } else {
             let at = now_ms + backoff_ms(job.attempts);
-            ("queued", at, Fate::Retry(at))
+            (JobState::Queued, at, Fate::Retry(at))
         };
         let n = self
             .write(async |tx| {

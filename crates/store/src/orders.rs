@@ -15,6 +15,7 @@ use domain::ordering::{
     check_tariff, submit_problems, ConnectionType, MobileRequest, Problem, SimType, TariffLimits,
 };
 use domain::paging::PageRequest;
+use domain::status::{ConnectionStatus, MobileStatus};
 use domain::{Cli, Error, Network};
 
 #[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
@@ -23,21 +24,14 @@ pub struct OrderRow {
     pub partner_id: i64,
     pub customer_id: i64,
     pub reference: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: OrderStatus,
     pub reason: Option<String>,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
-}
-
-impl OrderRow {
-    pub fn status(&self) -> Result<OrderStatus> {
-        self.status.parse().map_err(|_| {
-            StoreError::Corrupt(format!("order {} has status {:?}", self.id, self.status))
-        })
-    }
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
@@ -58,7 +52,8 @@ pub struct OrderMobileRow {
     pub bill_cap_offered: bool,
     pub enable_bill_cap: bool,
     pub bill_cap_pence: Option<i64>,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: MobileStatus,
     pub reason: Option<String>,
     pub contract_id: Option<i64>,
     pub esim_activation_code: Option<String>,
@@ -416,7 +411,7 @@ impl Store {
             order,
             iccid_contract,
         } = found.ok_or(StoreError::NotFound)?;
-        if order.status != "Draft" {
+        if order.status != OrderStatus::Draft {
             return Err(not_draft(&order));
         }
         if let Some(tid) = req.tariff_id {
@@ -436,7 +431,9 @@ impl Store {
                     .connection_by_cli(Visibility::All, c)
                     .await
                     .ok()
-                    .filter(|x| x.customer_id == order.customer_id && x.status == "Active");
+                    .filter(|x| {
+                        x.customer_id == order.customer_id && x.status == ConnectionStatus::Active
+                    });
                 let Some(conn) = live else {
                     return Err(Error::invalid(
                         "cli",
@@ -457,7 +454,7 @@ impl Store {
             }
             (ConnectionType::Port, Some(c)) => {
                 if let Ok(conn) = self.connection_by_cli(Visibility::All, c).await {
-                    if conn.status == "Active" {
+                    if conn.status == ConnectionStatus::Active {
                         return Err(Error::Conflict(format!("cli: {c} is already a live connection here; move it with a Migration instead")).into());
                     }
                 }
@@ -859,7 +856,7 @@ impl Store {
         let Some(order) = moved else {
             // Not visible (404), or not a draft (409 naming its state).
             let order = self.get_order(vis, order_id).await?;
-            order.status()?.apply(OrderEvent::Submit)?;
+            order.status.apply(OrderEvent::Submit)?;
             return Err(not_draft(&order));
         };
         let entry = HistoryEntry {
@@ -904,7 +901,7 @@ impl Store {
         cancel: bool,
     ) -> Result<OrderRow> {
         let order = self.get_order(vis, order_id).await?;
-        let from = order.status()?;
+        let from = order.status;
         let to = from.apply(if cancel {
             OrderEvent::Cancel
         } else {
@@ -951,7 +948,11 @@ impl Store {
                     return Err(started());
                 }
             }
-            let mobile_status = if cancel { "Cancelled" } else { "Draft" };
+            let mobile_status = if cancel {
+                MobileStatus::Cancelled
+            } else {
+                MobileStatus::Draft
+            };
             tx.execute(
                 "UPDATE order_mobiles SET status = $1, updated_at = $2 WHERE order_id = $3",
                 args![mobile_status, now, order_id],
@@ -1014,7 +1015,7 @@ impl Store {
                 out.push(None);
                 continue;
             };
-            let status = order.status()?;
+            let status = order.status;
             if !matches!(status, OrderStatus::Submitted | OrderStatus::InProgress) {
                 out.push(None);
                 continue;
@@ -1107,7 +1108,7 @@ impl Store {
                 let Some(mobile) = view
                     .mobiles
                     .iter()
-                    .find(|m| m.row.id == *mobile_id && m.row.status == "Pending")
+                    .find(|m| m.row.id == *mobile_id && m.row.status == MobileStatus::Pending)
                 else {
                     continue;
                 };
@@ -1258,7 +1259,7 @@ impl Store {
                         mk.order.customer_id,
                         mk.cli.clone(),
                         m.network.clone(),
-                        "Active",
+                        ConnectionStatus::Active,
                         m.tariff_id,
                         m.sim_type.clone().unwrap_or_else(|| "Physical".into()),
                         m.iccid.clone(),
@@ -1375,13 +1376,13 @@ impl Store {
                 let completed = v
                     .mobiles
                     .iter()
-                    .filter(|m| m.row.status == "Completed")
+                    .filter(|m| m.row.status == MobileStatus::Completed)
                     .count()
                     + live.iter().filter(|l| l.order.id == v.order.id).count();
                 let failed = v
                     .mobiles
                     .iter()
-                    .filter(|m| m.row.status == "Rejected")
+                    .filter(|m| m.row.status == MobileStatus::Rejected)
                     .count()
                     + refused.iter().filter(|r| r.0.id == v.order.id).count();
                 if completed + failed < v.mobiles.len() {
@@ -1393,7 +1394,7 @@ impl Store {
                 let reason = v
                     .mobiles
                     .iter()
-                    .find(|m| m.row.status == "Rejected")
+                    .find(|m| m.row.status == MobileStatus::Rejected)
                     .and_then(|m| m.row.reason.clone())
                     .or_else(|| {
                         refused
@@ -1469,7 +1470,7 @@ impl ProvisioningView {
         self.mobiles
             .iter()
             .map(|m| &m.row)
-            .filter(|m| m.status == "Pending")
+            .filter(|m| m.status == MobileStatus::Pending)
     }
 }
 

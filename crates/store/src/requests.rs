@@ -13,6 +13,7 @@ use crate::{args, on_db, Result, Store, StoreError, Visibility};
 use chrono::{DateTime, Utc};
 use domain::paging::PageRequest;
 use domain::request::{LiveState, STOLEN_SUFFIX};
+use domain::status::{ConnectionStatus, RequestStatus};
 use domain::switching::{CodeKind, CODE_VALID_DAYS};
 use domain::Error;
 
@@ -26,7 +27,8 @@ pub struct RequestRow {
     pub kind: String,
     pub conflict_group: String,
     pub payload: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: RequestStatus,
     pub reason: Option<String>,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
@@ -121,13 +123,7 @@ impl Store {
         payload: &serde_json::Value,
         run_at_ms: i64,
     ) -> Result<RequestRow> {
-        if conn.status != "Active" {
-            return Err(Error::Conflict(format!(
-                "contract {} is {}; only an Active connection takes changes",
-                conn.id, conn.status
-            ))
-            .into());
-        }
+        domain::request::check_takes_changes(conn.id, conn.status)?;
         let now = self.now();
         self.write(async |tx| {
             let row: RequestRow = tx
@@ -208,8 +204,8 @@ impl Store {
     ) -> Result<Option<RequestRow>> {
         let now = self.now();
         let (status, reason) = match outcome {
-            Outcome::Activated { .. } => ("Completed", None),
-            Outcome::Rejected { reason } => ("Rejected", Some(reason.clone())),
+            Outcome::Activated { .. } => (RequestStatus::Completed, None),
+            Outcome::Rejected { reason } => (RequestStatus::Rejected, Some(reason.clone())),
         };
         self.write(async |tx| {
             let row: Option<RequestRow> = tx.fetch_optional(&format!(
@@ -218,7 +214,7 @@ impl Store {
             let Some(row) = row else { return Ok(None) };
             let row = match (status, row.kind.as_str(), outcome) {
                 (
-                    "Completed",
+                    RequestStatus::Completed,
                     "RequestPac" | "RequestStac",
                     Outcome::Activated {
                         network_reference, ..
@@ -242,8 +238,8 @@ impl Store {
                         .after(serde_json::json!({"requestId": id, "codeType": kind.as_str(), "validUntil": expires}))).await?;
                     set_result(tx, id, &result).await?
                 }
-                ("Completed", "RequestInfo", _) => row,
-                ("Completed", _, _) => {
+                (RequestStatus::Completed, "RequestInfo", _) => row,
+                (RequestStatus::Completed, _, _) => {
                     // Touching the row first takes its lock on PostgreSQL.
                     let (bars, bundles, diverts, before_iccid, before_eid): (String, String, String, Option<String>, Option<String>) =
                         tx.fetch_one("UPDATE connections SET updated_at = $1 WHERE id = $2 RETURNING bars, bundles, diverts, iccid, eid",
@@ -346,7 +342,7 @@ impl Store {
                         None => row,
                     }
                 }
-                ("Rejected", kind, _) => {
+                (RequestStatus::Rejected, kind, _) => {
                     // The refusal raises a ticket on the customer, linked
                     // to the contract, in the same transaction.
                     let ticket = domain::task::request_refused(id, kind, row.reason.as_deref());
@@ -379,9 +375,9 @@ impl Store {
              WHERE r.contract_id = $1 AND r.type = $2 AND (r.status IN ('Pending', 'InProgress') OR (s.code IS NOT NULL AND s.used_at IS NULL)) \
              ORDER BY r.id DESC LIMIT 4")
             .bind(contract_id).bind(kind).fetch_all(p).await)?;
-        let current = candidates
-            .into_iter()
-            .find(|(_, status, expires)| status != "Completed" || expires.is_some_and(|e| e > now));
+        let current = candidates.into_iter().find(|(_, status, expires)| {
+            status != RequestStatus::Completed.as_str() || expires.is_some_and(|e| e > now)
+        });
         match current {
             Some((id, _, _)) => Ok(Some(self.get_request(Visibility::All, id).await?)),
             None => Ok(None),
@@ -440,8 +436,8 @@ impl Store {
         let (kind, code) = CodeKind::of(code)?;
         let network = network.to_string();
         let ended = match kind {
-            CodeKind::Pac => "PortedOut",
-            CodeKind::Stac => "Ceased",
+            CodeKind::Pac => ConnectionStatus::PortedOut.as_str(),
+            CodeKind::Stac => ConnectionStatus::Ceased.as_str(),
         };
         self.write(async |tx| {
             let found: Option<CodeRow> = tx

@@ -364,6 +364,42 @@ arg_from!(&str, Text, str::to_owned);
 arg_from!(&String, Text, String::clone);
 arg_from!(DateTime<Utc>, Time, |v| v);
 arg_from!(NaiveDate, Date, |v| v);
+// Statuses bind as the text they are stored as.
+arg_from!(
+    domain::order::OrderStatus,
+    Text,
+    |v: domain::order::OrderStatus| v.as_str().to_owned()
+);
+arg_from!(
+    domain::status::MobileStatus,
+    Text,
+    |v: domain::status::MobileStatus| v.as_str().to_owned()
+);
+arg_from!(
+    domain::status::ConnectionStatus,
+    Text,
+    |v: domain::status::ConnectionStatus| v.as_str().to_owned()
+);
+arg_from!(
+    domain::status::RequestStatus,
+    Text,
+    |v: domain::status::RequestStatus| v.as_str().to_owned()
+);
+arg_from!(
+    domain::status::JobState,
+    Text,
+    |v: domain::status::JobState| v.as_str().to_owned()
+);
+arg_from!(
+    domain::status::PoolStatus,
+    Text,
+    |v: domain::status::PoolStatus| v.as_str().to_owned()
+);
+arg_from!(
+    domain::status::SubscriberStatus,
+    Text,
+    |v: domain::status::SubscriberStatus| v.as_str().to_owned()
+);
 
 impl From<&Option<String>> for Arg {
     fn from(v: &Option<String>) -> Arg {

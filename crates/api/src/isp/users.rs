@@ -7,11 +7,12 @@ use super::{double_option, parse_time, Base, Body, Caller, Key, Paging, Query};
 use crate::error::IspResult;
 use crate::extract::opt_int_param;
 use crate::AppState;
-use app::isp::{NewUserCommand, UserPatchCommand, UserStatus};
+use app::isp::{NewUserCommand, UserPatchCommand};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use domain::isp;
+use domain::status::SubscriberStatus as UserStatus;
 use serde::Deserialize;
 use store::isp::{IspUserRow, UserFilter};
 use utoipa::ToSchema;
@@ -59,7 +60,7 @@ pub async fn list_users(
     let (rows, total) = state.app.isp_users(&who, &filter, p).await?;
     let mut query: Vec<(&str, String)> = Vec::new();
     if let Some(s) = filter.status {
-        query.push(("status", s.to_owned()));
+        query.push(("status", s.as_str().to_owned()));
     }
     if let Some(id) = filter.profile_id {
         query.push(("profile_id", id.to_string()));

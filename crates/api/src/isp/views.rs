@@ -174,11 +174,11 @@ pub struct UserLinks {
 
 impl User {
     pub fn of(base: &Base, u: &IspUserRow, now: DateTime<Utc>) -> User {
-        let status = match isp::effective_status(&u.status, u.expiration, now) {
-            "active" => UserStatus::Active,
-            "suspended" => UserStatus::Suspended,
-            "expired" => UserStatus::Expired,
-            _ => UserStatus::Disabled,
+        let status = match isp::effective_status(u.status, u.expiration, now) {
+            isp::ReadStatus::Active => UserStatus::Active,
+            isp::ReadStatus::Suspended => UserStatus::Suspended,
+            isp::ReadStatus::Expired => UserStatus::Expired,
+            isp::ReadStatus::Disabled => UserStatus::Disabled,
         };
         let at = |path: &str| base.url(&format!("/users/{}{path}", u.id));
         User {

@@ -27,11 +27,8 @@ fn positive(v: i64, field: &str) -> Result<i64, ApiError> {
     }
 }
 
-fn status_text(status: &str) -> String {
-    status
-        .parse::<OrderStatus>()
-        .map(|s| s.text().to_owned())
-        .unwrap_or_default()
+fn status_text(status: &OrderStatus) -> String {
+    status.text().to_owned()
 }
 
 // ---- bodies ----
@@ -231,7 +228,7 @@ impl From<OrderMobile> for OrderMobileView {
             bill_cap_value: r.bill_cap_pence,
             bundles: m.bundles.into_iter().map(Bundle::from).collect(),
             bars: m.bars.into_iter().map(Bar::from).collect(),
-            status: r.status,
+            status: r.status.to_string(),
             reason: r.reason,
             contract_id: r.contract_id,
             network_reference: r.network_reference,
@@ -287,7 +284,7 @@ impl From<OrderRow> for OrderSummary {
             customer_id: o.customer_id,
             reference: o.reference,
             status_text: status_text(&o.status),
-            status: o.status,
+            status: o.status.to_string(),
             created_at: o.created_at,
             updated_at: o.updated_at,
         }
@@ -376,7 +373,7 @@ pub async fn create_draft_order(
         StatusCode::CREATED,
         |o| OrderState {
             order_id: o.order_id,
-            status: o.status,
+            status: o.status.to_string(),
         },
     ))
 }
@@ -444,7 +441,7 @@ pub async fn remove_mobile_from_order(
         .await?;
     Ok(Json(OrderState {
         order_id,
-        status: "Draft".into(),
+        status: OrderStatus::Draft.to_string(),
     }))
 }
 
@@ -576,7 +573,7 @@ pub async fn submit_order(
     Ok(crate::idempotency::respond(done, StatusCode::OK, |o| {
         OrderState {
             order_id: o.order_id,
-            status: o.status,
+            status: o.status.to_string(),
         }
     }))
 }
@@ -593,7 +590,7 @@ pub async fn return_order_to_draft(
     let o = state.app.withdraw_order(&who, order_id, false).await?;
     Ok(Json(OrderState {
         order_id,
-        status: o.status,
+        status: o.status.to_string(),
     }))
 }
 
@@ -611,7 +608,7 @@ pub async fn cancel_order(
     let o = state.app.withdraw_order(&who, order_id, true).await?;
     Ok(Json(OrderState {
         order_id,
-        status: o.status,
+        status: o.status.to_string(),
     }))
 }
 
@@ -643,7 +640,7 @@ pub async fn get_order_details(
         customer_id: o.customer_id,
         reference: o.reference,
         status_text: status_text(&o.status),
-        status: o.status,
+        status: o.status.to_string(),
         reason: o.reason,
         created_at: o.created_at,
         updated_at: o.updated_at,
@@ -695,14 +692,14 @@ pub async fn monitor_order(
     Ok(Json(Monitor {
         order_id: o.id,
         status_text: status_text(&o.status),
-        status: o.status,
+        status: o.status.to_string(),
         reason: o.reason,
         mobiles: mobiles
             .into_iter()
             .map(|m| MonitorMobile {
                 order_mobile_id: m.row.id,
                 cli: m.row.cli.unwrap_or_default(),
-                status: m.row.status,
+                status: m.row.status.to_string(),
                 contract_id: m.row.contract_id,
                 reason: m.row.reason,
             })
@@ -727,7 +724,7 @@ pub async fn monitor_order_bulk(
         .map(|id| match found.iter().find(|o| o.id == *id) {
             Some(o) => MonitorItem {
                 order_id: *id,
-                status: Some(o.status.clone()),
+                status: Some(o.status.to_string()),
                 status_text: Some(status_text(&o.status)),
                 updated_at: Some(o.updated_at),
                 error: None,

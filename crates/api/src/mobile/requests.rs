@@ -49,7 +49,7 @@ impl From<RequestRow> for RequestView {
             request_id: r.id,
             contract_id: r.contract_id,
             kind: r.kind,
-            status: r.status,
+            status: r.status.to_string(),
             reason: r.reason,
             details: serde_json::from_str(&r.payload).unwrap_or(serde_json::Value::Null),
             created_at: r.created_at,

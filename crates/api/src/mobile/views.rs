@@ -289,7 +289,7 @@ impl TryFrom<ConnectionRow> for Connection {
             customer_id: r.customer_id,
             cli: r.cli,
             network: r.network,
-            status: r.status,
+            status: r.status.to_string(),
             tariff: TariffRef {
                 tariff_id: r.tariff_id,
                 name: r.tariff_name,

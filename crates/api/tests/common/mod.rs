@@ -356,10 +356,11 @@ impl TestApp {
                 .connections_for_customer(vis, c.id, page)
                 .await
                 .unwrap();
-            if let Some(r) = rows
-                .into_iter()
-                .find(|r| r.network == network.as_str() && r.status == "Active" && r.bars == "[]")
-            {
+            if let Some(r) = rows.into_iter().find(|r| {
+                r.network == network.as_str()
+                    && r.status == domain::status::ConnectionStatus::Active
+                    && r.bars == "[]"
+            }) {
                 return r;
             }
         }
