@@ -274,6 +274,25 @@ fn decode_basic(value: &str) -> Option<(String, String)> {
     Some((user.to_owned(), pass.to_owned()))
 }
 
+/// What a mobile-face handler starts from: the use cases and the caller,
+/// authenticated by [`Principal`]'s extractor.
+pub struct Call {
+    pub app: app::App,
+    pub who: Principal,
+}
+
+impl FromRequestParts<AppState> for Call {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let who = Principal::from_request_parts(parts, state).await?;
+        Ok(Call {
+            app: state.app.clone(),
+            who,
+        })
+    }
+}
+
 impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 

@@ -25,7 +25,7 @@ pub mod ops;
 pub mod radius;
 pub use app::seal;
 
-pub use auth::Principal;
+pub use auth::{Call, Principal};
 
 /// Largest request body accepted, in bytes.
 pub const BODY_LIMIT: usize = 1024 * 1024;

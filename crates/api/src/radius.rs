@@ -13,7 +13,7 @@ use crate::error::ApiError;
 use crate::{AppState, Principal};
 use app::radius::{Proof, Verdict};
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -80,50 +80,49 @@ impl Attrs {
     }
 }
 
-/// A request body, or why it could not be read.
-type Body = Result<Bytes, axum::extract::rejection::BytesRejection>;
-
-/// The body, or the refusal (413, 408, 400) in rlm_rest's shape.
-#[allow(clippy::result_large_err)] // the error is the answer, returned at once
-fn read(body: Body) -> Result<Bytes, Response> {
-    body.map_err(|rej| {
-        let (status, message) = crate::extract::body_refusal(&rej);
-        reject(status, &message)
-    })
-}
-
 fn reject(status: StatusCode, why: &str) -> Response {
     (status, Json(json!({"reply:Reply-Message": why}))).into_response()
 }
 
-/// The ISP the calling FreeRADIUS serves, from its API token.
-async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Principal, Response> {
-    let who = state
-        .auth
-        .token_caller(&state.app, headers)
-        .await
-        .map_err(|e| match e {
-            ApiError::Internal(detail) => internal(detail),
-            _ => reject(
-                StatusCode::UNAUTHORIZED,
-                "The RADIUS server's token for Switchboard is missing or invalid",
-            ),
-        })?;
-    state.app.radius_caller(&who).map_err(failed)?;
-    Ok(who)
+/// A RADIUS call, as every handler starts from it: the use cases, the ISP
+/// the calling FreeRADIUS serves (from its API token), the request's
+/// attributes (or the 400 refusing them) and its headers. Refused in
+/// rlm_rest's shape: the body unread (413, 408, 400), the token refused.
+pub struct Radius {
+    app: app::App,
+    who: Principal,
+    attrs: Result<Attrs, Response>,
+    headers: HeaderMap,
 }
 
-/// The calling ISP and the request's attributes, or the answer refusing
-/// it (the body unread, the token refused, the attributes malformed).
-async fn request(
-    state: &AppState,
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<(Principal, Attrs), Response> {
-    let body = read(body)?;
-    let who = caller(state, headers).await?;
-    let a = Attrs::parse(&body).map_err(|why| reject(StatusCode::BAD_REQUEST, &why))?;
-    Ok((who, a))
+impl FromRequest<AppState> for Radius {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let headers = req.headers().clone();
+        let body = Bytes::from_request(req, state).await.map_err(|rej| {
+            let (status, message) = crate::extract::body_refusal(&rej);
+            reject(status, &message)
+        })?;
+        let who = state
+            .auth
+            .token_caller(&state.app, &headers)
+            .await
+            .map_err(|e| match e {
+                ApiError::Internal(detail) => internal(detail),
+                _ => reject(
+                    StatusCode::UNAUTHORIZED,
+                    "The RADIUS server's token for Switchboard is missing or invalid",
+                ),
+            })?;
+        state.app.radius_caller(&who).map_err(failed)?;
+        Ok(Radius {
+            app: state.app.clone(),
+            who,
+            attrs: Attrs::parse(&body).map_err(|why| reject(StatusCode::BAD_REQUEST, &why)),
+            headers,
+        })
+    }
 }
 
 /// The `User-Name` a request must carry.
@@ -168,15 +167,13 @@ fn answer<T>(verdict: app::Result<Verdict<T>>, accept: impl FnOnce(T) -> Respons
 /// reply attributes of the subscriber's profile.
 #[utoipa::path(post, path = "/radius/authorize", tag = "RADIUS",
     responses((status = 200, description = "control and reply attributes"), (status = 401, description = "reject, with reply:Reply-Message"), (status = 400, description = "malformed: reject")))]
-pub async fn authorize(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let (who, a) = match request(&state, &headers, body).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let name = match username(&a) {
-        Ok(n) => n,
-        Err(r) => return r,
-    };
+pub async fn authorize(
+    Radius {
+        app, who, attrs, ..
+    }: Radius,
+) -> Result<Response, Response> {
+    let a = attrs?;
+    let name = username(&a)?;
     let proof = if a.has("CHAP-Password") || a.has("MS-CHAP-Challenge") {
         Proof::Chap
     } else if a.has("User-Password") {
@@ -185,11 +182,10 @@ pub async fn authorize(State(state): State<AppState>, headers: HeaderMap, body: 
         Proof::None
     };
     let station = a.text("Calling-Station-Id");
-    let verdict = state
-        .app
+    let verdict = app
         .radius_authorize(&who, &name, station.as_deref(), proof)
         .await;
-    answer(verdict, |ok| {
+    Ok(answer(verdict, |ok| {
         let mut out = Map::new();
         match ok.cleartext {
             Some(clear) => out.insert("control:Cleartext-Password".into(), json!(clear)),
@@ -210,7 +206,7 @@ pub async fn authorize(State(state): State<AppState>, headers: HeaderMap, body: 
             out.insert("reply:Session-Timeout".into(), json!(t));
         }
         (StatusCode::OK, Json(Value::Object(out))).into_response()
-    })
+    }))
 }
 
 /// FreeRADIUS's authenticate section for PAP: the password checked
@@ -218,51 +214,38 @@ pub async fn authorize(State(state): State<AppState>, headers: HeaderMap, body: 
 #[utoipa::path(post, path = "/radius/authenticate", tag = "RADIUS",
     responses((status = 204, description = "the password is right"), (status = 401, description = "reject, with reply:Reply-Message")))]
 pub async fn authenticate(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    let (who, a) = match request(&state, &headers, body).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let name = match username(&a) {
-        Ok(n) => n,
-        Err(r) => return r,
-    };
+    Radius {
+        app, who, attrs, ..
+    }: Radius,
+) -> Result<Response, Response> {
+    let a = attrs?;
+    let name = username(&a)?;
     let station = a.text("Calling-Station-Id");
-    let verdict = state
-        .app
+    let verdict = app
         .radius_authenticate(&who, &name, station.as_deref(), a.text("User-Password"))
         .await;
-    answer(verdict, |()| StatusCode::NO_CONTENT.into_response())
+    Ok(answer(verdict, |()| StatusCode::NO_CONTENT.into_response()))
 }
 
 /// FreeRADIUS's post-auth section: notes the outcome on the subscriber
 /// (`X-Switchboard-Result: reject` from the REJECT subsection).
 #[utoipa::path(post, path = "/radius/post-auth", tag = "RADIUS",
     responses((status = 204, description = "noted")))]
-pub async fn post_auth(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let body = match read(body) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    let who = match caller(&state, &headers).await {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+pub async fn post_auth(r: Radius) -> Result<Response, Response> {
     // Nothing to note without a subscriber's name.
-    let Some(name) = Attrs::parse(&body).ok().and_then(|a| a.text("User-Name")) else {
-        return StatusCode::NO_CONTENT.into_response();
+    let Some(name) = r.attrs.ok().and_then(|a| a.text("User-Name")) else {
+        return Ok(StatusCode::NO_CONTENT.into_response());
     };
-    let rejected = headers
+    let rejected = r
+        .headers
         .get("x-switchboard-result")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("reject"));
-    match state.app.radius_post_auth(&who, &name, rejected).await {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => failed(e),
-    }
+    r.app
+        .radius_post_auth(&r.who, &name, rejected)
+        .await
+        .map_err(failed)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// FreeRADIUS's accounting section: Start, Interim-Update and Stop stored
@@ -271,19 +254,14 @@ pub async fn post_auth(State(state): State<AppState>, headers: HeaderMap, body: 
 /// once stored; a record for an unknown user is kept under its name.
 #[utoipa::path(post, path = "/radius/accounting", tag = "RADIUS",
     responses((status = 204, description = "stored"), (status = 400, description = "malformed; not stored, so the NAS retries")))]
-pub async fn accounting(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let (who, a) = match request(&state, &headers, body).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let record = match record(&a) {
-        Ok(r) => r,
-        Err(why) => return reject(StatusCode::BAD_REQUEST, &why),
-    };
-    match state.app.radius_accounting(&who, &record).await {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => failed(e),
-    }
+pub async fn accounting(
+    Radius {
+        app, who, attrs, ..
+    }: Radius,
+) -> Result<Response, Response> {
+    let record = record(&attrs?).map_err(|why| reject(StatusCode::BAD_REQUEST, &why))?;
+    app.radius_accounting(&who, &record).await.map_err(failed)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// An accounting record from its attributes.

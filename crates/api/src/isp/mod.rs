@@ -49,8 +49,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         }))
 }
 
-/// The caller of an ISP-face request, holding the `isp` scope.
-pub struct Caller(pub Principal);
+/// What an ISP-face handler starts from: the use cases, the caller (an
+/// API token or access token holding the `isp` scope) and the base its
+/// links are made from.
+pub struct Caller {
+    pub app: app::App,
+    pub who: Principal,
+    pub base: Base,
+}
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = IspError;
@@ -58,7 +64,11 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, IspError> {
         let who = state.auth.token_caller(&state.app, &parts.headers).await?;
         who.require(Scope::Isp)?;
-        Ok(Caller(who))
+        Ok(Caller {
+            app: state.app.clone(),
+            who,
+            base: Base::from_request_parts(parts, state).await?,
+        })
     }
 }
 
@@ -193,7 +203,7 @@ where
 /// as the ISP CRM's own introduction shows it, at the top level too.
 #[utoipa::path(get, path = "/api/v1", tag = "ISP",
     responses((status = 200, description = "links to every collection, and a URI template for a customer", body = views::Root), (status = 401, description = "no or an invalid token")))]
-pub async fn root(Caller(_): Caller, base: Base) -> Json<views::Root> {
+pub async fn root(Caller { base, .. }: Caller) -> Json<views::Root> {
     let href = |path: &str| views::Href {
         href: base.url(path),
         templated: false,

@@ -2,11 +2,9 @@
 //! belong to (`/api/v1/customers/:id`).
 
 use super::views::{Customer, Envelope, Page, Profile};
-use super::{Base, Body, Caller, Key, Paging, Query};
+use super::{Body, Caller, Key, Paging, Query};
 use crate::error::IspResult;
-use crate::AppState;
 use app::isp::NewProfileCommand;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use domain::Error;
@@ -27,13 +25,11 @@ fn path_id(text: &str, what: &str) -> IspResult<i64> {
 #[utoipa::path(get, path = "/api/v1/profiles", tag = "ISP", params(Paging),
     responses((status = 200, description = "a page of profiles", body = Page<Profile>), (status = 401, description = "no or an invalid token")))]
 pub async fn list_profiles(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    base: Base,
+    Caller { app, who, base }: Caller,
     Query(paging): Query<Paging>,
 ) -> IspResult<Json<Page<Profile>>> {
     let p = paging.request()?;
-    let (rows, total) = state.app.isp_profiles(&who, p).await?;
+    let (rows, total) = app.isp_profiles(&who, p).await?;
     Ok(Json(Page::new(
         &base,
         "/profiles",
@@ -48,13 +44,11 @@ pub async fn list_profiles(
 #[utoipa::path(get, path = "/api/v1/profiles/{id}", tag = "ISP", params(("id" = i64, Path)),
     responses((status = 200, description = "the profile", body = Envelope<Profile>), (status = 400, description = "id is not a number"), (status = 404, description = "no such profile visible to this token")))]
 pub async fn get_profile(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    base: Base,
+    Caller { app, who, base }: Caller,
     Key(id): Key,
 ) -> IspResult<Json<Envelope<Profile>>> {
     let id = path_id(&id, "profile")?;
-    let row = state.app.isp_profile(&who, id).await?;
+    let row = app.isp_profile(&who, id).await?;
     Ok(Json(Envelope::of(Profile::of(&base, &row))))
 }
 
@@ -90,9 +84,7 @@ pub struct NewProfileBody {
 #[utoipa::path(post, path = "/api/v1/profiles", tag = "ISP", request_body = NewProfileBody,
     responses((status = 201, description = "the profile", body = Envelope<Profile>), (status = 400, description = "a field is malformed; `field` names it"), (status = 409, description = "a profile of that name exists")))]
 pub async fn create_profile(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    base: Base,
+    Caller { app, who, base }: Caller,
     Body(b): Body<NewProfileBody>,
 ) -> IspResult<(StatusCode, Json<Envelope<Profile>>)> {
     let command = NewProfileCommand {
@@ -106,7 +98,7 @@ pub async fn create_profile(
         simultaneous_use: b.simultaneous_use,
         auth_type: b.auth_type,
     };
-    let row = state.app.create_isp_profile(&who, command).await?;
+    let row = app.create_isp_profile(&who, command).await?;
     Ok((
         StatusCode::CREATED,
         Json(Envelope::of(Profile::of(&base, &row))),
@@ -117,12 +109,10 @@ pub async fn create_profile(
 #[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "ISP", params(("id" = i64, Path)),
     responses((status = 200, description = "the customer", body = Envelope<Customer>), (status = 400, description = "id is not a number"), (status = 404, description = "no such customer visible to this token")))]
 pub async fn get_customer(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    base: Base,
+    Caller { app, who, base }: Caller,
     Key(id): Key,
 ) -> IspResult<Json<Envelope<Customer>>> {
     let id = path_id(&id, "customer")?;
-    let c = state.app.isp_customer(&who, id).await?;
+    let c = app.isp_customer(&who, id).await?;
     Ok(Json(Envelope::of(Customer::of(&base, &c))))
 }

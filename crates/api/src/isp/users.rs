@@ -6,9 +6,7 @@ use super::views::{Envelope, Page, Session, User};
 use super::{double_option, parse_time, Base, Body, Caller, Key, Paging, Query};
 use crate::error::IspResult;
 use crate::extract::opt_int_param;
-use crate::AppState;
 use app::isp::{NewUserCommand, UserPatchCommand};
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use domain::isp;
@@ -18,8 +16,8 @@ use store::isp::{IspUserRow, UserFilter};
 use utoipa::ToSchema;
 
 /// A subscriber in the envelope, as read now.
-fn user(base: &Base, u: &IspUserRow, state: &AppState) -> Json<Envelope<User>> {
-    Json(Envelope::of(User::of(base, u, state.app.now())))
+fn user(base: &Base, u: &IspUserRow, app: &app::App) -> Json<Envelope<User>> {
+    Json(Envelope::of(User::of(base, u, app.now())))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -39,9 +37,7 @@ pub struct UserQuery {
 #[utoipa::path(get, path = "/api/v1/users", tag = "ISP", params(UserQuery, Paging),
     responses((status = 200, description = "a page of subscribers, with links to the next and previous pages", body = Page<User>), (status = 400, description = "a filter or paging value is malformed"), (status = 401, description = "no or an invalid token"), (status = 403, description = "the token's user lacks the isp scope")))]
 pub async fn list_users(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    base: Base,
+    Caller { app, who, base }: Caller,
     Query(q): Query<UserQuery>,
     Query(paging): Query<Paging>,
 ) -> IspResult<Json<Page<User>>> {
@@ -57,7 +53,7 @@ pub async fn list_users(
         customer_id: opt_int_param(&q.customer_id, "customer_id")?,
         q: domain::paging::check_search("q", q.q.as_deref())?,
     };
-    let (rows, total) = state.app.isp_users(&who, &filter, p).await?;
+    let (rows, total) = app.isp_users(&who, &filter, p).await?;
     let mut query: Vec<(&str, String)> = Vec::new();
     if let Some(s) = filter.status {
         query.push(("status", s.as_str().to_owned()));
@@ -72,7 +68,7 @@ pub async fn list_users(
         query.push(("q", filter.q.clone()));
     }
     let query = serde_urlencoded::to_string(&query).unwrap_or_default();
-    let now = state.app.now();
+    let now = app.now();
     let items = rows.iter().map(|u| User::of(&base, u, now)).collect();
     Ok(Json(Page::new(&base, "/users", &query, p, total, items)))
 }
@@ -81,13 +77,11 @@ pub async fn list_users(
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "ISP", params(("id" = String, Path, description = "id or username")),
     responses((status = 200, description = "the subscriber", body = Envelope<User>), (status = 404, description = "no such subscriber visible to this token")))]
 pub async fn get_user(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    base: Base,
+    Caller { app, who, base }: Caller,
     Key(id): Key,
 ) -> IspResult<Json<Envelope<User>>> {
-    let u = state.app.isp_user(&who, &id).await?;
-    Ok(user(&base, &u, &state))
+    let u = app.isp_user(&who, &id).await?;
+    Ok(user(&base, &u, &app))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -124,9 +118,7 @@ pub struct NewUser {
     responses((status = 201, description = "the subscriber", body = Envelope<User>), (status = 400, description = "a field is malformed; `field` names it"), (status = 404, description = "no such profile or customer visible to this token"),
         (status = 409, description = "the username or static IP is taken, or a CHAP profile without a configured password key")))]
 pub async fn create_user(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    base: Base,
+    Caller { app, who, base }: Caller,
     Body(b): Body<NewUser>,
 ) -> IspResult<(StatusCode, Json<Envelope<User>>)> {
     let expiration = b
@@ -143,8 +135,8 @@ pub async fn create_user(
         mac: b.mac,
         static_ip: b.static_ip,
     };
-    let row = state.app.create_isp_user(&who, command).await?;
-    Ok((StatusCode::CREATED, user(&base, &row, &state)))
+    let row = app.create_isp_user(&who, command).await?;
+    Ok((StatusCode::CREATED, user(&base, &row, &app)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -175,9 +167,7 @@ pub struct UserPatch {
     responses((status = 200, description = "the subscriber", body = Envelope<User>), (status = 400, description = "a field is malformed; `field` names it"), (status = 404, description = "no such subscriber, profile or customer visible to this token"),
         (status = 409, description = "the static IP is taken, or the subscriber is deleted")))]
 pub async fn patch_user(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    base: Base,
+    Caller { app, who, base }: Caller,
     Key(id): Key,
     Body(b): Body<UserPatch>,
 ) -> IspResult<Json<Envelope<User>>> {
@@ -197,43 +187,31 @@ pub async fn patch_user(
         static_ip: b.static_ip,
         customer_id: b.customer_id,
     };
-    let row = state.app.patch_isp_user(&who, &id, command).await?;
-    Ok(user(&base, &row, &state))
+    let row = app.patch_isp_user(&who, &id, command).await?;
+    Ok(user(&base, &row, &app))
 }
 
 async fn set_status(
-    state: &AppState,
-    who: &crate::Principal,
-    base: &Base,
+    Caller { app, who, base }: Caller,
     id: &str,
     status: UserStatus,
 ) -> IspResult<Json<Envelope<User>>> {
-    let row = state.app.set_isp_user_status(who, id, status).await?;
-    Ok(user(base, &row, state))
+    let row = app.set_isp_user_status(&who, id, status).await?;
+    Ok(user(&base, &row, &app))
 }
 
 /// Suspends a subscriber: RADIUS rejects it until activated.
 #[utoipa::path(post, path = "/api/v1/users/{id}/suspend", tag = "ISP", params(("id" = String, Path, description = "id or username")),
     responses((status = 200, description = "the subscriber", body = Envelope<User>), (status = 404, description = "no such subscriber visible to this token"), (status = 409, description = "deleted")))]
-pub async fn suspend_user(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    base: Base,
-    Key(id): Key,
-) -> IspResult<Json<Envelope<User>>> {
-    set_status(&state, &who, &base, &id, UserStatus::Suspended).await
+pub async fn suspend_user(caller: Caller, Key(id): Key) -> IspResult<Json<Envelope<User>>> {
+    set_status(caller, &id, UserStatus::Suspended).await
 }
 
 /// Activates a suspended subscriber (an expired one also needs renewing).
 #[utoipa::path(post, path = "/api/v1/users/{id}/activate", tag = "ISP", params(("id" = String, Path, description = "id or username")),
     responses((status = 200, description = "the subscriber", body = Envelope<User>), (status = 404, description = "no such subscriber visible to this token"), (status = 409, description = "deleted")))]
-pub async fn activate_user(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    base: Base,
-    Key(id): Key,
-) -> IspResult<Json<Envelope<User>>> {
-    set_status(&state, &who, &base, &id, UserStatus::Active).await
+pub async fn activate_user(caller: Caller, Key(id): Key) -> IspResult<Json<Envelope<User>>> {
+    set_status(caller, &id, UserStatus::Active).await
 }
 
 /// Renews a subscriber: its profile's period added to the later of now and
@@ -241,40 +219,31 @@ pub async fn activate_user(
 #[utoipa::path(post, path = "/api/v1/users/{id}/renew", tag = "ISP", params(("id" = String, Path, description = "id or username")),
     responses((status = 200, description = "the subscriber", body = Envelope<User>), (status = 404, description = "no such subscriber visible to this token"), (status = 409, description = "deleted")))]
 pub async fn renew_user(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    base: Base,
+    Caller { app, who, base }: Caller,
     Key(id): Key,
 ) -> IspResult<Json<Envelope<User>>> {
-    let row = state.app.renew_isp_user(&who, &id).await?;
-    Ok(user(&base, &row, &state))
+    let row = app.renew_isp_user(&who, &id).await?;
+    Ok(user(&base, &row, &app))
 }
 
 /// Deletes a subscriber: disabled for good, its history (and sessions) kept,
 /// its static IP free for another.
 #[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "ISP", params(("id" = String, Path, description = "id or username")),
     responses((status = 200, description = "the subscriber, disabled", body = Envelope<User>), (status = 404, description = "no such subscriber visible to this token"), (status = 409, description = "already deleted")))]
-pub async fn delete_user(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    base: Base,
-    Key(id): Key,
-) -> IspResult<Json<Envelope<User>>> {
-    set_status(&state, &who, &base, &id, UserStatus::Disabled).await
+pub async fn delete_user(caller: Caller, Key(id): Key) -> IspResult<Json<Envelope<User>>> {
+    set_status(caller, &id, UserStatus::Disabled).await
 }
 
 /// A subscriber's RADIUS accounting sessions, newest first.
 #[utoipa::path(get, path = "/api/v1/users/{id}/sessions", tag = "ISP", params(("id" = String, Path, description = "id or username"), Paging),
     responses((status = 200, description = "a page of sessions", body = Page<Session>), (status = 404, description = "no such subscriber visible to this token")))]
 pub async fn user_sessions(
-    State(state): State<AppState>,
-    Caller(who): Caller,
-    base: Base,
+    Caller { app, who, base }: Caller,
     Key(id): Key,
     Query(paging): Query<Paging>,
 ) -> IspResult<Json<Page<Session>>> {
     let p = paging.request()?;
-    let (user_id, rows, total) = state.app.isp_user_sessions(&who, &id, p).await?;
+    let (user_id, rows, total) = app.isp_user_sessions(&who, &id, p).await?;
     let items = rows.iter().map(Session::from).collect();
     Ok(Json(Page::new(
         &base,

@@ -3,8 +3,7 @@
 use super::views::{List, Paging};
 use crate::error::ApiResult;
 use crate::extract::QueryParams;
-use crate::{AppState, Principal};
-use axum::extract::State;
+use crate::{Call, Principal};
 use axum::Json;
 use domain::appendix::{self, DiaryTask, Entry};
 use domain::Network;
@@ -107,12 +106,10 @@ pub async fn connection_types(
 /// Bar suffixes in the catalogue.
 #[utoipa::path(get, path = "/api/Appendix/BarSuffixes", tag = "Appendix", params(Paging), responses((status = 200, body = List<BarSuffixEntry>)))]
 pub async fn bar_suffixes(
-    State(state): State<AppState>,
-    _who: Principal,
+    Call { app, .. }: Call,
     QueryParams(p): QueryParams<Paging>,
 ) -> ApiResult<Json<List<BarSuffixEntry>>> {
-    let all = state
-        .app
+    let all = app
         .bar_suffixes()
         .await?
         .into_iter()

@@ -3,8 +3,7 @@
 use super::views::{CatalogueBar, CatalogueBundle, List, Paging, Tariff};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{int_param, text_param, QueryParams};
-use crate::{AppState, Principal};
-use axum::extract::State;
+use crate::Call;
 use axum::Json;
 use domain::Network;
 use serde::Deserialize;
@@ -38,24 +37,22 @@ fn list<R, V: From<R>>(rows: Vec<R>, paging: &Paging) -> ApiResult<Json<List<V>>
 #[utoipa::path(get, path = "/api/Tariffs/ListTariffsForNetwork", tag = "Tariffs", params(NetworkParam, Paging),
     responses((status = 200, body = List<Tariff>), (status = 400, description = "network missing or unknown")))]
 pub async fn list_tariffs_for_network(
-    State(state): State<AppState>,
-    _who: Principal,
+    Call { app, .. }: Call,
     QueryParams(q): QueryParams<NetworkParam>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<Tariff>>> {
-    list(state.app.tariffs(q.network()?, false).await?, &paging)
+    list(app.tariffs(q.network()?, false).await?, &paging)
 }
 
 /// The bill-cap-eligible tariffs on a network.
 #[utoipa::path(get, path = "/api/Tariffs/BillCapEligibleTariffs", tag = "Tariffs", params(NetworkParam, Paging),
     responses((status = 200, body = List<Tariff>), (status = 400, description = "network missing or unknown")))]
 pub async fn bill_cap_eligible_tariffs(
-    State(state): State<AppState>,
-    _who: Principal,
+    Call { app, .. }: Call,
     QueryParams(q): QueryParams<NetworkParam>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<Tariff>>> {
-    list(state.app.tariffs(q.network()?, true).await?, &paging)
+    list(app.tariffs(q.network()?, true).await?, &paging)
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -72,13 +69,12 @@ pub struct ContractParam {
 #[utoipa::path(get, path = "/api/Tariffs/GetTariffsForContract", tag = "Tariffs", params(ContractParam, Paging),
     responses((status = 200, body = List<Tariff>), (status = 400, description = "contractId missing or not a number"), (status = 404, description = "no such contract visible to this client")))]
 pub async fn get_tariffs_for_contract(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     QueryParams(q): QueryParams<ContractParam>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<Tariff>>> {
     let id = int_param(&q.contract_id, "contractId")?;
-    let rows = state.app.tariffs_for_contract(&who, id).await?;
+    let rows = app.tariffs_for_contract(&who, id).await?;
     list(rows, &paging)
 }
 
@@ -94,13 +90,12 @@ pub struct TariffParam {
 #[utoipa::path(get, path = "/api/Bundles/ListBundlesForTariff", tag = "Bundles", params(TariffParam, Paging),
     responses((status = 200, body = List<CatalogueBundle>), (status = 400, description = "tariffId missing or not a number"), (status = 404, description = "no such tariff")))]
 pub async fn list_bundles_for_tariff(
-    State(state): State<AppState>,
-    _who: Principal,
+    Call { app, .. }: Call,
     QueryParams(q): QueryParams<TariffParam>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<CatalogueBundle>>> {
     let id = int_param(&q.tariff_id, "tariffId")?;
-    let rows = state.app.bundles_for_tariff(id).await?;
+    let rows = app.bundles_for_tariff(id).await?;
     list(rows, &paging)
 }
 
@@ -108,22 +103,20 @@ pub async fn list_bundles_for_tariff(
 #[utoipa::path(get, path = "/api/Bundles/ListBundlesForNetwork", tag = "Bundles", params(NetworkParam, Paging),
     responses((status = 200, body = List<CatalogueBundle>), (status = 400, description = "network missing or unknown")))]
 pub async fn list_bundles_for_network(
-    State(state): State<AppState>,
-    _who: Principal,
+    Call { app, .. }: Call,
     QueryParams(q): QueryParams<NetworkParam>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<CatalogueBundle>>> {
-    list(state.app.bundles(q.network()?).await?, &paging)
+    list(app.bundles(q.network()?).await?, &paging)
 }
 
 /// The bars of a network: barId, barSuffix, name, category.
 #[utoipa::path(get, path = "/api/Bars/ListBarsForNetwork", tag = "Bars", params(NetworkParam, Paging),
     responses((status = 200, body = List<CatalogueBar>), (status = 400, description = "network missing or unknown")))]
 pub async fn list_bars_for_network(
-    State(state): State<AppState>,
-    _who: Principal,
+    Call { app, .. }: Call,
     QueryParams(q): QueryParams<NetworkParam>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<CatalogueBar>>> {
-    list(state.app.bars(q.network()?).await?, &paging)
+    list(app.bars(q.network()?).await?, &paging)
 }

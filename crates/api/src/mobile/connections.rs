@@ -5,8 +5,7 @@ use super::customers::CustomerIdParam;
 use super::views::{Connection, List, Paging};
 use crate::error::ApiResult;
 use crate::extract::{int_param, text_param, QueryParams};
-use crate::{AppState, Principal};
-use axum::extract::State;
+use crate::Call;
 use axum::Json;
 use serde::Deserialize;
 
@@ -18,20 +17,19 @@ pub struct CliParam {
     pub cli: Option<String>,
 }
 
-async fn by_cli(state: &AppState, who: &Principal, q: &CliParam) -> ApiResult<Connection> {
+async fn by_cli(Call { app, who }: Call, q: &CliParam) -> ApiResult<Json<Connection>> {
     let cli = text_param(&q.cli, "cli")?;
-    state.app.connection_by_cli(who, cli).await?.try_into()
+    app.connection_by_cli(&who, cli).await?.try_into().map(Json)
 }
 
 /// A connection by CLI (`/api/Connections/?cli=`).
 #[utoipa::path(get, path = "/api/Connections/", tag = "Connections", params(CliParam),
     responses((status = 200, body = Connection), (status = 400, description = "cli missing or not a UK mobile number"), (status = 404, description = "no such connection visible to this client")))]
 pub async fn connections_by_cli(
-    State(state): State<AppState>,
-    who: Principal,
+    call: Call,
     QueryParams(q): QueryParams<CliParam>,
 ) -> ApiResult<Json<Connection>> {
-    by_cli(&state, &who, &q).await.map(Json)
+    by_cli(call, &q).await
 }
 
 /// A connection by CLI: contract id, customer, tariff, bundles, bars,
@@ -39,25 +37,23 @@ pub async fn connections_by_cli(
 #[utoipa::path(get, path = "/api/Connections/GetConnectionByCLI", tag = "Connections", params(CliParam),
     responses((status = 200, body = Connection), (status = 400, description = "cli missing or not a UK mobile number"), (status = 404, description = "no such connection visible to this client")))]
 pub async fn get_connection_by_cli(
-    State(state): State<AppState>,
-    who: Principal,
+    call: Call,
     QueryParams(q): QueryParams<CliParam>,
 ) -> ApiResult<Json<Connection>> {
-    by_cli(&state, &who, &q).await.map(Json)
+    by_cli(call, &q).await
 }
 
 /// A customer's connections, paginated.
 #[utoipa::path(get, path = "/api/Connections/GetConnectionByCustomerId", tag = "Connections", params(CustomerIdParam, Paging),
     responses((status = 200, body = List<Connection>), (status = 400, description = "customerId missing or not a number"), (status = 404, description = "no such customer visible to this client")))]
 pub async fn get_connection_by_customer_id(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     QueryParams(q): QueryParams<CustomerIdParam>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<Connection>>> {
     let id = int_param(&q.customer_id, "customerId")?;
     let page = paging.request()?;
-    let (rows, total) = state.app.connections_for_customer(&who, id, page).await?;
+    let (rows, total) = app.connections_for_customer(&who, id, page).await?;
     let items = rows
         .into_iter()
         .map(Connection::try_from)

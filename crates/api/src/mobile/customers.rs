@@ -3,8 +3,7 @@
 use super::views::{CreateCustomer, Customer, CustomerCreated, List, Paging};
 use crate::error::ApiResult;
 use crate::extract::{int_param, JsonBody, QueryParams};
-use crate::{AppState, Principal};
-use axum::extract::State;
+use crate::Call;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
@@ -25,8 +24,7 @@ use serde::Deserialize;
         (status = 409, description = "Idempotency-Key reused with another body"),
     ))]
 pub async fn create_customer(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     headers: HeaderMap,
     body: JsonBody<CreateCustomer>,
 ) -> ApiResult<Response> {
@@ -43,7 +41,7 @@ pub async fn create_customer(
         billing_email: b.billing_email,
     };
     let key = crate::idempotency::key(&headers, &body.hash)?;
-    let done = state.app.create_customer(&who, key, input).await?;
+    let done = app.create_customer(&who, key, input).await?;
     Ok(crate::idempotency::respond(
         done,
         StatusCode::CREATED,
@@ -66,12 +64,11 @@ pub struct CustomerIdParam {
     params(CustomerIdParam),
     responses((status = 200, body = Customer), (status = 400, description = "customerId missing or not a number"), (status = 404, description = "no such customer visible to this client")))]
 pub async fn get_customer_details(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     QueryParams(q): QueryParams<CustomerIdParam>,
 ) -> ApiResult<Json<Customer>> {
     let id = int_param(&q.customer_id, "customerId")?;
-    Ok(Json(state.app.customer(&who, id).await?.into()))
+    Ok(Json(app.customer(&who, id).await?.into()))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -87,13 +84,12 @@ pub struct CustomerSearch {
     params(CustomerSearch, Paging),
     responses((status = 200, body = List<Customer>), (status = 400, description = "bad page or pageSize")))]
 pub async fn list_customers(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     QueryParams(q): QueryParams<CustomerSearch>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<Customer>>> {
     let page = paging.request()?;
-    let (rows, total) = state.app.customers(&who, q.search.as_deref(), page).await?;
+    let (rows, total) = app.customers(&who, q.search.as_deref(), page).await?;
     Ok(Json(List::new(
         rows.into_iter().map(Customer::from).collect(),
         page,

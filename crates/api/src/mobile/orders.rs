@@ -6,8 +6,7 @@
 use super::views::{Bar, Bundle, List, Paging};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{int_param, text_param, JsonBody, QueryParams};
-use crate::{AppState, Principal};
-use axum::extract::State;
+use crate::Call;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
@@ -356,16 +355,14 @@ pub struct MobileExtras {
     params(("Idempotency-Key" = Option<String>, Header, description = "repeat a request safely")),
     responses((status = 201, body = OrderState), (status = 400, description = "a field is missing or wrong"), (status = 404, description = "no such customer visible to this client"), (status = 409, description = "Idempotency-Key reused with another body")))]
 pub async fn create_draft_order(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     headers: HeaderMap,
     body: JsonBody<CreateDraftOrder>,
 ) -> ApiResult<Response> {
     let b = body.value;
     let customer = positive(b.customer_id, "customerId")?;
     let key = crate::idempotency::key(&headers, &body.hash)?;
-    let done = state
-        .app
+    let done = app
         .create_draft_order(&who, key, customer, b.reference)
         .await?;
     Ok(crate::idempotency::respond(
@@ -388,8 +385,7 @@ pub async fn create_draft_order(
     responses((status = 201, body = MobileAdded), (status = 400, description = "a field is missing or wrong; `field` names it"), (status = 402, description = "a rule forbids it (eSIM off Vodafone, bill cap on an ineligible tariff, PAC expired)"),
         (status = 404, description = "no such order"), (status = 409, description = "the order is not a draft, the number is not free, the ICCID or CLI is in use")))]
 pub async fn add_mobile_to_order(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     headers: HeaderMap,
     body: JsonBody<AddMobileToOrder>,
 ) -> ApiResult<Response> {
@@ -411,10 +407,7 @@ pub async fn add_mobile_to_order(
         bill_cap_value: b.bill_cap_value,
     };
     let key = crate::idempotency::key(&headers, &body.hash)?;
-    let done = state
-        .app
-        .add_mobile_to_order(&who, key, order_id, input)
-        .await?;
+    let done = app.add_mobile_to_order(&who, key, order_id, input).await?;
     Ok(crate::idempotency::respond(
         done,
         StatusCode::CREATED,
@@ -429,16 +422,12 @@ pub async fn add_mobile_to_order(
 #[utoipa::path(post, path = "/api/Orders/RemoveMobileFromOrder", tag = "Orders", request_body = OrderMobileRef,
     responses((status = 200, body = OrderState), (status = 404, description = "no such order or mobile"), (status = 409, description = "the order is not a draft")))]
 pub async fn remove_mobile_from_order(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     body: JsonBody<OrderMobileRef>,
 ) -> ApiResult<Json<OrderState>> {
     let order_id = positive(body.value.order_id, "orderId")?;
     let mobile = positive(body.value.order_mobile_id, "orderMobileId")?;
-    state
-        .app
-        .remove_mobile_from_order(&who, order_id, mobile)
-        .await?;
+    app.remove_mobile_from_order(&who, order_id, mobile).await?;
     Ok(Json(OrderState {
         order_id,
         status: OrderStatus::Draft.to_string(),
@@ -457,8 +446,7 @@ enum Extra {
 /// The four bundle and bar calls: check the ids, make the change, answer
 /// the mobile's bundles and bars.
 async fn change_extra(
-    state: &AppState,
-    who: &Principal,
+    Call { app, who }: Call,
     mobile: i64,
     item: i64,
     change: Extra,
@@ -475,7 +463,7 @@ async fn change_extra(
         Extra::AddBar => app::orders::Extra::AddBar(item),
         Extra::RemoveBar => app::orders::Extra::RemoveBar(item),
     };
-    let m = state.app.change_mobile_extra(who, mobile, change).await?;
+    let m = app.change_mobile_extra(&who, mobile, change).await?;
     let view = OrderMobileView::from(m);
     Ok(Json(MobileExtras {
         order_mobile_id: mobile,
@@ -488,15 +476,14 @@ async fn change_extra(
 #[utoipa::path(post, path = "/api/Orders/AddBundleToMobile", tag = "Orders", request_body = MobileBundle,
     responses((status = 200, body = MobileExtras), (status = 400, description = "not a bundle of this mobile's network and tariff"), (status = 404, description = "no such mobile"), (status = 409, description = "already on the mobile, or the order is not a draft")))]
 pub async fn add_bundle_to_mobile(
-    State(state): State<AppState>,
-    who: Principal,
+    call: Call,
     body: JsonBody<MobileBundle>,
 ) -> ApiResult<Json<MobileExtras>> {
+    let b = body.value;
     change_extra(
-        &state,
-        &who,
-        body.value.order_mobile_id,
-        body.value.tariff_option_id,
+        call,
+        b.order_mobile_id,
+        b.tariff_option_id,
         Extra::AddBundle,
     )
     .await
@@ -506,15 +493,14 @@ pub async fn add_bundle_to_mobile(
 #[utoipa::path(post, path = "/api/Orders/RemoveBundleFromMobile", tag = "Orders", request_body = MobileBundle,
     responses((status = 200, body = MobileExtras), (status = 404, description = "no such mobile, or the bundle is not on it"), (status = 409, description = "the order is not a draft")))]
 pub async fn remove_bundle_from_mobile(
-    State(state): State<AppState>,
-    who: Principal,
+    call: Call,
     body: JsonBody<MobileBundle>,
 ) -> ApiResult<Json<MobileExtras>> {
+    let b = body.value;
     change_extra(
-        &state,
-        &who,
-        body.value.order_mobile_id,
-        body.value.tariff_option_id,
+        call,
+        b.order_mobile_id,
+        b.tariff_option_id,
         Extra::RemoveBundle,
     )
     .await
@@ -524,36 +510,22 @@ pub async fn remove_bundle_from_mobile(
 #[utoipa::path(post, path = "/api/Orders/AddBarToMobileOrder", tag = "Orders", request_body = MobileBar,
     responses((status = 200, body = MobileExtras), (status = 400, description = "not a bar of this mobile's network"), (status = 404, description = "no such mobile"), (status = 409, description = "already on the mobile, or the order is not a draft")))]
 pub async fn add_bar_to_mobile_order(
-    State(state): State<AppState>,
-    who: Principal,
+    call: Call,
     body: JsonBody<MobileBar>,
 ) -> ApiResult<Json<MobileExtras>> {
-    change_extra(
-        &state,
-        &who,
-        body.value.order_mobile_id,
-        body.value.bar_id,
-        Extra::AddBar,
-    )
-    .await
+    let b = body.value;
+    change_extra(call, b.order_mobile_id, b.bar_id, Extra::AddBar).await
 }
 
 /// Removes a bar from a draft order's mobile.
 #[utoipa::path(post, path = "/api/Orders/RemoveBarFromMobileOrder", tag = "Orders", request_body = MobileBar,
     responses((status = 200, body = MobileExtras), (status = 404, description = "no such mobile, or the bar is not on it"), (status = 409, description = "the order is not a draft")))]
 pub async fn remove_bar_from_mobile_order(
-    State(state): State<AppState>,
-    who: Principal,
+    call: Call,
     body: JsonBody<MobileBar>,
 ) -> ApiResult<Json<MobileExtras>> {
-    change_extra(
-        &state,
-        &who,
-        body.value.order_mobile_id,
-        body.value.bar_id,
-        Extra::RemoveBar,
-    )
-    .await
+    let b = body.value;
+    change_extra(call, b.order_mobile_id, b.bar_id, Extra::RemoveBar).await
 }
 
 /// Validates the whole order and queues it for provisioning; refused with
@@ -562,14 +534,13 @@ pub async fn remove_bar_from_mobile_order(
     params(("Idempotency-Key" = Option<String>, Header, description = "repeat a request safely")),
     responses((status = 200, body = OrderState), (status = 400, description = "`errors` lists every problem: orderMobileId, field, message"), (status = 404, description = "no such order"), (status = 409, description = "the order is not a draft")))]
 pub async fn submit_order(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     headers: HeaderMap,
     body: JsonBody<OrderRef>,
 ) -> ApiResult<Response> {
     let order_id = positive(body.value.order_id, "orderId")?;
     let key = crate::idempotency::key(&headers, &body.hash)?;
-    let done = state.app.submit_order(&who, key, order_id).await?;
+    let done = app.submit_order(&who, key, order_id).await?;
     Ok(crate::idempotency::respond(done, StatusCode::OK, |o| {
         OrderState {
             order_id: o.order_id,
@@ -582,12 +553,11 @@ pub async fn submit_order(
 #[utoipa::path(post, path = "/api/Orders/ReturnOrderToDraft", tag = "Orders", request_body = OrderRef,
     responses((status = 200, body = OrderState), (status = 404, description = "no such order"), (status = 409, description = "not Submitted, or provisioning has started; the message names the current state")))]
 pub async fn return_order_to_draft(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     body: JsonBody<OrderRef>,
 ) -> ApiResult<Json<OrderState>> {
     let order_id = positive(body.value.order_id, "orderId")?;
-    let o = state.app.withdraw_order(&who, order_id, false).await?;
+    let o = app.withdraw_order(&who, order_id, false).await?;
     Ok(Json(OrderState {
         order_id,
         status: o.status.to_string(),
@@ -600,12 +570,11 @@ pub async fn return_order_to_draft(
 #[utoipa::path(post, path = "/api/Orders/CancelOrder", tag = "Orders", request_body = OrderRef,
     responses((status = 200, body = OrderState), (status = 404, description = "no such order"), (status = 409, description = "provisioning has started or the order is final")))]
 pub async fn cancel_order(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     body: JsonBody<OrderRef>,
 ) -> ApiResult<Json<OrderState>> {
     let order_id = positive(body.value.order_id, "orderId")?;
-    let o = state.app.withdraw_order(&who, order_id, true).await?;
+    let o = app.withdraw_order(&who, order_id, true).await?;
     Ok(Json(OrderState {
         order_id,
         status: o.status.to_string(),
@@ -625,8 +594,7 @@ pub struct OrderIdParam {
 #[utoipa::path(get, path = "/api/Orders/GetOrderDetails", tag = "Orders", params(OrderIdParam),
     responses((status = 200, body = OrderDetails), (status = 400, description = "orderId missing or not a number"), (status = 404, description = "no such order visible to this client")))]
 pub async fn get_order_details(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     QueryParams(q): QueryParams<OrderIdParam>,
 ) -> ApiResult<Json<OrderDetails>> {
     let id = int_param(&q.order_id, "orderId")?;
@@ -634,7 +602,7 @@ pub async fn get_order_details(
         order: o,
         mobiles,
         history,
-    } = state.app.order_whole(&who, id).await?;
+    } = app.order_whole(&who, id).await?;
     Ok(Json(OrderDetails {
         order_id: o.id,
         customer_id: o.customer_id,
@@ -664,14 +632,13 @@ pub async fn get_order_details(
 #[utoipa::path(get, path = "/api/Orders/GetOrdersForCustomer", tag = "Orders", params(super::customers::CustomerIdParam, Paging),
     responses((status = 200, body = List<OrderSummary>), (status = 400, description = "customerId missing or not a number"), (status = 404, description = "no such customer visible to this client")))]
 pub async fn get_orders_for_customer(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     QueryParams(q): QueryParams<super::customers::CustomerIdParam>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<OrderSummary>>> {
     let id = int_param(&q.customer_id, "customerId")?;
     let page = paging.request()?;
-    let (rows, total) = state.app.orders_for_customer(&who, id, page).await?;
+    let (rows, total) = app.orders_for_customer(&who, id, page).await?;
     Ok(Json(List::new(
         rows.into_iter().map(OrderSummary::from).collect(),
         page,
@@ -683,12 +650,11 @@ pub async fn get_orders_for_customer(
 #[utoipa::path(get, path = "/api/Orders/MonitorOrder", tag = "Orders", params(OrderIdParam),
     responses((status = 200, body = Monitor), (status = 400, description = "orderId missing or not a number"), (status = 404, description = "no such order visible to this client")))]
 pub async fn monitor_order(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     QueryParams(q): QueryParams<OrderIdParam>,
 ) -> ApiResult<Json<Monitor>> {
     let id = int_param(&q.order_id, "orderId")?;
-    let (o, mobiles) = state.app.order_and_mobiles(&who, id).await?;
+    let (o, mobiles) = app.order_and_mobiles(&who, id).await?;
     Ok(Json(Monitor {
         order_id: o.id,
         status_text: status_text(&o.status),
@@ -713,12 +679,11 @@ pub async fn monitor_order(
 #[utoipa::path(post, path = "/api/Orders/MonitorOrderBulk", tag = "Orders", request_body = OrderIds,
     responses((status = 200, body = MonitorBulk), (status = 400, description = "no ids, more than 100, or a non-positive id")))]
 pub async fn monitor_order_bulk(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     body: JsonBody<OrderIds>,
 ) -> ApiResult<Json<MonitorBulk>> {
     let ids = body.value.order_ids;
-    let found = state.app.orders_by_ids(&who, &ids).await?;
+    let found = app.orders_by_ids(&who, &ids).await?;
     let items = ids
         .iter()
         .map(|id| match found.iter().find(|o| o.id == *id) {
@@ -753,14 +718,13 @@ pub struct NumbersParam {
 #[utoipa::path(get, path = "/api/Orders/ListAvailableNumbers", tag = "Orders", params(NumbersParam, Paging),
     responses((status = 200, body = List<AvailableNumber>), (status = 400, description = "network missing or unknown"), (status = 402, description = "the network does not offer numbers (EE)")))]
 pub async fn list_available_numbers(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     QueryParams(q): QueryParams<NumbersParam>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<AvailableNumber>>> {
     let network = Network::parse_field(text_param(&q.network, "network")?, "network")?;
     let page = paging.request()?;
-    let (clis, total) = state.app.free_numbers(&who, network, page).await?;
+    let (clis, total) = app.free_numbers(&who, network, page).await?;
     Ok(Json(List::new(
         clis.into_iter()
             .map(|cli| AvailableNumber {

@@ -6,8 +6,7 @@
 use super::views::{List, Paging};
 use crate::error::ApiResult;
 use crate::extract::{int_param, JsonBody, QueryParams};
-use crate::{AppState, Principal};
-use axum::extract::State;
+use crate::Call;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
@@ -95,18 +94,12 @@ fn accepted(row: store::requests::RequestRow) -> ApiResult<(StatusCode, Json<Req
     responses((status = 202, body = RequestView), (status = 400, description = "not a bar of the connection's network, or a bad action"), (status = 402, description = "barred as stolen"),
         (status = 404, description = "no such contract visible to this client"), (status = 409, description = "already on, not on, a conflicting request open, or the connection is not Active")))]
 pub async fn add_or_remove_bar(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     body: JsonBody<BarChange>,
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
     let b = body.value;
     let add = parse_action(&b.action)?;
-    accepted(
-        state
-            .app
-            .change_bar(&who, b.contract_id, b.bar_id, add)
-            .await?,
-    )
+    accepted(app.change_bar(&who, b.contract_id, b.bar_id, add).await?)
 }
 
 /// Adds a bundle the connection's tariff allows; answers the Pending request.
@@ -114,15 +107,12 @@ pub async fn add_or_remove_bar(
     responses((status = 202, body = RequestView), (status = 400, description = "not a bundle of this network and tariff"), (status = 402, description = "barred as stolen"),
         (status = 404, description = "no such contract visible to this client"), (status = 409, description = "already on, a conflicting request open, or the connection is not Active")))]
 pub async fn add_bundle(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     body: JsonBody<BundleChange>,
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
     let b = body.value;
     accepted(
-        state
-            .app
-            .change_bundle(&who, b.contract_id, b.tariff_option_id, true)
+        app.change_bundle(&who, b.contract_id, b.tariff_option_id, true)
             .await?,
     )
 }
@@ -132,15 +122,12 @@ pub async fn add_bundle(
     responses((status = 202, body = RequestView), (status = 400, description = "not a bundle of this network"), (status = 402, description = "barred as stolen"),
         (status = 404, description = "no such contract visible to this client"), (status = 409, description = "not on, a conflicting request open, or the connection is not Active")))]
 pub async fn remove_bundle(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     body: JsonBody<BundleChange>,
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
     let b = body.value;
     accepted(
-        state
-            .app
-            .change_bundle(&who, b.contract_id, b.tariff_option_id, false)
+        app.change_bundle(&who, b.contract_id, b.tariff_option_id, false)
             .await?,
     )
 }
@@ -164,15 +151,12 @@ pub struct TariffChange {
     responses((status = 202, body = RequestView), (status = 400, description = "no such tariff, or an effective date in the past or too far ahead"), (status = 402, description = "a tariff rule forbids it; the message says which"),
         (status = 404, description = "no such contract visible to this client"), (status = 409, description = "a tariff change is already open, or the connection is not Active")))]
 pub async fn change_tariff(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     body: JsonBody<TariffChange>,
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
     let b = body.value;
     accepted(
-        state
-            .app
-            .change_tariff(&who, b.contract_id, b.tariff_id, b.effective_date)
+        app.change_tariff(&who, b.contract_id, b.tariff_id, b.effective_date)
             .await?,
     )
 }
@@ -192,12 +176,11 @@ pub struct ChangeSim {
     responses((status = 202, body = RequestView), (status = 400, description = "cli or iccid malformed, or the ICCID is another network's"), (status = 402, description = "barred as stolen"),
         (status = 404, description = "no such connection visible to this client"), (status = 409, description = "the ICCID is in use, already this SIM, a swap is open, or the connection is not Active")))]
 pub async fn change_sim(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     body: JsonBody<ChangeSim>,
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
     let b = body.value;
-    accepted(state.app.change_sim(&who, &b.cli, &b.iccid).await?)
+    accepted(app.change_sim(&who, &b.cli, &b.iccid).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -215,11 +198,10 @@ pub struct CreateEsim {
     responses((status = 202, body = RequestView), (status = 400, description = "cli malformed, or not a Vodafone connection"), (status = 402, description = "barred as stolen"),
         (status = 404, description = "no such connection visible to this client"), (status = 409, description = "a SIM change is open, or the connection is not Active")))]
 pub async fn create_esim_request(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     body: JsonBody<CreateEsim>,
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
-    accepted(state.app.create_esim(&who, &body.value.cli).await?)
+    accepted(app.create_esim(&who, &body.value.cli).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -264,12 +246,11 @@ pub struct Diverts {
 #[utoipa::path(get, path = "/api/Diverts/GetDiverts", tag = "Diverts", params(super::catalogue::ContractParam),
     responses((status = 200, body = Diverts), (status = 400, description = "contractId missing or not a number"), (status = 404, description = "no such contract visible to this client")))]
 pub async fn get_diverts(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     QueryParams(q): QueryParams<super::catalogue::ContractParam>,
 ) -> ApiResult<Json<Diverts>> {
     let id = int_param(&q.contract_id, "contractId")?;
-    let set = state.app.diverts(&who, id).await?;
+    let set = app.diverts(&who, id).await?;
     let kinds: Vec<&str> = set.iter().map(|d| d.divert_type.as_str()).collect();
     let diverts = set
         .iter()
@@ -291,13 +272,11 @@ pub async fn get_diverts(
     responses((status = 202, body = RequestView), (status = 400, description = "bad type, destination or timer; `field` names it"), (status = 402, description = "barred as stolen"),
         (status = 404, description = "no such contract visible to this client"), (status = 409, description = "a request on this divert is open, or the connection is not Active")))]
 pub async fn set_divert(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     body: JsonBody<SetDivert>,
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
     let b = body.value;
-    let row = state
-        .app
+    let row = app
         .set_divert(
             &who,
             b.contract_id,
@@ -314,15 +293,12 @@ pub async fn set_divert(
     responses((status = 202, body = RequestView), (status = 400, description = "bad divert type"), (status = 402, description = "barred as stolen"),
         (status = 404, description = "no such contract visible to this client"), (status = 409, description = "no such divert set, a request on it is open, or the connection is not Active")))]
 pub async fn remove_divert(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     body: JsonBody<RemoveDivert>,
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
     let b = body.value;
     accepted(
-        state
-            .app
-            .remove_divert(&who, b.contract_id, &b.divert_type)
+        app.remove_divert(&who, b.contract_id, &b.divert_type)
             .await?,
     )
 }
@@ -339,26 +315,24 @@ pub struct RequestIdParam {
 #[utoipa::path(get, path = "/api/Requests/GetRequest", tag = "Requests", params(RequestIdParam),
     responses((status = 200, body = RequestView), (status = 400, description = "requestId missing or not a number"), (status = 404, description = "no such request visible to this client")))]
 pub async fn get_request(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     QueryParams(q): QueryParams<RequestIdParam>,
 ) -> ApiResult<Json<RequestView>> {
     let id = int_param(&q.request_id, "requestId")?;
-    Ok(Json(state.app.request(&who, id).await?.into()))
+    Ok(Json(app.request(&who, id).await?.into()))
 }
 
 /// A contract's requests, newest first.
 #[utoipa::path(get, path = "/api/Requests/GetRequestsForContract", tag = "Requests", params(super::catalogue::ContractParam, Paging),
     responses((status = 200, body = List<RequestView>), (status = 400, description = "contractId missing or not a number"), (status = 404, description = "no such contract visible to this client")))]
 pub async fn get_requests_for_contract(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     QueryParams(q): QueryParams<super::catalogue::ContractParam>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<RequestView>>> {
     let id = int_param(&q.contract_id, "contractId")?;
     let page = paging.request()?;
-    let (rows, total) = state.app.requests_for_contract(&who, id, page).await?;
+    let (rows, total) = app.requests_for_contract(&who, id, page).await?;
     Ok(Json(List::new(
         rows.into_iter().map(RequestView::from).collect(),
         page,

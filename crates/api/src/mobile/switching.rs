@@ -8,8 +8,7 @@ use super::requests::RequestView;
 use super::views::{List, Paging};
 use crate::error::ApiResult;
 use crate::extract::{int_param, JsonBody, QueryParams};
-use crate::{AppState, Principal};
-use axum::extract::State;
+use crate::Call;
 use axum::http::StatusCode;
 use axum::Json;
 use domain::Error;
@@ -26,13 +25,12 @@ pub struct SwitchingRequest {
 /// Asks the network for a code (or the information alone); answers the
 /// current one instead (200) while it is open or its code is valid.
 async fn switching(
-    state: &AppState,
-    who: &Principal,
+    Call { app, who }: Call,
     contract_id: i64,
     kind: &str,
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
     Ok(
-        match state.app.request_switching(who, contract_id, kind).await? {
+        match app.request_switching(&who, contract_id, kind).await? {
             app::requests::Queued::New(row) => (StatusCode::ACCEPTED, Json(row.into())),
             app::requests::Queued::Current(row) => (StatusCode::OK, Json(row.into())),
         },
@@ -47,11 +45,10 @@ async fn switching(
     responses((status = 202, description = "requested", body = RequestView), (status = 200, description = "the open request, or the one whose code is still valid", body = RequestView),
         (status = 402, description = "barred as stolen"), (status = 404, description = "no such contract visible to this client"), (status = 409, description = "the connection is not Active")))]
 pub async fn request_pac(
-    State(state): State<AppState>,
-    who: Principal,
+    call: Call,
     body: JsonBody<SwitchingRequest>,
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
-    switching(&state, &who, body.value.contract_id, "RequestPac").await
+    switching(call, body.value.contract_id, "RequestPac").await
 }
 
 /// Requests a STAC to leave without the number; as RequestPac, with the
@@ -60,11 +57,10 @@ pub async fn request_pac(
     responses((status = 202, description = "requested", body = RequestView), (status = 200, description = "the open request, or the one whose code is still valid", body = RequestView),
         (status = 402, description = "barred as stolen"), (status = 404, description = "no such contract visible to this client"), (status = 409, description = "the connection is not Active")))]
 pub async fn request_stac(
-    State(state): State<AppState>,
-    who: Principal,
+    call: Call,
     body: JsonBody<SwitchingRequest>,
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
-    switching(&state, &who, body.value.contract_id, "RequestStac").await
+    switching(call, body.value.contract_id, "RequestStac").await
 }
 
 /// Requests the switching information alone (text-to-switch INFO): early
@@ -74,11 +70,10 @@ pub async fn request_stac(
     responses((status = 202, description = "requested", body = RequestView), (status = 200, description = "an INFO request already open", body = RequestView),
         (status = 402, description = "barred as stolen"), (status = 404, description = "no such contract visible to this client"), (status = 409, description = "the connection is not Active")))]
 pub async fn request_info(
-    State(state): State<AppState>,
-    who: Principal,
+    call: Call,
     body: JsonBody<SwitchingRequest>,
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
-    switching(&state, &who, body.value.contract_id, "RequestInfo").await
+    switching(call, body.value.contract_id, "RequestInfo").await
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -98,8 +93,7 @@ pub struct SwitchingParams {
     responses((status = 200, body = List<RequestView>), (status = 400, description = "neither or both of contractId and customerId, or not a number"),
         (status = 404, description = "no such contract or customer visible to this client")))]
 pub async fn get_switching_requests(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     QueryParams(q): QueryParams<SwitchingParams>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<RequestView>>> {
@@ -116,7 +110,7 @@ pub async fn get_switching_requests(
         }
     };
     let page = paging.request()?;
-    let (rows, total) = state.app.switching_requests(&who, of, page).await?;
+    let (rows, total) = app.switching_requests(&who, of, page).await?;
     Ok(Json(List::new(
         rows.into_iter().map(RequestView::from).collect(),
         page,

@@ -5,8 +5,7 @@
 use super::views::{List, Paging};
 use crate::error::ApiResult;
 use crate::extract::{int_param, JsonBody, QueryParams};
-use crate::{AppState, Principal};
-use axum::extract::State;
+use crate::Call;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
@@ -183,8 +182,7 @@ pub struct TicketItems {
     params(("Idempotency-Key" = Option<String>, Header, description = "repeat a request safely")),
     responses((status = 201, body = TaskCreated), (status = 400, description = "a field is missing or wrong; `field` names it"), (status = 404, description = "no such customer, contract or order visible to this client")))]
 pub async fn create_task(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     headers: HeaderMap,
     body: JsonBody<CreateTask>,
 ) -> ApiResult<Response> {
@@ -201,7 +199,7 @@ pub async fn create_task(
         },
     };
     let key = crate::idempotency::key(&headers, &body.hash)?;
-    let done = state.app.create_task(&who, key, cmd).await?;
+    let done = app.create_task(&who, key, cmd).await?;
     Ok(crate::idempotency::respond(
         done,
         StatusCode::CREATED,
@@ -213,16 +211,12 @@ pub async fn create_task(
 #[utoipa::path(post, path = "/api/Tasks/AddComment", tag = "Tasks", request_body = AddComment,
     responses((status = 201, body = CommentAdded), (status = 400, description = "comment missing or too long, or an unknown statusId"), (status = 404, description = "no such task visible to this client"), (status = 409, description = "the task is closed")))]
 pub async fn add_comment(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     body: JsonBody<AddComment>,
 ) -> ApiResult<(StatusCode, Json<CommentAdded>)> {
     let b = body.value;
     let id = b.task_id;
-    let (c, task) = state
-        .app
-        .add_comment(&who, id, &b.comment, b.status_id)
-        .await?;
+    let (c, task) = app.add_comment(&who, id, &b.comment, b.status_id).await?;
     Ok((
         StatusCode::CREATED,
         Json(CommentAdded {
@@ -237,14 +231,13 @@ pub async fn add_comment(
 #[utoipa::path(get, path = "/api/Tasks/GetTasksForCustomer", tag = "Tasks", params(super::customers::CustomerIdParam, Paging),
     responses((status = 200, body = List<Task>), (status = 400, description = "customerId missing or not a number"), (status = 404, description = "no such customer visible to this client")))]
 pub async fn get_tasks_for_customer(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     QueryParams(q): QueryParams<super::customers::CustomerIdParam>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<Task>>> {
     let id = int_param(&q.customer_id, "customerId")?;
     let page = paging.request()?;
-    let (rows, total) = state.app.tasks_for_customer(&who, id, page).await?;
+    let (rows, total) = app.tasks_for_customer(&who, id, page).await?;
     Ok(Json(List::new(
         rows.into_iter().map(Task::from).collect(),
         page,
@@ -264,14 +257,13 @@ pub struct TaskIdParam {
 #[utoipa::path(get, path = "/api/Tasks/GetCommentsForTask", tag = "Tasks", params(TaskIdParam, Paging),
     responses((status = 200, body = List<Comment>), (status = 400, description = "taskId missing or not a number"), (status = 404, description = "no such task visible to this client")))]
 pub async fn get_comments_for_task(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     QueryParams(q): QueryParams<TaskIdParam>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<Comment>>> {
     let id = int_param(&q.task_id, "taskId")?;
     let page = paging.request()?;
-    let rows = state.app.comments_for_task(&who, id).await?;
+    let rows = app.comments_for_task(&who, id).await?;
     Ok(Json(List::paginate(
         rows.into_iter().map(Comment::from).collect(),
         page,
@@ -283,12 +275,11 @@ pub async fn get_comments_for_task(
 #[utoipa::path(post, path = "/api/Tasks/GetCommentsForTaskBulk", tag = "Tasks", request_body = TaskIds,
     responses((status = 200, body = TaskItems), (status = 400, description = "no ids, more than 100, or a non-positive id")))]
 pub async fn get_comments_for_task_bulk(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     body: JsonBody<TaskIds>,
 ) -> ApiResult<Json<TaskItems>> {
     let ids = body.value.task_ids;
-    let (visible_ids, comments) = state.app.comments_for_tasks(&who, &ids).await?;
+    let (visible_ids, comments) = app.comments_for_tasks(&who, &ids).await?;
     let items = ids
         .iter()
         .map(|id| match visible_ids.contains(id) {
@@ -323,12 +314,11 @@ pub async fn get_comments_for_task_bulk(
 #[utoipa::path(post, path = "/api/Tasks/ViewTaskStatusBulk", tag = "Tasks", request_body = TaskIds,
     responses((status = 200, body = TaskItems), (status = 400, description = "no ids, more than 100, or a non-positive id")))]
 pub async fn view_task_status_bulk(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     body: JsonBody<TaskIds>,
 ) -> ApiResult<Json<TaskItems>> {
     let ids = body.value.task_ids;
-    let visible = state.app.tasks_by_ids(&who, &ids).await?;
+    let visible = app.tasks_by_ids(&who, &ids).await?;
     let items = ids
         .iter()
         .map(|id| match visible.iter().find(|t| t.id == *id) {
@@ -356,14 +346,13 @@ pub async fn view_task_status_bulk(
 #[utoipa::path(get, path = "/api/Orders/GetTicketsForOrder", tag = "Orders", params(super::orders::OrderIdParam, Paging),
     responses((status = 200, body = List<Task>), (status = 400, description = "orderId missing or not a number"), (status = 404, description = "no such order visible to this client")))]
 pub async fn get_tickets_for_order(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     QueryParams(q): QueryParams<super::orders::OrderIdParam>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<Task>>> {
     let id = int_param(&q.order_id, "orderId")?;
     let page = paging.request()?;
-    let rows = state.app.tickets_for_order(&who, id).await?;
+    let rows = app.tickets_for_order(&who, id).await?;
     Ok(Json(List::paginate(
         rows.into_iter().map(Task::from).collect(),
         page,
@@ -375,12 +364,11 @@ pub async fn get_tickets_for_order(
 #[utoipa::path(post, path = "/api/Orders/GetTicketsForOrderBulk", tag = "Orders", request_body = OrderIdList,
     responses((status = 200, body = TicketItems), (status = 400, description = "no ids, more than 100, or a non-positive id")))]
 pub async fn get_tickets_for_order_bulk(
-    State(state): State<AppState>,
-    who: Principal,
+    Call { app, who }: Call,
     body: JsonBody<OrderIdList>,
 ) -> ApiResult<Json<TicketItems>> {
     let ids = body.value.order_ids;
-    let (visible, tickets) = state.app.tickets_for_orders(&who, &ids).await?;
+    let (visible, tickets) = app.tickets_for_orders(&who, &ids).await?;
     let items = ids
         .iter()
         .map(|id| match visible.contains(id) {
