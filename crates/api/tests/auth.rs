@@ -3,8 +3,9 @@
 
 mod common;
 
-use common::{each_backend, JWT_SECRET};
+use common::{TestApp, JWT_SECRET};
 use serde_json::Value;
+use test_macros::backend_test;
 
 async fn token_call(
     app: &common::TestApp,
@@ -24,78 +25,73 @@ async fn token_call(
     (status, resp.json().await.unwrap(), challenge)
 }
 
-#[tokio::test]
-async fn token_endpoint_issues_and_refuses() {
-    each_backend(|app| async move {
-        let (id, secret) = app.client(app.north, "customers connections").await;
-        let grant = [("grant_type", "client_credentials")];
+#[backend_test]
+async fn token_endpoint_issues_and_refuses(app: &TestApp) {
+    let (id, secret) = app.client(app.north, "customers connections").await;
+    let grant = [("grant_type", "client_credentials")];
 
-        let (s, body, _) = token_call(&app, Some((&id, &secret)), &grant).await;
-        assert_eq!(s, 200);
-        assert_eq!(body["token_type"], "bearer");
-        assert_eq!(body["expires_in"], 3600);
-        assert_eq!(body["scope"], "customers connections");
-        assert_eq!(
-            body["access_token"].as_str().unwrap().split('.').count(),
-            3,
-            "a JWT"
-        );
+    let (s, body, _) = token_call(app, Some((&id, &secret)), &grant).await;
+    assert_eq!(s, 200);
+    assert_eq!(body["token_type"], "bearer");
+    assert_eq!(body["expires_in"], 3600);
+    assert_eq!(body["scope"], "customers connections");
+    assert_eq!(
+        body["access_token"].as_str().unwrap().split('.').count(),
+        3,
+        "a JWT"
+    );
 
-        let (s, body, challenge) = token_call(&app, None, &grant).await;
-        assert_eq!((s, body["error"].as_str()), (401, Some("invalid_client")));
-        assert!(challenge.unwrap().starts_with("Basic"));
+    let (s, body, challenge) = token_call(app, None, &grant).await;
+    assert_eq!((s, body["error"].as_str()), (401, Some("invalid_client")));
+    assert!(challenge.unwrap().starts_with("Basic"));
 
-        let (s, body, _) = token_call(&app, Some((&id, "wrong")), &grant).await;
-        assert_eq!((s, body["error"].as_str()), (401, Some("invalid_client")));
-        assert_eq!(
-            body["error_description"],
-            "The client_id or client_secret is invalid."
-        );
+    let (s, body, _) = token_call(app, Some((&id, "wrong")), &grant).await;
+    assert_eq!((s, body["error"].as_str()), (401, Some("invalid_client")));
+    assert_eq!(
+        body["error_description"],
+        "The client_id or client_secret is invalid."
+    );
 
-        let (s, body, _) = token_call(&app, Some(("sb_nobody", &secret)), &grant).await;
-        assert_eq!((s, body["error"].as_str()), (401, Some("invalid_client")));
+    let (s, body, _) = token_call(app, Some(("sb_nobody", &secret)), &grant).await;
+    assert_eq!((s, body["error"].as_str()), (401, Some("invalid_client")));
 
-        let (s, body, _) = token_call(&app, Some((&id, &secret)), &[]).await;
-        assert_eq!((s, body["error"].as_str()), (400, Some("invalid_request")));
+    let (s, body, _) = token_call(app, Some((&id, &secret)), &[]).await;
+    assert_eq!((s, body["error"].as_str()), (400, Some("invalid_request")));
 
-        let (s, body, _) =
-            token_call(&app, Some((&id, &secret)), &[("grant_type", "password")]).await;
-        assert_eq!(
-            (s, body["error"].as_str()),
-            (400, Some("unsupported_grant_type"))
-        );
+    let (s, body, _) = token_call(app, Some((&id, &secret)), &[("grant_type", "password")]).await;
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (400, Some("unsupported_grant_type"))
+    );
 
-        let (s, body, _) = token_call(
-            &app,
-            Some((&id, &secret)),
-            &[("grant_type", "client_credentials"), ("scope", "admin")],
-        )
-        .await;
-        assert_eq!((s, body["error"].as_str()), (400, Some("invalid_scope")));
-        let (s, body, _) = token_call(
-            &app,
-            Some((&id, &secret)),
-            &[("grant_type", "client_credentials"), ("scope", "root")],
-        )
-        .await;
-        assert_eq!((s, body["error"].as_str()), (400, Some("invalid_scope")));
-
-        // A narrower scope may be asked for.
-        let (s, body, _) = token_call(
-            &app,
-            Some((&id, &secret)),
-            &[("grant_type", "client_credentials"), ("scope", "customers")],
-        )
-        .await;
-        assert_eq!((s, body["scope"].as_str()), (200, Some("customers")));
-
-        // A revoked client gets no token.
-        app.store.revoke_client("test", &id).await.unwrap();
-        let (s, body, _) = token_call(&app, Some((&id, &secret)), &grant).await;
-        assert_eq!((s, body["error"].as_str()), (401, Some("invalid_client")));
-        app
-    })
+    let (s, body, _) = token_call(
+        app,
+        Some((&id, &secret)),
+        &[("grant_type", "client_credentials"), ("scope", "admin")],
+    )
     .await;
+    assert_eq!((s, body["error"].as_str()), (400, Some("invalid_scope")));
+    let (s, body, _) = token_call(
+        app,
+        Some((&id, &secret)),
+        &[("grant_type", "client_credentials"), ("scope", "root")],
+    )
+    .await;
+    assert_eq!((s, body["error"].as_str()), (400, Some("invalid_scope")));
+
+    // A narrower scope may be asked for.
+    let (s, body, _) = token_call(
+        app,
+        Some((&id, &secret)),
+        &[("grant_type", "client_credentials"), ("scope", "customers")],
+    )
+    .await;
+    assert_eq!((s, body["scope"].as_str()), (200, Some("customers")));
+
+    // A revoked client gets no token.
+    app.store.revoke_client("test", &id).await.unwrap();
+    let (s, body, _) = token_call(app, Some((&id, &secret)), &grant).await;
+    assert_eq!((s, body["error"].as_str()), (401, Some("invalid_client")));
 }
 
 fn forge(secret: &str, cid: i64, pid: i64, exp_offset: i64) -> String {
@@ -118,174 +114,159 @@ async fn api_call(app: &common::TestApp, auth: Option<&str>) -> (u16, Value) {
     (resp.status().as_u16(), resp.json().await.unwrap())
 }
 
-#[tokio::test]
-async fn bad_tokens_are_invalid_token() {
-    each_backend(|app| async move {
-        let token = app.north_token().await;
-        assert_eq!(
-            api_call(&app, Some(&format!("Bearer {token}"))).await.0,
-            200
-        );
+#[backend_test]
+async fn bad_tokens_are_invalid_token(app: &TestApp) {
+    let token = app.north_token().await;
+    assert_eq!(api_call(app, Some(&format!("Bearer {token}"))).await.0, 200);
 
-        let (s, body) = api_call(&app, None).await;
-        assert_eq!((s, body["error"].as_str()), (401, Some("invalid_token")));
+    let (s, body) = api_call(app, None).await;
+    assert_eq!((s, body["error"].as_str()), (401, Some("invalid_token")));
 
-        let (s, body) = api_call(&app, Some("Bearer not.a.jwt")).await;
-        assert_eq!((s, body["error"].as_str()), (401, Some("invalid_token")));
+    let (s, body) = api_call(app, Some("Bearer not.a.jwt")).await;
+    assert_eq!((s, body["error"].as_str()), (401, Some("invalid_token")));
 
-        let (s, body) = api_call(&app, Some("Digest abc")).await;
-        assert_eq!((s, body["error"].as_str()), (401, Some("invalid_token")));
+    let (s, body) = api_call(app, Some("Digest abc")).await;
+    assert_eq!((s, body["error"].as_str()), (401, Some("invalid_token")));
 
-        // Signed with another key: refused, even though it claims admin.
-        let cid = app.store.list_clients().await.unwrap()[0].id;
-        let (s, body) = api_call(
-            &app,
-            Some(&format!(
-                "Bearer {}",
-                forge("some-other-key-some-other-key-0000", cid, app.north, 600)
-            )),
-        )
-        .await;
-        assert_eq!((s, body["error"].as_str()), (401, Some("invalid_token")));
-        assert!(body["error_description"]
-            .as_str()
-            .unwrap()
-            .contains("signature"));
-
-        // Tampered payload: refused.
-        let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
-        parts[1] = parts[1].chars().rev().collect();
-        let (s, _) = api_call(&app, Some(&format!("Bearer {}", parts.join(".")))).await;
-        assert_eq!(s, 401);
-
-        // Expired (signed with the right key): refused.
-        let (s, body) = api_call(
-            &app,
-            Some(&format!(
-                "Bearer {}",
-                forge(JWT_SECRET, cid, app.north, -10)
-            )),
-        )
-        .await;
-        assert_eq!((s, body["error"].as_str()), (401, Some("invalid_token")));
-        assert!(body["error_description"]
-            .as_str()
-            .unwrap()
-            .contains("expired"));
-
-        // Revoking the client ends its tokens.
-        let (id, secret) = app.client(app.north, "customers").await;
-        let resp = app
-            .http
-            .post(app.url("/token"))
-            .basic_auth(&id, Some(&secret))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await
-            .unwrap();
-        let t: Value = resp.json().await.unwrap();
-        let bearer = format!("Bearer {}", t["access_token"].as_str().unwrap());
-        assert_eq!(api_call(&app, Some(&bearer)).await.0, 200);
-        app.store.revoke_client("test", &id).await.unwrap();
-        let (s, body) = api_call(&app, Some(&bearer)).await;
-        assert_eq!((s, body["error"].as_str()), (401, Some("invalid_token")));
-        assert!(body["error_description"]
-            .as_str()
-            .unwrap()
-            .contains("revoked"));
-        app
-    })
+    // Signed with another key: refused, even though it claims admin.
+    let cid = app.store.list_clients().await.unwrap()[0].id;
+    let (s, body) = api_call(
+        app,
+        Some(&format!(
+            "Bearer {}",
+            forge("some-other-key-some-other-key-0000", cid, app.north, 600)
+        )),
+    )
     .await;
+    assert_eq!((s, body["error"].as_str()), (401, Some("invalid_token")));
+    assert!(body["error_description"]
+        .as_str()
+        .unwrap()
+        .contains("signature"));
+
+    // Tampered payload: refused.
+    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+    parts[1] = parts[1].chars().rev().collect();
+    let (s, _) = api_call(app, Some(&format!("Bearer {}", parts.join(".")))).await;
+    assert_eq!(s, 401);
+
+    // Expired (signed with the right key): refused.
+    let (s, body) = api_call(
+        app,
+        Some(&format!(
+            "Bearer {}",
+            forge(JWT_SECRET, cid, app.north, -10)
+        )),
+    )
+    .await;
+    assert_eq!((s, body["error"].as_str()), (401, Some("invalid_token")));
+    assert!(body["error_description"]
+        .as_str()
+        .unwrap()
+        .contains("expired"));
+
+    // Revoking the client ends its tokens.
+    let (id, secret) = app.client(app.north, "customers").await;
+    let resp = app
+        .http
+        .post(app.url("/token"))
+        .basic_auth(&id, Some(&secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    let t: Value = resp.json().await.unwrap();
+    let bearer = format!("Bearer {}", t["access_token"].as_str().unwrap());
+    assert_eq!(api_call(app, Some(&bearer)).await.0, 200);
+    app.store.revoke_client("test", &id).await.unwrap();
+    let (s, body) = api_call(app, Some(&bearer)).await;
+    assert_eq!((s, body["error"].as_str()), (401, Some("invalid_token")));
+    assert!(body["error_description"]
+        .as_str()
+        .unwrap()
+        .contains("revoked"));
 }
 
-#[tokio::test]
-async fn missing_scope_is_403_insufficient_scope() {
-    each_backend(|app| async move {
-        let token = app.token(app.north, "orders").await;
-        let (s, body) = app.get(&token, "/api/Customers").await;
-        assert_eq!(
-            (s, body["error"].as_str()),
-            (403, Some("insufficient_scope"))
-        );
-        let (s, body) = app
-            .get(
-                &token,
-                "/api/Connections/GetConnectionByCLI?cli=07700900001",
-            )
-            .await;
-        assert_eq!(
-            (s, body["error"].as_str()),
-            (403, Some("insufficient_scope"))
-        );
-        // The catalogue needs no particular scope.
-        let (s, _) = app
-            .get(&token, "/api/Tariffs/ListTariffsForNetwork?network=EE")
-            .await;
-        assert_eq!(s, 200);
-        app
-    })
-    .await;
+#[backend_test]
+async fn missing_scope_is_403_insufficient_scope(app: &TestApp) {
+    let token = app.token(app.north, "orders").await;
+    let (s, body) = app.get(&token, "/api/Customers").await;
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (403, Some("insufficient_scope"))
+    );
+    let (s, body) = app
+        .get(
+            &token,
+            "/api/Connections/GetConnectionByCLI?cli=07700900001",
+        )
+        .await;
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (403, Some("insufficient_scope"))
+    );
+    // The catalogue needs no particular scope.
+    let (s, _) = app
+        .get(&token, "/api/Tariffs/ListTariffsForNetwork?network=EE")
+        .await;
+    assert_eq!(s, 200);
 }
 
-#[tokio::test]
-async fn legacy_basic_auth_with_an_api_user() {
-    each_backend(|app| async move {
-        app.store
-            .create_user(
-                "test",
-                app.north,
-                "northapi",
-                "correct horse battery",
-                domain::Scopes::parse("customers connections").unwrap(),
-            )
-            .await
-            .unwrap();
-        let cli = app.cli_of(app.north).await;
-        let path = format!("/api/Connections/GetConnectionByCLI?cli={cli}");
-        let ok = app
-            .http
-            .get(app.url(&path))
-            .basic_auth("northapi", Some("correct horse battery"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(ok.status(), 200);
-        let body: Value = ok.json().await.unwrap();
-        assert_eq!(body["cli"], cli.as_str());
+#[backend_test]
+async fn legacy_basic_auth_with_an_api_user(app: &TestApp) {
+    app.store
+        .create_user(
+            "test",
+            app.north,
+            "northapi",
+            "correct horse battery",
+            domain::Scopes::parse("customers connections").unwrap(),
+        )
+        .await
+        .unwrap();
+    let cli = app.cli_of(app.north).await;
+    let path = format!("/api/Connections/GetConnectionByCLI?cli={cli}");
+    let ok = app
+        .http
+        .get(app.url(&path))
+        .basic_auth("northapi", Some("correct horse battery"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let body: Value = ok.json().await.unwrap();
+    assert_eq!(body["cli"], cli.as_str());
 
-        let bad = app
-            .http
-            .get(app.url(&path))
-            .basic_auth("northapi", Some("wrong"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(bad.status(), 401);
-        let body: Value = bad.json().await.unwrap();
-        assert_eq!(body["error"], "invalid_token");
+    let bad = app
+        .http
+        .get(app.url(&path))
+        .basic_auth("northapi", Some("wrong"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 401);
+    let body: Value = bad.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_token");
 
-        let nobody = app
-            .http
-            .get(app.url(&path))
-            .basic_auth("nobody", Some("x"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(nobody.status(), 401);
+    let nobody = app
+        .http
+        .get(app.url(&path))
+        .basic_auth("nobody", Some("x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(nobody.status(), 401);
 
-        // The API user sees only its partner's records.
-        let foreign = app.cli_of(app.capital).await;
-        let other = app
-            .http
-            .get(app.url(&format!(
-                "/api/Connections/GetConnectionByCLI?cli={foreign}"
-            )))
-            .basic_auth("northapi", Some("correct horse battery"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(other.status(), 404);
-        app
-    })
-    .await;
+    // The API user sees only its partner's records.
+    let foreign = app.cli_of(app.capital).await;
+    let other = app
+        .http
+        .get(app.url(&format!(
+            "/api/Connections/GetConnectionByCLI?cli={foreign}"
+        )))
+        .basic_auth("northapi", Some("correct horse battery"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 404);
 }

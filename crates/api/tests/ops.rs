@@ -3,49 +3,46 @@
 
 mod common;
 
-use common::each_backend;
+use common::TestApp;
 use serde_json::Value;
+use test_macros::backend_test;
 
-#[tokio::test]
-async fn health_readiness_and_request_ids() {
-    each_backend(|app| async move {
-        let r = app.http.get(app.url("/healthz")).send().await.unwrap();
-        assert_eq!(r.status(), 200);
-        let id = r.headers()["x-request-id"].to_str().unwrap().to_owned();
-        assert_eq!(id.len(), 16);
-        let r = app.http.get(app.url("/readyz")).send().await.unwrap();
-        assert_eq!(r.status(), 200);
-        let body: Value = r.json().await.unwrap();
-        assert_eq!(body["database"], app.backend);
-        // A sane incoming request id is kept; a silly one replaced.
-        let r = app
-            .http
-            .get(app.url("/healthz"))
-            .header("x-request-id", "abc-123")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.headers()["x-request-id"], "abc-123");
-        let r = app
-            .http
-            .get(app.url("/healthz"))
-            .header("x-request-id", "a b<script>")
-            .send()
-            .await
-            .unwrap();
-        assert_ne!(r.headers()["x-request-id"], "a b<script>");
-        // Errors carry one too.
-        let r = app
-            .http
-            .get(app.url("/api/Customers"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 401);
-        assert!(r.headers().contains_key("x-request-id"));
-        app
-    })
-    .await;
+#[backend_test]
+async fn health_readiness_and_request_ids(app: &TestApp) {
+    let r = app.http.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let id = r.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(id.len(), 16);
+    let r = app.http.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["database"], app.backend);
+    // A sane incoming request id is kept; a silly one replaced.
+    let r = app
+        .http
+        .get(app.url("/healthz"))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-request-id"], "abc-123");
+    let r = app
+        .http
+        .get(app.url("/healthz"))
+        .header("x-request-id", "a b<script>")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(r.headers()["x-request-id"], "a b<script>");
+    // Errors carry one too.
+    let r = app
+        .http
+        .get(app.url("/api/Customers"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.headers().contains_key("x-request-id"));
 }
 
 #[tokio::test]
@@ -167,46 +164,42 @@ fn openapi_snapshot() {
 
 /// A body over the limit is refused in the face's own JSON shape, on the
 /// token endpoint and the RADIUS endpoints too (not axum's plain text).
-#[tokio::test]
-async fn oversized_bodies_answer_413_in_each_faces_shape() {
-    each_backend(|app| async move {
-        let big = vec![b'a'; 2 * 1024 * 1024];
-        let r = app
-            .http
-            .post(app.url("/token"))
-            .basic_auth("sb_x", Some("y"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(big.clone())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 413);
-        let body: Value = r.json().await.unwrap();
-        assert_eq!(body["error"], "invalid_request", "{body}");
-        assert!(body["error_description"]
+#[backend_test]
+async fn oversized_bodies_answer_413_in_each_faces_shape(app: &TestApp) {
+    let big = vec![b'a'; 2 * 1024 * 1024];
+    let r = app
+        .http
+        .post(app.url("/token"))
+        .basic_auth("sb_x", Some("y"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(big.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_request", "{body}");
+    assert!(body["error_description"]
+        .as_str()
+        .unwrap()
+        .contains("limit"));
+    let token = app.api_token(app.north, "isp").await;
+    let r = app
+        .http
+        .post(app.url("/radius/authorize"))
+        .header("X-Auth-Token", token)
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["reply:Reply-Message"]
             .as_str()
             .unwrap()
-            .contains("limit"));
-        let token = app.api_token(app.north, "isp").await;
-        let r = app
-            .http
-            .post(app.url("/radius/authorize"))
-            .header("X-Auth-Token", token)
-            .header("content-type", "application/json")
-            .body(big)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 413);
-        let body: Value = r.json().await.unwrap();
-        assert!(
-            body["reply:Reply-Message"]
-                .as_str()
-                .unwrap()
-                .contains("limit"),
-            "{body}"
-        );
-        app
-    })
-    .await;
+            .contains("limit"),
+        "{body}"
+    );
 }

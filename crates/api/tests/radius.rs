@@ -5,8 +5,9 @@
 
 mod common;
 
-use common::{each_backend, TestApp};
+use common::TestApp;
 use serde_json::{json, Map, Value};
+use test_macros::backend_test;
 
 /// A body as rlm_rest writes it: every attribute wrapped, named integers as text.
 fn rest(attrs: &[(&str, Value)]) -> Value {
@@ -71,384 +72,383 @@ async fn isp(app: &TestApp, partner: i64) -> String {
     token
 }
 
-#[tokio::test]
-async fn authorize_and_authenticate_decide_with_reasons() {
-    each_backend(|app| async move {
-        let token = isp(&app, app.north).await;
-        let pap = |u: &str, p: &str| {
-            rest(&[
-                ("User-Name", json!(u)),
-                ("User-Password", json!(p)),
-                ("NAS-IP-Address", json!("10.0.0.1")),
-            ])
-        };
+#[backend_test]
+async fn authorize_and_authenticate_decide_with_reasons(app: &TestApp) {
+    let token = isp(app, app.north).await;
+    let pap = |u: &str, p: &str| {
+        rest(&[
+            ("User-Name", json!(u)),
+            ("User-Password", json!(p)),
+            ("NAS-IP-Address", json!("10.0.0.1")),
+        ])
+    };
 
-        let (s, r) = radius(&app, &token, "authorize", &pap("alice", "alice-password")).await;
-        assert_eq!(s, 200, "{r}");
-        assert_eq!(r["control:Auth-Type"], "rest");
-        assert_eq!(r["reply:Mikrotik-Rate-Limit"], "20M/100M");
-        assert_eq!(r["reply:Framed-IP-Address"], "100.64.0.10");
-        assert_eq!(r["reply:Framed-Pool"], "pool-a");
-        assert_eq!(r["reply:Acct-Interim-Interval"], 300);
-        let timeout = r["reply:Session-Timeout"].as_i64().unwrap();
-        assert!(
-            (29 * 86_400..=30 * 86_400).contains(&timeout),
-            "capped at expiration: {timeout}"
-        );
-        assert!(
-            r.get("control:Cleartext-Password").is_none(),
-            "PAP never gets the password back"
-        );
+    let (s, r) = radius(app, &token, "authorize", &pap("alice", "alice-password")).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["control:Auth-Type"], "rest");
+    assert_eq!(r["reply:Mikrotik-Rate-Limit"], "20M/100M");
+    assert_eq!(r["reply:Framed-IP-Address"], "100.64.0.10");
+    assert_eq!(r["reply:Framed-Pool"], "pool-a");
+    assert_eq!(r["reply:Acct-Interim-Interval"], 300);
+    let timeout = r["reply:Session-Timeout"].as_i64().unwrap();
+    assert!(
+        (29 * 86_400..=30 * 86_400).contains(&timeout),
+        "capped at expiration: {timeout}"
+    );
+    assert!(
+        r.get("control:Cleartext-Password").is_none(),
+        "PAP never gets the password back"
+    );
+    let (s, _) = radius(app, &token, "authenticate", &pap("alice", "alice-password")).await;
+    assert_eq!(s, 204);
+    let (s, r) = radius(app, &token, "authenticate", &pap("alice", "wrong")).await;
+    assert_eq!(
+        (s, r["reply:Reply-Message"].as_str()),
+        (401, Some("Wrong password"))
+    );
+
+    for (user, why) in [
+        ("bob", "Account suspended"),
+        ("carol", "Account expired on 2020-01-01"),
+        ("nobody", "Unknown user"),
+    ] {
+        for section in ["authorize", "authenticate"] {
+            let (s, r) = radius(
+                app,
+                &token,
+                section,
+                &pap(user, &format!("{user}-password")),
+            )
+            .await;
+            assert_eq!(s, 401, "{user} {section}: {r}");
+            assert!(
+                r["reply:Reply-Message"].as_str().unwrap().contains(why),
+                "{r}"
+            );
+        }
+    }
+    let (_, bob) = app.isp("GET", &token, "/api/v1/users/bob", None).await;
+    assert_eq!(
+        bob["data"]["last_auth_result"],
+        "Access-Reject: Account suspended"
+    );
+
+    // A registered MAC.
+    let erin = |mac: &str| {
+        rest(&[
+            ("User-Name", json!("erin")),
+            ("User-Password", json!("erin-password")),
+            ("Calling-Station-Id", json!(mac)),
+        ])
+    };
+    assert_eq!(
+        radius(app, &token, "authorize", &erin("aa-bb-cc-dd-ee-01"))
+            .await
+            .0,
+        200
+    );
+    let (s, r) = radius(app, &token, "authorize", &erin("AA:BB:CC:DD:EE:02")).await;
+    assert_eq!(s, 401);
+    assert!(r["reply:Reply-Message"]
+        .as_str()
+        .unwrap()
+        .contains("not the one registered"));
+
+    // CHAP: the cleartext, for FreeRADIUS to check, on CHAP profiles only.
+    let chap = |u: &str| {
+        rest(&[
+            ("User-Name", json!(u)),
+            (
+                "CHAP-Password",
+                json!("0x01aabbccddeeff00112233445566778899"),
+            ),
+            (
+                "CHAP-Challenge",
+                json!("0x00112233445566778899aabbccddeeff"),
+            ),
+        ])
+    };
+    let (s, r) = radius(app, &token, "authorize", &chap("dave")).await;
+    assert_eq!(
+        (s, r["control:Cleartext-Password"].as_str()),
+        (200, Some("dave-password")),
+        "{r}"
+    );
+    assert!(r.get("control:Auth-Type").is_none());
+    let (s, r) = radius(app, &token, "authorize", &chap("alice")).await;
+    assert_eq!(s, 401);
+    assert!(r["reply:Reply-Message"]
+        .as_str()
+        .unwrap()
+        .contains("CHAP is not enabled"));
+
+    // Post-auth notes the outcome.
+    assert_eq!(
+        radius(app, &token, "post-auth", &pap("alice", "alice-password"))
+            .await
+            .0,
+        204
+    );
+    let (_, alice) = app.isp("GET", &token, "/api/v1/users/alice", None).await;
+    assert_eq!(alice["data"]["last_auth_result"], "Access-Accept");
+}
+
+#[backend_test]
+async fn malformed_requests_never_accept_anyone(app: &TestApp) {
+    let token = isp(app, app.north).await;
+    let bodies = [
+        json!({}),
+        json!({"User-Password": {"value": ["alice-password"]}}),
+        json!({"User-Name": {"value": []}, "User-Password": {"value": ["x"]}}),
+        json!({"User-Name": {"value": [null]}}),
+        json!({"User-Name": 12345, "User-Password": 1}),
+        json!(["User-Name", "alice"]),
+        json!({"User-Name": "alice"}),
+        json!({"User-Name": {"value": ["alice"]}, "Weird-Attribute": {"value": [{"deep": true}]}, "User-Password": {"value": ["nope"]}}),
+    ];
+    for b in &bodies {
+        for section in ["authorize", "authenticate"] {
+            let (s, r) = radius(app, &token, section, b).await;
+            let accepted = (200..300).contains(&s)
+                && !(section == "authorize" && r.get("control:Auth-Type").is_some());
+            assert!(!accepted, "{section} accepted {b}: {s} {r}");
+            assert!(s < 500, "{section} crashed on {b}: {s}");
+        }
+    }
+    // Values as plain strings or numbers are read as well.
+    let plain = json!({"User-Name": "alice", "User-Password": "alice-password", "NAS-Port": 7});
+    assert_eq!(radius(app, &token, "authenticate", &plain).await.0, 204);
+    // Not JSON at all.
+    let resp = app
+        .http
+        .post(app.url("/radius/authorize"))
+        .header("X-Auth-Token", &token)
+        .body("User-Name=alice")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 400);
+    // The wrong token, or none: nobody is accepted.
+    for t in ["sbt_wrong", ""] {
         let (s, _) = radius(
-            &app,
-            &token,
-            "authenticate",
-            &pap("alice", "alice-password"),
+            app,
+            t,
+            "authorize",
+            &json!({"User-Name": "alice", "User-Password": "alice-password"}),
         )
         .await;
-        assert_eq!(s, 204);
-        let (s, r) = radius(&app, &token, "authenticate", &pap("alice", "wrong")).await;
-        assert_eq!(
-            (s, r["reply:Reply-Message"].as_str()),
-            (401, Some("Wrong password"))
-        );
-
-        for (user, why) in [
-            ("bob", "Account suspended"),
-            ("carol", "Account expired on 2020-01-01"),
-            ("nobody", "Unknown user"),
-        ] {
-            for section in ["authorize", "authenticate"] {
-                let (s, r) = radius(
-                    &app,
-                    &token,
-                    section,
-                    &pap(user, &format!("{user}-password")),
-                )
-                .await;
-                assert_eq!(s, 401, "{user} {section}: {r}");
-                assert!(
-                    r["reply:Reply-Message"].as_str().unwrap().contains(why),
-                    "{r}"
-                );
-            }
-        }
-        let (_, bob) = app.isp("GET", &token, "/api/v1/users/bob", None).await;
-        assert_eq!(
-            bob["data"]["last_auth_result"],
-            "Access-Reject: Account suspended"
-        );
-
-        // A registered MAC.
-        let erin = |mac: &str| {
-            rest(&[
-                ("User-Name", json!("erin")),
-                ("User-Password", json!("erin-password")),
-                ("Calling-Station-Id", json!(mac)),
-            ])
-        };
-        assert_eq!(
-            radius(&app, &token, "authorize", &erin("aa-bb-cc-dd-ee-01"))
-                .await
-                .0,
-            200
-        );
-        let (s, r) = radius(&app, &token, "authorize", &erin("AA:BB:CC:DD:EE:02")).await;
         assert_eq!(s, 401);
-        assert!(r["reply:Reply-Message"]
-            .as_str()
-            .unwrap()
-            .contains("not the one registered"));
-
-        // CHAP: the cleartext, for FreeRADIUS to check, on CHAP profiles only.
-        let chap = |u: &str| {
-            rest(&[
-                ("User-Name", json!(u)),
-                (
-                    "CHAP-Password",
-                    json!("0x01aabbccddeeff00112233445566778899"),
-                ),
-                (
-                    "CHAP-Challenge",
-                    json!("0x00112233445566778899aabbccddeeff"),
-                ),
-            ])
-        };
-        let (s, r) = radius(&app, &token, "authorize", &chap("dave")).await;
-        assert_eq!(
-            (s, r["control:Cleartext-Password"].as_str()),
-            (200, Some("dave-password")),
-            "{r}"
-        );
-        assert!(r.get("control:Auth-Type").is_none());
-        let (s, r) = radius(&app, &token, "authorize", &chap("alice")).await;
-        assert_eq!(s, 401);
-        assert!(r["reply:Reply-Message"]
-            .as_str()
-            .unwrap()
-            .contains("CHAP is not enabled"));
-
-        // Post-auth notes the outcome.
-        assert_eq!(
-            radius(&app, &token, "post-auth", &pap("alice", "alice-password"))
-                .await
-                .0,
-            204
-        );
-        let (_, alice) = app.isp("GET", &token, "/api/v1/users/alice", None).await;
-        assert_eq!(alice["data"]["last_auth_result"], "Access-Accept");
-        app
-    })
-    .await;
+    }
+    let mobile_only = app.api_token(app.north, "connections").await;
+    assert_eq!(
+        radius(app, &mobile_only, "authenticate", &plain).await.0,
+        403
+    );
+    // Another ISP's FreeRADIUS does not know this ISP's subscribers.
+    let other = app.api_token(app.capital, "isp").await;
+    let (s, r) = radius(app, &other, "authorize", &plain).await;
+    assert_eq!(
+        (s, r["reply:Reply-Message"].as_str()),
+        (401, Some("Unknown user"))
+    );
 }
 
-#[tokio::test]
-async fn malformed_requests_never_accept_anyone() {
-    each_backend(|app| async move {
-        let token = isp(&app, app.north).await;
-        let bodies = [
-            json!({}),
-            json!({"User-Password": {"value": ["alice-password"]}}),
-            json!({"User-Name": {"value": []}, "User-Password": {"value": ["x"]}}),
-            json!({"User-Name": {"value": [null]}}),
-            json!({"User-Name": 12345, "User-Password": 1}),
-            json!(["User-Name", "alice"]),
-            json!({"User-Name": "alice"}),
-            json!({"User-Name": {"value": ["alice"]}, "Weird-Attribute": {"value": [{"deep": true}]}, "User-Password": {"value": ["nope"]}}),
-        ];
-        for b in &bodies {
-            for section in ["authorize", "authenticate"] {
-                let (s, r) = radius(&app, &token, section, b).await;
-                let accepted = (200..300).contains(&s) && !(section == "authorize" && r.get("control:Auth-Type").is_some());
-                assert!(!accepted, "{section} accepted {b}: {s} {r}");
-                assert!(s < 500, "{section} crashed on {b}: {s}");
-            }
-        }
-        // Values as plain strings or numbers are read as well.
-        let plain = json!({"User-Name": "alice", "User-Password": "alice-password", "NAS-Port": 7});
-        assert_eq!(radius(&app, &token, "authenticate", &plain).await.0, 204);
-        // Not JSON at all.
-        let resp = app.http.post(app.url("/radius/authorize")).header("X-Auth-Token", &token).body("User-Name=alice").send().await.unwrap();
-        assert_eq!(resp.status().as_u16(), 400);
-        // The wrong token, or none: nobody is accepted.
-        for t in ["sbt_wrong", ""] {
-            let (s, _) = radius(&app, t, "authorize", &json!({"User-Name": "alice", "User-Password": "alice-password"})).await;
-            assert_eq!(s, 401);
-        }
-        let mobile_only = app.api_token(app.north, "connections").await;
-        assert_eq!(radius(&app, &mobile_only, "authenticate", &plain).await.0, 403);
-        // Another ISP's FreeRADIUS does not know this ISP's subscribers.
-        let other = app.api_token(app.capital, "isp").await;
-        let (s, r) = radius(&app, &other, "authorize", &plain).await;
-        assert_eq!((s, r["reply:Reply-Message"].as_str()), (401, Some("Unknown user")));
-        app
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn accounting_is_stored_once_and_limits_sessions() {
-    each_backend(|app| async move {
-        let token = isp(&app, app.north).await;
-        let acct = |kind: &str, session: &str, extra: &[(&str, Value)]| {
-            let mut a = vec![
-                ("Acct-Status-Type", json!(kind)),
-                ("User-Name", json!("alice")),
-                ("Acct-Session-Id", json!(session)),
-                ("NAS-IP-Address", json!("10.0.0.1")),
-                ("NAS-Identifier", json!("bng-1")),
-            ];
-            a.extend(extra.iter().cloned());
-            rest(&a)
-        };
-        let pap = rest(&[
+#[backend_test]
+async fn accounting_is_stored_once_and_limits_sessions(app: &TestApp) {
+    let token = isp(app, app.north).await;
+    let acct = |kind: &str, session: &str, extra: &[(&str, Value)]| {
+        let mut a = vec![
+            ("Acct-Status-Type", json!(kind)),
             ("User-Name", json!("alice")),
-            ("User-Password", json!("alice-password")),
-        ]);
-        let start = acct(
-            "Start",
-            "s-1",
-            &[
-                ("Framed-IP-Address", json!("100.64.0.10")),
-                ("Calling-Station-Id", json!("AA:BB:CC:00:00:01")),
-            ],
-        );
-        assert_eq!(radius(&app, &token, "accounting", &start).await.0, 204);
-        assert_eq!(
-            radius(&app, &token, "accounting", &start).await.0,
-            204,
-            "a retried Start"
-        );
-        // One session allowed: a second login is refused while it is open.
-        let (s, r) = radius(&app, &token, "authorize", &pap).await;
-        assert_eq!(s, 401);
-        assert!(r["reply:Reply-Message"]
-            .as_str()
-            .unwrap()
-            .contains("Session limit reached: 1 of 1"));
-
-        let interim = acct(
-            "Interim-Update",
-            "s-1",
-            &[
-                ("Acct-Input-Octets", json!(4000)),
-                ("Acct-Output-Octets", json!(9000)),
-                ("Acct-Session-Time", json!(300)),
-            ],
-        );
-        assert_eq!(radius(&app, &token, "accounting", &interim).await.0, 204);
-        let older = acct(
-            "Interim-Update",
-            "s-1",
-            &[
-                ("Acct-Input-Octets", json!(10)),
-                ("Acct-Session-Time", json!(5)),
-            ],
-        );
-        assert_eq!(
-            radius(&app, &token, "accounting", &older).await.0,
-            204,
-            "a late, older update"
-        );
-        let stop = acct(
-            "Stop",
-            "s-1",
-            &[
-                ("Acct-Input-Octets", json!(5000)),
-                ("Acct-Input-Gigawords", json!(2)),
-                ("Acct-Output-Octets", json!(10_000)),
-                ("Acct-Session-Time", json!(600)),
-                ("Acct-Terminate-Cause", json!("User-Request")),
-            ],
-        );
-        assert_eq!(radius(&app, &token, "accounting", &stop).await.0, 204);
-        assert_eq!(
-            radius(&app, &token, "accounting", &stop).await.0,
-            204,
-            "a retried Stop"
-        );
-        let late = acct(
-            "Interim-Update",
-            "s-1",
-            &[
-                ("Acct-Input-Octets", json!(1)),
-                ("Acct-Session-Time", json!(900)),
-            ],
-        );
-        assert_eq!(
-            radius(&app, &token, "accounting", &late).await.0,
-            204,
-            "after Stop: changes nothing"
-        );
-
-        let (_, sessions) = app
-            .isp("GET", &token, "/api/v1/users/alice/sessions", None)
-            .await;
-        assert_eq!(sessions["meta"]["total"], 1, "{sessions}");
-        let s1 = &sessions["data"][0];
-        assert_eq!(s1["bytes_in"], 2 * 4_294_967_296i64 + 5000);
-        assert_eq!(s1["bytes_out"], 10_000);
-        assert_eq!(s1["session_time"], 600);
-        assert_eq!(s1["framed_ip"], "100.64.0.10");
-        assert_eq!(s1["terminate_cause"], "User-Request");
-        assert_eq!(s1["open"], false);
-        assert_eq!(
-            radius(&app, &token, "authorize", &pap).await.0,
-            200,
-            "the session is closed"
-        );
-
-        // A unique id, when FreeRADIUS makes one, is the key.
-        let with_unique = acct(
-            "Start",
-            "s-2",
-            &[("Acct-Unique-Session-Id", json!("abc123"))],
-        );
-        assert_eq!(
-            radius(&app, &token, "accounting", &with_unique).await.0,
-            204
-        );
-        // The NAS reboots: Accounting-On closes what it had open.
-        let on = rest(&[
-            ("Acct-Status-Type", json!("Accounting-On")),
+            ("Acct-Session-Id", json!(session)),
             ("NAS-IP-Address", json!("10.0.0.1")),
-        ]);
-        assert_eq!(radius(&app, &token, "accounting", &on).await.0, 204);
-        let (_, sessions) = app
-            .isp("GET", &token, "/api/v1/users/alice/sessions", None)
-            .await;
-        assert_eq!(sessions["data"][0]["unique_id"], "abc123");
-        assert_eq!(sessions["data"][0]["terminate_cause"], "NAS-Reboot");
+            ("NAS-Identifier", json!("bng-1")),
+        ];
+        a.extend(extra.iter().cloned());
+        rest(&a)
+    };
+    let pap = rest(&[
+        ("User-Name", json!("alice")),
+        ("User-Password", json!("alice-password")),
+    ]);
+    let start = acct(
+        "Start",
+        "s-1",
+        &[
+            ("Framed-IP-Address", json!("100.64.0.10")),
+            ("Calling-Station-Id", json!("AA:BB:CC:00:00:01")),
+        ],
+    );
+    assert_eq!(radius(app, &token, "accounting", &start).await.0, 204);
+    assert_eq!(
+        radius(app, &token, "accounting", &start).await.0,
+        204,
+        "a retried Start"
+    );
+    // One session allowed: a second login is refused while it is open.
+    let (s, r) = radius(app, &token, "authorize", &pap).await;
+    assert_eq!(s, 401);
+    assert!(r["reply:Reply-Message"]
+        .as_str()
+        .unwrap()
+        .contains("Session limit reached: 1 of 1"));
 
-        // A session the NAS forgot goes stale after two missed updates.
-        let forgotten = acct("Start", "s-3", &[]);
-        assert_eq!(radius(&app, &token, "accounting", &forgotten).await.0, 204);
-        let alice = app
-            .store
-            .isp_user_by_username(app.north, "alice")
+    let interim = acct(
+        "Interim-Update",
+        "s-1",
+        &[
+            ("Acct-Input-Octets", json!(4000)),
+            ("Acct-Output-Octets", json!(9000)),
+            ("Acct-Session-Time", json!(300)),
+        ],
+    );
+    assert_eq!(radius(app, &token, "accounting", &interim).await.0, 204);
+    let older = acct(
+        "Interim-Update",
+        "s-1",
+        &[
+            ("Acct-Input-Octets", json!(10)),
+            ("Acct-Session-Time", json!(5)),
+        ],
+    );
+    assert_eq!(
+        radius(app, &token, "accounting", &older).await.0,
+        204,
+        "a late, older update"
+    );
+    let stop = acct(
+        "Stop",
+        "s-1",
+        &[
+            ("Acct-Input-Octets", json!(5000)),
+            ("Acct-Input-Gigawords", json!(2)),
+            ("Acct-Output-Octets", json!(10_000)),
+            ("Acct-Session-Time", json!(600)),
+            ("Acct-Terminate-Cause", json!("User-Request")),
+        ],
+    );
+    assert_eq!(radius(app, &token, "accounting", &stop).await.0, 204);
+    assert_eq!(
+        radius(app, &token, "accounting", &stop).await.0,
+        204,
+        "a retried Stop"
+    );
+    let late = acct(
+        "Interim-Update",
+        "s-1",
+        &[
+            ("Acct-Input-Octets", json!(1)),
+            ("Acct-Session-Time", json!(900)),
+        ],
+    );
+    assert_eq!(
+        radius(app, &token, "accounting", &late).await.0,
+        204,
+        "after Stop: changes nothing"
+    );
+
+    let (_, sessions) = app
+        .isp("GET", &token, "/api/v1/users/alice/sessions", None)
+        .await;
+    assert_eq!(sessions["meta"]["total"], 1, "{sessions}");
+    let s1 = &sessions["data"][0];
+    assert_eq!(s1["bytes_in"], 2 * 4_294_967_296i64 + 5000);
+    assert_eq!(s1["bytes_out"], 10_000);
+    assert_eq!(s1["session_time"], 600);
+    assert_eq!(s1["framed_ip"], "100.64.0.10");
+    assert_eq!(s1["terminate_cause"], "User-Request");
+    assert_eq!(s1["open"], false);
+    assert_eq!(
+        radius(app, &token, "authorize", &pap).await.0,
+        200,
+        "the session is closed"
+    );
+
+    // A unique id, when FreeRADIUS makes one, is the key.
+    let with_unique = acct(
+        "Start",
+        "s-2",
+        &[("Acct-Unique-Session-Id", json!("abc123"))],
+    );
+    assert_eq!(radius(app, &token, "accounting", &with_unique).await.0, 204);
+    // The NAS reboots: Accounting-On closes what it had open.
+    let on = rest(&[
+        ("Acct-Status-Type", json!("Accounting-On")),
+        ("NAS-IP-Address", json!("10.0.0.1")),
+    ]);
+    assert_eq!(radius(app, &token, "accounting", &on).await.0, 204);
+    let (_, sessions) = app
+        .isp("GET", &token, "/api/v1/users/alice/sessions", None)
+        .await;
+    assert_eq!(sessions["data"][0]["unique_id"], "abc123");
+    assert_eq!(sessions["data"][0]["terminate_cause"], "NAS-Reboot");
+
+    // A session the NAS forgot goes stale after two missed updates.
+    let forgotten = acct("Start", "s-3", &[]);
+    assert_eq!(radius(app, &token, "accounting", &forgotten).await.0, 204);
+    let alice = app
+        .store
+        .isp_user_by_username(app.north, "alice")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        app.store
+            .open_sessions(alice.id, app.now() - chrono::Duration::seconds(660))
             .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(
-            app.store
-                .open_sessions(alice.id, app.now() - chrono::Duration::seconds(660))
-                .await
-                .unwrap(),
-            1
-        );
-        assert_eq!(
-            app.store
-                .open_sessions(alice.id, app.now() + chrono::Duration::seconds(1))
-                .await
-                .unwrap(),
-            0
-        );
-        let (_, sessions) = app
-            .isp("GET", &token, "/api/v1/users/alice/sessions", None)
-            .await;
-        assert_eq!(sessions["data"][0]["terminate_cause"], "Stale-Session");
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        app.store
+            .open_sessions(alice.id, app.now() + chrono::Duration::seconds(1))
+            .await
+            .unwrap(),
+        0
+    );
+    let (_, sessions) = app
+        .isp("GET", &token, "/api/v1/users/alice/sessions", None)
+        .await;
+    assert_eq!(sessions["data"][0]["terminate_cause"], "Stale-Session");
 
-        // Bad records are refused (so the NAS retries), never half-stored.
-        for bad in [
-            rest(&[
-                ("User-Name", json!("alice")),
-                ("Acct-Session-Id", json!("x")),
-            ]),
-            rest(&[
-                ("Acct-Status-Type", json!("Start")),
-                ("Acct-Session-Id", json!("x")),
-            ]),
-            rest(&[
-                ("Acct-Status-Type", json!("Start")),
-                ("User-Name", json!("alice")),
-            ]),
-            rest(&[
-                ("Acct-Status-Type", json!("Sideways")),
-                ("User-Name", json!("alice")),
-                ("Acct-Session-Id", json!("x")),
-            ]),
-            acct(
-                "Interim-Update",
-                "s-9",
-                &[("Acct-Input-Octets", json!("lots"))],
-            ),
-            rest(&[("Acct-Status-Type", json!("Accounting-Off"))]),
-        ] {
-            let (s, r) = radius(&app, &token, "accounting", &bad).await;
-            assert_eq!(s, 400, "{bad}: {r}");
-        }
-        // A record for a name nobody has is kept all the same.
-        let stranger = rest(&[
+    // Bad records are refused (so the NAS retries), never half-stored.
+    for bad in [
+        rest(&[
+            ("User-Name", json!("alice")),
+            ("Acct-Session-Id", json!("x")),
+        ]),
+        rest(&[
             ("Acct-Status-Type", json!("Start")),
-            ("User-Name", json!("mallory")),
-            ("Acct-Session-Id", json!("m-1")),
-        ]);
-        assert_eq!(radius(&app, &token, "accounting", &stranger).await.0, 204);
-        let (_, list) = app
-            .isp("GET", &token, "/api/v1/users/alice/sessions", None)
-            .await;
-        assert_eq!(list["meta"]["total"], 3, "{list}");
-        app
-    })
-    .await;
+            ("Acct-Session-Id", json!("x")),
+        ]),
+        rest(&[
+            ("Acct-Status-Type", json!("Start")),
+            ("User-Name", json!("alice")),
+        ]),
+        rest(&[
+            ("Acct-Status-Type", json!("Sideways")),
+            ("User-Name", json!("alice")),
+            ("Acct-Session-Id", json!("x")),
+        ]),
+        acct(
+            "Interim-Update",
+            "s-9",
+            &[("Acct-Input-Octets", json!("lots"))],
+        ),
+        rest(&[("Acct-Status-Type", json!("Accounting-Off"))]),
+    ] {
+        let (s, r) = radius(app, &token, "accounting", &bad).await;
+        assert_eq!(s, 400, "{bad}: {r}");
+    }
+    // A record for a name nobody has is kept all the same.
+    let stranger = rest(&[
+        ("Acct-Status-Type", json!("Start")),
+        ("User-Name", json!("mallory")),
+        ("Acct-Session-Id", json!("m-1")),
+    ]);
+    assert_eq!(radius(app, &token, "accounting", &stranger).await.0, 204);
+    let (_, list) = app
+        .isp("GET", &token, "/api/v1/users/alice/sessions", None)
+        .await;
+    assert_eq!(list["meta"]["total"], 3, "{list}");
 }

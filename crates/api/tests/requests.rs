@@ -5,9 +5,10 @@
 
 mod common;
 
-use common::{assert_error, each_backend, TestApp};
+use common::{assert_error, TestApp};
 use provisioning::SimConfig;
 use serde_json::{json, Value};
+use test_macros::backend_test;
 
 /// A Vodafone contract of the demo partner Northern, and its bars.
 async fn vodafone_contract(app: &TestApp, token: &str) -> (Value, Vec<Value>) {
@@ -49,705 +50,876 @@ async fn conn_now(app: &TestApp, token: &str, conn: &Value) -> Value {
     .1
 }
 
-#[tokio::test]
-async fn a_bar_is_added_when_the_network_confirms() {
-    each_backend(|app| async move {
-        let token = app.north_token().await;
-        let (conn, bars) = vodafone_contract(&app, &token).await;
-        let contract = conn["contractId"].as_i64().unwrap();
-        let prm = bar_id(&bars, "PRM");
-        let (s, r) = app.post(&token, "/api/Bars/AddOrRemoveBar", &json!({"contractId": contract, "barId": prm, "action": "Add"})).await;
-        assert_eq!(s, 202, "{r}");
-        assert_eq!((r["status"].as_str(), r["type"].as_str(), r["contractId"].as_i64()), (Some("Pending"), Some("AddBar"), Some(contract)));
-        let request = r["requestId"].as_i64().unwrap();
-        assert!(request >= 800_000);
-        assert!(conn_now(&app, &token, &conn).await["bars"].as_array().unwrap().is_empty(), "not before the network confirms");
-        // A second, conflicting request while the first is open.
-        assert_error(&app.post(&token, "/api/Bars/AddOrRemoveBar", &json!({"contractId": contract, "barId": prm, "action": "Add"})).await, 409, "already open");
+#[backend_test]
+async fn a_bar_is_added_when_the_network_confirms(app: &TestApp) {
+    let token = app.north_token().await;
+    let (conn, bars) = vodafone_contract(app, &token).await;
+    let contract = conn["contractId"].as_i64().unwrap();
+    let prm = bar_id(&bars, "PRM");
+    let (s, r) = app
+        .post(
+            &token,
+            "/api/Bars/AddOrRemoveBar",
+            &json!({"contractId": contract, "barId": prm, "action": "Add"}),
+        )
+        .await;
+    assert_eq!(s, 202, "{r}");
+    assert_eq!(
+        (
+            r["status"].as_str(),
+            r["type"].as_str(),
+            r["contractId"].as_i64()
+        ),
+        (Some("Pending"), Some("AddBar"), Some(contract))
+    );
+    let request = r["requestId"].as_i64().unwrap();
+    assert!(request >= 800_000);
+    assert!(
+        conn_now(app, &token, &conn).await["bars"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "not before the network confirms"
+    );
+    // A second, conflicting request while the first is open.
+    assert_error(
+        &app.post(
+            &token,
+            "/api/Bars/AddOrRemoveBar",
+            &json!({"contractId": contract, "barId": prm, "action": "Add"}),
+        )
+        .await,
+        409,
+        "already open",
+    );
 
-        assert_eq!(app.drain().await, 1);
-        let (_, done) = app.get(&token, &format!("/api/Requests/GetRequest?requestId={request}")).await;
-        assert_eq!(done["status"], "Completed");
-        assert!(done["completedAt"].is_string());
-        let now = conn_now(&app, &token, &conn).await;
-        assert_eq!(now["bars"][0]["barSuffix"], "PRM");
-        let (_, list) = app.get(&token, &format!("/api/Requests/GetRequestsForContract?contractId={contract}")).await;
-        assert_eq!(list["items"][0]["requestId"], request);
+    assert_eq!(app.drain().await, 1);
+    let (_, done) = app
+        .get(
+            &token,
+            &format!("/api/Requests/GetRequest?requestId={request}"),
+        )
+        .await;
+    assert_eq!(done["status"], "Completed");
+    assert!(done["completedAt"].is_string());
+    let now = conn_now(app, &token, &conn).await;
+    assert_eq!(now["bars"][0]["barSuffix"], "PRM");
+    let (_, list) = app
+        .get(
+            &token,
+            &format!("/api/Requests/GetRequestsForContract?contractId={contract}"),
+        )
+        .await;
+    assert_eq!(list["items"][0]["requestId"], request);
 
-        // Adding it again, or removing a bar that is off, conflicts.
-        assert_error(&app.post(&token, "/api/Bars/AddOrRemoveBar", &json!({"contractId": contract, "barId": prm, "action": "Add"})).await, 409, "already on");
-        assert_error(&app.post(&token, "/api/Bars/AddOrRemoveBar", &json!({"contractId": contract, "barId": bar_id(&bars, "ROAM"), "action": "Remove"})).await, 409, "not on");
-        let (s, _) = app.post(&token, "/api/Bars/AddOrRemoveBar", &json!({"contractId": contract, "barId": prm, "action": "remove"})).await;
-        assert_eq!(s, 202);
-        app.drain().await;
-        assert!(conn_now(&app, &token, &conn).await["bars"].as_array().unwrap().is_empty());
-        app
-    })
-    .await;
+    // Adding it again, or removing a bar that is off, conflicts.
+    assert_error(
+        &app.post(
+            &token,
+            "/api/Bars/AddOrRemoveBar",
+            &json!({"contractId": contract, "barId": prm, "action": "Add"}),
+        )
+        .await,
+        409,
+        "already on",
+    );
+    assert_error(
+        &app.post(
+            &token,
+            "/api/Bars/AddOrRemoveBar",
+            &json!({"contractId": contract, "barId": bar_id(&bars, "ROAM"), "action": "Remove"}),
+        )
+        .await,
+        409,
+        "not on",
+    );
+    let (s, _) = app
+        .post(
+            &token,
+            "/api/Bars/AddOrRemoveBar",
+            &json!({"contractId": contract, "barId": prm, "action": "remove"}),
+        )
+        .await;
+    assert_eq!(s, 202);
+    app.drain().await;
+    assert!(conn_now(app, &token, &conn).await["bars"]
+        .as_array()
+        .unwrap()
+        .is_empty());
 }
 
-#[tokio::test]
-async fn bad_changes_name_the_problem() {
-    each_backend(|app| async move {
-        let token = app.north_token().await;
-        let (conn, _) = vodafone_contract(&app, &token).await;
-        let contract = conn["contractId"].as_i64().unwrap();
-        let (_, ee_bars) = app
-            .get(&token, "/api/Bars/ListBarsForNetwork?network=EE")
-            .await;
-        let ee_bar = ee_bars["items"][0]["barId"].as_i64().unwrap();
-        assert_error(
-            &app.post(
-                &token,
-                "/api/Bars/AddOrRemoveBar",
-                &json!({"contractId": contract, "barId": ee_bar, "action": "Add"}),
-            )
-            .await,
-            400,
-            "barId",
-        );
-        assert_error(
-            &app.post(
-                &token,
-                "/api/Bars/AddOrRemoveBar",
-                &json!({"contractId": contract, "barId": ee_bar, "action": "Toggle"}),
-            )
-            .await,
-            400,
-            "action",
-        );
-        assert_error(
-            &app.post(
-                &token,
-                "/api/Bars/AddOrRemoveBar",
-                &json!({"contractId": 0, "barId": ee_bar, "action": "Add"}),
-            )
-            .await,
-            400,
-            "contractId",
-        );
-        assert_error(
-            &app.post(
-                &token,
-                "/api/Bars/AddOrRemoveBar",
-                &json!({"contractId": 9999999, "barId": ee_bar, "action": "Add"}),
-            )
-            .await,
-            404,
-            "contract 9999999",
-        );
-        let (_, tariff_bundles) = app
-            .get(
-                &token,
-                &format!(
-                    "/api/Bundles/ListBundlesForTariff?tariffId={}",
-                    conn["tariff"]["tariffId"]
-                ),
-            )
-            .await;
-        let allowed: Vec<i64> = tariff_bundles["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|b| b["tariffOptionId"].as_i64().unwrap())
-            .collect();
-        let (_, vf_bundles) = app
-            .get(
-                &token,
-                "/api/Bundles/ListBundlesForNetwork?network=Vodafone",
-            )
-            .await;
-        if let Some(not_allowed) = vf_bundles["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|b| b["tariffOptionId"].as_i64().unwrap())
-            .find(|b| !allowed.contains(b))
-        {
-            assert_error(
-                &app.post(
-                    &token,
-                    "/api/Bundles/AddBundle",
-                    &json!({"contractId": contract, "tariffOptionId": not_allowed}),
-                )
-                .await,
-                400,
-                "tariffOptionId",
-            );
-        }
+#[backend_test]
+async fn bad_changes_name_the_problem(app: &TestApp) {
+    let token = app.north_token().await;
+    let (conn, _) = vodafone_contract(app, &token).await;
+    let contract = conn["contractId"].as_i64().unwrap();
+    let (_, ee_bars) = app
+        .get(&token, "/api/Bars/ListBarsForNetwork?network=EE")
+        .await;
+    let ee_bar = ee_bars["items"][0]["barId"].as_i64().unwrap();
+    assert_error(
+        &app.post(
+            &token,
+            "/api/Bars/AddOrRemoveBar",
+            &json!({"contractId": contract, "barId": ee_bar, "action": "Add"}),
+        )
+        .await,
+        400,
+        "barId",
+    );
+    assert_error(
+        &app.post(
+            &token,
+            "/api/Bars/AddOrRemoveBar",
+            &json!({"contractId": contract, "barId": ee_bar, "action": "Toggle"}),
+        )
+        .await,
+        400,
+        "action",
+    );
+    assert_error(
+        &app.post(
+            &token,
+            "/api/Bars/AddOrRemoveBar",
+            &json!({"contractId": 0, "barId": ee_bar, "action": "Add"}),
+        )
+        .await,
+        400,
+        "contractId",
+    );
+    assert_error(
+        &app.post(
+            &token,
+            "/api/Bars/AddOrRemoveBar",
+            &json!({"contractId": 9999999, "barId": ee_bar, "action": "Add"}),
+        )
+        .await,
+        404,
+        "contract 9999999",
+    );
+    let (_, tariff_bundles) = app
+        .get(
+            &token,
+            &format!(
+                "/api/Bundles/ListBundlesForTariff?tariffId={}",
+                conn["tariff"]["tariffId"]
+            ),
+        )
+        .await;
+    let allowed: Vec<i64> = tariff_bundles["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["tariffOptionId"].as_i64().unwrap())
+        .collect();
+    let (_, vf_bundles) = app
+        .get(
+            &token,
+            "/api/Bundles/ListBundlesForNetwork?network=Vodafone",
+        )
+        .await;
+    if let Some(not_allowed) = vf_bundles["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["tariffOptionId"].as_i64().unwrap())
+        .find(|b| !allowed.contains(b))
+    {
         assert_error(
             &app.post(
                 &token,
                 "/api/Bundles/AddBundle",
-                &json!({"contractId": contract, "tariffOptionId": 1}),
+                &json!({"contractId": contract, "tariffOptionId": not_allowed}),
             )
             .await,
             400,
             "tariffOptionId",
         );
-        let on: Vec<i64> = conn["bundles"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|b| b["tariffOptionId"].as_i64().unwrap())
-            .collect();
-        if let Some(off) = allowed.iter().find(|b| !on.contains(b)) {
-            assert_error(
-                &app.post(
-                    &token,
-                    "/api/Bundles/RemoveBundle",
-                    &json!({"contractId": contract, "tariffOptionId": off}),
-                )
-                .await,
-                409,
-                "not on",
-            );
-        }
+    }
+    assert_error(
+        &app.post(
+            &token,
+            "/api/Bundles/AddBundle",
+            &json!({"contractId": contract, "tariffOptionId": 1}),
+        )
+        .await,
+        400,
+        "tariffOptionId",
+    );
+    let on: Vec<i64> = conn["bundles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["tariffOptionId"].as_i64().unwrap())
+        .collect();
+    if let Some(off) = allowed.iter().find(|b| !on.contains(b)) {
         assert_error(
-            &app.get(&token, "/api/Requests/GetRequest").await,
-            400,
-            "requestId",
+            &app.post(
+                &token,
+                "/api/Bundles/RemoveBundle",
+                &json!({"contractId": contract, "tariffOptionId": off}),
+            )
+            .await,
+            409,
+            "not on",
         );
-        assert_error(
-            &app.get(&token, "/api/Requests/GetRequest?requestId=1")
-                .await,
-            404,
-            "request 1",
-        );
-        app
-    })
-    .await;
+    }
+    assert_error(
+        &app.get(&token, "/api/Requests/GetRequest").await,
+        400,
+        "requestId",
+    );
+    assert_error(
+        &app.get(&token, "/api/Requests/GetRequest?requestId=1")
+            .await,
+        404,
+        "request 1",
+    );
 }
 
-#[tokio::test]
-async fn bundles_and_the_stolen_bar() {
-    each_backend(|app| async move {
-        let token = app.north_token().await;
-        let (conn, bars) = vodafone_contract(&app, &token).await;
-        let contract = conn["contractId"].as_i64().unwrap();
-        let (_, tariff_bundles) = app
-            .get(
-                &token,
-                &format!(
-                    "/api/Bundles/ListBundlesForTariff?tariffId={}",
-                    conn["tariff"]["tariffId"]
-                ),
-            )
-            .await;
-        let on: Vec<i64> = conn["bundles"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|b| b["tariffOptionId"].as_i64().unwrap())
-            .collect();
-        let bundle = tariff_bundles["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|b| b["tariffOptionId"].as_i64().unwrap())
-            .find(|b| !on.contains(b))
-            .unwrap();
-        let (s, _) = app
-            .post(
-                &token,
-                "/api/Bundles/AddBundle",
-                &json!({"contractId": contract, "tariffOptionId": bundle}),
-            )
-            .await;
-        assert_eq!(s, 202);
-        app.drain().await;
-        let now = conn_now(&app, &token, &conn).await;
-        assert!(now["bundles"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|b| b["tariffOptionId"] == bundle));
-
-        // Barred as stolen: nothing but removing that bar.
-        let stolen = bar_id(&bars, "STOLEN");
-        app.post(
+#[backend_test]
+async fn bundles_and_the_stolen_bar(app: &TestApp) {
+    let token = app.north_token().await;
+    let (conn, bars) = vodafone_contract(app, &token).await;
+    let contract = conn["contractId"].as_i64().unwrap();
+    let (_, tariff_bundles) = app
+        .get(
             &token,
-            "/api/Bars/AddOrRemoveBar",
-            &json!({"contractId": contract, "barId": stolen, "action": "Add"}),
+            &format!(
+                "/api/Bundles/ListBundlesForTariff?tariffId={}",
+                conn["tariff"]["tariffId"]
+            ),
         )
         .await;
-        app.drain().await;
-        assert_error(
-            &app.post(
-                &token,
-                "/api/Bundles/RemoveBundle",
-                &json!({"contractId": contract, "tariffOptionId": bundle}),
-            )
-            .await,
-            402,
-            "stolen",
-        );
-        assert_error(
-            &app.post(
-                &token,
-                "/api/Bars/AddOrRemoveBar",
-                &json!({"contractId": contract, "barId": bar_id(&bars, "PRM"), "action": "Add"}),
-            )
-            .await,
-            402,
-            "stolen",
-        );
-        let (s, _) = app
-            .post(
-                &token,
-                "/api/Bars/AddOrRemoveBar",
-                &json!({"contractId": contract, "barId": stolen, "action": "Remove"}),
-            )
-            .await;
-        assert_eq!(s, 202);
-        app.drain().await;
-        let (s, _) = app
-            .post(
-                &token,
-                "/api/Bundles/RemoveBundle",
-                &json!({"contractId": contract, "tariffOptionId": bundle}),
-            )
-            .await;
-        assert_eq!(s, 202, "changes are allowed again");
-        app
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn a_refused_request_leaves_the_connection_and_raises_a_task() {
-    each_backend(|app| async move {
-        let token = app.north_token().await;
-        let (conn, bars) = vodafone_contract(&app, &token).await;
-        let contract = conn["contractId"].as_i64().unwrap();
-        let (_, r) = app
-            .post(
-                &token,
-                "/api/Bars/AddOrRemoveBar",
-                &json!({"contractId": contract, "barId": bar_id(&bars, "ROAM"), "action": "Add"}),
-            )
-            .await;
-        let request = r["requestId"].as_i64().unwrap();
-        app.worker_with(SimConfig {
-            rejection_rate: 1.0,
-            ..SimConfig::instant()
-        })
-        .drain()
-        .await
+    let on: Vec<i64> = conn["bundles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["tariffOptionId"].as_i64().unwrap())
+        .collect();
+    let bundle = tariff_bundles["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["tariffOptionId"].as_i64().unwrap())
+        .find(|b| !on.contains(b))
         .unwrap();
-        let (_, done) = app
-            .get(
-                &token,
-                &format!("/api/Requests/GetRequest?requestId={request}"),
-            )
-            .await;
-        assert_eq!(done["status"], "Rejected");
-        assert!(!done["reason"].as_str().unwrap().is_empty());
-        assert!(
-            conn_now(&app, &token, &conn).await["bars"]
-                .as_array()
-                .unwrap()
-                .is_empty(),
-            "exactly as it was"
-        );
-        let (_, diary) = app
-            .get(
-                &token,
-                &format!(
-                    "/api/Tasks/GetTasksForCustomer?customerId={}",
-                    conn["customerId"]
-                ),
-            )
-            .await;
-        let t = diary["items"]
+    let (s, _) = app
+        .post(
+            &token,
+            "/api/Bundles/AddBundle",
+            &json!({"contractId": contract, "tariffOptionId": bundle}),
+        )
+        .await;
+    assert_eq!(s, 202);
+    app.drain().await;
+    let now = conn_now(app, &token, &conn).await;
+    assert!(now["bundles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|b| b["tariffOptionId"] == bundle));
+
+    // Barred as stolen: nothing but removing that bar.
+    let stolen = bar_id(&bars, "STOLEN");
+    app.post(
+        &token,
+        "/api/Bars/AddOrRemoveBar",
+        &json!({"contractId": contract, "barId": stolen, "action": "Add"}),
+    )
+    .await;
+    app.drain().await;
+    assert_error(
+        &app.post(
+            &token,
+            "/api/Bundles/RemoveBundle",
+            &json!({"contractId": contract, "tariffOptionId": bundle}),
+        )
+        .await,
+        402,
+        "stolen",
+    );
+    assert_error(
+        &app.post(
+            &token,
+            "/api/Bars/AddOrRemoveBar",
+            &json!({"contractId": contract, "barId": bar_id(&bars, "PRM"), "action": "Add"}),
+        )
+        .await,
+        402,
+        "stolen",
+    );
+    let (s, _) = app
+        .post(
+            &token,
+            "/api/Bars/AddOrRemoveBar",
+            &json!({"contractId": contract, "barId": stolen, "action": "Remove"}),
+        )
+        .await;
+    assert_eq!(s, 202);
+    app.drain().await;
+    let (s, _) = app
+        .post(
+            &token,
+            "/api/Bundles/RemoveBundle",
+            &json!({"contractId": contract, "tariffOptionId": bundle}),
+        )
+        .await;
+    assert_eq!(s, 202, "changes are allowed again");
+}
+
+#[backend_test]
+async fn a_refused_request_leaves_the_connection_and_raises_a_task(app: &TestApp) {
+    let token = app.north_token().await;
+    let (conn, bars) = vodafone_contract(app, &token).await;
+    let contract = conn["contractId"].as_i64().unwrap();
+    let (_, r) = app
+        .post(
+            &token,
+            "/api/Bars/AddOrRemoveBar",
+            &json!({"contractId": contract, "barId": bar_id(&bars, "ROAM"), "action": "Add"}),
+        )
+        .await;
+    let request = r["requestId"].as_i64().unwrap();
+    app.worker_with(SimConfig {
+        rejection_rate: 1.0,
+        ..SimConfig::instant()
+    })
+    .drain()
+    .await
+    .unwrap();
+    let (_, done) = app
+        .get(
+            &token,
+            &format!("/api/Requests/GetRequest?requestId={request}"),
+        )
+        .await;
+    assert_eq!(done["status"], "Rejected");
+    assert!(!done["reason"].as_str().unwrap().is_empty());
+    assert!(
+        conn_now(app, &token, &conn).await["bars"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "exactly as it was"
+    );
+    let (_, diary) = app
+        .get(
+            &token,
+            &format!(
+                "/api/Tasks/GetTasksForCustomer?customerId={}",
+                conn["customerId"]
+            ),
+        )
+        .await;
+    let t = diary["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["contractId"] == contract)
+        .expect("a task on the contract")
+        .clone();
+    assert_eq!(
+        t["subject"],
+        format!("Request {request} (AddBar) was rejected")
+    );
+    assert_eq!(
+        (t["diaryTypeId"].as_i64(), t["diaryTaskId"].as_i64()),
+        (Some(5), Some(502))
+    );
+    assert_eq!(t["body"], done["reason"]);
+
+    // Finishing a request twice changes the connection once.
+    let (_, r) = app
+        .post(
+            &token,
+            "/api/Bars/AddOrRemoveBar",
+            &json!({"contractId": contract, "barId": bar_id(&bars, "DATA"), "action": "Add"}),
+        )
+        .await;
+    let id = r["requestId"].as_i64().unwrap();
+    let ok = store::orders::Outcome::Activated {
+        cli: None,
+        network_reference: "VF-TEST".into(),
+        esim_activation_code: None,
+        eid: None,
+        effective_date: app.today(),
+    };
+    assert!(app
+        .store
+        .finish_request("test", id, &ok)
+        .await
+        .unwrap()
+        .is_some());
+    assert!(app
+        .store
+        .finish_request("test", id, &ok)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        conn_now(app, &token, &conn).await["bars"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[backend_test]
+async fn another_partners_contract_and_requests_are_404(app: &TestApp) {
+    let north = app.north_token().await;
+    let capital = app.capital_token().await;
+    let (conn, bars) = vodafone_contract(app, &north).await;
+    let contract = conn["contractId"].as_i64().unwrap();
+    let (_, r) = app
+        .post(
+            &north,
+            "/api/Bars/AddOrRemoveBar",
+            &json!({"contractId": contract, "barId": bar_id(&bars, "PRM"), "action": "Add"}),
+        )
+        .await;
+    assert_error(
+        &app.post(
+            &capital,
+            "/api/Bars/AddOrRemoveBar",
+            &json!({"contractId": contract, "barId": bar_id(&bars, "INT"), "action": "Add"}),
+        )
+        .await,
+        404,
+        "contract",
+    );
+    assert_error(
+        &app.get(
+            &capital,
+            &format!("/api/Requests/GetRequest?requestId={}", r["requestId"]),
+        )
+        .await,
+        404,
+        "request",
+    );
+    assert_error(
+        &app.get(
+            &capital,
+            &format!("/api/Requests/GetRequestsForContract?contractId={contract}"),
+        )
+        .await,
+        404,
+        "contract",
+    );
+    let scopeless = app.token(app.north, "orders").await;
+    assert_eq!(
+        app.post(
+            &scopeless,
+            "/api/Bundles/AddBundle",
+            &json!({"contractId": contract, "tariffOptionId": 301})
+        )
+        .await
+        .0,
+        403
+    );
+}
+
+#[backend_test]
+async fn tariff_changes_follow_the_rules(app: &TestApp) {
+    let token = app.north_token().await;
+    let (conn, _) = vodafone_contract(app, &token).await;
+    let contract = conn["contractId"].as_i64().unwrap();
+    let current = conn["tariff"]["monthlyPence"].as_i64().unwrap();
+    let (_, vf) = app
+        .get(
+            &token,
+            "/api/Tariffs/ListTariffsForNetwork?network=Vodafone",
+        )
+        .await;
+    let vf: Vec<Value> = vf["items"].as_array().unwrap().clone();
+    let change = |tariff: i64, date: Option<String>| {
+        let mut body = json!({"contractId": contract, "tariffId": tariff});
+        if let Some(d) = date {
+            body["effectiveDate"] = json!(d);
+        }
+        let (app, token) = (&app, &token);
+        async move { app.post(token, "/api/Tariffs/ChangeTariff", &body).await }
+    };
+    // Refusals, each with its reason.
+    let cheaper = vf
+        .iter()
+        .find(|t| t["monthlyPence"].as_i64().unwrap() < current)
+        .expect("a cheaper Vodafone tariff");
+    assert_error(
+        &change(cheaper["tariffId"].as_i64().unwrap(), None).await,
+        402,
+        "minimum term",
+    );
+    let (_, o2) = app
+        .get(&token, "/api/Tariffs/ListTariffsForNetwork?network=O2")
+        .await;
+    assert_error(
+        &change(o2["items"][0]["tariffId"].as_i64().unwrap(), None).await,
+        402,
+        "within its network",
+    );
+    let retired = app
+        .store
+        .all_tariffs_for_network(domain::Network::Vodafone)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.retired)
+        .unwrap();
+    assert_error(&change(retired.id, None).await, 402, "retired");
+    assert_error(&change(99_999, None).await, 400, "tariffId");
+    assert_error(
+        &change(conn["tariff"]["tariffId"].as_i64().unwrap(), None).await,
+        402,
+        "already on tariff",
+    );
+    let yesterday = (app.today() - chrono::Days::new(1)).to_string();
+    let (_, allowed) = app
+        .get(
+            &token,
+            &format!("/api/Tariffs/GetTariffsForContract?contractId={contract}"),
+        )
+        .await;
+    let target = allowed["items"][0]["tariffId"].as_i64().unwrap();
+    assert_error(&change(target, Some(yesterday)).await, 400, "effectiveDate");
+
+    // An allowed move, scheduled a week ahead: nothing happens until then.
+    let day = app.today() + chrono::Days::new(7);
+    let (s, r) = change(target, Some(day.to_string())).await;
+    assert_eq!(
+        (s, r["type"].as_str(), r["details"]["tariffId"].as_i64()),
+        (202, Some("ChangeTariff"), Some(target))
+    );
+    assert_error(&change(target, None).await, 409, "already open");
+    assert_eq!(app.drain().await, 0);
+    app.clock.set(day.and_hms_opt(0, 1, 0).unwrap().and_utc());
+    assert_eq!(app.drain().await, 1);
+    let now = conn_now(app, &token, &conn).await;
+    assert_eq!(now["tariff"]["tariffId"], target);
+    assert_eq!(now["contractId"], contract);
+    let (_, done) = app
+        .get(
+            &token,
+            &format!("/api/Requests/GetRequest?requestId={}", r["requestId"]),
+        )
+        .await;
+    assert_eq!(done["status"], "Completed");
+}
+
+#[backend_test]
+async fn bill_caps_and_bundles_limit_tariff_changes(app: &TestApp) {
+    let token = app.north_token().await;
+    let (conn, _) = vodafone_contract(app, &token).await;
+    let contract = conn["contractId"].as_i64().unwrap();
+    let (_, vf) = app
+        .get(
+            &token,
+            "/api/Tariffs/ListTariffsForNetwork?network=Vodafone",
+        )
+        .await;
+    let by_name = |name: &str| {
+        vf["items"]
             .as_array()
             .unwrap()
             .iter()
-            .find(|t| t["contractId"] == contract)
-            .expect("a task on the contract")
-            .clone();
-        assert_eq!(
-            t["subject"],
-            format!("Request {request} (AddBar) was rejected")
-        );
-        assert_eq!(
-            (t["diaryTypeId"].as_i64(), t["diaryTaskId"].as_i64()),
-            (Some(5), Some(502))
-        );
-        assert_eq!(t["body"], done["reason"]);
-
-        // Finishing a request twice changes the connection once.
-        let (_, r) = app
-            .post(
-                &token,
-                "/api/Bars/AddOrRemoveBar",
-                &json!({"contractId": contract, "barId": bar_id(&bars, "DATA"), "action": "Add"}),
-            )
-            .await;
-        let id = r["requestId"].as_i64().unwrap();
-        let ok = store::orders::Outcome::Activated {
-            cli: None,
-            network_reference: "VF-TEST".into(),
-            esim_activation_code: None,
-            eid: None,
-            effective_date: app.today(),
-        };
-        assert!(app
-            .store
-            .finish_request("test", id, &ok)
-            .await
+            .find(|t| t["name"] == name)
+            .unwrap()["tariffId"]
+            .as_i64()
             .unwrap()
-            .is_some());
-        assert!(app
-            .store
-            .finish_request("test", id, &ok)
-            .await
-            .unwrap()
-            .is_none());
-        assert_eq!(
-            conn_now(&app, &token, &conn).await["bars"]
-                .as_array()
-                .unwrap()
-                .len(),
-            1
-        );
-        app
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn another_partners_contract_and_requests_are_404() {
-    each_backend(|app| async move {
-        let north = app.north_token().await;
-        let capital = app.capital_token().await;
-        let (conn, bars) = vodafone_contract(&app, &north).await;
-        let contract = conn["contractId"].as_i64().unwrap();
-        let (_, r) = app
-            .post(
-                &north,
-                "/api/Bars/AddOrRemoveBar",
-                &json!({"contractId": contract, "barId": bar_id(&bars, "PRM"), "action": "Add"}),
-            )
-            .await;
-        assert_error(
-            &app.post(
-                &capital,
-                "/api/Bars/AddOrRemoveBar",
-                &json!({"contractId": contract, "barId": bar_id(&bars, "INT"), "action": "Add"}),
-            )
-            .await,
-            404,
-            "contract",
-        );
-        assert_error(
-            &app.get(
-                &capital,
-                &format!("/api/Requests/GetRequest?requestId={}", r["requestId"]),
-            )
-            .await,
-            404,
-            "request",
-        );
-        assert_error(
-            &app.get(
-                &capital,
-                &format!("/api/Requests/GetRequestsForContract?contractId={contract}"),
-            )
-            .await,
-            404,
-            "contract",
-        );
-        let scopeless = app.token(app.north, "orders").await;
-        assert_eq!(
-            app.post(
-                &scopeless,
-                "/api/Bundles/AddBundle",
-                &json!({"contractId": contract, "tariffOptionId": 301})
-            )
-            .await
-            .0,
-            403
-        );
-        app
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn tariff_changes_follow_the_rules() {
-    each_backend(|app| async move {
-        let token = app.north_token().await;
-        let (conn, _) = vodafone_contract(&app, &token).await;
-        let contract = conn["contractId"].as_i64().unwrap();
-        let current = conn["tariff"]["monthlyPence"].as_i64().unwrap();
-        let (_, vf) = app
-            .get(
-                &token,
-                "/api/Tariffs/ListTariffsForNetwork?network=Vodafone",
-            )
-            .await;
-        let vf: Vec<Value> = vf["items"].as_array().unwrap().clone();
-        let change = |tariff: i64, date: Option<String>| {
-            let mut body = json!({"contractId": contract, "tariffId": tariff});
-            if let Some(d) = date {
-                body["effectiveDate"] = json!(d);
-            }
-            let (app, token) = (&app, &token);
-            async move { app.post(token, "/api/Tariffs/ChangeTariff", &body).await }
-        };
-        // Refusals, each with its reason.
-        let cheaper = vf
-            .iter()
-            .find(|t| t["monthlyPence"].as_i64().unwrap() < current)
-            .expect("a cheaper Vodafone tariff");
-        assert_error(
-            &change(cheaper["tariffId"].as_i64().unwrap(), None).await,
-            402,
-            "minimum term",
-        );
-        let (_, o2) = app
-            .get(&token, "/api/Tariffs/ListTariffsForNetwork?network=O2")
-            .await;
-        assert_error(
-            &change(o2["items"][0]["tariffId"].as_i64().unwrap(), None).await,
-            402,
-            "within its network",
-        );
-        let retired = app
-            .store
-            .all_tariffs_for_network(domain::Network::Vodafone)
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|t| t.retired)
-            .unwrap();
-        assert_error(&change(retired.id, None).await, 402, "retired");
-        assert_error(&change(99_999, None).await, 400, "tariffId");
-        assert_error(
-            &change(conn["tariff"]["tariffId"].as_i64().unwrap(), None).await,
-            402,
-            "already on tariff",
-        );
-        let yesterday = (app.today() - chrono::Days::new(1)).to_string();
-        let (_, allowed) = app
-            .get(
-                &token,
-                &format!("/api/Tariffs/GetTariffsForContract?contractId={contract}"),
-            )
-            .await;
-        let target = allowed["items"][0]["tariffId"].as_i64().unwrap();
-        assert_error(&change(target, Some(yesterday)).await, 400, "effectiveDate");
-
-        // An allowed move, scheduled a week ahead: nothing happens until then.
-        let day = app.today() + chrono::Days::new(7);
-        let (s, r) = change(target, Some(day.to_string())).await;
-        assert_eq!(
-            (s, r["type"].as_str(), r["details"]["tariffId"].as_i64()),
-            (202, Some("ChangeTariff"), Some(target))
-        );
-        assert_error(&change(target, None).await, 409, "already open");
-        assert_eq!(app.drain().await, 0);
-        app.clock.set(day.and_hms_opt(0, 1, 0).unwrap().and_utc());
-        assert_eq!(app.drain().await, 1);
-        let now = conn_now(&app, &token, &conn).await;
-        assert_eq!(now["tariff"]["tariffId"], target);
-        assert_eq!(now["contractId"], contract);
-        let (_, done) = app
-            .get(
-                &token,
-                &format!("/api/Requests/GetRequest?requestId={}", r["requestId"]),
-            )
-            .await;
-        assert_eq!(done["status"], "Completed");
-        app
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn bill_caps_and_bundles_limit_tariff_changes() {
-    each_backend(|app| async move {
-        let token = app.north_token().await;
-        let (conn, _) = vodafone_contract(&app, &token).await;
-        let contract = conn["contractId"].as_i64().unwrap();
-        let (_, vf) = app.get(&token, "/api/Tariffs/ListTariffsForNetwork?network=Vodafone").await;
-        let by_name = |name: &str| vf["items"].as_array().unwrap().iter().find(|t| t["name"] == name).unwrap()["tariffId"].as_i64().unwrap();
-        // A data add-on, which unlimited-data tariffs do not take.
-        let (_, bundles) = app.get(&token, &format!("/api/Bundles/ListBundlesForTariff?tariffId={}", conn["tariff"]["tariffId"])).await;
-        let addon = bundles["items"].as_array().unwrap().iter().find(|b| b["category"] == "Data").expect("the demo contract's tariff takes data add-ons").clone();
-        assert_eq!(conn["billCap"]["enabled"], true, "the demo contract has a bill cap");
-        let got = app.post(&token, "/api/Tariffs/ChangeTariff", &json!({"contractId": contract, "tariffId": by_name("Business Unlimited Max (5G, EU roaming)")})).await;
-        assert_error(&got, 402, "bill cap");
-        let (s, _) = app.post(&token, "/api/Bundles/AddBundle", &json!({"contractId": contract, "tariffOptionId": addon["tariffOptionId"]})).await;
-        assert_eq!(s, 202);
-        app.drain().await;
-        let got = app.post(&token, "/api/Tariffs/ChangeTariff", &json!({"contractId": contract, "tariffId": by_name("Business Unlimited")})).await;
-        assert_error(&got, 402, "bundles not available");
-        assert!(got.1["response_message"].as_str().unwrap().contains(addon["name"].as_str().unwrap()), "the bundle is named");
-        app
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn diverts_are_set_checked_and_overridden_by_cfu() {
-    each_backend(|app| async move {
-        let token = app.north_token().await;
-        let (conn, _) = vodafone_contract(&app, &token).await;
-        let contract = conn["contractId"].as_i64().unwrap();
-        let cli = conn["cli"].as_str().unwrap().to_owned();
-        let set = |body: Value| {
-            let (app, token) = (&app, &token);
-            async move { app.post(token, "/api/Diverts/SetDivert", &body).await }
-        };
-        // Refusals name the field.
-        assert_error(&set(json!({"contractId": contract, "divertType": "CFX", "destination": "01134960000"})).await, 400, "divertType");
-        assert_error(&set(json!({"contractId": contract, "divertType": "CFB", "destination": cli})).await, 400, "destination");
-        assert_error(&set(json!({"contractId": contract, "divertType": "CFB", "destination": "09098790000"})).await, 400, "premium");
-        assert_error(&set(json!({"contractId": contract, "divertType": "CFB", "destination": "12"})).await, 400, "destination");
-        assert_error(&set(json!({"contractId": contract, "divertType": "CFNRy", "destination": "01134960000", "noReplySeconds": 45})).await, 400, "noReplySeconds");
-        assert_error(&set(json!({"contractId": contract, "divertType": "CFB", "destination": "01134960000", "noReplySeconds": 10})).await, 400, "noReplySeconds");
-        assert_error(&app.post(&token, "/api/Diverts/RemoveDivert", &json!({"contractId": contract, "divertType": "CFB"})).await, 409, "no CFB divert");
-
-        let (s, r) = set(json!({"contractId": contract, "divertType": "cfnry", "destination": "+44 113 496 0000"})).await;
-        assert_eq!((s, r["details"]["noReplySeconds"].as_i64(), r["details"]["destination"].as_str()), (202, Some(20), Some("01134960000")));
-        set(json!({"contractId": contract, "divertType": "CFB", "destination": "07700900999"})).await;
-        app.drain().await;
-        let (_, d) = app.get(&token, &format!("/api/Diverts/GetDiverts?contractId={contract}")).await;
-        assert_eq!(d["diverts"].as_array().unwrap().len(), 2);
-        assert!(d["diverts"].as_array().unwrap().iter().all(|x| x["inForce"] == true));
-
-        // CFU overrides the conditional ones while it is set.
-        set(json!({"contractId": contract, "divertType": "CFU", "destination": "01134960001"})).await;
-        app.drain().await;
-        let (_, d) = app.get(&token, &format!("/api/Diverts/GetDiverts?contractId={contract}")).await;
-        let in_force = |k: &str| d["diverts"].as_array().unwrap().iter().find(|x| x["divertType"] == k).unwrap()["inForce"].as_bool().unwrap();
-        assert!(in_force("CFU") && !in_force("CFB") && !in_force("CFNRy"));
-        assert_eq!(conn_now(&app, &token, &conn).await["diverts"].as_array().unwrap().len(), 3, "GetConnectionByCLI shows them too");
-        let (s, _) = app.post(&token, "/api/Diverts/RemoveDivert", &json!({"contractId": contract, "divertType": "CFU"})).await;
-        assert_eq!(s, 202);
-        app.drain().await;
-        let (_, d) = app.get(&token, &format!("/api/Diverts/GetDiverts?contractId={contract}")).await;
-        assert_eq!(d["diverts"].as_array().unwrap().len(), 2);
-        assert!(d["diverts"].as_array().unwrap().iter().all(|x| x["inForce"] == true), "back in force");
-        let capital = app.capital_token().await;
-        assert_error(&app.get(&capital, &format!("/api/Diverts/GetDiverts?contractId={contract}")).await, 404, "contract");
-        app
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn a_sim_swap_replaces_the_sim_when_the_network_confirms() {
-    each_backend(|app| async move {
-        let token = app.north_token().await;
-        let (conn, _) = vodafone_contract(&app, &token).await;
-        let contract = conn["contractId"].as_i64().unwrap();
-        let cli = conn["cli"].as_str().unwrap().to_owned();
-        let old = conn["sim"]["iccid"].as_str().unwrap().to_owned();
-        let new = domain::sim::make_iccid(domain::Network::Vodafone, 770_001);
-        let swap = |cli: String, iccid: String| {
-            let (app, token) = (&app, &token);
-            async move {
-                app.post(
-                    token,
-                    "/api/Sims/ChangeSIM",
-                    &json!({"cli": cli, "iccid": iccid}),
-                )
-                .await
-            }
-        };
-        // Refusals.
-        assert_error(
-            &swap(cli.clone(), domain::sim::make_iccid(domain::Network::O2, 1)).await,
-            400,
-            "not a Vodafone SIM",
-        );
-        assert_error(
-            &swap(cli.clone(), "8944100000000000001".into()).await,
-            400,
-            "iccid",
-        );
-        assert_error(&swap("12345".into(), new.clone()).await, 400, "cli");
-        assert_error(
-            &swap("07700900998".into(), new.clone()).await,
-            404,
-            "07700900998",
-        );
-        assert_error(
-            &swap(cli.clone(), old.clone()).await,
-            409,
-            "already the SIM",
-        );
-        let (_, others) = app
-            .get(
-                &token,
-                &format!(
-                    "/api/Connections/GetConnectionByCustomerId?customerId={}",
-                    conn["customerId"]
-                ),
-            )
-            .await;
-        let taken = others["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["contractId"] != contract && c["network"] == "Vodafone")
-            .unwrap()["sim"]["iccid"]
+    };
+    // A data add-on, which unlimited-data tariffs do not take.
+    let (_, bundles) = app
+        .get(
+            &token,
+            &format!(
+                "/api/Bundles/ListBundlesForTariff?tariffId={}",
+                conn["tariff"]["tariffId"]
+            ),
+        )
+        .await;
+    let addon = bundles["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["category"] == "Data")
+        .expect("the demo contract's tariff takes data add-ons")
+        .clone();
+    assert_eq!(
+        conn["billCap"]["enabled"], true,
+        "the demo contract has a bill cap"
+    );
+    let got = app.post(&token, "/api/Tariffs/ChangeTariff", &json!({"contractId": contract, "tariffId": by_name("Business Unlimited Max (5G, EU roaming)")})).await;
+    assert_error(&got, 402, "bill cap");
+    let (s, _) = app
+        .post(
+            &token,
+            "/api/Bundles/AddBundle",
+            &json!({"contractId": contract, "tariffOptionId": addon["tariffOptionId"]}),
+        )
+        .await;
+    assert_eq!(s, 202);
+    app.drain().await;
+    let got = app
+        .post(
+            &token,
+            "/api/Tariffs/ChangeTariff",
+            &json!({"contractId": contract, "tariffId": by_name("Business Unlimited")}),
+        )
+        .await;
+    assert_error(&got, 402, "bundles not available");
+    assert!(
+        got.1["response_message"]
             .as_str()
             .unwrap()
-            .to_owned();
-        assert_error(
-            &swap(cli.clone(), taken).await,
-            409,
-            "already in use on a live connection",
-        );
+            .contains(addon["name"].as_str().unwrap()),
+        "the bundle is named"
+    );
+}
 
-        let (s, r) = swap(format!("+44{}", &cli[1..]), new.clone()).await;
-        assert_eq!(
-            (
-                s,
-                r["type"].as_str(),
-                r["details"]["previousIccid"].as_str()
-            ),
-            (202, Some("ChangeSIM"), Some(old.as_str()))
-        );
-        assert_error(
-            &swap(
-                cli.clone(),
-                domain::sim::make_iccid(domain::Network::Vodafone, 770_002),
-            )
+#[backend_test]
+async fn diverts_are_set_checked_and_overridden_by_cfu(app: &TestApp) {
+    let token = app.north_token().await;
+    let (conn, _) = vodafone_contract(app, &token).await;
+    let contract = conn["contractId"].as_i64().unwrap();
+    let cli = conn["cli"].as_str().unwrap().to_owned();
+    let set = |body: Value| {
+        let (app, token) = (&app, &token);
+        async move { app.post(token, "/api/Diverts/SetDivert", &body).await }
+    };
+    // Refusals name the field.
+    assert_error(
+        &set(json!({"contractId": contract, "divertType": "CFX", "destination": "01134960000"}))
             .await,
-            409,
-            "already open",
-        );
-        assert_eq!(
-            conn_now(&app, &token, &conn).await["sim"]["iccid"],
-            old.as_str(),
-            "not before the network confirms"
-        );
-        app.drain().await;
-        assert_eq!(
-            conn_now(&app, &token, &conn).await["sim"]["iccid"],
-            new.as_str()
-        );
-        let audit = app
-            .store
-            .audit_for("connection", &contract.to_string())
-            .await
-            .unwrap();
-        let last = audit
-            .iter()
-            .rev()
-            .find(|a| a.action == "ChangeSIM")
-            .expect("an audit row for the swap");
-        assert!(
-            last.before_json.as_deref().unwrap().contains(&old),
-            "the old SIM is recorded as replaced"
-        );
-        assert!(last.after_json.as_deref().unwrap().contains(&new));
-        app
-    })
+        400,
+        "divertType",
+    );
+    assert_error(
+        &set(json!({"contractId": contract, "divertType": "CFB", "destination": cli})).await,
+        400,
+        "destination",
+    );
+    assert_error(
+        &set(json!({"contractId": contract, "divertType": "CFB", "destination": "09098790000"}))
+            .await,
+        400,
+        "premium",
+    );
+    assert_error(
+        &set(json!({"contractId": contract, "divertType": "CFB", "destination": "12"})).await,
+        400,
+        "destination",
+    );
+    assert_error(&set(json!({"contractId": contract, "divertType": "CFNRy", "destination": "01134960000", "noReplySeconds": 45})).await, 400, "noReplySeconds");
+    assert_error(&set(json!({"contractId": contract, "divertType": "CFB", "destination": "01134960000", "noReplySeconds": 10})).await, 400, "noReplySeconds");
+    assert_error(
+        &app.post(
+            &token,
+            "/api/Diverts/RemoveDivert",
+            &json!({"contractId": contract, "divertType": "CFB"}),
+        )
+        .await,
+        409,
+        "no CFB divert",
+    );
+
+    let (s, r) = set(
+        json!({"contractId": contract, "divertType": "cfnry", "destination": "+44 113 496 0000"}),
+    )
     .await;
+    assert_eq!(
+        (
+            s,
+            r["details"]["noReplySeconds"].as_i64(),
+            r["details"]["destination"].as_str()
+        ),
+        (202, Some(20), Some("01134960000"))
+    );
+    set(json!({"contractId": contract, "divertType": "CFB", "destination": "07700900999"})).await;
+    app.drain().await;
+    let (_, d) = app
+        .get(
+            &token,
+            &format!("/api/Diverts/GetDiverts?contractId={contract}"),
+        )
+        .await;
+    assert_eq!(d["diverts"].as_array().unwrap().len(), 2);
+    assert!(d["diverts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|x| x["inForce"] == true));
+
+    // CFU overrides the conditional ones while it is set.
+    set(json!({"contractId": contract, "divertType": "CFU", "destination": "01134960001"})).await;
+    app.drain().await;
+    let (_, d) = app
+        .get(
+            &token,
+            &format!("/api/Diverts/GetDiverts?contractId={contract}"),
+        )
+        .await;
+    let in_force = |k: &str| {
+        d["diverts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["divertType"] == k)
+            .unwrap()["inForce"]
+            .as_bool()
+            .unwrap()
+    };
+    assert!(in_force("CFU") && !in_force("CFB") && !in_force("CFNRy"));
+    assert_eq!(
+        conn_now(app, &token, &conn).await["diverts"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3,
+        "GetConnectionByCLI shows them too"
+    );
+    let (s, _) = app
+        .post(
+            &token,
+            "/api/Diverts/RemoveDivert",
+            &json!({"contractId": contract, "divertType": "CFU"}),
+        )
+        .await;
+    assert_eq!(s, 202);
+    app.drain().await;
+    let (_, d) = app
+        .get(
+            &token,
+            &format!("/api/Diverts/GetDiverts?contractId={contract}"),
+        )
+        .await;
+    assert_eq!(d["diverts"].as_array().unwrap().len(), 2);
+    assert!(
+        d["diverts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["inForce"] == true),
+        "back in force"
+    );
+    let capital = app.capital_token().await;
+    assert_error(
+        &app.get(
+            &capital,
+            &format!("/api/Diverts/GetDiverts?contractId={contract}"),
+        )
+        .await,
+        404,
+        "contract",
+    );
+}
+
+#[backend_test]
+async fn a_sim_swap_replaces_the_sim_when_the_network_confirms(app: &TestApp) {
+    let token = app.north_token().await;
+    let (conn, _) = vodafone_contract(app, &token).await;
+    let contract = conn["contractId"].as_i64().unwrap();
+    let cli = conn["cli"].as_str().unwrap().to_owned();
+    let old = conn["sim"]["iccid"].as_str().unwrap().to_owned();
+    let new = domain::sim::make_iccid(domain::Network::Vodafone, 770_001);
+    let swap = |cli: String, iccid: String| {
+        let (app, token) = (&app, &token);
+        async move {
+            app.post(
+                token,
+                "/api/Sims/ChangeSIM",
+                &json!({"cli": cli, "iccid": iccid}),
+            )
+            .await
+        }
+    };
+    // Refusals.
+    assert_error(
+        &swap(cli.clone(), domain::sim::make_iccid(domain::Network::O2, 1)).await,
+        400,
+        "not a Vodafone SIM",
+    );
+    assert_error(
+        &swap(cli.clone(), "8944100000000000001".into()).await,
+        400,
+        "iccid",
+    );
+    assert_error(&swap("12345".into(), new.clone()).await, 400, "cli");
+    assert_error(
+        &swap("07700900998".into(), new.clone()).await,
+        404,
+        "07700900998",
+    );
+    assert_error(
+        &swap(cli.clone(), old.clone()).await,
+        409,
+        "already the SIM",
+    );
+    let (_, others) = app
+        .get(
+            &token,
+            &format!(
+                "/api/Connections/GetConnectionByCustomerId?customerId={}",
+                conn["customerId"]
+            ),
+        )
+        .await;
+    let taken = others["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["contractId"] != contract && c["network"] == "Vodafone")
+        .unwrap()["sim"]["iccid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_error(
+        &swap(cli.clone(), taken).await,
+        409,
+        "already in use on a live connection",
+    );
+
+    let (s, r) = swap(format!("+44{}", &cli[1..]), new.clone()).await;
+    assert_eq!(
+        (
+            s,
+            r["type"].as_str(),
+            r["details"]["previousIccid"].as_str()
+        ),
+        (202, Some("ChangeSIM"), Some(old.as_str()))
+    );
+    assert_error(
+        &swap(
+            cli.clone(),
+            domain::sim::make_iccid(domain::Network::Vodafone, 770_002),
+        )
+        .await,
+        409,
+        "already open",
+    );
+    assert_eq!(
+        conn_now(app, &token, &conn).await["sim"]["iccid"],
+        old.as_str(),
+        "not before the network confirms"
+    );
+    app.drain().await;
+    assert_eq!(
+        conn_now(app, &token, &conn).await["sim"]["iccid"],
+        new.as_str()
+    );
+    let audit = app
+        .store
+        .audit_for("connection", &contract.to_string())
+        .await
+        .unwrap();
+    let last = audit
+        .iter()
+        .rev()
+        .find(|a| a.action == "ChangeSIM")
+        .expect("an audit row for the swap");
+    assert!(
+        last.before_json.as_deref().unwrap().contains(&old),
+        "the old SIM is recorded as replaced"
+    );
+    assert!(last.after_json.as_deref().unwrap().contains(&new));
 }

@@ -6,10 +6,11 @@
 
 mod common;
 
-use common::{assert_error, each_backend, TestApp};
+use common::{assert_error, TestApp};
 use domain::Network;
 use provisioning::{SimConfig, SimulatedNetwork};
 use serde_json::{json, Value};
+use test_macros::backend_test;
 
 async fn request(app: &TestApp, token: &str, path: &str, contract: i64) -> (u16, Value) {
     app.post(token, path, &json!({"contractId": contract}))
@@ -39,410 +40,508 @@ fn network(app: &TestApp, n: Network) -> SimulatedNetwork {
     SimulatedNetwork::new(n, SimConfig::instant(), app.store.clone())
 }
 
-#[tokio::test]
-async fn a_pac_is_issued_once_with_the_switching_information_and_ports_the_number_out() {
-    each_backend(|app| async move {
-        let token = app.north_token().await;
-        let conn = app.connection_on(app.north, Network::Vodafone).await;
-        let before = connection(&app, &token, &conn.cli).await;
+#[backend_test]
+async fn a_pac_is_issued_once_with_the_switching_information_and_ports_the_number_out(
+    app: &TestApp,
+) {
+    let token = app.north_token().await;
+    let conn = app.connection_on(app.north, Network::Vodafone).await;
+    let before = connection(app, &token, &conn.cli).await;
 
-        let (s, pac) = request(&app, &token, "/api/Pacs/RequestPac", conn.id).await;
-        assert_eq!(s, 202, "{pac}");
-        assert_eq!(
-            (pac["type"].as_str(), pac["status"].as_str()),
-            (Some("RequestPac"), Some("Pending"))
-        );
-        let d = &pac["details"];
-        let today = app.today();
-        let months = domain::switching::remaining_months(today, conn.contract_end_date);
-        assert_eq!(d["contractEndDate"], json!(conn.contract_end_date));
-        assert_eq!(d["remainingMonths"], months);
-        assert_eq!(d["monthlyPence"], conn.tariff_monthly_pence);
-        assert_eq!(
-            d["earlyTerminationChargePence"],
-            months * conn.tariff_monthly_pence
-        );
-        assert_eq!(
-            d["outstandingBalancePence"],
-            before["outstandingBalancePence"]
-        );
-        assert!(months > 0, "a demo contract is inside its term");
+    let (s, pac) = request(app, &token, "/api/Pacs/RequestPac", conn.id).await;
+    assert_eq!(s, 202, "{pac}");
+    assert_eq!(
+        (pac["type"].as_str(), pac["status"].as_str()),
+        (Some("RequestPac"), Some("Pending"))
+    );
+    let d = &pac["details"];
+    let today = app.today();
+    let months = domain::switching::remaining_months(today, conn.contract_end_date);
+    assert_eq!(d["contractEndDate"], json!(conn.contract_end_date));
+    assert_eq!(d["remainingMonths"], months);
+    assert_eq!(d["monthlyPence"], conn.tariff_monthly_pence);
+    assert_eq!(
+        d["earlyTerminationChargePence"],
+        months * conn.tariff_monthly_pence
+    );
+    assert_eq!(
+        d["outstandingBalancePence"],
+        before["outstandingBalancePence"]
+    );
+    assert!(months > 0, "a demo contract is inside its term");
 
-        // Asking again while it is open answers the same request.
-        let (s, again) = request(&app, &token, "/api/Pacs/RequestPac", conn.id).await;
-        assert_eq!((s, &again["requestId"]), (200, &pac["requestId"]));
+    // Asking again while it is open answers the same request.
+    let (s, again) = request(app, &token, "/api/Pacs/RequestPac", conn.id).await;
+    assert_eq!((s, &again["requestId"]), (200, &pac["requestId"]));
 
-        app.drain().await;
-        let done = get_request(&app, &token, &pac["requestId"]).await;
-        assert_eq!(done["status"], "Completed", "{done}");
-        let code = done["result"]["code"].as_str().unwrap().to_owned();
-        assert_eq!(domain::switching::parse_pac(&code, "code").unwrap(), code);
-        let issued: chrono::DateTime<chrono::Utc> =
-            serde_json::from_value(done["result"]["issuedAt"].clone()).unwrap();
-        let until: chrono::DateTime<chrono::Utc> =
-            serde_json::from_value(done["result"]["validUntil"].clone()).unwrap();
-        assert_eq!(until - issued, chrono::Duration::days(30));
+    app.drain().await;
+    let done = get_request(app, &token, &pac["requestId"]).await;
+    assert_eq!(done["status"], "Completed", "{done}");
+    let code = done["result"]["code"].as_str().unwrap().to_owned();
+    assert_eq!(domain::switching::parse_pac(&code, "code").unwrap(), code);
+    let issued: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(done["result"]["issuedAt"].clone()).unwrap();
+    let until: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(done["result"]["validUntil"].clone()).unwrap();
+    assert_eq!(until - issued, chrono::Duration::days(30));
 
-        // A valid code: asking again answers it, not a second code.
-        let (s, again) = request(&app, &token, "/api/Pacs/RequestPac", conn.id).await;
-        assert_eq!(
-            (s, &again["requestId"], again["result"]["code"].as_str()),
-            (200, &pac["requestId"], Some(code.as_str()))
-        );
-        assert_eq!(app.drain().await, 0, "nothing new to do");
+    // A valid code: asking again answers it, not a second code.
+    let (s, again) = request(app, &token, "/api/Pacs/RequestPac", conn.id).await;
+    assert_eq!(
+        (s, &again["requestId"], again["result"]["code"].as_str()),
+        (200, &pac["requestId"], Some(code.as_str()))
+    );
+    assert_eq!(app.drain().await, 0, "nothing new to do");
 
-        // A STAC and INFO are requests of their own.
-        let (s, stac) = request(&app, &token, "/api/Pacs/RequestStac", conn.id).await;
-        assert_eq!(s, 202, "{stac}");
-        let (s, info) = request(&app, &token, "/api/Pacs/RequestInfo", conn.id).await;
-        assert_eq!(
-            (s, &info["details"]["earlyTerminationChargePence"]),
-            (202, &d["earlyTerminationChargePence"])
-        );
-        app.drain().await;
-        let stac = get_request(&app, &token, &stac["requestId"]).await;
-        let stac_code = stac["result"]["code"].as_str().unwrap().to_owned();
-        assert_eq!(
-            domain::switching::parse_stac(&stac_code, "code").unwrap(),
-            stac_code
-        );
-        let info = get_request(&app, &token, &info["requestId"]).await;
-        assert_eq!(
-            (info["status"].as_str(), &info["result"]),
-            (Some("Completed"), &Value::Null)
-        );
+    // A STAC and INFO are requests of their own.
+    let (s, stac) = request(app, &token, "/api/Pacs/RequestStac", conn.id).await;
+    assert_eq!(s, 202, "{stac}");
+    let (s, info) = request(app, &token, "/api/Pacs/RequestInfo", conn.id).await;
+    assert_eq!(
+        (s, &info["details"]["earlyTerminationChargePence"]),
+        (202, &d["earlyTerminationChargePence"])
+    );
+    app.drain().await;
+    let stac = get_request(app, &token, &stac["requestId"]).await;
+    let stac_code = stac["result"]["code"].as_str().unwrap().to_owned();
+    assert_eq!(
+        domain::switching::parse_stac(&stac_code, "code").unwrap(),
+        stac_code
+    );
+    let info = get_request(app, &token, &info["requestId"]).await;
+    assert_eq!(
+        (info["status"].as_str(), &info["result"]),
+        (Some("Completed"), &Value::Null)
+    );
 
-        let (s, list) = app
-            .get(
-                &token,
-                &format!("/api/Pacs/GetSwitchingRequests?contractId={}", conn.id),
-            )
-            .await;
-        assert_eq!((s, list["total"].as_i64()), (200, Some(3)), "{list}");
-        let kinds: Vec<&str> = list["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["type"].as_str().unwrap())
-            .collect();
-        assert_eq!(
-            kinds,
-            ["RequestInfo", "RequestStac", "RequestPac"],
-            "newest first"
-        );
-        let (s, by_customer) = app
-            .get(
-                &token,
-                &format!(
-                    "/api/Pacs/GetSwitchingRequests?customerId={}",
-                    conn.customer_id
-                ),
-            )
-            .await;
-        assert_eq!((s, by_customer["total"].as_i64()), (200, Some(3)));
-
-        // A change waiting when the number ports out is refused after.
-        let (s, bar) = app
-            .post(
-                &token,
-                "/api/Bars/AddOrRemoveBar",
-                &json!({"contractId": conn.id, "barId": 1, "action": "Add"}),
-            )
-            .await;
-        let waiting = (s == 202).then(|| bar["requestId"].clone());
-
-        // The gaining provider uses the PAC: the number ports out.
-        let vodafone = network(&app, Network::Vodafone);
-        assert!(
-            network(&app, Network::O2).switch_out(&code).await.is_err(),
-            "another network's code"
-        );
-        assert_eq!(
-            vodafone.switch_out(&code).await.unwrap(),
-            (conn.id, "PortedOut")
-        );
-        let after = connection(&app, &token, &conn.cli).await;
-        assert_eq!(after["status"], "PortedOut");
-        assert!(after["endedAt"].is_string(), "{after}");
-        let used = get_request(&app, &token, &pac["requestId"]).await;
-        assert!(used["result"]["usedAt"].is_string(), "{used}");
-        assert!(
-            matches!(
-                vodafone.switch_out(&code).await,
-                Err(store::StoreError::Rule(domain::Error::Conflict(_)))
+    let (s, list) = app
+        .get(
+            &token,
+            &format!("/api/Pacs/GetSwitchingRequests?contractId={}", conn.id),
+        )
+        .await;
+    assert_eq!((s, list["total"].as_i64()), (200, Some(3)), "{list}");
+    let kinds: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["RequestInfo", "RequestStac", "RequestPac"],
+        "newest first"
+    );
+    let (s, by_customer) = app
+        .get(
+            &token,
+            &format!(
+                "/api/Pacs/GetSwitchingRequests?customerId={}",
+                conn.customer_id
             ),
-            "used once"
-        );
-        assert!(
-            vodafone.switch_out(&stac_code).await.is_err(),
-            "the connection has ended"
-        );
-        let audit = app
-            .store
-            .audit_for("connection", &conn.id.to_string())
-            .await
-            .unwrap();
-        assert!(audit
-            .iter()
-            .any(|a| a.action == "PortedOut" && a.actor == "network:Vodafone"));
-        assert!(audit.iter().any(|a| a.action == "RequestPac"));
+        )
+        .await;
+    assert_eq!((s, by_customer["total"].as_i64()), (200, Some(3)));
 
-        assert_error(
-            &request(&app, &token, "/api/Pacs/RequestPac", conn.id).await,
-            409,
-            "PortedOut",
-        );
-        if let Some(id) = waiting {
-            app.drain().await;
-            let r = get_request(&app, &token, &id).await;
-            assert_eq!(r["status"], "Rejected", "{r}");
-            assert!(r["reason"]
-                .as_str()
-                .unwrap()
-                .contains("only an Active connection takes changes"));
-        }
-        app
-    })
-    .await;
-}
+    // A change waiting when the number ports out is refused after.
+    let (s, bar) = app
+        .post(
+            &token,
+            "/api/Bars/AddOrRemoveBar",
+            &json!({"contractId": conn.id, "barId": 1, "action": "Add"}),
+        )
+        .await;
+    let waiting = (s == 202).then(|| bar["requestId"].clone());
 
-#[tokio::test]
-async fn a_stac_ends_the_connection_and_codes_expire() {
-    each_backend(|app| async move {
-        let token = app.north_token().await;
-        let conn = app.connection_on(app.north, Network::Vodafone).await;
-        let (s, stac) = request(&app, &token, "/api/Pacs/RequestStac", conn.id).await;
-        assert_eq!(s, 202, "{stac}");
+    // The gaining provider uses the PAC: the number ports out.
+    let vodafone = network(app, Network::Vodafone);
+    assert!(
+        network(app, Network::O2).switch_out(&code).await.is_err(),
+        "another network's code"
+    );
+    assert_eq!(
+        vodafone.switch_out(&code).await.unwrap(),
+        (conn.id, "PortedOut")
+    );
+    let after = connection(app, &token, &conn.cli).await;
+    assert_eq!(after["status"], "PortedOut");
+    assert!(after["endedAt"].is_string(), "{after}");
+    let used = get_request(app, &token, &pac["requestId"]).await;
+    assert!(used["result"]["usedAt"].is_string(), "{used}");
+    assert!(
+        matches!(
+            vodafone.switch_out(&code).await,
+            Err(store::StoreError::Rule(domain::Error::Conflict(_)))
+        ),
+        "used once"
+    );
+    assert!(
+        vodafone.switch_out(&stac_code).await.is_err(),
+        "the connection has ended"
+    );
+    let audit = app
+        .store
+        .audit_for("connection", &conn.id.to_string())
+        .await
+        .unwrap();
+    assert!(audit
+        .iter()
+        .any(|a| a.action == "PortedOut" && a.actor == "network:Vodafone"));
+    assert!(audit.iter().any(|a| a.action == "RequestPac"));
+
+    assert_error(
+        &request(app, &token, "/api/Pacs/RequestPac", conn.id).await,
+        409,
+        "PortedOut",
+    );
+    if let Some(id) = waiting {
         app.drain().await;
-        let code = get_request(&app, &token, &stac["requestId"]).await["result"]["code"].as_str().unwrap().to_owned();
-
-        // After 30 days the code is no longer valid: asking again would
-        // issue a new one, and the gaining provider is refused.
-        let later = app.now() + chrono::Duration::days(30) + chrono::Duration::seconds(1);
-        assert!(app.store.current_switching_request(conn.id, "RequestStac", app.now()).await.unwrap().is_some());
-        assert!(app.store.current_switching_request(conn.id, "RequestStac", later).await.unwrap().is_none());
-        let expired = app.store.use_switching_code("test", Network::Vodafone, &code, later).await;
-        assert!(matches!(&expired, Err(store::StoreError::Rule(domain::Error::Refused { message: m, .. })) if m.contains("expired")), "{expired:?}");
-        assert!(matches!(
-            app.store.use_switching_code("test", Network::Vodafone, "ZZZ000000", app.now()).await,
-            Err(store::StoreError::Rule(domain::Error::NotFound(_)))
-        ));
-        assert!(app.store.use_switching_code("test", Network::Vodafone, "not a code", app.now()).await.is_err());
-
-        assert_eq!(network(&app, Network::Vodafone).switch_out(&code.to_lowercase()).await.unwrap(), (conn.id, "Ceased"));
-        assert_eq!(connection(&app, &token, &conn.cli).await["status"], "Ceased");
-        app
-    })
-    .await;
+        let r = get_request(app, &token, &id).await;
+        assert_eq!(r["status"], "Rejected", "{r}");
+        assert!(r["reason"]
+            .as_str()
+            .unwrap()
+            .contains("only an Active connection takes changes"));
+    }
 }
 
-#[tokio::test]
-async fn switching_refusals_name_the_problem() {
-    each_backend(|app| async move {
-        let token = app.north_token().await;
-        let capital = app.capital_token().await;
-        let conn = app.connection_on(app.north, Network::Vodafone).await;
-        for path in [
-            "/api/Pacs/RequestPac",
-            "/api/Pacs/RequestStac",
-            "/api/Pacs/RequestInfo",
-        ] {
-            assert_error(
-                &request(&app, &capital, path, conn.id).await,
-                404,
-                &format!("contract {}", conn.id),
-            );
-            assert_error(&request(&app, &token, path, 0).await, 400, "contractId");
-            assert_error(
-                &app.post(&token, path, &json!({"contractId": "x"})).await,
-                400,
-                "contractId",
-            );
-            assert_error(
-                &app.post(&token, path, &json!({"contractId": conn.id, "code": 1}))
-                    .await,
-                400,
-                "code",
-            );
-        }
-        assert_error(
-            &app.get(&token, "/api/Pacs/GetSwitchingRequests").await,
-            400,
-            "contractId or customerId",
-        );
-        assert_error(
-            &app.get(
-                &token,
-                &format!(
-                    "/api/Pacs/GetSwitchingRequests?contractId={}&customerId=1",
-                    conn.id
-                ),
-            )
+#[backend_test]
+async fn a_stac_ends_the_connection_and_codes_expire(app: &TestApp) {
+    let token = app.north_token().await;
+    let conn = app.connection_on(app.north, Network::Vodafone).await;
+    let (s, stac) = request(app, &token, "/api/Pacs/RequestStac", conn.id).await;
+    assert_eq!(s, 202, "{stac}");
+    app.drain().await;
+    let code = get_request(app, &token, &stac["requestId"]).await["result"]["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // After 30 days the code is no longer valid: asking again would
+    // issue a new one, and the gaining provider is refused.
+    let later = app.now() + chrono::Duration::days(30) + chrono::Duration::seconds(1);
+    assert!(app
+        .store
+        .current_switching_request(conn.id, "RequestStac", app.now())
+        .await
+        .unwrap()
+        .is_some());
+    assert!(app
+        .store
+        .current_switching_request(conn.id, "RequestStac", later)
+        .await
+        .unwrap()
+        .is_none());
+    let expired = app
+        .store
+        .use_switching_code("test", Network::Vodafone, &code, later)
+        .await;
+    assert!(
+        matches!(&expired, Err(store::StoreError::Rule(domain::Error::Refused { message: m, .. })) if m.contains("expired")),
+        "{expired:?}"
+    );
+    assert!(matches!(
+        app.store
+            .use_switching_code("test", Network::Vodafone, "ZZZ000000", app.now())
             .await,
-            400,
-            "not both",
-        );
+        Err(store::StoreError::Rule(domain::Error::NotFound(_)))
+    ));
+    assert!(app
+        .store
+        .use_switching_code("test", Network::Vodafone, "not a code", app.now())
+        .await
+        .is_err());
+
+    assert_eq!(
+        network(app, Network::Vodafone)
+            .switch_out(&code.to_lowercase())
+            .await
+            .unwrap(),
+        (conn.id, "Ceased")
+    );
+    assert_eq!(connection(app, &token, &conn.cli).await["status"], "Ceased");
+}
+
+#[backend_test]
+async fn switching_refusals_name_the_problem(app: &TestApp) {
+    let token = app.north_token().await;
+    let capital = app.capital_token().await;
+    let conn = app.connection_on(app.north, Network::Vodafone).await;
+    for path in [
+        "/api/Pacs/RequestPac",
+        "/api/Pacs/RequestStac",
+        "/api/Pacs/RequestInfo",
+    ] {
         assert_error(
-            &app.get(&token, "/api/Pacs/GetSwitchingRequests?contractId=abc")
-                .await,
+            &request(app, &capital, path, conn.id).await,
+            404,
+            &format!("contract {}", conn.id),
+        );
+        assert_error(&request(app, &token, path, 0).await, 400, "contractId");
+        assert_error(
+            &app.post(&token, path, &json!({"contractId": "x"})).await,
             400,
             "contractId",
         );
         assert_error(
-            &app.get(
-                &capital,
-                &format!("/api/Pacs/GetSwitchingRequests?contractId={}", conn.id),
-            )
-            .await,
-            404,
-            "contract",
+            &app.post(&token, path, &json!({"contractId": conn.id, "code": 1}))
+                .await,
+            400,
+            "code",
         );
-        assert_error(
-            &app.get(
-                &capital,
-                &format!(
-                    "/api/Pacs/GetSwitchingRequests?customerId={}",
-                    conn.customer_id
-                ),
-            )
+    }
+    assert_error(
+        &app.get(&token, "/api/Pacs/GetSwitchingRequests").await,
+        400,
+        "contractId or customerId",
+    );
+    assert_error(
+        &app.get(
+            &token,
+            &format!(
+                "/api/Pacs/GetSwitchingRequests?contractId={}&customerId=1",
+                conn.id
+            ),
+        )
+        .await,
+        400,
+        "not both",
+    );
+    assert_error(
+        &app.get(&token, "/api/Pacs/GetSwitchingRequests?contractId=abc")
             .await,
-            404,
-            "customer",
-        );
+        400,
+        "contractId",
+    );
+    assert_error(
+        &app.get(
+            &capital,
+            &format!("/api/Pacs/GetSwitchingRequests?contractId={}", conn.id),
+        )
+        .await,
+        404,
+        "contract",
+    );
+    assert_error(
+        &app.get(
+            &capital,
+            &format!(
+                "/api/Pacs/GetSwitchingRequests?customerId={}",
+                conn.customer_id
+            ),
+        )
+        .await,
+        404,
+        "customer",
+    );
 
-        // A connection barred as stolen gives no code.
-        let (_, bars) = app
-            .get(&token, "/api/Bars/ListBarsForNetwork?network=Vodafone")
-            .await;
-        let stolen = bars["items"]
+    // A connection barred as stolen gives no code.
+    let (_, bars) = app
+        .get(&token, "/api/Bars/ListBarsForNetwork?network=Vodafone")
+        .await;
+    let stolen = bars["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["barSuffix"] == "STOLEN")
+        .unwrap()["barId"]
+        .clone();
+    let (s, r) = app
+        .post(
+            &token,
+            "/api/Bars/AddOrRemoveBar",
+            &json!({"contractId": conn.id, "barId": stolen, "action": "Add"}),
+        )
+        .await;
+    assert_eq!(s, 202, "{r}");
+    app.drain().await;
+    assert_error(
+        &request(app, &token, "/api/Pacs/RequestPac", conn.id).await,
+        402,
+        "stolen",
+    );
+
+    // A network that refuses leaves no code and raises a task.
+    let other = app.connection_on(app.north, Network::Vodafone).await;
+    let (s, pac) = request(app, &token, "/api/Pacs/RequestPac", other.id).await;
+    assert_eq!(s, 202, "{pac}");
+    app.worker_with(SimConfig {
+        rejection_rate: 1.0,
+        ..SimConfig::instant()
+    })
+    .drain()
+    .await
+    .unwrap();
+    let refused = get_request(app, &token, &pac["requestId"]).await;
+    assert_eq!(
+        (refused["status"].as_str(), &refused["result"]),
+        (Some("Rejected"), &Value::Null)
+    );
+    let (_, tasks) = app
+        .get(
+            &token,
+            &format!(
+                "/api/Tasks/GetTasksForCustomer?customerId={}",
+                other.customer_id
+            ),
+        )
+        .await;
+    assert!(
+        tasks["items"]
             .as_array()
             .unwrap()
             .iter()
-            .find(|b| b["barSuffix"] == "STOLEN")
-            .unwrap()["barId"]
-            .clone();
-        let (s, r) = app
-            .post(
-                &token,
-                "/api/Bars/AddOrRemoveBar",
-                &json!({"contractId": conn.id, "barId": stolen, "action": "Add"}),
-            )
-            .await;
-        assert_eq!(s, 202, "{r}");
-        app.drain().await;
-        assert_error(
-            &request(&app, &token, "/api/Pacs/RequestPac", conn.id).await,
-            402,
-            "stolen",
-        );
-
-        // A network that refuses leaves no code and raises a task.
-        let other = app.connection_on(app.north, Network::Vodafone).await;
-        let (s, pac) = request(&app, &token, "/api/Pacs/RequestPac", other.id).await;
-        assert_eq!(s, 202, "{pac}");
-        app.worker_with(SimConfig {
-            rejection_rate: 1.0,
-            ..SimConfig::instant()
-        })
-        .drain()
-        .await
-        .unwrap();
-        let refused = get_request(&app, &token, &pac["requestId"]).await;
-        assert_eq!(
-            (refused["status"].as_str(), &refused["result"]),
-            (Some("Rejected"), &Value::Null)
-        );
-        let (_, tasks) = app
-            .get(
-                &token,
-                &format!(
-                    "/api/Tasks/GetTasksForCustomer?customerId={}",
-                    other.customer_id
-                ),
-            )
-            .await;
-        assert!(
-            tasks["items"]
-                .as_array()
+            .any(|t| t["subject"]
+                .as_str()
                 .unwrap()
-                .iter()
-                .any(|t| t["subject"]
-                    .as_str()
-                    .unwrap()
-                    .contains(&format!("Request {}", pac["requestId"]))),
-            "{tasks}"
-        );
-        // Refused, so asking again asks the network again.
-        assert_eq!(
-            request(&app, &token, "/api/Pacs/RequestPac", other.id)
-                .await
-                .0,
-            202
-        );
-        app
-    })
-    .await;
+                .contains(&format!("Request {}", pac["requestId"]))),
+        "{tasks}"
+    );
+    // Refused, so asking again asks the network again.
+    assert_eq!(
+        request(app, &token, "/api/Pacs/RequestPac", other.id)
+            .await
+            .0,
+        202
+    );
 }
 
-#[tokio::test]
-async fn an_esim_request_gives_an_activation_code_and_the_eid_once_known() {
-    each_backend(|app| async move {
-        let token = app.north_token().await;
-        let conn = app.connection_on(app.north, Network::Vodafone).await;
-        let esim = |cli: String| {
-            let (app, token) = (&app, &token);
-            async move { app.post(token, "/api/Sims/CreateEsimRequest", &json!({"cli": cli})).await }
-        };
-        assert_error(&esim("0770".into()).await, 400, "cli");
-        assert_error(&esim("07700900998".into()).await, 404, "07700900998");
-        assert_error(&app.post(&app.capital_token().await, "/api/Sims/CreateEsimRequest", &json!({"cli": conn.cli})).await, 404, &conn.cli);
-        let mut checked = 0;
-        for other in [Network::O2, Network::EE] {
-            let mut found = None;
-            for partner in [app.north, app.capital] {
-                let vis = store::Visibility::Partner(partner);
-                let page = domain::paging::PageRequest::new(None, Some(200)).unwrap();
-                for c in app.store.list_customers(vis, "", page).await.unwrap().0 {
-                    let rows = app.store.connections_for_customer(vis, c.id, page).await.unwrap().0;
-                    if let Some(r) = rows.into_iter().find(|r| r.network == other.as_str()) {
-                        found = Some((partner, r));
-                    }
+#[backend_test]
+async fn an_esim_request_gives_an_activation_code_and_the_eid_once_known(app: &TestApp) {
+    let token = app.north_token().await;
+    let conn = app.connection_on(app.north, Network::Vodafone).await;
+    let esim = |cli: String| {
+        let (app, token) = (&app, &token);
+        async move {
+            app.post(token, "/api/Sims/CreateEsimRequest", &json!({"cli": cli}))
+                .await
+        }
+    };
+    assert_error(&esim("0770".into()).await, 400, "cli");
+    assert_error(&esim("07700900998".into()).await, 404, "07700900998");
+    assert_error(
+        &app.post(
+            &app.capital_token().await,
+            "/api/Sims/CreateEsimRequest",
+            &json!({"cli": conn.cli}),
+        )
+        .await,
+        404,
+        &conn.cli,
+    );
+    let mut checked = 0;
+    for other in [Network::O2, Network::EE] {
+        let mut found = None;
+        for partner in [app.north, app.capital] {
+            let vis = store::Visibility::Partner(partner);
+            let page = domain::paging::PageRequest::new(None, Some(200)).unwrap();
+            for c in app.store.list_customers(vis, "", page).await.unwrap().0 {
+                let rows = app
+                    .store
+                    .connections_for_customer(vis, c.id, page)
+                    .await
+                    .unwrap()
+                    .0;
+                if let Some(r) = rows.into_iter().find(|r| r.network == other.as_str()) {
+                    found = Some((partner, r));
                 }
             }
-            if let Some((partner, r)) = found {
-                let t = if partner == app.north { token.clone() } else { app.capital_token().await };
-                assert_error(&app.post(&t, "/api/Sims/CreateEsimRequest", &json!({"cli": r.cli})).await, 400, "Vodafone only");
-                checked += 1;
-            }
         }
-        assert!(checked > 0, "an O2 or EE connection was tried");
+        if let Some((partner, r)) = found {
+            let t = if partner == app.north {
+                token.clone()
+            } else {
+                app.capital_token().await
+            };
+            assert_error(
+                &app.post(&t, "/api/Sims/CreateEsimRequest", &json!({"cli": r.cli}))
+                    .await,
+                400,
+                "Vodafone only",
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "an O2 or EE connection was tried");
 
-        let (s, r) = esim(conn.cli.clone()).await;
-        assert_eq!((s, r["type"].as_str()), (202, Some("CreateEsim")), "{r}");
-        assert_error(&app.post(&token, "/api/Sims/ChangeSIM", &json!({"cli": conn.cli, "iccid": domain::sim::make_iccid(Network::Vodafone, 880_001)})).await, 409, "already open");
-        assert_eq!(connection(&app, &token, &conn.cli).await["sim"]["type"], "Physical", "not before the network confirms");
-        app.drain().await;
-        let done = get_request(&app, &token, &r["requestId"]).await;
-        assert_eq!(done["status"], "Completed", "{done}");
-        let code = done["result"]["activationCode"].as_str().unwrap();
-        assert!(code.starts_with("LPA:1$rsp.vodafone.smdp.example$"), "{code}");
-        assert_eq!(code.split('$').count(), 3);
-        assert_eq!(done["result"]["eid"], Value::Null, "unknown until a device downloads it");
-        let sim = connection(&app, &token, &conn.cli).await["sim"].clone();
-        assert_eq!((sim["type"].as_str(), &sim["iccid"]), (Some("eSIM"), &Value::Null), "{sim}");
+    let (s, r) = esim(conn.cli.clone()).await;
+    assert_eq!((s, r["type"].as_str()), (202, Some("CreateEsim")), "{r}");
+    assert_error(
+        &app.post(
+            &token,
+            "/api/Sims/ChangeSIM",
+            &json!({"cli": conn.cli, "iccid": domain::sim::make_iccid(Network::Vodafone, 880_001)}),
+        )
+        .await,
+        409,
+        "already open",
+    );
+    assert_eq!(
+        connection(app, &token, &conn.cli).await["sim"]["type"],
+        "Physical",
+        "not before the network confirms"
+    );
+    app.drain().await;
+    let done = get_request(app, &token, &r["requestId"]).await;
+    assert_eq!(done["status"], "Completed", "{done}");
+    let code = done["result"]["activationCode"].as_str().unwrap();
+    assert!(
+        code.starts_with("LPA:1$rsp.vodafone.smdp.example$"),
+        "{code}"
+    );
+    assert_eq!(code.split('$').count(), 3);
+    assert_eq!(
+        done["result"]["eid"],
+        Value::Null,
+        "unknown until a device downloads it"
+    );
+    let sim = connection(app, &token, &conn.cli).await["sim"].clone();
+    assert_eq!(
+        (sim["type"].as_str(), &sim["iccid"]),
+        (Some("eSIM"), &Value::Null),
+        "{sim}"
+    );
 
-        let eid = domain::sim::make_eid("890490320000000000000000000077");
-        let vodafone = network(&app, Network::Vodafone);
-        assert!(vodafone.esim_downloaded(&conn.cli, "1234").await.is_err(), "not an EID");
-        assert!(network(&app, Network::O2).esim_downloaded(&conn.cli, &eid).await.is_err(), "another network");
-        assert_eq!(vodafone.esim_downloaded(&conn.cli, &eid).await.unwrap(), conn.id);
-        assert_eq!(connection(&app, &token, &conn.cli).await["sim"]["eid"], eid.as_str());
-        assert_eq!(get_request(&app, &token, &r["requestId"]).await["result"]["eid"], eid.as_str());
-        let audit = app.store.audit_for("connection", &conn.id.to_string()).await.unwrap();
-        let row = audit.iter().find(|a| a.action == "CreateEsim").expect("audited");
-        assert!(row.before_json.as_deref().unwrap().contains(conn.iccid.as_deref().unwrap()), "the replaced SIM is recorded");
-        assert!(audit.iter().any(|a| a.action == "EsimDownloaded"));
-        app
-    })
-    .await;
+    let eid = domain::sim::make_eid("890490320000000000000000000077");
+    let vodafone = network(app, Network::Vodafone);
+    assert!(
+        vodafone.esim_downloaded(&conn.cli, "1234").await.is_err(),
+        "not an EID"
+    );
+    assert!(
+        network(app, Network::O2)
+            .esim_downloaded(&conn.cli, &eid)
+            .await
+            .is_err(),
+        "another network"
+    );
+    assert_eq!(
+        vodafone.esim_downloaded(&conn.cli, &eid).await.unwrap(),
+        conn.id
+    );
+    assert_eq!(
+        connection(app, &token, &conn.cli).await["sim"]["eid"],
+        eid.as_str()
+    );
+    assert_eq!(
+        get_request(app, &token, &r["requestId"]).await["result"]["eid"],
+        eid.as_str()
+    );
+    let audit = app
+        .store
+        .audit_for("connection", &conn.id.to_string())
+        .await
+        .unwrap();
+    let row = audit
+        .iter()
+        .find(|a| a.action == "CreateEsim")
+        .expect("audited");
+    assert!(
+        row.before_json
+            .as_deref()
+            .unwrap()
+            .contains(conn.iccid.as_deref().unwrap()),
+        "the replaced SIM is recorded"
+    );
+    assert!(audit.iter().any(|a| a.action == "EsimDownloaded"));
 }
