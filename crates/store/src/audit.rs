@@ -1,7 +1,7 @@
 //! The audit trail: who changed what, when, from what, to what. Rows are
 //! written in the same transaction as the change they describe.
 
-use crate::{on_db, Result, Store};
+use crate::{args, Result, Store};
 use chrono::{DateTime, Utc};
 
 /// One audit entry to write.
@@ -88,9 +88,7 @@ pub struct AuditRow {
 impl Store {
     /// The audit trail of one record, oldest first.
     pub async fn audit_for(&self, entity: &str, entity_id: &str) -> Result<Vec<AuditRow>> {
-        let rows = on_db!(self.db(), p => sqlx::query_as::<_, AuditRow>(
-            "SELECT id, at, actor, partner_id, entity, entity_id, action, before_json, after_json FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY id")
-            .bind(entity).bind(entity_id).fetch_all(p).await)?;
+        let rows = self.read_all::<AuditRow>("SELECT id, at, actor, partner_id, entity, entity_id, action, before_json, after_json FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY id", args![entity, entity_id]).await?;
         Ok(rows)
     }
 }

@@ -2,16 +2,19 @@
 //! idempotency key of the call, so a retried call answers the first result
 //! and never provisions twice — across restarts too, since it is stored.
 
-use crate::{args, on_db, Arg, Result, Store, StoreError};
+use crate::{args, Arg, Result, Store, StoreError};
 use domain::Network;
 
 impl Store {
     /// The recorded outcome of a carrier call, if it was made before.
     pub async fn carrier_operation(&self, key: &str) -> Result<Option<String>> {
-        Ok(
-            on_db!(self.db(), p => sqlx::query_scalar("SELECT outcome FROM carrier_operations WHERE idempotency_key = $1")
-            .bind(key).fetch_optional(p).await)?,
-        )
+        let found: Option<(String,)> = self
+            .read_optional(
+                "SELECT outcome FROM carrier_operations WHERE idempotency_key = $1",
+                args![key],
+            )
+            .await?;
+        Ok(found.map(|(outcome,)| outcome))
     }
 
     /// Records a call's outcome once; answers the outcome stored under the
@@ -78,9 +81,8 @@ impl Store {
 
     /// How many calls the networks have recorded (tests and monitoring).
     pub async fn count_carrier_operations(&self) -> Result<i64> {
-        Ok(
-            on_db!(self.db(), p => sqlx::query_scalar("SELECT COUNT(*) FROM carrier_operations").fetch_one(p).await)?,
-        )
+        self.read_number("SELECT COUNT(*) FROM carrier_operations", args![])
+            .await
     }
 
     /// A network assigns one of its own numbers (EE: the number comes with

@@ -1,7 +1,7 @@
 //! The catalogue: each network's tariffs, bundles (tariff options) and
 //! bars, and which bundles each tariff allows.
 
-use crate::{args, on_db, Result, Store, StoreError};
+use crate::{args, Result, Store, StoreError};
 use domain::tariff::TariffFacts;
 use domain::Network;
 
@@ -94,26 +94,28 @@ impl Store {
         network: Network,
         bill_cap_only: bool,
     ) -> Result<Vec<TariffRow>> {
-        Ok(
-            on_db!(self.db(), p => sqlx::query_as::<_, TariffRow>(&format!(
-            "SELECT {TARIFF_COLS} FROM tariffs WHERE network = $1 AND NOT retired AND ($2 = FALSE OR bill_cap_eligible) ORDER BY monthly_pence, id"))
-            .bind(network.as_str()).bind(bill_cap_only).fetch_all(p).await)?,
-        )
+        self.read_all::<TariffRow>(&format!(
+            "SELECT {TARIFF_COLS} FROM tariffs WHERE network = $1 AND NOT retired AND ($2 = FALSE OR bill_cap_eligible) ORDER BY monthly_pence, id"), args![network.as_str(), bill_cap_only]).await
     }
 
     /// Every tariff of `network`, retired ones too.
     pub async fn all_tariffs_for_network(&self, network: Network) -> Result<Vec<TariffRow>> {
-        Ok(
-            on_db!(self.db(), p => sqlx::query_as::<_, TariffRow>(&format!(
-            "SELECT {TARIFF_COLS} FROM tariffs WHERE network = $1 ORDER BY monthly_pence, id"))
-            .bind(network.as_str()).fetch_all(p).await)?,
+        self.read_all::<TariffRow>(
+            &format!(
+                "SELECT {TARIFF_COLS} FROM tariffs WHERE network = $1 ORDER BY monthly_pence, id"
+            ),
+            args![network.as_str()],
         )
+        .await
     }
 
     pub async fn tariff(&self, id: i64) -> Result<TariffRow> {
-        on_db!(self.db(), p => sqlx::query_as::<_, TariffRow>(&format!("SELECT {TARIFF_COLS} FROM tariffs WHERE id = $1"))
-            .bind(id).fetch_optional(p).await)?
-            .ok_or(StoreError::NotFound)
+        self.read_optional::<TariffRow>(
+            &format!("SELECT {TARIFF_COLS} FROM tariffs WHERE id = $1"),
+            args![id],
+        )
+        .await?
+        .ok_or(StoreError::NotFound)
     }
 
     /// A tariff, from a cache of tariffs read in the last minute: the
@@ -137,40 +139,30 @@ impl Store {
     /// The bundles `tariff_id` allows; `NotFound` if there is no such tariff.
     pub async fn bundles_for_tariff(&self, tariff_id: i64) -> Result<Vec<BundleRow>> {
         self.tariff(tariff_id).await?;
-        Ok(
-            on_db!(self.db(), p => sqlx::query_as::<_, BundleRow>(&format!(
-            "SELECT {BUNDLE_COLS} FROM bundles b JOIN tariff_bundles tb ON tb.bundle_id = b.id WHERE tb.tariff_id = $1 ORDER BY b.id"))
-            .bind(tariff_id).fetch_all(p).await)?,
-        )
+        self.read_all::<BundleRow>(&format!(
+            "SELECT {BUNDLE_COLS} FROM bundles b JOIN tariff_bundles tb ON tb.bundle_id = b.id WHERE tb.tariff_id = $1 ORDER BY b.id"), args![tariff_id]).await
     }
 
     pub async fn bundles_for_network(&self, network: Network) -> Result<Vec<BundleRow>> {
-        Ok(
-            on_db!(self.db(), p => sqlx::query_as::<_, BundleRow>(&format!(
-            "SELECT {BUNDLE_COLS} FROM bundles b WHERE b.network = $1 ORDER BY b.id"))
-            .bind(network.as_str()).fetch_all(p).await)?,
+        self.read_all::<BundleRow>(
+            &format!("SELECT {BUNDLE_COLS} FROM bundles b WHERE b.network = $1 ORDER BY b.id"),
+            args![network.as_str()],
         )
+        .await
     }
 
     /// (tariff id, bundle id) pairs of every tariff on `network`.
     pub async fn tariff_bundle_links(&self, network: Network) -> Result<Vec<(i64, i64)>> {
-        Ok(on_db!(self.db(), p => sqlx::query_as::<_, (i64, i64)>(
-            "SELECT tb.tariff_id, tb.bundle_id FROM tariff_bundles tb JOIN tariffs t ON t.id = tb.tariff_id WHERE t.network = $1")
-            .bind(network.as_str()).fetch_all(p).await)?)
+        self.read_all::<(i64, i64)>("SELECT tb.tariff_id, tb.bundle_id FROM tariff_bundles tb JOIN tariffs t ON t.id = tb.tariff_id WHERE t.network = $1", args![network.as_str()]).await
     }
 
     pub async fn bars_for_network(&self, network: Network) -> Result<Vec<BarRow>> {
-        Ok(on_db!(self.db(), p => sqlx::query_as::<_, BarRow>(
-            "SELECT id, network, bar_suffix, name, category FROM bars WHERE network = $1 ORDER BY id")
-            .bind(network.as_str()).fetch_all(p).await)?)
+        self.read_all::<BarRow>("SELECT id, network, bar_suffix, name, category FROM bars WHERE network = $1 ORDER BY id", args![network.as_str()]).await
     }
 
     /// Every bar suffix in use, with the name of its first bar.
     pub async fn bar_suffixes(&self) -> Result<Vec<(String, String, String)>> {
-        Ok(
-            on_db!(self.db(), p => sqlx::query_as::<_, (String, String, String)>(
-            "SELECT bar_suffix, MIN(name), MIN(category) FROM bars GROUP BY bar_suffix ORDER BY bar_suffix").fetch_all(p).await)?,
-        )
+        self.read_all::<(String, String, String)>("SELECT bar_suffix, MIN(name), MIN(category) FROM bars GROUP BY bar_suffix ORDER BY bar_suffix", args![]).await
     }
 
     /// Adds a tariff to the catalogue; answers its id.

@@ -5,7 +5,7 @@
 //! its row (what was contracted, at the price contracted), so a lookup by
 //! CLI is one indexed query joined to its tariff.
 
-use crate::{args, on_db, Result, Store, StoreError, Visibility};
+use crate::{args, Result, Store, StoreError, Visibility};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::paging::PageRequest;
 use domain::status::ConnectionStatus;
@@ -104,17 +104,19 @@ impl Store {
     /// The connection with this (canonical) CLI, if visible to the caller.
     pub async fn connection_by_cli(&self, vis: Visibility, cli: &str) -> Result<ConnectionRow> {
         let (all, partner) = vis.binds();
-        on_db!(self.db(), p => sqlx::query_as::<_, ConnectionRow>(&format!("{CONNECTION_SELECT} WHERE c.cli = $1 AND ($2 OR c.partner_id = $3) ORDER BY c.id DESC LIMIT 1"))
-            .bind(cli).bind(all).bind(partner).fetch_optional(p).await)?
+        self.read_optional::<ConnectionRow>(&format!("{CONNECTION_SELECT} WHERE c.cli = $1 AND ($2 OR c.partner_id = $3) ORDER BY c.id DESC LIMIT 1"), args![cli, all, partner]).await?
             .ok_or(StoreError::NotFound)
     }
 
     /// The connection with this contract id, if visible to the caller.
     pub async fn connection_by_id(&self, vis: Visibility, id: i64) -> Result<ConnectionRow> {
         let (all, partner) = vis.binds();
-        on_db!(self.db(), p => sqlx::query_as::<_, ConnectionRow>(&format!("{CONNECTION_SELECT} WHERE c.id = $1 AND ($2 OR c.partner_id = $3)"))
-            .bind(id).bind(all).bind(partner).fetch_optional(p).await)?
-            .ok_or(StoreError::NotFound)
+        self.read_optional::<ConnectionRow>(
+            &format!("{CONNECTION_SELECT} WHERE c.id = $1 AND ($2 OR c.partner_id = $3)"),
+            args![id, all, partner],
+        )
+        .await?
+        .ok_or(StoreError::NotFound)
     }
 
     /// A page of a visible customer's connections, with the total. The
@@ -126,13 +128,13 @@ impl Store {
         page: PageRequest,
     ) -> Result<(Vec<ConnectionRow>, i64)> {
         self.get_customer(vis, customer_id).await?;
-        on_db!(self.db(), p => {
-            let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM connections WHERE customer_id = $1")
-                .bind(customer_id).fetch_one(p).await?;
-            let rows = sqlx::query_as::<_, ConnectionRow>(&format!("{CONNECTION_SELECT} WHERE c.customer_id = $1 ORDER BY c.id LIMIT $2 OFFSET $3"))
-                .bind(customer_id).bind(page.limit()).bind(page.offset()).fetch_all(p).await?;
-            Ok((rows, total))
-        })
+        self.read_page(
+            "SELECT COUNT(*) FROM connections WHERE customer_id = $1",
+            &format!("{CONNECTION_SELECT} WHERE c.customer_id = $1 ORDER BY c.id"),
+            args![customer_id],
+            page,
+        )
+        .await
     }
 
     /// Inserts connections in batches inside one transaction (demo data and
@@ -183,8 +185,7 @@ impl Store {
 
     /// How many connections exist (all partners).
     pub async fn count_connections(&self) -> Result<i64> {
-        Ok(
-            on_db!(self.db(), p => sqlx::query_scalar("SELECT COUNT(*) FROM connections").fetch_one(p).await)?,
-        )
+        self.read_number("SELECT COUNT(*) FROM connections", args![])
+            .await
     }
 }

@@ -4,7 +4,7 @@
 //! are chosen by people and stored as Argon2id hashes.
 
 use crate::audit::AuditEntry;
-use crate::{args, on_db, Result, Store, StoreError};
+use crate::{args, Result, Store, StoreError};
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
@@ -132,16 +132,19 @@ impl Store {
     }
 
     pub async fn list_clients(&self) -> Result<Vec<ApiClient>> {
-        Ok(
-            on_db!(self.db(), p => sqlx::query_as::<_, ApiClient>(&format!("SELECT {CLIENT_COLS} FROM api_clients ORDER BY id")).fetch_all(p).await)?,
+        self.read_all::<ApiClient>(
+            &format!("SELECT {CLIENT_COLS} FROM api_clients ORDER BY id"),
+            args![],
         )
+        .await
     }
 
     pub async fn client_by_client_id(&self, client_id: &str) -> Result<Option<ApiClient>> {
-        Ok(
-            on_db!(self.db(), p => sqlx::query_as::<_, ApiClient>(&format!("SELECT {CLIENT_COLS} FROM api_clients WHERE client_id = $1"))
-            .bind(client_id).fetch_optional(p).await)?,
+        self.read_optional::<ApiClient>(
+            &format!("SELECT {CLIENT_COLS} FROM api_clients WHERE client_id = $1"),
+            args![client_id],
         )
+        .await
     }
 
     /// The client whose id and secret these are, if it is not revoked.
@@ -158,9 +161,13 @@ impl Store {
 
     /// Whether the client with database id `id` exists and is not revoked.
     pub async fn client_active(&self, id: i64) -> Result<bool> {
-        let revoked: Option<Option<DateTime<Utc>>> = on_db!(self.db(), p => sqlx::query_scalar("SELECT revoked_at FROM api_clients WHERE id = $1")
-            .bind(id).fetch_optional(p).await)?;
-        Ok(matches!(revoked, Some(None)))
+        let revoked: Option<(Option<DateTime<Utc>>,)> = self
+            .read_optional(
+                "SELECT revoked_at FROM api_clients WHERE id = $1",
+                args![id],
+            )
+            .await?;
+        Ok(matches!(revoked, Some((None,))))
     }
 
     /// Revokes a client (by `client_id`); its tokens stop working.
@@ -224,10 +231,11 @@ impl Store {
     }
 
     pub async fn user_by_name(&self, username: &str) -> Result<Option<ApiUser>> {
-        Ok(
-            on_db!(self.db(), p => sqlx::query_as::<_, ApiUser>(&format!("SELECT {USER_COLS} FROM users WHERE username = $1"))
-            .bind(username).fetch_optional(p).await)?,
+        self.read_optional::<ApiUser>(
+            &format!("SELECT {USER_COLS} FROM users WHERE username = $1"),
+            args![username],
         )
+        .await
     }
 
     /// The enabled user with this name and password, if any. Argon2 is

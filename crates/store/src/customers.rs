@@ -2,7 +2,7 @@
 
 use crate::audit::AuditEntry;
 use crate::tx::Tx;
-use crate::{args, on_db, Result, Store, StoreError, Visibility};
+use crate::{args, Result, Store, StoreError, Visibility};
 use chrono::{DateTime, Utc};
 use domain::customer::NewCustomer;
 use domain::paging::{like_contains, PageRequest};
@@ -53,9 +53,12 @@ impl Store {
     /// One customer visible to the caller.
     pub async fn get_customer(&self, vis: Visibility, id: i64) -> Result<CustomerRow> {
         let (all, partner) = vis.binds();
-        on_db!(self.db(), p => sqlx::query_as::<_, CustomerRow>(&format!("SELECT {COLS} FROM customers WHERE id = $1 AND ($2 OR partner_id = $3)"))
-            .bind(id).bind(all).bind(partner).fetch_optional(p).await)?
-            .ok_or(StoreError::NotFound)
+        self.read_optional::<CustomerRow>(
+            &format!("SELECT {COLS} FROM customers WHERE id = $1 AND ($2 OR partner_id = $3)"),
+            args![id, all, partner],
+        )
+        .await?
+        .ok_or(StoreError::NotFound)
     }
 
     /// A page of the customers visible to the caller, newest first,
@@ -73,13 +76,13 @@ impl Store {
         } else {
             like_contains(&search.trim().to_lowercase())
         };
-        on_db!(self.db(), p => {
-            let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM customers WHERE {LIST_FILTER}"))
-                .bind(all).bind(partner).bind(&pattern).fetch_one(p).await?;
-            let rows = sqlx::query_as::<_, CustomerRow>(&format!("SELECT {COLS} FROM customers WHERE {LIST_FILTER} ORDER BY id DESC LIMIT $4 OFFSET $5"))
-                .bind(all).bind(partner).bind(&pattern).bind(page.limit()).bind(page.offset()).fetch_all(p).await?;
-            Ok((rows, total))
-        })
+        self.read_page(
+            &format!("SELECT COUNT(*) FROM customers WHERE {LIST_FILTER}"),
+            &format!("SELECT {COLS} FROM customers WHERE {LIST_FILTER} ORDER BY id DESC"),
+            args![all, partner, &pattern],
+            page,
+        )
+        .await
     }
 }
 

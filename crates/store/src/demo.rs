@@ -4,7 +4,7 @@
 
 use crate::catalogue::NewTariff;
 use crate::connections::{ConnectionBar, ConnectionBundle, NewConnection};
-use crate::{on_db, Result, Store};
+use crate::{args, Result, Store};
 use chrono::{Months, NaiveDate};
 use domain::customer::CustomerInput;
 use domain::sim::make_iccid;
@@ -347,7 +347,9 @@ fn customer(
 impl Store {
     /// Whether the catalogue has been seeded (any tariff exists).
     pub async fn has_catalogue(&self) -> Result<bool> {
-        let n: i64 = on_db!(self.db(), p => sqlx::query_scalar("SELECT COUNT(*) FROM tariffs").fetch_one(p).await)?;
+        let n: i64 = self
+            .read_number("SELECT COUNT(*) FROM tariffs", args![])
+            .await?;
         Ok(n > 0)
     }
 
@@ -711,7 +713,12 @@ impl Store {
             Some(p) => p,
             None => self.create_partner(DEMO_ACTOR, LOAD_PARTNER, false).await?,
         };
-        let already: i64 = on_db!(self.db(), p => sqlx::query_scalar("SELECT COUNT(*) FROM connections WHERE cli LIKE '074%'").fetch_one(p).await)?;
+        let already: i64 = self
+            .read_number(
+                "SELECT COUNT(*) FROM connections WHERE cli LIKE '074%'",
+                args![],
+            )
+            .await?;
         let first = already as u64;
         let tariff = self
             .tariffs_for_network(Network::Vodafone, false)

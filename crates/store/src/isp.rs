@@ -4,7 +4,7 @@
 //! for filters and in `domain::isp` for answers.
 
 use crate::audit::AuditEntry;
-use crate::{args, on_db, Result, Store, StoreError, Visibility};
+use crate::{args, Result, Store, StoreError, Visibility};
 use chrono::{DateTime, Utc};
 use domain::isp::AcctKind;
 use domain::isp::ReadStatus;
@@ -200,21 +200,28 @@ impl Store {
         page: PageRequest,
     ) -> Result<(Vec<ProfileRow>, i64)> {
         let (all, partner) = vis.binds();
-        on_db!(self.db(), p => {
-            let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM isp_profiles WHERE ($1 OR partner_id = $2)")
-                .bind(all).bind(partner).fetch_one(p).await?;
-            let rows = sqlx::query_as::<_, ProfileRow>(&format!("SELECT {PROFILE_COLS} FROM isp_profiles WHERE ($1 OR partner_id = $2) ORDER BY id LIMIT $3 OFFSET $4"))
-                .bind(all).bind(partner).bind(page.limit()).bind(page.offset()).fetch_all(p).await?;
-            Ok((rows, total))
-        })
+        self.read_page(
+            "SELECT COUNT(*) FROM isp_profiles WHERE ($1 OR partner_id = $2)",
+            &format!(
+                "SELECT {PROFILE_COLS} FROM isp_profiles WHERE ($1 OR partner_id = $2) ORDER BY id"
+            ),
+            args![all, partner],
+            page,
+        )
+        .await
     }
 
     /// A visible profile.
     pub async fn get_profile(&self, vis: Visibility, id: i64) -> Result<ProfileRow> {
         let (all, partner) = vis.binds();
-        on_db!(self.db(), p => sqlx::query_as::<_, ProfileRow>(&format!("SELECT {PROFILE_COLS} FROM isp_profiles WHERE id = $1 AND ($2 OR partner_id = $3)"))
-            .bind(id).bind(all).bind(partner).fetch_optional(p).await)?
-            .ok_or(StoreError::NotFound)
+        self.read_optional::<ProfileRow>(
+            &format!(
+                "SELECT {PROFILE_COLS} FROM isp_profiles WHERE id = $1 AND ($2 OR partner_id = $3)"
+            ),
+            args![id, all, partner],
+        )
+        .await?
+        .ok_or(StoreError::NotFound)
     }
 
     /// Creates a subscriber (active from now).
@@ -244,9 +251,12 @@ impl Store {
     /// A visible subscriber by id.
     pub async fn get_isp_user(&self, vis: Visibility, id: i64) -> Result<IspUserRow> {
         let (all, partner) = vis.binds();
-        on_db!(self.db(), p => sqlx::query_as::<_, IspUserRow>(&format!("{USER_SELECT} WHERE u.id = $1 AND ($2 OR u.partner_id = $3)"))
-            .bind(id).bind(all).bind(partner).fetch_optional(p).await)?
-            .ok_or(StoreError::NotFound)
+        self.read_optional::<IspUserRow>(
+            &format!("{USER_SELECT} WHERE u.id = $1 AND ($2 OR u.partner_id = $3)"),
+            args![id, all, partner],
+        )
+        .await?
+        .ok_or(StoreError::NotFound)
     }
 
     /// A visible subscriber that is not deleted (disabled), to change.
@@ -267,10 +277,11 @@ impl Store {
         partner_id: i64,
         username: &str,
     ) -> Result<Option<IspUserRow>> {
-        Ok(
-            on_db!(self.db(), p => sqlx::query_as::<_, IspUserRow>(&format!("{USER_SELECT} WHERE u.partner_id = $1 AND u.username = $2"))
-            .bind(partner_id).bind(username).fetch_optional(p).await)?,
+        self.read_optional::<IspUserRow>(
+            &format!("{USER_SELECT} WHERE u.partner_id = $1 AND u.username = $2"),
+            args![partner_id, username],
         )
+        .await
     }
 
     /// A page of visible subscribers matching `f`, by id, with the total.
@@ -291,17 +302,21 @@ impl Store {
             "($2 OR u.partner_id = $3) AND ($4 IS NULL OR {EFFECTIVE_STATUS} = $4) AND ($5 IS NULL OR u.profile_id = $5) \
              AND ($6 IS NULL OR u.customer_id = $6) \
              AND ($7 = '' OR LOWER(u.username) LIKE $7 ESCAPE '\\' OR LOWER(COALESCE(u.mac, '')) LIKE $7 ESCAPE '\\' OR COALESCE(u.static_ip, '') LIKE $7 ESCAPE '\\')");
-        let count_sql = format!("SELECT COUNT(*) FROM isp_users u WHERE {filter}");
-        let rows_sql = format!("{USER_SELECT} WHERE {filter} ORDER BY u.id LIMIT $8 OFFSET $9");
-        on_db!(self.db(), p => {
-            let total: i64 = sqlx::query_scalar(&count_sql)
-                .bind(now).bind(all).bind(partner).bind(f.status.map(ReadStatus::as_str)).bind(f.profile_id).bind(f.customer_id).bind(&q)
-                .fetch_one(p).await?;
-            let rows = sqlx::query_as::<_, IspUserRow>(&rows_sql)
-                .bind(now).bind(all).bind(partner).bind(f.status.map(ReadStatus::as_str)).bind(f.profile_id).bind(f.customer_id).bind(&q)
-                .bind(page.limit()).bind(page.offset()).fetch_all(p).await?;
-            Ok((rows, total))
-        })
+        self.read_page(
+            &format!("SELECT COUNT(*) FROM isp_users u WHERE {filter}"),
+            &format!("{USER_SELECT} WHERE {filter} ORDER BY u.id"),
+            args![
+                now,
+                all,
+                partner,
+                f.status.map(ReadStatus::as_str),
+                f.profile_id,
+                f.customer_id,
+                &q
+            ],
+            page,
+        )
+        .await
     }
 
     /// Applies a patch to a visible subscriber (not a disabled one).
@@ -416,9 +431,9 @@ impl Store {
     /// (`Stale-Session`), then answers how many are open. A read on the
     /// hot path; the writer only when something is stale.
     pub async fn open_sessions(&self, user_id: i64, stale_before: DateTime<Utc>) -> Result<i64> {
-        let (open, fresh): (i64, i64) = on_db!(self.db(), p => sqlx::query_as(
-            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN updated_at >= $2 THEN 1 ELSE 0 END), 0) FROM radius_sessions WHERE user_id = $1 AND stopped_at IS NULL")
-            .bind(user_id).bind(stale_before).fetch_one(p).await)?;
+        let (open, fresh): (i64, i64) = self.read_one(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN updated_at >= $2 THEN 1 ELSE 0 END), 0) FROM radius_sessions WHERE user_id = $1 AND stopped_at IS NULL",
+            args![user_id, stale_before]).await?;
         if open > fresh {
             self.execute(
                 "UPDATE radius_sessions SET stopped_at = updated_at, terminate_cause = 'Stale-Session' WHERE user_id = $1 AND stopped_at IS NULL AND updated_at < $2",
@@ -504,11 +519,14 @@ impl Store {
         page: PageRequest,
     ) -> Result<(Vec<SessionRow>, i64)> {
         self.get_isp_user(vis, id).await?;
-        on_db!(self.db(), p => {
-            let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM radius_sessions WHERE user_id = $1").bind(id).fetch_one(p).await?;
-            let rows = sqlx::query_as::<_, SessionRow>(&format!("SELECT {SESSION_COLS} FROM radius_sessions WHERE user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3"))
-                .bind(id).bind(page.limit()).bind(page.offset()).fetch_all(p).await?;
-            Ok((rows, total))
-        })
+        self.read_page(
+            "SELECT COUNT(*) FROM radius_sessions WHERE user_id = $1",
+            &format!(
+                "SELECT {SESSION_COLS} FROM radius_sessions WHERE user_id = $1 ORDER BY id DESC"
+            ),
+            args![id],
+            page,
+        )
+        .await
     }
 }

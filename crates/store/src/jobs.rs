@@ -5,7 +5,7 @@
 //! whose worker died is claimed again once its lease has expired. Each job
 //! has a unique idempotency key, so enqueueing twice makes one job.
 
-use crate::{args, on_db, Arg, Result, Store};
+use crate::{args, Arg, Result, Store};
 use domain::status::JobState;
 
 /// A claimed job.
@@ -296,25 +296,31 @@ impl Store {
 
     /// A job by its idempotency key.
     pub async fn job_by_key(&self, key: &str) -> Result<Option<JobRow>> {
-        Ok(
-            on_db!(self.db(), p => sqlx::query_as::<_, JobRow>(&format!("SELECT {JOB_COLS} FROM jobs WHERE idempotency_key = $1"))
-            .bind(key).fetch_optional(p).await)?,
+        self.read_optional::<JobRow>(
+            &format!("SELECT {JOB_COLS} FROM jobs WHERE idempotency_key = $1"),
+            args![key],
         )
+        .await
     }
 
     /// Jobs in a state (`queued`, `running`, `done`, `dead`), oldest first.
     pub async fn jobs_in_state(&self, state: &str) -> Result<Vec<JobRow>> {
-        Ok(
-            on_db!(self.db(), p => sqlx::query_as::<_, JobRow>(&format!("SELECT {JOB_COLS} FROM jobs WHERE state = $1 ORDER BY id"))
-            .bind(state).fetch_all(p).await)?,
+        self.read_all::<JobRow>(
+            &format!("SELECT {JOB_COLS} FROM jobs WHERE state = $1 ORDER BY id"),
+            args![state],
         )
+        .await
     }
 
     /// When the next queued job is due (epoch ms), if any.
     pub async fn next_job_due(&self) -> Result<Option<i64>> {
-        Ok(
-            on_db!(self.db(), p => sqlx::query_scalar::<_, Option<i64>>("SELECT MIN(run_at_ms) FROM jobs WHERE state = 'queued'").fetch_one(p).await)?,
-        )
+        let (due,): (Option<i64>,) = self
+            .read_one(
+                "SELECT MIN(run_at_ms) FROM jobs WHERE state = 'queued'",
+                args![],
+            )
+            .await?;
+        Ok(due)
     }
 }
 

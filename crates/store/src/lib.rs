@@ -3,11 +3,12 @@
 //! each, and one module per area.
 //!
 //! Queries are written once, in the SQL both engines accept (`$1`
-//! placeholders, `RETURNING`, `ON CONFLICT`), and run on whichever pool is
-//! live through the [`on_db!`] macro, which keeps sqlx's native types on
-//! both. Areas are modules of inherent methods on [`Store`] rather than
-//! traits: there is one implementation, and the contract tests run it on
-//! both engines.
+//! placeholders, `RETURNING`, `ON CONFLICT`), with their values as
+//! `args![…]`: reads go through [`read`] on the read pool, writes through
+//! [`Store::write`] (see [`tx`]). No call site matches on the engine.
+//! Areas are modules of inherent methods on [`Store`] rather than traits:
+//! there is one implementation, and the contract tests run it on both
+//! engines.
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
@@ -28,6 +29,7 @@ pub mod jobs;
 pub mod numbers;
 pub mod orders;
 pub mod partners;
+pub mod read;
 pub mod requests;
 pub mod settings;
 pub mod tasks;
@@ -39,19 +41,6 @@ pub use rusqlite;
 pub use store_macros::DirectRow;
 pub use tx::{Arg, DirectRow, Tx};
 extern crate self as store;
-
-/// Runs the same body on whichever pool is live. Inside the body `$pool`
-/// is a `&SqlitePool` or a `&PgPool`, so the same query text is compiled
-/// for each engine with its own native types.
-#[macro_export]
-macro_rules! on_db {
-    ($db:expr, $pool:ident => $body:expr) => {
-        match $db {
-            $crate::Db::Sqlite($pool) => $body,
-            $crate::Db::Postgres($pool) => $body,
-        }
-    };
-}
 
 /// The live connection pool.
 #[derive(Clone, Debug)]
@@ -346,7 +335,8 @@ impl Store {
 
     /// Whether the database answers (readiness).
     pub async fn ping(&self) -> Result<()> {
-        on_db!(&self.db, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))?;
+        self.read_number("SELECT CAST(1 AS BIGINT)", args![])
+            .await?;
         Ok(())
     }
 
@@ -355,8 +345,12 @@ impl Store {
         if let Some(direct) = &self.direct {
             direct.close();
         }
-        on_db!(&self.writer, p => p.close().await);
-        on_db!(&self.db, p => p.close().await)
+        for db in [&self.writer, &self.db] {
+            match db {
+                Db::Sqlite(p) => p.close().await,
+                Db::Postgres(p) => p.close().await,
+            }
+        }
     }
 }
 

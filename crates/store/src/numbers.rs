@@ -4,7 +4,7 @@
 //! (ListAvailableNumbers); EE's numbers come with the SIM, assigned by the
 //! network on activation.
 
-use crate::{args, on_db, Arg, Result, Store};
+use crate::{args, Arg, Result, Store};
 use domain::paging::PageRequest;
 use domain::Network;
 
@@ -36,26 +36,33 @@ impl Store {
         network: Network,
         page: PageRequest,
     ) -> Result<(Vec<String>, i64)> {
-        on_db!(self.db(), p => {
-            let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM number_pool WHERE network = $1 AND status = 'free'")
-                .bind(network.as_str()).fetch_one(p).await?;
-            let rows: Vec<String> = sqlx::query_scalar("SELECT cli FROM number_pool WHERE network = $1 AND status = 'free' ORDER BY cli LIMIT $2 OFFSET $3")
-                .bind(network.as_str()).bind(page.limit()).bind(page.offset()).fetch_all(p).await?;
-            Ok((rows, total))
-        })
+        let (rows, total): (Vec<(String,)>, i64) = self
+            .read_page(
+                "SELECT COUNT(*) FROM number_pool WHERE network = $1 AND status = 'free'",
+                "SELECT cli FROM number_pool WHERE network = $1 AND status = 'free' ORDER BY cli",
+                args![network.as_str()],
+                page,
+            )
+            .await?;
+        Ok((rows.into_iter().map(|(cli,)| cli).collect(), total))
     }
 
     /// A number's pool status (`free`, `reserved`, `assigned`), if pooled.
     /// The order mobile a pool number is reserved for or was assigned to.
     pub async fn pool_holder(&self, cli: &str) -> Result<Option<i64>> {
-        let held: Option<Option<i64>> = on_db!(self.db(), p => sqlx::query_scalar("SELECT order_mobile_id FROM number_pool WHERE cli = $1")
-            .bind(cli).fetch_optional(p).await)?;
-        Ok(held.flatten())
+        let held: Option<(Option<i64>,)> = self
+            .read_optional(
+                "SELECT order_mobile_id FROM number_pool WHERE cli = $1",
+                args![cli],
+            )
+            .await?;
+        Ok(held.and_then(|(id,)| id))
     }
 
     pub async fn pool_status(&self, cli: &str) -> Result<Option<String>> {
-        Ok(
-            on_db!(self.db(), p => sqlx::query_scalar("SELECT status FROM number_pool WHERE cli = $1").bind(cli).fetch_optional(p).await)?,
-        )
+        let status: Option<(String,)> = self
+            .read_optional("SELECT status FROM number_pool WHERE cli = $1", args![cli])
+            .await?;
+        Ok(status.map(|(s,)| s))
     }
 }

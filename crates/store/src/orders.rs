@@ -8,7 +8,7 @@
 use crate::audit::AuditEntry;
 use crate::connections::{ConnectionBar, ConnectionBundle};
 use crate::tx::{Arg, Tx};
-use crate::{args, in_list, on_db, Result, Store, StoreError, Visibility};
+use crate::{args, in_list, Result, Store, StoreError, Visibility};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::order::{OrderEvent, OrderStatus};
 use domain::ordering::{
@@ -269,9 +269,12 @@ impl Store {
     /// An order visible to the caller.
     pub async fn get_order(&self, vis: Visibility, id: i64) -> Result<OrderRow> {
         let (all, partner) = vis.binds();
-        on_db!(self.db(), p => sqlx::query_as::<_, OrderRow>(&format!("SELECT {ORDER_COLS} FROM orders WHERE id = $1 AND ($2 OR partner_id = $3)"))
-            .bind(id).bind(all).bind(partner).fetch_optional(p).await)?
-            .ok_or(StoreError::NotFound)
+        self.read_optional::<OrderRow>(
+            &format!("SELECT {ORDER_COLS} FROM orders WHERE id = $1 AND ($2 OR partner_id = $3)"),
+            args![id, all, partner],
+        )
+        .await?
+        .ok_or(StoreError::NotFound)
     }
 
     /// Orders visible to the caller among `ids` (others are simply absent).
@@ -281,13 +284,9 @@ impl Store {
         }
         let (all, partner) = vis.binds();
         let sql = format!("SELECT {ORDER_COLS} FROM orders WHERE ($1 OR partner_id = $2) AND id IN ({}) ORDER BY id", in_list(3, ids.len()));
-        Ok(on_db!(self.db(), p => {
-            let mut q = sqlx::query_as::<_, OrderRow>(&sql).bind(all).bind(partner);
-            for id in ids {
-                q = q.bind(*id);
-            }
-            q.fetch_all(p).await
-        })?)
+        let mut args = args![all, partner];
+        args.extend(crate::read::ids(ids));
+        self.read_all(&sql, args).await
     }
 
     /// A page of a visible customer's orders, newest first, with the total.
@@ -298,12 +297,13 @@ impl Store {
         page: PageRequest,
     ) -> Result<(Vec<OrderRow>, i64)> {
         self.get_customer(vis, customer_id).await?;
-        on_db!(self.db(), p => {
-            let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE customer_id = $1").bind(customer_id).fetch_one(p).await?;
-            let rows = sqlx::query_as::<_, OrderRow>(&format!("SELECT {ORDER_COLS} FROM orders WHERE customer_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3"))
-                .bind(customer_id).bind(page.limit()).bind(page.offset()).fetch_all(p).await?;
-            Ok((rows, total))
-        })
+        self.read_page(
+            "SELECT COUNT(*) FROM orders WHERE customer_id = $1",
+            &format!("SELECT {ORDER_COLS} FROM orders WHERE customer_id = $1 ORDER BY id DESC"),
+            args![customer_id],
+            page,
+        )
+        .await
     }
 
     /// An order's mobiles with their bundles and bars, in the order added.
@@ -318,22 +318,14 @@ impl Store {
         let rows_sql = format!(
             "SELECT {MOBILE_COLS} FROM order_mobiles WHERE order_id IN ({ids}) ORDER BY id"
         );
-        let (rows, bundles, bars) = on_db!(self.db(), p => {
-            let mut q = sqlx::query_as::<_, OrderMobileRow>(&rows_sql);
-            for id in order_ids { q = q.bind(*id); }
-            let rows = q.fetch_all(p).await?;
-            let sql = format!("SELECT ob.order_mobile_id, b.id, b.name, b.monthly_pence FROM order_mobile_bundles ob JOIN bundles b ON b.id = ob.bundle_id \
-                 JOIN order_mobiles m ON m.id = ob.order_mobile_id WHERE m.order_id IN ({ids}) ORDER BY b.id");
-            let mut q = sqlx::query_as::<_, (i64, i64, String, i64)>(&sql);
-            for id in order_ids { q = q.bind(*id); }
-            let bundles = q.fetch_all(p).await?;
-            let sql = format!("SELECT obr.order_mobile_id, b.id, b.bar_suffix, b.name FROM order_mobile_bars obr JOIN bars b ON b.id = obr.bar_id \
-                 JOIN order_mobiles m ON m.id = obr.order_mobile_id WHERE m.order_id IN ({ids}) ORDER BY b.id");
-            let mut q = sqlx::query_as::<_, (i64, i64, String, String)>(&sql);
-            for id in order_ids { q = q.bind(*id); }
-            let bars = q.fetch_all(p).await?;
-            Ok::<_, StoreError>((rows, bundles, bars))
-        })?;
+        let id_args = || crate::read::ids(order_ids);
+        let rows: Vec<OrderMobileRow> = self.read_all(&rows_sql, id_args()).await?;
+        let bundles: Vec<(i64, i64, String, i64)> = self.read_all(&format!(
+            "SELECT ob.order_mobile_id, b.id, b.name, b.monthly_pence FROM order_mobile_bundles ob JOIN bundles b ON b.id = ob.bundle_id \
+             JOIN order_mobiles m ON m.id = ob.order_mobile_id WHERE m.order_id IN ({ids}) ORDER BY b.id"), id_args()).await?;
+        let bars: Vec<(i64, i64, String, String)> = self.read_all(&format!(
+            "SELECT obr.order_mobile_id, b.id, b.bar_suffix, b.name FROM order_mobile_bars obr JOIN bars b ON b.id = obr.bar_id \
+             JOIN order_mobiles m ON m.id = obr.order_mobile_id WHERE m.order_id IN ({ids}) ORDER BY b.id"), id_args()).await?;
         Ok(rows
             .into_iter()
             .map(|row| {
@@ -365,10 +357,7 @@ impl Store {
 
     /// An order's status history, oldest first.
     pub async fn order_history(&self, order_id: i64) -> Result<Vec<HistoryRow>> {
-        Ok(
-            on_db!(self.db(), p => sqlx::query_as::<_, HistoryRow>("SELECT from_status, to_status, at, actor, note FROM order_history WHERE order_id = $1 ORDER BY id")
-            .bind(order_id).fetch_all(p).await)?,
-        )
+        self.read_all::<HistoryRow>("SELECT from_status, to_status, at, actor, note FROM order_history WHERE order_id = $1 ORDER BY id", args![order_id]).await
     }
 
     /// The order a mobile belongs to, if visible to the caller.
@@ -377,8 +366,12 @@ impl Store {
         vis: Visibility,
         mobile_id: i64,
     ) -> Result<(OrderRow, OrderMobileRow)> {
-        let row = on_db!(self.db(), p => sqlx::query_as::<_, OrderMobileRow>(&format!("SELECT {MOBILE_COLS} FROM order_mobiles WHERE id = $1"))
-            .bind(mobile_id).fetch_optional(p).await)?
+        let row = self
+            .read_optional::<OrderMobileRow>(
+                &format!("SELECT {MOBILE_COLS} FROM order_mobiles WHERE id = $1"),
+                args![mobile_id],
+            )
+            .await?
             .ok_or(StoreError::NotFound)?;
         let order = self.get_order(vis, row.order_id).await?;
         Ok((order, row))
@@ -999,15 +992,9 @@ impl Store {
         let ids = in_list(1, order_ids.len());
         let orders_sql = format!("SELECT {ORDER_COLS} FROM orders WHERE id IN ({ids})");
         let terms_sql = format!("SELECT m.order_id, m.id, t.term_months FROM order_mobiles m JOIN tariffs t ON t.id = m.tariff_id WHERE m.order_id IN ({ids})");
-        let (orders, terms) = on_db!(self.db(), p => {
-            let mut q = sqlx::query_as::<_, OrderRow>(&orders_sql);
-            for id in order_ids { q = q.bind(*id); }
-            let orders = q.fetch_all(p).await?;
-            let mut q = sqlx::query_as::<_, (i64, i64, i64)>(&terms_sql);
-            for id in order_ids { q = q.bind(*id); }
-            let terms = q.fetch_all(p).await?;
-            Ok::<_, StoreError>((orders, terms))
-        })?;
+        let id_args = || crate::read::ids(order_ids);
+        let orders: Vec<OrderRow> = self.read_all(&orders_sql, id_args()).await?;
+        let terms: Vec<(i64, i64, i64)> = self.read_all(&terms_sql, id_args()).await?;
         let mut mobiles = self.mobiles_of(order_ids).await?;
         let mut out = Vec::with_capacity(order_ids.len());
         for id in order_ids {

@@ -2,7 +2,7 @@
 //! account) that own customers and everything under them.
 
 use crate::audit::AuditEntry;
-use crate::{args, on_db, Result, Store, StoreError};
+use crate::{args, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, sqlx::FromRow, store::DirectRow, serde::Serialize)]
@@ -38,18 +38,27 @@ impl Store {
     }
 
     pub async fn list_partners(&self) -> Result<Vec<Partner>> {
-        Ok(on_db!(self.db(), p => sqlx::query_as::<_, Partner>(
-            "SELECT id, name, is_house, created_at FROM partners ORDER BY id").fetch_all(p).await)?)
+        self.read_all::<Partner>(
+            "SELECT id, name, is_house, created_at FROM partners ORDER BY id",
+            args![],
+        )
+        .await
     }
 
     pub async fn get_partner(&self, id: i64) -> Result<Partner> {
-        on_db!(self.db(), p => sqlx::query_as::<_, Partner>(
-            "SELECT id, name, is_house, created_at FROM partners WHERE id = $1").bind(id).fetch_optional(p).await)?
-            .ok_or(StoreError::NotFound)
+        self.read_optional::<Partner>(
+            "SELECT id, name, is_house, created_at FROM partners WHERE id = $1",
+            args![id],
+        )
+        .await?
+        .ok_or(StoreError::NotFound)
     }
 
     pub async fn partner_by_name(&self, name: &str) -> Result<Option<Partner>> {
-        Ok(on_db!(self.db(), p => sqlx::query_as::<_, Partner>(
-            "SELECT id, name, is_house, created_at FROM partners WHERE name = $1").bind(name).fetch_optional(p).await)?)
+        self.read_optional::<Partner>(
+            "SELECT id, name, is_house, created_at FROM partners WHERE name = $1",
+            args![name],
+        )
+        .await
     }
 }

@@ -9,7 +9,7 @@ use crate::audit::AuditEntry;
 use crate::connections::{ConnectionBar, ConnectionBundle, ConnectionDivert, ConnectionRow};
 use crate::orders::Outcome;
 use crate::tx::Tx;
-use crate::{args, on_db, Result, Store, StoreError, Visibility};
+use crate::{args, Result, Store, StoreError, Visibility};
 use chrono::{DateTime, Utc};
 use domain::paging::PageRequest;
 use domain::request::{LiveState, STOLEN_SUFFIX};
@@ -158,10 +158,10 @@ impl Store {
     /// Where an ICCID is in use: a live connection's contract id, or an
     /// open order mobile's order id.
     pub async fn iccid_in_use(&self, iccid: &str) -> Result<Option<String>> {
-        let (contract, order): (Option<i64>, Option<i64>) = on_db!(self.db(), p => sqlx::query_as(
+        let (contract, order): (Option<i64>, Option<i64>) = self.read_one(
             "SELECT (SELECT MIN(id) FROM connections WHERE iccid = $1 AND status NOT IN ('Ceased', 'PortedOut')), \
-                    (SELECT MIN(order_id) FROM order_mobiles WHERE iccid = $1 AND status IN ('Draft', 'Pending'))")
-            .bind(iccid).fetch_one(p).await)?;
+                    (SELECT MIN(order_id) FROM order_mobiles WHERE iccid = $1 AND status IN ('Draft', 'Pending'))",
+            args![iccid]).await?;
         // Say where, not which: the contract or order may be another
         // partner's.
         Ok(contract
@@ -172,9 +172,14 @@ impl Store {
     /// A request visible to the caller.
     pub async fn get_request(&self, vis: Visibility, id: i64) -> Result<RequestRow> {
         let (all, partner) = vis.binds();
-        on_db!(self.db(), p => sqlx::query_as::<_, RequestRow>(&format!("SELECT {REQUEST_COLS} FROM requests WHERE id = $1 AND ($2 OR partner_id = $3)"))
-            .bind(id).bind(all).bind(partner).fetch_optional(p).await)?
-            .ok_or(StoreError::NotFound)
+        self.read_optional::<RequestRow>(
+            &format!(
+                "SELECT {REQUEST_COLS} FROM requests WHERE id = $1 AND ($2 OR partner_id = $3)"
+            ),
+            args![id, all, partner],
+        )
+        .await?
+        .ok_or(StoreError::NotFound)
     }
 
     /// A page of a visible contract's requests, newest first, with the total.
@@ -185,12 +190,13 @@ impl Store {
         page: PageRequest,
     ) -> Result<(Vec<RequestRow>, i64)> {
         self.connection_by_id(vis, contract_id).await?;
-        on_db!(self.db(), p => {
-            let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM requests WHERE contract_id = $1").bind(contract_id).fetch_one(p).await?;
-            let rows = sqlx::query_as::<_, RequestRow>(&format!("SELECT {REQUEST_COLS} FROM requests WHERE contract_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3"))
-                .bind(contract_id).bind(page.limit()).bind(page.offset()).fetch_all(p).await?;
-            Ok((rows, total))
-        })
+        self.read_page(
+            "SELECT COUNT(*) FROM requests WHERE contract_id = $1",
+            &format!("SELECT {REQUEST_COLS} FROM requests WHERE contract_id = $1 ORDER BY id DESC"),
+            args![contract_id],
+            page,
+        )
+        .await
     }
 
     /// Finishes a Pending request with the network's answer, once: on
@@ -370,11 +376,11 @@ impl Store {
         kind: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<RequestRow>> {
-        let candidates: Vec<(i64, String, Option<DateTime<Utc>>)> = on_db!(self.db(), p => sqlx::query_as(
+        let candidates: Vec<(i64, String, Option<DateTime<Utc>>)> = self.read_all(
             "SELECT r.id, r.status, s.expires_at FROM requests r LEFT JOIN switching_codes s ON s.request_id = r.id \
              WHERE r.contract_id = $1 AND r.type = $2 AND (r.status IN ('Pending', 'InProgress') OR (s.code IS NOT NULL AND s.used_at IS NULL)) \
-             ORDER BY r.id DESC LIMIT 4")
-            .bind(contract_id).bind(kind).fetch_all(p).await)?;
+             ORDER BY r.id DESC LIMIT 4",
+            args![contract_id, kind]).await?;
         let current = candidates.into_iter().find(|(_, status, expires)| {
             status != RequestStatus::Completed.as_str() || expires.is_some_and(|e| e > now)
         });
@@ -404,23 +410,15 @@ impl Store {
         };
         let kinds = crate::in_list(2, SWITCHING_KINDS.len());
         let filter = format!("{col} = $1 AND type IN ({kinds})");
-        let n = SWITCHING_KINDS.len() + 2;
-        let count_sql = format!("SELECT COUNT(*) FROM requests WHERE {filter}");
-        let rows_sql = format!(
-            "SELECT {REQUEST_COLS} FROM requests WHERE {filter} ORDER BY id DESC LIMIT ${n} OFFSET ${}",
-            n + 1
-        );
-        on_db!(self.db(), p => {
-            let mut count = sqlx::query_scalar::<_, i64>(&count_sql).bind(id);
-            let mut rows = sqlx::query_as::<_, RequestRow>(&rows_sql).bind(id);
-            for k in SWITCHING_KINDS {
-                count = count.bind(k);
-                rows = rows.bind(k);
-            }
-            let total = count.fetch_one(p).await?;
-            let rows = rows.bind(page.limit()).bind(page.offset()).fetch_all(p).await?;
-            Ok((rows, total))
-        })
+        let mut args = args![id];
+        args.extend(SWITCHING_KINDS.iter().map(|k| crate::Arg::from(*k)));
+        self.read_page(
+            &format!("SELECT COUNT(*) FROM requests WHERE {filter}"),
+            &format!("SELECT {REQUEST_COLS} FROM requests WHERE {filter} ORDER BY id DESC"),
+            args,
+            page,
+        )
+        .await
     }
 
     /// A switching code of ours used by a gaining provider (a network

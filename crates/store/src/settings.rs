@@ -1,7 +1,7 @@
 //! Platform settings kept in the database (e.g. the token signing key
 //! generated on first start, so every server of a deployment shares it).
 
-use crate::{on_db, Result, Store};
+use crate::{Result, Store};
 
 impl Store {
     /// Reads `key`, or stores `make()` under it if it is not set yet. Two
@@ -18,8 +18,12 @@ impl Store {
             crate::args![key, &value],
         )
         .await?;
-        let stored: String = on_db!(self.db(), p => sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-            .bind(key).fetch_one(p).await)?;
+        let (stored,): (String,) = self
+            .read_one(
+                "SELECT value FROM settings WHERE key = $1",
+                crate::args![key],
+            )
+            .await?;
         Ok(stored)
     }
 }

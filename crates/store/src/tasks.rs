@@ -5,7 +5,7 @@
 
 use crate::audit::AuditEntry;
 use crate::tx::Tx;
-use crate::{args, in_list, on_db, Result, Store, StoreError, Visibility};
+use crate::{args, in_list, Result, Store, StoreError, Visibility};
 use chrono::{DateTime, Utc};
 use domain::paging::PageRequest;
 use domain::task::{check_status_change, NewTask, OPEN};
@@ -110,9 +110,12 @@ impl Store {
     /// A task visible to the caller.
     pub async fn get_task(&self, vis: Visibility, id: i64) -> Result<TaskRow> {
         let (all, partner) = vis.binds();
-        on_db!(self.db(), p => sqlx::query_as::<_, TaskRow>(&format!("SELECT {TASK_COLS} FROM tasks WHERE id = $1 AND ($2 OR partner_id = $3)"))
-            .bind(id).bind(all).bind(partner).fetch_optional(p).await)?
-            .ok_or(StoreError::NotFound)
+        self.read_optional::<TaskRow>(
+            &format!("SELECT {TASK_COLS} FROM tasks WHERE id = $1 AND ($2 OR partner_id = $3)"),
+            args![id, all, partner],
+        )
+        .await?
+        .ok_or(StoreError::NotFound)
     }
 
     /// Adds a comment to a visible task, moving it to `status_id` when
@@ -168,12 +171,13 @@ impl Store {
         page: PageRequest,
     ) -> Result<(Vec<TaskRow>, i64)> {
         self.get_customer(vis, customer_id).await?;
-        on_db!(self.db(), p => {
-            let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tasks WHERE customer_id = $1").bind(customer_id).fetch_one(p).await?;
-            let rows = sqlx::query_as::<_, TaskRow>(&format!("SELECT {TASK_COLS} FROM tasks WHERE customer_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3"))
-                .bind(customer_id).bind(page.limit()).bind(page.offset()).fetch_all(p).await?;
-            Ok((rows, total))
-        })
+        self.read_page(
+            "SELECT COUNT(*) FROM tasks WHERE customer_id = $1",
+            &format!("SELECT {TASK_COLS} FROM tasks WHERE customer_id = $1 ORDER BY id DESC"),
+            args![customer_id],
+            page,
+        )
+        .await
     }
 
     /// The visible tasks among `ids` (others are simply absent).
@@ -183,11 +187,9 @@ impl Store {
         }
         let (all, partner) = vis.binds();
         let sql = format!("SELECT {TASK_COLS} FROM tasks WHERE ($1 OR partner_id = $2) AND id IN ({}) ORDER BY id", in_list(3, ids.len()));
-        Ok(on_db!(self.db(), p => {
-            let mut q = sqlx::query_as::<_, TaskRow>(&sql).bind(all).bind(partner);
-            for id in ids { q = q.bind(*id); }
-            q.fetch_all(p).await
-        })?)
+        let mut args = args![all, partner];
+        args.extend(crate::read::ids(ids));
+        self.read_all(&sql, args).await
     }
 
     /// The comments of tasks (the caller checks the tasks are visible),
@@ -200,11 +202,7 @@ impl Store {
             "SELECT {COMMENT_COLS} FROM task_comments WHERE task_id IN ({}) ORDER BY id",
             in_list(1, task_ids.len())
         );
-        Ok(on_db!(self.db(), p => {
-            let mut q = sqlx::query_as::<_, CommentRow>(&sql);
-            for id in task_ids { q = q.bind(*id); }
-            q.fetch_all(p).await
-        })?)
+        self.read_all(&sql, crate::read::ids(task_ids)).await
     }
 
     /// The tasks raised on orders (the caller checks the orders are
@@ -217,11 +215,7 @@ impl Store {
             "SELECT {TASK_COLS} FROM tasks WHERE order_id IN ({}) ORDER BY id",
             in_list(1, order_ids.len())
         );
-        Ok(on_db!(self.db(), p => {
-            let mut q = sqlx::query_as::<_, TaskRow>(&sql);
-            for id in order_ids { q = q.bind(*id); }
-            q.fetch_all(p).await
-        })?)
+        self.read_all(&sql, crate::read::ids(order_ids)).await
     }
 }
 

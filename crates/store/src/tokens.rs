@@ -4,7 +4,7 @@
 
 use crate::audit::AuditEntry;
 use crate::credentials::{hash_secret, random_hex};
-use crate::{args, on_db, Result, Store, StoreError};
+use crate::{args, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
 
 /// What every API token starts with (tells it from a JWT).
@@ -86,11 +86,8 @@ impl Store {
 
     /// Tokens, newest first; of one user when named.
     pub async fn list_api_tokens(&self, username: Option<&str>) -> Result<Vec<TokenRow>> {
-        Ok(
-            on_db!(self.db(), p => sqlx::query_as::<_, TokenRow>(&format!(
-            "SELECT {TOKEN_COLS} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE ($1 IS NULL OR u.username = $1) ORDER BY t.id DESC"))
-            .bind(username).fetch_all(p).await)?,
-        )
+        self.read_all::<TokenRow>(&format!(
+            "SELECT {TOKEN_COLS} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE ($1 IS NULL OR u.username = $1) ORDER BY t.id DESC"), args![username]).await
     }
 
     /// Revokes a token by id; it stops working at once (within the auth cache's life).
@@ -115,10 +112,8 @@ impl Store {
     /// The owner of a live token (not revoked, user not disabled), by the
     /// token's hash; notes when it was last used.
     pub async fn api_token_owner(&self, token: &str) -> Result<Option<TokenOwner>> {
-        let owner: Option<TokenOwner> = on_db!(self.db(), p => sqlx::query_as::<_, TokenOwner>(
-            "SELECT t.id AS token_id, u.id AS user_id, u.username, t.partner_id, u.scopes FROM api_tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL")
-            .bind(hash_secret(token)).fetch_optional(p).await)?;
+        let owner: Option<TokenOwner> = self.read_optional::<TokenOwner>("SELECT t.id AS token_id, u.id AS user_id, u.username, t.partner_id, u.scopes FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL", args![hash_secret(token)]).await?;
         if let Some(o) = &owner {
             self.execute(
                 "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",

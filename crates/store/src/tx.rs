@@ -414,7 +414,7 @@ macro_rules! args {
 }
 
 /// Binds `args` in order, on either engine's argument list.
-fn bind_all<'q, A>(args: Vec<Arg>) -> Result<A>
+pub(crate) fn bind_all<'q, A>(args: Vec<Arg>) -> Result<A>
 where
     A: Arguments<'q>,
     Option<i64>: sqlx::Encode<'q, A::Database> + sqlx::Type<A::Database>,

@@ -1,0 +1,90 @@
+//! Reads on the read pool, either engine: one SQL text, its values as
+//! `args![…]` (bound exactly as writes bind them), rows decoded by
+//! `sqlx::FromRow`. No per-engine code at the call site.
+
+use crate::tx::{bind_all, Arg};
+use crate::{Db, Result, Store, StoreError};
+use domain::paging::PageRequest;
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::sqlite::{SqliteArguments, SqliteRow};
+use sqlx::FromRow;
+
+/// A row type both engines' pools decode (derive `sqlx::FromRow`, or a
+/// tuple).
+pub trait ReadRow:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+impl<T> ReadRow for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+
+/// The values of an `IN (…)` list of ids, to append to a query's values.
+pub fn ids(ids: &[i64]) -> Vec<Arg> {
+    ids.iter().map(|id| Arg::from(*id)).collect()
+}
+
+impl Store {
+    /// Every row a query answers.
+    pub async fn read_all<T: ReadRow>(&self, sql: &str, args: Vec<Arg>) -> Result<Vec<T>> {
+        Ok(match self.db() {
+            Db::Sqlite(p) => {
+                sqlx::query_as_with::<_, T, _>(sql, bind_all::<SqliteArguments>(args)?)
+                    .fetch_all(p)
+                    .await?
+            }
+            Db::Postgres(p) => {
+                sqlx::query_as_with::<_, T, _>(sql, bind_all::<PgArguments>(args)?)
+                    .fetch_all(p)
+                    .await?
+            }
+        })
+    }
+
+    /// The first row a query answers, if any.
+    pub async fn read_optional<T: ReadRow>(&self, sql: &str, args: Vec<Arg>) -> Result<Option<T>> {
+        Ok(match self.db() {
+            Db::Sqlite(p) => {
+                sqlx::query_as_with::<_, T, _>(sql, bind_all::<SqliteArguments>(args)?)
+                    .fetch_optional(p)
+                    .await?
+            }
+            Db::Postgres(p) => {
+                sqlx::query_as_with::<_, T, _>(sql, bind_all::<PgArguments>(args)?)
+                    .fetch_optional(p)
+                    .await?
+            }
+        })
+    }
+
+    /// The one row a query answers (`NotFound` when none).
+    pub async fn read_one<T: ReadRow>(&self, sql: &str, args: Vec<Arg>) -> Result<T> {
+        self.read_optional(sql, args)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// A whole number a query answers (a `COUNT(*)`, say).
+    pub async fn read_number(&self, sql: &str, args: Vec<Arg>) -> Result<i64> {
+        Ok(self.read_one::<(i64,)>(sql, args).await?.0)
+    }
+
+    /// A page of rows and how many there are in all: `count` is the
+    /// `SELECT COUNT(*) …` and `rows` the query ending in its `ORDER BY`,
+    /// both taking `args`; the page's limit and offset are bound after them.
+    pub async fn read_page<T: ReadRow>(
+        &self,
+        count: &str,
+        rows: &str,
+        args: Vec<Arg>,
+        page: PageRequest,
+    ) -> Result<(Vec<T>, i64)> {
+        let total = self.read_number(count, args.clone()).await?;
+        let n = args.len();
+        let sql = format!("{rows} LIMIT ${} OFFSET ${}", n + 1, n + 2);
+        let mut args = args;
+        args.extend(crate::args![page.limit(), page.offset()]);
+        Ok((self.read_all(&sql, args).await?, total))
+    }
+}
