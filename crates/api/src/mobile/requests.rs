@@ -135,7 +135,9 @@ pub async fn remove_bundle(
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TariffChange {
+    #[schema(minimum = 1)]
     pub contract_id: i64,
+    #[schema(minimum = 1)]
     pub tariff_id: i64,
     /// When the new tariff applies: today (the default) up to 60 days ahead.
     #[serde(default)]
@@ -165,8 +167,10 @@ pub async fn change_tariff(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ChangeSim {
     /// The connection's number: `07…`, `447…` or `+447…`.
+    #[schema(pattern = r"^(07|447|\+447)[0-9]{9}$")]
     pub cli: String,
     /// The new SIM: Luhn-checked, in the connection's network's range, not in use.
+    #[schema(pattern = r"^89[0-9]{17,18}$")]
     pub iccid: String,
 }
 
@@ -187,6 +191,7 @@ pub async fn change_sim(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateEsim {
     /// The connection's number (Vodafone): `07…`, `447…` or `+447…`.
+    #[schema(pattern = r"^(07|447|\+447)[0-9]{9}$")]
     pub cli: String,
 }
 
@@ -207,20 +212,26 @@ pub async fn create_esim_request(
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SetDivert {
+    #[schema(minimum = 1)]
     pub contract_id: i64,
     /// `CFU` (always), `CFB` (busy), `CFNRy` (no reply), `CFNRc` (not reachable).
+    #[schema(pattern = "^(CFU|CFB|CFNRy|CFNRc)$")]
     pub divert_type: String,
     /// A UK number: not the connection's own, not premium rate.
+    #[schema(pattern = r"^0(1[02-9][0-9]|[2-7][0-9]{2})[0-9]{6,7}$")]
     pub destination: String,
     /// CFNRy only: seconds before the divert, 5 to 30 (default 20).
     #[serde(default)]
+    #[schema(minimum = 5, maximum = 30)]
     pub no_reply_seconds: Option<i64>,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RemoveDivert {
+    #[schema(minimum = 1)]
     pub contract_id: i64,
+    #[schema(pattern = "^(CFU|CFB|CFNRy|CFNRc)$")]
     pub divert_type: String,
 }
 

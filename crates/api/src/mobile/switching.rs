@@ -19,6 +19,7 @@ use utoipa::ToSchema;
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SwitchingRequest {
+    #[schema(minimum = 1)]
     pub contract_id: i64,
 }
 

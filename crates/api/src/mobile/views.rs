@@ -66,22 +66,54 @@ impl Paging {
     }
 }
 
-#[derive(Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct Contact {
     pub name: String,
     pub email: String,
-    #[serde(default)]
     pub phone: Option<String>,
 }
 
-#[derive(Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct Address {
     pub lines: Vec<String>,
     pub town: String,
     pub postcode: String,
 }
+
+/// CreateCustomer's contact.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewContact {
+    #[schema(min_length = 1, max_length = 120, pattern = r"^\S(.*\S)?$")]
+    pub name: String,
+    #[schema(max_length = 254, pattern = r"^[A-Za-z0-9_+-]{1,32}(\.[A-Za-z0-9_+-]{1,16})?@[A-Za-z0-9]{1,20}(\.[A-Za-z0-9]{1,20}){0,2}\.[A-Za-z]{2,10}$")]
+    pub email: String,
+    /// A UK number; `+44…` and spaces are accepted too.
+    #[serde(default)]
+    #[schema(pattern = r"^0[1-9][0-9]{8,9}$")]
+    pub phone: Option<String>,
+}
+
+/// CreateCustomer's address.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewAddress {
+    #[schema(min_items = 1, max_items = 4, value_type = Vec<AddressLine>)]
+    pub lines: Vec<String>,
+    #[schema(min_length = 1, max_length = 80, pattern = r"^\S(.*\S)?$")]
+    pub town: String,
+    /// A UK postcode (`LS1 4AP`; spacing and case are forgiven).
+    #[schema(pattern = r"^([A-PR-UWYZ][0-9]{1,2}|[A-PR-UWYZ][0-9][A-Z]|[A-PR-UWYZ][A-HK-Y][0-9]{1,2}|[A-PR-UWYZ][A-HK-Y][0-9][A-Z]) [0-9][ABD-HJLNP-UW-Z]{2}$")]
+    pub postcode: String,
+}
+
+/// An address line: 1 to 100 characters.
+#[derive(ToSchema)]
+#[schema(pattern = r"^\S(.{0,98}\S)?$")]
+#[allow(dead_code)] // describes the document only
+pub struct AddressLine(String);
 
 /// CreateCustomer's body.
 #[derive(Deserialize, ToSchema)]
@@ -91,14 +123,17 @@ pub struct Address {
     "address": {"lines": ["1 High Street"], "town": "Leeds", "postcode": "LS1 4AP"},
     "billingEmail": "accounts@acme.example"}))]
 pub struct CreateCustomer {
+    #[schema(min_length = 2, max_length = 160, pattern = r"^\S.*\S$")]
     pub company_name: String,
     /// Companies House number: 8 digits, or a prefix (SC, NI, OC, ...) and 6 digits.
     #[serde(default)]
+    #[schema(pattern = r"^([0-9]{8}|(SC|NI|OC|SO|NC|LP|SL|NL|FC|IP|SP|RC)[0-9]{6})$")]
     pub co_reg_number: Option<String>,
-    pub contact: Contact,
-    pub address: Address,
+    pub contact: NewContact,
+    pub address: NewAddress,
     /// Defaults to the contact's e-mail.
     #[serde(default)]
+    #[schema(max_length = 254, pattern = r"^[A-Za-z0-9_+-]{1,32}(\.[A-Za-z0-9_+-]{1,16})?@[A-Za-z0-9]{1,20}(\.[A-Za-z0-9]{1,20}){0,2}\.[A-Za-z]{2,10}$")]
     pub billing_email: Option<String>,
 }
 
