@@ -152,9 +152,9 @@ impl Base {
 #[derive(Deserialize, utoipa::IntoParams, Default)]
 #[into_params(parameter_in = Query)]
 pub struct Paging {
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1_000_000)]
     pub page: Option<String>,
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub per_page: Option<String>,
 }
 

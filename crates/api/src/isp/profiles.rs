@@ -41,7 +41,7 @@ pub async fn list_profiles(
 }
 
 /// A speed profile, with the RADIUS reply attributes it makes.
-#[utoipa::path(get, path = "/api/v1/profiles/{id}", tag = "ISP", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/profiles/{id}", tag = "ISP", params(("id" = i64, Path, minimum = 1)),
     responses((status = 200, description = "the profile", body = Envelope<Profile>), (status = 400, description = "id is not a number"), (status = 404, description = "no such profile visible to this token")))]
 pub async fn get_profile(
     Caller { app, who, base }: Caller,
@@ -106,7 +106,7 @@ pub async fn create_profile(
 }
 
 /// The customer record subscribers belong to.
-#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "ISP", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "ISP", params(("id" = i64, Path, minimum = 1)),
     responses((status = 200, description = "the customer", body = Envelope<Customer>), (status = 400, description = "id is not a number"), (status = 404, description = "no such customer visible to this token")))]
 pub async fn get_customer(
     Caller { app, who, base }: Caller,

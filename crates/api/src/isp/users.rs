@@ -24,10 +24,11 @@ fn user(base: &Base, u: &IspUserRow, app: &app::App) -> Json<Envelope<User>> {
 #[into_params(parameter_in = Query)]
 pub struct UserQuery {
     /// `active`, `suspended`, `expired` or `disabled` (as read now).
+    #[param(pattern = "^(active|suspended|expired|disabled)$")]
     pub status: Option<String>,
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub profile_id: Option<String>,
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub customer_id: Option<String>,
     /// Part of the username, MAC or static IP.
     pub q: Option<String>,
@@ -74,7 +75,7 @@ pub async fn list_users(
 }
 
 /// A subscriber, by id or username.
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "ISP", params(("id" = String, Path, description = "id or username")),
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "ISP", params(("id" = String, Path, description = "id or username", pattern = "^[A-Za-z0-9._@-]{1,64}$")),
     responses((status = 200, description = "the subscriber", body = Envelope<User>), (status = 404, description = "no such subscriber visible to this token")))]
 pub async fn get_user(
     Caller { app, who, base }: Caller,
@@ -163,7 +164,7 @@ pub struct UserPatch {
 
 /// Changes a subscriber's profile, password, MAC, expiration, static IP
 /// or customer. Moving to a CHAP profile needs the password again.
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "ISP", request_body = UserPatch, params(("id" = String, Path, description = "id or username")),
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "ISP", request_body = UserPatch, params(("id" = String, Path, description = "id or username", pattern = "^[A-Za-z0-9._@-]{1,64}$")),
     responses((status = 200, description = "the subscriber", body = Envelope<User>), (status = 400, description = "a field is malformed; `field` names it"), (status = 404, description = "no such subscriber, profile or customer visible to this token"),
         (status = 409, description = "the static IP is taken, or the subscriber is deleted")))]
 pub async fn patch_user(
@@ -201,14 +202,14 @@ async fn set_status(
 }
 
 /// Suspends a subscriber: RADIUS rejects it until activated.
-#[utoipa::path(post, path = "/api/v1/users/{id}/suspend", tag = "ISP", params(("id" = String, Path, description = "id or username")),
+#[utoipa::path(post, path = "/api/v1/users/{id}/suspend", tag = "ISP", params(("id" = String, Path, description = "id or username", pattern = "^[A-Za-z0-9._@-]{1,64}$")),
     responses((status = 200, description = "the subscriber", body = Envelope<User>), (status = 404, description = "no such subscriber visible to this token"), (status = 409, description = "deleted")))]
 pub async fn suspend_user(caller: Caller, Key(id): Key) -> IspResult<Json<Envelope<User>>> {
     set_status(caller, &id, UserStatus::Suspended).await
 }
 
 /// Activates a suspended subscriber (an expired one also needs renewing).
-#[utoipa::path(post, path = "/api/v1/users/{id}/activate", tag = "ISP", params(("id" = String, Path, description = "id or username")),
+#[utoipa::path(post, path = "/api/v1/users/{id}/activate", tag = "ISP", params(("id" = String, Path, description = "id or username", pattern = "^[A-Za-z0-9._@-]{1,64}$")),
     responses((status = 200, description = "the subscriber", body = Envelope<User>), (status = 404, description = "no such subscriber visible to this token"), (status = 409, description = "deleted")))]
 pub async fn activate_user(caller: Caller, Key(id): Key) -> IspResult<Json<Envelope<User>>> {
     set_status(caller, &id, UserStatus::Active).await
@@ -216,7 +217,7 @@ pub async fn activate_user(caller: Caller, Key(id): Key) -> IspResult<Json<Envel
 
 /// Renews a subscriber: its profile's period added to the later of now and
 /// its expiration.
-#[utoipa::path(post, path = "/api/v1/users/{id}/renew", tag = "ISP", params(("id" = String, Path, description = "id or username")),
+#[utoipa::path(post, path = "/api/v1/users/{id}/renew", tag = "ISP", params(("id" = String, Path, description = "id or username", pattern = "^[A-Za-z0-9._@-]{1,64}$")),
     responses((status = 200, description = "the subscriber", body = Envelope<User>), (status = 404, description = "no such subscriber visible to this token"), (status = 409, description = "deleted")))]
 pub async fn renew_user(
     Caller { app, who, base }: Caller,
@@ -228,14 +229,14 @@ pub async fn renew_user(
 
 /// Deletes a subscriber: disabled for good, its history (and sessions) kept,
 /// its static IP free for another.
-#[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "ISP", params(("id" = String, Path, description = "id or username")),
+#[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "ISP", params(("id" = String, Path, description = "id or username", pattern = "^[A-Za-z0-9._@-]{1,64}$")),
     responses((status = 200, description = "the subscriber, disabled", body = Envelope<User>), (status = 404, description = "no such subscriber visible to this token"), (status = 409, description = "already deleted")))]
 pub async fn delete_user(caller: Caller, Key(id): Key) -> IspResult<Json<Envelope<User>>> {
     set_status(caller, &id, UserStatus::Disabled).await
 }
 
 /// A subscriber's RADIUS accounting sessions, newest first.
-#[utoipa::path(get, path = "/api/v1/users/{id}/sessions", tag = "ISP", params(("id" = String, Path, description = "id or username"), Paging),
+#[utoipa::path(get, path = "/api/v1/users/{id}/sessions", tag = "ISP", params(("id" = String, Path, description = "id or username", pattern = "^[A-Za-z0-9._@-]{1,64}$"), Paging),
     responses((status = 200, description = "a page of sessions", body = Page<Session>), (status = 404, description = "no such subscriber visible to this token")))]
 pub async fn user_sessions(
     Caller { app, who, base }: Caller,

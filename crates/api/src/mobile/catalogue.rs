@@ -12,7 +12,7 @@ use serde::Deserialize;
 #[into_params(parameter_in = Query)]
 pub struct NetworkParam {
     /// `Vodafone`, `O2` or `EE`.
-    #[param(value_type = String, required = true)]
+    #[param(value_type = String, required = true, pattern = "^(Vodafone|O2|EE)$")]
     pub network: Option<String>,
 }
 
@@ -59,7 +59,7 @@ pub async fn bill_cap_eligible_tariffs(
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct ContractParam {
-    #[param(value_type = i64, required = true)]
+    #[param(value_type = i64, required = true, minimum = 1)]
     pub contract_id: Option<String>,
 }
 
@@ -82,7 +82,7 @@ pub async fn get_tariffs_for_contract(
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct TariffParam {
-    #[param(value_type = i64, required = true)]
+    #[param(value_type = i64, required = true, minimum = 1)]
     pub tariff_id: Option<String>,
 }
 

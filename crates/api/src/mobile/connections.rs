@@ -13,7 +13,7 @@ use serde::Deserialize;
 #[into_params(parameter_in = Query)]
 pub struct CliParam {
     /// The mobile number: `07…`, `447…` or `+447…`.
-    #[param(value_type = String, required = true)]
+    #[param(value_type = String, required = true, pattern = r"^(07|447|\+447)[1-57-9][0-9]{8}$")]
     pub cli: Option<String>,
 }
 

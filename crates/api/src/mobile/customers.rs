@@ -55,7 +55,7 @@ pub async fn create_customer(
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct CustomerIdParam {
-    #[param(value_type = i64, required = true)]
+    #[param(value_type = i64, required = true, minimum = 1)]
     pub customer_id: Option<String>,
 }
 

@@ -585,7 +585,7 @@ pub async fn cancel_order(
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct OrderIdParam {
-    #[param(value_type = i64, required = true)]
+    #[param(value_type = i64, required = true, minimum = 1)]
     pub order_id: Option<String>,
 }
 
@@ -710,7 +710,7 @@ pub async fn monitor_order_bulk(
 #[into_params(parameter_in = Query)]
 pub struct NumbersParam {
     /// `Vodafone` or `O2`.
-    #[param(value_type = String, required = true)]
+    #[param(value_type = String, required = true, pattern = "^(Vodafone|O2)$")]
     pub network: Option<String>,
 }
 

@@ -167,7 +167,7 @@ pub async fn change_tariff(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ChangeSim {
     /// The connection's number: `07…`, `447…` or `+447…`.
-    #[schema(pattern = r"^(07|447|\+447)[0-9]{9}$")]
+    #[schema(pattern = r"^(07|447|\+447)[1-57-9][0-9]{8}$")]
     pub cli: String,
     /// The new SIM: Luhn-checked, in the connection's network's range, not in use.
     #[schema(pattern = r"^89[0-9]{17,18}$")]
@@ -191,7 +191,7 @@ pub async fn change_sim(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateEsim {
     /// The connection's number (Vodafone): `07…`, `447…` or `+447…`.
-    #[schema(pattern = r"^(07|447|\+447)[0-9]{9}$")]
+    #[schema(pattern = r"^(07|447|\+447)[1-57-9][0-9]{8}$")]
     pub cli: String,
 }
 
@@ -318,7 +318,7 @@ pub async fn remove_divert(
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct RequestIdParam {
-    #[param(value_type = i64, required = true)]
+    #[param(value_type = i64, required = true, minimum = 1)]
     pub request_id: Option<String>,
 }
 

@@ -82,9 +82,9 @@ pub async fn request_info(
 #[into_params(parameter_in = Query)]
 pub struct SwitchingParams {
     /// One of contractId and customerId.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub contract_id: Option<String>,
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub customer_id: Option<String>,
 }
 

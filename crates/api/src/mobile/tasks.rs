@@ -249,7 +249,7 @@ pub async fn get_tasks_for_customer(
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct TaskIdParam {
-    #[param(value_type = i64, required = true)]
+    #[param(value_type = i64, required = true, minimum = 1)]
     pub task_id: Option<String>,
 }
 

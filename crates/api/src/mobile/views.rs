@@ -51,10 +51,10 @@ impl<T> List<T> {
 #[into_params(parameter_in = Query)]
 pub struct Paging {
     /// Page number, from 1 (default 1).
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1_000_000)]
     pub page: Option<String>,
     /// Items per page, 1–200 (default 50).
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub page_size: Option<String>,
 }
 
