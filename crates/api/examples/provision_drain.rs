@@ -28,7 +28,7 @@ async fn main() {
             ..Default::default()
         },
     );
-    let queued = store.jobs_in_state("queued").await.unwrap().len();
+    let queued = store.jobs().jobs_in_state("queued").await.unwrap().len();
     let pending = count(&store, "Pending").await;
     let started = Instant::now();
     let mut lanes = Vec::new();

@@ -89,7 +89,11 @@ async fn token_endpoint_issues_and_refuses(app: &TestApp) {
     assert_eq!((s, body["scope"].as_str()), (200, Some("customers")));
 
     // A revoked client gets no token.
-    app.store.revoke_client("test", &id).await.unwrap();
+    app.store
+        .credentials()
+        .revoke_client("test", &id)
+        .await
+        .unwrap();
     let (s, body, _) = token_call(app, Some((&id, &secret)), &grant).await;
     assert_eq!((s, body["error"].as_str()), (401, Some("invalid_client")));
 }
@@ -129,7 +133,7 @@ async fn bad_tokens_are_invalid_token(app: &TestApp) {
     assert_eq!((s, body["error"].as_str()), (401, Some("invalid_token")));
 
     // Signed with another key: refused, even though it claims admin.
-    let cid = app.store.list_clients().await.unwrap()[0].id;
+    let cid = app.store.credentials().list_clients().await.unwrap()[0].id;
     let (s, body) = api_call(
         app,
         Some(&format!(
@@ -178,7 +182,11 @@ async fn bad_tokens_are_invalid_token(app: &TestApp) {
     let t: Value = resp.json().await.unwrap();
     let bearer = format!("Bearer {}", t["access_token"].as_str().unwrap());
     assert_eq!(api_call(app, Some(&bearer)).await.0, 200);
-    app.store.revoke_client("test", &id).await.unwrap();
+    app.store
+        .credentials()
+        .revoke_client("test", &id)
+        .await
+        .unwrap();
     let (s, body) = api_call(app, Some(&bearer)).await;
     assert_eq!((s, body["error"].as_str()), (401, Some("invalid_token")));
     assert!(body["error_description"]
@@ -215,6 +223,7 @@ async fn missing_scope_is_403_insufficient_scope(app: &TestApp) {
 #[backend_test]
 async fn legacy_basic_auth_with_an_api_user(app: &TestApp) {
     app.store
+        .credentials()
         .create_user(
             "test",
             app.north,

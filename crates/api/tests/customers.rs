@@ -40,6 +40,7 @@ async fn create_then_read_back(app: &TestApp) {
     // Written with an audit row naming the caller.
     let audit = app
         .store
+        .audit()
         .audit_for("customer", &id.to_string())
         .await
         .unwrap();
@@ -63,6 +64,7 @@ async fn each_bad_field_is_a_400_naming_it(app: &TestApp) {
     ];
     let before = app
         .store
+        .customers()
         .list_customers(
             store::Visibility::All,
             "",
@@ -82,6 +84,7 @@ async fn each_bad_field_is_a_400_naming_it(app: &TestApp) {
     }
     let after = app
         .store
+        .customers()
         .list_customers(
             store::Visibility::All,
             "",
@@ -245,6 +248,7 @@ async fn idempotency_key_replays_and_refuses_another_body(app: &TestApp) {
         .contains("different request body"));
     let n = app
         .store
+        .customers()
         .list_customers(
             store::Visibility::All,
             "Acme Widgets",
@@ -371,6 +375,7 @@ async fn another_partners_customer_is_404_everywhere(app: &TestApp) {
     // Platform staff (admin) see every partner.
     let house = app
         .store
+        .partners()
         .partner_by_name("House")
         .await
         .unwrap()

@@ -154,10 +154,14 @@ async fn tokens_authenticate_and_the_root_links_every_collection(app: &TestApp) 
     );
 
     // Revoked: refused at once (no auth cache in tests).
-    let rows = app.store.list_api_tokens(None).await.unwrap();
+    let rows = app.store.tokens().list_api_tokens(None).await.unwrap();
     let mine = rows.iter().find(|t| token.starts_with(&t.prefix)).unwrap();
     assert!(!format!("{:?}", rows).contains(&token), "never listed");
-    app.store.revoke_api_token("test", mine.id).await.unwrap();
+    app.store
+        .tokens()
+        .revoke_api_token("test", mine.id)
+        .await
+        .unwrap();
     isp_error(
         &app.isp("GET", &token, "/api/v1", None).await,
         401,
@@ -165,6 +169,7 @@ async fn tokens_authenticate_and_the_root_links_every_collection(app: &TestApp) 
     );
     let audit = app
         .store
+        .audit()
         .audit_for("api_token", &mine.id.to_string())
         .await
         .unwrap();
@@ -206,6 +211,7 @@ async fn subscribers_are_created_listed_changed_and_deleted(app: &TestApp) {
     );
     let stored = app
         .store
+        .isp()
         .get_isp_user(store::Visibility::All, id)
         .await
         .unwrap();
@@ -361,6 +367,7 @@ async fn subscribers_are_created_listed_changed_and_deleted(app: &TestApp) {
     isp_error(&(s, r), 400, "");
     assert_eq!(
         app.store
+            .isp()
             .list_isp_users(
                 store::Visibility::Partner(app.north),
                 &Default::default(),
@@ -468,6 +475,7 @@ async fn subscribers_are_created_listed_changed_and_deleted(app: &TestApp) {
     );
     let after = app
         .store
+        .isp()
         .get_isp_user(store::Visibility::All, id)
         .await
         .unwrap();
@@ -524,6 +532,7 @@ async fn subscribers_are_created_listed_changed_and_deleted(app: &TestApp) {
     );
     let sealed = app
         .store
+        .isp()
         .isp_user_by_username(app.north, "carol")
         .await
         .unwrap()
@@ -565,6 +574,7 @@ async fn subscribers_are_created_listed_changed_and_deleted(app: &TestApp) {
     user(app, &token, json!({"username": "dave", "password": "s3cret-pw", "profile_id": fibre, "static_ip": "100.64.1.11"})).await;
     let audit = app
         .store
+        .audit()
         .audit_for("isp_user", &id.to_string())
         .await
         .unwrap();

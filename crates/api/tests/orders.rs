@@ -97,7 +97,12 @@ async fn new_port_and_esim_mobiles_go_live(app: &TestApp) {
         "allocated from the pool: {allocated}"
     );
     assert_eq!(
-        app.store.pool_status(&allocated).await.unwrap().as_deref(),
+        app.store
+            .numbers()
+            .pool_status(&allocated)
+            .await
+            .unwrap()
+            .as_deref(),
         Some("reserved")
     );
     let (_, nums) = app
@@ -237,12 +242,17 @@ async fn new_port_and_esim_mobiles_go_live(app: &TestApp) {
         store::demo::contract_end(today(), 24).to_string()
     );
     assert_eq!(
-        app.store.pool_status(&allocated).await.unwrap().as_deref(),
+        app.store
+            .numbers()
+            .pool_status(&allocated)
+            .await
+            .unwrap()
+            .as_deref(),
         Some("assigned")
     );
     // Assigned to the mobile that took it.
     assert_eq!(
-        app.store.pool_holder(&allocated).await.unwrap(),
+        app.store.numbers().pool_holder(&allocated).await.unwrap(),
         Some(new_id)
     );
 
@@ -532,7 +542,11 @@ async fn submit_reports_every_problem_and_changes_nothing(app: &TestApp) {
         bundles: vec![],
         bars: vec![],
     };
-    app.store.insert_connections(&[conn]).await.unwrap();
+    app.store
+        .connections()
+        .insert_connections(&[conn])
+        .await
+        .unwrap();
 
     let (s, body) = app
         .post(
@@ -560,9 +574,20 @@ async fn submit_reports_every_problem_and_changes_nothing(app: &TestApp) {
     );
     // Nothing changed: still a draft, nothing queued, the number still reserved.
     assert_eq!(details(app, &token, order).await["status"], "Draft");
-    assert!(app.store.jobs_in_state("queued").await.unwrap().is_empty());
+    assert!(app
+        .store
+        .jobs()
+        .jobs_in_state("queued")
+        .await
+        .unwrap()
+        .is_empty());
     assert_eq!(
-        app.store.pool_status(&cli1).await.unwrap().as_deref(),
+        app.store
+            .numbers()
+            .pool_status(&cli1)
+            .await
+            .unwrap()
+            .as_deref(),
         Some("reserved")
     );
 }
@@ -644,7 +669,12 @@ async fn the_state_machine_over_the_api(app: &TestApp) {
         .await;
     assert_eq!(removed["status"], "Draft");
     assert_eq!(
-        app.store.pool_status(&cli).await.unwrap().as_deref(),
+        app.store
+            .numbers()
+            .pool_status(&cli)
+            .await
+            .unwrap()
+            .as_deref(),
         Some("free"),
         "released"
     );
@@ -680,7 +710,12 @@ async fn the_state_machine_over_the_api(app: &TestApp) {
         .await;
     assert_eq!((s, c["status"].as_str()), (200, Some("Cancelled")));
     assert_eq!(
-        app.store.pool_status(&cli2).await.unwrap().as_deref(),
+        app.store
+            .numbers()
+            .pool_status(&cli2)
+            .await
+            .unwrap()
+            .as_deref(),
         Some("free")
     );
     assert_error(
@@ -785,7 +820,12 @@ async fn network_refusals_and_partial_completion(app: &TestApp) {
     );
     assert_eq!(d["reason"], reason.as_str());
     assert_eq!(
-        app.store.pool_status(&o2_cli).await.unwrap().as_deref(),
+        app.store
+            .numbers()
+            .pool_status(&o2_cli)
+            .await
+            .unwrap()
+            .as_deref(),
         Some("free"),
         "a refused mobile's number is released"
     );
@@ -861,7 +901,7 @@ async fn faults_are_retried_with_backoff_then_the_job_dies(app: &TestApp) {
         &[1_000, 2_000, 4_000, 8_000],
         "exponential backoff"
     );
-    let dead = app.store.jobs_in_state("dead").await.unwrap();
+    let dead = app.store.jobs().jobs_in_state("dead").await.unwrap();
     assert_eq!(dead.len(), 1);
     assert!(dead[0].last_error.as_deref().unwrap().contains("timed out"));
     let d = details(app, &token, order).await;
@@ -936,7 +976,11 @@ async fn a_worker_killed_mid_job_leaves_the_order_to_finish_exactly_once(app: &T
     task.abort();
     let _ = task.await;
     assert_eq!(
-        app.store.count_carrier_operations().await.unwrap(),
+        app.store
+            .carrier_ops()
+            .count_carrier_operations()
+            .await
+            .unwrap(),
         3,
         "the network did the work"
     );
@@ -956,7 +1000,7 @@ async fn a_worker_killed_mid_job_leaves_the_order_to_finish_exactly_once(app: &T
         409,
         "provisioning has started",
     );
-    let running = app.store.jobs_in_state("running").await.unwrap();
+    let running = app.store.jobs().jobs_in_state("running").await.unwrap();
     assert_eq!(
         running.len(),
         1,
@@ -971,7 +1015,11 @@ async fn a_worker_killed_mid_job_leaves_the_order_to_finish_exactly_once(app: &T
     let d = details(app, &token, order).await;
     assert_eq!(d["status"], "Completed", "{d}");
     assert_eq!(
-        app.store.count_carrier_operations().await.unwrap(),
+        app.store
+            .carrier_ops()
+            .count_carrier_operations()
+            .await
+            .unwrap(),
         3,
         "nothing provisioned twice"
     );
@@ -1074,7 +1122,12 @@ async fn idempotency_keys_on_create_add_and_submit(app: &TestApp) {
         "a retried submit answers the first answer, not 409"
     );
     assert_eq!(
-        app.store.jobs_in_state("queued").await.unwrap().len(),
+        app.store
+            .jobs()
+            .jobs_in_state("queued")
+            .await
+            .unwrap()
+            .len(),
         1,
         "queued once"
     );
@@ -1530,7 +1583,12 @@ async fn migration_disconnection_and_ee_numbers(app: &TestApp) {
         .await;
     assert_eq!((s, ee_conn["network"].as_str()), (200, Some("EE")));
     assert_eq!(
-        app.store.pool_status(assigned).await.unwrap().as_deref(),
+        app.store
+            .numbers()
+            .pool_status(assigned)
+            .await
+            .unwrap()
+            .as_deref(),
         Some("assigned")
     );
 }
@@ -1601,10 +1659,17 @@ async fn many_orders_are_provisioned_together_in_batches(app: &TestApp) {
         assert_eq!((s, &conn["contractId"]), (200, &live["contractId"]));
     }
     assert_eq!(
-        app.store.count_carrier_operations().await.unwrap(),
+        app.store
+            .carrier_ops()
+            .count_carrier_operations()
+            .await
+            .unwrap(),
         40,
         "one network call per mobile"
     );
-    assert_eq!(app.store.jobs_in_state("done").await.unwrap().len(), 20);
+    assert_eq!(
+        app.store.jobs().jobs_in_state("done").await.unwrap().len(),
+        20
+    );
     assert_eq!(worker.drain().await.unwrap(), 0);
 }

@@ -13,11 +13,13 @@ async fn racing_workers_claim_each_job_once(app: &TestApp) {
     let now = app.now().timestamp_millis();
     for i in 0..40 {
         app.store
+            .jobs()
             .enqueue("noop", &json!({"i": i}), now, &format!("race-{i}"))
             .await
             .unwrap();
     }
     app.store
+        .jobs()
         .enqueue("noop", &json!({}), now, "race-0")
         .await
         .unwrap();
@@ -27,12 +29,17 @@ async fn racing_workers_claim_each_job_once(app: &TestApp) {
         tasks.push(tokio::spawn(async move {
             let mut mine = Vec::new();
             while let Some(job) = store
+                .jobs()
                 .claim_job(&format!("w{w}"), now, 60_000)
                 .await
                 .unwrap()
             {
                 mine.push(job.id);
-                assert!(store.complete_job(job.id, &format!("w{w}")).await.unwrap());
+                assert!(store
+                    .jobs()
+                    .complete_job(job.id, &format!("w{w}"))
+                    .await
+                    .unwrap());
             }
             mine
         }));
@@ -49,19 +56,30 @@ async fn racing_workers_claim_each_job_once(app: &TestApp) {
         (40, 40),
         "40 jobs (a repeated key enqueues once), each claimed once"
     );
-    assert_eq!(app.store.jobs_in_state("done").await.unwrap().len(), 40);
+    assert_eq!(
+        app.store.jobs().jobs_in_state("done").await.unwrap().len(),
+        40
+    );
 }
 
 #[backend_test]
 async fn leases_expire_and_attempts_run_out(app: &TestApp) {
     let t0 = app.now().timestamp_millis();
     app.store
+        .jobs()
         .enqueue("noop", &json!({}), t0, "lease")
         .await
         .unwrap();
-    let job = app.store.claim_job("a", t0, 1_000).await.unwrap().unwrap();
+    let job = app
+        .store
+        .jobs()
+        .claim_job("a", t0, 1_000)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(
         app.store
+            .jobs()
             .claim_job("b", t0 + 500, 1_000)
             .await
             .unwrap()
@@ -70,35 +88,49 @@ async fn leases_expire_and_attempts_run_out(app: &TestApp) {
     );
     let again = app
         .store
+        .jobs()
         .claim_job("b", t0 + 1_001, 1_000)
         .await
         .unwrap()
         .expect("lease expired");
     assert_eq!((again.id, again.attempts), (job.id, 2));
     assert!(
-        !app.store.complete_job(job.id, "a").await.unwrap(),
+        !app.store.jobs().complete_job(job.id, "a").await.unwrap(),
         "the first worker lost it"
     );
     // b fails until the job is dead.
     let mut now = t0 + 2_000;
     let mut j = again;
     loop {
-        match app.store.fail_job(&j, "b", "boom", now).await.unwrap() {
+        match app
+            .store
+            .jobs()
+            .fail_job(&j, "b", "boom", now)
+            .await
+            .unwrap()
+        {
             store::jobs::Fate::Retry(at) => {
                 assert!(app
                     .store
+                    .jobs()
                     .claim_job("b", at - 1, 1_000)
                     .await
                     .unwrap()
                     .is_none());
                 now = at;
-                j = app.store.claim_job("b", now, 1_000).await.unwrap().unwrap();
+                j = app
+                    .store
+                    .jobs()
+                    .claim_job("b", now, 1_000)
+                    .await
+                    .unwrap()
+                    .unwrap();
             }
             store::jobs::Fate::Dead => break,
             store::jobs::Fate::LeaseLost => panic!("lease lost"),
         }
     }
-    let dead = app.store.job_by_key("lease").await.unwrap().unwrap();
+    let dead = app.store.jobs().job_by_key("lease").await.unwrap().unwrap();
     assert_eq!(
         (
             dead.state.as_str(),
@@ -109,6 +141,7 @@ async fn leases_expire_and_attempts_run_out(app: &TestApp) {
     );
     assert!(
         app.store
+            .jobs()
             .claim_job("c", now + 10_000_000, 1_000)
             .await
             .unwrap()
@@ -121,6 +154,7 @@ async fn leases_expire_and_attempts_run_out(app: &TestApp) {
 async fn a_job_whose_payload_does_not_read_fails_with_the_reason(app: &TestApp) {
     let now = app.now().timestamp_millis();
     app.store
+        .jobs()
         .enqueue(
             "provision_order",
             &json!({"orderId": "x"}),
@@ -134,7 +168,7 @@ async fn a_job_whose_payload_does_not_read_fails_with_the_reason(app: &TestApp) 
         matches!(handled, provisioning::worker::Handled::Retrying(_)),
         "{handled:?}"
     );
-    let queued = app.store.jobs_in_state("queued").await.unwrap();
+    let queued = app.store.jobs().jobs_in_state("queued").await.unwrap();
     let job = queued
         .iter()
         .find(|j| j.idempotency_key == "bad-payload")

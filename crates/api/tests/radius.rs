@@ -388,12 +388,14 @@ async fn accounting_is_stored_once_and_limits_sessions(app: &TestApp) {
     assert_eq!(radius(app, &token, "accounting", &forgotten).await.0, 204);
     let alice = app
         .store
+        .isp()
         .isp_user_by_username(app.north, "alice")
         .await
         .unwrap()
         .unwrap();
     assert_eq!(
         app.store
+            .isp()
             .open_sessions(alice.id, app.now() - chrono::Duration::seconds(660))
             .await
             .unwrap(),
@@ -401,6 +403,7 @@ async fn accounting_is_stored_once_and_limits_sessions(app: &TestApp) {
     );
     assert_eq!(
         app.store
+            .isp()
             .open_sessions(alice.id, app.now() + chrono::Duration::seconds(1))
             .await
             .unwrap(),

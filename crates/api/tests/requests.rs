@@ -447,12 +447,14 @@ async fn a_refused_request_leaves_the_connection_and_raises_a_task(app: &TestApp
     };
     assert!(app
         .store
+        .requests()
         .finish_request("test", id, &ok)
         .await
         .unwrap()
         .is_some());
     assert!(app
         .store
+        .requests()
         .finish_request("test", id, &ok)
         .await
         .unwrap()
@@ -561,6 +563,7 @@ async fn tariff_changes_follow_the_rules(app: &TestApp) {
     );
     let retired = app
         .store
+        .catalogue()
         .all_tariffs_for_network(domain::Network::Vodafone)
         .await
         .unwrap()
@@ -909,6 +912,7 @@ async fn a_sim_swap_replaces_the_sim_when_the_network_confirms(app: &TestApp) {
     );
     let audit = app
         .store
+        .audit()
         .audit_for("connection", &contract.to_string())
         .await
         .unwrap();

@@ -181,6 +181,7 @@ async fn a_pac_is_issued_once_with_the_switching_information_and_ports_the_numbe
     );
     let audit = app
         .store
+        .audit()
         .audit_for("connection", &conn.id.to_string())
         .await
         .unwrap();
@@ -222,18 +223,21 @@ async fn a_stac_ends_the_connection_and_codes_expire(app: &TestApp) {
     let later = app.now() + chrono::Duration::days(30) + chrono::Duration::seconds(1);
     assert!(app
         .store
+        .requests()
         .current_switching_request(conn.id, "RequestStac", app.now())
         .await
         .unwrap()
         .is_some());
     assert!(app
         .store
+        .requests()
         .current_switching_request(conn.id, "RequestStac", later)
         .await
         .unwrap()
         .is_none());
     let expired = app
         .store
+        .requests()
         .use_switching_code("test", Network::Vodafone, &code, later)
         .await;
     assert!(
@@ -242,12 +246,14 @@ async fn a_stac_ends_the_connection_and_codes_expire(app: &TestApp) {
     );
     assert!(matches!(
         app.store
+            .requests()
             .use_switching_code("test", Network::Vodafone, "ZZZ000000", app.now())
             .await,
         Err(store::StoreError::Rule(domain::Error::NotFound(_)))
     ));
     assert!(app
         .store
+        .requests()
         .use_switching_code("test", Network::Vodafone, "not a code", app.now())
         .await
         .is_err());
@@ -435,9 +441,17 @@ async fn an_esim_request_gives_an_activation_code_and_the_eid_once_known(app: &T
         for partner in [app.north, app.capital] {
             let vis = store::Visibility::Partner(partner);
             let page = domain::paging::PageRequest::new(None, Some(200)).unwrap();
-            for c in app.store.list_customers(vis, "", page).await.unwrap().0 {
+            for c in app
+                .store
+                .customers()
+                .list_customers(vis, "", page)
+                .await
+                .unwrap()
+                .0
+            {
                 let rows = app
                     .store
+                    .connections()
                     .connections_for_customer(vis, c.id, page)
                     .await
                     .unwrap()
@@ -529,6 +543,7 @@ async fn an_esim_request_gives_an_activation_code_and_the_eid_once_known(app: &T
     );
     let audit = app
         .store
+        .audit()
         .audit_for("connection", &conn.id.to_string())
         .await
         .unwrap();

@@ -99,7 +99,12 @@ async fn tasks_comments_and_statuses(app: &TestApp) {
         409,
         "Closed",
     );
-    let audit = app.store.audit_for("task", &id.to_string()).await.unwrap();
+    let audit = app
+        .store
+        .audit()
+        .audit_for("task", &id.to_string())
+        .await
+        .unwrap();
     assert_eq!(
         audit.iter().map(|a| a.action.as_str()).collect::<Vec<_>>(),
         ["create", "status", "status"]

@@ -22,7 +22,7 @@ impl App {
     /// The caller of an API token (`sbt_…`): its user's partner and scopes;
     /// `None` when the token is unknown or revoked or its user disabled.
     pub async fn api_token_caller(&self, token: &str) -> Result<Option<Principal>> {
-        match self.store.api_token_owner(token).await? {
+        match self.store.tokens().api_token_owner(token).await? {
             None => Ok(None),
             Some(o) => principal(format!("user:{}", o.username), o.partner_id, &o.scopes).map(Some),
         }
@@ -32,7 +32,7 @@ impl App {
     /// either is wrong or the user is disabled. The hash is checked off the
     /// async threads.
     pub async fn user_caller(&self, username: &str, password: &str) -> Result<Option<Principal>> {
-        let user = self.store.user_by_name(username).await?;
+        let user = self.store.credentials().user_by_name(username).await?;
         let Some(user) = user.filter(|u| u.disabled_at.is_none()) else {
             return Ok(None);
         };
@@ -55,12 +55,16 @@ impl App {
     /// An API client by its id and secret (OAuth 2.0 client credentials);
     /// `None` when either is wrong or the client is revoked.
     pub async fn client(&self, client_id: &str, secret: &str) -> Result<Option<ApiClient>> {
-        Ok(self.store.authenticate_client(client_id, secret).await?)
+        Ok(self
+            .store
+            .credentials()
+            .authenticate_client(client_id, secret)
+            .await?)
     }
 
     /// Whether the client with this internal id is still allowed in.
     pub async fn client_active(&self, id: i64) -> Result<bool> {
-        Ok(self.store.client_active(id).await?)
+        Ok(self.store.credentials().client_active(id).await?)
     }
 
     /// The secret access tokens are signed with, made on first use and
@@ -68,6 +72,7 @@ impl App {
     pub async fn signing_secret(&self) -> Result<String> {
         Ok(self
             .store
+            .settings()
             .setting_or_init("jwt_signing_key", || store::credentials::random_hex(32))
             .await?)
     }

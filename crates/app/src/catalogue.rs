@@ -10,6 +10,7 @@ impl App {
     pub async fn tariffs(&self, network: Network, bill_cap_only: bool) -> Result<Vec<TariffRow>> {
         Ok(self
             .store
+            .catalogue()
             .tariffs_for_network(network, bill_cap_only)
             .await?)
     }
@@ -23,6 +24,7 @@ impl App {
     ) -> Result<Vec<TariffRow>> {
         who.require(Scope::Connections)?;
         self.store
+            .catalogue()
             .tariffs_for_contract(who.visibility(), contract_id, self.store.clock().today())
             .await
             .map_err(|e| Error::store(e, || format!("contract {contract_id}")))
@@ -31,6 +33,7 @@ impl App {
     /// ListBundlesForTariff.
     pub async fn bundles_for_tariff(&self, tariff_id: i64) -> Result<Vec<BundleRow>> {
         self.store
+            .catalogue()
             .bundles_for_tariff(tariff_id)
             .await
             .map_err(|e| Error::store(e, || format!("tariff {tariff_id}")))
@@ -38,16 +41,16 @@ impl App {
 
     /// ListBundlesForNetwork.
     pub async fn bundles(&self, network: Network) -> Result<Vec<BundleRow>> {
-        Ok(self.store.bundles_for_network(network).await?)
+        Ok(self.store.catalogue().bundles_for_network(network).await?)
     }
 
     /// ListBarsForNetwork.
     pub async fn bars(&self, network: Network) -> Result<Vec<BarRow>> {
-        Ok(self.store.bars_for_network(network).await?)
+        Ok(self.store.catalogue().bars_for_network(network).await?)
     }
 
     /// The bar suffixes in the catalogue, each once: (suffix, name, category).
     pub async fn bar_suffixes(&self) -> Result<Vec<(String, String, String)>> {
-        Ok(self.store.bar_suffixes().await?)
+        Ok(self.store.catalogue().bar_suffixes().await?)
     }
 }

@@ -44,6 +44,7 @@ impl App {
     pub async fn customer(&self, who: &Principal, id: i64) -> Result<CustomerRow> {
         who.require(Scope::Customers)?;
         self.store
+            .customers()
             .get_customer(who.visibility(), id)
             .await
             .map_err(|e| Error::store(e, || format!("customer {id}")))
@@ -61,6 +62,7 @@ impl App {
         let search = domain::paging::check_search("search", search)?;
         Ok(self
             .store
+            .customers()
             .list_customers(who.visibility(), &search, page)
             .await?)
     }

@@ -60,7 +60,11 @@ impl App {
         page: PageRequest,
     ) -> Result<(Vec<ProfileRow>, i64)> {
         who.require(Scope::Isp)?;
-        Ok(self.store.list_profiles(who.visibility(), page).await?)
+        Ok(self
+            .store
+            .isp()
+            .list_profiles(who.visibility(), page)
+            .await?)
     }
 
     /// A profile the caller may see.
@@ -71,6 +75,7 @@ impl App {
 
     async fn profile(&self, vis: Visibility, id: i64) -> Result<ProfileRow> {
         self.store
+            .isp()
             .get_profile(vis, id)
             .await
             .map_err(|e| Error::store(e, || format!("profile {id}")))
@@ -108,7 +113,11 @@ impl App {
             profile.acct_interim_secs,
             profile.simultaneous_use,
         )?;
-        Ok(self.store.create_profile(&who.actor, &profile).await?)
+        Ok(self
+            .store
+            .isp()
+            .create_profile(&who.actor, &profile)
+            .await?)
     }
 
     /// A page of the caller's subscribers.
@@ -121,6 +130,7 @@ impl App {
         who.require(Scope::Isp)?;
         Ok(self
             .store
+            .isp()
             .list_isp_users(who.visibility(), filter, self.store.now(), page)
             .await?)
     }
@@ -133,13 +143,17 @@ impl App {
             match key.parse::<i64>() {
                 Ok(id) => self
                     .store
+                    .isp()
                     .get_isp_user(who.visibility(), id)
                     .await
                     .map(Some),
                 Err(_) => Ok(None),
             }
         } else {
-            self.store.isp_user_by_username(who.partner_id, key).await
+            self.store
+                .isp()
+                .isp_user_by_username(who.partner_id, key)
+                .await
         };
         match found {
             Ok(Some(u)) => Ok(u),
@@ -155,6 +169,7 @@ impl App {
     pub async fn isp_customer(&self, who: &Principal, id: i64) -> Result<CustomerRow> {
         who.require(Scope::Isp)?;
         self.store
+            .customers()
             .get_customer(who.visibility(), id)
             .await
             .map_err(|e| Error::store(e, || format!("customer {id}")))
@@ -221,7 +236,7 @@ impl App {
             mac,
             static_ip,
         };
-        Ok(self.store.create_isp_user(&who.actor, &user).await?)
+        Ok(self.store.isp().create_isp_user(&who.actor, &user).await?)
     }
 
     /// Changes a subscriber's profile, password, MAC, expiration, static
@@ -278,6 +293,7 @@ impl App {
         patch.profile_id = c.profile_id.map(|_| target.id);
         Ok(self
             .store
+            .isp()
             .update_isp_user(&who.actor, who.visibility(), u.id, &patch)
             .await?)
     }
@@ -292,6 +308,7 @@ impl App {
         let u = self.isp_user(who, key).await?;
         Ok(self
             .store
+            .isp()
             .set_isp_user_status(&who.actor, who.visibility(), u.id, status)
             .await?)
     }
@@ -302,6 +319,7 @@ impl App {
         let u = self.isp_user(who, key).await?;
         Ok(self
             .store
+            .isp()
             .renew_isp_user(&who.actor, who.visibility(), u.id, self.store.now())
             .await?)
     }
@@ -321,9 +339,10 @@ impl App {
             .await?
             .acct_interim_secs;
         let stale_before = self.store.now() - Duration::seconds(isp::stale_after_secs(interim));
-        self.store.open_sessions(u.id, stale_before).await?;
+        self.store.isp().open_sessions(u.id, stale_before).await?;
         let (rows, total) = self
             .store
+            .isp()
             .sessions_for_isp_user(who.visibility(), u.id, page)
             .await?;
         Ok((u.id, rows, total))

@@ -109,6 +109,7 @@ impl App {
                         let saved = serde_json::to_string(refusal)
                             .map_err(|e| Error::Internal(format!("saving a refusal: {e}")))?;
                         self.store
+                            .idempotency()
                             .save_refusal(&who.actor, k.key, k.request_hash, SAVED_REFUSAL, &saved)
                             .await?;
                     }

@@ -40,6 +40,7 @@ impl App {
             let reference = domain::order::check_reference(reference.as_deref())?;
             let order = self
                 .store
+                .orders()
                 .create_order(tx, &who.actor, who.visibility(), customer_id, &reference)
                 .await
                 .map_err(|e| Error::store(e, || format!("customer {customer_id}")))?;
@@ -66,6 +67,7 @@ impl App {
             let req = input.check(self.store.clock().today())?;
             let (id, cli) = self
                 .store
+                .orders()
                 .add_mobile(tx, &who.actor, who.visibility(), order_id, &req)
                 .await
                 .map_err(order_not_found(order_id))?;
@@ -90,6 +92,7 @@ impl App {
             let now = self.store.now();
             let order = self
                 .store
+                .orders()
                 .submit_order(
                     tx,
                     &who.actor,
@@ -141,6 +144,7 @@ impl App {
     ) -> Result<()> {
         who.require(Scope::Orders)?;
         self.store
+            .orders()
             .remove_mobile(&who.actor, who.visibility(), order_id, order_mobile_id)
             .await
             .map_err(order_not_found(order_id))
@@ -157,17 +161,19 @@ impl App {
         who.require(Scope::Orders)?;
         let (store, actor, vis, m) = (&self.store, &who.actor, who.visibility(), order_mobile_id);
         match change {
-            Extra::AddBundle(b) => store.add_mobile_bundle(actor, vis, m, b).await,
-            Extra::RemoveBundle(b) => store.remove_mobile_bundle(actor, vis, m, b).await,
-            Extra::AddBar(b) => store.add_mobile_bar(actor, vis, m, b).await,
-            Extra::RemoveBar(b) => store.remove_mobile_bar(actor, vis, m, b).await,
+            Extra::AddBundle(b) => store.orders().add_mobile_bundle(actor, vis, m, b).await,
+            Extra::RemoveBundle(b) => store.orders().remove_mobile_bundle(actor, vis, m, b).await,
+            Extra::AddBar(b) => store.orders().add_mobile_bar(actor, vis, m, b).await,
+            Extra::RemoveBar(b) => store.orders().remove_mobile_bar(actor, vis, m, b).await,
         }
         .map_err(mobile_not_found(m))?;
         let (order, _) = store
+            .orders()
             .order_of_mobile(vis, m)
             .await
             .map_err(mobile_not_found(m))?;
         store
+            .orders()
             .order_mobiles(order.id)
             .await?
             .into_iter()
@@ -186,6 +192,7 @@ impl App {
         who.require(Scope::Orders)?;
         let order = self
             .store
+            .orders()
             .withdraw_order(&who.actor, who.visibility(), order_id, cancel)
             .await
             .map_err(order_not_found(order_id))?;
@@ -204,10 +211,11 @@ impl App {
         who.require(Scope::Orders)?;
         let order = self
             .store
+            .orders()
             .get_order(who.visibility(), order_id)
             .await
             .map_err(order_not_found(order_id))?;
-        let mobiles = self.store.order_mobiles(order_id).await?;
+        let mobiles = self.store.orders().order_mobiles(order_id).await?;
         Ok((order, mobiles))
     }
 
@@ -215,7 +223,11 @@ impl App {
     pub async fn orders_by_ids(&self, who: &Principal, ids: &[i64]) -> Result<Vec<OrderRow>> {
         who.require(Scope::Orders)?;
         domain::paging::check_bulk_ids("orderIds", ids)?;
-        Ok(self.store.orders_by_ids(who.visibility(), ids).await?)
+        Ok(self
+            .store
+            .orders()
+            .orders_by_ids(who.visibility(), ids)
+            .await?)
     }
 
     /// GetOrdersForCustomer, newest first.
@@ -227,6 +239,7 @@ impl App {
     ) -> Result<(Vec<OrderRow>, i64)> {
         who.require(Scope::Orders)?;
         self.store
+            .orders()
             .orders_for_customer(who.visibility(), customer_id, page)
             .await
             .map_err(|e| Error::store(e, || format!("customer {customer_id}")))
@@ -242,13 +255,13 @@ impl App {
     ) -> Result<(Vec<String>, i64)> {
         who.require(Scope::Orders)?;
         network.check_offers_numbers("network")?;
-        Ok(self.store.free_numbers(network, page).await?)
+        Ok(self.store.numbers().free_numbers(network, page).await?)
     }
 
     /// GetOrderDetails: the order, its mobiles and its history.
     pub async fn order_whole(&self, who: &Principal, order_id: i64) -> Result<OrderWhole> {
         let (order, mobiles) = self.order_and_mobiles(who, order_id).await?;
-        let history = self.store.order_history(order_id).await?;
+        let history = self.store.orders().order_history(order_id).await?;
         Ok(OrderWhole {
             order,
             mobiles,

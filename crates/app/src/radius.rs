@@ -59,6 +59,7 @@ impl App {
     ) -> Result<Verdict<(IspUserRow, ProfileRow)>> {
         let Some(user) = self
             .store
+            .isp()
             .isp_user_by_username(who.partner_id, username)
             .await?
         else {
@@ -66,6 +67,7 @@ impl App {
         };
         let profile = self
             .store
+            .isp()
             .get_profile(store::Visibility::All, user.profile_id)
             .await?;
         let why = isp::admission_refusal(
@@ -85,6 +87,7 @@ impl App {
     async fn refuse<T>(&self, user_id: i64, why: String) -> Result<Verdict<T>> {
         if let Err(e) = self
             .store
+            .isp()
             .record_auth(user_id, &format!("Access-Reject: {why}"))
             .await
         {
@@ -113,7 +116,11 @@ impl App {
         let now = self.store.now();
         let stale_before =
             now - Duration::seconds(isp::stale_after_secs(profile.acct_interim_secs));
-        let open = self.store.open_sessions(user.id, stale_before).await?;
+        let open = self
+            .store
+            .isp()
+            .open_sessions(user.id, stale_before)
+            .await?;
         if let Some(why) = isp::session_limit_refusal(open, profile.simultaneous_use) {
             return self.refuse(user.id, why).await;
         }
@@ -184,6 +191,7 @@ impl App {
         self.radius_caller(who)?;
         let Some(u) = self
             .store
+            .isp()
             .isp_user_by_username(who.partner_id, username)
             .await?
         else {
@@ -200,7 +208,7 @@ impl App {
             (true, false) => "Access-Reject",
             (true, true) => return Ok(()),
         };
-        if let Err(e) = self.store.record_auth(u.id, note).await {
+        if let Err(e) = self.store.isp().record_auth(u.id, note).await {
             tracing::warn!(error = %e, user_id = u.id, "noting a RADIUS outcome");
         }
         Ok(())
@@ -210,7 +218,10 @@ impl App {
     /// anything is answered.
     pub async fn radius_accounting(&self, who: &Principal, record: &AcctRecord) -> Result<()> {
         self.radius_caller(who)?;
-        self.store.record_accounting(who.partner_id, record).await?;
+        self.store
+            .isp()
+            .record_accounting(who.partner_id, record)
+            .await?;
         Ok(())
     }
 }

@@ -25,6 +25,7 @@ impl App {
             return Err(domain::Error::invalid("contractId", "must be a positive id").into());
         }
         self.store
+            .connections()
             .connection_by_id(who.visibility(), id)
             .await
             .map_err(|e| Error::store(e, || format!("contract {id}")))
@@ -35,6 +36,7 @@ impl App {
         who.require(Scope::Connections)?;
         let cli = domain::Cli::parse_field(cli, "cli")?;
         self.store
+            .connections()
             .connection_by_cli(who.visibility(), cli.as_str())
             .await
             .map_err(|e| Error::store(e, || format!("connection with CLI {cli}")))
@@ -49,6 +51,7 @@ impl App {
     ) -> Result<(Vec<ConnectionRow>, i64)> {
         who.require(Scope::Connections)?;
         self.store
+            .connections()
             .connections_for_customer(who.visibility(), customer_id, page)
             .await
             .map_err(|e| Error::store(e, || format!("customer {customer_id}")))
@@ -66,6 +69,7 @@ impl App {
         let now = self.store.now().timestamp_millis();
         Ok(self
             .store
+            .requests()
             .create_request(&who.actor, conn, kind, group, &details, now)
             .await?)
     }
@@ -73,7 +77,12 @@ impl App {
     /// Refuses any change but a stolen bar's removal on a connection
     /// barred as stolen.
     async fn refuse_if_stolen(&self, conn: &ConnectionRow) -> Result<()> {
-        Ok(self.store.live_state(conn).await?.refuse_if_stolen()?)
+        Ok(self
+            .store
+            .requests()
+            .live_state(conn)
+            .await?
+            .refuse_if_stolen()?)
     }
 
     /// AddOrRemoveBar.
@@ -88,6 +97,7 @@ impl App {
         let network = network_of(&conn)?;
         let bar = self
             .store
+            .catalogue()
             .bars_for_network(network)
             .await?
             .into_iter()
@@ -98,7 +108,11 @@ impl App {
                     format!("there is no {network} bar {bar_id}; see ListBarsForNetwork"),
                 )
             })?;
-        domain::request::check_bar_change(&self.store.live_state(&conn).await?, bar.id, add)?;
+        domain::request::check_bar_change(
+            &self.store.requests().live_state(&conn).await?,
+            bar.id,
+            add,
+        )?;
         let details =
             serde_json::json!({"barId": bar.id, "barSuffix": bar.bar_suffix, "name": bar.name});
         let kind = if add { "AddBar" } else { "RemoveBar" };
@@ -118,6 +132,7 @@ impl App {
         let network = network_of(&conn)?;
         let bundle = self
             .store
+            .catalogue()
             .bundles_for_network(network)
             .await?
             .into_iter()
@@ -128,7 +143,11 @@ impl App {
                     format!("there is no {network} bundle {bundle_id}; see ListBundlesForNetwork"),
                 )
             })?;
-        domain::request::check_bundle_change(&self.store.live_state(&conn).await?, bundle.id, add)?;
+        domain::request::check_bundle_change(
+            &self.store.requests().live_state(&conn).await?,
+            bundle.id,
+            add,
+        )?;
         let details = serde_json::json!({"tariffOptionId": bundle.id, "name": bundle.name, "monthlyPence": bundle.monthly_pence});
         let kind = if add { "AddBundle" } else { "RemoveBundle" };
         self.queue(who, &conn, kind, &format!("bundle:{}", bundle.id), details)
@@ -149,6 +168,7 @@ impl App {
         let effective = domain::tariff::effective_date(effective, today)?;
         let target = self
             .store
+            .catalogue()
             .check_tariff_move(&conn, tariff_id, effective)
             .await?;
         let details = serde_json::json!({"tariffId": target.id, "name": target.name, "monthlyPence": target.monthly_pence, "effectiveDate": effective});
@@ -162,6 +182,7 @@ impl App {
         };
         Ok(self
             .store
+            .requests()
             .create_request(
                 &who.actor,
                 &conn,
@@ -184,7 +205,7 @@ impl App {
             ))
             .into());
         }
-        if let Some(place) = self.store.iccid_in_use(&iccid).await? {
+        if let Some(place) = self.store.requests().iccid_in_use(&iccid).await? {
             return Err(domain::Error::Conflict(format!(
                 "iccid: {iccid} is already in use on {place}"
             ))
@@ -273,6 +294,7 @@ impl App {
         self.refuse_if_stolen(&conn).await?;
         let current = async || {
             self.store
+                .requests()
                 .current_switching_request(conn.id, kind, self.store.now())
                 .await
         };
@@ -303,6 +325,7 @@ impl App {
     ) -> Result<(Vec<RequestRow>, i64)> {
         who.require(Scope::Connections)?;
         self.store
+            .requests()
             .switching_requests(who.visibility(), of, page)
             .await
             .map_err(|e| {
@@ -317,6 +340,7 @@ impl App {
     pub async fn request(&self, who: &Principal, id: i64) -> Result<RequestRow> {
         who.require(Scope::Connections)?;
         self.store
+            .requests()
             .get_request(who.visibility(), id)
             .await
             .map_err(|e| Error::store(e, || format!("request {id}")))
@@ -331,6 +355,7 @@ impl App {
     ) -> Result<(Vec<RequestRow>, i64)> {
         who.require(Scope::Connections)?;
         self.store
+            .requests()
             .requests_for_contract(who.visibility(), contract_id, page)
             .await
             .map_err(|e| Error::store(e, || format!("contract {contract_id}")))

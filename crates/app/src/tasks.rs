@@ -37,6 +37,7 @@ impl App {
             let customer = cmd.customer_id;
             let row = self
                 .store
+                .tasks()
                 .create_task(
                     tx,
                     &who.actor,
@@ -67,6 +68,7 @@ impl App {
         who.require(Scope::Tasks)?;
         let comment = domain::task::body_field(comment, "comment")?;
         self.store
+            .tasks()
             .add_comment(&who.actor, who.visibility(), task_id, &comment, status_id)
             .await
             .map_err(|e| Error::store(e, || format!("task {task_id}")))
@@ -81,6 +83,7 @@ impl App {
     ) -> Result<(Vec<TaskRow>, i64)> {
         who.require(Scope::Tasks)?;
         self.store
+            .tasks()
             .tasks_for_customer(who.visibility(), customer_id, page)
             .await
             .map_err(|e| Error::store(e, || format!("customer {customer_id}")))
@@ -94,10 +97,11 @@ impl App {
     ) -> Result<Vec<CommentRow>> {
         who.require(Scope::Tasks)?;
         self.store
+            .tasks()
             .get_task(who.visibility(), task_id)
             .await
             .map_err(|e| Error::store(e, || format!("task {task_id}")))?;
-        Ok(self.store.comments_for_tasks(&[task_id]).await?)
+        Ok(self.store.tasks().comments_for_tasks(&[task_id]).await?)
     }
 
     /// Up to 100 tasks the caller may see among `ids` (others are simply
@@ -105,7 +109,11 @@ impl App {
     pub async fn tasks_by_ids(&self, who: &Principal, ids: &[i64]) -> Result<Vec<TaskRow>> {
         who.require(Scope::Tasks)?;
         domain::paging::check_bulk_ids("taskIds", ids)?;
-        Ok(self.store.tasks_by_ids(who.visibility(), ids).await?)
+        Ok(self
+            .store
+            .tasks()
+            .tasks_by_ids(who.visibility(), ids)
+            .await?)
     }
 
     /// The comments of the tasks the caller may see among `ids`: those
@@ -121,7 +129,7 @@ impl App {
             .iter()
             .map(|t| t.id)
             .collect();
-        let comments = self.store.comments_for_tasks(&visible).await?;
+        let comments = self.store.tasks().comments_for_tasks(&visible).await?;
         Ok((visible, comments))
     }
 
@@ -129,10 +137,11 @@ impl App {
     pub async fn tickets_for_order(&self, who: &Principal, order_id: i64) -> Result<Vec<TaskRow>> {
         who.require(Scope::Orders)?;
         self.store
+            .orders()
             .get_order(who.visibility(), order_id)
             .await
             .map_err(|e| Error::store(e, || format!("order {order_id}")))?;
-        Ok(self.store.tasks_for_orders(&[order_id]).await?)
+        Ok(self.store.tasks().tasks_for_orders(&[order_id]).await?)
     }
 
     /// The tickets of up to 100 orders: the ids of those the caller may
@@ -148,7 +157,7 @@ impl App {
             .iter()
             .map(|o| o.id)
             .collect();
-        let tickets = self.store.tasks_for_orders(&visible).await?;
+        let tickets = self.store.tasks().tasks_for_orders(&visible).await?;
         Ok((visible, tickets))
     }
 }

@@ -40,6 +40,7 @@ impl App {
     ) -> Result<Vec<Job>> {
         Ok(self
             .store
+            .jobs()
             .claim_jobs(worker, now_ms, lease_ms, limit.max(1) as i64)
             .await?)
     }
@@ -52,12 +53,12 @@ impl App {
         why: &str,
         now_ms: i64,
     ) -> Result<Fate> {
-        Ok(self.store.fail_job(job, worker, why, now_ms).await?)
+        Ok(self.store.jobs().fail_job(job, worker, why, now_ms).await?)
     }
 
     /// Marks the jobs done.
     pub async fn jobs_done(&self, ids: &[i64], worker: &str) -> Result<()> {
-        self.store.complete_jobs(ids, worker).await?;
+        self.store.jobs().complete_jobs(ids, worker).await?;
         Ok(())
     }
 
@@ -65,7 +66,7 @@ impl App {
     /// answers when it will run (epoch ms).
     pub async fn job_deferred(&self, id: i64, worker: &str, day: NaiveDate) -> Result<i64> {
         let at = start_of(day);
-        self.store.defer_job(id, worker, at).await?;
+        self.store.jobs().defer_job(id, worker, at).await?;
         Ok(at)
     }
 
@@ -76,6 +77,7 @@ impl App {
     pub async fn change_to_make(&self, actor: &str, request_id: i64) -> Result<Option<Change>> {
         let request = match self
             .store
+            .requests()
             .get_request(store::Visibility::All, request_id)
             .await
         {
@@ -85,6 +87,7 @@ impl App {
         };
         let conn = self
             .store
+            .connections()
             .connection_by_id(store::Visibility::All, request.contract_id)
             .await?;
         if let Err(ended) = domain::request::check_takes_changes(conn.id, conn.status) {
@@ -117,6 +120,7 @@ impl App {
         outcome: &Outcome,
     ) -> Result<()> {
         self.store
+            .requests()
             .finish_request(actor, request_id, outcome)
             .await?;
         Ok(())
@@ -140,7 +144,7 @@ impl App {
     /// `None` for one with nothing left to provision (returned to draft,
     /// cancelled or finished). Answers in the order asked.
     pub async fn orders_to_provision(&self, ids: &[i64]) -> Result<Vec<Option<ProvisioningView>>> {
-        Ok(self.store.provisioning_views(ids).await?)
+        Ok(self.store.orders().provisioning_views(ids).await?)
     }
 
     /// Records the networks' answers for several orders in one transaction
@@ -150,7 +154,7 @@ impl App {
         actor: &str,
         batch: &[OrderOutcomes<'_>],
     ) -> Result<()> {
-        self.store.apply_batch(actor, batch).await?;
+        self.store.orders().apply_batch(actor, batch).await?;
         Ok(())
     }
 
@@ -165,7 +169,7 @@ impl App {
         attempts: i64,
         error: &str,
     ) -> Result<()> {
-        let Some(fresh) = self.store.provisioning_view(order_id).await? else {
+        let Some(fresh) = self.store.orders().provisioning_view(order_id).await? else {
             return Ok(());
         };
         let reason = domain::request::unreachable(attempts, error);
@@ -181,7 +185,10 @@ impl App {
                 )
             })
             .collect();
-        self.store.apply_outcomes(actor, &fresh, &left).await?;
+        self.store
+            .orders()
+            .apply_outcomes(actor, &fresh, &left)
+            .await?;
         Ok(())
     }
 }

@@ -144,7 +144,13 @@ impl SimulatedNetwork {
         // number (New without one): then look for an earlier answer first.
         // Otherwise the record below keeps the first answer of a key.
         if req.connection_type == ConnectionType::New && req.cli.is_none() {
-            if let Some(text) = self.store.carrier_operation(key).await.map_err(db)? {
+            if let Some(text) = self
+                .store
+                .carrier_ops()
+                .carrier_operation(key)
+                .await
+                .map_err(db)?
+            {
                 return stored(text);
             }
         }
@@ -165,6 +171,7 @@ impl SimulatedNetwork {
         let text = serde_json::to_string(&outcome).expect("outcomes serialise");
         let kept = self
             .store
+            .carrier_ops()
             .record_carrier_operation(key, self.network, req.connection_type.as_str(), &text)
             .await
             .map_err(db)?;
@@ -231,6 +238,7 @@ impl SimulatedNetwork {
             .collect();
         match self
             .store
+            .carrier_ops()
             .record_carrier_operations(self.network, &rows)
             .await
         {
@@ -304,7 +312,12 @@ impl SimulatedNetwork {
         }
         let cli = match (req.connection_type, &req.cli) {
             (ConnectionType::New, None) => {
-                match self.store.network_assign_number(self.network).await? {
+                match self
+                    .store
+                    .carrier_ops()
+                    .network_assign_number(self.network)
+                    .await?
+                {
                     Some(n) => Some(n),
                     None => return Ok(reject("no numbers available to assign with the SIM")),
                 }
@@ -390,6 +403,7 @@ impl SimulatedNetwork {
         let text = serde_json::to_string(&outcome).expect("outcomes serialise");
         let kept = self
             .store
+            .carrier_ops()
             .record_carrier_operation(key, self.network, &req.kind, &text)
             .await
             .map_err(db)?;
@@ -404,6 +418,7 @@ impl SimulatedNetwork {
     /// event): a PAC ports the number out, a STAC ends the connection.
     pub async fn switch_out(&self, code: &str) -> Result<(i64, &'static str), store::StoreError> {
         self.store
+            .requests()
             .use_switching_code(
                 &format!("network:{}", self.network),
                 self.network,
@@ -417,6 +432,7 @@ impl SimulatedNetwork {
     /// event): the EID becomes known.
     pub async fn esim_downloaded(&self, cli: &str, eid: &str) -> Result<i64, store::StoreError> {
         self.store
+            .requests()
             .esim_downloaded(&format!("network:{}", self.network), self.network, cli, eid)
             .await
     }

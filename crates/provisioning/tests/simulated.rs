@@ -88,7 +88,7 @@ async fn a_repeated_key_answers_the_first_answer() {
         .await
         .unwrap();
     assert_eq!(first, again);
-    assert_eq!(s.count_carrier_operations().await.unwrap(), 1);
+    assert_eq!(s.carrier_ops().count_carrier_operations().await.unwrap(), 1);
     let CarrierAnswer::Done(Outcome::Activated {
         esim_activation_code: Some(code),
         network_reference,
@@ -116,7 +116,7 @@ async fn ports_wait_for_their_date_and_expired_pacs_are_refused() {
         CarrierAnswer::NotYet(day)
     );
     assert_eq!(
-        s.count_carrier_operations().await.unwrap(),
+        s.carrier_ops().count_carrier_operations().await.unwrap(),
         0,
         "nothing done before the date"
     );
@@ -153,7 +153,7 @@ async fn faults_are_retryable_and_not_recorded() {
         .await
         .unwrap_err();
     assert!(err.0.contains("timed out"));
-    assert_eq!(s.count_carrier_operations().await.unwrap(), 0);
+    assert_eq!(s.carrier_ops().count_carrier_operations().await.unwrap(), 0);
 }
 
 #[tokio::test]
@@ -190,7 +190,7 @@ async fn a_batch_answers_as_single_calls_would_and_once_per_key() {
         .collect();
     assert_eq!(again, batch, "a repeated batch answers the first answers");
     assert_eq!(
-        s.count_carrier_operations().await.unwrap(),
+        s.carrier_ops().count_carrier_operations().await.unwrap(),
         30,
         "recorded once per key"
     );

@@ -1,7 +1,7 @@
 //! The audit trail: who changed what, when, from what, to what. Rows are
 //! written in the same transaction as the change they describe.
 
-use crate::{args, Result, Store};
+use crate::{args, Audit, Result};
 use chrono::{DateTime, Utc};
 
 /// One audit entry to write.
@@ -85,7 +85,7 @@ pub struct AuditRow {
     pub after_json: Option<String>,
 }
 
-impl Store {
+impl Audit<'_> {
     /// The audit trail of one record, oldest first.
     pub async fn audit_for(&self, entity: &str, entity_id: &str) -> Result<Vec<AuditRow>> {
         let rows = self.read_all::<AuditRow>("SELECT id, at, actor, partner_id, entity, entity_id, action, before_json, after_json FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY id", args![entity, entity_id]).await?;

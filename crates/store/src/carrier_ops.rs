@@ -2,10 +2,10 @@
 //! idempotency key of the call, so a retried call answers the first result
 //! and never provisions twice — across restarts too, since it is stored.
 
-use crate::{args, Arg, Result, Store, StoreError};
+use crate::{args, Arg, CarrierOps, Result, StoreError};
 use domain::Network;
 
-impl Store {
+impl CarrierOps<'_> {
     /// The recorded outcome of a carrier call, if it was made before.
     pub async fn carrier_operation(&self, key: &str) -> Result<Option<String>> {
         let found: Option<(String,)> = self

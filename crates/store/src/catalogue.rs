@@ -1,7 +1,7 @@
 //! The catalogue: each network's tariffs, bundles (tariff options) and
 //! bars, and which bundles each tariff allows.
 
-use crate::{args, Result, Store, StoreError};
+use crate::{args, Catalogue, Result, StoreError};
 use domain::tariff::TariffFacts;
 use domain::Network;
 
@@ -86,7 +86,7 @@ pub fn parse_network(text: &str) -> Result<Network> {
         .map_err(|_| StoreError::Corrupt(format!("unknown network {text:?} in the database")))
 }
 
-impl Store {
+impl Catalogue<'_> {
     /// The tariffs on sale on `network` (not retired), optionally only the
     /// bill-cap-eligible ones, cheapest first.
     pub async fn tariffs_for_network(
@@ -220,7 +220,7 @@ impl Store {
     }
 }
 
-impl Store {
+impl Catalogue<'_> {
     /// A contract as the tariff rules see it, and its network's tariffs
     /// with their facts.
     async fn tariff_options(
@@ -305,7 +305,10 @@ impl Store {
         contract_id: i64,
         today: chrono::NaiveDate,
     ) -> Result<Vec<TariffRow>> {
-        let conn = self.connection_by_id(vis, contract_id).await?;
+        let conn = self
+            .connections()
+            .connection_by_id(vis, contract_id)
+            .await?;
         let (contract, options) = self.tariff_options(&conn).await?;
         Ok(options
             .into_iter()

@@ -5,7 +5,7 @@
 //! its row (what was contracted, at the price contracted), so a lookup by
 //! CLI is one indexed query joined to its tariff.
 
-use crate::{args, Result, Store, StoreError, Visibility};
+use crate::{args, Connections, Result, StoreError, Visibility};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::paging::PageRequest;
 use domain::status::ConnectionStatus;
@@ -100,7 +100,7 @@ pub const CONNECTION_SELECT: &str = "SELECT c.id, c.partner_id, c.customer_id, c
 const INSERT_COLS: &str = "partner_id, customer_id, cli, network, status, tariff_id, sim_type, iccid, eid, start_date, contract_end_date, bill_cap_enabled, bill_cap_pence, bundles, bars, created_at, updated_at";
 const INSERT_ARITY: usize = 17;
 
-impl Store {
+impl Connections<'_> {
     /// The connection with this (canonical) CLI, if visible to the caller.
     pub async fn connection_by_cli(&self, vis: Visibility, cli: &str) -> Result<ConnectionRow> {
         let (all, partner) = vis.binds();
@@ -127,7 +127,7 @@ impl Store {
         customer_id: i64,
         page: PageRequest,
     ) -> Result<(Vec<ConnectionRow>, i64)> {
-        self.get_customer(vis, customer_id).await?;
+        self.customers().get_customer(vis, customer_id).await?;
         self.read_page(
             "SELECT COUNT(*) FROM connections WHERE customer_id = $1",
             &format!("{CONNECTION_SELECT} WHERE c.customer_id = $1 ORDER BY c.id"),

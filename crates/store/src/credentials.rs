@@ -4,7 +4,7 @@
 //! are chosen by people and stored as Argon2id hashes.
 
 use crate::audit::AuditEntry;
-use crate::{args, Result, Store, StoreError};
+use crate::{args, Credentials, Result, StoreError};
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
@@ -93,7 +93,7 @@ const CLIENT_COLS: &str =
     "id, partner_id, client_id, secret_hash, scopes, description, created_at, revoked_at";
 const USER_COLS: &str = "id, partner_id, username, password_hash, scopes, created_at, disabled_at";
 
-impl Store {
+impl Credentials<'_> {
     /// Creates an API client for `partner_id` with `scopes`; answers its
     /// secret once.
     pub async fn create_client(
@@ -103,7 +103,7 @@ impl Store {
         scopes: Scopes,
         description: &str,
     ) -> Result<NewClient> {
-        self.get_partner(partner_id).await?;
+        self.partners().get_partner(partner_id).await?;
         let client_id = format!("sb_{}", random_hex(12));
         let secret = random_hex(32);
         let scopes_text = scopes.to_string();
@@ -211,7 +211,7 @@ impl Store {
         password: &str,
         scopes: Scopes,
     ) -> Result<ApiUser> {
-        self.get_partner(partner_id).await?;
+        self.partners().get_partner(partner_id).await?;
         let hash = hash_password(password);
         let now = self.now();
         self.write(async |tx| {

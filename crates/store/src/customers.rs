@@ -2,7 +2,7 @@
 
 use crate::audit::AuditEntry;
 use crate::tx::Tx;
-use crate::{args, Result, Store, StoreError, Visibility};
+use crate::{args, Customers, Result, StoreError, Visibility};
 use chrono::{DateTime, Utc};
 use domain::customer::NewCustomer;
 use domain::paging::{like_contains, PageRequest};
@@ -38,7 +38,7 @@ const COLS: &str = "id, partner_id, company_name, co_reg_number, contact_name, c
 /// an optional search across name, company number, postcode and e-mails.
 const LIST_FILTER: &str = "($1 OR partner_id = $2) AND ($3 = '' OR LOWER(company_name) LIKE $3 ESCAPE '\\' OR LOWER(COALESCE(co_reg_number, '')) LIKE $3 ESCAPE '\\' OR LOWER(postcode) LIKE $3 ESCAPE '\\' OR LOWER(contact_email) LIKE $3 ESCAPE '\\' OR LOWER(billing_email) LIKE $3 ESCAPE '\\')";
 
-impl Store {
+impl Customers<'_> {
     /// Creates a customer for `partner_id`, with its audit row.
     pub async fn create_customer(
         &self,

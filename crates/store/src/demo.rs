@@ -362,6 +362,7 @@ impl Store {
             let mut tariff_ids = Vec::new();
             for t in tariffs(network) {
                 let id = self
+                    .catalogue()
                     .insert_tariff(&NewTariff {
                         network,
                         code: t.code,
@@ -385,6 +386,7 @@ impl Store {
             };
             for (code, name, category, pence, recurring, description, data_addon) in BUNDLES {
                 let bundle = self
+                    .catalogue()
                     .insert_bundle(
                         network,
                         &format!("{prefix}-{code}"),
@@ -398,12 +400,14 @@ impl Store {
                 for (tariff, unlimited) in &tariff_ids {
                     // Unlimited-data tariffs take no data add-ons.
                     if !(*data_addon && *unlimited) {
-                        self.link_tariff_bundle(*tariff, bundle).await?;
+                        self.catalogue().link_tariff_bundle(*tariff, bundle).await?;
                     }
                 }
             }
             for (suffix, name, category) in BARS {
-                self.insert_bar(network, suffix, name, category).await?;
+                self.catalogue()
+                    .insert_bar(network, suffix, name, category)
+                    .await?;
             }
         }
         Ok(())
@@ -413,15 +417,20 @@ impl Store {
     /// customers each and connections on the drama range. Only on a
     /// database with no partners; answers `None` when there were some.
     pub async fn seed_demo(&self, today: NaiveDate) -> Result<Option<DemoSummary>> {
-        if !self.list_partners().await?.is_empty() {
+        if !self.partners().list_partners().await?.is_empty() {
             return Ok(None);
         }
         self.seed_catalogue().await?;
-        let house = self.create_partner(DEMO_ACTOR, "House", true).await?;
+        let house = self
+            .partners()
+            .create_partner(DEMO_ACTOR, "House", true)
+            .await?;
         let north = self
+            .partners()
             .create_partner(DEMO_ACTOR, "Northern Mobile Solutions Ltd", false)
             .await?;
         let capital = self
+            .partners()
             .create_partner(DEMO_ACTOR, "Capital Connect Partners", false)
             .await?;
         let customers = [
@@ -509,19 +518,22 @@ impl Store {
             let valid = c.validate().expect("demo customers are valid");
             ids.push((
                 partner,
-                self.create_customer(DEMO_ACTOR, partner, &valid).await?.id,
+                self.customers()
+                    .create_customer(DEMO_ACTOR, partner, &valid)
+                    .await?
+                    .id,
             ));
         }
         let mut conns = Vec::new();
         let mut serial = 0u64;
         for (n, (partner, customer_id)) in ids.iter().enumerate() {
             let network = Network::ALL[n % 3];
-            let catalogue = self.tariffs_for_network(network, false).await?;
-            let bars = self.bars_for_network(network).await?;
+            let catalogue = self.catalogue().tariffs_for_network(network, false).await?;
+            let bars = self.catalogue().bars_for_network(network).await?;
             for k in 0..(3 + n % 3) {
                 let tariff = &catalogue[(n + k) % catalogue.len()];
                 let start = today - chrono::Days::new(30 * (k as u64 + 1) + n as u64);
-                let allowed = self.bundles_for_tariff(tariff.id).await?;
+                let allowed = self.catalogue().bundles_for_tariff(tariff.id).await?;
                 let mut on = Vec::new();
                 if let Some(b) = allowed
                     .iter()
@@ -566,7 +578,7 @@ impl Store {
                 serial += 1;
             }
         }
-        self.insert_connections(&conns).await?;
+        self.connections().insert_connections(&conns).await?;
         // Some accounts owe a little: every fifth connection has a bill unpaid.
         self.execute(
             "UPDATE connections SET balance_pence = 2350 WHERE id % 5 = 1",
@@ -580,7 +592,7 @@ impl Store {
             (Network::EE, 850, 999),
         ] {
             let clis: Vec<String> = (from..=to).map(|n| format!("07700900{n:03}")).collect();
-            self.add_pool_numbers(network, &clis).await?;
+            self.numbers().add_pool_numbers(network, &clis).await?;
         }
         let isp = self.seed_isp_demo().await?;
         Ok(Some(DemoSummary {
@@ -601,6 +613,7 @@ impl Store {
     async fn seed_isp_demo(&self) -> Result<crate::partners::Partner> {
         use crate::isp::{NewIspUser, NewProfile};
         let isp = self
+            .partners()
             .create_partner(DEMO_ACTOR, DEMO_ISP_PARTNER, false)
             .await?;
         let mut profiles = Vec::new();
@@ -618,22 +631,23 @@ impl Store {
             ),
         ] {
             profiles.push(
-                self.create_profile(
-                    DEMO_ACTOR,
-                    &NewProfile {
-                        partner_id: isp.id,
-                        name: name.into(),
-                        download_kbps: down,
-                        upload_kbps: up,
-                        price_pence: pence,
-                        period_days: 30,
-                        framed_pool: pool.map(str::to_owned),
-                        acct_interim_secs: 300,
-                        simultaneous_use: sim,
-                        chap,
-                    },
-                )
-                .await?,
+                self.isp()
+                    .create_profile(
+                        DEMO_ACTOR,
+                        &NewProfile {
+                            partner_id: isp.id,
+                            name: name.into(),
+                            download_kbps: down,
+                            upload_kbps: up,
+                            price_pence: pence,
+                            period_days: 30,
+                            framed_pool: pool.map(str::to_owned),
+                            acct_interim_secs: 300,
+                            simultaneous_use: sim,
+                            chap,
+                        },
+                    )
+                    .await?,
             );
         }
         let valid = customer(
@@ -648,7 +662,10 @@ impl Store {
         )
         .validate()
         .expect("demo customers are valid");
-        let cust = self.create_customer(DEMO_ACTOR, isp.id, &valid).await?;
+        let cust = self
+            .customers()
+            .create_customer(DEMO_ACTOR, isp.id, &valid)
+            .await?;
         let now = self.now();
         let hash = crate::credentials::hash_password(DEMO_SUBSCRIBER_PASSWORD);
         for (username, profile, days, mac, ip, status) in [
@@ -672,6 +689,7 @@ impl Store {
             ),
         ] {
             let u = self
+                .isp()
                 .create_isp_user(
                     DEMO_ACTOR,
                     &NewIspUser {
@@ -688,18 +706,20 @@ impl Store {
                 )
                 .await?;
             if status != SubscriberStatus::Active {
-                self.set_isp_user_status(DEMO_ACTOR, crate::Visibility::All, u.id, status)
+                self.isp()
+                    .set_isp_user_status(DEMO_ACTOR, crate::Visibility::All, u.id, status)
                     .await?;
             }
         }
-        self.create_user(
-            DEMO_ACTOR,
-            isp.id,
-            DEMO_ISP_USER,
-            &crate::credentials::random_hex(16),
-            Scopes::parse("isp customers").expect("demo scopes"),
-        )
-        .await?;
+        self.credentials()
+            .create_user(
+                DEMO_ACTOR,
+                isp.id,
+                DEMO_ISP_USER,
+                &crate::credentials::random_hex(16),
+                Scopes::parse("isp customers").expect("demo scopes"),
+            )
+            .await?;
         Ok(isp)
     }
 
@@ -709,9 +729,13 @@ impl Store {
     /// last CLI made.
     pub async fn seed_synthetic(&self, count: u64, today: NaiveDate) -> Result<(String, String)> {
         self.seed_catalogue().await?;
-        let partner = match self.partner_by_name(LOAD_PARTNER).await? {
+        let partner = match self.partners().partner_by_name(LOAD_PARTNER).await? {
             Some(p) => p,
-            None => self.create_partner(DEMO_ACTOR, LOAD_PARTNER, false).await?,
+            None => {
+                self.partners()
+                    .create_partner(DEMO_ACTOR, LOAD_PARTNER, false)
+                    .await?
+            }
         };
         let already: i64 = self
             .read_number(
@@ -721,10 +745,12 @@ impl Store {
             .await?;
         let first = already as u64;
         let tariff = self
+            .catalogue()
             .tariffs_for_network(Network::Vodafone, false)
             .await?
             .remove(1);
         let roaming = self
+            .catalogue()
             .bundles_for_tariff(tariff.id)
             .await?
             .into_iter()
@@ -745,7 +771,11 @@ impl Store {
                 )
                 .validate()
                 .expect("synthetic customers are valid");
-                customer_id = self.create_customer(DEMO_ACTOR, partner.id, &c).await?.id;
+                customer_id = self
+                    .customers()
+                    .create_customer(DEMO_ACTOR, partner.id, &c)
+                    .await?
+                    .id;
             }
             let start = today - chrono::Days::new(i % 700);
             batch.push(NewConnection {
@@ -773,11 +803,11 @@ impl Store {
                 bars: vec![],
             });
             if batch.len() == 10_000 {
-                self.insert_connections(&batch).await?;
+                self.connections().insert_connections(&batch).await?;
                 batch.clear();
             }
         }
-        self.insert_connections(&batch).await?;
+        self.connections().insert_connections(&batch).await?;
         Ok((
             format!("0{}", LOAD_CLI_BASE + first),
             format!("0{}", LOAD_CLI_BASE + first + count.saturating_sub(1)),
@@ -795,8 +825,9 @@ impl Store {
             (Network::EE, 7_820_000_000),
         ] {
             let clis: Vec<String> = (0..count).map(|i| format!("0{}", base + i)).collect();
-            self.add_pool_numbers(network, &clis).await?;
+            self.numbers().add_pool_numbers(network, &clis).await?;
             let free = self
+                .numbers()
                 .free_numbers(
                     network,
                     domain::paging::PageRequest::new(None, Some(1)).expect("valid page"),
@@ -812,7 +843,8 @@ impl Store {
     pub async fn demo_client(&self, partner_id: i64) -> Result<crate::credentials::NewClient> {
         let scopes = Scopes::parse("customers connections orders tasks usage isp agreements")
             .expect("known scopes");
-        self.create_client(DEMO_ACTOR, partner_id, scopes, "demo client")
+        self.credentials()
+            .create_client(DEMO_ACTOR, partner_id, scopes, "demo client")
             .await
     }
 }

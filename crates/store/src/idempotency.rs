@@ -10,7 +10,7 @@
 //! and then replays its answer.
 
 use crate::tx::Tx;
-use crate::{args, Result, Store};
+use crate::{args, Idempotency, Result};
 use chrono::{DateTime, Utc};
 
 /// What a claim on a key found.
@@ -84,7 +84,7 @@ pub async fn save(tx: &mut Tx, actor: &str, key: &str, status: u16, body: &str) 
     Ok(())
 }
 
-impl Store {
+impl Idempotency<'_> {
     /// Records a refusal (a 4xx that retrying would not change) under a
     /// key whose work was rolled back, so the same request gets the same
     /// answer. A key answered meanwhile by another request keeps its

@@ -4,7 +4,7 @@
 //! for filters and in `domain::isp` for answers.
 
 use crate::audit::AuditEntry;
-use crate::{args, Result, Store, StoreError, Visibility};
+use crate::{args, Isp, Result, StoreError, Visibility};
 use chrono::{DateTime, Utc};
 use domain::isp::AcctKind;
 use domain::isp::ReadStatus;
@@ -168,7 +168,7 @@ fn static_ip_taken(e: StoreError, ip: Option<&str>) -> StoreError {
     }
 }
 
-impl Store {
+impl Isp<'_> {
     /// Creates a speed profile.
     /// The use case has checked it (`domain::isp::check_profile`).
     pub async fn create_profile(&self, actor: &str, p: &NewProfile) -> Result<ProfileRow> {

@@ -5,7 +5,7 @@
 //! whose worker died is claimed again once its lease has expired. Each job
 //! has a unique idempotency key, so enqueueing twice makes one job.
 
-use crate::{args, Arg, Result, Store};
+use crate::{args, Arg, Jobs, Result};
 use domain::status::JobState;
 
 /// A claimed job.
@@ -169,7 +169,7 @@ const CLAIM_MANY_POSTGRES: &str = "UPDATE jobs SET state = 'running', locked_by 
 const JOB_COLS: &str =
     "id, kind, state, attempts, max_attempts, run_at_ms, locked_by, last_error, idempotency_key";
 
-impl Store {
+impl Jobs<'_> {
     /// Enqueues a job of any kind to run at `run_at_ms` in a transaction of
     /// its own; a key already queued is a no-op. (The platform's own jobs
     /// are [`BackgroundJob`]s enqueued with [`enqueue`] in the transaction

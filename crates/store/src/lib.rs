@@ -172,6 +172,71 @@ pub struct Store {
     direct: Option<std::sync::Arc<tx::DirectSlot>>,
 }
 
+/// Declares the repositories: one per aggregate, each a view of the store
+/// (`store.orders()`, `store.customers()`, …) holding that aggregate's
+/// queries and writes. A repository derefs to [`Store`] for what every
+/// one shares: `write`, the `read_*` functions, the clock.
+macro_rules! repositories {
+    ($($(#[$doc:meta])* $accessor:ident => $name:ident,)+) => {
+        $(
+            $(#[$doc])*
+            #[derive(Clone, Copy, Debug)]
+            pub struct $name<'a>(&'a Store);
+
+            impl std::ops::Deref for $name<'_> {
+                type Target = Store;
+                fn deref(&self) -> &Store {
+                    self.0
+                }
+            }
+        )+
+
+        impl Store {
+            $(
+                $(#[$doc])*
+                pub fn $accessor(&self) -> $name<'_> {
+                    $name(self)
+                }
+            )+
+        }
+    };
+}
+
+repositories! {
+    /// The audit log (see [`audit`]).
+    audit => Audit,
+    /// What the simulated networks did, by idempotency key (see [`carrier_ops`]).
+    carrier_ops => CarrierOps,
+    /// Tariffs, bundles and bars (see [`catalogue`]).
+    catalogue => Catalogue,
+    /// Live connections (see [`connections`]).
+    connections => Connections,
+    /// API clients and users (see [`credentials`]).
+    credentials => Credentials,
+    /// Customers (see [`customers`]).
+    customers => Customers,
+    /// Saved answers to keyed requests (see [`idempotency`]).
+    idempotency => Idempotency,
+    /// ISP profiles, subscribers and RADIUS sessions (see [`isp`]).
+    isp => Isp,
+    /// The job queue (see [`jobs`]).
+    jobs => Jobs,
+    /// The number pools (see [`numbers`]).
+    numbers => Numbers,
+    /// Orders and their mobiles (see [`orders`]).
+    orders => Orders,
+    /// Partners (see [`partners`]).
+    partners => Partners,
+    /// Request objects on live connections (see [`requests`]).
+    requests => Requests,
+    /// Settings the platform keeps (see [`settings`]).
+    settings => Settings,
+    /// Tasks and tickets (see [`tasks`]).
+    tasks => Tasks,
+    /// API tokens (see [`tokens`]).
+    tokens => Tokens,
+}
+
 /// How every SQLite connection is set up, sqlx's pools and the direct
 /// writer alike: WAL, `synchronous=NORMAL`, foreign keys on, a 16 MB page
 /// cache, and no automatic checkpoint in a commit (they run beside the

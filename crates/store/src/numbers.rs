@@ -4,11 +4,11 @@
 //! (ListAvailableNumbers); EE's numbers come with the SIM, assigned by the
 //! network on activation.
 
-use crate::{args, Arg, Result, Store};
+use crate::{args, Arg, Numbers, Result};
 use domain::paging::PageRequest;
 use domain::Network;
 
-impl Store {
+impl Numbers<'_> {
     /// Adds numbers to a network's pool (already present ones are kept).
     pub async fn add_pool_numbers(&self, network: Network, clis: &[String]) -> Result<()> {
         let now = self.now();

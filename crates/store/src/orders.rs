@@ -8,7 +8,7 @@
 use crate::audit::AuditEntry;
 use crate::connections::{ConnectionBar, ConnectionBundle};
 use crate::tx::{Arg, Tx};
-use crate::{args, in_list, Result, Store, StoreError, Visibility};
+use crate::{args, in_list, Orders, Result, StoreError, Visibility};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::order::{OrderEvent, OrderStatus};
 use domain::ordering::{
@@ -231,7 +231,7 @@ pub fn limits(t: &crate::catalogue::TariffRow) -> Result<TariffLimits> {
     })
 }
 
-impl Store {
+impl Orders<'_> {
     /// Creates a draft order for a customer visible to the caller, inside
     /// the caller's transaction, with its first history row.
     pub async fn create_order(
@@ -296,7 +296,7 @@ impl Store {
         customer_id: i64,
         page: PageRequest,
     ) -> Result<(Vec<OrderRow>, i64)> {
-        self.get_customer(vis, customer_id).await?;
+        self.customers().get_customer(vis, customer_id).await?;
         self.read_page(
             "SELECT COUNT(*) FROM orders WHERE customer_id = $1",
             &format!("SELECT {ORDER_COLS} FROM orders WHERE customer_id = $1 ORDER BY id DESC"),
@@ -408,19 +408,24 @@ impl Store {
             return Err(not_draft(&order));
         }
         if let Some(tid) = req.tariff_id {
-            let t = self.tariff_cached(tid).await.map_err(|e| match e {
-                StoreError::NotFound => StoreError::Rule(Error::invalid(
-                    "tariffId",
-                    format!("there is no tariff {tid}"),
-                )),
-                other => other,
-            })?;
+            let t = self
+                .catalogue()
+                .tariff_cached(tid)
+                .await
+                .map_err(|e| match e {
+                    StoreError::NotFound => StoreError::Rule(Error::invalid(
+                        "tariffId",
+                        format!("there is no tariff {tid}"),
+                    )),
+                    other => other,
+                })?;
             check_tariff(req, &limits(&t)?)?;
         }
         let cli = req.cli.as_ref().map(|c| c.as_str().to_owned());
         match (req.connection_type, &cli) {
             (ConnectionType::Migration | ConnectionType::Disconnection, Some(c)) => {
                 let live = self
+                    .connections()
                     .connection_by_cli(Visibility::All, c)
                     .await
                     .ok()
@@ -446,7 +451,11 @@ impl Store {
                 }
             }
             (ConnectionType::Port, Some(c)) => {
-                if let Ok(conn) = self.connection_by_cli(Visibility::All, c).await {
+                if let Ok(conn) = self
+                    .connections()
+                    .connection_by_cli(Visibility::All, c)
+                    .await
+                {
                     if conn.status == ConnectionStatus::Active {
                         return Err(Error::Conflict(format!("cli: {c} is already a live connection here; move it with a Migration instead")).into());
                     }
@@ -606,14 +615,16 @@ impl Store {
             return Ok(cli);
         }
         let page = PageRequest::new(None, Some(1)).expect("a valid page");
-        Err(if self.free_numbers(network, page).await?.1 == 0 {
-            Error::Conflict(format!(
-                "cli: no free {network} numbers are left in the pool"
-            ))
-        } else {
-            Error::Busy("cli: the number pool is busy; try again".into())
-        }
-        .into())
+        Err(
+            if self.numbers().free_numbers(network, page).await?.1 == 0 {
+                Error::Conflict(format!(
+                    "cli: no free {network} numbers are left in the pool"
+                ))
+            } else {
+                Error::Busy("cli: the number pool is busy; try again".into())
+            }
+            .into(),
+        )
     }
 
     /// Removes a mobile from a draft order, releasing its reserved number.
@@ -672,9 +683,9 @@ impl Store {
             )
             .into());
         };
-        let allowed = self.bundles_for_tariff(tariff).await?;
+        let allowed = self.catalogue().bundles_for_tariff(tariff).await?;
         if !allowed.iter().any(|b| b.id == bundle_id) {
-            let why = match self.bundles_for_network(m.network.parse().map_err(|_| StoreError::Corrupt("network".into()))?).await?.iter().any(|b| b.id == bundle_id) {
+            let why = match self.catalogue().bundles_for_network(m.network.parse().map_err(|_| StoreError::Corrupt("network".into()))?).await?.iter().any(|b| b.id == bundle_id) {
                 true => format!("bundle {bundle_id} is not available on tariff {tariff}; see ListBundlesForTariff"),
                 false => format!("there is no {} bundle {bundle_id}", m.network),
             };
@@ -726,6 +737,7 @@ impl Store {
             .parse()
             .map_err(|_| StoreError::Corrupt("network".into()))?;
         if !self
+            .catalogue()
             .bars_for_network(network)
             .await?
             .iter()

@@ -2,7 +2,7 @@
 //! account) that own customers and everything under them.
 
 use crate::audit::AuditEntry;
-use crate::{args, Result, Store, StoreError};
+use crate::{args, Partners, Result, StoreError};
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, sqlx::FromRow, store::DirectRow, serde::Serialize)]
@@ -13,7 +13,7 @@ pub struct Partner {
     pub created_at: DateTime<Utc>,
 }
 
-impl Store {
+impl Partners<'_> {
     /// Creates a partner; a name already taken is a conflict.
     pub async fn create_partner(&self, actor: &str, name: &str, is_house: bool) -> Result<Partner> {
         let name = name.trim();

@@ -9,7 +9,7 @@ use crate::audit::AuditEntry;
 use crate::connections::{ConnectionBar, ConnectionBundle, ConnectionDivert, ConnectionRow};
 use crate::orders::Outcome;
 use crate::tx::Tx;
-use crate::{args, Result, Store, StoreError, Visibility};
+use crate::{args, Requests, Result, StoreError, Visibility};
 use chrono::{DateTime, Utc};
 use domain::paging::PageRequest;
 use domain::request::{LiveState, STOLEN_SUFFIX};
@@ -83,7 +83,7 @@ fn corrupt(what: &str, id: i64, e: serde_json::Error) -> StoreError {
     StoreError::Corrupt(format!("{what} of contract {id}: {e}"))
 }
 
-impl Store {
+impl Requests<'_> {
     /// The connection as the change rules see it.
     pub async fn live_state(&self, conn: &ConnectionRow) -> Result<LiveState> {
         let network = crate::catalogue::parse_network(&conn.network)?;
@@ -92,12 +92,14 @@ impl Store {
         let bundles: Vec<ConnectionBundle> =
             serde_json::from_str(&conn.bundles).map_err(|e| corrupt("bundles", conn.id, e))?;
         let stolen = self
+            .catalogue()
             .bars_for_network(network)
             .await?
             .into_iter()
             .find(|b| b.bar_suffix == STOLEN_SUFFIX)
             .map(|b| b.id);
         let allowed = self
+            .catalogue()
             .bundles_for_tariff(conn.tariff_id)
             .await?
             .into_iter()
@@ -189,7 +191,9 @@ impl Store {
         contract_id: i64,
         page: PageRequest,
     ) -> Result<(Vec<RequestRow>, i64)> {
-        self.connection_by_id(vis, contract_id).await?;
+        self.connections()
+            .connection_by_id(vis, contract_id)
+            .await?;
         self.read_page(
             "SELECT COUNT(*) FROM requests WHERE contract_id = $1",
             &format!("SELECT {REQUEST_COLS} FROM requests WHERE contract_id = $1 ORDER BY id DESC"),
@@ -400,11 +404,11 @@ impl Store {
     ) -> Result<(Vec<RequestRow>, i64)> {
         let (col, id) = match of {
             SwitchingOf::Contract(id) => {
-                self.connection_by_id(vis, id).await?;
+                self.connections().connection_by_id(vis, id).await?;
                 ("contract_id", id)
             }
             SwitchingOf::Customer(id) => {
-                self.get_customer(vis, id).await?;
+                self.customers().get_customer(vis, id).await?;
                 ("customer_id", id)
             }
         };

@@ -1,9 +1,9 @@
 //! Platform settings kept in the database (e.g. the token signing key
 //! generated on first start, so every server of a deployment shares it).
 
-use crate::{Result, Store};
+use crate::{Result, Settings};
 
-impl Store {
+impl Settings<'_> {
     /// Reads `key`, or stores `make()` under it if it is not set yet. Two
     /// servers starting at once agree on one value (`ON CONFLICT DO NOTHING`
     /// then read back).

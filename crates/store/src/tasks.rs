@@ -5,7 +5,7 @@
 
 use crate::audit::AuditEntry;
 use crate::tx::Tx;
-use crate::{args, in_list, Result, Store, StoreError, Visibility};
+use crate::{args, in_list, Result, StoreError, Tasks, Visibility};
 use chrono::{DateTime, Utc};
 use domain::paging::PageRequest;
 use domain::task::{check_status_change, NewTask, OPEN};
@@ -41,7 +41,7 @@ pub struct CommentRow {
 const TASK_COLS: &str = "id, partner_id, customer_id, diary_type_id, diary_task_id, subject, body, status_id, contract_id, order_id, created_by, created_at, updated_at";
 const COMMENT_COLS: &str = "id, task_id, body, status_id, created_by, created_at";
 
-impl Store {
+impl Tasks<'_> {
     /// Raises a task on a visible customer inside the caller's transaction;
     /// a contract or order given must be that customer's.
     #[allow(clippy::too_many_arguments)]
@@ -55,12 +55,18 @@ impl Store {
         order_id: Option<i64>,
         task: &NewTask,
     ) -> Result<TaskRow> {
-        let customer = self.get_customer(vis, customer_id).await?;
+        let customer = self.customers().get_customer(vis, customer_id).await?;
         if let Some(c) = contract_id {
-            let conn = self.connection_by_id(vis, c).await.map_err(|e| match e {
-                StoreError::NotFound => Error::NotFound(format!("contract {c} not found")).into(),
-                other => other,
-            })?;
+            let conn = self
+                .connections()
+                .connection_by_id(vis, c)
+                .await
+                .map_err(|e| match e {
+                    StoreError::NotFound => {
+                        Error::NotFound(format!("contract {c} not found")).into()
+                    }
+                    other => other,
+                })?;
             if conn.customer_id != customer_id {
                 return Err(Error::invalid(
                     "contractId",
@@ -70,7 +76,7 @@ impl Store {
             }
         }
         if let Some(o) = order_id {
-            let order = self.get_order(vis, o).await.map_err(|e| match e {
+            let order = self.orders().get_order(vis, o).await.map_err(|e| match e {
                 StoreError::NotFound => Error::NotFound(format!("order {o} not found")).into(),
                 other => other,
             })?;
@@ -170,7 +176,7 @@ impl Store {
         customer_id: i64,
         page: PageRequest,
     ) -> Result<(Vec<TaskRow>, i64)> {
-        self.get_customer(vis, customer_id).await?;
+        self.customers().get_customer(vis, customer_id).await?;
         self.read_page(
             "SELECT COUNT(*) FROM tasks WHERE customer_id = $1",
             &format!("SELECT {TASK_COLS} FROM tasks WHERE customer_id = $1 ORDER BY id DESC"),

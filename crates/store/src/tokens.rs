@@ -4,7 +4,7 @@
 
 use crate::audit::AuditEntry;
 use crate::credentials::{hash_secret, random_hex};
-use crate::{args, Result, Store, StoreError};
+use crate::{args, Result, StoreError, Tokens};
 use chrono::{DateTime, Utc};
 
 /// What every API token starts with (tells it from a JWT).
@@ -36,7 +36,7 @@ pub struct TokenOwner {
 
 const TOKEN_COLS: &str = "t.id, t.user_id, u.username, t.partner_id, t.prefix, t.description, t.created_at, t.last_used_at, t.revoked_at";
 
-impl Store {
+impl Tokens<'_> {
     /// Creates a token for the user named `username`; answers the row and
     /// the token, which is shown this once.
     pub async fn create_api_token(
@@ -46,6 +46,7 @@ impl Store {
         description: &str,
     ) -> Result<(TokenRow, String)> {
         let user = self
+            .credentials()
             .user_by_name(username)
             .await?
             .ok_or_else(|| domain::Error::NotFound(format!("no user named {username:?}")))?;

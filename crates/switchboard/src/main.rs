@@ -361,6 +361,7 @@ async fn token(store: Store, cmd: TokenCmd) -> anyhow::Result<()> {
             json,
         } => {
             let (row, token) = store
+                .tokens()
                 .create_api_token(CLI_ACTOR, &user, &description)
                 .await?;
             if json {
@@ -377,7 +378,7 @@ async fn token(store: Store, cmd: TokenCmd) -> anyhow::Result<()> {
             }
         }
         TokenCmd::List { user, json } => {
-            let rows = store.list_api_tokens(user.as_deref()).await?;
+            let rows = store.tokens().list_api_tokens(user.as_deref()).await?;
             if json {
                 println!("{}", serde_json::to_string(&rows)?);
             } else {
@@ -399,7 +400,7 @@ async fn token(store: Store, cmd: TokenCmd) -> anyhow::Result<()> {
             }
         }
         TokenCmd::Revoke { id } => {
-            store.revoke_api_token(CLI_ACTOR, id).await?;
+            store.tokens().revoke_api_token(CLI_ACTOR, id).await?;
             println!("revoked API token {id}");
         }
     }
@@ -416,6 +417,7 @@ async fn network_event(store: Store, cmd: NetworkCmd) -> anyhow::Result<()> {
         NetworkCmd::SwitchOut { network, code } => {
             let network = parse(&network)?;
             let (contract, status) = store
+                .requests()
                 .use_switching_code(&format!("network:{network}"), network, &code, store.now())
                 .await?;
             println!("contract {contract} is now {status}");
@@ -424,6 +426,7 @@ async fn network_event(store: Store, cmd: NetworkCmd) -> anyhow::Result<()> {
             let network = parse(&network)?;
             let cli = domain::Cli::parse_field(&cli, "cli")?;
             let contract = store
+                .requests()
                 .esim_downloaded(&format!("network:{network}"), network, cli.as_str(), &eid)
                 .await?;
             println!("contract {contract}: EID {eid} recorded");
@@ -474,6 +477,7 @@ async fn serve(store: Store, settings: Settings, demo: bool) -> anyhow::Result<(
             print_demo(&summary);
         }
         let partner = store
+            .partners()
             .partner_by_name("Northern Mobile Solutions Ltd")
             .await?
             .context("the demo partner is missing: this database was not seeded by --demo")?;
@@ -490,11 +494,13 @@ async fn serve(store: Store, settings: Settings, demo: bool) -> anyhow::Result<(
             client.client_id, client.client_secret
         );
         if store
+            .credentials()
             .user_by_name(store::demo::DEMO_ISP_USER)
             .await?
             .is_some()
         {
             let (row, token) = store
+                .tokens()
                 .create_api_token(CLI_ACTOR, store::demo::DEMO_ISP_USER, "serve --demo")
                 .await?;
             println!(
@@ -603,7 +609,10 @@ fn not_found(e: store::StoreError, what: String) -> anyhow::Error {
 async fn partner(store: Store, cmd: PartnerCmd) -> anyhow::Result<()> {
     match cmd {
         PartnerCmd::Create { name, house, json } => {
-            let p = store.create_partner(CLI_ACTOR, &name, house).await?;
+            let p = store
+                .partners()
+                .create_partner(CLI_ACTOR, &name, house)
+                .await?;
             if json {
                 println!("{}", serde_json::to_string(&p)?);
             } else {
@@ -611,7 +620,7 @@ async fn partner(store: Store, cmd: PartnerCmd) -> anyhow::Result<()> {
             }
         }
         PartnerCmd::List { json } => {
-            let all = store.list_partners().await?;
+            let all = store.partners().list_partners().await?;
             if json {
                 println!("{}", serde_json::to_string(&all)?);
             } else {
@@ -638,6 +647,7 @@ async fn client(store: Store, cmd: ClientCmd) -> anyhow::Result<()> {
             json,
         } => {
             let c = store
+                .credentials()
                 .create_client(CLI_ACTOR, partner, scopes(&s)?, &description)
                 .await
                 .map_err(|e| not_found(e, format!("partner {partner}")))?;
@@ -648,7 +658,7 @@ async fn client(store: Store, cmd: ClientCmd) -> anyhow::Result<()> {
             }
         }
         ClientCmd::List { json } => {
-            let all = store.list_clients().await?;
+            let all = store.credentials().list_clients().await?;
             if json {
                 println!("{}", serde_json::to_string(&all)?);
             } else {
@@ -667,6 +677,7 @@ async fn client(store: Store, cmd: ClientCmd) -> anyhow::Result<()> {
         }
         ClientCmd::Revoke { client_id } => {
             store
+                .credentials()
                 .revoke_client(CLI_ACTOR, &client_id)
                 .await
                 .map_err(|e| not_found(e, format!("client {client_id}")))?;
@@ -704,6 +715,7 @@ async fn user(store: Store, cmd: UserCmd) -> anyhow::Result<()> {
         (store::credentials::random_hex(16), true)
     };
     let u = store
+        .credentials()
         .create_user(CLI_ACTOR, partner, &username, &password, scopes(&s)?)
         .await
         .map_err(|e| not_found(e, format!("partner {partner}")))?;

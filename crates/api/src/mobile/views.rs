@@ -88,7 +88,10 @@ pub struct Address {
 pub struct NewContact {
     #[schema(min_length = 1, max_length = 120, pattern = r"^\S(.*\S)?$")]
     pub name: String,
-    #[schema(max_length = 254, pattern = r"^[A-Za-z0-9_+-]{1,32}(\.[A-Za-z0-9_+-]{1,16})?@[A-Za-z0-9]{1,20}(\.[A-Za-z0-9]{1,20}){0,2}\.[A-Za-z]{2,10}$")]
+    #[schema(
+        max_length = 254,
+        pattern = r"^[A-Za-z0-9_+-]{1,32}(\.[A-Za-z0-9_+-]{1,16})?@[A-Za-z0-9]{1,20}(\.[A-Za-z0-9]{1,20}){0,2}\.[A-Za-z]{2,10}$"
+    )]
     pub email: String,
     /// A UK number; `+44…` and spaces are accepted too.
     #[serde(default)]
@@ -105,7 +108,9 @@ pub struct NewAddress {
     #[schema(min_length = 1, max_length = 80, pattern = r"^\S(.*\S)?$")]
     pub town: String,
     /// A UK postcode (`LS1 4AP`; spacing and case are forgiven).
-    #[schema(pattern = r"^([A-PR-UWYZ][0-9]{1,2}|[A-PR-UWYZ][0-9][A-Z]|[A-PR-UWYZ][A-HK-Y][0-9]{1,2}|[A-PR-UWYZ][A-HK-Y][0-9][A-Z]) [0-9][ABD-HJLNP-UW-Z]{2}$")]
+    #[schema(
+        pattern = r"^([A-PR-UWYZ][0-9]{1,2}|[A-PR-UWYZ][0-9][A-Z]|[A-PR-UWYZ][A-HK-Y][0-9]{1,2}|[A-PR-UWYZ][A-HK-Y][0-9][A-Z]) [0-9][ABD-HJLNP-UW-Z]{2}$"
+    )]
     pub postcode: String,
 }
 
@@ -133,7 +138,10 @@ pub struct CreateCustomer {
     pub address: NewAddress,
     /// Defaults to the contact's e-mail.
     #[serde(default)]
-    #[schema(max_length = 254, pattern = r"^[A-Za-z0-9_+-]{1,32}(\.[A-Za-z0-9_+-]{1,16})?@[A-Za-z0-9]{1,20}(\.[A-Za-z0-9]{1,20}){0,2}\.[A-Za-z]{2,10}$")]
+    #[schema(
+        max_length = 254,
+        pattern = r"^[A-Za-z0-9_+-]{1,32}(\.[A-Za-z0-9_+-]{1,16})?@[A-Za-z0-9]{1,20}(\.[A-Za-z0-9]{1,20}){0,2}\.[A-Za-z]{2,10}$"
+    )]
     pub billing_email: Option<String>,
 }
 

@@ -119,12 +119,14 @@ impl TestApp {
             .await
             .expect("seed demo");
         let north = store
+            .partners()
             .partner_by_name("Northern Mobile Solutions Ltd")
             .await
             .unwrap()
             .unwrap()
             .id;
         let capital = store
+            .partners()
             .partner_by_name("Capital Connect Partners")
             .await
             .unwrap()
@@ -222,6 +224,7 @@ impl TestApp {
     pub async fn client(&self, partner: i64, scopes: &str) -> (String, String) {
         let c = self
             .store
+            .credentials()
             .create_client(
                 "test",
                 partner,
@@ -281,6 +284,7 @@ impl TestApp {
     pub async fn api_token(&self, partner: i64, scopes: &str) -> String {
         let name = format!("isp-{partner}-{}", store::credentials::random_hex(6));
         self.store
+            .credentials()
             .create_user(
                 "test",
                 partner,
@@ -291,6 +295,7 @@ impl TestApp {
             .await
             .unwrap();
         self.store
+            .tokens()
             .create_api_token("test", &name, "tests")
             .await
             .unwrap()
@@ -330,6 +335,7 @@ impl TestApp {
     pub async fn customer_of(&self, partner: i64) -> i64 {
         let (rows, _) = self
             .store
+            .customers()
             .list_customers(
                 store::Visibility::Partner(partner),
                 "",
@@ -349,10 +355,16 @@ impl TestApp {
     ) -> store::connections::ConnectionRow {
         let vis = store::Visibility::Partner(partner);
         let page = domain::paging::PageRequest::new(None, Some(200)).unwrap();
-        let (customers, _) = self.store.list_customers(vis, "", page).await.unwrap();
+        let (customers, _) = self
+            .store
+            .customers()
+            .list_customers(vis, "", page)
+            .await
+            .unwrap();
         for c in customers {
             let (rows, _) = self
                 .store
+                .connections()
                 .connections_for_customer(vis, c.id, page)
                 .await
                 .unwrap();
@@ -372,6 +384,7 @@ impl TestApp {
         let customer = self.customer_of(partner).await;
         let (rows, _) = self
             .store
+            .connections()
             .connections_for_customer(
                 store::Visibility::Partner(partner),
                 customer,
