@@ -80,7 +80,15 @@ pub struct Auth {
     users: Mutex<HashMap<String, CachedUser>>,
     /// API tokens by their SHA-256, with when they were last found live.
     tokens: Mutex<HashMap<[u8; 32], (Principal, Instant)>>,
+    /// Access tokens already verified: their caller, expiry (epoch
+    /// seconds) and client id. A token is the same claims every time it is
+    /// sent, so its signature is checked once; its expiry and its client's
+    /// revocation are checked every time.
+    access: Mutex<HashMap<String, (Principal, u64, i64)>>,
 }
+
+/// Verified access tokens kept at most; the cache starts over when full.
+const ACCESS_CACHE_MAX: usize = 4096;
 
 struct CachedUser {
     password_sha: [u8; 32],
@@ -103,6 +111,7 @@ impl Auth {
             active_clients: Mutex::new(HashMap::new()),
             users: Mutex::new(HashMap::new()),
             tokens: Mutex::new(HashMap::new()),
+            access: Mutex::new(HashMap::new()),
         }
     }
 
@@ -187,6 +196,17 @@ impl Auth {
     }
 
     async fn bearer(&self, app: &app::App, token: &str) -> Result<Principal, ApiError> {
+        let known = if self.cache_ttl.is_zero() {
+            None
+        } else {
+            let cache = self.access.lock().expect("auth cache lock");
+            cache.get(token).cloned()
+        };
+        if let Some((principal, exp, cid)) = known {
+            if exp > jsonwebtoken::get_current_timestamp() {
+                return self.live(app, cid, principal).await;
+            }
+        }
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|e| {
                 use jsonwebtoken::errors::ErrorKind as K;
@@ -200,14 +220,33 @@ impl Auth {
                 AuthError::invalid_token(why)
             })?;
         let c = data.claims;
-        if !self.client_active(app, c.cid).await? {
+        let scopes = Scopes::parse(&c.scope)
+            .map_err(|_| AuthError::invalid_token("The access token is invalid or has expired."))?;
+        let principal = Principal::new(format!("client:{}", c.sub), c.pid, scopes);
+        if !self.cache_ttl.is_zero() {
+            let mut cache = self.access.lock().expect("auth cache lock");
+            if cache.len() >= ACCESS_CACHE_MAX {
+                cache.clear();
+            }
+            let exp = u64::try_from(c.exp).unwrap_or(0);
+            cache.insert(token.to_owned(), (principal.clone(), exp, c.cid));
+        }
+        self.live(app, c.cid, principal).await
+    }
+
+    /// `principal`, unless its client has been revoked.
+    async fn live(
+        &self,
+        app: &app::App,
+        cid: i64,
+        principal: Principal,
+    ) -> Result<Principal, ApiError> {
+        if !self.client_active(app, cid).await? {
             return Err(
                 AuthError::invalid_token("The access token's client has been revoked.").into(),
             );
         }
-        let scopes = Scopes::parse(&c.scope)
-            .map_err(|_| AuthError::invalid_token("The access token is invalid or has expired."))?;
-        Ok(Principal::new(format!("client:{}", c.sub), c.pid, scopes))
+        Ok(principal)
     }
 
     async fn client_active(&self, app: &app::App, cid: i64) -> Result<bool, ApiError> {
@@ -277,7 +316,7 @@ fn decode_basic(value: &str) -> Option<(String, String)> {
 /// What a mobile-face handler starts from: the use cases and the caller,
 /// authenticated by [`Principal`]'s extractor.
 pub struct Call {
-    pub app: app::App,
+    pub app: std::sync::Arc<app::App>,
     pub who: Principal,
 }
 
@@ -462,4 +501,68 @@ async fn issue_token(
         expires_in: TOKEN_LIFETIME_SECS,
         scope: scopes.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn app() -> (tempfile::TempDir, app::App) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("auth.db").display());
+        let store = store::Store::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        (dir, app::App::new(store))
+    }
+
+    fn client(id: i64) -> app::auth::ApiClient {
+        app::auth::ApiClient {
+            id,
+            partner_id: 3,
+            client_id: format!("sb_client_{id}"),
+            secret_hash: String::new(),
+            scopes: "customers".into(),
+            description: String::new(),
+            created_at: chrono::Utc::now(),
+            revoked_at: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_verified_access_token_is_remembered_but_expiry_and_revocation_still_hold() {
+        let (_dir, app) = app().await;
+        let auth = Auth::new(&[7u8; 32], Duration::from_secs(60));
+        let now = jsonwebtoken::get_current_timestamp() as i64;
+        let token = auth.issue(&client(41), Scopes::parse("customers").unwrap(), now);
+        // Client 41 does not exist in the database: mark it live, as a
+        // recent check would have.
+        auth.active_clients
+            .lock()
+            .unwrap()
+            .insert(41, Instant::now());
+        let who = auth.bearer(&app, &token).await.unwrap();
+        assert_eq!(
+            (who.actor.as_str(), who.partner_id),
+            ("client:sb_client_41", 3)
+        );
+        let cached = auth.access.lock().unwrap().get(&token).cloned();
+        assert_eq!(
+            cached.map(|(_, exp, cid)| (exp, cid)),
+            Some(((now + TOKEN_LIFETIME_SECS) as u64, 41))
+        );
+
+        // A remembered token past its expiry is verified again (and this
+        // one, not a real token, is refused).
+        auth.access
+            .lock()
+            .unwrap()
+            .insert("forged".into(), (who.clone(), now as u64 - 1, 41));
+        assert!(auth.bearer(&app, "forged").await.is_err());
+
+        // Once the client is no longer known live, the remembered token is
+        // refused too: the database has no such client.
+        auth.active_clients.lock().unwrap().clear();
+        assert!(auth.access.lock().unwrap().contains_key(&token));
+        assert!(auth.bearer(&app, &token).await.is_err());
+    }
 }

@@ -83,8 +83,9 @@ impl Default for ServerLimits {
 /// Shared state of every handler.
 #[derive(Clone)]
 pub struct AppState {
-    /// The use cases every handler calls.
-    pub app: app::App,
+    /// The use cases every handler calls (shared: a handler's extractor
+    /// takes a reference count, not a copy).
+    pub app: Arc<app::App>,
     pub auth: Arc<auth::Auth>,
     pub docs: Arc<docs::Docs>,
     pub limits: ServerLimits,
@@ -100,7 +101,7 @@ impl AppState {
         };
         let spec = openapi();
         Ok(AppState {
-            app,
+            app: Arc::new(app),
             auth: Arc::new(auth::Auth::new(secret.as_bytes(), config.auth_cache_ttl)),
             docs: Arc::new(docs::Docs::new(spec)),
             limits: config.limits,

@@ -13,36 +13,46 @@ use tracing::Instrument;
 
 pub const REQUEST_ID: &str = "x-request-id";
 
-fn incoming_id(req: &Request) -> Option<String> {
-    let v = req.headers().get(REQUEST_ID)?.to_str().ok()?;
-    let sane = !v.is_empty()
-        && v.len() <= 64
-        && v.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
-    sane.then(|| v.to_owned())
+/// A sane incoming id (1–64 of letters, digits and `-_.:`), kept as sent.
+fn incoming_id(req: &Request) -> Option<HeaderValue> {
+    let v = req.headers().get(REQUEST_ID)?;
+    let b = v.as_bytes();
+    let sane = !b.is_empty()
+        && b.len() <= 64
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"-_.:".contains(c));
+    sane.then(|| v.clone())
+}
+
+/// A fresh id: 16 hex digits.
+fn new_id() -> HeaderValue {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let n: u64 = rand::thread_rng().gen();
+    let mut out = [0u8; 16];
+    for (i, c) in out.iter_mut().enumerate() {
+        *c = HEX[((n >> (60 - 4 * i)) & 0xf) as usize];
+    }
+    HeaderValue::from_bytes(&out).expect("hex digits are a valid header value")
 }
 
 /// Gives every request an id, logs it, and answers it in `x-request-id`.
 pub async fn request_id(req: Request, next: Next) -> Response {
-    let id =
-        incoming_id(&req).unwrap_or_else(|| format!("{:016x}", rand::thread_rng().gen::<u64>()));
+    let id = incoming_id(&req).unwrap_or_else(new_id);
     let method = req.method().clone();
-    let path = req.uri().path().to_owned();
-    let span = tracing::info_span!("request", request_id = %id);
+    let uri = req.uri().clone();
+    let span = tracing::info_span!("request", request_id = id.to_str().unwrap_or_default());
     let started = Instant::now();
     let mut resp = next.run(req).instrument(span.clone()).await;
     let status = resp.status().as_u16();
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     span.in_scope(|| {
         if status >= 500 {
-            tracing::error!(%method, %path, status, elapsed_ms, "request failed");
+            tracing::error!(%method, path = uri.path(), status, elapsed_ms, "request failed");
         } else {
-            tracing::info!(%method, %path, status, elapsed_ms, "request");
+            tracing::info!(%method, path = uri.path(), status, elapsed_ms, "request");
         }
     });
-    if let Ok(v) = HeaderValue::from_str(&id) {
-        resp.headers_mut().insert(REQUEST_ID, v);
-    }
+    resp.headers_mut().insert(REQUEST_ID, id);
     resp
 }
 

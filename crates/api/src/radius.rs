@@ -89,7 +89,7 @@ fn reject(status: StatusCode, why: &str) -> Response {
 /// attributes (or the 400 refusing them) and its headers. Refused in
 /// rlm_rest's shape: the body unread (413, 408, 400), the token refused.
 pub struct Radius {
-    app: app::App,
+    app: std::sync::Arc<app::App>,
     who: Principal,
     attrs: Result<Attrs, Response>,
     headers: HeaderMap,

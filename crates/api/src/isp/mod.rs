@@ -53,7 +53,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// API token or access token holding the `isp` scope) and the base its
 /// links are made from.
 pub struct Caller {
-    pub app: app::App,
+    pub app: std::sync::Arc<app::App>,
     pub who: Principal,
     pub base: Base,
 }
