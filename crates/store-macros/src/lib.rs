@@ -61,7 +61,7 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
             // convert is a conversion failure of that column.
             quote! {
                 #ident: {
-                    let index = row.as_ref().column_index(#column)?;
+                    let index = ::store::tx::column(row, &mut next, #column)?;
                     let stored = row.get::<_, #from>(index)?;
                     <#ty as ::std::convert::TryFrom<#from>>::try_from(stored).map_err(|e| {
                         ::store::rusqlite::Error::FromSqlConversionFailure(
@@ -73,13 +73,15 @@ fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
                 }
             }
         } else {
-            quote! { #ident: row.get::<_, #ty>(#column)? }
+            quote! { #ident: row.get::<_, #ty>(::store::tx::column(row, &mut next, #column)?)? }
         });
     }
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     Ok(quote! {
         impl #impl_generics ::store::tx::DirectRow for #name #ty_generics #where_clause {
+            #[allow(unused_mut, unused_variables)]
             fn from_direct(row: &::store::rusqlite::Row<'_>) -> ::store::rusqlite::Result<Self> {
+                let mut next = 0usize;
                 ::std::result::Result::Ok(#name { #(#inits),* })
             }
         }

@@ -297,7 +297,7 @@ impl rusqlite::ToSql for Arg {
             Arg::Time(Some(v)) => ToSqlOutput::Owned(Value::Text(
                 v.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false),
             )),
-            Arg::Date(Some(v)) => ToSqlOutput::Owned(Value::Text(v.format("%F").to_string())),
+            Arg::Date(Some(v)) => ToSqlOutput::Owned(Value::Text(v.to_string())),
             Arg::I64(None)
             | Arg::Text(None)
             | Arg::Bool(None)
@@ -305,6 +305,26 @@ impl rusqlite::ToSql for Arg {
             | Arg::Date(None) => ToSqlOutput::Owned(Value::Null),
         })
     }
+}
+
+/// The index of column `name` in `row`, looked for first at `*next` (a
+/// struct's fields usually follow the SELECT's column order, so this is
+/// one comparison instead of a scan of every column name); `*next` moves
+/// past it.
+pub fn column(row: &rusqlite::Row<'_>, next: &mut usize, name: &str) -> rusqlite::Result<usize> {
+    let stmt = row.as_ref();
+    let at = *next;
+    let i = if at < stmt.column_count()
+        && stmt
+            .column_name(at)
+            .is_ok_and(|n| n.eq_ignore_ascii_case(name))
+    {
+        at
+    } else {
+        stmt.column_index(name)?
+    };
+    *next = i + 1;
+    Ok(i)
 }
 
 /// A row of a direct SQLite transaction: derive it with
