@@ -90,9 +90,5 @@ pub async fn list_customers(
 ) -> ApiResult<Json<List<Customer>>> {
     let page = paging.request()?;
     let (rows, total) = app.customers(&who, q.search.as_deref(), page).await?;
-    Ok(Json(List::new(
-        rows.into_iter().map(Customer::from).collect(),
-        page,
-        total,
-    )))
+    Ok(Json(List::of(rows, page, total)))
 }

@@ -639,11 +639,7 @@ pub async fn get_orders_for_customer(
     let id = int_param(&q.customer_id, "customerId")?;
     let page = paging.request()?;
     let (rows, total) = app.orders_for_customer(&who, id, page).await?;
-    Ok(Json(List::new(
-        rows.into_iter().map(OrderSummary::from).collect(),
-        page,
-        total,
-    )))
+    Ok(Json(List::of(rows, page, total)))
 }
 
 /// An order's status and status text, and each mobile's.

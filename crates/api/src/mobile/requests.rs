@@ -344,9 +344,5 @@ pub async fn get_requests_for_contract(
     let id = int_param(&q.contract_id, "contractId")?;
     let page = paging.request()?;
     let (rows, total) = app.requests_for_contract(&who, id, page).await?;
-    Ok(Json(List::new(
-        rows.into_iter().map(RequestView::from).collect(),
-        page,
-        total,
-    )))
+    Ok(Json(List::of(rows, page, total)))
 }

@@ -112,9 +112,5 @@ pub async fn get_switching_requests(
     };
     let page = paging.request()?;
     let (rows, total) = app.switching_requests(&who, of, page).await?;
-    Ok(Json(List::new(
-        rows.into_iter().map(RequestView::from).collect(),
-        page,
-        total,
-    )))
+    Ok(Json(List::of(rows, page, total)))
 }

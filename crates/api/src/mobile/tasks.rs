@@ -238,11 +238,7 @@ pub async fn get_tasks_for_customer(
     let id = int_param(&q.customer_id, "customerId")?;
     let page = paging.request()?;
     let (rows, total) = app.tasks_for_customer(&who, id, page).await?;
-    Ok(Json(List::new(
-        rows.into_iter().map(Task::from).collect(),
-        page,
-        total,
-    )))
+    Ok(Json(List::of(rows, page, total)))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -33,6 +33,14 @@ impl<T> List<T> {
         }
     }
 
+    /// A page of rows as their views.
+    pub fn of<R>(rows: Vec<R>, page: PageRequest, total: i64) -> Self
+    where
+        T: From<R>,
+    {
+        List::new(rows.into_iter().map(T::from).collect(), page, total)
+    }
+
     /// Pages a list held in memory (the catalogue's short lists).
     pub fn paginate(all: Vec<T>, page: PageRequest) -> Self {
         let total = all.len() as i64;
