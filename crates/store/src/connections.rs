@@ -110,13 +110,8 @@ impl Connections<'_> {
 
     /// The connection with this contract id, if visible to the caller.
     pub async fn connection_by_id(&self, vis: Visibility, id: i64) -> Result<ConnectionRow> {
-        let (all, partner) = vis.binds();
-        self.read_optional::<ConnectionRow>(
-            &format!("{CONNECTION_SELECT} WHERE c.id = $1 AND ($2 OR c.partner_id = $3)"),
-            args![id, all, partner],
-        )
-        .await?
-        .ok_or(StoreError::NotFound)
+        self.read_visible::<ConnectionRow>(CONNECTION_SELECT, "c.", id, vis)
+            .await
     }
 
     /// A page of a visible customer's connections, with the total. The

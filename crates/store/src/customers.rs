@@ -2,7 +2,7 @@
 
 use crate::audit::AuditEntry;
 use crate::tx::Tx;
-use crate::{args, Customers, Result, StoreError, Visibility};
+use crate::{args, Customers, Result, Visibility};
 use chrono::{DateTime, Utc};
 use domain::customer::NewCustomer;
 use domain::paging::{like_contains, PageRequest};
@@ -52,13 +52,8 @@ impl Customers<'_> {
 
     /// One customer visible to the caller.
     pub async fn get_customer(&self, vis: Visibility, id: i64) -> Result<CustomerRow> {
-        let (all, partner) = vis.binds();
-        self.read_optional::<CustomerRow>(
-            &format!("SELECT {COLS} FROM customers WHERE id = $1 AND ($2 OR partner_id = $3)"),
-            args![id, all, partner],
-        )
-        .await?
-        .ok_or(StoreError::NotFound)
+        self.read_visible::<CustomerRow>(&format!("SELECT {COLS} FROM customers"), "", id, vis)
+            .await
     }
 
     /// A page of the customers visible to the caller, newest first,

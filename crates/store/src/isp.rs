@@ -213,15 +213,13 @@ impl Isp<'_> {
 
     /// A visible profile.
     pub async fn get_profile(&self, vis: Visibility, id: i64) -> Result<ProfileRow> {
-        let (all, partner) = vis.binds();
-        self.read_optional::<ProfileRow>(
-            &format!(
-                "SELECT {PROFILE_COLS} FROM isp_profiles WHERE id = $1 AND ($2 OR partner_id = $3)"
-            ),
-            args![id, all, partner],
+        self.read_visible::<ProfileRow>(
+            &format!("SELECT {PROFILE_COLS} FROM isp_profiles"),
+            "",
+            id,
+            vis,
         )
-        .await?
-        .ok_or(StoreError::NotFound)
+        .await
     }
 
     /// Creates a subscriber (active from now).
@@ -250,13 +248,8 @@ impl Isp<'_> {
 
     /// A visible subscriber by id.
     pub async fn get_isp_user(&self, vis: Visibility, id: i64) -> Result<IspUserRow> {
-        let (all, partner) = vis.binds();
-        self.read_optional::<IspUserRow>(
-            &format!("{USER_SELECT} WHERE u.id = $1 AND ($2 OR u.partner_id = $3)"),
-            args![id, all, partner],
-        )
-        .await?
-        .ok_or(StoreError::NotFound)
+        self.read_visible::<IspUserRow>(USER_SELECT, "u.", id, vis)
+            .await
     }
 
     /// A visible subscriber that is not deleted (disabled), to change.

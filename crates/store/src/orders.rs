@@ -268,13 +268,8 @@ impl Orders<'_> {
 
     /// An order visible to the caller.
     pub async fn get_order(&self, vis: Visibility, id: i64) -> Result<OrderRow> {
-        let (all, partner) = vis.binds();
-        self.read_optional::<OrderRow>(
-            &format!("SELECT {ORDER_COLS} FROM orders WHERE id = $1 AND ($2 OR partner_id = $3)"),
-            args![id, all, partner],
-        )
-        .await?
-        .ok_or(StoreError::NotFound)
+        self.read_visible::<OrderRow>(&format!("SELECT {ORDER_COLS} FROM orders"), "", id, vis)
+            .await
     }
 
     /// Orders visible to the caller among `ids` (others are simply absent).

@@ -65,6 +65,22 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
+    /// The row `select` finds by id, if `vis` lets the caller see it
+    /// (`NotFound` otherwise): the one place the tenancy filter on a single
+    /// row is written. `alias` is the table's prefix in `select` (`"c."`, or
+    /// `""`).
+    pub async fn read_visible<T: ReadRow>(
+        &self,
+        select: &str,
+        alias: &str,
+        id: i64,
+        vis: crate::Visibility,
+    ) -> Result<T> {
+        let (all, partner) = vis.binds();
+        let sql = format!("{select} WHERE {alias}id = $1 AND ($2 OR {alias}partner_id = $3)");
+        self.read_one(&sql, crate::args![id, all, partner]).await
+    }
+
     /// A whole number a query answers (a `COUNT(*)`, say).
     pub async fn read_number(&self, sql: &str, args: Vec<Arg>) -> Result<i64> {
         Ok(self.read_one::<(i64,)>(sql, args).await?.0)

@@ -173,15 +173,13 @@ impl Requests<'_> {
 
     /// A request visible to the caller.
     pub async fn get_request(&self, vis: Visibility, id: i64) -> Result<RequestRow> {
-        let (all, partner) = vis.binds();
-        self.read_optional::<RequestRow>(
-            &format!(
-                "SELECT {REQUEST_COLS} FROM requests WHERE id = $1 AND ($2 OR partner_id = $3)"
-            ),
-            args![id, all, partner],
+        self.read_visible::<RequestRow>(
+            &format!("SELECT {REQUEST_COLS} FROM requests"),
+            "",
+            id,
+            vis,
         )
-        .await?
-        .ok_or(StoreError::NotFound)
+        .await
     }
 
     /// A page of a visible contract's requests, newest first, with the total.

@@ -115,13 +115,8 @@ impl Tasks<'_> {
 
     /// A task visible to the caller.
     pub async fn get_task(&self, vis: Visibility, id: i64) -> Result<TaskRow> {
-        let (all, partner) = vis.binds();
-        self.read_optional::<TaskRow>(
-            &format!("SELECT {TASK_COLS} FROM tasks WHERE id = $1 AND ($2 OR partner_id = $3)"),
-            args![id, all, partner],
-        )
-        .await?
-        .ok_or(StoreError::NotFound)
+        self.read_visible::<TaskRow>(&format!("SELECT {TASK_COLS} FROM tasks"), "", id, vis)
+            .await
     }
 
     /// Adds a comment to a visible task, moving it to `status_id` when
