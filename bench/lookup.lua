@@ -1,3 +1,6 @@
+package.path = "bench/?.lua;" .. package.path
+local report = require("report")
+
 -- wrk script: GetConnectionByCLI (or the bare floor) for random CLIs among
 -- the seeded synthetic connections 07400000000 .. 07400000000+COUNT-1.
 local path = os.getenv("BENCH_PATH") or "/api/Connections/GetConnectionByCLI"
@@ -19,9 +22,4 @@ function request()
   return wrk.format("GET", string.format("%s?cli=074%08d", path, n), headers)
 end
 
-done = function(summary, latency, requests)
-  io.write(string.format("BENCH requests=%d errors_status=%d errors_connect=%d duration_us=%d rps=%.0f p50_ms=%.2f p99_ms=%.2f\n",
-    summary.requests, summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    summary.duration, summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000))
-end
+done = report.done

@@ -1,3 +1,6 @@
+package.path = "bench/?.lua;" .. package.path
+local report = require("report")
+
 -- wrk script: FreeRADIUS's calls to Switchboard, as rlm_rest sends them.
 -- BENCH_KIND=authorize or authenticate: an Access-Request (PAP) for a random subscriber
 -- among BENCH_USERS (bench-0 .. bench-N-1); BENCH_KIND=accounting: an
@@ -38,9 +41,4 @@ function request()
   return wrk.format("POST", "/radius/" .. kind, headers, body)
 end
 
-done = function(summary, latency, requests)
-  io.write(string.format("BENCH requests=%d errors_status=%d errors_connect=%d duration_us=%d rps=%.0f p50_ms=%.2f p99_ms=%.2f\n",
-    summary.requests, summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    summary.duration, summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000))
-end
+done = report.done

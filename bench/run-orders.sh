@@ -20,19 +20,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-10}
 CONC=${2:-32}
-command -v wrk >/dev/null || { echo "bench: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+. bench/lib.sh
 cargo build --release -q -p switchboard --bin switchboard
 cargo build --release -q -p switchboard-api --example order_load --example provision_drain --example bare_insert
 BIN=target/release/switchboard
 EX=target/release/examples
-WORK=$(mktemp -d /tmp/switchboard-bench.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
-trap cleanup EXIT
-export SWITCHBOARD_DATABASE_URL="sqlite://$WORK/bench.db"
-export SWITCHBOARD_LOG=warn
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 1 200); do curl -s -o /dev/null "$1" && return 0; sleep 0.05; done; echo "bench: $1 did not come up" >&2; exit 1; }
 field() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
 
 $BIN demo >/dev/null

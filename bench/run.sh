@@ -15,20 +15,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${1:-100000}
 SECS=${2:-10}
-command -v wrk >/dev/null || { echo "bench: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+. bench/lib.sh
 
 cargo build --release -q -p switchboard --bin switchboard
 cargo build --release -q -p switchboard-api --example bare_lookup
 BIN=target/release/switchboard
 BARE=target/release/examples/bare_lookup
-WORK=$(mktemp -d /tmp/switchboard-bench.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
-trap cleanup EXIT
-export SWITCHBOARD_DATABASE_URL="sqlite://$WORK/bench.db"
-export SWITCHBOARD_LOG=warn
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 1 200); do curl -sf -o /dev/null "$1" && return 0; sleep 0.05; done; echo "bench: $1 did not come up" >&2; exit 1; }
 rss_mb() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
 
 echo "bench: seeding $COUNT synthetic connections"

@@ -324,27 +324,19 @@ fn serve_demo_prints_credentials_answers_and_stops_on_sigterm() {
     rt.block_on(async {
         let http = reqwest::Client::new();
         let token = served.token(&http).await;
-        let c: Value = http
-            .get(format!(
+        let c = common::json(
+            http.get(format!(
                 "{base}/api/Connections/GetConnectionByCLI?cli=%2B447700900000"
             ))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .bearer_auth(token),
+        )
+        .await;
         assert_eq!(c["cli"], "07700900000", "{c}");
-        let users: Value = http
-            .get(format!("{base}/api/v1/users?status=suspended"))
-            .header("X-Auth-Token", &isp_token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let users = common::json(
+            http.get(format!("{base}/api/v1/users?status=suspended"))
+                .header("X-Auth-Token", &isp_token),
+        )
+        .await;
         assert_eq!(users["data"][0]["username"], "bob", "{users}");
     });
     let status = Command::new("kill")

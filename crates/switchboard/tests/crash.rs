@@ -113,18 +113,14 @@ async fn killed_mid_request_then_retried(url: &str, dir: &std::path::Path) {
     assert_eq!(again.status(), 201);
     assert_eq!(again.headers()["idempotent-replayed"], "true");
     assert_eq!(again.json::<Value>().await.unwrap(), made);
-    let list: Value = http
-        .get(format!(
+    let list = common::json(
+        http.get(format!(
             "{}/api/Customers?search=Killed%20Midway",
             second.base
         ))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .bearer_auth(&token),
+    )
+    .await;
     assert_eq!(list["total"], 1, "made once: {list}");
     let mut second = second;
     second.child.kill().unwrap();

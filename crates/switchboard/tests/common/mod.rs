@@ -8,6 +8,11 @@ use serde_json::Value;
 use std::io::{BufRead, BufReader, Lines};
 use std::process::{Child, ChildStdout, Command, Stdio};
 
+/// Sends `req` and reads its answer as JSON.
+pub async fn json(req: reqwest::RequestBuilder) -> Value {
+    req.send().await.unwrap().json().await.unwrap()
+}
+
 /// A running server and what it printed.
 pub struct Served {
     pub child: Child,
@@ -62,16 +67,12 @@ pub fn serve(mut cmd: Command) -> Served {
 impl Served {
     /// An access token for the demo client.
     pub async fn token(&self, http: &reqwest::Client) -> String {
-        let t: Value = http
-            .post(format!("{}/token", self.base))
-            .basic_auth(&self.id, Some(&self.secret))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let t = json(
+            http.post(format!("{}/token", self.base))
+                .basic_auth(&self.id, Some(&self.secret))
+                .form(&[("grant_type", "client_credentials")]),
+        )
+        .await;
         t["access_token"].as_str().unwrap().to_owned()
     }
 }
