@@ -257,9 +257,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T>
 pub fn int_param(value: &Option<String>, name: &str) -> Result<i64, ApiError> {
     match value.as_deref().map(str::trim) {
         None | Some("") => Err(domain::Error::missing(name).into()),
-        Some(v) => v.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-            domain::Error::invalid(name, format!("{v:?} is not a positive whole number")).into()
-        }),
+        Some(v) => Ok(domain::paging::parse_id(name, v)?),
     }
 }
 

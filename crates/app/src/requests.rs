@@ -21,9 +21,7 @@ impl App {
     /// A connection visible to the caller, by contract id.
     pub async fn contract(&self, who: &Principal, id: i64) -> Result<ConnectionRow> {
         who.require(Scope::Connections)?;
-        if id <= 0 {
-            return Err(domain::Error::invalid("contractId", "must be a positive id").into());
-        }
+        domain::paging::check_id("contractId", id)?;
         self.store
             .connections()
             .connection_by_id(who.visibility(), id)

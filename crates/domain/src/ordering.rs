@@ -173,10 +173,7 @@ impl MobileInput {
                     format!("is required with connectionType {ct}"),
                 ))
             }
-            (_, Some(id)) if id <= 0 => {
-                return Err(Error::invalid("tariffId", "must be a positive id"))
-            }
-            (_, Some(id)) => Some(id),
+            (_, Some(id)) => Some(crate::paging::check_id("tariffId", id)?),
         };
 
         let (pac_code, pac_expiry_date, port_date) = if ct == C::Port {

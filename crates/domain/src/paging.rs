@@ -70,6 +70,24 @@ pub const BULK_MAX_IDS: usize = 100;
 
 /// The ids of a bulk call (the body's `field`): 1 to [`BULK_MAX_IDS`],
 /// each positive.
+/// A record's id (the parameter `field`): a positive whole number.
+pub fn check_id(field: &str, id: i64) -> Result<i64, Error> {
+    if id > 0 {
+        Ok(id)
+    } else {
+        Err(Error::invalid(field, format!("{id} is not a positive id")))
+    }
+}
+
+/// An id as text (a query or path parameter): a positive whole number.
+pub fn parse_id(field: &str, text: &str) -> Result<i64, Error> {
+    let t = text.trim();
+    t.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| Error::invalid(field, format!("{t:?} is not a positive whole number")))
+}
+
 pub fn check_bulk_ids(field: &str, ids: &[i64]) -> Result<(), Error> {
     if ids.is_empty() || ids.len() > BULK_MAX_IDS {
         return Err(Error::invalid(
@@ -77,8 +95,8 @@ pub fn check_bulk_ids(field: &str, ids: &[i64]) -> Result<(), Error> {
             format!("give 1 to {BULK_MAX_IDS} ids, not {}", ids.len()),
         ));
     }
-    if let Some(bad) = ids.iter().find(|i| **i <= 0) {
-        return Err(Error::invalid(field, format!("{bad} is not a positive id")));
+    for id in ids {
+        check_id(field, *id)?;
     }
     Ok(())
 }
@@ -98,6 +116,17 @@ pub fn check_search(field: &str, search: Option<&str>) -> Result<String, Error> 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ids_are_positive_whole_numbers() {
+        assert_eq!(super::check_id("orderId", 7), Ok(7));
+        assert!(super::check_id("orderId", 0).is_err());
+        assert_eq!(super::parse_id("customerId", " 42 "), Ok(42));
+        for bad in ["", "abc", "-1", "0", "1; DROP TABLE customers", "4.5"] {
+            let e = super::parse_id("customerId", bad).unwrap_err();
+            assert_eq!(e.field(), Some("customerId"), "{bad:?}");
+        }
+    }
+
     #[test]
     fn bulk_ids_are_one_to_a_hundred_positive_ids() {
         assert!(super::check_bulk_ids("orderIds", &[1, 2]).is_ok());

@@ -12,13 +12,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 fn path_id(text: &str, what: &str) -> IspResult<i64> {
-    text.trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| {
-            Error::invalid("id", format!("{what} id {text:?} is not a positive number")).into()
-        })
+    domain::paging::parse_id("id", text).map_err(|_| {
+        Error::invalid("id", format!("{what} id {text:?} is not a positive number")).into()
+    })
 }
 
 /// Speed profiles, by id.

@@ -13,17 +13,13 @@ use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::order::OrderStatus;
 use domain::ordering::MobileInput;
-use domain::{Error, Network};
+use domain::Network;
 use serde::{Deserialize, Serialize};
 use store::orders::{OrderMobile, OrderRow};
 use utoipa::ToSchema;
 
 fn positive(v: i64, field: &str) -> Result<i64, ApiError> {
-    if v > 0 {
-        Ok(v)
-    } else {
-        Err(Error::invalid(field, "must be a positive id").into())
-    }
+    Ok(domain::paging::check_id(field, v)?)
 }
 
 fn status_text(status: &OrderStatus) -> String {
