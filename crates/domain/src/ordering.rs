@@ -415,6 +415,61 @@ impl Problem {
     }
 }
 
+/// A stored mobile as SubmitOrder sees it: its request, its tariff's
+/// limits, and what the database says about its SIM and number now.
+#[derive(Debug, Clone)]
+pub struct SubmitFacts {
+    pub order_mobile_id: i64,
+    pub request: MobileRequest,
+    pub tariff: Option<TariffLimits>,
+    /// The ICCID, when it is already on a live connection.
+    pub iccid_in_use: Option<String>,
+    /// Whether the CLI is a live connection of this customer.
+    pub live_connection: bool,
+}
+
+/// Every problem that keeps an order from being submitted, as of `today`:
+/// no mobiles at all, and for each mobile its own checks
+/// ([`submit_problems`]), a SIM already live elsewhere, or a Migration or
+/// Disconnection of a number that is no longer this customer's.
+pub fn submission_problems(
+    order_id: i64,
+    mobiles: &[SubmitFacts],
+    today: NaiveDate,
+) -> Vec<Problem> {
+    if mobiles.is_empty() {
+        return vec![Problem::new(
+            None,
+            "orderId",
+            format!("order {order_id} has no mobiles; add one with AddMobileToOrder"),
+        )];
+    }
+    let mut problems = Vec::new();
+    for m in mobiles {
+        let id = m.order_mobile_id;
+        problems.extend(submit_problems(id, &m.request, m.tariff.as_ref(), today));
+        if let Some(iccid) = &m.iccid_in_use {
+            problems.push(Problem::new(
+                Some(id),
+                "iccid",
+                format!("{iccid} is already in use on a live connection"),
+            ));
+        }
+        if matches!(
+            m.request.connection_type,
+            ConnectionType::Migration | ConnectionType::Disconnection
+        ) && !m.live_connection
+        {
+            problems.push(Problem::new(
+                Some(id),
+                "cli",
+                "is no longer a live connection of this customer",
+            ));
+        }
+    }
+    problems
+}
+
 /// The time-dependent and legal checks SubmitOrder makes on each stored
 /// mobile, as of `today`.
 pub fn submit_problems(
@@ -885,6 +940,58 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("retired"));
+    }
+
+    #[test]
+    fn an_order_is_refused_for_no_mobiles_a_live_sim_or_a_number_no_longer_held() {
+        assert_eq!(
+            submission_problems(90001, &[], today()),
+            vec![Problem::new(
+                None,
+                "orderId",
+                "order 90001 has no mobiles; add one with AddMobileToOrder"
+            )]
+        );
+        let fine = SubmitFacts {
+            order_mobile_id: 5,
+            request: new_vf().check(today()).unwrap(),
+            tariff: Some(limits(true)),
+            iccid_in_use: None,
+            live_connection: false,
+        };
+        assert_eq!(submission_problems(90001, &[fine.clone()], today()), vec![]);
+        let sim_taken = SubmitFacts {
+            iccid_in_use: Some("8944100000000000077".into()),
+            ..fine.clone()
+        };
+        let p = submission_problems(90001, &[sim_taken], today());
+        assert_eq!((p.len(), p[0].field.as_str()), (1, "iccid"));
+        let migration = MobileInput {
+            connection_type: "Migration".into(),
+            cli: Some("07700900456".into()),
+            iccid: None,
+            sim_type: None,
+            ..new_vf()
+        }
+        .check(today())
+        .unwrap();
+        let gone = SubmitFacts {
+            request: migration,
+            ..fine.clone()
+        };
+        let p = submission_problems(90001, &[gone.clone()], today());
+        assert!(
+            p.iter()
+                .any(|p| p.field == "cli" && p.message.contains("no longer")),
+            "{p:?}"
+        );
+        let held = SubmitFacts {
+            live_connection: true,
+            ..gone
+        };
+        assert!(!submission_problems(90001, &[held], today())
+            .iter()
+            .any(|p| p.field == "cli"));
     }
 
     #[test]

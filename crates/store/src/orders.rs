@@ -12,7 +12,8 @@ use crate::{args, in_list, Orders, Result, StoreError, Visibility};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::order::{OrderEvent, OrderStatus};
 use domain::ordering::{
-    check_tariff, submit_problems, ConnectionType, MobileRequest, Problem, SimType, TariffLimits,
+    check_tariff, submission_problems, ConnectionType, MobileRequest, SimType, SubmitFacts,
+    TariffLimits,
 };
 use domain::paging::PageRequest;
 use domain::status::{ConnectionStatus, MobileStatus};
@@ -869,7 +870,7 @@ impl Orders<'_> {
         let rows: Vec<SubmitRow> = tx
             .fetch_all(&sql, args![order_id, order.customer_id])
             .await?;
-        let problems = submission_problems(order_id, &rows, today)?;
+        let problems = submission_problems(order_id, &submit_facts(&rows)?, today);
         if !problems.is_empty() {
             let n = problems.len();
             return Err(Error::Problems {
@@ -1468,52 +1469,29 @@ impl ProvisioningView {
     }
 }
 
-fn submission_problems(
-    order_id: i64,
-    rows: &[SubmitRow],
-    today: NaiveDate,
-) -> Result<Vec<Problem>> {
-    if rows.is_empty() {
-        return Ok(vec![Problem::new(
-            None,
-            "orderId",
-            format!("order {order_id} has no mobiles; add one with AddMobileToOrder"),
-        )]);
-    }
-    let mut problems = Vec::new();
-    for r in rows {
-        let req = r.m.request()?;
-        let limits = match (&r.tariff_name, &r.tariff_network) {
-            (Some(name), Some(network)) => Some(TariffLimits {
-                id: r.m.tariff_id.unwrap_or_default(),
-                name: name.clone(),
-                network: crate::catalogue::parse_network(network)?,
-                retired: r.tariff_retired.unwrap_or(false),
-                bill_cap_eligible: r.tariff_bill_cap_eligible.unwrap_or(false),
-                bill_cap_min_pence: r.tariff_bill_cap_min_pence.unwrap_or(0),
-                bill_cap_max_pence: r.tariff_bill_cap_max_pence.unwrap_or(0),
-            }),
-            _ => None,
-        };
-        problems.extend(submit_problems(r.m.id, &req, limits.as_ref(), today));
-        if let (Some(iccid), Some(_)) = (&r.m.iccid, r.iccid_contract) {
-            problems.push(Problem::new(
-                Some(r.m.id),
-                "iccid",
-                format!("{iccid} is already in use on a live connection"),
-            ));
-        }
-        if matches!(
-            req.connection_type,
-            ConnectionType::Migration | ConnectionType::Disconnection
-        ) && r.live_contract.is_none()
-        {
-            problems.push(Problem::new(
-                Some(r.m.id),
-                "cli",
-                "is no longer a live connection of this customer",
-            ));
-        }
-    }
-    Ok(problems)
+/// What SubmitOrder's rules need to know of each stored mobile.
+fn submit_facts(rows: &[SubmitRow]) -> Result<Vec<SubmitFacts>> {
+    rows.iter()
+        .map(|r| {
+            let tariff = match (&r.tariff_name, &r.tariff_network) {
+                (Some(name), Some(network)) => Some(TariffLimits {
+                    id: r.m.tariff_id.unwrap_or_default(),
+                    name: name.clone(),
+                    network: crate::catalogue::parse_network(network)?,
+                    retired: r.tariff_retired.unwrap_or(false),
+                    bill_cap_eligible: r.tariff_bill_cap_eligible.unwrap_or(false),
+                    bill_cap_min_pence: r.tariff_bill_cap_min_pence.unwrap_or(0),
+                    bill_cap_max_pence: r.tariff_bill_cap_max_pence.unwrap_or(0),
+                }),
+                _ => None,
+            };
+            Ok(SubmitFacts {
+                order_mobile_id: r.m.id,
+                request: r.m.request()?,
+                tariff,
+                iccid_in_use: r.iccid_contract.and(r.m.iccid.clone()),
+                live_connection: r.live_contract.is_some(),
+            })
+        })
+        .collect()
 }
