@@ -959,7 +959,7 @@ mod tests {
             iccid_in_use: None,
             live_connection: false,
         };
-        assert_eq!(submission_problems(90001, &[fine.clone()], today()), vec![]);
+        assert_eq!(submission_problems(90001, std::slice::from_ref(&fine), today()), vec![]);
         let sim_taken = SubmitFacts {
             iccid_in_use: Some("8944100000000000077".into()),
             ..fine.clone()
@@ -979,7 +979,7 @@ mod tests {
             request: migration,
             ..fine.clone()
         };
-        let p = submission_problems(90001, &[gone.clone()], today());
+        let p = submission_problems(90001, std::slice::from_ref(&gone), today());
         assert!(
             p.iter()
                 .any(|p| p.field == "cli" && p.message.contains("no longer")),
