@@ -959,7 +959,10 @@ mod tests {
             iccid_in_use: None,
             live_connection: false,
         };
-        assert_eq!(submission_problems(90001, std::slice::from_ref(&fine), today()), vec![]);
+        assert_eq!(
+            submission_problems(90001, std::slice::from_ref(&fine), today()),
+            vec![]
+        );
         let sim_taken = SubmitFacts {
             iccid_in_use: Some("8944100000000000077".into()),
             ..fine.clone()
