@@ -144,14 +144,7 @@ async fn new_port_and_esim_mobiles_go_live(app: &TestApp) {
             &format!("/api/Bundles/ListBundlesForTariff?tariffId={vf30}"),
         )
         .await;
-    let roaming = bundles["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["name"] == "EU Roaming")
-        .unwrap()["tariffOptionId"]
-        .as_i64()
-        .unwrap();
+    let roaming = common::item_id(&bundles, "name", "EU Roaming", "tariffOptionId");
     let (s, extras) = app
         .post(
             &token,
@@ -163,14 +156,7 @@ async fn new_port_and_esim_mobiles_go_live(app: &TestApp) {
     let (_, bars) = app
         .get(&token, "/api/Bars/ListBarsForNetwork?network=Vodafone")
         .await;
-    let prm = bars["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["barSuffix"] == "PRM")
-        .unwrap()["barId"]
-        .as_i64()
-        .unwrap();
+    let prm = common::item_id(&bars, "barSuffix", "PRM", "barId");
     let (s, extras) = app
         .post(
             &token,
@@ -1397,16 +1383,7 @@ async fn bundles_and_bars_on_order_mobiles(app: &TestApp) {
             "/api/Bundles/ListBundlesForNetwork?network=Vodafone",
         )
         .await;
-    let id_of = |name: &str| {
-        vf_bundles["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|b| b["name"] == name)
-            .unwrap()["tariffOptionId"]
-            .as_i64()
-            .unwrap()
-    };
+    let id_of = |name: &str| common::item_id(&vf_bundles, "name", name, "tariffOptionId");
     let (_, ee_bundles) = app
         .get(&token, "/api/Bundles/ListBundlesForNetwork?network=EE")
         .await;

@@ -206,12 +206,7 @@ async fn bad_changes_name_the_problem(app: &TestApp) {
             ),
         )
         .await;
-    let allowed: Vec<i64> = tariff_bundles["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b["tariffOptionId"].as_i64().unwrap())
-        .collect();
+    let allowed: Vec<i64> = common::ids(&tariff_bundles, "tariffOptionId");
     let (_, vf_bundles) = app
         .get(
             &token,
@@ -621,16 +616,7 @@ async fn bill_caps_and_bundles_limit_tariff_changes(app: &TestApp) {
             "/api/Tariffs/ListTariffsForNetwork?network=Vodafone",
         )
         .await;
-    let by_name = |name: &str| {
-        vf["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| t["name"] == name)
-            .unwrap()["tariffId"]
-            .as_i64()
-            .unwrap()
-    };
+    let by_name = |name: &str| common::item_id(&vf, "name", name, "tariffId");
     // A data add-on, which unlimited-data tariffs do not take.
     let (_, bundles) = app
         .get(

@@ -398,6 +398,30 @@ impl TestApp {
 
 /// Asserts a mobile-face error: status and a message containing `needle`.
 #[track_caller]
+/// The `key` of the item of a list answer whose `field` is `value`.
+pub fn item_id(
+    list: &Value,
+    field: &str,
+    value: impl PartialEq<Value> + std::fmt::Debug,
+    key: &str,
+) -> i64 {
+    let items = list["items"].as_array().expect("a list answer");
+    let item = items
+        .iter()
+        .find(|i| value == i[field])
+        .unwrap_or_else(|| panic!("no item with {field} = {value:?} in {list}"));
+    item[key].as_i64().expect("a numeric id")
+}
+
+/// The `key` of every item of a list answer.
+pub fn ids(list: &Value, key: &str) -> Vec<i64> {
+    let items = list["items"].as_array().expect("a list answer");
+    items
+        .iter()
+        .map(|i| i[key].as_i64().expect("a numeric id"))
+        .collect()
+}
+
 pub fn assert_error(got: &(u16, Value), status: u16, needle: &str) {
     assert_eq!(got.0, status, "body: {}", got.1);
     let msg = got.1["response_message"]
