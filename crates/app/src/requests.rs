@@ -171,10 +171,7 @@ impl App {
             .await?;
         let details = serde_json::json!({"tariffId": target.id, "name": target.name, "monthlyPence": target.monthly_pence, "effectiveDate": effective});
         let run_at = if effective > today {
-            effective
-                .and_time(chrono::NaiveTime::MIN)
-                .and_utc()
-                .timestamp_millis()
+            crate::work::start_of(effective)
         } else {
             self.store.now().timestamp_millis()
         };

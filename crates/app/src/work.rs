@@ -96,12 +96,7 @@ impl App {
                 .await?;
             return Ok(None);
         }
-        let network: Network = conn.network.parse().map_err(|_| {
-            crate::Error::Internal(format!(
-                "contract {} has network {:?}",
-                conn.id, conn.network
-            ))
-        })?;
+        let network = store::catalogue::parse_network(&conn.network)?;
         Ok(Some(Change {
             request_id,
             network,
