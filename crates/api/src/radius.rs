@@ -99,7 +99,11 @@ impl FromRequest<AppState> for Radius {
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
-        let headers = req.headers().clone();
+        // The headers are moved out, not copied: reading the body needs
+        // only the body and its limit.
+        let (mut parts, body) = req.into_parts();
+        let headers = std::mem::take(&mut parts.headers);
+        let req = Request::from_parts(parts, body);
         let body = Bytes::from_request(req, state).await.map_err(|rej| {
             let (status, message) = crate::extract::body_refusal(&rej);
             reject(status, &message)
