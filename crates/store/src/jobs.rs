@@ -5,7 +5,7 @@
 //! whose worker died is claimed again once its lease has expired. Each job
 //! has a unique idempotency key, so enqueueing twice makes one job.
 
-use crate::{args, Arg, Jobs, Result};
+use crate::{args, Jobs, Result};
 use domain::status::JobState;
 
 /// A claimed job.
@@ -239,7 +239,7 @@ impl Jobs<'_> {
         let now = self.now();
         let sql = format!("UPDATE jobs SET state = 'done', locked_by = NULL, locked_until_ms = NULL, updated_at = $1 WHERE locked_by = $2 AND state = 'running' AND id IN ({})", crate::in_list(3, ids.len()));
         let mut a = args![now, worker];
-        a.extend(ids.iter().map(|id| Arg::from(*id)));
+        a.extend(crate::tx::ids(ids));
         self.write(async |tx| tx.execute(&sql, a).await).await
     }
 

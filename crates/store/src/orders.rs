@@ -7,7 +7,7 @@
 
 use crate::audit::AuditEntry;
 use crate::connections::{ConnectionBar, ConnectionBundle};
-use crate::tx::{Arg, Tx};
+use crate::tx::Tx;
 use crate::{args, in_list, Orders, Result, StoreError, Visibility};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::order::{OrderEvent, OrderStatus};
@@ -281,7 +281,7 @@ impl Orders<'_> {
         let (all, partner) = vis.binds();
         let sql = format!("SELECT {ORDER_COLS} FROM orders WHERE ($1 OR partner_id = $2) AND id IN ({}) ORDER BY id", in_list(3, ids.len()));
         let mut args = args![all, partner];
-        args.extend(crate::read::ids(ids));
+        args.extend(crate::tx::ids(ids));
         self.read_all(&sql, args).await
     }
 
@@ -314,7 +314,7 @@ impl Orders<'_> {
         let rows_sql = format!(
             "SELECT {MOBILE_COLS} FROM order_mobiles WHERE order_id IN ({ids}) ORDER BY id"
         );
-        let id_args = || crate::read::ids(order_ids);
+        let id_args = || crate::tx::ids(order_ids);
         let rows: Vec<OrderMobileRow> = self.read_all(&rows_sql, id_args()).await?;
         let bundles: Vec<(i64, i64, String, i64)> = self.read_all(&format!(
             "SELECT ob.order_mobile_id, b.id, b.name, b.monthly_pence FROM order_mobile_bundles ob JOIN bundles b ON b.id = ob.bundle_id \
@@ -1000,7 +1000,7 @@ impl Orders<'_> {
         let ids = in_list(1, order_ids.len());
         let orders_sql = format!("SELECT {ORDER_COLS} FROM orders WHERE id IN ({ids})");
         let terms_sql = format!("SELECT m.order_id, m.id, t.term_months FROM order_mobiles m JOIN tariffs t ON t.id = m.tariff_id WHERE m.order_id IN ({ids})");
-        let id_args = || crate::read::ids(order_ids);
+        let id_args = || crate::tx::ids(order_ids);
         let orders: Vec<OrderRow> = self.read_all(&orders_sql, id_args()).await?;
         let terms: Vec<(i64, i64, i64)> = self.read_all(&terms_sql, id_args()).await?;
         let mut mobiles = self.mobiles_of(order_ids).await?;
@@ -1192,7 +1192,7 @@ impl Orders<'_> {
             if !submitted.is_empty() {
                 let sql = format!("UPDATE orders SET status = 'InProgress', updated_at = $1, updated_by = $2, status_note = NULL WHERE status = 'Submitted' AND id IN ({})", in_list(3, submitted.len()));
                 let mut a = args![now, actor];
-                a.extend(submitted.iter().map(|id| Arg::from(*id)));
+                a.extend(crate::tx::ids(&submitted));
                 if tx.execute(&sql, a).await? != submitted.len() as u64 {
                     return Err(StoreError::Conflict(
                         "an order of the batch moved on while it was provisioned".into(),

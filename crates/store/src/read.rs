@@ -20,11 +20,6 @@ impl<T> ReadRow for T where
 {
 }
 
-/// The values of an `IN (…)` list of ids, to append to a query's values.
-pub fn ids(ids: &[i64]) -> Vec<Arg> {
-    ids.iter().map(|id| Arg::from(*id)).collect()
-}
-
 impl Store {
     /// Every row a query answers.
     pub async fn read_all<T: ReadRow>(&self, sql: &str, args: Vec<Arg>) -> Result<Vec<T>> {

@@ -189,7 +189,7 @@ impl Tasks<'_> {
         let (all, partner) = vis.binds();
         let sql = format!("SELECT {TASK_COLS} FROM tasks WHERE ($1 OR partner_id = $2) AND id IN ({}) ORDER BY id", in_list(3, ids.len()));
         let mut args = args![all, partner];
-        args.extend(crate::read::ids(ids));
+        args.extend(crate::tx::ids(ids));
         self.read_all(&sql, args).await
     }
 
@@ -203,7 +203,7 @@ impl Tasks<'_> {
             "SELECT {COMMENT_COLS} FROM task_comments WHERE task_id IN ({}) ORDER BY id",
             in_list(1, task_ids.len())
         );
-        self.read_all(&sql, crate::read::ids(task_ids)).await
+        self.read_all(&sql, crate::tx::ids(task_ids)).await
     }
 
     /// The tasks raised on orders (the caller checks the orders are
@@ -216,7 +216,7 @@ impl Tasks<'_> {
             "SELECT {TASK_COLS} FROM tasks WHERE order_id IN ({}) ORDER BY id",
             in_list(1, order_ids.len())
         );
-        self.read_all(&sql, crate::read::ids(order_ids)).await
+        self.read_all(&sql, crate::tx::ids(order_ids)).await
     }
 }
 

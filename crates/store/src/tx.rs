@@ -427,6 +427,11 @@ impl From<&Option<String>> for Arg {
     }
 }
 
+/// The values of an `IN (…)` list of ids, to append to a statement's values.
+pub fn ids(ids: &[i64]) -> Vec<Arg> {
+    ids.iter().map(|id| Arg::from(*id)).collect()
+}
+
 /// `args![a, b, c]`: the values of a statement's placeholders, in order.
 #[macro_export]
 macro_rules! args {
