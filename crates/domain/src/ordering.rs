@@ -396,6 +396,59 @@ pub fn check_tariff(req: &MobileRequest, tariff: &TariffLimits) -> Result<(), Er
     Ok(())
 }
 
+/// The connection that holds a mobile's number now, as the order rules
+/// see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberHolder {
+    pub customer_id: i64,
+    pub status: crate::status::ConnectionStatus,
+    pub network: String,
+}
+
+/// AddMobileToOrder's checks against what is live now: a Migration or
+/// Disconnection names a live connection of the order's customer on the
+/// mobile's network; a Port names a number not already live here; and
+/// the SIM is not live on any connection (whose, is not said: it may be
+/// another partner's).
+pub fn check_against_live(
+    req: &MobileRequest,
+    customer_id: i64,
+    holder: Option<&NumberHolder>,
+    iccid_live: bool,
+) -> Result<(), Error> {
+    let live = holder.filter(|h| h.status == crate::status::ConnectionStatus::Active);
+    if let Some(c) = &req.cli {
+        match req.connection_type {
+            ConnectionType::Migration | ConnectionType::Disconnection => {
+                let Some(h) = live.filter(|h| h.customer_id == customer_id) else {
+                    return Err(Error::invalid(
+                        "cli",
+                        format!("{c} is not a live connection of customer {customer_id}"),
+                    ));
+                };
+                if h.network != req.network.as_str() {
+                    return Err(Error::invalid(
+                        "network",
+                        format!("{c} is on {}, not {}", h.network, req.network),
+                    ));
+                }
+            }
+            ConnectionType::Port if live.is_some() => {
+                return Err(Error::Conflict(format!(
+                    "cli: {c} is already a live connection here; move it with a Migration instead"
+                )));
+            }
+            _ => {}
+        }
+    }
+    match &req.iccid {
+        Some(iccid) if iccid_live => Err(Error::Conflict(format!(
+            "iccid: {iccid} is already in use on a live connection"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// One problem SubmitOrder found: which mobile, which field, why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -555,6 +608,59 @@ mod tests {
                 field.expect("a refusal of a mobile names its field")
             }
             other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_mobile_against_what_is_live() {
+        use crate::status::ConnectionStatus as S;
+        let holder = |customer_id, status, network: &str| NumberHolder {
+            customer_id,
+            status,
+            network: network.into(),
+        };
+        let migration = MobileInput {
+            connection_type: "Migration".into(),
+            pac_code: None,
+            port_date: None,
+            sim_type: None,
+            iccid: None,
+            ..port()
+        }
+        .check(today())
+        .unwrap();
+        let ok = holder(1000, S::Active, "Vodafone");
+        assert_eq!(
+            check_against_live(&migration, 1000, Some(&ok), false),
+            Ok(())
+        );
+        for (h, want) in [
+            (None, "cli"),
+            (Some(holder(1001, S::Active, "Vodafone")), "cli"),
+            (Some(holder(1000, S::Ceased, "Vodafone")), "cli"),
+            (Some(holder(1000, S::Active, "O2")), "network"),
+        ] {
+            let e = check_against_live(&migration, 1000, h.as_ref(), false).unwrap_err();
+            assert_eq!(e.field(), Some(want), "{h:?}: {e}");
+        }
+        let port = port().check(today()).unwrap();
+        assert_eq!(check_against_live(&port, 1000, None, false), Ok(()));
+        let ended = holder(1, S::PortedOut, "Vodafone");
+        assert_eq!(
+            check_against_live(&port, 1000, Some(&ended), false),
+            Ok(()),
+            "a number that left may come back"
+        );
+        assert!(matches!(
+            check_against_live(&port, 1000, Some(&ok), false),
+            Err(Error::Conflict(m)) if m.contains("with a Migration instead")
+        ));
+        let new = new_vf().check(today()).unwrap();
+        match check_against_live(&new, 1000, None, true) {
+            Err(Error::Conflict(m)) => {
+                assert!(m.ends_with("is already in use on a live connection"), "{m}")
+            }
+            other => panic!("a live SIM is refused: {other:?}"),
         }
     }
 

@@ -5,6 +5,7 @@
 
 use crate::status::ConnectionStatus;
 use crate::Error;
+use serde::{Deserialize, Serialize};
 
 /// The operator bar that blocks all usage of a lost or stolen SIM.
 pub const STOLEN_SUFFIX: &str = "STOLEN";
@@ -38,6 +39,151 @@ impl LiveState {
         }
         Ok(())
     }
+}
+
+/// A bundle on a connection, as contracted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionBundle {
+    pub tariff_option_id: i64,
+    pub name: String,
+    pub monthly_pence: i64,
+}
+
+/// A bar on a connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionBar {
+    pub bar_id: i64,
+    pub bar_suffix: String,
+    pub name: String,
+}
+
+/// A call divert on a connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionDivert {
+    pub divert_type: String,
+    pub destination: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_reply_seconds: Option<i64>,
+}
+
+/// The parts of a live connection a completed request may change.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Extras {
+    pub bars: Vec<ConnectionBar>,
+    pub bundles: Vec<ConnectionBundle>,
+    pub diverts: Vec<ConnectionDivert>,
+}
+
+/// What happens to the connection's SIM when a request completes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SimChange {
+    /// A physical SIM replaces what was there.
+    Physical { iccid: String },
+    /// An eSIM profile replaces the SIM; `eid` once a device downloads it.
+    Esim { eid: Option<String> },
+}
+
+/// What a completed change request does to its connection, decided from
+/// the request and the connection's extras before it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Completion {
+    pub extras: Extras,
+    /// The new tariff (ChangeTariff).
+    pub tariff_id: Option<i64>,
+    pub sim: Option<SimChange>,
+    /// What the request answers beyond yes or no (an eSIM's activation code).
+    pub result: Option<serde_json::Value>,
+}
+
+/// What the network answered to a change it made (the parts a
+/// completion uses).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Answer<'a> {
+    pub esim_activation_code: Option<&'a str>,
+    pub eid: Option<&'a str>,
+}
+
+/// Applies a completed change request of `kind` with its stored `payload`
+/// to the connection's `before` extras. `Err` says what in the stored
+/// request or the network's answer cannot be read: data, not a client's
+/// mistake.
+pub fn complete(
+    kind: &str,
+    payload: &str,
+    before: Extras,
+    answer: Answer<'_>,
+) -> Result<Completion, String> {
+    fn read<T: serde::de::DeserializeOwned>(payload: &str) -> Result<T, String> {
+        serde_json::from_str(payload)
+            .map_err(|e| format!("the request payload cannot be read: {e}"))
+    }
+    let Extras {
+        mut bars,
+        mut bundles,
+        mut diverts,
+    } = before;
+    let mut done = Completion {
+        extras: Extras::default(),
+        tariff_id: None,
+        sim: None,
+        result: None,
+    };
+    match kind {
+        "AddBar" => bars.push(read(payload)?),
+        "RemoveBar" => {
+            let gone: ConnectionBar = read(payload)?;
+            bars.retain(|b| b.bar_id != gone.bar_id);
+        }
+        "AddBundle" => bundles.push(read(payload)?),
+        "RemoveBundle" => {
+            let gone: ConnectionBundle = read(payload)?;
+            bundles.retain(|b| b.tariff_option_id != gone.tariff_option_id);
+        }
+        "SetDivert" => {
+            let d: ConnectionDivert = read(payload)?;
+            diverts.retain(|x| x.divert_type != d.divert_type);
+            diverts.push(d);
+        }
+        "RemoveDivert" => {
+            let d: serde_json::Value = read(payload)?;
+            diverts.retain(|x| Some(x.divert_type.as_str()) != d["divertType"].as_str());
+        }
+        "ChangeTariff" => {
+            let d: serde_json::Value = read(payload)?;
+            done.tariff_id = Some(
+                d["tariffId"]
+                    .as_i64()
+                    .ok_or("a tariff change names no tariffId")?,
+            );
+        }
+        "ChangeSIM" => {
+            let d: serde_json::Value = read(payload)?;
+            let iccid = d["iccid"].as_str().ok_or("a SIM change names no iccid")?;
+            done.sim = Some(SimChange::Physical {
+                iccid: iccid.to_owned(),
+            });
+        }
+        "CreateEsim" => {
+            let code = answer
+                .esim_activation_code
+                .filter(|c| c.starts_with("LPA:1$"))
+                .ok_or("the network answered no activation code")?;
+            done.sim = Some(SimChange::Esim {
+                eid: answer.eid.map(str::to_owned),
+            });
+            done.result = Some(serde_json::json!({"activationCode": code, "eid": answer.eid}));
+        }
+        other => return Err(format!("{other:?} is not a change request")),
+    }
+    done.extras = Extras {
+        bars,
+        bundles,
+        diverts,
+    };
+    Ok(done)
 }
 
 /// Checks adding (`add`) or removing a bar.
@@ -124,6 +270,114 @@ mod tests {
             ))
         );
         assert!(unreachable(8, "timeout").contains("after 8 attempts: timeout"));
+    }
+
+    fn bar(id: i64) -> ConnectionBar {
+        ConnectionBar {
+            bar_id: id,
+            bar_suffix: format!("B{id}"),
+            name: format!("bar {id}"),
+        }
+    }
+
+    #[test]
+    fn a_completed_request_changes_only_its_part() {
+        let before = Extras {
+            bars: vec![bar(1)],
+            ..Extras::default()
+        };
+        let add = complete(
+            "AddBar",
+            &serde_json::to_string(&bar(2)).unwrap(),
+            before.clone(),
+            Answer::default(),
+        )
+        .unwrap();
+        assert_eq!(add.extras.bars, vec![bar(1), bar(2)]);
+        assert_eq!((add.tariff_id, add.sim.clone()), (None, None));
+        let removed = complete(
+            "RemoveBar",
+            r#"{"barId":1,"barSuffix":"B1","name":"bar 1"}"#,
+            before.clone(),
+            Answer::default(),
+        )
+        .unwrap();
+        assert!(removed.extras.bars.is_empty());
+        let divert = |t: &str, d: &str| format!(r#"{{"divertType":"{t}","destination":"{d}"}}"#);
+        let set = complete(
+            "SetDivert",
+            &divert("Busy", "07700900001"),
+            before.clone(),
+            Answer::default(),
+        )
+        .unwrap();
+        let again = complete(
+            "SetDivert",
+            &divert("Busy", "07700900002"),
+            set.extras,
+            Answer::default(),
+        )
+        .unwrap();
+        assert_eq!(again.extras.diverts.len(), 1, "one divert of a type");
+        assert_eq!(again.extras.diverts[0].destination, "07700900002");
+        let gone = complete(
+            "RemoveDivert",
+            r#"{"divertType":"Busy"}"#,
+            again.extras,
+            Answer::default(),
+        )
+        .unwrap();
+        assert!(gone.extras.diverts.is_empty());
+        let tariff = complete(
+            "ChangeTariff",
+            r#"{"tariffId":9}"#,
+            before.clone(),
+            Answer::default(),
+        )
+        .unwrap();
+        assert_eq!((tariff.tariff_id, tariff.extras), (Some(9), before.clone()));
+        let sim = complete(
+            "ChangeSIM",
+            r#"{"iccid":"8944"}"#,
+            before.clone(),
+            Answer::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            sim.sim,
+            Some(SimChange::Physical {
+                iccid: "8944".into()
+            })
+        );
+        let esim = complete(
+            "CreateEsim",
+            "{}",
+            before.clone(),
+            Answer {
+                esim_activation_code: Some("LPA:1$x$y"),
+                eid: None,
+            },
+        )
+        .unwrap();
+        assert_eq!(esim.sim, Some(SimChange::Esim { eid: None }));
+        assert_eq!(esim.result.unwrap()["activationCode"], "LPA:1$x$y");
+    }
+
+    #[test]
+    fn an_unreadable_completion_is_said_not_guessed() {
+        let none = Answer::default();
+        assert!(complete("CreateEsim", "{}", Extras::default(), none)
+            .unwrap_err()
+            .contains("no activation code"));
+        assert!(complete("AddBar", "{", Extras::default(), none)
+            .unwrap_err()
+            .contains("payload"));
+        assert!(complete("ChangeTariff", "{}", Extras::default(), none)
+            .unwrap_err()
+            .contains("tariffId"));
+        assert!(complete("Teleport", "{}", Extras::default(), none)
+            .unwrap_err()
+            .contains("not a change request"));
     }
 
     fn state() -> LiveState {

@@ -83,6 +83,25 @@ impl CodeKind {
             })
     }
 
+    /// The code a network issued for a request of this kind, and until
+    /// when it is valid: an answer that is not a code of this kind is the
+    /// network's fault, said in `Err`.
+    pub fn issued(
+        self,
+        answer: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(String, chrono::DateTime<chrono::Utc>), String> {
+        match CodeKind::of(answer) {
+            Ok((kind, code)) if kind == self => {
+                Ok((code, now + chrono::Duration::days(CODE_VALID_DAYS)))
+            }
+            _ => Err(format!(
+                "the network answered {answer:?}, not a {}",
+                self.as_str()
+            )),
+        }
+    }
+
     /// A code of this kind made from a number (a network's random draw):
     /// three letters and six digits, in the kind's order.
     pub fn make(self, n: u64) -> String {
@@ -168,6 +187,21 @@ mod tests {
         ] {
             assert!(parse_pac(bad, "pacCode").is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_issued_code_must_be_of_the_kind_asked() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z")
+            .unwrap()
+            .to_utc();
+        let (code, until) = CodeKind::Pac.issued("abc123456", now).unwrap();
+        assert_eq!(code, "ABC123456");
+        assert_eq!(until, now + chrono::Duration::days(30));
+        assert!(CodeKind::Stac
+            .issued("ABC123456", now)
+            .unwrap_err()
+            .contains("not a STAC"));
+        assert!(CodeKind::Pac.issued("NET-REF-1", now).is_err());
     }
 
     fn d(s: &str) -> NaiveDate {

@@ -9,7 +9,6 @@ use crate::{args, Connections, Result, StoreError, Visibility};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::paging::PageRequest;
 use domain::status::ConnectionStatus;
-use serde::{Deserialize, Serialize};
 
 /// A connection as stored, with its tariff's name and price.
 #[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
@@ -43,33 +42,7 @@ pub struct ConnectionRow {
     pub updated_at: DateTime<Utc>,
 }
 
-/// A bundle on a connection, as contracted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ConnectionBundle {
-    pub tariff_option_id: i64,
-    pub name: String,
-    pub monthly_pence: i64,
-}
-
-/// A bar on a connection.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ConnectionBar {
-    pub bar_id: i64,
-    pub bar_suffix: String,
-    pub name: String,
-}
-
-/// A call divert on a connection.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ConnectionDivert {
-    pub divert_type: String,
-    pub destination: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub no_reply_seconds: Option<i64>,
-}
+pub use domain::request::{ConnectionBar, ConnectionBundle, ConnectionDivert};
 
 /// A connection to insert (demo data now; completed orders later).
 #[derive(Debug, Clone)]

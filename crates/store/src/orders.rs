@@ -12,8 +12,8 @@ use crate::{args, in_list, Orders, Result, StoreError, Visibility};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::order::{OrderEvent, OrderStatus};
 use domain::ordering::{
-    check_tariff, submission_problems, ConnectionType, MobileRequest, SimType, SubmitFacts,
-    TariffLimits,
+    check_against_live, check_tariff, submission_problems, ConnectionType, MobileRequest,
+    NumberHolder, SimType, SubmitFacts, TariffLimits,
 };
 use domain::paging::PageRequest;
 use domain::status::{ConnectionStatus, MobileStatus};
@@ -418,54 +418,29 @@ impl Orders<'_> {
             check_tariff(req, &limits(&t)?)?;
         }
         let cli = req.cli.as_ref().map(|c| c.as_str().to_owned());
-        match (req.connection_type, &cli) {
-            (ConnectionType::Migration | ConnectionType::Disconnection, Some(c)) => {
-                let live = self
-                    .connections()
-                    .connection_by_cli(Visibility::All, c)
-                    .await
-                    .ok()
-                    .filter(|x| {
-                        x.customer_id == order.customer_id && x.status == ConnectionStatus::Active
-                    });
-                let Some(conn) = live else {
-                    return Err(Error::invalid(
-                        "cli",
-                        format!(
-                            "{c} is not a live connection of customer {}",
-                            order.customer_id
-                        ),
-                    )
-                    .into());
-                };
-                if conn.network != req.network.as_str() {
-                    return Err(Error::invalid(
-                        "network",
-                        format!("{c} is on {}, not {}", conn.network, req.network),
-                    )
-                    .into());
-                }
-            }
-            (ConnectionType::Port, Some(c)) => {
-                if let Ok(conn) = self
-                    .connections()
-                    .connection_by_cli(Visibility::All, c)
-                    .await
-                {
-                    if conn.status == ConnectionStatus::Active {
-                        return Err(Error::Conflict(format!("cli: {c} is already a live connection here; move it with a Migration instead")).into());
-                    }
-                }
-            }
-            _ => {}
-        }
-        // Say only that it is in use: the contract may be another partner's.
-        if let (Some(iccid), Some(_)) = (&req.iccid, iccid_contract) {
-            return Err(Error::Conflict(format!(
-                "iccid: {iccid} is already in use on a live connection"
-            ))
-            .into());
-        }
+        let holder = match &cli {
+            Some(c) if req.connection_type != ConnectionType::New => self
+                .connections()
+                .connection_by_cli(Visibility::All, c)
+                .await
+                .map(Some)
+                .or_else(|e| match e {
+                    StoreError::NotFound => Ok(None),
+                    other => Err(other),
+                })?
+                .map(|x| NumberHolder {
+                    customer_id: x.customer_id,
+                    status: x.status,
+                    network: x.network,
+                }),
+            _ => None,
+        };
+        check_against_live(
+            req,
+            order.customer_id,
+            holder.as_ref(),
+            iccid_contract.is_some(),
+        )?;
         let network = req.network;
         let pooled = req.connection_type == ConnectionType::New && network.offers_numbers();
         let now = self.now();

@@ -6,15 +6,15 @@
 //! a connection cannot exist (a partial unique index).
 
 use crate::audit::AuditEntry;
-use crate::connections::{ConnectionBar, ConnectionBundle, ConnectionDivert, ConnectionRow};
+use crate::connections::{ConnectionBar, ConnectionBundle, ConnectionRow};
 use crate::orders::Outcome;
 use crate::tx::Tx;
 use crate::{args, Requests, Result, StoreError, Visibility};
 use chrono::{DateTime, Utc};
 use domain::paging::PageRequest;
-use domain::request::{LiveState, STOLEN_SUFFIX};
+use domain::request::{Answer, Extras, LiveState, SimChange, STOLEN_SUFFIX};
 use domain::status::{ConnectionStatus, RequestStatus};
-use domain::switching::{CodeKind, CODE_VALID_DAYS};
+use domain::switching::CodeKind;
 use domain::Error;
 
 #[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
@@ -233,9 +233,8 @@ impl Requests<'_> {
                     } else {
                         CodeKind::Stac
                     };
-                    let code = domain::switching::CodeKind::of(network_reference).ok().filter(|(k, _)| *k == kind).map(|(_, c)| c)
-                        .ok_or_else(|| StoreError::Corrupt(format!("the network answered {network_reference:?} for request {id}, not a {}", kind.as_str())))?;
-                    let expires = now + chrono::Duration::days(CODE_VALID_DAYS);
+                    let (code, expires) = kind.issued(network_reference, now)
+                        .map_err(|e| StoreError::Corrupt(format!("request {id}: {e}")))?;
                     let (network,): (String,) = tx.fetch_one("UPDATE connections SET updated_at = $1 WHERE id = $2 RETURNING network",
                         args![now, row.contract_id]).await?;
                     tx.execute("INSERT INTO switching_codes (network, code, kind, contract_id, request_id, issued_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -247,106 +246,51 @@ impl Requests<'_> {
                     set_result(tx, id, &result).await?
                 }
                 (RequestStatus::Completed, "RequestInfo", _) => row,
-                (RequestStatus::Completed, _, _) => {
+                (RequestStatus::Completed, kind, outcome) => {
                     // Touching the row first takes its lock on PostgreSQL.
                     let (bars, bundles, diverts, before_iccid, before_eid): (String, String, String, Option<String>, Option<String>) =
                         tx.fetch_one("UPDATE connections SET updated_at = $1 WHERE id = $2 RETURNING bars, bundles, diverts, iccid, eid",
                         args![now, row.contract_id]).await?;
-                    let mut diverts: Vec<ConnectionDivert> = serde_json::from_str(&diverts)
-                        .map_err(|e| corrupt("diverts", row.contract_id, e))?;
-                    let mut bars: Vec<ConnectionBar> = serde_json::from_str(&bars)
-                        .map_err(|e| corrupt("bars", row.contract_id, e))?;
-                    let mut bundles: Vec<ConnectionBundle> = serde_json::from_str(&bundles)
-                        .map_err(|e| corrupt("bundles", row.contract_id, e))?;
-                    let (before_bars, before_bundles) = (bars.len(), bundles.len());
-                    match row.kind.as_str() {
-                        "AddBar" => bars.push(
-                            serde_json::from_str(&row.payload)
-                                .map_err(|e| corrupt("request payload", row.contract_id, e))?,
-                        ),
-                        "RemoveBar" => {
-                            let gone: ConnectionBar = serde_json::from_str(&row.payload)
-                                .map_err(|e| corrupt("request payload", row.contract_id, e))?;
-                            bars.retain(|b| b.bar_id != gone.bar_id);
-                        }
-                        "AddBundle" => bundles.push(
-                            serde_json::from_str(&row.payload)
-                                .map_err(|e| corrupt("request payload", row.contract_id, e))?,
-                        ),
-                        "RemoveBundle" => {
-                            let gone: ConnectionBundle = serde_json::from_str(&row.payload)
-                                .map_err(|e| corrupt("request payload", row.contract_id, e))?;
-                            bundles.retain(|b| b.tariff_option_id != gone.tariff_option_id);
-                        }
-                        "ChangeTariff" | "ChangeSIM" | "CreateEsim" => {}
-                        "SetDivert" => {
-                            let d: ConnectionDivert = serde_json::from_str(&row.payload)
-                                .map_err(|e| corrupt("request payload", row.contract_id, e))?;
-                            diverts.retain(|x| x.divert_type != d.divert_type);
-                            diverts.push(d);
-                        }
-                        "RemoveDivert" => {
-                            let d: serde_json::Value = serde_json::from_str(&row.payload)
-                                .map_err(|e| corrupt("request payload", row.contract_id, e))?;
-                            diverts.retain(|x| {
-                                Some(x.divert_type.as_str()) != d["divertType"].as_str()
-                            });
-                        }
-                        other => {
-                            return Err(StoreError::Corrupt(format!(
-                                "request {id} has an unknown type {other:?}"
-                            )))
-                        }
-                    }
-                    let details: serde_json::Value = serde_json::from_str(&row.payload)
-                        .map_err(|e| corrupt("request payload", row.contract_id, e))?;
-                    let tariff: Option<i64> = (row.kind == "ChangeTariff")
-                        .then(|| details["tariffId"].as_i64())
-                        .flatten();
-                    if row.kind == "ChangeSIM" {
+                    let before = Extras {
+                        bars: serde_json::from_str(&bars).map_err(|e| corrupt("bars", row.contract_id, e))?,
+                        bundles: serde_json::from_str(&bundles).map_err(|e| corrupt("bundles", row.contract_id, e))?,
+                        diverts: serde_json::from_str(&diverts).map_err(|e| corrupt("diverts", row.contract_id, e))?,
+                    };
+                    let (before_bars, before_bundles) = (before.bars.len(), before.bundles.len());
+                    let answer = match outcome {
+                        Outcome::Activated { esim_activation_code, eid, .. } => Answer {
+                            esim_activation_code: esim_activation_code.as_deref(),
+                            eid: eid.as_deref(),
+                        },
+                        Outcome::Rejected { .. } => Answer::default(),
+                    };
+                    let done = domain::request::complete(kind, &row.payload, before, answer)
+                        .map_err(|e| StoreError::Corrupt(format!("request {id}: {e}")))?;
+                    let after_iccid = match &done.sim {
                         // The new SIM replaces the old; a live connection using
                         // the new ICCID meanwhile makes this fail, not double up.
-                        tx.execute("UPDATE connections SET iccid = $1, sim_type = 'Physical', eid = NULL WHERE id = $2",
-                            args![details["iccid"].as_str(), row.contract_id]).await
-                            .map_err(|e| StoreError::unique_of(e, "the new SIM went live on another connection"))?;
-                    }
-                    let mut result = None;
-                    if let (
-                        "CreateEsim",
-                        Outcome::Activated {
-                            esim_activation_code,
-                            eid,
-                            ..
-                        },
-                    ) = (row.kind.as_str(), outcome)
-                    {
-                        // The eSIM profile replaces the SIM; its EID is known
-                        // once a device downloads it.
-                        let code = esim_activation_code
-                            .as_deref()
-                            .filter(|c| c.starts_with("LPA:1$"))
-                            .ok_or_else(|| {
-                                StoreError::Corrupt(format!(
-                                    "the network answered no activation code for request {id}"
-                                ))
-                            })?;
-                        tx.execute("UPDATE connections SET iccid = NULL, sim_type = 'eSIM', eid = $1 WHERE id = $2",
-                            args![eid.clone(), row.contract_id]).await?;
-                        result = Some(serde_json::json!({"activationCode": code, "eid": eid}));
-                    }
-                    tx.execute("UPDATE connections SET bars = $1, bundles = $2, diverts = $3, tariff_id = COALESCE($4, tariff_id) WHERE id = $5",
-                        args![serde_json::to_string(&bars).expect("serialises"), serde_json::to_string(&bundles).expect("serialises"),
-                              serde_json::to_string(&diverts).expect("serialises"), tariff, row.contract_id]).await?;
-                    let after_iccid = match row.kind.as_str() {
-                        "ChangeSIM" => details["iccid"].as_str().map(str::to_owned),
-                        "CreateEsim" => None,
-                        _ => before_iccid.clone(),
+                        Some(SimChange::Physical { iccid }) => {
+                            tx.execute("UPDATE connections SET iccid = $1, sim_type = 'Physical', eid = NULL WHERE id = $2",
+                                args![iccid, row.contract_id]).await
+                                .map_err(|e| StoreError::unique_of(e, "the new SIM went live on another connection"))?;
+                            Some(iccid.clone())
+                        }
+                        Some(SimChange::Esim { eid }) => {
+                            tx.execute("UPDATE connections SET iccid = NULL, sim_type = 'eSIM', eid = $1 WHERE id = $2",
+                                args![eid, row.contract_id]).await?;
+                            None
+                        }
+                        None => before_iccid.clone(),
                     };
-                    crate::audit::write(tx, now, &AuditEntry::of(actor, Some(row.partner_id), "connection", row.contract_id, row.kind.as_str())
+                    let Extras { bars, bundles, diverts } = &done.extras;
+                    tx.execute("UPDATE connections SET bars = $1, bundles = $2, diverts = $3, tariff_id = COALESCE($4, tariff_id) WHERE id = $5",
+                        args![serde_json::to_string(bars).expect("serialises"), serde_json::to_string(bundles).expect("serialises"),
+                              serde_json::to_string(diverts).expect("serialises"), done.tariff_id, row.contract_id]).await?;
+                    crate::audit::write(tx, now, &AuditEntry::of(actor, Some(row.partner_id), "connection", row.contract_id, kind)
                         .before(serde_json::json!({"bars": before_bars, "bundles": before_bundles, "iccid": before_iccid, "eid": before_eid}))
                         .after(serde_json::json!({"requestId": id, "bars": bars.len(), "bundles": bundles.len(), "iccid": after_iccid}))).await?;
-                    match result {
-                        Some(r) => set_result(tx, id, &r).await?,
+                    match &done.result {
+                        Some(r) => set_result(tx, id, r).await?,
                         None => row,
                     }
                 }
