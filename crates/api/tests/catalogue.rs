@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{assert_error, TestApp};
+use common::{Answer, TestApp};
 use serde_json::Value;
 use test_macros::backend_test;
 
@@ -49,22 +49,15 @@ async fn tariffs_for_each_network(app: &TestApp) {
         )
         .await;
     assert!(items(&vf).iter().all(|t| t["name"] != "Red Business 2GB"));
-    assert_error(
-        &app.get(&token, "/api/Tariffs/ListTariffsForNetwork?network=Three")
-            .await,
-        400,
-        "network",
-    );
-    assert_error(
-        &app.get(&token, "/api/Tariffs/ListTariffsForNetwork").await,
-        400,
-        "network: is required",
-    );
-    assert_error(
-        &app.get(&token, "/api/Tariffs/BillCapEligibleTariffs").await,
-        400,
-        "network",
-    );
+    app.get(&token, "/api/Tariffs/ListTariffsForNetwork?network=Three")
+        .await
+        .refused(400, "network");
+    app.get(&token, "/api/Tariffs/ListTariffsForNetwork")
+        .await
+        .refused(400, "network: is required");
+    app.get(&token, "/api/Tariffs/BillCapEligibleTariffs")
+        .await
+        .refused(400, "network");
 }
 
 #[backend_test]
@@ -110,18 +103,12 @@ async fn bundles_and_bars(app: &TestApp) {
         items(&b).iter().all(|x| x["category"] != "Data"),
         "no data add-ons on unlimited data"
     );
-    assert_error(
-        &app.get(&token, "/api/Bundles/ListBundlesForTariff?tariffId=99999")
-            .await,
-        404,
-        "tariff 99999",
-    );
-    assert_error(
-        &app.get(&token, "/api/Bundles/ListBundlesForTariff?tariffId=x")
-            .await,
-        400,
-        "tariffId",
-    );
+    app.get(&token, "/api/Bundles/ListBundlesForTariff?tariffId=99999")
+        .await
+        .refused(404, "tariff 99999");
+    app.get(&token, "/api/Bundles/ListBundlesForTariff?tariffId=x")
+        .await
+        .refused(400, "tariffId");
 
     let (_, nb) = app
         .get(&token, "/api/Bundles/ListBundlesForNetwork?network=EE")
@@ -152,12 +139,9 @@ async fn bundles_and_bars(app: &TestApp) {
     assert!(items(&bars)
         .iter()
         .all(|b| ["GSM barring", "Operator"].contains(&b["category"].as_str().unwrap())));
-    assert_error(
-        &app.get(&token, "/api/Bars/ListBarsForNetwork?network=")
-            .await,
-        400,
-        "network",
-    );
+    app.get(&token, "/api/Bars/ListBarsForNetwork?network=")
+        .await
+        .refused(400, "network");
 }
 
 #[backend_test]
@@ -191,20 +175,15 @@ async fn tariffs_for_a_contract_follow_the_change_rules(app: &TestApp) {
         }
     }
     let capital = app.capital_token().await;
-    assert_error(
-        &app.get(
-            &capital,
-            &format!("/api/Tariffs/GetTariffsForContract?contractId={contract}"),
-        )
-        .await,
-        404,
-        "contract",
-    );
-    assert_error(
-        &app.get(&token, "/api/Tariffs/GetTariffsForContract").await,
-        400,
-        "contractId",
-    );
+    app.get(
+        &capital,
+        &format!("/api/Tariffs/GetTariffsForContract?contractId={contract}"),
+    )
+    .await
+    .refused(404, "contract");
+    app.get(&token, "/api/Tariffs/GetTariffsForContract")
+        .await
+        .refused(400, "contractId");
 }
 
 #[backend_test]

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{assert_error, TestApp};
+use common::{Answer, TestApp};
 use test_macros::backend_test;
 
 #[backend_test]
@@ -50,29 +50,21 @@ async fn bad_and_unknown_clis(app: &TestApp) {
                 &format!("/api/Connections/GetConnectionByCLI?cli={bad}"),
             )
             .await;
-        assert_error(&got, 400, "cli");
+        got.refused(400, "cli");
         assert_eq!(got.1["field"], "cli");
     }
-    assert_error(
-        &app.get(&token, "/api/Connections/GetConnectionByCLI").await,
-        400,
-        "cli: is required",
-    );
-    assert_error(
-        &app.get(&token, "/api/Connections/GetConnectionByCLI?cli=")
-            .await,
-        400,
-        "cli",
-    );
-    assert_error(
-        &app.get(
-            &token,
-            "/api/Connections/GetConnectionByCLI?cli=07700900999",
-        )
-        .await,
-        404,
-        "07700900999",
-    );
+    app.get(&token, "/api/Connections/GetConnectionByCLI")
+        .await
+        .refused(400, "cli: is required");
+    app.get(&token, "/api/Connections/GetConnectionByCLI?cli=")
+        .await
+        .refused(400, "cli");
+    app.get(
+        &token,
+        "/api/Connections/GetConnectionByCLI?cli=07700900999",
+    )
+    .await
+    .refused(404, "07700900999");
 }
 
 #[backend_test]
@@ -89,25 +81,19 @@ async fn another_partners_connection_is_404(app: &TestApp) {
         .0,
         200
     );
-    assert_error(
-        &app.get(
-            &north,
-            &format!("/api/Connections/GetConnectionByCLI?cli={theirs}"),
-        )
-        .await,
-        404,
-        "not found",
-    );
+    app.get(
+        &north,
+        &format!("/api/Connections/GetConnectionByCLI?cli={theirs}"),
+    )
+    .await
+    .refused(404, "not found");
     let their_customer = app.customer_of(app.capital).await;
-    assert_error(
-        &app.get(
-            &north,
-            &format!("/api/Connections/GetConnectionByCustomerId?customerId={their_customer}"),
-        )
-        .await,
-        404,
-        "customer",
-    );
+    app.get(
+        &north,
+        &format!("/api/Connections/GetConnectionByCustomerId?customerId={their_customer}"),
+    )
+    .await
+    .refused(404, "customer");
 }
 
 #[backend_test]
@@ -133,19 +119,13 @@ async fn connections_of_a_customer(app: &TestApp) {
         .await;
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
     assert_eq!(page["nextPage"], 2);
-    assert_error(
-        &app.get(&token, "/api/Connections/GetConnectionByCustomerId")
-            .await,
-        400,
-        "customerId",
-    );
-    assert_error(
-        &app.get(
-            &token,
-            "/api/Connections/GetConnectionByCustomerId?customerId=x1",
-        )
-        .await,
-        400,
-        "customerId",
-    );
+    app.get(&token, "/api/Connections/GetConnectionByCustomerId")
+        .await
+        .refused(400, "customerId");
+    app.get(
+        &token,
+        "/api/Connections/GetConnectionByCustomerId?customerId=x1",
+    )
+    .await
+    .refused(400, "customerId");
 }

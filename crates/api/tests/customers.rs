@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{assert_error, TestApp};
+use common::{Answer, TestApp};
 use serde_json::{json, Value};
 use test_macros::backend_test;
 
@@ -79,7 +79,7 @@ async fn each_bad_field_is_a_400_naming_it(app: &TestApp) {
         let got = app
             .post(&token, "/api/Customers/CreateCustomer", &body)
             .await;
-        assert_error(&got, 400, field);
+        got.refused(400, field);
         assert_eq!(got.1["field"], field);
     }
     let after = app
@@ -112,30 +112,22 @@ async fn malformed_bodies_are_4xx_never_500(app: &TestApp) {
             (s, r.json::<Value>().await.unwrap())
         }
     };
-    assert_error(
-        &post_raw(b"{\"companyName\": ".to_vec(), "application/json").await,
-        400,
-        "not valid JSON: it ends too soon",
-    );
-    assert_error(
-        &post_raw(b"[]".to_vec(), "application/json").await,
-        400,
-        "the request body must be a JSON object",
-    );
-    assert_error(
-        &post_raw(b"".to_vec(), "application/json").await,
-        400,
-        "the request body is empty",
-    );
+    post_raw(b"{\"companyName\": ".to_vec(), "application/json")
+        .await
+        .refused(400, "not valid JSON: it ends too soon");
+    post_raw(b"[]".to_vec(), "application/json")
+        .await
+        .refused(400, "the request body must be a JSON object");
+    post_raw(b"".to_vec(), "application/json")
+        .await
+        .refused(400, "the request body is empty");
     // Trailing data after the object is refused, and nothing is made.
     let before = app.get(&token, "/api/Customers").await.1["total"].clone();
     assert!(before.is_i64(), "a count of customers: {before}");
     for trailing in [format!("{}xyz", acme()), format!("{} {}", acme(), acme())] {
-        assert_error(
-            &post_raw(trailing.into_bytes(), "application/json").await,
-            400,
-            "must be one JSON value, but more follows it",
-        );
+        post_raw(trailing.into_bytes(), "application/json")
+            .await
+            .refused(400, "must be one JSON value, but more follows it");
     }
     assert_eq!(app.get(&token, "/api/Customers").await.1["total"], before);
     // A field at fault is named in `field`, in plain words.
@@ -167,8 +159,7 @@ async fn malformed_bodies_are_4xx_never_500(app: &TestApp) {
     unknown["vatNumber"] = json!("GB123");
     let got = post_raw(unknown.to_string().into_bytes(), "application/json").await;
     assert_eq!(got.1["field"], "vatNumber", "{}", got.1);
-    assert_error(
-        &got,
+    got.refused(
         400,
         "vatNumber: is not a field of this request; the fields are companyName",
     );
@@ -189,25 +180,19 @@ async fn malformed_bodies_are_4xx_never_500(app: &TestApp) {
         "contact.email",
         "is required",
     );
-    assert_error(
-        &post_raw(acme().to_string().into_bytes(), "text/plain").await,
-        415,
-        "application/json",
-    );
+    post_raw(acme().to_string().into_bytes(), "text/plain")
+        .await
+        .refused(415, "application/json");
     let mut huge = acme();
     huge["companyName"] = json!("x".repeat(2 * 1024 * 1024));
-    assert_error(
-        &post_raw(huge.to_string().into_bytes(), "application/json").await,
-        413,
-        "limit",
-    );
+    post_raw(huge.to_string().into_bytes(), "application/json")
+        .await
+        .refused(413, "limit");
     let mut long = acme();
     long["companyName"] = json!("x".repeat(500));
-    assert_error(
-        &post_raw(long.to_string().into_bytes(), "application/json").await,
-        400,
-        "companyName",
-    );
+    post_raw(long.to_string().into_bytes(), "application/json")
+        .await
+        .refused(400, "companyName");
 }
 
 #[backend_test]
@@ -313,17 +298,15 @@ async fn list_search_and_paging(app: &TestApp) {
     assert!(p2["nextPage"].is_null());
     assert_ne!(p1["items"][0]["customerId"], p2["items"][0]["customerId"]);
 
-    assert_error(&app.get(&token, "/api/Customers?page=0").await, 400, "page");
-    assert_error(
-        &app.get(&token, "/api/Customers?pageSize=1000").await,
-        400,
-        "pageSize",
-    );
-    assert_error(
-        &app.get(&token, "/api/Customers?page=abc").await,
-        400,
-        "page",
-    );
+    app.get(&token, "/api/Customers?page=0")
+        .await
+        .refused(400, "page");
+    app.get(&token, "/api/Customers?pageSize=1000")
+        .await
+        .refused(400, "pageSize");
+    app.get(&token, "/api/Customers?page=abc")
+        .await
+        .refused(400, "page");
 }
 
 #[backend_test]
@@ -331,15 +314,12 @@ async fn another_partners_customer_is_404_everywhere(app: &TestApp) {
     let north = app.north_token().await;
     let capital = app.capital_token().await;
     let theirs = app.customer_of(app.capital).await;
-    assert_error(
-        &app.get(
-            &north,
-            &format!("/api/Customers/GetCustomerDetails?customerId={theirs}"),
-        )
-        .await,
-        404,
-        "not found",
-    );
+    app.get(
+        &north,
+        &format!("/api/Customers/GetCustomerDetails?customerId={theirs}"),
+    )
+    .await
+    .refused(404, "not found");
     assert_eq!(
         app.get(
             &capital,
@@ -360,17 +340,12 @@ async fn another_partners_customer_is_404_everywhere(app: &TestApp) {
         .0,
         404
     );
-    assert_error(
-        &app.get(&north, "/api/Customers/GetCustomerDetails").await,
-        400,
-        "customerId",
-    );
-    assert_error(
-        &app.get(&north, "/api/Customers/GetCustomerDetails?customerId=abc")
-            .await,
-        400,
-        "customerId",
-    );
+    app.get(&north, "/api/Customers/GetCustomerDetails")
+        .await
+        .refused(400, "customerId");
+    app.get(&north, "/api/Customers/GetCustomerDetails?customerId=abc")
+        .await
+        .refused(400, "customerId");
 
     // Platform staff (admin) see every partner.
     let house = app

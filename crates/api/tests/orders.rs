@@ -7,7 +7,7 @@
 mod common;
 
 use chrono::NaiveDate;
-use common::{assert_error, TestApp};
+use common::{Answer, TestApp};
 use domain::calendar::next_working_day;
 use domain::sim::make_iccid;
 use domain::Network;
@@ -325,7 +325,7 @@ async fn add_mobile_refusals_name_the_field(app: &TestApp) {
         let got = app
             .post(&token, "/api/Orders/AddMobileToOrder", &body)
             .await;
-        assert_error(&got, status, field);
+        got.refused(status, field);
     }
     // eSIM off Vodafone; EE numbers cannot be chosen.
     let mut esim_o2 = with("network", json!("O2"));
@@ -334,12 +334,9 @@ async fn add_mobile_refusals_name_the_field(app: &TestApp) {
     esim_o2.as_object_mut().unwrap().remove("iccid");
     esim_o2["enableBillCap"] = json!(false);
     esim_o2.as_object_mut().unwrap().remove("billCapValue");
-    assert_error(
-        &app.post(&token, "/api/Orders/AddMobileToOrder", &esim_o2)
-            .await,
-        402,
-        "eSIM",
-    );
+    app.post(&token, "/api/Orders/AddMobileToOrder", &esim_o2)
+        .await
+        .refused(402, "eSIM");
 
     // Ports: PAC format, port date rules, a number already live here.
     let port = |cli: &str, pac: &str, date: NaiveDate| {
@@ -351,82 +348,61 @@ async fn add_mobile_refusals_name_the_field(app: &TestApp) {
         p
     };
     let good_date = the_port_date();
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Orders/AddMobileToOrder",
-            &port("07700900456", "123456ABC", good_date),
-        )
-        .await,
-        400,
-        "pacCode",
-    );
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Orders/AddMobileToOrder",
-            &port("07700900456", "ABC123456", today()),
-        )
-        .await,
-        400,
-        "portDate",
-    );
+    app.post(
+        &token,
+        "/api/Orders/AddMobileToOrder",
+        &port("07700900456", "123456ABC", good_date),
+    )
+    .await
+    .refused(400, "pacCode");
+    app.post(
+        &token,
+        "/api/Orders/AddMobileToOrder",
+        &port("07700900456", "ABC123456", today()),
+    )
+    .await
+    .refused(400, "portDate");
     let mut saturday = today();
     while chrono::Datelike::weekday(&saturday) != chrono::Weekday::Sat {
         saturday = saturday.succ_opt().unwrap();
     }
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Orders/AddMobileToOrder",
-            &port("07700900456", "ABC123456", saturday),
-        )
-        .await,
-        400,
-        "not a working day",
-    );
+    app.post(
+        &token,
+        "/api/Orders/AddMobileToOrder",
+        &port("07700900456", "ABC123456", saturday),
+    )
+    .await
+    .refused(400, "not a working day");
     let mut expired = port("07700900456", "ABC123456", good_date);
     expired["pacExpiryDate"] = json!(today().pred_opt().unwrap().to_string());
-    assert_error(
-        &app.post(&token, "/api/Orders/AddMobileToOrder", &expired)
-            .await,
-        402,
-        "PAC expired",
-    );
+    app.post(&token, "/api/Orders/AddMobileToOrder", &expired)
+        .await
+        .refused(402, "PAC expired");
     let live = app.cli_of(app.north).await;
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Orders/AddMobileToOrder",
-            &port(&live, "ABC123456", good_date),
-        )
-        .await,
-        409,
-        "already a live connection",
-    );
+    app.post(
+        &token,
+        "/api/Orders/AddMobileToOrder",
+        &port(&live, "ABC123456", good_date),
+    )
+    .await
+    .refused(409, "already a live connection");
 
     // The pool: a chosen number must be free and in the network's pool.
     let (_, first) = add(app, &token, &with("cli", json!("07700900600"))).await;
     assert_eq!(first, "07700900600");
     let mut again = with("cli", json!("07700900600"));
     again["iccid"] = json!(iccid(Network::Vodafone, 13));
-    assert_error(
-        &app.post(&token, "/api/Orders/AddMobileToOrder", &again)
-            .await,
-        409,
-        "not free",
-    );
+    app.post(&token, "/api/Orders/AddMobileToOrder", &again)
+        .await
+        .refused(409, "not free");
     // The same ICCID twice on open orders; an ICCID already live.
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Orders/AddMobileToOrder",
-            &with("cli", json!("")),
-        )
-        .await,
-        409,
-        "is already on another open order",
-    );
+    app.post(
+        &token,
+        "/api/Orders/AddMobileToOrder",
+        &with("cli", json!("")),
+    )
+    .await
+    .refused(409, "is already on another open order");
     let live_conn = app
         .get(
             &token,
@@ -437,16 +413,13 @@ async fn add_mobile_refusals_name_the_field(app: &TestApp) {
     let live_iccid = live_conn["sim"]["iccid"].as_str().unwrap();
     let net = live_conn["network"].as_str().unwrap();
     if net == "Vodafone" {
-        assert_error(
-            &app.post(
-                &token,
-                "/api/Orders/AddMobileToOrder",
-                &with("iccid", json!(live_iccid)),
-            )
-            .await,
-            409,
-            "already in use",
-        );
+        app.post(
+            &token,
+            "/api/Orders/AddMobileToOrder",
+            &with("iccid", json!(live_iccid)),
+        )
+        .await
+        .refused(409, "already in use");
     }
     // Migration and Disconnection need one of this customer's live numbers.
     let other_customer_cli = app.cli_of(app.capital).await;
@@ -454,37 +427,26 @@ async fn add_mobile_refusals_name_the_field(app: &TestApp) {
     mig.as_object_mut().unwrap().remove("iccid");
     mig.as_object_mut().unwrap().remove("simType");
     mig["cli"] = json!(other_customer_cli);
-    assert_error(
-        &app.post(&token, "/api/Orders/AddMobileToOrder", &mig).await,
-        400,
-        "not a live connection",
-    );
+    app.post(&token, "/api/Orders/AddMobileToOrder", &mig)
+        .await
+        .refused(400, "not a live connection");
     let disc = json!({"orderId": order, "connectionType": "Disconnection", "network": "Vodafone", "cli": live});
-    assert_error(
-        &app.post(&token, "/api/Orders/AddMobileToOrder", &disc)
-            .await,
-        400,
-        "stacCode",
-    );
+    app.post(&token, "/api/Orders/AddMobileToOrder", &disc)
+        .await
+        .refused(400, "stacCode");
     let mut disc_bad = disc.clone();
     disc_bad["stacCode"] = json!("ABC123456");
-    assert_error(
-        &app.post(&token, "/api/Orders/AddMobileToOrder", &disc_bad)
-            .await,
-        400,
-        "stacCode",
-    );
+    app.post(&token, "/api/Orders/AddMobileToOrder", &disc_bad)
+        .await
+        .refused(400, "stacCode");
     // Unknown order; another partner's order.
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Orders/AddMobileToOrder",
-            &with("orderId", json!(12345678)),
-        )
-        .await,
-        404,
-        "order 12345678",
-    );
+    app.post(
+        &token,
+        "/api/Orders/AddMobileToOrder",
+        &with("orderId", json!(12345678)),
+    )
+    .await
+    .refused(404, "order 12345678");
 }
 
 #[backend_test]
@@ -585,16 +547,13 @@ async fn the_state_machine_over_the_api(app: &TestApp) {
     let vf30 = tariff(app, &token, "Vodafone", "Business SIM 30GB").await;
     let order = draft(app, &token, customer).await;
     let (mobile, cli) = add(app, &token, &new_mobile(order, vf30, 30)).await;
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Orders/ReturnOrderToDraft",
-            &json!({"orderId": order}),
-        )
-        .await,
-        409,
-        "Draft",
-    );
+    app.post(
+        &token,
+        "/api/Orders/ReturnOrderToDraft",
+        &json!({"orderId": order}),
+    )
+    .await
+    .refused(409, "Draft");
     assert_eq!(
         app.post(
             &token,
@@ -605,36 +564,27 @@ async fn the_state_machine_over_the_api(app: &TestApp) {
         .0,
         200
     );
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Orders/SubmitOrder",
-            &json!({"orderId": order}),
-        )
-        .await,
-        409,
-        "Submitted",
-    );
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Orders/AddMobileToOrder",
-            &new_mobile(order, vf30, 31),
-        )
-        .await,
-        409,
-        "Submitted",
-    );
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Orders/RemoveMobileFromOrder",
-            &json!({"orderId": order, "orderMobileId": mobile}),
-        )
-        .await,
-        409,
-        "Submitted",
-    );
+    app.post(
+        &token,
+        "/api/Orders/SubmitOrder",
+        &json!({"orderId": order}),
+    )
+    .await
+    .refused(409, "Submitted");
+    app.post(
+        &token,
+        "/api/Orders/AddMobileToOrder",
+        &new_mobile(order, vf30, 31),
+    )
+    .await
+    .refused(409, "Submitted");
+    app.post(
+        &token,
+        "/api/Orders/RemoveMobileFromOrder",
+        &json!({"orderId": order, "orderMobileId": mobile}),
+    )
+    .await
+    .refused(409, "Submitted");
 
     // Back to draft before provisioning starts: the queued job goes too.
     let (s, back) = app
@@ -664,16 +614,13 @@ async fn the_state_machine_over_the_api(app: &TestApp) {
         Some("free"),
         "released"
     );
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Orders/RemoveMobileFromOrder",
-            &json!({"orderId": order, "orderMobileId": mobile}),
-        )
-        .await,
-        404,
-        "not on order",
-    );
+    app.post(
+        &token,
+        "/api/Orders/RemoveMobileFromOrder",
+        &json!({"orderId": order, "orderMobileId": mobile}),
+    )
+    .await
+    .refused(404, "not on order");
 
     // Cancel a submitted order before it starts: numbers go back.
     let (_, cli2) = add(app, &token, &new_mobile(order, vf30, 32)).await;
@@ -704,16 +651,13 @@ async fn the_state_machine_over_the_api(app: &TestApp) {
             .as_deref(),
         Some("free")
     );
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Orders/CancelOrder",
-            &json!({"orderId": order}),
-        )
-        .await,
-        409,
-        "Cancelled",
-    );
+    app.post(
+        &token,
+        "/api/Orders/CancelOrder",
+        &json!({"orderId": order}),
+    )
+    .await
+    .refused(409, "Cancelled");
 
     // Once provisioning has started, it can neither return nor cancel.
     let order2 = draft(app, &token, customer).await;
@@ -731,26 +675,20 @@ async fn the_state_machine_over_the_api(app: &TestApp) {
     .await;
     app.drain().await;
     assert_eq!(details(app, &token, order2).await["status"], "InProgress");
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Orders/ReturnOrderToDraft",
-            &json!({"orderId": order2}),
-        )
-        .await,
-        409,
-        "InProgress",
-    );
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Orders/CancelOrder",
-            &json!({"orderId": order2}),
-        )
-        .await,
-        409,
-        "InProgress",
-    );
+    app.post(
+        &token,
+        "/api/Orders/ReturnOrderToDraft",
+        &json!({"orderId": order2}),
+    )
+    .await
+    .refused(409, "InProgress");
+    app.post(
+        &token,
+        "/api/Orders/CancelOrder",
+        &json!({"orderId": order2}),
+    )
+    .await
+    .refused(409, "InProgress");
 }
 
 #[backend_test]
@@ -976,16 +914,13 @@ async fn a_worker_killed_mid_job_leaves_the_order_to_finish_exactly_once(app: &T
         "but the order was not told"
     );
     // Provisioning has started all the same: the order cannot go back.
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Orders/ReturnOrderToDraft",
-            &json!({"orderId": order}),
-        )
-        .await,
-        409,
-        "provisioning has started",
-    );
+    app.post(
+        &token,
+        "/api/Orders/ReturnOrderToDraft",
+        &json!({"orderId": order}),
+    )
+    .await
+    .refused(409, "provisioning has started");
     let running = app.store.jobs().jobs_in_state("running").await.unwrap();
     assert_eq!(
         running.len(),
@@ -1246,82 +1181,58 @@ async fn monitoring_lists_and_isolation(app: &TestApp) {
         "another partner's order is just not found"
     );
     assert_eq!(bulk["items"][2]["error"], "not found");
-    assert_error(
-        &app.post(
-            &north,
-            "/api/Orders/MonitorOrderBulk",
-            &json!({"orderIds": []}),
-        )
-        .await,
-        400,
-        "orderIds",
-    );
+    app.post(
+        &north,
+        "/api/Orders/MonitorOrderBulk",
+        &json!({"orderIds": []}),
+    )
+    .await
+    .refused(400, "orderIds");
     let many: Vec<i64> = (1..=101).collect();
-    assert_error(
-        &app.post(
-            &north,
-            "/api/Orders/MonitorOrderBulk",
-            &json!({"orderIds": many}),
-        )
-        .await,
-        400,
-        "orderIds",
-    );
+    app.post(
+        &north,
+        "/api/Orders/MonitorOrderBulk",
+        &json!({"orderIds": many}),
+    )
+    .await
+    .refused(400, "orderIds");
 
-    assert_error(
-        &app.get(
-            &north,
-            &format!("/api/Orders/GetOrderDetails?orderId={other}"),
-        )
-        .await,
-        404,
-        "not found",
-    );
-    assert_error(
-        &app.get(&north, &format!("/api/Orders/MonitorOrder?orderId={other}"))
-            .await,
-        404,
-        "not found",
-    );
-    assert_error(
-        &app.get(
-            &north,
-            &format!("/api/Orders/GetOrdersForCustomer?customerId={theirs}"),
-        )
-        .await,
-        404,
-        "customer",
-    );
-    assert_error(
-        &app.post(
-            &north,
-            "/api/Orders/CreateDraftOrder",
-            &json!({"customerId": theirs}),
-        )
-        .await,
-        404,
-        "customer",
-    );
-    assert_error(
-        &app.post(
-            &north,
-            "/api/Orders/SubmitOrder",
-            &json!({"orderId": other}),
-        )
-        .await,
-        404,
-        "order",
-    );
-    assert_error(
-        &app.post(
-            &north,
-            "/api/Orders/CancelOrder",
-            &json!({"orderId": other}),
-        )
-        .await,
-        404,
-        "order",
-    );
+    app.get(
+        &north,
+        &format!("/api/Orders/GetOrderDetails?orderId={other}"),
+    )
+    .await
+    .refused(404, "not found");
+    app.get(&north, &format!("/api/Orders/MonitorOrder?orderId={other}"))
+        .await
+        .refused(404, "not found");
+    app.get(
+        &north,
+        &format!("/api/Orders/GetOrdersForCustomer?customerId={theirs}"),
+    )
+    .await
+    .refused(404, "customer");
+    app.post(
+        &north,
+        "/api/Orders/CreateDraftOrder",
+        &json!({"customerId": theirs}),
+    )
+    .await
+    .refused(404, "customer");
+    app.post(
+        &north,
+        "/api/Orders/SubmitOrder",
+        &json!({"orderId": other}),
+    )
+    .await
+    .refused(404, "order");
+    app.post(
+        &north,
+        "/api/Orders/CancelOrder",
+        &json!({"orderId": other}),
+    )
+    .await
+    .refused(404, "order");
     let (_, mine) = app
         .get(
             &north,
@@ -1329,11 +1240,9 @@ async fn monitoring_lists_and_isolation(app: &TestApp) {
         )
         .await;
     assert_eq!(mine["items"][0]["orderId"], ours);
-    assert_error(
-        &app.get(&north, "/api/Orders/GetOrderDetails").await,
-        400,
-        "orderId",
-    );
+    app.get(&north, "/api/Orders/GetOrderDetails")
+        .await
+        .refused(400, "orderId");
 
     let (s, nums) = app
         .get(
@@ -1344,17 +1253,12 @@ async fn monitoring_lists_and_isolation(app: &TestApp) {
     assert_eq!(s, 200);
     assert_eq!(nums["items"].as_array().unwrap().len(), 5);
     assert_eq!(nums["total"], 150);
-    assert_error(
-        &app.get(&north, "/api/Orders/ListAvailableNumbers?network=EE")
-            .await,
-        402,
-        "EE",
-    );
-    assert_error(
-        &app.get(&north, "/api/Orders/ListAvailableNumbers").await,
-        400,
-        "network",
-    );
+    app.get(&north, "/api/Orders/ListAvailableNumbers?network=EE")
+        .await
+        .refused(402, "EE");
+    app.get(&north, "/api/Orders/ListAvailableNumbers")
+        .await
+        .refused(400, "network");
     let scopeless = app.token(app.north, "customers").await;
     assert_eq!(
         app.get(
@@ -1402,43 +1306,36 @@ async fn bundles_and_bars_on_order_mobiles(app: &TestApp) {
         }
     };
     assert_eq!(add_bundle(id_of("EU Roaming")).await.0, 200);
-    assert_error(&add_bundle(id_of("EU Roaming")).await, 409, "already");
-    assert_error(
-        &add_bundle(id_of("Data Add-on 5GB")).await,
-        400,
-        "not available on tariff",
-    );
-    assert_error(&add_bundle(ee_roaming).await, 400, "no Vodafone bundle");
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Orders/RemoveBundleFromMobile",
-            &json!({"orderMobileId": m, "tariffOptionId": id_of("Worldwide Roaming Pass")}),
-        )
-        .await,
-        404,
-        "not on order mobile",
-    );
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Orders/AddBarToMobileOrder",
-            &json!({"orderMobileId": m, "barId": ee_bar}),
-        )
-        .await,
-        400,
-        "barId",
-    );
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Orders/AddBarToMobileOrder",
-            &json!({"orderMobileId": 999999, "barId": ee_bar}),
-        )
-        .await,
-        404,
-        "order mobile 999999",
-    );
+    add_bundle(id_of("EU Roaming"))
+        .await
+        .refused(409, "already");
+    add_bundle(id_of("Data Add-on 5GB"))
+        .await
+        .refused(400, "not available on tariff");
+    add_bundle(ee_roaming)
+        .await
+        .refused(400, "no Vodafone bundle");
+    app.post(
+        &token,
+        "/api/Orders/RemoveBundleFromMobile",
+        &json!({"orderMobileId": m, "tariffOptionId": id_of("Worldwide Roaming Pass")}),
+    )
+    .await
+    .refused(404, "not on order mobile");
+    app.post(
+        &token,
+        "/api/Orders/AddBarToMobileOrder",
+        &json!({"orderMobileId": m, "barId": ee_bar}),
+    )
+    .await
+    .refused(400, "barId");
+    app.post(
+        &token,
+        "/api/Orders/AddBarToMobileOrder",
+        &json!({"orderMobileId": 999999, "barId": ee_bar}),
+    )
+    .await
+    .refused(404, "order mobile 999999");
     let (s, after) = app
         .post(
             &token,
@@ -1448,16 +1345,13 @@ async fn bundles_and_bars_on_order_mobiles(app: &TestApp) {
         .await;
     assert_eq!((s, after["bundles"].as_array().unwrap().len()), (200, 0));
     let capital = app.capital_token().await;
-    assert_error(
-        &app.post(
-            &capital,
-            "/api/Orders/AddBundleToMobile",
-            &json!({"orderMobileId": m, "tariffOptionId": id_of("EU Roaming")}),
-        )
-        .await,
-        404,
-        "order mobile",
-    );
+    app.post(
+        &capital,
+        "/api/Orders/AddBundleToMobile",
+        &json!({"orderMobileId": m, "tariffOptionId": id_of("EU Roaming")}),
+    )
+    .await
+    .refused(404, "order mobile");
     let _ = vf30;
 }
 

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{assert_error, TestApp};
+use common::{Answer, TestApp};
 use provisioning::SimConfig;
 use serde_json::{json, Value};
 use test_macros::backend_test;
@@ -82,16 +82,13 @@ async fn a_bar_is_added_when_the_network_confirms(app: &TestApp) {
         "not before the network confirms"
     );
     // A second, conflicting request while the first is open.
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Bars/AddOrRemoveBar",
-            &json!({"contractId": contract, "barId": prm, "action": "Add"}),
-        )
-        .await,
-        409,
-        "already open",
-    );
+    app.post(
+        &token,
+        "/api/Bars/AddOrRemoveBar",
+        &json!({"contractId": contract, "barId": prm, "action": "Add"}),
+    )
+    .await
+    .refused(409, "already open");
 
     assert_eq!(app.drain().await, 1);
     let (_, done) = app
@@ -113,26 +110,20 @@ async fn a_bar_is_added_when_the_network_confirms(app: &TestApp) {
     assert_eq!(list["items"][0]["requestId"], request);
 
     // Adding it again, or removing a bar that is off, conflicts.
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Bars/AddOrRemoveBar",
-            &json!({"contractId": contract, "barId": prm, "action": "Add"}),
-        )
-        .await,
-        409,
-        "already on",
-    );
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Bars/AddOrRemoveBar",
-            &json!({"contractId": contract, "barId": bar_id(&bars, "ROAM"), "action": "Remove"}),
-        )
-        .await,
-        409,
-        "not on",
-    );
+    app.post(
+        &token,
+        "/api/Bars/AddOrRemoveBar",
+        &json!({"contractId": contract, "barId": prm, "action": "Add"}),
+    )
+    .await
+    .refused(409, "already on");
+    app.post(
+        &token,
+        "/api/Bars/AddOrRemoveBar",
+        &json!({"contractId": contract, "barId": bar_id(&bars, "ROAM"), "action": "Remove"}),
+    )
+    .await
+    .refused(409, "not on");
     let (s, _) = app
         .post(
             &token,
@@ -157,46 +148,34 @@ async fn bad_changes_name_the_problem(app: &TestApp) {
         .get(&token, "/api/Bars/ListBarsForNetwork?network=EE")
         .await;
     let ee_bar = ee_bars["items"][0]["barId"].as_i64().unwrap();
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Bars/AddOrRemoveBar",
-            &json!({"contractId": contract, "barId": ee_bar, "action": "Add"}),
-        )
-        .await,
-        400,
-        "barId",
-    );
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Bars/AddOrRemoveBar",
-            &json!({"contractId": contract, "barId": ee_bar, "action": "Toggle"}),
-        )
-        .await,
-        400,
-        "action",
-    );
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Bars/AddOrRemoveBar",
-            &json!({"contractId": 0, "barId": ee_bar, "action": "Add"}),
-        )
-        .await,
-        400,
-        "contractId",
-    );
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Bars/AddOrRemoveBar",
-            &json!({"contractId": 9999999, "barId": ee_bar, "action": "Add"}),
-        )
-        .await,
-        404,
-        "contract 9999999",
-    );
+    app.post(
+        &token,
+        "/api/Bars/AddOrRemoveBar",
+        &json!({"contractId": contract, "barId": ee_bar, "action": "Add"}),
+    )
+    .await
+    .refused(400, "barId");
+    app.post(
+        &token,
+        "/api/Bars/AddOrRemoveBar",
+        &json!({"contractId": contract, "barId": ee_bar, "action": "Toggle"}),
+    )
+    .await
+    .refused(400, "action");
+    app.post(
+        &token,
+        "/api/Bars/AddOrRemoveBar",
+        &json!({"contractId": 0, "barId": ee_bar, "action": "Add"}),
+    )
+    .await
+    .refused(400, "contractId");
+    app.post(
+        &token,
+        "/api/Bars/AddOrRemoveBar",
+        &json!({"contractId": 9999999, "barId": ee_bar, "action": "Add"}),
+    )
+    .await
+    .refused(404, "contract 9999999");
     let (_, tariff_bundles) = app
         .get(
             &token,
@@ -220,27 +199,21 @@ async fn bad_changes_name_the_problem(app: &TestApp) {
         .map(|b| b["tariffOptionId"].as_i64().unwrap())
         .find(|b| !allowed.contains(b))
     {
-        assert_error(
-            &app.post(
-                &token,
-                "/api/Bundles/AddBundle",
-                &json!({"contractId": contract, "tariffOptionId": not_allowed}),
-            )
-            .await,
-            400,
-            "tariffOptionId",
-        );
-    }
-    assert_error(
-        &app.post(
+        app.post(
             &token,
             "/api/Bundles/AddBundle",
-            &json!({"contractId": contract, "tariffOptionId": 1}),
+            &json!({"contractId": contract, "tariffOptionId": not_allowed}),
         )
-        .await,
-        400,
-        "tariffOptionId",
-    );
+        .await
+        .refused(400, "tariffOptionId");
+    }
+    app.post(
+        &token,
+        "/api/Bundles/AddBundle",
+        &json!({"contractId": contract, "tariffOptionId": 1}),
+    )
+    .await
+    .refused(400, "tariffOptionId");
     let on: Vec<i64> = conn["bundles"]
         .as_array()
         .unwrap()
@@ -248,28 +221,20 @@ async fn bad_changes_name_the_problem(app: &TestApp) {
         .map(|b| b["tariffOptionId"].as_i64().unwrap())
         .collect();
     if let Some(off) = allowed.iter().find(|b| !on.contains(b)) {
-        assert_error(
-            &app.post(
-                &token,
-                "/api/Bundles/RemoveBundle",
-                &json!({"contractId": contract, "tariffOptionId": off}),
-            )
-            .await,
-            409,
-            "not on",
-        );
+        app.post(
+            &token,
+            "/api/Bundles/RemoveBundle",
+            &json!({"contractId": contract, "tariffOptionId": off}),
+        )
+        .await
+        .refused(409, "not on");
     }
-    assert_error(
-        &app.get(&token, "/api/Requests/GetRequest").await,
-        400,
-        "requestId",
-    );
-    assert_error(
-        &app.get(&token, "/api/Requests/GetRequest?requestId=1")
-            .await,
-        404,
-        "request 1",
-    );
+    app.get(&token, "/api/Requests/GetRequest")
+        .await
+        .refused(400, "requestId");
+    app.get(&token, "/api/Requests/GetRequest?requestId=1")
+        .await
+        .refused(404, "request 1");
 }
 
 #[backend_test]
@@ -324,26 +289,20 @@ async fn bundles_and_the_stolen_bar(app: &TestApp) {
     )
     .await;
     app.drain().await;
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Bundles/RemoveBundle",
-            &json!({"contractId": contract, "tariffOptionId": bundle}),
-        )
-        .await,
-        402,
-        "stolen",
-    );
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Bars/AddOrRemoveBar",
-            &json!({"contractId": contract, "barId": bar_id(&bars, "PRM"), "action": "Add"}),
-        )
-        .await,
-        402,
-        "stolen",
-    );
+    app.post(
+        &token,
+        "/api/Bundles/RemoveBundle",
+        &json!({"contractId": contract, "tariffOptionId": bundle}),
+    )
+    .await
+    .refused(402, "stolen");
+    app.post(
+        &token,
+        "/api/Bars/AddOrRemoveBar",
+        &json!({"contractId": contract, "barId": bar_id(&bars, "PRM"), "action": "Add"}),
+    )
+    .await
+    .refused(402, "stolen");
     let (s, _) = app
         .post(
             &token,
@@ -476,34 +435,25 @@ async fn another_partners_contract_and_requests_are_404(app: &TestApp) {
             &json!({"contractId": contract, "barId": bar_id(&bars, "PRM"), "action": "Add"}),
         )
         .await;
-    assert_error(
-        &app.post(
-            &capital,
-            "/api/Bars/AddOrRemoveBar",
-            &json!({"contractId": contract, "barId": bar_id(&bars, "INT"), "action": "Add"}),
-        )
-        .await,
-        404,
-        "contract",
-    );
-    assert_error(
-        &app.get(
-            &capital,
-            &format!("/api/Requests/GetRequest?requestId={}", r["requestId"]),
-        )
-        .await,
-        404,
-        "request",
-    );
-    assert_error(
-        &app.get(
-            &capital,
-            &format!("/api/Requests/GetRequestsForContract?contractId={contract}"),
-        )
-        .await,
-        404,
-        "contract",
-    );
+    app.post(
+        &capital,
+        "/api/Bars/AddOrRemoveBar",
+        &json!({"contractId": contract, "barId": bar_id(&bars, "INT"), "action": "Add"}),
+    )
+    .await
+    .refused(404, "contract");
+    app.get(
+        &capital,
+        &format!("/api/Requests/GetRequest?requestId={}", r["requestId"]),
+    )
+    .await
+    .refused(404, "request");
+    app.get(
+        &capital,
+        &format!("/api/Requests/GetRequestsForContract?contractId={contract}"),
+    )
+    .await
+    .refused(404, "contract");
     let scopeless = app.token(app.north, "orders").await;
     assert_eq!(
         app.post(
@@ -543,19 +493,15 @@ async fn tariff_changes_follow_the_rules(app: &TestApp) {
         .iter()
         .find(|t| t["monthlyPence"].as_i64().unwrap() < current)
         .expect("a cheaper Vodafone tariff");
-    assert_error(
-        &change(cheaper["tariffId"].as_i64().unwrap(), None).await,
-        402,
-        "minimum term",
-    );
+    change(cheaper["tariffId"].as_i64().unwrap(), None)
+        .await
+        .refused(402, "minimum term");
     let (_, o2) = app
         .get(&token, "/api/Tariffs/ListTariffsForNetwork?network=O2")
         .await;
-    assert_error(
-        &change(o2["items"][0]["tariffId"].as_i64().unwrap(), None).await,
-        402,
-        "within its network",
-    );
+    change(o2["items"][0]["tariffId"].as_i64().unwrap(), None)
+        .await
+        .refused(402, "within its network");
     let retired = app
         .store
         .catalogue()
@@ -565,13 +511,11 @@ async fn tariff_changes_follow_the_rules(app: &TestApp) {
         .into_iter()
         .find(|t| t.retired)
         .unwrap();
-    assert_error(&change(retired.id, None).await, 402, "retired");
-    assert_error(&change(99_999, None).await, 400, "tariffId");
-    assert_error(
-        &change(conn["tariff"]["tariffId"].as_i64().unwrap(), None).await,
-        402,
-        "already on tariff",
-    );
+    change(retired.id, None).await.refused(402, "retired");
+    change(99_999, None).await.refused(400, "tariffId");
+    change(conn["tariff"]["tariffId"].as_i64().unwrap(), None)
+        .await
+        .refused(402, "already on tariff");
     let yesterday = (app.today() - chrono::Days::new(1)).to_string();
     let (_, allowed) = app
         .get(
@@ -580,7 +524,9 @@ async fn tariff_changes_follow_the_rules(app: &TestApp) {
         )
         .await;
     let target = allowed["items"][0]["tariffId"].as_i64().unwrap();
-    assert_error(&change(target, Some(yesterday)).await, 400, "effectiveDate");
+    change(target, Some(yesterday))
+        .await
+        .refused(400, "effectiveDate");
 
     // An allowed move, scheduled a week ahead: nothing happens until then.
     let day = app.today() + chrono::Days::new(7);
@@ -589,7 +535,7 @@ async fn tariff_changes_follow_the_rules(app: &TestApp) {
         (s, r["type"].as_str(), r["details"]["tariffId"].as_i64()),
         (202, Some("ChangeTariff"), Some(target))
     );
-    assert_error(&change(target, None).await, 409, "already open");
+    change(target, None).await.refused(409, "already open");
     assert_eq!(app.drain().await, 0);
     app.clock.set(day.and_hms_opt(0, 1, 0).unwrap().and_utc());
     assert_eq!(app.drain().await, 1);
@@ -639,7 +585,7 @@ async fn bill_caps_and_bundles_limit_tariff_changes(app: &TestApp) {
         "the demo contract has a bill cap"
     );
     let got = app.post(&token, "/api/Tariffs/ChangeTariff", &json!({"contractId": contract, "tariffId": by_name("Business Unlimited Max (5G, EU roaming)")})).await;
-    assert_error(&got, 402, "bill cap");
+    got.refused(402, "bill cap");
     let (s, _) = app
         .post(
             &token,
@@ -656,7 +602,7 @@ async fn bill_caps_and_bundles_limit_tariff_changes(app: &TestApp) {
             &json!({"contractId": contract, "tariffId": by_name("Business Unlimited")}),
         )
         .await;
-    assert_error(&got, 402, "bundles not available");
+    got.refused(402, "bundles not available");
     assert!(
         got.1["response_message"]
             .as_str()
@@ -677,40 +623,27 @@ async fn diverts_are_set_checked_and_overridden_by_cfu(app: &TestApp) {
         async move { app.post(token, "/api/Diverts/SetDivert", &body).await }
     };
     // Refusals name the field.
-    assert_error(
-        &set(json!({"contractId": contract, "divertType": "CFX", "destination": "01134960000"}))
-            .await,
-        400,
-        "divertType",
-    );
-    assert_error(
-        &set(json!({"contractId": contract, "divertType": "CFB", "destination": cli})).await,
-        400,
-        "destination",
-    );
-    assert_error(
-        &set(json!({"contractId": contract, "divertType": "CFB", "destination": "09098790000"}))
-            .await,
-        400,
-        "premium",
-    );
-    assert_error(
-        &set(json!({"contractId": contract, "divertType": "CFB", "destination": "12"})).await,
-        400,
-        "destination",
-    );
-    assert_error(&set(json!({"contractId": contract, "divertType": "CFNRy", "destination": "01134960000", "noReplySeconds": 45})).await, 400, "noReplySeconds");
-    assert_error(&set(json!({"contractId": contract, "divertType": "CFB", "destination": "01134960000", "noReplySeconds": 10})).await, 400, "noReplySeconds");
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Diverts/RemoveDivert",
-            &json!({"contractId": contract, "divertType": "CFB"}),
-        )
-        .await,
-        409,
-        "no CFB divert",
-    );
+    set(json!({"contractId": contract, "divertType": "CFX", "destination": "01134960000"}))
+        .await
+        .refused(400, "divertType");
+    set(json!({"contractId": contract, "divertType": "CFB", "destination": cli}))
+        .await
+        .refused(400, "destination");
+    set(json!({"contractId": contract, "divertType": "CFB", "destination": "09098790000"}))
+        .await
+        .refused(400, "premium");
+    set(json!({"contractId": contract, "divertType": "CFB", "destination": "12"}))
+        .await
+        .refused(400, "destination");
+    set(json!({"contractId": contract, "divertType": "CFNRy", "destination": "01134960000", "noReplySeconds": 45})).await.refused(400, "noReplySeconds");
+    set(json!({"contractId": contract, "divertType": "CFB", "destination": "01134960000", "noReplySeconds": 10})).await.refused(400, "noReplySeconds");
+    app.post(
+        &token,
+        "/api/Diverts/RemoveDivert",
+        &json!({"contractId": contract, "divertType": "CFB"}),
+    )
+    .await
+    .refused(409, "no CFB divert");
 
     let (s, r) = set(
         json!({"contractId": contract, "divertType": "cfnry", "destination": "+44 113 496 0000"}),
@@ -792,15 +725,12 @@ async fn diverts_are_set_checked_and_overridden_by_cfu(app: &TestApp) {
         "back in force"
     );
     let capital = app.capital_token().await;
-    assert_error(
-        &app.get(
-            &capital,
-            &format!("/api/Diverts/GetDiverts?contractId={contract}"),
-        )
-        .await,
-        404,
-        "contract",
-    );
+    app.get(
+        &capital,
+        &format!("/api/Diverts/GetDiverts?contractId={contract}"),
+    )
+    .await
+    .refused(404, "contract");
 }
 
 #[backend_test]
@@ -823,27 +753,19 @@ async fn a_sim_swap_replaces_the_sim_when_the_network_confirms(app: &TestApp) {
         }
     };
     // Refusals.
-    assert_error(
-        &swap(cli.clone(), domain::sim::make_iccid(domain::Network::O2, 1)).await,
-        400,
-        "not a Vodafone SIM",
-    );
-    assert_error(
-        &swap(cli.clone(), "8944100000000000001".into()).await,
-        400,
-        "iccid",
-    );
-    assert_error(&swap("12345".into(), new.clone()).await, 400, "cli");
-    assert_error(
-        &swap("07700900998".into(), new.clone()).await,
-        404,
-        "07700900998",
-    );
-    assert_error(
-        &swap(cli.clone(), old.clone()).await,
-        409,
-        "already the SIM",
-    );
+    swap(cli.clone(), domain::sim::make_iccid(domain::Network::O2, 1))
+        .await
+        .refused(400, "not a Vodafone SIM");
+    swap(cli.clone(), "8944100000000000001".into())
+        .await
+        .refused(400, "iccid");
+    swap("12345".into(), new.clone()).await.refused(400, "cli");
+    swap("07700900998".into(), new.clone())
+        .await
+        .refused(404, "07700900998");
+    swap(cli.clone(), old.clone())
+        .await
+        .refused(409, "already the SIM");
     let (_, others) = app
         .get(
             &token,
@@ -862,11 +784,9 @@ async fn a_sim_swap_replaces_the_sim_when_the_network_confirms(app: &TestApp) {
         .as_str()
         .unwrap()
         .to_owned();
-    assert_error(
-        &swap(cli.clone(), taken).await,
-        409,
-        "already in use on a live connection",
-    );
+    swap(cli.clone(), taken)
+        .await
+        .refused(409, "already in use on a live connection");
 
     let (s, r) = swap(format!("+44{}", &cli[1..]), new.clone()).await;
     assert_eq!(
@@ -877,15 +797,12 @@ async fn a_sim_swap_replaces_the_sim_when_the_network_confirms(app: &TestApp) {
         ),
         (202, Some("ChangeSIM"), Some(old.as_str()))
     );
-    assert_error(
-        &swap(
-            cli.clone(),
-            domain::sim::make_iccid(domain::Network::Vodafone, 770_002),
-        )
-        .await,
-        409,
-        "already open",
-    );
+    swap(
+        cli.clone(),
+        domain::sim::make_iccid(domain::Network::Vodafone, 770_002),
+    )
+    .await
+    .refused(409, "already open");
     assert_eq!(
         conn_now(app, &token, &conn).await["sim"]["iccid"],
         old.as_str(),

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{assert_error, TestApp};
+use common::{Answer, TestApp};
 use domain::Network;
 use provisioning::{SimConfig, SimulatedNetwork};
 use serde_json::{json, Value};
@@ -190,11 +190,9 @@ async fn a_pac_is_issued_once_with_the_switching_information_and_ports_the_numbe
         .any(|a| a.action == "PortedOut" && a.actor == "network:Vodafone"));
     assert!(audit.iter().any(|a| a.action == "RequestPac"));
 
-    assert_error(
-        &request(app, &token, "/api/Pacs/RequestPac", conn.id).await,
-        409,
-        "PortedOut",
-    );
+    request(app, &token, "/api/Pacs/RequestPac", conn.id)
+        .await
+        .refused(409, "PortedOut");
     if let Some(id) = waiting {
         app.drain().await;
         let r = get_request(app, &token, &id).await;
@@ -278,68 +276,49 @@ async fn switching_refusals_name_the_problem(app: &TestApp) {
         "/api/Pacs/RequestStac",
         "/api/Pacs/RequestInfo",
     ] {
-        assert_error(
-            &request(app, &capital, path, conn.id).await,
-            404,
-            &format!("contract {}", conn.id),
-        );
-        assert_error(&request(app, &token, path, 0).await, 400, "contractId");
-        assert_error(
-            &app.post(&token, path, &json!({"contractId": "x"})).await,
-            400,
-            "contractId",
-        );
-        assert_error(
-            &app.post(&token, path, &json!({"contractId": conn.id, "code": 1}))
-                .await,
-            400,
-            "code",
-        );
+        request(app, &capital, path, conn.id)
+            .await
+            .refused(404, &format!("contract {}", conn.id));
+        request(app, &token, path, 0)
+            .await
+            .refused(400, "contractId");
+        app.post(&token, path, &json!({"contractId": "x"}))
+            .await
+            .refused(400, "contractId");
+        app.post(&token, path, &json!({"contractId": conn.id, "code": 1}))
+            .await
+            .refused(400, "code");
     }
-    assert_error(
-        &app.get(&token, "/api/Pacs/GetSwitchingRequests").await,
-        400,
-        "contractId or customerId",
-    );
-    assert_error(
-        &app.get(
-            &token,
-            &format!(
-                "/api/Pacs/GetSwitchingRequests?contractId={}&customerId=1",
-                conn.id
-            ),
-        )
-        .await,
-        400,
-        "not both",
-    );
-    assert_error(
-        &app.get(&token, "/api/Pacs/GetSwitchingRequests?contractId=abc")
-            .await,
-        400,
-        "contractId",
-    );
-    assert_error(
-        &app.get(
-            &capital,
-            &format!("/api/Pacs/GetSwitchingRequests?contractId={}", conn.id),
-        )
-        .await,
-        404,
-        "contract",
-    );
-    assert_error(
-        &app.get(
-            &capital,
-            &format!(
-                "/api/Pacs/GetSwitchingRequests?customerId={}",
-                conn.customer_id
-            ),
-        )
-        .await,
-        404,
-        "customer",
-    );
+    app.get(&token, "/api/Pacs/GetSwitchingRequests")
+        .await
+        .refused(400, "contractId or customerId");
+    app.get(
+        &token,
+        &format!(
+            "/api/Pacs/GetSwitchingRequests?contractId={}&customerId=1",
+            conn.id
+        ),
+    )
+    .await
+    .refused(400, "not both");
+    app.get(&token, "/api/Pacs/GetSwitchingRequests?contractId=abc")
+        .await
+        .refused(400, "contractId");
+    app.get(
+        &capital,
+        &format!("/api/Pacs/GetSwitchingRequests?contractId={}", conn.id),
+    )
+    .await
+    .refused(404, "contract");
+    app.get(
+        &capital,
+        &format!(
+            "/api/Pacs/GetSwitchingRequests?customerId={}",
+            conn.customer_id
+        ),
+    )
+    .await
+    .refused(404, "customer");
 
     // A connection barred as stolen gives no code.
     let (_, bars) = app
@@ -361,11 +340,9 @@ async fn switching_refusals_name_the_problem(app: &TestApp) {
         .await;
     assert_eq!(s, 202, "{r}");
     app.drain().await;
-    assert_error(
-        &request(app, &token, "/api/Pacs/RequestPac", conn.id).await,
-        402,
-        "stolen",
-    );
+    request(app, &token, "/api/Pacs/RequestPac", conn.id)
+        .await
+        .refused(402, "stolen");
 
     // A network that refuses leaves no code and raises a task.
     let other = app.connection_on(app.north, Network::Vodafone).await;
@@ -423,18 +400,15 @@ async fn an_esim_request_gives_an_activation_code_and_the_eid_once_known(app: &T
                 .await
         }
     };
-    assert_error(&esim("0770".into()).await, 400, "cli");
-    assert_error(&esim("07700900998".into()).await, 404, "07700900998");
-    assert_error(
-        &app.post(
-            &app.capital_token().await,
-            "/api/Sims/CreateEsimRequest",
-            &json!({"cli": conn.cli}),
-        )
-        .await,
-        404,
-        &conn.cli,
-    );
+    esim("0770".into()).await.refused(400, "cli");
+    esim("07700900998".into()).await.refused(404, "07700900998");
+    app.post(
+        &app.capital_token().await,
+        "/api/Sims/CreateEsimRequest",
+        &json!({"cli": conn.cli}),
+    )
+    .await
+    .refused(404, &conn.cli);
     let mut checked = 0;
     for other in [Network::O2, Network::EE] {
         let mut found = None;
@@ -467,12 +441,9 @@ async fn an_esim_request_gives_an_activation_code_and_the_eid_once_known(app: &T
             } else {
                 app.capital_token().await
             };
-            assert_error(
-                &app.post(&t, "/api/Sims/CreateEsimRequest", &json!({"cli": r.cli}))
-                    .await,
-                400,
-                "Vodafone only",
-            );
+            app.post(&t, "/api/Sims/CreateEsimRequest", &json!({"cli": r.cli}))
+                .await
+                .refused(400, "Vodafone only");
             checked += 1;
         }
     }
@@ -480,16 +451,13 @@ async fn an_esim_request_gives_an_activation_code_and_the_eid_once_known(app: &T
 
     let (s, r) = esim(conn.cli.clone()).await;
     assert_eq!((s, r["type"].as_str()), (202, Some("CreateEsim")), "{r}");
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Sims/ChangeSIM",
-            &json!({"cli": conn.cli, "iccid": domain::sim::make_iccid(Network::Vodafone, 880_001)}),
-        )
-        .await,
-        409,
-        "already open",
-    );
+    app.post(
+        &token,
+        "/api/Sims/ChangeSIM",
+        &json!({"cli": conn.cli, "iccid": domain::sim::make_iccid(Network::Vodafone, 880_001)}),
+    )
+    .await
+    .refused(409, "already open");
     assert_eq!(
         connection(app, &token, &conn.cli).await["sim"]["type"],
         "Physical",

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{assert_error, TestApp};
+use common::{Answer, TestApp};
 use domain::Network;
 use provisioning::SimConfig;
 use serde_json::{json, Value};
@@ -89,16 +89,13 @@ async fn tasks_comments_and_statuses(app: &TestApp) {
         &json!({"taskId": id, "comment": "Fixed.", "statusId": 5}),
     )
     .await;
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Tasks/AddComment",
-            &json!({"taskId": id, "comment": "Again?", "statusId": 1}),
-        )
-        .await,
-        409,
-        "Closed",
-    );
+    app.post(
+        &token,
+        "/api/Tasks/AddComment",
+        &json!({"taskId": id, "comment": "Again?", "statusId": 1}),
+    )
+    .await
+    .refused(409, "Closed");
     let audit = app
         .store
         .audit()
@@ -135,26 +132,20 @@ async fn tasks_comments_and_statuses(app: &TestApp) {
         )
         .await;
     assert_eq!(bulk["items"][0]["comments"].as_array().unwrap().len(), 3);
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Tasks/ViewTaskStatusBulk",
-            &json!({"taskIds": []}),
-        )
-        .await,
-        400,
-        "taskIds",
-    );
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Tasks/GetCommentsForTaskBulk",
-            &json!({"taskIds": [0]}),
-        )
-        .await,
-        400,
-        "taskIds",
-    );
+    app.post(
+        &token,
+        "/api/Tasks/ViewTaskStatusBulk",
+        &json!({"taskIds": []}),
+    )
+    .await
+    .refused(400, "taskIds");
+    app.post(
+        &token,
+        "/api/Tasks/GetCommentsForTaskBulk",
+        &json!({"taskIds": [0]}),
+    )
+    .await
+    .refused(400, "taskIds");
 }
 
 #[backend_test]
@@ -177,11 +168,9 @@ async fn bad_tasks_name_the_field(app: &TestApp) {
         (with("contractId", json!(999999)), 404, "contract 999999"),
         (with("orderId", json!(999999)), 404, "order 999999"),
     ] {
-        assert_error(
-            &app.post(&token, "/api/Tasks/CreateTask", &body).await,
-            status,
-            field,
-        );
+        app.post(&token, "/api/Tasks/CreateTask", &body)
+            .await
+            .refused(status, field);
     }
     // A contract of another customer of the same partner.
     let (_, customers) = app.get(&token, "/api/Customers").await;
@@ -198,59 +187,42 @@ async fn bad_tasks_name_the_field(app: &TestApp) {
             &format!("/api/Connections/GetConnectionByCustomerId?customerId={other}"),
         )
         .await;
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Tasks/CreateTask",
-            &with("contractId", theirs["items"][0]["contractId"].clone()),
-        )
-        .await,
-        400,
-        "contractId",
-    );
+    app.post(
+        &token,
+        "/api/Tasks/CreateTask",
+        &with("contractId", theirs["items"][0]["contractId"].clone()),
+    )
+    .await
+    .refused(400, "contractId");
 
     let id = task(app, &token, fault(customer)).await;
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Tasks/AddComment",
-            &json!({"taskId": id, "comment": " "}),
-        )
-        .await,
-        400,
-        "comment",
-    );
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Tasks/AddComment",
-            &json!({"taskId": id, "comment": "ok", "statusId": 9}),
-        )
-        .await,
-        400,
-        "statusId",
-    );
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Tasks/AddComment",
-            &json!({"taskId": 1, "comment": "ok"}),
-        )
-        .await,
-        404,
-        "task 1",
-    );
-    assert_error(
-        &app.get(&token, "/api/Tasks/GetCommentsForTask").await,
-        400,
-        "taskId",
-    );
-    assert_error(
-        &app.get(&token, "/api/Tasks/GetTasksForCustomer?customerId=x")
-            .await,
-        400,
-        "customerId",
-    );
+    app.post(
+        &token,
+        "/api/Tasks/AddComment",
+        &json!({"taskId": id, "comment": " "}),
+    )
+    .await
+    .refused(400, "comment");
+    app.post(
+        &token,
+        "/api/Tasks/AddComment",
+        &json!({"taskId": id, "comment": "ok", "statusId": 9}),
+    )
+    .await
+    .refused(400, "statusId");
+    app.post(
+        &token,
+        "/api/Tasks/AddComment",
+        &json!({"taskId": 1, "comment": "ok"}),
+    )
+    .await
+    .refused(404, "task 1");
+    app.get(&token, "/api/Tasks/GetCommentsForTask")
+        .await
+        .refused(400, "taskId");
+    app.get(&token, "/api/Tasks/GetTasksForCustomer?customerId=x")
+        .await
+        .refused(400, "customerId");
     let no_scope = app.token(app.north, "customers").await;
     assert_eq!(
         app.get(
@@ -269,40 +241,28 @@ async fn another_partners_tasks_are_404(app: &TestApp) {
     let capital = app.capital_token().await;
     let theirs = app.customer_of(app.capital).await;
     let id = task(app, &capital, fault(theirs)).await;
-    assert_error(
-        &app.post(&north, "/api/Tasks/CreateTask", &fault(theirs))
-            .await,
-        404,
-        "customer",
-    );
-    assert_error(
-        &app.get(
-            &north,
-            &format!("/api/Tasks/GetTasksForCustomer?customerId={theirs}"),
-        )
-        .await,
-        404,
-        "customer",
-    );
-    assert_error(
-        &app.get(
-            &north,
-            &format!("/api/Tasks/GetCommentsForTask?taskId={id}"),
-        )
-        .await,
-        404,
-        "task",
-    );
-    assert_error(
-        &app.post(
-            &north,
-            "/api/Tasks/AddComment",
-            &json!({"taskId": id, "comment": "hello"}),
-        )
-        .await,
-        404,
-        "task",
-    );
+    app.post(&north, "/api/Tasks/CreateTask", &fault(theirs))
+        .await
+        .refused(404, "customer");
+    app.get(
+        &north,
+        &format!("/api/Tasks/GetTasksForCustomer?customerId={theirs}"),
+    )
+    .await
+    .refused(404, "customer");
+    app.get(
+        &north,
+        &format!("/api/Tasks/GetCommentsForTask?taskId={id}"),
+    )
+    .await
+    .refused(404, "task");
+    app.post(
+        &north,
+        "/api/Tasks/AddComment",
+        &json!({"taskId": id, "comment": "hello"}),
+    )
+    .await
+    .refused(404, "task");
     let (_, bulk) = app
         .post(
             &north,
@@ -423,23 +383,17 @@ async fn a_refused_order_raises_a_ticket(app: &TestApp) {
         json!({"orderId": 1, "error": "not found"})
     );
     let capital = app.capital_token().await;
-    assert_error(
-        &app.get(
-            &capital,
-            &format!("/api/Orders/GetTicketsForOrder?orderId={order}"),
-        )
-        .await,
-        404,
-        "order",
-    );
-    assert_error(
-        &app.post(
-            &token,
-            "/api/Orders/GetTicketsForOrderBulk",
-            &json!({"orderIds": []}),
-        )
-        .await,
-        400,
-        "orderIds",
-    );
+    app.get(
+        &capital,
+        &format!("/api/Orders/GetTicketsForOrder?orderId={order}"),
+    )
+    .await
+    .refused(404, "order");
+    app.post(
+        &token,
+        "/api/Orders/GetTicketsForOrderBulk",
+        &json!({"orderIds": []}),
+    )
+    .await
+    .refused(400, "orderIds");
 }

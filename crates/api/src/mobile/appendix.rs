@@ -69,10 +69,7 @@ impl From<&DiaryTask> for DiaryTaskEntry {
 }
 
 fn entries(list: &[Entry], paging: &Paging) -> ApiResult<Json<List<AppendixEntry>>> {
-    Ok(Json(List::paginate(
-        list.iter().map(AppendixEntry::from).collect(),
-        paging.request()?,
-    )))
+    Ok(Json(List::paginate(list, paging.request()?)))
 }
 
 /// The networks.
@@ -81,16 +78,13 @@ pub async fn networks(
     _who: Principal,
     QueryParams(p): QueryParams<Paging>,
 ) -> ApiResult<Json<List<NetworkEntry>>> {
-    let all = Network::ALL
-        .iter()
-        .map(|n| NetworkEntry {
-            id: n.id(),
-            name: n.as_str().into(),
-            offers_numbers: n.offers_numbers(),
-            esim: n.supports_esim(),
-            iccid_prefix: n.iccid_prefix().into(),
-        })
-        .collect();
+    let all = Network::ALL.iter().map(|n| NetworkEntry {
+        id: n.id(),
+        name: n.as_str().into(),
+        offers_numbers: n.offers_numbers(),
+        esim: n.supports_esim(),
+        iccid_prefix: n.iccid_prefix().into(),
+    });
     Ok(Json(List::paginate(all, p.request()?)))
 }
 
@@ -117,8 +111,7 @@ pub async fn bar_suffixes(
             bar_suffix,
             name,
             category,
-        })
-        .collect();
+        });
     Ok(Json(List::paginate(all, p.request()?)))
 }
 
@@ -137,13 +130,7 @@ pub async fn diary_tasks(
     _who: Principal,
     QueryParams(p): QueryParams<Paging>,
 ) -> ApiResult<Json<List<DiaryTaskEntry>>> {
-    Ok(Json(List::paginate(
-        appendix::DIARY_TASKS
-            .iter()
-            .map(DiaryTaskEntry::from)
-            .collect(),
-        p.request()?,
-    )))
+    Ok(Json(List::paginate(appendix::DIARY_TASKS, p.request()?)))
 }
 
 /// Task status ids.

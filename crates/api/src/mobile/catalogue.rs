@@ -26,10 +26,7 @@ impl NetworkParam {
 }
 
 fn list<R, V: From<R>>(rows: Vec<R>, paging: &Paging) -> ApiResult<Json<List<V>>> {
-    Ok(Json(List::paginate(
-        rows.into_iter().map(V::from).collect(),
-        paging.request()?,
-    )))
+    Ok(Json(List::paginate(rows, paging.request()?)))
 }
 
 /// The tariffs on sale on a network: id, name, retail cost, bill-cap

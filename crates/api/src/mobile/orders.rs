@@ -34,7 +34,6 @@ pub struct CreateDraftOrder {
     #[schema(minimum = 1)]
     pub customer_id: i64,
     /// The integrator's own reference (purchase order), up to 50 characters.
-    #[serde(default)]
     #[schema(max_length = 50)]
     pub reference: Option<String>,
 }
@@ -61,39 +60,28 @@ pub struct AddMobileToOrder {
     #[schema(value_type = NetworkName)]
     pub network: String,
     /// Required except for Disconnection.
-    #[serde(default)]
     #[schema(minimum = 1)]
     pub tariff_id: Option<i64>,
     /// New: empty to allocate from the pool (Vodafone, O2), or a free pool number. Port: the number to keep. Migration, Disconnection: the live connection's number.
-    #[serde(default)]
     pub cli: Option<String>,
     /// Port: the PAC, `AAA999999`.
-    #[serde(default)]
     #[schema(pattern = r"^\s*[A-Za-z]{3}[0-9]{6}\s*$")]
     pub pac_code: Option<String>,
     /// Port: the PAC's expiry date as the customer was told it (optional; checked when given).
-    #[serde(default)]
     pub pac_expiry_date: Option<NaiveDate>,
     /// Port: a working day at least one working day ahead.
-    #[serde(default)]
     pub port_date: Option<NaiveDate>,
     /// Disconnection: the STAC, `999999AAA`.
-    #[serde(default)]
     #[schema(pattern = r"^\s*[0-9]{6}[A-Za-z]{3}\s*$")]
     pub stac_code: Option<String>,
     /// `Physical` (default) or `eSIM` (Vodafone only).
-    #[serde(default)]
     pub sim_type: Option<String>,
     /// Physical SIM: the ICCID (Luhn-checked, the network's range).
-    #[serde(default)]
     pub iccid: Option<String>,
     /// Must be true on every new contract when the order is submitted.
-    #[serde(default)]
     pub bill_cap_offered: Option<bool>,
-    #[serde(default)]
     pub enable_bill_cap: Option<bool>,
     /// The bill cap in pence, within the tariff's limits.
-    #[serde(default)]
     #[schema(minimum = 0)]
     pub bill_cap_value: Option<i64>,
 }
@@ -552,12 +540,7 @@ pub async fn return_order_to_draft(
     Call { app, who }: Call,
     body: JsonBody<OrderRef>,
 ) -> ApiResult<Json<OrderState>> {
-    let order_id = positive(body.value.order_id, "orderId")?;
-    let o = app.withdraw_order(&who, order_id, false).await?;
-    Ok(Json(OrderState {
-        order_id,
-        status: o.status.to_string(),
-    }))
+    withdraw(Call { app, who }, body, false).await
 }
 
 /// Cancels a draft order, or a submitted one whose provisioning has not
@@ -569,8 +552,17 @@ pub async fn cancel_order(
     Call { app, who }: Call,
     body: JsonBody<OrderRef>,
 ) -> ApiResult<Json<OrderState>> {
+    withdraw(Call { app, who }, body, true).await
+}
+
+/// ReturnOrderToDraft, or CancelOrder when `cancel`.
+async fn withdraw(
+    Call { app, who }: Call,
+    body: JsonBody<OrderRef>,
+    cancel: bool,
+) -> ApiResult<Json<OrderState>> {
     let order_id = positive(body.value.order_id, "orderId")?;
-    let o = app.withdraw_order(&who, order_id, true).await?;
+    let o = app.withdraw_order(&who, order_id, cancel).await?;
     Ok(Json(OrderState {
         order_id,
         status: o.status.to_string(),

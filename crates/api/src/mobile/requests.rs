@@ -140,7 +140,6 @@ pub struct TariffChange {
     #[schema(minimum = 1)]
     pub tariff_id: i64,
     /// When the new tariff applies: today (the default) up to 60 days ahead.
-    #[serde(default)]
     pub effective_date: Option<chrono::NaiveDate>,
 }
 
@@ -221,7 +220,6 @@ pub struct SetDivert {
     #[schema(pattern = r"^0(1[02-9][0-9]|[2-7][0-9]{2})[0-9]{6,7}$")]
     pub destination: String,
     /// CFNRy only: seconds before the divert, 5 to 30 (default 20).
-    #[serde(default)]
     #[schema(minimum = 5, maximum = 30)]
     pub no_reply_seconds: Option<i64>,
 }

@@ -27,9 +27,7 @@ pub struct CreateTask {
     pub diary_task_id: i64,
     pub subject: String,
     pub body: String,
-    #[serde(default)]
     pub contract_id: Option<i64>,
-    #[serde(default)]
     pub order_id: Option<i64>,
 }
 
@@ -47,7 +45,6 @@ pub struct AddComment {
     pub task_id: i64,
     pub comment: String,
     /// Move the task to this status (see /api/Appendix/StatusIds) with the comment.
-    #[serde(default)]
     pub status_id: Option<i64>,
 }
 
@@ -156,6 +153,26 @@ pub struct TaskItem {
     pub error: Option<String>,
 }
 
+impl TaskItem {
+    fn of(task_id: i64) -> Self {
+        TaskItem {
+            task_id,
+            comments: None,
+            status_id: None,
+            status: None,
+            error: None,
+        }
+    }
+
+    /// An id that is unknown or another partner's.
+    fn missing(task_id: i64) -> Self {
+        TaskItem {
+            error: Some("not found".into()),
+            ..TaskItem::of(task_id)
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct TaskItems {
     pub items: Vec<TaskItem>,
@@ -260,10 +277,7 @@ pub async fn get_comments_for_task(
     let id = int_param(&q.task_id, "taskId")?;
     let page = paging.request()?;
     let rows = app.comments_for_task(&who, id).await?;
-    Ok(Json(List::paginate(
-        rows.into_iter().map(Comment::from).collect(),
-        page,
-    )))
+    Ok(Json(List::paginate(rows, page)))
 }
 
 /// Up to 100 tasks' comments at once; an unknown or another partner's task
@@ -280,7 +294,6 @@ pub async fn get_comments_for_task_bulk(
         .iter()
         .map(|id| match visible_ids.contains(id) {
             true => TaskItem {
-                task_id: *id,
                 comments: Some(
                     comments
                         .iter()
@@ -289,17 +302,9 @@ pub async fn get_comments_for_task_bulk(
                         .map(Comment::from)
                         .collect(),
                 ),
-                status_id: None,
-                status: None,
-                error: None,
+                ..TaskItem::of(*id)
             },
-            false => TaskItem {
-                task_id: *id,
-                comments: None,
-                status_id: None,
-                status: None,
-                error: Some("not found".into()),
-            },
+            false => TaskItem::missing(*id),
         })
         .collect();
     Ok(Json(TaskItems { items }))
@@ -319,19 +324,11 @@ pub async fn view_task_status_bulk(
         .iter()
         .map(|id| match visible.iter().find(|t| t.id == *id) {
             Some(t) => TaskItem {
-                task_id: *id,
-                comments: None,
                 status_id: Some(t.status_id),
                 status: Some(status_name(t.status_id).unwrap_or("Unknown").into()),
-                error: None,
+                ..TaskItem::of(*id)
             },
-            None => TaskItem {
-                task_id: *id,
-                comments: None,
-                status_id: None,
-                status: None,
-                error: Some("not found".into()),
-            },
+            None => TaskItem::missing(*id),
         })
         .collect();
     Ok(Json(TaskItems { items }))
@@ -349,10 +346,7 @@ pub async fn get_tickets_for_order(
     let id = int_param(&q.order_id, "orderId")?;
     let page = paging.request()?;
     let rows = app.tickets_for_order(&who, id).await?;
-    Ok(Json(List::paginate(
-        rows.into_iter().map(Task::from).collect(),
-        page,
-    )))
+    Ok(Json(List::paginate(rows, page)))
 }
 
 /// Up to 100 orders' tickets at once; an unknown or another partner's

@@ -42,12 +42,14 @@ impl<T> List<T> {
     }
 
     /// Pages a list held in memory (the catalogue's short lists).
-    pub fn paginate(all: Vec<T>, page: PageRequest) -> Self {
+    pub fn paginate<I: Into<T>>(all: impl IntoIterator<Item = I>, page: PageRequest) -> Self {
+        let all: Vec<I> = all.into_iter().collect();
         let total = all.len() as i64;
         let items = all
             .into_iter()
             .skip(page.offset() as usize)
             .take(page.limit() as usize)
+            .map(Into::into)
             .collect();
         List::new(items, page, total)
     }
@@ -102,7 +104,6 @@ pub struct NewContact {
     )]
     pub email: String,
     /// A UK number; `+44…` and spaces are accepted too.
-    #[serde(default)]
     #[schema(pattern = r"^0[1-9][0-9]{8,9}$")]
     pub phone: Option<String>,
 }
@@ -139,7 +140,6 @@ pub struct CreateCustomer {
     #[schema(min_length = 2, max_length = 160, pattern = r"^\S.*\S$")]
     pub company_name: String,
     /// Companies House number: 8 digits, or a prefix (SC, NI, OC, ...) and 6 digits.
-    #[serde(default)]
     #[schema(pattern = r"^([0-9]{8}|(SC|NI|OC|SO|NC|LP|SL|NL|FC|IP|SP|RC)[0-9]{6})$")]
     pub co_reg_number: Option<String>,
     pub contact: NewContact,

@@ -396,8 +396,6 @@ impl TestApp {
     }
 }
 
-/// Asserts a mobile-face error: status and a message containing `needle`.
-#[track_caller]
 /// The `key` of the item of a list answer whose `field` is `value`.
 pub fn item_id(
     list: &Value,
@@ -422,12 +420,21 @@ pub fn ids(list: &Value, key: &str) -> Vec<i64> {
         .collect()
 }
 
-pub fn assert_error(got: &(u16, Value), status: u16, needle: &str) {
-    assert_eq!(got.0, status, "body: {}", got.1);
-    let msg = got.1["response_message"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no response_message in {}", got.1));
-    assert!(msg.contains(needle), "{msg:?} does not mention {needle:?}");
+/// An answer's checks, read after the call: `app.get(..).await.refused(404, "order")`.
+pub trait Answer {
+    /// Asserts a mobile-face error: status and a message containing `needle`.
+    fn refused(&self, status: u16, needle: &str);
+}
+
+impl Answer for (u16, Value) {
+    #[track_caller]
+    fn refused(&self, status: u16, needle: &str) {
+        assert_eq!(self.0, status, "body: {}", self.1);
+        let msg = self.1["response_message"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no response_message in {}", self.1));
+        assert!(msg.contains(needle), "{msg:?} does not mention {needle:?}");
+    }
 }
 
 pub fn test_worker_config() -> WorkerConfig {
