@@ -20,18 +20,18 @@ fn acme() -> Value {
 #[backend_test]
 async fn create_then_read_back(app: &TestApp) {
     let token = app.north_token().await;
-    let (s, body) = app
+    let body = app
         .post(&token, "/api/Customers/CreateCustomer", &acme())
-        .await;
-    assert_eq!(s, 201, "{body}");
+        .await
+        .is(201);
     let id = body["customerId"].as_i64().unwrap();
-    let (s, c) = app
+    let c = app
         .get(
             &token,
             &format!("/api/Customers/GetCustomerDetails?customerId={id}"),
         )
-        .await;
-    assert_eq!(s, 200);
+        .await
+        .is(200);
     assert_eq!(c["companyName"], "Acme Widgets Ltd");
     assert_eq!(c["coRegNumber"], "01234567");
     assert_eq!(c["address"]["postcode"], "LS1 4AP", "postcode normalised");

@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{each_backend, TestApp};
+use common::{each_backend, Answer, TestApp};
 use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
@@ -220,11 +220,7 @@ async fn freeradius_authenticates_and_accounts_against_switchboard() {
         let token = app.api_token(app.north, "isp").await;
         let mut profiles = Vec::new();
         for (name, chap) in [("Fibre 100", false), ("PPPoE 80", true)] {
-            let (s, p) = app
-                .isp("POST", &token, "/api/v1/profiles", Some(&json!({"name": name, "download_kbps": 100_000, "upload_kbps": 20_000,
-                    "price_pence": 3000, "framed_pool": "pool-a", "auth_type": if chap { "chap" } else { "pap" }})))
-                .await;
-            assert_eq!(s, 201, "{p}");
+            let p = app.isp("POST", &token, "/api/v1/profiles", Some(&json!({"name": name, "download_kbps": 100_000, "upload_kbps": 20_000, "price_pence": 3000, "framed_pool": "pool-a", "auth_type": if chap { "chap" } else { "pap" }}))).await.is(201);
             profiles.push(p["data"]["id"].as_i64().unwrap());
         }
         for (user, profile, extra) in [
@@ -237,8 +233,7 @@ async fn freeradius_authenticates_and_accounts_against_switchboard() {
             for (k, v) in extra.as_object().unwrap() {
                 body[k] = v.clone();
             }
-            let (s, u) = app.isp("POST", &token, "/api/v1/users", Some(&body)).await;
-            assert_eq!(s, 201, "{u}");
+            app.isp("POST", &token, "/api/v1/users", Some(&body)).await.is(201);
         }
         assert_eq!(app.isp("POST", &token, "/api/v1/users/bob/suspend", None).await.0, 200);
 

@@ -4,28 +4,21 @@
 
 mod common;
 
-use common::TestApp;
+use common::{Answer, TestApp};
 use serde_json::{json, Value};
 use test_macros::backend_test;
 
 /// A profile of `token`'s partner: answers its id.
 async fn profile(app: &TestApp, token: &str, name: &str, chap: bool) -> i64 {
-    let (s, p) = app
-        .isp(
-            "POST",
-            token,
-            "/api/v1/profiles",
-            Some(&json!({"name": name, "download_kbps": 100_000, "upload_kbps": 20_000, "price_pence": 3000,
-                         "period_days": 30, "framed_pool": "main", "auth_type": if chap { "chap" } else { "pap" }})),
-        )
-        .await;
-    assert_eq!(s, 201, "{p}");
+    let p = app.isp("POST", token, "/api/v1/profiles", Some(&json!({"name": name, "download_kbps": 100_000, "upload_kbps": 20_000, "price_pence": 3000, "period_days": 30, "framed_pool": "main", "auth_type": if chap { "chap" } else { "pap" }})),).await.is(201);
     p["data"]["id"].as_i64().unwrap()
 }
 
 async fn user(app: &TestApp, token: &str, body: Value) -> Value {
-    let (s, u) = app.isp("POST", token, "/api/v1/users", Some(&body)).await;
-    assert_eq!(s, 201, "{u}");
+    let u = app
+        .isp("POST", token, "/api/v1/users", Some(&body))
+        .await
+        .is(201);
     assert_eq!(u["success"], "true");
     u["data"].clone()
 }
@@ -41,8 +34,7 @@ fn isp_error(got: &(u16, Value), status: u16, needle: &str) {
 #[backend_test]
 async fn tokens_authenticate_and_the_root_links_every_collection(app: &TestApp) {
     let token = app.api_token(app.north, "isp customers").await;
-    let (s, root) = app.isp("GET", &token, "/api/v1", None).await;
-    assert_eq!(s, 200, "{root}");
+    let root = app.isp("GET", &token, "/api/v1", None).await.is(200);
     let base = app.url("/api/v1");
     assert_eq!(root["list_users"], format!("{base}/users"));
     assert_eq!(root["list_profiles"], format!("{base}/profiles"));
@@ -75,13 +67,12 @@ async fn tokens_authenticate_and_the_root_links_every_collection(app: &TestApp) 
     }
     assert_eq!(root["_links"]["customer"]["templated"], true);
     // Bearer works as well as X-Auth-Token.
-    let (s, _) = app
-        .send(
-            app.http.get(app.url("/api/v1/users")).bearer_auth(&token),
-            "bearer",
-        )
-        .await;
-    assert_eq!(s, 200);
+    app.send(
+        app.http.get(app.url("/api/v1/users")).bearer_auth(&token),
+        "bearer",
+    )
+    .await
+    .is(200);
     // When both are sent, Authorization: Bearer wins.
     let (s, _) = app
         .send(
@@ -104,13 +95,13 @@ async fn tokens_authenticate_and_the_root_links_every_collection(app: &TestApp) 
         assert_eq!(app.send(req, "jwt").await.0, 200);
     }
     // An API token on the mobile API is told it is the wrong kind.
-    let (s, wrong) = app
+    let wrong = app
         .send(
             app.http.get(app.url("/api/Customers")).bearer_auth(&token),
             "wrong kind",
         )
-        .await;
-    assert_eq!(s, 401);
+        .await
+        .is(401);
     assert!(
         wrong["error_description"]
             .as_str()
@@ -463,8 +454,7 @@ async fn subscribers_are_created_listed_changed_and_deleted(app: &TestApp) {
     );
 
     // Patch.
-    let (s, p) = app.isp("PATCH", &token, &format!("/api/v1/users/{id}"), Some(&json!({"profile_id": fast, "mac": null, "static_ip": "100.64.1.11", "password": "n3w-password"}))).await;
-    assert_eq!(s, 200, "{p}");
+    let p = app.isp("PATCH", &token, &format!("/api/v1/users/{id}"), Some(&json!({"profile_id": fast, "mac": null, "static_ip": "100.64.1.11", "password": "n3w-password"}))).await.is(200);
     assert_eq!(
         (
             p["data"]["profile_id"].as_i64(),
@@ -756,13 +746,13 @@ async fn every_refusal_on_the_isp_face_speaks_its_dialect(app: &TestApp) {
     assert_eq!(refused.1["field"], "download_kbps");
     // The mobile face answers the same kind of fault in its own shape.
     let jwt = app.token(app.north, "customers").await;
-    let (s, mobile) = app
+    let mobile = app
         .send(
             app.http.get(app.url("/api/nothing-here")).bearer_auth(&jwt),
             "mobile 404",
         )
-        .await;
-    assert_eq!(s, 404);
+        .await
+        .is(404);
     assert!(mobile["response_message"].is_string(), "{mobile}");
     assert!(mobile.get("status").is_none(), "{mobile}");
 }

@@ -43,14 +43,14 @@ async fn tariff(app: &TestApp, token: &str, network: &str, name: &str) -> i64 {
 }
 
 async fn draft(app: &TestApp, token: &str, customer: i64) -> i64 {
-    let (s, body) = app
+    let body = app
         .post(
             token,
             "/api/Orders/CreateDraftOrder",
             &json!({"customerId": customer, "reference": "PO-7781"}),
         )
-        .await;
-    assert_eq!(s, 201, "{body}");
+        .await
+        .is(201);
     assert_eq!(body["status"], "Draft");
     body["orderId"].as_i64().unwrap()
 }
@@ -70,13 +70,13 @@ async fn add(app: &TestApp, token: &str, body: &Value) -> (i64, String) {
 }
 
 async fn details(app: &TestApp, token: &str, order: i64) -> Value {
-    let (s, d) = app
+    let d = app
         .get(
             token,
             &format!("/api/Orders/GetOrderDetails?orderId={order}"),
         )
-        .await;
-    assert_eq!(s, 200, "{d}");
+        .await
+        .is(200);
     d
 }
 
@@ -145,14 +145,13 @@ async fn new_port_and_esim_mobiles_go_live(app: &TestApp) {
         )
         .await;
     let roaming = common::item_id(&bundles, "name", "EU Roaming", "tariffOptionId");
-    let (s, extras) = app
-        .post(
-            &token,
-            "/api/Orders/AddBundleToMobile",
-            &json!({"orderMobileId": new_id, "tariffOptionId": roaming}),
-        )
-        .await;
-    assert_eq!(s, 200, "{extras}");
+    app.post(
+        &token,
+        "/api/Orders/AddBundleToMobile",
+        &json!({"orderMobileId": new_id, "tariffOptionId": roaming}),
+    )
+    .await
+    .is(200);
     let (_, bars) = app
         .get(&token, "/api/Bars/ListBarsForNetwork?network=Vodafone")
         .await;
@@ -210,13 +209,13 @@ async fn new_port_and_esim_mobiles_go_live(app: &TestApp) {
         "{code}"
     );
 
-    let (s, live) = app
+    let live = app
         .get(
             &token,
             &format!("/api/Connections/GetConnectionByCLI?cli={allocated}"),
         )
-        .await;
-    assert_eq!(s, 200, "{live}");
+        .await
+        .is(200);
     assert_eq!(live["contractId"], mobile(&d, new_id)["contractId"]);
     assert_eq!(live["tariff"]["tariffId"], vf30);
     assert_eq!(live["bundles"][0]["name"], "EU Roaming");
@@ -496,14 +495,14 @@ async fn submit_reports_every_problem_and_changes_nothing(app: &TestApp) {
         .await
         .unwrap();
 
-    let (s, body) = app
+    let body = app
         .post(
             &token,
             "/api/Orders/SubmitOrder",
             &json!({"orderId": order}),
         )
-        .await;
-    assert_eq!(s, 400, "{body}");
+        .await
+        .is(400);
     assert_eq!(
         body["response_message"],
         format!("Order {order} has 2 problems")
@@ -1244,13 +1243,13 @@ async fn monitoring_lists_and_isolation(app: &TestApp) {
         .await
         .refused(400, "orderId");
 
-    let (s, nums) = app
+    let nums = app
         .get(
             &north,
             "/api/Orders/ListAvailableNumbers?network=O2&pageSize=5",
         )
-        .await;
-    assert_eq!(s, 200);
+        .await
+        .is(200);
     assert_eq!(nums["items"].as_array().unwrap().len(), 5);
     assert_eq!(nums["total"], 150);
     app.get(&north, "/api/Orders/ListAvailableNumbers?network=EE")
@@ -1400,14 +1399,13 @@ async fn migration_disconnection_and_ee_numbers(app: &TestApp) {
     )
     .await;
     assert_eq!(ee_cli, "", "assigned by the network on activation");
-    let (s, sub) = app
-        .post(
-            &token,
-            "/api/Orders/SubmitOrder",
-            &json!({"orderId": order}),
-        )
-        .await;
-    assert_eq!(s, 200, "{sub}");
+    app.post(
+        &token,
+        "/api/Orders/SubmitOrder",
+        &json!({"orderId": order}),
+    )
+    .await
+    .is(200);
     app.drain().await;
     let d = details(app, &token, order).await;
     assert_eq!(d["status"], "Completed", "{d}");

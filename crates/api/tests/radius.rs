@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::TestApp;
+use common::{Answer, TestApp};
 use serde_json::{json, Map, Value};
 use test_macros::backend_test;
 
@@ -40,11 +40,7 @@ async fn isp(app: &TestApp, partner: i64) -> String {
     let token = app.api_token(partner, "isp").await;
     let mut ids = Vec::new();
     for (name, chap, sim) in [("Fibre", false, 1), ("PPPoE", true, 2)] {
-        let (s, p) = app
-            .isp("POST", &token, "/api/v1/profiles", Some(&json!({"name": name, "download_kbps": 100_000, "upload_kbps": 20_000,
-                "price_pence": 3000, "framed_pool": "pool-a", "simultaneous_use": sim, "acct_interim_interval": 300, "auth_type": if chap { "chap" } else { "pap" }})))
-            .await;
-        assert_eq!(s, 201, "{p}");
+        let p = app.isp("POST", &token, "/api/v1/profiles", Some(&json!({"name": name, "download_kbps": 100_000, "upload_kbps": 20_000, "price_pence": 3000, "framed_pool": "pool-a", "simultaneous_use": sim, "acct_interim_interval": 300, "auth_type": if chap { "chap" } else { "pap" }}))).await.is(201);
         ids.push(p["data"]["id"].as_i64().unwrap());
     }
     for (username, profile, extra) in [
@@ -62,13 +58,13 @@ async fn isp(app: &TestApp, partner: i64) -> String {
         for (k, v) in extra.as_object().unwrap() {
             body[k] = v.clone();
         }
-        let (s, u) = app.isp("POST", &token, "/api/v1/users", Some(&body)).await;
-        assert_eq!(s, 201, "{u}");
+        app.isp("POST", &token, "/api/v1/users", Some(&body))
+            .await
+            .is(201);
     }
-    let (s, _) = app
-        .isp("POST", &token, "/api/v1/users/bob/suspend", None)
-        .await;
-    assert_eq!(s, 200);
+    app.isp("POST", &token, "/api/v1/users/bob/suspend", None)
+        .await
+        .is(200);
     token
 }
 
@@ -83,8 +79,9 @@ async fn authorize_and_authenticate_decide_with_reasons(app: &TestApp) {
         ])
     };
 
-    let (s, r) = radius(app, &token, "authorize", &pap("alice", "alice-password")).await;
-    assert_eq!(s, 200, "{r}");
+    let r = radius(app, &token, "authorize", &pap("alice", "alice-password"))
+        .await
+        .is(200);
     assert_eq!(r["control:Auth-Type"], "rest");
     assert_eq!(r["reply:Mikrotik-Rate-Limit"], "20M/100M");
     assert_eq!(r["reply:Framed-IP-Address"], "100.64.0.10");
@@ -99,8 +96,9 @@ async fn authorize_and_authenticate_decide_with_reasons(app: &TestApp) {
         r.get("control:Cleartext-Password").is_none(),
         "PAP never gets the password back"
     );
-    let (s, _) = radius(app, &token, "authenticate", &pap("alice", "alice-password")).await;
-    assert_eq!(s, 204);
+    radius(app, &token, "authenticate", &pap("alice", "alice-password"))
+        .await
+        .is(204);
     let (s, r) = radius(app, &token, "authenticate", &pap("alice", "wrong")).await;
     assert_eq!(
         (s, r["reply:Reply-Message"].as_str()),
@@ -147,8 +145,9 @@ async fn authorize_and_authenticate_decide_with_reasons(app: &TestApp) {
             .0,
         200
     );
-    let (s, r) = radius(app, &token, "authorize", &erin("AA:BB:CC:DD:EE:02")).await;
-    assert_eq!(s, 401);
+    let r = radius(app, &token, "authorize", &erin("AA:BB:CC:DD:EE:02"))
+        .await
+        .is(401);
     assert!(r["reply:Reply-Message"]
         .as_str()
         .unwrap()
@@ -175,8 +174,9 @@ async fn authorize_and_authenticate_decide_with_reasons(app: &TestApp) {
         "{r}"
     );
     assert!(r.get("control:Auth-Type").is_none());
-    let (s, r) = radius(app, &token, "authorize", &chap("alice")).await;
-    assert_eq!(s, 401);
+    let r = radius(app, &token, "authorize", &chap("alice"))
+        .await
+        .is(401);
     assert!(r["reply:Reply-Message"]
         .as_str()
         .unwrap()

@@ -56,14 +56,14 @@ async fn a_bar_is_added_when_the_network_confirms(app: &TestApp) {
     let (conn, bars) = vodafone_contract(app, &token).await;
     let contract = conn["contractId"].as_i64().unwrap();
     let prm = bar_id(&bars, "PRM");
-    let (s, r) = app
+    let r = app
         .post(
             &token,
             "/api/Bars/AddOrRemoveBar",
             &json!({"contractId": contract, "barId": prm, "action": "Add"}),
         )
-        .await;
-    assert_eq!(s, 202, "{r}");
+        .await
+        .is(202);
     assert_eq!(
         (
             r["status"].as_str(),
@@ -124,14 +124,13 @@ async fn a_bar_is_added_when_the_network_confirms(app: &TestApp) {
     )
     .await
     .refused(409, "not on");
-    let (s, _) = app
-        .post(
-            &token,
-            "/api/Bars/AddOrRemoveBar",
-            &json!({"contractId": contract, "barId": prm, "action": "remove"}),
-        )
-        .await;
-    assert_eq!(s, 202);
+    app.post(
+        &token,
+        "/api/Bars/AddOrRemoveBar",
+        &json!({"contractId": contract, "barId": prm, "action": "remove"}),
+    )
+    .await
+    .is(202);
     app.drain().await;
     assert!(conn_now(app, &token, &conn).await["bars"]
         .as_array()
@@ -264,14 +263,13 @@ async fn bundles_and_the_stolen_bar(app: &TestApp) {
         .map(|b| b["tariffOptionId"].as_i64().unwrap())
         .find(|b| !on.contains(b))
         .unwrap();
-    let (s, _) = app
-        .post(
-            &token,
-            "/api/Bundles/AddBundle",
-            &json!({"contractId": contract, "tariffOptionId": bundle}),
-        )
-        .await;
-    assert_eq!(s, 202);
+    app.post(
+        &token,
+        "/api/Bundles/AddBundle",
+        &json!({"contractId": contract, "tariffOptionId": bundle}),
+    )
+    .await
+    .is(202);
     app.drain().await;
     let now = conn_now(app, &token, &conn).await;
     assert!(now["bundles"]
@@ -303,14 +301,13 @@ async fn bundles_and_the_stolen_bar(app: &TestApp) {
     )
     .await
     .refused(402, "stolen");
-    let (s, _) = app
-        .post(
-            &token,
-            "/api/Bars/AddOrRemoveBar",
-            &json!({"contractId": contract, "barId": stolen, "action": "Remove"}),
-        )
-        .await;
-    assert_eq!(s, 202);
+    app.post(
+        &token,
+        "/api/Bars/AddOrRemoveBar",
+        &json!({"contractId": contract, "barId": stolen, "action": "Remove"}),
+    )
+    .await
+    .is(202);
     app.drain().await;
     let (s, _) = app
         .post(
@@ -586,14 +583,13 @@ async fn bill_caps_and_bundles_limit_tariff_changes(app: &TestApp) {
     );
     let got = app.post(&token, "/api/Tariffs/ChangeTariff", &json!({"contractId": contract, "tariffId": by_name("Business Unlimited Max (5G, EU roaming)")})).await;
     got.refused(402, "bill cap");
-    let (s, _) = app
-        .post(
-            &token,
-            "/api/Bundles/AddBundle",
-            &json!({"contractId": contract, "tariffOptionId": addon["tariffOptionId"]}),
-        )
-        .await;
-    assert_eq!(s, 202);
+    app.post(
+        &token,
+        "/api/Bundles/AddBundle",
+        &json!({"contractId": contract, "tariffOptionId": addon["tariffOptionId"]}),
+    )
+    .await
+    .is(202);
     app.drain().await;
     let got = app
         .post(
@@ -700,14 +696,13 @@ async fn diverts_are_set_checked_and_overridden_by_cfu(app: &TestApp) {
         3,
         "GetConnectionByCLI shows them too"
     );
-    let (s, _) = app
-        .post(
-            &token,
-            "/api/Diverts/RemoveDivert",
-            &json!({"contractId": contract, "divertType": "CFU"}),
-        )
-        .await;
-    assert_eq!(s, 202);
+    app.post(
+        &token,
+        "/api/Diverts/RemoveDivert",
+        &json!({"contractId": contract, "divertType": "CFU"}),
+    )
+    .await
+    .is(202);
     app.drain().await;
     let (_, d) = app
         .get(

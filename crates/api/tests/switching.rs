@@ -18,21 +18,21 @@ async fn request(app: &TestApp, token: &str, path: &str, contract: i64) -> (u16,
 }
 
 async fn get_request(app: &TestApp, token: &str, id: &Value) -> Value {
-    let (s, r) = app
+    let r = app
         .get(token, &format!("/api/Requests/GetRequest?requestId={id}"))
-        .await;
-    assert_eq!(s, 200, "{r}");
+        .await
+        .is(200);
     r
 }
 
 async fn connection(app: &TestApp, token: &str, cli: &str) -> Value {
-    let (s, c) = app
+    let c = app
         .get(
             token,
             &format!("/api/Connections/GetConnectionByCLI?cli={cli}"),
         )
-        .await;
-    assert_eq!(s, 200, "{c}");
+        .await
+        .is(200);
     c
 }
 
@@ -48,8 +48,9 @@ async fn a_pac_is_issued_once_with_the_switching_information_and_ports_the_numbe
     let conn = app.connection_on(app.north, Network::Vodafone).await;
     let before = connection(app, &token, &conn.cli).await;
 
-    let (s, pac) = request(app, &token, "/api/Pacs/RequestPac", conn.id).await;
-    assert_eq!(s, 202, "{pac}");
+    let pac = request(app, &token, "/api/Pacs/RequestPac", conn.id)
+        .await
+        .is(202);
     assert_eq!(
         (pac["type"].as_str(), pac["status"].as_str()),
         (Some("RequestPac"), Some("Pending"))
@@ -94,8 +95,9 @@ async fn a_pac_is_issued_once_with_the_switching_information_and_ports_the_numbe
     assert_eq!(app.drain().await, 0, "nothing new to do");
 
     // A STAC and INFO are requests of their own.
-    let (s, stac) = request(app, &token, "/api/Pacs/RequestStac", conn.id).await;
-    assert_eq!(s, 202, "{stac}");
+    let stac = request(app, &token, "/api/Pacs/RequestStac", conn.id)
+        .await
+        .is(202);
     let (s, info) = request(app, &token, "/api/Pacs/RequestInfo", conn.id).await;
     assert_eq!(
         (s, &info["details"]["earlyTerminationChargePence"]),
@@ -208,8 +210,9 @@ async fn a_pac_is_issued_once_with_the_switching_information_and_ports_the_numbe
 async fn a_stac_ends_the_connection_and_codes_expire(app: &TestApp) {
     let token = app.north_token().await;
     let conn = app.connection_on(app.north, Network::Vodafone).await;
-    let (s, stac) = request(app, &token, "/api/Pacs/RequestStac", conn.id).await;
-    assert_eq!(s, 202, "{stac}");
+    let stac = request(app, &token, "/api/Pacs/RequestStac", conn.id)
+        .await
+        .is(202);
     app.drain().await;
     let code = get_request(app, &token, &stac["requestId"]).await["result"]["code"]
         .as_str()
@@ -331,14 +334,13 @@ async fn switching_refusals_name_the_problem(app: &TestApp) {
         .find(|b| b["barSuffix"] == "STOLEN")
         .unwrap()["barId"]
         .clone();
-    let (s, r) = app
-        .post(
-            &token,
-            "/api/Bars/AddOrRemoveBar",
-            &json!({"contractId": conn.id, "barId": stolen, "action": "Add"}),
-        )
-        .await;
-    assert_eq!(s, 202, "{r}");
+    app.post(
+        &token,
+        "/api/Bars/AddOrRemoveBar",
+        &json!({"contractId": conn.id, "barId": stolen, "action": "Add"}),
+    )
+    .await
+    .is(202);
     app.drain().await;
     request(app, &token, "/api/Pacs/RequestPac", conn.id)
         .await
@@ -346,8 +348,9 @@ async fn switching_refusals_name_the_problem(app: &TestApp) {
 
     // A network that refuses leaves no code and raises a task.
     let other = app.connection_on(app.north, Network::Vodafone).await;
-    let (s, pac) = request(app, &token, "/api/Pacs/RequestPac", other.id).await;
-    assert_eq!(s, 202, "{pac}");
+    let pac = request(app, &token, "/api/Pacs/RequestPac", other.id)
+        .await
+        .is(202);
     app.worker_with(SimConfig {
         rejection_rate: 1.0,
         ..SimConfig::instant()

@@ -424,6 +424,8 @@ pub fn ids(list: &Value, key: &str) -> Vec<i64> {
 pub trait Answer {
     /// Asserts a mobile-face error: status and a message containing `needle`.
     fn refused(&self, status: u16, needle: &str);
+    /// Asserts the status and gives the body.
+    fn is(self, status: u16) -> Value;
 }
 
 impl Answer for (u16, Value) {
@@ -434,6 +436,12 @@ impl Answer for (u16, Value) {
             .as_str()
             .unwrap_or_else(|| panic!("no response_message in {}", self.1));
         assert!(msg.contains(needle), "{msg:?} does not mention {needle:?}");
+    }
+
+    #[track_caller]
+    fn is(self, status: u16) -> Value {
+        assert_eq!(self.0, status, "body: {}", self.1);
+        self.1
     }
 }
 
