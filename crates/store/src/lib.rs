@@ -405,6 +405,18 @@ impl Store {
         Ok(())
     }
 
+    /// On SQLite, how many writes have committed and in how many commits
+    /// (writes queued together commit as one group; see `store::tx`).
+    pub fn write_counts(&self) -> Option<(u64, u64)> {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.direct.as_ref().map(|d| {
+            (
+                d.counts.writes.load(Relaxed),
+                d.counts.commits.load(Relaxed),
+            )
+        })
+    }
+
     /// Closes the pool, waiting for connections to be returned.
     pub async fn close(&self) {
         if let Some(direct) = &self.direct {

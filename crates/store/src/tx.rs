@@ -38,6 +38,7 @@ pub enum Tx {
 /// Only [`crate::Store::write`] makes one.
 pub struct Direct {
     writer: tokio::sync::OwnedMutexGuard<Option<Writer>>,
+    /// Whether this transaction's savepoint is open.
     open: bool,
 }
 
@@ -49,6 +50,56 @@ pub struct Direct {
 pub(crate) struct Writer {
     conn: rusqlite::Connection,
     binds: std::collections::HashMap<String, std::sync::Arc<[usize]>>,
+    /// The group of transactions open on the connection, when one is.
+    group: Option<Group>,
+    counts: std::sync::Arc<WriteCounts>,
+}
+
+/// Group commit. Writes that queue for the writer while another runs are
+/// not each committed on their own: each runs in a savepoint of one open
+/// SQLite transaction, and one `COMMIT` makes the whole group durable, so
+/// the pages they share (the tail of a table, an index leaf) are written
+/// to the WAL once per group instead of once per write. No write answers
+/// before its group has committed; a write that fails rolls back to its
+/// savepoint and leaves the others' work alone.
+///
+/// Who commits: a write that finishes while no other is queued commits
+/// at once. One that finishes while others are queued releases the writer
+/// to them and queues again; the first member of the group to get the
+/// writer back commits it (the lock is first come, first served, so every
+/// write queued meanwhile has joined). A group is also committed by the
+/// checkpointer and by `close` when they take the writer, and after a
+/// member's caller went away, so no group is left open.
+#[derive(Debug)]
+struct Group {
+    id: u64,
+    members: usize,
+    done: tokio::sync::watch::Sender<Option<Result<(), String>>>,
+}
+
+/// The most writes one group commits.
+const GROUP_LIMIT: usize = 64;
+
+impl Writer {
+    /// Commits the open group, if any, and tells its members.
+    fn commit_group(&mut self) -> Result<()> {
+        let Some(group) = self.group.take() else {
+            return Ok(());
+        };
+        let out = self.conn.execute_batch("COMMIT");
+        if out.is_ok() {
+            use std::sync::atomic::Ordering::Relaxed;
+            self.counts.writes.fetch_add(group.members as u64, Relaxed);
+            self.counts.commits.fetch_add(1, Relaxed);
+        }
+        if out.is_err() && !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        group
+            .done
+            .send_replace(Some(out.as_ref().map(|_| ()).map_err(|e| e.to_string())));
+        Ok(out?)
+    }
 }
 
 /// The writer: the direct connection (opened on first use, with its
@@ -58,6 +109,34 @@ pub(crate) struct DirectSlot {
     path: std::path::PathBuf,
     conn: std::sync::Arc<tokio::sync::Mutex<Option<Writer>>>,
     closed: std::sync::atomic::AtomicBool,
+    /// How many are queued for the writer.
+    waiting: std::sync::atomic::AtomicUsize,
+    next_group: std::sync::atomic::AtomicU64,
+    /// Writes that committed, and the commits that made them durable.
+    pub(crate) counts: std::sync::Arc<WriteCounts>,
+}
+
+/// How many writes committed, in how many commits (see [`Group`]).
+#[derive(Debug, Default)]
+pub struct WriteCounts {
+    pub writes: std::sync::atomic::AtomicU64,
+    pub commits: std::sync::atomic::AtomicU64,
+}
+
+/// Counts a wait for the writer, uncounted when it ends however it ends.
+struct Queued<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl<'a> Queued<'a> {
+    fn new(n: &'a std::sync::atomic::AtomicUsize) -> Self {
+        n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Queued(n)
+    }
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl DirectSlot {
@@ -66,13 +145,19 @@ impl DirectSlot {
             path,
             conn: Default::default(),
             closed: std::sync::atomic::AtomicBool::new(false),
+            waiting: Default::default(),
+            next_group: Default::default(),
+            counts: Default::default(),
         }
     }
 
     /// The writer, once every write before has finished: its connection
     /// opened, set up as the pool's are, if it is not yet.
     async fn take(&self) -> Result<tokio::sync::OwnedMutexGuard<Option<Writer>>> {
-        let mut guard = self.conn.clone().lock_owned().await;
+        let mut guard = {
+            let _queued = Queued::new(&self.waiting);
+            self.conn.clone().lock_owned().await
+        };
         if guard.is_none() {
             let conn = rusqlite::Connection::open(&self.path)?;
             conn.busy_timeout(crate::SQLITE_BUSY_TIMEOUT)?;
@@ -83,6 +168,8 @@ impl DirectSlot {
             *guard = Some(Writer {
                 conn,
                 binds: Default::default(),
+                group: None,
+                counts: self.counts.clone(),
             });
         }
         Ok(guard)
@@ -94,6 +181,11 @@ impl DirectSlot {
         self.closed
             .store(true, std::sync::atomic::Ordering::Relaxed);
         if let Ok(mut guard) = self.conn.try_lock() {
+            if let Some(w) = guard.as_mut() {
+                if let Err(e) = w.commit_group() {
+                    tracing::error!(error = %e, "committing the last group of writes");
+                }
+            }
             drop(guard.take());
         }
     }
@@ -132,7 +224,12 @@ impl DirectSlot {
                 if frames > WAL_LIMIT_FRAMES {
                     // The writer held, so the copy completes and the next
                     // write starts the WAL over.
-                    let _writer = writer.lock().await;
+                    let mut writer = writer.lock().await;
+                    if let Some(w) = writer.as_mut() {
+                        if let Err(e) = w.commit_group() {
+                            tracing::warn!(error = %e, "committing a group before a checkpoint");
+                        }
+                    }
                     if let Err(e) = checkpoint(&mut conn, &path).await {
                         tracing::warn!(error = %e, "SQLite checkpoint under the writer");
                     }
@@ -174,20 +271,99 @@ async fn checkpoint(
 }
 
 impl Direct {
-    /// Begins a write transaction on the writer's connection.
+    /// Begins a write on the writer's connection: the group's transaction
+    /// (opened when there is none), then this write's savepoint.
     async fn begin(home: &DirectSlot) -> Result<Direct> {
-        let writer = home.take().await?;
-        let mut tx = Direct {
-            writer,
-            open: false,
-        };
-        if !tx.conn().is_autocommit() {
-            // A transaction left open by a failure we could not roll back.
-            tx.conn().execute_batch("ROLLBACK")?;
+        let mut writer = home.take().await?;
+        let w = writer
+            .as_mut()
+            .expect("the writer's connection is open once taken");
+        if w.group.is_none() {
+            if !w.conn.is_autocommit() {
+                // A transaction left open by a failure we could not roll back.
+                w.conn.execute_batch("ROLLBACK")?;
+            }
+            w.conn.execute_batch("BEGIN IMMEDIATE")?;
+            w.group = Some(Group {
+                id: home
+                    .next_group
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+                members: 0,
+                done: tokio::sync::watch::Sender::new(None),
+            });
         }
-        tx.conn().execute_batch("BEGIN IMMEDIATE")?;
-        tx.open = true;
-        Ok(tx)
+        w.conn.execute_batch("SAVEPOINT write")?;
+        w.group.as_mut().expect("a group is open").members += 1;
+        Ok(Direct { writer, open: true })
+    }
+
+    /// Ends this write's savepoint, keeping its work, and answers once its
+    /// group has committed (see [`Group`]).
+    async fn commit(mut self, home: &std::sync::Arc<DirectSlot>) -> Result<()> {
+        self.open = false;
+        let w = self.writer_mut();
+        w.conn.execute_batch("RELEASE write")?;
+        let group = w.group.as_ref().expect("a group is open while a write is");
+        let queued = home.waiting.load(std::sync::atomic::Ordering::SeqCst) > 0;
+        if !queued || group.members >= GROUP_LIMIT {
+            return w.commit_group();
+        }
+        let (id, mut done) = (group.id, group.done.subscribe());
+        drop(self);
+        let mut pending = Pending {
+            home: home.clone(),
+            id,
+            settled: false,
+        };
+        let out = loop {
+            tokio::select! {
+                biased;
+                changed = done.changed() => {
+                    break match changed {
+                        Ok(()) => done.borrow().clone().unwrap_or(Ok(())),
+                        Err(_) => Err("the writer closed before the group committed".into()),
+                    };
+                }
+                writer = home.take() => {
+                    let mut writer = writer?;
+                    let w = writer.as_mut().expect("the writer's connection is open once taken");
+                    if w.group.as_ref().is_some_and(|g| g.id == id) {
+                        w.commit_group()?;
+                        break Ok(());
+                    }
+                    // Committed by another member meanwhile: its answer is
+                    // already sent.
+                }
+            }
+        };
+        pending.settled = true;
+        out.map_err(|e| StoreError::Corrupt(format!("the group of writes did not commit: {e}")))
+    }
+
+    /// Undoes this write's work (and the group's transaction when it is the
+    /// group's only write).
+    fn rollback(mut self) -> Result<()> {
+        self.open = false;
+        self.undo()
+    }
+
+    fn undo(&mut self) -> Result<()> {
+        let w = self.writer_mut();
+        let alone = w.group.as_ref().is_none_or(|g| g.members <= 1);
+        if alone {
+            w.group = None;
+            w.conn.execute_batch("ROLLBACK")?;
+        } else {
+            w.conn.execute_batch("ROLLBACK TO write; RELEASE write")?;
+            w.group.as_mut().expect("a group is open").members -= 1;
+        }
+        Ok(())
+    }
+
+    fn writer_mut(&mut self) -> &mut Writer {
+        self.writer
+            .as_mut()
+            .expect("the writer's connection is open while a transaction holds it")
     }
 
     fn conn(&self) -> &rusqlite::Connection {
@@ -263,24 +439,49 @@ impl Direct {
         }
         Ok(out)
     }
-
-    fn finish(&mut self, sql: &str) -> Result<()> {
-        self.open = false;
-        self.conn().execute_batch(sql)?;
-        Ok(())
-    }
 }
 
 impl Drop for Direct {
-    /// A transaction dropped before its end (an error, a cancelled
-    /// request) rolls back before the writer is released.
+    /// A write dropped before its end (an error, a cancelled request)
+    /// rolls back its savepoint before the writer is released.
     fn drop(&mut self) {
         if self.open {
-            if let Err(e) = self.conn().execute_batch("ROLLBACK") {
+            self.open = false;
+            if let Err(e) = self.undo() {
                 // Closed: the next write opens a fresh connection.
-                tracing::error!(error = %e, "rolling back an abandoned SQLite transaction");
+                tracing::error!(error = %e, "rolling back an abandoned SQLite write");
                 drop(self.writer.take());
             }
+        }
+    }
+}
+
+/// A member waiting for its group to commit. If its caller goes away
+/// before then, it makes sure someone commits the group.
+struct Pending {
+    home: std::sync::Arc<DirectSlot>,
+    id: u64,
+    settled: bool,
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if self.settled {
+            return;
+        }
+        let (home, id) = (self.home.clone(), self.id);
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move {
+                if let Ok(mut writer) = home.take().await {
+                    if let Some(w) = writer.as_mut() {
+                        if w.group.as_ref().is_some_and(|g| g.id == id) {
+                            if let Err(e) = w.commit_group() {
+                                tracing::error!(error = %e, "committing an abandoned group of writes");
+                            }
+                        }
+                    }
+                }
+            });
         }
     }
 }
@@ -520,18 +721,23 @@ impl Tx {
     }
 
     /// Makes every write of the transaction durable.
-    pub async fn commit(self) -> Result<()> {
-        match self {
-            Tx::Sqlite(mut tx) => tx.finish("COMMIT")?,
-            Tx::Postgres(tx) => tx.commit().await?,
+    async fn commit(self, home: Option<&std::sync::Arc<DirectSlot>>) -> Result<()> {
+        match (self, home) {
+            (Tx::Sqlite(tx), Some(home)) => tx.commit(home).await?,
+            (Tx::Sqlite(_), None) => {
+                return Err(StoreError::Corrupt(
+                    "a SQLite store without its direct connection".into(),
+                ))
+            }
+            (Tx::Postgres(tx), _) => tx.commit().await?,
         }
         Ok(())
     }
 
     /// Undoes every write of the transaction.
-    pub async fn rollback(self) -> Result<()> {
+    async fn rollback(self) -> Result<()> {
         match self {
-            Tx::Sqlite(mut tx) => tx.finish("ROLLBACK")?,
+            Tx::Sqlite(tx) => tx.rollback()?,
             Tx::Postgres(tx) => tx.rollback().await?,
         }
         Ok(())
@@ -552,12 +758,12 @@ impl crate::Store {
                 })?;
                 let mut tx = Tx::Sqlite(Direct::begin(home).await?);
                 let out = work(&mut tx).await;
-                finish(tx, out).await
+                finish(tx, out, Some(home)).await
             }
             crate::Db::Postgres(pool) => {
                 let mut tx = Tx::Postgres(pool.begin().await.map_err(StoreError::from)?);
                 let out = work(&mut tx).await;
-                finish(tx, out).await
+                finish(tx, out, None).await
             }
         }
     }
@@ -578,10 +784,14 @@ impl crate::Store {
 }
 
 /// Commits `tx` when the work succeeded, rolls it back when it failed.
-async fn finish<T, E: From<StoreError>>(tx: Tx, out: Result<T, E>) -> Result<T, E> {
+async fn finish<T, E: From<StoreError>>(
+    tx: Tx,
+    out: Result<T, E>,
+    home: Option<&std::sync::Arc<DirectSlot>>,
+) -> Result<T, E> {
     match out {
         Ok(v) => {
-            tx.commit().await?;
+            tx.commit(home).await?;
             Ok(v)
         }
         Err(e) => {

@@ -167,3 +167,134 @@ async fn an_in_memory_database_is_refused_in_plain_words() {
     let err = Store::connect("sqlite::memory:").await.unwrap_err();
     assert!(err.to_string().contains("give a file"), "{err}");
 }
+
+async fn names(store: &Store) -> Vec<String> {
+    let Db::Sqlite(pool) = store.db() else {
+        unreachable!()
+    };
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT name FROM things ORDER BY id")
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    rows.into_iter().map(|(n,)| n).collect()
+}
+
+/// Writes queued together commit as one group: each answers only once its
+/// work is durable and readable by anyone, and one that fails takes back
+/// only its own work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queued_writes_commit_together_and_a_failure_takes_back_only_its_own() {
+    let (_dir, store) = scratch().await;
+    let before = store.write_counts().unwrap();
+    let tasks: Vec<_> = (0..120)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let name = format!("w{i}");
+                let out = store
+                    .write(async |tx| {
+                        tx.execute("INSERT INTO things (name) VALUES ($1)", args![&name])
+                            .await?;
+                        // Others queue meanwhile.
+                        tokio::task::yield_now().await;
+                        if i % 7 == 0 {
+                            return Err(StoreError::Conflict(format!("{name} refused")));
+                        }
+                        tx.execute("UPDATE things SET n = $1 WHERE name = $2", args![i, &name])
+                            .await?;
+                        Ok(())
+                    })
+                    .await;
+                if out.is_ok() {
+                    // Answered means committed: a reader sees it at once.
+                    assert!(
+                        names(&store).await.contains(&name),
+                        "{name} answered before its commit"
+                    );
+                }
+                (i, out.is_ok())
+            })
+        })
+        .collect();
+    let mut ok = Vec::new();
+    for t in tasks {
+        let (i, done) = t.await.unwrap();
+        assert_eq!(done, i % 7 != 0, "write {i}");
+        if done {
+            ok.push(format!("w{i}"));
+        }
+    }
+    let mut stored = names(&store).await;
+    stored.sort();
+    ok.sort();
+    assert_eq!(stored, ok, "every answered write, and no refused one");
+    let (writes, commits) = store.write_counts().unwrap();
+    let (writes, commits) = (writes - before.0, commits - before.1);
+    assert_eq!(writes, ok.len() as u64);
+    assert!(
+        commits < writes,
+        "{writes} writes in {commits} commits: none grouped"
+    );
+}
+
+/// A write whose caller went away while its group waited to commit is
+/// still committed, even when no other write comes to do it.
+#[tokio::test]
+async fn a_group_whose_callers_went_away_still_commits() {
+    let (_dir, store) = scratch().await;
+    let (open_first, first_gate) = tokio::sync::oneshot::channel::<()>();
+    let (_keep_second, second_gate) = tokio::sync::oneshot::channel::<()>();
+    let first = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .write(async |tx| {
+                    tx.execute("INSERT INTO things (name) VALUES ('first')", args![])
+                        .await?;
+                    let _ = first_gate.await;
+                    Ok::<_, StoreError>(())
+                })
+                .await
+        })
+    };
+    tokio::task::yield_now().await;
+    let second = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .write(async |tx| {
+                    tx.execute("INSERT INTO things (name) VALUES ('second')", args![])
+                        .await?;
+                    let _ = second_gate.await; // never opened
+                    Ok::<_, StoreError>(())
+                })
+                .await
+        })
+    };
+    // The first holds the writer; the second queues behind it.
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    // The first finishes while the second is queued, so it waits for the
+    // group; the second runs and stops inside its work.
+    open_first.send(()).unwrap();
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    assert!(names(&store).await.is_empty(), "nothing is committed yet");
+    first.abort();
+    second.abort();
+    assert!(first.await.unwrap_err().is_cancelled());
+    assert!(second.await.unwrap_err().is_cancelled());
+    for _ in 0..200 {
+        if !names(&store).await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        names(&store).await,
+        ["first"],
+        "the first's work commits; the second's rolls back"
+    );
+}
