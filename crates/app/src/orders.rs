@@ -112,15 +112,6 @@ impl App {
     }
 }
 
-/// A change to a draft order mobile's bundles or bars.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Extra {
-    AddBundle(i64),
-    RemoveBundle(i64),
-    AddBar(i64),
-    RemoveBar(i64),
-}
-
 /// An order whole: its row, its mobiles (with bundles and bars) and its
 /// status history.
 #[derive(Debug, Clone)]
@@ -156,17 +147,15 @@ impl App {
         &self,
         who: &Principal,
         order_mobile_id: i64,
-        change: Extra,
+        change: domain::ordering::MobileExtra,
     ) -> Result<OrderMobile> {
         who.require(Scope::Orders)?;
         let (store, actor, vis, m) = (&self.store, &who.actor, who.visibility(), order_mobile_id);
-        match change {
-            Extra::AddBundle(b) => store.orders().add_mobile_bundle(actor, vis, m, b).await,
-            Extra::RemoveBundle(b) => store.orders().remove_mobile_bundle(actor, vis, m, b).await,
-            Extra::AddBar(b) => store.orders().add_mobile_bar(actor, vis, m, b).await,
-            Extra::RemoveBar(b) => store.orders().remove_mobile_bar(actor, vis, m, b).await,
-        }
-        .map_err(mobile_not_found(m))?;
+        store
+            .orders()
+            .change_mobile_extra(actor, vis, m, change)
+            .await
+            .map_err(mobile_not_found(m))?;
         let (order, _) = store
             .orders()
             .order_of_mobile(vis, m)

@@ -449,6 +449,119 @@ pub fn check_against_live(
     }
 }
 
+/// What a change to a draft mobile's extras is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExtraKind {
+    Bundle,
+    Bar,
+}
+
+impl ExtraKind {
+    /// The field that names the item in the mobile face's calls.
+    pub fn field(self) -> &'static str {
+        match self {
+            ExtraKind::Bundle => "tariffOptionId",
+            ExtraKind::Bar => "barId",
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            ExtraKind::Bundle => "bundle",
+            ExtraKind::Bar => "bar",
+        }
+    }
+}
+
+/// Adding or removing a bundle or a bar on a draft order's mobile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MobileExtra {
+    pub kind: ExtraKind,
+    pub add: bool,
+    pub item: i64,
+}
+
+impl MobileExtra {
+    /// A change naming `item`, which must be a valid id.
+    pub fn new(kind: ExtraKind, add: bool, item: i64) -> Result<MobileExtra, Error> {
+        crate::paging::check_id(kind.field(), item)?;
+        Ok(MobileExtra { kind, add, item })
+    }
+
+    /// The audit trail's name for it: `add_bundle`, `remove_bar`, ...
+    pub fn action(self) -> &'static str {
+        match (self.kind, self.add) {
+            (ExtraKind::Bundle, true) => "add_bundle",
+            (ExtraKind::Bundle, false) => "remove_bundle",
+            (ExtraKind::Bar, true) => "add_bar",
+            (ExtraKind::Bar, false) => "remove_bar",
+        }
+    }
+
+    /// What is said when the item is already on the mobile (adding) or
+    /// not on it (removing).
+    pub fn clash(self, mobile_id: i64) -> String {
+        let state = if self.add { "already" } else { "not" };
+        format!(
+            "{} {} is {state} on order mobile {mobile_id}",
+            self.kind.noun(),
+            self.item
+        )
+    }
+}
+
+/// What adding an extra to a mobile is checked against.
+#[derive(Debug, Clone, Copy)]
+pub struct ExtraFacts<'a> {
+    pub connection_type: &'a str,
+    pub network: Network,
+    pub tariff_id: Option<i64>,
+    /// The bundles the mobile's tariff allows.
+    pub tariff_bundles: &'a [i64],
+    /// The network's bundles or bars (the kind being added).
+    pub on_network: &'a [i64],
+}
+
+/// A bundle added must be one the mobile's tariff allows (a mobile with no
+/// tariff takes none); a bar, one of the mobile's network. Removing is
+/// checked by what is there.
+pub fn check_extra(extra: MobileExtra, facts: &ExtraFacts<'_>) -> Result<(), Error> {
+    if !extra.add {
+        return Ok(());
+    }
+    let (id, network) = (extra.item, facts.network);
+    match extra.kind {
+        ExtraKind::Bundle => {
+            let Some(tariff) = facts.tariff_id else {
+                return Err(Error::invalid(
+                    "orderMobileId",
+                    format!(
+                        "a {} has no tariff to add bundles to",
+                        facts.connection_type
+                    ),
+                ));
+            };
+            if facts.tariff_bundles.contains(&id) {
+                return Ok(());
+            }
+            Err(Error::invalid(
+                "tariffOptionId",
+                match facts.on_network.contains(&id) {
+                    true => format!(
+                        "bundle {id} is not available on tariff {tariff}; see ListBundlesForTariff"
+                    ),
+                    false => format!("there is no {network} bundle {id}"),
+                },
+            ))
+        }
+        ExtraKind::Bar if facts.on_network.contains(&id) => Ok(()),
+        ExtraKind::Bar => Err(Error::invalid(
+            "barId",
+            format!("there is no {network} bar {id}; see ListBarsForNetwork"),
+        )),
+    }
+}
+
 /// One problem SubmitOrder found: which mobile, which field, why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -609,6 +722,73 @@ mod tests {
             }
             other => panic!("expected a refusal, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn extras_of_a_draft_mobile() {
+        let add_bundle = MobileExtra::new(ExtraKind::Bundle, true, 301).unwrap();
+        let facts = ExtraFacts {
+            connection_type: "New",
+            network: Network::Vodafone,
+            tariff_id: Some(2),
+            tariff_bundles: &[301],
+            on_network: &[301, 302],
+        };
+        assert_eq!(check_extra(add_bundle, &facts), Ok(()));
+        let other = MobileExtra {
+            item: 302,
+            ..add_bundle
+        };
+        let e = check_extra(other, &facts).unwrap_err();
+        assert_eq!(e.field(), Some("tariffOptionId"));
+        assert!(e.to_string().contains("not available on tariff 2"), "{e}");
+        let unknown = MobileExtra {
+            item: 999,
+            ..add_bundle
+        };
+        assert!(check_extra(unknown, &facts)
+            .unwrap_err()
+            .to_string()
+            .contains("no Vodafone bundle 999"));
+        let no_tariff = ExtraFacts {
+            connection_type: "Disconnection",
+            tariff_id: None,
+            ..facts
+        };
+        assert_eq!(
+            check_extra(add_bundle, &no_tariff).unwrap_err().field(),
+            Some("orderMobileId")
+        );
+        let bar = MobileExtra::new(ExtraKind::Bar, true, 7).unwrap();
+        let bars = ExtraFacts {
+            on_network: &[7],
+            ..facts
+        };
+        assert_eq!(check_extra(bar, &bars), Ok(()));
+        assert_eq!(
+            check_extra(MobileExtra { item: 8, ..bar }, &bars)
+                .unwrap_err()
+                .field(),
+            Some("barId")
+        );
+        let remove = MobileExtra::new(ExtraKind::Bar, false, 8).unwrap();
+        assert_eq!(
+            check_extra(remove, &bars),
+            Ok(()),
+            "removing is checked by what is there"
+        );
+        assert_eq!(remove.action(), "remove_bar");
+        assert_eq!(remove.clash(5), "bar 8 is not on order mobile 5");
+        assert_eq!(
+            add_bundle.clash(5),
+            "bundle 301 is already on order mobile 5"
+        );
+        assert_eq!(
+            MobileExtra::new(ExtraKind::Bar, true, 0)
+                .unwrap_err()
+                .field(),
+            Some("barId")
+        );
     }
 
     #[test]

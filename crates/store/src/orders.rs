@@ -12,8 +12,8 @@ use crate::{args, in_list, Orders, Result, StoreError, Visibility};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::order::{OrderEvent, OrderStatus};
 use domain::ordering::{
-    check_against_live, check_tariff, submission_problems, ConnectionType, MobileRequest,
-    NumberHolder, SimType, SubmitFacts, TariffLimits,
+    check_against_live, check_extra, check_tariff, submission_problems, ConnectionType, ExtraFacts,
+    ExtraKind, MobileExtra, MobileRequest, NumberHolder, SimType, SubmitFacts, TariffLimits,
 };
 use domain::paging::PageRequest;
 use domain::status::{ConnectionStatus, MobileStatus};
@@ -638,149 +638,89 @@ impl Orders<'_> {
         .await
     }
 
-    /// Adds a bundle of the mobile's network and tariff to a draft mobile.
-    pub async fn add_mobile_bundle(
+    /// Adds or removes a bundle or bar row of a draft mobile, checked by
+    /// [`check_extra`]: an insert that hits the primary key is a duplicate
+    /// (409); a delete of nothing is not found (404).
+    pub async fn change_mobile_extra(
         &self,
         actor: &str,
         vis: Visibility,
         mobile_id: i64,
-        bundle_id: i64,
+        extra: MobileExtra,
     ) -> Result<()> {
         let (order, m) = self.order_of_mobile(vis, mobile_id).await?;
-        let Some(tariff) = m.tariff_id else {
-            return Err(Error::invalid(
-                "orderMobileId",
-                format!("a {} has no tariff to add bundles to", m.connection_type),
-            )
-            .into());
-        };
-        let allowed = self.catalogue().bundles_for_tariff(tariff).await?;
-        if !allowed.iter().any(|b| b.id == bundle_id) {
-            let why = match self.catalogue().bundles_for_network(m.network.parse().map_err(|_| StoreError::Corrupt("network".into()))?).await?.iter().any(|b| b.id == bundle_id) {
-                true => format!("bundle {bundle_id} is not available on tariff {tariff}; see ListBundlesForTariff"),
-                false => format!("there is no {} bundle {bundle_id}", m.network),
+        if extra.add {
+            let network = crate::catalogue::parse_network(&m.network)?;
+            let catalogue = self.catalogue();
+            let (tariff_bundles, on_network): (Vec<i64>, Vec<i64>) = match (extra.kind, m.tariff_id)
+            {
+                (ExtraKind::Bundle, tariff) => (
+                    match tariff {
+                        Some(t) => catalogue
+                            .bundles_for_tariff(t)
+                            .await?
+                            .iter()
+                            .map(|b| b.id)
+                            .collect(),
+                        None => Vec::new(),
+                    },
+                    catalogue
+                        .bundles_for_network(network)
+                        .await?
+                        .iter()
+                        .map(|b| b.id)
+                        .collect(),
+                ),
+                (ExtraKind::Bar, _) => (
+                    Vec::new(),
+                    catalogue
+                        .bars_for_network(network)
+                        .await?
+                        .iter()
+                        .map(|b| b.id)
+                        .collect(),
+                ),
             };
-            return Err(Error::invalid("tariffOptionId", why).into());
+            check_extra(
+                extra,
+                &ExtraFacts {
+                    connection_type: &m.connection_type,
+                    network,
+                    tariff_id: m.tariff_id,
+                    tariff_bundles: &tariff_bundles,
+                    on_network: &on_network,
+                },
+            )?;
         }
-        self.change_mobile_extra(
-            actor,
-            &order,
-            mobile_id,
-            "INSERT INTO order_mobile_bundles (order_mobile_id, bundle_id) VALUES ($1, $2)",
-            bundle_id,
-            "add_bundle",
-            format!("bundle {bundle_id} is already on order mobile {mobile_id}"),
-        )
-        .await
-    }
-
-    pub async fn remove_mobile_bundle(
-        &self,
-        actor: &str,
-        vis: Visibility,
-        mobile_id: i64,
-        bundle_id: i64,
-    ) -> Result<()> {
-        let (order, _) = self.order_of_mobile(vis, mobile_id).await?;
-        self.change_mobile_extra(
-            actor,
-            &order,
-            mobile_id,
-            "DELETE FROM order_mobile_bundles WHERE order_mobile_id = $1 AND bundle_id = $2",
-            bundle_id,
-            "remove_bundle",
-            format!("bundle {bundle_id} is not on order mobile {mobile_id}"),
-        )
-        .await
-    }
-
-    /// Adds a bar of the mobile's network to a draft mobile.
-    pub async fn add_mobile_bar(
-        &self,
-        actor: &str,
-        vis: Visibility,
-        mobile_id: i64,
-        bar_id: i64,
-    ) -> Result<()> {
-        let (order, m) = self.order_of_mobile(vis, mobile_id).await?;
-        let network: Network = m
-            .network
-            .parse()
-            .map_err(|_| StoreError::Corrupt("network".into()))?;
-        if !self
-            .catalogue()
-            .bars_for_network(network)
-            .await?
-            .iter()
-            .any(|b| b.id == bar_id)
-        {
-            return Err(Error::invalid(
-                "barId",
-                format!("there is no {network} bar {bar_id}; see ListBarsForNetwork"),
-            )
-            .into());
-        }
-        self.change_mobile_extra(
-            actor,
-            &order,
-            mobile_id,
-            "INSERT INTO order_mobile_bars (order_mobile_id, bar_id) VALUES ($1, $2)",
-            bar_id,
-            "add_bar",
-            format!("bar {bar_id} is already on order mobile {mobile_id}"),
-        )
-        .await
-    }
-
-    pub async fn remove_mobile_bar(
-        &self,
-        actor: &str,
-        vis: Visibility,
-        mobile_id: i64,
-        bar_id: i64,
-    ) -> Result<()> {
-        let (order, _) = self.order_of_mobile(vis, mobile_id).await?;
-        self.change_mobile_extra(
-            actor,
-            &order,
-            mobile_id,
-            "DELETE FROM order_mobile_bars WHERE order_mobile_id = $1 AND bar_id = $2",
-            bar_id,
-            "remove_bar",
-            format!("bar {bar_id} is not on order mobile {mobile_id}"),
-        )
-        .await
-    }
-
-    /// Adds or removes a bundle or bar row of a draft mobile: an insert
-    /// that hits the primary key is a duplicate (409); a delete of nothing
-    /// is not found (404).
-    #[allow(clippy::too_many_arguments)]
-    async fn change_mobile_extra(
-        &self,
-        actor: &str,
-        order: &OrderRow,
-        mobile_id: i64,
-        sql: &str,
-        item: i64,
-        action: &str,
-        missing: String,
-    ) -> Result<()> {
+        let sql = match (extra.kind, extra.add) {
+            (ExtraKind::Bundle, true) => {
+                "INSERT INTO order_mobile_bundles (order_mobile_id, bundle_id) VALUES ($1, $2)"
+            }
+            (ExtraKind::Bundle, false) => {
+                "DELETE FROM order_mobile_bundles WHERE order_mobile_id = $1 AND bundle_id = $2"
+            }
+            (ExtraKind::Bar, true) => {
+                "INSERT INTO order_mobile_bars (order_mobile_id, bar_id) VALUES ($1, $2)"
+            }
+            (ExtraKind::Bar, false) => {
+                "DELETE FROM order_mobile_bars WHERE order_mobile_id = $1 AND bar_id = $2"
+            }
+        };
         let now = self.now();
-        let inserting = sql.starts_with("INSERT");
+        let clash = extra.clash(mobile_id);
         self.write(async |tx| {
             if tx.execute(TOUCH_DRAFT, args![now, order.id]).await? != 1 {
-                return Err(not_draft(order));
+                return Err(not_draft(&order));
             }
             let changed = tx
-                .execute(sql, args![mobile_id, item])
+                .execute(sql, args![mobile_id, extra.item])
                 .await
-                .map_err(|e| StoreError::unique_of(e, missing.clone()))?;
+                .map_err(|e| StoreError::unique_of(e, clash.clone()))?;
             if changed != 1 {
-                return Err(if inserting {
-                    StoreError::Conflict(missing)
+                return Err(if extra.add {
+                    StoreError::Conflict(clash)
                 } else {
-                    Error::NotFound(missing).into()
+                    Error::NotFound(clash).into()
                 });
             }
             let entry = AuditEntry::of(
@@ -788,9 +728,9 @@ impl Orders<'_> {
                 Some(order.partner_id),
                 "order_mobile",
                 mobile_id,
-                action,
+                extra.action(),
             )
-            .after(serde_json::json!({"item": item}));
+            .after(serde_json::json!({"item": extra.item}));
             crate::audit::write(tx, now, &entry).await
         })
         .await

@@ -12,7 +12,7 @@ use axum::response::Response;
 use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::order::OrderStatus;
-use domain::ordering::MobileInput;
+use domain::ordering::{ExtraKind, MobileExtra, MobileInput};
 use domain::Network;
 use serde::{Deserialize, Serialize};
 use store::orders::{OrderMobile, OrderRow};
@@ -418,35 +418,17 @@ pub async fn remove_mobile_from_order(
     }))
 }
 
-/// A change to a draft order mobile's bundles or bars, as the four calls
-/// name it.
-enum Extra {
-    AddBundle,
-    RemoveBundle,
-    AddBar,
-    RemoveBar,
-}
-
 /// The four bundle and bar calls: check the ids, make the change, answer
 /// the mobile's bundles and bars.
 async fn change_extra(
     Call { app, who }: Call,
     mobile: i64,
     item: i64,
-    change: Extra,
+    kind: ExtraKind,
+    add: bool,
 ) -> ApiResult<Json<MobileExtras>> {
     let mobile = positive(mobile, "orderMobileId")?;
-    let item_field = match change {
-        Extra::AddBundle | Extra::RemoveBundle => "tariffOptionId",
-        Extra::AddBar | Extra::RemoveBar => "barId",
-    };
-    let item = positive(item, item_field)?;
-    let change = match change {
-        Extra::AddBundle => app::orders::Extra::AddBundle(item),
-        Extra::RemoveBundle => app::orders::Extra::RemoveBundle(item),
-        Extra::AddBar => app::orders::Extra::AddBar(item),
-        Extra::RemoveBar => app::orders::Extra::RemoveBar(item),
-    };
+    let change = MobileExtra::new(kind, add, item)?;
     let m = app.change_mobile_extra(&who, mobile, change).await?;
     let view = OrderMobileView::from(m);
     Ok(Json(MobileExtras {
@@ -468,7 +450,8 @@ pub async fn add_bundle_to_mobile(
         call,
         b.order_mobile_id,
         b.tariff_option_id,
-        Extra::AddBundle,
+        ExtraKind::Bundle,
+        true,
     )
     .await
 }
@@ -485,7 +468,8 @@ pub async fn remove_bundle_from_mobile(
         call,
         b.order_mobile_id,
         b.tariff_option_id,
-        Extra::RemoveBundle,
+        ExtraKind::Bundle,
+        false,
     )
     .await
 }
@@ -498,7 +482,7 @@ pub async fn add_bar_to_mobile_order(
     body: JsonBody<MobileBar>,
 ) -> ApiResult<Json<MobileExtras>> {
     let b = body.value;
-    change_extra(call, b.order_mobile_id, b.bar_id, Extra::AddBar).await
+    change_extra(call, b.order_mobile_id, b.bar_id, ExtraKind::Bar, true).await
 }
 
 /// Removes a bar from a draft order's mobile.
@@ -509,7 +493,7 @@ pub async fn remove_bar_from_mobile_order(
     body: JsonBody<MobileBar>,
 ) -> ApiResult<Json<MobileExtras>> {
     let b = body.value;
-    change_extra(call, b.order_mobile_id, b.bar_id, Extra::RemoveBar).await
+    change_extra(call, b.order_mobile_id, b.bar_id, ExtraKind::Bar, false).await
 }
 
 /// Validates the whole order and queues it for provisioning; refused with
