@@ -336,33 +336,39 @@ impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
-            return Err(AuthError::invalid_token("No credentials: send Authorization: Bearer <access token> (from POST /token) or Basic with an API user.").into());
-        };
-        let value = value.to_str().map_err(|_| {
-            AuthError::invalid_token("The Authorization header is not readable text.")
+        let who = authenticate(parts, state).await?;
+        crate::guard::rate_limit(&state.guard, parts, &who)?;
+        Ok(who)
+    }
+}
+
+/// The mobile face's caller, from `Authorization` (Bearer or Basic).
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
+    let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+        return Err(AuthError::invalid_token("No credentials: send Authorization: Bearer <access token> (from POST /token) or Basic with an API user.").into());
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| AuthError::invalid_token("The Authorization header is not readable text."))?;
+    let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
+    if scheme.eq_ignore_ascii_case("bearer") && rest.trim().starts_with(app::auth::TOKEN_PREFIX) {
+        Err(AuthError::invalid_token(format!(
+            "This is an API token ({}…) for the ISP API and FreeRADIUS; the mobile API takes an access token from POST /token, or HTTP Basic with an API user.",
+            app::auth::TOKEN_PREFIX
+        ))
+        .into())
+    } else if scheme.eq_ignore_ascii_case("bearer") {
+        state.auth.bearer(&state.app, rest.trim()).await
+    } else if scheme.eq_ignore_ascii_case("basic") {
+        let (user, pass) = decode_basic(rest).ok_or_else(|| {
+            AuthError::invalid_token("The Basic credentials are not base64 of user:password.")
         })?;
-        let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
-        if scheme.eq_ignore_ascii_case("bearer") && rest.trim().starts_with(app::auth::TOKEN_PREFIX)
-        {
-            Err(AuthError::invalid_token(format!(
-                "This is an API token ({}…) for the ISP API and FreeRADIUS; the mobile API takes an access token from POST /token, or HTTP Basic with an API user.",
-                app::auth::TOKEN_PREFIX
-            ))
-            .into())
-        } else if scheme.eq_ignore_ascii_case("bearer") {
-            state.auth.bearer(&state.app, rest.trim()).await
-        } else if scheme.eq_ignore_ascii_case("basic") {
-            let (user, pass) = decode_basic(rest).ok_or_else(|| {
-                AuthError::invalid_token("The Basic credentials are not base64 of user:password.")
-            })?;
-            state.auth.basic(&state.app, &user, &pass).await
-        } else {
-            Err(AuthError::invalid_token(format!(
-                "Unsupported authorization scheme {scheme:?}: use Bearer or Basic."
-            ))
-            .into())
-        }
+        state.auth.basic(&state.app, &user, &pass).await
+    } else {
+        Err(AuthError::invalid_token(format!(
+            "Unsupported authorization scheme {scheme:?}: use Bearer or Basic."
+        ))
+        .into())
     }
 }
 

@@ -383,13 +383,39 @@ fn complete_operation(face: Face, op: &mut Value) {
             error,
         ));
     }
+    let limited = matches!(face, Face::Mobile | Face::Isp);
     add.push((
         "500",
         "a fault of ours; quote the response's x-request-id to support",
         error,
     ));
+    add.push((
+        "503",
+        "the server is at capacity; retry after Retry-After",
+        error,
+    ));
     let responses = op["responses"].as_object_mut();
     let Some(responses) = responses else { return };
+    if limited {
+        let header = |description: &str| serde_json::json!({"description": description, "schema": {"type": "string"}});
+        let limit_headers = serde_json::json!({
+            "RateLimit-Policy": header("this client's policies (IETF draft-ietf-httpapi-ratelimit-headers): \"spike\";q=N;w=1, \"quota\";q=N;w=SECONDS"),
+            "RateLimit": header("where this client stands: \"spike\";r=LEFT;t=SECONDS, \"quota\";r=LEFT;t=SECONDS"),
+        });
+        for (status, r) in responses.iter_mut() {
+            if status.starts_with('2') {
+                if let Some(r) = r.as_object_mut() {
+                    r.insert("headers".into(), limit_headers.clone());
+                }
+            }
+        }
+        let mut on_429 = limit_headers;
+        on_429["Retry-After"] = header("seconds until the same request would pass");
+        let (description, schema) = ("this client's rate limit: a spike arrest (too many requests a second) or its quota spent; retry after Retry-After", error);
+        responses.entry("429").or_insert_with(|| {
+            serde_json::json!({"description": description, "headers": on_429, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}})
+        });
+    }
     for (status, description, schema) in add {
         responses.entry(status).or_insert_with(|| {
             serde_json::json!({"description": description, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}})

@@ -21,6 +21,8 @@ pub enum ApiError {
     Status(StatusCode, String),
     /// A fault of ours; the detail is logged, not answered.
     Internal(String),
+    /// A rate limit refused the request (429).
+    Limited(Box<crate::guard::Limited>),
 }
 
 /// An OAuth 2.0 / RFC 6750 error.
@@ -184,6 +186,13 @@ impl Failure {
         }
     }
 
+    fn limited(l: &crate::guard::Limited) -> Failure {
+        Failure {
+            headers: l.headers(),
+            ..Failure::plain(StatusCode::TOO_MANY_REQUESTS, l.message.clone())
+        }
+    }
+
     fn plain(status: StatusCode, message: String) -> Failure {
         Failure {
             status,
@@ -222,6 +231,7 @@ impl IntoResponse for ApiError {
             ApiError::Domain(e) => Failure::of(e, StatusCode::PAYMENT_REQUIRED),
             ApiError::Status(s, m) => Failure::plain(s, m),
             ApiError::Internal(detail) => Failure::internal(&detail),
+            ApiError::Limited(l) => Failure::limited(&l),
         };
         let mut body = json!({"response_message": f.message});
         if let Some(p) = &f.problems {
@@ -257,6 +267,7 @@ impl IntoResponse for IspError {
             ApiError::Domain(e) => Failure::of(e, StatusCode::BAD_REQUEST),
             ApiError::Status(s, m) => Failure::plain(s, m),
             ApiError::Internal(detail) => Failure::internal(&detail),
+            ApiError::Limited(l) => Failure::limited(&l),
         };
         let mut body = json!({"status": "error", "message": f.message});
         if let Some(field) = &f.field {

@@ -17,8 +17,10 @@ pub mod auth;
 pub mod docs;
 pub mod error;
 pub mod extract;
+pub mod guard;
 pub mod idempotency;
 pub mod isp;
+pub mod metrics;
 pub mod middleware;
 pub mod mobile;
 pub mod ops;
@@ -44,6 +46,11 @@ pub struct ApiConfig {
     pub sealer: Option<Arc<seal::Sealer>>,
     /// Server timeouts and the shutdown grace period.
     pub limits: ServerLimits,
+    /// Requests in flight and rate limits per client.
+    pub guard: guard::GuardConfig,
+    /// When set, `/metrics` answers on the main listener to this bearer
+    /// token (see [`metrics`]).
+    pub metrics_token: Option<String>,
 }
 
 impl Default for ApiConfig {
@@ -53,6 +60,8 @@ impl Default for ApiConfig {
             auth_cache_ttl: Duration::from_secs(5),
             sealer: None,
             limits: ServerLimits::default(),
+            guard: guard::GuardConfig::default(),
+            metrics_token: None,
         }
     }
 }
@@ -89,22 +98,33 @@ pub struct AppState {
     pub auth: Arc<auth::Auth>,
     pub docs: Arc<docs::Docs>,
     pub limits: ServerLimits,
+    pub guard: Arc<guard::Guard>,
+    pub metrics: Arc<metrics::Metrics>,
+    pub metrics_token: Option<String>,
 }
 
 impl AppState {
     /// Builds the state: resolves the signing key and renders the docs.
     pub async fn new(store: store::Store, config: &ApiConfig) -> Result<AppState, app::Error> {
-        let app = app::App::new(store).with_sealer(config.sealer.clone());
+        let app = app::App::new(store.clone()).with_sealer(config.sealer.clone());
         let secret = match &config.jwt_secret {
             Some(s) => s.clone(),
             None => app.signing_secret().await?,
         };
         let spec = openapi();
+        let metrics = Arc::new(metrics::Metrics::new());
         Ok(AppState {
             app: Arc::new(app),
             auth: Arc::new(auth::Auth::new(secret.as_bytes(), config.auth_cache_ttl)),
             docs: Arc::new(docs::Docs::new(spec)),
             limits: config.limits,
+            guard: Arc::new(guard::Guard::new(
+                config.guard.clone(),
+                metrics.clone(),
+                store.clock().clone(),
+            )),
+            metrics,
+            metrics_token: config.metrics_token.clone(),
         })
     }
 }
@@ -170,8 +190,18 @@ pub fn app(state: AppState) -> Router {
     documented
         .route("/openapi.json", get(docs::openapi_json))
         .route("/docs", get(docs::page))
+        .route("/metrics", get(metrics::guarded))
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
+        .layer(axum::middleware::from_fn(guard::limit_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.guard.clone(),
+            guard::shed,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::track,
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             middleware::panic_response,

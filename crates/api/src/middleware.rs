@@ -69,7 +69,7 @@ pub async fn method_not_allowed(req: Request) -> Response {
 
 /// The ISP face owns `/api/v1` and below; every other path answers in the
 /// mobile dialect.
-fn in_dialect(req: &Request, status: StatusCode, message: String) -> Response {
+pub(crate) fn in_dialect(req: &Request, status: StatusCode, message: String) -> Response {
     if crate::docs::face(req.uri().path()) == crate::docs::Face::Isp {
         crate::error::IspError(crate::error::ApiError::Status(status, message)).into_response()
     } else {

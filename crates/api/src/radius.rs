@@ -90,6 +90,7 @@ fn reject(status: StatusCode, why: &str) -> Response {
 /// rlm_rest's shape: the body unread (413, 408, 400), the token refused.
 pub struct Radius {
     app: std::sync::Arc<app::App>,
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
     who: Principal,
     attrs: Result<Attrs, Response>,
     headers: HeaderMap,
@@ -122,6 +123,7 @@ impl FromRequest<AppState> for Radius {
         state.app.radius_caller(&who).map_err(failed)?;
         Ok(Radius {
             app: state.app.clone(),
+            metrics: state.metrics.clone(),
             who,
             attrs: Attrs::parse(&body).map_err(|why| reject(StatusCode::BAD_REQUEST, &why)),
             headers,
@@ -155,11 +157,23 @@ fn failed(e: app::Error) -> Response {
     }
 }
 
-/// The answer to a verdict: the accepted value rendered, or a 401 reject.
-fn answer<T>(verdict: app::Result<Verdict<T>>, accept: impl FnOnce(T) -> Response) -> Response {
+/// The answer to a verdict of `stage`: the accepted value rendered, or a
+/// 401 reject; counted either way.
+fn answer<T>(
+    metrics: &crate::metrics::Metrics,
+    stage: &str,
+    verdict: app::Result<Verdict<T>>,
+    accept: impl FnOnce(T) -> Response,
+) -> Response {
     match verdict {
-        Ok(Verdict::Accept(v)) => accept(v),
-        Ok(Verdict::Reject(why)) => reject(StatusCode::UNAUTHORIZED, &why),
+        Ok(Verdict::Accept(v)) => {
+            metrics.radius(stage, true, "");
+            accept(v)
+        }
+        Ok(Verdict::Reject(why)) => {
+            metrics.radius(stage, false, why.reason.as_str());
+            reject(StatusCode::UNAUTHORIZED, &why.message)
+        }
         Err(e) => failed(e),
     }
 }
@@ -173,7 +187,11 @@ fn answer<T>(verdict: app::Result<Verdict<T>>, accept: impl FnOnce(T) -> Respons
     responses((status = 200, description = "control and reply attributes"), (status = 401, description = "reject, with reply:Reply-Message"), (status = 400, description = "malformed: reject")))]
 pub async fn authorize(
     Radius {
-        app, who, attrs, ..
+        app,
+        metrics,
+        who,
+        attrs,
+        ..
     }: Radius,
 ) -> Result<Response, Response> {
     let a = attrs?;
@@ -189,7 +207,7 @@ pub async fn authorize(
     let verdict = app
         .radius_authorize(&who, &name, station.as_deref(), proof)
         .await;
-    Ok(answer(verdict, |ok| {
+    Ok(answer(&metrics, "authorize", verdict, |ok| {
         let mut out = Map::new();
         match ok.cleartext {
             Some(clear) => out.insert("control:Cleartext-Password".into(), json!(clear)),
@@ -219,7 +237,11 @@ pub async fn authorize(
     responses((status = 204, description = "the password is right"), (status = 401, description = "reject, with reply:Reply-Message")))]
 pub async fn authenticate(
     Radius {
-        app, who, attrs, ..
+        app,
+        metrics,
+        who,
+        attrs,
+        ..
     }: Radius,
 ) -> Result<Response, Response> {
     let a = attrs?;
@@ -228,7 +250,9 @@ pub async fn authenticate(
     let verdict = app
         .radius_authenticate(&who, &name, station.as_deref(), a.text("User-Password"))
         .await;
-    Ok(answer(verdict, |()| StatusCode::NO_CONTENT.into_response()))
+    Ok(answer(&metrics, "authenticate", verdict, |()| {
+        StatusCode::NO_CONTENT.into_response()
+    }))
 }
 
 /// FreeRADIUS's post-auth section: notes the outcome on the subscriber
@@ -260,11 +284,17 @@ pub async fn post_auth(r: Radius) -> Result<Response, Response> {
     responses((status = 204, description = "stored"), (status = 400, description = "malformed; not stored, so the NAS retries")))]
 pub async fn accounting(
     Radius {
-        app, who, attrs, ..
+        app,
+        metrics,
+        who,
+        attrs,
+        ..
     }: Radius,
 ) -> Result<Response, Response> {
-    let record = record(&attrs?).map_err(|why| reject(StatusCode::BAD_REQUEST, &why))?;
+    let a = attrs?;
+    let record = record(&a).map_err(|why| reject(StatusCode::BAD_REQUEST, &why))?;
     app.radius_accounting(&who, &record).await.map_err(failed)?;
+    metrics.accounting(record.kind.as_str());
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -83,8 +83,32 @@ impl App {
         (self.store.backend(), answer)
     }
 
+    /// What an operator watches: the job queue by kind and state, the
+    /// database pools, and (SQLite) writes and commits.
+    pub async fn ops_stats(&self) -> Result<OpsStats> {
+        Ok(OpsStats {
+            jobs: self
+                .store
+                .jobs()
+                .stats(self.store.now().timestamp_millis())
+                .await?,
+            pools: self.store.pool_stats(),
+            writes: self.store.write_counts(),
+            now_ms: self.store.now().timestamp_millis(),
+        })
+    }
+
     /// The platform's clock: now.
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.store.now()
     }
+}
+
+/// See [`crate::App::ops_stats`].
+#[derive(Debug, Clone)]
+pub struct OpsStats {
+    pub jobs: Vec<store::jobs::JobStats>,
+    pub pools: Vec<(&'static str, u32, u32)>,
+    pub writes: Option<(u64, u64)>,
+    pub now_ms: i64,
 }

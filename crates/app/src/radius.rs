@@ -14,7 +14,7 @@ use store::isp::{AcctRecord, IspUserRow, ProfileRow};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict<T> {
     Accept(T),
-    Reject(String),
+    Reject(isp::Refusal),
 }
 
 /// How the request proves the password.
@@ -63,7 +63,10 @@ impl App {
             .isp_user_by_username(who.partner_id, username)
             .await?
         else {
-            return Ok(Verdict::Reject("Unknown user".into()));
+            return Ok(Verdict::Reject(isp::Refusal::new(
+                isp::RejectReason::UnknownUser,
+                "Unknown user",
+            )));
         };
         let profile = self
             .store
@@ -84,11 +87,11 @@ impl App {
     }
 
     /// Notes a refusal on the subscriber and answers it.
-    async fn refuse<T>(&self, user_id: i64, why: String) -> Result<Verdict<T>> {
+    async fn refuse<T>(&self, user_id: i64, why: isp::Refusal) -> Result<Verdict<T>> {
         if let Err(e) = self
             .store
             .isp()
-            .record_auth(user_id, &format!("Access-Reject: {why}"))
+            .record_auth(user_id, &format!("Access-Reject: {}", why.message))
             .await
         {
             // The reject stands; only the note is lost.
@@ -126,7 +129,7 @@ impl App {
         }
         let cleartext = match proof {
             Proof::Pap => None,
-            Proof::None => return Ok(Verdict::Reject("No password was given".into())),
+            Proof::None => return Ok(Verdict::Reject(no_password())),
             Proof::Chap => {
                 let clear = user
                     .password_sealed
@@ -135,8 +138,11 @@ impl App {
                 match clear {
                     Some(c) => Some(c),
                     None => {
-                        let why = "CHAP is not enabled for this account's profile; use PAP";
-                        return self.refuse(user.id, why.into()).await;
+                        let why = isp::Refusal::new(
+                            isp::RejectReason::ChapNotEnabled,
+                            "CHAP is not enabled for this account's profile; use PAP",
+                        );
+                        return self.refuse(user.id, why).await;
                     }
                 }
             }
@@ -166,7 +172,7 @@ impl App {
             Verdict::Reject(why) => return Ok(Verdict::Reject(why)),
         };
         let Some(password) = password else {
-            return Ok(Verdict::Reject("No password was given".into()));
+            return Ok(Verdict::Reject(no_password()));
         };
         let hash = user.password_hash.clone();
         let right = tokio::task::spawn_blocking(move || {
@@ -175,7 +181,8 @@ impl App {
         .await
         .map_err(|e| Error::Internal(format!("password check panicked: {e}")))?;
         if !right {
-            return self.refuse(user.id, "Wrong password".into()).await;
+            let why = isp::Refusal::new(isp::RejectReason::WrongPassword, "Wrong password");
+            return self.refuse(user.id, why).await;
         }
         Ok(Verdict::Accept(()))
     }
@@ -224,4 +231,8 @@ impl App {
             .await?;
         Ok(())
     }
+}
+
+fn no_password() -> isp::Refusal {
+    isp::Refusal::new(isp::RejectReason::NoPassword, "No password was given")
 }

@@ -250,6 +250,52 @@ pub fn stale_after_secs(acct_interim_secs: i64) -> i64 {
     acct_interim_secs * 2 + 60
 }
 
+/// Why a login is rejected, as a bounded code (for metrics and logs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RejectReason {
+    UnknownUser,
+    Disabled,
+    Suspended,
+    Expired,
+    WrongDevice,
+    SessionLimit,
+    NoPassword,
+    ChapNotEnabled,
+    WrongPassword,
+}
+
+impl RejectReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RejectReason::UnknownUser => "unknown_user",
+            RejectReason::Disabled => "disabled",
+            RejectReason::Suspended => "suspended",
+            RejectReason::Expired => "expired",
+            RejectReason::WrongDevice => "wrong_device",
+            RejectReason::SessionLimit => "session_limit",
+            RejectReason::NoPassword => "no_password",
+            RejectReason::ChapNotEnabled => "chap_not_enabled",
+            RejectReason::WrongPassword => "wrong_password",
+        }
+    }
+}
+
+/// A login refused: the code and the words the NAS shows (Reply-Message).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub reason: RejectReason,
+    pub message: String,
+}
+
+impl Refusal {
+    pub fn new(reason: RejectReason, message: impl Into<String>) -> Refusal {
+        Refusal {
+            reason,
+            message: message.into(),
+        }
+    }
+}
+
 /// Why a subscriber may not log in at `now`, or `None` when it may: a
 /// disabled, suspended or expired account, or a device other than the one
 /// registered (`bound_mac`) calling (`calling_station`, as the NAS sent it).
@@ -259,33 +305,43 @@ pub fn admission_refusal(
     bound_mac: Option<&str>,
     calling_station: Option<&str>,
     now: DateTime<Utc>,
-) -> Option<String> {
+) -> Option<Refusal> {
+    use RejectReason as R;
     match effective_status(status, expiration, now) {
-        ReadStatus::Disabled => return Some("Account disabled".to_owned()),
-        ReadStatus::Suspended => return Some("Account suspended".to_owned()),
+        ReadStatus::Disabled => return Some(Refusal::new(R::Disabled, "Account disabled")),
+        ReadStatus::Suspended => return Some(Refusal::new(R::Suspended, "Account suspended")),
         ReadStatus::Expired => {
-            return Some(format!(
-                "Account expired on {}",
-                expiration
-                    .map(|e| e.format("%Y-%m-%d %H:%M UTC").to_string())
-                    .unwrap_or_default()
+            return Some(Refusal::new(
+                R::Expired,
+                format!(
+                    "Account expired on {}",
+                    expiration
+                        .map(|e| e.format("%Y-%m-%d %H:%M UTC").to_string())
+                        .unwrap_or_default()
+                ),
             ))
         }
         ReadStatus::Active => {}
     }
     match (bound_mac, calling_station) {
-        (Some(bound), Some(seen)) if parse_mac(seen).ok().as_deref() != Some(bound) => Some(
-            format!("Device {seen} is not the one registered for this account"),
-        ),
+        (Some(bound), Some(seen)) if parse_mac(seen).ok().as_deref() != Some(bound) => {
+            Some(Refusal::new(
+                R::WrongDevice,
+                format!("Device {seen} is not the one registered for this account"),
+            ))
+        }
         _ => None,
     }
 }
 
 /// Why one more session is refused, or `None`: `open` sessions already,
 /// `simultaneous_use` allowed by the profile.
-pub fn session_limit_refusal(open: i64, simultaneous_use: i64) -> Option<String> {
+pub fn session_limit_refusal(open: i64, simultaneous_use: i64) -> Option<Refusal> {
     (open >= simultaneous_use).then(|| {
-        format!("Session limit reached: {open} of {simultaneous_use} sessions already open")
+        Refusal::new(
+            RejectReason::SessionLimit,
+            format!("Session limit reached: {open} of {simultaneous_use} sessions already open"),
+        )
     })
 }
 
@@ -304,6 +360,17 @@ pub enum AcctKind {
 }
 
 impl AcctKind {
+    /// The name RADIUS gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AcctKind::Start => "Start",
+            AcctKind::Stop => "Stop",
+            AcctKind::Interim => "Interim-Update",
+            AcctKind::AccountingOn => "Accounting-On",
+            AcctKind::AccountingOff => "Accounting-Off",
+        }
+    }
+
     pub fn parse(text: &str) -> Result<AcctKind, Error> {
         match text.trim() {
             "Start" | "1" => Ok(AcctKind::Start),
@@ -339,15 +406,21 @@ mod tests {
             None
         );
         assert_eq!(
-            admission_refusal(SubscriberStatus::Disabled, later, None, None, now).as_deref(),
+            admission_refusal(SubscriberStatus::Disabled, later, None, None, now)
+                .map(|r| r.message)
+                .as_deref(),
             Some("Account disabled")
         );
         assert_eq!(
-            admission_refusal(SubscriberStatus::Suspended, later, None, None, now).as_deref(),
+            admission_refusal(SubscriberStatus::Suspended, later, None, None, now)
+                .map(|r| r.message)
+                .as_deref(),
             Some("Account suspended")
         );
         assert_eq!(
-            admission_refusal(SubscriberStatus::Active, Some(now), None, None, now).as_deref(),
+            admission_refusal(SubscriberStatus::Active, Some(now), None, None, now)
+                .map(|r| r.message)
+                .as_deref(),
             Some("Account expired on 2030-01-16 12:00 UTC")
         );
         // The registered device, however the NAS writes it, is admitted.
@@ -374,6 +447,7 @@ mod tests {
                 Some("11:22:33:44:55:66"),
                 now
             )
+            .map(|r| r.message)
             .as_deref(),
             Some("Device 11:22:33:44:55:66 is not the one registered for this account")
         );
@@ -386,6 +460,7 @@ mod tests {
                 Some("11:22:33:44:55:66"),
                 now
             )
+            .map(|r| r.message)
             .as_deref(),
             Some("Account suspended")
         );
@@ -422,7 +497,7 @@ mod tests {
     fn the_session_limit_counts_open_sessions() {
         assert_eq!(session_limit_refusal(0, 1), None);
         assert_eq!(
-            session_limit_refusal(1, 1).as_deref(),
+            session_limit_refusal(1, 1).map(|r| r.message).as_deref(),
             Some("Session limit reached: 1 of 1 sessions already open")
         );
         assert_eq!(session_limit_refusal(1, 2), None);

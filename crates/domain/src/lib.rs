@@ -18,6 +18,7 @@ pub mod number;
 pub mod order;
 pub mod ordering;
 pub mod paging;
+pub mod ratelimit;
 pub mod request;
 pub mod scope;
 pub mod sim;

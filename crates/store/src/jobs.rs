@@ -34,6 +34,20 @@ pub struct JobRow {
     pub idempotency_key: String,
 }
 
+/// The queue by kind and state, for monitoring.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, store::DirectRow)]
+pub struct JobStats {
+    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub state: JobState,
+    pub jobs: i64,
+    /// Attempts that failed, over these jobs.
+    pub failed_attempts: i64,
+    /// The earliest due time (epoch ms) among them that has passed: how
+    /// long the oldest job ready to run has waited.
+    pub oldest_due_ms: Option<i64>,
+}
+
 /// What became of a failed attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fate {
@@ -170,6 +184,19 @@ const JOB_COLS: &str =
     "id, kind, state, attempts, max_attempts, run_at_ms, locked_by, last_error, idempotency_key";
 
 impl Jobs<'_> {
+    /// The queue by kind and state as of `now_ms`: how many jobs, their
+    /// failed attempts, and the oldest due time that has passed.
+    pub async fn stats(&self, now_ms: i64) -> Result<Vec<JobStats>> {
+        self.read_all(
+            "SELECT kind, state, COUNT(*) AS jobs, \
+             CAST(COALESCE(SUM(CASE WHEN state = 'dead' OR state = 'queued' THEN attempts ELSE attempts - 1 END), 0) AS BIGINT) AS failed_attempts, \
+             MIN(CASE WHEN run_at_ms <= $1 THEN run_at_ms END) AS oldest_due_ms \
+             FROM jobs GROUP BY kind, state ORDER BY kind, state",
+            args![now_ms],
+        )
+        .await
+    }
+
     /// Enqueues a job of any kind to run at `run_at_ms` in a transaction of
     /// its own; a key already queued is a no-op. (The platform's own jobs
     /// are [`BackgroundJob`]s enqueued with [`enqueue`] in the transaction

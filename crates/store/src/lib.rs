@@ -405,6 +405,20 @@ impl Store {
         Ok(())
     }
 
+    /// The connection pools' open and idle connections, by role:
+    /// `(role, open, idle)`. PostgreSQL has one pool for both (`all`);
+    /// SQLite has its readers and sqlx's writer (`read`, `write`).
+    pub fn pool_stats(&self) -> Vec<(&'static str, u32, u32)> {
+        match (&self.db, &self.writer) {
+            (Db::Postgres(p), _) => vec![("all", p.size(), p.num_idle() as u32)],
+            (Db::Sqlite(r), Db::Sqlite(w)) => vec![
+                ("read", r.size(), r.num_idle() as u32),
+                ("write", w.size(), w.num_idle() as u32),
+            ],
+            (Db::Sqlite(r), _) => vec![("read", r.size(), r.num_idle() as u32)],
+        }
+    }
+
     /// On SQLite, how many writes have committed and in how many commits
     /// (writes queued together commit as one group; see `store::tx`).
     pub fn write_counts(&self) -> Option<(u64, u64)> {

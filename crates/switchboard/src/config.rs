@@ -33,6 +33,43 @@ pub struct FileConfig {
     pub shutdown_grace_secs: Option<u64>,
     /// The simulated networks: defaults for all, and per network.
     pub carriers: Option<CarriersConfig>,
+    /// Requests handled at once; beyond, 503 at once (default 512).
+    pub max_in_flight: Option<usize>,
+    /// A listener of its own for `/metrics` (e.g. `127.0.0.1:9464`).
+    pub metrics_listen: Option<String>,
+    /// `/metrics` on the main listener with `Authorization: Bearer TOKEN`.
+    pub metrics_token: Option<String>,
+    /// Rate limits per API client: defaults, and `[rate_limits.clients."client:sb_…"]`.
+    pub rate_limits: Option<RateLimitsConfig>,
+}
+
+/// `[rate_limits]`: every client's limits, overridden per client.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitsConfig {
+    pub per_second: Option<u32>,
+    pub quota: Option<u32>,
+    pub quota_window_secs: Option<u32>,
+    /// By the client's audit name: `client:sb_…`, `user:NAME`, `token:N`.
+    pub clients: Option<HashMap<String, RateLimitOverride>>,
+}
+
+#[derive(Debug, Default, Deserialize, Clone, Copy)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitOverride {
+    pub per_second: Option<u32>,
+    pub quota: Option<u32>,
+    pub quota_window_secs: Option<u32>,
+}
+
+impl RateLimitOverride {
+    fn over(self, base: &api::guard::Limits) -> api::guard::Limits {
+        api::guard::Limits {
+            per_second: self.per_second.unwrap_or(base.per_second),
+            quota: self.quota.unwrap_or(base.quota),
+            quota_window_secs: self.quota_window_secs.unwrap_or(base.quota_window_secs),
+        }
+    }
 }
 
 /// `[carriers]`: settings every simulated network takes, overridden per
@@ -83,6 +120,9 @@ pub struct Settings {
     pub worker_concurrency: usize,
     pub limits: api::ServerLimits,
     pub carriers: HashMap<Network, SimConfig>,
+    pub guard: api::guard::GuardConfig,
+    pub metrics_listen: Option<String>,
+    pub metrics_token: Option<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -98,6 +138,12 @@ impl std::fmt::Debug for Settings {
             .field("worker", &self.worker)
             .field("limits", &self.limits)
             .field("carriers", &self.carriers)
+            .field("guard", &self.guard)
+            .field("metrics_listen", &self.metrics_listen)
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "<set>"),
+            )
             .finish()
     }
 }
@@ -119,6 +165,11 @@ pub struct Overrides {
     pub shutdown_grace_secs: Option<u64>,
     /// Flags that apply to every simulated network.
     pub carrier: CarrierOverride,
+    pub max_in_flight: Option<usize>,
+    pub metrics_listen: Option<String>,
+    pub metrics_token: Option<String>,
+    /// Flags for every client's rate limits.
+    pub rate: RateLimitOverride,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -192,8 +243,51 @@ impl Settings {
                 }
             },
             carriers: carriers(file.carriers.unwrap_or_default(), over.carrier)?,
+            guard: guard(
+                over.max_in_flight.or(file.max_in_flight),
+                file.rate_limits.unwrap_or_default(),
+                over.rate,
+            )?,
+            metrics_listen: over.metrics_listen.or(file.metrics_listen),
+            metrics_token: over
+                .metrics_token
+                .or(file.metrics_token)
+                .filter(|t| !t.is_empty()),
         })
     }
+}
+
+/// The in-flight bound and rate limits: built-in defaults, then
+/// `[rate_limits]`, then the flags; each client's override over that.
+fn guard(
+    max_in_flight: Option<usize>,
+    file: RateLimitsConfig,
+    flags: RateLimitOverride,
+) -> anyhow::Result<api::guard::GuardConfig> {
+    let d = api::guard::GuardConfig::default();
+    let from_file = RateLimitOverride {
+        per_second: file.per_second,
+        quota: file.quota,
+        quota_window_secs: file.quota_window_secs,
+    };
+    let limits = flags.over(&from_file.over(&d.limits));
+    limits.check().map_err(|e| anyhow::anyhow!(e))?;
+    let mut clients = HashMap::new();
+    for (name, o) in file.clients.unwrap_or_default() {
+        let l = o.over(&limits);
+        l.check()
+            .map_err(|e| anyhow::anyhow!("rate_limits.clients.{name:?}: {e}"))?;
+        clients.insert(name, l);
+    }
+    let max_in_flight = max_in_flight.unwrap_or(d.max_in_flight);
+    if max_in_flight == 0 {
+        anyhow::bail!("max_in_flight must be at least 1");
+    }
+    Ok(api::guard::GuardConfig {
+        max_in_flight,
+        limits,
+        clients,
+    })
 }
 
 /// Each network's simulator settings: built-in defaults, then `[carriers]`,

@@ -37,7 +37,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP server (runs migrations first).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Run the provisioning worker alone (several may share one PostgreSQL).
     Worker(WorkerArgs),
     /// Run the embedded database migrations.
@@ -121,6 +121,30 @@ struct ServeArgs {
     shutdown_grace: Option<u64>,
     #[command(flatten)]
     worker: WorkerArgs,
+    #[command(flatten)]
+    guard: GuardArgs,
+}
+
+#[derive(Args, Clone, Default)]
+struct GuardArgs {
+    /// Requests handled at once; beyond, 503 with Retry-After at once (default 512).
+    #[arg(long, env = "SWITCHBOARD_MAX_IN_FLIGHT")]
+    max_in_flight: Option<usize>,
+    /// Every API client: at most this many requests a second (default 100).
+    #[arg(long, env = "SWITCHBOARD_RATE_PER_SECOND")]
+    rate_per_second: Option<u32>,
+    /// Every API client: at most this many requests per quota window (default 100000).
+    #[arg(long, env = "SWITCHBOARD_RATE_QUOTA")]
+    rate_quota: Option<u32>,
+    /// The quota window in seconds (default 3600).
+    #[arg(long, env = "SWITCHBOARD_RATE_QUOTA_WINDOW")]
+    rate_quota_window: Option<u32>,
+    /// Serve /metrics on a listener of its own (e.g. 127.0.0.1:9464).
+    #[arg(long, env = "SWITCHBOARD_METRICS_LISTEN")]
+    metrics_listen: Option<String>,
+    /// Serve /metrics on the main listener to this bearer token.
+    #[arg(long, env = "SWITCHBOARD_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
 }
 
 #[derive(Args, Clone)]
@@ -254,6 +278,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         ),
         _ => (None, None, None, false, None, [None; 3]),
     };
+    let guard_args = match &cli.command {
+        Command::Serve(a) => a.guard.clone(),
+        _ => GuardArgs::default(),
+    };
     let worker_args = match &cli.command {
         Command::Serve(a) => Some(a.worker.clone()),
         Command::Worker(w) => Some(w.clone()),
@@ -284,6 +312,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             body_timeout_secs: timeouts[1],
             shutdown_grace_secs: timeouts[2],
             carrier,
+            max_in_flight: guard_args.max_in_flight,
+            metrics_listen: guard_args.metrics_listen,
+            metrics_token: guard_args.metrics_token,
+            rate: config::RateLimitOverride {
+                per_second: guard_args.rate_per_second,
+                quota: guard_args.rate_quota,
+                quota_window_secs: guard_args.rate_quota_window,
+            },
         },
     )?;
     init_logging(&settings)?;
@@ -526,8 +562,22 @@ async fn serve(store: Store, settings: Settings, demo: bool) -> anyhow::Result<(
             None => None,
         },
         limits: settings.limits,
+        guard: settings.guard.clone(),
+        metrics_token: settings.metrics_token.clone(),
     };
     let state = api::AppState::new(store.clone(), &config).await?;
+    if let Some(at) = &settings.metrics_listen {
+        let l = tokio::net::TcpListener::bind(at)
+            .await
+            .with_context(|| format!("binding the metrics listener {at}"))?;
+        println!("  Metrics:  http://{}/metrics", l.local_addr()?);
+        let state = state.clone();
+        tokio::spawn(async move {
+            if let Err(e) = api::metrics::serve(l, state).await {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        });
+    }
     println!(
         "\nSwitchboard listening on http://{addr} ({} database)",
         store.backend()

@@ -64,6 +64,7 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, IspError> {
         let who = state.auth.token_caller(&state.app, &parts.headers).await?;
         who.require(Scope::Isp)?;
+        crate::guard::rate_limit(&state.guard, parts, &who)?;
         Ok(Caller {
             app: state.app.clone(),
             who,

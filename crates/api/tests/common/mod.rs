@@ -82,6 +82,15 @@ impl TestApp {
 
     /// An app whose server has these timeouts.
     pub async fn start_with(backend: &'static str, limits: api::ServerLimits) -> TestApp {
+        TestApp::start_configured(backend, |c| c.limits = limits).await
+    }
+
+    /// An app whose server is configured by `configure` (from the tests'
+    /// defaults: rate limits out of the way, since the clock is pinned).
+    pub async fn start_configured(
+        backend: &'static str,
+        configure: impl FnOnce(&mut api::ApiConfig),
+    ) -> TestApp {
         let (store, dir, pg_schema) = match backend {
             "sqlite" => {
                 let dir = tempfile::tempdir().expect("temp dir");
@@ -138,8 +147,19 @@ impl TestApp {
             sealer: Some(Arc::new(
                 api::seal::Sealer::from_hex(PASSWORD_KEY).expect("test key"),
             )),
-            limits,
+            limits: api::ServerLimits::default(),
+            guard: api::guard::GuardConfig {
+                limits: api::guard::Limits {
+                    per_second: u32::MAX,
+                    quota: u32::MAX,
+                    quota_window_secs: 1,
+                },
+                ..Default::default()
+            },
+            metrics_token: None,
         };
+        let mut config = config;
+        configure(&mut config);
         let state = api::AppState::new(store.clone(), &config)
             .await
             .expect("state");
