@@ -74,10 +74,17 @@ pub struct GuardConfig {
     pub clients: HashMap<String, Limits>,
 }
 
+/// The default in-flight bound: 32 requests per core. Past it, answers
+/// only wait longer (Little's law: in flight = rate × latency), so the
+/// excess is better told at once to come back.
+pub fn default_max_in_flight() -> usize {
+    32 * std::thread::available_parallelism().map_or(2, usize::from)
+}
+
 impl Default for GuardConfig {
     fn default() -> Self {
         GuardConfig {
-            max_in_flight: 512,
+            max_in_flight: default_max_in_flight(),
             limits: Limits::default(),
             clients: HashMap::new(),
         }
@@ -162,6 +169,28 @@ impl Guard {
         self.max_in_flight - self.in_flight.available_permits()
     }
 
+    /// A client's limits, compiled once.
+    fn compile(&self, client: &str) -> Client {
+        let limits = self
+            .config
+            .clients
+            .get(client)
+            .unwrap_or(&self.config.limits);
+        let policies: Arc<[Policy]> = limits.policies().into();
+        let header = header_value(
+            policies
+                .iter()
+                .map(Policy::header)
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+        Client {
+            policies,
+            header,
+            cell: Cell::default(),
+        }
+    }
+
     /// Counts a request of `client` against its limits, at `now_us` on
     /// this guard's own monotonic scale (see [`Guard::now_us`]).
     pub fn admit_at(&self, client: &str, now_us: u64) -> Result<Admitted, Box<Limited>> {
@@ -169,26 +198,11 @@ impl Guard {
         if clients.len() >= FORGET_AFTER && !clients.contains_key(client) {
             clients.retain(|_, c| !c.cell.idle(now_us));
         }
-        let c = clients.entry(client.to_owned()).or_insert_with(|| {
-            let limits = self
-                .config
-                .clients
-                .get(client)
-                .unwrap_or(&self.config.limits);
-            let policies: Arc<[Policy]> = limits.policies().into();
-            let header = header_value(
-                policies
-                    .iter()
-                    .map(Policy::header)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            );
-            Client {
-                policies,
-                header,
-                cell: Cell::default(),
-            }
-        });
+        if !clients.contains_key(client) {
+            let compiled = self.compile(client);
+            clients.insert(client.to_owned(), compiled);
+        }
+        let c = clients.get_mut(client).expect("just made");
         let standing = |policies: &[Policy], s: &[Standing]| {
             header_value(
                 policies

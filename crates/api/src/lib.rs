@@ -100,7 +100,7 @@ pub struct AppState {
     pub limits: ServerLimits,
     pub guard: Arc<guard::Guard>,
     pub metrics: Arc<metrics::Metrics>,
-    pub metrics_token: Option<String>,
+    pub metrics_token: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -124,7 +124,7 @@ impl AppState {
                 store.clock().clone(),
             )),
             metrics,
-            metrics_token: config.metrics_token.clone(),
+            metrics_token: config.metrics_token.as_deref().map(Arc::from),
         })
     }
 }
@@ -195,10 +195,6 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .layer(axum::middleware::from_fn(guard::limit_headers))
         .layer(axum::middleware::from_fn_with_state(
-            state.guard.clone(),
-            guard::shed,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),
             metrics::track,
         ))
@@ -207,6 +203,11 @@ pub fn app(state: AppState) -> Router {
             middleware::panic_response,
         ))
         .layer(axum::middleware::from_fn(middleware::request_id))
+        // First of all, so a shed request costs as little as can be.
+        .layer(axum::middleware::from_fn_with_state(
+            state.guard.clone(),
+            guard::shed,
+        ))
         .with_state(state)
 }
 

@@ -33,7 +33,7 @@ pub struct FileConfig {
     pub shutdown_grace_secs: Option<u64>,
     /// The simulated networks: defaults for all, and per network.
     pub carriers: Option<CarriersConfig>,
-    /// Requests handled at once; beyond, 503 at once (default 512).
+    /// Requests handled at once; beyond, 503 at once (default 32 per core).
     pub max_in_flight: Option<usize>,
     /// A listener of its own for `/metrics` (e.g. `127.0.0.1:9464`).
     pub metrics_listen: Option<String>,

@@ -127,7 +127,7 @@ struct ServeArgs {
 
 #[derive(Args, Clone, Default)]
 struct GuardArgs {
-    /// Requests handled at once; beyond, 503 with Retry-After at once (default 512).
+    /// Requests handled at once; beyond, 503 with Retry-After at once (default 32 per core).
     #[arg(long, env = "SWITCHBOARD_MAX_IN_FLIGHT")]
     max_in_flight: Option<usize>,
     /// Every API client: at most this many requests a second (default 100).

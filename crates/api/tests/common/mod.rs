@@ -149,6 +149,7 @@ impl TestApp {
             )),
             limits: api::ServerLimits::default(),
             guard: api::guard::GuardConfig {
+                max_in_flight: 10_000,
                 limits: api::guard::Limits {
                     per_second: u32::MAX,
                     quota: u32::MAX,
