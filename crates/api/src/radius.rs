@@ -44,8 +44,17 @@ impl Attrs {
     }
 
     /// The first value of an attribute, as text, whether sent wrapped
-    /// (`{"value": [...]}`), as a list, or bare; numbers as their digits.
+    /// (`{"value": [...]}`), as a list, or bare; numbers as their digits;
+    /// trimmed, and none when empty.
     fn text(&self, name: &str) -> Option<String> {
+        self.exact(name)
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+    }
+
+    /// The first value of an attribute exactly as sent (a password: its
+    /// spaces are part of it).
+    fn exact(&self, name: &str) -> Option<String> {
         let mut v = self.0.get(name)?;
         if let Value::Object(o) = v {
             v = o.get("value")?;
@@ -59,8 +68,6 @@ impl Attrs {
             Value::Bool(b) => Some(b.to_string()),
             _ => None,
         }
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
     }
 
     /// A counter: absent is 0; text that is not a whole number is refused.
@@ -248,7 +255,12 @@ pub async fn authenticate(
     let name = username(&a)?;
     let station = a.text("Calling-Station-Id");
     let verdict = app
-        .radius_authenticate(&who, &name, station.as_deref(), a.text("User-Password"))
+        .radius_authenticate(
+            &who,
+            &name,
+            station.as_deref(),
+            a.exact("User-Password").filter(|p| !p.is_empty()),
+        )
         .await;
     Ok(answer(&metrics, "authenticate", verdict, |()| {
         StatusCode::NO_CONTENT.into_response()

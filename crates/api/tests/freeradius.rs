@@ -228,6 +228,8 @@ async fn freeradius_authenticates_and_accounts_against_switchboard() {
             ("bob", profiles[0], json!({})),
             ("carol", profiles[0], json!({"expiration": "2021-06-30"})),
             ("dave", profiles[1], json!({})),
+            ("erin", profiles[0], json!({"password": "Fibre£2026"})),
+            ("frank", profiles[0], json!({"password": " spaced pw "})),
         ] {
             let mut body = json!({"username": user, "password": format!("{user}-pw-1"), "profile_id": profile});
             for (k, v) in extra.as_object().unwrap() {
@@ -260,7 +262,16 @@ async fn freeradius_authenticates_and_accounts_against_switchboard() {
         let chap = radtest(&r, "chap", "dave", "dave-pw-1").await;
         assert!(chap.contains("Received Access-Accept"), "{chap}\n{}", r.log());
         let chap_wrong = radtest(&r, "chap", "dave", "dave-pw-2").await;
-        assert!(chap_wrong.contains("Access-Reject"), "{chap_wrong}");
+        assert!(chap_wrong.contains("Access-Reject") && chap_wrong.contains("Reply-Message = \"Wrong password\""), "{chap_wrong}");
+
+        // PAP passwords as typed: non-ASCII (rlm_rest sends each UTF-8
+        // byte as a character) and spaces (never trimmed).
+        let pound = radtest(&r, "pap", "erin", "Fibre£2026").await;
+        assert!(pound.contains("Received Access-Accept"), "{pound}\n{}", r.log());
+        let spaced = radtest(&r, "pap", "frank", " spaced pw ").await;
+        assert!(spaced.contains("Received Access-Accept"), "{spaced}");
+        let padded = radtest(&r, "pap", "alice", "alice-pw-1   ").await;
+        assert!(padded.contains("Access-Reject") && padded.contains("Wrong password"), "{padded}");
         let chap_on_pap = radtest(&r, "chap", "alice", "alice-pw-1").await;
         assert!(chap_on_pap.contains("Access-Reject") && chap_on_pap.contains("CHAP is not enabled"), "{chap_on_pap}");
 

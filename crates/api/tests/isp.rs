@@ -206,7 +206,12 @@ async fn subscribers_are_created_listed_changed_and_deleted(app: &TestApp) {
         .get_isp_user(store::Visibility::All, id)
         .await
         .unwrap();
-    assert!(stored.password_hash.starts_with("$argon2id$") && stored.password_sealed.is_none());
+    assert!(stored.password_hash.starts_with("$argon2id$"));
+    // With the server's password key, kept sealed too (PAP checks it fast).
+    let sealed = stored
+        .password_sealed
+        .expect("sealed with the server's key");
+    assert!(!sealed.contains("s3cret-pw"), "kept encrypted: {sealed}");
 
     // By id and by username; links lead somewhere real.
     let (_, by_name) = app.isp("GET", &token, "/api/v1/users/alice", None).await;
@@ -496,6 +501,15 @@ async fn subscribers_are_created_listed_changed_and_deleted(app: &TestApp) {
         "expiration",
     );
     let chap = profile(app, &token, "PPPoE", true).await;
+    // A subscriber whose password was set before the server had a key has
+    // no sealed copy: moving to CHAP needs the password again.
+    app.store
+        .execute(
+            "UPDATE isp_users SET password_sealed = NULL WHERE username = 'carol'",
+            store::args![],
+        )
+        .await
+        .unwrap();
     isp_error(
         &app.isp(
             "PATCH",

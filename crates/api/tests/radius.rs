@@ -371,17 +371,38 @@ async fn accounting_is_stored_once_and_limits_sessions(app: &TestApp) {
         &[("Acct-Unique-Session-Id", json!("abc123"))],
     );
     assert_eq!(radius(app, &token, "accounting", &with_unique).await.0, 204);
-    // The NAS reboots: Accounting-On closes what it had open.
+    // Another NAS with the same NAS-Identifier (as every MikroTik left at
+    // its default identity has).
+    let elsewhere = acct("Start", "s-9", &[("NAS-IP-Address", json!("10.0.0.2"))]);
+    assert_eq!(radius(app, &token, "accounting", &elsewhere).await.0, 204);
+    // The NAS reboots: Accounting-On closes what it had open, and only that.
     let on = rest(&[
         ("Acct-Status-Type", json!("Accounting-On")),
         ("NAS-IP-Address", json!("10.0.0.1")),
+        ("NAS-Identifier", json!("bng-1")),
     ]);
     assert_eq!(radius(app, &token, "accounting", &on).await.0, 204);
     let (_, sessions) = app
         .isp("GET", &token, "/api/v1/users/alice/sessions", None)
         .await;
-    assert_eq!(sessions["data"][0]["unique_id"], "abc123");
-    assert_eq!(sessions["data"][0]["terminate_cause"], "NAS-Reboot");
+    let items = sessions["data"].as_array().unwrap();
+    let by_nas = |ip: &str| {
+        items
+            .iter()
+            .find(|s| s["nas_ip"] == ip && s["open"] == (ip == "10.0.0.2"))
+            .cloned()
+    };
+    let rebooted = items.iter().find(|s| s["unique_id"] == "abc123").unwrap();
+    assert_eq!(rebooted["terminate_cause"], "NAS-Reboot");
+    assert!(
+        by_nas("10.0.0.2").is_some(),
+        "the other NAS's session stays open: {sessions}"
+    );
+    let stop_elsewhere = acct("Stop", "s-9", &[("NAS-IP-Address", json!("10.0.0.2"))]);
+    assert_eq!(
+        radius(app, &token, "accounting", &stop_elsewhere).await.0,
+        204
+    );
 
     // A session the NAS forgot goes stale after two missed updates.
     let forgotten = acct("Start", "s-3", &[]);
@@ -453,5 +474,76 @@ async fn accounting_is_stored_once_and_limits_sessions(app: &TestApp) {
     let (_, list) = app
         .isp("GET", &token, "/api/v1/users/alice/sessions", None)
         .await;
-    assert_eq!(list["meta"]["total"], 3, "{list}");
+    assert_eq!(list["meta"]["total"], 4, "{list}");
+}
+
+#[backend_test]
+async fn pap_checks_the_password_as_sent_fast_once_sealed(app: &TestApp) {
+    let token = isp(app, app.north).await;
+    let (_, profiles) = app.isp("GET", &token, "/api/v1/profiles", None).await;
+    let fibre = profiles["data"][0]["id"].as_i64().unwrap();
+    for (name, password) in [("frank", " spaced pw "), ("gina", "Fibre£2026")] {
+        app.isp(
+            "POST",
+            &token,
+            "/api/v1/users",
+            Some(&json!({"username": name, "password": password, "profile_id": fibre})),
+        )
+        .await
+        .is(201);
+    }
+    let pap = |u: &str, p: &str| rest(&[("User-Name", json!(u)), ("User-Password", json!(p))]);
+    let check = async |u: &str, p: &str| radius(app, &token, "authenticate", &pap(u, p)).await;
+    // Spaces are part of a password: never trimmed.
+    assert_eq!(check("frank", " spaced pw ").await.0, 204);
+    assert_eq!(check("frank", "spaced pw").await.0, 401);
+    let (s, body) = check("alice", "alice-password   ").await;
+    assert_eq!(
+        (s, body["reply:Reply-Message"].as_str()),
+        (401, Some("Wrong password"))
+    );
+    // rlm_rest sends each UTF-8 byte as a character: £ arrives as Â£.
+    assert_eq!(check("gina", "Fibre\u{00C2}\u{00A3}2026").await.0, 204);
+    assert_eq!(check("gina", "Fibre£2026").await.0, 204, "or as text");
+    assert_eq!(check("gina", "Fibre\u{00C2}2026").await.0, 401);
+
+    // A subscriber whose password has no sealed copy (set before the
+    // server had a key) is checked against Argon2 once, then kept sealed.
+    let north = app.north;
+    let alice = async || {
+        app.store
+            .isp()
+            .isp_user_by_username(north, "alice")
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    app.store
+        .execute(
+            "UPDATE isp_users SET password_sealed = NULL WHERE username = 'alice'",
+            store::args![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(check("alice", "wrong-password").await.0, 401);
+    assert!(
+        alice().await.password_sealed.is_none(),
+        "a wrong password seals nothing"
+    );
+    assert_eq!(check("alice", "alice-password").await.0, 204);
+    let sealed = alice()
+        .await
+        .password_sealed
+        .expect("sealed after a right password");
+    assert!(!sealed.contains("alice-password"));
+    // From the sealed copy now (a wrong hash would not matter any more).
+    app.store
+        .execute(
+            "UPDATE isp_users SET password_hash = 'not-a-hash' WHERE username = 'alice'",
+            store::args![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(check("alice", "alice-password").await.0, 204);
+    assert_eq!(check("alice", "alice-passworD").await.0, 401);
 }

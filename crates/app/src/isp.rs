@@ -179,16 +179,17 @@ impl App {
         self.isp_customer(who, id).await.map(|c| c.id)
     }
 
-    /// The Argon2 hash of a password already checked, and its sealed copy
-    /// for a CHAP profile (which needs the server's password key).
+    /// The Argon2 hash of a password already checked, and, when the server
+    /// has a password key, its sealed copy: CHAP needs it, and PAP checks
+    /// against it at CHAP's speed. A CHAP profile without a key is refused.
     async fn secrets(
         &self,
         password: &str,
         profile: &ProfileRow,
     ) -> Result<(String, Option<String>)> {
         let sealed = match (profile.chap, &self.sealer) {
-            (false, _) => None,
-            (true, Some(s)) => Some(s.seal(password)),
+            (_, Some(s)) => Some(s.seal(password)),
+            (false, None) => None,
             (true, None) => {
                 return Err(domain::Error::Conflict(format!(
                     "profile {} uses CHAP, which needs the server's password_key (SWITCHBOARD_PASSWORD_KEY) to keep passwords encrypted; none is configured",
@@ -277,16 +278,14 @@ impl App {
                 isp::check_password(pw)?;
                 patch.password = Some(self.secrets(pw, &target).await?)
             }
-            None if target.chap && !current.chap => {
+            // Kept encrypted for every subscriber once the server has a
+            // password key; one made before has none.
+            None if target.chap && !current.chap && u.password_sealed.is_none() => {
                 return Err(domain::Error::invalid(
                     "password",
-                    format!("moving to CHAP profile {} needs the password again: it is kept encrypted only for CHAP profiles", target.id),
+                    format!("moving to CHAP profile {} needs the password again: this subscriber's was set before the server kept passwords encrypted", target.id),
                 )
                 .into())
-            }
-            // Leaving CHAP: the encrypted copy is no longer needed.
-            None if !target.chap && current.chap => {
-                patch.password = Some((u.password_hash.clone(), None))
             }
             None => {}
         }

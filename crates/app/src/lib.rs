@@ -28,19 +28,26 @@ pub use principal::Principal;
 #[derive(Clone, Debug)]
 pub struct App {
     pub store: store::Store,
-    /// Seals the cleartext CHAP needs; none when no key is configured.
+    /// Seals subscribers' passwords (CHAP needs the cleartext; PAP checks
+    /// against it fast); none when no key is configured.
     pub sealer: Option<std::sync::Arc<seal::Sealer>>,
+    /// Turns at an Argon2 check: one per core, so a login storm's memory
+    /// stays flat (each check holds 19 MiB) and its CPU does not starve
+    /// every other request.
+    pub argon2: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl App {
     pub fn new(store: store::Store) -> App {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
         App {
             store,
             sealer: None,
+            argon2: std::sync::Arc::new(tokio::sync::Semaphore::new(cores)),
         }
     }
 
-    /// The same use cases, sealing CHAP passwords with `sealer`.
+    /// The same use cases, sealing passwords with `sealer`.
     pub fn with_sealer(mut self, sealer: Option<std::sync::Arc<seal::Sealer>>) -> App {
         self.sealer = sealer;
         self

@@ -134,6 +134,7 @@ impl App {
                 let clear = user
                     .password_sealed
                     .as_deref()
+                    .filter(|_| profile.chap)
                     .and_then(|s| self.sealer.as_ref().and_then(|k| k.open(s)));
                 match clear {
                     Some(c) => Some(c),
@@ -174,17 +175,56 @@ impl App {
         let Some(password) = password else {
             return Ok(Verdict::Reject(no_password()));
         };
-        let hash = user.password_hash.clone();
-        let right = tokio::task::spawn_blocking(move || {
-            store::credentials::verify_password(&password, &hash)
-        })
-        .await
-        .map_err(|e| Error::Internal(format!("password check panicked: {e}")))?;
-        if !right {
+        if !self.pap_password_is_right(&user, &password).await? {
             let why = isp::Refusal::new(isp::RejectReason::WrongPassword, "Wrong password");
             return self.refuse(user.id, why).await;
         }
         Ok(Verdict::Accept(()))
+    }
+
+    /// Whether a PAP password is the subscriber's. With the server's
+    /// password key and a sealed copy, compared with it in constant time
+    /// (CHAP's cost); otherwise against the Argon2 hash, at most one check
+    /// per core at once (each holds 19 MiB), and a right password then
+    /// gets its sealed copy so the next login is fast. The password as
+    /// rlm_rest mangles non-ASCII text is tried too
+    /// (`domain::isp::pap_candidates`).
+    async fn pap_password_is_right(
+        &self,
+        user: &store::isp::IspUserRow,
+        sent: &str,
+    ) -> Result<bool> {
+        let candidates = isp::pap_candidates(sent);
+        let opened = match (&self.sealer, user.password_sealed.as_deref()) {
+            (Some(k), Some(s)) => k.open(s),
+            _ => None,
+        };
+        if let Some(clear) = opened {
+            return Ok(candidates
+                .iter()
+                .any(|c| crate::seal::same_secret(c.as_bytes(), clear.as_bytes())));
+        }
+        let _turn = self
+            .argon2
+            .acquire()
+            .await
+            .map_err(|e| Error::Internal(format!("the password checks are closed: {e}")))?;
+        let hash = user.password_hash.clone();
+        let tried = candidates.clone();
+        let right = tokio::task::spawn_blocking(move || {
+            tried
+                .into_iter()
+                .find(|c| store::credentials::verify_password(c, &hash))
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("password check panicked: {e}")))?;
+        if let (Some(clear), Some(k)) = (&right, &self.sealer) {
+            if let Err(e) = self.store.isp().keep_sealed(user.id, &k.seal(clear)).await {
+                // The login stands; the next one checks Argon2 again.
+                tracing::warn!(error = %e, user_id = user.id, "keeping a sealed password");
+            }
+        }
+        Ok(right.is_some())
     }
 
     /// FreeRADIUS's post-auth: notes the outcome on the subscriber. A

@@ -59,11 +59,23 @@ impl Sealer {
     }
 }
 
+/// Whether two secrets are equal, in time that depends only on their
+/// lengths.
+pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same_secret(b"pw", b"pw"));
+        assert!(!same_secret(b"pw", b"pW") && !same_secret(b"pw", b"pw "));
+    }
 
     #[test]
     fn seals_and_opens() {

@@ -345,6 +345,22 @@ pub fn session_limit_refusal(open: i64, simultaneous_use: i64) -> Option<Refusal
     })
 }
 
+/// The passwords a PAP `User-Password` may stand for. FreeRADIUS 3.2's
+/// rlm_rest sends each byte of a UTF-8 password as a character of its own
+/// (`£`, bytes C2 A3, arrives as `Â£`): when every character fits a byte
+/// and those bytes are UTF-8 of something else, that comes first. The
+/// password is never trimmed: spaces are part of it.
+pub fn pap_candidates(sent: &str) -> Vec<String> {
+    let bytes: Option<Vec<u8>> = sent
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).ok())
+        .collect();
+    match bytes.and_then(|b| String::from_utf8(b).ok()) {
+        Some(decoded) if decoded != sent => vec![decoded, sent.to_owned()],
+        _ => vec![sent.to_owned()],
+    }
+}
+
 /// How long a refusal noted on a subscriber explains the reject that
 /// FreeRADIUS's post-auth then reports (a later reject keeps that reason).
 pub const REJECT_NOTE_SECS: i64 = 30;
@@ -395,6 +411,25 @@ pub fn bytes(octets: i64, gigawords: i64) -> i64 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn pap_passwords_as_rlm_rest_sends_them() {
+        assert_eq!(
+            pap_candidates("Fibre\u{00C2}\u{00A3}2026"),
+            ["Fibre£2026", "Fibre\u{00C2}\u{00A3}2026"]
+        );
+        assert_eq!(
+            pap_candidates("Fibre£2026"),
+            ["Fibre£2026"],
+            "already text: £ alone is not UTF-8"
+        );
+        assert_eq!(
+            pap_candidates(" spaced pw "),
+            [" spaced pw "],
+            "never trimmed"
+        );
+        assert_eq!(pap_candidates("plain"), ["plain"]);
+    }
 
     #[test]
     fn admission_refuses_disabled_suspended_expired_and_strange_devices() {

@@ -411,6 +411,17 @@ impl Isp<'_> {
     }
 
     /// Notes the last RADIUS decision on a subscriber.
+    /// Keeps a subscriber's password sealed (the server's key), where it
+    /// had no sealed copy yet.
+    pub async fn keep_sealed(&self, user_id: i64, sealed: &str) -> Result<()> {
+        self.execute(
+            "UPDATE isp_users SET password_sealed = $1 WHERE id = $2 AND password_sealed IS NULL",
+            args![sealed, user_id],
+        )
+        .await?;
+        Ok(())
+    }
+
     pub async fn record_auth(&self, user_id: i64, result: &str) -> Result<()> {
         self.execute(
             "UPDATE isp_users SET last_auth_at = $1, last_auth_result = $2 WHERE id = $3",
@@ -451,7 +462,7 @@ impl Isp<'_> {
         if matches!(r.kind, AcctKind::AccountingOn | AcctKind::AccountingOff) {
             self.execute(
                 "UPDATE radius_sessions SET stopped_at = $1, terminate_cause = 'NAS-Reboot' WHERE partner_id = $2 AND stopped_at IS NULL \
-                 AND (nas_ip = $3 OR nas_identifier = $4)",
+                 AND CASE WHEN CAST($3 AS TEXT) IS NOT NULL THEN nas_ip = $3 ELSE nas_identifier = $4 END",
                 args![now, partner_id, &r.nas_ip, &r.nas_identifier],
             )
             .await?;
