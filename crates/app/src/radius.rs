@@ -127,26 +127,27 @@ impl App {
         if let Some(why) = isp::session_limit_refusal(open, profile.simultaneous_use) {
             return self.refuse(user.id, why).await;
         }
+        let opened = || {
+            user.password_sealed
+                .as_deref()
+                .and_then(|s| self.sealer.as_ref().and_then(|k| k.open(s)))
+        };
         let cleartext = match proof {
-            Proof::Pap => None,
+            // With a sealed copy FreeRADIUS checks PAP itself, as it does
+            // CHAP: one call per login. Without, `/radius/authenticate`
+            // checks the Argon2 hash.
+            Proof::Pap => opened(),
             Proof::None => return Ok(Verdict::Reject(no_password())),
-            Proof::Chap => {
-                let clear = user
-                    .password_sealed
-                    .as_deref()
-                    .filter(|_| profile.chap)
-                    .and_then(|s| self.sealer.as_ref().and_then(|k| k.open(s)));
-                match clear {
-                    Some(c) => Some(c),
-                    None => {
-                        let why = isp::Refusal::new(
-                            isp::RejectReason::ChapNotEnabled,
-                            "CHAP is not enabled for this account's profile; use PAP",
-                        );
-                        return self.refuse(user.id, why).await;
-                    }
+            Proof::Chap => match opened().filter(|_| profile.chap) {
+                Some(c) => Some(c),
+                None => {
+                    let why = isp::Refusal::new(
+                        isp::RejectReason::ChapNotEnabled,
+                        "CHAP is not enabled for this account's profile; use PAP",
+                    );
+                    return self.refuse(user.id, why).await;
                 }
-            }
+            },
         };
         Ok(Verdict::Accept(Authorized {
             cleartext,

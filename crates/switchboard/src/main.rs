@@ -250,7 +250,21 @@ enum TokenCmd {
 
 const CLI_ACTOR: &str = "cli:admin";
 
+/// Large allocations always straight from the kernel and back: glibc
+/// otherwise raises its mmap threshold once a big block is freed, and each
+/// Argon2 check's 19 MiB then stays in a thread's heap arena, so a burst of
+/// password hashing would leave the RSS hundreds of MB up for good.
+fn keep_large_allocations_out_of_the_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; called before any
+    // other thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
+    }
+}
+
 fn main() -> std::process::ExitCode {
+    keep_large_allocations_out_of_the_heap();
     let cli = Cli::parse();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
