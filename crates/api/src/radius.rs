@@ -363,7 +363,23 @@ fn record(a: &Attrs) -> Result<AcctRecord, String> {
             a.counter("Acct-Output-Gigawords")?,
         ),
         terminate_cause: a.text("Acct-Terminate-Cause"),
+        delay_secs: a.counter("Acct-Delay-Time")?,
+        event_timestamp: a.text("Event-Timestamp").and_then(|t| event_timestamp(&t)),
     })
+}
+
+/// `Event-Timestamp` as rlm_rest writes a date (`Nov 29 2026 09:00:00
+/// UTC`) or as seconds since 1970; anything else is not used (the record's
+/// arrival and Acct-Delay-Time date it instead).
+fn event_timestamp(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    if let Ok(secs) = text.parse::<i64>() {
+        return chrono::DateTime::from_timestamp(secs, 0);
+    }
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let naive = words.strip_suffix(" UTC")?;
+    chrono::NaiveDateTime::parse_from_str(naive, "%b %d %Y %H:%M:%S")
+        .ok()
+        .map(|t| t.and_utc())
 }
 
 #[cfg(test)]
@@ -384,6 +400,21 @@ mod tests {
         assert_eq!(a.text("Empty"), None);
         assert_eq!(a.text("Odd"), None);
         assert_eq!(a.counter("Missing"), Ok(0));
+        let t = |s: &str| event_timestamp(s).map(|t| t.to_rfc3339());
+        assert_eq!(
+            t("Nov 29 2026 09:00:05 UTC").as_deref(),
+            Some("2026-11-29T09:00:05+00:00")
+        );
+        assert_eq!(
+            t("Jan  3 2027 23:59:59 UTC").as_deref(),
+            Some("2027-01-03T23:59:59+00:00")
+        );
+        assert_eq!(
+            t("1800000000").as_deref(),
+            Some("2027-01-15T08:00:00+00:00")
+        );
+        assert_eq!(t("Nov 29 2026 09:00:05 CET"), None);
+        assert_eq!(t("soon"), None);
         assert!(Attrs::parse(b"[1]").is_err());
         assert!(Attrs::parse(b"{").is_err());
         let bad = Attrs::parse(br#"{"Acct-Input-Octets": "-5"}"#).unwrap();

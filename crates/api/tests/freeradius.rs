@@ -291,6 +291,19 @@ async fn freeradius_authenticates_and_accounts_against_switchboard() {
         assert_eq!(s1["session_time"], 120);
         assert_eq!(s1["terminate_cause"], "User-Request");
         assert_eq!(s1["nas_ip"], "127.0.0.1");
+        // Dated when they happened: a Start the NAS held 30 s, a Stop
+        // stamped by the NAS's clock (rlm_rest writes it as a date).
+        let now = app.now();
+        let held = acct(&r, "User-Name = \"erin\"\nAcct-Status-Type = Start\nAcct-Session-Id = \"e1\"\nNAS-IP-Address = 127.0.0.1\nAcct-Delay-Time = 30\n").await;
+        assert!(held.contains("Accounting-Response"), "{held}");
+        let stamp = (now + chrono::Duration::seconds(300)).timestamp();
+        let stamped = acct(&r, &format!("User-Name = \"erin\"\nAcct-Status-Type = Stop\nAcct-Session-Id = \"e1\"\nNAS-IP-Address = 127.0.0.1\nEvent-Timestamp = {stamp}\n")).await;
+        assert!(stamped.contains("Accounting-Response"), "{stamped}");
+        let (_, erin) = app.isp("GET", &token, "/api/v1/users/erin/sessions", None).await;
+        let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S").to_string();
+        assert_eq!(erin["data"][0]["start"], fmt(now - chrono::Duration::seconds(30)), "{erin}\n{}", r.log());
+        assert_eq!(erin["data"][0]["stop"], fmt(now + chrono::Duration::seconds(300)), "{erin}");
+
         let again = radtest(&r, "pap", "alice", "alice-pw-1").await;
         assert!(again.contains("Access-Accept"), "{again}");
         let (_, alice) = app.isp("GET", &token, "/api/v1/users/alice", None).await;

@@ -563,3 +563,40 @@ async fn pap_checks_the_password_as_sent_fast_once_sealed(app: &TestApp) {
     assert_eq!(check("alice", "alice-password").await.0, 204);
     assert_eq!(check("alice", "alice-passworD").await.0, 401);
 }
+
+#[backend_test]
+async fn a_session_is_dated_when_its_events_happened(app: &TestApp) {
+    let token = isp(app, app.north).await;
+    let acct = |kind: &str, extra: &[(&str, Value)]| {
+        let mut a = vec![
+            ("Acct-Status-Type", json!(kind)),
+            ("User-Name", json!("alice")),
+            ("Acct-Session-Id", json!("held-1")),
+            ("NAS-IP-Address", json!("10.0.0.7")),
+        ];
+        a.extend(extra.iter().cloned());
+        rest(&a)
+    };
+    let now = app.now();
+    // A Start the NAS held for 90 s (through an outage, say).
+    let start = acct("Start", &[("Acct-Delay-Time", json!(90))]);
+    assert_eq!(radius(app, &token, "accounting", &start).await.0, 204);
+    // A Stop stamped by the NAS's clock, 10 minutes on.
+    let stopped = now + chrono::Duration::minutes(10);
+    app.clock.advance(chrono::Duration::minutes(12));
+    let stop = acct(
+        "Stop",
+        &[(
+            "Event-Timestamp",
+            json!(stopped.format("%b %e %Y %H:%M:%S UTC").to_string()),
+        )],
+    );
+    assert_eq!(radius(app, &token, "accounting", &stop).await.0, 204);
+    let (_, sessions) = app
+        .isp("GET", &token, "/api/v1/users/alice/sessions", None)
+        .await;
+    let s = &sessions["data"][0];
+    let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S").to_string();
+    assert_eq!(s["start"], fmt(now - chrono::Duration::seconds(90)), "{s}");
+    assert_eq!(s["stop"], fmt(stopped), "{s}");
+}

@@ -345,6 +345,24 @@ pub fn session_limit_refusal(open: i64, simultaneous_use: i64) -> Option<Refusal
     })
 }
 
+/// When an accounting record's event happened: its `Event-Timestamp` when
+/// the NAS sent one that is believable (not ahead of the record's arrival
+/// by more than 5 minutes, nor more than 7 days before it: a NAS without
+/// a clock set says 1970); otherwise the arrival less `Acct-Delay-Time`,
+/// the seconds the NAS held the record (a NAS buffering through an
+/// outage), at most 7 days.
+pub fn acct_event_time(
+    arrival: DateTime<Utc>,
+    delay_secs: i64,
+    event_timestamp: Option<DateTime<Utc>>,
+) -> DateTime<Utc> {
+    let week = chrono::Duration::days(7);
+    match event_timestamp {
+        Some(t) if t <= arrival + chrono::Duration::minutes(5) && t >= arrival - week => t,
+        _ => arrival - chrono::Duration::seconds(delay_secs.clamp(0, week.num_seconds())),
+    }
+}
+
 /// The passwords a PAP `User-Password` may stand for. FreeRADIUS 3.2's
 /// rlm_rest sends each byte of a UTF-8 password as a character of its own
 /// (`£`, bytes C2 A3, arrives as `Â£`): when every character fits a byte
@@ -411,6 +429,40 @@ pub fn bytes(octets: i64, gigawords: i64) -> i64 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn an_accounting_event_happened_when_the_nas_says() {
+        let arrival = "2030-01-16T10:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        let secs = chrono::Duration::seconds;
+        assert_eq!(acct_event_time(arrival, 0, None), arrival);
+        assert_eq!(
+            acct_event_time(arrival, 90, None),
+            arrival - secs(90),
+            "held 90 s"
+        );
+        let stamped = arrival - secs(600);
+        assert_eq!(
+            acct_event_time(arrival, 90, Some(stamped)),
+            stamped,
+            "the timestamp wins"
+        );
+        let epoch = "1970-01-01T00:00:00Z".parse().unwrap();
+        assert_eq!(
+            acct_event_time(arrival, 90, Some(epoch)),
+            arrival - secs(90),
+            "a NAS with no clock"
+        );
+        assert_eq!(
+            acct_event_time(arrival, 0, Some(arrival + secs(3600))),
+            arrival,
+            "not from the future"
+        );
+        assert_eq!(acct_event_time(arrival, -5, None), arrival);
+        assert_eq!(
+            acct_event_time(arrival, 99_999_999, None),
+            arrival - chrono::Duration::days(7)
+        );
+    }
 
     #[test]
     fn pap_passwords_as_rlm_rest_sends_them() {

@@ -142,6 +142,10 @@ pub struct AcctRecord {
     pub input_bytes: i64,
     pub output_bytes: i64,
     pub terminate_cause: Option<String>,
+    /// `Acct-Delay-Time`: seconds the NAS held the record.
+    pub delay_secs: i64,
+    /// `Event-Timestamp`, when sent and readable.
+    pub event_timestamp: Option<DateTime<Utc>>,
 }
 
 const PROFILE_COLS: &str = "id, partner_id, name, download_kbps, upload_kbps, price_pence, period_days, framed_pool, acct_interim_secs, simultaneous_use, chap, created_at";
@@ -468,7 +472,10 @@ impl Isp<'_> {
             .await?;
             return Ok(None);
         }
-        let stop = (r.kind == AcctKind::Stop).then_some(now);
+        // Start and stop when they happened; `updated_at` when last heard
+        // (what staleness is judged by).
+        let at = domain::isp::acct_event_time(now, r.delay_secs, r.event_timestamp);
+        let stop = (r.kind == AcctKind::Stop).then_some(at);
         let cause = if r.kind == AcctKind::Stop {
             r.terminate_cause.clone()
         } else {
@@ -479,7 +486,7 @@ impl Isp<'_> {
         let sql = format!(
             "INSERT INTO radius_sessions (partner_id, user_id, username, unique_id, acct_session_id, nas_ip, nas_identifier, nas_port, framed_ip, calling_station_id, \
              started_at, updated_at, stopped_at, session_time, input_bytes, output_bytes, terminate_cause) \
-             VALUES ($1, (SELECT id FROM isp_users WHERE partner_id = $1 AND username = $2), $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15) \
+             VALUES ($1, (SELECT id FROM isp_users WHERE partner_id = $1 AND username = $2), $2, $3, $4, $5, $6, $7, $8, $9, $16, $10, $11, $12, $13, $14, $15) \
              ON CONFLICT (partner_id, unique_id) DO UPDATE SET \
                updated_at = CASE WHEN radius_sessions.stopped_at IS NULL THEN excluded.updated_at ELSE radius_sessions.updated_at END, \
                session_time = CASE WHEN radius_sessions.stopped_at IS NULL AND excluded.session_time > radius_sessions.session_time THEN excluded.session_time ELSE radius_sessions.session_time END, \
@@ -508,7 +515,8 @@ impl Isp<'_> {
                     r.session_time,
                     r.input_bytes,
                     r.output_bytes,
-                    &cause
+                    &cause,
+                    at
                 ],
             )
             .await?;
