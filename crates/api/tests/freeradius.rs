@@ -52,6 +52,11 @@ struct Radius {
 
 impl Radius {
     fn start(app: &TestApp, token: &str) -> Radius {
+        Radius::start_at(&app.url(""), token)
+    }
+
+    /// FreeRADIUS calling Switchboard at `url` (an unused port: an outage).
+    fn start_at(url: &str, token: &str) -> Radius {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("radius.log");
         let (auth, acct) = (free_udp_port(), free_udp_port());
@@ -59,7 +64,7 @@ impl Radius {
         let child = Command::new("freeradius")
             .args(["-f", "-l", "stdout", "-d"])
             .arg(&conf)
-            .env("SWITCHBOARD_URL", app.url(""))
+            .env("SWITCHBOARD_URL", url)
             .env("SWITCHBOARD_RADIUS_TOKEN", token)
             .env("RADIUS_SECRET", SECRET)
             .env("RADIUS_AUTH_PORT", auth.to_string())
@@ -208,6 +213,60 @@ async fn ready(r: &mut Radius) {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// When Switchboard cannot be asked, FreeRADIUS answers nothing at all:
+/// never an Access-Reject for a user it could not check, so the NAS
+/// retries or asks its other RADIUS server.
+#[tokio::test]
+async fn an_outage_is_never_a_reject() {
+    if !installed() {
+        eprintln!("skipped: FreeRADIUS is not installed");
+        return;
+    }
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut r = Radius::start_at(&format!("http://127.0.0.1:{closed}"), "sbt_unused");
+    ready(&mut r).await;
+    for (kind, attrs) in [
+        (
+            "pap",
+            "User-Name = \"alice\"\nUser-Password = \"alice-pw-1\"\n",
+        ),
+        (
+            "chap",
+            "User-Name = \"dave\"\nCHAP-Password = \"dave-pw-1\"\n",
+        ),
+    ] {
+        let out = run(
+            "radclient",
+            vec![
+                "-x".into(),
+                "-t".into(),
+                "1".into(),
+                "-r".into(),
+                "1".into(),
+                format!("127.0.0.1:{}", r.auth),
+                "auth".into(),
+                SECRET.into(),
+            ],
+            Some(attrs.into()),
+        )
+        .await;
+        assert!(
+            !out.contains("Access-Reject"),
+            "{kind}: rejected in an outage:\n{out}\n{}",
+            r.log()
+        );
+        assert!(!out.contains("Access-Accept"), "{kind}: {out}");
+        assert!(out.contains("No reply"), "{kind}: {out}");
+    }
+    // Accounting likewise: no Accounting-Response, so the NAS keeps it.
+    let out = acct(&r, "User-Name = \"alice\"\nAcct-Status-Type = Start\nAcct-Session-Id = \"o1\"\nNAS-IP-Address = 127.0.0.1\n").await;
+    assert!(!out.contains("Accounting-Response"), "{out}");
+    r.stop();
 }
 
 #[tokio::test]
