@@ -102,7 +102,6 @@ struct Client {
 pub struct Guard {
     metrics: Arc<crate::metrics::Metrics>,
     in_flight: Arc<tokio::sync::Semaphore>,
-    max_in_flight: usize,
     config: GuardConfig,
     clients: Mutex<HashMap<String, Client>>,
     /// The platform's clock (tests pin it, so limits are tested without
@@ -157,7 +156,6 @@ impl Guard {
         Guard {
             metrics,
             in_flight: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight)),
-            max_in_flight: config.max_in_flight,
             config,
             clients: Mutex::new(HashMap::new()),
             clock,
@@ -166,7 +164,7 @@ impl Guard {
 
     /// Requests being handled now.
     pub fn in_flight(&self) -> usize {
-        self.max_in_flight - self.in_flight.available_permits()
+        self.config.max_in_flight - self.in_flight.available_permits()
     }
 
     /// A client's limits, compiled once.
@@ -191,8 +189,8 @@ impl Guard {
         }
     }
 
-    /// Counts a request of `client` against its limits, at `now_us` on
-    /// this guard's own monotonic scale (see [`Guard::now_us`]).
+    /// Counts a request of `client` against its limits at `now_us`
+    /// (microseconds since 1970, see [`Guard::now_us`]).
     pub fn admit_at(&self, client: &str, now_us: u64) -> Result<Admitted, Box<Limited>> {
         let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
         if clients.len() >= FORGET_AFTER && !clients.contains_key(client) {
@@ -230,27 +228,18 @@ impl Guard {
                         p.quota, p.window_secs, refused.retry_after_secs
                     ),
                 };
-                let spent: Vec<Standing> = c
-                    .policies
-                    .iter()
-                    .enumerate()
-                    .map(|(i, _)| Standing {
-                        remaining: 0,
-                        reset_secs: if i == refused.policy {
-                            refused.retry_after_secs
-                        } else {
-                            0
-                        },
-                    })
-                    .collect();
-                let refused_only: Vec<Policy> = vec![p.clone()];
+                // The refusing policy alone, spent until the retry.
+                let spent = Standing {
+                    remaining: 0,
+                    reset_secs: refused.retry_after_secs,
+                };
                 Err(Box::new(Limited {
                     policy: p.name,
                     retry_after_secs: refused.retry_after_secs,
                     message,
                     headers: Admitted {
                         policy: c.header.clone(),
-                        standing: standing(&refused_only, &spent[refused.policy..=refused.policy]),
+                        standing: standing(std::slice::from_ref(p), &[spent]),
                     },
                 }))
             }

@@ -349,7 +349,7 @@ pub async fn guarded(State(state): State<AppState>, headers: HeaderMap) -> Respo
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
-    if !sent.is_some_and(|s| constant_time_eq(s.as_bytes(), token.as_bytes())) {
+    if !sent.is_some_and(|s| app::seal::same_secret(s.as_bytes(), token.as_bytes())) {
         let mut resp = crate::error::response_message(
             StatusCode::UNAUTHORIZED,
             "metrics need the metrics token: Authorization: Bearer <token>",
@@ -377,8 +377,4 @@ pub fn router(state: AppState) -> axum::Router {
             axum::routing::get(|State(s): State<AppState>| async move { exposition(&s).await }),
         )
         .with_state(state)
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

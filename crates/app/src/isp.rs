@@ -199,14 +199,9 @@ impl App {
             }
         };
         let pw = password.to_owned();
-        let _turn = self
-            .argon2
-            .acquire()
-            .await
-            .map_err(|e| Error::Internal(format!("the password checks are closed: {e}")))?;
-        let hash = tokio::task::spawn_blocking(move || store::credentials::hash_password(&pw))
-            .await
-            .map_err(|e| Error::Internal(format!("password hashing panicked: {e}")))?;
+        let hash = self
+            .with_argon2(move || store::credentials::hash_password(&pw))
+            .await?;
         Ok((hash, sealed))
     }
 

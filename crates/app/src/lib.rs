@@ -47,6 +47,22 @@ impl App {
         }
     }
 
+    /// Runs an Argon2 hash or check on a blocking thread, waiting for a
+    /// turn: at most one per core at once.
+    pub(crate) async fn with_argon2<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T> {
+        let _turn = self
+            .argon2
+            .acquire()
+            .await
+            .map_err(|e| Error::Internal(format!("the password checks are closed: {e}")))?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| Error::Internal(format!("an Argon2 task panicked: {e}")))
+    }
+
     /// The same use cases, sealing passwords with `sealer`.
     pub fn with_sealer(mut self, sealer: Option<std::sync::Arc<seal::Sealer>>) -> App {
         self.sealer = sealer;

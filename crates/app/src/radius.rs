@@ -4,7 +4,7 @@
 //! records. `domain::isp` decides; this finds the subscriber and its
 //! profile, notes refusals on the subscriber, and stores the records.
 
-use crate::{App, Error, Principal, Result};
+use crate::{App, Principal, Result};
 use chrono::Duration;
 use domain::{isp, Scope};
 use store::isp::{AcctRecord, IspUserRow, ProfileRow};
@@ -205,20 +205,14 @@ impl App {
                 .iter()
                 .any(|c| crate::seal::same_secret(c.as_bytes(), clear.as_bytes())));
         }
-        let _turn = self
-            .argon2
-            .acquire()
-            .await
-            .map_err(|e| Error::Internal(format!("the password checks are closed: {e}")))?;
         let hash = user.password_hash.clone();
-        let tried = candidates.clone();
-        let right = tokio::task::spawn_blocking(move || {
-            tried
-                .into_iter()
-                .find(|c| store::credentials::verify_password(c, &hash))
-        })
-        .await
-        .map_err(|e| Error::Internal(format!("password check panicked: {e}")))?;
+        let right = self
+            .with_argon2(move || {
+                candidates
+                    .into_iter()
+                    .find(|c| store::credentials::verify_password(c, &hash))
+            })
+            .await?;
         if let (Some(clear), Some(k)) = (&right, &self.sealer) {
             if let Err(e) = self.store.isp().keep_sealed(user.id, &k.seal(clear)).await {
                 // The login stands; the next one checks Argon2 again.

@@ -518,7 +518,8 @@ pub struct ExtraFacts<'a> {
     pub tariff_id: Option<i64>,
     /// The bundles the mobile's tariff allows.
     pub tariff_bundles: &'a [i64],
-    /// The network's bundles or bars (the kind being added).
+    /// The network's bundles or bars (the kind being added); for a bundle
+    /// only read when the tariff does not allow it, to say why.
     pub on_network: &'a [i64],
 }
 

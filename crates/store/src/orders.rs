@@ -652,10 +652,11 @@ impl Orders<'_> {
         if extra.add {
             let network = crate::catalogue::parse_network(&m.network)?;
             let catalogue = self.catalogue();
-            let (tariff_bundles, on_network): (Vec<i64>, Vec<i64>) = match (extra.kind, m.tariff_id)
-            {
-                (ExtraKind::Bundle, tariff) => (
-                    match tariff {
+            // The network's bundles only matter to say why a bundle the
+            // tariff does not allow is refused.
+            let (tariff_bundles, on_network) = match (extra.kind, m.tariff_id) {
+                (ExtraKind::Bundle, tariff) => {
+                    let allowed: Vec<i64> = match tariff {
                         Some(t) => catalogue
                             .bundles_for_tariff(t)
                             .await?
@@ -663,14 +664,19 @@ impl Orders<'_> {
                             .map(|b| b.id)
                             .collect(),
                         None => Vec::new(),
-                    },
-                    catalogue
-                        .bundles_for_network(network)
-                        .await?
-                        .iter()
-                        .map(|b| b.id)
-                        .collect(),
-                ),
+                    };
+                    let on_network = if allowed.contains(&extra.item) {
+                        Vec::new()
+                    } else {
+                        catalogue
+                            .bundles_for_network(network)
+                            .await?
+                            .iter()
+                            .map(|b| b.id)
+                            .collect()
+                    };
+                    (allowed, on_network)
+                }
                 (ExtraKind::Bar, _) => (
                     Vec::new(),
                     catalogue

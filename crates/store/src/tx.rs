@@ -81,6 +81,15 @@ struct Group {
 const GROUP_LIMIT: usize = 64;
 
 impl Writer {
+    /// Commits group `id` if it is still the open one (a member or the
+    /// caller-gone task getting the writer back); answers whether it did.
+    fn commit_group_if(&mut self, id: u64) -> Result<bool> {
+        if self.group.as_ref().is_none_or(|g| g.id != id) {
+            return Ok(false);
+        }
+        self.commit_group().map(|()| true)
+    }
+
     /// Commits the open group, if any, and tells its members.
     fn commit_group(&mut self) -> Result<()> {
         let Some(group) = self.group.take() else {
@@ -327,8 +336,7 @@ impl Direct {
                 writer = home.take() => {
                     let mut writer = writer?;
                     let w = writer.as_mut().expect("the writer's connection is open once taken");
-                    if w.group.as_ref().is_some_and(|g| g.id == id) {
-                        w.commit_group()?;
+                    if w.commit_group_if(id)? {
                         break Ok(());
                     }
                     // Committed by another member meanwhile: its answer is
@@ -473,12 +481,8 @@ impl Drop for Pending {
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
             rt.spawn(async move {
                 if let Ok(mut writer) = home.take().await {
-                    if let Some(w) = writer.as_mut() {
-                        if w.group.as_ref().is_some_and(|g| g.id == id) {
-                            if let Err(e) = w.commit_group() {
-                                tracing::error!(error = %e, "committing an abandoned group of writes");
-                            }
-                        }
+                    if let Some(Err(e)) = writer.as_mut().map(|w| w.commit_group_if(id)) {
+                        tracing::error!(error = %e, "committing an abandoned group of writes");
                     }
                 }
             });
