@@ -23,9 +23,7 @@ export SWITCHBOARD_PASSWORD_KEY=$(python3 -c 'import secrets; print(secrets.toke
 SECRET=bench-secret
 
 $BIN migrate >/dev/null
-PARTNER=$($BIN partner create "Bench Broadband" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-$BIN user create --partner "$PARTNER" --username bench-radius --scopes isp >/dev/null
-TOKEN=$($BIN token create --user bench-radius --description bench --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+TOKEN=$(isp_token)
 PORT=$(free_port)
 $BIN serve --no-worker --listen "127.0.0.1:$PORT" >/dev/null 2>&1 &
 SERVE_PID=$!; pids+=($SERVE_PID)

@@ -29,15 +29,13 @@ field() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
 
 $BIN demo >/dev/null
 $BIN demo --numbers 200000 >/dev/null
-CREDS=$($BIN client create --partner 2 --scopes orders,customers,connections --description bench --json)
-CID=$(echo "$CREDS" | python3 -c 'import json,sys; print(json.load(sys.stdin)["client_id"])')
-CSECRET=$(echo "$CREDS" | python3 -c 'import json,sys; print(json.load(sys.stdin)["client_secret"])')
+new_client 2 orders,customers,connections
 
 P1=$(free_port)
 $BIN serve --no-worker --listen "127.0.0.1:$P1" >/dev/null 2>&1 &
 SERVE_PID=$!; pids+=($SERVE_PID)
 wait_http "http://127.0.0.1:$P1/healthz"
-TOKEN=$(curl -s -u "$CID:$CSECRET" -d grant_type=client_credentials "http://127.0.0.1:$P1/token" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+TOKEN=$(access_token "http://127.0.0.1:$P1")
 TARIFF=$(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$P1/api/Tariffs/ListTariffsForNetwork?network=Vodafone" | python3 -c 'import json,sys; print([t["tariffId"] for t in json.load(sys.stdin)["items"] if t["name"] == "Business SIM 30GB"][0])')
 
 echo "bench: order flow, $CONC clients, ${SECS}s"

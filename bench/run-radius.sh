@@ -21,9 +21,7 @@ cargo build --release -q -p switchboard --bin switchboard
 BIN=target/release/switchboard
 
 $BIN migrate >/dev/null
-PARTNER=$($BIN partner create "Bench Broadband" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-$BIN user create --partner "$PARTNER" --username bench-radius --scopes isp >/dev/null
-TOKEN=$($BIN token create --user bench-radius --description bench --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+TOKEN=$(isp_token)
 
 PORT=$(free_port)
 $BIN serve --no-worker --listen "127.0.0.1:$PORT" >/dev/null 2>&1 &

@@ -18,15 +18,12 @@ BIN=target/release/switchboard
 field() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
 
 $BIN demo --connections "$COUNT" >/dev/null
-PARTNER=$($BIN partner list --json | python3 -c 'import json,sys; print([p["id"] for p in json.load(sys.stdin) if p["name"] == "Load Test Partner"][0])')
-CREDS=$($BIN client create --partner "$PARTNER" --scopes connections --description bench --json)
-CID=$(echo "$CREDS" | python3 -c 'import json,sys; print(json.load(sys.stdin)["client_id"])')
-CSECRET=$(echo "$CREDS" | python3 -c 'import json,sys; print(json.load(sys.stdin)["client_secret"])')
+new_client "$(load_partner)" connections
 P=$(free_port)
 $BIN serve --no-worker --listen "127.0.0.1:$P" >/dev/null 2>&1 &
 SERVE_PID=$!; pids+=($SERVE_PID)
 wait_http "http://127.0.0.1:$P/healthz"
-TOKEN=$(curl -s -u "$CID:$CSECRET" -d grant_type=client_credentials "http://127.0.0.1:$P/token" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+TOKEN=$(access_token "http://127.0.0.1:$P")
 
 echo "bench: storm of $CONNS connections for ${SECS}s, clients that ask again at once"
 STORM=$(target/release/examples/storm "127.0.0.1:$P" "$TOKEN" "$COUNT" "$CONNS" "$SECS" | grep '^STORM')

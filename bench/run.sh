@@ -27,10 +27,7 @@ echo "bench: seeding $COUNT synthetic connections"
 seed_start=$(date +%s.%N)
 $BIN demo --connections "$COUNT" >/dev/null
 seed_secs=$(python3 -c "import time; print(round(time.time() - $seed_start, 1))")
-PARTNER=$($BIN partner list --json | python3 -c 'import json,sys; print([p["id"] for p in json.load(sys.stdin) if p["name"] == "Load Test Partner"][0])')
-CREDS=$($BIN client create --partner "$PARTNER" --scopes connections --description bench --json)
-CID=$(echo "$CREDS" | python3 -c 'import json,sys; print(json.load(sys.stdin)["client_id"])')
-CSECRET=$(echo "$CREDS" | python3 -c 'import json,sys; print(json.load(sys.stdin)["client_secret"])')
+new_client "$(load_partner)" connections
 
 P1=$(free_port)
 $BIN serve --listen "127.0.0.1:$P1" >/dev/null 2>&1 &
@@ -38,7 +35,7 @@ pids+=($!); SERVE_PID=$!
 wait_http "http://127.0.0.1:$P1/healthz"
 sleep 1
 IDLE_RSS=$(rss_mb $SERVE_PID)
-TOKEN=$(curl -s -u "$CID:$CSECRET" -d grant_type=client_credentials "http://127.0.0.1:$P1/token" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+TOKEN=$(access_token "http://127.0.0.1:$P1")
 curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$P1/api/Connections/GetConnectionByCLI?cli=07400000000" >/dev/null
 
 P2=$(free_port)
