@@ -503,13 +503,7 @@ async fn subscribers_are_created_listed_changed_and_deleted(app: &TestApp) {
     let chap = profile(app, &token, "PPPoE", true).await;
     // A subscriber whose password was set before the server had a key has
     // no sealed copy: moving to CHAP needs the password again.
-    app.store
-        .execute(
-            "UPDATE isp_users SET password_sealed = NULL WHERE username = 'carol'",
-            store::args![],
-        )
-        .await
-        .unwrap();
+    app.forget_sealed_password("carol").await;
     isp_error(
         &app.isp(
             "PATCH",

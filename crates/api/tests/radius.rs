@@ -97,13 +97,7 @@ async fn authorize_and_authenticate_decide_with_reasons(app: &TestApp) {
     );
     // Without a sealed copy, Switchboard checks the Argon2 hash itself and
     // never hands the password back.
-    app.store
-        .execute(
-            "UPDATE isp_users SET password_sealed = NULL WHERE username = 'alice'",
-            store::args![],
-        )
-        .await
-        .unwrap();
+    app.forget_sealed_password("alice").await;
     let r = radius(app, &token, "authorize", &pap("alice", "alice-password"))
         .await
         .is(200);
@@ -534,13 +528,7 @@ async fn pap_checks_the_password_as_sent_fast_once_sealed(app: &TestApp) {
             .unwrap()
             .unwrap()
     };
-    app.store
-        .execute(
-            "UPDATE isp_users SET password_sealed = NULL WHERE username = 'alice'",
-            store::args![],
-        )
-        .await
-        .unwrap();
+    app.forget_sealed_password("alice").await;
     assert_eq!(check("alice", "wrong-password").await.0, 401);
     assert!(
         alice().await.password_sealed.is_none(),

@@ -323,6 +323,18 @@ impl TestApp {
             .1
     }
 
+    /// Drops a subscriber's sealed password, as if it had been set before
+    /// the server had a password key.
+    pub async fn forget_sealed_password(&self, username: &str) {
+        self.store
+            .execute(
+                "UPDATE isp_users SET password_sealed = NULL WHERE username = $1",
+                store::args![username],
+            )
+            .await
+            .unwrap();
+    }
+
     /// A call to the ISP face with `X-Auth-Token`; answers (status, JSON body).
     pub async fn isp(
         &self,
