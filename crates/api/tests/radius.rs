@@ -587,4 +587,46 @@ async fn a_session_is_dated_when_its_events_happened(app: &TestApp) {
     let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S").to_string();
     assert_eq!(s["start"], fmt(now - chrono::Duration::seconds(90)), "{s}");
     assert_eq!(s["stop"], fmt(stopped), "{s}");
+
+    // The NAS reboots and reuses the id: a new session, the closed one
+    // kept as it was.
+    let again = acct("Start", &[("Framed-IP-Address", json!("100.64.0.99"))]);
+    assert_eq!(radius(app, &token, "accounting", &again).await.0, 204);
+    // The old session's Stop and Start, late (retransmitted), change
+    // nothing: neither closes the new one nor opens a third.
+    assert_eq!(radius(app, &token, "accounting", &stop).await.0, 204);
+    assert_eq!(
+        radius(app, &token, "accounting", &start_late(&start, 12 * 60))
+            .await
+            .0,
+        204
+    );
+    let (_, sessions) = app
+        .isp("GET", &token, "/api/v1/users/alice/sessions", None)
+        .await;
+    assert_eq!(sessions["meta"]["total"], 2, "{sessions}");
+    let (new, old) = (&sessions["data"][0], &sessions["data"][1]);
+    assert_eq!(
+        (new["open"].as_bool(), new["framed_ip"].as_str()),
+        (Some(true), Some("100.64.0.99")),
+        "{new}"
+    );
+    assert_eq!(new["start"], fmt(app.now()), "{new}");
+    assert_eq!(
+        (old["start"].clone(), old["stop"].clone()),
+        (
+            json!(fmt(now - chrono::Duration::seconds(90))),
+            json!(fmt(stopped))
+        ),
+        "{old}"
+    );
+    assert_eq!(old["framed_ip"], Value::Null, "{old}");
+}
+
+/// The same record, held `more` seconds longer by the NAS.
+fn start_late(record: &Value, more: i64) -> Value {
+    let mut r = record.clone();
+    let held = r["Acct-Delay-Time"]["value"][0].as_i64().unwrap_or(0);
+    r["Acct-Delay-Time"] = json!({"type": "integer", "value": [held + more]});
+    r
 }

@@ -363,6 +363,63 @@ pub fn acct_event_time(
     }
 }
 
+/// The latest session stored under an accounting record's session id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredSession {
+    pub started_at: DateTime<Utc>,
+    pub stopped_at: Option<DateTime<Utc>>,
+}
+
+/// How far apart two datings of one event may be: whole-second
+/// `Acct-Delay-Time` against a fractional arrival, and a record's time in
+/// FreeRADIUS's buffer counted in whole seconds.
+pub const SAME_EVENT_SLACK_SECS: i64 = 2;
+
+/// Which session an accounting record belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AcctTarget {
+    /// A session not stored yet: the record opens it.
+    New,
+    /// The latest session stored under the id.
+    Latest,
+    /// The one before it, closed: the record changes nothing.
+    Previous,
+}
+
+/// Which session an accounting record dated `at` belongs to, given the
+/// sessions stored under its id, newest first (the two latest are enough).
+/// A NAS reuses an Acct-Session-Id (a counter restarting after a reboot),
+/// so a closed session's id may come back, and records may arrive late or
+/// twice (retransmitted, or replayed from a buffer):
+/// - a record belongs to a closed session when it is that session's Start
+///   again (dated at its start) or an Interim-Update or Stop dated no
+///   later than its stop; it changes nothing there;
+/// - otherwise, after a closed session it begins a new one (an Interim or
+///   Stop doing so is a session whose Start was lost);
+/// - and otherwise it belongs to the open latest session.
+///
+/// Dates match within [`SAME_EVENT_SLACK_SECS`].
+pub fn acct_target(kind: AcctKind, at: DateTime<Utc>, stored: &[StoredSession]) -> AcctTarget {
+    let slack = Duration::seconds(SAME_EVENT_SLACK_SECS);
+    let closed_by = |s: &StoredSession| match (kind, s.stopped_at) {
+        (_, None) => false,
+        (AcctKind::Start, Some(_)) => (at - s.started_at).abs() <= slack,
+        (_, Some(stop)) => at <= stop + slack,
+    };
+    match stored {
+        [] => AcctTarget::New,
+        [latest, ..] if latest.stopped_at.is_some() => {
+            if closed_by(latest) {
+                AcctTarget::Latest
+            } else {
+                AcctTarget::New
+            }
+        }
+        [_, previous, ..] if closed_by(previous) => AcctTarget::Previous,
+        _ => AcctTarget::Latest,
+    }
+}
+
 /// The passwords a PAP `User-Password` may stand for. FreeRADIUS 3.2's
 /// rlm_rest sends each byte of a UTF-8 password as a character of its own
 /// (`£`, bytes C2 A3, arrives as `Â£`): when every character fits a byte
@@ -462,6 +519,53 @@ mod tests {
             acct_event_time(arrival, 99_999_999, None),
             arrival - chrono::Duration::days(7)
         );
+    }
+
+    #[test]
+    fn a_reused_session_id_starts_a_new_session() {
+        use AcctKind::*;
+        use AcctTarget::*;
+        let t = |s: &str| format!("2030-01-16T{s}Z").parse::<DateTime<Utc>>().unwrap();
+        let closed = StoredSession {
+            started_at: t("09:00:00"),
+            stopped_at: Some(t("10:00:00")),
+        };
+        let open = StoredSession {
+            started_at: t("11:00:00"),
+            stopped_at: None,
+        };
+        for kind in [Start, Interim, Stop] {
+            assert_eq!(
+                acct_target(kind, t("11:00:00"), &[]),
+                New,
+                "{kind:?}: none stored"
+            );
+            assert_eq!(
+                acct_target(kind, t("11:30:00"), &[open]),
+                Latest,
+                "{kind:?}: open"
+            );
+        }
+        // After a closed session.
+        let after = |kind, at| acct_target(kind, t(at), &[closed]);
+        assert_eq!(after(Start, "10:00:00"), New, "reused at once");
+        assert_eq!(after(Start, "12:00:00"), New, "reused later");
+        assert_eq!(after(Start, "09:00:01"), Latest, "its own Start again");
+        assert_eq!(after(Start, "08:59:58"), Latest, "within the slack");
+        assert_eq!(after(Start, "08:59:57"), New);
+        assert_eq!(after(Stop, "10:00:02"), Latest, "its Stop again");
+        assert_eq!(after(Interim, "09:30:00"), Latest, "a late Interim");
+        assert_eq!(after(Interim, "10:05:00"), New, "the new one's Start lost");
+        assert_eq!(after(Stop, "10:00:03"), New, "its Start and Interims lost");
+        // The id reused and open again: the closed one's records arriving
+        // late stay with it.
+        let reused = |kind, at| acct_target(kind, t(at), &[open, closed]);
+        assert_eq!(reused(Stop, "10:00:00"), Previous, "the old Stop again");
+        assert_eq!(reused(Interim, "09:45:00"), Previous, "an old Interim");
+        assert_eq!(reused(Start, "09:00:00"), Previous, "the old Start again");
+        assert_eq!(reused(Start, "11:00:00"), Latest, "its own Start again");
+        assert_eq!(reused(Interim, "11:05:00"), Latest);
+        assert_eq!(reused(Stop, "12:00:00"), Latest);
     }
 
     #[test]

@@ -6,8 +6,8 @@
 use crate::audit::AuditEntry;
 use crate::{args, Isp, Result, StoreError, Visibility};
 use chrono::{DateTime, Utc};
-use domain::isp::AcctKind;
 use domain::isp::ReadStatus;
+use domain::isp::{AcctKind, AcctTarget, StoredSession};
 use domain::paging::{like_contains, PageRequest};
 use domain::status::SubscriberStatus;
 use domain::Error;
@@ -452,8 +452,11 @@ impl Isp<'_> {
         Ok(fresh)
     }
 
-    /// Stores an accounting record, idempotently: a session is keyed by its
-    /// unique id; Start opens it once, Interim-Update and Stop raise its
+    /// Stores an accounting record, idempotently. A session is known by its
+    /// unique id; a NAS may reuse one after a Stop, and
+    /// `domain::isp::acct_target` says which session under that id a
+    /// record belongs to, or whether it begins a new one. Within a
+    /// session Start opens it once, Interim-Update and Stop raise its
     /// counters (never lower them), Stop closes it once, and a record after
     /// Stop changes nothing. Accounting-On/Off closes the NAS's open
     /// sessions. Answers the session (none for On/Off).
@@ -481,46 +484,71 @@ impl Isp<'_> {
         } else {
             None
         };
-        // One statement: the subscriber looked up by name inside it, the
-        // session answered by RETURNING.
-        let sql = format!(
-            "INSERT INTO radius_sessions (partner_id, user_id, username, unique_id, acct_session_id, nas_ip, nas_identifier, nas_port, framed_ip, calling_station_id, \
-             started_at, updated_at, stopped_at, session_time, input_bytes, output_bytes, terminate_cause) \
-             VALUES ($1, (SELECT id FROM isp_users WHERE partner_id = $1 AND username = $2), $2, $3, $4, $5, $6, $7, $8, $9, $16, $10, $11, $12, $13, $14, $15) \
-             ON CONFLICT (partner_id, unique_id) DO UPDATE SET \
-               updated_at = CASE WHEN radius_sessions.stopped_at IS NULL THEN excluded.updated_at ELSE radius_sessions.updated_at END, \
-               session_time = CASE WHEN radius_sessions.stopped_at IS NULL AND excluded.session_time > radius_sessions.session_time THEN excluded.session_time ELSE radius_sessions.session_time END, \
-               input_bytes = CASE WHEN radius_sessions.stopped_at IS NULL AND excluded.input_bytes > radius_sessions.input_bytes THEN excluded.input_bytes ELSE radius_sessions.input_bytes END, \
-               output_bytes = CASE WHEN radius_sessions.stopped_at IS NULL AND excluded.output_bytes > radius_sessions.output_bytes THEN excluded.output_bytes ELSE radius_sessions.output_bytes END, \
-               framed_ip = COALESCE(radius_sessions.framed_ip, excluded.framed_ip), \
-               terminate_cause = COALESCE(radius_sessions.terminate_cause, excluded.terminate_cause), \
-               stopped_at = COALESCE(radius_sessions.stopped_at, excluded.stopped_at) \
-             RETURNING {SESSION_COLS}"
-        );
-        let row: SessionRow = self
-            .execute_one(
-                &sql,
-                args![
-                    partner_id,
-                    &r.username,
-                    &r.unique_id,
-                    &r.acct_session_id,
-                    &r.nas_ip,
-                    &r.nas_identifier,
-                    &r.nas_port,
-                    &r.framed_ip,
-                    &r.calling_station_id,
-                    now,
-                    stop,
-                    r.session_time,
-                    r.input_bytes,
-                    r.output_bytes,
-                    &cause,
-                    at
-                ],
-            )
-            .await?;
-        Ok(Some(row))
+        self.write(async |tx| {
+            let mut stored: Vec<SessionRow> = tx
+                .fetch_all(
+                    &format!("SELECT {SESSION_COLS} FROM radius_sessions WHERE partner_id = $1 AND unique_id = $2 ORDER BY id DESC LIMIT 2"),
+                    args![partner_id, &r.unique_id],
+                )
+                .await?;
+            let dates: Vec<StoredSession> = stored
+                .iter()
+                .map(|l| StoredSession {
+                    started_at: l.started_at,
+                    stopped_at: l.stopped_at,
+                })
+                .collect();
+            let target = domain::isp::acct_target(r.kind, at, &dates);
+            if target == AcctTarget::Previous {
+                return Ok(stored.pop());
+            }
+            let mut id = stored.first().map(|l| l.id);
+            if target == AcctTarget::New {
+                // The subscriber looked up by name inside the statement.
+                let opened: Option<SessionRow> = tx
+                    .fetch_optional(
+                        &format!(
+                            "INSERT INTO radius_sessions (partner_id, user_id, username, unique_id, acct_session_id, nas_ip, nas_identifier, nas_port, framed_ip, calling_station_id, \
+                             started_at, updated_at, stopped_at, session_time, input_bytes, output_bytes, terminate_cause) \
+                             VALUES ($1, (SELECT id FROM isp_users WHERE partner_id = $1 AND username = $2), $2, $3, $4, $5, $6, $7, $8, $9, $16, $10, $11, $12, $13, $14, $15) \
+                             ON CONFLICT (partner_id, unique_id) WHERE stopped_at IS NULL DO NOTHING RETURNING {SESSION_COLS}"
+                        ),
+                        args![partner_id, &r.username, &r.unique_id, &r.acct_session_id, &r.nas_ip, &r.nas_identifier, &r.nas_port,
+                              &r.framed_ip, &r.calling_station_id, now, stop, r.session_time, r.input_bytes, r.output_bytes, &cause, at],
+                    )
+                    .await?;
+                if let Some(row) = opened {
+                    return Ok(Some(row));
+                }
+                // Another writer opened it meanwhile (PostgreSQL): this
+                // record belongs to that session.
+                let (open,): (i64,) = tx
+                    .fetch_one(
+                        "SELECT id FROM radius_sessions WHERE partner_id = $1 AND unique_id = $2 AND stopped_at IS NULL",
+                        args![partner_id, &r.unique_id],
+                    )
+                    .await?;
+                id = Some(open);
+            }
+            let row: SessionRow = tx
+                .fetch_one(
+                    &format!(
+                        "UPDATE radius_sessions SET \
+                           updated_at = CASE WHEN stopped_at IS NULL THEN $2 ELSE updated_at END, \
+                           session_time = CASE WHEN stopped_at IS NULL AND $3 > session_time THEN $3 ELSE session_time END, \
+                           input_bytes = CASE WHEN stopped_at IS NULL AND $4 > input_bytes THEN $4 ELSE input_bytes END, \
+                           output_bytes = CASE WHEN stopped_at IS NULL AND $5 > output_bytes THEN $5 ELSE output_bytes END, \
+                           framed_ip = COALESCE(framed_ip, $6), \
+                           terminate_cause = COALESCE(terminate_cause, $7), \
+                           stopped_at = COALESCE(stopped_at, $8) \
+                         WHERE id = $1 RETURNING {SESSION_COLS}"
+                    ),
+                    args![id, now, r.session_time, r.input_bytes, r.output_bytes, &r.framed_ip, &cause, stop],
+                )
+                .await?;
+            Ok(Some(row))
+        })
+        .await
     }
 
     /// A page of a visible subscriber's sessions, newest first, with the total.
