@@ -290,10 +290,11 @@ pub async fn post_auth(r: Radius) -> Result<Response, Response> {
 
 /// FreeRADIUS's accounting section: Start, Interim-Update and Stop stored
 /// as one session per Acct-Unique-Session-Id (or NAS and Acct-Session-Id),
-/// idempotently; Accounting-On/Off closes the NAS's open sessions. 204 only
-/// once stored; a record for an unknown user is kept under its name.
+/// idempotently (a session id reused after a Stop opens a new session);
+/// Accounting-On/Off closes the NAS's open sessions. 204 only once stored;
+/// a record for an unknown user is kept under its name.
 #[utoipa::path(post, path = "/radius/accounting", tag = "RADIUS",
-    responses((status = 204, description = "stored"), (status = 400, description = "malformed; not stored, so the NAS retries")))]
+    responses((status = 204, description = "stored"), (status = 400, description = "malformed: not stored (the shipped FreeRADIUS sets it aside in radacct/switchboard-refused)")))]
 pub async fn accounting(
     Radius {
         app,

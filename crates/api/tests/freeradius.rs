@@ -91,6 +91,11 @@ impl Radius {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// A file of the accounting buffer (`radacct/` under the run dir).
+    fn radacct(&self, name: &str) -> String {
+        std::fs::read_to_string(self._dir.path().join("radacct").join(name)).unwrap_or_default()
+    }
+
     /// Stops FreeRADIUS by its PID (SIGTERM) and waits for it.
     fn stop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
@@ -263,10 +268,52 @@ async fn an_outage_is_never_a_reject() {
         assert!(!out.contains("Access-Accept"), "{kind}: {out}");
         assert!(out.contains("No reply"), "{kind}: {out}");
     }
-    // Accounting likewise: no Accounting-Response, so the NAS keeps it.
+    // Accounting is answered from the buffer on disk, kept for later.
     let out = acct(&r, "User-Name = \"alice\"\nAcct-Status-Type = Start\nAcct-Session-Id = \"o1\"\nNAS-IP-Address = 127.0.0.1\n").await;
-    assert!(!out.contains("Accounting-Response"), "{out}");
+    assert!(out.contains("Accounting-Response"), "{out}\n{}", r.log());
+    let buffered = format!(
+        "{}{}",
+        r.radacct("switchboard-detail"),
+        r.radacct("detail.work")
+    );
+    assert!(buffered.contains("Acct-Session-Id = \"o1\""), "{buffered}");
     r.stop();
+}
+
+/// The subscriber's sessions once `done` holds for them: accounting
+/// reaches Switchboard from FreeRADIUS's buffer a moment after the NAS
+/// was answered.
+async fn sessions_when(
+    app: &TestApp,
+    token: &str,
+    user: &str,
+    r: &Radius,
+    done: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, s) = app
+            .isp(
+                "GET",
+                token,
+                &format!("/api/v1/users/{user}/sessions"),
+                None,
+            )
+            .await;
+        if done(&s) {
+            return s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{user}'s sessions never settled: {s}\n{}",
+            r.log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn total(s: &serde_json::Value) -> i64 {
+    s["meta"]["total"].as_i64().unwrap_or(-1)
 }
 
 #[tokio::test]
@@ -337,20 +384,22 @@ async fn freeradius_authenticates_and_accounts_against_switchboard() {
         // Accounting: a session opens, the limit of one holds, it closes.
         let start = acct(&r, "User-Name = \"alice\"\nAcct-Status-Type = Start\nAcct-Session-Id = \"8100000a\"\nNAS-IP-Address = 127.0.0.1\nFramed-IP-Address = 100.64.0.10\n").await;
         assert!(start.contains("Accounting-Response"), "{start}\n{}", r.log());
+        sessions_when(&app, &token, "alice", &r, |s| total(s) == 1).await;
         let second = radtest(&r, "pap", "alice", "alice-pw-1").await;
         assert!(second.contains("Access-Reject") && second.contains("Session limit reached"), "{second}");
         let stop = acct(&r, "User-Name = \"alice\"\nAcct-Status-Type = Stop\nAcct-Session-Id = \"8100000a\"\nNAS-IP-Address = 127.0.0.1\n\
             Acct-Input-Octets = 1000\nAcct-Input-Gigawords = 1\nAcct-Output-Octets = 2000\nAcct-Session-Time = 120\nAcct-Terminate-Cause = User-Request\n").await;
         assert!(stop.contains("Accounting-Response"), "{stop}");
-        let (s, sessions) = app.isp("GET", &token, "/api/v1/users/alice/sessions", None).await;
-        assert_eq!((s, sessions["meta"]["total"].as_i64()), (200, Some(1)), "{sessions}");
+        let sessions = sessions_when(&app, &token, "alice", &r, |s| s["data"][0]["open"] == false).await;
+        assert_eq!(total(&sessions), 1, "{sessions}");
         let s1 = &sessions["data"][0];
         assert_eq!(s1["bytes_in"], 4_294_967_296i64 + 1000);
         assert_eq!(s1["bytes_out"], 2000);
         assert_eq!(s1["session_time"], 120);
         assert_eq!(s1["terminate_cause"], "User-Request");
         assert_eq!(s1["nas_ip"], "127.0.0.1");
-        // Dated when they happened: a Start the NAS held 30 s, a Stop
+        // Dated when they happened: a Start the NAS held 30 s (and
+        // FreeRADIUS's buffer a second or two more, which it adds), a Stop
         // stamped by the NAS's clock (rlm_rest writes it as a date).
         let now = app.now();
         let held = acct(&r, "User-Name = \"erin\"\nAcct-Status-Type = Start\nAcct-Session-Id = \"e1\"\nNAS-IP-Address = 127.0.0.1\nAcct-Delay-Time = 30\n").await;
@@ -358,9 +407,10 @@ async fn freeradius_authenticates_and_accounts_against_switchboard() {
         let stamp = (now + chrono::Duration::seconds(300)).timestamp();
         let stamped = acct(&r, &format!("User-Name = \"erin\"\nAcct-Status-Type = Stop\nAcct-Session-Id = \"e1\"\nNAS-IP-Address = 127.0.0.1\nEvent-Timestamp = {stamp}\n")).await;
         assert!(stamped.contains("Accounting-Response"), "{stamped}");
-        let (_, erin) = app.isp("GET", &token, "/api/v1/users/erin/sessions", None).await;
+        let erin = sessions_when(&app, &token, "erin", &r, |s| s["data"][0]["open"] == false).await;
         let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S").to_string();
-        assert_eq!(erin["data"][0]["start"], fmt(now - chrono::Duration::seconds(30)), "{erin}\n{}", r.log());
+        let dated = (30..=33).map(|s| fmt(now - chrono::Duration::seconds(s))).collect::<Vec<_>>();
+        assert!(dated.contains(&erin["data"][0]["start"].as_str().unwrap().to_owned()), "{erin}\n{}", r.log());
         assert_eq!(erin["data"][0]["stop"], fmt(now + chrono::Duration::seconds(300)), "{erin}");
 
         let again = radtest(&r, "pap", "alice", "alice-pw-1").await;
@@ -373,4 +423,158 @@ async fn freeradius_authenticates_and_accounts_against_switchboard() {
         app
     })
     .await;
+}
+
+/// Switchboard goes down while a session runs. FreeRADIUS answers the NAS
+/// from its buffer on disk; when Switchboard is back the session arrives
+/// complete, in order, dated when it happened (by Event-Timestamp, or by
+/// Acct-Delay-Time counting the time in the buffer). A reused session id
+/// opens a new session; a record Switchboard refuses is set aside, not in
+/// the way of those behind it.
+#[tokio::test]
+async fn accounting_survives_an_outage() {
+    if !installed() {
+        eprintln!("skipped: FreeRADIUS is not installed");
+        return;
+    }
+    each_backend(|mut app| async move {
+        let token = app.api_token(app.north, "isp").await;
+        let p = app.isp("POST", &token, "/api/v1/profiles", Some(&json!({"name": "Fibre 50", "download_kbps": 50_000, "upload_kbps": 10_000, "price_pence": 2500}))).await.is(201);
+        for user in ["gina", "hal"] {
+            app.isp("POST", &token, "/api/v1/users", Some(&json!({"username": user, "password": format!("{user}-pw-1"), "profile_id": p["data"]["id"]}))).await.is(201);
+        }
+        let mut r = Radius::start(&app, &token);
+        ready(&mut r).await;
+
+        app.halt().await;
+        let down = Instant::now();
+        let t0 = app.now() - chrono::Duration::minutes(10);
+        let at = |secs: i64| (t0 + chrono::Duration::seconds(secs)).timestamp();
+        let gina = |kind: &str, secs: i64, extra: &str| {
+            format!("User-Name = \"gina\"\nAcct-Status-Type = {kind}\nAcct-Session-Id = \"g1\"\nNAS-IP-Address = 127.0.0.1\nEvent-Timestamp = {}\n{extra}", at(secs))
+        };
+        let records = [
+            gina("Start", 0, "Framed-IP-Address = 100.64.0.20\n"),
+            gina("Interim-Update", 60, "Acct-Input-Octets = 500\nAcct-Output-Octets = 700\nAcct-Session-Time = 60\n"),
+            gina("Stop", 120, "Acct-Input-Octets = 1500\nAcct-Output-Octets = 2700\nAcct-Session-Time = 120\nAcct-Terminate-Cause = Lost-Carrier\n"),
+            // Malformed (no Acct-Session-Id): Switchboard answers 400.
+            "User-Name = \"gina\"\nAcct-Status-Type = Start\nNAS-IP-Address = 127.0.0.1\nCalling-Station-Id = \"refused-one\"\n".to_owned(),
+            // The NAS reuses the id for its next session.
+            gina("Start", 180, "Framed-IP-Address = 100.64.0.21\n"),
+            // No Event-Timestamp: dated by its time held.
+            "User-Name = \"hal\"\nAcct-Status-Type = Start\nAcct-Session-Id = \"h1\"\nNAS-IP-Address = 127.0.0.1\n".to_owned(),
+        ];
+        for record in &records {
+            let out = acct(&r, record).await;
+            assert!(out.contains("Accounting-Response"), "answered from the buffer: {out}\n{}", r.log());
+        }
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let outage = down.elapsed().as_secs() as i64;
+        app.restart().await;
+
+        let hal = sessions_when(&app, &token, "hal", &r, |s| total(s) == 1).await;
+        let sessions = sessions_when(&app, &token, "gina", &r, |s| total(s) == 2).await;
+        let fmt = |secs: i64| (t0 + chrono::Duration::seconds(secs)).format("%Y-%m-%d %H:%M:%S").to_string();
+        let (new, old) = (&sessions["data"][0], &sessions["data"][1]);
+        assert_eq!(old["start"], fmt(0), "{old}");
+        assert_eq!(old["stop"], fmt(120), "{old}");
+        assert_eq!((old["bytes_in"].as_i64(), old["bytes_out"].as_i64(), old["session_time"].as_i64()), (Some(1500), Some(2700), Some(120)), "{old}");
+        assert_eq!((old["terminate_cause"].as_str(), old["framed_ip"].as_str()), (Some("Lost-Carrier"), Some("100.64.0.20")), "{old}");
+        assert_eq!((new["open"].as_bool(), new["start"].as_str(), new["framed_ip"].as_str()), (Some(true), Some(fmt(180).as_str()), Some("100.64.0.21")), "{new}");
+
+        // Held through the outage, and so dated before it ended.
+        let started = chrono::NaiveDateTime::parse_from_str(hal["data"][0]["start"].as_str().unwrap(), "%Y-%m-%d %H:%M:%S").unwrap().and_utc();
+        let held = (app.now() - started).num_seconds();
+        assert!((outage - 1..outage + 30).contains(&held), "held {held} s in an outage of {outage} s: {hal}");
+
+        let refused = r.radacct("switchboard-refused");
+        assert!(refused.contains("refused-one") && !refused.contains("\"g1\""), "set aside: {refused}");
+        r.stop();
+        app
+    })
+    .await;
+}
+
+/// A proxy in front of Switchboard failing every post-auth call with a
+/// 500, as a Switchboard in trouble would; answers its URL and how many it
+/// failed.
+async fn failing_post_auth(
+    upstream: String,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use axum::{extract::Request, http::StatusCode, response::IntoResponse};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let failed = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = failed.clone();
+    let http = reqwest::Client::new();
+    let proxy = axum::Router::new().fallback(move |req: Request| {
+        let (http, upstream, count) = (http.clone(), upstream.clone(), count.clone());
+        async move {
+            if req.uri().path() == "/radius/post-auth" {
+                count.fetch_add(1, Ordering::SeqCst);
+                return (StatusCode::INTERNAL_SERVER_ERROR, "injected").into_response();
+            }
+            let (parts, body) = req.into_parts();
+            let body = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+            let mut forward = http.request(parts.method, format!("{upstream}{}", parts.uri));
+            for (name, value) in &parts.headers {
+                if name != "host" && name != "content-length" {
+                    forward = forward.header(name, value);
+                }
+            }
+            let answer = forward.body(body).send().await.unwrap();
+            let status = StatusCode::from_u16(answer.status().as_u16()).unwrap();
+            let kind = answer.headers().get("content-type").cloned();
+            let mut out = (status, answer.bytes().await.unwrap()).into_response();
+            if let Some(kind) = kind {
+                out.headers_mut().insert("content-type", kind);
+            }
+            out
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, proxy).await.unwrap() });
+    (url, failed)
+}
+
+/// Post-auth only records the outcome: when Switchboard cannot take it,
+/// an accept stays an accept (with its attributes), and a reject a reject.
+#[tokio::test]
+async fn a_failing_post_auth_never_turns_an_accept_into_a_reject() {
+    if !installed() {
+        eprintln!("skipped: FreeRADIUS is not installed");
+        return;
+    }
+    let app = TestApp::start("sqlite").await;
+    let token = app.api_token(app.north, "isp").await;
+    for (name, chap) in [("Fibre 30", false), ("PPPoE 30", true)] {
+        let p = app.isp("POST", &token, "/api/v1/profiles", Some(&json!({"name": name, "download_kbps": 30_000, "upload_kbps": 5_000, "price_pence": 2000, "auth_type": if chap { "chap" } else { "pap" }}))).await.is(201);
+        let user = if chap { "jack" } else { "ivy" };
+        app.isp("POST", &token, "/api/v1/users", Some(&json!({"username": user, "password": format!("{user}-pw-1"), "profile_id": p["data"]["id"]}))).await.is(201);
+    }
+    let (proxy, failed) = failing_post_auth(app.url("")).await;
+    let mut r = Radius::start_at(&proxy, &token);
+    ready(&mut r).await;
+
+    let pap = radtest(&r, "pap", "ivy", "ivy-pw-1").await;
+    assert!(
+        pap.contains("Received Access-Accept") && pap.contains("Mikrotik-Rate-Limit = \"5M/30M\""),
+        "{pap}\n{}",
+        r.log()
+    );
+    let chap = radtest(&r, "chap", "jack", "jack-pw-1").await;
+    assert!(
+        chap.contains("Received Access-Accept"),
+        "{chap}\n{}",
+        r.log()
+    );
+    let wrong = radtest(&r, "pap", "ivy", "not-ivy").await;
+    assert!(
+        wrong.contains("Access-Reject") && wrong.contains("Wrong password"),
+        "{wrong}"
+    );
+    let calls = failed.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(calls >= 2, "post-auth was called and failed {calls} times");
+    r.stop();
+    app.stop().await;
 }

@@ -32,9 +32,26 @@ pub struct TestApp {
     /// A worker over instant, always-accepting simulated networks.
     pub worker: Worker,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    server: Option<Server>,
+    /// What the server serves, to start it again after `halt`.
+    state: api::AppState,
+    addr: std::net::SocketAddr,
     _dir: Option<tempfile::TempDir>,
     pg_schema: Option<(String, String)>,
+}
+
+type Server = tokio::task::JoinHandle<std::io::Result<()>>;
+
+/// Serves `state` on `listener` until the sender is used or dropped.
+fn serve(
+    listener: tokio::net::TcpListener,
+    state: api::AppState,
+) -> (tokio::sync::oneshot::Sender<()>, Server) {
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(api::serve(listener, state, async {
+        let _ = rx.await;
+    }));
+    (tx, server)
 }
 
 /// The backends this run covers.
@@ -168,10 +185,7 @@ impl TestApp {
             .await
             .expect("bind");
         let addr = listener.local_addr().unwrap();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(api::serve(listener, state, async {
-            let _ = rx.await;
-        }));
+        let (tx, server) = serve(listener, state.clone());
         let worker = worker_with(&store, &clock, SimConfig::instant());
         TestApp {
             clock,
@@ -184,18 +198,35 @@ impl TestApp {
             capital,
             shutdown: Some(tx),
             server: Some(server),
+            state,
+            addr,
             _dir: dir,
             pg_schema,
         }
     }
 
-    pub async fn stop(mut self) {
+    /// Stops the HTTP server (an outage); the database stays.
+    pub async fn halt(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         if let Some(h) = self.server.take() {
             h.await.expect("server task").expect("server");
         }
+    }
+
+    /// Starts the server again after `halt`, on the same address.
+    pub async fn restart(&mut self) {
+        assert!(self.server.is_none(), "the server is running");
+        let listener = tokio::net::TcpListener::bind(self.addr)
+            .await
+            .expect("bind the same address again");
+        let (tx, server) = serve(listener, self.state.clone());
+        (self.shutdown, self.server) = (Some(tx), Some(server));
+    }
+
+    pub async fn stop(mut self) {
+        self.halt().await;
         self.store.close().await;
         if let Some((url, schema)) = self.pg_schema.take() {
             let admin = sqlx::PgPool::connect(&url).await.expect("connect");
