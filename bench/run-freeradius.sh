@@ -8,7 +8,11 @@
 # profile and USERS on a CHAP profile through the API, then with radclient:
 # 1. LOGINS PAP logins and LOGINS CHAP logins, 32 in flight: logins/s;
 # 2. a storm: every PAP subscriber logging in at once (radclient -p USERS),
-#    NAS timeout 300 ms and 3 tries, then the same with CHAP: accepted.
+#    NAS timeout 300 ms and 3 tries, then the same with CHAP: accepted;
+# 3. accounting: LOGINS Interim-Updates (one session per PAP subscriber),
+#    32 in flight: how fast FreeRADIUS answers them (written to its buffer
+#    on disk) and how fast its replay brings them into Switchboard (read
+#    from /metrics).
 # Reads the server's peak RSS. Writes bench/results/freeradius.md.
 # Needs freeradius, freeradius-rest, freeradius-utils.
 set -euo pipefail
@@ -20,6 +24,7 @@ command -v freeradius >/dev/null && command -v radclient >/dev/null || { echo "b
 cargo build --release -q -p switchboard --bin switchboard
 BIN=target/release/switchboard
 export SWITCHBOARD_PASSWORD_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
+export SWITCHBOARD_METRICS_TOKEN=bench-metrics
 SECRET=bench-secret
 
 $BIN migrate >/dev/null
@@ -82,6 +87,24 @@ read -r chap_ok chap_s < <(logins chap "$LOGINS" 32 3 3)
 echo "bench: storms of $USERS at once (timeout 300 ms, 3 tries)"
 read -r spap_ok spap_s < <(logins pap "$USERS" "$USERS" 0.3 3)
 read -r schap_ok schap_s < <(logins chap "$USERS" "$USERS" 0.3 3)
+echo "bench: $LOGINS accounting records, 32 at once, through the buffer"
+stored() { curl -sf -H "Authorization: Bearer bench-metrics" "http://127.0.0.1:$PORT/metrics" \
+  | awk '/^switchboard_radius_accounting_records_total/ {n += $2} END {print n + 0}'; }
+python3 - "$LOGINS" "$USERS" >"$WORK/acct.req" <<'PY'
+import sys
+count, users = int(sys.argv[1]), int(sys.argv[2])
+for i in range(count):
+    print(f'User-Name = "pap-{i % users}"\nAcct-Status-Type = Interim-Update\nAcct-Session-Id = "b{i % users}"\n'
+          f'NAS-IP-Address = 127.0.0.1\nAcct-Session-Time = {i}\nAcct-Input-Octets = {i}\n')
+PY
+before=$(stored)
+t0=$(date +%s.%N)
+out=$(radclient -s -q -p 32 -t 3 -r 3 -f "$WORK/acct.req" "127.0.0.1:$ACCT" acct $SECRET 2>&1 || true)
+t1=$(date +%s.%N)
+acked=$(echo "$out" | awk -F: '/Accepted/ {gsub(/[ \t]/, "", $2); print $2}')
+for _ in $(seq 1200); do [ $(( $(stored) - before )) -ge "$LOGINS" ] && break; sleep 0.1; done
+t2=$(date +%s.%N)
+landed=$(( $(stored) - before ))
 PEAK=$(sort -n "$WORK/rss" | tail -1 | awk '{printf "%.1f", $1/1024}')
 HWM=$(awk '/VmHWM/ {printf "%.1f", $2/1024}' /proc/$SERVE_PID/status)
 rate() { python3 -c "print(round($1 / $2))"; }
@@ -96,6 +119,7 @@ mkdir -p bench/results
   echo "| $LOGINS logins, 32 at once | $pap_ok accepted in ${pap_s}s: $(rate "$pap_ok" "$pap_s")/s | $chap_ok accepted in ${chap_s}s: $(rate "$chap_ok" "$chap_s")/s |"
   echo "| PAP against CHAP | $(python3 -c "print(round(100 * ($pap_ok / $pap_s) / ($chap_ok / $chap_s)))")% | 100% |"
   echo "| storm: $USERS at once, 300 ms timeout, 3 tries | $spap_ok of $USERS accepted (${spap_s}s) | $schap_ok of $USERS accepted (${schap_s}s) |"
+  echo "| accounting: $LOGINS Interim-Updates, 32 at once | answered (on disk): ${acked:-0} in $(python3 -c "print(round($t1 - $t0, 2))")s, $(rate "${acked:-0}" "$(python3 -c "print($t1 - $t0)")")/s; in Switchboard: $landed in $(python3 -c "print(round($t2 - $t0, 2))")s, $(rate "$landed" "$(python3 -c "print($t2 - $t0)")")/s | |"
   echo "| server RSS during the logins and storms (peak of 100 ms samples) | $PEAK MB | |"
   echo "| server peak RSS since start (VmHWM: includes creating the subscribers) | $HWM MB | |"
 } | tee bench/results/freeradius.md

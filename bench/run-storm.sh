@@ -46,7 +46,7 @@ mkdir -p bench/results
   for run in "$STORM" "$POLITE"; do
     case "$(field "$run" polite)" in true) who="clients waiting Retry-After";; *) who="clients asking again at once";; esac
     echo "| storm, $CONNS connections, ${SECS}s, $who: admitted | $(field "$run" admitted) answered 200 ($(field "$run" admitted_per_s)/s), p50 $(field "$run" admitted_p50_ms) ms, p99 $(field "$run" admitted_p99_ms) ms, max $(field "$run" admitted_max_ms) ms |"
-    echo "| storm, $who: shed | $(field "$run" shed) answered 503, p50 $(field "$run" shed_p50_ms) ms, p99 $(field "$run" shed_p99_ms) ms, max $(field "$run" shed_max_ms) ms |"
+    echo "| storm, $who: shed | $(field "$run" shed) answered 503, p50 $(field "$run" shed_p50_ms) ms, p99 $(field "$run" shed_p99_ms) ms, max $(field "$run" shed_max_ms) ms; after the first second p50 $(field "$run" shed_later_p50_ms) ms, p99 $(field "$run" shed_later_p99_ms) ms |"
     echo "| storm, $who: anything else | $(field "$run" other) other statuses, $(field "$run" errors) connection errors |"
   done
   echo "| server peak RSS (VmHWM) | $PEAK MB |"

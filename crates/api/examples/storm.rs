@@ -15,6 +15,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 struct Tally {
     ok: Vec<u32>,
     shed: Vec<u32>,
+    /// Shed answers to requests sent after the first second: past the
+    /// wave of every connection opening and asking at once.
+    shed_later: Vec<u32>,
     other: u64,
     errors: u64,
 }
@@ -57,6 +60,7 @@ async fn client(
     addr: String,
     token: String,
     count: u64,
+    began: Instant,
     until: Instant,
     seed: u64,
     polite: bool,
@@ -91,6 +95,9 @@ async fn client(
                         200..=299 => t.ok.push(us),
                         503 => {
                             t.shed.push(us);
+                            if started >= began + Duration::from_secs(1) {
+                                t.shed_later.push(us);
+                            }
                             if polite {
                                 tokio::time::sleep(Duration::from_secs(retry_after)).await;
                             }
@@ -125,13 +132,15 @@ async fn main() {
     let conns: usize = a[3].parse().unwrap();
     let secs: u64 = a[4].parse().unwrap();
     let polite = a.get(5).is_some_and(|p| p == "polite");
-    let until = Instant::now() + Duration::from_secs(secs);
+    let began = Instant::now();
+    let until = began + Duration::from_secs(secs);
     let tasks: Vec<_> = (0..conns)
         .map(|i| {
             tokio::spawn(client(
                 addr.clone(),
                 token.clone(),
                 count,
+                began,
                 until,
                 0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1),
                 polite,
@@ -143,12 +152,13 @@ async fn main() {
         let t = t.await.unwrap();
         all.ok.extend(t.ok);
         all.shed.extend(t.shed);
+        all.shed_later.extend(t.shed_later);
         all.other += t.other;
         all.errors += t.errors;
     }
     let (ok, shed) = (all.ok.len(), all.shed.len());
     println!(
-        "STORM conns={conns} seconds={secs} polite={polite} admitted={ok} admitted_per_s={} admitted_p50_ms={:.2} admitted_p99_ms={:.2} admitted_max_ms={:.2} shed={shed} shed_p50_ms={:.2} shed_p99_ms={:.2} shed_max_ms={:.2} other={} errors={}",
+        "STORM conns={conns} seconds={secs} polite={polite} admitted={ok} admitted_per_s={} admitted_p50_ms={:.2} admitted_p99_ms={:.2} admitted_max_ms={:.2} shed={shed} shed_p50_ms={:.2} shed_p99_ms={:.2} shed_max_ms={:.2} shed_later_p50_ms={:.2} shed_later_p99_ms={:.2} other={} errors={}",
         ok as u64 / secs,
         pct(&mut all.ok, 0.5),
         pct(&mut all.ok, 0.99),
@@ -156,6 +166,8 @@ async fn main() {
         pct(&mut all.shed, 0.5),
         pct(&mut all.shed, 0.99),
         pct(&mut all.shed, 1.0),
+        pct(&mut all.shed_later, 0.5),
+        pct(&mut all.shed_later, 0.99),
         all.other,
         all.errors
     );

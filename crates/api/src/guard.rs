@@ -317,6 +317,13 @@ fn exempt(path: &str) -> bool {
     matches!(path, "/healthz" | "/readyz" | "/metrics")
 }
 
+/// The `Retry-After` of the n-th shed answer: 1, 2 or 3 seconds in turn,
+/// so clients shed in one burst come back spread over three seconds
+/// rather than in one wave that is shed again.
+fn spread_retry_after(n: u64) -> &'static str {
+    ["1", "2", "3"][(n % 3) as usize]
+}
+
 /// Sheds load: beyond `max_in_flight` requests at once, answers 503 with
 /// `Retry-After` at once, in the dialect of the face asked.
 pub async fn shed(
@@ -328,14 +335,16 @@ pub async fn shed(
         return next.run(req).await;
     }
     let Ok(_permit) = guard.in_flight.clone().try_acquire_owned() else {
-        guard.metrics.shed.inc();
+        let shed_before = guard.metrics.shed.inc();
         let mut resp = crate::middleware::in_dialect(
             &req,
             StatusCode::SERVICE_UNAVAILABLE,
             "the server is at capacity; retry shortly".into(),
         );
-        resp.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        resp.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static(spread_retry_after(shed_before)),
+        );
         return resp;
     };
     next.run(req).await
@@ -344,6 +353,12 @@ pub async fn shed(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shed_clients_are_sent_back_over_three_seconds() {
+        let waits: Vec<_> = (0..6).map(spread_retry_after).collect();
+        assert_eq!(waits, ["1", "2", "3", "1", "2", "3"]);
+    }
 
     #[test]
     fn clients_are_limited_apart_and_overrides_apply() {

@@ -157,7 +157,10 @@ async fn beyond_the_in_flight_bound_the_answer_is_503_at_once() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let r = shed.expect("a request beyond the bound is shed");
-    assert_eq!(header(&r, "retry-after"), "1");
+    assert!(
+        ["1", "2", "3"].contains(&header(&r, "retry-after")),
+        "{r:?}"
+    );
     let body: Value = r.json().await.unwrap();
     assert!(body["response_message"]
         .as_str()
