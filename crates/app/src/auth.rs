@@ -30,17 +30,17 @@ impl App {
 
     /// The caller of a user name and password (HTTP Basic); `None` when
     /// either is wrong or the user is disabled. The hash is checked off the
-    /// async threads.
+    /// async threads, one check per core at once (as subscribers' are), so
+    /// a storm of wrong passwords holds memory flat.
     pub async fn user_caller(&self, username: &str, password: &str) -> Result<Option<Principal>> {
         let user = self.store.credentials().user_by_name(username).await?;
         let Some(user) = user.filter(|u| u.disabled_at.is_none()) else {
             return Ok(None);
         };
         let (pw, hash) = (password.to_owned(), user.password_hash.clone());
-        let ok =
-            tokio::task::spawn_blocking(move || store::credentials::verify_password(&pw, &hash))
-                .await
-                .map_err(|e| Error::Internal(format!("password check panicked: {e}")))?;
+        let ok = self
+            .with_argon2(move || store::credentials::verify_password(&pw, &hash))
+            .await?;
         if !ok {
             return Ok(None);
         }

@@ -237,17 +237,6 @@ impl Credentials<'_> {
         )
         .await
     }
-
-    /// The enabled user with this name and password, if any. Argon2 is
-    /// deliberately slow; callers cache successful checks.
-    pub async fn authenticate_user(
-        &self,
-        username: &str,
-        password: &str,
-    ) -> Result<Option<ApiUser>> {
-        let user = self.user_by_name(username).await?;
-        Ok(user.filter(|u| u.disabled_at.is_none() && verify_password(password, &u.password_hash)))
-    }
 }
 
 #[cfg(test)]
