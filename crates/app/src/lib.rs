@@ -34,7 +34,33 @@ pub struct App {
     /// Turns at an Argon2 check: one per core, so a login storm's memory
     /// stays flat (each check holds 19 MiB) and its CPU does not starve
     /// every other request.
-    pub argon2: std::sync::Arc<tokio::sync::Semaphore>,
+    pub argon2: Turns,
+}
+
+/// Blocking work run off the async threads, at most so many at once; the
+/// rest wait their turn.
+#[derive(Clone, Debug)]
+pub struct Turns(std::sync::Arc<tokio::sync::Semaphore>);
+
+impl Turns {
+    pub fn new(at_once: usize) -> Turns {
+        Turns(std::sync::Arc::new(tokio::sync::Semaphore::new(at_once)))
+    }
+
+    /// Runs `work` on a blocking thread once a turn is free.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T> {
+        let _turn = self
+            .0
+            .acquire()
+            .await
+            .map_err(|e| Error::Internal(format!("the password checks are closed: {e}")))?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| Error::Internal(format!("an Argon2 task panicked: {e}")))
+    }
 }
 
 impl App {
@@ -43,7 +69,7 @@ impl App {
         App {
             store,
             sealer: None,
-            argon2: std::sync::Arc::new(tokio::sync::Semaphore::new(cores)),
+            argon2: Turns::new(cores),
         }
     }
 
@@ -53,19 +79,44 @@ impl App {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T> {
-        let _turn = self
-            .argon2
-            .acquire()
-            .await
-            .map_err(|e| Error::Internal(format!("the password checks are closed: {e}")))?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| Error::Internal(format!("an Argon2 task panicked: {e}")))
+        self.argon2.run(work).await
     }
 
     /// The same use cases, sealing passwords with `sealer`.
     pub fn with_sealer(mut self, sealer: Option<std::sync::Arc<seal::Sealer>>) -> App {
         self.sealer = sealer;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn no_more_than_the_turns_run_at_once() {
+        let turns = Turns::new(2);
+        let (now, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let runs: Vec<_> = (0..12)
+            .map(|_| {
+                let (turns, now, most) = (turns.clone(), now.clone(), most.clone());
+                tokio::spawn(async move {
+                    turns
+                        .run(move || {
+                            let running = now.fetch_add(1, Ordering::SeqCst) + 1;
+                            most.fetch_max(running, Ordering::SeqCst);
+                            std::thread::sleep(std::time::Duration::from_millis(20));
+                            now.fetch_sub(1, Ordering::SeqCst);
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for r in runs {
+            r.await.unwrap().unwrap();
+        }
+        assert_eq!(most.load(Ordering::SeqCst), 2, "two at once, never more");
     }
 }
