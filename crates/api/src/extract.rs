@@ -95,13 +95,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         ));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    let value = match serde_path_to_error::deserialize::<_, T>(&mut *de) {
-        Ok(v) => v,
-        Err(err) => {
-            let path = err.path().to_string();
-            return Err(plain_json_error(&path, err.into_inner()));
-        }
-    };
+    let value = T::deserialize(&mut *de).map_err(|e| explain::<T>(bytes, &e))?;
     de.end().map_err(|e| {
         body_error(format!(
             "the request body must be one JSON value, but more follows it at line {} column {}",
@@ -117,33 +111,42 @@ fn body_error(message: String) -> ApiError {
     ApiError::Status(StatusCode::BAD_REQUEST, message)
 }
 
-/// Says what serde_json found wrong, in words an integrator reads, naming
-/// the field.
-fn plain_json_error(path: &str, e: serde_json::Error) -> ApiError {
+/// Why `bytes` is not a `T`, in words an integrator reads. Only on a
+/// refusal: the body is read again as a JSON tree and the tree as a `T`
+/// through a deserializer whose errors are data (which field, missing or
+/// unknown, what was expected), with the path to the field beside them.
+fn explain<T: DeserializeOwned>(bytes: &[u8], e: &serde_json::Error) -> ApiError {
     use serde_json::error::Category;
     match e.classify() {
         Category::Syntax => {
-            return body_error(format!(
-                "the request body is not valid JSON: {} at line {} column {}",
-                syntax_words(&e),
-                e.line(),
-                e.column()
-            ))
+            return body_error(format!("the request body is not valid JSON: {e}"));
         }
-        Category::Eof => {
+        Category::Eof | Category::Io => {
             return body_error(format!(
                 "the request body is not valid JSON: it ends too soon, at line {} column {}",
                 e.line(),
                 e.column()
             ))
         }
-        Category::Io | Category::Data => {}
+        Category::Data => {}
     }
-    let text = e.to_string();
-    // serde_json appends " at line L column C"; the field's name says where.
-    let text = text
-        .rsplit_once(" at line ")
-        .map_or(text.as_str(), |(head, _)| head);
+    let tree = serde_json::from_slice::<serde_json::Value>(bytes)
+        .ok()
+        .and_then(|v| serde_value::to_value(v).ok());
+    let Some(tree) = tree else {
+        return body_error(format!("the request body is not valid: {e}"));
+    };
+    let de = serde_value::ValueDeserializer::<serde_value::DeserializerError>::new(tree);
+    match serde_path_to_error::deserialize::<_, T>(de) {
+        Err(err) => field_error(&err.path().to_string(), err.into_inner()),
+        // The tree took what the text did not (it should not happen).
+        Ok(_) => body_error(format!("the request body is not valid: {e}")),
+    }
+}
+
+/// A deserializer's refusal at `path`, in words, naming the field.
+fn field_error(path: &str, e: serde_value::DeserializerError) -> ApiError {
+    use serde_value::DeserializerError as E;
     let at_root = path.is_empty() || path == ".";
     let join = |name: &str| {
         if at_root {
@@ -154,62 +157,68 @@ fn plain_json_error(path: &str, e: serde_json::Error) -> ApiError {
             format!("{path}.{name}")
         }
     };
-    if let Some(name) = between(text, "missing field `", "`") {
-        return domain::Error::invalid(join(name), "is required").into();
-    }
-    if let Some(name) = between(text, "unknown field `", "`") {
-        let expected = text
-            .split_once("`, expected ")
-            .map(|(_, rest)| {
-                let rest = rest.strip_prefix("one of ").unwrap_or(rest);
-                format!("; the fields are {}", rest.replace('`', ""))
-            })
-            .or_else(|| {
-                text.contains("there are no fields")
-                    .then(|| "; this object takes no fields".to_owned())
-            })
-            .unwrap_or_default();
-        return domain::Error::invalid(
-            join(name),
-            format!("is not a field of this request{expected}"),
-        )
-        .into();
-    }
-    if let Some(v) = between(text, "unknown variant `", "`") {
-        let expected = text
-            .split_once("expected one of ")
-            .or_else(|| text.split_once("expected "))
-            .map(|(_, rest)| rest.replace('`', ""))
-            .unwrap_or_default();
-        let field = if at_root {
+    let here = || {
+        if at_root {
             "body".to_owned()
         } else {
             path.to_owned()
-        };
-        return domain::Error::invalid(field, format!("{v:?} is not one of {expected}")).into();
-    }
-    let expected = text.rsplit_once("expected ").map(|(_, x)| x).unwrap_or("");
-    if at_root {
-        return body_error(format!(
-            "the request body must be {}",
-            kind_words(expected).unwrap_or("a JSON object")
-        ));
-    }
-    let message = match kind_words(expected) {
-        Some(kind) => format!("must be {kind}"),
-        // A field's own parser refused it (a date, a custom type).
-        None => format!("is not valid: {text}"),
+        }
     };
-    domain::Error::invalid(path, message).into()
+    match e {
+        E::MissingField(name) => domain::Error::invalid(join(name), "is required").into(),
+        E::UnknownField(name, fields) => {
+            let expected = if fields.is_empty() {
+                "; this object takes no fields".to_owned()
+            } else {
+                format!("; the fields are {}", words_or(fields))
+            };
+            domain::Error::invalid(
+                join(&name),
+                format!("is not a field of this request{expected}"),
+            )
+            .into()
+        }
+        E::DuplicateField(name) => {
+            domain::Error::invalid(join(name), "is given twice; give it once").into()
+        }
+        E::UnknownVariant(v, variants) => domain::Error::invalid(
+            here(),
+            format!("{v:?} is not one of {}", words_or(variants)),
+        )
+        .into(),
+        E::InvalidType(_, expected)
+        | E::InvalidValue(_, expected)
+        | E::InvalidLength(_, expected) => {
+            let kind = kind_words(&expected);
+            if at_root {
+                return body_error(format!(
+                    "the request body must be {}",
+                    kind.unwrap_or("a JSON object")
+                ));
+            }
+            let message = match kind {
+                Some(kind) => format!("must be {kind}"),
+                None => format!("must be {expected}"),
+            };
+            domain::Error::invalid(path, message).into()
+        }
+        // A field's own parser refused it (a date, a domain type).
+        E::Custom(why) if at_root => body_error(format!("the request body is not valid: {why}")),
+        E::Custom(why) => domain::Error::invalid(path, format!("is not valid: {why}")).into(),
+    }
 }
 
-/// The text between `open` and the next `close`.
-fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
-    let (_, rest) = text.split_once(open)?;
-    rest.split_once(close).map(|(x, _)| x)
+/// `a, b or c`.
+fn words_or(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
 }
 
-/// What serde calls a kind of value, in words.
+/// What serde calls the kind of value a type expects (its `expecting`), in
+/// words.
 fn kind_words(expected: &str) -> Option<&'static str> {
     let e = expected.trim();
     Some(match e {
@@ -228,13 +237,6 @@ fn kind_words(expected: &str) -> Option<&'static str> {
         }
         _ => return None,
     })
-}
-
-/// serde_json's syntax complaint, without its position.
-fn syntax_words(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    text.rsplit_once(" at line ")
-        .map_or(text.clone(), |(head, _)| head.to_owned())
 }
 
 /// Query parameters, decoded into `T` (whose fields are usually
@@ -295,6 +297,22 @@ mod tests {
         n: i64,
     }
 
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Order {
+        kind: Kind,
+        count: u32,
+        on: Option<chrono::NaiveDate>,
+    }
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    enum Kind {
+        New,
+        Port,
+        Migration,
+    }
+
     fn refusal(r: Result<Body, ApiError>) -> (Option<String>, String) {
         match r {
             Err(ApiError::Status(StatusCode::BAD_REQUEST, m)) => (None, m),
@@ -341,6 +359,42 @@ mod tests {
             ("inner".into(), "must be a JSON object".into())
         );
         assert!(parse_json::<Body>(br#"{"name": "a", "inner": {"n": 1}}"#).is_ok());
+    }
+
+    #[test]
+    fn kinds_counts_dates_and_three_fields_in_plain_words() {
+        let order = |body: &str| match parse_json::<Order>(body.as_bytes()) {
+            Err(ApiError::Domain(domain::Error::Invalid { field, message })) => (field, message),
+            other => panic!("{body}: {other:?}"),
+        };
+        assert_eq!(
+            order(r#"{"kind": "Cease", "count": 1}"#),
+            (
+                "kind".into(),
+                r#""Cease" is not one of New, Port or Migration"#.into()
+            )
+        );
+        assert_eq!(
+            order(r#"{"kind": "New", "count": -1}"#),
+            ("count".into(), "must be a whole number, 0 or more".into())
+        );
+        assert_eq!(
+            order(r#"{"kind": "New", "count": 1, "on": 5}"#),
+            ("on".into(), "must be a date as YYYY-MM-DD".into())
+        );
+        let (field, message) = order(r#"{"kind": "New", "count": 1, "on": "soon"}"#);
+        assert_eq!(field, "on");
+        assert!(message.starts_with("is not valid: "), "{message}");
+        assert_eq!(
+            order(r#"{"kind": "New", "count": 1, "colour": "red"}"#),
+            (
+                "colour".into(),
+                "is not a field of this request; the fields are kind, count or on".into()
+            )
+        );
+        assert!(
+            parse_json::<Order>(br#"{"kind": "Port", "count": 2, "on": "2030-01-16"}"#).is_ok()
+        );
     }
 
     #[test]
