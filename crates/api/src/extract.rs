@@ -313,7 +313,7 @@ mod tests {
         Migration,
     }
 
-    fn refusal(r: Result<Body, ApiError>) -> (Option<String>, String) {
+    fn refusal<T: std::fmt::Debug>(r: Result<T, ApiError>) -> (Option<String>, String) {
         match r {
             Err(ApiError::Status(StatusCode::BAD_REQUEST, m)) => (None, m),
             Err(ApiError::Domain(domain::Error::Invalid { field, message })) => {
@@ -323,75 +323,77 @@ mod tests {
         }
     }
 
-    fn field_refusal(body: &str) -> (String, String) {
-        match refusal(parse_json(body.as_bytes())) {
-            (Some(f), m) => (f, m),
-            (None, m) => panic!("no field named for {body}: {m}"),
+    /// Each body refused naming `field` with a message beginning `words`.
+    fn refused_as<T: DeserializeOwned + std::fmt::Debug>(cases: &[(&str, &str, &str)]) {
+        for (body, field, words) in cases {
+            match refusal(parse_json::<T>(body.as_bytes())) {
+                (Some(f), m) => {
+                    assert_eq!(&f, field, "{body}: {m}");
+                    assert!(m.starts_with(words), "{body}: {m}");
+                }
+                (None, m) => panic!("no field named for {body}: {m}"),
+            }
         }
     }
 
     #[test]
     fn json_errors_name_the_field_in_plain_words() {
-        assert_eq!(
-            field_refusal(r#"{"name": "a", "inner": {"n": "x"}}"#),
-            ("inner.n".into(), "must be a whole number".into())
-        );
-        assert_eq!(
-            field_refusal(r#"{"name": 7, "inner": {"n": 1}}"#),
-            ("name".into(), "must be text (a JSON string)".into())
-        );
-        let (f, m) = field_refusal(r#"{"name": "a", "inner": {"n": 1}, "extra": 1}"#);
-        assert_eq!(f, "extra");
-        assert!(
-            m.starts_with("is not a field of this request; the fields are name or inner"),
-            "{m}"
-        );
-        assert_eq!(
-            field_refusal(r#"{"inner": {"n": 1}}"#),
-            ("name".into(), "is required".into())
-        );
-        assert_eq!(
-            field_refusal(r#"{"name": "a", "inner": {}}"#),
-            ("inner.n".into(), "is required".into())
-        );
-        assert_eq!(
-            field_refusal(r#"{"name": "a", "inner": "x"}"#),
-            ("inner".into(), "must be a JSON object".into())
-        );
+        refused_as::<Body>(&[
+            (
+                r#"{"name": "a", "inner": {"n": "x"}}"#,
+                "inner.n",
+                "must be a whole number",
+            ),
+            (
+                r#"{"name": 7, "inner": {"n": 1}}"#,
+                "name",
+                "must be text (a JSON string)",
+            ),
+            (
+                r#"{"name": "a", "inner": {"n": 1}, "extra": 1}"#,
+                "extra",
+                "is not a field of this request; the fields are name or inner",
+            ),
+            (r#"{"inner": {"n": 1}}"#, "name", "is required"),
+            (r#"{"name": "a", "inner": {}}"#, "inner.n", "is required"),
+            (
+                r#"{"name": "a", "inner": "x"}"#,
+                "inner",
+                "must be a JSON object",
+            ),
+        ]);
         assert!(parse_json::<Body>(br#"{"name": "a", "inner": {"n": 1}}"#).is_ok());
     }
 
     #[test]
     fn kinds_counts_dates_and_three_fields_in_plain_words() {
-        let order = |body: &str| match parse_json::<Order>(body.as_bytes()) {
-            Err(ApiError::Domain(domain::Error::Invalid { field, message })) => (field, message),
-            other => panic!("{body}: {other:?}"),
-        };
-        assert_eq!(
-            order(r#"{"kind": "Cease", "count": 1}"#),
+        refused_as::<Order>(&[
             (
-                "kind".into(),
-                r#""Cease" is not one of New, Port or Migration"#.into()
-            )
-        );
-        assert_eq!(
-            order(r#"{"kind": "New", "count": -1}"#),
-            ("count".into(), "must be a whole number, 0 or more".into())
-        );
-        assert_eq!(
-            order(r#"{"kind": "New", "count": 1, "on": 5}"#),
-            ("on".into(), "must be a date as YYYY-MM-DD".into())
-        );
-        let (field, message) = order(r#"{"kind": "New", "count": 1, "on": "soon"}"#);
-        assert_eq!(field, "on");
-        assert!(message.starts_with("is not valid: "), "{message}");
-        assert_eq!(
-            order(r#"{"kind": "New", "count": 1, "colour": "red"}"#),
+                r#"{"kind": "Cease", "count": 1}"#,
+                "kind",
+                r#""Cease" is not one of New, Port or Migration"#,
+            ),
             (
-                "colour".into(),
-                "is not a field of this request; the fields are kind, count or on".into()
-            )
-        );
+                r#"{"kind": "New", "count": -1}"#,
+                "count",
+                "must be a whole number, 0 or more",
+            ),
+            (
+                r#"{"kind": "New", "count": 1, "on": 5}"#,
+                "on",
+                "must be a date as YYYY-MM-DD",
+            ),
+            (
+                r#"{"kind": "New", "count": 1, "on": "soon"}"#,
+                "on",
+                "is not valid: ",
+            ),
+            (
+                r#"{"kind": "New", "count": 1, "colour": "red"}"#,
+                "colour",
+                "is not a field of this request; the fields are kind, count or on",
+            ),
+        ]);
         assert!(
             parse_json::<Order>(br#"{"kind": "Port", "count": 2, "on": "2030-01-16"}"#).is_ok()
         );
@@ -399,7 +401,7 @@ mod tests {
 
     #[test]
     fn the_body_as_a_whole() {
-        let whole = |b: &str| match refusal(parse_json(b.as_bytes())) {
+        let whole = |b: &str| match refusal(parse_json::<Body>(b.as_bytes())) {
             (None, m) => m,
             (Some(f), m) => panic!("{b}: blamed {f}: {m}"),
         };
