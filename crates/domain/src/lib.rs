@@ -19,6 +19,7 @@ pub mod order;
 pub mod ordering;
 pub mod paging;
 pub mod ratelimit;
+pub mod rating;
 pub mod request;
 pub mod scope;
 pub mod sim;
@@ -26,6 +27,7 @@ pub mod status;
 pub mod switching;
 pub mod tariff;
 pub mod task;
+pub mod usage;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
