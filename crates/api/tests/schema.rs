@@ -246,6 +246,20 @@ async fn both_engines_migrate_to_the_same_schema() {
         ("order_mobiles_status_check", values(MobileStatus::ALL)),
         ("orders_status_check", order),
         ("requests_status_check", values(RequestStatus::ALL)),
+        (
+            "usage_records_kind_check",
+            values(domain::usage::UsageKind::ALL.map(|k| k.as_str())),
+        ),
+        (
+            "usage_records_direction_check",
+            values(
+                [
+                    domain::usage::Direction::Outgoing,
+                    domain::usage::Direction::Incoming,
+                ]
+                .map(|d| d.as_str()),
+            ),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))

@@ -18,6 +18,8 @@ pub mod radius;
 pub mod requests;
 pub mod seal;
 pub mod tasks;
+pub mod usage;
+pub mod usage_format;
 pub mod work;
 
 pub use error::{Error, Result};

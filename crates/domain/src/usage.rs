@@ -70,7 +70,7 @@ impl UsageKind {
 }
 
 /// Which way a call or message went. Data counts as outgoing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Direction {
     Outgoing,
     Incoming,

@@ -86,6 +86,22 @@ pub fn parse_network(text: &str) -> Result<Network> {
         .map_err(|_| StoreError::Corrupt(format!("unknown network {text:?} in the database")))
 }
 
+/// A bundle to add to a network's catalogue, with what it adds to a plan
+/// each period (`domain::rating::Plan`).
+#[derive(Debug, Clone, Copy)]
+pub struct NewBundle<'a> {
+    pub network: Network,
+    pub code: &'a str,
+    pub name: &'a str,
+    pub category: &'a str,
+    pub monthly_pence: i64,
+    pub recurring: bool,
+    pub description: &'a str,
+    pub data_mb: i64,
+    pub intl_minutes: i64,
+    pub roaming_zones: i64,
+}
+
 impl Catalogue<'_> {
     /// The tariffs on sale on `network` (not retired), optionally only the
     /// bill-cap-eligible ones, cheapest first.
@@ -179,19 +195,12 @@ impl Catalogue<'_> {
 
     /// Adds a bundle; answers its id (the API's `tariffOptionId`).
     #[allow(clippy::too_many_arguments)]
-    pub async fn insert_bundle(
-        &self,
-        network: Network,
-        code: &str,
-        name: &str,
-        category: &str,
-        monthly_pence: i64,
-        recurring: bool,
-        description: &str,
-    ) -> Result<i64> {
+    pub async fn insert_bundle(&self, b: &NewBundle<'_>) -> Result<i64> {
         let (id,): (i64,) = self.execute_one(
-            "INSERT INTO bundles (network, code, name, category, monthly_pence, recurring, description) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-            args![network.as_str(), code, name, category, monthly_pence, recurring, description],
+            "INSERT INTO bundles (network, code, name, category, monthly_pence, recurring, description, data_mb, intl_minutes, roaming_zones) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            args![b.network.as_str(), b.code, b.name, b.category, b.monthly_pence, b.recurring, b.description,
+                  b.data_mb, b.intl_minutes, b.roaming_zones],
         ).await?;
         Ok(id)
     }

@@ -2,7 +2,7 @@
 //! catalogues, two partners with customers and connections on Ofcom's drama
 //! range (07700 900000–900999), and synthetic connections for load tests.
 
-use crate::catalogue::NewTariff;
+use crate::catalogue::{NewBundle, NewTariff};
 use crate::connections::{ConnectionBar, ConnectionBundle, NewConnection};
 use crate::{args, Result, Store};
 use chrono::{Months, NaiveDate};
@@ -230,61 +230,97 @@ fn tariffs(network: Network) -> Vec<TariffSpec> {
     }
 }
 
-/// (code suffix, name, category, pence, recurring, description, data add-on)
-const BUNDLES: &[(&str, &str, &str, i64, bool, &str, bool)] = &[
-    (
+/// A bundle every network sells: its code suffix, what it costs and what
+/// it adds each period.
+struct DemoBundle {
+    code: &'static str,
+    name: &'static str,
+    category: &'static str,
+    pence: i64,
+    recurring: bool,
+    description: &'static str,
+    data_mb: i64,
+    intl_minutes: i64,
+    roaming_zones: i64,
+}
+
+const fn bundle(
+    code: &'static str,
+    name: &'static str,
+    category: &'static str,
+    pence: i64,
+    recurring: bool,
+    description: &'static str,
+    (data_mb, intl_minutes, roaming_zones): (i64, i64, i64),
+) -> DemoBundle {
+    DemoBundle {
+        code,
+        name,
+        category,
+        pence,
+        recurring,
+        description,
+        data_mb,
+        intl_minutes,
+        roaming_zones,
+    }
+}
+
+/// (data MB, international minutes, roaming zones) each adds.
+const BUNDLES: &[DemoBundle] = &[
+    bundle(
         "DATA5",
         "Data Add-on 5GB",
         "Data",
         500,
         false,
         "5GB extra data this billing month",
-        true,
+        (5120, 0, 0),
     ),
-    (
+    bundle(
         "DATA20",
         "Data Add-on 20GB",
         "Data",
         1000,
         true,
         "20GB extra data every month",
-        true,
+        (20480, 0, 0),
     ),
-    (
+    bundle(
         "EUROAM",
         "EU Roaming",
         "Roaming",
         300,
         true,
         "use UK allowances in the EU, every month",
-        false,
+        (0, 0, 1),
     ),
-    (
+    bundle(
         "WWROAM",
         "Worldwide Roaming Pass",
         "Roaming",
         600,
         true,
         "use UK allowances in 80 destinations",
-        false,
+        (0, 0, 2),
     ),
-    (
+    bundle(
         "INT100",
         "International Minutes 100",
         "International",
         500,
         true,
         "100 minutes to 50 countries from the UK",
-        false,
+        (0, 100, 0),
     ),
-    (
+    bundle(
         "INT500",
         "International Minutes 500",
         "International",
         1200,
         true,
         "500 minutes to 50 countries from the UK",
-        false,
+        (0, 500, 0),
     ),
 ];
 
@@ -384,22 +420,25 @@ impl Store {
                 Network::O2 => "O2",
                 Network::EE => "EE",
             };
-            for (code, name, category, pence, recurring, description, data_addon) in BUNDLES {
+            for b in BUNDLES {
                 let bundle = self
                     .catalogue()
-                    .insert_bundle(
+                    .insert_bundle(&NewBundle {
                         network,
-                        &format!("{prefix}-{code}"),
-                        name,
-                        category,
-                        *pence,
-                        *recurring,
-                        description,
-                    )
+                        code: &format!("{prefix}-{}", b.code),
+                        name: b.name,
+                        category: b.category,
+                        monthly_pence: b.pence,
+                        recurring: b.recurring,
+                        description: b.description,
+                        data_mb: b.data_mb,
+                        intl_minutes: b.intl_minutes,
+                        roaming_zones: b.roaming_zones,
+                    })
                     .await?;
                 for (tariff, unlimited) in &tariff_ids {
                     // Unlimited-data tariffs take no data add-ons.
-                    if !(*data_addon && *unlimited) {
+                    if !(b.data_mb > 0 && *unlimited) {
                         self.catalogue().link_tariff_bundle(*tariff, bundle).await?;
                     }
                 }

@@ -35,6 +35,7 @@ pub mod settings;
 pub mod tasks;
 pub mod tokens;
 pub mod tx;
+pub mod usage;
 
 /// For `#[derive(DirectRow)]`, which names `::store::rusqlite`.
 pub use rusqlite;
@@ -233,6 +234,8 @@ repositories! {
     settings => Settings,
     /// Tasks and tickets (see [`tasks`]).
     tasks => Tasks,
+    /// Usage records and their sums (see [`usage`]).
+    usage => Usage,
     /// API tokens (see [`tokens`]).
     tokens => Tokens,
 }

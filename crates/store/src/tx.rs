@@ -677,6 +677,19 @@ pub trait Row: for<'r> FromRow<'r, PgRow> + DirectRow + Send + Unpin {}
 impl<T> Row for T where T: for<'r> FromRow<'r, PgRow> + DirectRow + Send + Unpin {}
 
 impl Tx {
+    /// On SQLite, runs `work` with the transaction's own connection (a
+    /// bulk write prepared once and stepped per row, with each row's
+    /// change count); on PostgreSQL, answers `None`.
+    pub fn with_sqlite<T>(
+        &mut self,
+        work: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+    ) -> Option<Result<T>> {
+        match self {
+            Tx::Sqlite(d) => Some(work(d.conn()).map_err(Into::into)),
+            Tx::Postgres(_) => None,
+        }
+    }
+
     /// Which engine this transaction runs on.
     pub fn is_postgres(&self) -> bool {
         matches!(self, Tx::Postgres(_))

@@ -2,6 +2,7 @@
 //! commands (`partner`, `client`, `user`).
 
 mod config;
+mod usage_cmd;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -67,6 +68,9 @@ enum Command {
     /// networks' side of switching and eSIM; for demos and testing).
     #[command(subcommand)]
     Network(NetworkCmd),
+    /// Usage records (CDRs): import networks' files, generate test files.
+    #[command(subcommand)]
+    Usage(usage_cmd::UsageCmd),
 }
 
 #[derive(Subcommand)]
@@ -400,6 +404,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(cmd) => user(store, cmd).await,
         Command::Network(cmd) => network_event(store, cmd).await,
         Command::Token(cmd) => token(store, cmd).await,
+        Command::Usage(cmd) => usage_cmd::run(store, cmd).await,
     }
 }
 

@@ -15,6 +15,7 @@ pub mod orders;
 pub mod requests;
 pub mod switching;
 pub mod tasks;
+pub mod usage;
 pub mod views;
 
 /// Every route of the mobile face.
@@ -70,6 +71,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(tasks::get_comments_for_task))
         .routes(routes!(tasks::get_comments_for_task_bulk))
         .routes(routes!(tasks::view_task_status_bulk))
+        .routes(routes!(usage::get_data_usage))
+        .routes(routes!(usage::get_usage_information_for_cli))
+        .routes(routes!(usage::import_records))
         .routes(routes!(appendix::networks))
         .routes(routes!(appendix::connection_types))
         .routes(routes!(appendix::bar_suffixes))

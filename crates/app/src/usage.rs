@@ -1,0 +1,290 @@
+//! Usage: importing records (a file from the command line, or a network
+//! feed through the API), and reading a connection's usage rated against
+//! its plan.
+
+use crate::{App, Principal, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::rating::{self, Bill, DataUse, Plan, Total};
+use domain::usage::{self, Line, Period, UsageRecord};
+use domain::{Network, Scope};
+use std::collections::HashMap;
+use store::usage::{LineRow, NewUsage, TotalRow};
+use store::Visibility;
+
+/// What became of one record of an import.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Stored,
+    /// Stored before (same network and record id): nothing changed.
+    Duplicate,
+    Rejected(domain::Error),
+}
+
+/// The connections records may be for, by number: loaded once for an
+/// import, or per call for the CLIs in it.
+#[derive(Debug, Default)]
+pub struct Lines {
+    by_cli: HashMap<String, Vec<(Network, Line)>>,
+}
+
+impl Lines {
+    fn from_rows(rows: Vec<LineRow>) -> Lines {
+        let mut by_cli: HashMap<String, Vec<(Network, Line)>> = HashMap::new();
+        for r in rows {
+            let Ok(network) = r.network.parse::<Network>() else {
+                continue;
+            };
+            by_cli.entry(r.cli).or_default().push((
+                network,
+                Line {
+                    connection_id: r.id,
+                    partner_id: r.partner_id,
+                    start_date: r.start_date,
+                    ended_on: r.ended_at.map(|t| t.date_naive()),
+                },
+            ));
+        }
+        Lines { by_cli }
+    }
+
+    /// How many numbers it knows.
+    pub fn len(&self) -> usize {
+        self.by_cli.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_cli.is_empty()
+    }
+
+    /// The line a record is for: its number on its network, live when the
+    /// record happened (a number may have been several connections, one
+    /// after another).
+    fn find(&self, r: &UsageRecord) -> std::result::Result<Line, domain::Error> {
+        let unknown = || {
+            domain::Error::invalid(
+                "cli",
+                format!("no {} connection has the number {}", r.network, r.cli),
+            )
+        };
+        let on_network: Vec<&Line> = self
+            .by_cli
+            .get(&r.cli)
+            .map(|ls| {
+                ls.iter()
+                    .filter(|(n, _)| *n == r.network)
+                    .map(|(_, l)| l)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut last_refusal = None;
+        // The latest connection first: a number reused goes to the newest
+        // line that was live then.
+        for line in on_network.iter().rev() {
+            match usage::check_line(line, r.event_at) {
+                Ok(()) => return Ok(**line),
+                Err(e) => last_refusal = last_refusal.or(Some(e)),
+            }
+        }
+        Err(last_refusal.unwrap_or_else(unknown))
+    }
+}
+
+impl App {
+    /// Every connection, for `switchboard usage import` (the operator's
+    /// command: all partners).
+    pub async fn usage_lines(&self) -> Result<Lines> {
+        Ok(Lines::from_rows(
+            self.store.usage().lines(Visibility::All).await?,
+        ))
+    }
+
+    /// Checks each record, finds its line and period, and stores the good
+    /// ones with their sums in one transaction. A record that is refused
+    /// changes nothing; the others are stored whatever happens to it.
+    /// Answers, in order, what became of each.
+    pub async fn import_usage(
+        &self,
+        lines: &Lines,
+        records: Vec<std::result::Result<UsageRecord, domain::Error>>,
+    ) -> Result<Vec<Outcome>> {
+        let now = self.store.now();
+        let mut outcomes = Vec::with_capacity(records.len());
+        let mut placed = Vec::with_capacity(records.len());
+        let mut slots = Vec::with_capacity(records.len());
+        for r in records {
+            let checked = r.and_then(|r| place(lines, &r, now).map(|p| (r, p)));
+            match checked {
+                Ok((r, (line, period, late))) => {
+                    slots.push(outcomes.len());
+                    outcomes.push(Outcome::Stored);
+                    placed.push(NewUsage {
+                        network: r.network.as_str().to_owned(),
+                        record_id: r.record_id,
+                        connection_id: line.connection_id,
+                        kind: r.kind,
+                        direction: r.direction,
+                        destination: r.destination,
+                        event_at: r.event_at,
+                        quantity: r.quantity,
+                        period_start: period.start,
+                        late,
+                    });
+                }
+                Err(e) => outcomes.push(Outcome::Rejected(e)),
+            }
+        }
+        let fresh = self.store.usage().ingest(&placed).await?;
+        for (slot, new) in slots.into_iter().zip(fresh) {
+            if !new {
+                outcomes[slot] = Outcome::Duplicate;
+            }
+        }
+        Ok(outcomes)
+    }
+
+    /// ImportRecords: a network feed's records, for the caller's own
+    /// connections (another partner's number is unknown to it).
+    pub async fn import_usage_for(
+        &self,
+        who: &Principal,
+        records: Vec<std::result::Result<UsageRecord, domain::Error>>,
+    ) -> Result<Vec<Outcome>> {
+        who.require(Scope::Usage)?;
+        let mut clis: Vec<String> = records
+            .iter()
+            .filter_map(|r| r.as_ref().ok().map(|r| r.cli.clone()))
+            .collect();
+        clis.sort();
+        clis.dedup();
+        let lines = Lines::from_rows(
+            self.store
+                .usage()
+                .lines_for(who.visibility(), &clis)
+                .await?,
+        );
+        self.import_usage(&lines, records).await
+    }
+
+    /// GetDataUsage: this period's data against the allowance.
+    pub async fn data_usage(&self, who: &Principal, cli: &str) -> Result<(LineRow, PeriodUsage)> {
+        let (line, plan) = self.usage_line(who, cli).await?;
+        let period = usage::period_of(line.start_date, self.store.clock().today());
+        let rows = self
+            .store
+            .usage()
+            .totals(line.id, period.start, period.start)
+            .await?;
+        Ok((line, PeriodUsage::of(period, plan, &rows)))
+    }
+
+    /// GetUsageInformationForCli: the periods from the one holding `from`
+    /// to the one holding `to` (default: this period), each rated.
+    pub async fn usage_information(
+        &self,
+        who: &Principal,
+        cli: &str,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<(LineRow, Vec<PeriodUsage>)> {
+        let (line, plan) = self.usage_line(who, cli).await?;
+        let today = self.store.clock().today();
+        let last = usage::period_of(line.start_date, to.unwrap_or(today));
+        let first = usage::period_of(line.start_date, from.unwrap_or(last.start));
+        if first.start > last.start {
+            return Err(domain::Error::invalid("from", "must not be after to").into());
+        }
+        if months_between(first.start, last.start) > 24 {
+            return Err(domain::Error::invalid("from", "at most 24 periods at once").into());
+        }
+        let rows = self
+            .store
+            .usage()
+            .totals(line.id, first.start, last.start)
+            .await?;
+        let mut periods = Vec::new();
+        let mut p = first;
+        loop {
+            let of_p: Vec<TotalRow> = rows
+                .iter()
+                .filter(|r| r.period_start == p.start)
+                .cloned()
+                .collect();
+            periods.push(PeriodUsage::of(p, plan, &of_p));
+            if p.start >= last.start {
+                break;
+            }
+            p = usage::period_of(line.start_date, p.end);
+        }
+        Ok((line, periods))
+    }
+
+    /// The caller's connection with this number (live, or the latest), and
+    /// its plan.
+    async fn usage_line(&self, who: &Principal, cli: &str) -> Result<(LineRow, Plan)> {
+        who.require(Scope::Usage)?;
+        let cli = domain::Cli::parse_field(cli, "cli")?;
+        let rows = self
+            .store
+            .usage()
+            .lines_for(who.visibility(), &[cli.as_str().to_owned()])
+            .await?;
+        let line = rows
+            .into_iter()
+            .max_by_key(|l| (l.ended_at.is_none(), l.id))
+            .ok_or_else(|| {
+                domain::Error::NotFound(format!("connection with CLI {cli} not found"))
+            })?;
+        let plan = self.store.usage().plan(line.id).await?;
+        Ok((line, plan))
+    }
+}
+
+/// A record's line, period, and whether it is late; or why not.
+fn place(
+    lines: &Lines,
+    r: &UsageRecord,
+    now: DateTime<Utc>,
+) -> std::result::Result<(Line, Period, bool), domain::Error> {
+    usage::check_record(r, now)?;
+    let line = lines.find(r)?;
+    let period = usage::period_of(line.start_date, r.event_at.date_naive());
+    let late = usage::lateness(period, now)?;
+    Ok((line, period, late))
+}
+
+fn months_between(a: NaiveDate, b: NaiveDate) -> i32 {
+    use chrono::Datelike;
+    (b.year() - a.year()) * 12 + b.month() as i32 - a.month() as i32
+}
+
+/// One billing period's usage, rated.
+#[derive(Debug, Clone)]
+pub struct PeriodUsage {
+    pub period: Period,
+    pub plan: Plan,
+    pub data: DataUse,
+    /// Everything, late records included.
+    pub bill: Bill,
+    /// What records arriving after the period ended added, in pence.
+    pub late_pence: i64,
+    pub records: i64,
+    pub last_event_at: Option<DateTime<Utc>>,
+}
+
+impl PeriodUsage {
+    fn of(period: Period, plan: Plan, rows: &[TotalRow]) -> PeriodUsage {
+        let all: Vec<Total> = rows.iter().filter_map(|r| r.total(false)).collect();
+        let on_time: Vec<Total> = rows.iter().filter_map(|r| r.total(true)).collect();
+        let bill = rating::rate(&plan, &all);
+        let late_pence = bill.pence - rating::rate(&plan, &on_time).pence;
+        PeriodUsage {
+            period,
+            plan,
+            data: rating::data_use(&plan, &all),
+            bill,
+            late_pence,
+            records: rows.iter().map(|r| r.records).sum(),
+            last_event_at: rows.iter().map(|r| r.last_event_at).max(),
+        }
+    }
+}

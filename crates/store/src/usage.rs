@@ -1,0 +1,294 @@
+//! Usage records (CDRs) and their sums per connection, billing period,
+//! kind, direction and destination (migration 0010). A record is stored
+//! once per network record id; only a record stored for the first time is
+//! added to its sums, in the same transaction.
+
+use crate::tx::Arg;
+use crate::{args, Result, Usage, Visibility};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::rating::{Plan, Total};
+use domain::usage::{Destination, Direction, UsageKind};
+use std::collections::{BTreeMap, HashSet};
+
+/// A connection as usage sees it: found by number, live between its start
+/// and its end.
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
+pub struct LineRow {
+    pub id: i64,
+    pub partner_id: i64,
+    pub cli: String,
+    pub network: String,
+    pub start_date: NaiveDate,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// A record checked and placed: its connection, period and lateness known.
+#[derive(Debug, Clone)]
+pub struct NewUsage {
+    pub network: String,
+    pub record_id: String,
+    pub connection_id: i64,
+    pub kind: UsageKind,
+    pub direction: Direction,
+    pub destination: Destination,
+    pub event_at: DateTime<Utc>,
+    pub quantity: i64,
+    pub period_start: NaiveDate,
+    pub late: bool,
+}
+
+/// A period's sum of one kind, direction and destination.
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
+pub struct TotalRow {
+    pub period_start: NaiveDate,
+    pub kind: String,
+    pub direction: String,
+    pub destination: String,
+    pub quantity: i64,
+    pub late_quantity: i64,
+    pub records: i64,
+    pub last_event_at: DateTime<Utc>,
+}
+
+impl TotalRow {
+    /// As rating reads it: all of it, or only what came in time.
+    pub fn total(&self, on_time_only: bool) -> Option<Total> {
+        let kind = UsageKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == self.kind)?;
+        let direction = if self.direction == Direction::Incoming.as_str() {
+            Direction::Incoming
+        } else {
+            Direction::Outgoing
+        };
+        let destination = Destination::parse("destination", &self.destination).ok()?;
+        let quantity = if on_time_only {
+            self.quantity - self.late_quantity
+        } else {
+            self.quantity
+        };
+        Some(Total {
+            kind,
+            direction,
+            destination,
+            quantity,
+        })
+    }
+}
+
+/// Rows per INSERT statement on PostgreSQL, and the values of each.
+const CHUNK: usize = 200;
+const COLS: usize = 11;
+const INSERT_COLS: &str = "network, record_id, connection_id, kind, direction, destination, event_at, quantity, period_start, late, imported_at";
+
+const LINE_SELECT: &str =
+    "SELECT id, partner_id, cli, network, start_date, ended_at FROM connections";
+
+impl Usage<'_> {
+    /// Every visible connection, for an import to find records' lines in.
+    pub async fn lines(&self, vis: Visibility) -> Result<Vec<LineRow>> {
+        let (all, partner) = vis.binds();
+        self.read_all(
+            &format!("{LINE_SELECT} WHERE ($1 OR partner_id = $2) ORDER BY id"),
+            args![all, partner],
+        )
+        .await
+    }
+
+    /// The visible connections that have (or had) these numbers.
+    pub async fn lines_for(&self, vis: Visibility, clis: &[String]) -> Result<Vec<LineRow>> {
+        let (all, partner) = vis.binds();
+        let mut out = Vec::new();
+        for chunk in clis.chunks(500) {
+            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+            let mut a = args![all, partner];
+            a.extend(chunk.iter().map(|c| Arg::from(c.as_str())));
+            out.extend(
+                self.read_all::<LineRow>(
+                    &format!(
+                        "{LINE_SELECT} WHERE ($1 OR partner_id = $2) AND cli IN ({}) ORDER BY id",
+                        marks.join(", ")
+                    ),
+                    a,
+                )
+                .await?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Stores the records not stored before (by network and record id) and
+    /// adds those to their sums, all in one transaction. Answers, for each
+    /// record in order, whether it was new (false: a duplicate, unchanged).
+    pub async fn ingest(&self, records: &[NewUsage]) -> Result<Vec<bool>> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let now = self.now();
+        self.write(async |tx| {
+            // In key order: neighbouring rows go to neighbouring pages.
+            let mut order: Vec<usize> = (0..records.len()).collect();
+            order.sort_unstable_by(|&a, &b| {
+                let (a, b) = (&records[a], &records[b]);
+                (&a.network, &a.record_id).cmp(&(&b.network, &b.record_id))
+            });
+            let mut new = vec![false; records.len()];
+            let sqlite = tx.with_sqlite(|c| {
+                // One prepared statement stepped per row: its change count
+                // says whether the row was new.
+                let mut insert = c.prepare_cached(&format!(
+                    "INSERT INTO usage_records ({INSERT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+                     ON CONFLICT (network, record_id) DO NOTHING"
+                ))?;
+                let at = Arg::from(now);
+                for &i in &order {
+                    let r = &records[i];
+                    new[i] = insert.execute(rusqlite::params![
+                        r.network,
+                        r.record_id,
+                        r.connection_id,
+                        r.kind.as_str(),
+                        r.direction.as_str(),
+                        r.destination.code(),
+                        Arg::from(r.event_at),
+                        r.quantity,
+                        Arg::from(r.period_start),
+                        r.late,
+                        at
+                    ])? == 1;
+                }
+                Ok(())
+            });
+            match sqlite {
+                Some(done) => done?,
+                None => {
+                    // PostgreSQL: many rows a statement; RETURNING names
+                    // the new ones.
+                    let mut fresh: HashSet<(String, String)> = HashSet::with_capacity(records.len());
+                    for chunk in order.chunks(CHUNK) {
+                        let mut a = Vec::with_capacity(chunk.len() * COLS);
+                        let mut rows = Vec::with_capacity(chunk.len());
+                        for (j, &i) in chunk.iter().enumerate() {
+                            let marks: Vec<String> =
+                                (1..=COLS).map(|c| format!("${}", j * COLS + c)).collect();
+                            rows.push(format!("({})", marks.join(", ")));
+                            let r = &records[i];
+                            a.extend(args![
+                                r.network.as_str(),
+                                r.record_id.as_str(),
+                                r.connection_id,
+                                r.kind.as_str(),
+                                r.direction.as_str(),
+                                r.destination.code(),
+                                r.event_at,
+                                r.quantity,
+                                r.period_start,
+                                r.late,
+                                now
+                            ]);
+                        }
+                        let stored: Vec<(String, String)> = tx
+                            .fetch_all(
+                                &format!(
+                                    "INSERT INTO usage_records ({INSERT_COLS}) VALUES {} \
+                                     ON CONFLICT (network, record_id) DO NOTHING RETURNING network, record_id",
+                                    rows.join(", ")
+                                ),
+                                a,
+                            )
+                            .await?;
+                        fresh.extend(stored);
+                    }
+                    for (i, r) in records.iter().enumerate() {
+                        // A record given twice in one call is new only once.
+                        new[i] = fresh.remove(&(r.network.clone(), r.record_id.clone()));
+                    }
+                }
+            }
+            // The new records' sums, then one upsert per sum.
+            type Key = (i64, NaiveDate, UsageKind, Direction, String);
+            // In key order, so the upserts walk the sums' pages once.
+            let mut sums: BTreeMap<Key, (i64, i64, i64, DateTime<Utc>)> = BTreeMap::new();
+            for (r, _) in records.iter().zip(&new).filter(|(_, new)| **new) {
+                let s = sums
+                    .entry((r.connection_id, r.period_start, r.kind, r.direction, r.destination.code()))
+                    .or_insert((0, 0, 0, r.event_at));
+                s.0 += r.quantity;
+                if r.late {
+                    s.1 += r.quantity;
+                }
+                s.2 += 1;
+                s.3 = s.3.max(r.event_at);
+            }
+            for ((connection, period, kind, direction, destination), (quantity, late, count, last)) in sums {
+                tx.execute(
+                    "INSERT INTO usage_totals (connection_id, period_start, kind, direction, destination, quantity, late_quantity, records, last_event_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                     ON CONFLICT (connection_id, period_start, kind, direction, destination) DO UPDATE SET \
+                       quantity = usage_totals.quantity + excluded.quantity, \
+                       late_quantity = usage_totals.late_quantity + excluded.late_quantity, \
+                       records = usage_totals.records + excluded.records, \
+                       last_event_at = CASE WHEN excluded.last_event_at > usage_totals.last_event_at THEN excluded.last_event_at ELSE usage_totals.last_event_at END",
+                    args![connection, period, kind.as_str(), direction.as_str(), destination, quantity, late, count, last],
+                )
+                .await?;
+            }
+            Ok(new)
+        })
+        .await
+    }
+
+    /// A connection's sums for the periods starting from `first` to `last`.
+    pub async fn totals(
+        &self,
+        connection_id: i64,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Result<Vec<TotalRow>> {
+        self.read_all(
+            "SELECT period_start, kind, direction, destination, quantity, late_quantity, records, last_event_at FROM usage_totals \
+             WHERE connection_id = $1 AND period_start >= $2 AND period_start <= $3 ORDER BY period_start, kind, direction, destination",
+            args![connection_id, first, last],
+        )
+        .await
+    }
+
+    /// What a connection's tariff and bundles give each period.
+    pub async fn plan(&self, connection_id: i64) -> Result<Plan> {
+        let (data_mb, minutes, texts, bundles): (Option<i64>, Option<i64>, Option<i64>, String) = self
+            .read_one(
+                "SELECT t.data_mb, t.minutes, t.texts, c.bundles FROM connections c JOIN tariffs t ON t.id = c.tariff_id WHERE c.id = $1",
+                args![connection_id],
+            )
+            .await?;
+        let on: Vec<domain::request::ConnectionBundle> =
+            serde_json::from_str(&bundles).unwrap_or_default();
+        let ids: Vec<i64> = on.iter().map(|b| b.tariff_option_id).collect();
+        let mut plan = Plan {
+            data_mb,
+            minutes,
+            texts,
+            intl_minutes: 0,
+            roaming_zones: 0,
+        };
+        if ids.is_empty() {
+            return Ok(plan);
+        }
+        let marks: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 1)).collect();
+        let adds: Vec<(i64, i64, i64)> = self
+            .read_all(
+                &format!(
+                    "SELECT data_mb, intl_minutes, roaming_zones FROM bundles WHERE id IN ({})",
+                    marks.join(", ")
+                ),
+                crate::tx::ids(&ids),
+            )
+            .await?;
+        for (data, intl, zones) in adds {
+            plan.data_mb = plan.data_mb.map(|d| d + data);
+            plan.intl_minutes += intl;
+            plan.roaming_zones = plan.roaming_zones.max(u8::try_from(zones).unwrap_or(0));
+        }
+        Ok(plan)
+    }
+}
