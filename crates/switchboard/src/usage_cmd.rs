@@ -172,7 +172,10 @@ pub async fn import(
     let mut rejects: Option<csv::Writer<std::fs::File>> = None;
     let mut reject = |line: u64, reason: &str, row: &csv::StringRecord| -> anyhow::Result<()> {
         if rejects.is_none() {
-            let mut w = csv::Writer::from_path(rejects_path)
+            // Flexible: a ragged row is written as it came.
+            let mut w = csv::WriterBuilder::new()
+                .flexible(true)
+                .from_path(rejects_path)
                 .with_context(|| format!("creating {}", rejects_path.display()))?;
             let mut head = vec!["line".to_owned(), "reason".to_owned()];
             head.extend(header.iter().map(str::to_owned));

@@ -425,3 +425,126 @@ fn serve_provisions_orders_and_worker_runs_alone() {
         .unwrap();
     assert!(worker.wait().unwrap().success(), "the worker stops cleanly");
 }
+
+#[test]
+fn usage_import_reports_bad_rows_by_line_and_is_idempotent() {
+    let env = Env::new();
+    assert!(env.run(&["demo"]).0);
+    let (ok, _, err) = env.run(&["usage", "generate", "2000", "--out", "u.csv"]);
+    assert!(ok, "{err}");
+    let path = env.dir.path().join("u.csv");
+    let good = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        good.starts_with("network,record_id,cli,kind,direction,destination,event_time,quantity\n")
+    );
+    let cli = good
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(2)
+        .unwrap()
+        .to_owned();
+    // Four bad rows after the 2,000 good ones (lines 2,002 to 2,005).
+    let bad = format!(
+        "Vodafone,bad-1,07700900999,Data,Outgoing,UK,2026-01-01T00:00:00Z,1\n\
+         Vodafone,bad-2,{cli},Data,Outgoing,UK,2026-01-01T00:00:00Z,-5\n\
+         Vodafone,bad-3,{cli},Data\n\
+         Vodafone,bad-4,{cli},Data,Outgoing,UK,yesterday,1\n"
+    );
+    std::fs::write(&path, format!("{good}{bad}")).unwrap();
+
+    let (ok, out, err) = env.run(&["usage", "import", "u.csv"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("read 2004, stored 2000, duplicates 0, rejected 4"),
+        "{out}"
+    );
+    let rejects = std::fs::read_to_string(env.dir.path().join("u.csv.rejects.csv")).unwrap();
+    let lines: Vec<&str> = rejects.lines().collect();
+    assert_eq!(
+        lines[0],
+        "line,reason,network,record_id,cli,kind,direction,destination,event_time,quantity"
+    );
+    assert!(
+        lines[1].starts_with("2002,") && lines[1].contains("cli:"),
+        "{rejects}"
+    );
+    assert!(
+        lines[2].starts_with("2003,") && lines[2].contains("quantity"),
+        "{rejects}"
+    );
+    assert!(
+        lines[3].starts_with("2004,") && lines[3].contains("has 4 fields where the header has 8"),
+        "{rejects}"
+    );
+    assert!(
+        lines[4].starts_with("2005,") && lines[4].contains("eventTime"),
+        "{rejects}"
+    );
+
+    // Again: every good record is a duplicate; nothing changes.
+    let (ok, out, _) = env.run(&["usage", "import", "u.csv"]);
+    assert!(
+        ok && out.contains("read 2004, stored 0, duplicates 2000, rejected 4"),
+        "{out}"
+    );
+
+    // Gzip, truncated: what was read is imported, the rest not, and it says so.
+    let more = env.dir.path().join("more.csv");
+    assert!(
+        env.run(&[
+            "usage",
+            "generate",
+            "3000",
+            "--seed",
+            "2",
+            "--out",
+            more.to_str().unwrap()
+        ])
+        .0
+    );
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&std::fs::read(&more).unwrap()).unwrap();
+    let gz = gz.finish().unwrap();
+    std::fs::write(env.dir.path().join("cut.csv.gz"), &gz[..gz.len() * 2 / 3]).unwrap();
+    let (ok, _, err) = env.run(&["usage", "import", "cut.csv.gz"]);
+    assert!(!ok, "a truncated file is not a success");
+    assert!(
+        err.contains("stopped early") && err.contains("cannot be read from line"),
+        "{err}"
+    );
+    std::fs::write(env.dir.path().join("whole.csv.gz"), &gz).unwrap();
+    let (ok, out, err) = env.run(&["usage", "import", "whole.csv.gz"]);
+    assert!(ok, "{err}");
+    let stored: u64 = out
+        .split("stored ")
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let dups: u64 = out
+        .split("duplicates ")
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        dups > 0 && stored > 0 && stored + dups == 3000,
+        "the rest imported once: {out}"
+    );
+
+    // A header without the columns: nothing imported.
+    std::fs::write(env.dir.path().join("odd.csv"), "a,b\n1,2\n").unwrap();
+    let (ok, _, err) = env.run(&["usage", "import", "odd.csv"]);
+    assert!(
+        !ok && err.contains("the header lacks the columns") && err.contains("nothing was imported"),
+        "{err}"
+    );
+}

@@ -155,7 +155,8 @@ fn day_param(value: &Option<String>, name: &str) -> Result<Option<NaiveDate>, Ap
             .filter(|d| (2000..=2999).contains(&chrono::Datelike::year(d)))
             .map(Some)
             .ok_or_else(|| {
-                domain::Error::invalid(name, "must be a date as YYYY-MM-DD, from the year 2000").into()
+                domain::Error::invalid(name, "must be a date as YYYY-MM-DD, from the year 2000")
+                    .into()
             }),
     }
 }
