@@ -77,7 +77,9 @@ impl TotalRow {
 }
 
 /// Rows per INSERT statement on PostgreSQL, and the values of each.
-const CHUNK: usize = 200;
+const CHUNK: usize = 1000;
+/// Sums per upsert statement (9 values each).
+const SUMS_CHUNK: usize = 500;
 const COLS: usize = 11;
 const INSERT_COLS: &str = "network, record_id, connection_id, kind, direction, destination, event_at, quantity, period_start, late, imported_at";
 
@@ -220,16 +222,29 @@ impl Usage<'_> {
                 s.2 += 1;
                 s.3 = s.3.max(r.event_at);
             }
-            for ((connection, period, kind, direction, destination), (quantity, late, count, last)) in sums {
+            // Many sums a statement (one round trip on PostgreSQL for each
+            // few hundred, not for each).
+            let sums: Vec<_> = sums.into_iter().collect();
+            for chunk in sums.chunks(SUMS_CHUNK) {
+                let mut a = Vec::with_capacity(chunk.len() * 9);
+                let mut rows = Vec::with_capacity(chunk.len());
+                for (j, ((connection, period, kind, direction, destination), (quantity, late, count, last))) in chunk.iter().enumerate() {
+                    let marks: Vec<String> = (1..=9).map(|c| format!("${}", j * 9 + c)).collect();
+                    rows.push(format!("({})", marks.join(", ")));
+                    a.extend(args![*connection, *period, kind.as_str(), direction.as_str(), destination.as_str(), *quantity, *late, *count, *last]);
+                }
                 tx.execute(
-                    "INSERT INTO usage_totals (connection_id, period_start, kind, direction, destination, quantity, late_quantity, records, last_event_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                     ON CONFLICT (connection_id, period_start, kind, direction, destination) DO UPDATE SET \
-                       quantity = usage_totals.quantity + excluded.quantity, \
-                       late_quantity = usage_totals.late_quantity + excluded.late_quantity, \
-                       records = usage_totals.records + excluded.records, \
-                       last_event_at = CASE WHEN excluded.last_event_at > usage_totals.last_event_at THEN excluded.last_event_at ELSE usage_totals.last_event_at END",
-                    args![connection, period, kind.as_str(), direction.as_str(), destination, quantity, late, count, last],
+                    &format!(
+                        "INSERT INTO usage_totals (connection_id, period_start, kind, direction, destination, quantity, late_quantity, records, last_event_at) \
+                         VALUES {} \
+                         ON CONFLICT (connection_id, period_start, kind, direction, destination) DO UPDATE SET \
+                           quantity = usage_totals.quantity + excluded.quantity, \
+                           late_quantity = usage_totals.late_quantity + excluded.late_quantity, \
+                           records = usage_totals.records + excluded.records, \
+                           last_event_at = CASE WHEN excluded.last_event_at > usage_totals.last_event_at THEN excluded.last_event_at ELSE usage_totals.last_event_at END",
+                        rows.join(", ")
+                    ),
+                    a,
                 )
                 .await?;
             }

@@ -83,6 +83,10 @@ pub async fn run(store: store::Store, cmd: UsageCmd) -> anyhow::Result<()> {
     }
 }
 
+/// Rows read and checked: each with its line number and the row as it came
+/// (for the reject file).
+type Batch = Vec<(u64, csv::StringRecord, Result<UsageRecord, domain::Error>)>;
+
 /// What an import did.
 #[derive(Debug, Default)]
 pub struct Summary {
@@ -128,8 +132,8 @@ impl<R: Read> Read for Counting<R> {
 }
 
 /// The file's rows, gunzipped when it is gzip.
-fn open(file: &Path, read: Arc<AtomicU64>) -> anyhow::Result<(Box<dyn Read>, Option<u64>)> {
-    let (raw, size): (Box<dyn Read>, Option<u64>) = if file.as_os_str() == "-" {
+fn open(file: &Path, read: Arc<AtomicU64>) -> anyhow::Result<(Box<dyn Read + Send>, Option<u64>)> {
+    let (raw, size): (Box<dyn Read + Send>, Option<u64>) = if file.as_os_str() == "-" {
         (Box::new(std::io::stdin()), None)
     } else {
         let f = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
@@ -138,7 +142,7 @@ fn open(file: &Path, read: Arc<AtomicU64>) -> anyhow::Result<(Box<dyn Read>, Opt
     };
     let mut buffered = BufReader::with_capacity(1 << 16, Counting { inner: raw, read });
     let gzip = buffered.fill_buf()?.starts_with(&[0x1f, 0x8b]);
-    let rows: Box<dyn Read> = if gzip {
+    let rows: Box<dyn Read + Send> = if gzip {
         Box::new(flate2::bufread::MultiGzDecoder::new(buffered))
     } else {
         Box::new(buffered)
@@ -193,47 +197,62 @@ pub async fn import(
         rejects: Some(rejects_path.to_owned()),
         ..Summary::default()
     };
-    let mut pending: Vec<(u64, csv::StringRecord, Result<UsageRecord, domain::Error>)> =
-        Vec::with_capacity(batch);
-    let mut row = csv::StringRecord::new();
-    let mut ended_early = None;
-    loop {
-        let more = match csv.read_record(&mut row) {
-            Ok(more) => more,
-            Err(e) => {
-                // Unreadable from here on (a truncated gzip, bytes that are
-                // not UTF-8 …): what came before is imported, the rest not.
-                let line = e.position().map(|p| p.line()).unwrap_or(summary.read + 1);
-                ended_early = Some(format!("the file cannot be read from line {line} on: {e}"));
-                false
+    // Reading, gunzipping and checking rows runs on a thread of its own,
+    // a batch ahead of the writes (two cores: one parses while the other
+    // writes).
+    let (batches, incoming) = std::sync::mpsc::sync_channel::<Batch>(1);
+    let reader = std::thread::spawn(move || -> Option<String> {
+        let mut row = csv::StringRecord::new();
+        let mut pending: Batch = Vec::with_capacity(batch);
+        let mut read = 0u64;
+        loop {
+            let more = match csv.read_record(&mut row) {
+                Ok(more) => more,
+                Err(e) => {
+                    // Unreadable from here on (a truncated gzip, bytes that
+                    // are not UTF-8 …): what came before is imported, the
+                    // rest not.
+                    let line = e.position().map(|p| p.line()).unwrap_or(read + 2);
+                    let _ = batches.send(std::mem::take(&mut pending));
+                    return Some(format!("the file cannot be read from line {line} on: {e}"));
+                }
+            };
+            if more {
+                read += 1;
+                let line = row.position().map(|p| p.line()).unwrap_or(read + 1);
+                pending.push((line, row.clone(), columns.record(&row, now)));
             }
-        };
-        if more {
-            summary.read += 1;
-            let line = row.position().map(|p| p.line()).unwrap_or(summary.read + 1);
-            let record = columns.record(&row, now);
-            pending.push((line, row.clone(), record));
-        }
-        if pending.len() >= batch || (!more && !pending.is_empty()) {
-            let (meta, records): (Vec<(u64, csv::StringRecord)>, Vec<_>) =
-                pending.drain(..).map(|(l, r, rec)| ((l, r), rec)).unzip();
-            let outcomes = app.import_usage(&lines, records).await?;
-            for ((line, raw), outcome) in meta.iter().zip(outcomes) {
-                match outcome {
-                    Outcome::Stored => summary.stored += 1,
-                    Outcome::Duplicate => summary.duplicates += 1,
-                    Outcome::Rejected(why) => {
-                        summary.rejected += 1;
-                        reject(*line, &why.to_string(), raw)?;
-                    }
+            if pending.len() >= batch || !more {
+                let full = std::mem::replace(&mut pending, Vec::with_capacity(batch));
+                if batches.send(full).is_err() || !more {
+                    return None;
                 }
             }
-            progress.show(&summary, bytes.load(Ordering::Relaxed), started);
         }
-        if !more {
-            break;
+    });
+    for pending in incoming {
+        if pending.is_empty() {
+            continue;
         }
+        summary.read += pending.len() as u64;
+        let (meta, records): (Vec<(u64, csv::StringRecord)>, Vec<_>) =
+            pending.into_iter().map(|(l, r, rec)| ((l, r), rec)).unzip();
+        let outcomes = app.import_usage(&lines, records).await?;
+        for ((line, raw), outcome) in meta.iter().zip(outcomes) {
+            match outcome {
+                Outcome::Stored => summary.stored += 1,
+                Outcome::Duplicate => summary.duplicates += 1,
+                Outcome::Rejected(why) => {
+                    summary.rejected += 1;
+                    reject(*line, &why.to_string(), raw)?;
+                }
+            }
+        }
+        progress.show(&summary, bytes.load(Ordering::Relaxed), started);
     }
+    let ended_early = reader
+        .join()
+        .map_err(|_| anyhow::anyhow!("the file's reader failed"))?;
     if let Some(mut w) = rejects {
         w.flush()?;
     }
