@@ -47,6 +47,28 @@ impl Lines {
         Lines { by_cli }
     }
 
+    /// A record checked and placed on its line and billing period (late or
+    /// not), ready to store; or why it is refused.
+    pub fn place(
+        &self,
+        r: UsageRecord,
+        now: DateTime<Utc>,
+    ) -> std::result::Result<NewUsage, domain::Error> {
+        let (line, period, late) = place(self, &r, now)?;
+        Ok(NewUsage {
+            network: r.network.as_str().to_owned(),
+            record_id: r.record_id,
+            connection_id: line.connection_id,
+            kind: r.kind,
+            direction: r.direction,
+            destination: r.destination,
+            event_at: r.event_at,
+            quantity: r.quantity,
+            period_start: period.start,
+            late,
+        })
+    }
+
     /// How many numbers it knows.
     pub fn len(&self) -> usize {
         self.by_cli.len()
@@ -112,34 +134,29 @@ impl App {
         let mut placed = Vec::with_capacity(records.len());
         let mut slots = Vec::with_capacity(records.len());
         for r in records {
-            let checked = r.and_then(|r| place(lines, &r, now).map(|p| (r, p)));
-            match checked {
-                Ok((r, (line, period, late))) => {
+            match r.and_then(|r| lines.place(r, now)) {
+                Ok(p) => {
                     slots.push(outcomes.len());
                     outcomes.push(Outcome::Stored);
-                    placed.push(NewUsage {
-                        network: r.network.as_str().to_owned(),
-                        record_id: r.record_id,
-                        connection_id: line.connection_id,
-                        kind: r.kind,
-                        direction: r.direction,
-                        destination: r.destination,
-                        event_at: r.event_at,
-                        quantity: r.quantity,
-                        period_start: period.start,
-                        late,
-                    });
+                    placed.push(p);
                 }
                 Err(e) => outcomes.push(Outcome::Rejected(e)),
             }
         }
-        let fresh = self.store.usage().ingest(&placed).await?;
+        let fresh = self.store_usage(&placed).await?;
         for (slot, new) in slots.into_iter().zip(fresh) {
             if !new {
                 outcomes[slot] = Outcome::Duplicate;
             }
         }
         Ok(outcomes)
+    }
+
+    /// Stores records already placed ([`Lines::place`]) with their sums, in
+    /// one transaction; answers for each whether it was new (false: a
+    /// duplicate, unchanged).
+    pub async fn store_usage(&self, placed: &[NewUsage]) -> Result<Vec<bool>> {
+        Ok(self.store.usage().ingest(placed).await?)
     }
 
     /// ImportRecords: a network feed's records, for the caller's own

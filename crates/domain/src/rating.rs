@@ -305,16 +305,18 @@ mod tests {
         assert_eq!(bill.pence, 55);
     }
 
+    /// Unlimited UK minutes, texts and data.
+    const UNLIMITED: Plan = Plan {
+        data_mb: None,
+        minutes: None,
+        texts: None,
+        ..PLAN
+    };
+
     #[test]
     fn unlimited_is_unlimited() {
-        let plan = Plan {
-            data_mb: None,
-            minutes: None,
-            texts: None,
-            ..PLAN
-        };
         let bill = rate(
-            &plan,
+            &UNLIMITED,
             &[
                 total(Data, Outgoing, Uk, 500 * 1024 * MB),
                 total(Voice, Outgoing, Uk, 1_000_000),
@@ -325,14 +327,8 @@ mod tests {
 
     #[test]
     fn never_in_an_allowance() {
-        let plan = Plan {
-            data_mb: None,
-            minutes: None,
-            texts: None,
-            ..PLAN
-        };
         let bill = rate(
-            &plan,
+            &UNLIMITED,
             &[
                 total(Voice, Outgoing, Premium, 90),
                 total(Mms, Outgoing, Uk, 2),

@@ -2,10 +2,9 @@
 //! files as networks deliver them (the columns: `app::usage_format`).
 
 use anyhow::Context;
-use app::usage::{Lines, Outcome};
+use app::usage::Lines;
 use app::usage_format::Columns;
 use clap::Subcommand;
-use domain::usage::UsageRecord;
 use domain::Network;
 use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -83,9 +82,67 @@ pub async fn run(store: store::Store, cmd: UsageCmd) -> anyhow::Result<()> {
     }
 }
 
-/// Rows read and checked: each with its line number and the row as it came
-/// (for the reject file).
-type Batch = Vec<(u64, csv::StringRecord, Result<UsageRecord, domain::Error>)>;
+/// A batch of rows read: the records placed, ready to store, and how many
+/// rows were read and refused.
+struct Batch {
+    placed: Vec<store::usage::NewUsage>,
+    read: u64,
+    rejected: u64,
+}
+
+impl Batch {
+    fn with_capacity(n: usize) -> Batch {
+        Batch {
+            placed: Vec::with_capacity(n),
+            read: 0,
+            rejected: 0,
+        }
+    }
+}
+
+/// The reject file: made at the first refused row, each row as it came
+/// with its line number and the reason.
+struct Rejects {
+    path: PathBuf,
+    header: csv::StringRecord,
+    out: Option<csv::Writer<std::fs::File>>,
+}
+
+impl Rejects {
+    fn new(path: PathBuf, header: &csv::StringRecord) -> Rejects {
+        Rejects {
+            path,
+            header: header.clone(),
+            out: None,
+        }
+    }
+
+    fn write(&mut self, line: u64, reason: &str, row: &csv::StringRecord) -> anyhow::Result<()> {
+        if self.out.is_none() {
+            // Flexible: a ragged row is written as it came.
+            let mut w = csv::WriterBuilder::new()
+                .flexible(true)
+                .from_path(&self.path)
+                .with_context(|| format!("creating {}", self.path.display()))?;
+            let mut head = vec!["line".to_owned(), "reason".to_owned()];
+            head.extend(self.header.iter().map(str::to_owned));
+            w.write_record(&head)?;
+            self.out = Some(w);
+        }
+        let w = self.out.as_mut().expect("just made");
+        let mut out = vec![line.to_string(), reason.to_owned()];
+        out.extend(row.iter().map(str::to_owned));
+        w.write_record(&out)?;
+        Ok(())
+    }
+
+    fn finish(&mut self) -> anyhow::Result<()> {
+        if let Some(w) = self.out.as_mut() {
+            w.flush()?;
+        }
+        Ok(())
+    }
+}
 
 /// What an import did.
 #[derive(Debug, Default)]
@@ -173,38 +230,22 @@ pub async fn import(
         .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was imported", file.display()))?;
     let lines: Lines = app.usage_lines().await?;
     let now = app.store.now();
-    let mut rejects: Option<csv::Writer<std::fs::File>> = None;
-    let mut reject = |line: u64, reason: &str, row: &csv::StringRecord| -> anyhow::Result<()> {
-        if rejects.is_none() {
-            // Flexible: a ragged row is written as it came.
-            let mut w = csv::WriterBuilder::new()
-                .flexible(true)
-                .from_path(rejects_path)
-                .with_context(|| format!("creating {}", rejects_path.display()))?;
-            let mut head = vec!["line".to_owned(), "reason".to_owned()];
-            head.extend(header.iter().map(str::to_owned));
-            w.write_record(&head)?;
-            rejects = Some(w);
-        }
-        let w = rejects.as_mut().expect("just made");
-        let mut out = vec![line.to_string(), reason.to_owned()];
-        out.extend(row.iter().map(str::to_owned));
-        w.write_record(&out)?;
-        Ok(())
-    };
     let progress = Progress::new(size);
     let mut summary = Summary {
         rejects: Some(rejects_path.to_owned()),
         ..Summary::default()
     };
-    // Reading, gunzipping and checking rows runs on a thread of its own,
-    // a batch ahead of the writes (two cores: one parses while the other
-    // writes).
+    // Reading, gunzipping, checking and placing rows (and writing refused
+    // ones to the reject file) run on a thread of their own, a batch ahead
+    // of the writes: two cores, one parsing while the other writes. Only
+    // placed records cross over.
     let (batches, incoming) = std::sync::mpsc::sync_channel::<Batch>(1);
-    let reader = std::thread::spawn(move || -> Option<String> {
+    let rejects_path = rejects_path.to_owned();
+    let reader = std::thread::spawn(move || -> anyhow::Result<Option<String>> {
+        let mut rejects = Rejects::new(rejects_path, &header);
         let mut row = csv::StringRecord::new();
-        let mut pending: Batch = Vec::with_capacity(batch);
-        let mut read = 0u64;
+        let mut pending = Batch::with_capacity(batch);
+        let mut line_no = 1u64;
         loop {
             let more = match csv.read_record(&mut row) {
                 Ok(more) => more,
@@ -212,50 +253,49 @@ pub async fn import(
                     // Unreadable from here on (a truncated gzip, bytes that
                     // are not UTF-8 …): what came before is imported, the
                     // rest not.
-                    let line = e.position().map(|p| p.line()).unwrap_or(read + 2);
-                    let _ = batches.send(std::mem::take(&mut pending));
-                    return Some(format!("the file cannot be read from line {line} on: {e}"));
+                    let line = e.position().map(|p| p.line()).unwrap_or(line_no + 1);
+                    rejects.finish()?;
+                    let _ = batches.send(pending);
+                    return Ok(Some(format!(
+                        "the file cannot be read from line {line} on: {e}"
+                    )));
                 }
             };
             if more {
-                read += 1;
-                let line = row.position().map(|p| p.line()).unwrap_or(read + 1);
-                pending.push((line, row.clone(), columns.record(&row, now)));
+                line_no = row.position().map(|p| p.line()).unwrap_or(line_no + 1);
+                pending.read += 1;
+                match columns.record(&row, now).and_then(|r| lines.place(r, now)) {
+                    Ok(placed) => pending.placed.push(placed),
+                    Err(why) => {
+                        pending.rejected += 1;
+                        rejects.write(line_no, &why.to_string(), &row)?;
+                    }
+                }
             }
-            if pending.len() >= batch || !more {
-                let full = std::mem::replace(&mut pending, Vec::with_capacity(batch));
+            if pending.placed.len() >= batch || !more {
+                let full = std::mem::replace(&mut pending, Batch::with_capacity(batch));
                 if batches.send(full).is_err() || !more {
-                    return None;
+                    rejects.finish()?;
+                    return Ok(None);
                 }
             }
         }
     });
-    for pending in incoming {
-        if pending.is_empty() {
-            continue;
-        }
-        summary.read += pending.len() as u64;
-        let (meta, records): (Vec<(u64, csv::StringRecord)>, Vec<_>) =
-            pending.into_iter().map(|(l, r, rec)| ((l, r), rec)).unzip();
-        let outcomes = app.import_usage(&lines, records).await?;
-        for ((line, raw), outcome) in meta.iter().zip(outcomes) {
-            match outcome {
-                Outcome::Stored => summary.stored += 1,
-                Outcome::Duplicate => summary.duplicates += 1,
-                Outcome::Rejected(why) => {
-                    summary.rejected += 1;
-                    reject(*line, &why.to_string(), raw)?;
-                }
+    for got in incoming {
+        summary.read += got.read;
+        summary.rejected += got.rejected;
+        for new in app.store_usage(&got.placed).await? {
+            if new {
+                summary.stored += 1;
+            } else {
+                summary.duplicates += 1;
             }
         }
         progress.show(&summary, bytes.load(Ordering::Relaxed), started);
     }
     let ended_early = reader
         .join()
-        .map_err(|_| anyhow::anyhow!("the file's reader failed"))?;
-    if let Some(mut w) = rejects {
-        w.flush()?;
-    }
+        .map_err(|_| anyhow::anyhow!("the file's reader failed"))??;
     progress.finish();
     summary.seconds = started.elapsed().as_secs_f64();
     if let Some(why) = ended_early {
