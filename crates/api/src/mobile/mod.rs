@@ -7,6 +7,7 @@ use crate::AppState;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+pub mod alerting;
 pub mod appendix;
 pub mod catalogue;
 pub mod connections;
@@ -72,6 +73,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(tasks::get_comments_for_task_bulk))
         .routes(routes!(tasks::view_task_status_bulk))
         .routes(routes!(usage::get_data_usage))
+        .routes(routes!(alerting::get_alerting_settings))
+        .routes(routes!(alerting::set_alerting_settings))
         .routes(routes!(usage::get_usage_information_for_cli))
         .routes(routes!(usage::import_records))
         .routes(routes!(appendix::networks))
