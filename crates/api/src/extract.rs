@@ -16,20 +16,24 @@ pub struct JsonBody<T> {
     pub hash: String,
 }
 
+/// The request's media type, lower case without parameters (`""` when
+/// there is no Content-Type).
+pub fn media_type(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let json_type = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .map(|m| {
-                let m = m.trim().to_ascii_lowercase();
-                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
-            })
-            .unwrap_or(false);
+        let m = media_type(req.headers());
+        let json_type =
+            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"));
         if !json_type {
             return Err(ApiError::Status(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -54,7 +54,10 @@ impl Lines {
         r: UsageRecord,
         now: DateTime<Utc>,
     ) -> std::result::Result<NewUsage, domain::Error> {
-        let (line, period, late) = place(self, &r, now)?;
+        usage::check_record(&r, now)?;
+        let line = self.find(&r)?;
+        let period = usage::period_of(line.start_date, r.event_at.date_naive());
+        let late = usage::lateness(period, now)?;
         Ok(NewUsage {
             network: r.network.as_str().to_owned(),
             record_id: r.record_id,
@@ -67,15 +70,6 @@ impl Lines {
             period_start: period.start,
             late,
         })
-    }
-
-    /// How many numbers it knows.
-    pub fn len(&self) -> usize {
-        self.by_cli.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.by_cli.is_empty()
     }
 
     /// The line a record is for: its number on its network, live when the
@@ -254,19 +248,6 @@ impl App {
         let plan = self.store.usage().plan(line.id).await?;
         Ok((line, plan))
     }
-}
-
-/// A record's line, period, and whether it is late; or why not.
-fn place(
-    lines: &Lines,
-    r: &UsageRecord,
-    now: DateTime<Utc>,
-) -> std::result::Result<(Line, Period, bool), domain::Error> {
-    usage::check_record(r, now)?;
-    let line = lines.find(r)?;
-    let period = usage::period_of(line.start_date, r.event_at.date_naive());
-    let late = usage::lateness(period, now)?;
-    Ok((line, period, late))
 }
 
 fn months_between(a: NaiveDate, b: NaiveDate) -> i32 {

@@ -102,14 +102,13 @@ impl Usage<'_> {
         let (all, partner) = vis.binds();
         let mut out = Vec::new();
         for chunk in clis.chunks(500) {
-            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
             let mut a = args![all, partner];
             a.extend(chunk.iter().map(|c| Arg::from(c.as_str())));
             out.extend(
                 self.read_all::<LineRow>(
                     &format!(
                         "{LINE_SELECT} WHERE ($1 OR partner_id = $2) AND cli IN ({}) ORDER BY id",
-                        marks.join(", ")
+                        crate::in_list(3, chunk.len())
                     ),
                     a,
                 )
@@ -171,9 +170,7 @@ impl Usage<'_> {
                         let mut a = Vec::with_capacity(chunk.len() * COLS);
                         let mut rows = Vec::with_capacity(chunk.len());
                         for (j, &i) in chunk.iter().enumerate() {
-                            let marks: Vec<String> =
-                                (1..=COLS).map(|c| format!("${}", j * COLS + c)).collect();
-                            rows.push(format!("({})", marks.join(", ")));
+                            rows.push(format!("({})", crate::in_list(j * COLS + 1, COLS)));
                             let r = &records[i];
                             a.extend(args![
                                 r.network.as_str(),
@@ -229,8 +226,7 @@ impl Usage<'_> {
                 let mut a = Vec::with_capacity(chunk.len() * 9);
                 let mut rows = Vec::with_capacity(chunk.len());
                 for (j, ((connection, period, kind, direction, destination), (quantity, late, count, last))) in chunk.iter().enumerate() {
-                    let marks: Vec<String> = (1..=9).map(|c| format!("${}", j * 9 + c)).collect();
-                    rows.push(format!("({})", marks.join(", ")));
+                    rows.push(format!("({})", crate::in_list(j * 9 + 1, 9)));
                     a.extend(args![*connection, *period, kind.as_str(), direction.as_str(), destination.as_str(), *quantity, *late, *count, *last]);
                 }
                 tx.execute(
@@ -289,12 +285,11 @@ impl Usage<'_> {
         if ids.is_empty() {
             return Ok(plan);
         }
-        let marks: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 1)).collect();
         let adds: Vec<(i64, i64, i64)> = self
             .read_all(
                 &format!(
                     "SELECT data_mb, intl_minutes, roaming_zones FROM bundles WHERE id IN ({})",
-                    marks.join(", ")
+                    crate::in_list(1, ids.len())
                 ),
                 crate::tx::ids(&ids),
             )

@@ -151,7 +151,7 @@ pub struct Summary {
     pub stored: u64,
     pub duplicates: u64,
     pub rejected: u64,
-    pub rejects: Option<PathBuf>,
+    pub rejects: PathBuf,
     pub seconds: f64,
 }
 
@@ -167,8 +167,8 @@ impl std::fmt::Display for Summary {
             self.seconds,
             self.read as f64 / self.seconds.max(1e-9)
         )?;
-        if let (Some(p), true) = (&self.rejects, self.rejected > 0) {
-            write!(f, "; refused rows are in {}", p.display())?;
+        if self.rejected > 0 {
+            write!(f, "; refused rows are in {}", self.rejects.display())?;
         }
         Ok(())
     }
@@ -232,7 +232,7 @@ pub async fn import(
     let now = app.store.now();
     let progress = Progress::new(size);
     let mut summary = Summary {
-        rejects: Some(rejects_path.to_owned()),
+        rejects: rejects_path.to_owned(),
         ..Summary::default()
     };
     // Reading, gunzipping, checking and placing rows (and writing refused

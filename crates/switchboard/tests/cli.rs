@@ -509,24 +509,15 @@ fn usage_import_reports_bad_rows_by_line_and_is_idempotent() {
     std::fs::write(env.dir.path().join("whole.csv.gz"), &gz).unwrap();
     let (ok, out, err) = env.run(&["usage", "import", "whole.csv.gz"]);
     assert!(ok, "{err}");
-    let stored: u64 = out
-        .split("stored ")
-        .nth(1)
-        .unwrap()
-        .split(',')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let dups: u64 = out
-        .split("duplicates ")
-        .nth(1)
-        .unwrap()
-        .split(',')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    // The summary's count after `name`, as in "stored 12, duplicates 3".
+    let count = |name: &str| -> u64 {
+        let after = out
+            .split(name)
+            .nth(1)
+            .unwrap_or_else(|| panic!("no {name:?} in {out}"));
+        after.split(',').next().unwrap().parse().unwrap()
+    };
+    let (stored, dups) = (count("stored "), count("duplicates "));
     assert!(
         dups > 0 && stored > 0 && stored + dups == 3000,
         "the rest imported once: {out}"

@@ -7,7 +7,7 @@ use crate::extract::{text_param, QueryParams};
 use crate::Call;
 use app::usage::{Outcome, PeriodUsage};
 use axum::extract::Request;
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -231,13 +231,7 @@ pub async fn import_records(
     req: Request,
 ) -> ApiResult<Json<ImportResult>> {
     who.require(domain::Scope::Usage)?;
-    let kind = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|m| m.trim().to_ascii_lowercase())
-        .unwrap_or_default();
+    let kind = crate::extract::media_type(req.headers());
     let csv_body = kind == "text/csv";
     if !csv_body && kind != "application/json" {
         return Err(ApiError::Status(
