@@ -401,7 +401,10 @@ async fn freeradius_authenticates_and_accounts_against_switchboard() {
         // Dated when they happened: a Start the NAS held 30 s (and
         // FreeRADIUS's buffer a second or two more, which it adds), a Stop
         // stamped by the NAS's clock (rlm_rest writes it as a date).
+        // The clock stands still from here, so each record arrives at
+        // `now` and only its own delay dates it.
         let now = app.now();
+        app.clock.set(now);
         let held = acct(&r, "User-Name = \"erin\"\nAcct-Status-Type = Start\nAcct-Session-Id = \"e1\"\nNAS-IP-Address = 127.0.0.1\nAcct-Delay-Time = 30\n").await;
         assert!(held.contains("Accounting-Response"), "{held}");
         let stamp = (now + chrono::Duration::seconds(300)).timestamp();
