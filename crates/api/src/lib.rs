@@ -51,6 +51,9 @@ pub struct ApiConfig {
     /// When set, `/metrics` answers on the main listener to this bearer
     /// token (see [`metrics`]).
     pub metrics_token: Option<String>,
+    /// Let partners register webhook endpoints on loopback and private
+    /// addresses.
+    pub webhooks_allow_private: bool,
 }
 
 impl Default for ApiConfig {
@@ -62,6 +65,7 @@ impl Default for ApiConfig {
             limits: ServerLimits::default(),
             guard: guard::GuardConfig::default(),
             metrics_token: None,
+            webhooks_allow_private: false,
         }
     }
 }
@@ -106,7 +110,9 @@ pub struct AppState {
 impl AppState {
     /// Builds the state: resolves the signing key and renders the docs.
     pub async fn new(store: store::Store, config: &ApiConfig) -> Result<AppState, app::Error> {
-        let app = app::App::new(store.clone()).with_sealer(config.sealer.clone());
+        let app = app::App::new(store.clone())
+            .with_sealer(config.sealer.clone())
+            .with_private_webhooks(config.webhooks_allow_private);
         let secret = match &config.jwt_secret {
             Some(s) => s.clone(),
             None => app.signing_secret().await?,

@@ -8,42 +8,7 @@ use common::{Answer, TestApp};
 use serde_json::{json, Value};
 use test_macros::backend_test;
 
-const MB: i64 = 1024 * 1024;
-
-/// A Vodafone connection of North on a plan the test knows: 1,024 MB and
-/// 100 minutes a period, unlimited texts, no bundles, started on 10
-/// November 2029 (periods from the 10th; the clock says 16 January 2030).
-async fn known_line(app: &TestApp) -> String {
-    let c = app
-        .connection_on(app.north, domain::Network::Vodafone)
-        .await;
-    app.store
-        .execute(
-            "UPDATE tariffs SET data_mb = 1024, minutes = 100, texts = NULL WHERE id = $1",
-            store::args![c.tariff_id],
-        )
-        .await
-        .unwrap();
-    app.store
-        .execute(
-            "UPDATE connections SET bundles = '[]', start_date = $1 WHERE id = $2",
-            store::args![chrono::NaiveDate::from_ymd_opt(2029, 11, 10).unwrap(), c.id],
-        )
-        .await
-        .unwrap();
-    c.cli
-}
-
-fn record(id: &str, cli: &str, kind: &str, destination: &str, at: &str, quantity: i64) -> Value {
-    json!({"network": "Vodafone", "recordId": id, "cli": cli, "kind": kind, "destination": destination,
-           "eventTime": at, "quantity": quantity})
-}
-
-async fn import(app: &TestApp, token: &str, records: &Value) -> Value {
-    app.post(token, "/api/Usage/ImportRecords", records)
-        .await
-        .is(200)
-}
+use common::usage::{import, known_line, record, MB};
 
 fn statuses(result: &Value) -> Vec<String> {
     result["results"]
@@ -57,7 +22,7 @@ fn statuses(result: &Value) -> Vec<String> {
 #[backend_test]
 async fn records_are_stored_once_and_rated_against_the_plan(app: &TestApp) {
     let token = app.token(app.north, "usage").await;
-    let cli = known_line(app).await;
+    let cli = known_line(app).await.cli;
     let records = json!([
         record("vf-1", &cli, "Data", "UK", "2030-01-12T08:00:00Z", 1000 * MB),
         record("vf-2", &cli, "Data", "ROAMING-1", "2030-01-13T09:00:00Z", 100 * MB),
@@ -182,7 +147,7 @@ async fn records_are_stored_once_and_rated_against_the_plan(app: &TestApp) {
 #[backend_test]
 async fn bad_records_are_refused_one_by_one(app: &TestApp) {
     let token = app.token(app.north, "usage").await;
-    let cli = known_line(app).await;
+    let cli = known_line(app).await.cli;
     let theirs = app
         .connection_on(app.capital, domain::Network::Vodafone)
         .await
@@ -278,7 +243,7 @@ async fn bad_records_are_refused_one_by_one(app: &TestApp) {
 #[backend_test]
 async fn a_late_record_adjusts_its_period_and_one_too_late_is_refused(app: &TestApp) {
     let token = app.token(app.north, "usage").await;
-    let cli = known_line(app).await;
+    let cli = known_line(app).await.cli;
     let r = import(
         app,
         &token,

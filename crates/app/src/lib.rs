@@ -21,6 +21,7 @@ pub mod seal;
 pub mod tasks;
 pub mod usage;
 pub mod usage_format;
+pub mod webhooks;
 pub mod work;
 
 pub use error::{Error, Result};
@@ -38,6 +39,9 @@ pub struct App {
     /// stays flat (each check holds 19 MiB) and its CPU does not starve
     /// every other request.
     pub argon2: Turns,
+    /// Webhook endpoints may be loopback or private addresses (tests, and
+    /// partners inside the operator's own network).
+    pub webhooks_allow_private: bool,
 }
 
 /// Blocking work run off the async threads, at most so many at once; the
@@ -73,6 +77,7 @@ impl App {
             store,
             sealer: None,
             argon2: Turns::new(cores),
+            webhooks_allow_private: false,
         }
     }
 
@@ -83,6 +88,12 @@ impl App {
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T> {
         self.argon2.run(work).await
+    }
+
+    /// The same use cases, letting webhooks go to private addresses or not.
+    pub fn with_private_webhooks(mut self, allow: bool) -> App {
+        self.webhooks_allow_private = allow;
+        self
     }
 
     /// The same use cases, sealing passwords with `sealer`.

@@ -149,8 +149,20 @@ impl App {
     /// Stores records already placed ([`Lines::place`]) with their sums, in
     /// one transaction; answers for each whether it was new (false: a
     /// duplicate, unchanged).
+    /// The connections whose sums changed are then read against their
+    /// thresholds and bill caps, in the same transaction.
     pub async fn store_usage(&self, placed: &[NewUsage]) -> Result<Vec<bool>> {
-        Ok(self.store.usage().ingest(placed).await?)
+        if placed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let now = self.store.now();
+        self.store
+            .write(async |tx| -> Result<Vec<bool>> {
+                let (new, touched) = store::usage::ingest_in(tx, placed, now).await?;
+                self.watch_usage(tx, &touched, now).await?;
+                Ok(new)
+            })
+            .await
     }
 
     /// ImportRecords: a network feed's records, for the caller's own

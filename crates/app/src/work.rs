@@ -9,7 +9,9 @@ use crate::{App, Result};
 use chrono::{NaiveDate, NaiveTime};
 use domain::status::RequestStatus;
 use domain::Network;
-pub use store::jobs::{ConnectionRequest, Fate, Job, ProvisionOrder};
+pub use store::jobs::{
+    ConnectionRequest, DeliverWebhook, Fate, Job, ProvisionOrder, ReviewUsageBar,
+};
 pub use store::orders::{OrderMobileRow, OrderOutcomes, Outcome, ProvisioningView};
 
 /// A change the network must be asked to make for a Pending request.

@@ -130,6 +130,94 @@ pub fn newly_reached(ts: &[Threshold], before: &Reading, after: &Reading) -> Vec
         .collect()
 }
 
+/// An alert a period's reading calls for: a threshold reached, or a
+/// bill-limit notice. The store keeps each once per period, so a reading
+/// that calls for it again raises nothing more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Raise {
+    /// `threshold`, `billCapNear` or `billCapReached`.
+    pub kind: &'static str,
+    pub measure: Measure,
+    pub value: i64,
+    pub action: Action,
+    /// What the reading was, in the measure's unit (bytes for data).
+    pub reading: i64,
+}
+
+/// What a connection's period so far calls for: the alerts, and the
+/// reasons chargeable use must be barred (none: no bar).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Verdict {
+    pub raises: Vec<Raise>,
+    pub bar_reasons: Vec<String>,
+}
+
+/// Reads a connection's period against its thresholds and bill cap
+/// (`consented`: the customer agreed, after a notice, to go beyond it).
+pub fn verdict(
+    thresholds: &[Threshold],
+    cap: Option<i64>,
+    consented: bool,
+    reading: &Reading,
+) -> Verdict {
+    let mut v = Verdict::default();
+    for t in thresholds.iter().filter(|t| reached(t, reading)) {
+        v.raises.push(Raise {
+            kind: "threshold",
+            measure: t.kind,
+            value: t.value,
+            action: t.action,
+            reading: match t.kind {
+                Measure::SpendPence => reading.spend_pence,
+                _ => reading.data_bytes,
+            },
+        });
+        if t.action == Action::Bar {
+            v.bar_reasons
+                .push(format!("{} {} reached", t.kind.as_str(), t.value));
+        }
+    }
+    if let Some(cap) = cap {
+        let bars = crate::bill_limit::must_bar(Some(cap), reading.spend_pence, consented);
+        for notice in crate::bill_limit::notices_due(Some(cap), reading.spend_pence) {
+            v.raises.push(Raise {
+                kind: notice.as_str(),
+                measure: Measure::SpendPence,
+                value: cap,
+                action: if notice == crate::bill_limit::Notice::Reached && bars {
+                    Action::Bar
+                } else {
+                    Action::Notify
+                },
+                reading: reading.spend_pence,
+            });
+        }
+        if bars {
+            v.bar_reasons.push(format!("bill cap {cap} pence reached"));
+        }
+    }
+    v
+}
+
+impl Measure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Measure::DataMb => "dataMb",
+            Measure::DataPercent => "dataPercent",
+            Measure::SpendPence => "spendPence",
+        }
+    }
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Notify => "notify",
+            Action::Bar => "bar",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,5 +285,36 @@ mod tests {
         assert!(!reached(&ts[1], &unlimited), "no percentage of unlimited");
         assert_eq!(Measure::parse("k", "DATAMB"), Ok(Measure::DataMb));
         assert!(Action::parse("a", "shout").is_err());
+    }
+
+    #[test]
+    fn the_verdict_raises_alerts_and_says_why_to_bar() {
+        let ts = [
+            t(Measure::DataMb, 100, Action::Notify),
+            t(Measure::SpendPence, 500, Action::Bar),
+        ];
+        let r = |mb: i64, pence: i64| Reading {
+            data_bytes: mb * MB,
+            data_allowance_bytes: None,
+            spend_pence: pence,
+        };
+        assert_eq!(verdict(&ts, None, false, &r(50, 100)), Verdict::default());
+        let v = verdict(&ts, None, false, &r(150, 100));
+        assert_eq!(v.raises.len(), 1);
+        assert!(v.bar_reasons.is_empty(), "notify only");
+        let v = verdict(&ts, None, false, &r(150, 600));
+        assert_eq!(v.bar_reasons, vec!["spendPence 500 reached"]);
+        // A cap of 1,000: the notice at 80%, then at the cap with a bar…
+        let v = verdict(&[], Some(1000), false, &r(0, 800));
+        assert_eq!(v.raises[0].kind, "billCapNear");
+        assert!(v.bar_reasons.is_empty());
+        let v = verdict(&[], Some(1000), false, &r(0, 1000));
+        assert_eq!(v.raises.len(), 2);
+        assert_eq!(v.raises[1].action, Action::Bar);
+        assert_eq!(v.bar_reasons, vec!["bill cap 1000 pence reached"]);
+        // …unless the customer consented.
+        let v = verdict(&[], Some(1000), true, &r(0, 1200));
+        assert_eq!(v.raises[1].action, Action::Notify);
+        assert!(v.bar_reasons.is_empty());
     }
 }

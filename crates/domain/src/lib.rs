@@ -7,6 +7,7 @@
 
 pub mod alerting;
 pub mod appendix;
+pub mod bill_limit;
 pub mod calendar;
 pub mod clock;
 pub mod customer;
@@ -29,6 +30,7 @@ pub mod switching;
 pub mod tariff;
 pub mod task;
 pub mod usage;
+pub mod webhook;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};

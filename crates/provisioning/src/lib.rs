@@ -6,6 +6,7 @@
 pub mod carrier;
 pub mod clock;
 pub mod simulated;
+pub mod webhook;
 pub mod worker;
 
 pub use carrier::{Carrier, CarrierAnswer, CarrierFault, ChangeRequest, ProvisionRequest};

@@ -10,7 +10,10 @@
 use crate::carrier::{Carrier, CarrierAnswer, ChangeRequest, ProvisionRequest};
 use crate::clock::Clock;
 use crate::simulated::{SimConfig, SimulatedNetwork};
-use app::work::{ConnectionRequest, Fate, Job, OrderOutcomes, Outcome, ProvisionOrder};
+use app::work::{
+    ConnectionRequest, DeliverWebhook, Fate, Job, OrderOutcomes, Outcome, ProvisionOrder,
+    ReviewUsageBar,
+};
 use app::{App, Result};
 use chrono::NaiveDate;
 use domain::ordering::ConnectionType;
@@ -33,6 +36,9 @@ pub struct WorkerConfig {
     pub concurrency: usize,
     /// Jobs a lane claims and applies together, in one transaction.
     pub batch: usize,
+    /// Deliver webhooks to loopback and private addresses (tests, and
+    /// partners inside the operator's network).
+    pub webhooks_allow_private: bool,
 }
 
 impl Default for WorkerConfig {
@@ -43,6 +49,7 @@ impl Default for WorkerConfig {
             poll: Duration::from_millis(200),
             concurrency: 2,
             batch: 16,
+            webhooks_allow_private: false,
         }
     }
 }
@@ -66,6 +73,7 @@ pub struct Worker {
     carriers: Arc<HashMap<Network, Arc<dyn Carrier>>>,
     clock: Arc<dyn Clock>,
     config: WorkerConfig,
+    webhooks: crate::webhook::Sender,
 }
 
 impl Worker {
@@ -80,6 +88,7 @@ impl Worker {
             app: App::new(store),
             carriers: Arc::new(carriers),
             clock,
+            webhooks: crate::webhook::Sender::new(config.webhooks_allow_private),
             config,
         }
     }
@@ -138,8 +147,23 @@ impl Worker {
             .await?;
         let mut handled = Vec::with_capacity(jobs.len());
         let mut orders = Vec::with_capacity(jobs.len());
+        let mut deliveries = Vec::new();
         for job in jobs {
-            if let Some(order) = job.payload::<ProvisionOrder>() {
+            if let Some(d) = job.payload::<DeliverWebhook>() {
+                match d {
+                    Ok(d) => deliveries.push((job, d)),
+                    Err(e) => handled.push(self.unreadable(&job, e).await?),
+                }
+            } else if let Some(review) = job.payload::<ReviewUsageBar>() {
+                let h = match review {
+                    Err(e) => self.unreadable(&job, e).await?,
+                    Ok(r) => {
+                        let done = self.app.review_usage_bar(r.connection_id).await;
+                        self.settle(&job, done).await?
+                    }
+                };
+                handled.push(h);
+            } else if let Some(order) = job.payload::<ProvisionOrder>() {
                 match order {
                     Ok(p) => orders.push((job, p.order_id)),
                     Err(e) => handled.push(self.unreadable(&job, e).await?),
@@ -173,6 +197,14 @@ impl Worker {
                         .await?,
                 ));
             }
+        }
+        // Webhook attempts of the batch go out at once: one slow endpoint
+        // holds back none of the others.
+        let sent =
+            futures_util::future::join_all(deliveries.iter().map(|(job, d)| self.deliver(job, d)))
+                .await;
+        for h in sent {
+            handled.push(h?);
         }
         if orders.is_empty() {
             return Ok(handled);
@@ -237,6 +269,48 @@ impl Worker {
             });
         }
         while tasks.join_next().await.is_some() {}
+    }
+
+    /// Completes a job whose work is done, or records the failure.
+    async fn settle(&self, job: &Job, done: Result<()>) -> Result<Handled> {
+        match done {
+            Ok(()) => {
+                self.app.jobs_done(&[job.id], &self.config.id).await?;
+                Ok(Handled::Completed)
+            }
+            Err(e) => {
+                tracing::warn!(job = job.id, kind = %job.kind, error = %e, "job failed");
+                Ok(fate_to_handled(
+                    self.app
+                        .job_failed(job, &self.config.id, &e.to_string(), self.now_ms())
+                        .await?,
+                ))
+            }
+        }
+    }
+
+    /// A webhook attempt: sign, send, record what came of it (the next
+    /// attempt is queued by the use case when one is due).
+    async fn deliver(&self, job: &Job, d: &DeliverWebhook) -> Result<Handled> {
+        let done = async {
+            let Some(out) = self.app.webhook_outgoing(d.delivery_id, d.attempt).await? else {
+                return Ok(());
+            };
+            let sent = self.webhooks.send(&out).await;
+            let next = self
+                .app
+                .webhook_sent(d.delivery_id, d.attempt, &out, &sent)
+                .await?;
+            tracing::debug!(
+                delivery = d.delivery_id,
+                attempt = d.attempt,
+                ?next,
+                "webhook attempt"
+            );
+            Ok(())
+        }
+        .await;
+        self.settle(job, done).await
     }
 
     /// A request object's job: ask the network, then finish the request

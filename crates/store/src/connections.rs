@@ -152,40 +152,6 @@ impl Connections<'_> {
     }
 
     /// How many connections exist (all partners).
-    /// Replaces a visible connection's alerting settings (the JSON the
-    /// API shows: thresholds, and the alerting bar, which stays as it is),
-    /// with an audit entry; answers the connection.
-    pub async fn set_alerting(
-        &self,
-        actor: &str,
-        vis: Visibility,
-        id: i64,
-        alerting: &serde_json::Value,
-    ) -> Result<ConnectionRow> {
-        let before = self.connection_by_id(vis, id).await?;
-        let now = self.now();
-        self.write(async |tx| {
-            tx.execute(
-                "UPDATE connections SET alerting = $1, updated_at = $2 WHERE id = $3",
-                args![alerting.to_string(), now, id],
-            )
-            .await?;
-            let before_json: serde_json::Value =
-                serde_json::from_str(&before.alerting).unwrap_or(serde_json::Value::Null);
-            let entry = crate::audit::AuditEntry::of(
-                actor,
-                Some(before.partner_id),
-                "connection",
-                id,
-                "alerting",
-            )
-            .before(before_json)
-            .after(alerting.clone());
-            crate::audit::write(tx, now, &entry).await
-        })
-        .await?;
-        self.connection_by_id(vis, id).await
-    }
 
     pub async fn count_connections(&self) -> Result<i64> {
         self.read_number("SELECT COUNT(*) FROM connections", args![])

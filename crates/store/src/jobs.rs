@@ -116,6 +116,42 @@ impl BackgroundJob for ConnectionRequest {
     }
 }
 
+/// Look again at a connection's usage bar when a billing period starts
+/// (the bar placed in the period before is lifted then).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewUsageBar {
+    pub connection_id: i64,
+}
+
+impl BackgroundJob for ReviewUsageBar {
+    const KIND: &'static str = "review_usage_bar";
+    fn key(&self, run_at_ms: i64) -> String {
+        format!("usage-bar-{}-{run_at_ms}", self.connection_id)
+    }
+}
+
+/// Send one attempt of a webhook delivery.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliverWebhook {
+    pub delivery_id: i64,
+    /// The attempt this job makes (1 for the first).
+    pub attempt: i64,
+}
+
+impl BackgroundJob for DeliverWebhook {
+    /// The schedule is the delivery's own (`domain::webhook`): the job
+    /// is done once the endpoint answered (or did not), and a failure
+    /// queues the next attempt as a new job; only our own faults (the
+    /// database) retry the job itself.
+    const MAX_ATTEMPTS: i64 = 3;
+    const KIND: &'static str = "deliver_webhook";
+    fn key(&self, _run_at_ms: i64) -> String {
+        format!("webhook-{}-{}", self.delivery_id, self.attempt)
+    }
+}
+
 /// Enqueues `job` to run at `run_at_ms` inside the caller's transaction; a
 /// key already queued is a no-op.
 pub async fn enqueue<J: BackgroundJob>(

@@ -16,6 +16,7 @@ use sqlx::{PgPool, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
 
+pub mod alerts;
 pub mod audit;
 pub mod carrier_ops;
 pub mod catalogue;
@@ -36,6 +37,7 @@ pub mod tasks;
 pub mod tokens;
 pub mod tx;
 pub mod usage;
+pub mod webhooks;
 
 /// For `#[derive(DirectRow)]`, which names `::store::rusqlite`.
 pub use rusqlite;
@@ -204,6 +206,8 @@ macro_rules! repositories {
 }
 
 repositories! {
+    /// Alerts and the bill-limit log (see [`alerts`]).
+    alerts => Alerts,
     /// The audit log (see [`audit`]).
     audit => Audit,
     /// What the simulated networks did, by idempotency key (see [`carrier_ops`]).
@@ -238,6 +242,8 @@ repositories! {
     usage => Usage,
     /// API tokens (see [`tokens`]).
     tokens => Tokens,
+    /// Webhook endpoints and their deliveries (see [`webhooks`]).
+    webhooks => Webhooks,
 }
 
 /// How every SQLite connection is set up, sqlx's pools and the direct

@@ -197,6 +197,31 @@ pub async fn write_history(
             e.note
         ]);
     }
+    let partners = crate::webhooks::subscribers(tx, "order.statusChanged").await?;
+    if !partners.is_empty() {
+        let ids: Vec<i64> = entries.iter().map(|e| e.order_id).collect();
+        let owners: Vec<(i64, i64, i64)> = tx
+            .fetch_all(
+                &format!(
+                    "SELECT id, partner_id, customer_id FROM orders WHERE id IN ({})",
+                    in_list(1, ids.len())
+                ),
+                crate::tx::ids(&ids),
+            )
+            .await?;
+        for e in entries {
+            let Some(&(_, partner, customer)) = owners.iter().find(|o| o.0 == e.order_id) else {
+                continue;
+            };
+            if partners.contains(&partner) {
+                let data = serde_json::json!({
+                    "orderId": e.order_id, "customerId": customer,
+                    "from": e.from.map(OrderStatus::as_str), "to": e.to.as_str(), "note": e.note,
+                });
+                crate::webhooks::emit(tx, partner, "order.statusChanged", data, now).await?;
+            }
+        }
+    }
     tx.execute(
         &format!(
             "INSERT INTO order_history (order_id, from_status, to_status, note, at, actor) VALUES {}",

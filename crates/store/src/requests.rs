@@ -128,31 +128,7 @@ impl Requests<'_> {
         domain::request::check_takes_changes(conn.id, conn.status)?;
         let now = self.now();
         self.write(async |tx| {
-            let row: RequestRow = tx
-                .fetch_one(
-                    &format!(
-                        "INSERT INTO requests (partner_id, customer_id, contract_id, type, conflict_group, payload, status, created_by, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, 'Pending', $7, $8, $8) RETURNING {REQUEST_COLS}"
-                    ),
-                    args![conn.partner_id, conn.customer_id, conn.id, kind, group, payload.to_string(), actor, now],
-                )
-                .await
-                .map_err(|e| {
-                    StoreError::unique_of(
-                        e,
-                        format!("a request that conflicts with this one ({group}) is already open on contract {}", conn.id),
-                    )
-                })?;
-            let job = crate::jobs::ConnectionRequest { request_id: row.id };
-            crate::jobs::enqueue(tx, now, &job, run_at_ms).await?;
-            crate::audit::write(
-                tx,
-                now,
-                &AuditEntry::of(actor, Some(conn.partner_id), "request", row.id, "create")
-                    .after(serde_json::json!({"contractId": conn.id, "type": kind, "details": payload})),
-            )
-            .await?;
-            Ok(row)
+            insert_request(tx, actor, conn, kind, group, payload, run_at_ms, now).await
         })
         .await
     }
@@ -309,6 +285,11 @@ impl Requests<'_> {
                 }
                 _ => row,
             };
+            let data = serde_json::json!({
+                "requestId": row.id, "contractId": row.contract_id, "customerId": row.customer_id,
+                "type": row.kind, "status": row.status.to_string(), "reason": row.reason,
+            });
+            crate::webhooks::emit(tx, row.partner_id, "request.statusChanged", data, now).await?;
             Ok::<_, StoreError>(Some(row))
         })
         .await
@@ -478,4 +459,44 @@ impl Requests<'_> {
         })
         .await
     }
+}
+
+/// Queues a request object on `conn` inside the caller's transaction: the
+/// row, its job (to run at `run_at_ms`) and its audit entry.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_request(
+    tx: &mut crate::tx::Tx,
+    actor: &str,
+    conn: &ConnectionRow,
+    kind: &str,
+    group: &str,
+    payload: &serde_json::Value,
+    run_at_ms: i64,
+    now: DateTime<Utc>,
+) -> Result<RequestRow> {
+    let row: RequestRow = tx
+        .fetch_one(
+            &format!(
+                "INSERT INTO requests (partner_id, customer_id, contract_id, type, conflict_group, payload, status, created_by, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'Pending', $7, $8, $8) RETURNING {REQUEST_COLS}"
+            ),
+            args![conn.partner_id, conn.customer_id, conn.id, kind, group, payload.to_string(), actor, now],
+        )
+        .await
+        .map_err(|e| {
+            StoreError::unique_of(
+                e,
+                format!("a request that conflicts with this one ({group}) is already open on contract {}", conn.id),
+            )
+        })?;
+    let job = crate::jobs::ConnectionRequest { request_id: row.id };
+    crate::jobs::enqueue(tx, now, &job, run_at_ms).await?;
+    crate::audit::write(
+        tx,
+        now,
+        &AuditEntry::of(actor, Some(conn.partner_id), "request", row.id, "create")
+            .after(serde_json::json!({"contractId": conn.id, "type": kind, "details": payload})),
+    )
+    .await?;
+    Ok(row)
 }

@@ -126,127 +126,8 @@ impl Usage<'_> {
             return Ok(Vec::new());
         }
         let now = self.now();
-        self.write(async |tx| {
-            // In key order: neighbouring rows go to neighbouring pages.
-            let mut order: Vec<usize> = (0..records.len()).collect();
-            order.sort_unstable_by(|&a, &b| {
-                let (a, b) = (&records[a], &records[b]);
-                (&a.network, &a.record_id).cmp(&(&b.network, &b.record_id))
-            });
-            let mut new = vec![false; records.len()];
-            let sqlite = tx.with_sqlite(|c| {
-                // One prepared statement stepped per row: its change count
-                // says whether the row was new.
-                let mut insert = c.prepare_cached(&format!(
-                    "INSERT INTO usage_records ({INSERT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
-                     ON CONFLICT (network, record_id) DO NOTHING"
-                ))?;
-                let at = Arg::from(now);
-                for &i in &order {
-                    let r = &records[i];
-                    new[i] = insert.execute(rusqlite::params![
-                        r.network,
-                        r.record_id,
-                        r.connection_id,
-                        r.kind.as_str(),
-                        r.direction.as_str(),
-                        r.destination.code(),
-                        Arg::from(r.event_at),
-                        r.quantity,
-                        Arg::from(r.period_start),
-                        r.late,
-                        at
-                    ])? == 1;
-                }
-                Ok(())
-            });
-            match sqlite {
-                Some(done) => done?,
-                None => {
-                    // PostgreSQL: many rows a statement; RETURNING names
-                    // the new ones.
-                    let mut fresh: HashSet<(String, String)> = HashSet::with_capacity(records.len());
-                    for chunk in order.chunks(CHUNK) {
-                        let mut a = Vec::with_capacity(chunk.len() * COLS);
-                        let mut rows = Vec::with_capacity(chunk.len());
-                        for (j, &i) in chunk.iter().enumerate() {
-                            rows.push(format!("({})", crate::in_list(j * COLS + 1, COLS)));
-                            let r = &records[i];
-                            a.extend(args![
-                                r.network.as_str(),
-                                r.record_id.as_str(),
-                                r.connection_id,
-                                r.kind.as_str(),
-                                r.direction.as_str(),
-                                r.destination.code(),
-                                r.event_at,
-                                r.quantity,
-                                r.period_start,
-                                r.late,
-                                now
-                            ]);
-                        }
-                        let stored: Vec<(String, String)> = tx
-                            .fetch_all(
-                                &format!(
-                                    "INSERT INTO usage_records ({INSERT_COLS}) VALUES {} \
-                                     ON CONFLICT (network, record_id) DO NOTHING RETURNING network, record_id",
-                                    rows.join(", ")
-                                ),
-                                a,
-                            )
-                            .await?;
-                        fresh.extend(stored);
-                    }
-                    for (i, r) in records.iter().enumerate() {
-                        // A record given twice in one call is new only once.
-                        new[i] = fresh.remove(&(r.network.clone(), r.record_id.clone()));
-                    }
-                }
-            }
-            // The new records' sums, then one upsert per sum.
-            type Key = (i64, NaiveDate, UsageKind, Direction, String);
-            // In key order, so the upserts walk the sums' pages once.
-            let mut sums: BTreeMap<Key, (i64, i64, i64, DateTime<Utc>)> = BTreeMap::new();
-            for (r, _) in records.iter().zip(&new).filter(|(_, new)| **new) {
-                let s = sums
-                    .entry((r.connection_id, r.period_start, r.kind, r.direction, r.destination.code()))
-                    .or_insert((0, 0, 0, r.event_at));
-                s.0 += r.quantity;
-                if r.late {
-                    s.1 += r.quantity;
-                }
-                s.2 += 1;
-                s.3 = s.3.max(r.event_at);
-            }
-            // Many sums a statement (one round trip on PostgreSQL for each
-            // few hundred, not for each).
-            let sums: Vec<_> = sums.into_iter().collect();
-            for chunk in sums.chunks(SUMS_CHUNK) {
-                let mut a = Vec::with_capacity(chunk.len() * 9);
-                let mut rows = Vec::with_capacity(chunk.len());
-                for (j, ((connection, period, kind, direction, destination), (quantity, late, count, last))) in chunk.iter().enumerate() {
-                    rows.push(format!("({})", crate::in_list(j * 9 + 1, 9)));
-                    a.extend(args![*connection, *period, kind.as_str(), direction.as_str(), destination.as_str(), *quantity, *late, *count, *last]);
-                }
-                tx.execute(
-                    &format!(
-                        "INSERT INTO usage_totals (connection_id, period_start, kind, direction, destination, quantity, late_quantity, records, last_event_at) \
-                         VALUES {} \
-                         ON CONFLICT (connection_id, period_start, kind, direction, destination) DO UPDATE SET \
-                           quantity = usage_totals.quantity + excluded.quantity, \
-                           late_quantity = usage_totals.late_quantity + excluded.late_quantity, \
-                           records = usage_totals.records + excluded.records, \
-                           last_event_at = CASE WHEN excluded.last_event_at > usage_totals.last_event_at THEN excluded.last_event_at ELSE usage_totals.last_event_at END",
-                        rows.join(", ")
-                    ),
-                    a,
-                )
-                .await?;
-            }
-            Ok(new)
-        })
-        .await
+        self.write(async |tx| Ok(ingest_in(tx, records, now).await?.0))
+            .await
     }
 
     /// A connection's sums for the periods starting from `first` to `last`.
@@ -266,39 +147,205 @@ impl Usage<'_> {
 
     /// What a connection's tariff and bundles give each period.
     pub async fn plan(&self, connection_id: i64) -> Result<Plan> {
-        let (data_mb, minutes, texts, bundles): (Option<i64>, Option<i64>, Option<i64>, String) = self
-            .read_one(
-                "SELECT t.data_mb, t.minutes, t.texts, c.bundles FROM connections c JOIN tariffs t ON t.id = c.tariff_id WHERE c.id = $1",
-                args![connection_id],
-            )
-            .await?;
-        let on: Vec<domain::request::ConnectionBundle> =
-            serde_json::from_str(&bundles).unwrap_or_default();
-        let ids: Vec<i64> = on.iter().map(|b| b.tariff_option_id).collect();
-        let mut plan = Plan {
-            data_mb,
-            minutes,
-            texts,
-            intl_minutes: 0,
-            roaming_zones: 0,
+        let (d, m, t, bundles): (Option<i64>, Option<i64>, Option<i64>, String) =
+            self.read_one(PLAN_SQL, args![connection_id]).await?;
+        let ids = bundle_ids(&bundles);
+        let adds = if ids.is_empty() {
+            Vec::new()
+        } else {
+            self.read_all(&bundles_sql(ids.len()), crate::tx::ids(&ids))
+                .await?
         };
-        if ids.is_empty() {
-            return Ok(plan);
+        Ok(plan_of((d, m, t), &adds))
+    }
+}
+
+/// A tariff's UK allowances: data MB, minutes, texts (`None`: unlimited).
+pub(crate) type TariffAllowances = (Option<i64>, Option<i64>, Option<i64>);
+
+/// A connection's tariff allowances and bundles.
+pub(crate) const PLAN_SQL: &str = "SELECT t.data_mb, t.minutes, t.texts, c.bundles FROM connections c JOIN tariffs t ON t.id = c.tariff_id WHERE c.id = $1";
+
+/// The bundle ids in a connection's stored bundles.
+pub(crate) fn bundle_ids(bundles: &str) -> Vec<i64> {
+    let on: Vec<domain::request::ConnectionBundle> =
+        serde_json::from_str(bundles).unwrap_or_default();
+    on.iter().map(|b| b.tariff_option_id).collect()
+}
+
+/// What `n` bundles add: data MB, international minutes, roaming zones.
+pub(crate) fn bundles_sql(n: usize) -> String {
+    format!(
+        "SELECT data_mb, intl_minutes, roaming_zones FROM bundles WHERE id IN ({})",
+        crate::in_list(1, n)
+    )
+}
+
+/// A plan from a tariff's allowances and what its bundles add.
+pub(crate) fn plan_of(
+    (data_mb, minutes, texts): TariffAllowances,
+    adds: &[(i64, i64, i64)],
+) -> Plan {
+    let mut plan = Plan {
+        data_mb,
+        minutes,
+        texts,
+        intl_minutes: 0,
+        roaming_zones: 0,
+    };
+    for &(data, intl, zones) in adds {
+        plan.data_mb = plan.data_mb.map(|d| d + data);
+        plan.intl_minutes += intl;
+        plan.roaming_zones = plan.roaming_zones.max(u8::try_from(zones).unwrap_or(0));
+    }
+    plan
+}
+
+/// [`Usage::ingest`] inside the caller's transaction; answers also the
+/// connections and periods whose sums changed.
+pub async fn ingest_in(
+    tx: &mut crate::tx::Tx,
+    records: &[NewUsage],
+    now: DateTime<Utc>,
+) -> Result<(Vec<bool>, Vec<(i64, NaiveDate)>)> {
+    // In key order: neighbouring rows go to neighbouring pages.
+    let mut order: Vec<usize> = (0..records.len()).collect();
+    order.sort_unstable_by(|&a, &b| {
+        let (a, b) = (&records[a], &records[b]);
+        (&a.network, &a.record_id).cmp(&(&b.network, &b.record_id))
+    });
+    let mut new = vec![false; records.len()];
+    let sqlite = tx.with_sqlite(|c| {
+            // One prepared statement stepped per row: its change count
+            // says whether the row was new.
+            let mut insert = c.prepare_cached(&format!(
+                "INSERT INTO usage_records ({INSERT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+                 ON CONFLICT (network, record_id) DO NOTHING"
+            ))?;
+            let at = Arg::from(now);
+            for &i in &order {
+                let r = &records[i];
+                new[i] = insert.execute(rusqlite::params![
+                    r.network,
+                    r.record_id,
+                    r.connection_id,
+                    r.kind.as_str(),
+                    r.direction.as_str(),
+                    r.destination.code(),
+                    Arg::from(r.event_at),
+                    r.quantity,
+                    Arg::from(r.period_start),
+                    r.late,
+                    at
+                ])? == 1;
+            }
+            Ok(())
+        });
+    match sqlite {
+        Some(done) => done?,
+        None => {
+            // PostgreSQL: many rows a statement; RETURNING names
+            // the new ones.
+            let mut fresh: HashSet<(String, String)> = HashSet::with_capacity(records.len());
+            for chunk in order.chunks(CHUNK) {
+                let mut a = Vec::with_capacity(chunk.len() * COLS);
+                let mut rows = Vec::with_capacity(chunk.len());
+                for (j, &i) in chunk.iter().enumerate() {
+                    rows.push(format!("({})", crate::in_list(j * COLS + 1, COLS)));
+                    let r = &records[i];
+                    a.extend(args![
+                        r.network.as_str(),
+                        r.record_id.as_str(),
+                        r.connection_id,
+                        r.kind.as_str(),
+                        r.direction.as_str(),
+                        r.destination.code(),
+                        r.event_at,
+                        r.quantity,
+                        r.period_start,
+                        r.late,
+                        now
+                    ]);
+                }
+                let stored: Vec<(String, String)> = tx
+                        .fetch_all(
+                            &format!(
+                                "INSERT INTO usage_records ({INSERT_COLS}) VALUES {} \
+                                 ON CONFLICT (network, record_id) DO NOTHING RETURNING network, record_id",
+                                rows.join(", ")
+                            ),
+                            a,
+                        )
+                        .await?;
+                fresh.extend(stored);
+            }
+            for (i, r) in records.iter().enumerate() {
+                // A record given twice in one call is new only once.
+                new[i] = fresh.remove(&(r.network.clone(), r.record_id.clone()));
+            }
         }
-        let adds: Vec<(i64, i64, i64)> = self
-            .read_all(
+    }
+    // The new records' sums, then one upsert per sum.
+    type Key = (i64, NaiveDate, UsageKind, Direction, String);
+    // In key order, so the upserts walk the sums' pages once.
+    let mut sums: BTreeMap<Key, (i64, i64, i64, DateTime<Utc>)> = BTreeMap::new();
+    for (r, _) in records.iter().zip(&new).filter(|(_, new)| **new) {
+        let s = sums
+            .entry((
+                r.connection_id,
+                r.period_start,
+                r.kind,
+                r.direction,
+                r.destination.code(),
+            ))
+            .or_insert((0, 0, 0, r.event_at));
+        s.0 += r.quantity;
+        if r.late {
+            s.1 += r.quantity;
+        }
+        s.2 += 1;
+        s.3 = s.3.max(r.event_at);
+    }
+    // Many sums a statement (one round trip on PostgreSQL for each
+    // few hundred, not for each).
+    let sums: Vec<_> = sums.into_iter().collect();
+    for chunk in sums.chunks(SUMS_CHUNK) {
+        let mut a = Vec::with_capacity(chunk.len() * 9);
+        let mut rows = Vec::with_capacity(chunk.len());
+        for (
+            j,
+            ((connection, period, kind, direction, destination), (quantity, late, count, last)),
+        ) in chunk.iter().enumerate()
+        {
+            rows.push(format!("({})", crate::in_list(j * 9 + 1, 9)));
+            a.extend(args![
+                *connection,
+                *period,
+                kind.as_str(),
+                direction.as_str(),
+                destination.as_str(),
+                *quantity,
+                *late,
+                *count,
+                *last
+            ]);
+        }
+        tx.execute(
                 &format!(
-                    "SELECT data_mb, intl_minutes, roaming_zones FROM bundles WHERE id IN ({})",
-                    crate::in_list(1, ids.len())
+                    "INSERT INTO usage_totals (connection_id, period_start, kind, direction, destination, quantity, late_quantity, records, last_event_at) \
+                     VALUES {} \
+                     ON CONFLICT (connection_id, period_start, kind, direction, destination) DO UPDATE SET \
+                       quantity = usage_totals.quantity + excluded.quantity, \
+                       late_quantity = usage_totals.late_quantity + excluded.late_quantity, \
+                       records = usage_totals.records + excluded.records, \
+                       last_event_at = CASE WHEN excluded.last_event_at > usage_totals.last_event_at THEN excluded.last_event_at ELSE usage_totals.last_event_at END",
+                    rows.join(", ")
                 ),
-                crate::tx::ids(&ids),
+                a,
             )
             .await?;
-        for (data, intl, zones) in adds {
-            plan.data_mb = plan.data_mb.map(|d| d + data);
-            plan.intl_minutes += intl;
-            plan.roaming_zones = plan.roaming_zones.max(u8::try_from(zones).unwrap_or(0));
-        }
-        Ok(plan)
     }
+    let mut touched: Vec<(i64, NaiveDate)> = sums.iter().map(|((c, p, ..), _)| (*c, *p)).collect();
+    touched.dedup();
+    Ok((new, touched))
 }

@@ -41,6 +41,9 @@ pub struct FileConfig {
     pub metrics_token: Option<String>,
     /// Rate limits per API client: defaults, and `[rate_limits.clients."client:sb_…"]`.
     pub rate_limits: Option<RateLimitsConfig>,
+    /// Let partners register webhooks on loopback and private addresses
+    /// (default false).
+    pub webhooks_allow_private: Option<bool>,
 }
 
 /// `[rate_limits]`: every client's limits, overridden per client.
@@ -123,6 +126,7 @@ pub struct Settings {
     pub guard: api::guard::GuardConfig,
     pub metrics_listen: Option<String>,
     pub metrics_token: Option<String>,
+    pub webhooks_allow_private: bool,
 }
 
 impl std::fmt::Debug for Settings {
@@ -168,6 +172,7 @@ pub struct Overrides {
     pub max_in_flight: Option<usize>,
     pub metrics_listen: Option<String>,
     pub metrics_token: Option<String>,
+    pub webhooks_allow_private: Option<bool>,
     /// Flags for every client's rate limits.
     pub rate: RateLimitOverride,
 }
@@ -253,6 +258,10 @@ impl Settings {
                 .metrics_token
                 .or(file.metrics_token)
                 .filter(|t| !t.is_empty()),
+            webhooks_allow_private: over
+                .webhooks_allow_private
+                .or(file.webhooks_allow_private)
+                .unwrap_or(false),
         })
     }
 }

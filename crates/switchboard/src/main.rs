@@ -149,6 +149,9 @@ struct GuardArgs {
     /// Serve /metrics on the main listener to this bearer token.
     #[arg(long, env = "SWITCHBOARD_METRICS_TOKEN", hide_env_values = true)]
     metrics_token: Option<String>,
+    /// Let partners register webhooks on loopback and private addresses.
+    #[arg(long, env = "SWITCHBOARD_WEBHOOKS_ALLOW_PRIVATE")]
+    webhooks_allow_private: Option<bool>,
 }
 
 #[derive(Args, Clone)]
@@ -333,6 +336,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             max_in_flight: guard_args.max_in_flight,
             metrics_listen: guard_args.metrics_listen,
             metrics_token: guard_args.metrics_token,
+            webhooks_allow_private: guard_args.webhooks_allow_private,
             rate: config::RateLimitOverride {
                 per_second: guard_args.rate_per_second,
                 quota: guard_args.rate_quota,
@@ -583,6 +587,7 @@ async fn serve(store: Store, settings: Settings, demo: bool) -> anyhow::Result<(
         limits: settings.limits,
         guard: settings.guard.clone(),
         metrics_token: settings.metrics_token.clone(),
+        webhooks_allow_private: settings.webhooks_allow_private,
     };
     let state = api::AppState::new(store.clone(), &config).await?;
     if let Some(at) = &settings.metrics_listen {
@@ -627,6 +632,7 @@ async fn serve(store: Store, settings: Settings, demo: bool) -> anyhow::Result<(
 fn worker(store: &Store, settings: &Settings) -> provisioning::Worker {
     let config = provisioning::WorkerConfig {
         concurrency: settings.worker_concurrency,
+        webhooks_allow_private: settings.webhooks_allow_private,
         ..Default::default()
     };
     tracing::info!(carriers = ?settings.carriers, "provisioning worker");

@@ -2,14 +2,18 @@
 //! out-of-bundle spend, and what happens at each.
 
 use super::catalogue::ContractParam;
+use super::connections::CliParam;
+use super::customers::CustomerIdParam;
+use super::views::{List, Paging};
 use crate::error::ApiResult;
-use crate::extract::{int_param, JsonBody, QueryParams};
+use crate::extract::{int_param, text_param, JsonBody, QueryParams};
 use crate::Call;
 use app::alerting::Settings;
 use axum::Json;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use domain::alerting::{Action, Measure, Threshold};
 use serde::{Deserialize, Serialize};
+use store::alerts::AlertRow;
 use utoipa::ToSchema;
 
 /// One threshold: a measure, the value at which it is reached, and what
@@ -35,9 +39,10 @@ pub struct ThresholdView {
 pub struct AlertingSettings {
     pub contract_id: i64,
     pub thresholds: Vec<ThresholdView>,
-    /// Whether an alerting bar is on, and since when.
+    /// Whether an alerting bar is on, since when, and why.
     pub alert_bar: bool,
     pub alert_bar_since: Option<DateTime<Utc>>,
+    pub alert_bar_reasons: Vec<String>,
 }
 
 fn view(contract_id: i64, s: Settings) -> AlertingSettings {
@@ -54,6 +59,7 @@ fn view(contract_id: i64, s: Settings) -> AlertingSettings {
             .collect(),
         alert_bar: s.alert_bar,
         alert_bar_since: s.alert_bar_since,
+        alert_bar_reasons: s.alert_bar_reasons,
     }
 }
 
@@ -100,4 +106,100 @@ pub async fn set_alerting_settings(
         .set_alerting_settings(&who, b.contract_id, thresholds)
         .await?;
     Ok(Json(view(b.contract_id, settings)))
+}
+
+/// GetCliAlertingBarStatus's answer.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertingBarStatus {
+    pub cli: String,
+    pub contract_id: i64,
+    /// Whether the alerting bar (the CAPZ bar on chargeable use) is on.
+    pub alert_bar: bool,
+    /// Why: the `bar` thresholds reached, the bill cap reached.
+    pub reasons: Vec<String>,
+    pub since: Option<DateTime<Utc>>,
+    /// The request object that placed (or last lifted) the bar, and its
+    /// status at the network.
+    pub request_id: Option<i64>,
+    pub request_status: Option<String>,
+}
+
+/// Whether a connection's alerting bar is on, why, and since when.
+#[utoipa::path(get, path = "/api/Alerting/GetCliAlertingBarStatus", tag = "Alerting", params(CliParam),
+    responses((status = 200, body = AlertingBarStatus), (status = 400, description = "cli missing or not a UK mobile number"), (status = 404, description = "no such connection visible to this client")))]
+pub async fn get_cli_alerting_bar_status(
+    Call { app, who }: Call,
+    QueryParams(q): QueryParams<CliParam>,
+) -> ApiResult<Json<AlertingBarStatus>> {
+    let cli = text_param(&q.cli, "cli")?;
+    let (conn, s, request) = app.alerting_bar_status(&who, cli).await?;
+    Ok(Json(AlertingBarStatus {
+        cli: conn.cli,
+        contract_id: conn.id,
+        alert_bar: s.alert_bar,
+        reasons: s.alert_bar_reasons,
+        since: s.alert_bar_since,
+        request_id: s.alert_bar_request_id,
+        request_status: request.map(|r| r.status.to_string()),
+    }))
+}
+
+/// An alert raised: a threshold reached, or a bill-limit notice.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Alert {
+    pub alert_id: i64,
+    pub contract_id: i64,
+    pub customer_id: i64,
+    pub cli: String,
+    /// The billing period it belongs to.
+    pub period_start: NaiveDate,
+    /// `threshold`, `billCapNear` (80% of the cap) or `billCapReached`.
+    pub kind: String,
+    /// `dataMb`, `dataPercent` or `spendPence`.
+    pub measure: String,
+    /// The threshold's value, or the cap in pence.
+    pub value: i64,
+    /// `notify` or `bar`.
+    pub action: String,
+    /// What was used when it was raised: bytes for data, pence for spend.
+    pub reading: i64,
+    pub raised_at: DateTime<Utc>,
+}
+
+impl From<AlertRow> for Alert {
+    fn from(a: AlertRow) -> Alert {
+        Alert {
+            alert_id: a.id,
+            contract_id: a.connection_id,
+            customer_id: a.customer_id,
+            cli: a.cli,
+            period_start: a.period_start,
+            kind: a.kind,
+            measure: a.measure,
+            value: a.value,
+            action: a.action,
+            reading: a.reading,
+            raised_at: a.raised_at,
+        }
+    }
+}
+
+/// The alerts raised on a customer's connections, newest first.
+#[utoipa::path(get, path = "/api/Alerting/GetAlerts", tag = "Alerting", params(CustomerIdParam, Paging),
+    responses((status = 200, body = List<Alert>), (status = 400, description = "customerId missing or not a number, or paging out of range"), (status = 404, description = "no such customer visible to this client")))]
+pub async fn get_alerts(
+    Call { app, who }: Call,
+    QueryParams(q): QueryParams<CustomerIdParam>,
+    QueryParams(paging): QueryParams<Paging>,
+) -> ApiResult<Json<List<Alert>>> {
+    let id = int_param(&q.customer_id, "customerId")?;
+    let page = paging.request()?;
+    let (rows, total) = app.alerts(&who, id, page).await?;
+    Ok(Json(List::new(
+        rows.into_iter().map(Alert::from).collect(),
+        page,
+        total,
+    )))
 }

@@ -19,7 +19,15 @@ pub struct CliParam {
 
 async fn by_cli(Call { app, who }: Call, q: &CliParam) -> ApiResult<Json<Connection>> {
     let cli = text_param(&q.cli, "cli")?;
-    app.connection_by_cli(&who, cli).await?.try_into().map(Json)
+    let row = app.connection_by_cli(&who, cli).await?;
+    let (period, reading) = app.usage_so_far(&row).await?;
+    let mut view: Connection = row.try_into()?;
+    view.alerting.usage_so_far = Some(super::views::UsageSoFar {
+        period_start: period.start,
+        data_mb: (reading.data_bytes + (1 << 20) - 1) >> 20,
+        spend_pence: reading.spend_pence,
+    });
+    Ok(Json(view))
 }
 
 /// A connection by CLI (`/api/Connections/?cli=`).

@@ -9,6 +9,7 @@ use utoipa_axum::routes;
 
 pub mod alerting;
 pub mod appendix;
+pub mod bill_limits;
 pub mod catalogue;
 pub mod connections;
 pub mod customers;
@@ -18,6 +19,7 @@ pub mod switching;
 pub mod tasks;
 pub mod usage;
 pub mod views;
+pub mod webhooks;
 
 /// Every route of the mobile face.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -75,6 +77,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(usage::get_data_usage))
         .routes(routes!(alerting::get_alerting_settings))
         .routes(routes!(alerting::set_alerting_settings))
+        .routes(routes!(alerting::get_cli_alerting_bar_status))
+        .routes(routes!(alerting::get_alerts))
+        .routes(routes!(bill_limits::get_bill_limit))
+        .routes(routes!(bill_limits::set_bill_cap))
+        .routes(routes!(bill_limits::record_consent))
+        .routes(routes!(webhooks::create_webhook))
+        .routes(routes!(webhooks::list_webhooks))
+        .routes(routes!(webhooks::delete_webhook))
+        .routes(routes!(webhooks::get_deliveries))
+        .routes(routes!(webhooks::redeliver_event))
         .routes(routes!(usage::get_usage_information_for_cli))
         .routes(routes!(usage::import_records))
         .routes(routes!(appendix::networks))

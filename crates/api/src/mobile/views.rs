@@ -246,6 +246,23 @@ pub struct Alerting {
     pub alert_bar: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert_bar_since: Option<DateTime<Utc>>,
+    /// Why the bar is on: `bar` thresholds reached, the bill cap reached.
+    #[serde(default)]
+    pub alert_bar_reasons: Vec<String>,
+    /// This period's use so far, as the thresholds read it.
+    #[serde(default, skip_deserializing)]
+    pub usage_so_far: Option<UsageSoFar>,
+}
+
+/// A connection's current period so far.
+#[derive(Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct UsageSoFar {
+    pub period_start: chrono::NaiveDate,
+    /// Data drawn on the allowance, in MB (MiB), rounded up.
+    pub data_mb: i64,
+    /// Out-of-bundle spend, in pence.
+    pub spend_pence: i64,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod usage;
+
 /// The AES-256 key sealing CHAP passwords in tests.
 pub const PASSWORD_KEY: &str = "5b1f0e3c2a4d6e8f00112233445566778899aabbccddeeff0123456789abcdef";
 
@@ -175,6 +177,7 @@ impl TestApp {
                 ..Default::default()
             },
             metrics_token: None,
+            webhooks_allow_private: true,
         };
         let mut config = config;
         configure(&mut config);
@@ -512,6 +515,7 @@ impl Answer for (u16, Value) {
 pub fn test_worker_config() -> WorkerConfig {
     WorkerConfig {
         id: "test-worker".into(),
+        webhooks_allow_private: true,
         ..Default::default()
     }
 }

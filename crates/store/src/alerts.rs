@@ -1,0 +1,281 @@
+//! Alerts (CapZ thresholds reached, bill-limit notices), each kept once
+//! per connection, billing period and threshold, and the bill-limit log
+//! (migration 0011). The functions taking a [`Tx`] run inside the caller's
+//! transaction: an import's, a settings change's, a consent's.
+
+use crate::connections::{ConnectionRow, CONNECTION_SELECT};
+use crate::tx::Tx;
+use crate::usage::TotalRow;
+use crate::{args, Alerts, Result, Visibility};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::alerting::Raise;
+use domain::rating::Plan;
+
+/// An alert raised.
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertRow {
+    pub id: i64,
+    pub partner_id: i64,
+    pub customer_id: i64,
+    pub connection_id: i64,
+    pub cli: String,
+    pub period_start: NaiveDate,
+    pub kind: String,
+    pub measure: String,
+    pub value: i64,
+    pub action: String,
+    pub reading: i64,
+    pub raised_at: DateTime<Utc>,
+}
+
+const ALERT_COLS: &str = "id, partner_id, customer_id, connection_id, cli, period_start, kind, measure, value, action, reading, raised_at";
+
+/// One entry of the bill-limit log.
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
+pub struct LogRow {
+    pub id: i64,
+    pub partner_id: i64,
+    pub connection_id: i64,
+    pub period_start: NaiveDate,
+    pub at: DateTime<Utc>,
+    pub event: String,
+    pub cap_before: Option<i64>,
+    pub cap_pence: Option<i64>,
+    pub spend_pence: i64,
+    pub by_whom: String,
+    pub method: Option<String>,
+    pub detail: String,
+}
+
+const LOG_COLS: &str = "id, partner_id, connection_id, period_start, at, event, cap_before, cap_pence, spend_pence, by_whom, method, detail";
+
+/// An entry to add to the bill-limit log.
+#[derive(Debug, Clone)]
+pub struct LogEntry<'a> {
+    pub conn: &'a ConnectionRow,
+    pub period_start: NaiveDate,
+    pub event: &'a str,
+    pub cap_before: Option<i64>,
+    pub cap_pence: Option<i64>,
+    pub spend_pence: i64,
+    pub by_whom: &'a str,
+    pub method: Option<&'a str>,
+    pub detail: &'a str,
+}
+
+/// The connections with these ids, as every connection read has them.
+pub async fn connections_in(tx: &mut Tx, ids: &[i64]) -> Result<Vec<ConnectionRow>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        out.extend(
+            tx.fetch_all::<ConnectionRow>(
+                &format!(
+                    "{CONNECTION_SELECT} WHERE c.id IN ({}) ORDER BY c.id",
+                    crate::in_list(1, chunk.len())
+                ),
+                crate::tx::ids(chunk),
+            )
+            .await?,
+        );
+    }
+    Ok(out)
+}
+
+/// A connection's sums for one period, inside the transaction.
+pub async fn period_totals(
+    tx: &mut Tx,
+    connection_id: i64,
+    period: NaiveDate,
+) -> Result<Vec<TotalRow>> {
+    tx.fetch_all(
+        "SELECT period_start, kind, direction, destination, quantity, late_quantity, records, last_event_at FROM usage_totals \
+         WHERE connection_id = $1 AND period_start = $2 ORDER BY kind, direction, destination",
+        args![connection_id, period],
+    )
+    .await
+}
+
+/// What a connection's tariff and bundles give each period, inside the
+/// transaction.
+pub async fn plan_in(tx: &mut Tx, connection_id: i64) -> Result<Plan> {
+    let (tariff, bundles): (crate::usage::TariffAllowances, String) = {
+        let (d, m, t, b): (Option<i64>, Option<i64>, Option<i64>, String) = tx
+            .fetch_one(crate::usage::PLAN_SQL, args![connection_id])
+            .await?;
+        ((d, m, t), b)
+    };
+    let ids = crate::usage::bundle_ids(&bundles);
+    let adds = if ids.is_empty() {
+        Vec::new()
+    } else {
+        tx.fetch_all(&crate::usage::bundles_sql(ids.len()), crate::tx::ids(&ids))
+            .await?
+    };
+    Ok(crate::usage::plan_of(tariff, &adds))
+}
+
+/// Raises an alert unless this one was raised this period already;
+/// answers it when it is new.
+pub async fn raise(
+    tx: &mut Tx,
+    conn: &ConnectionRow,
+    period: NaiveDate,
+    r: &Raise,
+    now: DateTime<Utc>,
+) -> Result<Option<AlertRow>> {
+    tx.fetch_optional(
+        &format!(
+            "INSERT INTO alerts (partner_id, customer_id, connection_id, cli, period_start, kind, measure, value, action, reading, raised_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             ON CONFLICT (connection_id, period_start, kind, measure, value) DO NOTHING RETURNING {ALERT_COLS}"
+        ),
+        args![conn.partner_id, conn.customer_id, conn.id, conn.cli.as_str(), period, r.kind, r.measure.as_str(), r.value, r.action.as_str(), r.reading, now],
+    )
+    .await
+}
+
+/// Adds an entry to the bill-limit log.
+pub async fn log(tx: &mut Tx, e: &LogEntry<'_>, now: DateTime<Utc>) -> Result<LogRow> {
+    tx.fetch_one(
+        &format!(
+            "INSERT INTO bill_limit_log (partner_id, connection_id, period_start, at, event, cap_before, cap_pence, spend_pence, by_whom, method, detail) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {LOG_COLS}"
+        ),
+        args![e.conn.partner_id, e.conn.id, e.period_start, now, e.event, e.cap_before, e.cap_pence, e.spend_pence, e.by_whom, e.method, e.detail],
+    )
+    .await
+}
+
+/// The spend when the customer consented to go beyond the cap this
+/// period, if they did (the first consent counts).
+pub async fn consent_in(tx: &mut Tx, connection_id: i64, period: NaiveDate) -> Result<Option<i64>> {
+    let row: Option<(i64,)> = tx
+        .fetch_optional(
+            "SELECT spend_pence FROM bill_limit_log WHERE connection_id = $1 AND period_start = $2 AND event = 'consent' ORDER BY id LIMIT 1",
+            args![connection_id, period],
+        )
+        .await?;
+    Ok(row.map(|r| r.0))
+}
+
+/// Whether a bill-limit notice went out this period.
+pub async fn noticed_in(tx: &mut Tx, connection_id: i64, period: NaiveDate) -> Result<bool> {
+    let row: Option<(i64,)> = tx
+        .fetch_optional(
+            "SELECT id FROM bill_limit_log WHERE connection_id = $1 AND period_start = $2 AND event = 'notice' LIMIT 1",
+            args![connection_id, period],
+        )
+        .await?;
+    Ok(row.is_some())
+}
+
+/// Replaces a connection's alerting JSON (thresholds and the usage bar).
+pub async fn set_alerting_in(
+    tx: &mut Tx,
+    connection_id: i64,
+    alerting: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE connections SET alerting = $1, updated_at = $2 WHERE id = $3",
+        args![alerting.to_string(), now, connection_id],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Sets, changes or removes (`None`) a connection's bill cap.
+pub async fn set_cap_in(
+    tx: &mut Tx,
+    connection_id: i64,
+    cap: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE connections SET bill_cap_enabled = $1, bill_cap_pence = $2, updated_at = $3 WHERE id = $4",
+        args![cap.is_some(), cap, now, connection_id],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The bar the usage bar places on `network`: CAPZ, added to the catalogue
+/// if it is not there yet. Answers its id.
+pub async fn usage_bar_id(tx: &mut Tx, network: &str) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO bars (network, bar_suffix, name, category) VALUES ($1, 'CAPZ', 'Usage alert or bill cap (chargeable use)', 'Operator') \
+         ON CONFLICT (network, bar_suffix) DO NOTHING",
+        args![network],
+    )
+    .await?;
+    let (id,): (i64,) = tx
+        .fetch_one(
+            "SELECT id FROM bars WHERE network = $1 AND bar_suffix = 'CAPZ'",
+            args![network],
+        )
+        .await?;
+    Ok(id)
+}
+
+impl Alerts<'_> {
+    /// Alerts raised on a visible customer's connections, newest first.
+    pub async fn for_customer(
+        &self,
+        vis: Visibility,
+        customer_id: i64,
+        page: domain::paging::PageRequest,
+    ) -> Result<(Vec<AlertRow>, i64)> {
+        let (all, partner) = vis.binds();
+        let (total,): (i64,) = self
+            .read_one(
+                "SELECT COUNT(*) FROM alerts WHERE customer_id = $1 AND ($2 OR partner_id = $3)",
+                args![customer_id, all, partner],
+            )
+            .await?;
+        let rows = self
+            .read_all(
+                &format!(
+                    "SELECT {ALERT_COLS} FROM alerts WHERE customer_id = $1 AND ($2 OR partner_id = $3) ORDER BY id DESC LIMIT $4 OFFSET $5"
+                ),
+                args![customer_id, all, partner, page.limit(), page.offset()],
+            )
+            .await?;
+        Ok((rows, total))
+    }
+
+    /// A visible connection's bill-limit log, oldest first.
+    pub async fn bill_limit_log(&self, vis: Visibility, connection_id: i64) -> Result<Vec<LogRow>> {
+        let (all, partner) = vis.binds();
+        self.read_all(
+            &format!(
+                "SELECT {LOG_COLS} FROM bill_limit_log WHERE connection_id = $1 AND ($2 OR partner_id = $3) ORDER BY id"
+            ),
+            args![connection_id, all, partner],
+        )
+        .await
+    }
+
+    /// The spend at this period's first consent, if any.
+    pub async fn consent(&self, connection_id: i64, period: NaiveDate) -> Result<Option<i64>> {
+        let row: Option<(i64,)> = self
+            .read_optional(
+                "SELECT spend_pence FROM bill_limit_log WHERE connection_id = $1 AND period_start = $2 AND event = 'consent' ORDER BY id LIMIT 1",
+                args![connection_id, period],
+            )
+            .await?;
+        Ok(row.map(|r| r.0))
+    }
+
+    /// A connection's cap changes in time order, each with the cap before.
+    pub async fn cap_changes(
+        &self,
+        connection_id: i64,
+    ) -> Result<Vec<(DateTime<Utc>, Option<i64>)>> {
+        self.read_all(
+            "SELECT at, cap_before FROM bill_limit_log WHERE connection_id = $1 AND event IN ('capSet', 'capRemoved') ORDER BY id",
+            args![connection_id],
+        )
+        .await
+    }
+}
