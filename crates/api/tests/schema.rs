@@ -237,6 +237,19 @@ async fn both_engines_migrate_to_the_same_schema() {
     use domain::status::*;
     let order = values(domain::order::OrderStatus::ALL);
     let expected: Checks = [
+        ("alerts_kind_check", values(domain::alerting::ALERT_KINDS)),
+        (
+            "alerts_action_check",
+            values(domain::alerting::Action::ALL.map(|a| a.as_str())),
+        ),
+        (
+            "bill_limit_log_event_check",
+            values(domain::bill_limit::LOG_EVENTS),
+        ),
+        (
+            "webhook_deliveries_status_check",
+            values(domain::webhook::DELIVERY_STATUSES),
+        ),
         ("connections_status_check", values(ConnectionStatus::ALL)),
         ("isp_users_status_check", values(SubscriberStatus::ALL)),
         ("jobs_state_check", values(JobState::ALL)),

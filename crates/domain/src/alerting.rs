@@ -35,6 +35,10 @@ pub struct Threshold {
     pub action: Action,
 }
 
+/// What an alert is: a threshold reached, or one of the bill-limit
+/// notices (the `alerts.kind` column allows exactly these).
+pub const ALERT_KINDS: [&str; 3] = ["threshold", "billCapNear", "billCapReached"];
+
 /// At most this many thresholds on a connection.
 pub const MAX_THRESHOLDS: usize = 10;
 
@@ -53,6 +57,8 @@ impl Measure {
 }
 
 impl Action {
+    pub const ALL: [Action; 2] = [Action::Notify, Action::Bar];
+
     pub fn parse(field: &str, text: &str) -> Result<Action> {
         match text.trim().to_ascii_lowercase().as_str() {
             "notify" => Ok(Action::Notify),

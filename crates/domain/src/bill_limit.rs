@@ -23,6 +23,17 @@ pub const NEAR_PERCENT: i64 = 80;
 /// The largest cap accepted, in pence (£10,000).
 pub const MAX_CAP_PENCE: i64 = 1_000_000;
 
+/// What the bill-limit record holds: caps set (or changed) and removed,
+/// notices, bars placed and lifted, consents.
+pub const LOG_EVENTS: [&str; 6] = [
+    "capSet",
+    "capRemoved",
+    "notice",
+    "barred",
+    "lifted",
+    "consent",
+];
+
 /// A notice the customer is owed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

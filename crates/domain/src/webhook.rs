@@ -21,6 +21,10 @@ pub const EVENT_TYPES: &[&str] = &[
     "request.statusChanged",
 ];
 
+/// Where a delivery stands: waiting for its next attempt, delivered, or
+/// given up (out of retries, or its endpoint disabled).
+pub const DELIVERY_STATUSES: [&str; 3] = ["pending", "delivered", "failed"];
+
 /// Delays before each retry, after the first attempt (made at once):
 /// 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
 pub const RETRY_SECONDS: [i64; 7] = [5, 300, 1800, 7200, 18_000, 36_000, 36_000];

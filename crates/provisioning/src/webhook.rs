@@ -97,3 +97,34 @@ impl Sender {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_name_that_resolves_to_a_private_address_is_not_sent_to() {
+        let out = Outgoing {
+            webhook_id: 1,
+            url: "http://localhost:9/in".into(),
+            msg_id: "msg_1".into(),
+            timestamp: 0,
+            body: "{}".into(),
+            signature: "v1,x".into(),
+            failing_for: None,
+        };
+        let sent = Sender::new(false).send(&out).await;
+        assert_eq!(sent.response, Response::Failed);
+        assert!(
+            sent.error
+                .as_deref()
+                .unwrap()
+                .contains("loopback or private"),
+            "{:?}",
+            sent.error
+        );
+        // Allowed: it is tried (and nothing listens on the discard port).
+        let sent = Sender::new(true).send(&out).await;
+        assert!(sent.error.unwrap().contains("could not reach"));
+    }
+}

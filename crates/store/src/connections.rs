@@ -152,7 +152,6 @@ impl Connections<'_> {
     }
 
     /// How many connections exist (all partners).
-
     pub async fn count_connections(&self) -> Result<i64> {
         self.read_number("SELECT COUNT(*) FROM connections", args![])
             .await

@@ -112,15 +112,27 @@ pub struct WebhookRef {
     pub webhook_id: i64,
 }
 
+/// DeleteWebhook's answer.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Deleted {
+    pub webhook_id: i64,
+    pub deleted: bool,
+}
+
 /// Deletes an endpoint: nothing more is sent to it.
 #[utoipa::path(post, path = "/api/Webhooks/DeleteWebhook", tag = "Webhooks", request_body = WebhookRef,
-    responses((status = 204, description = "deleted"), (status = 400, description = "webhookId missing or not a number"), (status = 404, description = "no such webhook visible to this client")))]
+    responses((status = 200, body = Deleted), (status = 400, description = "webhookId missing or not a number"), (status = 404, description = "no such webhook visible to this client")))]
 pub async fn delete_webhook(
     Call { app, who }: Call,
     body: JsonBody<WebhookRef>,
-) -> ApiResult<StatusCode> {
-    app.delete_webhook(&who, body.value.webhook_id).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> ApiResult<Json<Deleted>> {
+    let id = body.value.webhook_id;
+    app.delete_webhook(&who, id).await?;
+    Ok(Json(Deleted {
+        webhook_id: id,
+        deleted: true,
+    }))
 }
 
 /// One attempt at a delivery.
