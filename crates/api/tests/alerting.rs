@@ -355,6 +355,25 @@ async fn a_bill_cap_notifies_bars_and_bills_nothing_beyond_it_without_consent(ap
     assert_eq!(l["history"][2]["detail"], "billCapReached");
     let alerts = alerts_of(app, &token, c.customer_id).await;
     assert_eq!(alerts["total"], 2, "{alerts}");
+    // The usage statement bills the period up to the cap.
+    let info = app
+        .get(
+            &token,
+            &format!("/api/Usage/GetUsageInformationForCli?cli={cli}"),
+        )
+        .await
+        .is(200);
+    let p = &info["periods"][0];
+    assert_eq!(
+        (
+            &p["totalPence"],
+            &p["billCapPence"],
+            &p["billedPence"],
+            &p["notBilledPence"]
+        ),
+        (&json!(600), &json!(500), &json!(500), &json!(100)),
+        "{info}"
+    );
     app.drain().await;
     assert!(has_capz(app, c.id).await);
 

@@ -238,6 +238,21 @@ impl App {
             }
             p = usage::period_of(line.start_date, p.end);
         }
+        // Bill limits: a period is billed up to the cap it ended with
+        // (the current one: the cap now), beyond it only after consent.
+        let changes = self.store.alerts().cap_changes(line.id).await?;
+        let cap_now = self.store.alerts().cap_now(line.id).await?;
+        let consents = self.store.alerts().consents(line.id).await?;
+        for pu in &mut periods {
+            let end = crate::work::start_of(pu.period.end);
+            let end = DateTime::from_timestamp_millis(end - 1).unwrap_or_default();
+            pu.bill_cap = domain::bill_limit::cap_at(&changes, end, cap_now);
+            let consent = consents
+                .iter()
+                .find(|c| c.0 == pu.period.start)
+                .map(|c| c.1);
+            pu.billed = domain::bill_limit::billable(pu.bill.pence, pu.bill_cap, consent);
+        }
         Ok((line, periods))
     }
 
@@ -279,6 +294,9 @@ pub struct PeriodUsage {
     pub late_pence: i64,
     pub records: i64,
     pub last_event_at: Option<DateTime<Utc>>,
+    /// The bill cap the period is billed under, and what is billed.
+    pub bill_cap: Option<i64>,
+    pub billed: domain::bill_limit::Billed,
 }
 
 impl PeriodUsage {
@@ -286,6 +304,7 @@ impl PeriodUsage {
         let all: Vec<Total> = rows.iter().filter_map(|r| r.total(false)).collect();
         let on_time: Vec<Total> = rows.iter().filter_map(|r| r.total(true)).collect();
         let bill = rating::rate(&plan, &all);
+        let spend = bill.pence;
         let late_pence = bill.pence - rating::rate(&plan, &on_time).pence;
         PeriodUsage {
             period,
@@ -295,6 +314,8 @@ impl PeriodUsage {
             late_pence,
             records: rows.iter().map(|r| r.records).sum(),
             last_event_at: rows.iter().map(|r| r.last_event_at).max(),
+            bill_cap: None,
+            billed: domain::bill_limit::billable(spend, None, None),
         }
     }
 }

@@ -267,6 +267,34 @@ impl Alerts<'_> {
         Ok(row.map(|r| r.0))
     }
 
+    /// A connection's cap now (`None`: no cap).
+    pub async fn cap_now(&self, connection_id: i64) -> Result<Option<i64>> {
+        let (enabled, pence): (bool, Option<i64>) = self
+            .read_one(
+                "SELECT bill_cap_enabled, bill_cap_pence FROM connections WHERE id = $1",
+                args![connection_id],
+            )
+            .await?;
+        Ok(pence.filter(|_| enabled))
+    }
+
+    /// The spend at each period's first consent, by period.
+    pub async fn consents(&self, connection_id: i64) -> Result<Vec<(NaiveDate, i64)>> {
+        let rows: Vec<(NaiveDate, i64, i64)> = self
+            .read_all(
+                "SELECT period_start, id, spend_pence FROM bill_limit_log WHERE connection_id = $1 AND event = 'consent' ORDER BY period_start, id",
+                args![connection_id],
+            )
+            .await?;
+        let mut out: Vec<(NaiveDate, i64)> = Vec::new();
+        for (p, _, spend) in rows {
+            if out.last().is_none_or(|l| l.0 != p) {
+                out.push((p, spend));
+            }
+        }
+        Ok(out)
+    }
+
     /// A connection's cap changes in time order, each with the cap before.
     pub async fn cap_changes(
         &self,

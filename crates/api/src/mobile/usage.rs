@@ -108,6 +108,12 @@ pub struct UsagePeriod {
     /// What records arriving after the period ended added to it.
     pub late_adjustment_pence: i64,
     pub records: i64,
+    /// The bill cap the period is billed under (null: none).
+    pub bill_cap_pence: Option<i64>,
+    /// What is billed of the total: beyond the cap, only what was spent
+    /// after the customer consented (Communications Act 2003 s.124S).
+    pub billed_pence: i64,
+    pub not_billed_pence: i64,
 }
 
 /// GetUsageInformationForCli's answer.
@@ -118,6 +124,8 @@ pub struct UsageInformation {
     pub contract_id: i64,
     pub periods: Vec<UsagePeriod>,
     pub total_pence: i64,
+    /// The periods' billed pence, summed.
+    pub billed_pence: i64,
 }
 
 fn period_view(p: PeriodUsage) -> UsagePeriod {
@@ -127,6 +135,9 @@ fn period_view(p: PeriodUsage) -> UsagePeriod {
         total_pence: p.bill.pence,
         late_adjustment_pence: p.late_pence,
         records: p.records,
+        bill_cap_pence: p.bill_cap,
+        billed_pence: p.billed.billed_pence,
+        not_billed_pence: p.billed.not_billed_pence,
         lines: p
             .bill
             .lines
@@ -179,6 +190,7 @@ pub async fn get_usage_information_for_cli(
         cli: line.cli,
         contract_id: line.id,
         total_pence: periods.iter().map(|p| p.total_pence).sum(),
+        billed_pence: periods.iter().map(|p| p.billed_pence).sum(),
         periods,
     }))
 }
