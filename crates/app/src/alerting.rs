@@ -15,7 +15,7 @@ use domain::rating::{self, Total};
 use domain::usage::{self, Period};
 use domain::Scope;
 use std::collections::BTreeMap;
-use store::alerts::{AlertRow, LogEntry, LogRow};
+use store::alerts::{AlertRow, LogEntry, LogRow, Watched};
 use store::connections::ConnectionRow;
 use store::tx::Tx;
 use store::webhooks::emit;
@@ -141,8 +141,9 @@ impl App {
                 )
                 .await?;
                 let period = usage::period_of(conn.start_date, now.date_naive());
+                let data = one(tx, conn.id, period.start).await?;
                 Ok(self
-                    .judge(tx, &conn, settings, period.start, now)
+                    .judge(tx, &conn, settings, period.start, &data, now)
                     .await?
                     .settings)
             })
@@ -163,13 +164,26 @@ impl App {
             periods.entry(*c).or_default().push(*p);
         }
         let ids: Vec<i64> = periods.keys().copied().collect();
-        for conn in store::alerts::connections_in(tx, &ids).await? {
+        let mut conns = store::alerts::watched_in(tx, &ids).await?;
+        conns.retain(|c| {
+            Settings::of(c).is_ok_and(|s| !s.thresholds.is_empty() || s.alert_bar)
+                || cap_of(c).is_some()
+        });
+        if conns.is_empty() {
+            return Ok(());
+        }
+        // What the watch reads, for every connection at once.
+        let watched: Vec<i64> = conns.iter().map(|c| c.id).collect();
+        let first = touched.iter().map(|t| t.1).min().expect("not empty");
+        let last = touched.iter().map(|t| t.1).max().expect("not empty");
+        let data = store::alerts::watched_data(tx, &watched, first, last).await?;
+        for conn in conns {
             let mut settings = Settings::of(&conn)?;
-            if settings.thresholds.is_empty() && cap_of(&conn).is_none() && !settings.alert_bar {
-                continue;
-            }
             for p in &periods[&conn.id] {
-                settings = self.judge(tx, &conn, settings, *p, now).await?.settings;
+                settings = self
+                    .judge(tx, &conn, settings, *p, &data, now)
+                    .await?
+                    .settings;
             }
         }
         Ok(())
@@ -184,14 +198,25 @@ impl App {
         conn: &ConnectionRow,
         mut settings: Settings,
         period_start: NaiveDate,
+        data: &Watched,
         now: DateTime<Utc>,
     ) -> Result<Judged> {
         let period = usage::period_of(conn.start_date, period_start);
-        let reading = read_period(tx, conn.id, period.start).await?;
-        let consent_at = store::alerts::consent_in(tx, conn.id, period.start).await?;
+        let reading = reading_of(data, conn.id, period.start);
+        let consent_at = data.consents.get(&(conn.id, period.start)).copied();
         let cap = cap_of(conn);
         let verdict = alerting::verdict(&settings.thresholds, cap, consent_at.is_some(), &reading);
         for r in &verdict.raises {
+            let key = (
+                conn.id,
+                period.start,
+                r.kind.to_owned(),
+                r.measure.as_str().to_owned(),
+                r.value,
+            );
+            if data.raised.contains(&key) {
+                continue;
+            }
             let Some(alert) = store::alerts::raise(tx, conn, period.start, r, now).await? else {
                 continue;
             };
@@ -360,7 +385,9 @@ impl App {
                 };
                 let settings = Settings::of(&conn)?;
                 let period = usage::period_of(conn.start_date, now.date_naive());
-                self.judge(tx, &conn, settings, period.start, now).await?;
+                let data = one(tx, conn.id, period.start).await?;
+                self.judge(tx, &conn, settings, period.start, &data, now)
+                    .await?;
                 Ok(())
             })
             .await
@@ -441,7 +468,8 @@ impl App {
                 }
                 store::alerts::set_cap_in(tx, conn.id, cap, now).await?;
                 let period = usage::period_of(conn.start_date, now.date_naive());
-                let spend = read_period(tx, conn.id, period.start).await?.spend_pence;
+                let data = one(tx, conn.id, period.start).await?;
+                let spend = reading_of(&data, conn.id, period.start).spend_pence;
                 store::alerts::log(
                     tx,
                     &LogEntry {
@@ -464,7 +492,9 @@ impl App {
                 .await?;
                 let conn = fresh(tx, conn.id).await?;
                 let settings = Settings::of(&conn)?;
-                self.judge(tx, &conn, settings, period.start, now).await?;
+                let data = one(tx, conn.id, period.start).await?;
+                self.judge(tx, &conn, settings, period.start, &data, now)
+                    .await?;
                 Ok(())
             })
             .await?;
@@ -491,13 +521,11 @@ impl App {
                 let period = usage::period_of(conn.start_date, now.date_naive());
                 let noticed = store::alerts::noticed_in(tx, conn.id, period.start).await?;
                 bill_limit::check_consent(cap_of(&conn), noticed, consented_by)?;
-                if store::alerts::consent_in(tx, conn.id, period.start)
-                    .await?
-                    .is_some()
-                {
+                let data = one(tx, conn.id, period.start).await?;
+                if data.consents.contains_key(&(conn.id, period.start)) {
                     return Ok(());
                 }
-                let spend = read_period(tx, conn.id, period.start).await?.spend_pence;
+                let spend = reading_of(&data, conn.id, period.start).spend_pence;
                 let detail = format!(
                     "recorded by {actor}{}{}",
                     if note.is_empty() { "" } else { ": " },
@@ -532,7 +560,9 @@ impl App {
                 )
                 .await?;
                 let settings = Settings::of(&conn)?;
-                self.judge(tx, &conn, settings, period.start, now).await?;
+                let data = one(tx, conn.id, period.start).await?;
+                self.judge(tx, &conn, settings, period.start, &data, now)
+                    .await?;
                 Ok(())
             })
             .await?;
@@ -602,17 +632,24 @@ async fn fresh(tx: &mut Tx, id: i64) -> Result<ConnectionRow> {
         .ok_or_else(|| Error::Rule(domain::Error::NotFound(format!("contract {id} not found"))))
 }
 
+/// What the watch reads of one connection's period.
+async fn one(tx: &mut Tx, connection_id: i64, period: NaiveDate) -> Result<Watched> {
+    Ok(store::alerts::watched_data(tx, &[connection_id], period, period).await?)
+}
+
 /// A period's data use and out-of-bundle spend so far.
-async fn read_period(tx: &mut Tx, connection_id: i64, period: NaiveDate) -> Result<Reading> {
-    let plan = store::alerts::plan_in(tx, connection_id).await?;
-    let rows = store::alerts::period_totals(tx, connection_id, period).await?;
-    let totals: Vec<Total> = rows.iter().filter_map(|r| r.total(false)).collect();
-    let data = rating::data_use(&plan, &totals);
-    Ok(Reading {
-        data_bytes: data.used,
-        data_allowance_bytes: data.allowance,
-        spend_pence: rating::rate(&plan, &totals).pence,
-    })
+fn reading_of(data: &Watched, connection_id: i64, period: NaiveDate) -> Reading {
+    let plan = data.plans.get(&connection_id).copied().unwrap_or_default();
+    let totals: &[Total] = data
+        .sums
+        .get(&(connection_id, period))
+        .map_or(&[], Vec::as_slice);
+    let used = rating::data_use(&plan, totals);
+    Reading {
+        data_bytes: used.used,
+        data_allowance_bytes: used.allowance,
+        spend_pence: rating::rate(&plan, totals).pence,
+    }
 }
 
 /// An alert as its event carries it.
@@ -622,4 +659,26 @@ pub fn alert_json(a: &AlertRow) -> serde_json::Value {
         "periodStart": a.period_start, "kind": a.kind, "measure": a.measure, "value": a.value,
         "action": a.action, "reading": a.reading, "raisedAt": a.raised_at,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_without_thresholds_or_bar_are_stored_as_the_watch_expects() {
+        // The import reads only connections whose alerting is not one of
+        // these (or that have a cap): settings with no thresholds and no
+        // bar must be stored as one of them.
+        let stored = Settings::default().json().to_string();
+        assert!(
+            store::alerts::NO_ALERTING.contains(&stored.as_str()),
+            "{stored}"
+        );
+        let on = Settings {
+            alert_bar: true,
+            ..Settings::default()
+        };
+        assert!(!store::alerts::NO_ALERTING.contains(&on.json().to_string().as_str()));
+    }
 }

@@ -10,6 +10,7 @@ use crate::{args, Alerts, Result, Visibility};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::alerting::Raise;
 use domain::rating::Plan;
+use std::collections::{HashMap, HashSet};
 
 /// An alert raised.
 #[derive(Debug, Clone, sqlx::FromRow, store::DirectRow, serde::Serialize)]
@@ -82,37 +83,171 @@ pub async fn connections_in(tx: &mut Tx, ids: &[i64]) -> Result<Vec<ConnectionRo
     Ok(out)
 }
 
-/// A connection's sums for one period, inside the transaction.
-pub async fn period_totals(
-    tx: &mut Tx,
-    connection_id: i64,
-    period: NaiveDate,
-) -> Result<Vec<TotalRow>> {
-    tx.fetch_all(
-        "SELECT period_start, kind, direction, destination, quantity, late_quantity, records, last_event_at FROM usage_totals \
-         WHERE connection_id = $1 AND period_start = $2 ORDER BY kind, direction, destination",
-        args![connection_id, period],
-    )
-    .await
+/// The alerting of a connection with no thresholds and no bar: the
+/// column's default, and what such settings are stored as (keys sorted).
+pub const NO_ALERTING: [&str; 2] = [
+    r#"{"thresholds":[],"alertBar":false}"#,
+    r#"{"alertBar":false,"thresholds":[]}"#,
+];
+
+/// Of the connections with these ids, those with thresholds, a bar or a
+/// bill cap: the ones an import must read against them (most have none,
+/// so an import of many lines reads few rows).
+pub async fn watched_in(tx: &mut Tx, ids: &[i64]) -> Result<Vec<ConnectionRow>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        let mut a = args![NO_ALERTING[0], NO_ALERTING[1]];
+        a.extend(crate::tx::ids(chunk));
+        out.extend(
+            tx.fetch_all::<ConnectionRow>(
+                &format!(
+                    "{CONNECTION_SELECT} WHERE c.id IN ({}) AND (c.bill_cap_enabled OR c.alerting NOT IN ($1, $2)) ORDER BY c.id",
+                    crate::in_list(3, chunk.len())
+                ),
+                a,
+            )
+            .await?,
+        );
+    }
+    Ok(out)
 }
 
-/// What a connection's tariff and bundles give each period, inside the
-/// transaction.
-pub async fn plan_in(tx: &mut Tx, connection_id: i64) -> Result<Plan> {
-    let (tariff, bundles): (crate::usage::TariffAllowances, String) = {
-        let (d, m, t, b): (Option<i64>, Option<i64>, Option<i64>, String) = tx
-            .fetch_one(crate::usage::PLAN_SQL, args![connection_id])
+/// A period's sum of one connection, as the watch reads it.
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
+pub struct SumRow {
+    pub connection_id: i64,
+    pub period_start: NaiveDate,
+    pub kind: String,
+    pub direction: String,
+    pub destination: String,
+    pub quantity: i64,
+    pub late_quantity: i64,
+    pub records: i64,
+    pub last_event_at: DateTime<Utc>,
+}
+
+impl SumRow {
+    pub fn total(&self) -> Option<domain::rating::Total> {
+        TotalRow {
+            period_start: self.period_start,
+            kind: self.kind.clone(),
+            direction: self.direction.clone(),
+            destination: self.destination.clone(),
+            quantity: self.quantity,
+            late_quantity: self.late_quantity,
+            records: self.records,
+            last_event_at: self.last_event_at,
+        }
+        .total(false)
+    }
+}
+
+/// What the watch reads of a set of connections, in a few statements
+/// whatever their number: plans, the periods' sums, consents, and the
+/// alerts raised already.
+#[derive(Debug, Default)]
+pub struct Watched {
+    pub plans: HashMap<i64, Plan>,
+    /// Each (connection, period)'s sums, as rating reads them.
+    pub sums: HashMap<(i64, NaiveDate), Vec<domain::rating::Total>>,
+    /// The spend at each (connection, period)'s first consent.
+    pub consents: HashMap<(i64, NaiveDate), i64>,
+    /// (connection, period, kind, measure, value) of each alert raised.
+    pub raised: HashSet<(i64, NaiveDate, String, String, i64)>,
+}
+
+/// Reads [`Watched`] for these connections and the periods from `first`
+/// to `last`, inside the transaction.
+pub async fn watched_data(
+    tx: &mut Tx,
+    ids: &[i64],
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Result<Watched> {
+    let mut w = Watched::default();
+    for chunk in ids.chunks(500) {
+        let list = crate::in_list(3, chunk.len());
+        let with_range = |chunk: &[i64]| {
+            let mut a = args![first, last];
+            a.extend(crate::tx::ids(chunk));
+            a
+        };
+        let tariffs: Vec<(i64, Option<i64>, Option<i64>, Option<i64>, String)> = tx
+            .fetch_all(
+                &format!(
+                    "SELECT c.id, t.data_mb, t.minutes, t.texts, c.bundles FROM connections c JOIN tariffs t ON t.id = c.tariff_id WHERE c.id IN ({})",
+                    crate::in_list(1, chunk.len())
+                ),
+                crate::tx::ids(chunk),
+            )
             .await?;
-        ((d, m, t), b)
-    };
-    let ids = crate::usage::bundle_ids(&bundles);
-    let adds = if ids.is_empty() {
-        Vec::new()
-    } else {
-        tx.fetch_all(&crate::usage::bundles_sql(ids.len()), crate::tx::ids(&ids))
-            .await?
-    };
-    Ok(crate::usage::plan_of(tariff, &adds))
+        let mut bundle_ids: Vec<i64> = tariffs
+            .iter()
+            .flat_map(|t| crate::usage::bundle_ids(&t.4))
+            .collect();
+        bundle_ids.sort_unstable();
+        bundle_ids.dedup();
+        let mut adds: HashMap<i64, (i64, i64, i64)> = HashMap::new();
+        for ids in bundle_ids.chunks(500) {
+            let rows: Vec<(i64, i64, i64, i64)> = tx
+                .fetch_all(
+                    &format!(
+                        "SELECT id, data_mb, intl_minutes, roaming_zones FROM bundles WHERE id IN ({})",
+                        crate::in_list(1, ids.len())
+                    ),
+                    crate::tx::ids(ids),
+                )
+                .await?;
+            adds.extend(rows.into_iter().map(|(id, d, i, z)| (id, (d, i, z))));
+        }
+        for (id, d, m, t, bundles) in tariffs {
+            let on: Vec<(i64, i64, i64)> = crate::usage::bundle_ids(&bundles)
+                .iter()
+                .filter_map(|b| adds.get(b).copied())
+                .collect();
+            w.plans.insert(id, crate::usage::plan_of((d, m, t), &on));
+        }
+        let sums: Vec<SumRow> = tx
+            .fetch_all(
+                &format!(
+                    "SELECT connection_id, period_start, kind, direction, destination, quantity, late_quantity, records, last_event_at \
+                     FROM usage_totals WHERE period_start >= $1 AND period_start <= $2 AND connection_id IN ({list})"
+                ),
+                with_range(chunk),
+            )
+            .await?;
+        for s in sums {
+            if let Some(t) = s.total() {
+                w.sums
+                    .entry((s.connection_id, s.period_start))
+                    .or_default()
+                    .push(t);
+            }
+        }
+        let consents: Vec<(i64, NaiveDate, i64, i64)> = tx
+            .fetch_all(
+                &format!(
+                    "SELECT connection_id, period_start, id, spend_pence FROM bill_limit_log \
+                     WHERE event = 'consent' AND period_start >= $1 AND period_start <= $2 AND connection_id IN ({list}) ORDER BY id"
+                ),
+                with_range(chunk),
+            )
+            .await?;
+        for (c, p, _, spend) in consents {
+            w.consents.entry((c, p)).or_insert(spend);
+        }
+        let raised: Vec<(i64, NaiveDate, String, String, i64)> = tx
+            .fetch_all(
+                &format!(
+                    "SELECT connection_id, period_start, kind, measure, value FROM alerts \
+                     WHERE period_start >= $1 AND period_start <= $2 AND connection_id IN ({list})"
+                ),
+                with_range(chunk),
+            )
+            .await?;
+        w.raised.extend(raised);
+    }
+    Ok(w)
 }
 
 /// Raises an alert unless this one was raised this period already;
@@ -145,18 +280,6 @@ pub async fn log(tx: &mut Tx, e: &LogEntry<'_>, now: DateTime<Utc>) -> Result<Lo
         args![e.conn.partner_id, e.conn.id, e.period_start, now, e.event, e.cap_before, e.cap_pence, e.spend_pence, e.by_whom, e.method, e.detail],
     )
     .await
-}
-
-/// The spend when the customer consented to go beyond the cap this
-/// period, if they did (the first consent counts).
-pub async fn consent_in(tx: &mut Tx, connection_id: i64, period: NaiveDate) -> Result<Option<i64>> {
-    let row: Option<(i64,)> = tx
-        .fetch_optional(
-            "SELECT spend_pence FROM bill_limit_log WHERE connection_id = $1 AND period_start = $2 AND event = 'consent' ORDER BY id LIMIT 1",
-            args![connection_id, period],
-        )
-        .await?;
-    Ok(row.map(|r| r.0))
 }
 
 /// Whether a bill-limit notice went out this period.

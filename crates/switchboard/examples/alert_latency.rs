@@ -23,11 +23,17 @@ async fn main() {
     let mut args = std::env::args().skip(1);
     let base = args.next().expect("BASE_URL");
     let db = args.next().expect("DATABASE_URL");
-    let partner: i64 = args.next().expect("PARTNER_ID").parse().expect("PARTNER_ID");
+    let partner: i64 = args
+        .next()
+        .expect("PARTNER_ID")
+        .parse()
+        .expect("PARTNER_ID");
     let id = args.next().expect("CLIENT_ID");
     let secret = args.next().expect("CLIENT_SECRET");
     let n: usize = args.next().expect("N").parse().expect("N is a number");
-    let offset: usize = args.next().map_or(0, |o| o.parse().expect("OFFSET is a number"));
+    let offset: usize = args
+        .next()
+        .map_or(0, |o| o.parse().expect("OFFSET is a number"));
     let http = reqwest::Client::new();
     let token: Value = http
         .post(format!("{base}/token"))
@@ -39,7 +45,10 @@ async fn main() {
         .json()
         .await
         .expect("token JSON");
-    let token = token["access_token"].as_str().expect("access_token").to_owned();
+    let token = token["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_owned();
 
     // The receiver: when each contract's alert arrived.
     let arrivals: Arrivals = Arc::default();
@@ -87,7 +96,12 @@ async fn main() {
         .skip(offset)
         .take(2 * n)
         .collect();
-    assert!(lines.len() >= 2 * n, "{} lines; need {}", lines.len(), 2 * n);
+    assert!(
+        lines.len() >= 2 * n,
+        "{} lines; need {}",
+        lines.len(),
+        2 * n
+    );
     for l in &lines {
         let r = post(
             "/api/Alerting/SetAlertingSettings",
