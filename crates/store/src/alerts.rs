@@ -156,6 +156,9 @@ pub struct Watched {
     pub raised: HashSet<(i64, NaiveDate, String, String, i64)>,
 }
 
+/// A connection's id, its tariff's allowances and its bundles.
+type TariffRow = (i64, Option<i64>, Option<i64>, Option<i64>, String);
+
 /// Reads [`Watched`] for these connections and the periods from `first`
 /// to `last`, inside the transaction.
 pub async fn watched_data(
@@ -172,7 +175,7 @@ pub async fn watched_data(
             a.extend(crate::tx::ids(chunk));
             a
         };
-        let tariffs: Vec<(i64, Option<i64>, Option<i64>, Option<i64>, String)> = tx
+        let tariffs: Vec<TariffRow> = tx
             .fetch_all(
                 &format!(
                     "SELECT c.id, t.data_mb, t.minutes, t.texts, c.bundles FROM connections c JOIN tariffs t ON t.id = c.tariff_id WHERE c.id IN ({})",

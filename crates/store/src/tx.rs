@@ -690,6 +690,15 @@ impl Tx {
         }
     }
 
+    /// On PostgreSQL, the transaction's connection (a bulk write that
+    /// binds whole columns as arrays); on SQLite, `None`.
+    pub fn postgres(&mut self) -> Option<&mut sqlx::PgConnection> {
+        match self {
+            Tx::Postgres(tx) => Some(&mut **tx),
+            Tx::Sqlite(_) => None,
+        }
+    }
+
     /// Which engine this transaction runs on.
     pub fn is_postgres(&self) -> bool {
         matches!(self, Tx::Postgres(_))

@@ -76,11 +76,10 @@ impl TotalRow {
     }
 }
 
-/// Rows per INSERT statement on PostgreSQL, and the values of each.
-const CHUNK: usize = 1000;
+/// Rows per INSERT statement on PostgreSQL (bound as arrays).
+const CHUNK: usize = 10_000;
 /// Sums per upsert statement (9 values each).
 const SUMS_CHUNK: usize = 500;
-const COLS: usize = 11;
 const INSERT_COLS: &str = "network, record_id, connection_id, kind, direction, destination, event_at, quantity, period_start, late, imported_at";
 
 const LINE_SELECT: &str =
@@ -244,39 +243,31 @@ pub async fn ingest_in(
     match sqlite {
         Some(done) => done?,
         None => {
-            // PostgreSQL: many rows a statement; RETURNING names
-            // the new ones.
+            // PostgreSQL: each column bound as one array and unnested,
+            // thousands of rows a statement; RETURNING names the new ones.
+            let conn = tx.postgres().expect("not SQLite, so PostgreSQL");
             let mut fresh: HashSet<(String, String)> = HashSet::with_capacity(records.len());
             for chunk in order.chunks(CHUNK) {
-                let mut a = Vec::with_capacity(chunk.len() * COLS);
-                let mut rows = Vec::with_capacity(chunk.len());
-                for (j, &i) in chunk.iter().enumerate() {
-                    rows.push(format!("({})", crate::in_list(j * COLS + 1, COLS)));
-                    let r = &records[i];
-                    a.extend(args![
-                        r.network.as_str(),
-                        r.record_id.as_str(),
-                        r.connection_id,
-                        r.kind.as_str(),
-                        r.direction.as_str(),
-                        r.destination.code(),
-                        r.event_at,
-                        r.quantity,
-                        r.period_start,
-                        r.late,
-                        now
-                    ]);
-                }
-                let stored: Vec<(String, String)> = tx
-                        .fetch_all(
-                            &format!(
-                                "INSERT INTO usage_records ({INSERT_COLS}) VALUES {} \
-                                 ON CONFLICT (network, record_id) DO NOTHING RETURNING network, record_id",
-                                rows.join(", ")
-                            ),
-                            a,
-                        )
-                        .await?;
+                let rs = || chunk.iter().map(|&i| &records[i]);
+                let stored: Vec<(String, String)> = sqlx::query_as(&format!(
+                    "INSERT INTO usage_records ({INSERT_COLS}) \
+                     SELECT n, r, c, k, d, t, e, q, p, l, $11 FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[], $6::text[], \
+                       $7::timestamptz[], $8::int8[], $9::date[], $10::bool[]) AS u(n, r, c, k, d, t, e, q, p, l) \
+                     ON CONFLICT (network, record_id) DO NOTHING RETURNING network, record_id"
+                ))
+                .bind(rs().map(|r| r.network.as_str()).collect::<Vec<_>>())
+                .bind(rs().map(|r| r.record_id.as_str()).collect::<Vec<_>>())
+                .bind(rs().map(|r| r.connection_id).collect::<Vec<_>>())
+                .bind(rs().map(|r| r.kind.as_str()).collect::<Vec<_>>())
+                .bind(rs().map(|r| r.direction.as_str()).collect::<Vec<_>>())
+                .bind(rs().map(|r| r.destination.code()).collect::<Vec<_>>())
+                .bind(rs().map(|r| r.event_at).collect::<Vec<_>>())
+                .bind(rs().map(|r| r.quantity).collect::<Vec<_>>())
+                .bind(rs().map(|r| r.period_start).collect::<Vec<_>>())
+                .bind(rs().map(|r| r.late).collect::<Vec<_>>())
+                .bind(now)
+                .fetch_all(&mut *conn)
+                .await?;
                 fresh.extend(stored);
             }
             for (i, r) in records.iter().enumerate() {
@@ -309,6 +300,37 @@ pub async fn ingest_in(
     // Many sums a statement (one round trip on PostgreSQL for each
     // few hundred, not for each).
     let sums: Vec<_> = sums.into_iter().collect();
+    let mut touched: Vec<(i64, NaiveDate)> = sums.iter().map(|((c, p, ..), _)| (*c, *p)).collect();
+    touched.dedup();
+    const UPSERT_SET: &str = "ON CONFLICT (connection_id, period_start, kind, direction, destination) DO UPDATE SET \
+           quantity = usage_totals.quantity + excluded.quantity, \
+           late_quantity = usage_totals.late_quantity + excluded.late_quantity, \
+           records = usage_totals.records + excluded.records, \
+           last_event_at = CASE WHEN excluded.last_event_at > usage_totals.last_event_at THEN excluded.last_event_at ELSE usage_totals.last_event_at END";
+    if let Some(conn) = tx.postgres() {
+        // Whole columns as arrays, as for the records.
+        for chunk in sums.chunks(CHUNK) {
+            let col = |f: &dyn Fn(&(Key, (i64, i64, i64, DateTime<Utc>))) -> i64| {
+                chunk.iter().map(f).collect::<Vec<i64>>()
+            };
+            sqlx::query(&format!(
+                "INSERT INTO usage_totals (connection_id, period_start, kind, direction, destination, quantity, late_quantity, records, last_event_at) \
+                 SELECT * FROM UNNEST($1::int8[], $2::date[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::int8[], $8::int8[], $9::timestamptz[]) {UPSERT_SET}"
+            ))
+            .bind(col(&|s| s.0 .0))
+            .bind(chunk.iter().map(|s| s.0 .1).collect::<Vec<_>>())
+            .bind(chunk.iter().map(|s| s.0 .2.as_str()).collect::<Vec<_>>())
+            .bind(chunk.iter().map(|s| s.0 .3.as_str()).collect::<Vec<_>>())
+            .bind(chunk.iter().map(|s| s.0 .4.as_str()).collect::<Vec<_>>())
+            .bind(col(&|s| s.1 .0))
+            .bind(col(&|s| s.1 .1))
+            .bind(col(&|s| s.1 .2))
+            .bind(chunk.iter().map(|s| s.1 .3).collect::<Vec<_>>())
+            .execute(&mut *conn)
+            .await?;
+        }
+        return Ok((new, touched));
+    }
     for chunk in sums.chunks(SUMS_CHUNK) {
         let mut a = Vec::with_capacity(chunk.len() * 9);
         let mut rows = Vec::with_capacity(chunk.len());
@@ -333,19 +355,12 @@ pub async fn ingest_in(
         tx.execute(
                 &format!(
                     "INSERT INTO usage_totals (connection_id, period_start, kind, direction, destination, quantity, late_quantity, records, last_event_at) \
-                     VALUES {} \
-                     ON CONFLICT (connection_id, period_start, kind, direction, destination) DO UPDATE SET \
-                       quantity = usage_totals.quantity + excluded.quantity, \
-                       late_quantity = usage_totals.late_quantity + excluded.late_quantity, \
-                       records = usage_totals.records + excluded.records, \
-                       last_event_at = CASE WHEN excluded.last_event_at > usage_totals.last_event_at THEN excluded.last_event_at ELSE usage_totals.last_event_at END",
+                     VALUES {} {UPSERT_SET}",
                     rows.join(", ")
                 ),
                 a,
             )
             .await?;
     }
-    let mut touched: Vec<(i64, NaiveDate)> = sums.iter().map(|((c, p, ..), _)| (*c, *p)).collect();
-    touched.dedup();
     Ok((new, touched))
 }
