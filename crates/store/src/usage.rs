@@ -299,7 +299,9 @@ pub async fn ingest_in(
     }
     // Many sums a statement (one round trip on PostgreSQL for each
     // few hundred, not for each).
-    let sums: Vec<_> = sums.into_iter().collect();
+    /// A sum's key and its quantity, late quantity, records and latest event.
+    type Sum = (Key, (i64, i64, i64, DateTime<Utc>));
+    let sums: Vec<Sum> = sums.into_iter().collect();
     let mut touched: Vec<(i64, NaiveDate)> = sums.iter().map(|((c, p, ..), _)| (*c, *p)).collect();
     touched.dedup();
     const UPSERT_SET: &str = "ON CONFLICT (connection_id, period_start, kind, direction, destination) DO UPDATE SET \
@@ -310,21 +312,19 @@ pub async fn ingest_in(
     if let Some(conn) = tx.postgres() {
         // Whole columns as arrays, as for the records.
         for chunk in sums.chunks(CHUNK) {
-            let col = |f: &dyn Fn(&(Key, (i64, i64, i64, DateTime<Utc>))) -> i64| {
-                chunk.iter().map(f).collect::<Vec<i64>>()
-            };
+            let col = |f: fn(&Sum) -> i64| chunk.iter().map(f).collect::<Vec<i64>>();
             sqlx::query(&format!(
                 "INSERT INTO usage_totals (connection_id, period_start, kind, direction, destination, quantity, late_quantity, records, last_event_at) \
                  SELECT * FROM UNNEST($1::int8[], $2::date[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::int8[], $8::int8[], $9::timestamptz[]) {UPSERT_SET}"
             ))
-            .bind(col(&|s| s.0 .0))
+            .bind(col(|s| s.0 .0))
             .bind(chunk.iter().map(|s| s.0 .1).collect::<Vec<_>>())
             .bind(chunk.iter().map(|s| s.0 .2.as_str()).collect::<Vec<_>>())
             .bind(chunk.iter().map(|s| s.0 .3.as_str()).collect::<Vec<_>>())
             .bind(chunk.iter().map(|s| s.0 .4.as_str()).collect::<Vec<_>>())
-            .bind(col(&|s| s.1 .0))
-            .bind(col(&|s| s.1 .1))
-            .bind(col(&|s| s.1 .2))
+            .bind(col(|s| s.1 .0))
+            .bind(col(|s| s.1 .1))
+            .bind(col(|s| s.1 .2))
             .bind(chunk.iter().map(|s| s.1 .3).collect::<Vec<_>>())
             .execute(&mut *conn)
             .await?;
