@@ -96,12 +96,7 @@ impl App {
     /// A visible contract, for the usage scope.
     async fn usage_contract(&self, who: &Principal, contract_id: i64) -> Result<ConnectionRow> {
         who.require(Scope::Usage)?;
-        domain::paging::check_id("contractId", contract_id)?;
-        self.store
-            .connections()
-            .connection_by_id(who.visibility(), contract_id)
-            .await
-            .map_err(|e| Error::store(e, || format!("contract {contract_id}")))
+        self.visible_contract(who, contract_id).await
     }
 
     /// SetAlertingSettings: replaces a visible contract's thresholds
@@ -401,7 +396,7 @@ impl App {
         cli: &str,
     ) -> Result<(ConnectionRow, Settings, Option<store::requests::RequestRow>)> {
         who.require(Scope::Usage)?;
-        let conn = self.connection_by_cli_for(who, cli).await?;
+        let conn = self.visible_connection_by_cli(who, cli).await?;
         let settings = Settings::of(&conn)?;
         let request = match settings.alert_bar_request_id {
             Some(id) => self
@@ -413,15 +408,6 @@ impl App {
             None => None,
         };
         Ok((conn, settings, request))
-    }
-
-    async fn connection_by_cli_for(&self, who: &Principal, cli: &str) -> Result<ConnectionRow> {
-        let cli = domain::Cli::parse_field(cli, "cli")?;
-        self.store
-            .connections()
-            .connection_by_cli(who.visibility(), cli.as_str())
-            .await
-            .map_err(|e| Error::store(e, || format!("connection with CLI {cli}")))
     }
 
     /// GetAlerts: the alerts raised on a visible customer's connections.

@@ -21,6 +21,12 @@ impl App {
     /// A connection visible to the caller, by contract id.
     pub async fn contract(&self, who: &Principal, id: i64) -> Result<ConnectionRow> {
         who.require(Scope::Connections)?;
+        self.visible_contract(who, id).await
+    }
+
+    /// A connection visible to the caller, by contract id, whatever the
+    /// scope the calling use case checked.
+    pub(crate) async fn visible_contract(&self, who: &Principal, id: i64) -> Result<ConnectionRow> {
         domain::paging::check_id("contractId", id)?;
         self.store
             .connections()
@@ -32,6 +38,16 @@ impl App {
     /// A connection visible to the caller, by CLI (`07…`, `447…`, `+447…`).
     pub async fn connection_by_cli(&self, who: &Principal, cli: &str) -> Result<ConnectionRow> {
         who.require(Scope::Connections)?;
+        self.visible_connection_by_cli(who, cli).await
+    }
+
+    /// A connection visible to the caller, by CLI, whatever the scope the
+    /// calling use case checked.
+    pub(crate) async fn visible_connection_by_cli(
+        &self,
+        who: &Principal,
+        cli: &str,
+    ) -> Result<ConnectionRow> {
         let cli = domain::Cli::parse_field(cli, "cli")?;
         self.store
             .connections()
