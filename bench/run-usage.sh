@@ -56,5 +56,5 @@ mkdir -p bench/results
   echo "| run | import, records/s (SQLite) | floor, rows/s | import / floor | import peak RSS |"
   echo "| --- | --- | --- | --- | --- |"
   printf '%s\n' "${rows[@]}"
-  [ -n "$PG" ] && echo && echo "PostgreSQL: $PG"
+  if [ -n "$PG" ]; then echo; echo "PostgreSQL: $PG"; fi
 } | tee bench/results/usage.md
