@@ -195,7 +195,7 @@ impl Auth {
         }
     }
 
-    async fn bearer(&self, app: &app::App, token: &str) -> Result<Principal, ApiError> {
+    pub(crate) async fn bearer(&self, app: &app::App, token: &str) -> Result<Principal, ApiError> {
         let known = if self.cache_ttl.is_zero() {
             None
         } else {
@@ -212,7 +212,9 @@ impl Auth {
                 use jsonwebtoken::errors::ErrorKind as K;
                 let why = match e.kind() {
                     K::ExpiredSignature => {
-                        "The access token has expired; request a new one from POST /token."
+                        return AuthError::expired(
+                            "The access token has expired; request a new one from POST /token.",
+                        )
                     }
                     K::InvalidSignature => "The access token's signature is not valid.",
                     _ => "The access token is invalid or has expired.",
@@ -345,7 +347,7 @@ impl FromRequestParts<AppState> for Principal {
 /// The mobile face's caller, from `Authorization` (Bearer or Basic).
 async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
     let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
-        return Err(AuthError::invalid_token("No credentials: send Authorization: Bearer <access token> (from POST /token) or Basic with an API user.").into());
+        return Err(AuthError::missing("No credentials: send Authorization: Bearer <access token> (from POST /token) or Basic with an API user.").into());
     };
     let value = value
         .to_str()
@@ -423,7 +425,7 @@ pub async fn token(
             return e.into_response();
         }
     };
-    match issue_token(&state, &headers, &body).await {
+    match issue_token(&state, &headers, &body, false).await {
         Ok(t) => {
             let mut resp = axum::Json(t).into_response();
             resp.headers_mut().insert(
@@ -436,20 +438,15 @@ pub async fn token(
     }
 }
 
-async fn issue_token(
+/// Issues an access token to a client authenticated with HTTP Basic or
+/// (when `form_credentials`, as RFC 6749 section 2.3.1 allows) with
+/// `client_id` and `client_secret` in the form.
+pub(crate) async fn issue_token(
     state: &AppState,
     headers: &HeaderMap,
     body: &[u8],
+    form_credentials: bool,
 ) -> Result<TokenResponse, ApiError> {
-    let creds = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
-        .and_then(|(_, rest)| decode_basic(rest));
-    let Some((client_id, secret)) = creds else {
-        return Err(AuthError::invalid_client("Authenticate the client with HTTP Basic: client_id as user name, client_secret as password.").into());
-    };
     let form: Vec<(String, String)> = serde_urlencoded::from_bytes(body).map_err(|e| {
         AuthError::bad_request(
             "invalid_request",
@@ -460,6 +457,24 @@ async fn issue_token(
         form.iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
+    };
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
+        .and_then(|(_, rest)| decode_basic(rest));
+    let in_form = match (field("client_id"), field("client_secret")) {
+        (Some(id), Some(secret)) if form_credentials => Some((id.to_owned(), secret.to_owned())),
+        _ => None,
+    };
+    let Some((client_id, secret)) = basic.or(in_form) else {
+        return Err(AuthError::invalid_client(if form_credentials {
+            "Authenticate the client with HTTP Basic (client_id:client_secret) or client_id and client_secret in the form."
+        } else {
+            "Authenticate the client with HTTP Basic: client_id as user name, client_secret as password."
+        })
+        .into());
     };
     let client = state
         .app

@@ -253,6 +253,15 @@ fn error_schemas() -> Value {
                 "errors": {"type": "array", "items": {"type": "object"}}
             }
         },
+        "AgreementsError": {
+            "type": "object",
+            "description": "An error of the corporate agreements API: 40001 a missing or invalid parameter, 400001 the agreement, 400002 the product or offer, 40102 no authorization header, 40105 an invalid access token, 40106 an expired one, 40107 Basic authentication on an API call, 40108 an invalid client id or secret, 40301 the agreements scope missing, 404001 no such agreement, 40401 no such path, method or order, 40901 an Idempotency-Key reused, 42901 the quota spent, 42902 spike arrest, 50001 a fault of ours, 503200 at capacity.",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "integer", "enum": [40001, 400001, 400002, 40102, 40105, 40106, 40107, 40108, 40301, 404001, 40401, 40901, 42901, 42902, 50001, 503200]},
+                "message": {"type": "string"}
+            }
+        },
         "RadiusReply": {
             "type": "object",
             "description": "Attributes for rlm_rest; a refusal carries `reply:Reply-Message`.",
@@ -266,6 +275,7 @@ fn error_schemas() -> Value {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Face {
     Mobile,
+    Agreements,
     Isp,
     Radius,
     Token,
@@ -273,7 +283,9 @@ pub(crate) enum Face {
 }
 
 pub(crate) fn face(path: &str) -> Face {
-    if path == "/api/v1" || path.starts_with("/api/v1/") {
+    if path.starts_with("/corporate-agreements/") || path.starts_with("/oauth/v2/") {
+        Face::Agreements
+    } else if path == "/api/v1" || path.starts_with("/api/v1/") {
         Face::Isp
     } else if path.starts_with("/api/") {
         Face::Mobile
@@ -330,6 +342,7 @@ fn complete_operation(face: Face, op: &mut Value) {
         .is_some_and(|ps| ps.iter().any(|p| p["name"] == "Idempotency-Key"));
     let error = match face {
         Face::Mobile => "MobileError",
+        Face::Agreements => "AgreementsError",
         Face::Isp => "IspError",
         Face::Radius => "RadiusReply",
         Face::Token | Face::Ops => "OAuthError",
@@ -383,7 +396,7 @@ fn complete_operation(face: Face, op: &mut Value) {
             error,
         ));
     }
-    let limited = matches!(face, Face::Mobile | Face::Isp);
+    let limited = matches!(face, Face::Mobile | Face::Isp | Face::Agreements);
     add.push((
         "500",
         "a fault of ours; quote the response's x-request-id to support",

@@ -31,6 +31,10 @@ pub struct AuthError {
     pub status: StatusCode,
     pub error: &'static str,
     pub description: String,
+    /// The corporate agreements face's code for it (40102 no header,
+    /// 40105 invalid token, 40106 expired, 40107 Basic not allowed, 40108
+    /// bad client, 40301 scope, 40001 a bad token request).
+    pub code: u32,
 }
 
 impl AuthError {
@@ -39,6 +43,23 @@ impl AuthError {
             status: StatusCode::UNAUTHORIZED,
             error: "invalid_token",
             description: description.into(),
+            code: 40105,
+        }
+    }
+
+    /// No credentials at all.
+    pub fn missing(description: impl Into<String>) -> Self {
+        AuthError {
+            code: 40102,
+            ..AuthError::invalid_token(description)
+        }
+    }
+
+    /// An access token past its expiry.
+    pub fn expired(description: impl Into<String>) -> Self {
+        AuthError {
+            code: 40106,
+            ..AuthError::invalid_token(description)
         }
     }
 
@@ -47,6 +68,7 @@ impl AuthError {
             status: StatusCode::UNAUTHORIZED,
             error: "invalid_client",
             description: description.into(),
+            code: 40108,
         }
     }
 
@@ -55,6 +77,7 @@ impl AuthError {
             status: StatusCode::BAD_REQUEST,
             error,
             description: description.into(),
+            code: 40001,
         }
     }
 
@@ -63,6 +86,7 @@ impl AuthError {
             status: StatusCode::FORBIDDEN,
             error: "insufficient_scope",
             description: format!("The access token does not grant the required permissions: this call needs the {scope:?} scope ({scope})."),
+            code: 40301,
         }
     }
 }
@@ -281,5 +305,67 @@ impl IntoResponse for IspError {
 }
 
 pub type IspResult<T> = Result<T, IspError>;
+
+/// An error answered by the corporate agreements face, in its dialect:
+/// `{"code": <number>, "message"}` with the reference's codes (40001 a
+/// bad parameter, 400001 the agreement, 400002 the product or offer,
+/// 404001 no such agreement, 40401 no such path or order, 42901 quota,
+/// 42902 spike arrest, 50001 ours, 503200 at capacity; the 401s and 403
+/// as [`AuthError::code`] says).
+#[derive(Debug)]
+pub struct AgreementsError(pub ApiError);
+
+impl<E: Into<ApiError>> From<E> for AgreementsError {
+    fn from(e: E) -> Self {
+        AgreementsError(e.into())
+    }
+}
+
+/// The agreements face's code for a domain error's field or message.
+fn agreements_code(e: &domain::Error) -> u32 {
+    use domain::Error as D;
+    match e {
+        D::Invalid { field, .. } if field == "agreementId" => 400001,
+        D::Invalid { field, .. } if field == "productId" || field == "productOfferingId" => 400002,
+        D::NotFound(m) if m.starts_with("agreement") => 404001,
+        D::NotFound(_) => 40401,
+        D::Conflict(_) | D::Busy(_) => 40901,
+        _ => 40001,
+    }
+}
+
+impl IntoResponse for AgreementsError {
+    fn into_response(self) -> Response {
+        let (f, code) = match self.0 {
+            ApiError::Auth(a) => {
+                let mut f = Failure::plain(a.status, a.description.clone());
+                f.headers
+                    .extend(a.challenge().map(|c| (header::WWW_AUTHENTICATE, c)));
+                (f, a.code)
+            }
+            ApiError::Domain(e) => {
+                let code = agreements_code(&e);
+                (Failure::of(e, StatusCode::BAD_REQUEST), code)
+            }
+            ApiError::Status(s, m) => {
+                let code = match s.as_u16() {
+                    404 | 405 => 40401,
+                    503 => 503200,
+                    _ => 40001,
+                };
+                (Failure::plain(s, m), code)
+            }
+            ApiError::Internal(detail) => (Failure::internal(&detail), 50001),
+            ApiError::Limited(l) => {
+                let code = if l.policy == "quota" { 42901 } else { 42902 };
+                (Failure::limited(&l), code)
+            }
+        };
+        let body = json!({"code": code, "message": f.message});
+        f.render(body)
+    }
+}
+
+pub type AgreementsResult<T> = Result<T, AgreementsError>;
 
 pub type ApiResult<T> = Result<T, ApiError>;

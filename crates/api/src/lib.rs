@@ -13,6 +13,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+pub mod agreements;
 pub mod auth;
 pub mod docs;
 pub mod error;
@@ -181,6 +182,7 @@ fn routers() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(mobile::router())
         .merge(isp::router())
         .merge(radius::router())
+        .merge(agreements::router())
         .split_for_parts()
 }
 

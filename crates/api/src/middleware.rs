@@ -70,10 +70,15 @@ pub async fn method_not_allowed(req: Request) -> Response {
 /// The ISP face owns `/api/v1` and below; every other path answers in the
 /// mobile dialect.
 pub(crate) fn in_dialect(req: &Request, status: StatusCode, message: String) -> Response {
-    if crate::docs::face(req.uri().path()) == crate::docs::Face::Isp {
-        crate::error::IspError(crate::error::ApiError::Status(status, message)).into_response()
-    } else {
-        response_message(status, &message, None)
+    match crate::docs::face(req.uri().path()) {
+        crate::docs::Face::Isp => {
+            crate::error::IspError(crate::error::ApiError::Status(status, message)).into_response()
+        }
+        crate::docs::Face::Agreements => {
+            crate::error::AgreementsError(crate::error::ApiError::Status(status, message))
+                .into_response()
+        }
+        _ => response_message(status, &message, None),
     }
 }
 

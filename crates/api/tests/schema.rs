@@ -239,6 +239,14 @@ async fn both_engines_migrate_to_the_same_schema() {
     let expected: Checks = [
         ("alerts_kind_check", values(domain::alerting::ALERT_KINDS)),
         (
+            "agreement_orders_type_check",
+            values(domain::agreement::OrderType::ALL.map(|t| t.as_str())),
+        ),
+        (
+            "agreement_orders_status_check",
+            values(domain::agreement::OrderStatus::ALL),
+        ),
+        (
             "alerts_action_check",
             values(domain::alerting::Action::ALL.map(|a| a.as_str())),
         ),

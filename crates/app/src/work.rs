@@ -10,7 +10,7 @@ use chrono::{NaiveDate, NaiveTime};
 use domain::status::RequestStatus;
 use domain::Network;
 pub use store::jobs::{
-    ConnectionRequest, DeliverWebhook, Fate, Job, ProvisionOrder, ReviewUsageBar,
+    AgreementOrder, ConnectionRequest, DeliverWebhook, Fate, Job, ProvisionOrder, ReviewUsageBar,
 };
 pub use store::orders::{OrderMobileRow, OrderOutcomes, Outcome, ProvisioningView};
 

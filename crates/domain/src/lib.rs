@@ -5,6 +5,7 @@
 //! codes (PAC, STAC), money, customer fields, paging and the static
 //! reference lists the API's Appendix controller serves.
 
+pub mod agreement;
 pub mod alerting;
 pub mod appendix;
 pub mod bill_limit;

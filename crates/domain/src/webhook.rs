@@ -19,6 +19,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "usageBar.lifted",
     "order.statusChanged",
     "request.statusChanged",
+    "agreementOrder.statusChanged",
 ];
 
 /// Where a delivery stands: waiting for its next attempt, delivered, or

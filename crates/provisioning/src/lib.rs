@@ -3,6 +3,7 @@
 //! simulated networks. A real network integration is one more
 //! implementation of the trait.
 
+pub mod b2b;
 pub mod carrier;
 pub mod clock;
 pub mod simulated;

@@ -11,8 +11,8 @@ use crate::carrier::{Carrier, CarrierAnswer, ChangeRequest, ProvisionRequest};
 use crate::clock::Clock;
 use crate::simulated::{SimConfig, SimulatedNetwork};
 use app::work::{
-    ConnectionRequest, DeliverWebhook, Fate, Job, OrderOutcomes, Outcome, ProvisionOrder,
-    ReviewUsageBar,
+    AgreementOrder, ConnectionRequest, DeliverWebhook, Fate, Job, OrderOutcomes, Outcome,
+    ProvisionOrder, ReviewUsageBar,
 };
 use app::{App, Result};
 use chrono::NaiveDate;
@@ -74,6 +74,7 @@ pub struct Worker {
     clock: Arc<dyn Clock>,
     config: WorkerConfig,
     webhooks: crate::webhook::Sender,
+    b2b: crate::b2b::SimulatedB2b,
 }
 
 impl Worker {
@@ -83,12 +84,25 @@ impl Worker {
         clock: Arc<dyn Clock>,
         config: WorkerConfig,
     ) -> Worker {
+        Worker::with_b2b(store, carriers, clock, config, SimConfig::default())
+    }
+
+    /// A worker whose B2B network (corporate agreements' orders) behaves
+    /// as `b2b` says.
+    pub fn with_b2b(
+        store: Store,
+        carriers: Vec<Arc<dyn Carrier>>,
+        clock: Arc<dyn Clock>,
+        config: WorkerConfig,
+        b2b: SimConfig,
+    ) -> Worker {
         let carriers = carriers.into_iter().map(|c| (c.network(), c)).collect();
         Worker {
             app: App::new(store),
             carriers: Arc::new(carriers),
             clock,
             webhooks: crate::webhook::Sender::new(config.webhooks_allow_private),
+            b2b: crate::b2b::SimulatedB2b::new(b2b),
             config,
         }
     }
@@ -110,7 +124,9 @@ impl Worker {
                 )) as Arc<dyn Carrier>
             })
             .collect();
-        Worker::new(store, carriers, clock, config)
+        // The B2B network behaves as the first mobile network is told to.
+        let b2b = configs.get(&Network::ALL[0]).copied().unwrap_or_default();
+        Worker::with_b2b(store, carriers, clock, config, b2b)
     }
 
     fn now_ms(&self) -> i64 {
@@ -154,6 +170,15 @@ impl Worker {
                     Ok(d) => deliveries.push((job, d)),
                     Err(e) => handled.push(self.unreadable(&job, e).await?),
                 }
+            } else if let Some(order) = job.payload::<AgreementOrder>() {
+                let h = match order {
+                    Err(e) => self.unreadable(&job, e).await?,
+                    Ok(o) => match self.agreement_order(&job, o.order_id).await {
+                        Ok(h) => h,
+                        Err(e) => self.settle(&job, Err(e)).await?,
+                    },
+                };
+                handled.push(h);
             } else if let Some(review) = job.payload::<ReviewUsageBar>() {
                 let h = match review {
                     Err(e) => self.unreadable(&job, e).await?,
@@ -311,6 +336,42 @@ impl Worker {
         }
         .await;
         self.settle(job, done).await
+    }
+
+    /// An agreement order's job: move it in progress, ask the B2B network,
+    /// finish it (or retry a fault; out of attempts, it fails).
+    async fn agreement_order(&self, job: &Job, id: i64) -> Result<Handled> {
+        let actor = self.actor();
+        let Some(change) = self.app.agreement_order_to_run(&actor, id).await? else {
+            self.app.jobs_done(&[job.id], &self.config.id).await?;
+            return Ok(Handled::Completed);
+        };
+        let key = format!("agreement-order-{id}");
+        match self.b2b.carry_out(&key, &change, job.attempts).await {
+            Ok(refusal) => {
+                self.app
+                    .agreement_order_finished(&actor, id, refusal.as_deref())
+                    .await?;
+                self.app.jobs_done(&[job.id], &self.config.id).await?;
+                Ok(Handled::Completed)
+            }
+            Err(fault) => {
+                let fate = self
+                    .app
+                    .job_failed(job, &self.config.id, &fault.0, self.now_ms())
+                    .await?;
+                if fate == Fate::Dead {
+                    let why = format!(
+                        "the B2B network did not answer after {} attempts: {}",
+                        job.attempts, fault.0
+                    );
+                    self.app
+                        .agreement_order_finished(&actor, id, Some(&why))
+                        .await?;
+                }
+                Ok(fate_to_handled(fate))
+            }
+        }
     }
 
     /// A request object's job: ask the network, then finish the request

@@ -634,6 +634,7 @@ impl Store {
             self.numbers().add_pool_numbers(network, &clis).await?;
         }
         let isp = self.seed_isp_demo().await?;
+        self.seed_agreements_demo(ids[0], ids[1], ids[3]).await?;
         Ok(Some(DemoSummary {
             partners: vec![
                 (house.id, house.name),
@@ -644,6 +645,140 @@ impl Store {
             customers: ids.len() + 1,
             connections: conns.len(),
         }))
+    }
+
+    /// Corporate agreements: two business customers of North (one whose
+    /// agreement has ended) and one of Capital, with Norwegian
+    /// organisation numbers; offers of extra data, a switchboard user
+    /// licence and a fixed-to-mobile number; a product on each agreement.
+    async fn seed_agreements_demo(
+        &self,
+        (north, acme): (i64, i64),
+        (_, pennine): (i64, i64),
+        (capital, thames): (i64, i64),
+    ) -> Result<()> {
+        let now = self.now();
+        let invoice = serde_json::json!({"id": 6140, "name": "Invoice account", "type": "string", "required": true, "pattern": "[0-9]{8}"});
+        let offers = [
+            (
+                13883,
+                "Extra data 10 GB",
+                "10 GB more mobile data each month for one user",
+                serde_json::json!([
+                {"id": 6420, "name": "Notification e-mail", "type": "email", "required": true},
+                {"id": 6425, "name": "Data size", "type": "enum", "required": true, "allowedValues": ["5GB", "10GB", "20GB"], "default": "10GB"},
+                invoice]),
+            ),
+            (
+                13884,
+                "Switchboard user licence",
+                "A licence for one user of the hosted switchboard",
+                serde_json::json!([
+                {"id": 6421, "name": "User e-mail", "type": "email", "required": true},
+                {"id": 6422, "name": "Licence level", "type": "enum", "required": true, "allowedValues": ["Basic", "Advanced"], "default": "Basic"},
+                invoice]),
+            ),
+            (
+                13885,
+                "Fixed-to-mobile number",
+                "A fixed number that rings a mobile",
+                serde_json::json!([
+                {"id": 6430, "name": "Mobile number", "type": "msisdn", "required": true},
+                {"id": 6431, "name": "Fixed number", "type": "string", "required": true, "pattern": "[2-7][0-9]{7}"},
+                invoice]),
+            ),
+        ];
+        for (id, name, description, chars) in &offers {
+            self.execute(
+                "INSERT INTO product_offers (id, name, description, characteristics) VALUES ($1, $2, $3, $4)",
+                args![*id, *name, *description, chars.to_string()],
+            )
+            .await?;
+        }
+        for (customer, org) in [
+            (acme, "912345688"),
+            (pennine, "812345672"),
+            (thames, "923456783"),
+        ] {
+            self.execute(
+                "UPDATE customers SET organization_number = $1 WHERE id = $2",
+                args![org, customer],
+            )
+            .await?;
+        }
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("a date");
+        for (id, partner, customer, to, offers) in [
+            (
+                5_538_579i64,
+                north,
+                acme,
+                None,
+                vec![13883i64, 13884, 13885],
+            ),
+            (
+                5_538_580,
+                north,
+                pennine,
+                Some(d(2025, 12, 31)),
+                vec![13883],
+            ),
+            (5_538_581, capital, thames, None, vec![13883, 13884]),
+        ] {
+            self.execute(
+                "INSERT INTO agreements (id, partner_id, customer_id, category, valid_from, valid_to, status, created_at, updated_at) \
+                 VALUES ($1, $2, $3, 'MOBILE_BUSINESS_NETWORK', $4, $5, 'ACTIVE', $6, $6)",
+                args![id, partner, customer, d(2024, 1, 1), to, now],
+            )
+            .await?;
+            for offer in offers {
+                self.execute(
+                    "INSERT INTO agreement_offers (agreement_id, offer_id) VALUES ($1, $2)",
+                    args![id, offer],
+                )
+                .await?;
+            }
+        }
+        for (id, agreement, offer, name, confs) in [
+            (
+                2_799_029i64,
+                5_538_579i64,
+                13883i64,
+                "Extra data 10 GB",
+                serde_json::json!([{"id": 6420, "value": "jane@acme.example"}, {"id": 6425, "value": "10GB"}, {"id": 6140, "value": "11175198"}]),
+            ),
+            (
+                2_799_030,
+                5_538_579,
+                13884,
+                "Switchboard user licence",
+                serde_json::json!([{"id": 6421, "value": "reception@acme.example"}, {"id": 6422, "value": "Basic"}, {"id": 6140, "value": "11175198"}]),
+            ),
+            (
+                2_799_031,
+                5_538_581,
+                13883,
+                "Extra data 10 GB",
+                serde_json::json!([{"id": 6420, "value": "oliver@thameslogistics.example"}, {"id": 6425, "value": "10GB"}, {"id": 6140, "value": "22286309"}]),
+            ),
+        ] {
+            self.execute(
+                "INSERT INTO agreement_products (id, agreement_id, offer_id, name, status, configurations, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, 'ACTIVE', $5, $6, $6)",
+                args![id, agreement, offer, name, confs.to_string(), now],
+            )
+            .await?;
+        }
+        if self.backend() == "postgres" {
+            // Ids given explicitly: new rows number on from them.
+            for table in ["agreements", "agreement_products"] {
+                self.execute(
+                    &format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"),
+                    vec![],
+                )
+                .await?;
+            }
+        }
+        Ok(())
     }
 
     /// The demo ISP: a broadband partner with speed profiles, a business

@@ -152,6 +152,20 @@ impl BackgroundJob for DeliverWebhook {
     }
 }
 
+/// Carry out an order on a corporate agreement through the B2B network.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgreementOrder {
+    pub order_id: i64,
+}
+
+impl BackgroundJob for AgreementOrder {
+    const KIND: &'static str = "agreement_order";
+    fn key(&self, _run_at_ms: i64) -> String {
+        format!("agreement-order-{}", self.order_id)
+    }
+}
+
 /// Enqueues `job` to run at `run_at_ms` inside the caller's transaction; a
 /// key already queued is a no-op.
 pub async fn enqueue<J: BackgroundJob>(

@@ -16,6 +16,7 @@ use sqlx::{PgPool, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
 
+pub mod agreements;
 pub mod alerts;
 pub mod audit;
 pub mod carrier_ops;
@@ -206,6 +207,8 @@ macro_rules! repositories {
 }
 
 repositories! {
+    /// Corporate agreements, their offers, products and orders (see [`agreements`]).
+    agreements => Agreements,
     /// Alerts and the bill-limit log (see [`alerts`]).
     alerts => Alerts,
     /// The audit log (see [`audit`]).

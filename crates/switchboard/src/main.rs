@@ -552,6 +552,9 @@ async fn serve(store: Store, settings: Settings, demo: bool) -> anyhow::Result<(
             "\n  curl -s -u {}:{} -d grant_type=client_credentials http://{addr}/token",
             client.client_id, client.client_secret
         );
+        println!(
+            "  (the same client on the corporate agreements face: POST http://{addr}/oauth/v2/token, then /corporate-agreements/v2/agreements)"
+        );
         if store
             .credentials()
             .user_by_name(store::demo::DEMO_ISP_USER)
