@@ -657,3 +657,43 @@ async fn rate_limits_answer_spike_arrest_and_quota_codes() {
     assert!(h.contains_key("retry-after"));
     app.stop().await;
 }
+
+#[backend_test]
+async fn customers_carry_a_checked_organisation_number(app: &TestApp) {
+    let token = app.token(app.north, "customers").await;
+    let customer = |org: &str| {
+        json!({"companyName": "Fjord Fisk AS", "organizationNumber": org,
+               "contact": {"name": "Kari Nordmann", "email": "kari@fjordfisk.example"},
+               "address": {"lines": ["1 High Street"], "town": "Leeds", "postcode": "LS1 4AP"}})
+    };
+    let (s, bad) = app
+        .post(
+            &token,
+            "/api/Customers/CreateCustomer",
+            &customer("912345687"),
+        )
+        .await;
+    assert_eq!(
+        (s, bad["field"].as_str()),
+        (400, Some("organizationNumber")),
+        "{bad}"
+    );
+    let (s, made) = app
+        .post(
+            &token,
+            "/api/Customers/CreateCustomer",
+            &customer("912 345 688"),
+        )
+        .await;
+    assert_eq!(s, 201, "{made}");
+    let (_, got) = app
+        .get(
+            &token,
+            &format!(
+                "/api/Customers/GetCustomerDetails?customerId={}",
+                made["customerId"]
+            ),
+        )
+        .await;
+    assert_eq!(got["organizationNumber"], "912345688");
+}

@@ -8,6 +8,9 @@ use crate::Error;
 pub struct CustomerInput {
     pub company_name: String,
     pub co_reg_number: Option<String>,
+    /// A Norwegian organisation number (the corporate agreements face
+    /// shows it as an agreement's owner).
+    pub organization_number: Option<String>,
     pub contact_name: String,
     pub contact_email: String,
     pub contact_phone: Option<String>,
@@ -22,6 +25,7 @@ pub struct CustomerInput {
 pub struct NewCustomer {
     pub company_name: String,
     pub co_reg_number: Option<String>,
+    pub organization_number: Option<String>,
     pub contact_name: String,
     pub contact_email: String,
     pub contact_phone: Option<String>,
@@ -38,6 +42,13 @@ impl CustomerInput {
         let co_reg_number = match self.co_reg_number.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(n) => Some(parse_company_number(n).map_err(|m| Error::invalid("coRegNumber", m))?),
+        };
+        let organization_number = match self.organization_number.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(n) => Some(crate::agreement::check_organization_number(
+                "organizationNumber",
+                n,
+            )?),
         };
         let contact_name = text_field(&self.contact_name, "contact.name", 1, 120)?;
         let contact_email =
@@ -71,6 +82,7 @@ impl CustomerInput {
         Ok(NewCustomer {
             company_name,
             co_reg_number,
+            organization_number,
             contact_name,
             contact_email,
             contact_phone,
@@ -243,6 +255,7 @@ mod tests {
         CustomerInput {
             company_name: " Acme Widgets Ltd ".into(),
             co_reg_number: Some("1234567".into()),
+            organization_number: Some("912 345 688".into()),
             contact_name: "Jane Smith".into(),
             contact_email: "jane@ACME.example".into(),
             contact_phone: Some("07700 900123".into()),
@@ -256,6 +269,16 @@ mod tests {
     #[test]
     fn normalises_a_good_customer() {
         let c = input().validate().unwrap();
+        assert_eq!(c.organization_number.as_deref(), Some("912345688"));
+        let bad = CustomerInput {
+            organization_number: Some("912345687".into()),
+            ..input()
+        };
+        assert!(bad
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .starts_with("organizationNumber"));
         assert_eq!(c.company_name, "Acme Widgets Ltd");
         assert_eq!(c.co_reg_number.as_deref(), Some("01234567"));
         assert_eq!(c.contact_email, "jane@acme.example");

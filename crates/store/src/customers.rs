@@ -14,6 +14,7 @@ pub struct CustomerRow {
     pub partner_id: i64,
     pub company_name: String,
     pub co_reg_number: Option<String>,
+    pub organization_number: Option<String>,
     pub contact_name: String,
     pub contact_email: String,
     pub contact_phone: Option<String>,
@@ -32,7 +33,7 @@ impl CustomerRow {
     }
 }
 
-const COLS: &str = "id, partner_id, company_name, co_reg_number, contact_name, contact_email, contact_phone, address_lines, town, postcode, billing_email, created_at, updated_at";
+const COLS: &str = "id, partner_id, company_name, co_reg_number, organization_number, contact_name, contact_email, contact_phone, address_lines, town, postcode, billing_email, created_at, updated_at";
 
 /// The SQL filter shared by the customer list and its count: tenancy, then
 /// an optional search across name, company number, postcode and e-mails.
@@ -95,8 +96,8 @@ pub async fn insert(
         .fetch_one(
             &format!(
                 "INSERT INTO customers (partner_id, company_name, co_reg_number, contact_name, contact_email, \
-                 contact_phone, address_lines, town, postcode, billing_email, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING {COLS}"
+                 contact_phone, address_lines, town, postcode, billing_email, created_at, updated_at, organization_number) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) RETURNING {COLS}"
             ),
             args![
                 partner_id,
@@ -110,6 +111,7 @@ pub async fn insert(
                 &c.postcode,
                 &c.billing_email,
                 now,
+                &c.organization_number,
             ],
         )
         .await?;
@@ -118,7 +120,7 @@ pub async fn insert(
         now,
         &AuditEntry::of(actor, Some(partner_id), "customer", row.id, "create").after(
             serde_json::json!({
-                "companyName": c.company_name, "coRegNumber": c.co_reg_number,
+                "companyName": c.company_name, "coRegNumber": c.co_reg_number, "organizationNumber": c.organization_number,
                 "contactEmail": c.contact_email, "postcode": c.postcode,
                 "billingEmail": c.billing_email }),
         ),

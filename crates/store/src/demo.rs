@@ -367,6 +367,7 @@ fn customer(
     CustomerInput {
         company_name: name.into(),
         co_reg_number: Some(reg.into()),
+        organization_number: None,
         contact_name: contact.into(),
         contact_email: email.into(),
         contact_phone: Some(phone.into()),

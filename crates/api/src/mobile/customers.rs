@@ -32,6 +32,7 @@ pub async fn create_customer(
     let input = CustomerInput {
         company_name: b.company_name,
         co_reg_number: b.co_reg_number,
+        organization_number: b.organization_number,
         contact_name: b.contact.name,
         contact_email: b.contact.email,
         contact_phone: b.contact.phone,

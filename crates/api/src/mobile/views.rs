@@ -142,6 +142,11 @@ pub struct CreateCustomer {
     /// Companies House number: 8 digits, or a prefix (SC, NI, OC, ...) and 6 digits.
     #[schema(pattern = r"^([0-9]{8}|(SC|NI|OC|SO|NC|LP|SL|NL|FC|IP|SP|RC)[0-9]{6})$")]
     pub co_reg_number: Option<String>,
+    /// A Norwegian organisation number (9 digits, mod-11 check digit), for
+    /// the corporate agreements face.
+    #[schema(pattern = r"^[0-9]{9}$")]
+    #[serde(default)]
+    pub organization_number: Option<String>,
     pub contact: NewContact,
     pub address: NewAddress,
     /// Defaults to the contact's e-mail.
@@ -166,6 +171,7 @@ pub struct Customer {
     pub customer_id: i64,
     pub company_name: String,
     pub co_reg_number: Option<String>,
+    pub organization_number: Option<String>,
     pub contact: Contact,
     pub address: Address,
     pub billing_email: String,
@@ -180,6 +186,7 @@ impl From<CustomerRow> for Customer {
             customer_id: r.id,
             company_name: r.company_name,
             co_reg_number: r.co_reg_number,
+            organization_number: r.organization_number,
             contact: Contact {
                 name: r.contact_name,
                 email: r.contact_email,
