@@ -697,3 +697,61 @@ async fn customers_carry_a_checked_organisation_number(app: &TestApp) {
         .await;
     assert_eq!(got["organizationNumber"], "912345688");
 }
+
+#[backend_test]
+async fn an_orders_status_changes_are_webhook_events(app: &TestApp) {
+    // A receiver that keeps what it is sent.
+    let got: std::sync::Arc<std::sync::Mutex<Vec<Value>>> = Default::default();
+    let keep = got.clone();
+    let rx = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |body: String| {
+            let keep = keep.clone();
+            async move {
+                keep.lock()
+                    .unwrap()
+                    .push(serde_json::from_str(&body).unwrap());
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, rx).await });
+    // The agreements scope alone may register for its events.
+    let web = app.token(app.north, "agreements").await;
+    let (s, hook) = app
+        .post(
+            &web,
+            "/api/Webhooks/CreateWebhook",
+            &json!({"url": url, "eventTypes": ["agreementOrder.statusChanged"]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{hook}");
+    let token = b2b_token(app, app.north).await;
+    let (_, placed) = order(
+        app,
+        &token,
+        &json!({"type": "REMOVE_PRODUCT", "agreementId": ACME, "productId": 2_799_030}),
+    )
+    .await;
+    let id = placed[0]["orderId"].as_str().unwrap().to_owned();
+    app.drain().await;
+    app.drain().await;
+    let mut moves: Vec<(Value, Value)> = got
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| e["data"]["orderId"] == id.as_str())
+        .map(|e| (e["data"]["from"].clone(), e["data"]["to"].clone()))
+        .collect();
+    moves.sort_by_key(|m| m.1.to_string());
+    assert_eq!(
+        moves,
+        [
+            (json!("IN_PROGRESS"), json!("COMPLETED")),
+            (json!("RECEIVED"), json!("IN_PROGRESS")),
+            (json!(null), json!("RECEIVED")),
+        ]
+    );
+}

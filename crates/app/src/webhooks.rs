@@ -40,7 +40,7 @@ impl App {
         event_types: &[String],
         description: &str,
     ) -> Result<WebhookRow> {
-        who.require(Scope::Usage)?;
+        may_use_webhooks(who)?;
         let url = webhook::check_url(url, self.webhooks_allow_private)?;
         let types = webhook::check_event_types(event_types)?;
         if description.chars().count() > 200 {
@@ -62,13 +62,13 @@ impl App {
 
     /// ListWebhooks: the caller's endpoints.
     pub async fn webhooks(&self, who: &Principal) -> Result<Vec<WebhookRow>> {
-        who.require(Scope::Usage)?;
+        may_use_webhooks(who)?;
         Ok(self.store.webhooks().list(who.visibility()).await?)
     }
 
     /// One of the caller's endpoints.
     pub async fn webhook(&self, who: &Principal, id: i64) -> Result<WebhookRow> {
-        who.require(Scope::Usage)?;
+        may_use_webhooks(who)?;
         domain::paging::check_id("webhookId", id)?;
         self.store
             .webhooks()
@@ -79,7 +79,7 @@ impl App {
 
     /// DeleteWebhook.
     pub async fn delete_webhook(&self, who: &Principal, id: i64) -> Result<()> {
-        who.require(Scope::Usage)?;
+        may_use_webhooks(who)?;
         domain::paging::check_id("webhookId", id)?;
         self.store
             .webhooks()
@@ -182,4 +182,11 @@ fn outgoing(
         signature,
         failing_for: hook.failing_since.map(|t| (now - t).num_seconds()),
     })
+}
+
+/// Webhooks carry usage's events and the agreements face's: either scope
+/// may manage them.
+fn may_use_webhooks(who: &Principal) -> Result<()> {
+    who.require(Scope::Usage)
+        .or_else(|_| who.require(Scope::Agreements))
 }
