@@ -755,3 +755,60 @@ async fn an_orders_status_changes_are_webhook_events(app: &TestApp) {
         ]
     );
 }
+
+#[backend_test]
+async fn an_order_the_network_never_answers_fails_when_its_attempts_run_out(app: &TestApp) {
+    let token = b2b_token(app, app.north).await;
+    let (_, placed) = order(
+        app,
+        &token,
+        &json!({"type": "REMOVE_PRODUCT", "agreementId": ACME, "productId": 2_799_030}),
+    )
+    .await;
+    let id = placed[0]["orderId"].as_str().unwrap().to_owned();
+    app.clock.set(app.now());
+    let faulty = app.worker_with(SimConfig {
+        fault_rate: 1.0,
+        ..SimConfig::instant()
+    });
+    faulty.drain().await.unwrap();
+    let (_, o) = get(
+        app,
+        &token,
+        &format!("/corporate-agreements/v2/orders/{id}"),
+    )
+    .await;
+    assert_eq!(o["status"], "IN_PROGRESS", "retried, not failed: {o}");
+    // Past every backoff (at most 5 minutes apart).
+    for _ in 0..10 {
+        app.clock.advance(chrono::Duration::minutes(6));
+        faulty.drain().await.unwrap();
+    }
+    let (_, o) = get(
+        app,
+        &token,
+        &format!("/corporate-agreements/v2/orders/{id}"),
+    )
+    .await;
+    assert_eq!(o["status"], "FAILED", "{o}");
+    assert!(
+        o["failureReason"]
+            .as_str()
+            .unwrap()
+            .contains("did not answer"),
+        "{o}"
+    );
+    let (_, products) = get(
+        app,
+        &token,
+        &format!("/corporate-agreements/v2/agreements/{ACME}/products"),
+    )
+    .await;
+    let p = products
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["productId"] == 2_799_030)
+        .unwrap();
+    assert_eq!(p["status"], "ACTIVE", "a failed removal removes nothing");
+}
