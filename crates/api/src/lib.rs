@@ -25,6 +25,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod mobile;
 pub mod ops;
+pub mod portal;
 pub mod radius;
 pub use app::seal;
 
@@ -199,6 +200,7 @@ pub fn app(state: AppState) -> Router {
         .route("/openapi.json", get(docs::openapi_json))
         .route("/docs", get(docs::page))
         .route("/metrics", get(metrics::guarded))
+        .merge(portal::router())
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .layer(axum::middleware::from_fn(guard::limit_headers))

@@ -239,6 +239,10 @@ async fn both_engines_migrate_to_the_same_schema() {
     let expected: Checks = [
         ("alerts_kind_check", values(domain::alerting::ALERT_KINDS)),
         (
+            "portal_users_role_check",
+            values(domain::portal::Role::ALL.map(|r| r.as_str())),
+        ),
+        (
             "agreement_orders_type_check",
             values(domain::agreement::OrderType::ALL.map(|t| t.as_str())),
         ),

@@ -15,6 +15,7 @@ pub mod error;
 pub mod isp;
 pub mod keyed;
 pub mod orders;
+pub mod portal;
 pub mod principal;
 pub mod radius;
 pub mod requests;

@@ -21,6 +21,7 @@ pub mod number;
 pub mod order;
 pub mod ordering;
 pub mod paging;
+pub mod portal;
 pub mod ratelimit;
 pub mod rating;
 pub mod request;

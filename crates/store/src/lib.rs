@@ -31,6 +31,7 @@ pub mod jobs;
 pub mod numbers;
 pub mod orders;
 pub mod partners;
+pub mod portal;
 pub mod read;
 pub mod requests;
 pub mod settings;
@@ -235,6 +236,8 @@ repositories! {
     orders => Orders,
     /// Partners (see [`partners`]).
     partners => Partners,
+    /// Portal users and sessions (see [`portal`]).
+    portal => Portal,
     /// Request objects on live connections (see [`requests`]).
     requests => Requests,
     /// Settings the platform keeps (see [`settings`]).

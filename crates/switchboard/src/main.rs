@@ -61,6 +61,9 @@ enum Command {
     /// Manage API users (HTTP Basic on the mobile API).
     #[command(subcommand)]
     User(UserCmd),
+    /// Manage staff portal users (`/portal`).
+    #[command(subcommand, name = "portal-user")]
+    PortalUser(PortalUserCmd),
     /// Manage API tokens (the ISP API and FreeRADIUS).
     #[command(subcommand)]
     Token(TokenCmd),
@@ -229,6 +232,24 @@ enum UserCmd {
         password_stdin: bool,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum PortalUserCmd {
+    /// Create a portal user; a password is generated and printed once unless given on stdin.
+    Create {
+        /// The partner the user works for (platform admins: the House partner).
+        #[arg(long)]
+        partner: i64,
+        #[arg(long)]
+        username: String,
+        /// platform-admin, partner-admin or partner-agent.
+        #[arg(long)]
+        role: String,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
     },
 }
 
@@ -406,6 +427,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Partner(cmd) => partner(store, cmd).await,
         Command::Client(cmd) => client(store, cmd).await,
         Command::User(cmd) => user(store, cmd).await,
+        Command::PortalUser(cmd) => portal_user(store, cmd).await,
         Command::Network(cmd) => network_event(store, cmd).await,
         Command::Token(cmd) => token(store, cmd).await,
         Command::Usage(cmd) => usage_cmd::run(store, cmd).await,
@@ -540,6 +562,25 @@ async fn serve(store: Store, settings: Settings, demo: bool) -> anyhow::Result<(
             .partner_by_name("Northern Mobile Solutions Ltd")
             .await?
             .context("the demo partner is missing: this database was not seeded by --demo")?;
+        if store.portal().user("north.agent").await?.is_none() {
+            let password = store::credentials::random_hex(12);
+            app::App::new(store.clone())
+                .create_portal_user(
+                    CLI_ACTOR,
+                    partner.id,
+                    "north.agent",
+                    &password,
+                    domain::portal::Role::PartnerAgent,
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "\ndemo portal login (partner agent of {}), shown once: http://{addr}/portal/login",
+                partner.name
+            );
+            println!("  user name: north.agent");
+            println!("  password:  {password}");
+        }
         let client = store.demo_client(partner.id).await?;
         println!(
             "\ndemo API client for partner {} ({}), shown once:",
@@ -761,6 +802,36 @@ async fn client(store: Store, cmd: ClientCmd) -> anyhow::Result<()> {
                 .map_err(|e| not_found(e, format!("client {client_id}")))?;
             println!("revoked {client_id}");
         }
+    }
+    Ok(())
+}
+
+async fn portal_user(store: Store, cmd: PortalUserCmd) -> anyhow::Result<()> {
+    let PortalUserCmd::Create {
+        partner,
+        username,
+        role,
+        password_stdin,
+    } = cmd;
+    let role = domain::portal::Role::parse("role", &role)?;
+    let (password, generated) = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        (line.trim_end_matches(['\r', '\n']).to_owned(), false)
+    } else {
+        (store::credentials::random_hex(12), true)
+    };
+    let app = app::App::new(store);
+    let u = app
+        .create_portal_user(CLI_ACTOR, partner, &username, &password, role)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "created portal user {} ({}) for partner {}; log in at /portal/login",
+        u.username, u.role, u.partner_id
+    );
+    if generated {
+        println!("  password: {password}  (shown once)");
     }
     Ok(())
 }

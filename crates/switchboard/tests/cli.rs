@@ -531,3 +531,52 @@ fn usage_import_reports_bad_rows_by_line_and_is_idempotent() {
         "{err}"
     );
 }
+
+#[test]
+fn portal_users_are_created_with_a_role_and_a_password_shown_once() {
+    let env = Env::new();
+    let (ok, _, err) = env.run(&["demo"]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = env.run(&[
+        "portal-user",
+        "create",
+        "--partner",
+        "1",
+        "--username",
+        "Ops.Admin",
+        "--role",
+        "platform-admin",
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("created portal user ops.admin (platform-admin)"),
+        "{out}"
+    );
+    let password = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("password: "))
+        .expect("the password, once");
+    assert!(password.split_whitespace().next().unwrap().len() >= 12);
+    let (ok, _, err) = env.run(&[
+        "portal-user",
+        "create",
+        "--partner",
+        "1",
+        "--username",
+        "ops.admin",
+        "--role",
+        "platform-admin",
+    ]);
+    assert!(!ok && err.contains("exists already"), "{err}");
+    let (ok, _, err) = env.run(&[
+        "portal-user",
+        "create",
+        "--partner",
+        "1",
+        "--username",
+        "someone",
+        "--role",
+        "boss",
+    ]);
+    assert!(!ok && err.contains("role"), "{err}");
+}

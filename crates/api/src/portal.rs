@@ -1,0 +1,377 @@
+//! The staff portal (`/portal`): server-rendered pages (maud) over the
+//! same use cases as the API faces. A session cookie (`HttpOnly`,
+//! `SameSite=Lax`, `Secure` when the request came over TLS) names a
+//! session kept server-side; every form carries a CSRF token (the
+//! session's; before login, a double-submitted one). Every answer has a
+//! `Content-Security-Policy` allowing nothing from elsewhere.
+//!
+//! This first step: login (with lockout), logout, the dashboard and a
+//! customer page; the rest of the portal builds on these.
+
+use crate::AppState;
+use app::portal::{LoginRefused, Session};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use maud::{html, Markup, DOCTYPE};
+use serde::Deserialize;
+
+const SESSION_COOKIE: &str = "sb_session";
+const LOGIN_CSRF_COOKIE: &str = "sb_login_csrf";
+
+/// The portal's routes (not in the OpenAPI document: pages, not an API).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/portal", get(dashboard))
+        .route("/portal/login", get(login_page).post(login))
+        .route("/portal/logout", post(logout))
+        .route("/portal/customers/{id}", get(customer_page))
+}
+
+/// The security headers every portal answer carries.
+fn secured(mut resp: Response) -> Response {
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::VARY, HeaderValue::from_static("HX-Request, Cookie"));
+    resp
+}
+
+fn page(status: StatusCode, title: &str, session: Option<&Session>, body: Markup) -> Response {
+    let markup = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · Switchboard" }
+                style { (STYLE) }
+            }
+            body {
+                header {
+                    a href="/portal" { strong { "Switchboard" } }
+                    @if let Some(s) = session {
+                        nav aria-label="Account" {
+                            span { (s.username) " (" (s.role) ")" }
+                            form method="post" action="/portal/logout" {
+                                input type="hidden" name="csrf" value=(s.csrf);
+                                button type="submit" { "Log out" }
+                            }
+                        }
+                    }
+                }
+                main { h1 { (title) } (body) }
+            }
+        }
+    };
+    secured((status, axum::response::Html(markup.into_string())).into_response())
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;max-width:60rem;padding:0 1rem}\
+header{display:flex;justify-content:space-between;align-items:center;flex-wrap:wrap;gap:1rem;padding:.75rem 0;border-bottom:1px solid #ccc}\
+nav form{display:inline}dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}\
+.tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(10rem,1fr));gap:1rem;list-style:none;padding:0}\
+.tiles li{border:1px solid #ccc;border-radius:.5rem;padding:1rem}.tiles b{display:block;font-size:2rem}\
+.error{color:#a00}label{display:block;margin-top:.75rem}input{font-size:1rem;padding:.4rem}button{font-size:1rem;padding:.4rem .8rem;margin-top:.75rem}";
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// Whether the request came over TLS (directly or through a proxy that
+/// says so), for the cookies' `Secure`.
+fn over_tls(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|p| p.eq_ignore_ascii_case("https"))
+}
+
+fn set_cookie(name: &str, value: &str, tls: bool, max_age: Option<i64>) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path=/portal; HttpOnly; SameSite=Lax");
+    if tls {
+        c.push_str("; Secure");
+    }
+    if let Some(a) = max_age {
+        c.push_str(&format!("; Max-Age={a}"));
+    }
+    HeaderValue::from_str(&c).expect("cookie values are hex")
+}
+
+/// The caller's session, or the answer to give instead (to the login page).
+async fn session(state: &AppState, headers: &HeaderMap) -> Result<(Session, String), Response> {
+    let to_login = || secured(Redirect::to("/portal/login").into_response());
+    let Some(token) = cookie(headers, SESSION_COOKIE).filter(|t| t.len() == 64) else {
+        return Err(to_login());
+    };
+    match state.app.portal_session(&token).await {
+        Ok(Some(s)) => Ok((s, token)),
+        Ok(None) => Err(to_login()),
+        Err(e) => Err(failure(e)),
+    }
+}
+
+fn failure(e: app::Error) -> Response {
+    match e {
+        app::Error::Rule(domain::Error::NotFound(m)) => page(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            None,
+            html! { p { (m) } p { a href="/portal" { "Back to the dashboard" } } },
+        ),
+        app::Error::Forbidden(scope) => page(
+            StatusCode::FORBIDDEN,
+            "Not allowed",
+            None,
+            html! { p { "Your role does not include " (scope) "." } },
+        ),
+        other => {
+            tracing::error!(error = %other, "portal page failed");
+            page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                None,
+                html! { p { "Try again; if it goes on, tell support the time it happened." } },
+            )
+        }
+    }
+}
+
+fn random_hex() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+fn login_form(csrf: &str, message: Option<&str>, username: &str) -> Markup {
+    html! {
+        @if let Some(m) = message { p.error role="alert" { (m) } }
+        form method="post" action="/portal/login" {
+            input type="hidden" name="csrf" value=(csrf);
+            label for="username" { "User name" }
+            input id="username" name="username" autocomplete="username" required value=(username);
+            label for="password" { "Password" }
+            input id="password" name="password" type="password" autocomplete="current-password" required;
+            div { button type="submit" { "Log in" } }
+        }
+    }
+}
+
+/// The login page: a fresh double-submit CSRF token in a cookie and the form.
+async fn login_page(headers: HeaderMap) -> Response {
+    let csrf = random_hex();
+    let mut resp = page(StatusCode::OK, "Log in", None, login_form(&csrf, None, ""));
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(LOGIN_CSRF_COOKIE, &csrf, over_tls(&headers), None),
+    );
+    resp
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Logs in: the form's CSRF token must match its cookie; a lockout
+/// answers 429 with `Retry-After`.
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !store::credentials::constant_time_eq(&expected, &f.csrf) {
+        return page(
+            StatusCode::FORBIDDEN,
+            "Log in",
+            None,
+            login_form(
+                &expected,
+                Some("The form had expired: please log in again."),
+                &f.username,
+            ),
+        );
+    }
+    match state.app.portal_login(&f.username, &f.password).await {
+        Ok(Ok(started)) => {
+            let mut resp = secured(Redirect::to("/portal").into_response());
+            let tls = over_tls(&headers);
+            resp.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(SESSION_COOKIE, &started.token, tls, None),
+            );
+            resp.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(LOGIN_CSRF_COOKIE, "", tls, Some(0)),
+            );
+            resp
+        }
+        Ok(Err(LoginRefused::Wrong)) => page(
+            StatusCode::UNAUTHORIZED,
+            "Log in",
+            None,
+            login_form(&expected, Some("Wrong user name or password."), &f.username),
+        ),
+        Ok(Err(LoginRefused::Locked(secs))) => {
+            let mut resp = page(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Log in",
+                None,
+                login_form(
+                    &expected,
+                    Some(&format!(
+                        "Too many failed logins: try again in {secs} seconds."
+                    )),
+                    &f.username,
+                ),
+            );
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            resp
+        }
+        Err(e) => failure(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Logs out (a form with the session's CSRF token): the session ends for good.
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let (s, token) = match session(&state, &headers).await {
+        Ok(s) => s,
+        Err(resp) => return resp,
+    };
+    if !store::credentials::constant_time_eq(&s.csrf, &f.csrf) {
+        return page(
+            StatusCode::FORBIDDEN,
+            "Not allowed",
+            Some(&s),
+            html! { p { "The form did not come from this session: nothing was done." } },
+        );
+    }
+    if let Err(e) = state.app.portal_logout(&token).await {
+        return failure(e);
+    }
+    let mut resp = secured(Redirect::to("/portal/login").into_response());
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", over_tls(&headers), Some(0)),
+    );
+    resp
+}
+
+/// The dashboard: the caller's records at a glance.
+async fn dashboard(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let (s, _) = match session(&state, &headers).await {
+        Ok(s) => s,
+        Err(resp) => return resp,
+    };
+    let d = match state.app.dashboard(&s.principal).await {
+        Ok(d) => d,
+        Err(e) => return failure(e),
+    };
+    page(
+        StatusCode::OK,
+        "Dashboard",
+        Some(&s),
+        html! {
+            ul.tiles {
+                li { b { (d.live_connections) } "live connections" }
+                li { b { (d.orders_in_progress) } "orders in progress" }
+                li { b { (d.open_tasks) } "open tasks" }
+                li { b { (d.alerts_today) } "alerts today" }
+                li { b { (d.sessions_online) } "RADIUS sessions online" }
+            }
+        },
+    )
+}
+
+/// A customer and its connections.
+async fn customer_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let (s, _) = match session(&state, &headers).await {
+        Ok(s) => s,
+        Err(resp) => return resp,
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return failure(app::Error::Rule(domain::Error::NotFound(format!(
+            "customer {id} not found"
+        ))));
+    };
+    let c = match state.app.customer(&s.principal, id).await {
+        Ok(c) => c,
+        Err(e) => return failure(e),
+    };
+    let page_req = domain::paging::PageRequest::new(None, Some(200)).expect("a valid page");
+    let (conns, total) = match state
+        .app
+        .connections_for_customer(&s.principal, id, page_req)
+        .await
+    {
+        Ok(x) => x,
+        Err(e) => return failure(e),
+    };
+    page(
+        StatusCode::OK,
+        &c.company_name,
+        Some(&s),
+        html! {
+            dl {
+                dt { "Customer" } dd { (c.id) }
+                dt { "Company number" } dd { (c.co_reg_number.clone().unwrap_or_default()) }
+                dt { "Contact" } dd { (c.contact_name) " · " (c.contact_email) }
+                dt { "Postcode" } dd { (c.postcode) }
+            }
+            h2 { "Connections (" (total) ")" }
+            table {
+                thead { tr { th scope="col" { "CLI" } th scope="col" { "Network" } th scope="col" { "Tariff" } th scope="col" { "Status" } } }
+                tbody {
+                    @for k in &conns {
+                        tr { td { (k.cli) } td { (k.network) } td { (k.tariff_name) } td { (k.status) } }
+                    }
+                }
+            }
+        },
+    )
+}

@@ -1,0 +1,232 @@
+//! The staff portal's first pages over HTTP (the browser tests come with
+//! the rest of the portal): login with its CSRF token, refusals and the
+//! lockout, the session cookie's attributes, the dashboard, logout that
+//! ends the session, CSRF on logout, the security headers, and a partner
+//! user kept from another partner's customer.
+
+mod common;
+
+use common::TestApp;
+use test_macros::backend_test;
+
+/// A client that follows no redirects: each answer is looked at.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+fn value(cookie: &str) -> String {
+    cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_owned()
+}
+
+/// The login form's CSRF cookie value (the hidden field carries the same).
+async fn login_csrf(app: &TestApp, http: &reqwest::Client) -> String {
+    let r = http.get(app.url("/portal/login")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let c = set_cookie(&r, "sb_login_csrf").expect("a CSRF cookie");
+    let csrf = value(&c);
+    let body = r.text().await.unwrap();
+    assert!(body.contains(&csrf), "the form carries it");
+    csrf
+}
+
+async fn login(
+    app: &TestApp,
+    http: &reqwest::Client,
+    user: &str,
+    password: &str,
+) -> reqwest::Response {
+    let csrf = login_csrf(app, http).await;
+    http.post(app.url("/portal/login"))
+        .header("cookie", format!("sb_login_csrf={csrf}"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", user),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+const PASSWORD: &str = "correct horse battery";
+
+async fn agent(app: &TestApp, name: &str, partner: i64) {
+    app::App::new(app.store.clone())
+        .create_portal_user(
+            "test",
+            partner,
+            name,
+            PASSWORD,
+            domain::portal::Role::PartnerAgent,
+        )
+        .await
+        .unwrap();
+}
+
+#[backend_test]
+async fn staff_log_in_see_the_dashboard_and_log_out(app: &TestApp) {
+    agent(app, "north.agent", app.north).await;
+    let http = browser();
+    // Not logged in: to the login page.
+    let r = http.get(app.url("/portal")).send().await.unwrap();
+    assert_eq!(
+        (
+            r.status().as_u16(),
+            r.headers()["location"].to_str().unwrap()
+        ),
+        (303, "/portal/login")
+    );
+
+    let r = login(app, &http, "north.agent", PASSWORD).await;
+    assert_eq!(r.status(), 303);
+    let cookie = set_cookie(&r, "sb_session").expect("a session cookie");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Secure"), "plain HTTP on loopback");
+    let session = format!("sb_session={}", value(&cookie));
+    let r = http
+        .get(app.url("/portal"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("north.agent") && page.contains("live connections"),
+        "{page}"
+    );
+
+    // Logout needs the session's CSRF token.
+    let r = http
+        .post(app.url("/portal/logout"))
+        .header("cookie", &session)
+        .form(&[("csrf", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let r = http
+        .post(app.url("/portal/logout"))
+        .header("cookie", &session)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    // The session is over on the server, whatever the browser keeps.
+    let r = http
+        .get(app.url("/portal"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+}
+
+#[backend_test]
+async fn wrong_passwords_are_refused_and_then_locked_out(app: &TestApp) {
+    agent(app, "locked.agent", app.north).await;
+    let http = browser();
+    // A login form posted without its CSRF cookie is refused.
+    let r = http
+        .post(app.url("/portal/login"))
+        .form(&[
+            ("csrf", "x"),
+            ("username", "locked.agent"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = login(app, &http, "nobody.here", PASSWORD).await;
+    assert_eq!(r.status(), 401);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("Wrong user name or password"),
+        "never which one"
+    );
+    for _ in 0..5 {
+        assert_eq!(
+            login(app, &http, "locked.agent", "wrong password!")
+                .await
+                .status(),
+            401
+        );
+    }
+    // Locked: even the right password waits.
+    let r = login(app, &http, "locked.agent", PASSWORD).await;
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().contains_key("retry-after"));
+    // After the back-off it works (and the count starts again).
+    app.clock.set(app.now() + chrono::Duration::seconds(31));
+    assert_eq!(
+        login(app, &http, "locked.agent", PASSWORD).await.status(),
+        303
+    );
+}
+
+#[backend_test]
+async fn a_partner_user_cannot_open_another_partners_customer(app: &TestApp) {
+    agent(app, "capital.agent", app.capital).await;
+    let http = browser();
+    let r = login(app, &http, "capital.agent", PASSWORD).await;
+    let session = format!(
+        "sb_session={}",
+        value(&set_cookie(&r, "sb_session").unwrap())
+    );
+    let north_customer = app.customer_of(app.north).await;
+    let capital_customer = app.customer_of(app.capital).await;
+    let r = http
+        .get(app.url(&format!("/portal/customers/{north_customer}")))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(r.text().await.unwrap().contains("not found"));
+    let r = http
+        .get(app.url(&format!("/portal/customers/{capital_customer}")))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Connections"));
+}

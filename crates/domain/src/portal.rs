@@ -1,0 +1,173 @@
+//! The staff portal's rules: who its users are (roles), what a user name
+//! and a password must be, and when repeated failed logins lock an
+//! account (with a back-off that doubles).
+
+use crate::{Error, Result, Scope, Scopes};
+use chrono::{DateTime, Duration, Utc};
+
+/// What a portal user may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Platform staff: every partner's records, and administration.
+    PlatformAdmin,
+    /// A partner's administrator: its records, its users and credentials.
+    PartnerAdmin,
+    /// A partner's agent: its records.
+    PartnerAgent,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::PlatformAdmin, Role::PartnerAdmin, Role::PartnerAgent];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::PlatformAdmin => "platform-admin",
+            Role::PartnerAdmin => "partner-admin",
+            Role::PartnerAgent => "partner-agent",
+        }
+    }
+
+    pub fn parse(field: &str, text: &str) -> Result<Role> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == text.trim().to_ascii_lowercase())
+            .ok_or_else(|| {
+                Error::invalid(
+                    field,
+                    format!(
+                        "{text:?} is not one of platform-admin, partner-admin or partner-agent"
+                    ),
+                )
+            })
+    }
+
+    /// The scopes the portal acts with for a user of this role: every
+    /// scope of the partner's records; `admin` (every partner) for
+    /// platform staff.
+    pub fn scopes(self) -> Scopes {
+        let names: Vec<&str> = Scope::ALL
+            .iter()
+            .filter(|s| self == Role::PlatformAdmin || **s != Scope::Admin)
+            .map(|s| s.as_str())
+            .collect();
+        Scopes::parse(&names.join(" ")).expect("known scopes")
+    }
+
+    /// Whether the role administers users and credentials.
+    pub fn administers(self) -> bool {
+        matches!(self, Role::PlatformAdmin | Role::PartnerAdmin)
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Role> {
+        Role::parse("role", s)
+    }
+}
+
+impl TryFrom<String> for Role {
+    type Error = Error;
+    fn try_from(s: String) -> Result<Role> {
+        s.parse()
+    }
+}
+
+/// Checks a user name: 3–64 of lower-case letters, digits and `.-_@`.
+pub fn check_username(text: &str) -> Result<String> {
+    let u = text.trim().to_ascii_lowercase();
+    let ok = (3..=64).contains(&u.len())
+        && u.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-@".contains(&b));
+    if !ok {
+        return Err(Error::invalid(
+            "username",
+            "3 to 64 letters, digits, dots, dashes, underscores or @",
+        ));
+    }
+    Ok(u)
+}
+
+/// Checks a new password: at least 12 characters, at most 200.
+pub fn check_password(text: &str) -> Result<()> {
+    let n = text.chars().count();
+    if n < 12 {
+        return Err(Error::invalid("password", "at least 12 characters"));
+    }
+    if n > 200 {
+        return Err(Error::invalid("password", "at most 200 characters"));
+    }
+    Ok(())
+}
+
+/// Failed logins in a row before an account locks.
+pub const FREE_FAILURES: i64 = 5;
+/// The first lock; each further failure doubles it, up to [`MAX_LOCK`].
+pub const FIRST_LOCK_SECS: i64 = 30;
+pub const MAX_LOCK_SECS: i64 = 15 * 60;
+
+/// Until when an account that has failed `failures` times in a row, the
+/// last at `last_failure`, is locked (`None`: not locked).
+pub fn locked_until(failures: i64, last_failure: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    let extra = failures - FREE_FAILURES;
+    if extra < 0 {
+        return None;
+    }
+    let secs = FIRST_LOCK_SECS
+        .saturating_mul(1 << extra.min(10))
+        .min(MAX_LOCK_SECS);
+    last_failure.map(|at| at + Duration::seconds(secs))
+}
+
+/// Whether an account is locked at `now`.
+pub fn is_locked(failures: i64, last_failure: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    locked_until(failures, last_failure).is_some_and(|until| now < until)
+}
+
+/// How long a portal session lives without use, and at most.
+pub const IDLE_SECS: i64 = 8 * 3600;
+pub const MAX_SESSION_SECS: i64 = 7 * 24 * 3600;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn repeated_failures_lock_with_a_doubling_back_off() {
+        let t = Utc.with_ymd_and_hms(2030, 1, 1, 9, 0, 0).unwrap();
+        assert_eq!(locked_until(4, Some(t)), None, "four failures are free");
+        assert_eq!(locked_until(5, Some(t)), Some(t + Duration::seconds(30)));
+        assert_eq!(locked_until(6, Some(t)), Some(t + Duration::seconds(60)));
+        assert_eq!(
+            locked_until(40, Some(t)),
+            Some(t + Duration::seconds(MAX_LOCK_SECS))
+        );
+        assert!(is_locked(5, Some(t), t + Duration::seconds(29)));
+        assert!(!is_locked(5, Some(t), t + Duration::seconds(30)));
+    }
+
+    #[test]
+    fn users_and_roles() {
+        assert_eq!(
+            check_username(" Jane.Smith@North "),
+            Ok("jane.smith@north".into())
+        );
+        assert!(check_username("jo").is_err());
+        assert!(check_username("jane smith").is_err());
+        assert!(check_password("short").is_err());
+        assert!(check_password("a long enough password").is_ok());
+        assert_eq!(Role::parse("role", "Partner-Admin"), Ok(Role::PartnerAdmin));
+        assert!(Role::parse("role", "boss").is_err());
+        assert!(Role::PlatformAdmin.scopes().contains(Scope::Admin));
+        assert!(!Role::PartnerAgent.scopes().contains(Scope::Admin));
+        assert!(Role::PartnerAgent.scopes().contains(Scope::Customers));
+        assert!(!Role::PartnerAgent.administers());
+    }
+}
