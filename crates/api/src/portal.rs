@@ -28,6 +28,8 @@ pub fn router() -> Router<AppState> {
         .route("/portal/login", get(login_page).post(login))
         .route("/portal/logout", post(logout))
         .route("/portal/customers/{id}", get(customer_page))
+        .route("/portal/connections/{id}", get(connection_page))
+        .route("/portal/search", get(search))
 }
 
 /// The security headers every portal answer carries.
@@ -65,6 +67,15 @@ fn page(status: StatusCode, title: &str, session: Option<&Session>, body: Markup
             body {
                 header {
                     a href="/portal" { strong { "Switchboard" } }
+                    @if session.is_some() {
+                        form role="search" method="get" action="/portal/search" {
+                            label for="q" { "Search" }
+                            " "
+                            input id="q" name="q" type="search" placeholder="CLI, customer, order, ICCID, user, IP, postcode";
+                            " "
+                            button type="submit" { "Find" }
+                        }
+                    }
                     @if let Some(s) = session {
                         nav aria-label="Account" {
                             span { (s.username) " (" (s.role) ")" }
@@ -371,6 +382,119 @@ async fn customer_page(
                         tr { td { (k.cli) } td { (k.network) } td { (k.tariff_name) } td { (k.status) } }
                     }
                 }
+            }
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// The search box: straight to the record when there is one match, a
+/// grouped list otherwise.
+async fn search(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<SearchQuery>,
+) -> Response {
+    let (s, _) = match session(&state, &headers).await {
+        Ok(s) => s,
+        Err(resp) => return resp,
+    };
+    let found = match state.app.search(&s.principal, &q.q).await {
+        Ok(f) => f,
+        Err(app::Error::Rule(e @ domain::Error::Invalid { .. })) => {
+            return page(
+                StatusCode::BAD_REQUEST,
+                "Search",
+                Some(&s),
+                html! { p.error role="alert" { (e) } },
+            )
+        }
+        Err(e) => return failure(e),
+    };
+    // One match with a page of its own: straight there. (Orders and
+    // subscribers get their pages in the portal's next steps.)
+    if found.len() == 1 {
+        let to = if let Some(c) = found.connections.first() {
+            Some(format!("/portal/connections/{}", c.id))
+        } else {
+            found
+                .customers
+                .first()
+                .map(|c| format!("/portal/customers/{}", c.id))
+        };
+        if let Some(to) = to {
+            return secured(Redirect::to(&to).into_response());
+        }
+    }
+    page(
+        StatusCode::OK,
+        "Search",
+        Some(&s),
+        html! {
+            p { (found.len()) " found for “" (q.q) "”." }
+            @if !found.connections.is_empty() {
+                h2 { "Connections (" (found.connections.len()) ")" }
+                ul { @for c in &found.connections { li { a href={"/portal/connections/" (c.id)} { (c.cli) } " · " (c.network) " · " (c.status) } } }
+            }
+            @if !found.customers.is_empty() {
+                h2 { "Customers (" (found.customers.len()) ")" }
+                ul { @for c in &found.customers { li { a href={"/portal/customers/" (c.id)} { (c.company_name) } " · " (c.postcode) } } }
+            }
+            @if !found.orders.is_empty() {
+                h2 { "Orders (" (found.orders.len()) ")" }
+                ul { @for o in &found.orders { li { "Order " (o) } } }
+            }
+            @if !found.subscribers.is_empty() {
+                h2 { "Subscribers (" (found.subscribers.len()) ")" }
+                ul { @for u in &found.subscribers { li { (u.username) " · " (u.status) } } }
+            }
+        },
+    )
+}
+
+/// A connection: its tariff, bars and this period's use.
+async fn connection_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let (s, _) = match session(&state, &headers).await {
+        Ok(s) => s,
+        Err(resp) => return resp,
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return failure(app::Error::Rule(domain::Error::NotFound(format!(
+            "contract {id} not found"
+        ))));
+    };
+    let c = match state.app.contract(&s.principal, id).await {
+        Ok(c) => c,
+        Err(e) => return failure(e),
+    };
+    let (period, reading) = match state.app.usage_so_far(&c).await {
+        Ok(x) => x,
+        Err(e) => return failure(e),
+    };
+    let bars: Vec<domain::request::ConnectionBar> =
+        serde_json::from_str(&c.bars).unwrap_or_default();
+    page(
+        StatusCode::OK,
+        &c.cli,
+        Some(&s),
+        html! {
+            dl {
+                dt { "Contract" } dd { (c.id) }
+                dt { "Customer" } dd { a href={"/portal/customers/" (c.customer_id)} { (c.customer_id) } }
+                dt { "Network" } dd { (c.network) }
+                dt { "Tariff" } dd { (c.tariff_name) }
+                dt { "Status" } dd { (c.status) }
+                dt { "Bars" } dd { @if bars.is_empty() { "none" } @else { @for b in &bars { (b.name) " (" (b.bar_suffix) ") " } } }
+                dt { "This period" } dd { "from " (period.start) ": " ((reading.data_bytes + (1 << 20) - 1) >> 20) " MB of data, " (reading.spend_pence) "p out of bundle" }
             }
         },
     )

@@ -230,3 +230,63 @@ async fn a_partner_user_cannot_open_another_partners_customer(app: &TestApp) {
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("Connections"));
 }
+
+#[backend_test]
+async fn the_search_box_goes_straight_to_one_match_and_lists_several(app: &TestApp) {
+    agent(app, "search.agent", app.north).await;
+    let http = browser();
+    let r = login(app, &http, "search.agent", PASSWORD).await;
+    let session = format!(
+        "sb_session={}",
+        value(&set_cookie(&r, "sb_session").unwrap())
+    );
+    let find = |q: &str| {
+        http.get(app.url("/portal/search"))
+            .query(&[("q", q)])
+            .header("cookie", &session)
+            .send()
+    };
+    // A CLI in international format: straight to the connection.
+    let c = app
+        .connection_on(app.north, domain::Network::Vodafone)
+        .await;
+    let intl = format!("+44{}", &c.cli[1..]);
+    let r = find(&intl).await.unwrap();
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(to, format!("/portal/connections/{}", c.id));
+    let r = http
+        .get(app.url(&to))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains(&c.cli));
+    // A company name: straight to the customer.
+    let r = find("acme").await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/portal/customers/"));
+    // Several: a grouped list.
+    let r = find("ltd").await.unwrap();
+    assert_eq!(r.status(), 200);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("Customers ("), "{body}");
+    // Another partner's number is not found.
+    let other = app
+        .connection_on(app.capital, domain::Network::Vodafone)
+        .await;
+    let r = find(&other.cli).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("0 found"));
+    let r = http
+        .get(app.url(&format!("/portal/connections/{}", other.id)))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}

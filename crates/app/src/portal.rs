@@ -159,3 +159,71 @@ impl App {
             .await?)
     }
 }
+
+/// What the search box found, grouped.
+#[derive(Debug, Default)]
+pub struct Found {
+    pub connections: Vec<store::portal::FoundConnection>,
+    pub customers: Vec<store::customers::CustomerRow>,
+    pub orders: Vec<i64>,
+    pub subscribers: Vec<store::portal::FoundSubscriber>,
+}
+
+impl Found {
+    pub fn len(&self) -> usize {
+        self.connections.len() + self.customers.len() + self.orders.len() + self.subscribers.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl App {
+    /// The portal's search box: a CLI in any format or an ICCID finds
+    /// connections; a number, an order and a customer by id; an ISP user
+    /// name or IP address, subscribers; any text, customers by name,
+    /// company number, postcode or e-mail. Only the caller's records.
+    pub async fn search(&self, who: &Principal, q: &str) -> Result<Found> {
+        let q = q.trim();
+        let mut found = Found::default();
+        if q.is_empty() {
+            return Ok(found);
+        }
+        if q.chars().count() > 100 {
+            return Err(domain::Error::invalid("q", "at most 100 characters").into());
+        }
+        let vis = who.visibility();
+        let cli = domain::Cli::parse(q).ok().map(|c| c.as_str().to_owned());
+        let iccid = domain::sim::parse_iccid(q).ok();
+        if cli.is_some() || iccid.is_some() {
+            found.connections = self
+                .store
+                .portal()
+                .find_connections(vis, cli.as_deref(), iccid.as_deref())
+                .await?;
+        }
+        if let Ok(id) = q.parse::<i64>() {
+            if id > 0 {
+                if self.store.orders().get_order(vis, id).await.is_ok() {
+                    found.orders.push(id);
+                }
+                if let Ok(c) = self.store.customers().get_customer(vis, id).await {
+                    found.customers.push(c);
+                }
+            }
+        }
+        found.subscribers = self.store.portal().find_subscribers(vis, q).await?;
+        if found.is_empty() {
+            let page = domain::paging::PageRequest::new(None, Some(20))?;
+            let search = domain::paging::check_search("q", Some(q))?;
+            found.customers = self
+                .store
+                .customers()
+                .list_customers(vis, &search, page)
+                .await?
+                .0;
+        }
+        Ok(found)
+    }
+}

@@ -202,3 +202,56 @@ impl Portal<'_> {
         .await
     }
 }
+
+/// A connection found by the search box.
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
+pub struct FoundConnection {
+    pub id: i64,
+    pub customer_id: i64,
+    pub cli: String,
+    pub network: String,
+    pub status: String,
+}
+
+/// A subscriber found by the search box.
+#[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
+pub struct FoundSubscriber {
+    pub id: i64,
+    pub username: String,
+    pub status: String,
+}
+
+impl Portal<'_> {
+    /// Visible connections with this CLI or ICCID (newest first).
+    pub async fn find_connections(
+        &self,
+        vis: crate::Visibility,
+        cli: Option<&str>,
+        iccid: Option<&str>,
+    ) -> Result<Vec<FoundConnection>> {
+        let (all, partner) = vis.binds();
+        self.read_all(
+            "SELECT id, customer_id, cli, network, status FROM connections \
+             WHERE ($1 OR partner_id = $2) AND (cli = $3 OR iccid = $4) ORDER BY id DESC LIMIT 20",
+            args![all, partner, cli.unwrap_or(""), iccid.unwrap_or("")],
+        )
+        .await
+    }
+
+    /// Visible ISP subscribers with this user name, or online now (or
+    /// last) at this IP address.
+    pub async fn find_subscribers(
+        &self,
+        vis: crate::Visibility,
+        text: &str,
+    ) -> Result<Vec<FoundSubscriber>> {
+        let (all, partner) = vis.binds();
+        self.read_all(
+            "SELECT u.id, u.username, u.status FROM isp_users u WHERE ($1 OR u.partner_id = $2) AND \
+             (LOWER(u.username) = LOWER($3) OR u.id IN (SELECT s.user_id FROM radius_sessions s WHERE s.framed_ip = $3 AND s.user_id IS NOT NULL)) \
+             ORDER BY u.id LIMIT 20",
+            args![all, partner, text],
+        )
+        .await
+    }
+}
