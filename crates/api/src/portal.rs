@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/portal/logout", post(logout))
         .route("/portal/customers/{id}", get(customer_page))
         .route("/portal/connections/{id}", get(connection_page))
+        .route("/portal/connections/{id}/bars", post(change_bar))
         .route("/portal/search", get(search))
 }
 
@@ -457,7 +458,9 @@ async fn search(
     )
 }
 
-/// A connection: its tariff, bars and this period's use.
+/// A connection: its tariff, bars (added and removed here, each after a
+/// confirmation, as a request object the worker carries out), this
+/// period's use and its latest requests.
 async fn connection_page(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -472,6 +475,15 @@ async fn connection_page(
             "contract {id} not found"
         ))));
     };
+    connection_view(&state, &s, id, None).await
+}
+
+async fn connection_view(
+    state: &AppState,
+    s: &Session,
+    id: i64,
+    notice: Option<Markup>,
+) -> Response {
     let c = match state.app.contract(&s.principal, id).await {
         Ok(c) => c,
         Err(e) => return failure(e),
@@ -480,22 +492,178 @@ async fn connection_page(
         Ok(x) => x,
         Err(e) => return failure(e),
     };
+    let catalogue = match app::requests::network_of(&c) {
+        Ok(n) => state.app.bars(n).await.unwrap_or_default(),
+        Err(_) => vec![],
+    };
+    let page_req = domain::paging::PageRequest::new(None, Some(10)).expect("a valid page");
+    let requests = state
+        .app
+        .requests_for_contract(&s.principal, id, page_req)
+        .await
+        .map(|r| r.0)
+        .unwrap_or_default();
     let bars: Vec<domain::request::ConnectionBar> =
         serde_json::from_str(&c.bars).unwrap_or_default();
+    let addable: Vec<_> = catalogue
+        .iter()
+        .filter(|b| !bars.iter().any(|on| on.bar_id == b.id))
+        .collect();
     page(
         StatusCode::OK,
         &c.cli,
-        Some(&s),
+        Some(s),
         html! {
+            @if let Some(n) = notice { (n) }
             dl {
                 dt { "Contract" } dd { (c.id) }
                 dt { "Customer" } dd { a href={"/portal/customers/" (c.customer_id)} { (c.customer_id) } }
                 dt { "Network" } dd { (c.network) }
                 dt { "Tariff" } dd { (c.tariff_name) }
                 dt { "Status" } dd { (c.status) }
-                dt { "Bars" } dd { @if bars.is_empty() { "none" } @else { @for b in &bars { (b.name) " (" (b.bar_suffix) ") " } } }
                 dt { "This period" } dd { "from " (period.start) ": " ((reading.data_bytes + (1 << 20) - 1) >> 20) " MB of data, " (reading.spend_pence) "p out of bundle" }
+            }
+            h2 { "Bars (" (bars.len()) ")" }
+            ul {
+                @for b in &bars {
+                    li {
+                        (b.name) " (" (b.bar_suffix) ") "
+                        form method="post" action={"/portal/connections/" (c.id) "/bars"} style="display:inline" {
+                            input type="hidden" name="csrf" value=(s.csrf);
+                            input type="hidden" name="bar_id" value=(b.bar_id);
+                            input type="hidden" name="action" value="remove";
+                            button type="submit" { "Remove…" }
+                        }
+                    }
+                }
+            }
+            @if !addable.is_empty() {
+                form method="post" action={"/portal/connections/" (c.id) "/bars"} {
+                    input type="hidden" name="csrf" value=(s.csrf);
+                    input type="hidden" name="action" value="add";
+                    label for="bar_id" { "Add a bar" }
+                    select id="bar_id" name="bar_id" {
+                        @for b in &addable { option value=(b.id) { (b.name) " (" (b.bar_suffix) ")" } }
+                    }
+                    " "
+                    button type="submit" { "Add…" }
+                }
+            }
+            h2 { "Requests" }
+            table {
+                thead { tr { th scope="col" { "Request" } th scope="col" { "Type" } th scope="col" { "Status" } th scope="col" { "Reason" } } }
+                tbody {
+                    @for r in &requests {
+                        tr { td { (r.id) } td { (r.kind) } td { (r.status) } td { (r.reason.clone().unwrap_or_default()) } }
+                    }
+                }
             }
         },
     )
+}
+
+#[derive(Deserialize)]
+struct BarForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    bar_id: String,
+    #[serde(default)]
+    action: String,
+    /// Set by the confirmation page's button.
+    #[serde(default)]
+    confirmed: String,
+}
+
+/// Adds or removes a bar: first a confirmation page, then (confirmed) the
+/// request object, shown on the connection page.
+async fn change_bar(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<BarForm>,
+) -> Response {
+    let (s, _) = match session(&state, &headers).await {
+        Ok(s) => s,
+        Err(resp) => return resp,
+    };
+    if !store::credentials::constant_time_eq(&s.csrf, &f.csrf) {
+        return page(
+            StatusCode::FORBIDDEN,
+            "Not allowed",
+            Some(&s),
+            html! { p { "The form did not come from this session: nothing was done." } },
+        );
+    }
+    let (Ok(id), Ok(bar_id)) = (id.parse::<i64>(), f.bar_id.parse::<i64>()) else {
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Bars",
+            Some(&s),
+            html! { p.error role="alert" { "Choose a bar." } },
+        );
+    };
+    let add = match f.action.as_str() {
+        "add" => true,
+        "remove" => false,
+        _ => {
+            return page(
+                StatusCode::BAD_REQUEST,
+                "Bars",
+                Some(&s),
+                html! { p.error role="alert" { "Add or remove?" } },
+            )
+        }
+    };
+    if f.confirmed != "yes" {
+        let c = match state.app.contract(&s.principal, id).await {
+            Ok(c) => c,
+            Err(e) => return failure(e),
+        };
+        let name = match app::requests::network_of(&c) {
+            Ok(n) => state
+                .app
+                .bars(n)
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .find(|b| b.id == bar_id)
+                .map(|b| format!("{} ({})", b.name, b.bar_suffix))
+                .unwrap_or_else(|| format!("bar {bar_id}")),
+            Err(_) => format!("bar {bar_id}"),
+        };
+        let verb = if add { "Add" } else { "Remove" };
+        return page(
+            StatusCode::OK,
+            &format!("{verb} a bar"),
+            Some(&s),
+            html! {
+                p { (verb) " " strong { (name) } (if add { " to " } else { " from " }) (c.cli) "? The network is asked at once." }
+                form method="post" action={"/portal/connections/" (id) "/bars"} {
+                    input type="hidden" name="csrf" value=(s.csrf);
+                    input type="hidden" name="bar_id" value=(bar_id);
+                    input type="hidden" name="action" value=(f.action);
+                    input type="hidden" name="confirmed" value="yes";
+                    button type="submit" { (verb) " the bar" }
+                    " "
+                    a href={"/portal/connections/" (id)} { "Cancel" }
+                }
+            },
+        );
+    }
+    match state.app.change_bar(&s.principal, id, bar_id, add).await {
+        Ok(r) => {
+            let notice = html! { p role="status" { "Request " (r.id) " (" (r.kind) ") is " (r.status) "." } };
+            let mut resp = connection_view(&state, &s, id, Some(notice)).await;
+            *resp.status_mut() = StatusCode::ACCEPTED;
+            resp
+        }
+        Err(app::Error::Rule(e @ (domain::Error::Invalid { .. } | domain::Error::Conflict(_)))) => {
+            let notice = html! { p.error role="alert" { (e) } };
+            let mut resp = connection_view(&state, &s, id, Some(notice)).await;
+            *resp.status_mut() = StatusCode::CONFLICT;
+            resp
+        }
+        Err(e) => failure(e),
+    }
 }

@@ -290,3 +290,116 @@ async fn the_search_box_goes_straight_to_one_match_and_lists_several(app: &TestA
         .unwrap();
     assert_eq!(r.status(), 404);
 }
+
+#[backend_test]
+async fn a_bar_is_added_and_removed_after_a_confirmation(app: &TestApp) {
+    agent(app, "bar.agent", app.north).await;
+    let http = browser();
+    let r = login(app, &http, "bar.agent", PASSWORD).await;
+    let session = format!(
+        "sb_session={}",
+        value(&set_cookie(&r, "sb_session").unwrap())
+    );
+    let c = app
+        .connection_on(app.north, domain::Network::Vodafone)
+        .await;
+    let path = format!("/portal/connections/{}", c.id);
+    let page = http
+        .get(app.url(&path))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let bars = app
+        .store
+        .catalogue()
+        .bars_for_network(domain::Network::Vodafone)
+        .await
+        .unwrap();
+    let roam = bars.iter().find(|b| b.bar_suffix == "ROAM").unwrap();
+    let post = |fields: Vec<(&'static str, String)>| {
+        http.post(app.url(&format!("{path}/bars")))
+            .header("cookie", &session)
+            .form(&fields)
+            .send()
+    };
+    let base = |action: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("bar_id", roam.id.to_string()),
+            ("action", action.to_owned()),
+        ]
+    };
+    // First a confirmation, which changes nothing.
+    let r = post(base("add")).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Add the bar"));
+    let mut confirmed = base("add");
+    confirmed.push(("confirmed", "yes".into()));
+    let r = post(confirmed.clone()).await.unwrap();
+    assert_eq!(r.status(), 202);
+    assert!(r.text().await.unwrap().contains("(AddBar) is Pending"));
+    app.drain().await;
+    let page = http
+        .get(app.url(&path))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Roaming (ROAM)") && page.contains("Completed"),
+        "{page}"
+    );
+    // Twice is refused with the reason, on the page.
+    let r = post(confirmed).await.unwrap();
+    assert_eq!(r.status(), 409);
+    assert!(r.text().await.unwrap().contains("already on"));
+    let mut remove = base("remove");
+    remove.push(("confirmed", "yes".into()));
+    assert_eq!(post(remove).await.unwrap().status(), 202);
+    app.drain().await;
+    let page = http
+        .get(app.url(&path))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("RemoveBar"), "{page}");
+    // A forged form does nothing; another partner's connection is not found.
+    let mut forged = base("add");
+    forged[0].1 = "forged".into();
+    assert_eq!(post(forged).await.unwrap().status(), 403);
+    let other = app
+        .connection_on(app.capital, domain::Network::Vodafone)
+        .await;
+    let r = http
+        .post(app.url(&format!("/portal/connections/{}/bars", other.id)))
+        .header("cookie", &session)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("bar_id", &roam.id.to_string()),
+            ("action", "add"),
+            ("confirmed", "yes"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
