@@ -171,11 +171,16 @@ fn failure(e: app::Error) -> Response {
     }
 }
 
-fn random_hex() -> String {
-    use rand::RngCore;
-    let mut b = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut b);
-    hex::encode(b)
+/// Refuses a form whose CSRF token is not the session's: `None` when it is.
+fn forged(s: &Session, csrf: &str) -> Option<Response> {
+    (!store::credentials::constant_time_eq(&s.csrf, csrf)).then(|| {
+        page(
+            StatusCode::FORBIDDEN,
+            "Not allowed",
+            Some(s),
+            html! { p { "The form did not come from this session: nothing was done." } },
+        )
+    })
 }
 
 fn login_form(csrf: &str, message: Option<&str>, username: &str) -> Markup {
@@ -194,7 +199,7 @@ fn login_form(csrf: &str, message: Option<&str>, username: &str) -> Markup {
 
 /// The login page: a fresh double-submit CSRF token in a cookie and the form.
 async fn login_page(headers: HeaderMap) -> Response {
-    let csrf = random_hex();
+    let csrf = store::credentials::random_hex(32);
     let mut resp = page(StatusCode::OK, "Log in", None, login_form(&csrf, None, ""));
     resp.headers_mut().append(
         header::SET_COOKIE,
@@ -291,13 +296,8 @@ async fn logout(
         Ok(s) => s,
         Err(resp) => return resp,
     };
-    if !store::credentials::constant_time_eq(&s.csrf, &f.csrf) {
-        return page(
-            StatusCode::FORBIDDEN,
-            "Not allowed",
-            Some(&s),
-            html! { p { "The form did not come from this session: nothing was done." } },
-        );
+    if let Some(refused) = forged(&s, &f.csrf) {
+        return refused;
     }
     if let Err(e) = state.app.portal_logout(&token).await {
         return failure(e);
@@ -587,13 +587,8 @@ async fn change_bar(
         Ok(s) => s,
         Err(resp) => return resp,
     };
-    if !store::credentials::constant_time_eq(&s.csrf, &f.csrf) {
-        return page(
-            StatusCode::FORBIDDEN,
-            "Not allowed",
-            Some(&s),
-            html! { p { "The form did not come from this session: nothing was done." } },
-        );
+    if let Some(refused) = forged(&s, &f.csrf) {
+        return refused;
     }
     let (Ok(id), Ok(bar_id)) = (id.parse::<i64>(), f.bar_id.parse::<i64>()) else {
         return page(

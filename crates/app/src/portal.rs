@@ -5,7 +5,6 @@
 
 use crate::{App, Error, Principal, Result};
 use domain::portal::{self, Role};
-use rand::RngCore;
 use store::portal::{PortalUser, SessionRow};
 
 /// A session started: the cookie's token (shown to the browser only) and
@@ -34,12 +33,6 @@ pub struct Session {
     pub username: String,
     pub role: Role,
     pub csrf: String,
-}
-
-fn random_hex(bytes: usize) -> String {
-    let mut b = vec![0u8; bytes];
-    rand::thread_rng().fill_bytes(&mut b);
-    hex::encode(b)
 }
 
 impl App {
@@ -97,8 +90,8 @@ impl App {
             self.store.portal().failed_login(user.id).await?;
             return Ok(Err(LoginRefused::Wrong));
         }
-        let token = random_hex(32);
-        let csrf = random_hex(32);
+        let token = store::credentials::random_hex(32);
+        let csrf = store::credentials::random_hex(32);
         let expires = now + chrono::Duration::seconds(portal::MAX_SESSION_SECS);
         self.store
             .portal()

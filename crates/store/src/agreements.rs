@@ -85,13 +85,6 @@ pub struct NewOrder {
     pub configurations: Vec<Configuration>,
 }
 
-/// What the B2B network answered.
-#[derive(Debug, Clone)]
-pub enum Outcome {
-    Done,
-    Refused(String),
-}
-
 impl Agreements<'_> {
     /// The visible agreements, by id, from `page`; changed since `since`
     /// when given. With the total.
