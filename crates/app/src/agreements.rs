@@ -78,6 +78,20 @@ impl App {
             .await?)
     }
 
+    /// A visible customer's agreements (the portal's customer page).
+    pub async fn agreements_for_customer(
+        &self,
+        who: &Principal,
+        customer_id: i64,
+    ) -> Result<Vec<AgreementRow>> {
+        who.require(Scope::Agreements)?;
+        Ok(self
+            .store
+            .agreements()
+            .for_customer(who.visibility(), customer_id)
+            .await?)
+    }
+
     /// One of the caller's agreements.
     pub async fn agreement(&self, who: &Principal, id: i64) -> Result<AgreementRow> {
         who.require(Scope::Agreements)?;

@@ -40,6 +40,22 @@ impl App {
         .await
     }
 
+    /// Changes a visible customer's details, checked as CreateCustomer's.
+    pub async fn update_customer(
+        &self,
+        who: &Principal,
+        id: i64,
+        input: CustomerInput,
+    ) -> Result<CustomerRow> {
+        who.require(Scope::Customers)?;
+        let customer = input.validate()?;
+        self.store
+            .customers()
+            .update_customer(&who.actor, who.visibility(), id, &customer)
+            .await
+            .map_err(|e| Error::store(e, || format!("customer {id}")))
+    }
+
     /// GetCustomerDetails: one customer visible to the caller.
     pub async fn customer(&self, who: &Principal, id: i64) -> Result<CustomerRow> {
         who.require(Scope::Customers)?;

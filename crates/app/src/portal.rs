@@ -220,3 +220,46 @@ impl App {
         Ok(found)
     }
 }
+
+impl App {
+    /// The dashboard's recent activity: the latest audit rows of the
+    /// caller's records.
+    pub async fn recent_activity(
+        &self,
+        who: &Principal,
+        limit: i64,
+    ) -> Result<Vec<store::audit::AuditRow>> {
+        Ok(self.store.audit().recent(who.visibility(), limit).await?)
+    }
+
+    /// The audit history of a customer or a connection the caller may see,
+    /// oldest first.
+    pub async fn history(
+        &self,
+        who: &Principal,
+        of: Audited,
+    ) -> Result<Vec<store::audit::AuditRow>> {
+        let (entity, id) = match of {
+            Audited::Customer(id) => {
+                self.customer(who, id).await?;
+                ("customer", id)
+            }
+            Audited::Connection(id) => {
+                self.contract(who, id).await?;
+                ("connection", id)
+            }
+        };
+        Ok(self
+            .store
+            .audit()
+            .audit_for(entity, &id.to_string())
+            .await?)
+    }
+}
+
+/// A record whose audit history a page shows.
+#[derive(Debug, Clone, Copy)]
+pub enum Audited {
+    Customer(i64),
+    Connection(i64),
+}

@@ -112,6 +112,20 @@ impl Agreements<'_> {
         Ok((rows, total))
     }
 
+    /// A visible customer's agreements, oldest first.
+    pub async fn for_customer(
+        &self,
+        vis: Visibility,
+        customer_id: i64,
+    ) -> Result<Vec<AgreementRow>> {
+        let (all, partner) = vis.binds();
+        self.read_all(
+            &format!("{AGREEMENT_SELECT} WHERE a.customer_id = $1 AND ($2 OR a.partner_id = $3) ORDER BY a.id"),
+            args![customer_id, all, partner],
+        )
+        .await
+    }
+
     /// A visible agreement.
     pub async fn get(&self, vis: Visibility, id: i64) -> Result<AgreementRow> {
         let (all, partner) = vis.binds();

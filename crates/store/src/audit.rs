@@ -91,4 +91,11 @@ impl Audit<'_> {
         let rows = self.read_all::<AuditRow>("SELECT id, at, actor, partner_id, entity, entity_id, action, before_json, after_json FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY id", args![entity, entity_id]).await?;
         Ok(rows)
     }
+
+    /// The latest `limit` audit rows of the records visible to the caller,
+    /// newest first.
+    pub async fn recent(&self, vis: crate::Visibility, limit: i64) -> Result<Vec<AuditRow>> {
+        let (all, partner) = vis.binds();
+        self.read_all::<AuditRow>("SELECT id, at, actor, partner_id, entity, entity_id, action, before_json, after_json FROM audit_log WHERE ($1 OR partner_id = $2) ORDER BY id DESC LIMIT $3", args![all, partner, limit]).await
+    }
 }

@@ -51,6 +51,57 @@ impl Customers<'_> {
             .await
     }
 
+    /// Changes a visible customer's details (checked by the caller), with
+    /// an audit row holding what was and what is.
+    pub async fn update_customer(
+        &self,
+        actor: &str,
+        vis: Visibility,
+        id: i64,
+        c: &NewCustomer,
+    ) -> Result<CustomerRow> {
+        let before = self.get_customer(vis, id).await?;
+        let lines = serde_json::to_string(&c.address_lines).expect("strings serialise");
+        let now = self.now();
+        self.write(async |tx| {
+            let row: CustomerRow = tx
+                .fetch_one(
+                    &format!(
+                        "UPDATE customers SET company_name = $1, co_reg_number = $2, contact_name = $3, contact_email = $4, \
+                         contact_phone = $5, address_lines = $6, town = $7, postcode = $8, billing_email = $9, \
+                         organization_number = $10, updated_at = $11 WHERE id = $12 RETURNING {COLS}"
+                    ),
+                    args![
+                        &c.company_name,
+                        &c.co_reg_number,
+                        &c.contact_name,
+                        &c.contact_email,
+                        &c.contact_phone,
+                        &lines,
+                        &c.town,
+                        &c.postcode,
+                        &c.billing_email,
+                        &c.organization_number,
+                        now,
+                        id,
+                    ],
+                )
+                .await?;
+            let entry = AuditEntry::of(actor, Some(before.partner_id), "customer", id, "update")
+                .before(serde_json::json!({
+                    "companyName": before.company_name, "coRegNumber": before.co_reg_number,
+                    "contactName": before.contact_name, "contactEmail": before.contact_email,
+                    "postcode": before.postcode, "billingEmail": before.billing_email }))
+                .after(serde_json::json!({
+                    "companyName": c.company_name, "coRegNumber": c.co_reg_number,
+                    "contactName": c.contact_name, "contactEmail": c.contact_email,
+                    "postcode": c.postcode, "billingEmail": c.billing_email }));
+            crate::audit::write(tx, now, &entry).await?;
+            Ok(row)
+        })
+        .await
+    }
+
     /// One customer visible to the caller.
     pub async fn get_customer(&self, vis: Visibility, id: i64) -> Result<CustomerRow> {
         self.read_visible::<CustomerRow>(&format!("SELECT {COLS} FROM customers"), "", id, vis)

@@ -1,0 +1,405 @@
+//! The staff portal (`/portal`, and `/Admin/getToken` where the ISP
+//! reference sends its readers): server-rendered pages (maud) with htmx,
+//! over the same use cases as the API faces; a page holds no rule of its
+//! own.
+//!
+//! - A session cookie (`HttpOnly`, `SameSite=Lax`, `Secure` when the
+//!   request came over TLS) names a session kept server-side; the
+//!   [`Staff`] extractor turns it into the caller, or sends the browser to
+//!   the login page.
+//! - Every form carries a CSRF token (the session's; before login, a
+//!   double-submitted one) and [`Staff::checked`] refuses one without it.
+//! - Every answer has a `Content-Security-Policy` allowing nothing from
+//!   elsewhere; the only script is htmx, vendored from its npm package and
+//!   served from the binary. Every control is also a plain link or form.
+//! - Where a page and a fragment share a URL the answer says
+//!   `Vary: HX-Request`; a fragment-only route sends a browser that asks
+//!   for it as a page to the page it belongs to.
+
+mod admin;
+mod connections;
+mod customers;
+mod home;
+mod isp;
+mod login;
+mod orders;
+mod tasks;
+
+use crate::AppState;
+use app::portal::Session;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+const SESSION_COOKIE: &str = "sb_session";
+const LOGIN_CSRF_COOKIE: &str = "sb_login_csrf";
+
+/// htmx, from the `htmx.org` npm package (`scripts/vendor-htmx`), served
+/// from the binary under a versioned name so it can be cached for good.
+const HTMX: &str = include_str!("../../assets/htmx-2.0.11.min.js");
+const HTMX_PATH: &str = "/portal/assets/htmx-2.0.11.min.js";
+
+/// The portal's routes (not in the OpenAPI document: pages, not an API).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(HTMX_PATH, get(htmx))
+        .merge(login::router())
+        .merge(home::router())
+        .merge(customers::router())
+        .merge(connections::router())
+        .merge(orders::router())
+        .merge(tasks::router())
+        .merge(isp::router())
+        .merge(admin::router())
+}
+
+async fn htmx() -> Response {
+    let mut resp = (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        HTMX,
+    )
+        .into_response();
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    resp.headers_mut().insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    resp
+}
+
+/// The security headers every portal answer carries.
+fn secured(mut resp: Response) -> Response {
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::VARY, HeaderValue::from_static("HX-Request, Cookie"));
+    resp
+}
+
+/// A whole page: the header (search box, navigation, account) around `body`.
+fn page(status: StatusCode, title: &str, session: Option<&Session>, body: Markup) -> Response {
+    let markup = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="htmx-config" content=r#"{"allowEval":false,"includeIndicatorStyles":false,"historyCacheSize":0}"#;
+                title { (title) " · Switchboard" }
+                style { (PreEscaped(STYLE)) }
+                script src=(HTMX_PATH) defer {}
+            }
+            body {
+                a.skip href="#main" { "Skip to content" }
+                header {
+                    a href="/portal" { strong { "Switchboard" } }
+                    @if let Some(s) = session {
+                        form role="search" method="get" action="/portal/search" {
+                            label for="q" { "Search" }
+                            " "
+                            input id="q" name="q" type="search" placeholder="CLI, customer, order, ICCID, user, IP, postcode";
+                            " "
+                            button type="submit" { "Find" }
+                        }
+                        nav aria-label="Main" {
+                            a href="/portal" { "Dashboard" }
+                            " " a href="/portal/tasks" { "Tasks" }
+                            " " a href="/portal/subscribers" { "Subscribers" }
+                            @if s.role.administers() {
+                                " " a href="/portal/admin" { "Admin" }
+                            }
+                        }
+                        nav aria-label="Account" {
+                            span { (s.username) " (" (s.role) ")" }
+                            " "
+                            form method="post" action="/portal/logout" {
+                                input type="hidden" name="csrf" value=(s.csrf);
+                                button type="submit" { "Log out" }
+                            }
+                        }
+                    }
+                }
+                main id="main" { h1 { (title) } (body) }
+            }
+        }
+    };
+    secured((status, axum::response::Html(markup.into_string())).into_response())
+}
+
+/// A fragment for htmx to swap in (no header, no layout).
+fn fragment(markup: Markup) -> Response {
+    secured(axum::response::Html(markup.into_string()).into_response())
+}
+
+/// Whether htmx asked (and wants a fragment rather than a page).
+fn from_htmx(headers: &HeaderMap) -> bool {
+    headers.get("hx-request").is_some_and(|v| v == "true")
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0 auto;max-width:64rem;padding:0 1rem;line-height:1.4}\
+.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:.5rem;background:#fff;padding:.25rem}\
+header{display:flex;justify-content:space-between;align-items:center;flex-wrap:wrap;gap:.5rem 1rem;padding:.75rem 0;border-bottom:1px solid #ccc}\
+header form,nav form,form.inline{display:inline}header label{display:inline}nav a{margin-right:.5rem}\
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}\
+.tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(10rem,1fr));gap:1rem;list-style:none;padding:0}\
+.tiles li{border:1px solid #ccc;border-radius:.5rem;padding:1rem}.tiles b{display:block;font-size:2rem}\
+.tabs{display:flex;flex-wrap:wrap;gap:.25rem;list-style:none;padding:0;border-bottom:1px solid #ccc}\
+.tabs a{display:block;padding:.4rem .8rem;border:1px solid #ccc;border-bottom:0;border-radius:.4rem .4rem 0 0;text-decoration:none}\
+.tabs a[aria-current=page]{background:#eef;font-weight:bold}\
+table{border-collapse:collapse;width:100%;display:block;overflow-x:auto}th,td{text-align:left;padding:.3rem .6rem;border-bottom:1px solid #eee}\
+.error{color:#a00}.ok{color:#060}label{display:block;margin-top:.75rem}\
+input,select,textarea{font-size:1rem;padding:.4rem;max-width:100%}button{font-size:1rem;padding:.4rem .8rem;margin-top:.5rem}\
+:focus-visible{outline:3px solid #36c;outline-offset:2px}fieldset{margin-top:1rem}\
+ol.timeline li{margin:.25rem 0}.secret{font-family:monospace;background:#ffd;padding:.5rem;word-break:break-all}\
+@media (max-width:40rem){header{flex-direction:column;align-items:flex-start}dl{grid-template-columns:1fr}}";
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// Whether the request came over TLS (directly or through a proxy that
+/// says so), for the cookies' `Secure`.
+fn over_tls(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|p| p.eq_ignore_ascii_case("https"))
+}
+
+/// A cookie for the whole site: the portal lives under `/portal`, and
+/// the ISP reference's `/Admin/getToken` page needs the session too.
+fn set_cookie(name: &str, value: &str, tls: bool, max_age: Option<i64>) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if tls {
+        c.push_str("; Secure");
+    }
+    if let Some(a) = max_age {
+        c.push_str(&format!("; Max-Age={a}"));
+    }
+    HeaderValue::from_str(&c).expect("cookie values are hex")
+}
+
+/// A logged-in caller. As an extractor it answers for the handler with
+/// the login page (or, for htmx, a full reload to it) when there is no
+/// live session.
+pub struct Staff {
+    pub session: Session,
+    /// The cookie's token (logging out ends this session).
+    pub token: String,
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Staff, Response> {
+        let to_login = || {
+            let mut r = secured(Redirect::to("/portal/login").into_response());
+            r.headers_mut()
+                .insert("hx-redirect", HeaderValue::from_static("/portal/login"));
+            r
+        };
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE).filter(|t| t.len() == 64) else {
+            return Err(to_login());
+        };
+        match state.app.portal_session(&token).await {
+            Ok(Some(session)) => Ok(Staff { session, token }),
+            Ok(None) => Err(to_login()),
+            Err(e) => Err(failure(e)),
+        }
+    }
+}
+
+impl Staff {
+    /// Refuses a form whose CSRF token is not the session's.
+    fn checked(&self, csrf: &str) -> Result<(), Refusal> {
+        if store::credentials::constant_time_eq(&self.session.csrf, csrf) {
+            return Ok(());
+        }
+        Err(Refusal(Box::new(page(
+            StatusCode::FORBIDDEN,
+            "Not allowed",
+            Some(&self.session),
+            html! { p.error role="alert" { "The form did not come from this session: nothing was done." } },
+        ))))
+    }
+
+    /// A page for this caller.
+    fn page(&self, status: StatusCode, title: &str, body: Markup) -> Response {
+        page(status, title, Some(&self.session), body)
+    }
+
+    fn principal(&self) -> &app::Principal {
+        &self.session.principal
+    }
+
+    /// The hidden CSRF field every form carries.
+    fn csrf(&self) -> Markup {
+        html! { input type="hidden" name="csrf" value=(self.session.csrf); }
+    }
+}
+
+/// An answer instead of the page asked for: from a use case's error, or
+/// a refused form. Handlers return `Result<Response, Refusal>`.
+pub struct Refusal(Box<Response>);
+
+impl From<app::Error> for Refusal {
+    fn from(e: app::Error) -> Refusal {
+        Refusal(Box::new(failure(e)))
+    }
+}
+
+impl From<domain::Error> for Refusal {
+    fn from(e: domain::Error) -> Refusal {
+        Refusal(Box::new(failure(app::Error::Rule(e))))
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        *self.0
+    }
+}
+
+type Answer = Result<Response, Refusal>;
+
+/// A record's id from the path: anything but a positive number is a
+/// record that is not there.
+fn id_of(kind: &str, raw: &str) -> Result<i64, Refusal> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| not_found(&format!("{kind} {raw} not found")))
+}
+
+fn not_found(m: &str) -> Refusal {
+    Refusal(Box::new(failure(app::Error::Rule(
+        domain::Error::NotFound(m.to_owned()),
+    ))))
+}
+
+fn failure(e: app::Error) -> Response {
+    match e {
+        app::Error::Rule(domain::Error::NotFound(m)) => page(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            None,
+            html! { p { (m) } p { a href="/portal" { "Back to the dashboard" } } },
+        ),
+        app::Error::Forbidden(scope) => page(
+            StatusCode::FORBIDDEN,
+            "Not allowed",
+            None,
+            html! { p { "Your role does not include " (scope) "." } p { a href="/portal" { "Back to the dashboard" } } },
+        ),
+        app::Error::Rule(e @ (domain::Error::Invalid { .. } | domain::Error::Conflict(_))) => page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Not done",
+            None,
+            html! { p.error role="alert" { (e) } p { a href="/portal" { "Back to the dashboard" } } },
+        ),
+        other => {
+            tracing::error!(error = %other, "portal page failed");
+            page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                None,
+                html! { p { "Try again; if it goes on, tell support the time it happened." } },
+            )
+        }
+    }
+}
+
+/// The refusal of a form's input, shown on the page it came from.
+fn problem(e: &app::Error) -> Option<Markup> {
+    match e {
+        app::Error::Rule(e @ (domain::Error::Invalid { .. } | domain::Error::Conflict(_))) => {
+            Some(html! { p.error role="alert" { (e) } })
+        }
+        _ => None,
+    }
+}
+
+/// Tabs as links (each a page of its own; the current one marked).
+fn tabs(base: &str, current: &str, items: &[(&str, &str, Option<usize>)]) -> Markup {
+    html! {
+        nav aria-label="Sections" {
+            ul.tabs {
+                @for (slug, label, count) in items {
+                    li {
+                        a href={(base) "?tab=" (slug)} aria-current=[(*slug == current).then_some("page")] {
+                            (label) @if let Some(n) = count { " (" (n) ")" }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A date and time as staff read it (UTC, to the minute).
+fn when(t: &chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// An empty-state row for a table of `cols` columns.
+fn none_row(cols: usize, what: &str) -> Markup {
+    html! { tr { td colspan=(cols) { "No " (what) "." } } }
+}
+
+/// The portal page of an audited record, where it has one.
+fn link_of(entity: &str, id: &str) -> Option<String> {
+    let path = match entity {
+        "customer" => "customers",
+        "connection" => "connections",
+        "order" => "orders",
+        "task" => "tasks",
+        "isp_user" => "subscribers",
+        _ => return None,
+    };
+    Some(format!("/portal/{path}/{id}"))
+}
+
+/// An audit trail as a table, oldest first.
+fn history(rows: &[store::audit::AuditRow]) -> Markup {
+    html! {
+        table {
+            thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "What" } th scope="col" { "Details" } } }
+            tbody {
+                @for a in rows {
+                    tr {
+                        td { (when(&a.at)) } td { (a.actor) } td { (a.action) }
+                        td { code { (a.after_json.clone().unwrap_or_default()) } }
+                    }
+                }
+                @if rows.is_empty() { (none_row(4, "history")) }
+            }
+        }
+    }
+}
