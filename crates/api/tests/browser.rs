@@ -1,0 +1,393 @@
+//! The staff portal in a real browser: headless Chromium driven over
+//! WebDriver (Debian's `chromium` and `chromium-driver`; fantoccini)
+//! against the real server on loopback, once per engine. Every wait is an
+//! explicit wait for something on the page (no fixed sleeps). A failing
+//! test leaves a screenshot in `target/browser-failures/`; with
+//! `SWITCHBOARD_SCREENSHOTS=DIR` the tests also save the main pages there
+//! (the README's pictures come from this).
+//!
+//! Without `chromedriver` the tests say so and pass, unless
+//! `SWITCHBOARD_REQUIRE_BROWSER` is set (as `.ci/run` does).
+
+mod common;
+
+use common::TestApp;
+use fantoccini::{Client, ClientBuilder, Locator};
+use futures_util::FutureExt;
+use std::panic::AssertUnwindSafe;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use test_macros::backend_test;
+
+const PASSWORD: &str = "correct horse battery";
+
+/// A chromedriver of this test's own (in a process group of its own, so
+/// the browsers it starts go with it) and a browser session on it.
+struct Browser {
+    client: Client,
+    driver: Child,
+    base: String,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .status();
+        let _ = self.driver.wait();
+    }
+}
+
+fn chromedriver() -> Option<&'static str> {
+    ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Browser {
+    async fn start(app: &TestApp) -> Option<Browser> {
+        let Some(path) = chromedriver() else {
+            assert!(
+                std::env::var_os("SWITCHBOARD_REQUIRE_BROWSER").is_none(),
+                "SWITCHBOARD_REQUIRE_BROWSER is set but chromedriver is not installed (apt-get install chromium chromium-driver)"
+            );
+            eprintln!("browser tests skipped: chromedriver is not installed");
+            return None;
+        };
+        use std::os::unix::process::CommandExt;
+        let port = free_port();
+        let driver = Command::new(path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("start chromedriver");
+        let wd = format!("http://127.0.0.1:{port}");
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                         "--disable-gpu", "--window-size=1280,1000", "--no-first-run"],
+            }),
+        );
+        // chromedriver takes a moment to listen: retry the session until it does.
+        let mut tries = 0;
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(caps.clone())
+                .connect(&wd)
+                .await
+            {
+                Ok(c) => break c,
+                Err(e) if tries < 100 => {
+                    tries += 1;
+                    if tries % 20 == 0 {
+                        eprintln!("waiting for chromedriver: {e}");
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("no WebDriver session: {e}"),
+            }
+        };
+        Some(Browser {
+            client,
+            driver,
+            base: app.base.clone(),
+        })
+    }
+
+    async fn goto(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap();
+    }
+
+    /// Waits (up to 15 s) for an element.
+    async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"))
+    }
+
+    /// Waits (up to 15 s) until the page shows `text`.
+    async fn wait_text(&self, text: &str) {
+        let xpath = format!("//*[contains(normalize-space(.), {})]", xpath_literal(text));
+        if let Err(e) = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::XPath(&xpath))
+            .await
+        {
+            let src = self.client.source().await.unwrap_or_default();
+            panic!("the page never showed {text:?} ({e}):\n{src}");
+        }
+    }
+
+    async fn fill(&self, css: &str, value: &str) {
+        let e = self.wait_for(css).await;
+        e.clear().await.unwrap();
+        e.send_keys(value).await.unwrap();
+    }
+
+    async fn click(&self, css: &str) {
+        self.wait_for(css).await.click().await.unwrap();
+    }
+
+    /// Clicks the button whose text is `label`.
+    async fn press(&self, label: &str) {
+        let xpath = format!("//button[normalize-space(.)={}]", xpath_literal(label));
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::XPath(&xpath))
+            .await
+            .unwrap_or_else(|e| panic!("no button {label:?}: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
+    async fn title(&self) -> String {
+        self.wait_for("h1").await.text().await.unwrap()
+    }
+
+    async fn log_in(&self, user: &str, password: &str) {
+        self.goto("/portal/login").await;
+        self.fill("#username", user).await;
+        self.fill("#password", password).await;
+        self.press("Log in").await;
+    }
+
+    /// Saves the page as `name`.png in `$SWITCHBOARD_SCREENSHOTS`, when set.
+    async fn picture(&self, name: &str) {
+        if let Some(dir) = std::env::var_os("SWITCHBOARD_SCREENSHOTS") {
+            let png = self.client.screenshot().await.unwrap();
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+        }
+    }
+}
+
+fn xpath_literal(s: &str) -> String {
+    if s.contains('"') {
+        format!("'{s}'")
+    } else {
+        format!("\"{s}\"")
+    }
+}
+
+/// Runs `body` in a fresh browser; on failure saves a screenshot of the
+/// page to `target/browser-failures/NAME-ENGINE.png` before failing.
+async fn in_browser(name: &str, app: &TestApp, body: impl AsyncFnOnce(&Browser)) {
+    let Some(b) = Browser::start(app).await else {
+        return;
+    };
+    let outcome = AssertUnwindSafe(body(&b)).catch_unwind().await;
+    if let Err(panic) = outcome {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/browser-failures");
+        if let Ok(png) = b.client.screenshot().await {
+            let _ = std::fs::create_dir_all(&dir);
+            let file = dir.join(format!("{name}-{}.png", app.backend));
+            let _ = std::fs::write(&file, png);
+            eprintln!("screenshot of the failure: {}", file.display());
+        }
+        let _ = b.client.clone().close().await;
+        std::panic::resume_unwind(panic);
+    }
+    let _ = b.client.clone().close().await;
+}
+
+async fn staff(app: &TestApp, name: &str, partner: i64, role: domain::portal::Role) {
+    app::App::new(app.store.clone())
+        .create_portal_user("test", partner, name, PASSWORD, role)
+        .await
+        .unwrap();
+}
+
+#[backend_test]
+async fn a_wrong_password_is_refused_and_repeated_failures_lock_the_account(app: &TestApp) {
+    staff(
+        app,
+        "lock.agent",
+        app.north,
+        domain::portal::Role::PartnerAgent,
+    )
+    .await;
+    in_browser("lockout", app, async |b| {
+        b.log_in("lock.agent", "not the password").await;
+        b.wait_text("Wrong user name or password.").await;
+        for _ in 0..4 {
+            b.log_in("lock.agent", "still not it").await;
+            b.wait_text("Wrong user name or password.").await;
+        }
+        // Five failures: now even the right password waits.
+        b.log_in("lock.agent", PASSWORD).await;
+        b.wait_text("Too many failed logins").await;
+        // After the back-off the right password works.
+        app.clock.set(app.now() + chrono::Duration::seconds(31));
+        b.log_in("lock.agent", PASSWORD).await;
+        b.wait_text("live connections").await;
+        assert_eq!(b.title().await, "Dashboard");
+        b.picture("dashboard").await;
+    })
+    .await;
+}
+
+#[backend_test]
+async fn a_cli_is_found_by_search_and_a_bar_added_and_removed_completes(app: &TestApp) {
+    staff(
+        app,
+        "bars.agent",
+        app.north,
+        domain::portal::Role::PartnerAgent,
+    )
+    .await;
+    let c = app
+        .connection_on(app.north, domain::Network::Vodafone)
+        .await;
+    let roam = app
+        .store
+        .catalogue()
+        .bars_for_network(domain::Network::Vodafone)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|b| b.bar_suffix == "ROAM")
+        .unwrap()
+        .id;
+    // Typed as people type it: spaces, national format.
+    let national = c
+        .cli
+        .strip_prefix("44")
+        .unwrap_or(&c.cli)
+        .trim_start_matches('0');
+    let typed = format!(
+        "+44 {} {} {}",
+        &national[..4],
+        &national[4..7],
+        &national[7..]
+    );
+    in_browser("bars", app, async |b| {
+        b.log_in("bars.agent", PASSWORD).await;
+        b.wait_text("live connections").await;
+        b.fill("#q", &typed).await;
+        b.press("Find").await;
+        b.wait_text("Bars (0)").await;
+        assert_eq!(b.title().await, c.cli);
+        b.picture("connection").await;
+
+        // Add the roaming bar: a confirmation first.
+        let select = b.wait_for("#bar_id").await;
+        select.select_by_value(&roam.to_string()).await.unwrap();
+        b.press("Add…").await;
+        b.wait_text("The network is asked at once.").await;
+        b.press("Add the bar").await;
+        b.wait_text("is Pending").await;
+        // The worker carries it out; the page sees it complete by itself.
+        app.drain().await;
+        b.wait_for("#requests-table tr[data-request] td:nth-child(3)")
+            .await;
+        b.client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::XPath(
+                "//div[@id='requests-table']//tr[td[2]='AddBar' and td[3]='Completed']",
+            ))
+            .await
+            .expect("the AddBar request shows Completed without a reload");
+
+        // And remove it again.
+        b.goto(&format!("/portal/connections/{}", c.id)).await;
+        b.click("button[aria-label^='Remove the bar']").await;
+        b.press("Remove the bar").await;
+        b.wait_text("is Pending").await;
+        app.drain().await;
+        b.client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::XPath(
+                "//div[@id='requests-table']//tr[td[2]='RemoveBar' and td[3]='Completed']",
+            ))
+            .await
+            .expect("the RemoveBar request shows Completed without a reload");
+    })
+    .await;
+}
+
+#[backend_test]
+async fn a_partner_user_cannot_open_another_partners_customer(app: &TestApp) {
+    staff(
+        app,
+        "north.only",
+        app.north,
+        domain::portal::Role::PartnerAdmin,
+    )
+    .await;
+    let theirs = app.customer_of(app.capital).await;
+    let ours = app.customer_of(app.north).await;
+    in_browser("other-partner", app, async |b| {
+        b.log_in("north.only", PASSWORD).await;
+        b.wait_text("live connections").await;
+        b.goto(&format!("/portal/customers/{ours}")).await;
+        b.wait_text("Save details").await;
+        b.picture("customer").await;
+        b.goto(&format!("/portal/customers/{theirs}")).await;
+        assert_eq!(b.title().await, "Not found");
+        b.wait_text(&format!("customer {theirs} not found")).await;
+    })
+    .await;
+}
+
+#[backend_test]
+async fn a_form_posted_without_its_csrf_token_is_refused(app: &TestApp) {
+    staff(
+        app,
+        "csrf.agent",
+        app.north,
+        domain::portal::Role::PartnerAgent,
+    )
+    .await;
+    let customer = app.customer_of(app.north).await;
+    in_browser("csrf", app, async |b| {
+        b.log_in("csrf.agent", PASSWORD).await;
+        b.wait_text("live connections").await;
+        b.goto(&format!("/portal/customers/{customer}")).await;
+        b.fill("#town", "Forgedton").await;
+        // What a forged cross-site form would lack: the session's token.
+        b.client
+            .execute(
+                "document.querySelector('main form input[name=csrf]').remove()",
+                vec![],
+            )
+            .await
+            .unwrap();
+        b.press("Save details").await;
+        b.wait_text("The form did not come from this session").await;
+        assert_eq!(b.title().await, "Not allowed");
+    })
+    .await;
+    let c = app
+        .store
+        .customers()
+        .get_customer(store::Visibility::All, customer)
+        .await
+        .unwrap();
+    assert_ne!(c.town, "Forgedton", "nothing was saved");
+}
