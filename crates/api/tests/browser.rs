@@ -391,3 +391,81 @@ async fn a_form_posted_without_its_csrf_token_is_refused(app: &TestApp) {
         .unwrap();
     assert_ne!(c.town, "Forgedton", "nothing was saved");
 }
+
+#[backend_test]
+async fn an_api_token_made_on_admin_get_token_works_on_the_isp_api_until_revoked(app: &TestApp) {
+    staff(
+        app,
+        "north.admin",
+        app.north,
+        domain::portal::Role::PartnerAdmin,
+    )
+    .await;
+    staff(
+        app,
+        "north.agent",
+        app.north,
+        domain::portal::Role::PartnerAgent,
+    )
+    .await;
+    let user = app
+        .store
+        .credentials()
+        .create_user(
+            "test",
+            app.north,
+            "north-isp",
+            "a long enough password",
+            domain::Scopes::parse("isp").unwrap(),
+        )
+        .await
+        .unwrap();
+    let token = std::cell::RefCell::new(String::new());
+    in_browser("get-token", app, async |b| {
+        // An agent is not an administrator.
+        b.log_in("north.agent", PASSWORD).await;
+        b.wait_text("live connections").await;
+        b.goto("/Admin/getToken").await;
+        b.wait_text("only an administrator manages users and credentials")
+            .await;
+        b.client.delete_all_cookies().await.unwrap();
+
+        b.log_in("north.admin", PASSWORD).await;
+        b.wait_text("live connections").await;
+        b.click("a[href='/portal/admin']").await;
+        b.click("a[href='/Admin/getToken']").await;
+        b.wait_for("#token_user")
+            .await
+            .select_by_value(&user.id.to_string())
+            .await
+            .unwrap();
+        b.fill("#token_description", "billing system").await;
+        b.press("Create API access token").await;
+        let shown = b.wait_for("#new-token").await.text().await.unwrap();
+        assert!(shown.starts_with("sbt_"), "{shown}");
+        b.picture("get-token").await;
+        *token.borrow_mut() = shown;
+    })
+    .await;
+    let token = token.into_inner();
+    if token.is_empty() {
+        return; // no browser here
+    }
+    let list = app.http.get(app.url("/api/v1/users")).bearer_auth(&token);
+    assert_eq!(list.send().await.unwrap().status(), 200, "the token works");
+
+    // Revoked from the same page, it stops working.
+    in_browser("revoke-token", app, async |b| {
+        b.log_in("north.admin", PASSWORD).await;
+        b.wait_text("live connections").await;
+        b.goto("/Admin/getToken").await;
+        b.click("button[aria-label^='Revoke token']").await;
+        b.wait_text("Token revoked").await;
+    })
+    .await;
+    let list = app
+        .http
+        .get(app.url("/api/v1/users"))
+        .header("X-Auth-Token", &token);
+    assert_eq!(list.send().await.unwrap().status(), 401, "revoked");
+}

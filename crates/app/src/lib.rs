@@ -6,6 +6,7 @@
 //! The API faces, the portal and the worker are adapters over it: parse,
 //! call, render.
 
+pub mod admin;
 pub mod agreements;
 pub mod alerting;
 pub mod auth;

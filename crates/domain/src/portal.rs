@@ -57,6 +57,48 @@ impl Role {
     pub fn administers(self) -> bool {
         matches!(self, Role::PlatformAdmin | Role::PartnerAdmin)
     }
+
+    /// Refuses, unless this role administers users and credentials.
+    pub fn check_administers(self) -> Result<()> {
+        if self.administers() {
+            Ok(())
+        } else {
+            Err(Error::Refused {
+                field: None,
+                message: "only an administrator manages users and credentials".into(),
+            })
+        }
+    }
+
+    /// Whether a user of this role may make a portal user of `other`: an
+    /// administrator makes users of its own rank or below; only platform
+    /// staff make platform staff.
+    pub fn may_grant_role(self, other: Role) -> Result<()> {
+        self.check_administers()?;
+        if other == Role::PlatformAdmin && self != Role::PlatformAdmin {
+            return Err(Error::invalid(
+                "role",
+                "only a platform administrator makes platform administrators",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The scopes a user of this role may give an API client: those it
+    /// acts with itself, at least one.
+    pub fn may_grant_scopes(self, scopes: Scopes) -> Result<()> {
+        self.check_administers()?;
+        if scopes.is_empty() {
+            return Err(Error::invalid("scopes", "choose at least one scope"));
+        }
+        if !self.scopes().covers(scopes) {
+            return Err(Error::invalid(
+                "scopes",
+                "an API client cannot have a scope its maker lacks (admin is for platform staff)",
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl std::fmt::Display for Role {
@@ -138,6 +180,38 @@ pub const MAX_SESSION_SECS: i64 = 7 * 24 * 3600;
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn only_administrators_grant_and_never_above_themselves() {
+        let all = Scopes::all();
+        let partner = Role::PartnerAdmin.scopes();
+        assert!(Role::PartnerAgent.check_administers().is_err());
+        assert!(Role::PartnerAgent
+            .may_grant_role(Role::PartnerAgent)
+            .is_err());
+        assert!(Role::PartnerAdmin
+            .may_grant_role(Role::PartnerAgent)
+            .is_ok());
+        assert!(Role::PartnerAdmin
+            .may_grant_role(Role::PartnerAdmin)
+            .is_ok());
+        assert!(Role::PartnerAdmin
+            .may_grant_role(Role::PlatformAdmin)
+            .is_err());
+        assert!(Role::PlatformAdmin
+            .may_grant_role(Role::PlatformAdmin)
+            .is_ok());
+        assert!(Role::PartnerAdmin.may_grant_scopes(partner).is_ok());
+        assert!(
+            Role::PartnerAdmin.may_grant_scopes(all).is_err(),
+            "admin scope"
+        );
+        assert!(Role::PlatformAdmin.may_grant_scopes(all).is_ok());
+        assert!(Role::PartnerAdmin
+            .may_grant_scopes(Scopes::parse("").unwrap())
+            .is_err());
+        assert!(Role::PartnerAgent.may_grant_scopes(partner).is_err());
+    }
 
     #[test]
     fn repeated_failures_lock_with_a_doubling_back_off() {

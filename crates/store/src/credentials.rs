@@ -139,6 +139,28 @@ impl Credentials<'_> {
         .await
     }
 
+    /// The clients of the partners the caller sees, newest first.
+    pub async fn clients_visible(&self, vis: crate::Visibility) -> Result<Vec<ApiClient>> {
+        let (all, partner) = vis.binds();
+        self.read_all::<ApiClient>(
+            &format!("SELECT {CLIENT_COLS} FROM api_clients WHERE ($1 OR partner_id = $2) ORDER BY id DESC"),
+            args![all, partner],
+        )
+        .await
+    }
+
+    /// The API users of the partners the caller sees, by name.
+    pub async fn users_visible(&self, vis: crate::Visibility) -> Result<Vec<ApiUser>> {
+        let (all, partner) = vis.binds();
+        self.read_all::<ApiUser>(
+            &format!(
+                "SELECT {USER_COLS} FROM users WHERE ($1 OR partner_id = $2) ORDER BY username"
+            ),
+            args![all, partner],
+        )
+        .await
+    }
+
     pub async fn client_by_client_id(&self, client_id: &str) -> Result<Option<ApiClient>> {
         self.read_optional::<ApiClient>(
             &format!("SELECT {CLIENT_COLS} FROM api_clients WHERE client_id = $1"),

@@ -37,6 +37,16 @@ pub struct SessionRow {
 }
 
 impl Portal<'_> {
+    /// The portal users of the partners the caller sees, by name.
+    pub async fn users_visible(&self, vis: crate::Visibility) -> Result<Vec<PortalUser>> {
+        let (all, partner) = vis.binds();
+        self.read_all(
+            &format!("SELECT {USER_COLS} FROM portal_users WHERE ($1 OR partner_id = $2) ORDER BY username"),
+            args![all, partner],
+        )
+        .await
+    }
+
     /// Creates a user with an Argon2id hash of `password` made already.
     pub async fn create_user(
         &self,

@@ -91,6 +91,13 @@ impl Tokens<'_> {
             "SELECT {TOKEN_COLS} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE ($1 IS NULL OR u.username = $1) ORDER BY t.id DESC"), args![username]).await
     }
 
+    /// The tokens of the partners the caller sees, newest first.
+    pub async fn tokens_visible(&self, vis: crate::Visibility) -> Result<Vec<TokenRow>> {
+        let (all, partner) = vis.binds();
+        self.read_all::<TokenRow>(&format!(
+            "SELECT {TOKEN_COLS} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE ($1 OR t.partner_id = $2) ORDER BY t.id DESC"), args![all, partner]).await
+    }
+
     /// Revokes a token by id; it stops working at once (within the auth cache's life).
     pub async fn revoke_api_token(&self, actor: &str, id: i64) -> Result<()> {
         let now = self.now();

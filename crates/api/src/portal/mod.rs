@@ -318,6 +318,12 @@ fn failure(e: app::Error) -> Response {
             None,
             html! { p { "Your role does not include " (scope) "." } p { a href="/portal" { "Back to the dashboard" } } },
         ),
+        app::Error::Rule(e @ domain::Error::Refused { .. }) => page(
+            StatusCode::FORBIDDEN,
+            "Not allowed",
+            None,
+            html! { p.error role="alert" { (e) } p { a href="/portal" { "Back to the dashboard" } } },
+        ),
         app::Error::Rule(e @ (domain::Error::Invalid { .. } | domain::Error::Conflict(_))) => page(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Not done",
