@@ -469,3 +469,73 @@ async fn an_api_token_made_on_admin_get_token_works_on_the_isp_api_until_revoked
         .header("X-Auth-Token", &token);
     assert_eq!(list.send().await.unwrap().status(), 401, "revoked");
 }
+
+#[backend_test]
+async fn an_order_is_built_submitted_and_watched_to_completion(app: &TestApp) {
+    staff(
+        app,
+        "orders.agent",
+        app.north,
+        domain::portal::Role::PartnerAgent,
+    )
+    .await;
+    let customer = app.customer_of(app.north).await;
+    in_browser("order", app, async |b| {
+        b.log_in("orders.agent", PASSWORD).await;
+        b.wait_text("live connections").await;
+        b.goto(&format!("/portal/customers/{customer}?tab=orders"))
+            .await;
+        b.click("a[href^='/portal/orders/new']").await;
+        b.fill("#reference", "PO-BROWSER-1").await;
+        b.press("Start the order").await;
+        b.wait_text("Add a mobile").await;
+
+        // Nothing on it yet: submitting says what is wrong and changes nothing.
+        b.press("Submit the order").await;
+        b.wait_for("[role=alert]").await;
+        assert_eq!(
+            b.wait_for("#order-status").await.text().await.unwrap(),
+            "Draft"
+        );
+
+        // A port with a malformed PAC is refused, naming the field.
+        b.click("input[name=connection_type][value=Port]").await;
+        b.fill("#port_cli", "07700 900123").await;
+        b.fill("#pac", "NOT-A-PAC").await;
+        b.wait_for("#sim_type")
+            .await
+            .select_by_value("eSIM")
+            .await
+            .unwrap();
+        b.press("Add the mobile").await;
+        b.wait_text("pac").await;
+        b.wait_for("[role=alert]").await;
+
+        // A new eSIM, any free number.
+        b.click("input[name=connection_type][value=New]").await;
+        b.wait_for("#sim_type")
+            .await
+            .select_by_value("eSIM")
+            .await
+            .unwrap();
+        b.press("Add the mobile").await;
+        b.wait_text("added with").await;
+        b.picture("order-builder").await;
+
+        b.press("Submit the order").await;
+        b.wait_text("Order submitted").await;
+        // The worker provisions it; the page follows by itself.
+        app.drain().await;
+        b.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::XPath(
+                "//strong[@id='order-status' and text()='Completed']",
+            ))
+            .await
+            .expect("the order shows Completed without a reload");
+        b.wait_text("Completed").await;
+        b.picture("order").await;
+    })
+    .await;
+}

@@ -333,6 +333,17 @@ pub fn check_port_date(port_date: NaiveDate, today: NaiveDate) -> Result<(), Err
     Ok(())
 }
 
+/// Every date [`check_port_date`] accepts as of `today`, in order: what a
+/// port-date picker offers.
+pub fn port_dates(today: NaiveDate) -> Vec<NaiveDate> {
+    let last = today + Days::new(CODE_VALID_DAYS as u64);
+    next_working_day(today)
+        .iter_days()
+        .take_while(|d| *d <= last)
+        .filter(|d| check_port_date(*d, today).is_ok())
+        .collect()
+}
+
 /// A PAC must still be valid today and on the port date.
 pub fn check_pac_expiry(
     expiry: NaiveDate,
@@ -681,6 +692,24 @@ pub fn submit_problems(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_port_date_picker_offers_exactly_the_dates_the_check_accepts() {
+        // Friday 18 December 2026: Christmas, Boxing Day (Monday 28th
+        // observed) and weekends are left out.
+        let today = NaiveDate::from_ymd_opt(2026, 12, 18).unwrap();
+        let dates = port_dates(today);
+        assert_eq!(
+            dates.first(),
+            NaiveDate::from_ymd_opt(2026, 12, 21).as_ref()
+        );
+        assert!(!dates.contains(&NaiveDate::from_ymd_opt(2026, 12, 25).unwrap()));
+        assert!(!dates.contains(&NaiveDate::from_ymd_opt(2026, 12, 26).unwrap()));
+        assert!(!dates.contains(&NaiveDate::from_ymd_opt(2026, 12, 28).unwrap()));
+        for d in today.iter_days().take(40) {
+            assert_eq!(dates.contains(&d), check_port_date(d, today).is_ok(), "{d}");
+        }
+    }
     use super::*;
     use crate::sim::make_iccid;
 
