@@ -403,3 +403,344 @@ async fn a_bar_is_added_and_removed_after_a_confirmation(app: &TestApp) {
         .unwrap();
     assert_eq!(r.status(), 404);
 }
+
+/// A logged-in portal session over plain HTTP: its cookie and CSRF token.
+struct Staff {
+    http: reqwest::Client,
+    cookie: String,
+    csrf: String,
+    base: String,
+}
+
+impl Staff {
+    async fn new(app: &TestApp, name: &str, partner: i64, role: domain::portal::Role) -> Staff {
+        app::App::new(app.store.clone())
+            .create_portal_user("test", partner, name, PASSWORD, role)
+            .await
+            .unwrap();
+        let http = browser();
+        let r = login(app, &http, name, PASSWORD).await;
+        assert_eq!(r.status(), 303);
+        let cookie = format!(
+            "sb_session={}",
+            value(&set_cookie(&r, "sb_session").unwrap())
+        );
+        let mut s = Staff {
+            http,
+            cookie,
+            csrf: String::new(),
+            base: app.base.clone(),
+        };
+        let page = s.get("/portal").await.1;
+        s.csrf = page
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned();
+        s
+    }
+
+    async fn get(&self, path: &str) -> (u16, String) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, String) {
+        let mut f: Vec<(&str, &str)> = vec![("csrf", &self.csrf)];
+        f.extend_from_slice(form);
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .form(&f)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+}
+
+async fn fibrewave(app: &TestApp) -> i64 {
+    app.store
+        .partners()
+        .partner_by_name(store::demo::DEMO_ISP_PARTNER)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+#[backend_test]
+async fn every_page_shows_the_partners_own_records_and_another_partners_are_not_found(
+    app: &TestApp,
+) {
+    use domain::portal::Role;
+    let north = Staff::new(app, "north.pages", app.north, Role::PartnerAgent).await;
+    let isp = fibrewave(app).await;
+    let isp_staff = Staff::new(app, "fibre.pages", isp, Role::PartnerAgent).await;
+    let customer = app.customer_of(app.north).await;
+    let theirs = app.customer_of(app.capital).await;
+    let conn = app
+        .connection_on(app.north, domain::Network::Vodafone)
+        .await;
+    let their_conn = app
+        .connection_on(app.capital, domain::Network::Vodafone)
+        .await;
+    let token = app.north_token().await;
+    let (s, t) = app
+        .post(
+            &token,
+            "/api/Tasks/CreateTask",
+            &serde_json::json!({"customerId": customer, "diaryTypeId": 2, "diaryTaskId": 201, "subject": "No service", "body": "No signal in Leeds."}),
+        )
+        .await;
+    assert_eq!(s, 201, "{t}");
+    let task = t["taskId"].as_i64().unwrap();
+    let (s, o) = app
+        .post(
+            &token,
+            "/api/Orders/CreateDraftOrder",
+            &serde_json::json!({"customerId": customer}),
+        )
+        .await;
+    assert_eq!(s, 201, "{o}");
+    let order = o["orderId"].as_i64().unwrap();
+    let (users, _) = app
+        .store
+        .isp()
+        .list_isp_users(
+            store::Visibility::Partner(isp),
+            &Default::default(),
+            app.now(),
+            domain::paging::PageRequest::new(None, Some(1)).unwrap(),
+        )
+        .await
+        .unwrap();
+    let sub = users[0].id;
+
+    for (path, shows) in [
+        (format!("/portal/customers/{customer}"), "Save details"),
+        (
+            format!("/portal/customers/{customer}?tab=connections"),
+            "Connections (",
+        ),
+        (
+            format!("/portal/customers/{customer}?tab=orders"),
+            "Build a new order",
+        ),
+        (
+            format!("/portal/customers/{customer}?tab=tasks"),
+            "No service",
+        ),
+        (
+            format!("/portal/customers/{customer}?tab=agreements"),
+            "/portal/agreements/",
+        ),
+        (
+            format!("/portal/customers/{customer}?tab=history"),
+            "create",
+        ),
+        (format!("/portal/connections/{}", conn.id), "Switching"),
+        (format!("/portal/orders/{order}"), "Add a mobile"),
+        (format!("/portal/tasks/{task}"), "Take it myself"),
+        ("/portal/tasks?status=1".to_owned(), "No service"),
+        (format!("/portal/agreements/{}", 5538579), "Offers ("),
+    ] {
+        let (s, page) = north.get(&path).await;
+        assert_eq!(s, 200, "{path}: {page}");
+        assert!(page.contains(shows), "{path} lacks {shows:?}");
+    }
+    for path in [
+        format!("/portal/customers/{theirs}"),
+        format!("/portal/connections/{}", their_conn.id),
+        format!("/portal/subscribers/{sub}"),
+        format!("/portal/agreements/{}", 5538581),
+        "/portal/customers/abc".to_owned(),
+    ] {
+        let (s, page) = north.get(&path).await;
+        assert_eq!(s, 404, "{path}: {page}");
+    }
+    for path in [
+        format!("/portal/orders/{order}"),
+        format!("/portal/tasks/{task}"),
+        format!("/portal/customers/{customer}"),
+    ] {
+        assert_eq!(isp_staff.get(&path).await.0, 404, "{path}");
+    }
+    let (s, page) = isp_staff.get(&format!("/portal/subscribers/{sub}")).await;
+    assert_eq!(s, 200, "{page}");
+    assert!(page.contains("Renew"));
+    let (s, page) = isp_staff.get("/portal/subscribers?status=active").await;
+    assert_eq!(s, 200);
+    assert!(page.contains(&users[0].username));
+    let (s, page) = isp_staff.get("/portal/subscribers?online=1").await;
+    assert_eq!(s, 200, "{page}");
+    assert!(page.contains("sessions open"));
+    // An agent is not an administrator.
+    assert_eq!(north.get("/portal/admin").await.0, 403);
+    assert_eq!(north.get("/Admin/getToken").await.0, 403);
+}
+
+#[backend_test]
+async fn fragments_answer_htmx_and_send_a_browser_to_the_page(app: &TestApp) {
+    let north = Staff::new(
+        app,
+        "north.frag",
+        app.north,
+        domain::portal::Role::PartnerAgent,
+    )
+    .await;
+    let conn = app
+        .connection_on(app.north, domain::Network::Vodafone)
+        .await;
+    let path = format!("/portal/connections/{}/requests", conn.id);
+    let r = north
+        .http
+        .get(app.url(&path))
+        .header("cookie", &north.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "a fragment-only route is not a page");
+    assert_eq!(
+        r.headers()["location"].to_str().unwrap(),
+        format!("/portal/connections/{}", conn.id)
+    );
+    let r = north
+        .http
+        .get(app.url(&path))
+        .header("cookie", &north.cookie)
+        .header("hx-request", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["vary"].to_str().unwrap().contains("HX-Request"));
+    let body = r.text().await.unwrap();
+    assert!(body.starts_with("<div id=\"requests-table\""), "{body}");
+    // htmx itself, from the binary.
+    let r = app
+        .http
+        .get(app.url("/portal/assets/htmx-2.0.11.min.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/javascript"));
+    assert!(r.text().await.unwrap().contains("htmx"));
+}
+
+#[backend_test]
+async fn a_task_is_commented_moved_and_assigned_within_its_partner(app: &TestApp) {
+    use domain::portal::Role;
+    let north = Staff::new(app, "north.tasks", app.north, Role::PartnerAgent).await;
+    Staff::new(app, "north.colleague", app.north, Role::PartnerAgent).await;
+    Staff::new(app, "capital.person", app.capital, Role::PartnerAgent).await;
+    let customer = app.customer_of(app.north).await;
+    let (_, t) = app
+        .post(
+            &app.north_token().await,
+            "/api/Tasks/CreateTask",
+            &serde_json::json!({"customerId": customer, "diaryTypeId": 2, "diaryTaskId": 201, "subject": "Slow data", "body": "Since Monday."}),
+        )
+        .await;
+    let task = t["taskId"].as_i64().unwrap();
+    let path = format!("/portal/tasks/{task}");
+    let (s, page) = north
+        .post(
+            &format!("{path}/comments"),
+            &[("comment", "Called the customer."), ("status_id", "2")],
+        )
+        .await;
+    assert_eq!(s, 201, "{page}");
+    assert!(page.contains("Called the customer.") && page.contains("In progress"));
+    let (s, page) = north
+        .post(
+            &format!("{path}/assign"),
+            &[("assignee", "north.colleague")],
+        )
+        .await;
+    assert_eq!(s, 200, "{page}");
+    assert!(page.contains("Assigned to north.colleague"));
+    let (s, page) = north.get("/portal/tasks?assignee=north.colleague").await;
+    assert_eq!(s, 200);
+    assert!(page.contains("Slow data"));
+    let (s, page) = north.get("/portal/tasks?assignee=none").await;
+    assert_eq!(s, 200);
+    assert!(
+        !page.contains("Slow data"),
+        "assigned, so not in the unassigned list"
+    );
+    // Another partner's user is no one here.
+    let (s, page) = north
+        .post(&format!("{path}/assign"), &[("assignee", "capital.person")])
+        .await;
+    assert_eq!(s, 422, "{page}");
+    assert!(page.contains("no portal user named"));
+    // An empty comment names the field.
+    let (s, page) = north
+        .post(
+            &format!("{path}/comments"),
+            &[("comment", " "), ("status_id", "2")],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(page.contains("comment"), "{page}");
+    // Closed: no more assigning.
+    north
+        .post(
+            &format!("{path}/comments"),
+            &[("comment", "Fixed."), ("status_id", "5")],
+        )
+        .await;
+    let (s, _) = north
+        .post(&format!("{path}/assign"), &[("assignee", "north.tasks")])
+        .await;
+    assert_eq!(s, 422);
+}
+
+#[backend_test]
+async fn a_subscriber_is_suspended_activated_and_renewed(app: &TestApp) {
+    let isp = fibrewave(app).await;
+    let staff = Staff::new(app, "fibre.ops", isp, domain::portal::Role::PartnerAgent).await;
+    let (users, _) = app
+        .store
+        .isp()
+        .list_isp_users(
+            store::Visibility::Partner(isp),
+            &store::isp::UserFilter {
+                status: Some(domain::isp::ReadStatus::Active),
+                ..Default::default()
+            },
+            app.now(),
+            domain::paging::PageRequest::new(None, Some(1)).unwrap(),
+        )
+        .await
+        .unwrap();
+    let path = format!("/portal/subscribers/{}/status", users[0].id);
+    let (s, page) = staff.post(&path, &[("action", "suspend")]).await;
+    assert_eq!(s, 200, "{page}");
+    assert!(
+        page.contains("<dd id=\"subscriber-status\">suspended</dd>"),
+        "{page}"
+    );
+    let (_, page) = staff.post(&path, &[("action", "activate")]).await;
+    assert!(page.contains("<dd id=\"subscriber-status\">active</dd>"));
+    let (s, page) = staff.post(&path, &[("action", "renew")]).await;
+    assert_eq!(s, 200, "{page}");
+    let (s, page) = staff.post(&path, &[("action", "explode")]).await;
+    assert_eq!(s, 422);
+    assert!(page.contains("suspend, activate or renew"));
+}

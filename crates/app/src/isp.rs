@@ -312,6 +312,20 @@ impl App {
             .await?)
     }
 
+    /// The RADIUS sessions open now, of the caller's subscribers.
+    pub async fn sessions_online(
+        &self,
+        who: &Principal,
+        page: PageRequest,
+    ) -> Result<(Vec<SessionRow>, i64)> {
+        who.require(Scope::Isp)?;
+        Ok(self
+            .store
+            .isp()
+            .online_sessions(who.visibility(), page)
+            .await?)
+    }
+
     /// Renews a subscriber: its profile's period added to the later of now
     /// and its expiration.
     pub async fn renew_isp_user(&self, who: &Principal, key: &str) -> Result<IspUserRow> {

@@ -74,6 +74,76 @@ impl App {
             .map_err(|e| Error::store(e, || format!("task {task_id}")))
     }
 
+    /// The task list: the caller's tasks by status, type and assignee.
+    pub async fn tasks(
+        &self,
+        who: &Principal,
+        filter: &store::tasks::TaskFilter,
+        page: PageRequest,
+    ) -> Result<(Vec<TaskRow>, i64)> {
+        who.require(Scope::Tasks)?;
+        if let Some(s) = filter.status_id {
+            domain::task::status_name(s)?;
+        }
+        Ok(self
+            .store
+            .tasks()
+            .list_tasks(who.visibility(), filter, page)
+            .await?)
+    }
+
+    /// A visible task.
+    pub async fn task(&self, who: &Principal, task_id: i64) -> Result<TaskRow> {
+        who.require(Scope::Tasks)?;
+        self.store
+            .tasks()
+            .get_task(who.visibility(), task_id)
+            .await
+            .map_err(|e| Error::store(e, || format!("task {task_id}")))
+    }
+
+    /// Gives a visible task to a portal user (by name), or to no one.
+    pub async fn assign_task(
+        &self,
+        who: &Principal,
+        task_id: i64,
+        assignee: Option<&str>,
+    ) -> Result<TaskRow> {
+        let task = self.task(who, task_id).await?;
+        let user = match assignee.map(str::trim).filter(|a| !a.is_empty()) {
+            None => None,
+            Some(name) => Some(
+                // Only users the caller sees: another partner's are "no such user".
+                self.store
+                    .portal()
+                    .users_visible(who.visibility())
+                    .await?
+                    .into_iter()
+                    .find(|u| u.username == name.to_ascii_lowercase() && u.disabled_at.is_none())
+                    .ok_or_else(|| {
+                        domain::Error::invalid("assignee", format!("no portal user named {name:?}"))
+                    })?,
+            ),
+        };
+        domain::task::check_assignment(
+            task_id,
+            task.status_id,
+            task.partner_id,
+            user.as_ref().map(|u| u.partner_id),
+            user.as_ref()
+                .is_some_and(|u| u.role == domain::portal::Role::PlatformAdmin),
+        )?;
+        Ok(self
+            .store
+            .tasks()
+            .assign(
+                &who.actor,
+                &task,
+                user.as_ref().map(|u| u.username.as_str()),
+            )
+            .await?)
+    }
+
     /// GetTasksForCustomer, newest first.
     pub async fn tasks_for_customer(
         &self,

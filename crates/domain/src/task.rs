@@ -176,9 +176,55 @@ pub fn check_status_change(task_id: i64, current: i64, next: i64) -> Result<(), 
     Ok(())
 }
 
+/// Whether a task may be given to a portal user: only to a user of the
+/// task's partner (platform staff of the house may take any), and not
+/// once the task is closed.
+pub fn check_assignment(
+    task_id: i64,
+    status_id: i64,
+    task_partner: i64,
+    user_partner: Option<i64>,
+    user_is_platform: bool,
+) -> Result<(), Error> {
+    if status_id == CLOSED {
+        return Err(Error::Conflict(format!(
+            "task {task_id} is Closed; raise a new task instead"
+        )));
+    }
+    match user_partner {
+        None => Ok(()),
+        Some(p) if p == task_partner || user_is_platform => Ok(()),
+        Some(_) => Err(Error::invalid(
+            "assignee",
+            "a task is given only to a portal user of its own partner",
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_task_goes_to_its_partners_staff_and_never_once_closed() {
+        assert!(check_assignment(1, OPEN, 7, Some(7), false).is_ok());
+        assert!(
+            check_assignment(1, OPEN, 7, None, false).is_ok(),
+            "unassign"
+        );
+        assert!(
+            check_assignment(1, OPEN, 7, Some(8), true).is_ok(),
+            "platform staff"
+        );
+        assert!(matches!(
+            check_assignment(1, OPEN, 7, Some(8), false),
+            Err(Error::Invalid { field, .. }) if field == "assignee"
+        ));
+        assert!(matches!(
+            check_assignment(1, CLOSED, 7, Some(7), false),
+            Err(Error::Conflict(_))
+        ));
+    }
 
     fn input() -> TaskInput {
         TaskInput {

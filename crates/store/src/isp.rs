@@ -569,4 +569,23 @@ impl Isp<'_> {
         )
         .await
     }
+
+    /// The sessions open now of the partners the caller sees, newest
+    /// first, with the total (the portal's "online now").
+    pub async fn online_sessions(
+        &self,
+        vis: Visibility,
+        page: PageRequest,
+    ) -> Result<(Vec<SessionRow>, i64)> {
+        let (all, partner) = vis.binds();
+        self.read_page(
+            "SELECT COUNT(*) FROM radius_sessions WHERE ($1 OR partner_id = $2) AND stopped_at IS NULL",
+            &format!(
+                "SELECT {SESSION_COLS} FROM radius_sessions WHERE ($1 OR partner_id = $2) AND stopped_at IS NULL ORDER BY id DESC"
+            ),
+            args![all, partner],
+            page,
+        )
+        .await
+    }
 }

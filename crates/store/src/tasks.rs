@@ -26,6 +26,17 @@ pub struct TaskRow {
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The portal user working it, if anyone.
+    pub assigned_to: Option<String>,
+}
+
+/// The task list's filters (all optional).
+#[derive(Debug, Clone, Default)]
+pub struct TaskFilter {
+    pub status_id: Option<i64>,
+    pub diary_type_id: Option<i64>,
+    /// A portal user name; `Some("")` lists the unassigned.
+    pub assignee: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
@@ -38,7 +49,7 @@ pub struct CommentRow {
     pub created_at: DateTime<Utc>,
 }
 
-const TASK_COLS: &str = "id, partner_id, customer_id, diary_type_id, diary_task_id, subject, body, status_id, contract_id, order_id, created_by, created_at, updated_at";
+const TASK_COLS: &str = "id, partner_id, customer_id, diary_type_id, diary_task_id, subject, body, status_id, contract_id, order_id, created_by, created_at, updated_at, assigned_to";
 const COMMENT_COLS: &str = "id, task_id, body, status_id, created_by, created_at";
 
 impl Tasks<'_> {
@@ -160,6 +171,56 @@ impl Tasks<'_> {
                 crate::audit::write(tx, now, &entry).await?;
             }
             Ok((comment, updated))
+        })
+        .await
+    }
+
+    /// A page of the visible tasks matching `f`, newest first, with the total.
+    pub async fn list_tasks(
+        &self,
+        vis: Visibility,
+        f: &TaskFilter,
+        page: PageRequest,
+    ) -> Result<(Vec<TaskRow>, i64)> {
+        let (all, partner) = vis.binds();
+        let filter = "($1 OR partner_id = $2) AND ($3 IS NULL OR status_id = $3) AND ($4 IS NULL OR diary_type_id = $4) \
+             AND ($5 IS NULL OR ($5 = '' AND assigned_to IS NULL) OR assigned_to = $5)";
+        self.read_page(
+            &format!("SELECT COUNT(*) FROM tasks WHERE {filter}"),
+            &format!("SELECT {TASK_COLS} FROM tasks WHERE {filter} ORDER BY id DESC"),
+            args![
+                all,
+                partner,
+                f.status_id,
+                f.diary_type_id,
+                f.assignee.as_deref()
+            ],
+            page,
+        )
+        .await
+    }
+
+    /// Gives a visible task to a portal user (or to no one), with an
+    /// audit row; the caller has checked the user may have it.
+    pub async fn assign(
+        &self,
+        actor: &str,
+        task: &TaskRow,
+        assignee: Option<&str>,
+    ) -> Result<TaskRow> {
+        let now = self.now();
+        self.write(async |tx| {
+            let row: TaskRow = tx
+                .fetch_one(
+                    &format!("UPDATE tasks SET assigned_to = $1, updated_at = $2 WHERE id = $3 RETURNING {TASK_COLS}"),
+                    args![assignee, now, task.id],
+                )
+                .await?;
+            let entry = AuditEntry::of(actor, Some(task.partner_id), "task", task.id, "assign")
+                .before(serde_json::json!({"assignedTo": task.assigned_to}))
+                .after(serde_json::json!({"assignedTo": assignee}));
+            crate::audit::write(tx, now, &entry).await?;
+            Ok(row)
         })
         .await
     }

@@ -17,6 +17,7 @@
 //!   for it as a page to the page it belongs to.
 
 mod admin;
+mod agreements;
 mod connections;
 mod customers;
 mod home;
@@ -55,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .merge(tasks::router())
         .merge(isp::router())
         .merge(admin::router())
+        .merge(agreements::router())
 }
 
 async fn htmx() -> Response {
