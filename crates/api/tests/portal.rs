@@ -744,3 +744,90 @@ async fn a_subscriber_is_suspended_activated_and_renewed(app: &TestApp) {
     assert_eq!(s, 422);
     assert!(page.contains("suspend, activate or renew"));
 }
+
+#[backend_test]
+async fn the_search_box_finds_iccids_orders_user_names_ips_and_postcodes(app: &TestApp) {
+    use domain::portal::Role;
+    let north = Staff::new(app, "north.find", app.north, Role::PartnerAgent).await;
+    let isp = fibrewave(app).await;
+    let fibre = Staff::new(app, "fibre.find", isp, Role::PartnerAgent).await;
+    let to = |s: &Staff, q: &str| {
+        let req = s
+            .http
+            .get(format!("{}/portal/search", s.base))
+            .query(&[("q", q)])
+            .header("cookie", &s.cookie);
+        async move {
+            let r = req.send().await.unwrap();
+            let status = r.status().as_u16();
+            let loc = r
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_owned());
+            (status, loc, r.text().await.unwrap())
+        }
+    };
+    let c = app
+        .connection_on(app.north, domain::Network::Vodafone)
+        .await;
+    let iccid = c.iccid.clone().unwrap();
+    assert_eq!(
+        to(&north, &iccid).await.1,
+        Some(format!("/portal/connections/{}", c.id))
+    );
+    let (_, o) = app
+        .post(
+            &app.north_token().await,
+            "/api/Orders/CreateDraftOrder",
+            &serde_json::json!({"customerId": c.customer_id}),
+        )
+        .await;
+    let order = o["orderId"].as_i64().unwrap();
+    let (_, loc, body) = to(&north, &order.to_string()).await;
+    assert!(
+        loc == Some(format!("/portal/orders/{order}"))
+            || body.contains(&format!("/portal/orders/{order}")),
+        "{loc:?} {body}"
+    );
+    let customer = app
+        .store
+        .customers()
+        .get_customer(store::Visibility::All, c.customer_id)
+        .await
+        .unwrap();
+    let (_, loc, body) = to(&north, &customer.postcode).await;
+    assert!(
+        loc.is_some() || body.contains(&format!("/portal/customers/{}", customer.id)),
+        "{body}"
+    );
+
+    let (users, _) = app
+        .store
+        .isp()
+        .list_isp_users(
+            store::Visibility::Partner(isp),
+            &Default::default(),
+            app.now(),
+            domain::paging::PageRequest::new(None, Some(1)).unwrap(),
+        )
+        .await
+        .unwrap();
+    let u = &users[0];
+    let page = format!("/portal/subscribers/{}", u.id);
+    assert_eq!(
+        to(&fibre, &u.username.to_uppercase()).await.1,
+        Some(page.clone())
+    );
+    app.store
+        .execute(
+            "UPDATE isp_users SET static_ip = '100.64.9.9' WHERE id = $1",
+            store::args![u.id],
+        )
+        .await
+        .unwrap();
+    assert_eq!(to(&fibre, "100.64.9.9").await.1, Some(page));
+    // Not another partner's subscriber.
+    let (s, loc, body) = to(&north, "100.64.9.9").await;
+    assert_eq!((s, loc), (200, None));
+    assert!(body.contains("0 found"), "{body}");
+}

@@ -989,6 +989,99 @@ impl Store {
         ))
     }
 
+    /// Adds `count` synthetic ISP subscribers (user names
+    /// `loadNNNNNNN@fibre.example`, after any made before) to the
+    /// load-test partner, on one profile, sharing one Argon2 hash of
+    /// `load-test-password`, a tenth with a static IP. Answers the first
+    /// and last user name made.
+    pub async fn seed_synthetic_subscribers(&self, count: u64) -> Result<(String, String)> {
+        let partner = match self.partners().partner_by_name(LOAD_PARTNER).await? {
+            Some(p) => p,
+            None => {
+                self.partners()
+                    .create_partner(DEMO_ACTOR, LOAD_PARTNER, false)
+                    .await?
+            }
+        };
+        let vis = crate::Visibility::Partner(partner.id);
+        let page = domain::paging::PageRequest::new(None, Some(1))?;
+        let profile = match self
+            .isp()
+            .list_profiles(vis, page)
+            .await?
+            .0
+            .into_iter()
+            .next()
+        {
+            Some(p) => p,
+            None => {
+                self.isp()
+                    .create_profile(
+                        DEMO_ACTOR,
+                        &crate::isp::NewProfile {
+                            partner_id: partner.id,
+                            name: "Load 100M".into(),
+                            download_kbps: 100_000,
+                            upload_kbps: 20_000,
+                            price_pence: 3_000,
+                            period_days: 30,
+                            framed_pool: None,
+                            acct_interim_secs: 300,
+                            simultaneous_use: 1,
+                            chap: false,
+                        },
+                    )
+                    .await?
+            }
+        };
+        let first = self
+            .read_number(
+                "SELECT COUNT(*) FROM isp_users WHERE username LIKE 'load%@fibre.example'",
+                args![],
+            )
+            .await? as u64;
+        let hash = crate::credentials::hash_password("load-test-password");
+        let now = self.now();
+        let name = |i: u64| format!("load{i:07}@fibre.example");
+        const COLS: usize = 9;
+        let ids: Vec<u64> = (first..first + count).collect();
+        for batch in ids.chunks(10_000) {
+            self.write(async |tx| {
+                for chunk in batch.chunks(400) {
+                    let rows: Vec<String> = (0..chunk.len())
+                        .map(|i| format!("({}, 'active', $1, $1, $1)", crate::in_list(i * COLS + 2, COLS)))
+                        .collect();
+                    let sql = format!(
+                        "INSERT INTO isp_users (partner_id, customer_id, profile_id, username, password_hash, password_sealed, expiration, mac, static_ip, status, created_at, activated_at, updated_at) VALUES {}",
+                        rows.join(",")
+                    );
+                    let mut a = args![now];
+                    for &i in chunk {
+                        let ip = (i % 10 == 0).then(|| {
+                            let n = i / 10;
+                            format!("100.{}.{}.{}", 64 + (n >> 16) % 64, (n >> 8) % 256, n % 256)
+                        });
+                        a.extend(args![
+                            partner.id,
+                            None::<i64>,
+                            profile.id,
+                            name(i),
+                            &hash,
+                            None::<String>,
+                            now + chrono::Duration::days(30),
+                            None::<String>,
+                            ip
+                        ]);
+                    }
+                    tx.execute(&sql, a).await?;
+                }
+                Ok::<_, crate::StoreError>(())
+            })
+            .await?;
+        }
+        Ok((name(first), name(first + count.saturating_sub(1))))
+    }
+
     /// Adds `count` synthetic numbers to each network's pool for load
     /// tests: Vodafone from 07800000000, O2 from 07810000000, EE from
     /// 07820000000. Answers how many each pool holds free after.

@@ -248,8 +248,8 @@ impl Portal<'_> {
         .await
     }
 
-    /// Visible ISP subscribers with this user name, or online now (or
-    /// last) at this IP address.
+    /// Visible ISP subscribers with this user name (any case), this
+    /// static IP, or online now at this IP address.
     pub async fn find_subscribers(
         &self,
         vis: crate::Visibility,
@@ -257,8 +257,10 @@ impl Portal<'_> {
     ) -> Result<Vec<FoundSubscriber>> {
         let (all, partner) = vis.binds();
         self.read_all(
-            "SELECT u.id, u.username, u.status FROM isp_users u WHERE ($1 OR u.partner_id = $2) AND \
-             (LOWER(u.username) = LOWER($3) OR u.id IN (SELECT s.user_id FROM radius_sessions s WHERE s.framed_ip = $3 AND s.user_id IS NOT NULL)) \
+            "SELECT u.id, u.username, u.status FROM isp_users u WHERE ($1 OR u.partner_id = $2) AND u.id IN ( \
+               SELECT id FROM isp_users WHERE LOWER(username) = LOWER($3) \
+               UNION SELECT id FROM isp_users WHERE static_ip = $3 AND static_ip IS NOT NULL \
+               UNION SELECT user_id FROM radius_sessions WHERE framed_ip = $3 AND stopped_at IS NULL AND user_id IS NOT NULL) \
              ORDER BY u.id LIMIT 20",
             args![all, partner, text],
         )

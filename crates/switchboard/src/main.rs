@@ -51,6 +51,9 @@ enum Command {
         /// Instead, add N synthetic numbers to each network's pool.
         #[arg(long)]
         numbers: Option<u64>,
+        /// Instead, add N synthetic ISP subscribers for load tests.
+        #[arg(long)]
+        subscribers: Option<u64>,
     },
     /// Manage partners.
     #[command(subcommand)]
@@ -396,6 +399,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo {
+            subscribers: Some(n),
+            ..
+        } => {
+            let (first, last) = store.seed_synthetic_subscribers(n).await?;
+            println!(
+                "added {n} synthetic subscribers, {first} to {last} (partner {:?})",
+                store::demo::LOAD_PARTNER
+            );
+            Ok(())
+        }
+        Command::Demo {
             numbers: Some(n), ..
         } => {
             for (network, free) in store.seed_synthetic_pool(n).await? {
@@ -417,6 +431,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo {
             connections: None,
             numbers: None,
+            subscribers: None,
         } => {
             match store.seed_demo(store.clock().today()).await? {
                 Some(summary) => print_demo(&summary),

@@ -4,3 +4,11 @@
 ALTER TABLE tasks ADD COLUMN assigned_to TEXT;
 CREATE INDEX tasks_partner_status ON tasks (partner_id, status_id, id);
 CREATE INDEX audit_log_partner ON audit_log (partner_id, id);
+
+-- The search box: an ICCID of any connection (the unique index covers
+-- live ones only), an ISP user name whatever its case, a static IP, and
+-- the address of a session online now.
+CREATE INDEX connections_iccid_any ON connections (iccid);
+CREATE INDEX isp_users_username_lower ON isp_users (LOWER(username));
+CREATE INDEX isp_users_static_ip_any ON isp_users (static_ip) WHERE static_ip IS NOT NULL;
+CREATE INDEX radius_sessions_open_ip ON radius_sessions (framed_ip) WHERE stopped_at IS NULL;
