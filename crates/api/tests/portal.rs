@@ -831,3 +831,151 @@ async fn the_search_box_finds_iccids_orders_user_names_ips_and_postcodes(app: &T
     assert_eq!((s, loc), (200, None));
     assert!(body.contains("0 found"), "{body}");
 }
+
+#[backend_test]
+async fn the_connection_page_charts_this_periods_data_day_by_day(app: &TestApp) {
+    use common::usage::{import, known_line, record, MB};
+    let north = Staff::new(
+        app,
+        "north.chart",
+        app.north,
+        domain::portal::Role::PartnerAgent,
+    )
+    .await;
+    let c = known_line(app).await;
+    let token = app.token(app.north, "usage").await;
+    import(
+        app,
+        &token,
+        &serde_json::json!([
+            record(
+                "chart-1",
+                &c.cli,
+                "Data",
+                "UK",
+                "2030-01-12T08:00:00Z",
+                100 * MB
+            ),
+            record(
+                "chart-2",
+                &c.cli,
+                "Data",
+                "UK",
+                "2030-01-13T09:00:00Z",
+                150 * MB
+            ),
+            record(
+                "chart-3",
+                &c.cli,
+                "Data",
+                "UK",
+                "2030-01-13T23:00:00Z",
+                50 * MB
+            ),
+            record(
+                "chart-4",
+                &c.cli,
+                "Voice",
+                "UK",
+                "2030-01-13T10:00:00Z",
+                600
+            ),
+        ]),
+    )
+    .await;
+    let (s, page) = north.get(&format!("/portal/connections/{}", c.id)).await;
+    assert_eq!(s, 200);
+    for shows in [
+        "2030-01-10: 0.0 MB that day, 0.0 MB so far",
+        "2030-01-12: 100.0 MB that day, 100.0 MB so far",
+        "2030-01-13: 200.0 MB that day, 300.0 MB so far",
+        "allowance 1024 MB",
+        "Data used so far this period: 300 MB of a 1024 MB allowance",
+    ] {
+        assert!(page.contains(shows), "no {shows:?} in {page}");
+    }
+    // A day after today is not drawn yet.
+    assert!(!page.contains("2030-01-17:"), "{page}");
+}
+
+#[backend_test]
+async fn thresholds_the_bill_cap_and_consent_are_set_from_the_connection_page(app: &TestApp) {
+    let north = Staff::new(
+        app,
+        "north.limits",
+        app.north,
+        domain::portal::Role::PartnerAgent,
+    )
+    .await;
+    let c = app
+        .connection_on(app.north, domain::Network::Vodafone)
+        .await;
+    let base = format!("/portal/connections/{}", c.id);
+    let (s, page) = north
+        .post(
+            &format!("{base}/alerting"),
+            &[
+                ("measure", "dataMb"),
+                ("value", "500"),
+                ("action", "notify"),
+                ("measure", "spendPence"),
+                ("value", ""),
+                ("action", "bar"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 200, "{page}");
+    assert!(page.contains("1 thresholds saved."), "{page}");
+    let (s, page) = north
+        .post(
+            &format!("{base}/alerting"),
+            &[
+                ("measure", "dataMb"),
+                ("value", "lots"),
+                ("action", "notify"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(page.contains("thresholds[0].value"), "{page}");
+    let (s, page) = north
+        .post(&format!("{base}/bill-cap"), &[("cap", "30.00")])
+        .await;
+    assert_eq!(s, 200, "{page}");
+    assert!(page.contains("Bill cap set to £30.00."), "{page}");
+    let (s, page) = north
+        .post(
+            &format!("{base}/consent"),
+            &[
+                ("consented_by", "Jo Bloggs"),
+                ("method", "phone"),
+                ("note", "called in"),
+            ],
+        )
+        .await;
+    // No notice yet this period: the rule says so on the page.
+    assert_eq!(s, 422, "{page}");
+    assert!(
+        page.contains("consent counts only after a bill-limit notice"),
+        "{page}"
+    );
+    let (s, page) = north
+        .post(
+            &format!("{base}/consent"),
+            &[("consented_by", "Jo"), ("method", "pigeon")],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(page.contains("method"), "{page}");
+    // Another partner's connection: not found, nothing written.
+    let theirs = app
+        .connection_on(app.capital, domain::Network::Vodafone)
+        .await;
+    let (s, _) = north
+        .post(
+            &format!("/portal/connections/{}/bill-cap", theirs.id),
+            &[("cap", "10.00")],
+        )
+        .await;
+    assert_eq!(s, 404);
+}

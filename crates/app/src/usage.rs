@@ -319,3 +319,42 @@ impl PeriodUsage {
         }
     }
 }
+
+/// A connection's data use this period, day by day, against its allowance
+/// (the portal's usage chart).
+#[derive(Debug, Clone)]
+pub struct DailyData {
+    pub period: Period,
+    /// The period's data allowance in bytes; `None` is unlimited.
+    pub allowance_bytes: Option<i64>,
+    /// Every day of the period up to today: that day's bytes (UTC days).
+    pub days: Vec<(NaiveDate, i64)>,
+}
+
+impl App {
+    /// This period's data use of a visible connection, day by day.
+    pub async fn daily_data(&self, who: &Principal, contract_id: i64) -> Result<DailyData> {
+        let conn = self.contract(who, contract_id).await?;
+        let (period, reading) = self.usage_so_far(&conn).await?;
+        let today = self.store.clock().today();
+        let last = today.min(period.end.pred_opt().unwrap_or(period.end));
+        let used: HashMap<NaiveDate, i64> = self
+            .store
+            .usage()
+            .daily_data(conn.id, period.start, last)
+            .await?
+            .into_iter()
+            .collect();
+        let days = period
+            .start
+            .iter_days()
+            .take_while(|d| *d <= last)
+            .map(|d| (d, used.get(&d).copied().unwrap_or(0)))
+            .collect();
+        Ok(DailyData {
+            period,
+            allowance_bytes: reading.data_allowance_bytes,
+            days,
+        })
+    }
+}

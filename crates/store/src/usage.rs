@@ -144,6 +144,21 @@ impl Usage<'_> {
         .await
     }
 
+    /// A connection's data use per day (UTC) from `first` to `last`, the
+    /// days with any.
+    pub async fn daily_data(
+        &self,
+        connection_id: i64,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Result<Vec<(NaiveDate, i64)>> {
+        self.read_all(
+            "SELECT day, data_bytes FROM usage_daily WHERE connection_id = $1 AND day >= $2 AND day <= $3 ORDER BY day",
+            args![connection_id, first, last],
+        )
+        .await
+    }
+
     /// What a connection's tariff and bundles give each period.
     pub async fn plan(&self, connection_id: i64) -> Result<Plan> {
         let (d, m, t, bundles): (Option<i64>, Option<i64>, Option<i64>, String) =
@@ -329,6 +344,7 @@ pub async fn ingest_in(
             .execute(&mut *conn)
             .await?;
         }
+        daily_in(tx, records, &new).await?;
         return Ok((new, touched));
     }
     for chunk in sums.chunks(SUMS_CHUNK) {
@@ -362,5 +378,42 @@ pub async fn ingest_in(
             )
             .await?;
     }
+    daily_in(tx, records, &new).await?;
     Ok((new, touched))
+}
+
+/// Adds the new data records to their connection's day (UTC) in
+/// `usage_daily`, which the portal's usage chart reads: one upsert per
+/// connection and day, many a statement.
+async fn daily_in(tx: &mut crate::tx::Tx, records: &[NewUsage], new: &[bool]) -> Result<()> {
+    let mut days: BTreeMap<(i64, NaiveDate), i64> = BTreeMap::new();
+    for (r, _) in records
+        .iter()
+        .zip(new)
+        .filter(|(r, new)| **new && r.kind == UsageKind::Data)
+    {
+        *days
+            .entry((r.connection_id, r.event_at.date_naive()))
+            .or_default() += r.quantity;
+    }
+    let days: Vec<_> = days.into_iter().collect();
+    for chunk in days.chunks(SUMS_CHUNK) {
+        let mut a = Vec::with_capacity(chunk.len() * 3);
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|j| format!("({})", crate::in_list(j * 3 + 1, 3)))
+            .collect();
+        for ((connection, day), bytes) in chunk {
+            a.extend(args![*connection, *day, *bytes]);
+        }
+        tx.execute(
+            &format!(
+                "INSERT INTO usage_daily (connection_id, day, data_bytes) VALUES {} \
+                 ON CONFLICT (connection_id, day) DO UPDATE SET data_bytes = usage_daily.data_bytes + excluded.data_bytes",
+                rows.join(", ")
+            ),
+            a,
+        )
+        .await?;
+    }
+    Ok(())
 }

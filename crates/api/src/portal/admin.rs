@@ -4,7 +4,7 @@
 //! description, choose the user; list, revoke), and webhooks with their
 //! deliveries. Administrators only; the use cases decide.
 
-use super::{none_row, when, Answer, Staff};
+use super::{none_row, when, Answer, Fields, Staff};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -218,22 +218,17 @@ async fn add_client(
     staff: Staff,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Answer {
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    };
-    staff.checked(get("csrf"))?;
-    let scopes: Vec<&str> = pairs
-        .iter()
-        .filter(|(n, _)| n == "scope")
-        .map(|(_, v)| v.as_str())
-        .collect();
+    let f = Fields(pairs);
+    staff.checked(f.get("csrf"))?;
+    let scopes = f.all("scope");
     match state
         .app
-        .create_api_client(&staff.session, None, &scopes.join(" "), get("description"))
+        .create_api_client(
+            &staff.session,
+            None,
+            &scopes.join(" "),
+            f.get("description"),
+        )
         .await
     {
         Ok(c) => {

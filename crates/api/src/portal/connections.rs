@@ -5,7 +5,7 @@
 //! bill limit, its requests (refreshing themselves while any is open) and
 //! its audit history.
 
-use super::{from_htmx, none_row, when, Answer, Staff};
+use super::{from_htmx, none_row, when, Answer, Fields, Staff};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -23,6 +23,9 @@ pub fn router() -> Router<AppState> {
         .route("/portal/connections/{id}/requests", get(requests_fragment))
         .route("/portal/connections/{id}/bars", post(change_bar))
         .route("/portal/connections/{id}/switching", post(switching))
+        .route("/portal/connections/{id}/alerting", post(alerting))
+        .route("/portal/connections/{id}/bill-cap", post(bill_cap))
+        .route("/portal/connections/{id}/consent", post(consent))
 }
 
 async fn connection(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Answer {
@@ -58,6 +61,7 @@ async fn view(
         )
         .await?
         .0;
+    let daily = state.app.daily_data(who, id).await?;
     let settings = state.app.alerting_settings(who, id).await?;
     let limit = state.app.bill_limit(who, id).await?;
     let history = state
@@ -140,7 +144,10 @@ async fn view(
         }
         section aria-labelledby="usage" {
             h2 id="usage" { "This period" }
-            p { "From " (period.start) " to " (period.end) ": " ((reading.data_bytes + (1 << 20) - 1) >> 20) " MB of data; " (domain::money::Money::gbp(reading.spend_pence)) " out of bundle." }
+            p { "From " (period.start) " to " (period.end) ": " ((reading.data_bytes + (1 << 20) - 1) >> 20) " MB of data"
+                @if let Some(a) = reading.data_allowance_bytes { " of " (a >> 20) " MB" }
+                "; " (domain::money::Money::gbp(reading.spend_pence)) " out of bundle." }
+            (usage_chart(&daily))
         }
         section aria-labelledby="alerting" {
             h2 id="alerting" { "Alerts and bill limit" }
@@ -161,6 +168,59 @@ async fn view(
             @if !limit.log.is_empty() {
                 h3 { "Bill limit notices and consents" }
                 ul { @for l in &limit.log { li { (when(&l.at)) " · " (l.event) } } }
+            }
+            details {
+                summary { "Change the thresholds" }
+                form method="post" action={"/portal/connections/" (c.id) "/alerting"} {
+                    (staff.csrf())
+                    p { "Up to three here (empty rows are dropped); a bar threshold bars chargeable use until the next period." }
+                    @for i in 0..3usize {
+                        @let t = settings.thresholds.get(i);
+                        fieldset {
+                            legend { "Threshold " (i + 1) }
+                            label for={"measure" (i)} { "Measure" }
+                            select id={"measure" (i)} name="measure" {
+                                @for (v, l) in [("dataMb", "data, MB"), ("dataPercent", "data, % of allowance"), ("spendPence", "spend out of bundle, pence")] {
+                                    option value=(v) selected[t.is_some_and(|t| t.kind.as_str() == v)] { (l) }
+                                }
+                            }
+                            label for={"value" (i)} { "Value" }
+                            input id={"value" (i)} name="value" inputmode="numeric" value=(t.map(|t| t.value.to_string()).unwrap_or_default());
+                            label for={"action" (i)} { "Then" }
+                            select id={"action" (i)} name="action" {
+                                option value="notify" selected[t.is_some_and(|t| t.action == domain::alerting::Action::Notify)] { "notify" }
+                                option value="bar" selected[t.is_some_and(|t| t.action == domain::alerting::Action::Bar)] { "notify and bar" }
+                            }
+                        }
+                    }
+                    button type="submit" { "Save thresholds" }
+                }
+            }
+            details {
+                summary { "Set the bill cap" }
+                form method="post" action={"/portal/connections/" (c.id) "/bill-cap"} {
+                    (staff.csrf())
+                    label for="cap" { "Cap (£; empty removes it)" }
+                    input id="cap" name="cap" inputmode="decimal" value=(limit.cap.map(|p| format!("{}.{:02}", p / 100, p % 100)).unwrap_or_default());
+                    div { button type="submit" { "Save the cap" } }
+                }
+            }
+            @if limit.cap.is_some() {
+                details open[limit.barred] {
+                    summary { "Record the customer's consent to spend beyond the cap" }
+                    form method="post" action={"/portal/connections/" (c.id) "/consent"} {
+                        (staff.csrf())
+                        label for="consented_by" { "Who consented" }
+                        input id="consented_by" name="consented_by" required autocomplete="off";
+                        label for="method" { "How" }
+                        select id="method" name="method" {
+                            @for m in domain::bill_limit::Method::ALL { option value=(m.as_str()) { (m.as_str()) } }
+                        }
+                        label for="note" { "Note" }
+                        input id="note" name="note" maxlength="500";
+                        div { button type="submit" { "Record consent" } }
+                    }
+                }
             }
         }
         section aria-labelledby="switching" {
@@ -193,6 +253,62 @@ async fn view(
         }
     };
     Ok(staff.page(status, &c.cli, body))
+}
+
+/// This period's data use as an SVG drawn here: a bar a day, each as high
+/// as the use so far that day (so the bars climb towards the allowance),
+/// and the allowance as a dashed line. Each bar's tooltip gives the day's
+/// own use.
+fn usage_chart(d: &app::usage::DailyData) -> Markup {
+    const W: f64 = 600.0;
+    const H: f64 = 180.0;
+    const LEFT: f64 = 48.0;
+    const BOTTOM: f64 = 20.0;
+    let mb = |b: i64| b as f64 / 1_048_576.0;
+    let slots = (d.period.end - d.period.start).num_days().max(1) as f64;
+    let mut running = 0;
+    let bars: Vec<(chrono::NaiveDate, i64, i64)> = d
+        .days
+        .iter()
+        .map(|(day, bytes)| {
+            running += bytes;
+            (*day, *bytes, running)
+        })
+        .collect();
+    let top = mb(running.max(d.allowance_bytes.unwrap_or(0))).max(1.0) * 1.1;
+    let y = |v: f64| (H - BOTTOM) - v / top * (H - BOTTOM - 8.0);
+    let slot = (W - LEFT - 4.0) / slots;
+    let summary = format!(
+        "Data used so far this period: {:.0} MB{}",
+        mb(running),
+        d.allowance_bytes
+            .map(|a| format!(" of a {:.0} MB allowance", mb(a)))
+            .unwrap_or_else(|| " (unlimited)".into())
+    );
+    html! {
+        figure {
+            svg xmlns="http://www.w3.org/2000/svg" viewBox={"0 0 " (W) " " (H)} width="100%" role="img" aria-label=(summary) style="max-width:40rem" {
+                title { (summary) }
+                line x1=(LEFT) y1=(y(0.0)) x2=(W) y2=(y(0.0)) stroke="#888" {}
+                text x=(LEFT - 4.0) y=(y(0.0)) text-anchor="end" font-size="10" { "0" }
+                text x=(LEFT - 4.0) y=(y(top / 1.1) + 4.0) text-anchor="end" font-size="10" { (format!("{:.0} MB", top / 1.1)) }
+                @for (i, (day, bytes, total)) in bars.iter().enumerate() {
+                    rect x=(format!("{:.1}", LEFT + i as f64 * slot + 1.0)) y=(format!("{:.1}", y(mb(*total))))
+                        width=(format!("{:.1}", (slot - 2.0).max(1.0))) height=(format!("{:.1}", y(0.0) - y(mb(*total))))
+                        fill="#4a7bd0" {
+                        title { (day) ": " (format!("{:.1}", mb(*bytes))) " MB that day, " (format!("{:.1}", mb(*total))) " MB so far" }
+                    }
+                }
+                @if let Some(a) = d.allowance_bytes {
+                    line x1=(LEFT) y1=(format!("{:.1}", y(mb(a)))) x2=(W) y2=(format!("{:.1}", y(mb(a)))) stroke="#c00" stroke-dasharray="6 4" {}
+                    text x=(W - 4.0) y=(format!("{:.1}", y(mb(a)) - 4.0)) text-anchor="end" font-size="10" fill="#c00" { "allowance " (format!("{:.0}", mb(a))) " MB" }
+                }
+                text x=(LEFT) y=(H - 4.0) font-size="10" { (d.period.start) }
+                text x=(W - 4.0) y=(H - 4.0) text-anchor="end" font-size="10" { (d.period.end.pred_opt().unwrap_or(d.period.end)) }
+            }
+            figcaption { (summary) "." }
+        }
+    }
 }
 
 fn switching_row(r: &RequestRow) -> Markup {
@@ -433,4 +549,114 @@ async fn change_bar(
             None => Err(e.into()),
         },
     }
+}
+
+/// The answer to one of the connection's forms: the page, with the
+/// outcome or the refusal on top.
+async fn after(state: &AppState, staff: &Staff, id: i64, done: app::Result<String>) -> Answer {
+    match done {
+        Ok(message) => {
+            let n = html! { p.ok role="status" { (message) } };
+            view(state, staff, id, Some(n), StatusCode::OK).await
+        }
+        Err(e) => match super::problem(&e) {
+            Some(p) => view(state, staff, id, Some(p), StatusCode::UNPROCESSABLE_ENTITY).await,
+            None => Err(e.into()),
+        },
+    }
+}
+
+async fn alerting(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Answer {
+    let f = Fields(pairs);
+    staff.checked(f.get("csrf"))?;
+    let id = super::id_of("contract", &id)?;
+    let done = async {
+        let (measures, values, actions) = (f.all("measure"), f.all("value"), f.all("action"));
+        let mut thresholds = Vec::new();
+        for (i, value) in values.iter().enumerate() {
+            if value.is_empty() {
+                continue;
+            }
+            let field = format!("thresholds[{i}]");
+            thresholds.push(domain::alerting::Threshold {
+                kind: domain::alerting::Measure::parse(
+                    &field,
+                    measures.get(i).copied().unwrap_or(""),
+                )?,
+                value: value.parse().map_err(|_| {
+                    domain::Error::invalid(format!("{field}.value"), "a whole number")
+                })?,
+                action: domain::alerting::Action::parse(
+                    &field,
+                    actions.get(i).copied().unwrap_or(""),
+                )?,
+            });
+        }
+        let n = thresholds.len();
+        state
+            .app
+            .set_alerting_settings(staff.principal(), id, thresholds)
+            .await?;
+        Ok(format!("{n} thresholds saved."))
+    }
+    .await;
+    after(&state, &staff, id, done).await
+}
+
+async fn bill_cap(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Answer {
+    let f = Fields(pairs);
+    staff.checked(f.get("csrf"))?;
+    let id = super::id_of("contract", &id)?;
+    let done = async {
+        let cap = match f.get("cap") {
+            "" => None,
+            v => Some(domain::money::parse_pounds(v).ok_or_else(|| {
+                domain::Error::invalid("cap", "an amount in pounds such as 30.00")
+            })?),
+        };
+        state.app.set_bill_cap(staff.principal(), id, cap).await?;
+        Ok(match cap {
+            Some(p) => format!("Bill cap set to {}.", domain::money::Money::gbp(p)),
+            None => "Bill cap removed.".to_owned(),
+        })
+    }
+    .await;
+    after(&state, &staff, id, done).await
+}
+
+async fn consent(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Answer {
+    let f = Fields(pairs);
+    staff.checked(f.get("csrf"))?;
+    let id = super::id_of("contract", &id)?;
+    let done = async {
+        let method = domain::bill_limit::Method::parse("method", f.get("method"))?;
+        state
+            .app
+            .record_consent(
+                staff.principal(),
+                id,
+                f.get("consented_by"),
+                method,
+                f.get("note"),
+            )
+            .await?;
+        Ok("Consent recorded.".to_owned())
+    }
+    .await;
+    after(&state, &staff, id, done).await
 }

@@ -411,3 +411,48 @@ fn history(rows: &[store::audit::AuditRow]) -> Markup {
         }
     }
 }
+
+/// A form read as its pairs, in order: for forms whose fields repeat
+/// (checkboxes, rows) or whose buttons send a value of their own.
+struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    /// The first value of `k`, trimmed ("" when absent).
+    fn get(&self, k: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.trim())
+            .unwrap_or("")
+    }
+
+    /// The last value of `k` (a pressed button's after the field it
+    /// stands for), trimmed.
+    fn last(&self, k: &str) -> &str {
+        self.0
+            .iter()
+            .rev()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.trim())
+            .unwrap_or("")
+    }
+
+    /// The first value of `k`, `None` when absent or empty.
+    fn opt(&self, k: &str) -> Option<String> {
+        Some(self.get(k).to_owned()).filter(|v| !v.is_empty())
+    }
+
+    /// Every value of `k`, in order, trimmed.
+    fn all(&self, k: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(n, _)| n == k)
+            .map(|(_, v)| v.trim())
+            .collect()
+    }
+
+    /// Every value of `k` that is a number (ticked boxes of ids).
+    fn ids(&self, k: &str) -> Vec<i64> {
+        self.all(k).iter().filter_map(|v| v.parse().ok()).collect()
+    }
+}

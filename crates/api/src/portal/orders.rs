@@ -6,7 +6,7 @@
 //! timeline refresh themselves (htmx, the same URL answering a fragment)
 //! while the order is provisioned.
 
-use super::{from_htmx, none_row, when, Answer, Staff};
+use super::{from_htmx, none_row, when, Answer, Fields, Staff};
 use crate::AppState;
 use app::orders::OrderWhole;
 use axum::extract::{Path, Query, State};
@@ -306,34 +306,9 @@ async fn add_mobile_form(
     })
 }
 
-/// The add form's fields as pairs (`bundle` and `bar` repeat).
-struct Pairs(Vec<(String, String)>);
-
-impl Pairs {
-    fn get(&self, k: &str) -> &str {
-        self.0
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.trim())
-            .unwrap_or("")
-    }
-
-    fn opt(&self, k: &str) -> Option<String> {
-        Some(self.get(k).to_owned()).filter(|v| !v.is_empty())
-    }
-
-    fn all(&self, k: &str) -> Vec<i64> {
-        self.0
-            .iter()
-            .filter(|(n, _)| n == k)
-            .filter_map(|(_, v)| v.parse().ok())
-            .collect()
-    }
-}
-
 /// What the form says, as the API's AddMobileToOrder input: the use case
 /// checks it.
-fn mobile_input(f: &Pairs) -> Result<MobileInput, domain::Error> {
+fn mobile_input(f: &Fields) -> Result<MobileInput, domain::Error> {
     let port = f.get("connection_type") == "Port";
     let date = |k: &str| -> Result<Option<chrono::NaiveDate>, domain::Error> {
         match f.opt(k) {
@@ -378,7 +353,7 @@ async fn add_mobile(
     Path(id): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Answer {
-    let f = Pairs(pairs);
+    let f = Fields(pairs);
     staff.checked(f.get("csrf"))?;
     let id = super::id_of("order", &id)?;
     let network = f.get("network").to_owned();
@@ -391,8 +366,8 @@ async fn add_mobile(
             .value()
             .ok_or_else(|| domain::Error::NotFound(format!("order {id} not found")))?;
         for (kind, items) in [
-            (ExtraKind::Bundle, f.all("bundle")),
-            (ExtraKind::Bar, f.all("bar")),
+            (ExtraKind::Bundle, f.ids("bundle")),
+            (ExtraKind::Bar, f.ids("bar")),
         ] {
             for item in items {
                 let change = MobileExtra::new(kind, true, item)?;

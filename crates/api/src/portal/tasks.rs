@@ -1,7 +1,7 @@
 //! Tasks: the list with filters (status, type, assignee), and a task page
 //! with its comments, a status change with a comment, and assignment.
 
-use super::{none_row, when, Answer, Staff};
+use super::{none_row, when, Answer, Fields, Staff};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -225,17 +225,10 @@ async fn assign(
     Path(id): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Answer {
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .rev()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    };
-    staff.checked(get("csrf"))?;
+    let f = Fields(pairs);
+    staff.checked(f.get("csrf"))?;
     let id = super::id_of("task", &id)?;
-    let assignee = Some(get("assignee")).filter(|a| !a.trim().is_empty());
+    let assignee = Some(f.last("assignee")).filter(|a| !a.is_empty());
     match state.app.assign_task(staff.principal(), id, assignee).await {
         Ok(t) => {
             let n = html! { p.ok role="status" { "Assigned to " (t.assigned_to.clone().unwrap_or_else(|| "no one".into())) "." } };

@@ -12,3 +12,12 @@ CREATE INDEX connections_iccid_any ON connections (iccid);
 CREATE INDEX isp_users_username_lower ON isp_users (LOWER(username));
 CREATE INDEX isp_users_static_ip_any ON isp_users (static_ip) WHERE static_ip IS NOT NULL;
 CREATE INDEX radius_sessions_open_ip ON radius_sessions (framed_ip) WHERE stopped_at IS NULL;
+
+-- Data use per connection and day (UTC), added to by each import, for the
+-- portal's usage chart (daily bars against the allowance).
+CREATE TABLE usage_daily (
+    connection_id BIGINT NOT NULL REFERENCES connections(id),
+    day DATE NOT NULL,
+    data_bytes BIGINT NOT NULL,
+    PRIMARY KEY (connection_id, day)
+);
