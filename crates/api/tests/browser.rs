@@ -539,3 +539,84 @@ async fn an_order_is_built_submitted_and_watched_to_completion(app: &TestApp) {
     })
     .await;
 }
+
+/// Every control a sighted keyboard or screen-reader user meets has a
+/// label, the first Tab reaches "Skip to content", and the pages fit a
+/// phone's width (tables scroll inside themselves, the page does not).
+#[backend_test]
+async fn pages_fit_a_phone_and_every_control_is_labelled(app: &TestApp) {
+    staff(
+        app,
+        "phone.admin",
+        app.north,
+        domain::portal::Role::PartnerAdmin,
+    )
+    .await;
+    let c = app
+        .connection_on(app.north, domain::Network::Vodafone)
+        .await;
+    let customer = c.customer_id;
+    let (_, o) = app
+        .post(
+            &app.north_token().await,
+            "/api/Orders/CreateDraftOrder",
+            &serde_json::json!({"customerId": customer}),
+        )
+        .await;
+    let order = o["orderId"].as_i64().unwrap();
+    in_browser("phone", app, async |b| {
+        b.client.set_window_size(390, 844).await.unwrap();
+        b.log_in("phone.admin", PASSWORD).await;
+        b.wait_text("live connections").await;
+        for path in [
+            "/portal".to_owned(),
+            format!("/portal/customers/{customer}"),
+            format!("/portal/connections/{}", c.id),
+            format!("/portal/orders/{order}"),
+            "/portal/tasks".to_owned(),
+            "/portal/admin/clients".to_owned(),
+            "/Admin/getToken".to_owned(),
+        ] {
+            b.goto(&path).await;
+            b.wait_for("h1").await;
+            let unlabelled = b
+                .client
+                .execute(
+                    "return [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]\
+                       .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim())\
+                       .map(e => e.outerHTML.slice(0, 120));",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            assert_eq!(unlabelled, serde_json::json!([]), "{path}: controls without a label");
+            let fits = b
+                .client
+                .execute(
+                    "return document.documentElement.scrollWidth <= window.innerWidth + 1;",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            assert_eq!(fits, serde_json::json!(true), "{path} is wider than a phone");
+            if path == format!("/portal/connections/{}", c.id) {
+                b.picture("connection-phone").await;
+            }
+        }
+        // The first Tab lands on the skip link.
+        b.client
+            .active_element()
+            .await
+            .unwrap()
+            .send_keys("\u{e004}")
+            .await
+            .unwrap();
+        let first = b
+            .client
+            .execute("return document.activeElement.textContent;", vec![])
+            .await
+            .unwrap();
+        assert_eq!(first, serde_json::json!("Skip to content"));
+    })
+    .await;
+}

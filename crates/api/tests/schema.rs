@@ -119,7 +119,11 @@ async fn sqlite_schema(pool: &sqlx::SqlitePool) -> (Columns, Indexes, Vec<String
                     .fetch_all(pool)
                     .await
                     .unwrap();
-            let cols = cols.into_iter().map(|c| c.2.unwrap_or_default()).collect();
+            // An expression's column has no name: "(expression)" on both engines.
+            let cols = cols
+                .into_iter()
+                .map(|c| c.2.unwrap_or_else(|| "(expression)".into()))
+                .collect();
             indexes.insert(name, (table.clone(), unique, cols));
         }
     }
@@ -157,8 +161,8 @@ async fn postgres_schema(pool: &sqlx::PgPool) -> (Columns, Indexes, Vec<String>)
     // constraints, which PostgreSQL names itself).
     let idx: Vec<(String, String, bool, Vec<String>)> = sqlx::query_as(
         "SELECT i.relname::text, t.relname::text, ix.indisunique, \
-                ARRAY(SELECT a.attname::text FROM unnest(ix.indkey) WITH ORDINALITY k(attnum, n) \
-                      JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.n) \
+                ARRAY(SELECT COALESCE(a.attname::text, '(expression)') FROM unnest(ix.indkey) WITH ORDINALITY k(attnum, n) \
+                      LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.n) \
          FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid \
          JOIN pg_namespace n ON n.oid = t.relnamespace \
          WHERE n.nspname = current_schema() AND NOT ix.indisprimary \

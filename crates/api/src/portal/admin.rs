@@ -4,15 +4,14 @@
 //! description, choose the user; list, revoke), and webhooks with their
 //! deliveries. Administrators only; the use cases decide.
 
-use super::{none_row, when, Answer, Fields, Staff};
+use super::{none_row, shown, when, Answer, Posted, Staff};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use domain::paging::PageRequest;
 use maud::{html, Markup};
-use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -119,41 +118,30 @@ async fn users(State(state): State<AppState>, staff: Staff) -> Answer {
     users_page(&state, &staff, None, StatusCode::OK).await
 }
 
-#[derive(Deserialize)]
-struct UserForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    username: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    role: String,
-    #[serde(default)]
-    partner: String,
-}
-
-async fn add_user(State(state): State<AppState>, staff: Staff, Form(f): Form<UserForm>) -> Answer {
-    staff.checked(&f.csrf)?;
-    let made = async {
-        let role = domain::portal::Role::parse("role", &f.role)?;
-        let partner = partner_field(&f.partner)?;
-        state
+async fn add_user(State(state): State<AppState>, Posted { staff, form: f }: Posted) -> Answer {
+    let done = async {
+        let role = domain::portal::Role::parse("role", f.get("role"))?;
+        let partner = partner_field(f.get("partner"))?;
+        let u = state
             .app
-            .add_portal_user(&staff.session, partner, &f.username, &f.password, role)
-            .await
+            .add_portal_user(
+                &staff.session,
+                partner,
+                f.get("username"),
+                f.get("password"),
+                role,
+            )
+            .await?;
+        Ok(html! { p.ok role="status" { "Portal user " (u.username) " added." } })
     }
     .await;
-    match made {
-        Ok(u) => {
-            let n = html! { p.ok role="status" { "Portal user " (u.username) " added." } };
-            users_page(&state, &staff, Some(n), StatusCode::CREATED).await
-        }
-        Err(e) => match super::problem(&e) {
-            Some(p) => users_page(&state, &staff, Some(p), StatusCode::UNPROCESSABLE_ENTITY).await,
-            None => Err(e.into()),
-        },
-    }
+    shown(
+        done,
+        StatusCode::CREATED,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        async |n, s| users_page(&state, &staff, Some(n), s).await,
+    )
+    .await
 }
 
 async fn clients_page(
@@ -211,76 +199,42 @@ async fn clients(State(state): State<AppState>, staff: Staff) -> Answer {
     clients_page(&state, &staff, None, StatusCode::OK).await
 }
 
-/// The client form: `scope` repeats (one per ticked box), so the body is
-/// read as pairs.
-async fn add_client(
-    State(state): State<AppState>,
-    staff: Staff,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Answer {
-    let f = Fields(pairs);
-    staff.checked(f.get("csrf"))?;
-    let scopes = f.all("scope");
-    match state
+/// The client form: `scope` repeats, one per ticked box.
+async fn add_client(State(state): State<AppState>, Posted { staff, form: f }: Posted) -> Answer {
+    let done = state
         .app
-        .create_api_client(
-            &staff.session,
-            None,
-            &scopes.join(" "),
-            f.get("description"),
-        )
+        .create_api_client(&staff.session, None, &f.all("scope").join(" "), f.get("description"))
         .await
-    {
-        Ok(c) => {
-            let n = html! {
-                div role="status" {
-                    p.ok { "Client created. Copy the secret now: it is shown this once and kept only as a hash." }
-                    dl {
-                        dt { "client_id" } dd { code.secret { (c.client_id) } }
-                        dt { "client_secret" } dd { code.secret id="client-secret" { (c.client_secret) } }
-                        dt { "scopes" } dd { (c.scopes) }
-                    }
+        .map(|c| html! {
+            div role="status" {
+                p.ok { "Client created. Copy the secret now: it is shown this once and kept only as a hash." }
+                dl {
+                    dt { "client_id" } dd { code.secret { (c.client_id) } }
+                    dt { "client_secret" } dd { code.secret id="client-secret" { (c.client_secret) } }
+                    dt { "scopes" } dd { (c.scopes) }
                 }
-            };
-            clients_page(&state, &staff, Some(n), StatusCode::CREATED).await
-        }
-        Err(e) => match super::problem(&e) {
-            Some(p) => {
-                clients_page(&state, &staff, Some(p), StatusCode::UNPROCESSABLE_ENTITY).await
             }
-            None => Err(e.into()),
-        },
-    }
+        });
+    shown(
+        done,
+        StatusCode::CREATED,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        async |n, s| clients_page(&state, &staff, Some(n), s).await,
+    )
+    .await
 }
 
-#[derive(Deserialize)]
-struct RevokeClientForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    client_id: String,
-}
-
-async fn revoke_client(
-    State(state): State<AppState>,
-    staff: Staff,
-    Form(f): Form<RevokeClientForm>,
-) -> Answer {
-    staff.checked(&f.csrf)?;
-    match state
+async fn revoke_client(State(state): State<AppState>, Posted { staff, form: f }: Posted) -> Answer {
+    let client = f.get("client_id");
+    let done = state
         .app
-        .revoke_api_client(&staff.session, &f.client_id)
+        .revoke_api_client(&staff.session, client)
         .await
-    {
-        Ok(()) => {
-            let n = html! { p.ok role="status" { "Client " (f.client_id) " revoked: its tokens stop working." } };
-            clients_page(&state, &staff, Some(n), StatusCode::OK).await
-        }
-        Err(e) => match super::problem(&e) {
-            Some(p) => clients_page(&state, &staff, Some(p), StatusCode::CONFLICT).await,
-            None => Err(e.into()),
-        },
-    }
+        .map(|()| html! { p.ok role="status" { "Client " (client) " revoked: its tokens stop working." } });
+    shown(done, StatusCode::OK, StatusCode::CONFLICT, async |n, s| {
+        clients_page(&state, &staff, Some(n), s).await
+    })
+    .await
 }
 
 async fn tokens_page(
@@ -340,76 +294,45 @@ async fn tokens(State(state): State<AppState>, staff: Staff) -> Answer {
     tokens_page(&state, &staff, None, StatusCode::OK).await
 }
 
-#[derive(Deserialize)]
-struct TokenForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    user_id: String,
-    #[serde(default)]
-    description: String,
-}
-
 /// "Create API access token": the token is shown this once.
-async fn add_token(
-    State(state): State<AppState>,
-    staff: Staff,
-    Form(f): Form<TokenForm>,
-) -> Answer {
-    staff.checked(&f.csrf)?;
-    let made = async {
+async fn add_token(State(state): State<AppState>, Posted { staff, form: f }: Posted) -> Answer {
+    let done = async {
         let user = f
-            .user_id
+            .get("user_id")
             .parse::<i64>()
             .map_err(|_| domain::Error::invalid("user", "choose one of the API users listed"))?;
-        state
+        let (row, token) = state
             .app
-            .create_api_token(&staff.session, user, &f.description)
-            .await
+            .create_api_token(&staff.session, user, f.get("description"))
+            .await?;
+        Ok(html! {
+            div role="status" {
+                p.ok { "Token created for " (row.username) ". Copy it now: it is shown this once and kept only as a hash." }
+                p { code.secret id="new-token" { (token) } }
+            }
+        })
     }
     .await;
-    match made {
-        Ok((row, token)) => {
-            let n = html! {
-                div role="status" {
-                    p.ok { "Token created for " (row.username) ". Copy it now: it is shown this once and kept only as a hash." }
-                    p { code.secret id="new-token" { (token) } }
-                }
-            };
-            tokens_page(&state, &staff, Some(n), StatusCode::CREATED).await
-        }
-        Err(e) => match super::problem(&e) {
-            Some(p) => tokens_page(&state, &staff, Some(p), StatusCode::UNPROCESSABLE_ENTITY).await,
-            None => Err(e.into()),
-        },
-    }
+    shown(
+        done,
+        StatusCode::CREATED,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        async |n, s| tokens_page(&state, &staff, Some(n), s).await,
+    )
+    .await
 }
 
-#[derive(Deserialize)]
-struct RevokeTokenForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    token_id: String,
-}
-
-async fn revoke_token(
-    State(state): State<AppState>,
-    staff: Staff,
-    Form(f): Form<RevokeTokenForm>,
-) -> Answer {
-    staff.checked(&f.csrf)?;
-    let id = super::id_of("token", &f.token_id)?;
-    match state.app.revoke_api_token(&staff.session, id).await {
-        Ok(()) => {
-            let n = html! { p.ok role="status" { "Token revoked: it stops working at once." } };
-            tokens_page(&state, &staff, Some(n), StatusCode::OK).await
-        }
-        Err(e) => match super::problem(&e) {
-            Some(p) => tokens_page(&state, &staff, Some(p), StatusCode::CONFLICT).await,
-            None => Err(e.into()),
-        },
-    }
+async fn revoke_token(State(state): State<AppState>, Posted { staff, form: f }: Posted) -> Answer {
+    let id = super::id_of("token", f.get("token_id"))?;
+    let done = state
+        .app
+        .revoke_api_token(&staff.session, id)
+        .await
+        .map(|()| html! { p.ok role="status" { "Token revoked: it stops working at once." } });
+    shown(done, StatusCode::OK, StatusCode::CONFLICT, async |n, s| {
+        tokens_page(&state, &staff, Some(n), s).await
+    })
+    .await
 }
 
 /// The partner's webhook endpoints.

@@ -5,16 +5,15 @@
 //! bill limit, its requests (refreshing themselves while any is open) and
 //! its audit history.
 
-use super::{from_htmx, none_row, when, Answer, Fields, Staff};
+use super::{from_htmx, none_row, shown, when, Answer, Posted, Staff};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use domain::paging::PageRequest;
 use maud::{html, Markup, PreEscaped};
-use serde::Deserialize;
 use store::requests::RequestRow;
 
 pub fn router() -> Router<AppState> {
@@ -403,108 +402,71 @@ fn qr(code: &str) -> Markup {
     }
 }
 
-#[derive(Deserialize)]
-struct SwitchingForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    kind: String,
-}
-
 /// Asks for a PAC, STAC or the information: the request (or the one still
 /// current) shows on the page with its code when the network answers.
 async fn switching(
     State(state): State<AppState>,
-    staff: Staff,
     Path(id): Path<String>,
-    Form(f): Form<SwitchingForm>,
+    Posted { staff, form: f }: Posted,
 ) -> Answer {
-    staff.checked(&f.csrf)?;
     let id = super::id_of("contract", &id)?;
-    if !matches!(
-        f.kind.as_str(),
-        "RequestPac" | "RequestStac" | "RequestInfo"
-    ) {
-        let notice = html! { p.error role="alert" { "Choose a PAC, a STAC or the information." } };
-        return view(
-            &state,
-            &staff,
-            id,
-            Some(notice),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    match state
-        .app
-        .request_switching(staff.principal(), id, &f.kind)
-        .await
-    {
-        Ok(q) => {
-            let (r, how) = match q {
-                app::requests::Queued::New(r) => (r, "asked for"),
-                app::requests::Queued::Current(r) => (r, "still current"),
-            };
-            let notice = html! { p.ok role="status" { "Request " (r.id) " (" (r.kind) ") " (how) ": " (r.status) "." } };
-            view(&state, &staff, id, Some(notice), StatusCode::ACCEPTED).await
+    let done = async {
+        let kind = f.get("kind");
+        if !matches!(kind, "RequestPac" | "RequestStac" | "RequestInfo") {
+            return Err(domain::Error::invalid("kind", "choose a PAC, a STAC or the information").into());
         }
-        Err(e) => match super::problem(&e) {
-            Some(p) => view(&state, &staff, id, Some(p), StatusCode::CONFLICT).await,
-            None => Err(e.into()),
-        },
+        let (r, how) = match state.app.request_switching(staff.principal(), id, kind).await? {
+            app::requests::Queued::New(r) => (r, "asked for"),
+            app::requests::Queued::Current(r) => (r, "still current"),
+        };
+        Ok(html! { p.ok role="status" { "Request " (r.id) " (" (r.kind) ") " (how) ": " (r.status) "." } })
     }
-}
-
-#[derive(Deserialize)]
-struct BarForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    bar_id: String,
-    #[serde(default)]
-    action: String,
-    /// Set by the confirmation page's button.
-    #[serde(default)]
-    confirmed: String,
+    .await;
+    shown(
+        done,
+        StatusCode::ACCEPTED,
+        StatusCode::CONFLICT,
+        async |n, s| view(&state, &staff, id, Some(n), s).await,
+    )
+    .await
 }
 
 /// Adds or removes a bar: first a confirmation page, then (confirmed) the
 /// request object, shown on the connection page.
 async fn change_bar(
     State(state): State<AppState>,
-    staff: Staff,
     Path(id): Path<String>,
-    Form(f): Form<BarForm>,
+    Posted { staff, form: f }: Posted,
 ) -> Answer {
-    staff.checked(&f.csrf)?;
     let id = super::id_of("contract", &id)?;
-    let Ok(bar_id) = f.bar_id.parse::<i64>() else {
-        let notice = html! { p.error role="alert" { "Choose a bar." } };
-        return view(
-            &state,
-            &staff,
-            id,
-            Some(notice),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    };
-    let add = match f.action.as_str() {
-        "add" => true,
-        "remove" => false,
-        _ => {
-            let notice = html! { p.error role="alert" { "Say whether to add or remove the bar." } };
+    let action = f.get("action");
+    let parsed = (|| {
+        let bar_id = f
+            .get("bar_id")
+            .parse::<i64>()
+            .map_err(|_| domain::Error::invalid("bar", "choose a bar"))?;
+        let add = match action {
+            "add" => true,
+            "remove" => false,
+            _ => return Err(domain::Error::invalid("action", "add or remove the bar")),
+        };
+        Ok((bar_id, add))
+    })();
+    let (bar_id, add) = match parsed {
+        Ok(x) => x,
+        Err(e) => {
+            let p = html! { p.error role="alert" { (e) } };
             return view(
                 &state,
                 &staff,
                 id,
-                Some(notice),
+                Some(p),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await;
         }
     };
-    if f.confirmed != "yes" {
+    if f.get("confirmed") != "yes" {
         let c = state.app.contract(staff.principal(), id).await?;
         let name = match app::requests::network_of(&c) {
             Ok(n) => state
@@ -526,7 +488,7 @@ async fn change_bar(
                 form method="post" action={"/portal/connections/" (id) "/bars"} {
                     (staff.csrf())
                     input type="hidden" name="bar_id" value=(bar_id);
-                    input type="hidden" name="action" value=(f.action);
+                    input type="hidden" name="action" value=(action);
                     input type="hidden" name="confirmed" value="yes";
                     button type="submit" { (verb) " the bar" }
                     " "
@@ -535,45 +497,28 @@ async fn change_bar(
             },
         ));
     }
-    match state
-        .app
-        .change_bar(staff.principal(), id, bar_id, add)
-        .await
-    {
-        Ok(r) => {
-            let notice = html! { p.ok role="status" { "Request " (r.id) " (" (r.kind) ") is " (r.status) "." } };
-            view(&state, &staff, id, Some(notice), StatusCode::ACCEPTED).await
-        }
-        Err(e) => match super::problem(&e) {
-            Some(p) => view(&state, &staff, id, Some(p), StatusCode::CONFLICT).await,
-            None => Err(e.into()),
-        },
+    let done = async {
+        let r = state
+            .app
+            .change_bar(staff.principal(), id, bar_id, add)
+            .await?;
+        Ok(html! { p.ok role="status" { "Request " (r.id) " (" (r.kind) ") is " (r.status) "." } })
     }
-}
-
-/// The answer to one of the connection's forms: the page, with the
-/// outcome or the refusal on top.
-async fn after(state: &AppState, staff: &Staff, id: i64, done: app::Result<String>) -> Answer {
-    match done {
-        Ok(message) => {
-            let n = html! { p.ok role="status" { (message) } };
-            view(state, staff, id, Some(n), StatusCode::OK).await
-        }
-        Err(e) => match super::problem(&e) {
-            Some(p) => view(state, staff, id, Some(p), StatusCode::UNPROCESSABLE_ENTITY).await,
-            None => Err(e.into()),
-        },
-    }
+    .await;
+    shown(
+        done,
+        StatusCode::ACCEPTED,
+        StatusCode::CONFLICT,
+        async |n, s| view(&state, &staff, id, Some(n), s).await,
+    )
+    .await
 }
 
 async fn alerting(
     State(state): State<AppState>,
-    staff: Staff,
     Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted { staff, form: f }: Posted,
 ) -> Answer {
-    let f = Fields(pairs);
-    staff.checked(f.get("csrf"))?;
     let id = super::id_of("contract", &id)?;
     let done = async {
         let (measures, values, actions) = (f.all("measure"), f.all("value"), f.all("action"));
@@ -602,46 +547,52 @@ async fn alerting(
             .app
             .set_alerting_settings(staff.principal(), id, thresholds)
             .await?;
-        Ok(format!("{n} thresholds saved."))
+        Ok(html! { p.ok role="status" { (n) " thresholds saved." } })
     }
     .await;
-    after(&state, &staff, id, done).await
+    shown(
+        done,
+        StatusCode::OK,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        async |n, s| view(&state, &staff, id, Some(n), s).await,
+    )
+    .await
 }
 
 async fn bill_cap(
     State(state): State<AppState>,
-    staff: Staff,
     Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted { staff, form: f }: Posted,
 ) -> Answer {
-    let f = Fields(pairs);
-    staff.checked(f.get("csrf"))?;
     let id = super::id_of("contract", &id)?;
     let done = async {
         let cap = match f.get("cap") {
             "" => None,
-            v => Some(domain::money::parse_pounds(v).ok_or_else(|| {
-                domain::Error::invalid("cap", "an amount in pounds such as 30.00")
-            })?),
+            v => Some(
+                domain::money::parse_pounds(v)
+                    .ok_or_else(|| domain::Error::invalid("cap", "an amount in pounds such as 30.00"))?,
+            ),
         };
         state.app.set_bill_cap(staff.principal(), id, cap).await?;
-        Ok(match cap {
-            Some(p) => format!("Bill cap set to {}.", domain::money::Money::gbp(p)),
-            None => "Bill cap removed.".to_owned(),
-        })
+        Ok(html! { p.ok role="status" {
+            @match cap { Some(p) => { "Bill cap set to " (domain::money::Money::gbp(p)) "." }, None => "Bill cap removed." }
+        } })
     }
     .await;
-    after(&state, &staff, id, done).await
+    shown(
+        done,
+        StatusCode::OK,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        async |n, s| view(&state, &staff, id, Some(n), s).await,
+    )
+    .await
 }
 
 async fn consent(
     State(state): State<AppState>,
-    staff: Staff,
     Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted { staff, form: f }: Posted,
 ) -> Answer {
-    let f = Fields(pairs);
-    staff.checked(f.get("csrf"))?;
     let id = super::id_of("contract", &id)?;
     let done = async {
         let method = domain::bill_limit::Method::parse("method", f.get("method"))?;
@@ -655,8 +606,14 @@ async fn consent(
                 f.get("note"),
             )
             .await?;
-        Ok("Consent recorded.".to_owned())
+        Ok(html! { p.ok role="status" { "Consent recorded." } })
     }
     .await;
-    after(&state, &staff, id, done).await
+    shown(
+        done,
+        StatusCode::OK,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        async |n, s| view(&state, &staff, id, Some(n), s).await,
+    )
+    .await
 }

@@ -2,12 +2,12 @@
 //! switching requests, subscribers, agreements and alerts, one tab each
 //! with its count.
 
-use super::{none_row, tabs, when, Answer, Staff};
+use super::{none_row, shown, tabs, when, Answer, Posted, Staff};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
-use axum::{Form, Router};
+use axum::Router;
 use domain::paging::PageRequest;
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -194,97 +194,58 @@ fn details_form(staff: &Staff, c: &CustomerRow) -> Markup {
     }
 }
 
-#[derive(Deserialize)]
-struct DetailsForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    company_name: String,
-    #[serde(default)]
-    co_reg_number: String,
-    #[serde(default)]
-    contact_name: String,
-    #[serde(default)]
-    contact_email: String,
-    #[serde(default)]
-    contact_phone: String,
-    #[serde(default)]
-    address_lines: String,
-    #[serde(default)]
-    town: String,
-    #[serde(default)]
-    postcode: String,
-    #[serde(default)]
-    billing_email: String,
-}
-
-fn optional(s: String) -> Option<String> {
-    let t = s.trim();
-    (!t.is_empty()).then(|| t.to_owned())
-}
-
 /// Saves the details (checked as the API's CreateCustomer); a refusal is
 /// shown on the form with what was typed kept.
 async fn edit(
     State(state): State<AppState>,
-    staff: Staff,
     Path(id): Path<String>,
-    Form(f): Form<DetailsForm>,
+    Posted { staff, form: f }: Posted,
 ) -> Answer {
-    staff.checked(&f.csrf)?;
     let id = super::id_of("customer", &id)?;
     let current = state.app.customer(staff.principal(), id).await?;
     let input = domain::customer::CustomerInput {
-        company_name: f.company_name,
-        co_reg_number: optional(f.co_reg_number),
+        company_name: f.get("company_name").to_owned(),
+        co_reg_number: f.opt("co_reg_number"),
         organization_number: current.organization_number.clone(),
-        contact_name: f.contact_name,
-        contact_email: f.contact_email,
-        contact_phone: optional(f.contact_phone),
+        contact_name: f.get("contact_name").to_owned(),
+        contact_email: f.get("contact_email").to_owned(),
+        contact_phone: f.opt("contact_phone"),
         address_lines: f
-            .address_lines
+            .get("address_lines")
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty())
             .map(str::to_owned)
             .collect(),
-        town: f.town,
-        postcode: f.postcode,
-        billing_email: optional(f.billing_email),
+        town: f.get("town").to_owned(),
+        postcode: f.get("postcode").to_owned(),
+        billing_email: f.opt("billing_email"),
     };
-    match state
+    let saved = state
         .app
         .update_customer(staff.principal(), id, input.clone())
-        .await
-    {
-        Ok(c) => {
-            let notice = html! { p.ok role="status" { "Details saved." } };
-            view(&state, &staff, &c, "details", Some(notice), StatusCode::OK).await
-        }
-        Err(e) => match super::problem(&e) {
-            Some(p) => {
-                let mut typed = current.clone();
-                typed.company_name = input.company_name;
-                typed.co_reg_number = input.co_reg_number;
-                typed.contact_name = input.contact_name;
-                typed.contact_email = input.contact_email;
-                typed.contact_phone = input.contact_phone;
-                typed.address_lines =
-                    serde_json::to_string(&input.address_lines).unwrap_or_default();
-                typed.town = input.town;
-                typed.postcode = input.postcode;
-                typed.billing_email = input.billing_email.unwrap_or_default();
-                view(
-                    &state,
-                    &staff,
-                    &typed,
-                    "details",
-                    Some(p),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-            None => Err(e.into()),
-        },
+        .await;
+    // Shown as saved, or as typed (with the refusal).
+    let mut shown_as = current.clone();
+    if let Ok(c) = &saved {
+        shown_as = c.clone();
+    } else {
+        shown_as.company_name = input.company_name;
+        shown_as.co_reg_number = input.co_reg_number;
+        shown_as.contact_name = input.contact_name;
+        shown_as.contact_email = input.contact_email;
+        shown_as.contact_phone = input.contact_phone;
+        shown_as.address_lines = serde_json::to_string(&input.address_lines).unwrap_or_default();
+        shown_as.town = input.town;
+        shown_as.postcode = input.postcode;
+        shown_as.billing_email = input.billing_email.unwrap_or_default();
     }
+    let done = saved.map(|_| html! { p.ok role="status" { "Details saved." } });
+    shown(
+        done,
+        StatusCode::OK,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        async |n, s| view(&state, &staff, &shown_as, "details", Some(n), s).await,
+    )
+    .await
 }

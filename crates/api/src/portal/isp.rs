@@ -2,12 +2,12 @@
 //! RADIUS sessions, and a subscriber page with its profile, status
 //! actions (suspend, activate, renew), sessions and usage.
 
-use super::{none_row, when, Answer, Staff};
+use super::{none_row, shown, when, Answer, Posted, Staff};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use domain::isp::{effective_status, ReadStatus};
 use domain::paging::PageRequest;
 use domain::status::SubscriberStatus;
@@ -187,25 +187,16 @@ async fn view(
     ))
 }
 
-#[derive(Deserialize)]
-struct StatusForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    action: String,
-}
-
 async fn change_status(
     State(state): State<AppState>,
-    staff: Staff,
     Path(id): Path<String>,
-    Form(f): Form<StatusForm>,
+    Posted { staff, form: f }: Posted,
 ) -> Answer {
-    staff.checked(&f.csrf)?;
     let id = super::id_of("user", &id)?;
     let key = id.to_string();
     let who = staff.principal();
-    let done = match f.action.as_str() {
+    let action = f.get("action");
+    let done = match action {
         "suspend" => {
             state
                 .app
@@ -220,24 +211,13 @@ async fn change_status(
         }
         "renew" => state.app.renew_isp_user(who, &key).await,
         _ => Err(domain::Error::invalid("action", "suspend, activate or renew").into()),
-    };
-    match done {
-        Ok(u) => {
-            let n = html! { p.ok role="status" { (u.username) ": done (" (f.action) ")." } };
-            view(&state, &staff, id, Some(n), StatusCode::OK).await
-        }
-        Err(e) => match super::problem(&e) {
-            Some(p) => {
-                view(
-                    &state,
-                    &staff,
-                    id,
-                    Some(p),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-            None => Err(e.into()),
-        },
     }
+    .map(|u| html! { p.ok role="status" { (u.username) ": done (" (action) ")." } });
+    shown(
+        done,
+        StatusCode::OK,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        async |n, s| view(&state, &staff, id, Some(n), s).await,
+    )
+    .await
 }

@@ -1,7 +1,7 @@
 //! Logging in (with the lockout the use case decides) and out.
 
 use super::{
-    cookie, failure, over_tls, page, secured, set_cookie, Answer, Staff, LOGIN_CSRF_COOKIE,
+    cookie, failure, over_tls, page, secured, set_cookie, Answer, Posted, LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
 };
 use crate::AppState;
@@ -120,11 +120,9 @@ async fn login(
 /// Logs out (a form with the session's CSRF token): the session ends for good.
 async fn logout(
     State(state): State<AppState>,
-    staff: Staff,
     headers: HeaderMap,
-    Form(f): Form<CsrfForm>,
+    Posted { staff, .. }: Posted,
 ) -> Answer {
-    staff.checked(&f.csrf)?;
     state.app.portal_logout(&staff.token).await?;
     let mut resp = secured(Redirect::to("/portal/login").into_response());
     resp.headers_mut().append(
@@ -132,10 +130,4 @@ async fn logout(
         set_cookie(SESSION_COOKIE, "", over_tls(&headers), Some(0)),
     );
     Ok(resp)
-}
-
-#[derive(Deserialize)]
-pub(super) struct CsrfForm {
-    #[serde(default)]
-    pub csrf: String,
 }

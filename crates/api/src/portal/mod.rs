@@ -28,7 +28,7 @@ mod tasks;
 
 use crate::AppState;
 use app::portal::Session;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -347,6 +347,17 @@ fn failure(e: app::Error) -> Response {
 /// The refusal of a form's input, shown on the page it came from.
 fn problem(e: &app::Error) -> Option<Markup> {
     match e {
+        // SubmitOrder's: every problem, each with its mobile.
+        app::Error::Rule(domain::Error::Problems { message, problems }) => Some(html! {
+            div.error role="alert" {
+                p { (message) }
+                ul {
+                    @for p in problems {
+                        li { @if let Some(m) = p.order_mobile_id { "Mobile " (m) ", " } (p.field) ": " (p.message) }
+                    }
+                }
+            }
+        }),
         app::Error::Rule(e @ (domain::Error::Invalid { .. } | domain::Error::Conflict(_))) => {
             Some(html! { p.error role="alert" { (e) } })
         }
@@ -454,5 +465,49 @@ impl Fields {
     /// Every value of `k` that is a number (ticked boxes of ids).
     fn ids(&self, k: &str) -> Vec<i64> {
         self.all(k).iter().filter_map(|v| v.parse().ok()).collect()
+    }
+}
+
+/// A form posted by a logged-in caller, its CSRF token checked: every
+/// portal form but the login's is read through this, so none can skip
+/// the check. Must be a handler's last argument (it reads the body).
+struct Posted {
+    staff: Staff,
+    form: Fields,
+}
+
+impl FromRequest<AppState> for Posted {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Posted, Response> {
+        let (mut parts, body) = req.into_parts();
+        let staff = Staff::from_request_parts(&mut parts, state).await?;
+        let req = Request::from_parts(parts, body);
+        let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let form = Fields(pairs);
+        staff
+            .checked(form.get("csrf"))
+            .map_err(IntoResponse::into_response)?;
+        Ok(Posted { staff, form })
+    }
+}
+
+/// What a form's use case came to, shown on the page it came from: the
+/// notice with `ok`, or the refusal (a rule's, naming the field) with
+/// `refused`; anything else is a failure page.
+async fn shown(
+    done: app::Result<Markup>,
+    ok: StatusCode,
+    refused: StatusCode,
+    view: impl AsyncFnOnce(Markup, StatusCode) -> Answer,
+) -> Answer {
+    match done {
+        Ok(notice) => view(notice, ok).await,
+        Err(e) => match problem(&e) {
+            Some(p) => view(p, refused).await,
+            None => Err(e.into()),
+        },
     }
 }

@@ -6,14 +6,14 @@
 //! timeline refresh themselves (htmx, the same URL answering a fragment)
 //! while the order is provisioned.
 
-use super::{from_htmx, none_row, when, Answer, Fields, Staff};
+use super::{from_htmx, none_row, shown, when, Answer, Fields, Posted, Staff};
 use crate::AppState;
 use app::orders::OrderWhole;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use domain::order::OrderStatus;
 use domain::ordering::{ExtraKind, MobileExtra, MobileInput};
 use domain::Network;
@@ -63,27 +63,11 @@ async fn new_order(
     ))
 }
 
-#[derive(Deserialize)]
-struct CreateForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    customer: String,
-    #[serde(default)]
-    reference: String,
-}
-
-async fn create_order(
-    State(state): State<AppState>,
-    staff: Staff,
-    Form(f): Form<CreateForm>,
-) -> Answer {
-    staff.checked(&f.csrf)?;
-    let customer = super::id_of("customer", &f.customer)?;
-    let reference = Some(f.reference.trim().to_owned()).filter(|r| !r.is_empty());
+async fn create_order(State(state): State<AppState>, Posted { staff, form: f }: Posted) -> Answer {
+    let customer = super::id_of("customer", f.get("customer"))?;
     let done = state
         .app
-        .create_draft_order(staff.principal(), None, customer, reference)
+        .create_draft_order(staff.principal(), None, customer, f.opt("reference"))
         .await?;
     let Some(o) = done.value() else {
         return Err(super::not_found("order not found"));
@@ -349,15 +333,12 @@ fn mobile_input(f: &Fields) -> Result<MobileInput, domain::Error> {
 
 async fn add_mobile(
     State(state): State<AppState>,
-    staff: Staff,
     Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted { staff, form: f }: Posted,
 ) -> Answer {
-    let f = Fields(pairs);
-    staff.checked(f.get("csrf"))?;
     let id = super::id_of("order", &id)?;
     let network = f.get("network").to_owned();
-    let added = async {
+    let done = async {
         let input = mobile_input(&f)?;
         let added = state
             .app
@@ -377,105 +358,52 @@ async fn add_mobile(
                     .await?;
             }
         }
-        Ok::<_, app::Error>(added)
+        Ok(html! { p.ok role="status" { "Mobile " (added.order_mobile_id) " added" @if let Some(c) = &added.cli { " with " (c) } "." } })
     }
     .await;
-    match added {
-        Ok(m) => {
-            let n = html! { p.ok role="status" { "Mobile " (m.order_mobile_id) " added" @if let Some(c) = &m.cli { " with " (c) } "." } };
-            view(&state, &staff, id, &network, Some(n), StatusCode::CREATED).await
-        }
-        Err(e) => match problems(&e) {
-            Some(p) => {
-                view(
-                    &state,
-                    &staff,
-                    id,
-                    &network,
-                    Some(p),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-            None => Err(e.into()),
-        },
-    }
-}
-
-/// A refusal as a list: each of SubmitOrder's problems with its mobile.
-fn problems(e: &app::Error) -> Option<Markup> {
-    match e {
-        app::Error::Rule(domain::Error::Problems { message, problems }) => Some(html! {
-            div.error role="alert" {
-                p { (message) }
-                ul {
-                    @for p in problems {
-                        li { @if let Some(m) = p.order_mobile_id { "Mobile " (m) ", " } (p.field) ": " (p.message) }
-                    }
-                }
-            }
-        }),
-        other => super::problem(other),
-    }
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
+    shown(
+        done,
+        StatusCode::CREATED,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        async |n, s| view(&state, &staff, id, &network, Some(n), s).await,
+    )
+    .await
 }
 
 async fn remove_mobile(
     State(state): State<AppState>,
-    staff: Staff,
     Path((id, mobile)): Path<(String, String)>,
-    Form(f): Form<CsrfForm>,
+    Posted { staff, .. }: Posted,
 ) -> Answer {
-    staff.checked(&f.csrf)?;
     let id = super::id_of("order", &id)?;
     let mobile = super::id_of("order mobile", &mobile)?;
-    match state
+    let done = state
         .app
         .remove_mobile_from_order(staff.principal(), id, mobile)
         .await
-    {
-        Ok(()) => {
-            let n = html! { p.ok role="status" { "Mobile " (mobile) " removed." } };
-            view(&state, &staff, id, "", Some(n), StatusCode::OK).await
-        }
-        Err(e) => match problems(&e) {
-            Some(p) => view(&state, &staff, id, "", Some(p), StatusCode::CONFLICT).await,
-            None => Err(e.into()),
-        },
-    }
+        .map(|()| html! { p.ok role="status" { "Mobile " (mobile) " removed." } });
+    shown(done, StatusCode::OK, StatusCode::CONFLICT, async |n, s| {
+        view(&state, &staff, id, "", Some(n), s).await
+    })
+    .await
 }
 
 async fn submit(
     State(state): State<AppState>,
-    staff: Staff,
     Path(id): Path<String>,
-    Form(f): Form<CsrfForm>,
+    Posted { staff, .. }: Posted,
 ) -> Answer {
-    staff.checked(&f.csrf)?;
     let id = super::id_of("order", &id)?;
-    match state.app.submit_order(staff.principal(), None, id).await {
-        Ok(_) => {
-            let n = html! { p.ok role="status" { "Order submitted: its progress shows below as the networks answer." } };
-            view(&state, &staff, id, "", Some(n), StatusCode::ACCEPTED).await
-        }
-        Err(e) => match problems(&e) {
-            Some(p) => {
-                view(
-                    &state,
-                    &staff,
-                    id,
-                    "",
-                    Some(p),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-            None => Err(e.into()),
-        },
-    }
+    let done = state
+        .app
+        .submit_order(staff.principal(), None, id)
+        .await
+        .map(|_| html! { p.ok role="status" { "Order submitted: its progress shows below as the networks answer." } });
+    shown(
+        done,
+        StatusCode::ACCEPTED,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        async |n, s| view(&state, &staff, id, "", Some(n), s).await,
+    )
+    .await
 }

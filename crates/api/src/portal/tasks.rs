@@ -1,12 +1,12 @@
 //! Tasks: the list with filters (status, type, assignee), and a task page
 //! with its comments, a status change with a comment, and assignment.
 
-use super::{none_row, when, Answer, Fields, Staff};
+use super::{none_row, shown, when, Answer, Posted, Staff};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use domain::appendix::{DIARY_TYPES, STATUS_IDS};
 use domain::paging::PageRequest;
 use maud::{html, Markup};
@@ -172,80 +172,46 @@ async fn view(
     ))
 }
 
-#[derive(Deserialize)]
-struct CommentForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    comment: String,
-    #[serde(default)]
-    status_id: String,
-}
-
 async fn comment(
     State(state): State<AppState>,
-    staff: Staff,
     Path(id): Path<String>,
-    Form(f): Form<CommentForm>,
+    Posted { staff, form: f }: Posted,
 ) -> Answer {
-    staff.checked(&f.csrf)?;
     let id = super::id_of("task", &id)?;
-    let status = f.status_id.trim().parse::<i64>().ok();
-    match state
+    let status = f.get("status_id").parse::<i64>().ok();
+    let done = state
         .app
-        .add_comment(staff.principal(), id, &f.comment, status)
+        .add_comment(staff.principal(), id, f.get("comment"), status)
         .await
-    {
-        Ok((_, t)) => {
-            let n =
-                html! { p.ok role="status" { "Saved; the task is " (status_of(t.status_id)) "." } };
-            view(&state, &staff, id, Some(n), StatusCode::CREATED).await
-        }
-        Err(e) => match super::problem(&e) {
-            Some(p) => {
-                view(
-                    &state,
-                    &staff,
-                    id,
-                    Some(p),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-            None => Err(e.into()),
-        },
-    }
+        .map(|(_, t)| html! { p.ok role="status" { "Saved; the task is " (status_of(t.status_id)) "." } });
+    shown(
+        done,
+        StatusCode::CREATED,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        async |n, s| view(&state, &staff, id, Some(n), s).await,
+    )
+    .await
 }
 
 /// The assign form: the button "Take it myself" sends its own value
 /// after the text field's, so the last `assignee` wins.
 async fn assign(
     State(state): State<AppState>,
-    staff: Staff,
     Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Posted { staff, form: f }: Posted,
 ) -> Answer {
-    let f = Fields(pairs);
-    staff.checked(f.get("csrf"))?;
     let id = super::id_of("task", &id)?;
     let assignee = Some(f.last("assignee")).filter(|a| !a.is_empty());
-    match state.app.assign_task(staff.principal(), id, assignee).await {
-        Ok(t) => {
-            let n = html! { p.ok role="status" { "Assigned to " (t.assigned_to.clone().unwrap_or_else(|| "no one".into())) "." } };
-            view(&state, &staff, id, Some(n), StatusCode::OK).await
-        }
-        Err(e) => match super::problem(&e) {
-            Some(p) => {
-                view(
-                    &state,
-                    &staff,
-                    id,
-                    Some(p),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-            None => Err(e.into()),
-        },
-    }
+    let done = state
+        .app
+        .assign_task(staff.principal(), id, assignee)
+        .await
+        .map(|t| html! { p.ok role="status" { "Assigned to " (t.assigned_to.clone().unwrap_or_else(|| "no one".into())) "." } });
+    shown(
+        done,
+        StatusCode::OK,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        async |n, s| view(&state, &staff, id, Some(n), s).await,
+    )
+    .await
 }
