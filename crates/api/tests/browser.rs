@@ -284,6 +284,23 @@ async fn a_cli_is_found_by_search_and_a_bar_added_and_removed_completes(app: &Te
         &national[4..7],
         &national[7..]
     );
+    // Some data this period, for the connection page's chart.
+    let usage = app.token(app.north, "usage").await;
+    let records: Vec<serde_json::Value> = [(3, 700), (5, 1500), (8, 300), (11, 2200), (14, 900)]
+        .iter()
+        .enumerate()
+        .map(|(i, (day, mb))| {
+            common::usage::record(
+                &format!("shot-{i}"),
+                &c.cli,
+                "Data",
+                "UK",
+                &format!("2030-01-{day:02}T12:00:00Z"),
+                mb * common::usage::MB,
+            )
+        })
+        .collect();
+    common::usage::import(app, &usage, &serde_json::Value::Array(records)).await;
     in_browser("bars", app, async |b| {
         b.log_in("bars.agent", PASSWORD).await;
         b.wait_text("live connections").await;
@@ -292,6 +309,11 @@ async fn a_cli_is_found_by_search_and_a_bar_added_and_removed_completes(app: &Te
         b.wait_text("Bars (0)").await;
         assert_eq!(b.title().await, c.cli);
         b.picture("connection").await;
+        b.client
+            .execute("document.getElementById('usage').scrollIntoView()", vec![])
+            .await
+            .unwrap();
+        b.picture("connection-usage").await;
 
         // Add the roaming bar: a confirmation first.
         let select = b.wait_for("#bar_id").await;

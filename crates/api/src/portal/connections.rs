@@ -90,7 +90,7 @@ async fn view(
             dt { "Network" } dd { (c.network) }
             dt { "Tariff" } dd { (c.tariff_name) " · " (domain::money::Money::gbp(c.tariff_monthly_pence)) " a month" }
             dt { "Status" } dd { (c.status) }
-            dt { "Contract" } dd { "from " (c.start_date) " to " (c.contract_end_date) }
+            dt { "Term" } dd { "from " (c.start_date) " to " (c.contract_end_date) }
             dt { "Bundles" } dd {
                 @if bundles.is_empty() { "none" }
                 @for (i, b) in bundles.iter().enumerate() { @if i > 0 { ", " } (b.name) }
@@ -261,7 +261,7 @@ async fn view(
 fn usage_chart(d: &app::usage::DailyData) -> Markup {
     const W: f64 = 600.0;
     const H: f64 = 180.0;
-    const LEFT: f64 = 48.0;
+    const LEFT: f64 = 72.0;
     const BOTTOM: f64 = 20.0;
     let mb = |b: i64| b as f64 / 1_048_576.0;
     let slots = (d.period.end - d.period.start).num_days().max(1) as f64;

@@ -155,7 +155,14 @@ fn live(w: &OrderWhole, csrf: &str) -> Markup {
                     @for m in &w.mobiles {
                         tr {
                             td { (m.row.id) } td { (m.row.connection_type) } td { (m.row.network) }
-                            td { (m.row.cli.clone().unwrap_or_else(|| "from the network".into())) @if let Some(d) = m.row.port_date { " (port " (d) ")" } }
+                            td {
+                                @match (m.row.contract_id, &m.row.cli) {
+                                    (Some(k), Some(cli)) => a href={"/portal/connections/" (k)} { (cli) },
+                                    (_, Some(cli)) => { (cli) },
+                                    _ => "from the network",
+                                }
+                                @if let Some(d) = m.row.port_date { " (port " (d) ")" }
+                            }
                             td { (m.row.sim_type.clone().unwrap_or_default()) @if let Some(i) = &m.row.iccid { " " (i) } @if let Some(c) = &m.row.esim_activation_code { br; code { (c) } } }
                             td {
                                 @for b in &m.bundles { (b.name) "; " }
