@@ -4,7 +4,8 @@ local report = require("report")
 -- wrk script: the staff portal, logged in (BENCH_COOKIE), on the seeded
 -- load data. BENCH_KIND picks what each request is:
 --   search-cli   the search box with a random synthetic CLI, typed +44 7400 …
---   search-name  the search box with a random synthetic customer's name
+--   search-name  the search box with a random synthetic customer's name, whole
+--   search-part  the search box with part of one ("Customer 0001200"): a scan
 --   search-user  the search box with a random synthetic ISP user name
 --   customer     a random synthetic customer's page
 --   connection   a random synthetic connection's page
@@ -33,6 +34,9 @@ function request()
   elseif kind == "search-name" then
     local n = math.random(0, count / 100 - 1) * 100
     path = string.format("/portal/search?q=Synthetic+Customer+%07d+Ltd", n)
+  elseif kind == "search-part" then
+    local n = math.random(0, count / 100 - 1) * 100
+    path = string.format("/portal/search?q=Customer+%07d", n)
   elseif kind == "search-user" then
     local n = math.random(0, subs - 1)
     path = string.format("/portal/search?q=load%07d%%40fibre.example", n)

@@ -66,7 +66,7 @@ floor() {
 }
 field() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
 
-declare -A target=([search-cli]=100 [search-name]=100 [search-user]=100 [customer]=300 [connection]=300)
+declare -A target=([search-cli]=100 [search-name]=100 [search-part]=100 [search-user]=100 [customer]=300 [connection]=300)
 mkdir -p bench/results
 {
   echo "# Staff portal benchmark"
@@ -76,7 +76,7 @@ mkdir -p bench/results
   echo
   echo "| request | requests/s | p50 ms | p95 ms | p99 ms | errors | p95 target |"
   echo "| --- | --- | --- | --- | --- | --- | --- |"
-  for k in search-cli search-name search-user customer connection; do
+  for k in search-cli search-name search-part search-user customer connection; do
     r=$(run "$k")
     echo "| $k | $(field "$r" rps) | $(field "$r" p50_ms) | $(field "$r" p95_ms) | $(field "$r" p99_ms) | $(field "$r" errors_status) | < ${target[$k]} ms |"
   done

@@ -208,14 +208,23 @@ impl App {
         }
         found.subscribers = self.store.portal().find_subscribers(vis, q).await?;
         if found.is_empty() {
-            let page = domain::paging::PageRequest::new(None, Some(20))?;
+            // A name typed whole, a postcode or a company number: indexed.
+            let postcode = domain::customer::parse_postcode(q).ok();
+            let company = domain::customer::parse_company_number(q).ok();
+            found.customers = self
+                .store
+                .customers()
+                .find_exact(vis, q, postcode.as_deref(), company.as_deref())
+                .await?;
+        }
+        if found.is_empty() {
+            // Part of a name, number, postcode or e-mail: a scan, the last resort.
             let search = domain::paging::check_search("q", Some(q))?;
             found.customers = self
                 .store
                 .customers()
-                .list_customers(vis, &search, page)
-                .await?
-                .0;
+                .find_containing(vis, &search, 20)
+                .await?;
         }
         Ok(found)
     }

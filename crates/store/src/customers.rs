@@ -102,6 +102,48 @@ impl Customers<'_> {
         .await
     }
 
+    /// Visible customers named exactly `name` (any case), or at this
+    /// postcode, or with this company number (each already normalised by
+    /// the caller): indexed lookups, newest first, at most 20.
+    pub async fn find_exact(
+        &self,
+        vis: Visibility,
+        name: &str,
+        postcode: Option<&str>,
+        co_reg_number: Option<&str>,
+    ) -> Result<Vec<CustomerRow>> {
+        let (all, partner) = vis.binds();
+        self.read_all(
+            &format!(
+                "SELECT {COLS} FROM customers WHERE ($1 OR partner_id = $2) AND id IN ( \
+                   SELECT id FROM customers WHERE LOWER(company_name) = LOWER($3) \
+                   UNION SELECT id FROM customers WHERE postcode = $4 \
+                   UNION SELECT id FROM customers WHERE co_reg_number = $5 AND co_reg_number IS NOT NULL) \
+                 ORDER BY id DESC LIMIT 20"
+            ),
+            args![all, partner, name, postcode.unwrap_or(""), co_reg_number.unwrap_or("")],
+        )
+        .await
+    }
+
+    /// Visible customers whose name, company number, postcode or e-mail
+    /// addresses contain `search` (a scan: the search box's last resort),
+    /// newest first, at most `limit`, with no count.
+    pub async fn find_containing(
+        &self,
+        vis: Visibility,
+        search: &str,
+        limit: i64,
+    ) -> Result<Vec<CustomerRow>> {
+        let (all, partner) = vis.binds();
+        let pattern = like_contains(&search.trim().to_lowercase());
+        self.read_all(
+            &format!("SELECT {COLS} FROM customers WHERE {LIST_FILTER} ORDER BY id DESC LIMIT $4"),
+            args![all, partner, &pattern, limit],
+        )
+        .await
+    }
+
     /// One customer visible to the caller.
     pub async fn get_customer(&self, vis: Visibility, id: i64) -> Result<CustomerRow> {
         self.read_visible::<CustomerRow>(&format!("SELECT {COLS} FROM customers"), "", id, vis)

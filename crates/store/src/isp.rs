@@ -295,22 +295,35 @@ impl Isp<'_> {
         } else {
             like_contains(&f.q.trim().to_lowercase())
         };
-        let filter = format!(
-            "($2 OR u.partner_id = $3) AND ($4 IS NULL OR {EFFECTIVE_STATUS} = $4) AND ($5 IS NULL OR u.profile_id = $5) \
-             AND ($6 IS NULL OR u.customer_id = $6) \
-             AND ($7 = '' OR LOWER(u.username) LIKE $7 ESCAPE '\\' OR LOWER(COALESCE(u.mac, '')) LIKE $7 ESCAPE '\\' OR COALESCE(u.static_ip, '') LIKE $7 ESCAPE '\\')");
+        // Only the filters asked for, so the planner sees each as it is
+        // (a customer's subscribers by its index, not by reading them all).
+        let mut filter = "($1 OR u.partner_id = $2)".to_owned();
+        let mut a = args![all, partner];
+        if let Some(s) = f.status {
+            a.extend(args![now, s.as_str()]);
+            let n = a.len();
+            let status = EFFECTIVE_STATUS.replace("$1", &format!("${}", n - 1));
+            filter.push_str(&format!(" AND {status} = ${n}"));
+        }
+        if let Some(p) = f.profile_id {
+            a.extend(args![p]);
+            filter.push_str(&format!(" AND u.profile_id = ${}", a.len()));
+        }
+        if let Some(c) = f.customer_id {
+            a.extend(args![c]);
+            filter.push_str(&format!(" AND u.customer_id = ${}", a.len()));
+        }
+        if !q.is_empty() {
+            a.extend(args![&q]);
+            let n = a.len();
+            filter.push_str(&format!(
+                " AND (LOWER(u.username) LIKE ${n} ESCAPE '\\' OR LOWER(COALESCE(u.mac, '')) LIKE ${n} ESCAPE '\\' OR COALESCE(u.static_ip, '') LIKE ${n} ESCAPE '\\')"
+            ));
+        }
         self.read_page(
             &format!("SELECT COUNT(*) FROM isp_users u WHERE {filter}"),
             &format!("{USER_SELECT} WHERE {filter} ORDER BY u.id"),
-            args![
-                now,
-                all,
-                partner,
-                f.status.map(ReadStatus::as_str),
-                f.profile_id,
-                f.customer_id,
-                &q
-            ],
+            a,
             page,
         )
         .await

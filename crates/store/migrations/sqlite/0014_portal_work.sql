@@ -21,3 +21,9 @@ CREATE TABLE usage_daily (
     data_bytes BIGINT NOT NULL,
     PRIMARY KEY (connection_id, day)
 );
+
+-- The search box's customers: a name typed whole (any case), a postcode
+-- or a company number, found without reading every customer.
+CREATE INDEX customers_name_lower ON customers (LOWER(company_name));
+CREATE INDEX customers_postcode ON customers (postcode);
+CREATE INDEX customers_co_reg_number ON customers (co_reg_number) WHERE co_reg_number IS NOT NULL;
