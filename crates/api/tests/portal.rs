@@ -979,3 +979,43 @@ async fn thresholds_the_bill_cap_and_consent_are_set_from_the_connection_page(ap
         .await;
     assert_eq!(s, 404);
 }
+
+#[backend_test]
+async fn after_logging_in_staff_land_on_the_page_they_asked_for_and_never_elsewhere(app: &TestApp) {
+    agent(app, "next.agent", app.north).await;
+    let http = browser();
+    let customer = app.customer_of(app.north).await;
+    let asked = format!("/portal/customers/{customer}?tab=orders");
+    let r = http.get(app.url(&asked)).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(to.starts_with("/portal/login?next="), "{to}");
+    let page = http.get(app.url(&to)).send().await.unwrap();
+    let csrf = value(&set_cookie(&page, "sb_login_csrf").unwrap());
+    let body = page.text().await.unwrap();
+    assert!(
+        body.contains(&format!(
+            "name=\"next\" value=\"/portal/customers/{customer}?tab=orders\""
+        )),
+        "{body}"
+    );
+    for (next, lands) in [
+        (asked.as_str(), asked.as_str()),
+        ("https://evil.example/", "/portal"),
+    ] {
+        let r = http
+            .post(app.url("/portal/login"))
+            .header("cookie", format!("sb_login_csrf={csrf}"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("username", "next.agent"),
+                ("password", PASSWORD),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(r.headers()["location"].to_str().unwrap(), lands);
+    }
+}

@@ -6,7 +6,7 @@ use super::{
 };
 use crate::AppState;
 use app::portal::LoginRefused;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -20,11 +20,12 @@ pub fn router() -> Router<AppState> {
         .route("/portal/logout", post(logout))
 }
 
-fn login_form(csrf: &str, message: Option<&str>, username: &str) -> Markup {
+fn login_form(csrf: &str, message: Option<&str>, username: &str, next: &str) -> Markup {
     html! {
         @if let Some(m) = message { p.error role="alert" { (m) } }
         form method="post" action="/portal/login" {
             input type="hidden" name="csrf" value=(csrf);
+            @if !next.is_empty() { input type="hidden" name="next" value=(next); }
             label for="username" { "User name" }
             input id="username" name="username" autocomplete="username" required value=(username);
             label for="password" { "Password" }
@@ -35,9 +36,16 @@ fn login_form(csrf: &str, message: Option<&str>, username: &str) -> Markup {
 }
 
 /// The login page: a fresh double-submit CSRF token in a cookie and the form.
-async fn login_page(headers: HeaderMap) -> Response {
+async fn login_page(headers: HeaderMap, Query(q): Query<NextQuery>) -> Response {
     let csrf = store::credentials::random_hex(32);
-    let mut resp = page(StatusCode::OK, "Log in", None, login_form(&csrf, None, ""));
+    let next = super::after_login(&q.next);
+    let next = if next == "/portal" { "" } else { next };
+    let mut resp = page(
+        StatusCode::OK,
+        "Log in",
+        None,
+        login_form(&csrf, None, "", next),
+    );
     resp.headers_mut().append(
         header::SET_COOKIE,
         set_cookie(LOGIN_CSRF_COOKIE, &csrf, over_tls(&headers), None),
@@ -46,7 +54,15 @@ async fn login_page(headers: HeaderMap) -> Response {
 }
 
 #[derive(Deserialize)]
+struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+#[derive(Deserialize)]
 struct LoginForm {
+    #[serde(default)]
+    next: String,
     #[serde(default)]
     csrf: String,
     #[serde(default)]
@@ -72,12 +88,13 @@ async fn login(
                 &expected,
                 Some("The form had expired: please log in again."),
                 &f.username,
+                &f.next,
             ),
         );
     }
     match state.app.portal_login(&f.username, &f.password).await {
         Ok(Ok(started)) => {
-            let mut resp = secured(Redirect::to("/portal").into_response());
+            let mut resp = secured(Redirect::to(super::after_login(&f.next)).into_response());
             let tls = over_tls(&headers);
             resp.headers_mut().append(
                 header::SET_COOKIE,
@@ -93,7 +110,12 @@ async fn login(
             StatusCode::UNAUTHORIZED,
             "Log in",
             None,
-            login_form(&expected, Some("Wrong user name or password."), &f.username),
+            login_form(
+                &expected,
+                Some("Wrong user name or password."),
+                &f.username,
+                &f.next,
+            ),
         ),
         Ok(Err(LoginRefused::Locked(secs))) => {
             let mut resp = page(
@@ -106,6 +128,7 @@ async fn login(
                         "Too many failed logins: try again in {secs} seconds."
                     )),
                     &f.username,
+                    &f.next,
                 ),
             );
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {

@@ -221,10 +221,21 @@ impl FromRequestParts<AppState> for Staff {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Staff, Response> {
+        // Back to the page asked for after logging in (a GET's; the
+        // dashboard otherwise).
+        let target = match parts.uri.path_and_query() {
+            Some(pq) if parts.method == axum::http::Method::GET && pq.as_str() != "/portal" => {
+                serde_urlencoded::to_string([("next", pq.as_str())])
+                    .map(|q| format!("/portal/login?{q}"))
+                    .unwrap_or_else(|_| "/portal/login".into())
+            }
+            _ => "/portal/login".into(),
+        };
         let to_login = || {
-            let mut r = secured(Redirect::to("/portal/login").into_response());
-            r.headers_mut()
-                .insert("hx-redirect", HeaderValue::from_static("/portal/login"));
+            let mut r = secured(Redirect::to(&target).into_response());
+            if let Ok(v) = HeaderValue::from_str(&target) {
+                r.headers_mut().insert("hx-redirect", v);
+            }
             r
         };
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE).filter(|t| t.len() == 64) else {
@@ -509,5 +520,40 @@ async fn shown(
             Some(p) => view(p, refused).await,
             None => Err(e.into()),
         },
+    }
+}
+
+/// Where to go after logging in: a portal page named by the login form's
+/// `next`, never another site (no scheme, no `//`, no backslash).
+fn after_login(next: &str) -> &str {
+    let ours = next.starts_with("/portal") || next.starts_with("/Admin/");
+    if ours && !next.contains("//") && !next.contains('\\') && !next.contains(':') {
+        next
+    } else {
+        "/portal"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::after_login;
+
+    #[test]
+    fn after_login_goes_only_to_our_own_pages() {
+        assert_eq!(
+            after_login("/portal/customers/7?tab=orders"),
+            "/portal/customers/7?tab=orders"
+        );
+        assert_eq!(after_login("/Admin/getToken"), "/Admin/getToken");
+        for elsewhere in [
+            "https://evil.example/",
+            "//evil.example/portal",
+            "/\\evil.example",
+            "",
+            "/api/v1/users",
+            "/portal/x?u=javascript:alert(1)",
+        ] {
+            assert_eq!(after_login(elsewhere), "/portal", "{elsewhere}");
+        }
     }
 }
