@@ -200,7 +200,7 @@ pub fn app(state: AppState) -> Router {
         .route("/openapi.json", get(docs::openapi_json))
         .route("/docs", get(docs::page))
         .route("/metrics", get(metrics::guarded))
-        .merge(portal::router())
+        .merge(portal::router(&state))
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .layer(axum::middleware::from_fn(guard::limit_headers))

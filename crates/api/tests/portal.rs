@@ -568,6 +568,11 @@ async fn every_page_shows_the_partners_own_records_and_another_partners_are_not_
     ] {
         let (s, page) = north.get(&path).await;
         assert_eq!(s, 404, "{path}: {page}");
+        // Still the caller's portal: its search box and account.
+        assert!(
+            page.contains("role=\"search\"") && page.contains("north.pages"),
+            "{path}: {page}"
+        );
     }
     for path in [
         format!("/portal/orders/{order}"),

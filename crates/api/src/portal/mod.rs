@@ -45,7 +45,7 @@ const HTMX: &str = include_str!("../../assets/htmx-2.0.11.min.js");
 const HTMX_PATH: &str = "/portal/assets/htmx-2.0.11.min.js";
 
 /// The portal's routes (not in the OpenAPI document: pages, not an API).
-pub fn router() -> Router<AppState> {
+pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route(HTMX_PATH, get(htmx))
         .merge(login::router())
@@ -57,6 +57,38 @@ pub fn router() -> Router<AppState> {
         .merge(isp::router())
         .merge(admin::router())
         .merge(agreements::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            with_session,
+        ))
+}
+
+/// A failure page as made without knowing the caller ([`failure`]), kept
+/// on the answer so [`with_session`] can dress it for a logged-in caller.
+#[derive(Clone)]
+struct Bare {
+    status: StatusCode,
+    title: &'static str,
+    body: String,
+}
+
+/// Gives a failure page (not found, not allowed, not done) the header,
+/// search box and navigation of the caller's session, when there is one:
+/// the use case's refusal is made without it.
+async fn with_session(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let token = cookie(req.headers(), SESSION_COOKIE).filter(|t| t.len() == 64);
+    let resp = next.run(req).await;
+    let (Some(bare), Some(token)) = (resp.extensions().get::<Bare>().cloned(), token) else {
+        return resp;
+    };
+    match state.app.portal_session(&token).await {
+        Ok(Some(s)) => page(bare.status, bare.title, Some(&s), PreEscaped(bare.body)),
+        _ => resp,
+    }
 }
 
 async fn htmx() -> Response {
@@ -318,41 +350,44 @@ fn not_found(m: &str) -> Refusal {
 }
 
 fn failure(e: app::Error) -> Response {
-    match e {
-        app::Error::Rule(domain::Error::NotFound(m)) => page(
+    let back = html! { p { a href="/portal" { "Back to the dashboard" } } };
+    let (status, title, body) = match e {
+        app::Error::Rule(domain::Error::NotFound(m)) => (
             StatusCode::NOT_FOUND,
             "Not found",
-            None,
-            html! { p { (m) } p { a href="/portal" { "Back to the dashboard" } } },
+            html! { p { (m) } (back) },
         ),
-        app::Error::Forbidden(scope) => page(
+        app::Error::Forbidden(scope) => (
             StatusCode::FORBIDDEN,
             "Not allowed",
-            None,
-            html! { p { "Your role does not include " (scope) "." } p { a href="/portal" { "Back to the dashboard" } } },
+            html! { p { "Your role does not include " (scope) "." } (back) },
         ),
-        app::Error::Rule(e @ domain::Error::Refused { .. }) => page(
+        app::Error::Rule(e @ domain::Error::Refused { .. }) => (
             StatusCode::FORBIDDEN,
             "Not allowed",
-            None,
-            html! { p.error role="alert" { (e) } p { a href="/portal" { "Back to the dashboard" } } },
+            html! { p.error role="alert" { (e) } (back) },
         ),
-        app::Error::Rule(e @ (domain::Error::Invalid { .. } | domain::Error::Conflict(_))) => page(
+        app::Error::Rule(e @ (domain::Error::Invalid { .. } | domain::Error::Conflict(_))) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             "Not done",
-            None,
-            html! { p.error role="alert" { (e) } p { a href="/portal" { "Back to the dashboard" } } },
+            html! { p.error role="alert" { (e) } (back) },
         ),
         other => {
             tracing::error!(error = %other, "portal page failed");
-            page(
+            (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong",
-                None,
                 html! { p { "Try again; if it goes on, tell support the time it happened." } },
             )
         }
-    }
+    };
+    let mut resp = page(status, title, None, body.clone());
+    resp.extensions_mut().insert(Bare {
+        status,
+        title,
+        body: body.into_string(),
+    });
+    resp
 }
 
 /// The refusal of a form's input, shown on the page it came from.
