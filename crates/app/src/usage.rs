@@ -332,10 +332,15 @@ pub struct DailyData {
 }
 
 impl App {
-    /// This period's data use of a visible connection, day by day.
-    pub async fn daily_data(&self, who: &Principal, contract_id: i64) -> Result<DailyData> {
-        let conn = self.contract(who, contract_id).await?;
-        let (period, reading) = self.usage_so_far(&conn).await?;
+    /// This period's data use of a connection the caller has read, day by
+    /// day, from the period and reading [`App::usage_so_far`] gave (so a
+    /// page that shows both reads them once).
+    pub async fn daily_data(
+        &self,
+        conn: &store::connections::ConnectionRow,
+        period: Period,
+        reading: &domain::alerting::Reading,
+    ) -> Result<DailyData> {
         let today = self.store.clock().today();
         let last = today.min(period.end.pred_opt().unwrap_or(period.end));
         let used: HashMap<NaiveDate, i64> = self

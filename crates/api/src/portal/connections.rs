@@ -60,7 +60,7 @@ async fn view(
         )
         .await?
         .0;
-    let daily = state.app.daily_data(who, id).await?;
+    let daily = state.app.daily_data(&c, period, &reading).await?;
     let settings = state.app.alerting_settings(who, id).await?;
     let limit = state.app.bill_limit(who, id).await?;
     let history = state
