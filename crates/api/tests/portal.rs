@@ -469,6 +469,32 @@ impl Staff {
     }
 }
 
+/// The first subscriber of `partner` (demo data), of `status` when given.
+async fn first_subscriber(
+    app: &TestApp,
+    partner: i64,
+    status: Option<domain::isp::ReadStatus>,
+) -> store::isp::IspUserRow {
+    let (users, _) = app
+        .store
+        .isp()
+        .list_isp_users(
+            store::Visibility::Partner(partner),
+            &store::isp::UserFilter {
+                status,
+                ..Default::default()
+            },
+            app.now(),
+            domain::paging::PageRequest::new(None, Some(1)).unwrap(),
+        )
+        .await
+        .unwrap();
+    users
+        .into_iter()
+        .next()
+        .expect("the demo ISP has subscribers")
+}
+
 async fn fibrewave(app: &TestApp) -> i64 {
     app.store
         .partners()
@@ -514,18 +540,8 @@ async fn every_page_shows_the_partners_own_records_and_another_partners_are_not_
         .await;
     assert_eq!(s, 201, "{o}");
     let order = o["orderId"].as_i64().unwrap();
-    let (users, _) = app
-        .store
-        .isp()
-        .list_isp_users(
-            store::Visibility::Partner(isp),
-            &Default::default(),
-            app.now(),
-            domain::paging::PageRequest::new(None, Some(1)).unwrap(),
-        )
-        .await
-        .unwrap();
-    let sub = users[0].id;
+    let first = first_subscriber(app, isp, None).await;
+    let sub = first.id;
 
     for (path, shows) in [
         (format!("/portal/customers/{customer}"), "Save details"),
@@ -586,7 +602,7 @@ async fn every_page_shows_the_partners_own_records_and_another_partners_are_not_
     assert!(page.contains("Renew"));
     let (s, page) = isp_staff.get("/portal/subscribers?status=active").await;
     assert_eq!(s, 200);
-    assert!(page.contains(&users[0].username));
+    assert!(page.contains(&first.username));
     let (s, page) = isp_staff.get("/portal/subscribers?online=1").await;
     assert_eq!(s, 200, "{page}");
     assert!(page.contains("sessions open"));
@@ -720,21 +736,8 @@ async fn a_task_is_commented_moved_and_assigned_within_its_partner(app: &TestApp
 async fn a_subscriber_is_suspended_activated_and_renewed(app: &TestApp) {
     let isp = fibrewave(app).await;
     let staff = Staff::new(app, "fibre.ops", isp, domain::portal::Role::PartnerAgent).await;
-    let (users, _) = app
-        .store
-        .isp()
-        .list_isp_users(
-            store::Visibility::Partner(isp),
-            &store::isp::UserFilter {
-                status: Some(domain::isp::ReadStatus::Active),
-                ..Default::default()
-            },
-            app.now(),
-            domain::paging::PageRequest::new(None, Some(1)).unwrap(),
-        )
-        .await
-        .unwrap();
-    let path = format!("/portal/subscribers/{}/status", users[0].id);
+    let user = first_subscriber(app, isp, Some(domain::isp::ReadStatus::Active)).await;
+    let path = format!("/portal/subscribers/{}/status", user.id);
     let (s, page) = staff.post(&path, &[("action", "suspend")]).await;
     assert_eq!(s, 200, "{page}");
     assert!(
@@ -806,18 +809,7 @@ async fn the_search_box_finds_iccids_orders_user_names_ips_and_postcodes(app: &T
         "{body}"
     );
 
-    let (users, _) = app
-        .store
-        .isp()
-        .list_isp_users(
-            store::Visibility::Partner(isp),
-            &Default::default(),
-            app.now(),
-            domain::paging::PageRequest::new(None, Some(1)).unwrap(),
-        )
-        .await
-        .unwrap();
-    let u = &users[0];
+    let u = &first_subscriber(app, isp, None).await;
     let page = format!("/portal/subscribers/{}", u.id);
     assert_eq!(
         to(&fibre, &u.username.to_uppercase()).await.1,
