@@ -4,7 +4,7 @@
 //! description, choose the user; list, revoke), and webhooks with their
 //! deliveries. Administrators only; the use cases decide.
 
-use super::{none_row, shown, when, Answer, Posted, Staff};
+use super::{none_row, shown, when, Answer, Notice, Outcome, Posted, Staff};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -69,12 +69,8 @@ fn partner_field(text: &str) -> Result<Option<i64>, domain::Error> {
         .map_err(|_| domain::Error::invalid("partner", "a partner's number"))
 }
 
-async fn users_page(
-    state: &AppState,
-    staff: &Staff,
-    notice: Option<Markup>,
-    status: StatusCode,
-) -> Answer {
+async fn users_page(state: &AppState, staff: &Staff, notice: Notice) -> Answer {
+    let status = super::status(&notice);
     let users = state.app.portal_users(&staff.session).await?;
     let platform = staff.session.role == domain::portal::Role::PlatformAdmin;
     Ok(staff.page(
@@ -82,7 +78,7 @@ async fn users_page(
         "Portal users",
         html! {
             (admin_nav())
-            @if let Some(n) = notice { (n) }
+            @if let Some((n, _)) = notice { (n) }
             table {
                 thead { tr { th scope="col" { "User name" } th scope="col" { "Partner" } th scope="col" { "Role" } th scope="col" { "Since" } th scope="col" { "State" } } }
                 tbody {
@@ -115,7 +111,7 @@ async fn users_page(
 }
 
 async fn users(State(state): State<AppState>, staff: Staff) -> Answer {
-    users_page(&state, &staff, None, StatusCode::OK).await
+    users_page(&state, &staff, None).await
 }
 
 async fn add_user(State(state): State<AppState>, Posted { staff, form: f }: Posted) -> Answer {
@@ -135,21 +131,12 @@ async fn add_user(State(state): State<AppState>, Posted { staff, form: f }: Post
         Ok(html! { p.ok role="status" { "Portal user " (u.username) " added." } })
     }
     .await;
-    shown(
-        done,
-        StatusCode::CREATED,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        async |n, s| users_page(&state, &staff, Some(n), s).await,
-    )
-    .await
+    let page = async |n| users_page(&state, &staff, n).await;
+    shown(done, Outcome::Created, page).await
 }
 
-async fn clients_page(
-    state: &AppState,
-    staff: &Staff,
-    notice: Option<Markup>,
-    status: StatusCode,
-) -> Answer {
+async fn clients_page(state: &AppState, staff: &Staff, notice: Notice) -> Answer {
+    let status = super::status(&notice);
     let clients = state.app.api_clients(&staff.session).await?;
     let grantable = staff.session.role.scopes();
     Ok(staff.page(
@@ -157,7 +144,7 @@ async fn clients_page(
         "API clients",
         html! {
             (admin_nav())
-            @if let Some(n) = notice { (n) }
+            @if let Some((n, _)) = notice { (n) }
             table {
                 thead { tr { th scope="col" { "Client id" } th scope="col" { "Partner" } th scope="col" { "Scopes" } th scope="col" { "Description" } th scope="col" { "State" } } }
                 tbody {
@@ -196,7 +183,7 @@ async fn clients_page(
 }
 
 async fn clients(State(state): State<AppState>, staff: Staff) -> Answer {
-    clients_page(&state, &staff, None, StatusCode::OK).await
+    clients_page(&state, &staff, None).await
 }
 
 /// The client form: `scope` repeats, one per ticked box.
@@ -215,13 +202,8 @@ async fn add_client(State(state): State<AppState>, Posted { staff, form: f }: Po
                 }
             }
         });
-    shown(
-        done,
-        StatusCode::CREATED,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        async |n, s| clients_page(&state, &staff, Some(n), s).await,
-    )
-    .await
+    let page = async |n| clients_page(&state, &staff, n).await;
+    shown(done, Outcome::Created, page).await
 }
 
 async fn revoke_client(State(state): State<AppState>, Posted { staff, form: f }: Posted) -> Answer {
@@ -231,18 +213,12 @@ async fn revoke_client(State(state): State<AppState>, Posted { staff, form: f }:
         .revoke_api_client(&staff.session, client)
         .await
         .map(|()| html! { p.ok role="status" { "Client " (client) " revoked: its tokens stop working." } });
-    shown(done, StatusCode::OK, StatusCode::CONFLICT, async |n, s| {
-        clients_page(&state, &staff, Some(n), s).await
-    })
-    .await
+    let page = async |n| clients_page(&state, &staff, n).await;
+    shown(done, Outcome::Ended, page).await
 }
 
-async fn tokens_page(
-    state: &AppState,
-    staff: &Staff,
-    notice: Option<Markup>,
-    status: StatusCode,
-) -> Answer {
+async fn tokens_page(state: &AppState, staff: &Staff, notice: Notice) -> Answer {
+    let status = super::status(&notice);
     let tokens = state.app.api_tokens(&staff.session).await?;
     let users = state.app.api_users(&staff.session).await?;
     Ok(staff.page(
@@ -250,7 +226,7 @@ async fn tokens_page(
         "API access tokens",
         html! {
             (admin_nav())
-            @if let Some(n) = notice { (n) }
+            @if let Some((n, _)) = notice { (n) }
             p { "A token works on the ISP API as " code { "Authorization: Bearer …" } " or " code { "X-Auth-Token: …" } ", with its user's scopes." }
             form method="post" action="/Admin/getToken" {
                 (staff.csrf())
@@ -291,7 +267,7 @@ async fn tokens_page(
 }
 
 async fn tokens(State(state): State<AppState>, staff: Staff) -> Answer {
-    tokens_page(&state, &staff, None, StatusCode::OK).await
+    tokens_page(&state, &staff, None).await
 }
 
 /// "Create API access token": the token is shown this once.
@@ -313,13 +289,8 @@ async fn add_token(State(state): State<AppState>, Posted { staff, form: f }: Pos
         })
     }
     .await;
-    shown(
-        done,
-        StatusCode::CREATED,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        async |n, s| tokens_page(&state, &staff, Some(n), s).await,
-    )
-    .await
+    let page = async |n| tokens_page(&state, &staff, n).await;
+    shown(done, Outcome::Created, page).await
 }
 
 async fn revoke_token(State(state): State<AppState>, Posted { staff, form: f }: Posted) -> Answer {
@@ -329,10 +300,8 @@ async fn revoke_token(State(state): State<AppState>, Posted { staff, form: f }: 
         .revoke_api_token(&staff.session, id)
         .await
         .map(|()| html! { p.ok role="status" { "Token revoked: it stops working at once." } });
-    shown(done, StatusCode::OK, StatusCode::CONFLICT, async |n, s| {
-        tokens_page(&state, &staff, Some(n), s).await
-    })
-    .await
+    let page = async |n| tokens_page(&state, &staff, n).await;
+    shown(done, Outcome::Ended, page).await
 }
 
 /// The partner's webhook endpoints.

@@ -5,7 +5,7 @@
 //! bill limit, its requests (refreshing themselves while any is open) and
 //! its audit history.
 
-use super::{from_htmx, none_row, shown, when, Answer, Posted, Staff};
+use super::{from_htmx, none_row, shown, when, Answer, Notice, Outcome, Posted, Staff};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -29,16 +29,11 @@ pub fn router() -> Router<AppState> {
 
 async fn connection(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Answer {
     let id = super::id_of("contract", &id)?;
-    view(&state, &staff, id, None, StatusCode::OK).await
+    view(&state, &staff, id, None).await
 }
 
-async fn view(
-    state: &AppState,
-    staff: &Staff,
-    id: i64,
-    notice: Option<Markup>,
-    status: StatusCode,
-) -> Answer {
+async fn view(state: &AppState, staff: &Staff, id: i64, notice: Notice) -> Answer {
+    let status = super::status(&notice);
     let who = staff.principal();
     let c = state.app.contract(who, id).await?;
     let (period, reading) = state.app.usage_so_far(&c).await?;
@@ -83,7 +78,7 @@ async fn view(
         .filter_map(|r| serde_json::from_str::<serde_json::Value>(r).ok())
         .find_map(|v| v["activationCode"].as_str().map(str::to_owned));
     let body = html! {
-        @if let Some(n) = notice { (n) }
+        @if let Some((n, _)) = notice { (n) }
         dl {
             dt { "Contract" } dd { (c.id) }
             dt { "Customer" } dd { a href={"/portal/customers/" (c.customer_id)} { "Customer " (c.customer_id) } }
@@ -422,13 +417,8 @@ async fn switching(
         Ok(html! { p.ok role="status" { "Request " (r.id) " (" (r.kind) ") " (how) ": " (r.status) "." } })
     }
     .await;
-    shown(
-        done,
-        StatusCode::ACCEPTED,
-        StatusCode::CONFLICT,
-        async |n, s| view(&state, &staff, id, Some(n), s).await,
-    )
-    .await
+    let page = async |n| view(&state, &staff, id, n).await;
+    shown(done, Outcome::Queued, page).await
 }
 
 /// Adds or removes a bar: first a confirmation page, then (confirmed) the
@@ -455,15 +445,8 @@ async fn change_bar(
     let (bar_id, add) = match parsed {
         Ok(x) => x,
         Err(e) => {
-            let p = html! { p.error role="alert" { (e) } };
-            return view(
-                &state,
-                &staff,
-                id,
-                Some(p),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            let page = async |n| view(&state, &staff, id, n).await;
+            return shown(Err(e.into()), Outcome::Saved, page).await;
         }
     };
     if f.get("confirmed") != "yes" {
@@ -505,13 +488,8 @@ async fn change_bar(
         Ok(html! { p.ok role="status" { "Request " (r.id) " (" (r.kind) ") is " (r.status) "." } })
     }
     .await;
-    shown(
-        done,
-        StatusCode::ACCEPTED,
-        StatusCode::CONFLICT,
-        async |n, s| view(&state, &staff, id, Some(n), s).await,
-    )
-    .await
+    let page = async |n| view(&state, &staff, id, n).await;
+    shown(done, Outcome::Queued, page).await
 }
 
 async fn alerting(
@@ -550,13 +528,8 @@ async fn alerting(
         Ok(html! { p.ok role="status" { (n) " thresholds saved." } })
     }
     .await;
-    shown(
-        done,
-        StatusCode::OK,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        async |n, s| view(&state, &staff, id, Some(n), s).await,
-    )
-    .await
+    let page = async |n| view(&state, &staff, id, n).await;
+    shown(done, Outcome::Saved, page).await
 }
 
 async fn bill_cap(
@@ -579,13 +552,8 @@ async fn bill_cap(
         } })
     }
     .await;
-    shown(
-        done,
-        StatusCode::OK,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        async |n, s| view(&state, &staff, id, Some(n), s).await,
-    )
-    .await
+    let page = async |n| view(&state, &staff, id, n).await;
+    shown(done, Outcome::Saved, page).await
 }
 
 async fn consent(
@@ -609,11 +577,6 @@ async fn consent(
         Ok(html! { p.ok role="status" { "Consent recorded." } })
     }
     .await;
-    shown(
-        done,
-        StatusCode::OK,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        async |n, s| view(&state, &staff, id, Some(n), s).await,
-    )
-    .await
+    let page = async |n| view(&state, &staff, id, n).await;
+    shown(done, Outcome::Saved, page).await
 }

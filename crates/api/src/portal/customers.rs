@@ -2,10 +2,9 @@
 //! switching requests, subscribers, agreements and alerts, one tab each
 //! with its count.
 
-use super::{none_row, shown, tabs, when, Answer, Posted, Staff};
+use super::{none_row, shown, tabs, when, Answer, Notice, Outcome, Posted, Staff};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
 use domain::paging::PageRequest;
@@ -32,7 +31,7 @@ async fn customer(
 ) -> Answer {
     let id = super::id_of("customer", &id)?;
     let c = state.app.customer(staff.principal(), id).await?;
-    view(&state, &staff, &c, &q.tab, None, StatusCode::OK).await
+    view(&state, &staff, &c, &q.tab, None).await
 }
 
 async fn view(
@@ -40,9 +39,9 @@ async fn view(
     staff: &Staff,
     c: &CustomerRow,
     tab: &str,
-    notice: Option<Markup>,
-    status: StatusCode,
+    notice: Notice,
 ) -> Answer {
+    let status = super::status(&notice);
     let who = staff.principal();
     let id = c.id;
     let page = || PageRequest::new(None, Some(100)).expect("a valid page");
@@ -68,7 +67,7 @@ async fn view(
     };
     let base = format!("/portal/customers/{id}");
     let body = html! {
-        @if let Some(n) = notice { (n) }
+        @if let Some((n, _)) = notice { (n) }
         (tabs(&base, tab, &[
             ("details", "Details", None),
             ("connections", "Connections", count(n_conns)),
@@ -241,11 +240,6 @@ async fn edit(
         shown_as.billing_email = input.billing_email.unwrap_or_default();
     }
     let done = saved.map(|_| html! { p.ok role="status" { "Details saved." } });
-    shown(
-        done,
-        StatusCode::OK,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        async |n, s| view(&state, &staff, &shown_as, "details", Some(n), s).await,
-    )
-    .await
+    let page = async |n| view(&state, &staff, &shown_as, "details", n).await;
+    shown(done, Outcome::Saved, page).await
 }

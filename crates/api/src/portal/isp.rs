@@ -2,7 +2,7 @@
 //! RADIUS sessions, and a subscriber page with its profile, status
 //! actions (suspend, activate, renew), sessions and usage.
 
-use super::{none_row, shown, when, Answer, Posted, Staff};
+use super::{none_row, shown, when, Answer, Notice, Outcome, Posted, Staff};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -128,16 +128,11 @@ async fn list(State(state): State<AppState>, staff: Staff, Query(q): Query<ListQ
 
 async fn subscriber(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Answer {
     let id = super::id_of("user", &id)?;
-    view(&state, &staff, id, None, StatusCode::OK).await
+    view(&state, &staff, id, None).await
 }
 
-async fn view(
-    state: &AppState,
-    staff: &Staff,
-    id: i64,
-    notice: Option<Markup>,
-    status: StatusCode,
-) -> Answer {
+async fn view(state: &AppState, staff: &Staff, id: i64, notice: Notice) -> Answer {
+    let status = super::status(&notice);
     let key = id.to_string();
     let u = state.app.isp_user(staff.principal(), &key).await?;
     let (_, sessions, total) = state
@@ -163,7 +158,7 @@ async fn view(
         status,
         &u.username,
         html! {
-            @if let Some(n) = notice { (n) }
+            @if let Some((n, _)) = notice { (n) }
             dl {
                 dt { "Status" } dd id="subscriber-status" { (read.as_str()) }
                 dt { "Profile" } dd { (u.profile_name) }
@@ -213,11 +208,6 @@ async fn change_status(
         _ => Err(domain::Error::invalid("action", "suspend, activate or renew").into()),
     }
     .map(|u| html! { p.ok role="status" { (u.username) ": done (" (action) ")." } });
-    shown(
-        done,
-        StatusCode::OK,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        async |n, s| view(&state, &staff, id, Some(n), s).await,
-    )
-    .await
+    let page = async |n| view(&state, &staff, id, n).await;
+    shown(done, Outcome::Saved, page).await
 }

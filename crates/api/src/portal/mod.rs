@@ -540,19 +540,56 @@ impl FromRequest<AppState> for Posted {
     }
 }
 
+/// A form's outcome shown above the page it came from, with the page's
+/// status; `None` is the page as first asked for (200).
+type Notice = Option<(Markup, StatusCode)>;
+
+/// The status of a page showing `notice`.
+fn status(notice: &Notice) -> StatusCode {
+    notice.as_ref().map_or(StatusCode::OK, |(_, s)| *s)
+}
+
+/// The statuses a form answers with: done, and refused by a rule.
+#[derive(Clone, Copy)]
+enum Outcome {
+    /// A request queued at the network (202); refused, 409.
+    Queued,
+    /// An order submitted (202); refused, 422.
+    Submitted,
+    /// A record changed (200); refused, 422.
+    Saved,
+    /// A record created (201); refused, 422.
+    Created,
+    /// A record ended: cancelled or revoked (200); refused, 409.
+    Ended,
+}
+
+impl Outcome {
+    fn statuses(self) -> (StatusCode, StatusCode) {
+        use StatusCode as S;
+        match self {
+            Outcome::Queued => (S::ACCEPTED, S::CONFLICT),
+            Outcome::Submitted => (S::ACCEPTED, S::UNPROCESSABLE_ENTITY),
+            Outcome::Saved => (S::OK, S::UNPROCESSABLE_ENTITY),
+            Outcome::Created => (S::CREATED, S::UNPROCESSABLE_ENTITY),
+            Outcome::Ended => (S::OK, S::CONFLICT),
+        }
+    }
+}
+
 /// What a form's use case came to, shown on the page it came from: the
-/// notice with `ok`, or the refusal (a rule's, naming the field) with
-/// `refused`; anything else is a failure page.
+/// notice, or the refusal (a rule's, naming the field), with `how`'s
+/// statuses; anything else is a failure page.
 async fn shown(
     done: app::Result<Markup>,
-    ok: StatusCode,
-    refused: StatusCode,
-    view: impl AsyncFnOnce(Markup, StatusCode) -> Answer,
+    how: Outcome,
+    view: impl AsyncFnOnce(Notice) -> Answer,
 ) -> Answer {
+    let (ok, refused) = how.statuses();
     match done {
-        Ok(notice) => view(notice, ok).await,
+        Ok(notice) => view(Some((notice, ok))).await,
         Err(e) => match problem(&e) {
-            Some(p) => view(p, refused).await,
+            Some(p) => view(Some((p, refused))).await,
             None => Err(e.into()),
         },
     }

@@ -6,7 +6,7 @@
 //! timeline refresh themselves (htmx, the same URL answering a fragment)
 //! while the order is provisioned.
 
-use super::{from_htmx, none_row, shown, when, Answer, Fields, Posted, Staff};
+use super::{from_htmx, none_row, shown, when, Answer, Fields, Notice, Outcome, Posted, Staff};
 use crate::AppState;
 use app::orders::OrderWhole;
 use axum::extract::{Path, Query, State};
@@ -96,17 +96,11 @@ async fn order(
         let whole = state.app.order_whole(staff.principal(), id).await?;
         return Ok(super::fragment(live(&whole, &staff.session.csrf)));
     }
-    view(&state, &staff, id, &q.network, None, StatusCode::OK).await
+    view(&state, &staff, id, &q.network, None).await
 }
 
-async fn view(
-    state: &AppState,
-    staff: &Staff,
-    id: i64,
-    network: &str,
-    notice: Option<Markup>,
-    status: StatusCode,
-) -> Answer {
+async fn view(state: &AppState, staff: &Staff, id: i64, network: &str, notice: Notice) -> Answer {
+    let status = super::status(&notice);
     let whole = state.app.order_whole(staff.principal(), id).await?;
     let o = &whole.order;
     let draft = o.status == OrderStatus::Draft;
@@ -116,7 +110,7 @@ async fn view(
         None
     };
     let body = html! {
-        @if let Some(n) = notice { (n) }
+        @if let Some((n, _)) = notice { (n) }
         dl {
             dt { "Customer" } dd { a href={"/portal/customers/" (o.customer_id)} { "Customer " (o.customer_id) } }
             dt { "Reference" } dd { (o.reference) }
@@ -368,13 +362,8 @@ async fn add_mobile(
         Ok(html! { p.ok role="status" { "Mobile " (added.order_mobile_id) " added" @if let Some(c) = &added.cli { " with " (c) } "." } })
     }
     .await;
-    shown(
-        done,
-        StatusCode::CREATED,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        async |n, s| view(&state, &staff, id, &network, Some(n), s).await,
-    )
-    .await
+    let page = async |n| view(&state, &staff, id, &network, n).await;
+    shown(done, Outcome::Created, page).await
 }
 
 async fn remove_mobile(
@@ -389,10 +378,8 @@ async fn remove_mobile(
         .remove_mobile_from_order(staff.principal(), id, mobile)
         .await
         .map(|()| html! { p.ok role="status" { "Mobile " (mobile) " removed." } });
-    shown(done, StatusCode::OK, StatusCode::CONFLICT, async |n, s| {
-        view(&state, &staff, id, "", Some(n), s).await
-    })
-    .await
+    let page = async |n| view(&state, &staff, id, "", n).await;
+    shown(done, Outcome::Ended, page).await
 }
 
 async fn submit(
@@ -406,11 +393,6 @@ async fn submit(
         .submit_order(staff.principal(), None, id)
         .await
         .map(|_| html! { p.ok role="status" { "Order submitted: its progress shows below as the networks answer." } });
-    shown(
-        done,
-        StatusCode::ACCEPTED,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        async |n, s| view(&state, &staff, id, "", Some(n), s).await,
-    )
-    .await
+    let page = async |n| view(&state, &staff, id, "", n).await;
+    shown(done, Outcome::Submitted, page).await
 }

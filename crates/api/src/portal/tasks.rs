@@ -1,7 +1,7 @@
 //! Tasks: the list with filters (status, type, assignee), and a task page
 //! with its comments, a status change with a comment, and assignment.
 
-use super::{none_row, shown, when, Answer, Posted, Staff};
+use super::{none_row, shown, when, Answer, Notice, Outcome, Posted, Staff};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use domain::appendix::{DIARY_TYPES, STATUS_IDS};
 use domain::paging::PageRequest;
-use maud::{html, Markup};
+use maud::html;
 use serde::Deserialize;
 use store::tasks::TaskFilter;
 
@@ -110,16 +110,11 @@ async fn list(State(state): State<AppState>, staff: Staff, Query(q): Query<ListQ
 
 async fn task(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Answer {
     let id = super::id_of("task", &id)?;
-    view(&state, &staff, id, None, StatusCode::OK).await
+    view(&state, &staff, id, None).await
 }
 
-async fn view(
-    state: &AppState,
-    staff: &Staff,
-    id: i64,
-    notice: Option<Markup>,
-    status: StatusCode,
-) -> Answer {
+async fn view(state: &AppState, staff: &Staff, id: i64, notice: Notice) -> Answer {
+    let status = super::status(&notice);
     let t = state.app.task(staff.principal(), id).await?;
     let comments = state.app.comments_for_task(staff.principal(), id).await?;
     let closed = t.status_id == domain::task::CLOSED;
@@ -127,7 +122,7 @@ async fn view(
         status,
         &format!("Task {id}: {}", t.subject),
         html! {
-            @if let Some(n) = notice { (n) }
+            @if let Some((n, _)) = notice { (n) }
             dl {
                 dt { "Customer" } dd { a href={"/portal/customers/" (t.customer_id)} { "Customer " (t.customer_id) } }
                 @if let Some(c) = t.contract_id { dt { "Connection" } dd { a href={"/portal/connections/" (c)} { (c) } } }
@@ -184,13 +179,8 @@ async fn comment(
         .add_comment(staff.principal(), id, f.get("comment"), status)
         .await
         .map(|(_, t)| html! { p.ok role="status" { "Saved; the task is " (status_of(t.status_id)) "." } });
-    shown(
-        done,
-        StatusCode::CREATED,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        async |n, s| view(&state, &staff, id, Some(n), s).await,
-    )
-    .await
+    let page = async |n| view(&state, &staff, id, n).await;
+    shown(done, Outcome::Created, page).await
 }
 
 /// The assign form: the button "Take it myself" sends its own value
@@ -207,11 +197,6 @@ async fn assign(
         .assign_task(staff.principal(), id, assignee)
         .await
         .map(|t| html! { p.ok role="status" { "Assigned to " (t.assigned_to.clone().unwrap_or_else(|| "no one".into())) "." } });
-    shown(
-        done,
-        StatusCode::OK,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        async |n, s| view(&state, &staff, id, Some(n), s).await,
-    )
-    .await
+    let page = async |n| view(&state, &staff, id, n).await;
+    shown(done, Outcome::Saved, page).await
 }
