@@ -9,6 +9,7 @@ use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
+use std::marker::PhantomData;
 
 /// A JSON body, checked, with the SHA-256 of its bytes (for idempotency).
 pub struct JsonBody<T> {
@@ -259,6 +260,50 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T>
     }
 }
 
+/// A query parameter a handler requires, documented by the
+/// `IntoParams` struct that names it; read by [`Id`] and [`Text`].
+pub trait Required {
+    /// The parameter's name in the query string.
+    const NAME: &'static str;
+}
+
+/// A required whole-number query parameter (an id) named by `P`: missing,
+/// empty, given twice or not a positive whole number is a 400 naming it.
+pub struct Id<P>(pub i64, pub PhantomData<P>);
+
+/// A required text query parameter named by `P`, trimmed: missing, empty
+/// or given twice is a 400 naming it.
+pub struct Text<P>(pub String, pub PhantomData<P>);
+
+/// The value of the query parameter `name`, which must be there once.
+fn required(parts: &Parts, name: &str) -> Result<String, ApiError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(parts.uri.query().unwrap_or(""))
+        .map_err(|e| ApiError::bad_request(format!("malformed query string: {e}")))?;
+    let mut given = pairs.into_iter().filter(|(k, _)| k == name);
+    match (given.next(), given.next()) {
+        (Some(_), Some(_)) => Err(domain::Error::invalid(name, "is given more than once").into()),
+        (Some((_, v)), None) if !v.trim().is_empty() => Ok(v.trim().to_owned()),
+        _ => Err(domain::Error::missing(name).into()),
+    }
+}
+
+impl<P: Required, S: Send + Sync> FromRequestParts<S> for Id<P> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let v = required(parts, P::NAME)?;
+        Ok(Id(domain::paging::parse_id(P::NAME, &v)?, PhantomData))
+    }
+}
+
+impl<P: Required, S: Send + Sync> FromRequestParts<S> for Text<P> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        Ok(Text(required(parts, P::NAME)?, PhantomData))
+    }
+}
+
 /// A required whole-number parameter, named in the error.
 pub fn int_param(value: &Option<String>, name: &str) -> Result<i64, ApiError> {
     match value.as_deref().map(str::trim) {
@@ -439,6 +484,39 @@ mod tests {
                     assert_eq!(field, "customerId")
                 }
                 other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_required_parameter_is_there_once_and_not_empty() {
+        let parts = |q: &str| {
+            let uri = format!("/api/x?{q}");
+            axum::http::Request::get(uri)
+                .body(())
+                .unwrap()
+                .into_parts()
+                .0
+        };
+        assert_eq!(
+            required(&parts("a=1&cli=%2B447700900123"), "cli").unwrap(),
+            "+447700900123"
+        );
+        assert_eq!(
+            required(&parts("cli=+07700900123+"), "cli").unwrap(),
+            "07700900123"
+        );
+        for (q, words) in [
+            ("other=1", "is required"),
+            ("cli=", "is required"),
+            ("cli=%20", "is required"),
+            ("cli=1&cli=2", "is given more than once"),
+        ] {
+            match required(&parts(q), "cli") {
+                Err(ApiError::Domain(domain::Error::Invalid { field, message })) => {
+                    assert_eq!((field.as_str(), message.as_str()), ("cli", words), "{q}")
+                }
+                other => panic!("{q}: {other:?}"),
             }
         }
     }

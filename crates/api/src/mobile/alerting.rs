@@ -1,12 +1,10 @@
 //! Alerting controller (CapZ): a connection's thresholds on data and
 //! out-of-bundle spend, and what happens at each.
 
-use super::catalogue::ContractParam;
-use super::connections::CliParam;
-use super::customers::CustomerIdParam;
-use super::views::{List, Paging};
+use super::params::{CliParam, ContractParam, CustomerIdParam};
+use super::views::{List, Page, Paging};
 use crate::error::ApiResult;
-use crate::extract::{int_param, text_param, JsonBody, QueryParams};
+use crate::extract::{Id, JsonBody, Text};
 use crate::Call;
 use app::alerting::Settings;
 use axum::Json;
@@ -68,9 +66,8 @@ fn view(contract_id: i64, s: Settings) -> AlertingSettings {
     responses((status = 200, body = AlertingSettings), (status = 400, description = "contractId missing or not a number"), (status = 404, description = "no such contract visible to this client")))]
 pub async fn get_alerting_settings(
     Call { app, who }: Call,
-    QueryParams(q): QueryParams<ContractParam>,
+    Id(id, _): Id<ContractParam>,
 ) -> ApiResult<Json<AlertingSettings>> {
-    let id = int_param(&q.contract_id, "contractId")?;
     Ok(Json(view(id, app.alerting_settings(&who, id).await?)))
 }
 
@@ -130,10 +127,9 @@ pub struct AlertingBarStatus {
     responses((status = 200, body = AlertingBarStatus), (status = 400, description = "cli missing or not a UK mobile number"), (status = 404, description = "no such connection visible to this client")))]
 pub async fn get_cli_alerting_bar_status(
     Call { app, who }: Call,
-    QueryParams(q): QueryParams<CliParam>,
+    Text(cli, _): Text<CliParam>,
 ) -> ApiResult<Json<AlertingBarStatus>> {
-    let cli = text_param(&q.cli, "cli")?;
-    let (conn, s, request) = app.alerting_bar_status(&who, cli).await?;
+    let (conn, s, request) = app.alerting_bar_status(&who, &cli).await?;
     Ok(Json(AlertingBarStatus {
         cli: conn.cli,
         contract_id: conn.id,
@@ -191,11 +187,9 @@ impl From<AlertRow> for Alert {
     responses((status = 200, body = List<Alert>), (status = 400, description = "customerId missing or not a number, or paging out of range"), (status = 404, description = "no such customer visible to this client")))]
 pub async fn get_alerts(
     Call { app, who }: Call,
-    QueryParams(q): QueryParams<CustomerIdParam>,
-    QueryParams(paging): QueryParams<Paging>,
+    Id(id, _): Id<CustomerIdParam>,
+    Page(page): Page,
 ) -> ApiResult<Json<List<Alert>>> {
-    let id = int_param(&q.customer_id, "customerId")?;
-    let page = paging.request()?;
     let (rows, total) = app.alerts(&who, id, page).await?;
     Ok(Json(List::new(
         rows.into_iter().map(Alert::from).collect(),

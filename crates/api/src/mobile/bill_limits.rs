@@ -2,9 +2,9 @@
 //! changed or removed at any time; the customer's consent to go beyond it
 //! after a notice; and the record of every notice, decision and consent.
 
-use super::catalogue::ContractParam;
+use super::params::ContractParam;
 use crate::error::ApiResult;
-use crate::extract::{int_param, JsonBody, QueryParams};
+use crate::extract::{Id, JsonBody};
 use crate::Call;
 use app::alerting::BillLimit as Limit;
 use axum::Json;
@@ -96,9 +96,8 @@ fn view(l: Limit) -> BillLimit {
     responses((status = 200, body = BillLimit), (status = 400, description = "contractId missing or not a number"), (status = 404, description = "no such contract visible to this client")))]
 pub async fn get_bill_limit(
     Call { app, who }: Call,
-    QueryParams(q): QueryParams<ContractParam>,
+    Id(id, _): Id<ContractParam>,
 ) -> ApiResult<Json<BillLimit>> {
-    let id = int_param(&q.contract_id, "contractId")?;
     Ok(Json(view(app.bill_limit(&who, id).await?)))
 }
 

@@ -1,8 +1,9 @@
 //! Tariffs, Bundles and Bars controllers: the catalogue's read side.
 
+use super::params::{ContractParam, TariffParam};
 use super::views::{CatalogueBar, CatalogueBundle, List, Paging, Tariff};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{int_param, text_param, QueryParams};
+use crate::extract::{text_param, Id, QueryParams};
 use crate::Call;
 use axum::Json;
 use domain::Network;
@@ -52,14 +53,6 @@ pub async fn bill_cap_eligible_tariffs(
     list(app.tariffs(q.network()?, true).await?, &paging)
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
-pub struct ContractParam {
-    #[param(value_type = i64, required = true, minimum = 1)]
-    pub contract_id: Option<String>,
-}
-
 /// The tariffs this contract may move to today: same network, not
 /// retired, no downgrade inside the minimum term, bill-cap eligible when
 /// the contract has a bill cap, and taking every bundle on the contract.
@@ -67,20 +60,11 @@ pub struct ContractParam {
     responses((status = 200, body = List<Tariff>), (status = 400, description = "contractId missing or not a number"), (status = 404, description = "no such contract visible to this client")))]
 pub async fn get_tariffs_for_contract(
     Call { app, who }: Call,
-    QueryParams(q): QueryParams<ContractParam>,
+    Id(id, _): Id<ContractParam>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<Tariff>>> {
-    let id = int_param(&q.contract_id, "contractId")?;
     let rows = app.tariffs_for_contract(&who, id).await?;
     list(rows, &paging)
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
-pub struct TariffParam {
-    #[param(value_type = i64, required = true, minimum = 1)]
-    pub tariff_id: Option<String>,
 }
 
 /// The bundles a tariff allows: id, name, retail cost.
@@ -88,10 +72,9 @@ pub struct TariffParam {
     responses((status = 200, body = List<CatalogueBundle>), (status = 400, description = "tariffId missing or not a number"), (status = 404, description = "no such tariff")))]
 pub async fn list_bundles_for_tariff(
     Call { app, .. }: Call,
-    QueryParams(q): QueryParams<TariffParam>,
+    Id(id, _): Id<TariffParam>,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Json<List<CatalogueBundle>>> {
-    let id = int_param(&q.tariff_id, "tariffId")?;
     let rows = app.bundles_for_tariff(id).await?;
     list(rows, &paging)
 }

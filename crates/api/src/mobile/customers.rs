@@ -1,8 +1,9 @@
 //! Customers controller: create, read, list with search.
 
-use super::views::{CreateCustomer, Customer, CustomerCreated, List, Paging};
+use super::params::CustomerIdParam;
+use super::views::{CreateCustomer, Customer, CustomerCreated, List, Page, Paging};
 use crate::error::ApiResult;
-use crate::extract::{int_param, JsonBody, QueryParams};
+use crate::extract::{Id, JsonBody, QueryParams};
 use crate::Call;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -52,23 +53,14 @@ pub async fn create_customer(
     ))
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
-pub struct CustomerIdParam {
-    #[param(value_type = i64, required = true, minimum = 1)]
-    pub customer_id: Option<String>,
-}
-
 /// One customer's details.
 #[utoipa::path(get, path = "/api/Customers/GetCustomerDetails", tag = "Customers",
     params(CustomerIdParam),
     responses((status = 200, body = Customer), (status = 400, description = "customerId missing or not a number"), (status = 404, description = "no such customer visible to this client")))]
 pub async fn get_customer_details(
     Call { app, who }: Call,
-    QueryParams(q): QueryParams<CustomerIdParam>,
+    Id(id, _): Id<CustomerIdParam>,
 ) -> ApiResult<Json<Customer>> {
-    let id = int_param(&q.customer_id, "customerId")?;
     Ok(Json(app.customer(&who, id).await?.into()))
 }
 
@@ -87,9 +79,8 @@ pub struct CustomerSearch {
 pub async fn list_customers(
     Call { app, who }: Call,
     QueryParams(q): QueryParams<CustomerSearch>,
-    QueryParams(paging): QueryParams<Paging>,
+    Page(page): Page,
 ) -> ApiResult<Json<List<Customer>>> {
-    let page = paging.request()?;
     let (rows, total) = app.customers(&who, q.search.as_deref(), page).await?;
     Ok(Json(List::of(rows, page, total)))
 }

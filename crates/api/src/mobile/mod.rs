@@ -14,6 +14,7 @@ pub mod catalogue;
 pub mod connections;
 pub mod customers;
 pub mod orders;
+pub mod params;
 pub mod requests;
 pub mod switching;
 pub mod tasks;

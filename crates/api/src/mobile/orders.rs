@@ -3,9 +3,10 @@
 //! watching provisioning (details, monitor, bulk monitor), plus the
 //! network number pools (ListAvailableNumbers).
 
-use super::views::{Bar, Bundle, List, Paging};
+use super::params::{CustomerIdParam, OrderIdParam};
+use super::views::{Bar, Bundle, List, Page, Paging};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{int_param, text_param, JsonBody, QueryParams};
+use crate::extract::{text_param, Id, JsonBody, QueryParams};
 use crate::Call;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -553,23 +554,14 @@ async fn withdraw(
     }))
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
-pub struct OrderIdParam {
-    #[param(value_type = i64, required = true, minimum = 1)]
-    pub order_id: Option<String>,
-}
-
 /// The order, its mobiles (with bundles, bars, outcome, contract) and its
 /// status history.
 #[utoipa::path(get, path = "/api/Orders/GetOrderDetails", tag = "Orders", params(OrderIdParam),
     responses((status = 200, body = OrderDetails), (status = 400, description = "orderId missing or not a number"), (status = 404, description = "no such order visible to this client")))]
 pub async fn get_order_details(
     Call { app, who }: Call,
-    QueryParams(q): QueryParams<OrderIdParam>,
+    Id(id, _): Id<OrderIdParam>,
 ) -> ApiResult<Json<OrderDetails>> {
-    let id = int_param(&q.order_id, "orderId")?;
     let app::orders::OrderWhole {
         order: o,
         mobiles,
@@ -601,15 +593,13 @@ pub async fn get_order_details(
 }
 
 /// A customer's orders, newest first.
-#[utoipa::path(get, path = "/api/Orders/GetOrdersForCustomer", tag = "Orders", params(super::customers::CustomerIdParam, Paging),
+#[utoipa::path(get, path = "/api/Orders/GetOrdersForCustomer", tag = "Orders", params(CustomerIdParam, Paging),
     responses((status = 200, body = List<OrderSummary>), (status = 400, description = "customerId missing or not a number"), (status = 404, description = "no such customer visible to this client")))]
 pub async fn get_orders_for_customer(
     Call { app, who }: Call,
-    QueryParams(q): QueryParams<super::customers::CustomerIdParam>,
-    QueryParams(paging): QueryParams<Paging>,
+    Id(id, _): Id<CustomerIdParam>,
+    Page(page): Page,
 ) -> ApiResult<Json<List<OrderSummary>>> {
-    let id = int_param(&q.customer_id, "customerId")?;
-    let page = paging.request()?;
     let (rows, total) = app.orders_for_customer(&who, id, page).await?;
     Ok(Json(List::of(rows, page, total)))
 }
@@ -619,9 +609,8 @@ pub async fn get_orders_for_customer(
     responses((status = 200, body = Monitor), (status = 400, description = "orderId missing or not a number"), (status = 404, description = "no such order visible to this client")))]
 pub async fn monitor_order(
     Call { app, who }: Call,
-    QueryParams(q): QueryParams<OrderIdParam>,
+    Id(id, _): Id<OrderIdParam>,
 ) -> ApiResult<Json<Monitor>> {
-    let id = int_param(&q.order_id, "orderId")?;
     let (o, mobiles) = app.order_and_mobiles(&who, id).await?;
     Ok(Json(Monitor {
         order_id: o.id,
@@ -688,10 +677,9 @@ pub struct NumbersParam {
 pub async fn list_available_numbers(
     Call { app, who }: Call,
     QueryParams(q): QueryParams<NumbersParam>,
-    QueryParams(paging): QueryParams<Paging>,
+    Page(page): Page,
 ) -> ApiResult<Json<List<AvailableNumber>>> {
     let network = Network::parse_field(text_param(&q.network, "network")?, "network")?;
-    let page = paging.request()?;
     let (clis, total) = app.free_numbers(&who, network, page).await?;
     Ok(Json(List::new(
         clis.into_iter()

@@ -3,9 +3,10 @@
 //! by the provisioning worker through the network; the connection changes
 //! only when the network confirms.
 
-use super::views::{List, Paging};
+use super::params::{ContractParam, RequestIdParam};
+use super::views::{List, Page, Paging};
 use crate::error::ApiResult;
-use crate::extract::{int_param, JsonBody, QueryParams};
+use crate::extract::{Id, JsonBody};
 use crate::Call;
 use axum::http::StatusCode;
 use axum::Json;
@@ -252,13 +253,12 @@ pub struct Diverts {
 }
 
 /// A connection's diverts, and which are in force.
-#[utoipa::path(get, path = "/api/Diverts/GetDiverts", tag = "Diverts", params(super::catalogue::ContractParam),
+#[utoipa::path(get, path = "/api/Diverts/GetDiverts", tag = "Diverts", params(ContractParam),
     responses((status = 200, body = Diverts), (status = 400, description = "contractId missing or not a number"), (status = 404, description = "no such contract visible to this client")))]
 pub async fn get_diverts(
     Call { app, who }: Call,
-    QueryParams(q): QueryParams<super::catalogue::ContractParam>,
+    Id(id, _): Id<ContractParam>,
 ) -> ApiResult<Json<Diverts>> {
-    let id = int_param(&q.contract_id, "contractId")?;
     let set = app.diverts(&who, id).await?;
     let kinds: Vec<&str> = set.iter().map(|d| d.divert_type.as_str()).collect();
     let diverts = set
@@ -312,35 +312,24 @@ pub async fn remove_divert(
     )
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
-pub struct RequestIdParam {
-    #[param(value_type = i64, required = true, minimum = 1)]
-    pub request_id: Option<String>,
-}
-
 /// A request object.
 #[utoipa::path(get, path = "/api/Requests/GetRequest", tag = "Requests", params(RequestIdParam),
     responses((status = 200, body = RequestView), (status = 400, description = "requestId missing or not a number"), (status = 404, description = "no such request visible to this client")))]
 pub async fn get_request(
     Call { app, who }: Call,
-    QueryParams(q): QueryParams<RequestIdParam>,
+    Id(id, _): Id<RequestIdParam>,
 ) -> ApiResult<Json<RequestView>> {
-    let id = int_param(&q.request_id, "requestId")?;
     Ok(Json(app.request(&who, id).await?.into()))
 }
 
 /// A contract's requests, newest first.
-#[utoipa::path(get, path = "/api/Requests/GetRequestsForContract", tag = "Requests", params(super::catalogue::ContractParam, Paging),
+#[utoipa::path(get, path = "/api/Requests/GetRequestsForContract", tag = "Requests", params(ContractParam, Paging),
     responses((status = 200, body = List<RequestView>), (status = 400, description = "contractId missing or not a number"), (status = 404, description = "no such contract visible to this client")))]
 pub async fn get_requests_for_contract(
     Call { app, who }: Call,
-    QueryParams(q): QueryParams<super::catalogue::ContractParam>,
-    QueryParams(paging): QueryParams<Paging>,
+    Id(id, _): Id<ContractParam>,
+    Page(page): Page,
 ) -> ApiResult<Json<List<RequestView>>> {
-    let id = int_param(&q.contract_id, "contractId")?;
-    let page = paging.request()?;
     let (rows, total) = app.requests_for_contract(&who, id, page).await?;
     Ok(Json(List::of(rows, page, total)))
 }

@@ -5,7 +5,7 @@
 //! without a code.
 
 use super::requests::RequestView;
-use super::views::{List, Paging};
+use super::views::{List, Page, Paging};
 use crate::error::ApiResult;
 use crate::extract::{int_param, JsonBody, QueryParams};
 use crate::Call;
@@ -96,7 +96,7 @@ pub struct SwitchingParams {
 pub async fn get_switching_requests(
     Call { app, who }: Call,
     QueryParams(q): QueryParams<SwitchingParams>,
-    QueryParams(paging): QueryParams<Paging>,
+    Page(page): Page,
 ) -> ApiResult<Json<List<RequestView>>> {
     let of = match (&q.contract_id, &q.customer_id) {
         (Some(_), None) => SwitchingOf::Contract(int_param(&q.contract_id, "contractId")?),
@@ -110,7 +110,6 @@ pub async fn get_switching_requests(
             return Err(Error::invalid("contractId", "contractId or customerId is required").into())
         }
     };
-    let page = paging.request()?;
     let (rows, total) = app.switching_requests(&who, of, page).await?;
     Ok(Json(List::of(rows, page, total)))
 }

@@ -2,9 +2,10 @@
 //! statuses; and the Orders controller's tickets, the tasks raised on an
 //! order (automatically when the network refuses it).
 
-use super::views::{List, Paging};
+use super::params::{CustomerIdParam, OrderIdParam, TaskIdParam};
+use super::views::{List, Page, Paging};
 use crate::error::ApiResult;
-use crate::extract::{int_param, JsonBody, QueryParams};
+use crate::extract::{Id, JsonBody};
 use crate::Call;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -245,25 +246,15 @@ pub async fn add_comment(
 }
 
 /// A customer's tasks, newest first.
-#[utoipa::path(get, path = "/api/Tasks/GetTasksForCustomer", tag = "Tasks", params(super::customers::CustomerIdParam, Paging),
+#[utoipa::path(get, path = "/api/Tasks/GetTasksForCustomer", tag = "Tasks", params(CustomerIdParam, Paging),
     responses((status = 200, body = List<Task>), (status = 400, description = "customerId missing or not a number"), (status = 404, description = "no such customer visible to this client")))]
 pub async fn get_tasks_for_customer(
     Call { app, who }: Call,
-    QueryParams(q): QueryParams<super::customers::CustomerIdParam>,
-    QueryParams(paging): QueryParams<Paging>,
+    Id(id, _): Id<CustomerIdParam>,
+    Page(page): Page,
 ) -> ApiResult<Json<List<Task>>> {
-    let id = int_param(&q.customer_id, "customerId")?;
-    let page = paging.request()?;
     let (rows, total) = app.tasks_for_customer(&who, id, page).await?;
     Ok(Json(List::of(rows, page, total)))
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
-pub struct TaskIdParam {
-    #[param(value_type = i64, required = true, minimum = 1)]
-    pub task_id: Option<String>,
 }
 
 /// A task's comments, oldest first.
@@ -271,11 +262,9 @@ pub struct TaskIdParam {
     responses((status = 200, body = List<Comment>), (status = 400, description = "taskId missing or not a number"), (status = 404, description = "no such task visible to this client")))]
 pub async fn get_comments_for_task(
     Call { app, who }: Call,
-    QueryParams(q): QueryParams<TaskIdParam>,
-    QueryParams(paging): QueryParams<Paging>,
+    Id(id, _): Id<TaskIdParam>,
+    Page(page): Page,
 ) -> ApiResult<Json<List<Comment>>> {
-    let id = int_param(&q.task_id, "taskId")?;
-    let page = paging.request()?;
     let rows = app.comments_for_task(&who, id).await?;
     Ok(Json(List::paginate(rows, page)))
 }
@@ -336,15 +325,13 @@ pub async fn view_task_status_bulk(
 
 /// The tasks raised on an order, such as the one raised when the network
 /// refuses it.
-#[utoipa::path(get, path = "/api/Orders/GetTicketsForOrder", tag = "Orders", params(super::orders::OrderIdParam, Paging),
+#[utoipa::path(get, path = "/api/Orders/GetTicketsForOrder", tag = "Orders", params(OrderIdParam, Paging),
     responses((status = 200, body = List<Task>), (status = 400, description = "orderId missing or not a number"), (status = 404, description = "no such order visible to this client")))]
 pub async fn get_tickets_for_order(
     Call { app, who }: Call,
-    QueryParams(q): QueryParams<super::orders::OrderIdParam>,
-    QueryParams(paging): QueryParams<Paging>,
+    Id(id, _): Id<OrderIdParam>,
+    Page(page): Page,
 ) -> ApiResult<Json<List<Task>>> {
-    let id = int_param(&q.order_id, "orderId")?;
-    let page = paging.request()?;
     let rows = app.tickets_for_order(&who, id).await?;
     Ok(Json(List::paginate(rows, page)))
 }

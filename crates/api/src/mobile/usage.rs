@@ -1,9 +1,9 @@
 //! Usage controller: a connection's data this period, its usage rated by
 //! period, and a network feed's records.
 
-use super::connections::CliParam;
+use super::params::CliParam;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{text_param, QueryParams};
+use crate::extract::{text_param, QueryParams, Text};
 use crate::Call;
 use app::usage::{Outcome, PeriodUsage};
 use axum::extract::Request;
@@ -45,10 +45,9 @@ pub struct DataUsage {
     responses((status = 200, body = DataUsage), (status = 400, description = "cli missing or not a UK mobile number"), (status = 404, description = "no such connection visible to this client")))]
 pub async fn get_data_usage(
     Call { app, who }: Call,
-    QueryParams(q): QueryParams<CliParam>,
+    Text(cli, _): Text<CliParam>,
 ) -> ApiResult<Json<DataUsage>> {
-    let cli = text_param(&q.cli, "cli")?;
-    let (line, u) = app.data_usage(&who, cli).await?;
+    let (line, u) = app.data_usage(&who, &cli).await?;
     Ok(Json(DataUsage {
         cli: line.cli,
         contract_id: line.id,

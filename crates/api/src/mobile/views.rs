@@ -76,6 +76,22 @@ impl Paging {
     }
 }
 
+/// A list's page, read from [`Paging`]'s parameters and checked.
+pub struct Page(pub PageRequest);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Page {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        let crate::extract::QueryParams(p) =
+            crate::extract::QueryParams::<Paging>::from_request_parts(parts, state).await?;
+        Ok(Page(p.request()?))
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Contact {

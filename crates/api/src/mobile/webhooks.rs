@@ -3,9 +3,10 @@
 //! changes), signed as the Standard Webhooks specification has it, with
 //! the deliveries and a redelivery on demand.
 
-use super::views::{List, Paging};
+use super::params::WebhookParam;
+use super::views::{List, Page, Paging};
 use crate::error::ApiResult;
-use crate::extract::{int_param, JsonBody, QueryParams};
+use crate::extract::{Id, JsonBody};
 use crate::Call;
 use axum::http::StatusCode;
 use axum::Json;
@@ -97,14 +98,6 @@ pub async fn list_webhooks(Call { app, who }: Call) -> ApiResult<Json<Vec<Webhoo
     ))
 }
 
-#[derive(Deserialize, ToSchema, utoipa::IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
-pub struct WebhookParam {
-    #[param(value_type = i64, required = true, minimum = 1)]
-    pub webhook_id: Option<String>,
-}
-
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WebhookRef {
@@ -166,11 +159,9 @@ pub struct Delivery {
     responses((status = 200, body = List<Delivery>), (status = 400, description = "webhookId missing or not a number"), (status = 404, description = "no such webhook visible to this client")))]
 pub async fn get_deliveries(
     Call { app, who }: Call,
-    QueryParams(q): QueryParams<WebhookParam>,
-    QueryParams(paging): QueryParams<Paging>,
+    Id(id, _): Id<WebhookParam>,
+    Page(page): Page,
 ) -> ApiResult<Json<List<Delivery>>> {
-    let id = int_param(&q.webhook_id, "webhookId")?;
-    let page = paging.request()?;
     let (rows, total) = app.deliveries(&who, id, page).await?;
     let items = rows
         .into_iter()
