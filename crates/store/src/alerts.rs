@@ -67,20 +67,8 @@ pub struct LogEntry<'a> {
 
 /// The connections with these ids, as every connection read has them.
 pub async fn connections_in(tx: &mut Tx, ids: &[i64]) -> Result<Vec<ConnectionRow>> {
-    let mut out = Vec::new();
-    for chunk in ids.chunks(500) {
-        out.extend(
-            tx.fetch_all::<ConnectionRow>(
-                &format!(
-                    "{CONNECTION_SELECT} WHERE c.id IN ({}) ORDER BY c.id",
-                    crate::in_list(1, chunk.len())
-                ),
-                crate::tx::ids(chunk),
-            )
-            .await?,
-        );
-    }
-    Ok(out)
+    let sql = format!("{CONNECTION_SELECT} WHERE c.id IN ($in) ORDER BY c.id");
+    tx.fetch_in(&sql, Vec::new(), ids).await
 }
 
 /// The alerting of a connection with no thresholds and no bar: the
@@ -94,22 +82,9 @@ pub const NO_ALERTING: [&str; 2] = [
 /// bill cap: the ones an import must read against them (most have none,
 /// so an import of many lines reads few rows).
 pub async fn watched_in(tx: &mut Tx, ids: &[i64]) -> Result<Vec<ConnectionRow>> {
-    let mut out = Vec::new();
-    for chunk in ids.chunks(500) {
-        let mut a = args![NO_ALERTING[0], NO_ALERTING[1]];
-        a.extend(crate::tx::ids(chunk));
-        out.extend(
-            tx.fetch_all::<ConnectionRow>(
-                &format!(
-                    "{CONNECTION_SELECT} WHERE c.id IN ({}) AND (c.bill_cap_enabled OR c.alerting NOT IN ($1, $2)) ORDER BY c.id",
-                    crate::in_list(3, chunk.len())
-                ),
-                a,
-            )
-            .await?,
-        );
-    }
-    Ok(out)
+    let sql = format!("{CONNECTION_SELECT} WHERE c.id IN ($in) AND (c.bill_cap_enabled OR c.alerting NOT IN ($1, $2)) ORDER BY c.id");
+    tx.fetch_in(&sql, args![NO_ALERTING[0], NO_ALERTING[1]], ids)
+        .await
 }
 
 /// A period's sum of one connection, as the watch reads it.
@@ -191,18 +166,9 @@ pub async fn watched_data(
         bundle_ids.sort_unstable();
         bundle_ids.dedup();
         let mut adds: HashMap<i64, (i64, i64, i64)> = HashMap::new();
-        for ids in bundle_ids.chunks(500) {
-            let rows: Vec<(i64, i64, i64, i64)> = tx
-                .fetch_all(
-                    &format!(
-                        "SELECT id, data_mb, intl_minutes, roaming_zones FROM bundles WHERE id IN ({})",
-                        crate::in_list(1, ids.len())
-                    ),
-                    crate::tx::ids(ids),
-                )
-                .await?;
-            adds.extend(rows.into_iter().map(|(id, d, i, z)| (id, (d, i, z))));
-        }
+        let sql = "SELECT id, data_mb, intl_minutes, roaming_zones FROM bundles WHERE id IN ($in)";
+        let rows: Vec<(i64, i64, i64, i64)> = tx.fetch_in(sql, Vec::new(), &bundle_ids).await?;
+        adds.extend(rows.into_iter().map(|(id, d, i, z)| (id, (d, i, z))));
         for (id, d, m, t, bundles) in tariffs {
             let on: Vec<(i64, i64, i64)> = crate::usage::bundle_ids(&bundles)
                 .iter()

@@ -468,10 +468,66 @@ pub fn truncate(at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::U
         .expect("truncating now to microseconds cannot overflow")
 }
 
+/// How many keys one `IN (…)` list binds at most: within SQLite's and
+/// PostgreSQL's limits on bound values, with room for a few more.
+pub(crate) const IN_CHUNK: usize = 500;
+
+/// A statement over many keys, as statements of at most [`IN_CHUNK`] keys
+/// each: `$in` in `sql` becomes the chunk's placeholders, bound after the
+/// `fixed` arguments. The caller runs each and gathers the rows (none for
+/// no keys).
+pub(crate) fn in_chunks<'a, K: Clone + Into<Arg>>(
+    sql: &'a str,
+    fixed: Vec<Arg>,
+    keys: &'a [K],
+) -> impl Iterator<Item = (String, Vec<Arg>)> + 'a {
+    keys.chunks(IN_CHUNK).map(move |chunk| {
+        let sql = sql.replace("$in", &in_list(fixed.len() + 1, chunk.len()));
+        let mut args = fixed.to_vec();
+        args.extend(chunk.iter().cloned().map(Into::into));
+        (sql, args)
+    })
+}
+
 /// `$from, $from+1, …`: `n` placeholders for an `IN (…)` list.
 pub(crate) fn in_list(from: usize, n: usize) -> String {
     (0..n)
         .map(|i| format!("${}", from + i))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn many_keys_become_statements_of_a_chunk_each_after_the_fixed_arguments() {
+        let keys: Vec<i64> = (1..=IN_CHUNK as i64 * 2 + 1).collect();
+        let fixed = args![true, 7_i64];
+        let out: Vec<_> = in_chunks(
+            "SELECT x FROM t WHERE a = $1 AND b = $2 AND id IN ($in)",
+            fixed,
+            &keys,
+        )
+        .collect();
+        assert_eq!(out.len(), 3);
+        let (sql, args) = &out[2];
+        assert_eq!(
+            sql,
+            "SELECT x FROM t WHERE a = $1 AND b = $2 AND id IN ($3)"
+        );
+        assert_eq!(args, &args![true, 7_i64, IN_CHUNK as i64 * 2 + 1]);
+        assert!(out[0].0.contains("IN ($3, $4, $5, "), "{}", out[0].0);
+        assert!(
+            out[0].0.ends_with(&format!(", ${})", IN_CHUNK + 2)),
+            "{}",
+            out[0].0
+        );
+        assert_eq!(out[0].1.len(), IN_CHUNK + 2);
+        assert_eq!(
+            in_chunks::<i64>("SELECT 1 WHERE id IN ($in)", vec![], &[]).count(),
+            0
+        );
+    }
 }

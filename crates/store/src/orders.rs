@@ -200,15 +200,8 @@ pub async fn write_history(
     let partners = crate::webhooks::subscribers(tx, "order.statusChanged").await?;
     if !partners.is_empty() {
         let ids: Vec<i64> = entries.iter().map(|e| e.order_id).collect();
-        let owners: Vec<(i64, i64, i64)> = tx
-            .fetch_all(
-                &format!(
-                    "SELECT id, partner_id, customer_id FROM orders WHERE id IN ({})",
-                    in_list(1, ids.len())
-                ),
-                crate::tx::ids(&ids),
-            )
-            .await?;
+        let sql = "SELECT id, partner_id, customer_id FROM orders WHERE id IN ($in)";
+        let owners: Vec<(i64, i64, i64)> = tx.fetch_in(sql, Vec::new(), &ids).await?;
         for e in entries {
             let Some(&(_, partner, customer)) = owners.iter().find(|o| o.0 == e.order_id) else {
                 continue;
@@ -300,14 +293,9 @@ impl Orders<'_> {
 
     /// Orders visible to the caller among `ids` (others are simply absent).
     pub async fn orders_by_ids(&self, vis: Visibility, ids: &[i64]) -> Result<Vec<OrderRow>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
         let (all, partner) = vis.binds();
-        let sql = format!("SELECT {ORDER_COLS} FROM orders WHERE ($1 OR partner_id = $2) AND id IN ({}) ORDER BY id", in_list(3, ids.len()));
-        let mut args = args![all, partner];
-        args.extend(crate::tx::ids(ids));
-        self.read_all(&sql, args).await
+        let sql = format!("SELECT {ORDER_COLS} FROM orders WHERE ($1 OR partner_id = $2) AND id IN ($in) ORDER BY id");
+        self.read_in(&sql, args![all, partner], ids).await
     }
 
     /// A page of a visible customer's orders, newest first, with the total.

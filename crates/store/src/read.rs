@@ -53,6 +53,22 @@ impl Store {
         })
     }
 
+    /// Every row of `sql` over many `keys`, a chunk at a time (see
+    /// [`in_chunks`](crate::in_chunks)): `$in` stands for a chunk's
+    /// placeholders, bound after `fixed`.
+    pub async fn read_in<T: ReadRow, K: Clone + Into<Arg>>(
+        &self,
+        sql: &str,
+        fixed: Vec<Arg>,
+        keys: &[K],
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        for (sql, args) in crate::in_chunks(sql, fixed, keys) {
+            out.extend(self.read_all(&sql, args).await?);
+        }
+        Ok(out)
+    }
+
     /// The one row a query answers (`NotFound` when none).
     pub async fn read_one<T: ReadRow>(&self, sql: &str, args: Vec<Arg>) -> Result<T> {
         self.read_optional(sql, args)

@@ -5,7 +5,7 @@
 
 use crate::audit::AuditEntry;
 use crate::tx::Tx;
-use crate::{args, in_list, Result, StoreError, Tasks, Visibility};
+use crate::{args, Result, StoreError, Tasks, Visibility};
 use chrono::{DateTime, Utc};
 use domain::paging::PageRequest;
 use domain::task::{check_status_change, NewTask, OPEN};
@@ -244,40 +244,24 @@ impl Tasks<'_> {
 
     /// The visible tasks among `ids` (others are simply absent).
     pub async fn tasks_by_ids(&self, vis: Visibility, ids: &[i64]) -> Result<Vec<TaskRow>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
         let (all, partner) = vis.binds();
-        let sql = format!("SELECT {TASK_COLS} FROM tasks WHERE ($1 OR partner_id = $2) AND id IN ({}) ORDER BY id", in_list(3, ids.len()));
-        let mut args = args![all, partner];
-        args.extend(crate::tx::ids(ids));
-        self.read_all(&sql, args).await
+        let sql = format!("SELECT {TASK_COLS} FROM tasks WHERE ($1 OR partner_id = $2) AND id IN ($in) ORDER BY id");
+        self.read_in(&sql, args![all, partner], ids).await
     }
 
     /// The comments of tasks (the caller checks the tasks are visible),
     /// oldest first.
     pub async fn comments_for_tasks(&self, task_ids: &[i64]) -> Result<Vec<CommentRow>> {
-        if task_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT {COMMENT_COLS} FROM task_comments WHERE task_id IN ({}) ORDER BY id",
-            in_list(1, task_ids.len())
-        );
-        self.read_all(&sql, crate::tx::ids(task_ids)).await
+        let sql =
+            format!("SELECT {COMMENT_COLS} FROM task_comments WHERE task_id IN ($in) ORDER BY id");
+        self.read_in(&sql, Vec::new(), task_ids).await
     }
 
     /// The tasks raised on orders (the caller checks the orders are
     /// visible), oldest first.
     pub async fn tasks_for_orders(&self, order_ids: &[i64]) -> Result<Vec<TaskRow>> {
-        if order_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT {TASK_COLS} FROM tasks WHERE order_id IN ({}) ORDER BY id",
-            in_list(1, order_ids.len())
-        );
-        self.read_all(&sql, crate::tx::ids(order_ids)).await
+        let sql = format!("SELECT {TASK_COLS} FROM tasks WHERE order_id IN ($in) ORDER BY id");
+        self.read_in(&sql, Vec::new(), order_ids).await
     }
 }
 

@@ -746,6 +746,21 @@ impl Tx {
         })
     }
 
+    /// Every row of `sql` over many `keys`, a chunk at a time (see
+    /// [`in_chunks`](crate::in_chunks)), inside the transaction.
+    pub async fn fetch_in<T: Row, K: Clone + Into<Arg>>(
+        &mut self,
+        sql: &str,
+        fixed: Vec<Arg>,
+        keys: &[K],
+    ) -> Result<Vec<T>> {
+        let mut rows = Vec::new();
+        for (statement, args) in crate::in_chunks(sql, fixed, keys) {
+            rows.append(&mut self.fetch_all(&statement, args).await?);
+        }
+        Ok(rows)
+    }
+
     /// Makes every write of the transaction durable.
     async fn commit(self, home: Option<&std::sync::Arc<DirectSlot>>) -> Result<()> {
         match (self, home) {

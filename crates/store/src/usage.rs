@@ -99,22 +99,9 @@ impl Usage<'_> {
     /// The visible connections that have (or had) these numbers.
     pub async fn lines_for(&self, vis: Visibility, clis: &[String]) -> Result<Vec<LineRow>> {
         let (all, partner) = vis.binds();
-        let mut out = Vec::new();
-        for chunk in clis.chunks(500) {
-            let mut a = args![all, partner];
-            a.extend(chunk.iter().map(|c| Arg::from(c.as_str())));
-            out.extend(
-                self.read_all::<LineRow>(
-                    &format!(
-                        "{LINE_SELECT} WHERE ($1 OR partner_id = $2) AND cli IN ({}) ORDER BY id",
-                        crate::in_list(3, chunk.len())
-                    ),
-                    a,
-                )
-                .await?,
-            );
-        }
-        Ok(out)
+        let sql =
+            format!("{LINE_SELECT} WHERE ($1 OR partner_id = $2) AND cli IN ($in) ORDER BY id");
+        self.read_in(&sql, args![all, partner], clis).await
     }
 
     /// Stores the records not stored before (by network and record id) and
