@@ -192,17 +192,8 @@ fn answer<T>(
 /// reply attributes of the subscriber's profile.
 #[utoipa::path(post, path = "/radius/authorize", tag = "RADIUS",
     responses((status = 200, description = "control and reply attributes"), (status = 401, description = "reject, with reply:Reply-Message"), (status = 400, description = "malformed: reject")))]
-pub async fn authorize(
-    Radius {
-        app,
-        metrics,
-        who,
-        attrs,
-        ..
-    }: Radius,
-) -> Result<Response, Response> {
-    let a = attrs?;
-    let name = username(&a)?;
+pub async fn authorize(r: Radius) -> Result<Response, Response> {
+    let (a, name, station) = r.attrs.and_then(login)?;
     let proof = if a.has("CHAP-Password") || a.has("MS-CHAP-Challenge") {
         Proof::Chap
     } else if a.has("User-Password") {
@@ -210,11 +201,11 @@ pub async fn authorize(
     } else {
         Proof::None
     };
-    let station = a.text("Calling-Station-Id");
-    let verdict = app
-        .radius_authorize(&who, &name, station.as_deref(), proof)
+    let verdict = r
+        .app
+        .radius_authorize(&r.who, &name, station.as_deref(), proof)
         .await;
-    Ok(answer(&metrics, "authorize", verdict, |ok| {
+    Ok(answer(&r.metrics, "authorize", verdict, |ok| {
         let mut out = Map::new();
         match ok.cleartext {
             Some(clear) => out.insert("control:Cleartext-Password".into(), json!(clear)),
@@ -242,27 +233,18 @@ pub async fn authorize(
 /// against the stored Argon2 hash (the subscriber re-checked too).
 #[utoipa::path(post, path = "/radius/authenticate", tag = "RADIUS",
     responses((status = 204, description = "the password is right"), (status = 401, description = "reject, with reply:Reply-Message")))]
-pub async fn authenticate(
-    Radius {
-        app,
-        metrics,
-        who,
-        attrs,
-        ..
-    }: Radius,
-) -> Result<Response, Response> {
-    let a = attrs?;
-    let name = username(&a)?;
-    let station = a.text("Calling-Station-Id");
-    let verdict = app
+pub async fn authenticate(r: Radius) -> Result<Response, Response> {
+    let (a, name, station) = r.attrs.and_then(login)?;
+    let verdict = r
+        .app
         .radius_authenticate(
-            &who,
+            &r.who,
             &name,
             station.as_deref(),
             a.exact("User-Password").filter(|p| !p.is_empty()),
         )
         .await;
-    Ok(answer(&metrics, "authenticate", verdict, |()| {
+    Ok(answer(&r.metrics, "authenticate", verdict, |()| {
         StatusCode::NO_CONTENT.into_response()
     }))
 }
@@ -295,20 +277,23 @@ pub async fn post_auth(r: Radius) -> Result<Response, Response> {
 /// a record for an unknown user is kept under its name.
 #[utoipa::path(post, path = "/radius/accounting", tag = "RADIUS",
     responses((status = 204, description = "stored"), (status = 400, description = "malformed: not stored (the shipped FreeRADIUS sets it aside in radacct/switchboard-refused)")))]
-pub async fn accounting(
-    Radius {
-        app,
-        metrics,
-        who,
-        attrs,
-        ..
-    }: Radius,
-) -> Result<Response, Response> {
-    let a = attrs?;
-    let record = record(&a).map_err(|why| reject(StatusCode::BAD_REQUEST, &why))?;
-    app.radius_accounting(&who, &record).await.map_err(failed)?;
-    metrics.accounting(record.kind.as_str());
+pub async fn accounting(r: Radius) -> Result<Response, Response> {
+    let record = record(&r.attrs?).map_err(|why| reject(StatusCode::BAD_REQUEST, &why))?;
+    r.app
+        .radius_accounting(&r.who, &record)
+        .await
+        .map_err(failed)?;
+    r.metrics.accounting(record.kind.as_str());
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// A login's attributes with the subscriber's name (refused without one)
+/// and the calling station (the MAC), if any.
+#[allow(clippy::result_large_err)] // the error is the answer, returned at once
+fn login(a: Attrs) -> Result<(Attrs, String, Option<String>), Response> {
+    let name = username(&a)?;
+    let station = a.text("Calling-Station-Id");
+    Ok((a, name, station))
 }
 
 /// An accounting record from its attributes.
