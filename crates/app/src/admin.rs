@@ -15,6 +15,24 @@ use store::tokens::TokenRow;
 use store::Visibility;
 
 impl App {
+    /// Creates an API user of a partner (the `user create` command): the
+    /// name, password and scopes checked by `domain::scope::check_api_user`.
+    pub async fn create_api_user(
+        &self,
+        actor: &str,
+        partner_id: i64,
+        username: &str,
+        password: &str,
+        scopes: Scopes,
+    ) -> Result<ApiUser> {
+        domain::scope::check_api_user(username, password, &scopes)?;
+        self.store
+            .credentials()
+            .create_user(actor, partner_id, username, password, scopes)
+            .await
+            .map_err(|e| Error::store(e, || format!("partner {partner_id}")))
+    }
+
     /// The partners an administrator sees: every one for platform staff,
     /// its own for a partner administrator.
     pub async fn partners(&self, s: &Session) -> Result<Vec<Partner>> {

@@ -88,9 +88,7 @@ impl Role {
     /// acts with itself, at least one.
     pub fn may_grant_scopes(self, scopes: Scopes) -> Result<()> {
         self.check_administers()?;
-        if scopes.is_empty() {
-            return Err(Error::invalid("scopes", "choose at least one scope"));
-        }
+        scopes.check_some()?;
         if !self.scopes().covers(scopes) {
             return Err(Error::invalid(
                 "scopes",

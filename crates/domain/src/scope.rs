@@ -91,6 +91,14 @@ impl Scopes {
         self.0 == 0
     }
 
+    /// A new credential's scopes: refused when there are none.
+    pub fn check_some(self) -> Result<Scopes, Error> {
+        if self.is_empty() {
+            return Err(Error::invalid("scopes", "choose at least one scope"));
+        }
+        Ok(self)
+    }
+
     /// Whether every scope of `other` is in `self`.
     pub fn covers(self, other: Scopes) -> bool {
         self.0 & other.0 == other.0
@@ -108,6 +116,24 @@ impl fmt::Display for Scopes {
         let names: Vec<&str> = self.iter().map(Scope::as_str).collect();
         f.write_str(&names.join(" "))
     }
+}
+
+/// Checks a new API user: a name of 1 to 64 characters with no spaces or
+/// colons (Basic authentication splits at the first colon), a password as
+/// any other ([`crate::portal::check_password`]), and at least one scope.
+pub fn check_api_user(username: &str, password: &str, scopes: &Scopes) -> Result<(), Error> {
+    let ok = (1..=64).contains(&username.len())
+        && !username.contains(':')
+        && !username.chars().any(char::is_whitespace);
+    if !ok {
+        return Err(Error::invalid(
+            "username",
+            "1 to 64 characters with no spaces or colons",
+        ));
+    }
+    crate::portal::check_password(password)?;
+    scopes.check_some()?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -132,5 +158,26 @@ mod tests {
         let some = Scopes::parse("orders").unwrap();
         assert!(all.covers(some));
         assert!(!some.covers(all));
+    }
+
+    #[test]
+    fn an_api_user_has_a_plain_name_a_long_password_and_a_scope() {
+        let some = Scopes::parse("customers").unwrap();
+        let good = "a-long-password";
+        assert!(check_api_user("crm-sync", good, &some).is_ok());
+        for (name, password, scopes, field) in [
+            ("", good, "customers", "username"),
+            ("has space", good, "customers", "username"),
+            ("has:colon", good, "customers", "username"),
+            (&*"x".repeat(65), good, "customers", "username"),
+            ("crm-sync", "short", "customers", "password"),
+            ("crm-sync", good, "", "scopes"),
+        ] {
+            let scopes = Scopes::parse(scopes).unwrap();
+            match check_api_user(name, password, &scopes) {
+                Err(Error::Invalid { field: f, .. }) => assert_eq!(f, field, "{name:?}"),
+                other => panic!("{name:?}: {other:?}"),
+            }
+        }
     }
 }

@@ -728,9 +728,19 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
 }
 
 fn scopes(text: &str) -> anyhow::Result<Scopes> {
-    let s = Scopes::parse(text)?;
-    anyhow::ensure!(!s.is_empty(), "give at least one scope");
-    Ok(s)
+    Ok(Scopes::parse(text)?.check_some()?)
+}
+
+/// A new account's password: a line of standard input, or (`false`)
+/// `bytes` random bytes in hex, generated to be shown once.
+fn password(from_stdin: bool, bytes: usize) -> anyhow::Result<(String, bool)> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        Ok((line.trim_end_matches(['\r', '\n']).to_owned(), false))
+    } else {
+        Ok((store::credentials::random_hex(bytes), true))
+    }
 }
 
 fn not_found(e: store::StoreError, what: String) -> anyhow::Error {
@@ -829,13 +839,7 @@ async fn portal_user(store: Store, cmd: PortalUserCmd) -> anyhow::Result<()> {
         password_stdin,
     } = cmd;
     let role = domain::portal::Role::parse("role", &role)?;
-    let (password, generated) = if password_stdin {
-        let mut line = String::new();
-        std::io::stdin().read_line(&mut line)?;
-        (line.trim_end_matches(['\r', '\n']).to_owned(), false)
-    } else {
-        (store::credentials::random_hex(12), true)
-    };
+    let (password, generated) = password(password_stdin, 12)?;
     let app = app::App::new(store);
     let u = app
         .create_portal_user(CLI_ACTOR, partner, &username, &password, role)
@@ -859,30 +863,11 @@ async fn user(store: Store, cmd: UserCmd) -> anyhow::Result<()> {
         password_stdin,
         json,
     } = cmd;
-    anyhow::ensure!(
-        !username.is_empty()
-            && username.len() <= 64
-            && !username.contains(':')
-            && !username.chars().any(char::is_whitespace),
-        "a user name is 1 to 64 characters with no spaces or colons"
-    );
-    let (password, generated) = if password_stdin {
-        let mut line = String::new();
-        std::io::stdin().read_line(&mut line)?;
-        let p = line.trim_end_matches(['\r', '\n']).to_owned();
-        anyhow::ensure!(
-            p.chars().count() >= 12,
-            "a password needs at least 12 characters"
-        );
-        (p, false)
-    } else {
-        (store::credentials::random_hex(16), true)
-    };
-    let u = store
-        .credentials()
-        .create_user(CLI_ACTOR, partner, &username, &password, scopes(&s)?)
+    let (password, generated) = password(password_stdin, 16)?;
+    let u = app::App::new(store)
+        .create_api_user(CLI_ACTOR, partner, &username, &password, Scopes::parse(&s)?)
         .await
-        .map_err(|e| not_found(e, format!("partner {partner}")))?;
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     if json {
         let mut v = serde_json::to_value(&u)?;
         if generated {
