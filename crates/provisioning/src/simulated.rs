@@ -154,19 +154,7 @@ impl SimulatedNetwork {
                 return stored(text);
             }
         }
-        if self.config.latency_ms > 0 {
-            tokio::time::sleep(Duration::from_millis(self.config.latency_ms)).await;
-        }
-        if self
-            .rng(key, &format!("fault-{}", req.attempt))
-            .gen_bool(self.config.fault_rate)
-        {
-            return Err(CarrierFault(format!(
-                "{} network timed out after {} ms",
-                self.network,
-                self.config.latency_ms.max(1) * 20
-            )));
-        }
+        self.wait_or_fail(key, req.attempt).await?;
         let outcome = self.decide(key, req).await.map_err(db)?;
         let text = serde_json::to_string(&outcome).expect("outcomes serialise");
         let kept = self
@@ -336,6 +324,25 @@ impl SimulatedNetwork {
                 .unwrap_or(req.today),
         })
     }
+
+    /// The network's latency, then, by the fault rate (decided by the key
+    /// and attempt, so a retry may get through), a timeout.
+    async fn wait_or_fail(&self, key: &str, attempt: i64) -> Result<(), CarrierFault> {
+        if self.config.latency_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(self.config.latency_ms)).await;
+        }
+        if self
+            .rng(key, &format!("fault-{attempt}"))
+            .gen_bool(self.config.fault_rate)
+        {
+            return Err(CarrierFault(format!(
+                "{} network timed out after {} ms",
+                self.network,
+                self.config.latency_ms.max(1) * 20
+            )));
+        }
+        Ok(())
+    }
 }
 
 impl SimulatedNetwork {
@@ -347,19 +354,7 @@ impl SimulatedNetwork {
         req: &ChangeRequest,
     ) -> Result<CarrierAnswer, CarrierFault> {
         let db = |e: store::StoreError| CarrierFault(format!("network simulator storage: {e}"));
-        if self.config.latency_ms > 0 {
-            tokio::time::sleep(Duration::from_millis(self.config.latency_ms)).await;
-        }
-        if self
-            .rng(key, &format!("fault-{}", req.attempt))
-            .gen_bool(self.config.fault_rate)
-        {
-            return Err(CarrierFault(format!(
-                "{} network timed out after {} ms",
-                self.network,
-                self.config.latency_ms.max(1) * 20
-            )));
-        }
+        self.wait_or_fail(key, req.attempt).await?;
         let mut rng = self.rng(key, "decision");
         let outcome = if rng.gen_bool(self.config.rejection_rate) {
             let reasons: &[&str] = match req.kind.as_str() {
