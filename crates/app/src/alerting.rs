@@ -184,6 +184,22 @@ impl App {
         Ok(())
     }
 
+    /// Judges a connection's period again after a change to its settings,
+    /// cap or consent: its sums read afresh, inside the transaction.
+    async fn judge_again(
+        &self,
+        tx: &mut Tx,
+        conn: &ConnectionRow,
+        period_start: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let data = one(tx, conn.id, period_start).await?;
+        let settings = Settings::of(conn)?;
+        self.judge(tx, conn, settings, period_start, &data, now)
+            .await?;
+        Ok(())
+    }
+
     /// Reads one period of a connection against its thresholds and cap:
     /// raises what is due (once), and in the current period places or
     /// lifts the usage bar. Answers the settings as they now are.
@@ -378,12 +394,8 @@ impl App {
                 else {
                     return Ok(());
                 };
-                let settings = Settings::of(&conn)?;
                 let period = usage::period_of(conn.start_date, now.date_naive());
-                let data = one(tx, conn.id, period.start).await?;
-                self.judge(tx, &conn, settings, period.start, &data, now)
-                    .await?;
-                Ok(())
+                self.judge_again(tx, &conn, period.start, now).await
             })
             .await
     }
@@ -477,11 +489,7 @@ impl App {
                 )
                 .await?;
                 let conn = fresh(tx, conn.id).await?;
-                let settings = Settings::of(&conn)?;
-                let data = one(tx, conn.id, period.start).await?;
-                self.judge(tx, &conn, settings, period.start, &data, now)
-                    .await?;
-                Ok(())
+                self.judge_again(tx, &conn, period.start, now).await
             })
             .await?;
         self.bill_limit(who, contract_id).await
@@ -545,11 +553,7 @@ impl App {
                     now,
                 )
                 .await?;
-                let settings = Settings::of(&conn)?;
-                let data = one(tx, conn.id, period.start).await?;
-                self.judge(tx, &conn, settings, period.start, &data, now)
-                    .await?;
-                Ok(())
+                self.judge_again(tx, &conn, period.start, now).await
             })
             .await?;
         self.bill_limit(who, contract_id).await
