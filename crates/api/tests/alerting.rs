@@ -393,6 +393,11 @@ async fn a_bill_cap_notifies_bars_and_bills_nothing_beyond_it_without_consent(ap
     )
     .await
     .refused(400, "method");
+    let mut long = consent("Ann Holder", "phone");
+    long["note"] = json!("n".repeat(501));
+    app.post(&token, "/api/BillLimits/RecordConsent", &long)
+        .await
+        .refused(400, "note");
     let l = app
         .post(
             &token,

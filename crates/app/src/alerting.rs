@@ -506,6 +506,7 @@ impl App {
         method: Method,
         note: &str,
     ) -> Result<BillLimit> {
+        bill_limit::check_note(note)?;
         let conn = self.usage_contract(who, contract_id).await?;
         let now = self.store.now();
         let actor = who.actor.clone();

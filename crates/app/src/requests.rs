@@ -301,6 +301,7 @@ impl App {
         contract_id: i64,
         kind: &str,
     ) -> Result<Queued> {
+        domain::switching::check_request_kind(kind)?;
         let conn = self.contract(who, contract_id).await?;
         self.refuse_if_stolen(&conn).await?;
         let current = async || {

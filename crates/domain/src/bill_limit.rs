@@ -136,6 +136,14 @@ pub fn must_bar(cap: Option<i64>, spend: i64, consented: bool) -> bool {
     cap.is_some_and(|cap| spend >= cap) && !consented
 }
 
+/// Checks a consent's note: at most 500 characters.
+pub fn check_note(note: &str) -> Result<()> {
+    if note.chars().count() > 500 {
+        return Err(Error::invalid("note", "at most 500 characters"));
+    }
+    Ok(())
+}
+
 /// Checks a consent to exceed the cap: there must be a cap, a notice this
 /// period, and who gave it.
 pub fn check_consent(cap: Option<i64>, noticed: bool, given_by: &str) -> Result<()> {
@@ -269,5 +277,12 @@ mod tests {
         assert_eq!(cap_at(&changes, t(15), None), Some(2000));
         assert_eq!(cap_at(&changes, t(25), None), None);
         assert_eq!(cap_at(&changes, t(25), Some(9)), Some(9), "no later change");
+    }
+
+    #[test]
+    fn a_consent_note_is_at_most_500_characters() {
+        assert!(check_note("").is_ok());
+        assert!(check_note(&"é".repeat(500)).is_ok());
+        assert!(check_note(&"é".repeat(501)).is_err());
     }
 }

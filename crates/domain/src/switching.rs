@@ -170,6 +170,22 @@ pub fn switching_info(
     }
 }
 
+/// The switching requests a connection may make: a PAC (port the number
+/// out), a STAC (leave, number given up), or only the information (the
+/// early-termination figures).
+pub const REQUEST_KINDS: [&str; 3] = ["RequestPac", "RequestStac", "RequestInfo"];
+
+/// Checks a switching request's kind.
+pub fn check_request_kind(kind: &str) -> Result<(), Error> {
+    if REQUEST_KINDS.contains(&kind) {
+        return Ok(());
+    }
+    Err(Error::invalid(
+        "kind",
+        "choose a PAC, a STAC or the information",
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,6 +271,16 @@ mod tests {
         for bad in ["ABC123456", "12345ABCD", "123456AB", ""] {
             let e = parse_stac(bad, "stacCode").unwrap_err();
             assert!(matches!(e, Error::Invalid { ref field, .. } if field == "stacCode"));
+        }
+    }
+
+    #[test]
+    fn a_switching_request_is_a_pac_a_stac_or_the_information() {
+        for k in REQUEST_KINDS {
+            assert!(check_request_kind(k).is_ok());
+        }
+        for k in ["", "RequestPAC", "AddBar", "RequestPac "] {
+            assert!(check_request_kind(k).is_err(), "{k:?}");
         }
     }
 }

@@ -58,7 +58,7 @@ impl RequestRow {
 const REQUEST_COLS: &str = "id, partner_id, customer_id, contract_id, type, conflict_group, payload, status, reason, created_by, created_at, updated_at, completed_at, result";
 
 /// The request types of switching (Ofcom text-to-switch).
-pub const SWITCHING_KINDS: [&str; 3] = ["RequestPac", "RequestStac", "RequestInfo"];
+pub use domain::switching::REQUEST_KINDS as SWITCHING_KINDS;
 
 /// A switching code as stored: contract, request, expiry, use, kind.
 type CodeRow = (i64, i64, DateTime<Utc>, Option<DateTime<Utc>>, String);

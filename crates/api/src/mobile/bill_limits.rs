@@ -165,9 +165,6 @@ pub async fn record_consent(
 ) -> ApiResult<Json<BillLimit>> {
     let b = body.value;
     let method = domain::bill_limit::Method::parse("method", &b.method)?;
-    if b.note.chars().count() > 500 {
-        return Err(domain::Error::invalid("note", "at most 500 characters").into());
-    }
     Ok(Json(view(
         app.record_consent(&who, b.contract_id, &b.consented_by, method, &b.note)
             .await?,

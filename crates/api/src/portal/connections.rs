@@ -407,9 +407,6 @@ async fn switching(
     let id = super::id_of("contract", &id)?;
     let done = async {
         let kind = f.get("kind");
-        if !matches!(kind, "RequestPac" | "RequestStac" | "RequestInfo") {
-            return Err(domain::Error::invalid("kind", "choose a PAC, a STAC or the information").into());
-        }
         let (r, how) = match state.app.request_switching(staff.principal(), id, kind).await? {
             app::requests::Queued::New(r) => (r, "asked for"),
             app::requests::Queued::Current(r) => (r, "still current"),
