@@ -8,9 +8,7 @@ use crate::simulated::SimConfig;
 use app::agreements::B2bChange;
 use domain::agreement::OrderType;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
-use sha2::{Digest, Sha256};
-use std::time::Duration;
+use rand::Rng;
 
 /// The B2B operator's order system, simulated.
 #[derive(Debug, Clone, Copy)]
@@ -24,13 +22,7 @@ impl SimulatedB2b {
     }
 
     fn rng(&self, key: &str, salt: &str) -> StdRng {
-        let digest = Sha256::new()
-            .chain_update(self.config.seed.to_le_bytes())
-            .chain_update("b2b")
-            .chain_update(key)
-            .chain_update(salt)
-            .finalize();
-        StdRng::from_seed(digest.into())
+        self.config.rng("b2b", key, salt)
     }
 
     /// Carries out an order: `Ok(None)` done, `Ok(Some(reason))` refused,
@@ -41,13 +33,7 @@ impl SimulatedB2b {
         change: &B2bChange,
         attempt: i64,
     ) -> Result<Option<String>, CarrierFault> {
-        if self.config.latency_ms > 0 {
-            tokio::time::sleep(Duration::from_millis(self.config.latency_ms)).await;
-        }
-        if self
-            .rng(key, &format!("fault-{attempt}"))
-            .gen_bool(self.config.fault_rate)
-        {
+        if self.config.faults("b2b", key, attempt).await {
             return Err(CarrierFault(format!(
                 "the B2B order system timed out on order {}",
                 change.order_id

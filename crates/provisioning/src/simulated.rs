@@ -57,6 +57,30 @@ impl SimConfig {
         }
     }
 
+    /// A random source drawn from the seed, the simulated system
+    /// (`system`), the call's key and `salt`: the same answer for the same
+    /// call, whenever it is asked.
+    pub(crate) fn rng(&self, system: &str, key: &str, salt: &str) -> StdRng {
+        let digest = Sha256::new()
+            .chain_update(self.seed.to_le_bytes())
+            .chain_update(system)
+            .chain_update(key)
+            .chain_update(salt)
+            .finalize();
+        StdRng::from_seed(digest.into())
+    }
+
+    /// Waits the latency, then answers whether this attempt faults (by the
+    /// fault rate, drawn from the key and the attempt, so a retry may get
+    /// through).
+    pub(crate) async fn faults(&self, system: &str, key: &str, attempt: i64) -> bool {
+        if self.latency_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(self.latency_ms)).await;
+        }
+        self.rng(system, key, &format!("fault-{attempt}"))
+            .gen_bool(self.fault_rate)
+    }
+
     pub fn check(&self) -> Result<(), String> {
         for (name, v) in [
             ("rejection_rate", self.rejection_rate),
@@ -86,13 +110,7 @@ impl SimulatedNetwork {
     }
 
     fn rng(&self, key: &str, salt: &str) -> StdRng {
-        let digest = Sha256::new()
-            .chain_update(self.config.seed.to_le_bytes())
-            .chain_update(self.network.as_str())
-            .chain_update(key)
-            .chain_update(salt)
-            .finalize();
-        StdRng::from_seed(digest.into())
+        self.config.rng(self.network.as_str(), key, salt)
     }
 
     fn smdp(&self) -> &'static str {
@@ -325,15 +343,12 @@ impl SimulatedNetwork {
         })
     }
 
-    /// The network's latency, then, by the fault rate (decided by the key
-    /// and attempt, so a retry may get through), a timeout.
+    /// The network's latency, then, by the fault rate, a timeout.
     async fn wait_or_fail(&self, key: &str, attempt: i64) -> Result<(), CarrierFault> {
-        if self.config.latency_ms > 0 {
-            tokio::time::sleep(Duration::from_millis(self.config.latency_ms)).await;
-        }
         if self
-            .rng(key, &format!("fault-{attempt}"))
-            .gen_bool(self.config.fault_rate)
+            .config
+            .faults(self.network.as_str(), key, attempt)
+            .await
         {
             return Err(CarrierFault(format!(
                 "{} network timed out after {} ms",
