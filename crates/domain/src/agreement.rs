@@ -311,6 +311,11 @@ impl OrderStatus {
         }
     }
 
+    /// Whether the order has ended (nothing moves it again).
+    pub fn is_final(self) -> bool {
+        matches!(self, OrderStatus::Completed | OrderStatus::Failed)
+    }
+
     /// Whether an order may move from `self` to `to`.
     pub fn may_become(self, to: OrderStatus) -> bool {
         use OrderStatus::*;
@@ -532,6 +537,8 @@ mod tests {
         assert!(InProgress.may_become(Failed));
         assert!(!Completed.may_become(Failed));
         assert!(!Failed.may_become(InProgress));
+        assert!(Completed.is_final() && Failed.is_final());
+        assert!(!Received.is_final() && !InProgress.is_final());
         assert_eq!(OrderType::parse("add_product"), Ok(OrderType::AddProduct));
         assert!(OrderType::parse("BUY").is_err());
         assert_eq!(order_number(1), "010780000001");

@@ -227,8 +227,12 @@ impl Agreements<'_> {
         to: OrderStatus,
         reason: Option<&str>,
     ) -> Result<Option<OrderRow>> {
+        debug_assert!(
+            from.may_become(to),
+            "an order cannot move from {from} to {to}"
+        );
         let now = self.now();
-        let finished = matches!(to, OrderStatus::Completed | OrderStatus::Failed);
+        let finished = to.is_final();
         self.write(async |tx| {
             let row: Option<OrderRow> = tx
                 .fetch_optional(
