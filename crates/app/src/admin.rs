@@ -151,16 +151,27 @@ impl App {
     ) -> Result<NewClient> {
         let scopes = Scopes::parse(scopes)?;
         s.role.may_grant_scopes(scopes)?;
-        let description = description.trim();
-        if description.chars().count() > 200 {
-            return Err(domain::Error::invalid("description", "at most 200 characters").into());
-        }
         let partner = self.partner_for(s, partner_id).await?;
-        Ok(self
-            .store
+        self.create_client(&s.principal.actor, partner, scopes, description)
+            .await
+    }
+
+    /// Makes an API client of a partner (the portal's form, once it has
+    /// checked the maker, and the `client create` command): its scopes and
+    /// description checked by `domain::scope::check_client`.
+    pub async fn create_client(
+        &self,
+        actor: &str,
+        partner_id: i64,
+        scopes: Scopes,
+        description: &str,
+    ) -> Result<NewClient> {
+        let description = domain::scope::check_client(scopes, description)?;
+        self.store
             .credentials()
-            .create_client(&s.principal.actor, partner, scopes, description)
-            .await?)
+            .create_client(actor, partner_id, scopes, description)
+            .await
+            .map_err(|e| Error::store(e, || format!("partner {partner_id}")))
     }
 
     /// Revokes an API client the administrator sees; its tokens stop working.

@@ -118,6 +118,17 @@ impl fmt::Display for Scopes {
     }
 }
 
+/// Checks a new API client: at least one scope, and a description of at
+/// most 200 characters (trimmed).
+pub fn check_client(scopes: Scopes, description: &str) -> Result<&str, Error> {
+    scopes.check_some()?;
+    let d = description.trim();
+    if d.chars().count() > 200 {
+        return Err(Error::invalid("description", "at most 200 characters"));
+    }
+    Ok(d)
+}
+
 /// Checks a new API user: a name of 1 to 64 characters with no spaces or
 /// colons (Basic authentication splits at the first colon), a password as
 /// any other ([`crate::portal::check_password`]), and at least one scope.
@@ -179,5 +190,14 @@ mod tests {
                 other => panic!("{name:?}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn an_api_client_has_a_scope_and_a_short_description() {
+        let some = Scopes::parse("orders").unwrap();
+        assert_eq!(check_client(some, "  crm sync ").unwrap(), "crm sync");
+        assert!(check_client(some, &"d".repeat(200)).is_ok());
+        assert!(check_client(some, &"d".repeat(201)).is_err());
+        assert!(check_client(Scopes::parse("").unwrap(), "x").is_err());
     }
 }

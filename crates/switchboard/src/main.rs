@@ -727,10 +727,6 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     }
 }
 
-fn scopes(text: &str) -> anyhow::Result<Scopes> {
-    Ok(Scopes::parse(text)?.check_some()?)
-}
-
 /// A new account's password: a line of standard input, or (`false`)
 /// `bytes` random bytes in hex, generated to be shown once.
 fn password(from_stdin: bool, bytes: usize) -> anyhow::Result<(String, bool)> {
@@ -790,11 +786,10 @@ async fn client(store: Store, cmd: ClientCmd) -> anyhow::Result<()> {
             description,
             json,
         } => {
-            let c = store
-                .credentials()
-                .create_client(CLI_ACTOR, partner, scopes(&s)?, &description)
+            let c = app::App::new(store)
+                .create_client(CLI_ACTOR, partner, Scopes::parse(&s)?, &description)
                 .await
-                .map_err(|e| not_found(e, format!("partner {partner}")))?;
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             if json {
                 println!("{}", serde_json::to_string(&c)?);
             } else {
