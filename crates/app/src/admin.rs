@@ -103,10 +103,31 @@ impl App {
             .into_iter()
             .find(|u| u.id == user_id)
             .ok_or_else(|| domain::Error::invalid("user", "choose one of the API users listed"))?;
+        self.create_token(&s.principal.actor, &user.username, description)
+            .await
+    }
+
+    /// Makes an API token for the API user named `username` (the portal's
+    /// form and the `token create` command): not for a disabled user, with
+    /// a description checked by `domain::text`. The token is shown once.
+    pub async fn create_token(
+        &self,
+        actor: &str,
+        username: &str,
+        description: &str,
+    ) -> Result<(TokenRow, String)> {
+        let description = domain::text::check_description(description)?;
+        let user = self
+            .store
+            .credentials()
+            .user_by_name(username)
+            .await?
+            .ok_or_else(|| domain::Error::NotFound(format!("no user named {username:?}")))?;
+        domain::scope::check_token_holder(username, user.disabled_at.is_some())?;
         Ok(self
             .store
             .tokens()
-            .create_api_token(&s.principal.actor, &user.username, description)
+            .create_api_token(actor, &user, description)
             .await?)
     }
 

@@ -43,9 +43,7 @@ impl App {
         may_use_webhooks(who)?;
         let url = webhook::check_url(url, self.webhooks_allow_private)?;
         let types = webhook::check_event_types(event_types)?;
-        if description.chars().count() > 200 {
-            return Err(domain::Error::invalid("description", "at most 200 characters").into());
-        }
+        let description = domain::text::check_description(description)?;
         let secret = webhook::new_secret(rand::random());
         Ok(self
             .store

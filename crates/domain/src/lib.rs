@@ -31,6 +31,7 @@ pub mod status;
 pub mod switching;
 pub mod tariff;
 pub mod task;
+pub mod text;
 pub mod usage;
 pub mod webhook;
 

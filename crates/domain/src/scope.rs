@@ -122,11 +122,15 @@ impl fmt::Display for Scopes {
 /// most 200 characters (trimmed).
 pub fn check_client(scopes: Scopes, description: &str) -> Result<&str, Error> {
     scopes.check_some()?;
-    let d = description.trim();
-    if d.chars().count() > 200 {
-        return Err(Error::invalid("description", "at most 200 characters"));
+    crate::text::check_description(description)
+}
+
+/// Checks that an API user may be given a token: not a disabled one.
+pub fn check_token_holder(username: &str, disabled: bool) -> Result<(), Error> {
+    if disabled {
+        return Err(Error::Conflict(format!("user {username:?} is disabled")));
     }
-    Ok(d)
+    Ok(())
 }
 
 /// Checks a new API user: a name of 1 to 64 characters with no spaces or

@@ -37,28 +37,16 @@ pub struct TokenOwner {
 const TOKEN_COLS: &str = "t.id, t.user_id, u.username, t.partner_id, t.prefix, t.description, t.created_at, t.last_used_at, t.revoked_at";
 
 impl Tokens<'_> {
-    /// Creates a token for the user named `username`; answers the row and
-    /// the token, which is shown this once.
+    /// Creates a token for `user` (the use case has checked it and the
+    /// description); answers the row and the token, which is shown this
+    /// once.
     pub async fn create_api_token(
         &self,
         actor: &str,
-        username: &str,
+        user: &crate::credentials::ApiUser,
         description: &str,
     ) -> Result<(TokenRow, String)> {
-        let user = self
-            .credentials()
-            .user_by_name(username)
-            .await?
-            .ok_or_else(|| domain::Error::NotFound(format!("no user named {username:?}")))?;
-        if user.disabled_at.is_some() {
-            return Err(domain::Error::Conflict(format!("user {username:?} is disabled")).into());
-        }
-        let description = description.trim();
-        if description.chars().count() > 200 {
-            return Err(
-                domain::Error::invalid("description", "must be at most 200 characters").into(),
-            );
-        }
+        let username = user.username.as_str();
         let token = format!("{TOKEN_PREFIX}{}", random_hex(32));
         let prefix: String = token.chars().take(TOKEN_PREFIX.len() + 8).collect();
         let now = self.now();

@@ -456,10 +456,10 @@ async fn token(store: Store, cmd: TokenCmd) -> anyhow::Result<()> {
             description,
             json,
         } => {
-            let (row, token) = store
-                .tokens()
-                .create_api_token(CLI_ACTOR, &user, &description)
-                .await?;
+            let (row, token) = app::App::new(store.clone())
+                .create_token(CLI_ACTOR, &user, &description)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             if json {
                 let mut v = serde_json::to_value(&row)?;
                 v["token"] = serde_json::Value::String(token);
@@ -611,15 +611,14 @@ async fn serve(store: Store, settings: Settings, demo: bool) -> anyhow::Result<(
         println!(
             "  (the same client on the corporate agreements face: POST http://{addr}/oauth/v2/token, then /corporate-agreements/v2/agreements)"
         );
-        if store
+        if let Some(user) = store
             .credentials()
             .user_by_name(store::demo::DEMO_ISP_USER)
             .await?
-            .is_some()
         {
             let (row, token) = store
                 .tokens()
-                .create_api_token(CLI_ACTOR, store::demo::DEMO_ISP_USER, "serve --demo")
+                .create_api_token(CLI_ACTOR, &user, "serve --demo")
                 .await?;
             println!(
                 "\ndemo ISP API token for partner {} ({}), shown once:",

@@ -227,6 +227,19 @@ fn api_tokens_are_shown_once_listed_and_revoked() {
     assert!(!ok && err.contains("no live token"), "{err}");
     let (ok, _, err) = env.run(&["token", "create", "--user", "nobody"]);
     assert!(!ok && err.contains("no user named"), "{err}");
+    let long = "d".repeat(201);
+    let (ok, _, err) = env.run(&[
+        "token",
+        "create",
+        "--user",
+        "radius",
+        "--description",
+        &long,
+    ]);
+    assert!(
+        !ok && err.contains("description: at most 200 characters"),
+        "{err}"
+    );
 }
 
 #[test]

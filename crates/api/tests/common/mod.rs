@@ -338,7 +338,8 @@ impl TestApp {
     /// An API token for a new user of `partner` with `scopes`.
     pub async fn api_token(&self, partner: i64, scopes: &str) -> String {
         let name = format!("isp-{partner}-{}", store::credentials::random_hex(6));
-        self.store
+        let user = self
+            .store
             .credentials()
             .create_user(
                 "test",
@@ -351,7 +352,7 @@ impl TestApp {
             .unwrap();
         self.store
             .tokens()
-            .create_api_token("test", &name, "tests")
+            .create_api_token("test", &user, "tests")
             .await
             .unwrap()
             .1
