@@ -213,12 +213,7 @@ impl App {
         let today = self.store.clock().today();
         let last = usage::period_of(line.start_date, to.unwrap_or(today));
         let first = usage::period_of(line.start_date, from.unwrap_or(last.start));
-        if first.start > last.start {
-            return Err(domain::Error::invalid("from", "must not be after to").into());
-        }
-        if months_between(first.start, last.start) > 24 {
-            return Err(domain::Error::invalid("from", "at most 24 periods at once").into());
-        }
+        usage::check_report_span(&first, &last)?;
         let rows = self
             .store
             .usage()
@@ -275,11 +270,6 @@ impl App {
         let plan = self.store.usage().plan(line.id).await?;
         Ok((line, plan))
     }
-}
-
-fn months_between(a: NaiveDate, b: NaiveDate) -> i32 {
-    use chrono::Datelike;
-    (b.year() - a.year()) * 12 + b.month() as i32 - a.month() as i32
 }
 
 /// One billing period's usage, rated.

@@ -309,6 +309,24 @@ pub fn lateness(period: Period, now: DateTime<Utc>) -> Result<bool> {
     Ok(true)
 }
 
+/// How many billing periods one usage report may span.
+pub const MAX_REPORT_PERIODS: i32 = 24;
+
+/// Checks a usage report's span, from the period `first` to the period
+/// `last` (both included): in order, and at most [`MAX_REPORT_PERIODS`]
+/// periods.
+pub fn check_report_span(first: &Period, last: &Period) -> Result<()> {
+    if first.start > last.start {
+        return Err(Error::invalid("from", "must not be after to"));
+    }
+    let months = (last.start.year() - first.start.year()) * 12 + last.start.month() as i32
+        - first.start.month() as i32;
+    if months + 1 > MAX_REPORT_PERIODS {
+        return Err(Error::invalid("from", "at most 24 periods at once"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -415,5 +433,21 @@ mod tests {
         }
         assert_eq!(Direction::parse("d", ""), Ok(Direction::Outgoing));
         assert_eq!(Direction::parse("d", "MT"), Ok(Direction::Incoming));
+    }
+
+    #[test]
+    fn a_report_spans_at_most_24_periods_in_order() {
+        let start = NaiveDate::from_ymd_opt(2026, 1, 15).unwrap();
+        let p = |y, m| period_of(start, NaiveDate::from_ymd_opt(y, m, 20).unwrap());
+        assert!(check_report_span(&p(2026, 3), &p(2026, 3)).is_ok());
+        assert!(
+            check_report_span(&p(2026, 3), &p(2028, 2)).is_ok(),
+            "24 periods"
+        );
+        assert!(
+            check_report_span(&p(2026, 3), &p(2028, 3)).is_err(),
+            "25 periods"
+        );
+        assert!(check_report_span(&p(2026, 4), &p(2026, 3)).is_err());
     }
 }
