@@ -178,13 +178,10 @@ impl App {
     /// name or IP address, subscribers; any text, customers by name,
     /// company number, postcode or e-mail. Only the caller's records.
     pub async fn search(&self, who: &Principal, q: &str) -> Result<Found> {
-        let q = q.trim();
+        let q = portal::check_search(q)?;
         let mut found = Found::default();
         if q.is_empty() {
             return Ok(found);
-        }
-        if q.chars().count() > 100 {
-            return Err(domain::Error::invalid("q", "at most 100 characters").into());
         }
         let vis = who.visibility();
         let cli = domain::Cli::parse(q).ok().map(|c| c.as_str().to_owned());
