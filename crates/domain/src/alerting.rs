@@ -118,7 +118,7 @@ pub struct Reading {
 /// Whether `reading` has reached `t`.
 pub fn reached(t: &Threshold, reading: &Reading) -> bool {
     match t.kind {
-        Measure::DataMb => reading.data_bytes >= t.value * 1024 * 1024,
+        Measure::DataMb => reading.data_bytes >= t.value * crate::usage::MB,
         Measure::DataPercent => match reading.data_allowance_bytes {
             Some(a) if a > 0 => reading.data_bytes * 100 >= t.value * a,
             _ => false,
@@ -228,7 +228,7 @@ impl Action {
 mod tests {
     use super::*;
 
-    const MB: i64 = 1024 * 1024;
+    use crate::usage::MB;
 
     fn t(kind: Measure, value: i64, action: Action) -> Threshold {
         Threshold {

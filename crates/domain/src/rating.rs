@@ -16,7 +16,7 @@
 //! - Beyond an allowance, calls are charged per started minute and data per
 //!   started megabyte of the period's excess, messages each.
 
-use crate::usage::{Destination, Direction, UsageKind};
+use crate::usage::{mb_up, Destination, Direction, UsageKind, MB};
 use serde::Serialize;
 
 /// What a connection's tariff and bundles give each billing period.
@@ -62,8 +62,6 @@ pub struct Bill {
     pub lines: Vec<Rated>,
     pub pence: i64,
 }
-
-const MB: i64 = 1024 * 1024;
 
 /// The house rate card: pence per started minute (voice), per message
 /// (SMS, MMS) or per started megabyte (data), beyond any allowance.
@@ -137,7 +135,7 @@ impl Pool {
 fn price(kind: UsageKind, excess: i64, unit: i64) -> i64 {
     let units = match kind {
         UsageKind::Voice => (excess + 59) / 60,
-        UsageKind::Data => (excess + MB - 1) / MB,
+        UsageKind::Data => mb_up(excess),
         UsageKind::Sms | UsageKind::Mms => excess,
     };
     units * unit

@@ -309,6 +309,14 @@ pub fn lateness(period: Period, now: DateTime<Utc>) -> Result<bool> {
     Ok(true)
 }
 
+/// A megabyte (MiB), in bytes: the unit data allowances and prices use.
+pub const MB: i64 = 1 << 20;
+
+/// Whole megabytes in `bytes`, a started megabyte counting as one.
+pub fn mb_up(bytes: i64) -> i64 {
+    (bytes + MB - 1) / MB
+}
+
 /// How many billing periods one usage report may span.
 pub const MAX_REPORT_PERIODS: i32 = 24;
 
@@ -449,5 +457,10 @@ mod tests {
             "25 periods"
         );
         assert!(check_report_span(&p(2026, 4), &p(2026, 3)).is_err());
+    }
+
+    #[test]
+    fn a_started_megabyte_counts() {
+        assert_eq!((mb_up(0), mb_up(1), mb_up(MB), mb_up(MB + 1)), (0, 1, 1, 2));
     }
 }

@@ -14,7 +14,7 @@ async fn by_cli(Call { app, who }: Call, cli: &str) -> ApiResult<Json<Connection
     let mut view: Connection = row.try_into()?;
     view.alerting.usage_so_far = Some(super::views::UsageSoFar {
         period_start: period.start,
-        data_mb: (reading.data_bytes + (1 << 20) - 1) >> 20,
+        data_mb: domain::usage::mb_up(reading.data_bytes),
         spend_pence: reading.spend_pence,
     });
     Ok(Json(view))

@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-const MB: i64 = 1024 * 1024;
+use domain::usage::MB;
 
 /// GetDataUsage's answer: this billing period's data against the
 /// allowance (UK use and roaming a pass covers draw on it).
@@ -54,7 +54,7 @@ pub async fn get_data_usage(
         period_start: u.period.start,
         period_end: u.period.end,
         used_bytes: u.data.used,
-        used_mb: (u.data.used + MB - 1) / MB,
+        used_mb: domain::usage::mb_up(u.data.used),
         allowance_mb: u.data.allowance.map(|a| a / MB),
         remaining_mb: u.data.remaining().map(|r| r / MB),
         percentage_used: u.data.percent(),

@@ -138,8 +138,8 @@ async fn view(state: &AppState, staff: &Staff, id: i64, notice: Notice) -> Answe
         }
         section aria-labelledby="usage" {
             h2 id="usage" { "This period" }
-            p { "From " (period.start) " to " (period.end) ": " ((reading.data_bytes + (1 << 20) - 1) >> 20) " MB of data"
-                @if let Some(a) = reading.data_allowance_bytes { " of " (a >> 20) " MB" }
+            p { "From " (period.start) " to " (period.end) ": " (domain::usage::mb_up(reading.data_bytes)) " MB of data"
+                @if let Some(a) = reading.data_allowance_bytes { " of " (a / domain::usage::MB) " MB" }
                 "; " (domain::money::Money::gbp(reading.spend_pence)) " out of bundle." }
             (usage_chart(&daily))
         }
