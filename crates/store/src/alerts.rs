@@ -91,30 +91,8 @@ pub async fn watched_in(tx: &mut Tx, ids: &[i64]) -> Result<Vec<ConnectionRow>> 
 #[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
 pub struct SumRow {
     pub connection_id: i64,
-    pub period_start: NaiveDate,
-    pub kind: String,
-    pub direction: String,
-    pub destination: String,
-    pub quantity: i64,
-    pub late_quantity: i64,
-    pub records: i64,
-    pub last_event_at: DateTime<Utc>,
-}
-
-impl SumRow {
-    pub fn total(&self) -> Option<domain::rating::Total> {
-        TotalRow {
-            period_start: self.period_start,
-            kind: self.kind.clone(),
-            direction: self.direction.clone(),
-            destination: self.destination.clone(),
-            quantity: self.quantity,
-            late_quantity: self.late_quantity,
-            records: self.records,
-            last_event_at: self.last_event_at,
-        }
-        .total(false)
-    }
+    #[sqlx(flatten)]
+    pub sum: TotalRow,
 }
 
 /// What the watch reads of a set of connections, in a few statements
@@ -186,9 +164,9 @@ pub async fn watched_data(
             )
             .await?;
         for s in sums {
-            if let Some(t) = s.total() {
+            if let Some(t) = s.sum.total(false) {
                 w.sums
-                    .entry((s.connection_id, s.period_start))
+                    .entry((s.connection_id, s.sum.period_start))
                     .or_default()
                     .push(t);
             }
