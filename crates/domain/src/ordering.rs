@@ -744,6 +744,14 @@ mod tests {
         }
     }
 
+    /// The field a mobile is refused on: `base` changed by `change`,
+    /// checked today.
+    fn refusal(base: MobileInput, change: impl FnOnce(&mut MobileInput)) -> String {
+        let mut m = base;
+        change(&mut m);
+        field(m.check(today()))
+    }
+
     fn field(r: Result<MobileRequest, Error>) -> String {
         match r {
             Err(Error::Invalid { field, .. }) => field,
@@ -885,157 +893,59 @@ mod tests {
     #[test]
     fn new_mobile_refusals() {
         assert_eq!(
-            field(
-                MobileInput {
-                    connection_type: "Upgrade".into(),
-                    ..new_vf()
-                }
-                .check(today())
-            ),
+            refusal(new_vf(), |m| m.connection_type = "Upgrade".into()),
             "connectionType"
         );
+        assert_eq!(refusal(new_vf(), |m| m.network = "Three".into()), "network");
+        assert_eq!(refusal(new_vf(), |m| m.tariff_id = None), "tariffId");
+        assert_eq!(refusal(new_vf(), |m| m.cli = Some("12".into())), "cli");
         assert_eq!(
-            field(
-                MobileInput {
-                    network: "Three".into(),
-                    ..new_vf()
-                }
-                .check(today())
-            ),
-            "network"
-        );
-        assert_eq!(
-            field(
-                MobileInput {
-                    tariff_id: None,
-                    ..new_vf()
-                }
-                .check(today())
-            ),
-            "tariffId"
-        );
-        assert_eq!(
-            field(
-                MobileInput {
-                    cli: Some("12".into()),
-                    ..new_vf()
-                }
-                .check(today())
-            ),
+            refusal(new_vf(), |m| {
+                m.network = "EE".into();
+                m.cli = Some("07700900500".into());
+                m.iccid = Some(make_iccid(Network::EE, 1));
+            }),
             "cli"
         );
+        assert_eq!(refusal(new_vf(), |m| m.iccid = None), "iccid");
         assert_eq!(
-            field(
-                MobileInput {
-                    network: "EE".into(),
-                    cli: Some("07700900500".into()),
-                    iccid: Some(make_iccid(Network::EE, 1)),
-                    ..new_vf()
-                }
-                .check(today())
-            ),
-            "cli"
-        );
-        assert_eq!(
-            field(
-                MobileInput {
-                    iccid: None,
-                    ..new_vf()
-                }
-                .check(today())
-            ),
+            refusal(new_vf(), |m| m.iccid = Some(make_iccid(Network::O2, 1))),
             "iccid"
         );
         assert_eq!(
-            field(
-                MobileInput {
-                    iccid: Some(make_iccid(Network::O2, 1)),
-                    ..new_vf()
-                }
-                .check(today())
-            ),
-            "iccid"
-        );
-        assert_eq!(
-            field(
-                MobileInput {
-                    sim_type: Some("nano".into()),
-                    ..new_vf()
-                }
-                .check(today())
-            ),
+            refusal(new_vf(), |m| m.sim_type = Some("nano".into())),
             "simType"
         );
         assert_eq!(
-            field(
-                MobileInput {
-                    network: "O2".into(),
-                    sim_type: Some("eSIM".into()),
-                    iccid: None,
-                    ..new_vf()
-                }
-                .check(today())
-            ),
+            refusal(new_vf(), |m| {
+                m.network = "O2".into();
+                m.sim_type = Some("eSIM".into());
+                m.iccid = None;
+            }),
             "simType"
         );
         assert_eq!(
-            field(
-                MobileInput {
-                    sim_type: Some("eSIM".into()),
-                    ..new_vf()
-                }
-                .check(today())
-            ),
+            refusal(new_vf(), |m| m.sim_type = Some("eSIM".into())),
             "iccid"
         );
         assert_eq!(
-            field(
-                MobileInput {
-                    pac_code: Some("ABC123456".into()),
-                    ..new_vf()
-                }
-                .check(today())
-            ),
+            refusal(new_vf(), |m| m.pac_code = Some("ABC123456".into())),
             "pacCode"
         );
         assert_eq!(
-            field(
-                MobileInput {
-                    stac_code: Some("123456ABC".into()),
-                    ..new_vf()
-                }
-                .check(today())
-            ),
+            refusal(new_vf(), |m| m.stac_code = Some("123456ABC".into())),
             "stacCode"
         );
         assert_eq!(
-            field(
-                MobileInput {
-                    bill_cap_value: None,
-                    ..new_vf()
-                }
-                .check(today())
-            ),
+            refusal(new_vf(), |m| m.bill_cap_value = None),
             "billCapValue"
         );
         assert_eq!(
-            field(
-                MobileInput {
-                    enable_bill_cap: Some(false),
-                    ..new_vf()
-                }
-                .check(today())
-            ),
+            refusal(new_vf(), |m| m.enable_bill_cap = Some(false)),
             "billCapValue"
         );
         assert_eq!(
-            field(
-                MobileInput {
-                    bill_cap_value: Some(-5),
-                    ..new_vf()
-                }
-                .check(today())
-            ),
+            refusal(new_vf(), |m| m.bill_cap_value = Some(-5)),
             "billCapValue"
         );
         let esim = MobileInput {
@@ -1052,46 +962,13 @@ mod tests {
     fn ports_need_a_pac_and_a_working_day_ahead() {
         let p = port().check(today()).unwrap();
         assert_eq!(p.pac_code.as_deref(), Some("ABC123456"));
+        assert_eq!(refusal(port(), |m| m.pac_code = None), "pacCode");
         assert_eq!(
-            field(
-                MobileInput {
-                    pac_code: None,
-                    ..port()
-                }
-                .check(today())
-            ),
+            refusal(port(), |m| m.pac_code = Some("123456ABC".into())),
             "pacCode"
         );
-        assert_eq!(
-            field(
-                MobileInput {
-                    pac_code: Some("123456ABC".into()),
-                    ..port()
-                }
-                .check(today())
-            ),
-            "pacCode"
-        );
-        assert_eq!(
-            field(
-                MobileInput {
-                    cli: None,
-                    ..port()
-                }
-                .check(today())
-            ),
-            "cli"
-        );
-        assert_eq!(
-            field(
-                MobileInput {
-                    port_date: None,
-                    ..port()
-                }
-                .check(today())
-            ),
-            "portDate"
-        );
+        assert_eq!(refusal(port(), |m| m.cli = None), "cli");
+        assert_eq!(refusal(port(), |m| m.port_date = None), "portDate");
         // Today, a weekend, a bank holiday, too far ahead.
         for bad in [
             (2026, 11, 23),
