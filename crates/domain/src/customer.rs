@@ -297,116 +297,42 @@ mod tests {
         }
     }
 
+    /// The field a CustomerInput is refused on: [`input`] changed by `change`.
+    fn refusal(change: impl FnOnce(&mut CustomerInput)) -> String {
+        let mut i = input();
+        change(&mut i);
+        field_of(i.validate())
+    }
+
     #[test]
     fn each_bad_field_is_named() {
+        assert_eq!(refusal(|m| m.company_name = " ".into()), "companyName");
         assert_eq!(
-            field_of(
-                CustomerInput {
-                    company_name: " ".into(),
-                    ..input()
-                }
-                .validate()
-            ),
+            refusal(|m| m.company_name = "A\u{0}B".into()),
             "companyName"
         );
+        assert_eq!(refusal(|m| m.company_name = "x".repeat(161)), "companyName");
         assert_eq!(
-            field_of(
-                CustomerInput {
-                    company_name: "A\u{0}B".into(),
-                    ..input()
-                }
-                .validate()
-            ),
-            "companyName"
-        );
-        assert_eq!(
-            field_of(
-                CustomerInput {
-                    company_name: "x".repeat(161),
-                    ..input()
-                }
-                .validate()
-            ),
-            "companyName"
-        );
-        assert_eq!(
-            field_of(
-                CustomerInput {
-                    co_reg_number: Some("XX123456".into()),
-                    ..input()
-                }
-                .validate()
-            ),
+            refusal(|m| m.co_reg_number = Some("XX123456".into())),
             "coRegNumber"
         );
         assert_eq!(
-            field_of(
-                CustomerInput {
-                    contact_email: "jane".into(),
-                    ..input()
-                }
-                .validate()
-            ),
+            refusal(|m| m.contact_email = "jane".into()),
             "contact.email"
         );
         assert_eq!(
-            field_of(
-                CustomerInput {
-                    contact_phone: Some("12".into()),
-                    ..input()
-                }
-                .validate()
-            ),
+            refusal(|m| m.contact_phone = Some("12".into())),
             "contact.phone"
         );
+        assert_eq!(refusal(|m| m.address_lines = vec![]), "address.lines");
         assert_eq!(
-            field_of(
-                CustomerInput {
-                    address_lines: vec![],
-                    ..input()
-                }
-                .validate()
-            ),
-            "address.lines"
-        );
-        assert_eq!(
-            field_of(
-                CustomerInput {
-                    address_lines: vec!["a".into(), "".into()],
-                    ..input()
-                }
-                .validate()
-            ),
+            refusal(|m| m.address_lines = vec!["a".into(), "".into()]),
             "address.lines[1]"
         );
+        assert_eq!(refusal(|m| m.town = "".into()), "address.town");
+        assert_eq!(refusal(|m| m.postcode = "LS1".into()), "address.postcode");
         assert_eq!(
-            field_of(
-                CustomerInput {
-                    town: "".into(),
-                    ..input()
-                }
-                .validate()
-            ),
-            "address.town"
-        );
-        assert_eq!(
-            field_of(
-                CustomerInput {
-                    postcode: "LS1".into(),
-                    ..input()
-                }
-                .validate()
-            ),
-            "address.postcode"
-        );
-        assert_eq!(
-            field_of(
-                CustomerInput {
-                    billing_email: Some("a@b".into()),
-                    ..input()
-                }
-                .validate()
-            ),
+            refusal(|m| m.billing_email = Some("a@b".into())),
             "billingEmail"
         );
     }

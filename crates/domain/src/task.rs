@@ -242,6 +242,13 @@ mod tests {
         }
     }
 
+    /// The field a TaskInput is refused on: [`input`] changed by `change`.
+    fn refusal(change: impl FnOnce(&mut TaskInput)) -> String {
+        let mut i = input();
+        change(&mut i);
+        field(i.validate())
+    }
+
     #[test]
     fn a_good_task() {
         let t = input().validate().unwrap();
@@ -251,87 +258,18 @@ mod tests {
 
     #[test]
     fn refusals_name_the_field() {
+        assert_eq!(refusal(|m| m.diary_type_id = 99), "diaryTypeId");
+        assert_eq!(refusal(|m| m.diary_task_id = 9999), "diaryTaskId");
         assert_eq!(
-            field(
-                TaskInput {
-                    diary_type_id: 99,
-                    ..input()
-                }
-                .validate()
-            ),
-            "diaryTypeId"
-        );
-        assert_eq!(
-            field(
-                TaskInput {
-                    diary_task_id: 9999,
-                    ..input()
-                }
-                .validate()
-            ),
-            "diaryTaskId"
-        );
-        assert_eq!(
-            field(
-                TaskInput {
-                    diary_task_id: 101,
-                    ..input()
-                }
-                .validate()
-            ),
+            refusal(|m| m.diary_task_id = 101),
             "diaryTaskId",
             "a task of another type"
         );
-        assert_eq!(
-            field(
-                TaskInput {
-                    subject: "".into(),
-                    ..input()
-                }
-                .validate()
-            ),
-            "subject"
-        );
-        assert_eq!(
-            field(
-                TaskInput {
-                    subject: "x".repeat(201),
-                    ..input()
-                }
-                .validate()
-            ),
-            "subject"
-        );
-        assert_eq!(
-            field(
-                TaskInput {
-                    body: "".into(),
-                    ..input()
-                }
-                .validate()
-            ),
-            "body"
-        );
-        assert_eq!(
-            field(
-                TaskInput {
-                    body: "a\u{7}b".into(),
-                    ..input()
-                }
-                .validate()
-            ),
-            "body"
-        );
-        assert_eq!(
-            field(
-                TaskInput {
-                    body: "x".repeat(4001),
-                    ..input()
-                }
-                .validate()
-            ),
-            "body"
-        );
+        assert_eq!(refusal(|m| m.subject = "".into()), "subject");
+        assert_eq!(refusal(|m| m.subject = "x".repeat(201)), "subject");
+        assert_eq!(refusal(|m| m.body = "".into()), "body");
+        assert_eq!(refusal(|m| m.body = "a\u{7}b".into()), "body");
+        assert_eq!(refusal(|m| m.body = "x".repeat(4001)), "body");
     }
 
     #[test]
