@@ -240,116 +240,22 @@ async fn subscribers_are_created_listed_changed_and_deleted(app: &TestApp) {
         b[k] = v;
         b
     };
-    isp_error(
-        &app.isp(
-            "POST",
-            &token,
-            "/api/v1/users",
-            Some(&with("username", json!("alice"))),
-        )
-        .await,
-        409,
-        "already taken",
-    );
-    isp_error(
-        &app.isp(
-            "POST",
-            &token,
-            "/api/v1/users",
-            Some(&with("static_ip", json!("100.64.1.10"))),
-        )
-        .await,
-        409,
-        "static_ip",
-    );
-    isp_error(
-        &app.isp(
-            "POST",
-            &token,
-            "/api/v1/users",
-            Some(&with("static_ip", json!("300.1.1.1"))),
-        )
-        .await,
-        400,
-        "static_ip",
-    );
-    isp_error(
-        &app.isp(
-            "POST",
-            &token,
-            "/api/v1/users",
-            Some(&with("mac", json!("zz:bb:cc:dd:ee:ff"))),
-        )
-        .await,
-        400,
-        "MAC",
-    );
-    isp_error(
-        &app.isp(
-            "POST",
-            &token,
-            "/api/v1/users",
-            Some(&with("password", json!("short"))),
-        )
-        .await,
-        400,
-        "password",
-    );
-    isp_error(
-        &app.isp(
-            "POST",
-            &token,
-            "/api/v1/users",
-            Some(&with("username", json!("b b"))),
-        )
-        .await,
-        400,
-        "username",
-    );
-    isp_error(
-        &app.isp(
-            "POST",
-            &token,
-            "/api/v1/users",
-            Some(&with("expiration", json!("soon"))),
-        )
-        .await,
-        400,
-        "expiration",
-    );
-    isp_error(
-        &app.isp(
-            "POST",
-            &token,
-            "/api/v1/users",
-            Some(&with("profile_id", json!(999_999))),
-        )
-        .await,
-        404,
-        "profile 999999",
-    );
-    isp_error(
-        &app.isp(
-            "POST",
-            &token,
-            "/api/v1/users",
-            Some(&with("colour", json!("red"))),
-        )
-        .await,
-        400,
-        "colour",
-    );
-    isp_error(
-        &app.isp(
-            "POST",
-            &token,
-            "/api/v1/users",
-            Some(&with("profile_id", json!("one"))),
-        )
-        .await,
-        400,
-        "profile_id",
-    );
+    for (field, value, status, needle) in [
+        ("username", json!("alice"), 409, "already taken"),
+        ("static_ip", json!("100.64.1.10"), 409, "static_ip"),
+        ("static_ip", json!("300.1.1.1"), 400, "static_ip"),
+        ("mac", json!("zz:bb:cc:dd:ee:ff"), 400, "MAC"),
+        ("password", json!("short"), 400, "password"),
+        ("username", json!("b b"), 400, "username"),
+        ("expiration", json!("soon"), 400, "expiration"),
+        ("profile_id", json!(999_999), 404, "profile 999999"),
+        ("colour", json!("red"), 400, "colour"),
+        ("profile_id", json!("one"), 400, "profile_id"),
+    ] {
+        let body = with(field, value);
+        let answer = app.isp("POST", &token, "/api/v1/users", Some(&body)).await;
+        isp_error(&answer, status, needle);
+    }
     let (s, r) = app
         .send(
             app.http
