@@ -5,7 +5,9 @@
 //! the worker carries it out through the network.
 
 use crate::{App, Error, Principal, Result};
+use domain::ordering::ExtraKind;
 use domain::{Network, Scope};
+use serde_json::json;
 use store::connections::ConnectionRow;
 use store::requests::{RequestRow, SwitchingOf};
 
@@ -99,72 +101,43 @@ impl App {
             .refuse_if_stolen()?)
     }
 
-    /// AddOrRemoveBar.
-    pub async fn change_bar(
+    /// AddOrRemoveBar, AddBundle and RemoveBundle: the item must be one of
+    /// the connection's network (see `kind`'s catalogue call) and the
+    /// change allowed now (`domain::request::check_extra_change`).
+    pub async fn change_extra(
         &self,
         who: &Principal,
         contract_id: i64,
-        bar_id: i64,
+        kind: ExtraKind,
+        item: i64,
         add: bool,
     ) -> Result<RequestRow> {
         let conn = self.contract(who, contract_id).await?;
         let network = network_of(&conn)?;
-        let bar = self
-            .store
-            .catalogue()
-            .bars_for_network(network)
-            .await?
-            .into_iter()
-            .find(|x| x.id == bar_id)
-            .ok_or_else(|| {
-                domain::Error::invalid(
-                    "barId",
-                    format!("there is no {network} bar {bar_id}; see ListBarsForNetwork"),
-                )
-            })?;
-        domain::request::check_bar_change(
-            &self.store.requests().live_state(&conn).await?,
-            bar.id,
-            add,
-        )?;
-        let details =
-            serde_json::json!({"barId": bar.id, "barSuffix": bar.bar_suffix, "name": bar.name});
-        let kind = if add { "AddBar" } else { "RemoveBar" };
-        self.queue(who, &conn, kind, &format!("bar:{}", bar.id), details)
-            .await
-    }
-
-    /// AddBundle and RemoveBundle.
-    pub async fn change_bundle(
-        &self,
-        who: &Principal,
-        contract_id: i64,
-        bundle_id: i64,
-        add: bool,
-    ) -> Result<RequestRow> {
-        let conn = self.contract(who, contract_id).await?;
-        let network = network_of(&conn)?;
-        let bundle = self
-            .store
-            .catalogue()
-            .bundles_for_network(network)
-            .await?
-            .into_iter()
-            .find(|x| x.id == bundle_id)
-            .ok_or_else(|| {
-                domain::Error::invalid(
-                    "tariffOptionId",
-                    format!("there is no {network} bundle {bundle_id}; see ListBundlesForNetwork"),
-                )
-            })?;
-        domain::request::check_bundle_change(
-            &self.store.requests().live_state(&conn).await?,
-            bundle.id,
-            add,
-        )?;
-        let details = serde_json::json!({"tariffOptionId": bundle.id, "name": bundle.name, "monthlyPence": bundle.monthly_pence});
-        let kind = if add { "AddBundle" } else { "RemoveBundle" };
-        self.queue(who, &conn, kind, &format!("bundle:{}", bundle.id), details)
+        let catalogue = self.store.catalogue();
+        let details = match kind {
+            ExtraKind::Bar => {
+                let bars = catalogue.bars_for_network(network).await?;
+                let bar = bars.into_iter().find(|b| b.id == item);
+                bar.map(|b| json!({"barId": b.id, "barSuffix": b.bar_suffix, "name": b.name}))
+            }
+            ExtraKind::Bundle => {
+                let bundles = catalogue.bundles_for_network(network).await?;
+                let bundle = bundles.into_iter().find(|b| b.id == item);
+                bundle.map(|b| json!({"tariffOptionId": b.id, "name": b.name, "monthlyPence": b.monthly_pence}))
+            }
+        };
+        let details = details.ok_or_else(|| {
+            let (noun, list) = (kind.noun(), kind.catalogue_call());
+            domain::Error::invalid(
+                kind.field(),
+                format!("there is no {network} {noun} {item}; see {list}"),
+            )
+        })?;
+        let state = self.store.requests().live_state(&conn).await?;
+        domain::request::check_extra_change(&state, kind, item, add)?;
+        let group = format!("{}:{item}", kind.noun());
+        self.queue(who, &conn, kind.request(add), &group, details)
             .await
     }
 

@@ -476,10 +476,29 @@ impl ExtraKind {
         }
     }
 
-    fn noun(self) -> &'static str {
+    /// What the item is called in messages.
+    pub fn noun(self) -> &'static str {
         match self {
             ExtraKind::Bundle => "bundle",
             ExtraKind::Bar => "bar",
+        }
+    }
+
+    /// The request a change to a live connection makes.
+    pub fn request(self, add: bool) -> &'static str {
+        match (self, add) {
+            (ExtraKind::Bundle, true) => "AddBundle",
+            (ExtraKind::Bundle, false) => "RemoveBundle",
+            (ExtraKind::Bar, true) => "AddBar",
+            (ExtraKind::Bar, false) => "RemoveBar",
+        }
+    }
+
+    /// The call that lists a network's items.
+    pub fn catalogue_call(self) -> &'static str {
+        match self {
+            ExtraKind::Bundle => "ListBundlesForNetwork",
+            ExtraKind::Bar => "ListBarsForNetwork",
         }
     }
 }

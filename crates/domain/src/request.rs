@@ -3,6 +3,7 @@
 //! likewise and only one the connection's tariff allows, and a connection
 //! barred as stolen takes no change but the removal of that bar.
 
+use crate::ordering::ExtraKind;
 use crate::status::ConnectionStatus;
 use crate::Error;
 use serde::{Deserialize, Serialize};
@@ -186,40 +187,37 @@ pub fn complete(
     Ok(done)
 }
 
-/// Checks adding (`add`) or removing a bar.
-pub fn check_bar_change(state: &LiveState, bar_id: i64, add: bool) -> Result<(), Error> {
-    let removing_stolen = !add && state.stolen_bar_id == Some(bar_id);
-    if !removing_stolen {
+/// Checks adding (`add`) or removing a bar or a bundle on a live
+/// connection: nothing while the stolen bar is on, except lifting that bar;
+/// a bundle added must be one its tariff allows; no item added twice or
+/// removed when it is not there.
+pub fn check_extra_change(
+    state: &LiveState,
+    kind: ExtraKind,
+    item: i64,
+    add: bool,
+) -> Result<(), Error> {
+    let lifting_stolen = kind == ExtraKind::Bar && !add && state.stolen_bar_id == Some(item);
+    if !lifting_stolen {
         state.refuse_if_stolen()?;
     }
-    let on = state.bars.contains(&bar_id);
+    let on = match kind {
+        ExtraKind::Bar => state.bars.contains(&item),
+        ExtraKind::Bundle => {
+            if add && !state.allowed_bundles.contains(&item) {
+                return Err(Error::invalid("tariffOptionId", format!("bundle {item} is not available on this connection's tariff; see ListBundlesForTariff")));
+            }
+            state.bundles.contains(&item)
+        }
+    };
+    let noun = kind.noun();
     match (add, on) {
         (true, true) => Err(Error::Conflict(format!(
-            "bar {bar_id} is already on contract {}",
+            "{noun} {item} is already on contract {}",
             state.contract_id
         ))),
         (false, false) => Err(Error::Conflict(format!(
-            "bar {bar_id} is not on contract {}",
-            state.contract_id
-        ))),
-        _ => Ok(()),
-    }
-}
-
-/// Checks adding (`add`) or removing a bundle.
-pub fn check_bundle_change(state: &LiveState, bundle_id: i64, add: bool) -> Result<(), Error> {
-    state.refuse_if_stolen()?;
-    let on = state.bundles.contains(&bundle_id);
-    if add && !state.allowed_bundles.contains(&bundle_id) {
-        return Err(Error::invalid("tariffOptionId", format!("bundle {bundle_id} is not available on this connection's tariff; see ListBundlesForTariff")));
-    }
-    match (add, on) {
-        (true, true) => Err(Error::Conflict(format!(
-            "bundle {bundle_id} is already on contract {}",
-            state.contract_id
-        ))),
-        (false, false) => Err(Error::Conflict(format!(
-            "bundle {bundle_id} is not on contract {}",
+            "{noun} {item} is not on contract {}",
             state.contract_id
         ))),
         _ => Ok(()),
@@ -392,14 +390,20 @@ mod tests {
 
     #[test]
     fn bars() {
-        assert_eq!(check_bar_change(&state(), 8, true), Ok(()));
-        assert_eq!(check_bar_change(&state(), 7, false), Ok(()));
+        assert_eq!(
+            check_extra_change(&state(), ExtraKind::Bar, 8, true),
+            Ok(())
+        );
+        assert_eq!(
+            check_extra_change(&state(), ExtraKind::Bar, 7, false),
+            Ok(())
+        );
         assert!(matches!(
-            check_bar_change(&state(), 7, true),
+            check_extra_change(&state(), ExtraKind::Bar, 7, true),
             Err(Error::Conflict(_))
         ));
         assert!(matches!(
-            check_bar_change(&state(), 8, false),
+            check_extra_change(&state(), ExtraKind::Bar, 8, false),
             Err(Error::Conflict(_))
         ));
     }
@@ -411,20 +415,23 @@ mod tests {
             ..state()
         };
         assert!(matches!(
-            check_bar_change(&stolen, 8, true),
+            check_extra_change(&stolen, ExtraKind::Bar, 8, true),
             Err(Error::Refused { .. })
         ));
         assert!(matches!(
-            check_bar_change(&stolen, 7, false),
+            check_extra_change(&stolen, ExtraKind::Bar, 7, false),
             Err(Error::Refused { .. })
         ));
         assert!(matches!(
-            check_bundle_change(&stolen, 302, true),
+            check_extra_change(&stolen, ExtraKind::Bundle, 302, true),
             Err(Error::Refused { .. })
         ));
-        assert_eq!(check_bar_change(&stolen, 11, false), Ok(()));
         assert_eq!(
-            check_bar_change(&state(), 11, true),
+            check_extra_change(&stolen, ExtraKind::Bar, 11, false),
+            Ok(())
+        );
+        assert_eq!(
+            check_extra_change(&state(), ExtraKind::Bar, 11, true),
             Ok(()),
             "barring as stolen is allowed"
         );
@@ -432,18 +439,24 @@ mod tests {
 
     #[test]
     fn bundles() {
-        assert_eq!(check_bundle_change(&state(), 302, true), Ok(()));
-        assert_eq!(check_bundle_change(&state(), 301, false), Ok(()));
+        assert_eq!(
+            check_extra_change(&state(), ExtraKind::Bundle, 302, true),
+            Ok(())
+        );
+        assert_eq!(
+            check_extra_change(&state(), ExtraKind::Bundle, 301, false),
+            Ok(())
+        );
         assert!(matches!(
-            check_bundle_change(&state(), 301, true),
+            check_extra_change(&state(), ExtraKind::Bundle, 301, true),
             Err(Error::Conflict(_))
         ));
         assert!(matches!(
-            check_bundle_change(&state(), 302, false),
+            check_extra_change(&state(), ExtraKind::Bundle, 302, false),
             Err(Error::Conflict(_))
         ));
         assert!(matches!(
-            check_bundle_change(&state(), 999, true),
+            check_extra_change(&state(), ExtraKind::Bundle, 999, true),
             Err(Error::Invalid { .. })
         ));
     }

@@ -11,6 +11,7 @@ use crate::Call;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
+use domain::ordering::ExtraKind;
 use domain::request::parse_action;
 use serde::{Deserialize, Serialize};
 use store::requests::RequestRow;
@@ -100,7 +101,10 @@ pub async fn add_or_remove_bar(
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
     let b = body.value;
     let add = parse_action(&b.action)?;
-    accepted(app.change_bar(&who, b.contract_id, b.bar_id, add).await?)
+    accepted(
+        app.change_extra(&who, b.contract_id, ExtraKind::Bar, b.bar_id, add)
+            .await?,
+    )
 }
 
 /// Adds a bundle the connection's tariff allows; answers the Pending request.
@@ -113,8 +117,14 @@ pub async fn add_bundle(
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
     let b = body.value;
     accepted(
-        app.change_bundle(&who, b.contract_id, b.tariff_option_id, true)
-            .await?,
+        app.change_extra(
+            &who,
+            b.contract_id,
+            ExtraKind::Bundle,
+            b.tariff_option_id,
+            true,
+        )
+        .await?,
     )
 }
 
@@ -128,8 +138,14 @@ pub async fn remove_bundle(
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
     let b = body.value;
     accepted(
-        app.change_bundle(&who, b.contract_id, b.tariff_option_id, false)
-            .await?,
+        app.change_extra(
+            &who,
+            b.contract_id,
+            ExtraKind::Bundle,
+            b.tariff_option_id,
+            false,
+        )
+        .await?,
     )
 }
 

@@ -480,7 +480,13 @@ async fn change_bar(
     let done = async {
         let r = state
             .app
-            .change_bar(staff.principal(), id, bar_id, add)
+            .change_extra(
+                staff.principal(),
+                id,
+                domain::ordering::ExtraKind::Bar,
+                bar_id,
+                add,
+            )
             .await?;
         Ok(html! { p.ok role="status" { "Request " (r.id) " (" (r.kind) ") is " (r.status) "." } })
     }
