@@ -258,7 +258,7 @@ pub async fn import_records(
                 format!("the request body is larger than the limit of {MAX_BYTES} bytes"),
             )
         })?;
-    let now = app.store.now();
+    let now = app.now();
     let records: Vec<Result<domain::usage::UsageRecord, domain::Error>> = if csv_body {
         let mut rdr = csv::ReaderBuilder::new()
             .flexible(true)
