@@ -141,6 +141,20 @@ impl App {
         key: Option<crate::Key<'_>>,
         o: PlaceOrder,
     ) -> Result<crate::Done<String>> {
+        let now = self.store.now();
+        // Checked inside the keyed work: a retry of an order already taken
+        // answers it, even when the same order could not be placed now.
+        self.keyed(who, key, async |tx| {
+            let order = self.checked_order(who, &o).await?;
+            let row = store::agreements::place_in(tx, &who.actor, &order, now).await?;
+            Ok(agreement::order_number(row.id))
+        })
+        .await
+    }
+
+    /// An order checked against its agreement (open, the caller's), its
+    /// offer or product, and its configurations.
+    async fn checked_order(&self, who: &Principal, o: &PlaceOrder) -> Result<NewOrder> {
         let a = self.agreement(who, o.agreement_id).await?;
         agreement::check_agreement_open(
             &a.status,
@@ -220,20 +234,14 @@ impl App {
                 }
             }
         };
-        let order = NewOrder {
+        Ok(NewOrder {
             partner_id: a.partner_id,
             agreement_id: a.id,
             kind: o.kind,
             product_id,
             offer_id,
             configurations,
-        };
-        let now = self.store.now();
-        self.keyed(who, key, async |tx| {
-            let row = store::agreements::place_in(tx, &who.actor, &order, now).await?;
-            Ok(agreement::order_number(row.id))
         })
-        .await
     }
 
     /// One of the caller's orders, by its 12-digit number.
