@@ -109,6 +109,7 @@ pub struct SetBillCap {
     /// False removes the cap.
     pub enabled: bool,
     /// The cap in pence (1–1,000,000), when enabled.
+    #[schema(minimum = 1, maximum = 1_000_000)]
     pub value_pence: Option<i64>,
 }
 
@@ -143,12 +144,28 @@ pub struct RecordConsent {
     #[schema(minimum = 1)]
     pub contract_id: i64,
     /// Who gave it: the account holder's (or their authorised user's) name.
+    #[schema(pattern = r"\S")]
     pub consented_by: String,
-    /// `phone`, `sms`, `email`, `web`, `inStore` or `letter`.
+    /// `phone`, `sms`, `email`, `web`, `inStore` or `letter` (in any case).
+    #[schema(value_type = ConsentMethod)]
     pub method: String,
     /// Anything worth keeping: a call reference, the words used.
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub note: String,
+}
+
+/// How a consent was given.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)] // documents the values the server accepts
+pub enum ConsentMethod {
+    Phone,
+    Sms,
+    Email,
+    Web,
+    InStore,
+    Letter,
 }
 
 /// Records the customer's consent, after a bill-limit notice this period,

@@ -26,7 +26,9 @@ pub struct CreateTask {
     pub diary_type_id: i64,
     /// See /api/Appendix/DiaryTasks; must belong to the diary type.
     pub diary_task_id: i64,
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub subject: String,
+    #[schema(min_length = 1, max_length = 4000, pattern = r"\S")]
     pub body: String,
     pub contract_id: Option<i64>,
     pub order_id: Option<i64>,
@@ -44,6 +46,7 @@ pub struct TaskCreated {
 pub struct AddComment {
     #[schema(minimum = 1)]
     pub task_id: i64,
+    #[schema(min_length = 1, max_length = 4000, pattern = r"\S")]
     pub comment: String,
     /// Move the task to this status (see /api/Appendix/StatusIds) with the comment.
     pub status_id: Option<i64>,
