@@ -511,11 +511,7 @@ async fn an_order_the_network_refuses_fails_with_its_reason(app: &TestApp) {
     let (s, placed) = order(app, &token, &json!({"type": "UPDATE_PRODUCT", "agreementId": ACME, "productId": 2_799_029, "configurations": [{"id": 6140, "value": "99999999"}]})).await;
     assert_eq!(s, 200, "{placed}");
     let id = placed[0]["orderId"].as_str().unwrap().to_owned();
-    let refusing = app.worker_with(SimConfig {
-        rejection_rate: 1.0,
-        ..SimConfig::instant()
-    });
-    refusing.drain().await.unwrap();
+    app.drain_refused().await;
     let (_, o) = get(
         app,
         &token,

@@ -709,10 +709,7 @@ async fn network_refusals_and_partial_completion(app: &TestApp) {
     )
     .await;
 
-    let refusing = SimConfig {
-        rejection_rate: 1.0,
-        ..SimConfig::instant()
-    };
+    let refusing = common::refusing();
     let worker = app.worker_per_network(HashMap::from([
         (Network::Vodafone, SimConfig::instant()),
         (Network::O2, refusing),
@@ -1486,10 +1483,7 @@ async fn many_orders_are_provisioned_together_in_batches(app: &TestApp) {
     }
     // O2 refuses every mobile, Vodafone accepts: each order ends
     // PartiallyCompleted, all in batches of 16 jobs.
-    let refusing = SimConfig {
-        rejection_rate: 1.0,
-        ..SimConfig::instant()
-    };
+    let refusing = common::refusing();
     let worker = app.worker_per_network(HashMap::from([
         (Network::Vodafone, SimConfig::instant()),
         (Network::O2, refusing),

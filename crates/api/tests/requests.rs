@@ -6,7 +6,6 @@
 mod common;
 
 use common::{Answer, TestApp};
-use provisioning::SimConfig;
 use serde_json::{json, Value};
 use test_macros::backend_test;
 
@@ -332,13 +331,7 @@ async fn a_refused_request_leaves_the_connection_and_raises_a_task(app: &TestApp
         )
         .await;
     let request = r["requestId"].as_i64().unwrap();
-    app.worker_with(SimConfig {
-        rejection_rate: 1.0,
-        ..SimConfig::instant()
-    })
-    .drain()
-    .await
-    .unwrap();
+    app.drain_refused().await;
     let (_, done) = app
         .get(
             &token,

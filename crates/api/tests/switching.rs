@@ -351,13 +351,7 @@ async fn switching_refusals_name_the_problem(app: &TestApp) {
     let pac = request(app, &token, "/api/Pacs/RequestPac", other.id)
         .await
         .is(202);
-    app.worker_with(SimConfig {
-        rejection_rate: 1.0,
-        ..SimConfig::instant()
-    })
-    .drain()
-    .await
-    .unwrap();
+    app.drain_refused().await;
     let refused = get_request(app, &token, &pac["requestId"]).await;
     assert_eq!(
         (refused["status"].as_str(), &refused["result"]),

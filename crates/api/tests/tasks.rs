@@ -6,7 +6,6 @@ mod common;
 
 use common::{Answer, TestApp};
 use domain::Network;
-use provisioning::SimConfig;
 use serde_json::{json, Value};
 use test_macros::backend_test;
 
@@ -304,13 +303,7 @@ async fn a_refused_order_raises_a_ticket(app: &TestApp) {
         )
         .await;
     assert_eq!(before["total"], 0);
-    app.worker_with(SimConfig {
-        rejection_rate: 1.0,
-        ..SimConfig::instant()
-    })
-    .drain()
-    .await
-    .unwrap();
+    app.drain_refused().await;
 
     let (s, tickets) = app
         .get(

@@ -256,6 +256,14 @@ impl TestApp {
         self.worker.drain().await.expect("drain the queue")
     }
 
+    /// Runs the queue through networks that refuse everything.
+    pub async fn drain_refused(&self) -> usize {
+        self.worker_with(refusing())
+            .drain()
+            .await
+            .expect("drain the queue")
+    }
+
     /// Another worker on this app's store and clock, with other networks.
     pub fn worker_with(&self, config: SimConfig) -> Worker {
         worker_with(&self.store, &self.clock, config)
@@ -510,6 +518,14 @@ impl Answer for (u16, Value) {
     fn is(self, status: u16) -> Value {
         assert_eq!(self.0, status, "body: {}", self.1);
         self.1
+    }
+}
+
+/// A simulated network that answers at once and refuses everything.
+pub fn refusing() -> SimConfig {
+    SimConfig {
+        rejection_rate: 1.0,
+        ..SimConfig::instant()
     }
 }
 
