@@ -145,7 +145,7 @@ pub struct OrderRef {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OrderIds {
     /// 1 to 100 order ids.
-    #[schema(min_items = 1, max_items = 100)]
+    #[schema(min_items = 1, max_items = 100, value_type = Vec<super::views::PositiveId>)]
     pub order_ids: Vec<i64>,
 }
 

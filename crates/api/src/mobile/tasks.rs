@@ -56,16 +56,8 @@ pub struct AddComment {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TaskIds {
     /// 1 to 100 task ids.
-    #[schema(min_items = 1, max_items = 100)]
+    #[schema(min_items = 1, max_items = 100, value_type = Vec<super::views::PositiveId>)]
     pub task_ids: Vec<i64>,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct OrderIdList {
-    /// 1 to 100 order ids.
-    #[schema(min_items = 1, max_items = 100)]
-    pub order_ids: Vec<i64>,
 }
 
 /// A task of the diary.
@@ -341,11 +333,11 @@ pub async fn get_tickets_for_order(
 
 /// Up to 100 orders' tickets at once; an unknown or another partner's
 /// order is reported in its item.
-#[utoipa::path(post, path = "/api/Orders/GetTicketsForOrderBulk", tag = "Orders", request_body = OrderIdList,
+#[utoipa::path(post, path = "/api/Orders/GetTicketsForOrderBulk", tag = "Orders", request_body = super::orders::OrderIds,
     responses((status = 200, body = TicketItems), (status = 400, description = "no ids, more than 100, or a non-positive id")))]
 pub async fn get_tickets_for_order_bulk(
     Call { app, who }: Call,
-    body: JsonBody<OrderIdList>,
+    body: JsonBody<super::orders::OrderIds>,
 ) -> ApiResult<Json<TicketItems>> {
     let ids = body.value.order_ids;
     let (visible, tickets) = app.tickets_for_orders(&who, &ids).await?;

@@ -55,6 +55,23 @@ impl<T> List<T> {
     }
 }
 
+/// An id: a positive whole number (the items of a bulk call's list), as
+/// the OpenAPI document describes it.
+pub struct PositiveId;
+
+impl utoipa::PartialSchema for PositiveId {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+            .minimum(Some(1))
+            .into()
+    }
+}
+
+impl ToSchema for PositiveId {}
+
 /// `page` and `pageSize` query parameters of every list.
 #[derive(Deserialize, Default, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
