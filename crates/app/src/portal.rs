@@ -178,7 +178,8 @@ impl App {
     /// name or IP address, subscribers; any text, customers by name,
     /// company number, postcode or e-mail. Only the caller's records.
     pub async fn search(&self, who: &Principal, q: &str) -> Result<Found> {
-        let q = portal::check_search(q)?;
+        let q = domain::paging::check_search("q", Some(q.trim()))?;
+        let q = q.as_str();
         let mut found = Found::default();
         if q.is_empty() {
             return Ok(found);
@@ -216,12 +217,7 @@ impl App {
         }
         if found.is_empty() {
             // Part of a name, number, postcode or e-mail: a scan, the last resort.
-            let search = domain::paging::check_search("q", Some(q))?;
-            found.customers = self
-                .store
-                .customers()
-                .find_containing(vis, &search, 20)
-                .await?;
+            found.customers = self.store.customers().find_containing(vis, q, 20).await?;
         }
         Ok(found)
     }

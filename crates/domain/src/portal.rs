@@ -134,16 +134,6 @@ pub fn check_username(text: &str) -> Result<String> {
     Ok(u)
 }
 
-/// Checks what staff typed in the search box: trimmed, at most 100
-/// characters.
-pub fn check_search(q: &str) -> Result<&str> {
-    let q = q.trim();
-    if q.chars().count() > 100 {
-        return Err(Error::invalid("q", "at most 100 characters"));
-    }
-    Ok(q)
-}
-
 /// Checks a new password: at least 12 characters, at most 200.
 pub fn check_password(text: &str) -> Result<()> {
     let n = text.chars().count();
@@ -251,12 +241,5 @@ mod tests {
         assert!(!Role::PartnerAgent.scopes().contains(Scope::Admin));
         assert!(Role::PartnerAgent.scopes().contains(Scope::Customers));
         assert!(!Role::PartnerAgent.administers());
-    }
-
-    #[test]
-    fn a_search_is_trimmed_and_at_most_100_characters() {
-        assert_eq!(check_search("  07700 900123 ").unwrap(), "07700 900123");
-        assert!(check_search(&"q".repeat(100)).is_ok());
-        assert!(check_search(&"q".repeat(101)).is_err());
     }
 }
