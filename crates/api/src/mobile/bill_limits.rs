@@ -155,18 +155,22 @@ pub struct RecordConsent {
     pub note: String,
 }
 
-/// How a consent was given.
-#[derive(ToSchema)]
-#[schema(rename_all = "camelCase")]
-#[allow(dead_code)] // documents the values the server accepts
-pub enum ConsentMethod {
-    Phone,
-    Sms,
-    Email,
-    Web,
-    InStore,
-    Letter,
+/// How a consent was given, as the OpenAPI document describes it: the
+/// values of `domain::bill_limit::Method`.
+pub struct ConsentMethod;
+
+impl utoipa::PartialSchema for ConsentMethod {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("How a consent was given."))
+            .enum_values(Some(domain::bill_limit::Method::ALL.map(|m| m.as_str())))
+            .into()
+    }
 }
+
+impl ToSchema for ConsentMethod {}
 
 /// Records the customer's consent, after a bill-limit notice this period,
 /// to go beyond the cap until the period ends: the bar at the cap is
