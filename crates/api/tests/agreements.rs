@@ -460,49 +460,34 @@ async fn an_order_goes_from_received_to_completed(app: &TestApp) {
     );
 
     // Idempotency-Key: a retry answers the first order.
-    let keyed = |key: &str| {
+    let keyed = |key: &str, body: &Value| {
         app.http
             .post(app.url("/corporate-agreements/v2/orders"))
             .bearer_auth(&token)
             .header("idempotency-key", key)
-            .json(&json!({"type": "UPDATE_PRODUCT", "agreementId": ACME, "productId": 2_799_029, "configurations": [{"id": 6425, "value": "20GB"}]}))
+            .json(body)
             .send()
     };
-    let first = keyed("po-1").await.unwrap();
+    let update = json!({"type": "UPDATE_PRODUCT", "agreementId": ACME, "productId": 2_799_029, "configurations": [{"id": 6425, "value": "20GB"}]});
+    let first = keyed("po-1", &update).await.unwrap();
     let first_body: Value = first.json().await.unwrap();
-    let again = keyed("po-1").await.unwrap();
+    let again = keyed("po-1", &update).await.unwrap();
     assert_eq!(again.headers()["idempotent-replayed"], "true");
     assert_eq!(again.json::<Value>().await.unwrap(), first_body);
 
     // A retry once the order is carried out answers the first order too,
     // although the same order could not be placed now: the product it
     // removed is gone.
-    let removing = |key: &str| {
-        app.http
-            .post(app.url("/corporate-agreements/v2/orders"))
-            .bearer_auth(&token)
-            .header("idempotency-key", key)
-            .json(&json!({"type": "REMOVE_PRODUCT", "agreementId": ACME, "productId": 2_799_029}))
-            .send()
-    };
-    let first = removing("po-2").await.unwrap();
+    let remove = json!({"type": "REMOVE_PRODUCT", "agreementId": ACME, "productId": 2_799_029});
+    let first = keyed("po-2", &remove).await.unwrap();
     assert_eq!(first.status(), 200);
     let first_body: Value = first.json().await.unwrap();
     app.drain().await;
-    let again = removing("po-2").await.unwrap();
+    let again = keyed("po-2", &remove).await.unwrap();
     assert_eq!(again.status(), 200);
     assert_eq!(again.headers()["idempotent-replayed"], "true");
     assert_eq!(again.json::<Value>().await.unwrap(), first_body);
-    coded(
-        &order(
-            app,
-            &token,
-            &json!({"type": "REMOVE_PRODUCT", "agreementId": ACME, "productId": 2_799_029}),
-        )
-        .await,
-        400,
-        400002,
-    );
+    coded(&order(app, &token, &remove).await, 400, 400002);
 }
 
 #[backend_test]
