@@ -128,7 +128,7 @@ impl ApiError {
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
-        ApiError::Domain(domain::Error::NotFound(message.into()))
+        ApiError::Domain(domain::Error::not_found(message))
     }
 }
 
@@ -176,7 +176,7 @@ impl Failure {
                 None,
                 vec![],
             ),
-            D::NotFound(m) => (StatusCode::NOT_FOUND, m, None, vec![]),
+            D::NotFound(m) => (StatusCode::NOT_FOUND, m.message, None, vec![]),
             D::Conflict(m) => (StatusCode::CONFLICT, m, None, vec![]),
             D::Busy(m) => (
                 StatusCode::CONFLICT,
@@ -321,13 +321,13 @@ impl<E: Into<ApiError>> From<E> for AgreementsError {
     }
 }
 
-/// The agreements face's code for a domain error's field or message.
+/// The agreements face's code for a domain error, by its kind and field.
 fn agreements_code(e: &domain::Error) -> u32 {
     use domain::Error as D;
     match e {
         D::Invalid { field, .. } if field == "agreementId" => 400001,
         D::Invalid { field, .. } if field == "productId" || field == "productOfferingId" => 400002,
-        D::NotFound(m) if m.starts_with("agreement") => 404001,
+        D::NotFound(m) if m.field.as_deref() == Some("agreementId") => 404001,
         D::NotFound(_) => 40401,
         D::Conflict(_) | D::Busy(_) => 40901,
         _ => 40001,

@@ -122,7 +122,7 @@ impl App {
             .credentials()
             .user_by_name(username)
             .await?
-            .ok_or_else(|| domain::Error::NotFound(format!("no user named {username:?}")))?;
+            .ok_or_else(|| domain::Error::not_found(format!("no user named {username:?}")))?;
         domain::scope::check_token_holder(username, user.disabled_at.is_some())?;
         Ok(self
             .store
@@ -138,7 +138,7 @@ impl App {
             .await?
             .into_iter()
             .find(|t| t.id == token_id)
-            .ok_or_else(|| domain::Error::NotFound(format!("token {token_id} not found")))?;
+            .ok_or_else(|| domain::Error::not_found(format!("token {token_id} not found")))?;
         if token.revoked_at.is_some() {
             return Err(
                 domain::Error::Conflict(format!("token {token_id} is already revoked")).into(),
@@ -201,7 +201,7 @@ impl App {
             .await?
             .into_iter()
             .find(|c| c.client_id == client_id)
-            .ok_or_else(|| domain::Error::NotFound(format!("client {client_id} not found")))?;
+            .ok_or_else(|| domain::Error::not_found(format!("client {client_id} not found")))?;
         self.store
             .credentials()
             .revoke_client(&s.principal.actor, client_id)
@@ -223,7 +223,9 @@ impl App {
                 Ok(id)
             }
             (Some(id), Visibility::Partner(own)) if id == own => Ok(own),
-            (Some(id), _) => Err(domain::Error::NotFound(format!("partner {id} not found")).into()),
+            (Some(id), _) => {
+                Err(domain::Error::not_found(format!("partner {id} not found")).into())
+            }
         }
     }
 }

@@ -99,7 +99,13 @@ impl App {
             .agreements()
             .get(who.visibility(), id)
             .await
-            .map_err(|e| Error::store(e, || format!("agreement {id}")))
+            .map_err(|e| match e {
+                store::StoreError::NotFound => {
+                    domain::Error::not_found_by("agreementId", format!("agreement {id} not found"))
+                        .into()
+                }
+                other => other.into(),
+            })
     }
 
     /// The offers an agreement allows, with their characteristics.
@@ -247,7 +253,11 @@ impl App {
     /// One of the caller's orders, by its 12-digit number.
     pub async fn agreement_order(&self, who: &Principal, number: &str) -> Result<OrderRow> {
         who.require(Scope::Agreements)?;
-        let missing = || Error::Rule(domain::Error::NotFound(format!("order {number} not found")));
+        let missing = || {
+            Error::Rule(domain::Error::not_found(format!(
+                "order {number} not found"
+            )))
+        };
         let id = agreement::order_id(number).ok_or_else(missing)?;
         self.store
             .agreements()

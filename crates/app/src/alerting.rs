@@ -620,7 +620,7 @@ async fn fresh(tx: &mut Tx, id: i64) -> Result<ConnectionRow> {
         .await?
         .into_iter()
         .next()
-        .ok_or_else(|| Error::Rule(domain::Error::NotFound(format!("contract {id} not found"))))
+        .ok_or_else(|| Error::Rule(domain::Error::not_found(format!("contract {id} not found"))))
 }
 
 /// What the watch reads of one connection's period.

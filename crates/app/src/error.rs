@@ -30,7 +30,7 @@ impl Error {
     pub fn store(err: store::StoreError, what: impl FnOnce() -> String) -> Error {
         match err {
             store::StoreError::NotFound => {
-                Error::Rule(domain::Error::NotFound(format!("{} not found", what())))
+                Error::Rule(domain::Error::not_found(format!("{} not found", what())))
             }
             other => Error::from(other),
         }
@@ -41,7 +41,7 @@ impl From<store::StoreError> for Error {
     fn from(e: store::StoreError) -> Self {
         use store::StoreError as S;
         match e {
-            S::NotFound => Error::Rule(domain::Error::NotFound("not found".into())),
+            S::NotFound => Error::Rule(domain::Error::not_found("not found")),
             S::Conflict(m) => Error::Rule(domain::Error::Conflict(m)),
             S::Rule(e) => Error::Rule(e),
             other => Error::Internal(other.to_string()),

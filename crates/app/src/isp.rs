@@ -158,7 +158,7 @@ impl App {
         match found {
             Ok(Some(u)) => Ok(u),
             Ok(None) | Err(store::StoreError::NotFound) => {
-                Err(domain::Error::NotFound(format!("user {key} not found")).into())
+                Err(domain::Error::not_found(format!("user {key} not found")).into())
             }
             Err(e) => Err(e.into()),
         }

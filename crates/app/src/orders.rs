@@ -167,7 +167,7 @@ impl App {
             .await?
             .into_iter()
             .find(|x| x.row.id == m)
-            .ok_or_else(|| domain::Error::NotFound(format!("order mobile {m} not found")).into())
+            .ok_or_else(|| domain::Error::not_found(format!("order mobile {m} not found")).into())
     }
 
     /// ReturnOrderToDraft (`cancel` false) or CancelOrder (`cancel` true),

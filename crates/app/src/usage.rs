@@ -265,7 +265,7 @@ impl App {
             .into_iter()
             .max_by_key(|l| (l.ended_at.is_none(), l.id))
             .ok_or_else(|| {
-                domain::Error::NotFound(format!("connection with CLI {cli} not found"))
+                domain::Error::not_found(format!("connection with CLI {cli} not found"))
             })?;
         let plan = self.store.usage().plan(line.id).await?;
         Ok((line, plan))

@@ -11,9 +11,10 @@ pub enum Error {
     /// Bad input: `field` names the parameter, `message` says what is wrong.
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
-    /// No such record visible to the caller (another partner's record too).
+    /// No such record visible to the caller (another partner's record too),
+    /// naming the parameter that pointed at it when one did.
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Missing),
     /// Conflicts with the current state of a record.
     #[error("{0}")]
     Conflict(String),
@@ -46,6 +47,22 @@ impl Error {
         }
     }
 
+    /// No such record (or none the caller may see).
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Error::NotFound(Missing {
+            field: None,
+            message: message.into(),
+        })
+    }
+
+    /// No record for the value of `field` (e.g. `agreementId`).
+    pub fn not_found_by(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::NotFound(Missing {
+            field: Some(field.into()),
+            message: message.into(),
+        })
+    }
+
     /// A rule forbids the value of `field`.
     pub fn refused(field: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Refused {
@@ -67,6 +84,7 @@ impl Error {
         match self {
             Error::Invalid { field, .. } => Some(field),
             Error::Refused { field, .. } => field.as_deref(),
+            Error::NotFound(m) => m.field.as_deref(),
             _ => None,
         }
     }
@@ -95,6 +113,58 @@ impl Error {
     }
 }
 
+/// What was not found: the message, and the parameter that pointed at it
+/// when one did. Stored as the bare message when no parameter is named, so
+/// answers stored under an idempotency key before the field existed (and
+/// readers from before it) still read.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "MissingForm", into = "MissingForm")]
+pub struct Missing {
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// [`Missing`] as stored: the message alone, or with its field.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+enum MissingForm {
+    Message(String),
+    Full { field: String, message: String },
+}
+
+impl From<MissingForm> for Missing {
+    fn from(f: MissingForm) -> Self {
+        match f {
+            MissingForm::Message(message) => Missing {
+                field: None,
+                message,
+            },
+            MissingForm::Full { field, message } => Missing {
+                field: Some(field),
+                message,
+            },
+        }
+    }
+}
+
+impl From<Missing> for MissingForm {
+    fn from(m: Missing) -> Self {
+        match m.field {
+            None => MissingForm::Message(m.message),
+            Some(field) => MissingForm::Full {
+                field,
+                message: m.message,
+            },
+        }
+    }
+}
+
 /// `field: message`, or the message alone.
 fn with_field(field: Option<&str>, message: &str) -> String {
     match field {
@@ -113,7 +183,8 @@ mod tests {
     fn errors_are_data_that_round_trip() {
         for e in [
             Error::invalid("customerId", "must be a whole number"),
-            Error::NotFound("order 7 not found".into()),
+            Error::not_found("order 7 not found"),
+            Error::not_found_by("agreementId", "agreement 7 not found"),
             Error::Busy("the number pool is busy; try again".into()),
             Error::Problems {
                 message: "Order 1 has 1 problem".into(),
@@ -133,5 +204,18 @@ mod tests {
             "enableBillCap: tariff 3 is not bill-cap eligible"
         );
         assert_eq!(Error::refused_whole("barred as stolen").field(), None);
+        assert_eq!(
+            Error::not_found_by("agreementId", "x").field(),
+            Some("agreementId")
+        );
+    }
+
+    #[test]
+    fn a_not_found_stored_before_it_named_its_field_still_reads() {
+        let old = r#"{"kind":"not_found","detail":"order 7 not found"}"#;
+        let e: Error = serde_json::from_str(old).unwrap();
+        assert_eq!(e, Error::not_found("order 7 not found"));
+        assert_eq!(serde_json::to_string(&e).unwrap(), old, "stored as before");
+        assert_eq!(e.to_string(), "order 7 not found");
     }
 }

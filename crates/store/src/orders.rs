@@ -632,7 +632,7 @@ impl Orders<'_> {
                 )
                 .await?;
             let Some((cli, reserved)) = gone else {
-                return Err(Error::NotFound(format!(
+                return Err(Error::not_found(format!(
                     "order mobile {mobile_id} is not on order {order_id}"
                 ))
                 .into());
@@ -739,7 +739,7 @@ impl Orders<'_> {
                 return Err(if extra.add {
                     StoreError::Conflict(clash)
                 } else {
-                    Error::NotFound(clash).into()
+                    Error::not_found(clash).into()
                 });
             }
             let entry = AuditEntry::of(

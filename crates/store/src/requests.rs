@@ -372,7 +372,7 @@ impl Requests<'_> {
                 )
                 .await?;
             let Some((contract_id, request_id, expires, used, _)) = found.filter(|f| f.4 == kind.as_str()) else {
-                return Err(Error::NotFound(format!("no {} {code} was issued on {network}", kind.as_str())).into());
+                return Err(Error::not_found(format!("no {} {code} was issued on {network}", kind.as_str())).into());
             };
             if let Some(at) = used {
                 return Err(Error::Conflict(format!("{} {code} was used on {}", kind.as_str(), at.date_naive())).into());
@@ -434,7 +434,7 @@ impl Requests<'_> {
                 )
                 .await?;
             let Some((contract_id, partner_id)) = conn else {
-                return Err(Error::NotFound(format!("no live eSIM connection {cli} on {network}")).into());
+                return Err(Error::not_found(format!("no live eSIM connection {cli} on {network}")).into());
             };
             let last: Option<(i64, Option<String>)> = tx
                 .fetch_optional(

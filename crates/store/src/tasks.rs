@@ -74,7 +74,7 @@ impl Tasks<'_> {
                 .await
                 .map_err(|e| match e {
                     StoreError::NotFound => {
-                        Error::NotFound(format!("contract {c} not found")).into()
+                        Error::not_found(format!("contract {c} not found")).into()
                     }
                     other => other,
                 })?;
@@ -88,7 +88,7 @@ impl Tasks<'_> {
         }
         if let Some(o) = order_id {
             let order = self.orders().get_order(vis, o).await.map_err(|e| match e {
-                StoreError::NotFound => Error::NotFound(format!("order {o} not found")).into(),
+                StoreError::NotFound => Error::not_found(format!("order {o} not found")).into(),
                 other => other,
             })?;
             if order.customer_id != customer_id {

@@ -97,7 +97,7 @@ impl Tokens<'_> {
                 )
                 .await?;
             let Some((partner,)) = partner else {
-                return Err(domain::Error::NotFound(format!("no live token {id}")).into());
+                return Err(domain::Error::not_found(format!("no live token {id}")).into());
             };
             let entry = AuditEntry::of(actor, Some(partner), "api_token", id, "revoke");
             crate::audit::write(tx, now, &entry).await

@@ -345,7 +345,7 @@ fn id_of(kind: &str, raw: &str) -> Result<i64, Refusal> {
 
 fn not_found(m: &str) -> Refusal {
     Refusal(Box::new(failure(app::Error::Rule(
-        domain::Error::NotFound(m.to_owned()),
+        domain::Error::not_found(m.to_owned()),
     ))))
 }
 

@@ -346,7 +346,7 @@ async fn add_mobile(
             .add_mobile_to_order(staff.principal(), None, id, input)
             .await?
             .value()
-            .ok_or_else(|| domain::Error::NotFound(format!("order {id} not found")))?;
+            .ok_or_else(|| domain::Error::not_found(format!("order {id} not found")))?;
         for (kind, items) in [
             (ExtraKind::Bundle, f.ids("bundle")),
             (ExtraKind::Bar, f.ids("bar")),
