@@ -37,7 +37,7 @@ pub struct Settings {
     pub alert_bar_since: Option<DateTime<Utc>>,
     /// Why the bar is on: the Bar thresholds reached, the bill cap.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub alert_bar_reasons: Vec<String>,
+    pub alert_bar_reasons: Vec<alerting::BarReason>,
     /// The request object that placed (or last lifted) the bar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert_bar_request_id: Option<i64>,
@@ -292,7 +292,7 @@ impl App {
         tx: &mut Tx,
         conn: &ConnectionRow,
         mut settings: Settings,
-        reasons: &[String],
+        reasons: &[alerting::BarReason],
         reading: &Reading,
         period: Period,
         now: DateTime<Utc>,
@@ -331,7 +331,7 @@ impl App {
         let cap_involved = reasons
             .iter()
             .chain(&settings.alert_bar_reasons)
-            .any(|r| r.starts_with("bill cap"));
+            .any(alerting::BarReason::is_bill_cap);
         let why = if want {
             reasons.to_vec()
         } else {
@@ -361,7 +361,11 @@ impl App {
                     spend_pence: reading.spend_pence,
                     by_whom: WATCH,
                     method: None,
-                    detail: &why.join("; "),
+                    detail: &why
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; "),
                 },
                 now,
             )
@@ -606,7 +610,7 @@ impl App {
                 && settings
                     .alert_bar_reasons
                     .iter()
-                    .any(|r| r.starts_with("bill cap")),
+                    .any(alerting::BarReason::is_bill_cap),
             consent_at,
             log,
             conn,

@@ -155,7 +155,64 @@ pub struct Raise {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Verdict {
     pub raises: Vec<Raise>,
-    pub bar_reasons: Vec<String>,
+    pub bar_reasons: Vec<BarReason>,
+}
+
+/// Why chargeable use is barred. Stored and shown as its words
+/// ("dataMb 500 reached", "bill cap 1000 pence reached"), read back from
+/// them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "String", from = "String")]
+pub enum BarReason {
+    /// A Bar threshold was reached.
+    Threshold { measure: Measure, value: i64 },
+    /// The bill cap was reached without the customer's consent to go on.
+    BillCap { cap_pence: i64 },
+    /// Words this version does not read (kept as they are, never a bill cap).
+    Other(String),
+}
+
+impl BarReason {
+    /// Whether the bill cap is the reason (the bill-limit record logs it).
+    pub fn is_bill_cap(&self) -> bool {
+        matches!(self, BarReason::BillCap { .. })
+    }
+}
+
+impl std::fmt::Display for BarReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BarReason::Threshold { measure, value } => {
+                write!(f, "{} {value} reached", measure.as_str())
+            }
+            BarReason::BillCap { cap_pence } => write!(f, "bill cap {cap_pence} pence reached"),
+            BarReason::Other(words) => f.write_str(words),
+        }
+    }
+}
+
+impl From<BarReason> for String {
+    fn from(r: BarReason) -> String {
+        r.to_string()
+    }
+}
+
+impl From<String> for BarReason {
+    fn from(words: String) -> BarReason {
+        let read = || {
+            let rest = words.strip_suffix(" reached")?;
+            if let Some(cap) = rest.strip_prefix("bill cap ") {
+                let cap_pence = cap.strip_suffix(" pence")?.parse().ok()?;
+                return Some(BarReason::BillCap { cap_pence });
+            }
+            let (measure, value) = rest.split_once(' ')?;
+            Some(BarReason::Threshold {
+                measure: Measure::parse("kind", measure).ok()?,
+                value: value.parse().ok()?,
+            })
+        };
+        read().unwrap_or(BarReason::Other(words))
+    }
 }
 
 /// Reads a connection's period against its thresholds and bill cap
@@ -179,8 +236,10 @@ pub fn verdict(
             },
         });
         if t.action == Action::Bar {
-            v.bar_reasons
-                .push(format!("{} {} reached", t.kind.as_str(), t.value));
+            v.bar_reasons.push(BarReason::Threshold {
+                measure: t.kind,
+                value: t.value,
+            });
         }
     }
     if let Some(cap) = cap {
@@ -199,7 +258,7 @@ pub fn verdict(
             });
         }
         if bars {
-            v.bar_reasons.push(format!("bill cap {cap} pence reached"));
+            v.bar_reasons.push(BarReason::BillCap { cap_pence: cap });
         }
     }
     v
@@ -229,6 +288,43 @@ mod tests {
     use super::*;
 
     use crate::usage::MB;
+
+    fn words(v: &Verdict) -> Vec<String> {
+        v.bar_reasons.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn bar_reasons_read_back_from_their_words() {
+        for r in [
+            BarReason::Threshold {
+                measure: Measure::DataMb,
+                value: 500,
+            },
+            BarReason::Threshold {
+                measure: Measure::SpendPence,
+                value: 1,
+            },
+            BarReason::BillCap { cap_pence: 1000 },
+            BarReason::Other("barred by hand".into()),
+        ] {
+            let json = serde_json::to_string(&r).unwrap();
+            assert_eq!(
+                serde_json::from_str::<BarReason>(&json).unwrap(),
+                r,
+                "{json}"
+            );
+        }
+        assert_eq!(
+            serde_json::to_string(&BarReason::BillCap { cap_pence: 1000 }).unwrap(),
+            r#""bill cap 1000 pence reached""#
+        );
+        let odd = BarReason::from("bill cap lots reached".to_owned());
+        assert!(
+            !odd.is_bill_cap(),
+            "words it cannot read are not a bill cap"
+        );
+        assert_eq!(odd.to_string(), "bill cap lots reached");
+    }
 
     fn t(kind: Measure, value: i64, action: Action) -> Threshold {
         Threshold {
@@ -309,7 +405,7 @@ mod tests {
         assert_eq!(v.raises.len(), 1);
         assert!(v.bar_reasons.is_empty(), "notify only");
         let v = verdict(&ts, None, false, &r(150, 600));
-        assert_eq!(v.bar_reasons, vec!["spendPence 500 reached"]);
+        assert_eq!(words(&v), vec!["spendPence 500 reached"]);
         // A cap of 1,000: the notice at 80%, then at the cap with a bar…
         let v = verdict(&[], Some(1000), false, &r(0, 800));
         assert_eq!(v.raises[0].kind, "billCapNear");
@@ -317,7 +413,8 @@ mod tests {
         let v = verdict(&[], Some(1000), false, &r(0, 1000));
         assert_eq!(v.raises.len(), 2);
         assert_eq!(v.raises[1].action, Action::Bar);
-        assert_eq!(v.bar_reasons, vec!["bill cap 1000 pence reached"]);
+        assert_eq!(words(&v), vec!["bill cap 1000 pence reached"]);
+        assert!(v.bar_reasons[0].is_bill_cap());
         // …unless the customer consented.
         let v = verdict(&[], Some(1000), true, &r(0, 1200));
         assert_eq!(v.raises[1].action, Action::Notify);

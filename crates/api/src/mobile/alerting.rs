@@ -57,7 +57,11 @@ fn view(contract_id: i64, s: Settings) -> AlertingSettings {
             .collect(),
         alert_bar: s.alert_bar,
         alert_bar_since: s.alert_bar_since,
-        alert_bar_reasons: s.alert_bar_reasons,
+        alert_bar_reasons: s
+            .alert_bar_reasons
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
     }
 }
 
@@ -134,7 +138,11 @@ pub async fn get_cli_alerting_bar_status(
         cli: conn.cli,
         contract_id: conn.id,
         alert_bar: s.alert_bar,
-        reasons: s.alert_bar_reasons,
+        reasons: s
+            .alert_bar_reasons
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
         since: s.alert_bar_since,
         request_id: s.alert_bar_request_id,
         request_status: request.map(|r| r.status.to_string()),

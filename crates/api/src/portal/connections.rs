@@ -151,7 +151,7 @@ async fn view(state: &AppState, staff: &Staff, id: i64, notice: Notice) -> Answe
                     @for (i, t) in settings.thresholds.iter().enumerate() { @if i > 0 { "; " } (format!("{:?}", t.kind)) " " (t.value) " → " (format!("{:?}", t.action)) }
                 }
                 dt { "Usage bar" } dd {
-                    @if settings.alert_bar { "on since " (settings.alert_bar_since.as_ref().map(when).unwrap_or_default()) ": " (settings.alert_bar_reasons.join(", ")) } @else { "off" }
+                    @if settings.alert_bar { "on since " (settings.alert_bar_since.as_ref().map(when).unwrap_or_default()) ": " (settings.alert_bar_reasons.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")) } @else { "off" }
                 }
                 dt { "Bill cap" } dd {
                     @match limit.cap { Some(p) => { (domain::money::Money::gbp(p)) }, None => "none" }
