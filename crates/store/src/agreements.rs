@@ -97,19 +97,14 @@ impl Agreements<'_> {
     ) -> Result<(Vec<AgreementRow>, i64)> {
         let (all, partner) = vis.binds();
         let since = since.unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
-        let (total,): (i64,) = self
-            .read_one(
-                "SELECT COUNT(*) FROM agreements a WHERE ($1 OR a.partner_id = $2) AND a.updated_at >= $3",
-                args![all, partner, since],
-            )
-            .await?;
-        let rows = self
-            .read_all(
-                &format!("{AGREEMENT_SELECT} WHERE ($1 OR a.partner_id = $2) AND a.updated_at >= $3 ORDER BY a.id LIMIT $4 OFFSET $5"),
-                args![all, partner, since, limit, offset],
-            )
-            .await?;
-        Ok((rows, total))
+        self.read_window(
+            &format!("{AGREEMENT_SELECT} WHERE ($1 OR a.partner_id = $2) AND a.updated_at >= $3"),
+            "a.id",
+            args![all, partner, since],
+            limit,
+            offset,
+        )
+        .await
     }
 
     /// A visible customer's agreements, oldest first.
@@ -157,19 +152,14 @@ impl Agreements<'_> {
         since: Option<DateTime<Utc>>,
     ) -> Result<(Vec<ProductRow>, i64)> {
         let since = since.unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
-        let (total,): (i64,) = self
-            .read_one(
-                "SELECT COUNT(*) FROM agreement_products WHERE agreement_id = $1 AND updated_at >= $2",
-                args![agreement_id, since],
-            )
-            .await?;
-        let rows = self
-            .read_all(
-                &format!("SELECT {PRODUCT_COLS} FROM agreement_products WHERE agreement_id = $1 AND updated_at >= $2 ORDER BY id LIMIT $3 OFFSET $4"),
-                args![agreement_id, since, limit, offset],
-            )
-            .await?;
-        Ok((rows, total))
+        self.read_window(
+            &format!("SELECT {PRODUCT_COLS} FROM agreement_products WHERE agreement_id = $1 AND updated_at >= $2"),
+            "id",
+            args![agreement_id, since],
+            limit,
+            offset,
+        )
+        .await
     }
 
     /// A product of this agreement.
@@ -201,19 +191,14 @@ impl Agreements<'_> {
         offset: i64,
         limit: i64,
     ) -> Result<(Vec<OrderRow>, i64)> {
-        let (total,): (i64,) = self
-            .read_one(
-                "SELECT COUNT(*) FROM agreement_orders WHERE agreement_id = $1",
-                args![agreement_id],
-            )
-            .await?;
-        let rows = self
-            .read_all(
-                &format!("SELECT {ORDER_COLS} FROM agreement_orders WHERE agreement_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3"),
-                args![agreement_id, limit, offset],
-            )
-            .await?;
-        Ok((rows, total))
+        self.read_window(
+            &format!("SELECT {ORDER_COLS} FROM agreement_orders WHERE agreement_id = $1"),
+            "id DESC",
+            args![agreement_id],
+            limit,
+            offset,
+        )
+        .await
     }
 
     /// Moves an order on from `from` to `to` (the worker's steps); on

@@ -297,21 +297,15 @@ impl Alerts<'_> {
         page: domain::paging::PageRequest,
     ) -> Result<(Vec<AlertRow>, i64)> {
         let (all, partner) = vis.binds();
-        let (total,): (i64,) = self
-            .read_one(
-                "SELECT COUNT(*) FROM alerts WHERE customer_id = $1 AND ($2 OR partner_id = $3)",
-                args![customer_id, all, partner],
-            )
-            .await?;
-        let rows = self
-            .read_all(
-                &format!(
-                    "SELECT {ALERT_COLS} FROM alerts WHERE customer_id = $1 AND ($2 OR partner_id = $3) ORDER BY id DESC LIMIT $4 OFFSET $5"
-                ),
-                args![customer_id, all, partner, page.limit(), page.offset()],
-            )
-            .await?;
-        Ok((rows, total))
+        self.read_page(
+            &format!(
+                "SELECT {ALERT_COLS} FROM alerts WHERE customer_id = $1 AND ($2 OR partner_id = $3)"
+            ),
+            "id DESC",
+            args![customer_id, all, partner],
+            page,
+        )
+        .await
     }
 
     /// A visible connection's bill-limit log, oldest first.

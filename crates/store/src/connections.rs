@@ -97,8 +97,8 @@ impl Connections<'_> {
     ) -> Result<(Vec<ConnectionRow>, i64)> {
         self.customers().get_customer(vis, customer_id).await?;
         self.read_page(
-            "SELECT COUNT(*) FROM connections WHERE customer_id = $1",
-            &format!("{CONNECTION_SELECT} WHERE c.customer_id = $1 ORDER BY c.id"),
+            &format!("{CONNECTION_SELECT} WHERE c.customer_id = $1"),
+            "c.id",
             args![customer_id],
             page,
         )

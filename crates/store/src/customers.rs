@@ -166,8 +166,8 @@ impl Customers<'_> {
             like_contains(&search.trim().to_lowercase())
         };
         self.read_page(
-            &format!("SELECT COUNT(*) FROM customers WHERE {LIST_FILTER}"),
-            &format!("SELECT {COLS} FROM customers WHERE {LIST_FILTER} ORDER BY id DESC"),
+            &format!("SELECT {COLS} FROM customers WHERE {LIST_FILTER}"),
+            "id DESC",
             args![all, partner, &pattern],
             page,
         )

@@ -205,10 +205,8 @@ impl Isp<'_> {
     ) -> Result<(Vec<ProfileRow>, i64)> {
         let (all, partner) = vis.binds();
         self.read_page(
-            "SELECT COUNT(*) FROM isp_profiles WHERE ($1 OR partner_id = $2)",
-            &format!(
-                "SELECT {PROFILE_COLS} FROM isp_profiles WHERE ($1 OR partner_id = $2) ORDER BY id"
-            ),
+            &format!("SELECT {PROFILE_COLS} FROM isp_profiles WHERE ($1 OR partner_id = $2)"),
+            "id",
             args![all, partner],
             page,
         )
@@ -320,13 +318,8 @@ impl Isp<'_> {
                 " AND (LOWER(u.username) LIKE ${n} ESCAPE '\\' OR LOWER(COALESCE(u.mac, '')) LIKE ${n} ESCAPE '\\' OR COALESCE(u.static_ip, '') LIKE ${n} ESCAPE '\\')"
             ));
         }
-        self.read_page(
-            &format!("SELECT COUNT(*) FROM isp_users u WHERE {filter}"),
-            &format!("{USER_SELECT} WHERE {filter} ORDER BY u.id"),
-            a,
-            page,
-        )
-        .await
+        self.read_page(&format!("{USER_SELECT} WHERE {filter}"), "u.id", a, page)
+            .await
     }
 
     /// Applies a patch to a visible subscriber (not a disabled one).
@@ -573,10 +566,8 @@ impl Isp<'_> {
     ) -> Result<(Vec<SessionRow>, i64)> {
         self.get_isp_user(vis, id).await?;
         self.read_page(
-            "SELECT COUNT(*) FROM radius_sessions WHERE user_id = $1",
-            &format!(
-                "SELECT {SESSION_COLS} FROM radius_sessions WHERE user_id = $1 ORDER BY id DESC"
-            ),
+            &format!("SELECT {SESSION_COLS} FROM radius_sessions WHERE user_id = $1"),
+            "id DESC",
             args![id],
             page,
         )
@@ -592,10 +583,11 @@ impl Isp<'_> {
     ) -> Result<(Vec<SessionRow>, i64)> {
         let (all, partner) = vis.binds();
         self.read_page(
-            "SELECT COUNT(*) FROM radius_sessions WHERE ($1 OR partner_id = $2) AND stopped_at IS NULL",
             &format!(
-                "SELECT {SESSION_COLS} FROM radius_sessions WHERE ($1 OR partner_id = $2) AND stopped_at IS NULL ORDER BY id DESC"
+                "SELECT {SESSION_COLS} FROM radius_sessions \
+                 WHERE ($1 OR partner_id = $2) AND stopped_at IS NULL"
             ),
+            "id DESC",
             args![all, partner],
             page,
         )

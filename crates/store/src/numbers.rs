@@ -38,8 +38,8 @@ impl Numbers<'_> {
     ) -> Result<(Vec<String>, i64)> {
         let (rows, total): (Vec<(String,)>, i64) = self
             .read_page(
-                "SELECT COUNT(*) FROM number_pool WHERE network = $1 AND status = 'free'",
-                "SELECT cli FROM number_pool WHERE network = $1 AND status = 'free' ORDER BY cli",
+                "SELECT cli FROM number_pool WHERE network = $1 AND status = 'free'",
+                "cli",
                 args![network.as_str()],
                 page,
             )

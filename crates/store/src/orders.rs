@@ -307,8 +307,8 @@ impl Orders<'_> {
     ) -> Result<(Vec<OrderRow>, i64)> {
         self.customers().get_customer(vis, customer_id).await?;
         self.read_page(
-            "SELECT COUNT(*) FROM orders WHERE customer_id = $1",
-            &format!("SELECT {ORDER_COLS} FROM orders WHERE customer_id = $1 ORDER BY id DESC"),
+            &format!("SELECT {ORDER_COLS} FROM orders WHERE customer_id = $1"),
+            "id DESC",
             args![customer_id],
             page,
         )

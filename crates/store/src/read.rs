@@ -97,21 +97,36 @@ impl Store {
         Ok(self.read_one::<(i64,)>(sql, args).await?.0)
     }
 
-    /// A page of rows and how many there are in all: `count` is the
-    /// `SELECT COUNT(*) …` and `rows` the query ending in its `ORDER BY`,
-    /// both taking `args`; the page's limit and offset are bound after them.
+    /// A page of rows and how many there are in all: `rows` is the query
+    /// (`SELECT … FROM … WHERE …`, taking `args`) and `order` its `ORDER BY`
+    /// list; the total counts the same query, so the two cannot disagree.
     pub async fn read_page<T: ReadRow>(
         &self,
-        count: &str,
         rows: &str,
+        order: &str,
         args: Vec<Arg>,
         page: PageRequest,
     ) -> Result<(Vec<T>, i64)> {
-        let total = self.read_number(count, args.clone()).await?;
+        self.read_window(rows, order, args, page.limit(), page.offset())
+            .await
+    }
+
+    /// [`Store::read_page`] by `limit` and `offset` (the agreements face
+    /// pages so), bound after `args`.
+    pub async fn read_window<T: ReadRow>(
+        &self,
+        rows: &str,
+        order: &str,
+        args: Vec<Arg>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<T>, i64)> {
+        let count = format!("SELECT COUNT(*) FROM ({rows}) AS listed");
+        let total = self.read_number(&count, args.clone()).await?;
         let n = args.len();
-        let sql = format!("{rows} LIMIT ${} OFFSET ${}", n + 1, n + 2);
+        let sql = format!("{rows} ORDER BY {order} LIMIT ${} OFFSET ${}", n + 1, n + 2);
         let mut args = args;
-        args.extend(crate::args![page.limit(), page.offset()]);
+        args.extend(crate::args![limit, offset]);
         Ok((self.read_all(&sql, args).await?, total))
     }
 }

@@ -169,8 +169,8 @@ impl Requests<'_> {
             .connection_by_id(vis, contract_id)
             .await?;
         self.read_page(
-            "SELECT COUNT(*) FROM requests WHERE contract_id = $1",
-            &format!("SELECT {REQUEST_COLS} FROM requests WHERE contract_id = $1 ORDER BY id DESC"),
+            &format!("SELECT {REQUEST_COLS} FROM requests WHERE contract_id = $1"),
+            "id DESC",
             args![contract_id],
             page,
         )
@@ -340,8 +340,8 @@ impl Requests<'_> {
         let mut args = args![id];
         args.extend(SWITCHING_KINDS.iter().map(|k| crate::Arg::from(*k)));
         self.read_page(
-            &format!("SELECT COUNT(*) FROM requests WHERE {filter}"),
-            &format!("SELECT {REQUEST_COLS} FROM requests WHERE {filter} ORDER BY id DESC"),
+            &format!("SELECT {REQUEST_COLS} FROM requests WHERE {filter}"),
+            "id DESC",
             args,
             page,
         )

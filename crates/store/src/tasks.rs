@@ -186,8 +186,8 @@ impl Tasks<'_> {
         let filter = "($1 OR partner_id = $2) AND ($3 IS NULL OR status_id = $3) AND ($4 IS NULL OR diary_type_id = $4) \
              AND ($5 IS NULL OR ($5 = '' AND assigned_to IS NULL) OR assigned_to = $5)";
         self.read_page(
-            &format!("SELECT COUNT(*) FROM tasks WHERE {filter}"),
-            &format!("SELECT {TASK_COLS} FROM tasks WHERE {filter} ORDER BY id DESC"),
+            &format!("SELECT {TASK_COLS} FROM tasks WHERE {filter}"),
+            "id DESC",
             args![
                 all,
                 partner,
@@ -234,8 +234,8 @@ impl Tasks<'_> {
     ) -> Result<(Vec<TaskRow>, i64)> {
         self.customers().get_customer(vis, customer_id).await?;
         self.read_page(
-            "SELECT COUNT(*) FROM tasks WHERE customer_id = $1",
-            &format!("SELECT {TASK_COLS} FROM tasks WHERE customer_id = $1 ORDER BY id DESC"),
+            &format!("SELECT {TASK_COLS} FROM tasks WHERE customer_id = $1"),
+            "id DESC",
             args![customer_id],
             page,
         )

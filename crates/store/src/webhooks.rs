@@ -245,16 +245,12 @@ impl Webhooks<'_> {
         webhook_id: i64,
         page: domain::paging::PageRequest,
     ) -> Result<(Vec<(DeliveryRow, Vec<AttemptRow>)>, i64)> {
-        let (total,): (i64,) = self
-            .read_one(
-                "SELECT COUNT(*) FROM webhook_deliveries WHERE webhook_id = $1",
+        let (rows, total): (Vec<DeliveryRow>, i64) = self
+            .read_page(
+                &format!("{DELIVERY_SELECT} WHERE d.webhook_id = $1"),
+                "d.id DESC",
                 args![webhook_id],
-            )
-            .await?;
-        let rows: Vec<DeliveryRow> = self
-            .read_all(
-                &format!("{DELIVERY_SELECT} WHERE d.webhook_id = $1 ORDER BY d.id DESC LIMIT $2 OFFSET $3"),
-                args![webhook_id, page.limit(), page.offset()],
+                page,
             )
             .await?;
         let mut out = Vec::with_capacity(rows.len());
