@@ -28,6 +28,7 @@ pub mod demo;
 pub mod idempotency;
 pub mod isp;
 pub mod jobs;
+pub mod migrations;
 pub mod numbers;
 pub mod orders;
 pub mod partners;
@@ -376,7 +377,10 @@ impl Store {
                 sqlx::query("PRAGMA foreign_keys = OFF")
                     .execute(&mut *conn)
                     .await?;
-                let ran = sqlx::migrate!("./migrations/sqlite").run(&mut *conn).await;
+                let ran = match migrations::migrator(migrations::Engine::Sqlite).await {
+                    Ok(m) => m.run(&mut *conn).await,
+                    Err(e) => Err(e),
+                };
                 let broken: Vec<(String, Option<i64>, String)> =
                     sqlx::query_as("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check")
                         .fetch_all(&mut *conn)
@@ -390,7 +394,12 @@ impl Store {
                     )));
                 }
             }
-            Db::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+            Db::Postgres(p) => {
+                migrations::migrator(migrations::Engine::Postgres)
+                    .await?
+                    .run(p)
+                    .await?
+            }
         }
         Ok(())
     }

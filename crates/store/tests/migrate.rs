@@ -42,13 +42,11 @@ async fn a_database_with_rows_keeps_them_through_the_status_checks() {
         .await
         .unwrap();
     // The schema as it was before the status checks (migrations 1 to 7).
-    let all = sqlx::migrate!("./migrations/sqlite");
     let before = sqlx::migrate::Migrator {
         migrations: Cow::Owned(
-            all.migrations
-                .iter()
+            store::migrations::migrations(store::migrations::Engine::Sqlite)
+                .into_iter()
                 .filter(|m| m.version < 8)
-                .cloned()
                 .collect(),
         ),
         ..sqlx::migrate::Migrator::DEFAULT

@@ -12,14 +12,26 @@ CREATE TABLE usage_records (
     kind TEXT NOT NULL CONSTRAINT usage_records_kind_check CHECK (kind IN ('Voice', 'SMS', 'MMS', 'Data')),
     direction TEXT NOT NULL CONSTRAINT usage_records_direction_check CHECK (direction IN ('Outgoing', 'Incoming')),
     destination TEXT NOT NULL,
+-- [sqlite]
     event_at TIMESTAMP NOT NULL,
+-- [postgres]
+    event_at TIMESTAMPTZ NOT NULL,
+-- [both]
     quantity BIGINT NOT NULL,
     period_start DATE NOT NULL,
     -- Arrived after its billing period had ended: a late adjustment.
     late BOOLEAN NOT NULL,
+-- [sqlite]
     imported_at TIMESTAMP NOT NULL,
+-- [postgres]
+    imported_at TIMESTAMPTZ NOT NULL,
+-- [both]
     PRIMARY KEY (network, record_id)
+-- [sqlite]
 ) WITHOUT ROWID;
+-- [postgres]
+);
+-- [both]
 
 CREATE TABLE usage_totals (
     connection_id BIGINT NOT NULL REFERENCES connections(id),
@@ -31,7 +43,11 @@ CREATE TABLE usage_totals (
     -- The part that arrived after the period had ended.
     late_quantity BIGINT NOT NULL,
     records BIGINT NOT NULL,
+-- [sqlite]
     last_event_at TIMESTAMP NOT NULL,
+-- [postgres]
+    last_event_at TIMESTAMPTZ NOT NULL,
+-- [both]
     PRIMARY KEY (connection_id, period_start, kind, direction, destination)
 );
 

@@ -8,7 +8,11 @@ ALTER TABLE requests ADD COLUMN result TEXT;
 -- information tells the customer (kept by billing; 0 until it says more).
 ALTER TABLE connections ADD COLUMN balance_pence BIGINT NOT NULL DEFAULT 0;
 -- When the connection ended (ported out or ceased).
+-- [sqlite]
 ALTER TABLE connections ADD COLUMN ended_at TIMESTAMP;
+-- [postgres]
+ALTER TABLE connections ADD COLUMN ended_at TIMESTAMPTZ;
+-- [both]
 
 -- PACs and STACs issued for our connections. A code is valid for 30 days
 -- from issue, until used, and while its connection is live.
@@ -19,9 +23,15 @@ CREATE TABLE switching_codes (
     kind TEXT NOT NULL,
     contract_id BIGINT NOT NULL REFERENCES connections(id),
     request_id BIGINT NOT NULL REFERENCES requests(id),
+-- [sqlite]
     issued_at TIMESTAMP NOT NULL,
     expires_at TIMESTAMP NOT NULL,
     used_at TIMESTAMP,
+-- [postgres]
+    issued_at TIMESTAMPTZ NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL,
+    used_at TIMESTAMPTZ,
+-- [both]
     PRIMARY KEY (network, code)
 );
 CREATE INDEX switching_codes_contract ON switching_codes(contract_id, kind, expires_at);

@@ -1,6 +1,7 @@
 -- Every stored status is one of its Rust enum's values (domain::status and
 -- domain::order::OrderStatus): a CHECK constraint per status column, named
 -- alike on both engines. A test compares these lists with the enums.
+-- [sqlite]
 --
 -- SQLite adds a constraint by rebuilding the table (its documented
 -- procedure): make the new table, copy the rows and the AUTOINCREMENT
@@ -217,3 +218,14 @@ ALTER TABLE isp_users_new RENAME TO isp_users;
 CREATE INDEX isp_users_customer ON isp_users(customer_id);
 CREATE INDEX isp_users_profile ON isp_users(partner_id, profile_id, id);
 CREATE UNIQUE INDEX isp_users_static_ip ON isp_users(partner_id, static_ip) WHERE static_ip IS NOT NULL AND status <> 'disabled';
+-- [postgres]
+ALTER TABLE connections ADD CONSTRAINT connections_status_check CHECK (status IN ('Active', 'PortedOut', 'Ceased'));
+ALTER TABLE orders ADD CONSTRAINT orders_status_check CHECK (status IN ('Draft', 'Submitted', 'InProgress', 'Completed', 'Rejected', 'PartiallyCompleted', 'Cancelled'));
+ALTER TABLE order_mobiles ADD CONSTRAINT order_mobiles_status_check CHECK (status IN ('Draft', 'Pending', 'Completed', 'Rejected', 'Cancelled'));
+ALTER TABLE order_history ADD CONSTRAINT order_history_from_status_check CHECK (from_status IN ('Draft', 'Submitted', 'InProgress', 'Completed', 'Rejected', 'PartiallyCompleted', 'Cancelled'));
+ALTER TABLE order_history ADD CONSTRAINT order_history_to_status_check CHECK (to_status IN ('Draft', 'Submitted', 'InProgress', 'Completed', 'Rejected', 'PartiallyCompleted', 'Cancelled'));
+ALTER TABLE number_pool ADD CONSTRAINT number_pool_status_check CHECK (status IN ('free', 'reserved', 'assigned'));
+ALTER TABLE jobs ADD CONSTRAINT jobs_state_check CHECK (state IN ('queued', 'running', 'done', 'dead'));
+ALTER TABLE requests ADD CONSTRAINT requests_status_check CHECK (status IN ('Pending', 'InProgress', 'Completed', 'Rejected'));
+ALTER TABLE isp_users ADD CONSTRAINT isp_users_status_check CHECK (status IN ('active', 'suspended', 'disabled'));
+-- [both]

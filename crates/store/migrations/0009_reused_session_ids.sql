@@ -2,6 +2,7 @@
 -- the same unique id may name several sessions over time, one after the
 -- other. At most one of them is open; which one a record belongs to is
 -- domain::isp::acct_target's decision.
+-- [sqlite]
 --
 -- SQLite drops a table constraint by rebuilding the table (see 0008).
 
@@ -33,5 +34,9 @@ DROP TABLE radius_sessions;
 ALTER TABLE radius_sessions_new RENAME TO radius_sessions;
 CREATE INDEX radius_sessions_user ON radius_sessions(user_id, id);
 CREATE INDEX radius_sessions_open ON radius_sessions(user_id) WHERE stopped_at IS NULL;
+-- [postgres]
+
+ALTER TABLE radius_sessions DROP CONSTRAINT radius_sessions_partner_id_unique_id_key;
+-- [both]
 CREATE INDEX radius_sessions_unique_id ON radius_sessions(partner_id, unique_id, id);
 CREATE UNIQUE INDEX radius_sessions_live ON radius_sessions(partner_id, unique_id) WHERE stopped_at IS NULL;
