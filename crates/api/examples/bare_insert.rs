@@ -16,9 +16,7 @@ async fn main() {
     let url = args.next().expect("DATABASE_URL");
     let listen = args.next().unwrap_or_else(|| "127.0.0.1:8091".into());
     let store = Store::connect(&url).await.expect("connect");
-    let Db::Sqlite(pool) = store.writer().clone() else {
-        panic!("the bare floor is SQLite")
-    };
+    let Db::Sqlite(pool) = store.writer().clone() else { panic!("the bare floor is SQLite") };
     sqlx::query("CREATE TABLE IF NOT EXISTS bench_rows (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL, created_at TIMESTAMP NOT NULL)")
         .execute(&pool)
         .await

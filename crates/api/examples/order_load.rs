@@ -22,10 +22,7 @@ async fn main() {
     let tariff: i64 = a[3].parse().unwrap();
     let concurrency: usize = a[4].parse().unwrap();
     let seconds: u64 = a[5].parse().unwrap();
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(concurrency)
-        .build()
-        .unwrap();
+    let http = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().unwrap();
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let mut tasks = Vec::new();

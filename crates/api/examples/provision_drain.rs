@@ -15,18 +15,12 @@ async fn main() {
     let store = store::Store::connect(&a[0]).await.expect("connect");
     let concurrency: usize = a.get(1).map(|c| c.parse().unwrap()).unwrap_or(2);
     let batch: usize = a.get(2).map(|c| c.parse().unwrap()).unwrap_or(16);
-    let configs = domain::Network::ALL
-        .iter()
-        .map(|n| (*n, SimConfig::instant()))
-        .collect();
+    let configs = domain::Network::ALL.iter().map(|n| (*n, SimConfig::instant())).collect();
     let worker = Worker::simulated(
         store.clone(),
         &configs,
         Arc::new(SystemClock),
-        WorkerConfig {
-            id: "bench".into(),
-            ..Default::default()
-        },
+        WorkerConfig { id: "bench".into(), ..Default::default() },
     );
     let queued = store.jobs().jobs_in_state("queued").await.unwrap().len();
     let pending = count(&store, "Pending").await;
@@ -50,9 +44,7 @@ async fn main() {
 }
 
 async fn count(store: &store::Store, status: &str) -> i64 {
-    let store::Db::Sqlite(p) = store.db() else {
-        panic!("the benchmark runs on SQLite")
-    };
+    let store::Db::Sqlite(p) = store.db() else { panic!("the benchmark runs on SQLite") };
     sqlx::query_scalar("SELECT COUNT(*) FROM order_mobiles WHERE status = $1")
         .bind(status)
         .fetch_one(p)

@@ -40,9 +40,7 @@ async fn answer(s: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) -> std::io::Re
     let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
     let status: u16 = head.get(9..12).and_then(|x| x.parse().ok()).unwrap_or(0);
     let field = |name: &str| {
-        head.lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.trim().parse::<u64>().ok())
+        head.lines().find_map(|l| l.strip_prefix(name)).and_then(|v| v.trim().parse::<u64>().ok())
     };
     let len = field("content-length:").unwrap_or(0) as usize;
     let retry_after = field("retry-after:").unwrap_or(0);

@@ -76,10 +76,7 @@ impl FromRequestParts<AppState> for B2bCall {
         }
         let Principal(who) = state.auth.bearer(&state.app, rest.trim()).await?;
         crate::guard::rate_limit(&state.guard, parts, &who)?;
-        Ok(B2bCall {
-            app: state.app.clone(),
-            who,
-        })
+        Ok(B2bCall { app: state.app.clone(), who })
     }
 }
 
@@ -95,8 +92,7 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Byte
     match issue_token(&state, &headers, &body, true).await {
         Ok(t) => {
             let mut resp = Json(t).into_response();
-            resp.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             resp
         }
         Err(e) => AgreementsError(e).into_response(),
@@ -131,10 +127,7 @@ fn number(text: &Option<String>, field: &str) -> Result<Option<i64>, AgreementsE
 
 impl Listing {
     fn page(&self) -> Result<Page, AgreementsError> {
-        Ok(Page::new(
-            number(&self.page, "page")?,
-            number(&self.page_size, "pageSize")?,
-        )?)
+        Ok(Page::new(number(&self.page, "page")?, number(&self.page_size, "pageSize")?)?)
     }
 }
 
@@ -153,13 +146,9 @@ fn query<T: serde::de::DeserializeOwned>(
 
 /// An agreement id in the path.
 fn agreement_id(text: &str) -> Result<i64, AgreementsError> {
-    text.trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| {
-            domain::Error::invalid("agreementId", format!("{text:?} is not an agreement id")).into()
-        })
+    text.trim().parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
+        domain::Error::invalid("agreementId", format!("{text:?} is not an agreement id")).into()
+    })
 }
 
 /// A list with its total in `X-Total-Count`.
@@ -199,10 +188,7 @@ fn agreement_view(a: AgreementRow) -> Agreement {
         category: a.category,
         valid_from: a.valid_from,
         valid_to: a.valid_to,
-        owner: Owner {
-            organization_number: a.organization_number,
-            name: a.owner_name,
-        },
+        owner: Owner { organization_number: a.organization_number, name: a.owner_name },
         status: a.status,
     }
 }
@@ -215,13 +201,8 @@ pub async fn list_agreements(
     q: Result<Query<Listing>, axum::extract::rejection::QueryRejection>,
 ) -> AgreementsResult<Response> {
     let q = query(q)?;
-    let (rows, total) = app
-        .agreements(&who, q.page()?, number(&q.since, "since")?)
-        .await?;
-    Ok(listed(
-        rows.into_iter().map(agreement_view).collect(),
-        total,
-    ))
+    let (rows, total) = app.agreements(&who, q.page()?, number(&q.since, "since")?).await?;
+    Ok(listed(rows.into_iter().map(agreement_view).collect(), total))
 }
 
 /// One of the caller's agreements.
@@ -232,9 +213,7 @@ pub async fn get_agreement(
     B2bCall { app, who }: B2bCall,
     Path(id): Path<String>,
 ) -> AgreementsResult<Json<Agreement>> {
-    Ok(Json(agreement_view(
-        app.agreement(&who, agreement_id(&id)?).await?,
-    )))
+    Ok(Json(agreement_view(app.agreement(&who, agreement_id(&id)?).await?)))
 }
 
 /// A configuration value on a product.
@@ -269,9 +248,7 @@ pub async fn list_products(
 ) -> AgreementsResult<Response> {
     let q = query(q)?;
     let id = agreement_id(&id)?;
-    let (rows, total) = app
-        .products(&who, id, q.page()?, number(&q.since, "since")?)
-        .await?;
+    let (rows, total) = app.products(&who, id, q.page()?, number(&q.since, "since")?).await?;
     let offers = app.offers(&who, id).await?;
     let items = rows
         .into_iter()
@@ -299,11 +276,7 @@ fn product_view(p: ProductRow, offers: &[Offer]) -> Result<Product, AgreementsEr
         status: p.status,
         configurations: confs
             .into_iter()
-            .map(|c| ConfigurationView {
-                name: name_of(c.id),
-                id: c.id,
-                value: c.value,
-            })
+            .map(|c| ConfigurationView { name: name_of(c.id), id: c.id, value: c.value })
             .collect(),
         updated_at: p.updated_at,
     })
@@ -369,11 +342,7 @@ pub async fn list_offers(
                 product_offering_id: o.row.id.to_string(),
                 name: o.row.name,
                 description: o.row.description,
-                configurations: o
-                    .characteristics
-                    .into_iter()
-                    .map(characteristic_view)
-                    .collect(),
+                configurations: o.characteristics.into_iter().map(characteristic_view).collect(),
             })
             .collect(),
     ))
@@ -476,11 +445,7 @@ pub async fn place_order(
     let order = PlaceOrder {
         kind,
         agreement_id: id_of(&b.agreement_id, "agreementId")?,
-        product_id: b
-            .product_id
-            .as_ref()
-            .map(|v| id_of(v, "productId"))
-            .transpose()?,
+        product_id: b.product_id.as_ref().map(|v| id_of(v, "productId")).transpose()?,
         offer_id: b
             .product_offering_id
             .as_ref()
@@ -491,9 +456,7 @@ pub async fn place_order(
     let hash = hex::encode(sha2::Sha256::digest(&body));
     let key = crate::idempotency::key(&headers, &hash)?;
     let done = app.place_agreement_order(&who, key, order).await?;
-    Ok(crate::idempotency::respond(done, StatusCode::OK, |n| {
-        vec![Placed { order_id: n }]
-    }))
+    Ok(crate::idempotency::respond(done, StatusCode::OK, |n| vec![Placed { order_id: n }]))
 }
 
 /// An order.

@@ -43,11 +43,7 @@ impl std::ops::Deref for Principal {
 
 impl Principal {
     pub(crate) fn new(actor: String, partner_id: i64, scopes: Scopes) -> Principal {
-        Principal(app::Principal {
-            actor,
-            partner_id,
-            scopes,
-        })
+        Principal(app::Principal { actor, partner_id, scopes })
     }
 
     /// Fails with 403 `insufficient_scope` unless the caller has `scope`.
@@ -245,7 +241,7 @@ impl Auth {
     ) -> Result<Principal, ApiError> {
         if !self.client_active(app, cid).await? {
             return Err(
-                AuthError::invalid_token("The access token's client has been revoked.").into(),
+                AuthError::invalid_token("The access token's client has been revoked.").into()
             );
         }
         Ok(principal)
@@ -254,10 +250,7 @@ impl Auth {
     async fn client_active(&self, app: &app::App, cid: i64) -> Result<bool, ApiError> {
         if !self.cache_ttl.is_zero() {
             let cache = self.active_clients.lock().expect("auth cache lock");
-            if cache
-                .get(&cid)
-                .is_some_and(|at| at.elapsed() < self.cache_ttl)
-            {
+            if cache.get(&cid).is_some_and(|at| at.elapsed() < self.cache_ttl) {
                 return Ok(true);
             }
         }
@@ -294,11 +287,7 @@ impl Auth {
             let mut cache = self.users.lock().expect("auth cache lock");
             cache.insert(
                 username.to_owned(),
-                CachedUser {
-                    password_sha: sha,
-                    principal: principal.clone(),
-                    at: Instant::now(),
-                },
+                CachedUser { password_sha: sha, principal: principal.clone(), at: Instant::now() },
             );
         }
         Ok(principal)
@@ -307,9 +296,7 @@ impl Auth {
 
 /// Decodes an HTTP Basic header value into (user, password).
 fn decode_basic(value: &str) -> Option<(String, String)> {
-    let raw = base64::engine::general_purpose::STANDARD
-        .decode(value.trim())
-        .ok()?;
+    let raw = base64::engine::general_purpose::STANDARD.decode(value.trim()).ok()?;
     let text = String::from_utf8(raw).ok()?;
     let (user, pass) = text.split_once(':')?;
     Some((user.to_owned(), pass.to_owned()))
@@ -327,10 +314,7 @@ impl FromRequestParts<AppState> for Call {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let who = Principal::from_request_parts(parts, state).await?;
-        Ok(Call {
-            app: state.app.clone(),
-            who,
-        })
+        Ok(Call { app: state.app.clone(), who })
     }
 }
 
@@ -428,10 +412,8 @@ pub async fn token(
     match issue_token(&state, &headers, &body, false).await {
         Ok(t) => {
             let mut resp = axum::Json(t).into_response();
-            resp.headers_mut().insert(
-                header::CACHE_CONTROL,
-                header::HeaderValue::from_static("no-store"),
-            );
+            resp.headers_mut()
+                .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
             resp
         }
         Err(e) => e.into_response(),
@@ -453,11 +435,7 @@ pub(crate) async fn issue_token(
             format!("The body must be application/x-www-form-urlencoded: {e}"),
         )
     })?;
-    let field = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
+    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -476,11 +454,10 @@ pub(crate) async fn issue_token(
         })
         .into());
     };
-    let client = state
-        .app
-        .client(&client_id, &secret)
-        .await?
-        .ok_or_else(|| AuthError::invalid_client("The client_id or client_secret is invalid."))?;
+    let client =
+        state.app.client(&client_id, &secret).await?.ok_or_else(|| {
+            AuthError::invalid_client("The client_id or client_secret is invalid.")
+        })?;
     match field("grant_type") {
         None | Some("") => {
             return Err(AuthError::bad_request(
@@ -557,15 +534,9 @@ mod tests {
         let token = auth.issue(&client(41), Scopes::parse("customers").unwrap(), now);
         // Client 41 does not exist in the database: mark it live, as a
         // recent check would have.
-        auth.active_clients
-            .lock()
-            .unwrap()
-            .insert(41, Instant::now());
+        auth.active_clients.lock().unwrap().insert(41, Instant::now());
         let who = auth.bearer(&app, &token).await.unwrap();
-        assert_eq!(
-            (who.actor.as_str(), who.partner_id),
-            ("client:sb_client_41", 3)
-        );
+        assert_eq!((who.actor.as_str(), who.partner_id), ("client:sb_client_41", 3));
         let cached = auth.access.lock().unwrap().get(&token).cloned();
         assert_eq!(
             cached.map(|(_, exp, cid)| (exp, cid)),
@@ -574,10 +545,7 @@ mod tests {
 
         // A remembered token past its expiry is verified again (and this
         // one, not a real token, is refused).
-        auth.access
-            .lock()
-            .unwrap()
-            .insert("forged".into(), (who.clone(), now as u64 - 1, 41));
+        auth.access.lock().unwrap().insert("forged".into(), (who.clone(), now as u64 - 1, 41));
         assert!(auth.bearer(&app, "forged").await.is_err());
 
         // Once the client is no longer known live, the remembered token is

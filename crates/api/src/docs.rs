@@ -18,23 +18,14 @@ pub struct Docs {
 
 impl Docs {
     pub fn new(spec: utoipa::openapi::OpenApi) -> Docs {
-        let json = spec
-            .to_pretty_json()
-            .expect("the OpenAPI document serialises");
+        let json = spec.to_pretty_json().expect("the OpenAPI document serialises");
         let value: Value = serde_json::from_str(&json).expect("just serialised");
-        Docs {
-            html: render(&value),
-            json,
-        }
+        Docs { html: render(&value), json }
     }
 }
 
 pub async fn openapi_json(State(state): State<AppState>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        state.docs.json.clone(),
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "application/json")], state.docs.json.clone()).into_response()
 }
 
 pub async fn page(State(state): State<AppState>) -> Response {
@@ -47,10 +38,7 @@ pub async fn page(State(state): State<AppState>) -> Response {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// Follows a `$ref` to a component schema's name.
@@ -70,24 +58,16 @@ fn schema_text(v: &Value) -> String {
             format!("[{}]", v.get("items").map(schema_text).unwrap_or_default())
         }
         Some(Value::String(t)) => esc(t),
-        Some(Value::Array(ts)) => esc(&ts
-            .iter()
-            .filter_map(Value::as_str)
-            .collect::<Vec<_>>()
-            .join(" | ")),
+        Some(Value::Array(ts)) => {
+            esc(&ts.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" | "))
+        }
         _ => "object".into(),
     }
 }
 
 fn render(spec: &Value) -> String {
-    let title = spec
-        .pointer("/info/title")
-        .and_then(Value::as_str)
-        .unwrap_or("API");
-    let intro = spec
-        .pointer("/info/description")
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let title = spec.pointer("/info/title").and_then(Value::as_str).unwrap_or("API");
+    let intro = spec.pointer("/info/description").and_then(Value::as_str).unwrap_or("");
     let mut h = String::new();
     let _ = write!(
         h,
@@ -106,15 +86,8 @@ table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #eee;padding:.2e
         Default::default();
     for (path, item) in paths.into_iter().flatten() {
         for (method, op) in item.as_object().into_iter().flatten() {
-            let tag = op
-                .pointer("/tags/0")
-                .and_then(Value::as_str)
-                .unwrap_or("Other")
-                .to_owned();
-            by_tag
-                .entry(tag)
-                .or_default()
-                .push((method.clone(), path.clone(), op));
+            let tag = op.pointer("/tags/0").and_then(Value::as_str).unwrap_or("Other").to_owned();
+            by_tag.entry(tag).or_default().push((method.clone(), path.clone(), op));
         }
     }
     h.push_str("<nav><ul>");
@@ -146,10 +119,7 @@ table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #eee;padding:.2e
                 }
                 h.push_str("</table>");
             }
-            if let Some(content) = op
-                .pointer("/requestBody/content")
-                .and_then(Value::as_object)
-            {
+            if let Some(content) = op.pointer("/requestBody/content").and_then(Value::as_object) {
                 for (ctype, media) in content {
                     let _ = write!(
                         h,
@@ -180,10 +150,7 @@ table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #eee;padding:.2e
         }
     }
     h.push_str("<h2 id=\"schemas\">Schemas</h2>");
-    if let Some(schemas) = spec
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-    {
+    if let Some(schemas) = spec.pointer("/components/schemas").and_then(Value::as_object) {
         for (name, schema) in schemas {
             let _ = write!(h, "<h3 id=\"schema-{0}\">{0}</h3>", esc(name));
             if let Some(d) = schema.get("description").and_then(Value::as_str) {
@@ -202,11 +169,7 @@ table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #eee;padding:.2e
                         "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
                         esc(field),
                         schema_text(p),
-                        if required.contains(&field.as_str()) {
-                            "yes"
-                        } else {
-                            ""
-                        },
+                        if required.contains(&field.as_str()) { "yes" } else { "" },
                         esc(p.get("description").and_then(Value::as_str).unwrap_or("")),
                     );
                 }
@@ -334,9 +297,7 @@ fn complete_operation(face: Face, op: &mut Value) {
     let has_body = op.get("requestBody").is_some() || face == Face::Radius;
     let json_body = has_body && face != Face::Token && face != Face::Radius;
     let has_input = has_body
-        || op["parameters"]
-            .as_array()
-            .is_some_and(|ps| ps.iter().any(|p| p["in"] != "header"));
+        || op["parameters"].as_array().is_some_and(|ps| ps.iter().any(|p| p["in"] != "header"));
     let keyed = op["parameters"]
         .as_array()
         .is_some_and(|ps| ps.iter().any(|p| p["name"] == "Idempotency-Key"));
@@ -366,11 +327,7 @@ fn complete_operation(face: Face, op: &mut Value) {
             "no credentials, or credentials that are invalid, expired or revoked",
             auth_error,
         ));
-        add.push((
-            "403",
-            "the credentials lack the scope this call needs",
-            auth_error,
-        ));
+        add.push(("403", "the credentials lack the scope this call needs", auth_error));
     } else {
         add.push((
             "401",
@@ -382,31 +339,15 @@ fn complete_operation(face: Face, op: &mut Value) {
         add.push(("409", "the Idempotency-Key was used with another body, or its first request is still being processed (retry after Retry-After)", error));
     }
     if has_body {
-        add.push((
-            "408",
-            "the request body did not arrive within the body-read timeout",
-            error,
-        ));
+        add.push(("408", "the request body did not arrive within the body-read timeout", error));
         add.push(("413", "the request body is larger than 1 MiB", error));
     }
     if json_body {
-        add.push((
-            "415",
-            "the body is not JSON: send Content-Type: application/json",
-            error,
-        ));
+        add.push(("415", "the body is not JSON: send Content-Type: application/json", error));
     }
     let limited = matches!(face, Face::Mobile | Face::Isp | Face::Agreements);
-    add.push((
-        "500",
-        "a fault of ours; quote the response's x-request-id to support",
-        error,
-    ));
-    add.push((
-        "503",
-        "the server is at capacity; retry after Retry-After",
-        error,
-    ));
+    add.push(("500", "a fault of ours; quote the response's x-request-id to support", error));
+    add.push(("503", "the server is at capacity; retry after Retry-After", error));
     let responses = op["responses"].as_object_mut();
     let Some(responses) = responses else { return };
     if limited {
@@ -440,11 +381,7 @@ fn complete_operation(face: Face, op: &mut Value) {
             continue;
         }
         if response.get("content").is_none() {
-            let schema = if status == "401" || status == "403" {
-                auth_error
-            } else {
-                error
-            };
+            let schema = if status == "401" || status == "403" { auth_error } else { error };
             response["content"] = serde_json::json!({"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}});
         }
     }

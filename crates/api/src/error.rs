@@ -49,18 +49,12 @@ impl AuthError {
 
     /// No credentials at all.
     pub fn missing(description: impl Into<String>) -> Self {
-        AuthError {
-            code: 40102,
-            ..AuthError::invalid_token(description)
-        }
+        AuthError { code: 40102, ..AuthError::invalid_token(description) }
     }
 
     /// An access token past its expiry.
     pub fn expired(description: impl Into<String>) -> Self {
-        AuthError {
-            code: 40106,
-            ..AuthError::invalid_token(description)
-        }
+        AuthError { code: 40106, ..AuthError::invalid_token(description) }
     }
 
     pub fn invalid_client(description: impl Into<String>) -> Self {
@@ -170,12 +164,9 @@ impl Failure {
         use domain::Error as D;
         let field = e.field().map(str::to_owned);
         let (status, message, problems, headers) = match e {
-            D::Invalid { field, message } => (
-                StatusCode::BAD_REQUEST,
-                format!("{field}: {message}"),
-                None,
-                vec![],
-            ),
+            D::Invalid { field, message } => {
+                (StatusCode::BAD_REQUEST, format!("{field}: {message}"), None, vec![])
+            }
             D::NotFound(m) => (StatusCode::NOT_FOUND, m.message, None, vec![]),
             D::Conflict(m) => (StatusCode::CONFLICT, m, None, vec![]),
             D::Busy(m) => (
@@ -189,13 +180,7 @@ impl Failure {
                 (StatusCode::BAD_REQUEST, message, Some(problems), vec![])
             }
         };
-        Failure {
-            status,
-            message,
-            field,
-            problems,
-            headers,
-        }
+        Failure { status, message, field, problems, headers }
     }
 
     fn internal(detail: &str) -> Failure {
@@ -218,13 +203,7 @@ impl Failure {
     }
 
     fn plain(status: StatusCode, message: String) -> Failure {
-        Failure {
-            status,
-            message,
-            field: None,
-            problems: None,
-            headers: vec![],
-        }
+        Failure { status, message, field: None, problems: None, headers: vec![] }
     }
 
     /// The answer: `body` made from the failure, with its headers.
@@ -284,8 +263,7 @@ impl IntoResponse for IspError {
         let f = match self.0 {
             ApiError::Auth(a) => {
                 let mut f = Failure::plain(a.status, a.description.clone());
-                f.headers
-                    .extend(a.challenge().map(|c| (header::WWW_AUTHENTICATE, c)));
+                f.headers.extend(a.challenge().map(|c| (header::WWW_AUTHENTICATE, c)));
                 f
             }
             ApiError::Domain(e) => Failure::of(e, StatusCode::BAD_REQUEST),
@@ -339,8 +317,7 @@ impl IntoResponse for AgreementsError {
         let (f, code) = match self.0 {
             ApiError::Auth(a) => {
                 let mut f = Failure::plain(a.status, a.description.clone());
-                f.headers
-                    .extend(a.challenge().map(|c| (header::WWW_AUTHENTICATE, c)));
+                f.headers.extend(a.challenge().map(|c| (header::WWW_AUTHENTICATE, c)));
                 (f, a.code)
             }
             ApiError::Domain(e) => {

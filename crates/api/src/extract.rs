@@ -46,10 +46,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
             ApiError::Status(status, message)
         })?;
         let value = parse_json(&bytes)?;
-        Ok(JsonBody {
-            value,
-            hash: hex::encode(Sha256::digest(&bytes)),
-        })
+        Ok(JsonBody { value, hash: hex::encode(Sha256::digest(&bytes)) })
     }
 }
 
@@ -58,23 +55,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
 /// size limit, else the rejection's own.
 pub fn body_refusal(rej: &axum::extract::rejection::BytesRejection) -> (StatusCode, String) {
     if timed_out(rej) {
-        (
-            StatusCode::REQUEST_TIMEOUT,
-            "the request body did not arrive in time".into(),
-        )
+        (StatusCode::REQUEST_TIMEOUT, "the request body did not arrive in time".into())
     } else if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
         (
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "the request body is larger than the limit of {} bytes",
-                crate::BODY_LIMIT
-            ),
+            format!("the request body is larger than the limit of {} bytes", crate::BODY_LIMIT),
         )
     } else {
-        (
-            rej.status(),
-            format!("could not read the request body: {}", rej.body_text()),
-        )
+        (rej.status(), format!("could not read the request body: {}", rej.body_text()))
     }
 }
 
@@ -95,9 +83,7 @@ pub fn timed_out(err: &(dyn std::error::Error + 'static)) -> bool {
 /// `mobiles[0].cli`) and says in plain words what is wrong with it.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(body_error(
-            "the request body is empty: send a JSON object".into(),
-        ));
+        return Err(body_error("the request body is empty: send a JSON object".into()));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let value = T::deserialize(&mut *de).map_err(|e| explain::<T>(bytes, &e))?;
@@ -177,20 +163,16 @@ fn field_error(path: &str, e: serde_value::DeserializerError) -> ApiError {
             } else {
                 format!("; the fields are {}", words_or(fields))
             };
-            domain::Error::invalid(
-                join(&name),
-                format!("is not a field of this request{expected}"),
-            )
-            .into()
+            domain::Error::invalid(join(&name), format!("is not a field of this request{expected}"))
+                .into()
         }
         E::DuplicateField(name) => {
             domain::Error::invalid(join(name), "is given twice; give it once").into()
         }
-        E::UnknownVariant(v, variants) => domain::Error::invalid(
-            here(),
-            format!("{v:?} is not one of {}", words_or(variants)),
-        )
-        .into(),
+        E::UnknownVariant(v, variants) => {
+            domain::Error::invalid(here(), format!("{v:?} is not one of {}", words_or(variants)))
+                .into()
+        }
         E::InvalidType(_, expected)
         | E::InvalidValue(_, expected)
         | E::InvalidLength(_, expected) => {
@@ -388,16 +370,8 @@ mod tests {
     #[test]
     fn json_errors_name_the_field_in_plain_words() {
         refused_as::<Body>(&[
-            (
-                r#"{"name": "a", "inner": {"n": "x"}}"#,
-                "inner.n",
-                "must be a whole number",
-            ),
-            (
-                r#"{"name": 7, "inner": {"n": 1}}"#,
-                "name",
-                "must be text (a JSON string)",
-            ),
+            (r#"{"name": "a", "inner": {"n": "x"}}"#, "inner.n", "must be a whole number"),
+            (r#"{"name": 7, "inner": {"n": 1}}"#, "name", "must be text (a JSON string)"),
             (
                 r#"{"name": "a", "inner": {"n": 1}, "extra": 1}"#,
                 "extra",
@@ -405,11 +379,7 @@ mod tests {
             ),
             (r#"{"inner": {"n": 1}}"#, "name", "is required"),
             (r#"{"name": "a", "inner": {}}"#, "inner.n", "is required"),
-            (
-                r#"{"name": "a", "inner": "x"}"#,
-                "inner",
-                "must be a JSON object",
-            ),
+            (r#"{"name": "a", "inner": "x"}"#, "inner", "must be a JSON object"),
         ]);
         assert!(parse_json::<Body>(br#"{"name": "a", "inner": {"n": 1}}"#).is_ok());
     }
@@ -422,30 +392,16 @@ mod tests {
                 "kind",
                 r#""Cease" is not one of New, Port or Migration"#,
             ),
-            (
-                r#"{"kind": "New", "count": -1}"#,
-                "count",
-                "must be a whole number, 0 or more",
-            ),
-            (
-                r#"{"kind": "New", "count": 1, "on": 5}"#,
-                "on",
-                "must be a date as YYYY-MM-DD",
-            ),
-            (
-                r#"{"kind": "New", "count": 1, "on": "soon"}"#,
-                "on",
-                "is not valid: ",
-            ),
+            (r#"{"kind": "New", "count": -1}"#, "count", "must be a whole number, 0 or more"),
+            (r#"{"kind": "New", "count": 1, "on": 5}"#, "on", "must be a date as YYYY-MM-DD"),
+            (r#"{"kind": "New", "count": 1, "on": "soon"}"#, "on", "is not valid: "),
             (
                 r#"{"kind": "New", "count": 1, "colour": "red"}"#,
                 "colour",
                 "is not a field of this request; the fields are kind, count or on",
             ),
         ]);
-        assert!(
-            parse_json::<Order>(br#"{"kind": "Port", "count": 2, "on": "2030-01-16"}"#).is_ok()
-        );
+        assert!(parse_json::<Order>(br#"{"kind": "Port", "count": 2, "on": "2030-01-16"}"#).is_ok());
     }
 
     #[test]
@@ -492,20 +448,10 @@ mod tests {
     fn a_required_parameter_is_there_once_and_not_empty() {
         let parts = |q: &str| {
             let uri = format!("/api/x?{q}");
-            axum::http::Request::get(uri)
-                .body(())
-                .unwrap()
-                .into_parts()
-                .0
+            axum::http::Request::get(uri).body(()).unwrap().into_parts().0
         };
-        assert_eq!(
-            required(&parts("a=1&cli=%2B447700900123"), "cli").unwrap(),
-            "+447700900123"
-        );
-        assert_eq!(
-            required(&parts("cli=+07700900123+"), "cli").unwrap(),
-            "07700900123"
-        );
+        assert_eq!(required(&parts("a=1&cli=%2B447700900123"), "cli").unwrap(), "+447700900123");
+        assert_eq!(required(&parts("cli=+07700900123+"), "cli").unwrap(), "07700900123");
         for (q, words) in [
             ("other=1", "is required"),
             ("cli=", "is required"),

@@ -31,22 +31,14 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            per_second: 100,
-            quota: 100_000,
-            quota_window_secs: 3600,
-        }
+        Limits { per_second: 100, quota: 100_000, quota_window_secs: 3600 }
     }
 }
 
 impl Limits {
     fn policies(&self) -> Vec<Policy> {
         vec![
-            Policy {
-                name: ratelimit::SPIKE,
-                quota: self.per_second,
-                window_secs: 1,
-            },
+            Policy { name: ratelimit::SPIKE, quota: self.per_second, window_secs: 1 },
             Policy {
                 name: ratelimit::QUOTA,
                 quota: self.quota,
@@ -130,10 +122,7 @@ impl Limited {
     /// The headers of the 429: `Retry-After` and the rate-limit fields.
     pub fn headers(&self) -> Vec<(HeaderName, HeaderValue)> {
         vec![
-            (
-                header::RETRY_AFTER,
-                HeaderValue::from(self.retry_after_secs),
-            ),
+            (header::RETRY_AFTER, HeaderValue::from(self.retry_after_secs)),
             (RATELIMIT_POLICY, self.headers.policy.clone()),
             (RATELIMIT, self.headers.standing.clone()),
         ]
@@ -169,24 +158,11 @@ impl Guard {
 
     /// A client's limits, compiled once.
     fn compile(&self, client: &str) -> Client {
-        let limits = self
-            .config
-            .clients
-            .get(client)
-            .unwrap_or(&self.config.limits);
+        let limits = self.config.clients.get(client).unwrap_or(&self.config.limits);
         let policies: Arc<[Policy]> = limits.policies().into();
-        let header = header_value(
-            policies
-                .iter()
-                .map(Policy::header)
-                .collect::<Vec<_>>()
-                .join(", "),
-        );
-        Client {
-            policies,
-            header,
-            cell: Cell::default(),
-        }
+        let header =
+            header_value(policies.iter().map(Policy::header).collect::<Vec<_>>().join(", "));
+        Client { policies, header, cell: Cell::default() }
     }
 
     /// Counts a request of `client` against its limits at `now_us`
@@ -212,10 +188,7 @@ impl Guard {
             )
         };
         match ratelimit::admit(&c.policies, &mut c.cell, now_us) {
-            Ok(s) => Ok(Admitted {
-                policy: c.header.clone(),
-                standing: standing(&c.policies, &s),
-            }),
+            Ok(s) => Ok(Admitted { policy: c.header.clone(), standing: standing(&c.policies, &s) }),
             Err(refused) => {
                 let p = &c.policies[refused.policy];
                 let message = match p.name {
@@ -229,10 +202,7 @@ impl Guard {
                     ),
                 };
                 // The refusing policy alone, spent until the retry.
-                let spent = Standing {
-                    remaining: 0,
-                    reset_secs: refused.retry_after_secs,
-                };
+                let spent = Standing { remaining: 0, reset_secs: refused.retry_after_secs };
                 Err(Box::new(Limited {
                     policy: p.name,
                     retry_after_secs: refused.retry_after_secs,
@@ -276,8 +246,7 @@ pub async fn limit_headers(mut req: Request, next: Next) -> Response {
     req.extensions_mut().insert(verdict.clone());
     let mut resp = next.run(req).await;
     if let Some(a) = verdict.0.get() {
-        resp.headers_mut()
-            .insert(RATELIMIT_POLICY, a.policy.clone());
+        resp.headers_mut().insert(RATELIMIT_POLICY, a.policy.clone());
         resp.headers_mut().insert(RATELIMIT, a.standing.clone());
     }
     resp
@@ -302,9 +271,7 @@ pub fn rate_limit(
             guard
                 .metrics
                 .rate_limited
-                .get_or_create(&crate::metrics::PolicyLabels {
-                    policy: limited.policy.into(),
-                })
+                .get_or_create(&crate::metrics::PolicyLabels { policy: limited.policy.into() })
                 .inc();
             Err(ApiError::Limited(limited))
         }
@@ -341,10 +308,8 @@ pub async fn shed(
             StatusCode::SERVICE_UNAVAILABLE,
             "the server is at capacity; retry shortly".into(),
         );
-        resp.headers_mut().insert(
-            header::RETRY_AFTER,
-            HeaderValue::from_static(spread_retry_after(shed_before)),
-        );
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static(spread_retry_after(shed_before)));
         return resp;
     };
     next.run(req).await
@@ -363,21 +328,11 @@ mod tests {
     #[test]
     fn clients_are_limited_apart_and_overrides_apply() {
         let mut clients = HashMap::new();
-        clients.insert(
-            "client:big".to_owned(),
-            Limits {
-                per_second: 10,
-                ..Limits::default()
-            },
-        );
+        clients.insert("client:big".to_owned(), Limits { per_second: 10, ..Limits::default() });
         let guard = Guard::new(
             GuardConfig {
                 max_in_flight: 4,
-                limits: Limits {
-                    per_second: 2,
-                    quota: 1000,
-                    quota_window_secs: 60,
-                },
+                limits: Limits { per_second: 2, quota: 1000, quota_window_secs: 60 },
                 clients,
             },
             Default::default(),
@@ -389,11 +344,7 @@ mod tests {
         assert_eq!(a.standing, "\"spike\";r=0;t=1, \"quota\";r=998;t=1");
         let limited = guard.admit_at("client:a", 0).unwrap_err();
         assert_eq!((limited.policy, limited.retry_after_secs), ("spike", 1));
-        assert!(
-            limited.message.starts_with("spike arrest"),
-            "{}",
-            limited.message
-        );
+        assert!(limited.message.starts_with("spike arrest"), "{}", limited.message);
         let h = limited.headers();
         assert_eq!(h[2].1, "\"spike\";r=0;t=1");
         // Another client is untouched; an overridden one has its own limit.

@@ -15,16 +15,12 @@ pub fn key<'a>(headers: &'a HeaderMap, request_hash: &'a str) -> ApiResult<Optio
     let Some(value) = headers.get(HEADER) else {
         return Ok(None);
     };
-    let key = value
-        .to_str()
-        .ok()
-        .filter(|k| !k.is_empty() && k.len() <= 255)
-        .ok_or_else(|| {
-            ApiError::from(domain::Error::invalid(
-                "Idempotency-Key",
-                "must be 1 to 255 visible characters",
-            ))
-        })?;
+    let key = value.to_str().ok().filter(|k| !k.is_empty() && k.len() <= 255).ok_or_else(|| {
+        ApiError::from(domain::Error::invalid(
+            "Idempotency-Key",
+            "must be 1 to 255 visible characters",
+        ))
+    })?;
     Ok(Some(app::Key { key, request_hash }))
 }
 
@@ -38,20 +34,14 @@ pub fn respond<T, B: serde::Serialize>(
         app::Done::Fresh(v) => (status, axum::Json(render(v))).into_response(),
         app::Done::Replayed(v) => {
             let mut resp = (status, axum::Json(render(v))).into_response();
-            resp.headers_mut()
-                .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            resp.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
             resp
         }
         app::Done::Legacy { status, body } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            let mut resp = (
-                status,
-                [(axum::http::header::CONTENT_TYPE, "application/json")],
-                body,
-            )
+            let mut resp = (status, [(axum::http::header::CONTENT_TYPE, "application/json")], body)
                 .into_response();
-            resp.headers_mut()
-                .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            resp.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
             resp
         }
     }

@@ -155,16 +155,11 @@ impl utoipa::Modify for SecuritySchemes {
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(
-                Http::builder()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
+                Http::builder().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build(),
             ),
         );
-        components.add_security_scheme(
-            "basic",
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)),
-        );
+        components
+            .add_security_scheme("basic", SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)));
         components.add_security_scheme(
             "api_token",
             SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Header(
@@ -204,20 +199,12 @@ pub fn app(state: AppState) -> Router {
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .layer(axum::middleware::from_fn(guard::limit_headers))
-        .layer(axum::middleware::from_fn_with_state(
-            state.metrics.clone(),
-            metrics::track,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            middleware::panic_response,
-        ))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(middleware::panic_response))
         .layer(axum::middleware::from_fn(middleware::request_id))
         // First of all, so a shed request costs as little as can be.
-        .layer(axum::middleware::from_fn_with_state(
-            state.guard.clone(),
-            guard::shed,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.guard.clone(), guard::shed))
         .with_state(state)
 }
 
@@ -235,13 +222,10 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     use hyper_util::rt::{TokioIo, TokioTimer};
     let limits = state.limits;
-    let app = app(state).layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
-        limits.body_read_timeout,
-    ));
+    let app = app(state)
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(limits.body_read_timeout));
     let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout)
-        .keep_alive(true);
+    http.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout).keep_alive(true);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     // The connections' tasks, so that those still open after the grace
     // period can be closed rather than left running.
@@ -271,10 +255,7 @@ pub async fn serve(
         });
     }
     drop(listener);
-    if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown())
-        .await
-        .is_err()
-    {
+    if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown()).await.is_err() {
         tracing::warn!(
             grace = ?limits.shutdown_grace,
             connections = connections.len(),

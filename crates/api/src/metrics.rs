@@ -192,11 +192,7 @@ impl Metrics {
             "RADIUS accounting records taken, by Acct-Status-Type",
             m.accounting.clone(),
         );
-        r.register(
-            "jobs",
-            "Jobs in the queue, by kind and state",
-            m.jobs.clone(),
-        );
+        r.register("jobs", "Jobs in the queue, by kind and state", m.jobs.clone());
         r.register(
             "job_failed_attempts",
             "Failed attempts of the jobs in the queue, by kind and state",
@@ -212,11 +208,7 @@ impl Metrics {
             "Database connections by pool role and state (open, idle)",
             m.pools.clone(),
         );
-        r.register(
-            "db_writes",
-            "Write transactions committed (SQLite)",
-            m.writes.clone(),
-        );
+        r.register("db_writes", "Write transactions committed (SQLite)", m.writes.clone());
         r.register(
             "db_commits",
             "Commits that made them durable; writes queued together commit as one (SQLite)",
@@ -238,11 +230,7 @@ impl Metrics {
 
     /// An accounting record taken.
     pub fn accounting(&self, status_type: &str) {
-        self.accounting
-            .get_or_create(&AccountingLabels {
-                status_type: status_type.into(),
-            })
-            .inc();
+        self.accounting.get_or_create(&AccountingLabels { status_type: status_type.into() }).inc();
     }
 
     /// The text exposition, with the values read at scrape time.
@@ -252,33 +240,20 @@ impl Metrics {
         self.job_failed_attempts.clear();
         self.jobs_oldest_due.clear();
         for s in &stats.jobs {
-            let l = JobLabels {
-                kind: s.kind.clone(),
-                state: s.state.to_string(),
-            };
+            let l = JobLabels { kind: s.kind.clone(), state: s.state.to_string() };
             self.jobs.get_or_create(&l).set(s.jobs);
-            self.job_failed_attempts
-                .get_or_create(&l)
-                .set(s.failed_attempts);
+            self.job_failed_attempts.get_or_create(&l).set(s.failed_attempts);
             if s.state == domain::status::JobState::Queued {
-                let age = s
-                    .oldest_due_ms
-                    .map_or(0.0, |due| (stats.now_ms - due).max(0) as f64 / 1000.0);
-                self.jobs_oldest_due
-                    .get_or_create(&KindLabels {
-                        kind: s.kind.clone(),
-                    })
-                    .set(age);
+                let age =
+                    s.oldest_due_ms.map_or(0.0, |due| (stats.now_ms - due).max(0) as f64 / 1000.0);
+                self.jobs_oldest_due.get_or_create(&KindLabels { kind: s.kind.clone() }).set(age);
             }
         }
         self.pools.clear();
         for (role, open, idle) in &stats.pools {
             for (state, n) in [("open", open), ("idle", idle)] {
                 self.pools
-                    .get_or_create(&PoolLabels {
-                        role: (*role).into(),
-                        state: state.into(),
-                    })
+                    .get_or_create(&PoolLabels { role: (*role).into(), state: state.into() })
                     .set(i64::from(*n));
             }
         }
@@ -298,25 +273,15 @@ impl Metrics {
 /// ids do not make new series) and status, and times it.
 pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     // Only routes make templates: anything else is one series.
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", |m| intern(m.as_str()));
+    let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |m| intern(m.as_str()));
     let method = method_label(req.method());
     let started = Instant::now();
     let resp = next.run(req).await;
     let elapsed = started.elapsed().as_secs_f64();
-    metrics
-        .latency
-        .get_or_create(&LatencyLabels { method, route })
-        .observe(elapsed);
+    metrics.latency.get_or_create(&LatencyLabels { method, route }).observe(elapsed);
     metrics
         .requests
-        .get_or_create(&RouteLabels {
-            method,
-            route,
-            status: resp.status().as_u16(),
-        })
+        .get_or_create(&RouteLabels { method, route, status: resp.status().as_u16() })
         .inc();
     resp
 }
@@ -355,10 +320,8 @@ pub async fn guarded(State(state): State<AppState>, headers: HeaderMap) -> Respo
             "metrics need the metrics token: Authorization: Bearer <token>",
             None,
         );
-        resp.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Bearer realm=\"metrics\""),
-        );
+        resp.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"metrics\""));
         return resp;
     }
     exposition(&state).await

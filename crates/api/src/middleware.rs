@@ -19,8 +19,7 @@ fn incoming_id(req: &Request) -> Option<HeaderValue> {
     let b = v.as_bytes();
     let sane = !b.is_empty()
         && b.len() <= 64
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || b"-_.:".contains(c));
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || b"-_.:".contains(c));
     sane.then(|| v.clone())
 }
 

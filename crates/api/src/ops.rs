@@ -17,10 +17,7 @@ pub async fn healthz() -> Json<Value> {
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let (database, answer) = state.app.ready().await;
     match answer {
-        Ok(()) => (
-            StatusCode::OK,
-            Json(json!({"status": "ready", "database": database})),
-        ),
+        Ok(()) => (StatusCode::OK, Json(json!({"status": "ready", "database": database}))),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
             (

@@ -47,9 +47,7 @@ impl Attrs {
     /// (`{"value": [...]}`), as a list, or bare; numbers as their digits;
     /// trimmed, and none when empty.
     fn text(&self, name: &str) -> Option<String> {
-        self.exact(name)
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())
+        self.exact(name).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
     }
 
     /// The first value of an attribute exactly as sent (a password: its
@@ -116,17 +114,13 @@ impl FromRequest<AppState> for Radius {
             let (status, message) = crate::extract::body_refusal(&rej);
             reject(status, &message)
         })?;
-        let who = state
-            .auth
-            .token_caller(&state.app, &headers)
-            .await
-            .map_err(|e| match e {
-                ApiError::Internal(detail) => internal(detail),
-                _ => reject(
-                    StatusCode::UNAUTHORIZED,
-                    "The RADIUS server's token for Switchboard is missing or invalid",
-                ),
-            })?;
+        let who = state.auth.token_caller(&state.app, &headers).await.map_err(|e| match e {
+            ApiError::Internal(detail) => internal(detail),
+            _ => reject(
+                StatusCode::UNAUTHORIZED,
+                "The RADIUS server's token for Switchboard is missing or invalid",
+            ),
+        })?;
         state.app.radius_caller(&who).map_err(failed)?;
         Ok(Radius {
             app: state.app.clone(),
@@ -141,25 +135,20 @@ impl FromRequest<AppState> for Radius {
 /// The `User-Name` a request must carry.
 #[allow(clippy::result_large_err)] // the error is the answer, returned at once
 fn username(a: &Attrs) -> Result<String, Response> {
-    a.text("User-Name")
-        .ok_or_else(|| reject(StatusCode::BAD_REQUEST, "User-Name is missing"))
+    a.text("User-Name").ok_or_else(|| reject(StatusCode::BAD_REQUEST, "User-Name is missing"))
 }
 
 fn internal(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "radius request failed");
-    reject(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Switchboard could not answer; try again",
-    )
+    reject(StatusCode::INTERNAL_SERVER_ERROR, "Switchboard could not answer; try again")
 }
 
 /// A use case's error in rlm_rest's shape.
 fn failed(e: app::Error) -> Response {
     match e {
-        app::Error::Forbidden(_) => reject(
-            StatusCode::FORBIDDEN,
-            "The RADIUS server's token lacks the isp scope",
-        ),
+        app::Error::Forbidden(_) => {
+            reject(StatusCode::FORBIDDEN, "The RADIUS server's token lacks the isp scope")
+        }
         other => internal(other),
     }
 }
@@ -201,10 +190,7 @@ pub async fn authorize(r: Radius) -> Result<Response, Response> {
     } else {
         Proof::None
     };
-    let verdict = r
-        .app
-        .radius_authorize(&r.who, &name, station.as_deref(), proof)
-        .await;
+    let verdict = r.app.radius_authorize(&r.who, &name, station.as_deref(), proof).await;
     Ok(answer(&r.metrics, "authorize", verdict, |ok| {
         let mut out = Map::new();
         match ok.cleartext {
@@ -212,10 +198,7 @@ pub async fn authorize(r: Radius) -> Result<Response, Response> {
             None => out.insert("control:Auth-Type".into(), json!("rest")),
         };
         out.insert("reply:Mikrotik-Rate-Limit".into(), json!(ok.rate_limit));
-        out.insert(
-            "reply:Acct-Interim-Interval".into(),
-            json!(ok.acct_interim_secs),
-        );
+        out.insert("reply:Acct-Interim-Interval".into(), json!(ok.acct_interim_secs));
         if let Some(pool) = ok.framed_pool {
             out.insert("reply:Framed-Pool".into(), json!(pool));
         }
@@ -244,9 +227,7 @@ pub async fn authenticate(r: Radius) -> Result<Response, Response> {
             a.exact("User-Password").filter(|p| !p.is_empty()),
         )
         .await;
-    Ok(answer(&r.metrics, "authenticate", verdict, |()| {
-        StatusCode::NO_CONTENT.into_response()
-    }))
+    Ok(answer(&r.metrics, "authenticate", verdict, |()| StatusCode::NO_CONTENT.into_response()))
 }
 
 /// FreeRADIUS's post-auth section: notes the outcome on the subscriber
@@ -263,10 +244,7 @@ pub async fn post_auth(r: Radius) -> Result<Response, Response> {
         .get("x-switchboard-result")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("reject"));
-    r.app
-        .radius_post_auth(&r.who, &name, rejected)
-        .await
-        .map_err(failed)?;
+    r.app.radius_post_auth(&r.who, &name, rejected).await.map_err(failed)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -279,10 +257,7 @@ pub async fn post_auth(r: Radius) -> Result<Response, Response> {
     responses((status = 204, description = "stored"), (status = 400, description = "malformed: not stored (the shipped FreeRADIUS sets it aside in radacct/switchboard-refused)")))]
 pub async fn accounting(r: Radius) -> Result<Response, Response> {
     let record = record(&r.attrs?).map_err(|why| reject(StatusCode::BAD_REQUEST, &why))?;
-    r.app
-        .radius_accounting(&r.who, &record)
-        .await
-        .map_err(failed)?;
+    r.app.radius_accounting(&r.who, &record).await.map_err(failed)?;
     r.metrics.accounting(record.kind.as_str());
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -321,10 +296,7 @@ fn record(a: &Attrs) -> Result<AcctRecord, String> {
     let unique_id = a.text("Acct-Unique-Session-Id").unwrap_or_else(|| {
         format!(
             "{}/{}/{}",
-            nas_ip
-                .as_deref()
-                .or(nas_identifier.as_deref())
-                .unwrap_or("-"),
+            nas_ip.as_deref().or(nas_identifier.as_deref()).unwrap_or("-"),
             acct_session_id,
             username
         )
@@ -363,9 +335,7 @@ fn event_timestamp(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
     }
     let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let naive = words.strip_suffix(" UTC")?;
-    chrono::NaiveDateTime::parse_from_str(naive, "%b %d %Y %H:%M:%S")
-        .ok()
-        .map(|t| t.and_utc())
+    chrono::NaiveDateTime::parse_from_str(naive, "%b %d %Y %H:%M:%S").ok().map(|t| t.and_utc())
 }
 
 #[cfg(test)]
@@ -387,18 +357,9 @@ mod tests {
         assert_eq!(a.text("Odd"), None);
         assert_eq!(a.counter("Missing"), Ok(0));
         let t = |s: &str| event_timestamp(s).map(|t| t.to_rfc3339());
-        assert_eq!(
-            t("Nov 29 2026 09:00:05 UTC").as_deref(),
-            Some("2026-11-29T09:00:05+00:00")
-        );
-        assert_eq!(
-            t("Jan  3 2027 23:59:59 UTC").as_deref(),
-            Some("2027-01-03T23:59:59+00:00")
-        );
-        assert_eq!(
-            t("1800000000").as_deref(),
-            Some("2027-01-15T08:00:00+00:00")
-        );
+        assert_eq!(t("Nov 29 2026 09:00:05 UTC").as_deref(), Some("2026-11-29T09:00:05+00:00"));
+        assert_eq!(t("Jan  3 2027 23:59:59 UTC").as_deref(), Some("2027-01-03T23:59:59+00:00"));
+        assert_eq!(t("1800000000").as_deref(), Some("2027-01-15T08:00:00+00:00"));
         assert_eq!(t("Nov 29 2026 09:00:05 CET"), None);
         assert_eq!(t("soon"), None);
         assert!(Attrs::parse(b"[1]").is_err());

@@ -42,14 +42,8 @@ async fn call(
 }
 
 async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
-    let (s, b, _) = call(
-        app,
-        reqwest::Method::GET,
-        Some(&format!("Bearer {token}")),
-        path,
-        None,
-    )
-    .await;
+    let (s, b, _) =
+        call(app, reqwest::Method::GET, Some(&format!("Bearer {token}")), path, None).await;
     (s, b)
 }
 
@@ -87,10 +81,7 @@ async fn b2b_token(app: &TestApp, partner: i64) -> String {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    r.json::<Value>().await.unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    r.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
 }
 
 #[backend_test]
@@ -98,23 +89,9 @@ async fn every_auth_failure_has_its_code_and_status(app: &TestApp) {
     let path = "/corporate-agreements/v2/agreements";
     let (s, b, _) = call(app, reqwest::Method::GET, None, path, None).await;
     coded(&(s, b), 401, 40102);
-    let (s, b, _) = call(
-        app,
-        reqwest::Method::GET,
-        Some("Basic dXNlcjpwYXNz"),
-        path,
-        None,
-    )
-    .await;
+    let (s, b, _) = call(app, reqwest::Method::GET, Some("Basic dXNlcjpwYXNz"), path, None).await;
     coded(&(s, b), 401, 40107);
-    let (s, b, _) = call(
-        app,
-        reqwest::Method::GET,
-        Some("Bearer not-a-token"),
-        path,
-        None,
-    )
-    .await;
+    let (s, b, _) = call(app, reqwest::Method::GET, Some("Bearer not-a-token"), path, None).await;
     coded(&(s, b), 401, 40105);
     let now = chrono::Utc::now().timestamp();
     let expired = jsonwebtoken::encode(
@@ -163,11 +140,7 @@ async fn every_auth_failure_has_its_code_and_status(app: &TestApp) {
     assert_eq!(r.json::<Value>().await.unwrap()["code"], 40001);
     // Unknown paths and methods are 40401.
     let token = b2b_token(app, app.north).await;
-    coded(
-        &get(app, &token, "/corporate-agreements/v2/nothing-here").await,
-        404,
-        40401,
-    );
+    coded(&get(app, &token, "/corporate-agreements/v2/nothing-here").await, 404, 40401);
     let (s, b, _) = call(
         app,
         reqwest::Method::DELETE,
@@ -191,12 +164,8 @@ async fn a_partner_sees_its_own_agreements_offers_and_products(app: &TestApp) {
     )
     .await;
     assert_eq!(s, 200, "{list}");
-    let ids: Vec<i64> = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["id"].as_i64().unwrap())
-        .collect();
+    let ids: Vec<i64> =
+        list.as_array().unwrap().iter().map(|a| a["id"].as_i64().unwrap()).collect();
     assert_eq!(ids, vec![ACME, PENNINE]);
     assert_eq!(h["x-total-count"], "2");
     assert_eq!(
@@ -204,89 +173,40 @@ async fn a_partner_sees_its_own_agreements_offers_and_products(app: &TestApp) {
         json!({"organizationNumber": "912345688", "name": "Acme Widgets Ltd"})
     );
     assert_eq!(list[0]["status"], "ACTIVE");
-    let (_, page) = get(
-        app,
-        &token,
-        "/corporate-agreements/v2/agreements?page=1&pageSize=1",
-    )
-    .await;
+    let (_, page) = get(app, &token, "/corporate-agreements/v2/agreements?page=1&pageSize=1").await;
     assert_eq!(page[0]["id"], PENNINE);
-    for bad in [
-        "page=-1",
-        "pageSize=0",
-        "pageSize=1001",
-        "pageSize=ten",
-        "since=-5",
-    ] {
+    for bad in ["page=-1", "pageSize=0", "pageSize=1001", "pageSize=ten", "since=-5"] {
         coded(
-            &get(
-                app,
-                &token,
-                &format!("/corporate-agreements/v2/agreements?{bad}"),
-            )
-            .await,
+            &get(app, &token, &format!("/corporate-agreements/v2/agreements?{bad}")).await,
             400,
             40001,
         );
     }
-    let (_, recent) = get(
-        app,
-        &token,
-        "/corporate-agreements/v2/agreements?since=86400",
-    )
-    .await;
+    let (_, recent) = get(app, &token, "/corporate-agreements/v2/agreements?since=86400").await;
     assert_eq!(recent.as_array().unwrap().len(), 2, "seeded just now");
 
-    let (s, one) = get(
-        app,
-        &token,
-        &format!("/corporate-agreements/v2/agreements/{ACME}"),
-    )
-    .await;
-    assert_eq!(
-        (s, &one["category"]),
-        (200, &json!("MOBILE_BUSINESS_NETWORK"))
-    );
+    let (s, one) = get(app, &token, &format!("/corporate-agreements/v2/agreements/{ACME}")).await;
+    assert_eq!((s, &one["category"]), (200, &json!("MOBILE_BUSINESS_NETWORK")));
     coded(
-        &get(
-            app,
-            &token,
-            &format!("/corporate-agreements/v2/agreements/{THAMES}"),
-        )
-        .await,
+        &get(app, &token, &format!("/corporate-agreements/v2/agreements/{THAMES}")).await,
         404,
         404001,
     );
-    coded(
-        &get(app, &token, "/corporate-agreements/v2/agreements/abc").await,
-        400,
-        400001,
-    );
+    coded(&get(app, &token, "/corporate-agreements/v2/agreements/abc").await, 400, 400001);
 
-    let (s, offers) = get(
-        app,
-        &token,
-        &format!("/corporate-agreements/v2/agreements/{ACME}/product-offers"),
-    )
-    .await;
+    let (s, offers) =
+        get(app, &token, &format!("/corporate-agreements/v2/agreements/{ACME}/product-offers"))
+            .await;
     assert_eq!(s, 200);
     assert_eq!(offers.as_array().unwrap().len(), 3);
-    let f2m = offers
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["productOfferingId"] == "13885")
-        .unwrap();
+    let f2m =
+        offers.as_array().unwrap().iter().find(|o| o["productOfferingId"] == "13885").unwrap();
     assert_eq!(
         f2m["configurations"][0],
         json!({"id": 6430, "name": "Mobile number", "type": "msisdn", "required": true})
     );
-    let (s, products) = get(
-        app,
-        &token,
-        &format!("/corporate-agreements/v2/agreements/{ACME}/products"),
-    )
-    .await;
+    let (s, products) =
+        get(app, &token, &format!("/corporate-agreements/v2/agreements/{ACME}/products")).await;
     assert_eq!(s, 200);
     assert_eq!(products.as_array().unwrap().len(), 2, "{products}");
     assert_eq!(
@@ -294,22 +214,13 @@ async fn a_partner_sees_its_own_agreements_offers_and_products(app: &TestApp) {
         json!({"id": 6140, "name": "Invoice account", "value": "11175198"})
     );
     coded(
-        &get(
-            app,
-            &token,
-            &format!("/corporate-agreements/v2/agreements/{THAMES}/products"),
-        )
-        .await,
+        &get(app, &token, &format!("/corporate-agreements/v2/agreements/{THAMES}/products")).await,
         404,
         404001,
     );
     coded(
-        &get(
-            app,
-            &token,
-            &format!("/corporate-agreements/v2/agreements/{THAMES}/product-offers"),
-        )
-        .await,
+        &get(app, &token, &format!("/corporate-agreements/v2/agreements/{THAMES}/product-offers"))
+            .await,
         404,
         404001,
     );
@@ -324,42 +235,17 @@ async fn an_order_goes_from_received_to_completed(app: &TestApp) {
     assert_eq!(s, 200, "{placed}");
     let id = placed[0]["orderId"].as_str().unwrap().to_owned();
     assert_eq!(id.len(), 12);
-    let (_, o) = get(
-        app,
-        &token,
-        &format!("/corporate-agreements/v2/orders/{id}"),
-    )
-    .await;
-    assert_eq!(
-        (&o["status"], &o["type"]),
-        (&json!("RECEIVED"), &json!("ADD_PRODUCT"))
-    );
-    let (_, before) = get(
-        app,
-        &token,
-        &format!("/corporate-agreements/v2/agreements/{ACME}/products"),
-    )
-    .await;
-    assert_eq!(
-        before.as_array().unwrap().len(),
-        2,
-        "nothing changes before completion"
-    );
+    let (_, o) = get(app, &token, &format!("/corporate-agreements/v2/orders/{id}")).await;
+    assert_eq!((&o["status"], &o["type"]), (&json!("RECEIVED"), &json!("ADD_PRODUCT")));
+    let (_, before) =
+        get(app, &token, &format!("/corporate-agreements/v2/agreements/{ACME}/products")).await;
+    assert_eq!(before.as_array().unwrap().len(), 2, "nothing changes before completion");
     app.drain().await;
-    let (_, o) = get(
-        app,
-        &token,
-        &format!("/corporate-agreements/v2/orders/{id}"),
-    )
-    .await;
+    let (_, o) = get(app, &token, &format!("/corporate-agreements/v2/orders/{id}")).await;
     assert_eq!(o["status"], "COMPLETED", "{o}");
     assert!(o["completedAt"].is_string());
-    let (_, after) = get(
-        app,
-        &token,
-        &format!("/corporate-agreements/v2/agreements/{ACME}/products"),
-    )
-    .await;
+    let (_, after) =
+        get(app, &token, &format!("/corporate-agreements/v2/agreements/{ACME}/products")).await;
     let added = after
         .as_array()
         .unwrap()
@@ -382,26 +268,12 @@ async fn an_order_goes_from_received_to_completed(app: &TestApp) {
     .await;
     assert_eq!(s, 200, "{rm}");
     app.drain().await;
-    let (_, after) = get(
-        app,
-        &token,
-        &format!("/corporate-agreements/v2/agreements/{ACME}/products"),
-    )
-    .await;
-    let p = |id: i64| {
-        after
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["productId"] == id)
-            .unwrap()
-            .clone()
-    };
+    let (_, after) =
+        get(app, &token, &format!("/corporate-agreements/v2/agreements/{ACME}/products")).await;
+    let p =
+        |id: i64| after.as_array().unwrap().iter().find(|p| p["productId"] == id).unwrap().clone();
     assert_eq!(p(2_799_029)["configurations"][2]["value"], "11175199");
-    assert_eq!(
-        p(2_799_029)["configurations"][0]["value"],
-        "jane@acme.example"
-    );
+    assert_eq!(p(2_799_029)["configurations"][0]["value"], "jane@acme.example");
     assert_eq!(p(2_799_030)["status"], "REMOVED");
     // A removed product takes no more orders.
     coded(
@@ -428,36 +300,14 @@ async fn an_order_goes_from_received_to_completed(app: &TestApp) {
     assert_eq!(list[2]["orderId"], id.as_str(), "newest first");
     // Another partner sees none of it.
     let other = b2b_token(app, app.capital).await;
+    coded(&get(app, &other, &format!("/corporate-agreements/v2/orders/{id}")).await, 404, 40401);
     coded(
-        &get(
-            app,
-            &other,
-            &format!("/corporate-agreements/v2/orders/{id}"),
-        )
-        .await,
-        404,
-        40401,
-    );
-    coded(
-        &get(
-            app,
-            &other,
-            &format!("/corporate-agreements/v2/orders?agreementId={ACME}"),
-        )
-        .await,
+        &get(app, &other, &format!("/corporate-agreements/v2/orders?agreementId={ACME}")).await,
         404,
         404001,
     );
-    coded(
-        &get(app, &token, "/corporate-agreements/v2/orders/12").await,
-        404,
-        40401,
-    );
-    coded(
-        &get(app, &token, "/corporate-agreements/v2/orders").await,
-        400,
-        400001,
-    );
+    coded(&get(app, &token, "/corporate-agreements/v2/orders/12").await, 404, 40401);
+    coded(&get(app, &token, "/corporate-agreements/v2/orders").await, 400, 400001);
 
     // Idempotency-Key: a retry answers the first order.
     let keyed = |key: &str, body: &Value| {
@@ -497,26 +347,12 @@ async fn an_order_the_network_refuses_fails_with_its_reason(app: &TestApp) {
     assert_eq!(s, 200, "{placed}");
     let id = placed[0]["orderId"].as_str().unwrap().to_owned();
     app.drain_refused().await;
-    let (_, o) = get(
-        app,
-        &token,
-        &format!("/corporate-agreements/v2/orders/{id}"),
-    )
-    .await;
+    let (_, o) = get(app, &token, &format!("/corporate-agreements/v2/orders/{id}")).await;
     assert_eq!(o["status"], "FAILED", "{o}");
     assert!(o["failureReason"].as_str().unwrap().len() > 5, "{o}");
-    let (_, products) = get(
-        app,
-        &token,
-        &format!("/corporate-agreements/v2/agreements/{ACME}/products"),
-    )
-    .await;
-    let p = products
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["productId"] == 2_799_029)
-        .unwrap();
+    let (_, products) =
+        get(app, &token, &format!("/corporate-agreements/v2/agreements/{ACME}/products")).await;
+    let p = products.as_array().unwrap().iter().find(|p| p["productId"] == 2_799_029).unwrap();
     assert_eq!(p["configurations"][2]["value"], "11175198", "unchanged");
 }
 
@@ -526,11 +362,7 @@ async fn orders_are_checked_before_they_are_taken(app: &TestApp) {
     let add = |agreement: i64, offer: &str, confs: Value| json!({"type": "ADD_PRODUCT", "agreementId": agreement, "productOfferingId": offer, "configurations": confs});
     let good =
         json!([{"id": 6421, "value": "new.user@acme.example"}, {"id": 6140, "value": "11175198"}]);
-    coded(
-        &order(app, &token, &add(THAMES, "13884", good.clone())).await,
-        404,
-        404001,
-    );
+    coded(&order(app, &token, &add(THAMES, "13884", good.clone())).await, 404, 404001);
     coded(
         &order(
             app,
@@ -545,21 +377,14 @@ async fn orders_are_checked_before_they_are_taken(app: &TestApp) {
         400,
         400001,
     );
-    coded(
-        &order(app, &token, &add(ACME, "99999", good.clone())).await,
-        400,
-        400002,
-    );
+    coded(&order(app, &token, &add(ACME, "99999", good.clone())).await, 400, 400002);
     coded(&order(app, &token, &json!({"type": "UPDATE_PRODUCT", "agreementId": ACME, "productId": 2_799_031, "configurations": [{"id": 6140, "value": "11175198"}]})).await, 400, 400002);
     for (confs, says) in [
         (
             json!([{"id": 6421, "value": "not-an-email"}, {"id": 6140, "value": "11175198"}]),
             "configurations[id=6421]",
         ),
-        (
-            json!([{"id": 6140, "value": "11175198"}]),
-            "configurations[id=6421]",
-        ),
+        (json!([{"id": 6140, "value": "11175198"}]), "configurations[id=6421]"),
         (
             json!([{"id": 6421, "value": "a@b.no"}, {"id": 6140, "value": "1234"}]),
             "configurations[id=6140]",
@@ -575,29 +400,14 @@ async fn orders_are_checked_before_they_are_taken(app: &TestApp) {
     ] {
         let answer = order(app, &token, &add(ACME, "13884", confs)).await;
         coded(&answer, 400, 40001);
-        assert!(
-            answer.1["message"].as_str().unwrap().contains(says),
-            "{}",
-            answer.1
-        );
+        assert!(answer.1["message"].as_str().unwrap().contains(says), "{}", answer.1);
     }
     let bad_msisdn = json!([{"id": 6430, "value": "21234567"}, {"id": 6431, "value": "22334455"}, {"id": 6140, "value": "11175198"}]);
     let answer = order(app, &token, &add(ACME, "13885", bad_msisdn)).await;
     coded(&answer, 400, 40001);
-    assert!(answer.1["message"]
-        .as_str()
-        .unwrap()
-        .contains("configurations[id=6430]"));
-    coded(
-        &order(app, &token, &json!({"type": "BUY", "agreementId": ACME})).await,
-        400,
-        40001,
-    );
-    coded(
-        &order(app, &token, &json!({"agreementId": ACME})).await,
-        400,
-        40001,
-    );
+    assert!(answer.1["message"].as_str().unwrap().contains("configurations[id=6430]"));
+    coded(&order(app, &token, &json!({"type": "BUY", "agreementId": ACME})).await, 400, 40001);
+    coded(&order(app, &token, &json!({"agreementId": ACME})).await, 400, 40001);
     coded(
         &order(
             app,
@@ -618,12 +428,8 @@ async fn orders_are_checked_before_they_are_taken(app: &TestApp) {
     .await;
     coded(&(s, b), 400, 40001);
     // Nothing was taken.
-    let (_, list) = get(
-        app,
-        &token,
-        &format!("/corporate-agreements/v2/orders?agreementId={ACME}"),
-    )
-    .await;
+    let (_, list) =
+        get(app, &token, &format!("/corporate-agreements/v2/orders?agreementId={ACME}")).await;
     assert_eq!(list, json!([]));
 }
 
@@ -631,11 +437,7 @@ async fn orders_are_checked_before_they_are_taken(app: &TestApp) {
 async fn rate_limits_answer_spike_arrest_and_quota_codes() {
     let app = TestApp::start_configured("sqlite", |c| {
         c.guard = api::guard::GuardConfig {
-            limits: api::guard::Limits {
-                per_second: 2,
-                quota: 3,
-                quota_window_secs: 3600,
-            },
+            limits: api::guard::Limits { per_second: 2, quota: 3, quota_window_secs: 3600 },
             ..Default::default()
         }
     })
@@ -644,26 +446,14 @@ async fn rate_limits_answer_spike_arrest_and_quota_codes() {
     let path = "/corporate-agreements/v2/agreements";
     assert_eq!(get(&app, &token, path).await.0, 200);
     assert_eq!(get(&app, &token, path).await.0, 200);
-    let (s, b, h) = call(
-        &app,
-        reqwest::Method::GET,
-        Some(&format!("Bearer {token}")),
-        path,
-        None,
-    )
-    .await;
+    let (s, b, h) =
+        call(&app, reqwest::Method::GET, Some(&format!("Bearer {token}")), path, None).await;
     coded(&(s, b), 429, 42902);
     assert!(h.contains_key("retry-after"));
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_eq!(get(&app, &token, path).await.0, 200);
-    let (s, b, h) = call(
-        &app,
-        reqwest::Method::GET,
-        Some(&format!("Bearer {token}")),
-        path,
-        None,
-    )
-    .await;
+    let (s, b, h) =
+        call(&app, reqwest::Method::GET, Some(&format!("Bearer {token}")), path, None).await;
     coded(&(s, b), 429, 42901);
     assert!(h.contains_key("retry-after"));
     app.stop().await;
@@ -677,33 +467,15 @@ async fn customers_carry_a_checked_organisation_number(app: &TestApp) {
                "contact": {"name": "Kari Nordmann", "email": "kari@fjordfisk.example"},
                "address": {"lines": ["1 High Street"], "town": "Leeds", "postcode": "LS1 4AP"}})
     };
-    let (s, bad) = app
-        .post(
-            &token,
-            "/api/Customers/CreateCustomer",
-            &customer("912345687"),
-        )
-        .await;
-    assert_eq!(
-        (s, bad["field"].as_str()),
-        (400, Some("organizationNumber")),
-        "{bad}"
-    );
-    let (s, made) = app
-        .post(
-            &token,
-            "/api/Customers/CreateCustomer",
-            &customer("912 345 688"),
-        )
-        .await;
+    let (s, bad) = app.post(&token, "/api/Customers/CreateCustomer", &customer("912345687")).await;
+    assert_eq!((s, bad["field"].as_str()), (400, Some("organizationNumber")), "{bad}");
+    let (s, made) =
+        app.post(&token, "/api/Customers/CreateCustomer", &customer("912 345 688")).await;
     assert_eq!(s, 201, "{made}");
     let (_, got) = app
         .get(
             &token,
-            &format!(
-                "/api/Customers/GetCustomerDetails?customerId={}",
-                made["customerId"]
-            ),
+            &format!("/api/Customers/GetCustomerDetails?customerId={}", made["customerId"]),
         )
         .await;
     assert_eq!(got["organizationNumber"], "912345688");
@@ -719,9 +491,7 @@ async fn an_orders_status_changes_are_webhook_events(app: &TestApp) {
         axum::routing::post(move |body: String| {
             let keep = keep.clone();
             async move {
-                keep.lock()
-                    .unwrap()
-                    .push(serde_json::from_str(&body).unwrap());
+                keep.lock().unwrap().push(serde_json::from_str(&body).unwrap());
                 axum::http::StatusCode::NO_CONTENT
             }
         }),
@@ -778,48 +548,20 @@ async fn an_order_the_network_never_answers_fails_when_its_attempts_run_out(app:
     .await;
     let id = placed[0]["orderId"].as_str().unwrap().to_owned();
     app.clock.set(app.now());
-    let faulty = app.worker_with(SimConfig {
-        fault_rate: 1.0,
-        ..SimConfig::instant()
-    });
+    let faulty = app.worker_with(SimConfig { fault_rate: 1.0, ..SimConfig::instant() });
     faulty.drain().await.unwrap();
-    let (_, o) = get(
-        app,
-        &token,
-        &format!("/corporate-agreements/v2/orders/{id}"),
-    )
-    .await;
+    let (_, o) = get(app, &token, &format!("/corporate-agreements/v2/orders/{id}")).await;
     assert_eq!(o["status"], "IN_PROGRESS", "retried, not failed: {o}");
     // Past every backoff (at most 5 minutes apart).
     for _ in 0..10 {
         app.clock.advance(chrono::Duration::minutes(6));
         faulty.drain().await.unwrap();
     }
-    let (_, o) = get(
-        app,
-        &token,
-        &format!("/corporate-agreements/v2/orders/{id}"),
-    )
-    .await;
+    let (_, o) = get(app, &token, &format!("/corporate-agreements/v2/orders/{id}")).await;
     assert_eq!(o["status"], "FAILED", "{o}");
-    assert!(
-        o["failureReason"]
-            .as_str()
-            .unwrap()
-            .contains("did not answer"),
-        "{o}"
-    );
-    let (_, products) = get(
-        app,
-        &token,
-        &format!("/corporate-agreements/v2/agreements/{ACME}/products"),
-    )
-    .await;
-    let p = products
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["productId"] == 2_799_030)
-        .unwrap();
+    assert!(o["failureReason"].as_str().unwrap().contains("did not answer"), "{o}");
+    let (_, products) =
+        get(app, &token, &format!("/corporate-agreements/v2/agreements/{ACME}/products")).await;
+    let p = products.as_array().unwrap().iter().find(|p| p["productId"] == 2_799_030).unwrap();
     assert_eq!(p["status"], "ACTIVE", "a failed removal removes nothing");
 }

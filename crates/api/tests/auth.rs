@@ -18,10 +18,7 @@ async fn token_call(
     }
     let resp = req.send().await.unwrap();
     let status = resp.status().as_u16();
-    let challenge = resp
-        .headers()
-        .get("www-authenticate")
-        .map(|v| v.to_str().unwrap().to_owned());
+    let challenge = resp.headers().get("www-authenticate").map(|v| v.to_str().unwrap().to_owned());
     (status, resp.json().await.unwrap(), challenge)
 }
 
@@ -35,11 +32,7 @@ async fn token_endpoint_issues_and_refuses(app: &TestApp) {
     assert_eq!(body["token_type"], "bearer");
     assert_eq!(body["expires_in"], 3600);
     assert_eq!(body["scope"], "customers connections");
-    assert_eq!(
-        body["access_token"].as_str().unwrap().split('.').count(),
-        3,
-        "a JWT"
-    );
+    assert_eq!(body["access_token"].as_str().unwrap().split('.').count(), 3, "a JWT");
 
     let (s, body, challenge) = token_call(app, None, &grant).await;
     assert_eq!((s, body["error"].as_str()), (401, Some("invalid_client")));
@@ -47,10 +40,7 @@ async fn token_endpoint_issues_and_refuses(app: &TestApp) {
 
     let (s, body, _) = token_call(app, Some((&id, "wrong")), &grant).await;
     assert_eq!((s, body["error"].as_str()), (401, Some("invalid_client")));
-    assert_eq!(
-        body["error_description"],
-        "The client_id or client_secret is invalid."
-    );
+    assert_eq!(body["error_description"], "The client_id or client_secret is invalid.");
 
     let (s, body, _) = token_call(app, Some(("sb_nobody", &secret)), &grant).await;
     assert_eq!((s, body["error"].as_str()), (401, Some("invalid_client")));
@@ -59,10 +49,7 @@ async fn token_endpoint_issues_and_refuses(app: &TestApp) {
     assert_eq!((s, body["error"].as_str()), (400, Some("invalid_request")));
 
     let (s, body, _) = token_call(app, Some((&id, &secret)), &[("grant_type", "password")]).await;
-    assert_eq!(
-        (s, body["error"].as_str()),
-        (400, Some("unsupported_grant_type"))
-    );
+    assert_eq!((s, body["error"].as_str()), (400, Some("unsupported_grant_type")));
 
     let (s, body, _) = token_call(
         app,
@@ -89,11 +76,7 @@ async fn token_endpoint_issues_and_refuses(app: &TestApp) {
     assert_eq!((s, body["scope"].as_str()), (200, Some("customers")));
 
     // A revoked client gets no token.
-    app.store
-        .credentials()
-        .revoke_client("test", &id)
-        .await
-        .unwrap();
+    app.store.credentials().revoke_client("test", &id).await.unwrap();
     let (s, body, _) = token_call(app, Some((&id, &secret)), &grant).await;
     assert_eq!((s, body["error"].as_str()), (401, Some("invalid_client")));
 }
@@ -143,32 +126,18 @@ async fn bad_tokens_are_invalid_token(app: &TestApp) {
     )
     .await;
     assert_eq!((s, body["error"].as_str()), (401, Some("invalid_token")));
-    assert!(body["error_description"]
-        .as_str()
-        .unwrap()
-        .contains("signature"));
+    assert!(body["error_description"].as_str().unwrap().contains("signature"));
 
     // Tampered payload: refused.
     let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
     parts[1] = parts[1].chars().rev().collect();
-    api_call(app, Some(&format!("Bearer {}", parts.join("."))))
-        .await
-        .is(401);
+    api_call(app, Some(&format!("Bearer {}", parts.join(".")))).await.is(401);
 
     // Expired (signed with the right key): refused.
-    let (s, body) = api_call(
-        app,
-        Some(&format!(
-            "Bearer {}",
-            forge(JWT_SECRET, cid, app.north, -10)
-        )),
-    )
-    .await;
+    let (s, body) =
+        api_call(app, Some(&format!("Bearer {}", forge(JWT_SECRET, cid, app.north, -10)))).await;
     assert_eq!((s, body["error"].as_str()), (401, Some("invalid_token")));
-    assert!(body["error_description"]
-        .as_str()
-        .unwrap()
-        .contains("expired"));
+    assert!(body["error_description"].as_str().unwrap().contains("expired"));
 
     // Revoking the client ends its tokens.
     let (id, secret) = app.client(app.north, "customers").await;
@@ -183,41 +152,21 @@ async fn bad_tokens_are_invalid_token(app: &TestApp) {
     let t: Value = resp.json().await.unwrap();
     let bearer = format!("Bearer {}", t["access_token"].as_str().unwrap());
     assert_eq!(api_call(app, Some(&bearer)).await.0, 200);
-    app.store
-        .credentials()
-        .revoke_client("test", &id)
-        .await
-        .unwrap();
+    app.store.credentials().revoke_client("test", &id).await.unwrap();
     let (s, body) = api_call(app, Some(&bearer)).await;
     assert_eq!((s, body["error"].as_str()), (401, Some("invalid_token")));
-    assert!(body["error_description"]
-        .as_str()
-        .unwrap()
-        .contains("revoked"));
+    assert!(body["error_description"].as_str().unwrap().contains("revoked"));
 }
 
 #[backend_test]
 async fn missing_scope_is_403_insufficient_scope(app: &TestApp) {
     let token = app.token(app.north, "orders").await;
     let (s, body) = app.get(&token, "/api/Customers").await;
-    assert_eq!(
-        (s, body["error"].as_str()),
-        (403, Some("insufficient_scope"))
-    );
-    let (s, body) = app
-        .get(
-            &token,
-            "/api/Connections/GetConnectionByCLI?cli=07700900001",
-        )
-        .await;
-    assert_eq!(
-        (s, body["error"].as_str()),
-        (403, Some("insufficient_scope"))
-    );
+    assert_eq!((s, body["error"].as_str()), (403, Some("insufficient_scope")));
+    let (s, body) = app.get(&token, "/api/Connections/GetConnectionByCLI?cli=07700900001").await;
+    assert_eq!((s, body["error"].as_str()), (403, Some("insufficient_scope")));
     // The catalogue needs no particular scope.
-    app.get(&token, "/api/Tariffs/ListTariffsForNetwork?network=EE")
-        .await
-        .is(200);
+    app.get(&token, "/api/Tariffs/ListTariffsForNetwork?network=EE").await.is(200);
 }
 
 #[backend_test]
@@ -246,33 +195,20 @@ async fn legacy_basic_auth_with_an_api_user(app: &TestApp) {
     let body: Value = ok.json().await.unwrap();
     assert_eq!(body["cli"], cli.as_str());
 
-    let bad = app
-        .http
-        .get(app.url(&path))
-        .basic_auth("northapi", Some("wrong"))
-        .send()
-        .await
-        .unwrap();
+    let bad =
+        app.http.get(app.url(&path)).basic_auth("northapi", Some("wrong")).send().await.unwrap();
     assert_eq!(bad.status(), 401);
     let body: Value = bad.json().await.unwrap();
     assert_eq!(body["error"], "invalid_token");
 
-    let nobody = app
-        .http
-        .get(app.url(&path))
-        .basic_auth("nobody", Some("x"))
-        .send()
-        .await
-        .unwrap();
+    let nobody = app.http.get(app.url(&path)).basic_auth("nobody", Some("x")).send().await.unwrap();
     assert_eq!(nobody.status(), 401);
 
     // The API user sees only its partner's records.
     let foreign = app.cli_of(app.capital).await;
     let other = app
         .http
-        .get(app.url(&format!(
-            "/api/Connections/GetConnectionByCLI?cli={foreign}"
-        )))
+        .get(app.url(&format!("/api/Connections/GetConnectionByCLI?cli={foreign}")))
         .basic_auth("northapi", Some("correct horse battery"))
         .send()
         .await

@@ -31,9 +31,8 @@ struct Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
-            .status();
+        let _ =
+            Command::new("kill").args(["-KILL", "--", &format!("-{}", self.driver.id())]).status();
         let _ = self.driver.wait();
     }
 }
@@ -45,11 +44,7 @@ fn chromedriver() -> Option<&'static str> {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 impl Browser {
@@ -84,11 +79,7 @@ impl Browser {
         let mut tries = 0;
         let client = loop {
             let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-            match ClientBuilder::new(connector)
-                .capabilities(caps.clone())
-                .connect(&wd)
-                .await
-            {
+            match ClientBuilder::new(connector).capabilities(caps.clone()).connect(&wd).await {
                 Ok(c) => break c,
                 Err(e) if tries < 100 => {
                     tries += 1;
@@ -100,18 +91,11 @@ impl Browser {
                 Err(e) => panic!("no WebDriver session: {e}"),
             }
         };
-        Some(Browser {
-            client,
-            driver,
-            base: app.base.clone(),
-        })
+        Some(Browser { client, driver, base: app.base.clone() })
     }
 
     async fn goto(&self, path: &str) {
-        self.client
-            .goto(&format!("{}{path}", self.base))
-            .await
-            .unwrap();
+        self.client.goto(&format!("{}{path}", self.base)).await.unwrap();
     }
 
     /// Waits (up to 15 s) for an element.
@@ -223,13 +207,7 @@ async fn staff(app: &TestApp, name: &str, partner: i64, role: domain::portal::Ro
 
 #[backend_test]
 async fn a_wrong_password_is_refused_and_repeated_failures_lock_the_account(app: &TestApp) {
-    staff(
-        app,
-        "lock.agent",
-        app.north,
-        domain::portal::Role::PartnerAgent,
-    )
-    .await;
+    staff(app, "lock.agent", app.north, domain::portal::Role::PartnerAgent).await;
     in_browser("lockout", app, async |b| {
         b.log_in("lock.agent", "not the password").await;
         b.wait_text("Wrong user name or password.").await;
@@ -252,16 +230,8 @@ async fn a_wrong_password_is_refused_and_repeated_failures_lock_the_account(app:
 
 #[backend_test]
 async fn a_cli_is_found_by_search_and_a_bar_added_and_removed_completes(app: &TestApp) {
-    staff(
-        app,
-        "bars.agent",
-        app.north,
-        domain::portal::Role::PartnerAgent,
-    )
-    .await;
-    let c = app
-        .connection_on(app.north, domain::Network::Vodafone)
-        .await;
+    staff(app, "bars.agent", app.north, domain::portal::Role::PartnerAgent).await;
+    let c = app.connection_on(app.north, domain::Network::Vodafone).await;
     let roam = app
         .store
         .catalogue()
@@ -273,17 +243,8 @@ async fn a_cli_is_found_by_search_and_a_bar_added_and_removed_completes(app: &Te
         .unwrap()
         .id;
     // Typed as people type it: spaces, national format.
-    let national = c
-        .cli
-        .strip_prefix("44")
-        .unwrap_or(&c.cli)
-        .trim_start_matches('0');
-    let typed = format!(
-        "+44 {} {} {}",
-        &national[..4],
-        &national[4..7],
-        &national[7..]
-    );
+    let national = c.cli.strip_prefix("44").unwrap_or(&c.cli).trim_start_matches('0');
+    let typed = format!("+44 {} {} {}", &national[..4], &national[4..7], &national[7..]);
     // Some data this period, for the connection page's chart.
     let usage = app.token(app.north, "usage").await;
     let records: Vec<serde_json::Value> = [(3, 700), (5, 1500), (8, 300), (11, 2200), (14, 900)]
@@ -324,8 +285,7 @@ async fn a_cli_is_found_by_search_and_a_bar_added_and_removed_completes(app: &Te
         b.wait_text("is Pending").await;
         // The worker carries it out; the page sees it complete by itself.
         app.drain().await;
-        b.wait_for("#requests-table tr[data-request] td:nth-child(3)")
-            .await;
+        b.wait_for("#requests-table tr[data-request] td:nth-child(3)").await;
         b.client
             .wait()
             .at_most(Duration::from_secs(15))
@@ -355,13 +315,7 @@ async fn a_cli_is_found_by_search_and_a_bar_added_and_removed_completes(app: &Te
 
 #[backend_test]
 async fn a_partner_user_cannot_open_another_partners_customer(app: &TestApp) {
-    staff(
-        app,
-        "north.only",
-        app.north,
-        domain::portal::Role::PartnerAdmin,
-    )
-    .await;
+    staff(app, "north.only", app.north, domain::portal::Role::PartnerAdmin).await;
     let theirs = app.customer_of(app.capital).await;
     let ours = app.customer_of(app.north).await;
     in_browser("other-partner", app, async |b| {
@@ -379,13 +333,7 @@ async fn a_partner_user_cannot_open_another_partners_customer(app: &TestApp) {
 
 #[backend_test]
 async fn a_form_posted_without_its_csrf_token_is_refused(app: &TestApp) {
-    staff(
-        app,
-        "csrf.agent",
-        app.north,
-        domain::portal::Role::PartnerAgent,
-    )
-    .await;
+    staff(app, "csrf.agent", app.north, domain::portal::Role::PartnerAgent).await;
     let customer = app.customer_of(app.north).await;
     in_browser("csrf", app, async |b| {
         b.log_in("csrf.agent", PASSWORD).await;
@@ -394,10 +342,7 @@ async fn a_form_posted_without_its_csrf_token_is_refused(app: &TestApp) {
         b.fill("#town", "Forgedton").await;
         // What a forged cross-site form would lack: the session's token.
         b.client
-            .execute(
-                "document.querySelector('main form input[name=csrf]').remove()",
-                vec![],
-            )
+            .execute("document.querySelector('main form input[name=csrf]').remove()", vec![])
             .await
             .unwrap();
         b.press("Save details").await;
@@ -405,31 +350,14 @@ async fn a_form_posted_without_its_csrf_token_is_refused(app: &TestApp) {
         assert_eq!(b.title().await, "Not allowed");
     })
     .await;
-    let c = app
-        .store
-        .customers()
-        .get_customer(store::Visibility::All, customer)
-        .await
-        .unwrap();
+    let c = app.store.customers().get_customer(store::Visibility::All, customer).await.unwrap();
     assert_ne!(c.town, "Forgedton", "nothing was saved");
 }
 
 #[backend_test]
 async fn an_api_token_made_on_admin_get_token_works_on_the_isp_api_until_revoked(app: &TestApp) {
-    staff(
-        app,
-        "north.admin",
-        app.north,
-        domain::portal::Role::PartnerAdmin,
-    )
-    .await;
-    staff(
-        app,
-        "north.agent",
-        app.north,
-        domain::portal::Role::PartnerAgent,
-    )
-    .await;
+    staff(app, "north.admin", app.north, domain::portal::Role::PartnerAdmin).await;
+    staff(app, "north.agent", app.north, domain::portal::Role::PartnerAgent).await;
     let user = app
         .store
         .credentials()
@@ -448,19 +376,14 @@ async fn an_api_token_made_on_admin_get_token_works_on_the_isp_api_until_revoked
         b.log_in("north.agent", PASSWORD).await;
         b.wait_text("live connections").await;
         b.goto("/Admin/getToken").await;
-        b.wait_text("only an administrator manages users and credentials")
-            .await;
+        b.wait_text("only an administrator manages users and credentials").await;
         b.client.delete_all_cookies().await.unwrap();
 
         b.log_in("north.admin", PASSWORD).await;
         b.wait_text("live connections").await;
         b.click("a[href='/portal/admin']").await;
         b.click("a[href='/Admin/getToken']").await;
-        b.wait_for("#token_user")
-            .await
-            .select_by_value(&user.id.to_string())
-            .await
-            .unwrap();
+        b.wait_for("#token_user").await.select_by_value(&user.id.to_string()).await.unwrap();
         b.fill("#token_description", "billing system").await;
         b.press("Create API access token").await;
         let shown = b.wait_for("#new-token").await.text().await.unwrap();
@@ -485,28 +408,18 @@ async fn an_api_token_made_on_admin_get_token_works_on_the_isp_api_until_revoked
         b.wait_text("Token revoked").await;
     })
     .await;
-    let list = app
-        .http
-        .get(app.url("/api/v1/users"))
-        .header("X-Auth-Token", &token);
+    let list = app.http.get(app.url("/api/v1/users")).header("X-Auth-Token", &token);
     assert_eq!(list.send().await.unwrap().status(), 401, "revoked");
 }
 
 #[backend_test]
 async fn an_order_is_built_submitted_and_watched_to_completion(app: &TestApp) {
-    staff(
-        app,
-        "orders.agent",
-        app.north,
-        domain::portal::Role::PartnerAgent,
-    )
-    .await;
+    staff(app, "orders.agent", app.north, domain::portal::Role::PartnerAgent).await;
     let customer = app.customer_of(app.north).await;
     in_browser("order", app, async |b| {
         b.log_in("orders.agent", PASSWORD).await;
         b.wait_text("live connections").await;
-        b.goto(&format!("/portal/customers/{customer}?tab=orders"))
-            .await;
+        b.goto(&format!("/portal/customers/{customer}?tab=orders")).await;
         b.click("a[href^='/portal/orders/new']").await;
         b.fill("#reference", "PO-BROWSER-1").await;
         b.press("Start the order").await;
@@ -515,31 +428,20 @@ async fn an_order_is_built_submitted_and_watched_to_completion(app: &TestApp) {
         // Nothing on it yet: submitting says what is wrong and changes nothing.
         b.press("Submit the order").await;
         b.wait_for("[role=alert]").await;
-        assert_eq!(
-            b.wait_for("#order-status").await.text().await.unwrap(),
-            "Draft"
-        );
+        assert_eq!(b.wait_for("#order-status").await.text().await.unwrap(), "Draft");
 
         // A port with a malformed PAC is refused, naming the field.
         b.click("input[name=connection_type][value=Port]").await;
         b.fill("#port_cli", "07700 900123").await;
         b.fill("#pac", "NOT-A-PAC").await;
-        b.wait_for("#sim_type")
-            .await
-            .select_by_value("eSIM")
-            .await
-            .unwrap();
+        b.wait_for("#sim_type").await.select_by_value("eSIM").await.unwrap();
         b.press("Add the mobile").await;
         b.wait_text("pac").await;
         b.wait_for("[role=alert]").await;
 
         // A new eSIM, any free number.
         b.click("input[name=connection_type][value=New]").await;
-        b.wait_for("#sim_type")
-            .await
-            .select_by_value("eSIM")
-            .await
-            .unwrap();
+        b.wait_for("#sim_type").await.select_by_value("eSIM").await.unwrap();
         b.press("Add the mobile").await;
         b.wait_text("added with").await;
         b.picture("order-builder").await;
@@ -551,9 +453,7 @@ async fn an_order_is_built_submitted_and_watched_to_completion(app: &TestApp) {
         b.client
             .wait()
             .at_most(Duration::from_secs(20))
-            .for_element(Locator::XPath(
-                "//strong[@id='order-status' and text()='Completed']",
-            ))
+            .for_element(Locator::XPath("//strong[@id='order-status' and text()='Completed']"))
             .await
             .expect("the order shows Completed without a reload");
         b.wait_text("Completed").await;
@@ -567,16 +467,8 @@ async fn an_order_is_built_submitted_and_watched_to_completion(app: &TestApp) {
 /// phone's width (tables scroll inside themselves, the page does not).
 #[backend_test]
 async fn pages_fit_a_phone_and_every_control_is_labelled(app: &TestApp) {
-    staff(
-        app,
-        "phone.admin",
-        app.north,
-        domain::portal::Role::PartnerAdmin,
-    )
-    .await;
-    let c = app
-        .connection_on(app.north, domain::Network::Vodafone)
-        .await;
+    staff(app, "phone.admin", app.north, domain::portal::Role::PartnerAdmin).await;
+    let c = app.connection_on(app.north, domain::Network::Vodafone).await;
     let customer = c.customer_id;
     let (_, o) = app
         .post(

@@ -15,10 +15,7 @@ async fn tariffs_for_each_network(app: &TestApp) {
     let token = app.north_token().await;
     for network in ["Vodafone", "o2", "EE"] {
         let list = app
-            .get(
-                &token,
-                &format!("/api/Tariffs/ListTariffsForNetwork?network={network}"),
-            )
+            .get(&token, &format!("/api/Tariffs/ListTariffsForNetwork?network={network}"))
             .await
             .is(200);
         let tariffs = items(&list);
@@ -30,10 +27,7 @@ async fn tariffs_for_each_network(app: &TestApp) {
             assert!(t["retailCost"].as_str().unwrap().starts_with('£'));
         }
         let (_, capped) = app
-            .get(
-                &token,
-                &format!("/api/Tariffs/BillCapEligibleTariffs?network={network}"),
-            )
+            .get(&token, &format!("/api/Tariffs/BillCapEligibleTariffs?network={network}"))
             .await;
         let capped = items(&capped);
         assert!(!capped.is_empty() && capped.len() < tariffs.len());
@@ -42,12 +36,7 @@ async fn tariffs_for_each_network(app: &TestApp) {
             .all(|t| t["billCapEligible"] == true && t["billCapMaxPence"].as_i64().unwrap() > 0));
     }
     // Retired tariffs are not on sale.
-    let (_, vf) = app
-        .get(
-            &token,
-            "/api/Tariffs/ListTariffsForNetwork?network=Vodafone",
-        )
-        .await;
+    let (_, vf) = app.get(&token, "/api/Tariffs/ListTariffsForNetwork?network=Vodafone").await;
     assert!(items(&vf).iter().all(|t| t["name"] != "Red Business 2GB"));
     app.get(&token, "/api/Tariffs/ListTariffsForNetwork?network=Three")
         .await
@@ -55,112 +44,63 @@ async fn tariffs_for_each_network(app: &TestApp) {
     app.get(&token, "/api/Tariffs/ListTariffsForNetwork")
         .await
         .refused(400, "network: is required");
-    app.get(&token, "/api/Tariffs/BillCapEligibleTariffs")
-        .await
-        .refused(400, "network");
+    app.get(&token, "/api/Tariffs/BillCapEligibleTariffs").await.refused(400, "network");
 }
 
 #[backend_test]
 async fn bundles_and_bars(app: &TestApp) {
     let token = app.north_token().await;
-    let (_, tariffs) = app
-        .get(
-            &token,
-            "/api/Tariffs/ListTariffsForNetwork?network=Vodafone",
-        )
-        .await;
-    let limited = items(&tariffs)
-        .iter()
-        .find(|t| !t["dataMb"].is_null())
-        .unwrap()["tariffId"]
+    let (_, tariffs) = app.get(&token, "/api/Tariffs/ListTariffsForNetwork?network=Vodafone").await;
+    let limited = items(&tariffs).iter().find(|t| !t["dataMb"].is_null()).unwrap()["tariffId"]
         .as_i64()
         .unwrap();
-    let unlimited = items(&tariffs)
-        .iter()
-        .find(|t| t["dataMb"].is_null())
-        .unwrap()["tariffId"]
+    let unlimited = items(&tariffs).iter().find(|t| t["dataMb"].is_null()).unwrap()["tariffId"]
         .as_i64()
         .unwrap();
     let b = app
-        .get(
-            &token,
-            &format!("/api/Bundles/ListBundlesForTariff?tariffId={limited}"),
-        )
+        .get(&token, &format!("/api/Bundles/ListBundlesForTariff?tariffId={limited}"))
         .await
         .is(200);
     assert!(items(&b).iter().any(|x| x["category"] == "Data"));
-    assert!(
-        items(&b).iter().any(|x| x["recurring"] == false),
-        "one-off bundles exist"
-    );
-    let (_, b) = app
-        .get(
-            &token,
-            &format!("/api/Bundles/ListBundlesForTariff?tariffId={unlimited}"),
-        )
-        .await;
-    assert!(
-        items(&b).iter().all(|x| x["category"] != "Data"),
-        "no data add-ons on unlimited data"
-    );
+    assert!(items(&b).iter().any(|x| x["recurring"] == false), "one-off bundles exist");
+    let (_, b) =
+        app.get(&token, &format!("/api/Bundles/ListBundlesForTariff?tariffId={unlimited}")).await;
+    assert!(items(&b).iter().all(|x| x["category"] != "Data"), "no data add-ons on unlimited data");
     app.get(&token, "/api/Bundles/ListBundlesForTariff?tariffId=99999")
         .await
         .refused(404, "tariff 99999");
-    app.get(&token, "/api/Bundles/ListBundlesForTariff?tariffId=x")
-        .await
-        .refused(400, "tariffId");
+    app.get(&token, "/api/Bundles/ListBundlesForTariff?tariffId=x").await.refused(400, "tariffId");
 
-    let (_, nb) = app
-        .get(&token, "/api/Bundles/ListBundlesForNetwork?network=EE")
-        .await;
-    let names: Vec<&str> = items(&nb)
-        .iter()
-        .map(|x| x["name"].as_str().unwrap())
-        .collect();
+    let (_, nb) = app.get(&token, "/api/Bundles/ListBundlesForNetwork?network=EE").await;
+    let names: Vec<&str> = items(&nb).iter().map(|x| x["name"].as_str().unwrap()).collect();
     assert!(
         names.contains(&"EU Roaming") && names.contains(&"International Minutes 100"),
         "{names:?}"
     );
     assert!(items(&nb).iter().all(|x| x["network"] == "EE"));
 
-    let bars = app
-        .get(&token, "/api/Bars/ListBarsForNetwork?network=O2")
-        .await
-        .is(200);
-    let suffixes: Vec<&str> = items(&bars)
-        .iter()
-        .map(|x| x["barSuffix"].as_str().unwrap())
-        .collect();
-    for want in [
-        "BAOC", "BOIC", "BAIC", "PRM", "ROAM", "DATA", "INT", "STOLEN",
-    ] {
+    let bars = app.get(&token, "/api/Bars/ListBarsForNetwork?network=O2").await.is(200);
+    let suffixes: Vec<&str> =
+        items(&bars).iter().map(|x| x["barSuffix"].as_str().unwrap()).collect();
+    for want in ["BAOC", "BOIC", "BAIC", "PRM", "ROAM", "DATA", "INT", "STOLEN"] {
         assert!(suffixes.contains(&want), "{want} in {suffixes:?}");
     }
     assert!(items(&bars)
         .iter()
         .all(|b| ["GSM barring", "Operator"].contains(&b["category"].as_str().unwrap())));
-    app.get(&token, "/api/Bars/ListBarsForNetwork?network=")
-        .await
-        .refused(400, "network");
+    app.get(&token, "/api/Bars/ListBarsForNetwork?network=").await.refused(400, "network");
 }
 
 #[backend_test]
 async fn tariffs_for_a_contract_follow_the_change_rules(app: &TestApp) {
     let token = app.north_token().await;
     let cli = app.cli_of(app.north).await;
-    let (_, conn) = app
-        .get(
-            &token,
-            &format!("/api/Connections/GetConnectionByCLI?cli={cli}"),
-        )
-        .await;
+    let (_, conn) =
+        app.get(&token, &format!("/api/Connections/GetConnectionByCLI?cli={cli}")).await;
     let contract = conn["contractId"].as_i64().unwrap();
     let current = conn["tariff"]["monthlyPence"].as_i64().unwrap();
     let list = app
-        .get(
-            &token,
-            &format!("/api/Tariffs/GetTariffsForContract?contractId={contract}"),
-        )
+        .get(&token, &format!("/api/Tariffs/GetTariffsForContract?contractId={contract}"))
         .await
         .is(200);
     for t in items(&list) {
@@ -175,15 +115,10 @@ async fn tariffs_for_a_contract_follow_the_change_rules(app: &TestApp) {
         }
     }
     let capital = app.capital_token().await;
-    app.get(
-        &capital,
-        &format!("/api/Tariffs/GetTariffsForContract?contractId={contract}"),
-    )
-    .await
-    .refused(404, "contract");
-    app.get(&token, "/api/Tariffs/GetTariffsForContract")
+    app.get(&capital, &format!("/api/Tariffs/GetTariffsForContract?contractId={contract}"))
         .await
-        .refused(400, "contractId");
+        .refused(404, "contract");
+    app.get(&token, "/api/Tariffs/GetTariffsForContract").await.refused(400, "contractId");
 }
 
 #[backend_test]
@@ -203,35 +138,14 @@ async fn appendix_lists(app: &TestApp) {
         assert_eq!(body["total"].as_i64().unwrap() as usize, items(&body).len());
     }
     let (_, nets) = app.get(&token, "/api/Appendix/Networks").await;
-    let vf = items(&nets)
-        .iter()
-        .find(|n| n["name"] == "Vodafone")
-        .unwrap();
-    assert_eq!(
-        (vf["offersNumbers"].as_bool(), vf["esim"].as_bool()),
-        (Some(true), Some(true))
-    );
+    let vf = items(&nets).iter().find(|n| n["name"] == "Vodafone").unwrap();
+    assert_eq!((vf["offersNumbers"].as_bool(), vf["esim"].as_bool()), (Some(true), Some(true)));
     let ee = items(&nets).iter().find(|n| n["name"] == "EE").unwrap();
     assert_eq!(ee["offersNumbers"], false);
     let (_, types) = app.get(&token, "/api/Appendix/ConnectionTypes").await;
-    let names: Vec<&str> = items(&types)
-        .iter()
-        .map(|t| t["name"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = items(&types).iter().map(|t| t["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["New", "Port", "Migration", "Disconnection"]);
     let (_, statuses) = app.get(&token, "/api/Appendix/StatusIds").await;
-    let names: Vec<&str> = items(&statuses)
-        .iter()
-        .map(|t| t["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        names,
-        [
-            "Open",
-            "In progress",
-            "Awaiting customer",
-            "Resolved",
-            "Closed"
-        ]
-    );
+    let names: Vec<&str> = items(&statuses).iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Open", "In progress", "Awaiting customer", "Resolved", "Closed"]);
 }

@@ -20,16 +20,10 @@ fn acme() -> Value {
 #[backend_test]
 async fn create_then_read_back(app: &TestApp) {
     let token = app.north_token().await;
-    let body = app
-        .post(&token, "/api/Customers/CreateCustomer", &acme())
-        .await
-        .is(201);
+    let body = app.post(&token, "/api/Customers/CreateCustomer", &acme()).await.is(201);
     let id = body["customerId"].as_i64().unwrap();
     let c = app
-        .get(
-            &token,
-            &format!("/api/Customers/GetCustomerDetails?customerId={id}"),
-        )
+        .get(&token, &format!("/api/Customers/GetCustomerDetails?customerId={id}"))
         .await
         .is(200);
     assert_eq!(c["companyName"], "Acme Widgets Ltd");
@@ -38,12 +32,7 @@ async fn create_then_read_back(app: &TestApp) {
     assert_eq!(c["contact"]["email"], "jane@acme.example");
     assert_eq!(c["billingEmail"], "accounts@acme.example");
     // Written with an audit row naming the caller.
-    let audit = app
-        .store
-        .audit()
-        .audit_for("customer", &id.to_string())
-        .await
-        .unwrap();
+    let audit = app.store.audit().audit_for("customer", &id.to_string()).await.unwrap();
     assert_eq!(audit.len(), 1);
     assert!(audit[0].actor.starts_with("client:sb_"));
     assert_eq!(audit[0].action, "create");
@@ -76,9 +65,7 @@ async fn each_bad_field_is_a_400_naming_it(app: &TestApp) {
     for (pointer, value, field) in cases {
         let mut body = acme();
         *body.pointer_mut(pointer).unwrap() = value;
-        let got = app
-            .post(&token, "/api/Customers/CreateCustomer", &body)
-            .await;
+        let got = app.post(&token, "/api/Customers/CreateCustomer", &body).await;
         got.refused(400, field);
         assert_eq!(got.1["field"], field);
     }
@@ -118,9 +105,7 @@ async fn malformed_bodies_are_4xx_never_500(app: &TestApp) {
     post_raw(b"[]".to_vec(), "application/json")
         .await
         .refused(400, "the request body must be a JSON object");
-    post_raw(b"".to_vec(), "application/json")
-        .await
-        .refused(400, "the request body is empty");
+    post_raw(b"".to_vec(), "application/json").await.refused(400, "the request body is empty");
     // Trailing data after the object is refused, and nothing is made.
     let before = app.get(&token, "/api/Customers").await.1["total"].clone();
     assert!(before.is_i64(), "a count of customers: {before}");
@@ -134,12 +119,7 @@ async fn malformed_bodies_are_4xx_never_500(app: &TestApp) {
     let field_error = |got: (u16, Value), field: &str, message: &str| {
         assert_eq!(got.0, 400, "{}", got.1);
         assert_eq!(got.1["field"], field, "{}", got.1);
-        assert_eq!(
-            got.1["response_message"],
-            format!("{field}: {message}"),
-            "{}",
-            got.1
-        );
+        assert_eq!(got.1["response_message"], format!("{field}: {message}"), "{}", got.1);
     };
     let mut wrong_type = acme();
     wrong_type["companyName"] = json!(42);
@@ -159,10 +139,7 @@ async fn malformed_bodies_are_4xx_never_500(app: &TestApp) {
     unknown["vatNumber"] = json!("GB123");
     let got = post_raw(unknown.to_string().into_bytes(), "application/json").await;
     assert_eq!(got.1["field"], "vatNumber", "{}", got.1);
-    got.refused(
-        400,
-        "vatNumber: is not a field of this request; the fields are companyName",
-    );
+    got.refused(400, "vatNumber: is not a field of this request; the fields are companyName");
     let mut missing = acme();
     missing.as_object_mut().unwrap().remove("address");
     field_error(
@@ -171,28 +148,19 @@ async fn malformed_bodies_are_4xx_never_500(app: &TestApp) {
         "is required",
     );
     let mut missing_inner = acme();
-    missing_inner["contact"]
-        .as_object_mut()
-        .unwrap()
-        .remove("email");
+    missing_inner["contact"].as_object_mut().unwrap().remove("email");
     field_error(
         post_raw(missing_inner.to_string().into_bytes(), "application/json").await,
         "contact.email",
         "is required",
     );
-    post_raw(acme().to_string().into_bytes(), "text/plain")
-        .await
-        .refused(415, "application/json");
+    post_raw(acme().to_string().into_bytes(), "text/plain").await.refused(415, "application/json");
     let mut huge = acme();
     huge["companyName"] = json!("x".repeat(2 * 1024 * 1024));
-    post_raw(huge.to_string().into_bytes(), "application/json")
-        .await
-        .refused(413, "limit");
+    post_raw(huge.to_string().into_bytes(), "application/json").await.refused(413, "limit");
     let mut long = acme();
     long["companyName"] = json!("x".repeat(500));
-    post_raw(long.to_string().into_bytes(), "application/json")
-        .await
-        .refused(400, "companyName");
+    post_raw(long.to_string().into_bytes(), "application/json").await.refused(400, "companyName");
 }
 
 #[backend_test]
@@ -208,11 +176,7 @@ async fn idempotency_key_replays_and_refuses_another_body(app: &TestApp) {
         async move {
             let r = req.send().await.unwrap();
             let replayed = r.headers().contains_key("idempotent-replayed");
-            (
-                r.status().as_u16(),
-                r.json::<Value>().await.unwrap(),
-                replayed,
-            )
+            (r.status().as_u16(), r.json::<Value>().await.unwrap(), replayed)
         }
     };
     let first = send(acme(), "k-1").await;
@@ -227,10 +191,7 @@ async fn idempotency_key_replays_and_refuses_another_body(app: &TestApp) {
     other["companyName"] = json!("Other Ltd");
     let conflict = send(other, "k-1").await;
     assert_eq!(conflict.0, 409);
-    assert!(conflict.1["response_message"]
-        .as_str()
-        .unwrap()
-        .contains("different request body"));
+    assert!(conflict.1["response_message"].as_str().unwrap().contains("different request body"));
     let n = app
         .store
         .customers()
@@ -263,29 +224,15 @@ async fn list_search_and_paging(app: &TestApp) {
 
     let (_, found) = app.get(&token, "/api/Customers?search=PLUMBING").await;
     assert_eq!(found["total"], 1, "search is case-insensitive");
-    assert_eq!(
-        found["items"][0]["companyName"],
-        "Pennine Plumbing & Heating Ltd"
-    );
+    assert_eq!(found["items"][0]["companyName"], "Pennine Plumbing & Heating Ltd");
     let (_, by_postcode) = app.get(&token, "/api/Customers?search=hg1").await;
     assert_eq!(by_postcode["total"], 1);
 
     // SQL metacharacters are text, not SQL or wildcards.
-    for nasty in [
-        "%25",
-        "_",
-        "'%20OR%20'1'%3D'1",
-        "%5C",
-        "%22%3B%20DROP%20TABLE%20customers%3B--",
-    ] {
-        let (s, r) = app
-            .get(&token, &format!("/api/Customers?search={nasty}"))
-            .await;
-        assert_eq!(
-            (s, r["total"].as_i64()),
-            (200, Some(0)),
-            "search {nasty}: {r}"
-        );
+    for nasty in ["%25", "_", "'%20OR%20'1'%3D'1", "%5C", "%22%3B%20DROP%20TABLE%20customers%3B--"]
+    {
+        let (s, r) = app.get(&token, &format!("/api/Customers?search={nasty}")).await;
+        assert_eq!((s, r["total"].as_i64()), (200, Some(0)), "search {nasty}: {r}");
     }
     let (s, _) = app.get(&token, "/api/Customers?search=acme").await;
     assert_eq!(s, 200, "the table is still there");
@@ -298,15 +245,9 @@ async fn list_search_and_paging(app: &TestApp) {
     assert!(p2["nextPage"].is_null());
     assert_ne!(p1["items"][0]["customerId"], p2["items"][0]["customerId"]);
 
-    app.get(&token, "/api/Customers?page=0")
-        .await
-        .refused(400, "page");
-    app.get(&token, "/api/Customers?pageSize=1000")
-        .await
-        .refused(400, "pageSize");
-    app.get(&token, "/api/Customers?page=abc")
-        .await
-        .refused(400, "page");
+    app.get(&token, "/api/Customers?page=0").await.refused(400, "page");
+    app.get(&token, "/api/Customers?pageSize=1000").await.refused(400, "pageSize");
+    app.get(&token, "/api/Customers?page=abc").await.refused(400, "page");
 }
 
 #[backend_test]
@@ -314,56 +255,28 @@ async fn another_partners_customer_is_404_everywhere(app: &TestApp) {
     let north = app.north_token().await;
     let capital = app.capital_token().await;
     let theirs = app.customer_of(app.capital).await;
-    app.get(
-        &north,
-        &format!("/api/Customers/GetCustomerDetails?customerId={theirs}"),
-    )
-    .await
-    .refused(404, "not found");
-    assert_eq!(
-        app.get(
-            &capital,
-            &format!("/api/Customers/GetCustomerDetails?customerId={theirs}")
-        )
+    app.get(&north, &format!("/api/Customers/GetCustomerDetails?customerId={theirs}"))
         .await
-        .0,
+        .refused(404, "not found");
+    assert_eq!(
+        app.get(&capital, &format!("/api/Customers/GetCustomerDetails?customerId={theirs}"))
+            .await
+            .0,
         200
     );
     let (_, list) = app.get(&north, "/api/Customers?search=thames").await;
     assert_eq!(list["total"], 0, "not in searches either");
-    assert_eq!(
-        app.get(
-            &north,
-            "/api/Customers/GetCustomerDetails?customerId=999999"
-        )
-        .await
-        .0,
-        404
-    );
-    app.get(&north, "/api/Customers/GetCustomerDetails")
-        .await
-        .refused(400, "customerId");
+    assert_eq!(app.get(&north, "/api/Customers/GetCustomerDetails?customerId=999999").await.0, 404);
+    app.get(&north, "/api/Customers/GetCustomerDetails").await.refused(400, "customerId");
     app.get(&north, "/api/Customers/GetCustomerDetails?customerId=abc")
         .await
         .refused(400, "customerId");
 
     // Platform staff (admin) see every partner.
-    let house = app
-        .store
-        .partners()
-        .partner_by_name("House")
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let house = app.store.partners().partner_by_name("House").await.unwrap().unwrap().id;
     let admin = app.token(house, "customers admin").await;
     assert_eq!(
-        app.get(
-            &admin,
-            &format!("/api/Customers/GetCustomerDetails?customerId={theirs}")
-        )
-        .await
-        .0,
+        app.get(&admin, &format!("/api/Customers/GetCustomerDetails?customerId={theirs}")).await.0,
         200
     );
     let (_, all) = app.get(&admin, "/api/Customers").await;

@@ -34,11 +34,7 @@ fn installed() -> bool {
 }
 
 fn free_udp_port() -> u16 {
-    std::net::UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// FreeRADIUS, stopped by PID when dropped.
@@ -73,18 +69,10 @@ impl Radius {
             .env("RADIUS_NAS_NETWORK", "127.0.0.1")
             .env("RADIUS_RUN_DIR", dir.path())
             .stdout(std::fs::File::create(&log).unwrap())
-            .stderr(Stdio::from(
-                std::fs::File::options().append(true).open(&log).unwrap(),
-            ))
+            .stderr(Stdio::from(std::fs::File::options().append(true).open(&log).unwrap()))
             .spawn()
             .expect("start freeradius");
-        Radius {
-            child,
-            log,
-            auth,
-            acct,
-            _dir: dir,
-        }
+        Radius { child, log, auth, acct, _dir: dir }
     }
 
     fn log(&self) -> String {
@@ -99,10 +87,7 @@ impl Radius {
     /// Stops FreeRADIUS by its PID (SIGTERM) and waits for it.
     fn stop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
-            let _ = Command::new("kill")
-                .arg("-TERM")
-                .arg(self.child.id().to_string())
-                .status();
+            let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
             let deadline = Instant::now() + Duration::from_secs(5);
             while Instant::now() < deadline {
                 if let Ok(Some(_)) = self.child.try_wait() {
@@ -134,21 +119,12 @@ async fn run(program: &'static str, args: Vec<String>, stdin: Option<String>) ->
             .spawn()
             .unwrap_or_else(|e| panic!("{program}: {e}"));
         if let Some(input) = stdin {
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(input.as_bytes())
-                .unwrap();
+            child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
         } else {
             drop(child.stdin.take());
         }
         let out = child.wait_with_output().unwrap();
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
     })
     .await
     .unwrap()
@@ -236,14 +212,8 @@ async fn an_outage_is_never_a_reject() {
     let mut r = Radius::start_at(&format!("http://127.0.0.1:{closed}"), "sbt_unused");
     ready(&mut r).await;
     for (kind, attrs) in [
-        (
-            "pap",
-            "User-Name = \"alice\"\nUser-Password = \"alice-pw-1\"\n",
-        ),
-        (
-            "chap",
-            "User-Name = \"dave\"\nCHAP-Password = \"dave-pw-1\"\n",
-        ),
+        ("pap", "User-Name = \"alice\"\nUser-Password = \"alice-pw-1\"\n"),
+        ("chap", "User-Name = \"dave\"\nCHAP-Password = \"dave-pw-1\"\n"),
     ] {
         let out = run(
             "radclient",
@@ -271,11 +241,7 @@ async fn an_outage_is_never_a_reject() {
     // Accounting is answered from the buffer on disk, kept for later.
     let out = acct(&r, "User-Name = \"alice\"\nAcct-Status-Type = Start\nAcct-Session-Id = \"o1\"\nNAS-IP-Address = 127.0.0.1\n").await;
     assert!(out.contains("Accounting-Response"), "{out}\n{}", r.log());
-    let buffered = format!(
-        "{}{}",
-        r.radacct("switchboard-detail"),
-        r.radacct("detail.work")
-    );
+    let buffered = format!("{}{}", r.radacct("switchboard-detail"), r.radacct("detail.work"));
     assert!(buffered.contains("Acct-Session-Id = \"o1\""), "{buffered}");
     r.stop();
 }
@@ -292,22 +258,11 @@ async fn sessions_when(
 ) -> serde_json::Value {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let (_, s) = app
-            .isp(
-                "GET",
-                token,
-                &format!("/api/v1/users/{user}/sessions"),
-                None,
-            )
-            .await;
+        let (_, s) = app.isp("GET", token, &format!("/api/v1/users/{user}/sessions"), None).await;
         if done(&s) {
             return s;
         }
-        assert!(
-            Instant::now() < deadline,
-            "{user}'s sessions never settled: {s}\n{}",
-            r.log()
-        );
+        assert!(Instant::now() < deadline, "{user}'s sessions never settled: {s}\n{}", r.log());
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -566,16 +521,9 @@ async fn a_failing_post_auth_never_turns_an_accept_into_a_reject() {
         r.log()
     );
     let chap = radtest(&r, "chap", "jack", "jack-pw-1").await;
-    assert!(
-        chap.contains("Received Access-Accept"),
-        "{chap}\n{}",
-        r.log()
-    );
+    assert!(chap.contains("Received Access-Accept"), "{chap}\n{}", r.log());
     let wrong = radtest(&r, "pap", "ivy", "not-ivy").await;
-    assert!(
-        wrong.contains("Access-Reject") && wrong.contains("Wrong password"),
-        "{wrong}"
-    );
+    assert!(wrong.contains("Access-Reject") && wrong.contains("Wrong password"), "{wrong}");
     let calls = failed.load(std::sync::atomic::Ordering::SeqCst);
     assert!(calls >= 2, "post-auth was called and failed {calls} times");
     r.stop();

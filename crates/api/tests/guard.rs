@@ -13,30 +13,17 @@ use tokio::io::AsyncWriteExt;
 
 fn limits(per_second: u32, quota: u32) -> api::guard::GuardConfig {
     api::guard::GuardConfig {
-        limits: api::guard::Limits {
-            per_second,
-            quota,
-            quota_window_secs: 3600,
-        },
+        limits: api::guard::Limits { per_second, quota, quota_window_secs: 3600 },
         ..Default::default()
     }
 }
 
 async fn get(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
-    app.http
-        .get(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
+    app.http.get(app.url(path)).bearer_auth(token).send().await.unwrap()
 }
 
 fn header<'a>(r: &'a reqwest::Response, name: &str) -> &'a str {
-    r.headers()
-        .get(name)
-        .unwrap_or_else(|| panic!("no {name} header"))
-        .to_str()
-        .unwrap()
+    r.headers().get(name).unwrap_or_else(|| panic!("no {name} header")).to_str().unwrap()
 }
 
 #[tokio::test]
@@ -47,10 +34,7 @@ async fn a_spike_is_arrested_and_says_so_in_each_faces_terms() {
     for left in [2, 1, 0] {
         let r = get(&app, &token, path).await;
         assert_eq!(r.status(), 200);
-        assert_eq!(
-            header(&r, "ratelimit-policy"),
-            "\"spike\";q=3;w=1, \"quota\";q=1000;w=3600"
-        );
+        assert_eq!(header(&r, "ratelimit-policy"), "\"spike\";q=3;w=1, \"quota\";q=1000;w=3600");
         assert!(
             header(&r, "ratelimit").starts_with(&format!("\"spike\";r={left};t=1, \"quota\";r=")),
             "{}",
@@ -79,10 +63,7 @@ async fn a_spike_is_arrested_and_says_so_in_each_faces_terms() {
     let (s, body) = app.isp("GET", &isp, "/api/v1/profiles", None).await;
     assert_eq!(s, 429);
     assert_eq!(body["status"], "error");
-    assert!(body["message"]
-        .as_str()
-        .unwrap()
-        .starts_with("spike arrest"));
+    assert!(body["message"].as_str().unwrap().starts_with("spike arrest"));
     app.stop().await;
 }
 
@@ -102,15 +83,9 @@ async fn a_spent_quota_is_told_from_a_spike_and_counted_in_metrics() {
     assert_eq!(r.status(), 429);
     assert!(header(&r, "ratelimit").starts_with("\"quota\";r=0;t="));
     let wait: u64 = header(&r, "retry-after").parse().unwrap();
-    assert!(
-        (1..=900).contains(&wait),
-        "{wait}: one request back every 900 s"
-    );
+    assert!((1..=900).contains(&wait), "{wait}: one request back every 900 s");
     let body: Value = r.json().await.unwrap();
-    assert!(body["response_message"]
-        .as_str()
-        .unwrap()
-        .starts_with("quota exceeded"));
+    assert!(body["response_message"].as_str().unwrap().starts_with("quota exceeded"));
     let metrics = scrape(&app, "scrape-me").await;
     assert!(
         metrics.contains("switchboard_http_requests_rate_limited_total{policy=\"quota\"} 1"),
@@ -120,13 +95,7 @@ async fn a_spent_quota_is_told_from_a_spike_and_counted_in_metrics() {
 }
 
 async fn scrape(app: &TestApp, token: &str) -> String {
-    let r = app
-        .http
-        .get(app.url("/metrics"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let r = app.http.get(app.url("/metrics")).bearer_auth(token).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert!(header(&r, "content-type").starts_with("text/plain; version=0.0.4"));
     r.text().await.unwrap()
@@ -157,28 +126,14 @@ async fn beyond_the_in_flight_bound_the_answer_is_503_at_once() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let r = shed.expect("a request beyond the bound is shed");
-    assert!(
-        ["1", "2", "3"].contains(&header(&r, "retry-after")),
-        "{r:?}"
-    );
+    assert!(["1", "2", "3"].contains(&header(&r, "retry-after")), "{r:?}");
     let body: Value = r.json().await.unwrap();
-    assert!(body["response_message"]
-        .as_str()
-        .unwrap()
-        .contains("at capacity"));
+    assert!(body["response_message"].as_str().unwrap().contains("at capacity"));
     // The ISP face sheds in its own dialect; health still answers.
     let isp = app.api_token(app.north, "isp").await;
     let (s, body) = app.isp("GET", &isp, "/api/v1/profiles", None).await;
     assert_eq!((s, body["status"].as_str()), (503, Some("error")));
-    assert_eq!(
-        app.http
-            .get(app.url("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(app.http.get(app.url("/healthz")).send().await.unwrap().status(), 200);
     // Once the held request goes, the place is free again.
     drop(held);
     let mut ok = false;
@@ -201,18 +156,10 @@ async fn metrics_are_served_only_to_whom_they_are_for() {
         let token = app.north_token().await;
         // Traffic to count: a lookup, a miss, an order (a job), RADIUS.
         let cli = app.cli_of(app.north).await;
-        app.get(
-            &token,
-            &format!("/api/Connections/GetConnectionByCLI?cli={cli}"),
-        )
-        .await
-        .is(200);
-        app.get(
-            &token,
-            "/api/Connections/GetConnectionByCLI?cli=07700900999",
-        )
-        .await
-        .refused(404, "07700900999");
+        app.get(&token, &format!("/api/Connections/GetConnectionByCLI?cli={cli}")).await.is(200);
+        app.get(&token, "/api/Connections/GetConnectionByCLI?cli=07700900999")
+            .await
+            .refused(404, "07700900999");
         let radius = app.api_token(app.north, "isp").await;
         let r = app
             .http
@@ -228,13 +175,7 @@ async fn metrics_are_served_only_to_whom_they_are_for() {
         let r = app.http.get(app.url("/metrics")).send().await.unwrap();
         assert_eq!(r.status(), 401);
         assert!(header(&r, "www-authenticate").starts_with("Bearer"));
-        let r = app
-            .http
-            .get(app.url("/metrics"))
-            .bearer_auth("guess")
-            .send()
-            .await
-            .unwrap();
+        let r = app.http.get(app.url("/metrics")).bearer_auth("guess").send().await.unwrap();
         assert_eq!(r.status(), 401);
         let m = scrape(&app, "s3cret").await;
         for want in [
@@ -253,29 +194,19 @@ async fn metrics_are_served_only_to_whom_they_are_for() {
 
         // The job queue, read when scraped.
         let customer = app.customer_of(app.north).await;
-        app.post(
-            &token,
-            "/api/Orders/CreateDraftOrder",
-            &json!({"customerId": customer}),
-        )
-        .await
-        .is(201);
+        app.post(&token, "/api/Orders/CreateDraftOrder", &json!({"customerId": customer}))
+            .await
+            .is(201);
         let m = scrape(&app, "s3cret").await;
         assert!(m.contains("switchboard_http_requests_total{method=\"POST\",route=\"/api/Orders/CreateDraftOrder\",status=\"201\"} 1"), "{m}");
 
         // On a listener of its own, no token is asked.
         let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let at = l.local_addr().unwrap();
-        let state = api::AppState::new(app.store.clone(), &api::ApiConfig::default())
-            .await
-            .unwrap();
+        let state =
+            api::AppState::new(app.store.clone(), &api::ApiConfig::default()).await.unwrap();
         let served = tokio::spawn(api::metrics::serve(l, state));
-        let r = app
-            .http
-            .get(format!("http://{at}/metrics"))
-            .send()
-            .await
-            .unwrap();
+        let r = app.http.get(format!("http://{at}/metrics")).send().await.unwrap();
         assert_eq!(r.status(), 200);
         assert!(r.text().await.unwrap().contains("# HELP switchboard_jobs "));
         served.abort();

@@ -18,13 +18,8 @@ async fn health_readiness_and_request_ids(app: &TestApp) {
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["database"], app.backend);
     // A sane incoming request id is kept; a silly one replaced.
-    let r = app
-        .http
-        .get(app.url("/healthz"))
-        .header("x-request-id", "abc-123")
-        .send()
-        .await
-        .unwrap();
+    let r =
+        app.http.get(app.url("/healthz")).header("x-request-id", "abc-123").send().await.unwrap();
     assert_eq!(r.headers()["x-request-id"], "abc-123");
     let r = app
         .http
@@ -35,12 +30,7 @@ async fn health_readiness_and_request_ids(app: &TestApp) {
         .unwrap();
     assert_ne!(r.headers()["x-request-id"], "a b<script>");
     // Errors carry one too.
-    let r = app
-        .http
-        .get(app.url("/api/Customers"))
-        .send()
-        .await
-        .unwrap();
+    let r = app.http.get(app.url("/api/Customers")).send().await.unwrap();
     assert_eq!(r.status(), 401);
     assert!(r.headers().contains_key("x-request-id"));
 }
@@ -51,54 +41,28 @@ async fn readiness_fails_when_the_database_is_gone() {
     app.store.close().await;
     let r = app.http.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(r.status(), 503);
-    assert_eq!(
-        app.http
-            .get(app.url("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(app.http.get(app.url("/healthz")).send().await.unwrap().status(), 200);
     app.stop().await;
 }
 
 #[tokio::test]
 async fn unknown_routes_and_methods_answer_json() {
     let app = common::TestApp::start("sqlite").await;
-    let r = app
-        .http
-        .get(app.url("/api/Nope/Nothing"))
-        .send()
-        .await
-        .unwrap();
+    let r = app.http.get(app.url("/api/Nope/Nothing")).send().await.unwrap();
     assert_eq!(r.status(), 404);
     let body: Value = r.json().await.unwrap();
-    assert!(body["response_message"]
-        .as_str()
-        .unwrap()
-        .contains("/api/Nope/Nothing"));
-    let r = app
-        .http
-        .delete(app.url("/api/Customers/CreateCustomer"))
-        .send()
-        .await
-        .unwrap();
+    assert!(body["response_message"].as_str().unwrap().contains("/api/Nope/Nothing"));
+    let r = app.http.delete(app.url("/api/Customers/CreateCustomer")).send().await.unwrap();
     assert_eq!(r.status(), 405);
     let body: Value = r.json().await.unwrap();
-    assert!(body["response_message"]
-        .as_str()
-        .unwrap()
-        .contains("DELETE"));
+    assert!(body["response_message"].as_str().unwrap().contains("DELETE"));
     app.stop().await;
 }
 
 #[tokio::test]
 async fn openapi_is_served_and_documents_every_route() {
     let app = common::TestApp::start("sqlite").await;
-    let (_, spec) = app
-        .send(app.http.get(app.url("/openapi.json")), "/openapi.json")
-        .await;
+    let (_, spec) = app.send(app.http.get(app.url("/openapi.json")), "/openapi.json").await;
     let paths = spec["paths"].as_object().unwrap();
     for p in [
         "/token",
@@ -117,10 +81,7 @@ async fn openapi_is_served_and_documents_every_route() {
         "/api/Appendix/Networks",
         "/api/Appendix/StatusIds",
     ] {
-        assert!(
-            paths.contains_key(p),
-            "{p} missing from the OpenAPI document"
-        );
+        assert!(paths.contains_key(p), "{p} missing from the OpenAPI document");
     }
     let page = app.http.get(app.url("/docs")).send().await.unwrap();
     assert_eq!(page.status(), 200);
@@ -132,10 +93,7 @@ async fn openapi_is_served_and_documents_every_route() {
     assert!(
         html.contains("/api/Connections/GetConnectionByCLI") && html.contains("CreateCustomer")
     );
-    assert!(
-        !html.contains("<script"),
-        "the docs page loads nothing from elsewhere"
-    );
+    assert!(!html.contains("<script"), "the docs page loads nothing from elsewhere");
     app.stop().await;
 }
 
@@ -173,10 +131,7 @@ async fn oversized_bodies_answer_413_in_each_faces_shape(app: &TestApp) {
     assert_eq!(r.status(), 413);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"], "invalid_request", "{body}");
-    assert!(body["error_description"]
-        .as_str()
-        .unwrap()
-        .contains("limit"));
+    assert!(body["error_description"].as_str().unwrap().contains("limit"));
     let token = app.api_token(app.north, "isp").await;
     let r = app
         .http
@@ -189,11 +144,5 @@ async fn oversized_bodies_answer_413_in_each_faces_shape(app: &TestApp) {
         .unwrap();
     assert_eq!(r.status(), 413);
     let body: Value = r.json().await.unwrap();
-    assert!(
-        body["reply:Reply-Message"]
-            .as_str()
-            .unwrap()
-            .contains("limit"),
-        "{body}"
-    );
+    assert!(body["reply:Reply-Message"].as_str().unwrap().contains("limit"), "{body}");
 }

@@ -11,10 +11,7 @@ use test_macros::backend_test;
 
 /// A client that follows no redirects: each answer is looked at.
 fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
 fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
@@ -27,14 +24,7 @@ fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
 }
 
 fn value(cookie: &str) -> String {
-    cookie
-        .split(';')
-        .next()
-        .unwrap()
-        .split_once('=')
-        .unwrap()
-        .1
-        .to_owned()
+    cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_owned()
 }
 
 /// The login form's CSRF cookie value (the hidden field carries the same).
@@ -57,11 +47,7 @@ async fn login(
     let csrf = login_csrf(app, http).await;
     http.post(app.url("/portal/login"))
         .header("cookie", format!("sb_login_csrf={csrf}"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("username", user),
-            ("password", password),
-        ])
+        .form(&[("csrf", csrf.as_str()), ("username", user), ("password", password)])
         .send()
         .await
         .unwrap()
@@ -71,13 +57,7 @@ const PASSWORD: &str = "correct horse battery";
 
 async fn agent(app: &TestApp, name: &str, partner: i64) {
     app::App::new(app.store.clone())
-        .create_portal_user(
-            "test",
-            partner,
-            name,
-            PASSWORD,
-            domain::portal::Role::PartnerAgent,
-        )
+        .create_portal_user("test", partner, name, PASSWORD, domain::portal::Role::PartnerAgent)
         .await
         .unwrap();
 }
@@ -89,42 +69,22 @@ async fn staff_log_in_see_the_dashboard_and_log_out(app: &TestApp) {
     // Not logged in: to the login page.
     let r = http.get(app.url("/portal")).send().await.unwrap();
     assert_eq!(
-        (
-            r.status().as_u16(),
-            r.headers()["location"].to_str().unwrap()
-        ),
+        (r.status().as_u16(), r.headers()["location"].to_str().unwrap()),
         (303, "/portal/login")
     );
 
     let r = login(app, &http, "north.agent", PASSWORD).await;
     assert_eq!(r.status(), 303);
     let cookie = set_cookie(&r, "sb_session").expect("a session cookie");
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
-        "{cookie}"
-    );
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(!cookie.contains("Secure"), "plain HTTP on loopback");
     let session = format!("sb_session={}", value(&cookie));
-    let r = http
-        .get(app.url("/portal"))
-        .header("cookie", &session)
-        .send()
-        .await
-        .unwrap();
+    let r = http.get(app.url("/portal")).header("cookie", &session).send().await.unwrap();
     assert_eq!(r.status(), 200);
-    let csp = r.headers()["content-security-policy"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    assert!(
-        csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"),
-        "{csp}"
-    );
+    let csp = r.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
     let page = r.text().await.unwrap();
-    assert!(
-        page.contains("north.agent") && page.contains("live connections"),
-        "{page}"
-    );
+    assert!(page.contains("north.agent") && page.contains("live connections"), "{page}");
 
     // Logout needs the session's CSRF token.
     let r = http
@@ -150,12 +110,7 @@ async fn staff_log_in_see_the_dashboard_and_log_out(app: &TestApp) {
         .unwrap();
     assert_eq!(r.status(), 303);
     // The session is over on the server, whatever the browser keeps.
-    let r = http
-        .get(app.url("/portal"))
-        .header("cookie", &session)
-        .send()
-        .await
-        .unwrap();
+    let r = http.get(app.url("/portal")).header("cookie", &session).send().await.unwrap();
     assert_eq!(r.status(), 303);
 }
 
@@ -166,11 +121,7 @@ async fn wrong_passwords_are_refused_and_then_locked_out(app: &TestApp) {
     // A login form posted without its CSRF cookie is refused.
     let r = http
         .post(app.url("/portal/login"))
-        .form(&[
-            ("csrf", "x"),
-            ("username", "locked.agent"),
-            ("password", PASSWORD),
-        ])
+        .form(&[("csrf", "x"), ("username", "locked.agent"), ("password", PASSWORD)])
         .send()
         .await
         .unwrap();
@@ -178,17 +129,9 @@ async fn wrong_passwords_are_refused_and_then_locked_out(app: &TestApp) {
     let r = login(app, &http, "nobody.here", PASSWORD).await;
     assert_eq!(r.status(), 401);
     let body = r.text().await.unwrap();
-    assert!(
-        body.contains("Wrong user name or password"),
-        "never which one"
-    );
+    assert!(body.contains("Wrong user name or password"), "never which one");
     for _ in 0..5 {
-        assert_eq!(
-            login(app, &http, "locked.agent", "wrong password!")
-                .await
-                .status(),
-            401
-        );
+        assert_eq!(login(app, &http, "locked.agent", "wrong password!").await.status(), 401);
     }
     // Locked: even the right password waits.
     let r = login(app, &http, "locked.agent", PASSWORD).await;
@@ -196,10 +139,7 @@ async fn wrong_passwords_are_refused_and_then_locked_out(app: &TestApp) {
     assert!(r.headers().contains_key("retry-after"));
     // After the back-off it works (and the count starts again).
     app.clock.set(app.now() + chrono::Duration::seconds(31));
-    assert_eq!(
-        login(app, &http, "locked.agent", PASSWORD).await.status(),
-        303
-    );
+    assert_eq!(login(app, &http, "locked.agent", PASSWORD).await.status(), 303);
 }
 
 #[backend_test]
@@ -207,10 +147,7 @@ async fn a_partner_user_cannot_open_another_partners_customer(app: &TestApp) {
     agent(app, "capital.agent", app.capital).await;
     let http = browser();
     let r = login(app, &http, "capital.agent", PASSWORD).await;
-    let session = format!(
-        "sb_session={}",
-        value(&set_cookie(&r, "sb_session").unwrap())
-    );
+    let session = format!("sb_session={}", value(&set_cookie(&r, "sb_session").unwrap()));
     let north_customer = app.customer_of(app.north).await;
     let capital_customer = app.customer_of(app.capital).await;
     let r = http
@@ -236,49 +173,31 @@ async fn the_search_box_goes_straight_to_one_match_and_lists_several(app: &TestA
     agent(app, "search.agent", app.north).await;
     let http = browser();
     let r = login(app, &http, "search.agent", PASSWORD).await;
-    let session = format!(
-        "sb_session={}",
-        value(&set_cookie(&r, "sb_session").unwrap())
-    );
+    let session = format!("sb_session={}", value(&set_cookie(&r, "sb_session").unwrap()));
     let find = |q: &str| {
-        http.get(app.url("/portal/search"))
-            .query(&[("q", q)])
-            .header("cookie", &session)
-            .send()
+        http.get(app.url("/portal/search")).query(&[("q", q)]).header("cookie", &session).send()
     };
     // A CLI in international format: straight to the connection.
-    let c = app
-        .connection_on(app.north, domain::Network::Vodafone)
-        .await;
+    let c = app.connection_on(app.north, domain::Network::Vodafone).await;
     let intl = format!("+44{}", &c.cli[1..]);
     let r = find(&intl).await.unwrap();
     assert_eq!(r.status(), 303);
     let to = r.headers()["location"].to_str().unwrap().to_owned();
     assert_eq!(to, format!("/portal/connections/{}", c.id));
-    let r = http
-        .get(app.url(&to))
-        .header("cookie", &session)
-        .send()
-        .await
-        .unwrap();
+    let r = http.get(app.url(&to)).header("cookie", &session).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains(&c.cli));
     // A company name: straight to the customer.
     let r = find("acme").await.unwrap();
     assert_eq!(r.status(), 303);
-    assert!(r.headers()["location"]
-        .to_str()
-        .unwrap()
-        .starts_with("/portal/customers/"));
+    assert!(r.headers()["location"].to_str().unwrap().starts_with("/portal/customers/"));
     // Several: a grouped list.
     let r = find("ltd").await.unwrap();
     assert_eq!(r.status(), 200);
     let body = r.text().await.unwrap();
     assert!(body.contains("Customers ("), "{body}");
     // Another partner's number is not found.
-    let other = app
-        .connection_on(app.capital, domain::Network::Vodafone)
-        .await;
+    let other = app.connection_on(app.capital, domain::Network::Vodafone).await;
     let r = find(&other.cli).await.unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("0 found"));
@@ -296,13 +215,8 @@ async fn a_bar_is_added_and_removed_after_a_confirmation(app: &TestApp) {
     agent(app, "bar.agent", app.north).await;
     let http = browser();
     let r = login(app, &http, "bar.agent", PASSWORD).await;
-    let session = format!(
-        "sb_session={}",
-        value(&set_cookie(&r, "sb_session").unwrap())
-    );
-    let c = app
-        .connection_on(app.north, domain::Network::Vodafone)
-        .await;
+    let session = format!("sb_session={}", value(&set_cookie(&r, "sb_session").unwrap()));
+    let c = app.connection_on(app.north, domain::Network::Vodafone).await;
     let path = format!("/portal/connections/{}", c.id);
     let page = http
         .get(app.url(&path))
@@ -313,33 +227,15 @@ async fn a_bar_is_added_and_removed_after_a_confirmation(app: &TestApp) {
         .text()
         .await
         .unwrap();
-    let csrf = page
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
-    let bars = app
-        .store
-        .catalogue()
-        .bars_for_network(domain::Network::Vodafone)
-        .await
-        .unwrap();
+    let csrf =
+        page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let bars = app.store.catalogue().bars_for_network(domain::Network::Vodafone).await.unwrap();
     let roam = bars.iter().find(|b| b.bar_suffix == "ROAM").unwrap();
     let post = |fields: Vec<(&'static str, String)>| {
-        http.post(app.url(&format!("{path}/bars")))
-            .header("cookie", &session)
-            .form(&fields)
-            .send()
+        http.post(app.url(&format!("{path}/bars"))).header("cookie", &session).form(&fields).send()
     };
     let base = |action: &str| {
-        vec![
-            ("csrf", csrf.clone()),
-            ("bar_id", roam.id.to_string()),
-            ("action", action.to_owned()),
-        ]
+        vec![("csrf", csrf.clone()), ("bar_id", roam.id.to_string()), ("action", action.to_owned())]
     };
     // First a confirmation, which changes nothing.
     let r = post(base("add")).await.unwrap();
@@ -360,10 +256,7 @@ async fn a_bar_is_added_and_removed_after_a_confirmation(app: &TestApp) {
         .text()
         .await
         .unwrap();
-    assert!(
-        page.contains("Roaming (ROAM)") && page.contains("Completed"),
-        "{page}"
-    );
+    assert!(page.contains("Roaming (ROAM)") && page.contains("Completed"), "{page}");
     // Twice is refused with the reason, on the page.
     let r = post(confirmed).await.unwrap();
     assert_eq!(r.status(), 409);
@@ -386,9 +279,7 @@ async fn a_bar_is_added_and_removed_after_a_confirmation(app: &TestApp) {
     let mut forged = base("add");
     forged[0].1 = "forged".into();
     assert_eq!(post(forged).await.unwrap().status(), 403);
-    let other = app
-        .connection_on(app.capital, domain::Network::Vodafone)
-        .await;
+    let other = app.connection_on(app.capital, domain::Network::Vodafone).await;
     let r = http
         .post(app.url(&format!("/portal/connections/{}/bars", other.id)))
         .header("cookie", &session)
@@ -421,16 +312,8 @@ impl Staff {
         let http = browser();
         let r = login(app, &http, name, PASSWORD).await;
         assert_eq!(r.status(), 303);
-        let cookie = format!(
-            "sb_session={}",
-            value(&set_cookie(&r, "sb_session").unwrap())
-        );
-        let mut s = Staff {
-            http,
-            cookie,
-            csrf: String::new(),
-            base: app.base.clone(),
-        };
+        let cookie = format!("sb_session={}", value(&set_cookie(&r, "sb_session").unwrap()));
+        let mut s = Staff { http, cookie, csrf: String::new(), base: app.base.clone() };
         let page = s.get("/portal").await.1;
         s.csrf = page
             .split("name=\"csrf\" value=\"")
@@ -480,29 +363,17 @@ async fn first_subscriber(
         .isp()
         .list_isp_users(
             store::Visibility::Partner(partner),
-            &store::isp::UserFilter {
-                status,
-                ..Default::default()
-            },
+            &store::isp::UserFilter { status, ..Default::default() },
             app.now(),
             domain::paging::PageRequest::new(None, Some(1)).unwrap(),
         )
         .await
         .unwrap();
-    users
-        .into_iter()
-        .next()
-        .expect("the demo ISP has subscribers")
+    users.into_iter().next().expect("the demo ISP has subscribers")
 }
 
 async fn fibrewave(app: &TestApp) -> i64 {
-    app.store
-        .partners()
-        .partner_by_name(store::demo::DEMO_ISP_PARTNER)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
+    app.store.partners().partner_by_name(store::demo::DEMO_ISP_PARTNER).await.unwrap().unwrap().id
 }
 
 #[backend_test]
@@ -515,12 +386,8 @@ async fn every_page_shows_the_partners_own_records_and_another_partners_are_not_
     let isp_staff = Staff::new(app, "fibre.pages", isp, Role::PartnerAgent).await;
     let customer = app.customer_of(app.north).await;
     let theirs = app.customer_of(app.capital).await;
-    let conn = app
-        .connection_on(app.north, domain::Network::Vodafone)
-        .await;
-    let their_conn = app
-        .connection_on(app.capital, domain::Network::Vodafone)
-        .await;
+    let conn = app.connection_on(app.north, domain::Network::Vodafone).await;
+    let their_conn = app.connection_on(app.capital, domain::Network::Vodafone).await;
     let token = app.north_token().await;
     let (s, t) = app
         .post(
@@ -532,11 +399,7 @@ async fn every_page_shows_the_partners_own_records_and_another_partners_are_not_
     assert_eq!(s, 201, "{t}");
     let task = t["taskId"].as_i64().unwrap();
     let (s, o) = app
-        .post(
-            &token,
-            "/api/Orders/CreateDraftOrder",
-            &serde_json::json!({"customerId": customer}),
-        )
+        .post(&token, "/api/Orders/CreateDraftOrder", &serde_json::json!({"customerId": customer}))
         .await;
     assert_eq!(s, 201, "{o}");
     let order = o["orderId"].as_i64().unwrap();
@@ -545,26 +408,11 @@ async fn every_page_shows_the_partners_own_records_and_another_partners_are_not_
 
     for (path, shows) in [
         (format!("/portal/customers/{customer}"), "Save details"),
-        (
-            format!("/portal/customers/{customer}?tab=connections"),
-            "Connections (",
-        ),
-        (
-            format!("/portal/customers/{customer}?tab=orders"),
-            "Build a new order",
-        ),
-        (
-            format!("/portal/customers/{customer}?tab=tasks"),
-            "No service",
-        ),
-        (
-            format!("/portal/customers/{customer}?tab=agreements"),
-            "/portal/agreements/",
-        ),
-        (
-            format!("/portal/customers/{customer}?tab=history"),
-            "create",
-        ),
+        (format!("/portal/customers/{customer}?tab=connections"), "Connections ("),
+        (format!("/portal/customers/{customer}?tab=orders"), "Build a new order"),
+        (format!("/portal/customers/{customer}?tab=tasks"), "No service"),
+        (format!("/portal/customers/{customer}?tab=agreements"), "/portal/agreements/"),
+        (format!("/portal/customers/{customer}?tab=history"), "create"),
         (format!("/portal/connections/{}", conn.id), "Switching"),
         (format!("/portal/orders/{order}"), "Add a mobile"),
         (format!("/portal/tasks/{task}"), "Take it myself"),
@@ -585,10 +433,7 @@ async fn every_page_shows_the_partners_own_records_and_another_partners_are_not_
         let (s, page) = north.get(&path).await;
         assert_eq!(s, 404, "{path}: {page}");
         // Still the caller's portal: its search box and account.
-        assert!(
-            page.contains("role=\"search\"") && page.contains("north.pages"),
-            "{path}: {page}"
-        );
+        assert!(page.contains("role=\"search\"") && page.contains("north.pages"), "{path}: {page}");
     }
     for path in [
         format!("/portal/orders/{order}"),
@@ -613,24 +458,10 @@ async fn every_page_shows_the_partners_own_records_and_another_partners_are_not_
 
 #[backend_test]
 async fn fragments_answer_htmx_and_send_a_browser_to_the_page(app: &TestApp) {
-    let north = Staff::new(
-        app,
-        "north.frag",
-        app.north,
-        domain::portal::Role::PartnerAgent,
-    )
-    .await;
-    let conn = app
-        .connection_on(app.north, domain::Network::Vodafone)
-        .await;
+    let north = Staff::new(app, "north.frag", app.north, domain::portal::Role::PartnerAgent).await;
+    let conn = app.connection_on(app.north, domain::Network::Vodafone).await;
     let path = format!("/portal/connections/{}/requests", conn.id);
-    let r = north
-        .http
-        .get(app.url(&path))
-        .header("cookie", &north.cookie)
-        .send()
-        .await
-        .unwrap();
+    let r = north.http.get(app.url(&path)).header("cookie", &north.cookie).send().await.unwrap();
     assert_eq!(r.status(), 303, "a fragment-only route is not a page");
     assert_eq!(
         r.headers()["location"].to_str().unwrap(),
@@ -649,17 +480,9 @@ async fn fragments_answer_htmx_and_send_a_browser_to_the_page(app: &TestApp) {
     let body = r.text().await.unwrap();
     assert!(body.starts_with("<div id=\"requests-table\""), "{body}");
     // htmx itself, from the binary.
-    let r = app
-        .http
-        .get(app.url("/portal/assets/htmx-2.0.11.min.js"))
-        .send()
-        .await
-        .unwrap();
+    let r = app.http.get(app.url("/portal/assets/htmx-2.0.11.min.js")).send().await.unwrap();
     assert_eq!(r.status(), 200);
-    assert!(r.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/javascript"));
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
     assert!(r.text().await.unwrap().contains("htmx"));
 }
 
@@ -687,12 +510,7 @@ async fn a_task_is_commented_moved_and_assigned_within_its_partner(app: &TestApp
         .await;
     assert_eq!(s, 201, "{page}");
     assert!(page.contains("Called the customer.") && page.contains("In progress"));
-    let (s, page) = north
-        .post(
-            &format!("{path}/assign"),
-            &[("assignee", "north.colleague")],
-        )
-        .await;
+    let (s, page) = north.post(&format!("{path}/assign"), &[("assignee", "north.colleague")]).await;
     assert_eq!(s, 200, "{page}");
     assert!(page.contains("Assigned to north.colleague"));
     let (s, page) = north.get("/portal/tasks?assignee=north.colleague").await;
@@ -700,35 +518,19 @@ async fn a_task_is_commented_moved_and_assigned_within_its_partner(app: &TestApp
     assert!(page.contains("Slow data"));
     let (s, page) = north.get("/portal/tasks?assignee=none").await;
     assert_eq!(s, 200);
-    assert!(
-        !page.contains("Slow data"),
-        "assigned, so not in the unassigned list"
-    );
+    assert!(!page.contains("Slow data"), "assigned, so not in the unassigned list");
     // Another partner's user is no one here.
-    let (s, page) = north
-        .post(&format!("{path}/assign"), &[("assignee", "capital.person")])
-        .await;
+    let (s, page) = north.post(&format!("{path}/assign"), &[("assignee", "capital.person")]).await;
     assert_eq!(s, 422, "{page}");
     assert!(page.contains("no portal user named"));
     // An empty comment names the field.
-    let (s, page) = north
-        .post(
-            &format!("{path}/comments"),
-            &[("comment", " "), ("status_id", "2")],
-        )
-        .await;
+    let (s, page) =
+        north.post(&format!("{path}/comments"), &[("comment", " "), ("status_id", "2")]).await;
     assert_eq!(s, 422);
     assert!(page.contains("comment"), "{page}");
     // Closed: no more assigning.
-    north
-        .post(
-            &format!("{path}/comments"),
-            &[("comment", "Fixed."), ("status_id", "5")],
-        )
-        .await;
-    let (s, _) = north
-        .post(&format!("{path}/assign"), &[("assignee", "north.tasks")])
-        .await;
+    north.post(&format!("{path}/comments"), &[("comment", "Fixed."), ("status_id", "5")]).await;
+    let (s, _) = north.post(&format!("{path}/assign"), &[("assignee", "north.tasks")]).await;
     assert_eq!(s, 422);
 }
 
@@ -740,10 +542,7 @@ async fn a_subscriber_is_suspended_activated_and_renewed(app: &TestApp) {
     let path = format!("/portal/subscribers/{}/status", user.id);
     let (s, page) = staff.post(&path, &[("action", "suspend")]).await;
     assert_eq!(s, 200, "{page}");
-    assert!(
-        page.contains("<dd id=\"subscriber-status\">suspended</dd>"),
-        "{page}"
-    );
+    assert!(page.contains("<dd id=\"subscriber-status\">suspended</dd>"), "{page}");
     let (_, page) = staff.post(&path, &[("action", "activate")]).await;
     assert!(page.contains("<dd id=\"subscriber-status\">active</dd>"));
     let (s, page) = staff.post(&path, &[("action", "renew")]).await;
@@ -768,21 +567,13 @@ async fn the_search_box_finds_iccids_orders_user_names_ips_and_postcodes(app: &T
         async move {
             let r = req.send().await.unwrap();
             let status = r.status().as_u16();
-            let loc = r
-                .headers()
-                .get("location")
-                .map(|l| l.to_str().unwrap().to_owned());
+            let loc = r.headers().get("location").map(|l| l.to_str().unwrap().to_owned());
             (status, loc, r.text().await.unwrap())
         }
     };
-    let c = app
-        .connection_on(app.north, domain::Network::Vodafone)
-        .await;
+    let c = app.connection_on(app.north, domain::Network::Vodafone).await;
     let iccid = c.iccid.clone().unwrap();
-    assert_eq!(
-        to(&north, &iccid).await.1,
-        Some(format!("/portal/connections/{}", c.id))
-    );
+    assert_eq!(to(&north, &iccid).await.1, Some(format!("/portal/connections/{}", c.id)));
     let (_, o) = app
         .post(
             &app.north_token().await,
@@ -797,12 +588,8 @@ async fn the_search_box_finds_iccids_orders_user_names_ips_and_postcodes(app: &T
             || body.contains(&format!("/portal/orders/{order}")),
         "{loc:?} {body}"
     );
-    let customer = app
-        .store
-        .customers()
-        .get_customer(store::Visibility::All, c.customer_id)
-        .await
-        .unwrap();
+    let customer =
+        app.store.customers().get_customer(store::Visibility::All, c.customer_id).await.unwrap();
     let (_, loc, body) = to(&north, &customer.postcode).await;
     assert!(
         loc.is_some() || body.contains(&format!("/portal/customers/{}", customer.id)),
@@ -811,15 +598,9 @@ async fn the_search_box_finds_iccids_orders_user_names_ips_and_postcodes(app: &T
 
     let u = &first_subscriber(app, isp, None).await;
     let page = format!("/portal/subscribers/{}", u.id);
-    assert_eq!(
-        to(&fibre, &u.username.to_uppercase()).await.1,
-        Some(page.clone())
-    );
+    assert_eq!(to(&fibre, &u.username.to_uppercase()).await.1, Some(page.clone()));
     app.store
-        .execute(
-            "UPDATE isp_users SET static_ip = '100.64.9.9' WHERE id = $1",
-            store::args![u.id],
-        )
+        .execute("UPDATE isp_users SET static_ip = '100.64.9.9' WHERE id = $1", store::args![u.id])
         .await
         .unwrap();
     assert_eq!(to(&fibre, "100.64.9.9").await.1, Some(page));
@@ -832,51 +613,17 @@ async fn the_search_box_finds_iccids_orders_user_names_ips_and_postcodes(app: &T
 #[backend_test]
 async fn the_connection_page_charts_this_periods_data_day_by_day(app: &TestApp) {
     use common::usage::{import, known_line, record, MB};
-    let north = Staff::new(
-        app,
-        "north.chart",
-        app.north,
-        domain::portal::Role::PartnerAgent,
-    )
-    .await;
+    let north = Staff::new(app, "north.chart", app.north, domain::portal::Role::PartnerAgent).await;
     let c = known_line(app).await;
     let token = app.token(app.north, "usage").await;
     import(
         app,
         &token,
         &serde_json::json!([
-            record(
-                "chart-1",
-                &c.cli,
-                "Data",
-                "UK",
-                "2030-01-12T08:00:00Z",
-                100 * MB
-            ),
-            record(
-                "chart-2",
-                &c.cli,
-                "Data",
-                "UK",
-                "2030-01-13T09:00:00Z",
-                150 * MB
-            ),
-            record(
-                "chart-3",
-                &c.cli,
-                "Data",
-                "UK",
-                "2030-01-13T23:00:00Z",
-                50 * MB
-            ),
-            record(
-                "chart-4",
-                &c.cli,
-                "Voice",
-                "UK",
-                "2030-01-13T10:00:00Z",
-                600
-            ),
+            record("chart-1", &c.cli, "Data", "UK", "2030-01-12T08:00:00Z", 100 * MB),
+            record("chart-2", &c.cli, "Data", "UK", "2030-01-13T09:00:00Z", 150 * MB),
+            record("chart-3", &c.cli, "Data", "UK", "2030-01-13T23:00:00Z", 50 * MB),
+            record("chart-4", &c.cli, "Voice", "UK", "2030-01-13T10:00:00Z", 600),
         ]),
     )
     .await;
@@ -897,16 +644,9 @@ async fn the_connection_page_charts_this_periods_data_day_by_day(app: &TestApp) 
 
 #[backend_test]
 async fn thresholds_the_bill_cap_and_consent_are_set_from_the_connection_page(app: &TestApp) {
-    let north = Staff::new(
-        app,
-        "north.limits",
-        app.north,
-        domain::portal::Role::PartnerAgent,
-    )
-    .await;
-    let c = app
-        .connection_on(app.north, domain::Network::Vodafone)
-        .await;
+    let north =
+        Staff::new(app, "north.limits", app.north, domain::portal::Role::PartnerAgent).await;
+    let c = app.connection_on(app.north, domain::Network::Vodafone).await;
     let base = format!("/portal/connections/{}", c.id);
     let (s, page) = north
         .post(
@@ -926,53 +666,32 @@ async fn thresholds_the_bill_cap_and_consent_are_set_from_the_connection_page(ap
     let (s, page) = north
         .post(
             &format!("{base}/alerting"),
-            &[
-                ("measure", "dataMb"),
-                ("value", "lots"),
-                ("action", "notify"),
-            ],
+            &[("measure", "dataMb"), ("value", "lots"), ("action", "notify")],
         )
         .await;
     assert_eq!(s, 422);
     assert!(page.contains("thresholds[0].value"), "{page}");
-    let (s, page) = north
-        .post(&format!("{base}/bill-cap"), &[("cap", "30.00")])
-        .await;
+    let (s, page) = north.post(&format!("{base}/bill-cap"), &[("cap", "30.00")]).await;
     assert_eq!(s, 200, "{page}");
     assert!(page.contains("Bill cap set to £30.00."), "{page}");
     let (s, page) = north
         .post(
             &format!("{base}/consent"),
-            &[
-                ("consented_by", "Jo Bloggs"),
-                ("method", "phone"),
-                ("note", "called in"),
-            ],
+            &[("consented_by", "Jo Bloggs"), ("method", "phone"), ("note", "called in")],
         )
         .await;
     // No notice yet this period: the rule says so on the page.
     assert_eq!(s, 422, "{page}");
-    assert!(
-        page.contains("consent counts only after a bill-limit notice"),
-        "{page}"
-    );
+    assert!(page.contains("consent counts only after a bill-limit notice"), "{page}");
     let (s, page) = north
-        .post(
-            &format!("{base}/consent"),
-            &[("consented_by", "Jo"), ("method", "pigeon")],
-        )
+        .post(&format!("{base}/consent"), &[("consented_by", "Jo"), ("method", "pigeon")])
         .await;
     assert_eq!(s, 422);
     assert!(page.contains("method"), "{page}");
     // Another partner's connection: not found, nothing written.
-    let theirs = app
-        .connection_on(app.capital, domain::Network::Vodafone)
-        .await;
+    let theirs = app.connection_on(app.capital, domain::Network::Vodafone).await;
     let (s, _) = north
-        .post(
-            &format!("/portal/connections/{}/bill-cap", theirs.id),
-            &[("cap", "10.00")],
-        )
+        .post(&format!("/portal/connections/{}/bill-cap", theirs.id), &[("cap", "10.00")])
         .await;
     assert_eq!(s, 404);
 }
@@ -991,15 +710,10 @@ async fn after_logging_in_staff_land_on_the_page_they_asked_for_and_never_elsewh
     let csrf = value(&set_cookie(&page, "sb_login_csrf").unwrap());
     let body = page.text().await.unwrap();
     assert!(
-        body.contains(&format!(
-            "name=\"next\" value=\"/portal/customers/{customer}?tab=orders\""
-        )),
+        body.contains(&format!("name=\"next\" value=\"/portal/customers/{customer}?tab=orders\"")),
         "{body}"
     );
-    for (next, lands) in [
-        (asked.as_str(), asked.as_str()),
-        ("https://evil.example/", "/portal"),
-    ] {
+    for (next, lands) in [(asked.as_str(), asked.as_str()), ("https://evil.example/", "/portal")] {
         let r = http
             .post(app.url("/portal/login"))
             .header("cookie", format!("sb_login_csrf={csrf}"))

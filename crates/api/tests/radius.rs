@@ -46,11 +46,7 @@ async fn isp(app: &TestApp, partner: i64) -> String {
     for (username, profile, extra) in [
         ("alice", ids[0], json!({"static_ip": "100.64.0.10"})),
         ("bob", ids[0], json!({})),
-        (
-            "carol",
-            ids[0],
-            json!({"expiration": "2020-01-01 00:00:00"}),
-        ),
+        ("carol", ids[0], json!({"expiration": "2020-01-01 00:00:00"})),
         ("dave", ids[1], json!({})),
         ("erin", ids[0], json!({"mac": "AA:BB:CC:DD:EE:01"})),
     ] {
@@ -58,13 +54,9 @@ async fn isp(app: &TestApp, partner: i64) -> String {
         for (k, v) in extra.as_object().unwrap() {
             body[k] = v.clone();
         }
-        app.isp("POST", &token, "/api/v1/users", Some(&body))
-            .await
-            .is(201);
+        app.isp("POST", &token, "/api/v1/users", Some(&body)).await.is(201);
     }
-    app.isp("POST", &token, "/api/v1/users/bob/suspend", None)
-        .await
-        .is(200);
+    app.isp("POST", &token, "/api/v1/users/bob/suspend", None).await.is(200);
     token
 }
 
@@ -79,9 +71,7 @@ async fn authorize_and_authenticate_decide_with_reasons(app: &TestApp) {
         ])
     };
 
-    let r = radius(app, &token, "authorize", &pap("alice", "alice-password"))
-        .await
-        .is(200);
+    let r = radius(app, &token, "authorize", &pap("alice", "alice-password")).await.is(200);
     // With the server's key the password is kept sealed: FreeRADIUS
     // checks PAP itself, as it does CHAP.
     assert_eq!(r["control:Cleartext-Password"], "alice-password");
@@ -91,26 +81,16 @@ async fn authorize_and_authenticate_decide_with_reasons(app: &TestApp) {
     assert_eq!(r["reply:Framed-Pool"], "pool-a");
     assert_eq!(r["reply:Acct-Interim-Interval"], 300);
     let timeout = r["reply:Session-Timeout"].as_i64().unwrap();
-    assert!(
-        (29 * 86_400..=30 * 86_400).contains(&timeout),
-        "capped at expiration: {timeout}"
-    );
+    assert!((29 * 86_400..=30 * 86_400).contains(&timeout), "capped at expiration: {timeout}");
     // Without a sealed copy, Switchboard checks the Argon2 hash itself and
     // never hands the password back.
     app.forget_sealed_password("alice").await;
-    let r = radius(app, &token, "authorize", &pap("alice", "alice-password"))
-        .await
-        .is(200);
+    let r = radius(app, &token, "authorize", &pap("alice", "alice-password")).await.is(200);
     assert_eq!(r["control:Auth-Type"], "rest");
     assert!(r.get("control:Cleartext-Password").is_none());
-    radius(app, &token, "authenticate", &pap("alice", "alice-password"))
-        .await
-        .is(204);
+    radius(app, &token, "authenticate", &pap("alice", "alice-password")).await.is(204);
     let (s, r) = radius(app, &token, "authenticate", &pap("alice", "wrong")).await;
-    assert_eq!(
-        (s, r["reply:Reply-Message"].as_str()),
-        (401, Some("Wrong password"))
-    );
+    assert_eq!((s, r["reply:Reply-Message"].as_str()), (401, Some("Wrong password")));
 
     for (user, why) in [
         ("bob", "Account suspended"),
@@ -118,25 +98,14 @@ async fn authorize_and_authenticate_decide_with_reasons(app: &TestApp) {
         ("nobody", "Unknown user"),
     ] {
         for section in ["authorize", "authenticate"] {
-            let (s, r) = radius(
-                app,
-                &token,
-                section,
-                &pap(user, &format!("{user}-password")),
-            )
-            .await;
+            let (s, r) =
+                radius(app, &token, section, &pap(user, &format!("{user}-password"))).await;
             assert_eq!(s, 401, "{user} {section}: {r}");
-            assert!(
-                r["reply:Reply-Message"].as_str().unwrap().contains(why),
-                "{r}"
-            );
+            assert!(r["reply:Reply-Message"].as_str().unwrap().contains(why), "{r}");
         }
     }
     let (_, bob) = app.isp("GET", &token, "/api/v1/users/bob", None).await;
-    assert_eq!(
-        bob["data"]["last_auth_result"],
-        "Access-Reject: Account suspended"
-    );
+    assert_eq!(bob["data"]["last_auth_result"], "Access-Reject: Account suspended");
 
     // A registered MAC.
     let erin = |mac: &str| {
@@ -146,56 +115,26 @@ async fn authorize_and_authenticate_decide_with_reasons(app: &TestApp) {
             ("Calling-Station-Id", json!(mac)),
         ])
     };
-    assert_eq!(
-        radius(app, &token, "authorize", &erin("aa-bb-cc-dd-ee-01"))
-            .await
-            .0,
-        200
-    );
-    let r = radius(app, &token, "authorize", &erin("AA:BB:CC:DD:EE:02"))
-        .await
-        .is(401);
-    assert!(r["reply:Reply-Message"]
-        .as_str()
-        .unwrap()
-        .contains("not the one registered"));
+    assert_eq!(radius(app, &token, "authorize", &erin("aa-bb-cc-dd-ee-01")).await.0, 200);
+    let r = radius(app, &token, "authorize", &erin("AA:BB:CC:DD:EE:02")).await.is(401);
+    assert!(r["reply:Reply-Message"].as_str().unwrap().contains("not the one registered"));
 
     // CHAP: the cleartext, for FreeRADIUS to check, on CHAP profiles only.
     let chap = |u: &str| {
         rest(&[
             ("User-Name", json!(u)),
-            (
-                "CHAP-Password",
-                json!("0x01aabbccddeeff00112233445566778899"),
-            ),
-            (
-                "CHAP-Challenge",
-                json!("0x00112233445566778899aabbccddeeff"),
-            ),
+            ("CHAP-Password", json!("0x01aabbccddeeff00112233445566778899")),
+            ("CHAP-Challenge", json!("0x00112233445566778899aabbccddeeff")),
         ])
     };
     let (s, r) = radius(app, &token, "authorize", &chap("dave")).await;
-    assert_eq!(
-        (s, r["control:Cleartext-Password"].as_str()),
-        (200, Some("dave-password")),
-        "{r}"
-    );
+    assert_eq!((s, r["control:Cleartext-Password"].as_str()), (200, Some("dave-password")), "{r}");
     assert!(r.get("control:Auth-Type").is_none());
-    let r = radius(app, &token, "authorize", &chap("alice"))
-        .await
-        .is(401);
-    assert!(r["reply:Reply-Message"]
-        .as_str()
-        .unwrap()
-        .contains("CHAP is not enabled"));
+    let r = radius(app, &token, "authorize", &chap("alice")).await.is(401);
+    assert!(r["reply:Reply-Message"].as_str().unwrap().contains("CHAP is not enabled"));
 
     // Post-auth notes the outcome.
-    assert_eq!(
-        radius(app, &token, "post-auth", &pap("alice", "alice-password"))
-            .await
-            .0,
-        204
-    );
+    assert_eq!(radius(app, &token, "post-auth", &pap("alice", "alice-password")).await.0, 204);
     let (_, alice) = app.isp("GET", &token, "/api/v1/users/alice", None).await;
     assert_eq!(alice["data"]["last_auth_result"], "Access-Accept");
 }
@@ -250,17 +189,11 @@ async fn malformed_requests_never_accept_anyone(app: &TestApp) {
         assert_eq!(s, 401);
     }
     let mobile_only = app.api_token(app.north, "connections").await;
-    assert_eq!(
-        radius(app, &mobile_only, "authenticate", &plain).await.0,
-        403
-    );
+    assert_eq!(radius(app, &mobile_only, "authenticate", &plain).await.0, 403);
     // Another ISP's FreeRADIUS does not know this ISP's subscribers.
     let other = app.api_token(app.capital, "isp").await;
     let (s, r) = radius(app, &other, "authorize", &plain).await;
-    assert_eq!(
-        (s, r["reply:Reply-Message"].as_str()),
-        (401, Some("Unknown user"))
-    );
+    assert_eq!((s, r["reply:Reply-Message"].as_str()), (401, Some("Unknown user")));
 }
 
 #[backend_test]
@@ -277,10 +210,7 @@ async fn accounting_is_stored_once_and_limits_sessions(app: &TestApp) {
         a.extend(extra.iter().cloned());
         rest(&a)
     };
-    let pap = rest(&[
-        ("User-Name", json!("alice")),
-        ("User-Password", json!("alice-password")),
-    ]);
+    let pap = rest(&[("User-Name", json!("alice")), ("User-Password", json!("alice-password"))]);
     let start = acct(
         "Start",
         "s-1",
@@ -290,18 +220,11 @@ async fn accounting_is_stored_once_and_limits_sessions(app: &TestApp) {
         ],
     );
     assert_eq!(radius(app, &token, "accounting", &start).await.0, 204);
-    assert_eq!(
-        radius(app, &token, "accounting", &start).await.0,
-        204,
-        "a retried Start"
-    );
+    assert_eq!(radius(app, &token, "accounting", &start).await.0, 204, "a retried Start");
     // One session allowed: a second login is refused while it is open.
     let (s, r) = radius(app, &token, "authorize", &pap).await;
     assert_eq!(s, 401);
-    assert!(r["reply:Reply-Message"]
-        .as_str()
-        .unwrap()
-        .contains("Session limit reached: 1 of 1"));
+    assert!(r["reply:Reply-Message"].as_str().unwrap().contains("Session limit reached: 1 of 1"));
 
     let interim = acct(
         "Interim-Update",
@@ -316,16 +239,9 @@ async fn accounting_is_stored_once_and_limits_sessions(app: &TestApp) {
     let older = acct(
         "Interim-Update",
         "s-1",
-        &[
-            ("Acct-Input-Octets", json!(10)),
-            ("Acct-Session-Time", json!(5)),
-        ],
+        &[("Acct-Input-Octets", json!(10)), ("Acct-Session-Time", json!(5))],
     );
-    assert_eq!(
-        radius(app, &token, "accounting", &older).await.0,
-        204,
-        "a late, older update"
-    );
+    assert_eq!(radius(app, &token, "accounting", &older).await.0, 204, "a late, older update");
     let stop = acct(
         "Stop",
         "s-1",
@@ -338,18 +254,11 @@ async fn accounting_is_stored_once_and_limits_sessions(app: &TestApp) {
         ],
     );
     assert_eq!(radius(app, &token, "accounting", &stop).await.0, 204);
-    assert_eq!(
-        radius(app, &token, "accounting", &stop).await.0,
-        204,
-        "a retried Stop"
-    );
+    assert_eq!(radius(app, &token, "accounting", &stop).await.0, 204, "a retried Stop");
     let late = acct(
         "Interim-Update",
         "s-1",
-        &[
-            ("Acct-Input-Octets", json!(1)),
-            ("Acct-Session-Time", json!(900)),
-        ],
+        &[("Acct-Input-Octets", json!(1)), ("Acct-Session-Time", json!(900))],
     );
     assert_eq!(
         radius(app, &token, "accounting", &late).await.0,
@@ -357,9 +266,7 @@ async fn accounting_is_stored_once_and_limits_sessions(app: &TestApp) {
         "after Stop: changes nothing"
     );
 
-    let (_, sessions) = app
-        .isp("GET", &token, "/api/v1/users/alice/sessions", None)
-        .await;
+    let (_, sessions) = app.isp("GET", &token, "/api/v1/users/alice/sessions", None).await;
     assert_eq!(sessions["meta"]["total"], 1, "{sessions}");
     let s1 = &sessions["data"][0];
     assert_eq!(s1["bytes_in"], 2 * 4_294_967_296i64 + 5000);
@@ -368,18 +275,10 @@ async fn accounting_is_stored_once_and_limits_sessions(app: &TestApp) {
     assert_eq!(s1["framed_ip"], "100.64.0.10");
     assert_eq!(s1["terminate_cause"], "User-Request");
     assert_eq!(s1["open"], false);
-    assert_eq!(
-        radius(app, &token, "authorize", &pap).await.0,
-        200,
-        "the session is closed"
-    );
+    assert_eq!(radius(app, &token, "authorize", &pap).await.0, 200, "the session is closed");
 
     // A unique id, when FreeRADIUS makes one, is the key.
-    let with_unique = acct(
-        "Start",
-        "s-2",
-        &[("Acct-Unique-Session-Id", json!("abc123"))],
-    );
+    let with_unique = acct("Start", "s-2", &[("Acct-Unique-Session-Id", json!("abc123"))]);
     assert_eq!(radius(app, &token, "accounting", &with_unique).await.0, 204);
     // Another NAS with the same NAS-Identifier (as every MikroTik left at
     // its default identity has).
@@ -392,38 +291,21 @@ async fn accounting_is_stored_once_and_limits_sessions(app: &TestApp) {
         ("NAS-Identifier", json!("bng-1")),
     ]);
     assert_eq!(radius(app, &token, "accounting", &on).await.0, 204);
-    let (_, sessions) = app
-        .isp("GET", &token, "/api/v1/users/alice/sessions", None)
-        .await;
+    let (_, sessions) = app.isp("GET", &token, "/api/v1/users/alice/sessions", None).await;
     let items = sessions["data"].as_array().unwrap();
     let by_nas = |ip: &str| {
-        items
-            .iter()
-            .find(|s| s["nas_ip"] == ip && s["open"] == (ip == "10.0.0.2"))
-            .cloned()
+        items.iter().find(|s| s["nas_ip"] == ip && s["open"] == (ip == "10.0.0.2")).cloned()
     };
     let rebooted = items.iter().find(|s| s["unique_id"] == "abc123").unwrap();
     assert_eq!(rebooted["terminate_cause"], "NAS-Reboot");
-    assert!(
-        by_nas("10.0.0.2").is_some(),
-        "the other NAS's session stays open: {sessions}"
-    );
+    assert!(by_nas("10.0.0.2").is_some(), "the other NAS's session stays open: {sessions}");
     let stop_elsewhere = acct("Stop", "s-9", &[("NAS-IP-Address", json!("10.0.0.2"))]);
-    assert_eq!(
-        radius(app, &token, "accounting", &stop_elsewhere).await.0,
-        204
-    );
+    assert_eq!(radius(app, &token, "accounting", &stop_elsewhere).await.0, 204);
 
     // A session the NAS forgot goes stale after two missed updates.
     let forgotten = acct("Start", "s-3", &[]);
     assert_eq!(radius(app, &token, "accounting", &forgotten).await.0, 204);
-    let alice = app
-        .store
-        .isp()
-        .isp_user_by_username(app.north, "alice")
-        .await
-        .unwrap()
-        .unwrap();
+    let alice = app.store.isp().isp_user_by_username(app.north, "alice").await.unwrap().unwrap();
     assert_eq!(
         app.store
             .isp()
@@ -440,35 +322,20 @@ async fn accounting_is_stored_once_and_limits_sessions(app: &TestApp) {
             .unwrap(),
         0
     );
-    let (_, sessions) = app
-        .isp("GET", &token, "/api/v1/users/alice/sessions", None)
-        .await;
+    let (_, sessions) = app.isp("GET", &token, "/api/v1/users/alice/sessions", None).await;
     assert_eq!(sessions["data"][0]["terminate_cause"], "Stale-Session");
 
     // Bad records are refused (so the NAS retries), never half-stored.
     for bad in [
-        rest(&[
-            ("User-Name", json!("alice")),
-            ("Acct-Session-Id", json!("x")),
-        ]),
-        rest(&[
-            ("Acct-Status-Type", json!("Start")),
-            ("Acct-Session-Id", json!("x")),
-        ]),
-        rest(&[
-            ("Acct-Status-Type", json!("Start")),
-            ("User-Name", json!("alice")),
-        ]),
+        rest(&[("User-Name", json!("alice")), ("Acct-Session-Id", json!("x"))]),
+        rest(&[("Acct-Status-Type", json!("Start")), ("Acct-Session-Id", json!("x"))]),
+        rest(&[("Acct-Status-Type", json!("Start")), ("User-Name", json!("alice"))]),
         rest(&[
             ("Acct-Status-Type", json!("Sideways")),
             ("User-Name", json!("alice")),
             ("Acct-Session-Id", json!("x")),
         ]),
-        acct(
-            "Interim-Update",
-            "s-9",
-            &[("Acct-Input-Octets", json!("lots"))],
-        ),
+        acct("Interim-Update", "s-9", &[("Acct-Input-Octets", json!("lots"))]),
         rest(&[("Acct-Status-Type", json!("Accounting-Off"))]),
     ] {
         let (s, r) = radius(app, &token, "accounting", &bad).await;
@@ -481,9 +348,7 @@ async fn accounting_is_stored_once_and_limits_sessions(app: &TestApp) {
         ("Acct-Session-Id", json!("m-1")),
     ]);
     assert_eq!(radius(app, &token, "accounting", &stranger).await.0, 204);
-    let (_, list) = app
-        .isp("GET", &token, "/api/v1/users/alice/sessions", None)
-        .await;
+    let (_, list) = app.isp("GET", &token, "/api/v1/users/alice/sessions", None).await;
     assert_eq!(list["meta"]["total"], 4, "{list}");
 }
 
@@ -508,10 +373,7 @@ async fn pap_checks_the_password_as_sent_fast_once_sealed(app: &TestApp) {
     assert_eq!(check("frank", " spaced pw ").await.0, 204);
     assert_eq!(check("frank", "spaced pw").await.0, 401);
     let (s, body) = check("alice", "alice-password   ").await;
-    assert_eq!(
-        (s, body["reply:Reply-Message"].as_str()),
-        (401, Some("Wrong password"))
-    );
+    assert_eq!((s, body["reply:Reply-Message"].as_str()), (401, Some("Wrong password")));
     // rlm_rest sends each UTF-8 byte as a character: £ arrives as Â£.
     assert_eq!(check("gina", "Fibre\u{00C2}\u{00A3}2026").await.0, 204);
     assert_eq!(check("gina", "Fibre£2026").await.0, 204, "or as text");
@@ -520,25 +382,13 @@ async fn pap_checks_the_password_as_sent_fast_once_sealed(app: &TestApp) {
     // A subscriber whose password has no sealed copy (set before the
     // server had a key) is checked against Argon2 once, then kept sealed.
     let north = app.north;
-    let alice = async || {
-        app.store
-            .isp()
-            .isp_user_by_username(north, "alice")
-            .await
-            .unwrap()
-            .unwrap()
-    };
+    let alice =
+        async || app.store.isp().isp_user_by_username(north, "alice").await.unwrap().unwrap();
     app.forget_sealed_password("alice").await;
     assert_eq!(check("alice", "wrong-password").await.0, 401);
-    assert!(
-        alice().await.password_sealed.is_none(),
-        "a wrong password seals nothing"
-    );
+    assert!(alice().await.password_sealed.is_none(), "a wrong password seals nothing");
     assert_eq!(check("alice", "alice-password").await.0, 204);
-    let sealed = alice()
-        .await
-        .password_sealed
-        .expect("sealed after a right password");
+    let sealed = alice().await.password_sealed.expect("sealed after a right password");
     assert!(!sealed.contains("alice-password"));
     // From the sealed copy now (a wrong hash would not matter any more).
     app.store
@@ -574,15 +424,10 @@ async fn a_session_is_dated_when_its_events_happened(app: &TestApp) {
     app.clock.advance(chrono::Duration::minutes(12));
     let stop = acct(
         "Stop",
-        &[(
-            "Event-Timestamp",
-            json!(stopped.format("%b %e %Y %H:%M:%S UTC").to_string()),
-        )],
+        &[("Event-Timestamp", json!(stopped.format("%b %e %Y %H:%M:%S UTC").to_string()))],
     );
     assert_eq!(radius(app, &token, "accounting", &stop).await.0, 204);
-    let (_, sessions) = app
-        .isp("GET", &token, "/api/v1/users/alice/sessions", None)
-        .await;
+    let (_, sessions) = app.isp("GET", &token, "/api/v1/users/alice/sessions", None).await;
     let s = &sessions["data"][0];
     let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S").to_string();
     assert_eq!(s["start"], fmt(now - chrono::Duration::seconds(90)), "{s}");
@@ -595,15 +440,8 @@ async fn a_session_is_dated_when_its_events_happened(app: &TestApp) {
     // The old session's Stop and Start, late (retransmitted), change
     // nothing: neither closes the new one nor opens a third.
     assert_eq!(radius(app, &token, "accounting", &stop).await.0, 204);
-    assert_eq!(
-        radius(app, &token, "accounting", &start_late(&start, 12 * 60))
-            .await
-            .0,
-        204
-    );
-    let (_, sessions) = app
-        .isp("GET", &token, "/api/v1/users/alice/sessions", None)
-        .await;
+    assert_eq!(radius(app, &token, "accounting", &start_late(&start, 12 * 60)).await.0, 204);
+    let (_, sessions) = app.isp("GET", &token, "/api/v1/users/alice/sessions", None).await;
     assert_eq!(sessions["meta"]["total"], 2, "{sessions}");
     let (new, old) = (&sessions["data"][0], &sessions["data"][1]);
     assert_eq!(
@@ -614,10 +452,7 @@ async fn a_session_is_dated_when_its_events_happened(app: &TestApp) {
     assert_eq!(new["start"], fmt(app.now()), "{new}");
     assert_eq!(
         (old["start"].clone(), old["stop"].clone()),
-        (
-            json!(fmt(now - chrono::Duration::seconds(90))),
-            json!(fmt(stopped))
-        ),
+        (json!(fmt(now - chrono::Duration::seconds(90))), json!(fmt(stopped))),
         "{old}"
     );
     assert_eq!(old["framed_ip"], Value::Null, "{old}");

@@ -13,10 +13,7 @@ use test_macros::backend_test;
 async fn vodafone_contract(app: &TestApp, token: &str) -> (Value, Vec<Value>) {
     let customer = app.customer_of(app.north).await;
     let (_, conns) = app
-        .get(
-            token,
-            &format!("/api/Connections/GetConnectionByCustomerId?customerId={customer}"),
-        )
+        .get(token, &format!("/api/Connections/GetConnectionByCustomerId?customerId={customer}"))
         .await;
     let conn = conns["items"]
         .as_array()
@@ -25,25 +22,18 @@ async fn vodafone_contract(app: &TestApp, token: &str) -> (Value, Vec<Value>) {
         .find(|c| c["network"] == "Vodafone" && c["bars"].as_array().unwrap().is_empty())
         .expect("a Vodafone contract with no bars")
         .clone();
-    let (_, bars) = app
-        .get(token, "/api/Bars/ListBarsForNetwork?network=Vodafone")
-        .await;
+    let (_, bars) = app.get(token, "/api/Bars/ListBarsForNetwork?network=Vodafone").await;
     (conn, bars["items"].as_array().unwrap().clone())
 }
 
 fn bar_id(bars: &[Value], suffix: &str) -> i64 {
-    bars.iter().find(|b| b["barSuffix"] == suffix).unwrap()["barId"]
-        .as_i64()
-        .unwrap()
+    bars.iter().find(|b| b["barSuffix"] == suffix).unwrap()["barId"].as_i64().unwrap()
 }
 
 async fn conn_now(app: &TestApp, token: &str, conn: &Value) -> Value {
     app.get(
         token,
-        &format!(
-            "/api/Connections/GetConnectionByCLI?cli={}",
-            conn["cli"].as_str().unwrap()
-        ),
+        &format!("/api/Connections/GetConnectionByCLI?cli={}", conn["cli"].as_str().unwrap()),
     )
     .await
     .1
@@ -64,20 +54,13 @@ async fn a_bar_is_added_when_the_network_confirms(app: &TestApp) {
         .await
         .is(202);
     assert_eq!(
-        (
-            r["status"].as_str(),
-            r["type"].as_str(),
-            r["contractId"].as_i64()
-        ),
+        (r["status"].as_str(), r["type"].as_str(), r["contractId"].as_i64()),
         (Some("Pending"), Some("AddBar"), Some(contract))
     );
     let request = r["requestId"].as_i64().unwrap();
     assert!(request >= 800_000);
     assert!(
-        conn_now(app, &token, &conn).await["bars"]
-            .as_array()
-            .unwrap()
-            .is_empty(),
+        conn_now(app, &token, &conn).await["bars"].as_array().unwrap().is_empty(),
         "not before the network confirms"
     );
     // A second, conflicting request while the first is open.
@@ -90,21 +73,13 @@ async fn a_bar_is_added_when_the_network_confirms(app: &TestApp) {
     .refused(409, "already open");
 
     assert_eq!(app.drain().await, 1);
-    let (_, done) = app
-        .get(
-            &token,
-            &format!("/api/Requests/GetRequest?requestId={request}"),
-        )
-        .await;
+    let (_, done) = app.get(&token, &format!("/api/Requests/GetRequest?requestId={request}")).await;
     assert_eq!(done["status"], "Completed");
     assert!(done["completedAt"].is_string());
     let now = conn_now(app, &token, &conn).await;
     assert_eq!(now["bars"][0]["barSuffix"], "PRM");
     let (_, list) = app
-        .get(
-            &token,
-            &format!("/api/Requests/GetRequestsForContract?contractId={contract}"),
-        )
+        .get(&token, &format!("/api/Requests/GetRequestsForContract?contractId={contract}"))
         .await;
     assert_eq!(list["items"][0]["requestId"], request);
 
@@ -131,10 +106,7 @@ async fn a_bar_is_added_when_the_network_confirms(app: &TestApp) {
     .await
     .is(202);
     app.drain().await;
-    assert!(conn_now(app, &token, &conn).await["bars"]
-        .as_array()
-        .unwrap()
-        .is_empty());
+    assert!(conn_now(app, &token, &conn).await["bars"].as_array().unwrap().is_empty());
 }
 
 #[backend_test]
@@ -142,9 +114,7 @@ async fn bad_changes_name_the_problem(app: &TestApp) {
     let token = app.north_token().await;
     let (conn, _) = vodafone_contract(app, &token).await;
     let contract = conn["contractId"].as_i64().unwrap();
-    let (_, ee_bars) = app
-        .get(&token, "/api/Bars/ListBarsForNetwork?network=EE")
-        .await;
+    let (_, ee_bars) = app.get(&token, "/api/Bars/ListBarsForNetwork?network=EE").await;
     let ee_bar = ee_bars["items"][0]["barId"].as_i64().unwrap();
     app.post(
         &token,
@@ -177,19 +147,12 @@ async fn bad_changes_name_the_problem(app: &TestApp) {
     let (_, tariff_bundles) = app
         .get(
             &token,
-            &format!(
-                "/api/Bundles/ListBundlesForTariff?tariffId={}",
-                conn["tariff"]["tariffId"]
-            ),
+            &format!("/api/Bundles/ListBundlesForTariff?tariffId={}", conn["tariff"]["tariffId"]),
         )
         .await;
     let allowed: Vec<i64> = common::ids(&tariff_bundles, "tariffOptionId");
-    let (_, vf_bundles) = app
-        .get(
-            &token,
-            "/api/Bundles/ListBundlesForNetwork?network=Vodafone",
-        )
-        .await;
+    let (_, vf_bundles) =
+        app.get(&token, "/api/Bundles/ListBundlesForNetwork?network=Vodafone").await;
     if let Some(not_allowed) = vf_bundles["items"]
         .as_array()
         .unwrap()
@@ -227,12 +190,8 @@ async fn bad_changes_name_the_problem(app: &TestApp) {
         .await
         .refused(409, "not on");
     }
-    app.get(&token, "/api/Requests/GetRequest")
-        .await
-        .refused(400, "requestId");
-    app.get(&token, "/api/Requests/GetRequest?requestId=1")
-        .await
-        .refused(404, "request 1");
+    app.get(&token, "/api/Requests/GetRequest").await.refused(400, "requestId");
+    app.get(&token, "/api/Requests/GetRequest?requestId=1").await.refused(404, "request 1");
 }
 
 #[backend_test]
@@ -243,10 +202,7 @@ async fn bundles_and_the_stolen_bar(app: &TestApp) {
     let (_, tariff_bundles) = app
         .get(
             &token,
-            &format!(
-                "/api/Bundles/ListBundlesForTariff?tariffId={}",
-                conn["tariff"]["tariffId"]
-            ),
+            &format!("/api/Bundles/ListBundlesForTariff?tariffId={}", conn["tariff"]["tariffId"]),
         )
         .await;
     let on: Vec<i64> = conn["bundles"]
@@ -271,11 +227,7 @@ async fn bundles_and_the_stolen_bar(app: &TestApp) {
     .is(202);
     app.drain().await;
     let now = conn_now(app, &token, &conn).await;
-    assert!(now["bundles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|b| b["tariffOptionId"] == bundle));
+    assert!(now["bundles"].as_array().unwrap().iter().any(|b| b["tariffOptionId"] == bundle));
 
     // Barred as stolen: nothing but removing that bar.
     let stolen = bar_id(&bars, "STOLEN");
@@ -332,29 +284,15 @@ async fn a_refused_request_leaves_the_connection_and_raises_a_task(app: &TestApp
         .await;
     let request = r["requestId"].as_i64().unwrap();
     app.drain_refused().await;
-    let (_, done) = app
-        .get(
-            &token,
-            &format!("/api/Requests/GetRequest?requestId={request}"),
-        )
-        .await;
+    let (_, done) = app.get(&token, &format!("/api/Requests/GetRequest?requestId={request}")).await;
     assert_eq!(done["status"], "Rejected");
     assert!(!done["reason"].as_str().unwrap().is_empty());
     assert!(
-        conn_now(app, &token, &conn).await["bars"]
-            .as_array()
-            .unwrap()
-            .is_empty(),
+        conn_now(app, &token, &conn).await["bars"].as_array().unwrap().is_empty(),
         "exactly as it was"
     );
     let (_, diary) = app
-        .get(
-            &token,
-            &format!(
-                "/api/Tasks/GetTasksForCustomer?customerId={}",
-                conn["customerId"]
-            ),
-        )
+        .get(&token, &format!("/api/Tasks/GetTasksForCustomer?customerId={}", conn["customerId"]))
         .await;
     let t = diary["items"]
         .as_array()
@@ -363,14 +301,8 @@ async fn a_refused_request_leaves_the_connection_and_raises_a_task(app: &TestApp
         .find(|t| t["contractId"] == contract)
         .expect("a task on the contract")
         .clone();
-    assert_eq!(
-        t["subject"],
-        format!("Request {request} (AddBar) was rejected")
-    );
-    assert_eq!(
-        (t["diaryTypeId"].as_i64(), t["diaryTaskId"].as_i64()),
-        (Some(5), Some(502))
-    );
+    assert_eq!(t["subject"], format!("Request {request} (AddBar) was rejected"));
+    assert_eq!((t["diaryTypeId"].as_i64(), t["diaryTaskId"].as_i64()), (Some(5), Some(502)));
     assert_eq!(t["body"], done["reason"]);
 
     // Finishing a request twice changes the connection once.
@@ -389,27 +321,9 @@ async fn a_refused_request_leaves_the_connection_and_raises_a_task(app: &TestApp
         eid: None,
         effective_date: app.today(),
     };
-    assert!(app
-        .store
-        .requests()
-        .finish_request("test", id, &ok)
-        .await
-        .unwrap()
-        .is_some());
-    assert!(app
-        .store
-        .requests()
-        .finish_request("test", id, &ok)
-        .await
-        .unwrap()
-        .is_none());
-    assert_eq!(
-        conn_now(app, &token, &conn).await["bars"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert!(app.store.requests().finish_request("test", id, &ok).await.unwrap().is_some());
+    assert!(app.store.requests().finish_request("test", id, &ok).await.unwrap().is_none());
+    assert_eq!(conn_now(app, &token, &conn).await["bars"].as_array().unwrap().len(), 1);
 }
 
 #[backend_test]
@@ -432,18 +346,12 @@ async fn another_partners_contract_and_requests_are_404(app: &TestApp) {
     )
     .await
     .refused(404, "contract");
-    app.get(
-        &capital,
-        &format!("/api/Requests/GetRequest?requestId={}", r["requestId"]),
-    )
-    .await
-    .refused(404, "request");
-    app.get(
-        &capital,
-        &format!("/api/Requests/GetRequestsForContract?contractId={contract}"),
-    )
-    .await
-    .refused(404, "contract");
+    app.get(&capital, &format!("/api/Requests/GetRequest?requestId={}", r["requestId"]))
+        .await
+        .refused(404, "request");
+    app.get(&capital, &format!("/api/Requests/GetRequestsForContract?contractId={contract}"))
+        .await
+        .refused(404, "contract");
     let scopeless = app.token(app.north, "orders").await;
     assert_eq!(
         app.post(
@@ -463,12 +371,7 @@ async fn tariff_changes_follow_the_rules(app: &TestApp) {
     let (conn, _) = vodafone_contract(app, &token).await;
     let contract = conn["contractId"].as_i64().unwrap();
     let current = conn["tariff"]["monthlyPence"].as_i64().unwrap();
-    let (_, vf) = app
-        .get(
-            &token,
-            "/api/Tariffs/ListTariffsForNetwork?network=Vodafone",
-        )
-        .await;
+    let (_, vf) = app.get(&token, "/api/Tariffs/ListTariffsForNetwork?network=Vodafone").await;
     let vf: Vec<Value> = vf["items"].as_array().unwrap().clone();
     let change = |tariff: i64, date: Option<String>| {
         let mut body = json!({"contractId": contract, "tariffId": tariff});
@@ -483,12 +386,8 @@ async fn tariff_changes_follow_the_rules(app: &TestApp) {
         .iter()
         .find(|t| t["monthlyPence"].as_i64().unwrap() < current)
         .expect("a cheaper Vodafone tariff");
-    change(cheaper["tariffId"].as_i64().unwrap(), None)
-        .await
-        .refused(402, "minimum term");
-    let (_, o2) = app
-        .get(&token, "/api/Tariffs/ListTariffsForNetwork?network=O2")
-        .await;
+    change(cheaper["tariffId"].as_i64().unwrap(), None).await.refused(402, "minimum term");
+    let (_, o2) = app.get(&token, "/api/Tariffs/ListTariffsForNetwork?network=O2").await;
     change(o2["items"][0]["tariffId"].as_i64().unwrap(), None)
         .await
         .refused(402, "within its network");
@@ -507,16 +406,10 @@ async fn tariff_changes_follow_the_rules(app: &TestApp) {
         .await
         .refused(402, "already on tariff");
     let yesterday = (app.today() - chrono::Days::new(1)).to_string();
-    let (_, allowed) = app
-        .get(
-            &token,
-            &format!("/api/Tariffs/GetTariffsForContract?contractId={contract}"),
-        )
-        .await;
+    let (_, allowed) =
+        app.get(&token, &format!("/api/Tariffs/GetTariffsForContract?contractId={contract}")).await;
     let target = allowed["items"][0]["tariffId"].as_i64().unwrap();
-    change(target, Some(yesterday))
-        .await
-        .refused(400, "effectiveDate");
+    change(target, Some(yesterday)).await.refused(400, "effectiveDate");
 
     // An allowed move, scheduled a week ahead: nothing happens until then.
     let day = app.today() + chrono::Days::new(7);
@@ -532,12 +425,8 @@ async fn tariff_changes_follow_the_rules(app: &TestApp) {
     let now = conn_now(app, &token, &conn).await;
     assert_eq!(now["tariff"]["tariffId"], target);
     assert_eq!(now["contractId"], contract);
-    let (_, done) = app
-        .get(
-            &token,
-            &format!("/api/Requests/GetRequest?requestId={}", r["requestId"]),
-        )
-        .await;
+    let (_, done) =
+        app.get(&token, &format!("/api/Requests/GetRequest?requestId={}", r["requestId"])).await;
     assert_eq!(done["status"], "Completed");
 }
 
@@ -546,21 +435,13 @@ async fn bill_caps_and_bundles_limit_tariff_changes(app: &TestApp) {
     let token = app.north_token().await;
     let (conn, _) = vodafone_contract(app, &token).await;
     let contract = conn["contractId"].as_i64().unwrap();
-    let (_, vf) = app
-        .get(
-            &token,
-            "/api/Tariffs/ListTariffsForNetwork?network=Vodafone",
-        )
-        .await;
+    let (_, vf) = app.get(&token, "/api/Tariffs/ListTariffsForNetwork?network=Vodafone").await;
     let by_name = |name: &str| common::item_id(&vf, "name", name, "tariffId");
     // A data add-on, which unlimited-data tariffs do not take.
     let (_, bundles) = app
         .get(
             &token,
-            &format!(
-                "/api/Bundles/ListBundlesForTariff?tariffId={}",
-                conn["tariff"]["tariffId"]
-            ),
+            &format!("/api/Bundles/ListBundlesForTariff?tariffId={}", conn["tariff"]["tariffId"]),
         )
         .await;
     let addon = bundles["items"]
@@ -570,10 +451,7 @@ async fn bill_caps_and_bundles_limit_tariff_changes(app: &TestApp) {
         .find(|b| b["category"] == "Data")
         .expect("the demo contract's tariff takes data add-ons")
         .clone();
-    assert_eq!(
-        conn["billCap"]["enabled"], true,
-        "the demo contract has a bill cap"
-    );
+    assert_eq!(conn["billCap"]["enabled"], true, "the demo contract has a bill cap");
     let got = app.post(&token, "/api/Tariffs/ChangeTariff", &json!({"contractId": contract, "tariffId": by_name("Business Unlimited Max (5G, EU roaming)")})).await;
     got.refused(402, "bill cap");
     app.post(
@@ -593,10 +471,7 @@ async fn bill_caps_and_bundles_limit_tariff_changes(app: &TestApp) {
         .await;
     got.refused(402, "bundles not available");
     assert!(
-        got.1["response_message"]
-            .as_str()
-            .unwrap()
-            .contains(addon["name"].as_str().unwrap()),
+        got.1["response_message"].as_str().unwrap().contains(addon["name"].as_str().unwrap()),
         "the bundle is named"
     );
 }
@@ -639,53 +514,27 @@ async fn diverts_are_set_checked_and_overridden_by_cfu(app: &TestApp) {
     )
     .await;
     assert_eq!(
-        (
-            s,
-            r["details"]["noReplySeconds"].as_i64(),
-            r["details"]["destination"].as_str()
-        ),
+        (s, r["details"]["noReplySeconds"].as_i64(), r["details"]["destination"].as_str()),
         (202, Some(20), Some("01134960000"))
     );
     set(json!({"contractId": contract, "divertType": "CFB", "destination": "07700900999"})).await;
     app.drain().await;
-    let (_, d) = app
-        .get(
-            &token,
-            &format!("/api/Diverts/GetDiverts?contractId={contract}"),
-        )
-        .await;
+    let (_, d) = app.get(&token, &format!("/api/Diverts/GetDiverts?contractId={contract}")).await;
     assert_eq!(d["diverts"].as_array().unwrap().len(), 2);
-    assert!(d["diverts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|x| x["inForce"] == true));
+    assert!(d["diverts"].as_array().unwrap().iter().all(|x| x["inForce"] == true));
 
     // CFU overrides the conditional ones while it is set.
     set(json!({"contractId": contract, "divertType": "CFU", "destination": "01134960001"})).await;
     app.drain().await;
-    let (_, d) = app
-        .get(
-            &token,
-            &format!("/api/Diverts/GetDiverts?contractId={contract}"),
-        )
-        .await;
+    let (_, d) = app.get(&token, &format!("/api/Diverts/GetDiverts?contractId={contract}")).await;
     let in_force = |k: &str| {
-        d["diverts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|x| x["divertType"] == k)
-            .unwrap()["inForce"]
+        d["diverts"].as_array().unwrap().iter().find(|x| x["divertType"] == k).unwrap()["inForce"]
             .as_bool()
             .unwrap()
     };
     assert!(in_force("CFU") && !in_force("CFB") && !in_force("CFNRy"));
     assert_eq!(
-        conn_now(app, &token, &conn).await["diverts"]
-            .as_array()
-            .unwrap()
-            .len(),
+        conn_now(app, &token, &conn).await["diverts"].as_array().unwrap().len(),
         3,
         "GetConnectionByCLI shows them too"
     );
@@ -697,28 +546,13 @@ async fn diverts_are_set_checked_and_overridden_by_cfu(app: &TestApp) {
     .await
     .is(202);
     app.drain().await;
-    let (_, d) = app
-        .get(
-            &token,
-            &format!("/api/Diverts/GetDiverts?contractId={contract}"),
-        )
-        .await;
+    let (_, d) = app.get(&token, &format!("/api/Diverts/GetDiverts?contractId={contract}")).await;
     assert_eq!(d["diverts"].as_array().unwrap().len(), 2);
-    assert!(
-        d["diverts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|x| x["inForce"] == true),
-        "back in force"
-    );
+    assert!(d["diverts"].as_array().unwrap().iter().all(|x| x["inForce"] == true), "back in force");
     let capital = app.capital_token().await;
-    app.get(
-        &capital,
-        &format!("/api/Diverts/GetDiverts?contractId={contract}"),
-    )
-    .await
-    .refused(404, "contract");
+    app.get(&capital, &format!("/api/Diverts/GetDiverts?contractId={contract}"))
+        .await
+        .refused(404, "contract");
 }
 
 #[backend_test]
@@ -731,29 +565,16 @@ async fn a_sim_swap_replaces_the_sim_when_the_network_confirms(app: &TestApp) {
     let new = domain::sim::make_iccid(domain::Network::Vodafone, 770_001);
     let swap = |cli: String, iccid: String| {
         let (app, token) = (&app, &token);
-        async move {
-            app.post(
-                token,
-                "/api/Sims/ChangeSIM",
-                &json!({"cli": cli, "iccid": iccid}),
-            )
-            .await
-        }
+        async move { app.post(token, "/api/Sims/ChangeSIM", &json!({"cli": cli, "iccid": iccid})).await }
     };
     // Refusals.
     swap(cli.clone(), domain::sim::make_iccid(domain::Network::O2, 1))
         .await
         .refused(400, "not a Vodafone SIM");
-    swap(cli.clone(), "8944100000000000001".into())
-        .await
-        .refused(400, "iccid");
+    swap(cli.clone(), "8944100000000000001".into()).await.refused(400, "iccid");
     swap("12345".into(), new.clone()).await.refused(400, "cli");
-    swap("07700900998".into(), new.clone())
-        .await
-        .refused(404, "07700900998");
-    swap(cli.clone(), old.clone())
-        .await
-        .refused(409, "already the SIM");
+    swap("07700900998".into(), new.clone()).await.refused(404, "07700900998");
+    swap(cli.clone(), old.clone()).await.refused(409, "already the SIM");
     let (_, others) = app
         .get(
             &token,
@@ -772,46 +593,26 @@ async fn a_sim_swap_replaces_the_sim_when_the_network_confirms(app: &TestApp) {
         .as_str()
         .unwrap()
         .to_owned();
-    swap(cli.clone(), taken)
-        .await
-        .refused(409, "already in use on a live connection");
+    swap(cli.clone(), taken).await.refused(409, "already in use on a live connection");
 
     let (s, r) = swap(format!("+44{}", &cli[1..]), new.clone()).await;
     assert_eq!(
-        (
-            s,
-            r["type"].as_str(),
-            r["details"]["previousIccid"].as_str()
-        ),
+        (s, r["type"].as_str(), r["details"]["previousIccid"].as_str()),
         (202, Some("ChangeSIM"), Some(old.as_str()))
     );
-    swap(
-        cli.clone(),
-        domain::sim::make_iccid(domain::Network::Vodafone, 770_002),
-    )
-    .await
-    .refused(409, "already open");
+    swap(cli.clone(), domain::sim::make_iccid(domain::Network::Vodafone, 770_002))
+        .await
+        .refused(409, "already open");
     assert_eq!(
         conn_now(app, &token, &conn).await["sim"]["iccid"],
         old.as_str(),
         "not before the network confirms"
     );
     app.drain().await;
-    assert_eq!(
-        conn_now(app, &token, &conn).await["sim"]["iccid"],
-        new.as_str()
-    );
-    let audit = app
-        .store
-        .audit()
-        .audit_for("connection", &contract.to_string())
-        .await
-        .unwrap();
-    let last = audit
-        .iter()
-        .rev()
-        .find(|a| a.action == "ChangeSIM")
-        .expect("an audit row for the swap");
+    assert_eq!(conn_now(app, &token, &conn).await["sim"]["iccid"], new.as_str());
+    let audit = app.store.audit().audit_for("connection", &contract.to_string()).await.unwrap();
+    let last =
+        audit.iter().rev().find(|a| a.action == "ChangeSIM").expect("an audit row for the swap");
     assert!(
         last.before_json.as_deref().unwrap().contains(&old),
         "the old SIM is recorded as replaced"

@@ -34,11 +34,7 @@ type Checks = BTreeMap<String, Vec<String>>;
 
 /// The quoted literals of a constraint's text, in order.
 fn literals(text: &str) -> Vec<String> {
-    text.split('\'')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_owned)
-        .collect()
+    text.split('\'').skip(1).step_by(2).map(str::to_owned).collect()
 }
 
 async fn sqlite_checks(pool: &sqlx::SqlitePool) -> Checks {
@@ -68,9 +64,7 @@ async fn postgres_checks(pool: &sqlx::PgPool) -> Checks {
     .fetch_all(pool)
     .await
     .unwrap();
-    rows.into_iter()
-        .map(|(name, def)| (name, literals(&def)))
-        .collect()
+    rows.into_iter().map(|(name, def)| (name, literals(&def))).collect()
 }
 
 fn values<T: ToString>(all: impl IntoIterator<Item = T>) -> Vec<String> {
@@ -87,15 +81,9 @@ async fn sqlite_schema(pool: &sqlx::SqlitePool) -> (Columns, Indexes, Vec<String
             .unwrap();
     let mut columns = Columns::new();
     let mut indexes = Indexes::new();
-    for (table,) in tables
-        .into_iter()
-        .filter(|(t,)| !SKIP.contains(&t.as_str()))
-    {
+    for (table,) in tables.into_iter().filter(|(t,)| !SKIP.contains(&t.as_str())) {
         let cols: Vec<(i64, String, String, bool, Option<String>, i64)> =
-            sqlx::query_as(&format!("PRAGMA table_info({table})"))
-                .fetch_all(pool)
-                .await
-                .unwrap();
+            sqlx::query_as(&format!("PRAGMA table_info({table})")).fetch_all(pool).await.unwrap();
         columns.insert(
             table.clone(),
             cols.into_iter()
@@ -104,10 +92,7 @@ async fn sqlite_schema(pool: &sqlx::SqlitePool) -> (Columns, Indexes, Vec<String
                 .collect(),
         );
         let list: Vec<(i64, String, bool, String, bool)> =
-            sqlx::query_as(&format!("PRAGMA index_list({table})"))
-                .fetch_all(pool)
-                .await
-                .unwrap();
+            sqlx::query_as(&format!("PRAGMA index_list({table})")).fetch_all(pool).await.unwrap();
         for (_, name, unique, origin, _) in list {
             // Indexes SQLite makes for PRIMARY KEY and UNIQUE constraints
             // are named by SQLite; compare the ones the migrations name.
@@ -120,10 +105,8 @@ async fn sqlite_schema(pool: &sqlx::SqlitePool) -> (Columns, Indexes, Vec<String
                     .await
                     .unwrap();
             // An expression's column has no name: "(expression)" on both engines.
-            let cols = cols
-                .into_iter()
-                .map(|c| c.2.unwrap_or_else(|| "(expression)".into()))
-                .collect();
+            let cols =
+                cols.into_iter().map(|c| c.2.unwrap_or_else(|| "(expression)".into())).collect();
             indexes.insert(name, (table.clone(), unique, cols));
         }
     }
@@ -132,11 +115,7 @@ async fn sqlite_schema(pool: &sqlx::SqlitePool) -> (Columns, Indexes, Vec<String
             .fetch_all(pool)
             .await
             .unwrap();
-    (
-        columns,
-        indexes,
-        triggers.into_iter().map(|t| t.0).collect(),
-    )
+    (columns, indexes, triggers.into_iter().map(|t| t.0).collect())
 }
 
 async fn postgres_schema(pool: &sqlx::PgPool) -> (Columns, Indexes, Vec<String>) {
@@ -152,10 +131,7 @@ async fn postgres_schema(pool: &sqlx::PgPool) -> (Columns, Indexes, Vec<String>)
         if SKIP.contains(&table.as_str()) {
             continue;
         }
-        columns
-            .entry(table)
-            .or_default()
-            .insert(column, (family(&ty), nullable == "NO"));
+        columns.entry(table).or_default().insert(column, (family(&ty), nullable == "NO"));
     }
     // Indexes the migrations name (not those of primary keys and UNIQUE
     // constraints, which PostgreSQL names itself).
@@ -182,11 +158,7 @@ async fn postgres_schema(pool: &sqlx::PgPool) -> (Columns, Indexes, Vec<String>)
     .fetch_all(pool)
     .await
     .unwrap();
-    (
-        columns,
-        indexes,
-        triggers.into_iter().map(|t| t.0).collect(),
-    )
+    (columns, indexes, triggers.into_iter().map(|t| t.0).collect())
 }
 
 #[tokio::test]
@@ -202,16 +174,8 @@ async fn both_engines_migrate_to_the_same_schema() {
     };
     let (lc, li, lt) = sqlite_schema(lp).await;
     let (pc, pi, pt) = postgres_schema(pp).await;
-    assert_eq!(
-        lt,
-        Vec::<String>::new(),
-        "no triggers on SQLite: rules live in Rust"
-    );
-    assert_eq!(
-        pt,
-        Vec::<String>::new(),
-        "no triggers on PostgreSQL: rules live in Rust"
-    );
+    assert_eq!(lt, Vec::<String>::new(), "no triggers on SQLite: rules live in Rust");
+    assert_eq!(pt, Vec::<String>::new(), "no triggers on PostgreSQL: rules live in Rust");
     let lt: BTreeSet<_> = lc.keys().collect();
     let ptab: BTreeSet<_> = pc.keys().collect();
     assert!(
@@ -226,46 +190,24 @@ async fn both_engines_migrate_to_the_same_schema() {
     );
     assert_eq!(lt, ptab, "the same tables");
     for (table, cols) in &lc {
-        assert_eq!(
-            cols, &pc[table],
-            "table {table}: columns, type families, NOT NULL"
-        );
+        assert_eq!(cols, &pc[table], "table {table}: columns, type families, NOT NULL");
     }
     assert_eq!(li, pi, "the same named indexes, uniqueness and columns");
     let checks = sqlite_checks(lp).await;
-    assert_eq!(
-        checks,
-        postgres_checks(pp).await,
-        "the same CHECK constraints"
-    );
+    assert_eq!(checks, postgres_checks(pp).await, "the same CHECK constraints");
     use domain::status::*;
     let order = values(domain::order::OrderStatus::ALL);
     let expected: Checks = [
         ("alerts_kind_check", values(domain::alerting::ALERT_KINDS)),
-        (
-            "portal_users_role_check",
-            values(domain::portal::Role::ALL.map(|r| r.as_str())),
-        ),
+        ("portal_users_role_check", values(domain::portal::Role::ALL.map(|r| r.as_str()))),
         (
             "agreement_orders_type_check",
             values(domain::agreement::OrderType::ALL.map(|t| t.as_str())),
         ),
-        (
-            "agreement_orders_status_check",
-            values(domain::agreement::OrderStatus::ALL),
-        ),
-        (
-            "alerts_action_check",
-            values(domain::alerting::Action::ALL.map(|a| a.as_str())),
-        ),
-        (
-            "bill_limit_log_event_check",
-            values(domain::bill_limit::LOG_EVENTS),
-        ),
-        (
-            "webhook_deliveries_status_check",
-            values(domain::webhook::DELIVERY_STATUSES),
-        ),
+        ("agreement_orders_status_check", values(domain::agreement::OrderStatus::ALL)),
+        ("alerts_action_check", values(domain::alerting::Action::ALL.map(|a| a.as_str()))),
+        ("bill_limit_log_event_check", values(domain::bill_limit::LOG_EVENTS)),
+        ("webhook_deliveries_status_check", values(domain::webhook::DELIVERY_STATUSES)),
         ("connections_status_check", values(ConnectionStatus::ALL)),
         ("isp_users_status_check", values(SubscriberStatus::ALL)),
         ("jobs_state_check", values(JobState::ALL)),
@@ -275,28 +217,19 @@ async fn both_engines_migrate_to_the_same_schema() {
         ("order_mobiles_status_check", values(MobileStatus::ALL)),
         ("orders_status_check", order),
         ("requests_status_check", values(RequestStatus::ALL)),
-        (
-            "usage_records_kind_check",
-            values(domain::usage::UsageKind::ALL.map(|k| k.as_str())),
-        ),
+        ("usage_records_kind_check", values(domain::usage::UsageKind::ALL.map(|k| k.as_str()))),
         (
             "usage_records_direction_check",
             values(
-                [
-                    domain::usage::Direction::Outgoing,
-                    domain::usage::Direction::Incoming,
-                ]
-                .map(|d| d.as_str()),
+                [domain::usage::Direction::Outgoing, domain::usage::Direction::Incoming]
+                    .map(|d| d.as_str()),
             ),
         ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
-    assert_eq!(
-        checks, expected,
-        "each status column allows exactly its enum's values"
-    );
+    assert_eq!(checks, expected, "each status column allows exactly its enum's values");
     lite.stop().await;
     pg.stop().await;
 }

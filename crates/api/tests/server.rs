@@ -21,9 +21,7 @@ fn limits() -> api::ServerLimits {
 }
 
 async fn connect(app: &TestApp) -> TcpStream {
-    TcpStream::connect(app.base.trim_start_matches("http://"))
-        .await
-        .expect("connect")
+    TcpStream::connect(app.base.trim_start_matches("http://")).await.expect("connect")
 }
 
 /// Reads until the server closes the connection; answers what it sent.
@@ -42,9 +40,7 @@ async fn half_sent_heads_are_dropped_and_do_not_starve_others() {
     let mut idle = Vec::new();
     for _ in 0..300 {
         let mut s = connect(&app).await;
-        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
-            .await
-            .unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.unwrap();
         idle.push(s);
     }
     // Other clients are served meanwhile.
@@ -90,10 +86,7 @@ async fn shutdown_finishes_within_its_grace_whatever_clients_do() {
     .await;
     let token = app.north_token().await;
     let mut half_head = connect(&app).await;
-    half_head
-        .write_all(b"GET /healthz HTTP/1.1\r\n")
-        .await
-        .unwrap();
+    half_head.write_all(b"GET /healthz HTTP/1.1\r\n").await.unwrap();
     let mut half_body = connect(&app).await;
     let head = format!(
         "POST /api/Customers/CreateCustomer HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\

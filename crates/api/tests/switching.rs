@@ -13,26 +13,16 @@ use serde_json::{json, Value};
 use test_macros::backend_test;
 
 async fn request(app: &TestApp, token: &str, path: &str, contract: i64) -> (u16, Value) {
-    app.post(token, path, &json!({"contractId": contract}))
-        .await
+    app.post(token, path, &json!({"contractId": contract})).await
 }
 
 async fn get_request(app: &TestApp, token: &str, id: &Value) -> Value {
-    let r = app
-        .get(token, &format!("/api/Requests/GetRequest?requestId={id}"))
-        .await
-        .is(200);
+    let r = app.get(token, &format!("/api/Requests/GetRequest?requestId={id}")).await.is(200);
     r
 }
 
 async fn connection(app: &TestApp, token: &str, cli: &str) -> Value {
-    let c = app
-        .get(
-            token,
-            &format!("/api/Connections/GetConnectionByCLI?cli={cli}"),
-        )
-        .await
-        .is(200);
+    let c = app.get(token, &format!("/api/Connections/GetConnectionByCLI?cli={cli}")).await.is(200);
     c
 }
 
@@ -48,9 +38,7 @@ async fn a_pac_is_issued_once_with_the_switching_information_and_ports_the_numbe
     let conn = app.connection_on(app.north, Network::Vodafone).await;
     let before = connection(app, &token, &conn.cli).await;
 
-    let pac = request(app, &token, "/api/Pacs/RequestPac", conn.id)
-        .await
-        .is(202);
+    let pac = request(app, &token, "/api/Pacs/RequestPac", conn.id).await.is(202);
     assert_eq!(
         (pac["type"].as_str(), pac["status"].as_str()),
         (Some("RequestPac"), Some("Pending"))
@@ -61,14 +49,8 @@ async fn a_pac_is_issued_once_with_the_switching_information_and_ports_the_numbe
     assert_eq!(d["contractEndDate"], json!(conn.contract_end_date));
     assert_eq!(d["remainingMonths"], months);
     assert_eq!(d["monthlyPence"], conn.tariff_monthly_pence);
-    assert_eq!(
-        d["earlyTerminationChargePence"],
-        months * conn.tariff_monthly_pence
-    );
-    assert_eq!(
-        d["outstandingBalancePence"],
-        before["outstandingBalancePence"]
-    );
+    assert_eq!(d["earlyTerminationChargePence"], months * conn.tariff_monthly_pence);
+    assert_eq!(d["outstandingBalancePence"], before["outstandingBalancePence"]);
     assert!(months > 0, "a demo contract is inside its term");
 
     // Asking again while it is open answers the same request.
@@ -95,9 +77,7 @@ async fn a_pac_is_issued_once_with_the_switching_information_and_ports_the_numbe
     assert_eq!(app.drain().await, 0, "nothing new to do");
 
     // A STAC and INFO are requests of their own.
-    let stac = request(app, &token, "/api/Pacs/RequestStac", conn.id)
-        .await
-        .is(202);
+    let stac = request(app, &token, "/api/Pacs/RequestStac", conn.id).await.is(202);
     let (s, info) = request(app, &token, "/api/Pacs/RequestInfo", conn.id).await;
     assert_eq!(
         (s, &info["details"]["earlyTerminationChargePence"]),
@@ -106,42 +86,18 @@ async fn a_pac_is_issued_once_with_the_switching_information_and_ports_the_numbe
     app.drain().await;
     let stac = get_request(app, &token, &stac["requestId"]).await;
     let stac_code = stac["result"]["code"].as_str().unwrap().to_owned();
-    assert_eq!(
-        domain::switching::parse_stac(&stac_code, "code").unwrap(),
-        stac_code
-    );
+    assert_eq!(domain::switching::parse_stac(&stac_code, "code").unwrap(), stac_code);
     let info = get_request(app, &token, &info["requestId"]).await;
-    assert_eq!(
-        (info["status"].as_str(), &info["result"]),
-        (Some("Completed"), &Value::Null)
-    );
+    assert_eq!((info["status"].as_str(), &info["result"]), (Some("Completed"), &Value::Null));
 
-    let (s, list) = app
-        .get(
-            &token,
-            &format!("/api/Pacs/GetSwitchingRequests?contractId={}", conn.id),
-        )
-        .await;
+    let (s, list) =
+        app.get(&token, &format!("/api/Pacs/GetSwitchingRequests?contractId={}", conn.id)).await;
     assert_eq!((s, list["total"].as_i64()), (200, Some(3)), "{list}");
-    let kinds: Vec<&str> = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["type"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        kinds,
-        ["RequestInfo", "RequestStac", "RequestPac"],
-        "newest first"
-    );
+    let kinds: Vec<&str> =
+        list["items"].as_array().unwrap().iter().map(|r| r["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["RequestInfo", "RequestStac", "RequestPac"], "newest first");
     let (s, by_customer) = app
-        .get(
-            &token,
-            &format!(
-                "/api/Pacs/GetSwitchingRequests?customerId={}",
-                conn.customer_id
-            ),
-        )
+        .get(&token, &format!("/api/Pacs/GetSwitchingRequests?customerId={}", conn.customer_id))
         .await;
     assert_eq!((s, by_customer["total"].as_i64()), (200, Some(3)));
 
@@ -157,14 +113,8 @@ async fn a_pac_is_issued_once_with_the_switching_information_and_ports_the_numbe
 
     // The gaining provider uses the PAC: the number ports out.
     let vodafone = network(app, Network::Vodafone);
-    assert!(
-        network(app, Network::O2).switch_out(&code).await.is_err(),
-        "another network's code"
-    );
-    assert_eq!(
-        vodafone.switch_out(&code).await.unwrap(),
-        (conn.id, "PortedOut")
-    );
+    assert!(network(app, Network::O2).switch_out(&code).await.is_err(), "another network's code");
+    assert_eq!(vodafone.switch_out(&code).await.unwrap(), (conn.id, "PortedOut"));
     let after = connection(app, &token, &conn.cli).await;
     assert_eq!(after["status"], "PortedOut");
     assert!(after["endedAt"].is_string(), "{after}");
@@ -177,32 +127,17 @@ async fn a_pac_is_issued_once_with_the_switching_information_and_ports_the_numbe
         ),
         "used once"
     );
-    assert!(
-        vodafone.switch_out(&stac_code).await.is_err(),
-        "the connection has ended"
-    );
-    let audit = app
-        .store
-        .audit()
-        .audit_for("connection", &conn.id.to_string())
-        .await
-        .unwrap();
-    assert!(audit
-        .iter()
-        .any(|a| a.action == "PortedOut" && a.actor == "network:Vodafone"));
+    assert!(vodafone.switch_out(&stac_code).await.is_err(), "the connection has ended");
+    let audit = app.store.audit().audit_for("connection", &conn.id.to_string()).await.unwrap();
+    assert!(audit.iter().any(|a| a.action == "PortedOut" && a.actor == "network:Vodafone"));
     assert!(audit.iter().any(|a| a.action == "RequestPac"));
 
-    request(app, &token, "/api/Pacs/RequestPac", conn.id)
-        .await
-        .refused(409, "PortedOut");
+    request(app, &token, "/api/Pacs/RequestPac", conn.id).await.refused(409, "PortedOut");
     if let Some(id) = waiting {
         app.drain().await;
         let r = get_request(app, &token, &id).await;
         assert_eq!(r["status"], "Rejected", "{r}");
-        assert!(r["reason"]
-            .as_str()
-            .unwrap()
-            .contains("only an Active connection takes changes"));
+        assert!(r["reason"].as_str().unwrap().contains("only an Active connection takes changes"));
     }
 }
 
@@ -210,9 +145,7 @@ async fn a_pac_is_issued_once_with_the_switching_information_and_ports_the_numbe
 async fn a_stac_ends_the_connection_and_codes_expire(app: &TestApp) {
     let token = app.north_token().await;
     let conn = app.connection_on(app.north, Network::Vodafone).await;
-    let stac = request(app, &token, "/api/Pacs/RequestStac", conn.id)
-        .await
-        .is(202);
+    let stac = request(app, &token, "/api/Pacs/RequestStac", conn.id).await.is(202);
     app.drain().await;
     let code = get_request(app, &token, &stac["requestId"]).await["result"]["code"]
         .as_str()
@@ -236,11 +169,8 @@ async fn a_stac_ends_the_connection_and_codes_expire(app: &TestApp) {
         .await
         .unwrap()
         .is_none());
-    let expired = app
-        .store
-        .requests()
-        .use_switching_code("test", Network::Vodafone, &code, later)
-        .await;
+    let expired =
+        app.store.requests().use_switching_code("test", Network::Vodafone, &code, later).await;
     assert!(
         matches!(&expired, Err(store::StoreError::Rule(domain::Error::Refused { message: m, .. })) if m.contains("expired")),
         "{expired:?}"
@@ -260,10 +190,7 @@ async fn a_stac_ends_the_connection_and_codes_expire(app: &TestApp) {
         .is_err());
 
     assert_eq!(
-        network(app, Network::Vodafone)
-            .switch_out(&code.to_lowercase())
-            .await
-            .unwrap(),
+        network(app, Network::Vodafone).switch_out(&code.to_lowercase()).await.unwrap(),
         (conn.id, "Ceased")
     );
     assert_eq!(connection(app, &token, &conn.cli).await["status"], "Ceased");
@@ -274,20 +201,10 @@ async fn switching_refusals_name_the_problem(app: &TestApp) {
     let token = app.north_token().await;
     let capital = app.capital_token().await;
     let conn = app.connection_on(app.north, Network::Vodafone).await;
-    for path in [
-        "/api/Pacs/RequestPac",
-        "/api/Pacs/RequestStac",
-        "/api/Pacs/RequestInfo",
-    ] {
-        request(app, &capital, path, conn.id)
-            .await
-            .refused(404, &format!("contract {}", conn.id));
-        request(app, &token, path, 0)
-            .await
-            .refused(400, "contractId");
-        app.post(&token, path, &json!({"contractId": "x"}))
-            .await
-            .refused(400, "contractId");
+    for path in ["/api/Pacs/RequestPac", "/api/Pacs/RequestStac", "/api/Pacs/RequestInfo"] {
+        request(app, &capital, path, conn.id).await.refused(404, &format!("contract {}", conn.id));
+        request(app, &token, path, 0).await.refused(400, "contractId");
+        app.post(&token, path, &json!({"contractId": "x"})).await.refused(400, "contractId");
         app.post(&token, path, &json!({"contractId": conn.id, "code": 1}))
             .await
             .refused(400, "code");
@@ -295,45 +212,25 @@ async fn switching_refusals_name_the_problem(app: &TestApp) {
     app.get(&token, "/api/Pacs/GetSwitchingRequests")
         .await
         .refused(400, "contractId or customerId");
-    app.get(
-        &token,
-        &format!(
-            "/api/Pacs/GetSwitchingRequests?contractId={}&customerId=1",
-            conn.id
-        ),
-    )
-    .await
-    .refused(400, "not both");
+    app.get(&token, &format!("/api/Pacs/GetSwitchingRequests?contractId={}&customerId=1", conn.id))
+        .await
+        .refused(400, "not both");
     app.get(&token, "/api/Pacs/GetSwitchingRequests?contractId=abc")
         .await
         .refused(400, "contractId");
-    app.get(
-        &capital,
-        &format!("/api/Pacs/GetSwitchingRequests?contractId={}", conn.id),
-    )
-    .await
-    .refused(404, "contract");
-    app.get(
-        &capital,
-        &format!(
-            "/api/Pacs/GetSwitchingRequests?customerId={}",
-            conn.customer_id
-        ),
-    )
-    .await
-    .refused(404, "customer");
+    app.get(&capital, &format!("/api/Pacs/GetSwitchingRequests?contractId={}", conn.id))
+        .await
+        .refused(404, "contract");
+    app.get(&capital, &format!("/api/Pacs/GetSwitchingRequests?customerId={}", conn.customer_id))
+        .await
+        .refused(404, "customer");
 
     // A connection barred as stolen gives no code.
-    let (_, bars) = app
-        .get(&token, "/api/Bars/ListBarsForNetwork?network=Vodafone")
-        .await;
-    let stolen = bars["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["barSuffix"] == "STOLEN")
-        .unwrap()["barId"]
-        .clone();
+    let (_, bars) = app.get(&token, "/api/Bars/ListBarsForNetwork?network=Vodafone").await;
+    let stolen =
+        bars["items"].as_array().unwrap().iter().find(|b| b["barSuffix"] == "STOLEN").unwrap()
+            ["barId"]
+            .clone();
     app.post(
         &token,
         "/api/Bars/AddOrRemoveBar",
@@ -342,48 +239,26 @@ async fn switching_refusals_name_the_problem(app: &TestApp) {
     .await
     .is(202);
     app.drain().await;
-    request(app, &token, "/api/Pacs/RequestPac", conn.id)
-        .await
-        .refused(402, "stolen");
+    request(app, &token, "/api/Pacs/RequestPac", conn.id).await.refused(402, "stolen");
 
     // A network that refuses leaves no code and raises a task.
     let other = app.connection_on(app.north, Network::Vodafone).await;
-    let pac = request(app, &token, "/api/Pacs/RequestPac", other.id)
-        .await
-        .is(202);
+    let pac = request(app, &token, "/api/Pacs/RequestPac", other.id).await.is(202);
     app.drain_refused().await;
     let refused = get_request(app, &token, &pac["requestId"]).await;
-    assert_eq!(
-        (refused["status"].as_str(), &refused["result"]),
-        (Some("Rejected"), &Value::Null)
-    );
+    assert_eq!((refused["status"].as_str(), &refused["result"]), (Some("Rejected"), &Value::Null));
     let (_, tasks) = app
-        .get(
-            &token,
-            &format!(
-                "/api/Tasks/GetTasksForCustomer?customerId={}",
-                other.customer_id
-            ),
-        )
+        .get(&token, &format!("/api/Tasks/GetTasksForCustomer?customerId={}", other.customer_id))
         .await;
     assert!(
-        tasks["items"]
-            .as_array()
+        tasks["items"].as_array().unwrap().iter().any(|t| t["subject"]
+            .as_str()
             .unwrap()
-            .iter()
-            .any(|t| t["subject"]
-                .as_str()
-                .unwrap()
-                .contains(&format!("Request {}", pac["requestId"]))),
+            .contains(&format!("Request {}", pac["requestId"]))),
         "{tasks}"
     );
     // Refused, so asking again asks the network again.
-    assert_eq!(
-        request(app, &token, "/api/Pacs/RequestPac", other.id)
-            .await
-            .0,
-        202
-    );
+    assert_eq!(request(app, &token, "/api/Pacs/RequestPac", other.id).await.0, 202);
 }
 
 #[backend_test]
@@ -392,34 +267,20 @@ async fn an_esim_request_gives_an_activation_code_and_the_eid_once_known(app: &T
     let conn = app.connection_on(app.north, Network::Vodafone).await;
     let esim = |cli: String| {
         let (app, token) = (&app, &token);
-        async move {
-            app.post(token, "/api/Sims/CreateEsimRequest", &json!({"cli": cli}))
-                .await
-        }
+        async move { app.post(token, "/api/Sims/CreateEsimRequest", &json!({"cli": cli})).await }
     };
     esim("0770".into()).await.refused(400, "cli");
     esim("07700900998".into()).await.refused(404, "07700900998");
-    app.post(
-        &app.capital_token().await,
-        "/api/Sims/CreateEsimRequest",
-        &json!({"cli": conn.cli}),
-    )
-    .await
-    .refused(404, &conn.cli);
+    app.post(&app.capital_token().await, "/api/Sims/CreateEsimRequest", &json!({"cli": conn.cli}))
+        .await
+        .refused(404, &conn.cli);
     let mut checked = 0;
     for other in [Network::O2, Network::EE] {
         let mut found = None;
         for partner in [app.north, app.capital] {
             let vis = store::Visibility::Partner(partner);
             let page = domain::paging::PageRequest::new(None, Some(200)).unwrap();
-            for c in app
-                .store
-                .customers()
-                .list_customers(vis, "", page)
-                .await
-                .unwrap()
-                .0
-            {
+            for c in app.store.customers().list_customers(vis, "", page).await.unwrap().0 {
                 let rows = app
                     .store
                     .connections()
@@ -433,11 +294,7 @@ async fn an_esim_request_gives_an_activation_code_and_the_eid_once_known(app: &T
             }
         }
         if let Some((partner, r)) = found {
-            let t = if partner == app.north {
-                token.clone()
-            } else {
-                app.capital_token().await
-            };
+            let t = if partner == app.north { token.clone() } else { app.capital_token().await };
             app.post(&t, "/api/Sims/CreateEsimRequest", &json!({"cli": r.cli}))
                 .await
                 .refused(400, "Vodafone only");
@@ -464,63 +321,26 @@ async fn an_esim_request_gives_an_activation_code_and_the_eid_once_known(app: &T
     let done = get_request(app, &token, &r["requestId"]).await;
     assert_eq!(done["status"], "Completed", "{done}");
     let code = done["result"]["activationCode"].as_str().unwrap();
-    assert!(
-        code.starts_with("LPA:1$rsp.vodafone.smdp.example$"),
-        "{code}"
-    );
+    assert!(code.starts_with("LPA:1$rsp.vodafone.smdp.example$"), "{code}");
     assert_eq!(code.split('$').count(), 3);
-    assert_eq!(
-        done["result"]["eid"],
-        Value::Null,
-        "unknown until a device downloads it"
-    );
+    assert_eq!(done["result"]["eid"], Value::Null, "unknown until a device downloads it");
     let sim = connection(app, &token, &conn.cli).await["sim"].clone();
-    assert_eq!(
-        (sim["type"].as_str(), &sim["iccid"]),
-        (Some("eSIM"), &Value::Null),
-        "{sim}"
-    );
+    assert_eq!((sim["type"].as_str(), &sim["iccid"]), (Some("eSIM"), &Value::Null), "{sim}");
 
     let eid = domain::sim::make_eid("890490320000000000000000000077");
     let vodafone = network(app, Network::Vodafone);
+    assert!(vodafone.esim_downloaded(&conn.cli, "1234").await.is_err(), "not an EID");
     assert!(
-        vodafone.esim_downloaded(&conn.cli, "1234").await.is_err(),
-        "not an EID"
-    );
-    assert!(
-        network(app, Network::O2)
-            .esim_downloaded(&conn.cli, &eid)
-            .await
-            .is_err(),
+        network(app, Network::O2).esim_downloaded(&conn.cli, &eid).await.is_err(),
         "another network"
     );
-    assert_eq!(
-        vodafone.esim_downloaded(&conn.cli, &eid).await.unwrap(),
-        conn.id
-    );
-    assert_eq!(
-        connection(app, &token, &conn.cli).await["sim"]["eid"],
-        eid.as_str()
-    );
-    assert_eq!(
-        get_request(app, &token, &r["requestId"]).await["result"]["eid"],
-        eid.as_str()
-    );
-    let audit = app
-        .store
-        .audit()
-        .audit_for("connection", &conn.id.to_string())
-        .await
-        .unwrap();
-    let row = audit
-        .iter()
-        .find(|a| a.action == "CreateEsim")
-        .expect("audited");
+    assert_eq!(vodafone.esim_downloaded(&conn.cli, &eid).await.unwrap(), conn.id);
+    assert_eq!(connection(app, &token, &conn.cli).await["sim"]["eid"], eid.as_str());
+    assert_eq!(get_request(app, &token, &r["requestId"]).await["result"]["eid"], eid.as_str());
+    let audit = app.store.audit().audit_for("connection", &conn.id.to_string()).await.unwrap();
+    let row = audit.iter().find(|a| a.action == "CreateEsim").expect("audited");
     assert!(
-        row.before_json
-            .as_deref()
-            .unwrap()
-            .contains(conn.iccid.as_deref().unwrap()),
+        row.before_json.as_deref().unwrap().contains(conn.iccid.as_deref().unwrap()),
         "the replaced SIM is recorded"
     );
     assert!(audit.iter().any(|a| a.action == "EsimDownloaded"));

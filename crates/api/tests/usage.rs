@@ -43,9 +43,7 @@ async fn records_are_stored_once_and_rated_against_the_plan(app: &TestApp) {
     let second = import(app, &token, &Value::Array(again)).await;
     assert_eq!(statuses(&second), vec!["Duplicate"; 5], "{second}");
 
-    let data = app
-        .get(&token, &format!("/api/Usage/GetDataUsage?cli={cli}"))
-        .await;
+    let data = app.get(&token, &format!("/api/Usage/GetDataUsage?cli={cli}")).await;
     let data = (data.0, data.1).is(200);
     assert_eq!(
         data["usedBytes"],
@@ -53,11 +51,7 @@ async fn records_are_stored_once_and_rated_against_the_plan(app: &TestApp) {
         "roaming without a pass draws on no allowance: {data}"
     );
     assert_eq!(
-        (
-            data["usedMb"].as_i64(),
-            data["allowanceMb"].as_i64(),
-            data["remainingMb"].as_i64()
-        ),
+        (data["usedMb"].as_i64(), data["allowanceMb"].as_i64(), data["remainingMb"].as_i64()),
         (Some(1000), Some(1024), Some(24))
     );
     assert_eq!(
@@ -70,12 +64,7 @@ async fn records_are_stored_once_and_rated_against_the_plan(app: &TestApp) {
     );
     assert_eq!(data["lastRecordAt"], "2030-01-14T12:00:00Z");
 
-    let info = app
-        .get(
-            &token,
-            &format!("/api/Usage/GetUsageInformationForCli?cli={cli}"),
-        )
-        .await;
+    let info = app.get(&token, &format!("/api/Usage/GetUsageInformationForCli?cli={cli}")).await;
     let info = (info.0, info.1).is(200);
     let period = &info["periods"][0];
     let line = |kind: &str, direction: &str, to: &str| {
@@ -92,19 +81,12 @@ async fn records_are_stored_once_and_rated_against_the_plan(app: &TestApp) {
     assert_eq!(line("Data", "Outgoing", "UK")["costPence"], 0);
     let roaming = line("Data", "Outgoing", "ROAMING-1");
     assert_eq!(
-        (
-            roaming["outOfBundle"].as_i64(),
-            roaming["costPence"].as_i64()
-        ),
+        (roaming["outOfBundle"].as_i64(), roaming["costPence"].as_i64()),
         (Some(100 * MB), Some(100 * 50))
     );
     let calls = line("Voice", "Outgoing", "UK");
     assert_eq!(
-        (
-            calls["inBundle"].as_i64(),
-            calls["outOfBundle"].as_i64(),
-            calls["costPence"].as_i64()
-        ),
+        (calls["inBundle"].as_i64(), calls["outOfBundle"].as_i64(), calls["costPence"].as_i64()),
         (Some(6000), Some(61), Some(20))
     );
     assert_eq!(line("Voice", "Incoming", "UK")["costPence"], 0);
@@ -113,10 +95,7 @@ async fn records_are_stored_once_and_rated_against_the_plan(app: &TestApp) {
         (Some(5020), Some(5020))
     );
     assert_eq!(
-        (
-            period["records"].as_i64(),
-            period["lateAdjustmentPence"].as_i64()
-        ),
+        (period["records"].as_i64(), period["lateAdjustmentPence"].as_i64()),
         (Some(5), Some(0))
     );
 
@@ -134,13 +113,7 @@ async fn records_are_stored_once_and_rated_against_the_plan(app: &TestApp) {
         .await
         .is(200);
     assert_eq!(statuses(&sent), ["Stored"], "{sent}");
-    let info = app
-        .get(
-            &token,
-            &format!("/api/Usage/GetUsageInformationForCli?cli={cli}"),
-        )
-        .await
-        .1;
+    let info = app.get(&token, &format!("/api/Usage/GetUsageInformationForCli?cli={cli}")).await.1;
     assert_eq!(info["totalPence"], 5020 + 2 * 25, "{info}");
 }
 
@@ -148,10 +121,7 @@ async fn records_are_stored_once_and_rated_against_the_plan(app: &TestApp) {
 async fn bad_records_are_refused_one_by_one(app: &TestApp) {
     let token = app.token(app.north, "usage").await;
     let cli = known_line(app).await.cli;
-    let theirs = app
-        .connection_on(app.capital, domain::Network::Vodafone)
-        .await
-        .cli;
+    let theirs = app.connection_on(app.capital, domain::Network::Vodafone).await.cli;
     let at = "2030-01-15T09:00:00Z";
     let mut extra = record("x-9", &cli, "Data", "UK", at, 1);
     extra["colour"] = json!("red");
@@ -169,12 +139,8 @@ async fn bad_records_are_refused_one_by_one(app: &TestApp) {
         record("x-10", &cli, "Fax", "UK", at, 1),
     ]);
     let r = import(app, &token, &cases).await;
-    let fields: Vec<Value> = r["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["field"].clone())
-        .collect();
+    let fields: Vec<Value> =
+        r["results"].as_array().unwrap().iter().map(|x| x["field"].clone()).collect();
     assert_eq!(
         fields,
         vec![
@@ -192,10 +158,7 @@ async fn bad_records_are_refused_one_by_one(app: &TestApp) {
         ],
         "{r}"
     );
-    assert_eq!(
-        (r["stored"].as_i64(), r["rejected"].as_i64()),
-        (Some(1), Some(10))
-    );
+    assert_eq!((r["stored"].as_i64(), r["rejected"].as_i64()), (Some(1), Some(10)));
     assert!(
         r["results"][2]["message"]
             .as_str()
@@ -203,41 +166,24 @@ async fn bad_records_are_refused_one_by_one(app: &TestApp) {
             .contains("no Vodafone connection has the number"),
         "another partner's number is unknown here: {r}"
     );
-    assert!(r["results"][5]["message"]
-        .as_str()
-        .unwrap()
-        .contains("before the connection started"));
+    assert!(r["results"][5]["message"].as_str().unwrap().contains("before the connection started"));
     // Nothing of the refused ones counted.
-    let data = app
-        .get(&token, &format!("/api/Usage/GetDataUsage?cli={cli}"))
-        .await
-        .1;
+    let data = app.get(&token, &format!("/api/Usage/GetDataUsage?cli={cli}")).await.1;
     assert_eq!(data["usedBytes"], 5 * MB, "{data}");
 
     // The body as a whole.
     let url = "/api/Usage/ImportRecords";
     let post = |body: String, kind: &'static str| {
-        app.http
-            .post(app.url(url))
-            .bearer_auth(&token)
-            .header("content-type", kind)
-            .body(body)
+        app.http.post(app.url(url)).bearer_auth(&token).header("content-type", kind).body(body)
     };
-    app.send(post("{}".into(), "application/json"), url)
-        .await
-        .refused(400, "must be a list");
+    app.send(post("{}".into(), "application/json"), url).await.refused(400, "must be a list");
     app.send(post("a,b\n1,2\n".into(), "text/csv"), url)
         .await
         .refused(400, "the header lacks the columns");
-    app.send(post("hello".into(), "text/plain"), url)
-        .await
-        .refused(415, "text/csv");
-    let many: Vec<Value> = (0..10_001)
-        .map(|i| record(&format!("m-{i}"), &cli, "SMS", "UK", at, 1))
-        .collect();
-    app.post(&token, url, &Value::Array(many))
-        .await
-        .refused(400, "at most 10000 records");
+    app.send(post("hello".into(), "text/plain"), url).await.refused(415, "text/csv");
+    let many: Vec<Value> =
+        (0..10_001).map(|i| record(&format!("m-{i}"), &cli, "SMS", "UK", at, 1)).collect();
+    app.post(&token, url, &Value::Array(many)).await.refused(400, "at most 10000 records");
 }
 
 #[backend_test]
@@ -247,14 +193,7 @@ async fn a_late_record_adjusts_its_period_and_one_too_late_is_refused(app: &Test
     let r = import(
         app,
         &token,
-        &json!([record(
-            "l-1",
-            &cli,
-            "Data",
-            "UK",
-            "2030-01-15T09:00:00Z",
-            1000 * MB
-        )]),
+        &json!([record("l-1", &cli, "Data", "UK", "2030-01-15T09:00:00Z", 1000 * MB)]),
     )
     .await;
     assert_eq!(statuses(&r), ["Stored"]);
@@ -263,14 +202,7 @@ async fn a_late_record_adjusts_its_period_and_one_too_late_is_refused(app: &Test
     let r = import(
         app,
         &token,
-        &json!([record(
-            "l-2",
-            &cli,
-            "Data",
-            "UK",
-            "2030-02-09T23:00:00Z",
-            30 * MB
-        )]),
+        &json!([record("l-2", &cli, "Data", "UK", "2030-02-09T23:00:00Z", 30 * MB)]),
     )
     .await;
     assert_eq!(statuses(&r), ["Stored"], "{r}");
@@ -287,18 +219,12 @@ async fn a_late_record_adjusts_its_period_and_one_too_late_is_refused(app: &Test
     assert_eq!(january["periodStart"], "2030-01-10", "{info}");
     // 1,030 MB against 1,024: 6 MB beyond, all of it from the late record.
     assert_eq!(
-        (
-            january["totalPence"].as_i64(),
-            january["lateAdjustmentPence"].as_i64()
-        ),
+        (january["totalPence"].as_i64(), january["lateAdjustmentPence"].as_i64()),
         (Some(30), Some(30)),
         "{january}"
     );
     assert_eq!(
-        (
-            february["periodStart"].as_str(),
-            february["totalPence"].as_i64()
-        ),
+        (february["periodStart"].as_str(), february["totalPence"].as_i64()),
         (Some("2030-02-10"), Some(0))
     );
     // 91 days after that period ended, it is closed.
@@ -306,64 +232,35 @@ async fn a_late_record_adjusts_its_period_and_one_too_late_is_refused(app: &Test
     let r = import(
         app,
         &token,
-        &json!([record(
-            "l-3",
-            &cli,
-            "Data",
-            "UK",
-            "2030-02-01T09:00:00Z",
-            MB
-        )]),
+        &json!([record("l-3", &cli, "Data", "UK", "2030-02-01T09:00:00Z", MB)]),
     )
     .await;
     assert_eq!(r["results"][0]["field"], "eventTime", "{r}");
-    assert!(
-        r["results"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("it is closed"),
-        "{r}"
-    );
+    assert!(r["results"][0]["message"].as_str().unwrap().contains("it is closed"), "{r}");
     app.get(
         &token,
         &format!("/api/Usage/GetUsageInformationForCli?cli={cli}&from=2030-03-01&to=2030-01-01"),
     )
     .await
     .refused(400, "from");
-    app.get(
-        &token,
-        &format!("/api/Usage/GetUsageInformationForCli?cli={cli}&from=2030-13-01"),
-    )
-    .await
-    .refused(400, "from");
+    app.get(&token, &format!("/api/Usage/GetUsageInformationForCli?cli={cli}&from=2030-13-01"))
+        .await
+        .refused(400, "from");
 }
 
 #[backend_test]
 async fn another_partners_numbers_and_missing_scopes(app: &TestApp) {
-    let theirs = app
-        .connection_on(app.capital, domain::Network::Vodafone)
-        .await
-        .cli;
+    let theirs = app.connection_on(app.capital, domain::Network::Vodafone).await.cli;
     let mine = app.token(app.north, "usage").await;
     for path in ["GetDataUsage", "GetUsageInformationForCli"] {
-        app.get(&mine, &format!("/api/Usage/{path}?cli={theirs}"))
-            .await
-            .refused(404, "not found");
-        app.get(&mine, &format!("/api/Usage/{path}?cli=123"))
-            .await
-            .refused(400, "cli");
-        app.get(&mine, &format!("/api/Usage/{path}"))
-            .await
-            .refused(400, "cli");
+        app.get(&mine, &format!("/api/Usage/{path}?cli={theirs}")).await.refused(404, "not found");
+        app.get(&mine, &format!("/api/Usage/{path}?cli=123")).await.refused(400, "cli");
+        app.get(&mine, &format!("/api/Usage/{path}")).await.refused(400, "cli");
     }
     let no_usage = app.token(app.north, "connections").await;
     let cli = app.cli_of(app.north).await;
-    let (s, _) = app
-        .get(&no_usage, &format!("/api/Usage/GetDataUsage?cli={cli}"))
-        .await;
+    let (s, _) = app.get(&no_usage, &format!("/api/Usage/GetDataUsage?cli={cli}")).await;
     assert_eq!(s, 403);
-    let (s, _) = app
-        .post(&no_usage, "/api/Usage/ImportRecords", &json!([]))
-        .await;
+    let (s, _) = app.post(&no_usage, "/api/Usage/ImportRecords", &json!([])).await;
     assert_eq!(s, 403);
 }

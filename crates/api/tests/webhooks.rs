@@ -36,12 +36,8 @@ impl Receiver {
                 let me = me.clone();
                 async move {
                     me.got.lock().unwrap().push((headers, body));
-                    let (code, retry_after) = me
-                        .answers
-                        .lock()
-                        .unwrap()
-                        .pop_front()
-                        .unwrap_or((204, None));
+                    let (code, retry_after) =
+                        me.answers.lock().unwrap().pop_front().unwrap_or((204, None));
                     let mut h = HeaderMap::new();
                     if let Some(r) = retry_after {
                         h.insert("retry-after", r.parse().unwrap());
@@ -77,10 +73,7 @@ fn verify_independently(
     deliveries: &[(HeaderMap, String)],
 ) -> Option<String> {
     let python = std::env::var("SWITCHBOARD_PYTHON").unwrap_or_else(|_| "python3".into());
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../scripts/verify-webhook.py"
-    );
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/verify-webhook.py");
     let job = json!({
         "now": now,
         "secret": secret,
@@ -100,12 +93,7 @@ fn verify_independently(
         .spawn()
         .unwrap_or_else(|e| panic!("run {python}: {e}"));
     use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(job.to_string().as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(job.to_string().as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     if out.status.code() == Some(2) {
@@ -121,8 +109,7 @@ fn verify_independently(
 
 /// A North line with a data threshold, and a token for it.
 async fn watched_line(app: &TestApp) -> (String, store::connections::ConnectionRow) {
-    app.clock
-        .set(chrono::Utc.with_ymd_and_hms(2030, 1, 16, 10, 0, 0).unwrap());
+    app.clock.set(chrono::Utc.with_ymd_and_hms(2030, 1, 16, 10, 0, 0).unwrap());
     let token = app.token(app.north, "usage connections").await;
     let c = known_line(app).await;
     app.post(
@@ -157,13 +144,7 @@ async fn an_alert_is_delivered_signed_and_verifiable(app: &TestApp) {
     let (token, c) = watched_line(app).await;
     let rx = Receiver::default();
     let url = rx.start().await;
-    let hook = create(
-        app,
-        &token,
-        &url,
-        json!(["alert.raised", "usageBar.placed"]),
-    )
-    .await;
+    let hook = create(app, &token, &url, json!(["alert.raised", "usageBar.placed"])).await;
     let secret = hook["secret"].as_str().unwrap().to_owned();
     assert!(secret.starts_with("whsec_"), "{hook}");
     let id = hook["webhookId"].as_i64().unwrap();
@@ -200,26 +181,14 @@ async fn an_alert_is_delivered_signed_and_verifiable(app: &TestApp) {
         assert!(lines[1].starts_with("failed"), "{out}");
     }
 
-    let deliveries = app
-        .get(
-            &token,
-            &format!("/api/Webhooks/GetDeliveries?webhookId={id}"),
-        )
-        .await
-        .is(200);
+    let deliveries =
+        app.get(&token, &format!("/api/Webhooks/GetDeliveries?webhookId={id}")).await.is(200);
     let d = &deliveries["items"][0];
-    assert_eq!(
-        (&d["status"], &d["eventId"]),
-        (&json!("delivered"), &json!(msg_id))
-    );
+    assert_eq!((&d["status"], &d["eventId"]), (&json!("delivered"), &json!(msg_id)));
     assert_eq!(d["attempts"][0]["statusCode"], 204);
     // Redelivered on demand: the same event id, signed again.
     let again = app
-        .post(
-            &token,
-            "/api/Webhooks/RedeliverEvent",
-            &json!({"webhookId": id, "eventId": msg_id}),
-        )
+        .post(&token, "/api/Webhooks/RedeliverEvent", &json!({"webhookId": id, "eventId": msg_id}))
         .await
         .is(202);
     assert_eq!(again["deliveryId"], d["deliveryId"]);
@@ -242,12 +211,7 @@ async fn failures_are_retried_on_the_schedule_and_a_410_disables(app: &TestApp) 
     app.drain().await;
     assert_eq!(rx.got().len(), 1);
     let deliveries = async |app: &TestApp| {
-        app.get(
-            &token,
-            &format!("/api/Webhooks/GetDeliveries?webhookId={id}"),
-        )
-        .await
-        .is(200)
+        app.get(&token, &format!("/api/Webhooks/GetDeliveries?webhookId={id}")).await.is(200)
     };
     let d = deliveries(app).await;
     assert_eq!(d["items"][0]["status"], "pending", "{d}");
@@ -275,15 +239,9 @@ async fn failures_are_retried_on_the_schedule_and_a_410_disables(app: &TestApp) 
         .iter()
         .map(|a| a["statusCode"].as_i64().unwrap())
         .collect();
-    assert_eq!(
-        (d["items"][0]["status"].clone(), codes),
-        (json!("delivered"), vec![429, 500, 204])
-    );
+    assert_eq!((d["items"][0]["status"].clone(), codes), (json!("delivered"), vec![429, 500, 204]));
     let list = app.get(&token, "/api/Webhooks/ListWebhooks").await.is(200);
-    assert!(
-        list[0]["failingSince"].is_null(),
-        "a success clears it: {list}"
-    );
+    assert!(list[0]["failingSince"].is_null(), "a success clears it: {list}");
 
     // 410 Gone disables the endpoint at once.
     rx.answer(410, None);
@@ -311,13 +269,9 @@ async fn failures_are_retried_on_the_schedule_and_a_410_disables(app: &TestApp) 
     assert_eq!(rx.got().len(), 4);
     // …until an event is redelivered, which enables it again.
     let msg_id = header(&rx.got()[3].0, "webhook-id");
-    app.post(
-        &token,
-        "/api/Webhooks/RedeliverEvent",
-        &json!({"webhookId": id, "eventId": msg_id}),
-    )
-    .await
-    .is(202);
+    app.post(&token, "/api/Webhooks/RedeliverEvent", &json!({"webhookId": id, "eventId": msg_id}))
+        .await
+        .is(202);
     app.drain().await;
     assert_eq!(rx.got().len(), 5);
     let list = app.get(&token, "/api/Webhooks/ListWebhooks").await.is(200);
@@ -344,10 +298,7 @@ async fn an_endpoint_failing_for_five_days_is_disabled(app: &TestApp) {
     app.drain().await;
     let list = app.get(&token, "/api/Webhooks/ListWebhooks").await.is(200);
     assert_eq!(list[0]["enabled"], false, "{list}");
-    assert!(list[0]["disabledReason"]
-        .as_str()
-        .unwrap()
-        .contains("5 days"));
+    assert!(list[0]["disabledReason"].as_str().unwrap().contains("5 days"));
 }
 
 #[backend_test]
@@ -355,13 +306,7 @@ async fn request_and_order_status_changes_are_events(app: &TestApp) {
     let (token, c) = watched_line(app).await;
     let rx = Receiver::default();
     let url = rx.start().await;
-    create(
-        app,
-        &token,
-        &url,
-        json!(["request.statusChanged", "usageBar.placed"]),
-    )
-    .await;
+    create(app, &token, &url, json!(["request.statusChanged", "usageBar.placed"])).await;
     app.post(
         &token,
         "/api/Alerting/SetAlertingSettings",
@@ -376,10 +321,7 @@ async fn request_and_order_status_changes_are_events(app: &TestApp) {
         .got()
         .iter()
         .map(|(_, b)| {
-            serde_json::from_str::<Value>(b).unwrap()["type"]
-                .as_str()
-                .unwrap()
-                .to_owned()
+            serde_json::from_str::<Value>(b).unwrap()["type"].as_str().unwrap().to_owned()
         })
         .collect();
     assert!(types.contains(&"usageBar.placed".to_owned()), "{types:?}");
@@ -400,21 +342,11 @@ async fn request_and_order_status_changes_are_events(app: &TestApp) {
     let before = rx.got().len();
     let customer = app.customer_of(app.north).await;
     let order = app
-        .post(
-            &orders,
-            "/api/Orders/CreateDraftOrder",
-            &json!({"customerId": customer}),
-        )
+        .post(&orders, "/api/Orders/CreateDraftOrder", &json!({"customerId": customer}))
         .await
         .is(201)["orderId"]
         .clone();
-    app.post(
-        &orders,
-        "/api/Orders/CancelOrder",
-        &json!({"orderId": order}),
-    )
-    .await
-    .is(200);
+    app.post(&orders, "/api/Orders/CancelOrder", &json!({"orderId": order})).await.is(200);
     app.drain().await;
     let moves: Vec<(String, String)> = rx.got()[before..]
         .iter()
@@ -431,10 +363,7 @@ async fn request_and_order_status_changes_are_events(app: &TestApp) {
     moves.sort();
     assert_eq!(
         moves,
-        [
-            ("".to_owned(), "Draft".to_owned()),
-            ("Draft".to_owned(), "Cancelled".to_owned())
-        ],
+        [("".to_owned(), "Draft".to_owned()), ("Draft".to_owned(), "Cancelled".to_owned())],
         "created, then cancelled"
     );
 }
@@ -443,18 +372,9 @@ async fn request_and_order_status_changes_are_events(app: &TestApp) {
 async fn bad_endpoints_and_another_partners_webhooks(app: &TestApp) {
     let token = app.token(app.north, "usage").await;
     for (body, says) in [
-        (
-            json!({"url": "ftp://example.com/in", "eventTypes": ["alert.raised"]}),
-            "url",
-        ),
-        (
-            json!({"url": "not a url", "eventTypes": ["alert.raised"]}),
-            "url",
-        ),
-        (
-            json!({"url": "https://example.com/in", "eventTypes": []}),
-            "eventTypes",
-        ),
+        (json!({"url": "ftp://example.com/in", "eventTypes": ["alert.raised"]}), "url"),
+        (json!({"url": "not a url", "eventTypes": ["alert.raised"]}), "url"),
+        (json!({"url": "https://example.com/in", "eventTypes": []}), "eventTypes"),
         (
             json!({"url": "https://example.com/in", "eventTypes": ["alert.shouted"]}),
             "eventTypes[0]",
@@ -465,43 +385,21 @@ async fn bad_endpoints_and_another_partners_webhooks(app: &TestApp) {
             "description",
         ),
     ] {
-        app.post(&token, "/api/Webhooks/CreateWebhook", &body)
-            .await
-            .refused(400, says);
+        app.post(&token, "/api/Webhooks/CreateWebhook", &body).await.refused(400, says);
     }
-    let hook = create(
-        app,
-        &token,
-        "https://hooks.example.com/in",
-        json!(["alert.raised"]),
-    )
-    .await;
+    let hook = create(app, &token, "https://hooks.example.com/in", json!(["alert.raised"])).await;
     let id = hook["webhookId"].as_i64().unwrap();
     let other = app.token(app.capital, "usage").await;
-    assert_eq!(
-        app.get(&other, "/api/Webhooks/ListWebhooks").await.is(200),
-        json!([])
-    );
-    app.get(
-        &other,
-        &format!("/api/Webhooks/GetDeliveries?webhookId={id}"),
-    )
-    .await
-    .refused(404, "not found");
-    app.post(
-        &other,
-        "/api/Webhooks/DeleteWebhook",
-        &json!({"webhookId": id}),
-    )
-    .await
-    .refused(404, "not found");
-    app.post(
-        &other,
-        "/api/Webhooks/RedeliverEvent",
-        &json!({"webhookId": id, "eventId": "msg_x"}),
-    )
-    .await
-    .refused(404, "not found");
+    assert_eq!(app.get(&other, "/api/Webhooks/ListWebhooks").await.is(200), json!([]));
+    app.get(&other, &format!("/api/Webhooks/GetDeliveries?webhookId={id}"))
+        .await
+        .refused(404, "not found");
+    app.post(&other, "/api/Webhooks/DeleteWebhook", &json!({"webhookId": id}))
+        .await
+        .refused(404, "not found");
+    app.post(&other, "/api/Webhooks/RedeliverEvent", &json!({"webhookId": id, "eventId": "msg_x"}))
+        .await
+        .refused(404, "not found");
     app.post(
         &token,
         "/api/Webhooks/RedeliverEvent",
@@ -510,31 +408,16 @@ async fn bad_endpoints_and_another_partners_webhooks(app: &TestApp) {
     .await
     .refused(404, "event msg_none");
     let no_scope = app.token(app.north, "connections").await;
-    let denied = app
-        .get(&no_scope, "/api/Webhooks/ListWebhooks")
-        .await
-        .is(403);
+    let denied = app.get(&no_scope, "/api/Webhooks/ListWebhooks").await.is(403);
     assert_eq!(denied["error"], "insufficient_scope");
     // Deleted: gone from the list, and a second delete is a 404.
-    let (status, _) = app
-        .post(
-            &token,
-            "/api/Webhooks/DeleteWebhook",
-            &json!({"webhookId": id}),
-        )
-        .await;
+    let (status, _) =
+        app.post(&token, "/api/Webhooks/DeleteWebhook", &json!({"webhookId": id})).await;
     assert_eq!(status, 200);
-    assert_eq!(
-        app.get(&token, "/api/Webhooks/ListWebhooks").await.is(200),
-        json!([])
-    );
-    app.post(
-        &token,
-        "/api/Webhooks/DeleteWebhook",
-        &json!({"webhookId": id}),
-    )
-    .await
-    .refused(404, "not found");
+    assert_eq!(app.get(&token, "/api/Webhooks/ListWebhooks").await.is(200), json!([]));
+    app.post(&token, "/api/Webhooks/DeleteWebhook", &json!({"webhookId": id}))
+        .await
+        .refused(404, "not found");
 }
 
 #[tokio::test]
@@ -557,12 +440,6 @@ async fn private_addresses_are_refused_unless_configured() {
         .await
         .refused(400, "url");
     }
-    create(
-        &app,
-        &token,
-        "https://hooks.example.com/in",
-        json!(["alert.raised"]),
-    )
-    .await;
+    create(&app, &token, "https://hooks.example.com/in", json!(["alert.raised"])).await;
     app.stop().await;
 }

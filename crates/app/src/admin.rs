@@ -46,11 +46,7 @@ impl App {
     /// The portal users an administrator sees.
     pub async fn portal_users(&self, s: &Session) -> Result<Vec<PortalUser>> {
         s.role.check_administers()?;
-        Ok(self
-            .store
-            .portal()
-            .users_visible(s.principal.visibility())
-            .await?)
+        Ok(self.store.portal().users_visible(s.principal.visibility()).await?)
     }
 
     /// Makes a portal user of the administrator's partner (platform staff
@@ -65,28 +61,19 @@ impl App {
     ) -> Result<PortalUser> {
         s.role.may_grant_role(role)?;
         let partner = self.partner_for(s, partner_id).await?;
-        self.create_portal_user(&s.principal.actor, partner, username, password, role)
-            .await
+        self.create_portal_user(&s.principal.actor, partner, username, password, role).await
     }
 
     /// The API users (owners of API tokens) an administrator sees.
     pub async fn api_users(&self, s: &Session) -> Result<Vec<ApiUser>> {
         s.role.check_administers()?;
-        Ok(self
-            .store
-            .credentials()
-            .users_visible(s.principal.visibility())
-            .await?)
+        Ok(self.store.credentials().users_visible(s.principal.visibility()).await?)
     }
 
     /// The API tokens an administrator sees, newest first.
     pub async fn api_tokens(&self, s: &Session) -> Result<Vec<TokenRow>> {
         s.role.check_administers()?;
-        Ok(self
-            .store
-            .tokens()
-            .tokens_visible(s.principal.visibility())
-            .await?)
+        Ok(self.store.tokens().tokens_visible(s.principal.visibility()).await?)
     }
 
     /// "Create API access token" for one of the API users the
@@ -97,14 +84,11 @@ impl App {
         user_id: i64,
         description: &str,
     ) -> Result<(TokenRow, String)> {
-        let user = self
-            .api_users(s)
-            .await?
-            .into_iter()
-            .find(|u| u.id == user_id)
-            .ok_or_else(|| domain::Error::invalid("user", "choose one of the API users listed"))?;
-        self.create_token(&s.principal.actor, &user.username, description)
-            .await
+        let user =
+            self.api_users(s).await?.into_iter().find(|u| u.id == user_id).ok_or_else(|| {
+                domain::Error::invalid("user", "choose one of the API users listed")
+            })?;
+        self.create_token(&s.principal.actor, &user.username, description).await
     }
 
     /// Makes an API token for the API user named `username` (the portal's
@@ -124,11 +108,7 @@ impl App {
             .await?
             .ok_or_else(|| domain::Error::not_found(format!("no user named {username:?}")))?;
         domain::scope::check_token_holder(username, user.disabled_at.is_some())?;
-        Ok(self
-            .store
-            .tokens()
-            .create_api_token(actor, &user, description)
-            .await?)
+        Ok(self.store.tokens().create_api_token(actor, &user, description).await?)
     }
 
     /// Revokes an API token the administrator sees.
@@ -141,24 +121,16 @@ impl App {
             .ok_or_else(|| domain::Error::not_found(format!("token {token_id} not found")))?;
         if token.revoked_at.is_some() {
             return Err(
-                domain::Error::Conflict(format!("token {token_id} is already revoked")).into(),
+                domain::Error::Conflict(format!("token {token_id} is already revoked")).into()
             );
         }
-        Ok(self
-            .store
-            .tokens()
-            .revoke_api_token(&s.principal.actor, token_id)
-            .await?)
+        Ok(self.store.tokens().revoke_api_token(&s.principal.actor, token_id).await?)
     }
 
     /// The API clients an administrator sees, newest first.
     pub async fn api_clients(&self, s: &Session) -> Result<Vec<ApiClient>> {
         s.role.check_administers()?;
-        Ok(self
-            .store
-            .credentials()
-            .clients_visible(s.principal.visibility())
-            .await?)
+        Ok(self.store.credentials().clients_visible(s.principal.visibility()).await?)
     }
 
     /// Makes an API client (OAuth client credentials) with scopes the
@@ -173,8 +145,7 @@ impl App {
         let scopes = Scopes::parse(scopes)?;
         s.role.may_grant_scopes(scopes)?;
         let partner = self.partner_for(s, partner_id).await?;
-        self.create_client(&s.principal.actor, partner, scopes, description)
-            .await
+        self.create_client(&s.principal.actor, partner, scopes, description).await
     }
 
     /// Makes an API client of a partner (the portal's form, once it has

@@ -71,11 +71,7 @@ impl App {
     ) -> Result<(Vec<AgreementRow>, i64)> {
         who.require(Scope::Agreements)?;
         let since = self.since(since)?;
-        Ok(self
-            .store
-            .agreements()
-            .list(who.visibility(), page.offset(), page.size, since)
-            .await?)
+        Ok(self.store.agreements().list(who.visibility(), page.offset(), page.size, since).await?)
     }
 
     /// A visible customer's agreements (the portal's customer page).
@@ -85,39 +81,25 @@ impl App {
         customer_id: i64,
     ) -> Result<Vec<AgreementRow>> {
         who.require(Scope::Agreements)?;
-        Ok(self
-            .store
-            .agreements()
-            .for_customer(who.visibility(), customer_id)
-            .await?)
+        Ok(self.store.agreements().for_customer(who.visibility(), customer_id).await?)
     }
 
     /// One of the caller's agreements.
     pub async fn agreement(&self, who: &Principal, id: i64) -> Result<AgreementRow> {
         who.require(Scope::Agreements)?;
-        self.store
-            .agreements()
-            .get(who.visibility(), id)
-            .await
-            .map_err(|e| match e {
-                store::StoreError::NotFound => {
-                    domain::Error::not_found_by("agreementId", format!("agreement {id} not found"))
-                        .into()
-                }
-                other => other.into(),
-            })
+        self.store.agreements().get(who.visibility(), id).await.map_err(|e| match e {
+            store::StoreError::NotFound => {
+                domain::Error::not_found_by("agreementId", format!("agreement {id} not found"))
+                    .into()
+            }
+            other => other.into(),
+        })
     }
 
     /// The offers an agreement allows, with their characteristics.
     pub async fn offers(&self, who: &Principal, agreement_id: i64) -> Result<Vec<Offer>> {
         let a = self.agreement(who, agreement_id).await?;
-        self.store
-            .agreements()
-            .offers(a.id)
-            .await?
-            .into_iter()
-            .map(offer)
-            .collect()
+        self.store.agreements().offers(a.id).await?.into_iter().map(offer).collect()
     }
 
     /// An agreement's products.
@@ -130,11 +112,7 @@ impl App {
     ) -> Result<(Vec<ProductRow>, i64)> {
         let a = self.agreement(who, agreement_id).await?;
         let since = self.since(since)?;
-        Ok(self
-            .store
-            .agreements()
-            .products(a.id, page.offset(), page.size, since)
-            .await?)
+        Ok(self.store.agreements().products(a.id, page.offset(), page.size, since).await?)
     }
 
     /// Places an order: the agreement must be the caller's and open, the
@@ -203,10 +181,7 @@ impl App {
                     .ok_or_else(|| {
                         domain::Error::invalid(
                             "productId",
-                            format!(
-                                "product {id} is not an active product of agreement {}",
-                                a.id
-                            ),
+                            format!("product {id} is not an active product of agreement {}", a.id),
                         )
                     })?;
                 if o.kind == OrderType::RemoveProduct {
@@ -219,10 +194,8 @@ impl App {
                         )
                         .into());
                     }
-                    let offer = offers
-                        .iter()
-                        .find(|x| x.row.id == product.offer_id)
-                        .ok_or_else(|| {
+                    let offer =
+                        offers.iter().find(|x| x.row.id == product.offer_id).ok_or_else(|| {
                             domain::Error::invalid(
                                 "productId",
                                 format!(
@@ -253,20 +226,12 @@ impl App {
     /// One of the caller's orders, by its 12-digit number.
     pub async fn agreement_order(&self, who: &Principal, number: &str) -> Result<OrderRow> {
         who.require(Scope::Agreements)?;
-        let missing = || {
-            Error::Rule(domain::Error::not_found(format!(
-                "order {number} not found"
-            )))
-        };
+        let missing = || Error::Rule(domain::Error::not_found(format!("order {number} not found")));
         let id = agreement::order_id(number).ok_or_else(missing)?;
-        self.store
-            .agreements()
-            .order(who.visibility(), id)
-            .await
-            .map_err(|e| match e {
-                store::StoreError::NotFound => missing(),
-                e => e.into(),
-            })
+        self.store.agreements().order(who.visibility(), id).await.map_err(|e| match e {
+            store::StoreError::NotFound => missing(),
+            e => e.into(),
+        })
     }
 
     /// An agreement's orders, newest first.
@@ -277,11 +242,7 @@ impl App {
         page: Page,
     ) -> Result<(Vec<OrderRow>, i64)> {
         let a = self.agreement(who, agreement_id).await?;
-        Ok(self
-            .store
-            .agreements()
-            .orders(a.id, page.offset(), page.size)
-            .await?)
+        Ok(self.store.agreements().orders(a.id, page.offset(), page.size).await?)
     }
 
     /// The worker's first step: moves a RECEIVED order IN_PROGRESS and
@@ -292,33 +253,18 @@ impl App {
         let row = match self
             .store
             .agreements()
-            .advance(
-                actor,
-                id,
-                OrderStatus::Received,
-                OrderStatus::InProgress,
-                None,
-            )
+            .advance(actor, id, OrderStatus::Received, OrderStatus::InProgress, None)
             .await?
         {
             Some(row) => row,
-            None => match self
-                .store
-                .agreements()
-                .order(store::Visibility::All, id)
-                .await
-            {
+            None => match self.store.agreements().order(store::Visibility::All, id).await {
                 Ok(row) if row.status == OrderStatus::InProgress => row,
                 Ok(_) | Err(store::StoreError::NotFound) => return Ok(None),
                 Err(e) => return Err(e.into()),
             },
         };
         let kind = OrderType::parse(&row.kind)?;
-        Ok(Some(B2bChange {
-            order_id: row.id,
-            kind,
-            agreement_id: row.agreement_id,
-        }))
+        Ok(Some(B2bChange { order_id: row.id, kind, agreement_id: row.agreement_id }))
     }
 
     /// The worker's second step: the network's answer (or the worker's
@@ -330,15 +276,8 @@ impl App {
         id: i64,
         refused: Option<&str>,
     ) -> Result<()> {
-        let to = if refused.is_some() {
-            OrderStatus::Failed
-        } else {
-            OrderStatus::Completed
-        };
-        self.store
-            .agreements()
-            .advance(actor, id, OrderStatus::InProgress, to, refused)
-            .await?;
+        let to = if refused.is_some() { OrderStatus::Failed } else { OrderStatus::Completed };
+        self.store.agreements().advance(actor, id, OrderStatus::InProgress, to, refused).await?;
         Ok(())
     }
 
@@ -358,8 +297,5 @@ fn offer(row: OfferRow) -> Result<Offer> {
     let characteristics = serde_json::from_str(&row.characteristics).map_err(|e| {
         Error::Internal(format!("offer {}: characteristics unreadable: {e}", row.id))
     })?;
-    Ok(Offer {
-        row,
-        characteristics,
-    })
+    Ok(Offer { row, characteristics })
 }

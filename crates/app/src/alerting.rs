@@ -46,10 +46,7 @@ pub struct Settings {
 impl Settings {
     pub fn of(row: &ConnectionRow) -> Result<Settings> {
         serde_json::from_str(&row.alerting).map_err(|e| {
-            Error::Internal(format!(
-                "connection {}: stored alerting is not readable: {e}",
-                row.id
-            ))
+            Error::Internal(format!("connection {}: stored alerting is not readable: {e}", row.id))
         })
     }
 
@@ -137,10 +134,7 @@ impl App {
                 .await?;
                 let period = usage::period_of(conn.start_date, now.date_naive());
                 let data = one(tx, conn.id, period.start).await?;
-                Ok(self
-                    .judge(tx, &conn, settings, period.start, &data, now)
-                    .await?
-                    .settings)
+                Ok(self.judge(tx, &conn, settings, period.start, &data, now).await?.settings)
             })
             .await?;
         Ok(settings)
@@ -175,10 +169,7 @@ impl App {
         for conn in conns {
             let mut settings = Settings::of(&conn)?;
             for p in &periods[&conn.id] {
-                settings = self
-                    .judge(tx, &conn, settings, *p, &data, now)
-                    .await?
-                    .settings;
+                settings = self.judge(tx, &conn, settings, *p, &data, now).await?.settings;
             }
         }
         Ok(())
@@ -195,8 +186,7 @@ impl App {
     ) -> Result<()> {
         let data = one(tx, conn.id, period_start).await?;
         let settings = Settings::of(conn)?;
-        self.judge(tx, conn, settings, period_start, &data, now)
-            .await?;
+        self.judge(tx, conn, settings, period_start, &data, now).await?;
         Ok(())
     }
 
@@ -218,13 +208,8 @@ impl App {
         let cap = cap_of(conn);
         let verdict = alerting::verdict(&settings.thresholds, cap, consent_at.is_some(), &reading);
         for r in &verdict.raises {
-            let key = (
-                conn.id,
-                period.start,
-                r.kind.to_owned(),
-                r.measure.as_str().to_owned(),
-                r.value,
-            );
+            let key =
+                (conn.id, period.start, r.kind.to_owned(), r.measure.as_str().to_owned(), r.value);
             if data.raised.contains(&key) {
                 continue;
             }
@@ -250,37 +235,16 @@ impl App {
                     now,
                 )
                 .await?;
-                emit(
-                    tx,
-                    conn.partner_id,
-                    "billLimit.notice",
-                    alert_json(&alert),
-                    now,
-                )
-                .await?;
+                emit(tx, conn.partner_id, "billLimit.notice", alert_json(&alert), now).await?;
             }
         }
         let current = usage::period_of(conn.start_date, now.date_naive());
         if period.start == current.start {
             settings = self
-                .reconcile_bar(
-                    tx,
-                    conn,
-                    settings,
-                    &verdict.bar_reasons,
-                    &reading,
-                    period,
-                    now,
-                )
+                .reconcile_bar(tx, conn, settings, &verdict.bar_reasons, &reading, period, now)
                 .await?;
         }
-        Ok(Judged {
-            period,
-            reading,
-            verdict,
-            settings,
-            consent_at,
-        })
+        Ok(Judged { period, reading, verdict, settings, consent_at })
     }
 
     /// Places the usage bar when a reason holds and it is off; lifts it
@@ -310,11 +274,8 @@ impl App {
             return Ok(settings);
         }
         let bar_id = store::alerts::usage_bar_id(tx, &conn.network).await?;
-        let (kind, event) = if want {
-            ("AddBar", "usageBar.placed")
-        } else {
-            ("RemoveBar", "usageBar.lifted")
-        };
+        let (kind, event) =
+            if want { ("AddBar", "usageBar.placed") } else { ("RemoveBar", "usageBar.lifted") };
         let details = serde_json::json!({"barId": bar_id, "barSuffix": "CAPZ", "name": "Usage alert or bill cap (chargeable use)"});
         let group = format!("usage-bar:{}:{kind}", now.timestamp_millis());
         let request = store::requests::insert_request(
@@ -328,15 +289,9 @@ impl App {
             now,
         )
         .await?;
-        let cap_involved = reasons
-            .iter()
-            .chain(&settings.alert_bar_reasons)
-            .any(alerting::BarReason::is_bill_cap);
-        let why = if want {
-            reasons.to_vec()
-        } else {
-            settings.alert_bar_reasons.clone()
-        };
+        let cap_involved =
+            reasons.iter().chain(&settings.alert_bar_reasons).any(alerting::BarReason::is_bill_cap);
+        let why = if want { reasons.to_vec() } else { settings.alert_bar_reasons.clone() };
         settings.alert_bar = want;
         settings.alert_bar_since = want.then_some(now);
         settings.alert_bar_reasons = reasons.to_vec();
@@ -344,9 +299,7 @@ impl App {
         store::alerts::set_alerting_in(tx, conn.id, &settings.json(), now).await?;
         if want {
             // The next period starts without the bar.
-            let job = store::jobs::ReviewUsageBar {
-                connection_id: conn.id,
-            };
+            let job = store::jobs::ReviewUsageBar { connection_id: conn.id };
             store::jobs::enqueue(tx, now, &job, crate::work::start_of(period.end)).await?;
         }
         if cap_involved {
@@ -361,11 +314,7 @@ impl App {
                     spend_pence: reading.spend_pence,
                     by_whom: WATCH,
                     method: None,
-                    detail: &why
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("; "),
+                    detail: &why.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
                 },
                 now,
             )
@@ -391,10 +340,8 @@ impl App {
         let now = self.store.now();
         self.store
             .write(async |tx| -> Result<()> {
-                let Some(conn) = store::alerts::connections_in(tx, &[connection_id])
-                    .await?
-                    .into_iter()
-                    .next()
+                let Some(conn) =
+                    store::alerts::connections_in(tx, &[connection_id]).await?.into_iter().next()
                 else {
                     return Ok(());
                 };
@@ -415,12 +362,7 @@ impl App {
         let conn = self.visible_connection_by_cli(who, cli).await?;
         let settings = Settings::of(&conn)?;
         let request = match settings.alert_bar_request_id {
-            Some(id) => self
-                .store
-                .requests()
-                .get_request(who.visibility(), id)
-                .await
-                .ok(),
+            Some(id) => self.store.requests().get_request(who.visibility(), id).await.ok(),
             None => None,
         };
         Ok((conn, settings, request))
@@ -440,11 +382,7 @@ impl App {
             .get_customer(who.visibility(), customer_id)
             .await
             .map_err(|e| Error::store(e, || format!("customer {customer_id}")))?;
-        Ok(self
-            .store
-            .alerts()
-            .for_customer(who.visibility(), customer_id, page)
-            .await?)
+        Ok(self.store.alerts().for_customer(who.visibility(), customer_id, page).await?)
     }
 
     /// SetBillCap: sets, changes or removes (`None`) a visible contract's
@@ -455,9 +393,7 @@ impl App {
         contract_id: i64,
         cap: Option<i64>,
     ) -> Result<BillLimit> {
-        let cap = cap
-            .map(|c| bill_limit::check_cap("valuePence", c))
-            .transpose()?;
+        let cap = cap.map(|c| bill_limit::check_cap("valuePence", c)).transpose()?;
         let conn = self.usage_contract(who, contract_id).await?;
         let now = self.store.now();
         let actor = who.actor.clone();
@@ -477,11 +413,7 @@ impl App {
                     &LogEntry {
                         conn: &conn,
                         period_start: period.start,
-                        event: if cap.is_some() {
-                            "capSet"
-                        } else {
-                            "capRemoved"
-                        },
+                        event: if cap.is_some() { "capSet" } else { "capRemoved" },
                         cap_before: before,
                         cap_pence: cap,
                         spend_pence: spend,
@@ -569,11 +501,7 @@ impl App {
     pub async fn usage_so_far(&self, conn: &ConnectionRow) -> Result<(Period, Reading)> {
         let period = usage::period_of(conn.start_date, self.store.clock().today());
         let plan = self.store.usage().plan(conn.id).await?;
-        let rows = self
-            .store
-            .usage()
-            .totals(conn.id, period.start, period.start)
-            .await?;
+        let rows = self.store.usage().totals(conn.id, period.start, period.start).await?;
         let totals: Vec<Total> = rows.iter().filter_map(|r| r.total(false)).collect();
         let data = rating::data_use(&plan, &totals);
         Ok((
@@ -596,21 +524,14 @@ impl App {
         let consent_at = self.store.alerts().consent(conn.id, period.start).await?;
         let cap = cap_of(&conn);
         let settings = Settings::of(&conn)?;
-        let log = self
-            .store
-            .alerts()
-            .bill_limit_log(who.visibility(), conn.id)
-            .await?;
+        let log = self.store.alerts().bill_limit_log(who.visibility(), conn.id).await?;
         Ok(BillLimit {
             period,
             cap,
             spend_pence: spend,
             billed: bill_limit::billable(spend, cap, consent_at),
             barred: settings.alert_bar
-                && settings
-                    .alert_bar_reasons
-                    .iter()
-                    .any(alerting::BarReason::is_bill_cap),
+                && settings.alert_bar_reasons.iter().any(alerting::BarReason::is_bill_cap),
             consent_at,
             log,
             conn,
@@ -635,10 +556,7 @@ async fn one(tx: &mut Tx, connection_id: i64, period: NaiveDate) -> Result<Watch
 /// A period's data use and out-of-bundle spend so far.
 fn reading_of(data: &Watched, connection_id: i64, period: NaiveDate) -> Reading {
     let plan = data.plans.get(&connection_id).copied().unwrap_or_default();
-    let totals: &[Total] = data
-        .sums
-        .get(&(connection_id, period))
-        .map_or(&[], Vec::as_slice);
+    let totals: &[Total] = data.sums.get(&(connection_id, period)).map_or(&[], Vec::as_slice);
     let used = rating::data_use(&plan, totals);
     Reading {
         data_bytes: used.used,
@@ -666,14 +584,8 @@ mod tests {
         // these (or that have a cap): settings with no thresholds and no
         // bar must be stored as one of them.
         let stored = Settings::default().json().to_string();
-        assert!(
-            store::alerts::NO_ALERTING.contains(&stored.as_str()),
-            "{stored}"
-        );
-        let on = Settings {
-            alert_bar: true,
-            ..Settings::default()
-        };
+        assert!(store::alerts::NO_ALERTING.contains(&stored.as_str()), "{stored}");
+        let on = Settings { alert_bar: true, ..Settings::default() };
         assert!(!store::alerts::NO_ALERTING.contains(&on.json().to_string().as_str()));
     }
 }

@@ -11,11 +11,7 @@ pub use store::tokens::TOKEN_PREFIX;
 fn principal(actor: String, partner_id: i64, scopes: &str) -> Result<Principal> {
     let scopes = Scopes::parse(scopes)
         .map_err(|e| Error::Internal(format!("{actor} has bad scopes: {e}")))?;
-    Ok(Principal {
-        actor,
-        partner_id,
-        scopes,
-    })
+    Ok(Principal { actor, partner_id, scopes })
 }
 
 impl App {
@@ -38,28 +34,17 @@ impl App {
             return Ok(None);
         };
         let (pw, hash) = (password.to_owned(), user.password_hash.clone());
-        let ok = self
-            .with_argon2(move || store::credentials::verify_password(&pw, &hash))
-            .await?;
+        let ok = self.with_argon2(move || store::credentials::verify_password(&pw, &hash)).await?;
         if !ok {
             return Ok(None);
         }
-        principal(
-            format!("user:{}", user.username),
-            user.partner_id,
-            &user.scopes,
-        )
-        .map(Some)
+        principal(format!("user:{}", user.username), user.partner_id, &user.scopes).map(Some)
     }
 
     /// An API client by its id and secret (OAuth 2.0 client credentials);
     /// `None` when either is wrong or the client is revoked.
     pub async fn client(&self, client_id: &str, secret: &str) -> Result<Option<ApiClient>> {
-        Ok(self
-            .store
-            .credentials()
-            .authenticate_client(client_id, secret)
-            .await?)
+        Ok(self.store.credentials().authenticate_client(client_id, secret).await?)
     }
 
     /// Whether the client with this internal id is still allowed in.
@@ -87,11 +72,7 @@ impl App {
     /// database pools, and (SQLite) writes and commits.
     pub async fn ops_stats(&self) -> Result<OpsStats> {
         Ok(OpsStats {
-            jobs: self
-                .store
-                .jobs()
-                .stats(self.store.now().timestamp_millis())
-                .await?,
+            jobs: self.store.jobs().stats(self.store.now().timestamp_millis()).await?,
             pools: self.store.pool_stats(),
             writes: self.store.write_counts(),
             now_ms: self.store.now().timestamp_millis(),

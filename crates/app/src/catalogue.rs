@@ -8,11 +8,7 @@ use store::catalogue::{BarRow, BundleRow, TariffRow};
 impl App {
     /// ListTariffsForNetwork, or only the bill-cap-eligible ones.
     pub async fn tariffs(&self, network: Network, bill_cap_only: bool) -> Result<Vec<TariffRow>> {
-        Ok(self
-            .store
-            .catalogue()
-            .tariffs_for_network(network, bill_cap_only)
-            .await?)
+        Ok(self.store.catalogue().tariffs_for_network(network, bill_cap_only).await?)
     }
 
     /// GetTariffsForContract: the tariffs a visible contract may move to

@@ -33,9 +33,7 @@ impl App {
                 &customer,
             )
             .await?;
-            Ok(CustomerCreated {
-                customer_id: row.id,
-            })
+            Ok(CustomerCreated { customer_id: row.id })
         })
         .await
     }
@@ -76,10 +74,6 @@ impl App {
     ) -> Result<(Vec<CustomerRow>, i64)> {
         who.require(Scope::Customers)?;
         let search = domain::paging::check_search("search", search)?;
-        Ok(self
-            .store
-            .customers()
-            .list_customers(who.visibility(), &search, page)
-            .await?)
+        Ok(self.store.customers().list_customers(who.visibility(), &search, page).await?)
     }
 }

@@ -60,11 +60,7 @@ impl App {
         page: PageRequest,
     ) -> Result<(Vec<ProfileRow>, i64)> {
         who.require(Scope::Isp)?;
-        Ok(self
-            .store
-            .isp()
-            .list_profiles(who.visibility(), page)
-            .await?)
+        Ok(self.store.isp().list_profiles(who.visibility(), page).await?)
     }
 
     /// A profile the caller may see.
@@ -99,9 +95,7 @@ impl App {
             price_pence: c.price_pence,
             period_days: c.period_days.unwrap_or(isp::DEFAULT_PERIOD_DAYS),
             framed_pool,
-            acct_interim_secs: c
-                .acct_interim_secs
-                .unwrap_or(isp::DEFAULT_ACCT_INTERIM_SECS),
+            acct_interim_secs: c.acct_interim_secs.unwrap_or(isp::DEFAULT_ACCT_INTERIM_SECS),
             simultaneous_use: c.simultaneous_use.unwrap_or(isp::DEFAULT_SIMULTANEOUS_USE),
             chap,
         };
@@ -113,11 +107,7 @@ impl App {
             profile.acct_interim_secs,
             profile.simultaneous_use,
         )?;
-        Ok(self
-            .store
-            .isp()
-            .create_profile(&who.actor, &profile)
-            .await?)
+        Ok(self.store.isp().create_profile(&who.actor, &profile).await?)
     }
 
     /// A page of the caller's subscribers.
@@ -141,19 +131,11 @@ impl App {
         let key = key.trim();
         let found = if !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit()) {
             match key.parse::<i64>() {
-                Ok(id) => self
-                    .store
-                    .isp()
-                    .get_isp_user(who.visibility(), id)
-                    .await
-                    .map(Some),
+                Ok(id) => self.store.isp().get_isp_user(who.visibility(), id).await.map(Some),
                 Err(_) => Ok(None),
             }
         } else {
-            self.store
-                .isp()
-                .isp_user_by_username(who.partner_id, key)
-                .await
+            self.store.isp().isp_user_by_username(who.partner_id, key).await
         };
         match found {
             Ok(Some(u)) => Ok(u),
@@ -199,9 +181,7 @@ impl App {
             }
         };
         let pw = password.to_owned();
-        let hash = self
-            .with_argon2(move || store::credentials::hash_password(&pw))
-            .await?;
+        let hash = self.with_argon2(move || store::credentials::hash_password(&pw)).await?;
         Ok((hash, sealed))
     }
 
@@ -211,11 +191,7 @@ impl App {
         who.require(Scope::Isp)?;
         let username = isp::parse_username(&c.username)?;
         let mac = c.mac.as_deref().map(isp::parse_mac).transpose()?;
-        let static_ip = c
-            .static_ip
-            .as_deref()
-            .map(isp::parse_static_ip)
-            .transpose()?;
+        let static_ip = c.static_ip.as_deref().map(isp::parse_static_ip).transpose()?;
         isp::check_password(&c.password)?;
         let profile = self.profile(who.visibility(), c.profile_id).await?;
         let customer_id = match c.customer_id {
@@ -251,10 +227,7 @@ impl App {
     ) -> Result<IspUserRow> {
         let u = self.isp_user(who, key).await?;
         let mut patch = IspUserPatch {
-            mac: c
-                .mac
-                .map(|m| m.as_deref().map(isp::parse_mac).transpose())
-                .transpose()?,
+            mac: c.mac.map(|m| m.as_deref().map(isp::parse_mac).transpose()).transpose()?,
             static_ip: c
                 .static_ip
                 .map(|m| m.as_deref().map(isp::parse_static_ip).transpose())
@@ -290,11 +263,7 @@ impl App {
             None => {}
         }
         patch.profile_id = c.profile_id.map(|_| target.id);
-        Ok(self
-            .store
-            .isp()
-            .update_isp_user(&who.actor, who.visibility(), u.id, &patch)
-            .await?)
+        Ok(self.store.isp().update_isp_user(&who.actor, who.visibility(), u.id, &patch).await?)
     }
 
     /// Suspends, activates or deletes (disables for good) a subscriber.
@@ -305,11 +274,7 @@ impl App {
         status: SubscriberStatus,
     ) -> Result<IspUserRow> {
         let u = self.isp_user(who, key).await?;
-        Ok(self
-            .store
-            .isp()
-            .set_isp_user_status(&who.actor, who.visibility(), u.id, status)
-            .await?)
+        Ok(self.store.isp().set_isp_user_status(&who.actor, who.visibility(), u.id, status).await?)
     }
 
     /// The RADIUS sessions open now, of the caller's subscribers.
@@ -319,11 +284,7 @@ impl App {
         page: PageRequest,
     ) -> Result<(Vec<SessionRow>, i64)> {
         who.require(Scope::Isp)?;
-        Ok(self
-            .store
-            .isp()
-            .online_sessions(who.visibility(), page)
-            .await?)
+        Ok(self.store.isp().online_sessions(who.visibility(), page).await?)
     }
 
     /// Renews a subscriber: its profile's period added to the later of now
@@ -347,17 +308,11 @@ impl App {
         page: PageRequest,
     ) -> Result<(i64, Vec<SessionRow>, i64)> {
         let u = self.isp_user(who, key).await?;
-        let interim = self
-            .profile(Visibility::All, u.profile_id)
-            .await?
-            .acct_interim_secs;
+        let interim = self.profile(Visibility::All, u.profile_id).await?.acct_interim_secs;
         let stale_before = self.store.now() - Duration::seconds(isp::stale_after_secs(interim));
         self.store.isp().open_sessions(u.id, stale_before).await?;
-        let (rows, total) = self
-            .store
-            .isp()
-            .sessions_for_isp_user(who.visibility(), u.id, page)
-            .await?;
+        let (rows, total) =
+            self.store.isp().sessions_for_isp_user(who.visibility(), u.id, page).await?;
         Ok((u.id, rows, total))
     }
 }

@@ -131,9 +131,7 @@ fn replay<T: DeserializeOwned>(status: u16, body: String) -> Result<Done<T>> {
     let corrupt =
         |e: serde_json::Error| Error::Internal(format!("a saved answer does not read back: {e}"));
     match status {
-        SAVED_RESULT => Ok(Done::Replayed(
-            serde_json::from_str(&body).map_err(corrupt)?,
-        )),
+        SAVED_RESULT => Ok(Done::Replayed(serde_json::from_str(&body).map_err(corrupt)?)),
         SAVED_REFUSAL => Err(Error::Rule(serde_json::from_str(&body).map_err(corrupt)?)),
         _ => Ok(Done::Legacy { status, body }),
     }

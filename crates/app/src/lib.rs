@@ -76,12 +76,7 @@ impl Turns {
 impl App {
     pub fn new(store: store::Store) -> App {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
-        App {
-            store,
-            sealer: None,
-            argon2: Turns::new(cores),
-            webhooks_allow_private: false,
-        }
+        App { store, sealer: None, argon2: Turns::new(cores), webhooks_allow_private: false }
     }
 
     /// Runs an Argon2 hash or check on a blocking thread, waiting for a

@@ -44,10 +44,7 @@ impl App {
                 .create_order(tx, &who.actor, who.visibility(), customer_id, &reference)
                 .await
                 .map_err(|e| Error::store(e, || format!("customer {customer_id}")))?;
-            Ok(OrderState {
-                order_id: order.id,
-                status: order.status,
-            })
+            Ok(OrderState { order_id: order.id, status: order.status })
         })
         .await
     }
@@ -71,10 +68,7 @@ impl App {
                 .add_mobile(tx, &who.actor, who.visibility(), order_id, &req)
                 .await
                 .map_err(order_not_found(order_id))?;
-            Ok(MobileAdded {
-                order_mobile_id: id,
-                cli,
-            })
+            Ok(MobileAdded { order_mobile_id: id, cli })
         })
         .await
     }
@@ -103,10 +97,7 @@ impl App {
                 )
                 .await
                 .map_err(order_not_found(order_id))?;
-            Ok(OrderState {
-                order_id,
-                status: order.status,
-            })
+            Ok(OrderState { order_id, status: order.status })
         })
         .await
     }
@@ -156,11 +147,8 @@ impl App {
             .change_mobile_extra(actor, vis, m, change)
             .await
             .map_err(mobile_not_found(m))?;
-        let (order, _) = store
-            .orders()
-            .order_of_mobile(vis, m)
-            .await
-            .map_err(mobile_not_found(m))?;
+        let (order, _) =
+            store.orders().order_of_mobile(vis, m).await.map_err(mobile_not_found(m))?;
         store
             .orders()
             .order_mobiles(order.id)
@@ -185,10 +173,7 @@ impl App {
             .withdraw_order(&who.actor, who.visibility(), order_id, cancel)
             .await
             .map_err(order_not_found(order_id))?;
-        Ok(OrderState {
-            order_id,
-            status: order.status,
-        })
+        Ok(OrderState { order_id, status: order.status })
     }
 
     /// MonitorOrder: the order and its mobiles.
@@ -212,11 +197,7 @@ impl App {
     pub async fn orders_by_ids(&self, who: &Principal, ids: &[i64]) -> Result<Vec<OrderRow>> {
         who.require(Scope::Orders)?;
         domain::paging::check_bulk_ids("orderIds", ids)?;
-        Ok(self
-            .store
-            .orders()
-            .orders_by_ids(who.visibility(), ids)
-            .await?)
+        Ok(self.store.orders().orders_by_ids(who.visibility(), ids).await?)
     }
 
     /// GetOrdersForCustomer, newest first.
@@ -251,10 +232,6 @@ impl App {
     pub async fn order_whole(&self, who: &Principal, order_id: i64) -> Result<OrderWhole> {
         let (order, mobiles) = self.order_and_mobiles(who, order_id).await?;
         let history = self.store.orders().order_history(order_id).await?;
-        Ok(OrderWhole {
-            order,
-            mobiles,
-            history,
-        })
+        Ok(OrderWhole { order, mobiles, history })
     }
 }

@@ -49,9 +49,7 @@ impl App {
         let username = portal::check_username(username)?;
         portal::check_password(password)?;
         let pw = password.to_owned();
-        let hash = self
-            .with_argon2(move || store::credentials::hash_password(&pw))
-            .await?;
+        let hash = self.with_argon2(move || store::credentials::hash_password(&pw)).await?;
         self.store
             .portal()
             .create_user(actor, partner_id, &username, &hash, role)
@@ -71,21 +69,16 @@ impl App {
         let Some(user) = self.store.portal().user(&name).await? else {
             // The same Argon2 work as a real check, so timing tells nothing.
             let pw = password.to_owned();
-            self.with_argon2(move || store::credentials::verify_password(&pw, DUMMY_HASH))
-                .await?;
+            self.with_argon2(move || store::credentials::verify_password(&pw, DUMMY_HASH)).await?;
             return Ok(Err(LoginRefused::Wrong));
         };
         if let Some(until) = portal::locked_until(user.failed_logins, user.last_failed_at) {
             if now < until {
-                return Ok(Err(LoginRefused::Locked(
-                    (until - now).num_seconds().max(1),
-                )));
+                return Ok(Err(LoginRefused::Locked((until - now).num_seconds().max(1))));
             }
         }
         let (pw, hash) = (password.to_owned(), user.password_hash.clone());
-        let ok = self
-            .with_argon2(move || store::credentials::verify_password(&pw, &hash))
-            .await?;
+        let ok = self.with_argon2(move || store::credentials::verify_password(&pw, &hash)).await?;
         if !ok || user.disabled_at.is_some() {
             self.store.portal().failed_login(user.id).await?;
             return Ok(Err(LoginRefused::Wrong));
@@ -93,10 +86,7 @@ impl App {
         let token = store::credentials::random_hex(32);
         let csrf = store::credentials::random_hex(32);
         let expires = now + chrono::Duration::seconds(portal::MAX_SESSION_SECS);
-        self.store
-            .portal()
-            .start_session(&user, &token, &csrf, expires)
-            .await?;
+        self.store.portal().start_session(&user, &token, &csrf, expires).await?;
         Ok(Ok(Started { token, csrf, user }))
     }
 
@@ -145,11 +135,7 @@ impl App {
     pub async fn dashboard(&self, who: &Principal) -> Result<store::portal::Dashboard> {
         let today = self.store.clock().today();
         let start = today.and_time(chrono::NaiveTime::MIN).and_utc();
-        Ok(self
-            .store
-            .portal()
-            .dashboard(who.visibility(), start)
-            .await?)
+        Ok(self.store.portal().dashboard(who.visibility(), start).await?)
     }
 }
 
@@ -188,11 +174,8 @@ impl App {
         let cli = domain::Cli::parse(q).ok().map(|c| c.as_str().to_owned());
         let iccid = domain::sim::parse_iccid(q).ok();
         if cli.is_some() || iccid.is_some() {
-            found.connections = self
-                .store
-                .portal()
-                .find_connections(vis, cli.as_deref(), iccid.as_deref())
-                .await?;
+            found.connections =
+                self.store.portal().find_connections(vis, cli.as_deref(), iccid.as_deref()).await?;
         }
         if let Ok(id) = q.parse::<i64>() {
             if id > 0 {
@@ -251,11 +234,7 @@ impl App {
                 ("connection", id)
             }
         };
-        Ok(self
-            .store
-            .audit()
-            .audit_for(entity, &id.to_string())
-            .await?)
+        Ok(self.store.audit().audit_for(entity, &id.to_string()).await?)
     }
 }
 

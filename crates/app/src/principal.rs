@@ -48,14 +48,8 @@ mod tests {
         };
         assert_eq!(p.visibility(), Visibility::Partner(7));
         assert!(p.require(Scope::Orders).is_ok());
-        assert!(matches!(
-            p.require(Scope::Tasks),
-            Err(Error::Forbidden(Scope::Tasks))
-        ));
-        let admin = Principal {
-            scopes: Scopes::parse("admin").unwrap(),
-            ..p
-        };
+        assert!(matches!(p.require(Scope::Tasks), Err(Error::Forbidden(Scope::Tasks))));
+        let admin = Principal { scopes: Scopes::parse("admin").unwrap(), ..p };
         assert_eq!(admin.visibility(), Visibility::All);
     }
 }

@@ -57,22 +57,14 @@ impl App {
         username: &str,
         calling_station: Option<&str>,
     ) -> Result<Verdict<(IspUserRow, ProfileRow)>> {
-        let Some(user) = self
-            .store
-            .isp()
-            .isp_user_by_username(who.partner_id, username)
-            .await?
+        let Some(user) = self.store.isp().isp_user_by_username(who.partner_id, username).await?
         else {
             return Ok(Verdict::Reject(isp::Refusal::new(
                 isp::RejectReason::UnknownUser,
                 "Unknown user",
             )));
         };
-        let profile = self
-            .store
-            .isp()
-            .get_profile(store::Visibility::All, user.profile_id)
-            .await?;
+        let profile = self.store.isp().get_profile(store::Visibility::All, user.profile_id).await?;
         let why = isp::admission_refusal(
             user.status,
             user.expiration,
@@ -88,11 +80,8 @@ impl App {
 
     /// Notes a refusal on the subscriber and answers it.
     async fn refuse<T>(&self, user_id: i64, why: isp::Refusal) -> Result<Verdict<T>> {
-        if let Err(e) = self
-            .store
-            .isp()
-            .record_auth(user_id, &format!("Access-Reject: {}", why.message))
-            .await
+        if let Err(e) =
+            self.store.isp().record_auth(user_id, &format!("Access-Reject: {}", why.message)).await
         {
             // The reject stands; only the note is lost.
             tracing::warn!(error = %e, user_id, "noting a RADIUS reject");
@@ -119,11 +108,7 @@ impl App {
         let now = self.store.now();
         let stale_before =
             now - Duration::seconds(isp::stale_after_secs(profile.acct_interim_secs));
-        let open = self
-            .store
-            .isp()
-            .open_sessions(user.id, stale_before)
-            .await?;
+        let open = self.store.isp().open_sessions(user.id, stale_before).await?;
         if let Some(why) = isp::session_limit_refusal(open, profile.simultaneous_use) {
             return self.refuse(user.id, why).await;
         }
@@ -208,9 +193,7 @@ impl App {
         let hash = user.password_hash.clone();
         let right = self
             .with_argon2(move || {
-                candidates
-                    .into_iter()
-                    .find(|c| store::credentials::verify_password(c, &hash))
+                candidates.into_iter().find(|c| store::credentials::verify_password(c, &hash))
             })
             .await?;
         if let (Some(clear), Some(k)) = (&right, &self.sealer) {
@@ -231,18 +214,10 @@ impl App {
         rejected: bool,
     ) -> Result<()> {
         self.radius_caller(who)?;
-        let Some(u) = self
-            .store
-            .isp()
-            .isp_user_by_username(who.partner_id, username)
-            .await?
-        else {
+        let Some(u) = self.store.isp().isp_user_by_username(who.partner_id, username).await? else {
             return Ok(());
         };
-        let noted = u
-            .last_auth_result
-            .as_deref()
-            .is_some_and(|r| r.starts_with("Access-Reject"))
+        let noted = u.last_auth_result.as_deref().is_some_and(|r| r.starts_with("Access-Reject"))
             && u.last_auth_at
                 .is_some_and(|t| self.store.now() - t < Duration::seconds(isp::REJECT_NOTE_SECS));
         let note = match (rejected, noted) {
@@ -260,10 +235,7 @@ impl App {
     /// anything is answered.
     pub async fn radius_accounting(&self, who: &Principal, record: &AcctRecord) -> Result<()> {
         self.radius_caller(who)?;
-        self.store
-            .isp()
-            .record_accounting(who.partner_id, record)
-            .await?;
+        self.store.isp().record_accounting(who.partner_id, record).await?;
         Ok(())
     }
 }

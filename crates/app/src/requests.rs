@@ -93,12 +93,7 @@ impl App {
     /// Refuses any change but a stolen bar's removal on a connection
     /// barred as stolen.
     async fn refuse_if_stolen(&self, conn: &ConnectionRow) -> Result<()> {
-        Ok(self
-            .store
-            .requests()
-            .live_state(conn)
-            .await?
-            .refuse_if_stolen()?)
+        Ok(self.store.requests().live_state(conn).await?.refuse_if_stolen()?)
     }
 
     /// AddOrRemoveBar, AddBundle and RemoveBundle: the item must be one of
@@ -137,8 +132,7 @@ impl App {
         let state = self.store.requests().live_state(&conn).await?;
         domain::request::check_extra_change(&state, kind, item, add)?;
         let group = format!("{}:{item}", kind.noun());
-        self.queue(who, &conn, kind.request(add), &group, details)
-            .await
+        self.queue(who, &conn, kind.request(add), &group, details).await
     }
 
     /// ChangeTariff, from its effective date (today by default), judged by
@@ -153,11 +147,7 @@ impl App {
         let conn = self.contract(who, contract_id).await?;
         let today = self.store.clock().today();
         let effective = domain::tariff::effective_date(effective, today)?;
-        let target = self
-            .store
-            .catalogue()
-            .check_tariff_move(&conn, tariff_id, effective)
-            .await?;
+        let target = self.store.catalogue().check_tariff_move(&conn, tariff_id, effective).await?;
         let details = serde_json::json!({"tariffId": target.id, "name": target.name, "monthlyPence": target.monthly_pence, "effectiveDate": effective});
         let run_at = if effective > today {
             crate::work::start_of(effective)
@@ -167,14 +157,7 @@ impl App {
         Ok(self
             .store
             .requests()
-            .create_request(
-                &who.actor,
-                &conn,
-                "ChangeTariff",
-                "tariff",
-                &details,
-                run_at,
-            )
+            .create_request(&who.actor, &conn, "ChangeTariff", "tariff", &details, run_at)
             .await?)
     }
 
@@ -224,8 +207,7 @@ impl App {
         let no_reply = domain::divert::no_reply_seconds(kind, no_reply_seconds)?;
         self.refuse_if_stolen(&conn).await?;
         let details = serde_json::json!({"divertType": kind, "destination": destination, "noReplySeconds": no_reply});
-        self.queue(who, &conn, "SetDivert", &format!("divert:{kind}"), details)
-            .await
+        self.queue(who, &conn, "SetDivert", &format!("divert:{kind}"), details).await
     }
 
     /// RemoveDivert, of a divert that is set.
@@ -246,14 +228,7 @@ impl App {
         }
         self.refuse_if_stolen(&conn).await?;
         let details = serde_json::json!({"divertType": kind});
-        self.queue(
-            who,
-            &conn,
-            "RemoveDivert",
-            &format!("divert:{kind}"),
-            details,
-        )
-        .await
+        self.queue(who, &conn, "RemoveDivert", &format!("divert:{kind}"), details).await
     }
 
     /// GetDiverts: the connection and the diverts set on it.
@@ -278,19 +253,13 @@ impl App {
         let conn = self.contract(who, contract_id).await?;
         self.refuse_if_stolen(&conn).await?;
         let current = async || {
-            self.store
-                .requests()
-                .current_switching_request(conn.id, kind, self.store.now())
-                .await
+            self.store.requests().current_switching_request(conn.id, kind, self.store.now()).await
         };
         if let Some(row) = current().await? {
             return Ok(Queued::Current(row));
         }
         let details = switching_details(&conn, self.store.clock().today());
-        match self
-            .queue(who, &conn, kind, &format!("switching:{kind}"), details)
-            .await
-        {
+        match self.queue(who, &conn, kind, &format!("switching:{kind}"), details).await {
             Ok(row) => Ok(Queued::New(row)),
             // Asked twice at once: the other call's request is the answer.
             Err(Error::Rule(domain::Error::Conflict(why))) => match current().await? {
@@ -309,16 +278,12 @@ impl App {
         page: domain::paging::PageRequest,
     ) -> Result<(Vec<RequestRow>, i64)> {
         who.require(Scope::Connections)?;
-        self.store
-            .requests()
-            .switching_requests(who.visibility(), of, page)
-            .await
-            .map_err(|e| {
-                Error::store(e, || match of {
-                    SwitchingOf::Contract(id) => format!("contract {id}"),
-                    SwitchingOf::Customer(id) => format!("customer {id}"),
-                })
+        self.store.requests().switching_requests(who.visibility(), of, page).await.map_err(|e| {
+            Error::store(e, || match of {
+                SwitchingOf::Contract(id) => format!("contract {id}"),
+                SwitchingOf::Customer(id) => format!("customer {id}"),
             })
+        })
     }
 
     /// GetRequest.

@@ -29,9 +29,7 @@ impl Sealer {
                 bytes.len()
             ));
         }
-        Ok(Sealer {
-            cipher: Aes256Gcm::new_from_slice(&bytes).expect("32-byte key"),
-        })
+        Ok(Sealer { cipher: Aes256Gcm::new_from_slice(&bytes).expect("32-byte key") })
     }
 
     pub fn seal(&self, password: &str) -> String {
@@ -47,9 +45,7 @@ impl Sealer {
 
     /// The password, or `None` when the text was not sealed with this key.
     pub fn open(&self, sealed: &str) -> Option<String> {
-        let raw = base64::engine::general_purpose::STANDARD
-            .decode(sealed)
-            .ok()?;
+        let raw = base64::engine::general_purpose::STANDARD.decode(sealed).ok()?;
         if raw.len() < 12 + 16 {
             return None;
         }
@@ -87,9 +83,7 @@ mod tests {
         assert_eq!(s.open(&a).as_deref(), Some("pppoe-secret"));
         let other = Sealer::from_hex(&KEY.replace("00", "ff")).unwrap();
         assert_eq!(other.open(&a), None, "another key opens nothing");
-        let mut tampered = base64::engine::general_purpose::STANDARD
-            .decode(&a)
-            .unwrap();
+        let mut tampered = base64::engine::general_purpose::STANDARD.decode(&a).unwrap();
         tampered[14] ^= 1;
         let tampered = base64::engine::general_purpose::STANDARD.encode(tampered);
         assert_eq!(s.open(&tampered), None, "tampering is detected");

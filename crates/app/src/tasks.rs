@@ -85,11 +85,7 @@ impl App {
         if let Some(s) = filter.status_id {
             domain::task::status_name(s)?;
         }
-        Ok(self
-            .store
-            .tasks()
-            .list_tasks(who.visibility(), filter, page)
-            .await?)
+        Ok(self.store.tasks().list_tasks(who.visibility(), filter, page).await?)
     }
 
     /// A visible task.
@@ -130,17 +126,12 @@ impl App {
             task.status_id,
             task.partner_id,
             user.as_ref().map(|u| u.partner_id),
-            user.as_ref()
-                .is_some_and(|u| u.role == domain::portal::Role::PlatformAdmin),
+            user.as_ref().is_some_and(|u| u.role == domain::portal::Role::PlatformAdmin),
         )?;
         Ok(self
             .store
             .tasks()
-            .assign(
-                &who.actor,
-                &task,
-                user.as_ref().map(|u| u.username.as_str()),
-            )
+            .assign(&who.actor, &task, user.as_ref().map(|u| u.username.as_str()))
             .await?)
     }
 
@@ -179,11 +170,7 @@ impl App {
     pub async fn tasks_by_ids(&self, who: &Principal, ids: &[i64]) -> Result<Vec<TaskRow>> {
         who.require(Scope::Tasks)?;
         domain::paging::check_bulk_ids("taskIds", ids)?;
-        Ok(self
-            .store
-            .tasks()
-            .tasks_by_ids(who.visibility(), ids)
-            .await?)
+        Ok(self.store.tasks().tasks_by_ids(who.visibility(), ids).await?)
     }
 
     /// The comments of the tasks the caller may see among `ids`: those
@@ -193,12 +180,7 @@ impl App {
         who: &Principal,
         ids: &[i64],
     ) -> Result<(Vec<i64>, Vec<CommentRow>)> {
-        let visible: Vec<i64> = self
-            .tasks_by_ids(who, ids)
-            .await?
-            .iter()
-            .map(|t| t.id)
-            .collect();
+        let visible: Vec<i64> = self.tasks_by_ids(who, ids).await?.iter().map(|t| t.id).collect();
         let comments = self.store.tasks().comments_for_tasks(&visible).await?;
         Ok((visible, comments))
     }
@@ -221,12 +203,7 @@ impl App {
         who: &Principal,
         ids: &[i64],
     ) -> Result<(Vec<i64>, Vec<TaskRow>)> {
-        let visible: Vec<i64> = self
-            .orders_by_ids(who, ids)
-            .await?
-            .iter()
-            .map(|o| o.id)
-            .collect();
+        let visible: Vec<i64> = self.orders_by_ids(who, ids).await?.iter().map(|o| o.id).collect();
         let tickets = self.store.tasks().tasks_for_orders(&visible).await?;
         Ok((visible, tickets))
     }

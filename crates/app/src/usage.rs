@@ -85,12 +85,7 @@ impl Lines {
         let on_network: Vec<&Line> = self
             .by_cli
             .get(&r.cli)
-            .map(|ls| {
-                ls.iter()
-                    .filter(|(n, _)| *n == r.network)
-                    .map(|(_, l)| l)
-                    .collect()
-            })
+            .map(|ls| ls.iter().filter(|(n, _)| *n == r.network).map(|(_, l)| l).collect())
             .unwrap_or_default();
         let mut last_refusal = None;
         // The latest connection first: a number reused goes to the newest
@@ -109,9 +104,7 @@ impl App {
     /// Every connection, for `switchboard usage import` (the operator's
     /// command: all partners).
     pub async fn usage_lines(&self) -> Result<Lines> {
-        Ok(Lines::from_rows(
-            self.store.usage().lines(Visibility::All).await?,
-        ))
+        Ok(Lines::from_rows(self.store.usage().lines(Visibility::All).await?))
     }
 
     /// Checks each record, finds its line and period, and stores the good
@@ -173,18 +166,11 @@ impl App {
         records: Vec<std::result::Result<UsageRecord, domain::Error>>,
     ) -> Result<Vec<Outcome>> {
         who.require(Scope::Usage)?;
-        let mut clis: Vec<String> = records
-            .iter()
-            .filter_map(|r| r.as_ref().ok().map(|r| r.cli.clone()))
-            .collect();
+        let mut clis: Vec<String> =
+            records.iter().filter_map(|r| r.as_ref().ok().map(|r| r.cli.clone())).collect();
         clis.sort();
         clis.dedup();
-        let lines = Lines::from_rows(
-            self.store
-                .usage()
-                .lines_for(who.visibility(), &clis)
-                .await?,
-        );
+        let lines = Lines::from_rows(self.store.usage().lines_for(who.visibility(), &clis).await?);
         self.import_usage(&lines, records).await
     }
 
@@ -192,11 +178,7 @@ impl App {
     pub async fn data_usage(&self, who: &Principal, cli: &str) -> Result<(LineRow, PeriodUsage)> {
         let (line, plan) = self.usage_line(who, cli).await?;
         let period = usage::period_of(line.start_date, self.store.clock().today());
-        let rows = self
-            .store
-            .usage()
-            .totals(line.id, period.start, period.start)
-            .await?;
+        let rows = self.store.usage().totals(line.id, period.start, period.start).await?;
         Ok((line, PeriodUsage::of(period, plan, &rows)))
     }
 
@@ -214,19 +196,12 @@ impl App {
         let last = usage::period_of(line.start_date, to.unwrap_or(today));
         let first = usage::period_of(line.start_date, from.unwrap_or(last.start));
         usage::check_report_span(&first, &last)?;
-        let rows = self
-            .store
-            .usage()
-            .totals(line.id, first.start, last.start)
-            .await?;
+        let rows = self.store.usage().totals(line.id, first.start, last.start).await?;
         let mut periods = Vec::new();
         let mut p = first;
         loop {
-            let of_p: Vec<TotalRow> = rows
-                .iter()
-                .filter(|r| r.period_start == p.start)
-                .cloned()
-                .collect();
+            let of_p: Vec<TotalRow> =
+                rows.iter().filter(|r| r.period_start == p.start).cloned().collect();
             periods.push(PeriodUsage::of(p, plan, &of_p));
             if p.start >= last.start {
                 break;
@@ -242,10 +217,7 @@ impl App {
             let end = crate::work::start_of(pu.period.end);
             let end = DateTime::from_timestamp_millis(end - 1).unwrap_or_default();
             pu.bill_cap = domain::bill_limit::cap_at(&changes, end, cap_now);
-            let consent = consents
-                .iter()
-                .find(|c| c.0 == pu.period.start)
-                .map(|c| c.1);
+            let consent = consents.iter().find(|c| c.0 == pu.period.start).map(|c| c.1);
             pu.billed = domain::bill_limit::billable(pu.bill.pence, pu.bill_cap, consent);
         }
         Ok((line, periods))
@@ -256,15 +228,10 @@ impl App {
     async fn usage_line(&self, who: &Principal, cli: &str) -> Result<(LineRow, Plan)> {
         who.require(Scope::Usage)?;
         let cli = domain::Cli::parse_field(cli, "cli")?;
-        let rows = self
-            .store
-            .usage()
-            .lines_for(who.visibility(), &[cli.as_str().to_owned()])
-            .await?;
-        let line = rows
-            .into_iter()
-            .max_by_key(|l| (l.ended_at.is_none(), l.id))
-            .ok_or_else(|| {
+        let rows =
+            self.store.usage().lines_for(who.visibility(), &[cli.as_str().to_owned()]).await?;
+        let line =
+            rows.into_iter().max_by_key(|l| (l.ended_at.is_none(), l.id)).ok_or_else(|| {
                 domain::Error::not_found(format!("connection with CLI {cli} not found"))
             })?;
         let plan = self.store.usage().plan(line.id).await?;
@@ -333,23 +300,14 @@ impl App {
     ) -> Result<DailyData> {
         let today = self.store.clock().today();
         let last = today.min(period.end.pred_opt().unwrap_or(period.end));
-        let used: HashMap<NaiveDate, i64> = self
-            .store
-            .usage()
-            .daily_data(conn.id, period.start, last)
-            .await?
-            .into_iter()
-            .collect();
+        let used: HashMap<NaiveDate, i64> =
+            self.store.usage().daily_data(conn.id, period.start, last).await?.into_iter().collect();
         let days = period
             .start
             .iter_days()
             .take_while(|d| *d <= last)
             .map(|d| (d, used.get(&d).copied().unwrap_or(0)))
             .collect();
-        Ok(DailyData {
-            period,
-            allowance_bytes: reading.data_allowance_bytes,
-            days,
-        })
+        Ok(DailyData { period, allowance_bytes: reading.data_allowance_bytes, days })
     }
 }

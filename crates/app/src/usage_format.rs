@@ -46,10 +46,7 @@ impl Columns {
         header: &csv::StringRecord,
         default_network: Option<Network>,
     ) -> Result<Columns, String> {
-        let names: Vec<String> = header
-            .iter()
-            .map(|h| h.trim().to_ascii_lowercase())
-            .collect();
+        let names: Vec<String> = header.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
         let find = |name: &str| names.iter().position(|n| n == name);
         let mut missing = Vec::new();
         let mut need = |name: &'static str| {
@@ -102,11 +99,7 @@ impl Columns {
         if row.len() != self.width {
             return Err(Error::invalid(
                 "row",
-                format!(
-                    "has {} fields where the header has {}",
-                    row.len(),
-                    self.width
-                ),
+                format!("has {} fields where the header has {}", row.len(), self.width),
             ));
         }
         let at = |i: usize| row.get(i).unwrap_or("").trim();
@@ -114,9 +107,7 @@ impl Columns {
             Some(n) => n.parse::<Network>().map_err(|_| {
                 Error::invalid("network", format!("{n:?} is not one of Vodafone, O2 or EE"))
             })?,
-            None => self
-                .default_network
-                .ok_or_else(|| Error::missing("network"))?,
+            None => self.default_network.ok_or_else(|| Error::missing("network"))?,
         };
         let record = UsageRecord {
             network,
@@ -135,9 +126,7 @@ impl Columns {
 
 /// A record from a feed's JSON object.
 pub fn from_json(v: &serde_json::Value, now: DateTime<Utc>) -> Result<UsageRecord, Error> {
-    let obj = v
-        .as_object()
-        .ok_or_else(|| Error::invalid("record", "must be a JSON object"))?;
+    let obj = v.as_object().ok_or_else(|| Error::invalid("record", "must be a JSON object"))?;
     let text = |name: &str| -> Result<String, Error> {
         match obj.get(name) {
             None | Some(serde_json::Value::Null) => Ok(String::new()),
@@ -175,23 +164,18 @@ pub fn from_json(v: &serde_json::Value, now: DateTime<Utc>) -> Result<UsageRecor
     let network = required("network")?;
     let record = UsageRecord {
         network: network.parse::<Network>().map_err(|_| {
-            Error::invalid(
-                "network",
-                format!("{network:?} is not one of Vodafone, O2 or EE"),
-            )
+            Error::invalid("network", format!("{network:?} is not one of Vodafone, O2 or EE"))
         })?,
         record_id: required("recordId")?.trim().to_owned(),
-        cli: Cli::parse_field(&required("cli")?, "cli")?
-            .as_str()
-            .to_owned(),
+        cli: Cli::parse_field(&required("cli")?, "cli")?.as_str().to_owned(),
         kind: UsageKind::parse("kind", &required("kind")?)?,
         direction: Direction::parse("direction", &text("direction")?)?,
         destination: Destination::parse("destination", &required("destination")?)?,
         event_at: event_time(&required("eventTime")?)?,
         quantity: match obj.get("quantity") {
-            Some(serde_json::Value::Number(n)) => n
-                .as_i64()
-                .ok_or_else(|| Error::invalid("quantity", "must be a whole number"))?,
+            Some(serde_json::Value::Number(n)) => {
+                n.as_i64().ok_or_else(|| Error::invalid("quantity", "must be a whole number"))?
+            }
             _ => quantity(&required("quantity")?)?,
         },
     };
@@ -243,26 +227,16 @@ mod tests {
 
     #[test]
     fn rows_by_their_header() {
-        let c = columns(
-            "quantity,event_time,destination,kind,cli,record_id",
-            Some(Network::O2),
-        )
-        .unwrap();
+        let c = columns("quantity,event_time,destination,kind,cli,record_id", Some(Network::O2))
+            .unwrap();
         let r = c
-            .record(
-                &row("2048,2030-01-15T08:00:00Z,ROAMING-1,data,+447700900123,o2-77"),
-                now(),
-            )
+            .record(&row("2048,2030-01-15T08:00:00Z,ROAMING-1,data,+447700900123,o2-77"), now())
             .unwrap();
         assert_eq!(r.network, Network::O2);
         assert_eq!(r.cli, "07700900123");
         assert_eq!(
             (r.kind, r.direction, r.destination),
-            (
-                UsageKind::Data,
-                Direction::Outgoing,
-                Destination::Roaming(1)
-            )
+            (UsageKind::Data, Direction::Outgoing, Destination::Roaming(1))
         );
         assert_eq!(r.quantity, 2048);
         let bad = |text: &str| c.record(&row(text), now()).unwrap_err().to_string();
@@ -277,15 +251,8 @@ mod tests {
     #[test]
     fn a_header_missing_columns_is_refused_by_name() {
         let e = columns("record_id,cli,kind", None).unwrap_err();
-        assert!(
-            e.contains("destination, event_time, quantity, network"),
-            "{e}"
-        );
-        assert!(columns(
-            "network,record_id,cli,kind,destination,event_time,quantity",
-            None
-        )
-        .is_ok());
+        assert!(e.contains("destination, event_time, quantity, network"), "{e}");
+        assert!(columns("network,record_id,cli,kind,destination,event_time,quantity", None).is_ok());
     }
 
     #[test]
@@ -293,27 +260,15 @@ mod tests {
         let good = serde_json::json!({"network": "Vodafone", "recordId": "vf-1", "cli": "07700900123", "kind": "Voice",
             "direction": "Incoming", "destination": "UK", "eventTime": "2030-01-15T08:00:00Z", "quantity": 61});
         let r = from_json(&good, now()).unwrap();
-        assert_eq!(
-            (r.kind, r.direction, r.quantity),
-            (UsageKind::Voice, Direction::Incoming, 61)
-        );
+        assert_eq!((r.kind, r.direction, r.quantity), (UsageKind::Voice, Direction::Incoming, 61));
         let mut odd = good.clone();
         odd["colour"] = "red".into();
-        assert!(from_json(&odd, now())
-            .unwrap_err()
-            .to_string()
-            .starts_with("colour"));
+        assert!(from_json(&odd, now()).unwrap_err().to_string().starts_with("colour"));
         let mut no_id = good.clone();
         no_id["recordId"] = serde_json::Value::Null;
-        assert_eq!(
-            from_json(&no_id, now()).unwrap_err().to_string(),
-            "recordId: is required"
-        );
+        assert_eq!(from_json(&no_id, now()).unwrap_err().to_string(), "recordId: is required");
         let mut half = good;
         half["quantity"] = serde_json::json!(1.5);
-        assert!(from_json(&half, now())
-            .unwrap_err()
-            .to_string()
-            .starts_with("quantity"));
+        assert!(from_json(&half, now()).unwrap_err().to_string().starts_with("quantity"));
     }
 }

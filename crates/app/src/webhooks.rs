@@ -48,13 +48,7 @@ impl App {
         Ok(self
             .store
             .webhooks()
-            .create(
-                who.partner_id,
-                url.as_str(),
-                &types,
-                description.trim(),
-                &secret,
-            )
+            .create(who.partner_id, url.as_str(), &types, description.trim(), &secret)
             .await?)
     }
 
@@ -185,6 +179,5 @@ fn outgoing(
 /// Webhooks carry usage's events and the agreements face's: either scope
 /// may manage them.
 fn may_use_webhooks(who: &Principal) -> Result<()> {
-    who.require(Scope::Usage)
-        .or_else(|_| who.require(Scope::Agreements))
+    who.require(Scope::Usage).or_else(|_| who.require(Scope::Agreements))
 }

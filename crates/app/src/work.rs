@@ -40,11 +40,7 @@ impl App {
         lease_ms: i64,
         limit: usize,
     ) -> Result<Vec<Job>> {
-        Ok(self
-            .store
-            .jobs()
-            .claim_jobs(worker, now_ms, lease_ms, limit.max(1) as i64)
-            .await?)
+        Ok(self.store.jobs().claim_jobs(worker, now_ms, lease_ms, limit.max(1) as i64).await?)
     }
 
     /// Records a failed attempt; answers whether the job will be retried.
@@ -77,16 +73,12 @@ impl App {
     /// its connection no longer takes changes (then the request is
     /// refused here, with the reason).
     pub async fn change_to_make(&self, actor: &str, request_id: i64) -> Result<Option<Change>> {
-        let request = match self
-            .store
-            .requests()
-            .get_request(store::Visibility::All, request_id)
-            .await
-        {
-            Ok(r) if r.status == RequestStatus::Pending => r,
-            Ok(_) | Err(store::StoreError::NotFound) => return Ok(None),
-            Err(e) => return Err(e.into()),
-        };
+        let request =
+            match self.store.requests().get_request(store::Visibility::All, request_id).await {
+                Ok(r) if r.status == RequestStatus::Pending => r,
+                Ok(_) | Err(store::StoreError::NotFound) => return Ok(None),
+                Err(e) => return Err(e.into()),
+            };
         let conn = self
             .store
             .connections()
@@ -94,8 +86,7 @@ impl App {
             .await?;
         if let Err(ended) = domain::request::check_takes_changes(conn.id, conn.status) {
             let reason = ended.to_string();
-            self.finish_change(actor, request_id, &Outcome::Rejected { reason })
-                .await?;
+            self.finish_change(actor, request_id, &Outcome::Rejected { reason }).await?;
             return Ok(None);
         }
         let network = store::catalogue::parse_network(&conn.network)?;
@@ -116,10 +107,7 @@ impl App {
         request_id: i64,
         outcome: &Outcome,
     ) -> Result<()> {
-        self.store
-            .requests()
-            .finish_request(actor, request_id, outcome)
-            .await?;
+        self.store.requests().finish_request(actor, request_id, outcome).await?;
         Ok(())
     }
 
@@ -133,8 +121,7 @@ impl App {
         error: &str,
     ) -> Result<()> {
         let reason = domain::request::unreachable(attempts, error);
-        self.finish_change(actor, request_id, &Outcome::Rejected { reason })
-            .await
+        self.finish_change(actor, request_id, &Outcome::Rejected { reason }).await
     }
 
     /// The orders the jobs name, as the network will be asked about them;
@@ -173,19 +160,9 @@ impl App {
         let left: Vec<(i64, Outcome)> = fresh
             .pending()
             .filter(|m| !answered.contains(&m.id))
-            .map(|m| {
-                (
-                    m.id,
-                    Outcome::Rejected {
-                        reason: reason.clone(),
-                    },
-                )
-            })
+            .map(|m| (m.id, Outcome::Rejected { reason: reason.clone() }))
             .collect();
-        self.store
-            .orders()
-            .apply_outcomes(actor, &fresh, &left)
-            .await?;
+        self.store.orders().apply_outcomes(actor, &fresh, &left).await?;
         Ok(())
     }
 }

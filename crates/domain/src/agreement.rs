@@ -18,11 +18,7 @@ pub fn check_organization_number(field: &str, text: &str) -> Result<String> {
         ));
     }
     let d: Vec<u32> = digits.bytes().map(|b| u32::from(b - b'0')).collect();
-    let sum: u32 = [3, 2, 7, 6, 5, 4, 3, 2]
-        .iter()
-        .zip(&d)
-        .map(|(w, x)| w * x)
-        .sum();
+    let sum: u32 = [3, 2, 7, 6, 5, 4, 3, 2].iter().zip(&d).map(|(w, x)| w * x).sum();
     let check = match 11 - sum % 11 {
         11 => 0,
         10 => {
@@ -110,16 +106,10 @@ pub fn check_value(c: &Characteristic, value: &str) -> Result<String> {
     let field = conf_field(c.id);
     let v = value.trim();
     if v.is_empty() {
-        return Err(Error::invalid(
-            field,
-            format!("{} must not be empty", c.name),
-        ));
+        return Err(Error::invalid(field, format!("{} must not be empty", c.name)));
     }
     if v.chars().count() > 500 {
-        return Err(Error::invalid(
-            field,
-            format!("{} is at most 500 characters", c.name),
-        ));
+        return Err(Error::invalid(field, format!("{} is at most 500 characters", c.name)));
     }
     match c.value_type {
         ValueType::String => {
@@ -140,12 +130,9 @@ pub fn check_value(c: &Characteristic, value: &str) -> Result<String> {
             Ok(v.to_owned())
         }
         ValueType::Number => {
-            v.parse::<f64>()
-                .ok()
-                .filter(|n| n.is_finite())
-                .ok_or_else(|| {
-                    Error::invalid(field, format!("{} must be a number, not {v:?}", c.name))
-                })?;
+            v.parse::<f64>().ok().filter(|n| n.is_finite()).ok_or_else(|| {
+                Error::invalid(field, format!("{} must be a number, not {v:?}", c.name))
+            })?;
             Ok(v.to_owned())
         }
         ValueType::Email => {
@@ -169,11 +156,7 @@ pub fn check_value(c: &Characteristic, value: &str) -> Result<String> {
             if !c.allowed_values.iter().any(|a| a == v) {
                 return Err(Error::invalid(
                     field,
-                    format!(
-                        "{} must be one of {}, not {v:?}",
-                        c.name,
-                        c.allowed_values.join(", ")
-                    ),
+                    format!("{} must be one of {}, not {v:?}", c.name, c.allowed_values.join(", ")),
                 ));
             }
             Ok(v.to_owned())
@@ -201,31 +184,18 @@ pub fn check_configurations(
                 conf_field(g.id),
                 format!(
                     "is not a configuration of this offer (its ids: {})",
-                    offer
-                        .iter()
-                        .map(|c| c.id.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    offer.iter().map(|c| c.id.to_string()).collect::<Vec<_>>().join(", ")
                 ),
             ));
         }
     }
     for c in offer {
         match given.iter().find(|g| g.id == c.id) {
-            Some(g) => out.push(Configuration {
-                id: c.id,
-                value: check_value(c, &g.value)?,
-            }),
+            Some(g) => out.push(Configuration { id: c.id, value: check_value(c, &g.value)? }),
             None if complete && c.required => match &c.default {
-                Some(d) => out.push(Configuration {
-                    id: c.id,
-                    value: d.clone(),
-                }),
+                Some(d) => out.push(Configuration { id: c.id, value: d.clone() }),
                 None => {
-                    return Err(Error::invalid(
-                        conf_field(c.id),
-                        format!("{} is required", c.name),
-                    ))
+                    return Err(Error::invalid(conf_field(c.id), format!("{} is required", c.name)))
                 }
             },
             None => {}
@@ -257,11 +227,8 @@ pub enum OrderType {
 }
 
 impl OrderType {
-    pub const ALL: [OrderType; 3] = [
-        OrderType::UpdateProduct,
-        OrderType::AddProduct,
-        OrderType::RemoveProduct,
-    ];
+    pub const ALL: [OrderType; 3] =
+        [OrderType::UpdateProduct, OrderType::AddProduct, OrderType::RemoveProduct];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -338,12 +305,9 @@ impl std::fmt::Display for OrderStatus {
 impl std::str::FromStr for OrderStatus {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        OrderStatus::ALL
-            .into_iter()
-            .find(|x| x.as_str() == s)
-            .ok_or_else(|| {
-                Error::invalid("status", format!("{s:?} is not an agreement order status"))
-            })
+        OrderStatus::ALL.into_iter().find(|x| x.as_str() == s).ok_or_else(|| {
+            Error::invalid("status", format!("{s:?} is not an agreement order status"))
+        })
     }
 }
 
@@ -399,14 +363,8 @@ mod tests {
     #[test]
     fn organisation_numbers_carry_a_mod_11_check_digit() {
         // Brønnøysundregistrene's own number, and Equinor's.
-        assert_eq!(
-            check_organization_number("o", "974 760 673"),
-            Ok("974760673".into())
-        );
-        assert_eq!(
-            check_organization_number("o", "923609016"),
-            Ok("923609016".into())
-        );
+        assert_eq!(check_organization_number("o", "974 760 673"), Ok("974760673".into()));
+        assert_eq!(check_organization_number("o", "923609016"), Ok("923609016".into()));
         assert!(check_organization_number("o", "974760674")
             .unwrap_err()
             .to_string()
@@ -417,22 +375,10 @@ mod tests {
 
     #[test]
     fn norwegian_mobile_numbers() {
-        assert_eq!(
-            check_norwegian_msisdn("m", "+47 912 34 567"),
-            Ok("91234567".into())
-        );
-        assert_eq!(
-            check_norwegian_msisdn("m", "004741234567"),
-            Ok("41234567".into())
-        );
-        assert_eq!(
-            check_norwegian_msisdn("m", "4791234567"),
-            Ok("91234567".into())
-        );
-        assert!(
-            check_norwegian_msisdn("m", "21234567").is_err(),
-            "a landline"
-        );
+        assert_eq!(check_norwegian_msisdn("m", "+47 912 34 567"), Ok("91234567".into()));
+        assert_eq!(check_norwegian_msisdn("m", "004741234567"), Ok("41234567".into()));
+        assert_eq!(check_norwegian_msisdn("m", "4791234567"), Ok("91234567".into()));
+        assert!(check_norwegian_msisdn("m", "21234567").is_err(), "a landline");
         assert!(check_norwegian_msisdn("m", "9123456").is_err());
     }
 
@@ -478,10 +424,7 @@ mod tests {
     }
 
     fn conf(id: i64, value: &str) -> Configuration {
-        Configuration {
-            id,
-            value: value.into(),
-        }
+        Configuration { id, value: value.into() }
     }
 
     #[test]
@@ -489,23 +432,11 @@ mod tests {
         let o = offer();
         let ok = check_configurations(&o, &[conf(6420, "a@b.no"), conf(7002, "+4791234567")], true)
             .unwrap();
-        assert_eq!(
-            ok,
-            vec![
-                conf(6420, "a@b.no"),
-                conf(6140, "10000000"),
-                conf(7002, "91234567")
-            ]
-        );
+        assert_eq!(ok, vec![conf(6420, "a@b.no"), conf(6140, "10000000"), conf(7002, "91234567")]);
         let err = |given: &[Configuration], complete| {
-            check_configurations(&o, given, complete)
-                .unwrap_err()
-                .to_string()
+            check_configurations(&o, given, complete).unwrap_err().to_string()
         };
-        assert!(
-            err(&[conf(6140, "1")], true).starts_with("configurations[id=6420]"),
-            "required"
-        );
+        assert!(err(&[conf(6140, "1")], true).starts_with("configurations[id=6420]"), "required");
         assert!(err(&[conf(6420, "a@b.no"), conf(6140, "1234")], true).contains("pattern"));
         assert!(err(&[conf(6420, "not mail")], false).contains("e-mail"));
         assert!(err(&[conf(7001, "7GB")], false).contains("one of 5GB, 10GB"));
@@ -517,10 +448,7 @@ mod tests {
             check_configurations(&o, &[conf(7001, "10GB")], false).unwrap(),
             vec![conf(7001, "10GB")]
         );
-        let number = Characteristic {
-            value_type: ValueType::Number,
-            ..o[0].clone()
-        };
+        let number = Characteristic { value_type: ValueType::Number, ..o[0].clone() };
         assert!(check_value(&number, "12.5").is_ok());
         assert!(check_value(&number, "twelve").is_err());
         assert_eq!(

@@ -63,10 +63,7 @@ impl Action {
         match text.trim().to_ascii_lowercase().as_str() {
             "notify" => Ok(Action::Notify),
             "bar" => Ok(Action::Bar),
-            _ => Err(Error::invalid(
-                field,
-                format!("{text:?} is not one of notify or bar"),
-            )),
+            _ => Err(Error::invalid(field, format!("{text:?} is not one of notify or bar"))),
         }
     }
 }
@@ -87,17 +84,11 @@ pub fn check_thresholds(mut ts: Vec<Threshold>) -> Result<Vec<Threshold>> {
             return Err(Error::invalid(field, "must be more than 0"));
         }
         if t.kind == Measure::DataPercent && t.value > 1000 {
-            return Err(Error::invalid(
-                field,
-                "a percentage of the allowance is at most 1000",
-            ));
+            return Err(Error::invalid(field, "a percentage of the allowance is at most 1000"));
         }
     }
     ts.sort_by_key(|t| (t.kind as u8, t.value));
-    if let Some(w) = ts
-        .windows(2)
-        .find(|w| (w[0].kind, w[0].value) == (w[1].kind, w[1].value))
-    {
+    if let Some(w) = ts.windows(2).find(|w| (w[0].kind, w[0].value) == (w[1].kind, w[1].value)) {
         return Err(Error::invalid(
             "thresholds",
             format!("{:?} {} is given twice", w[0].kind, w[0].value),
@@ -130,10 +121,7 @@ pub fn reached(t: &Threshold, reading: &Reading) -> bool {
 /// The thresholds reached going from `before` to `after`: each once, when
 /// it is first reached, however many records it took.
 pub fn newly_reached(ts: &[Threshold], before: &Reading, after: &Reading) -> Vec<Threshold> {
-    ts.iter()
-        .filter(|t| !reached(t, before) && reached(t, after))
-        .copied()
-        .collect()
+    ts.iter().filter(|t| !reached(t, before) && reached(t, after)).copied().collect()
 }
 
 /// An alert a period's reading calls for: a threshold reached, or a
@@ -236,10 +224,7 @@ pub fn verdict(
             },
         });
         if t.action == Action::Bar {
-            v.bar_reasons.push(BarReason::Threshold {
-                measure: t.kind,
-                value: t.value,
-            });
+            v.bar_reasons.push(BarReason::Threshold { measure: t.kind, value: t.value });
         }
     }
     if let Some(cap) = cap {
@@ -296,42 +281,25 @@ mod tests {
     #[test]
     fn bar_reasons_read_back_from_their_words() {
         for r in [
-            BarReason::Threshold {
-                measure: Measure::DataMb,
-                value: 500,
-            },
-            BarReason::Threshold {
-                measure: Measure::SpendPence,
-                value: 1,
-            },
+            BarReason::Threshold { measure: Measure::DataMb, value: 500 },
+            BarReason::Threshold { measure: Measure::SpendPence, value: 1 },
             BarReason::BillCap { cap_pence: 1000 },
             BarReason::Other("barred by hand".into()),
         ] {
             let json = serde_json::to_string(&r).unwrap();
-            assert_eq!(
-                serde_json::from_str::<BarReason>(&json).unwrap(),
-                r,
-                "{json}"
-            );
+            assert_eq!(serde_json::from_str::<BarReason>(&json).unwrap(), r, "{json}");
         }
         assert_eq!(
             serde_json::to_string(&BarReason::BillCap { cap_pence: 1000 }).unwrap(),
             r#""bill cap 1000 pence reached""#
         );
         let odd = BarReason::from("bill cap lots reached".to_owned());
-        assert!(
-            !odd.is_bill_cap(),
-            "words it cannot read are not a bill cap"
-        );
+        assert!(!odd.is_bill_cap(), "words it cannot read are not a bill cap");
         assert_eq!(odd.to_string(), "bill cap lots reached");
     }
 
     fn t(kind: Measure, value: i64, action: Action) -> Threshold {
-        Threshold {
-            kind,
-            value,
-            action,
-        }
+        Threshold { kind, value, action }
     }
 
     #[test]
@@ -380,10 +348,7 @@ mod tests {
             3,
             "one import past all three"
         );
-        let unlimited = Reading {
-            data_allowance_bytes: None,
-            ..at(5000, 0)
-        };
+        let unlimited = Reading { data_allowance_bytes: None, ..at(5000, 0) };
         assert!(!reached(&ts[1], &unlimited), "no percentage of unlimited");
         assert_eq!(Measure::parse("k", "DATAMB"), Ok(Measure::DataMb));
         assert!(Action::parse("a", "shout").is_err());
@@ -391,10 +356,8 @@ mod tests {
 
     #[test]
     fn the_verdict_raises_alerts_and_says_why_to_bar() {
-        let ts = [
-            t(Measure::DataMb, 100, Action::Notify),
-            t(Measure::SpendPence, 500, Action::Bar),
-        ];
+        let ts =
+            [t(Measure::DataMb, 100, Action::Notify), t(Measure::SpendPence, 500, Action::Bar)];
         let r = |mb: i64, pence: i64| Reading {
             data_bytes: mb * MB,
             data_allowance_bytes: None,

@@ -14,35 +14,15 @@ pub struct Entry {
 }
 
 const fn e(id: i64, name: &'static str, description: &'static str) -> Entry {
-    Entry {
-        id,
-        name,
-        description: Some(description),
-    }
+    Entry { id, name, description: Some(description) }
 }
 
 /// Connection types AddMobileToOrder takes.
 pub const CONNECTION_TYPES: &[Entry] = &[
-    e(
-        1,
-        "New",
-        "a new connection with a number from the network's pool",
-    ),
-    e(
-        2,
-        "Port",
-        "a connection that keeps the customer's number from another provider (PAC)",
-    ),
-    e(
-        3,
-        "Migration",
-        "an existing connection of this customer moved to a new tariff or contract",
-    ),
-    e(
-        4,
-        "Disconnection",
-        "a connection leaving with a STAC, ceased on completion",
-    ),
+    e(1, "New", "a new connection with a number from the network's pool"),
+    e(2, "Port", "a connection that keeps the customer's number from another provider (PAC)"),
+    e(3, "Migration", "an existing connection of this customer moved to a new tariff or contract"),
+    e(4, "Disconnection", "a connection leaving with a STAC, ceased on completion"),
 ];
 
 /// Diary (task) types.
@@ -52,11 +32,7 @@ pub const DIARY_TYPES: &[Entry] = &[
     e(3, "Billing", "a billing query"),
     e(4, "Switching", "PAC, STAC and porting"),
     e(5, "Account", "account changes"),
-    e(
-        6,
-        "Complaint",
-        "a customer complaint (Ofcom complaints code)",
-    ),
+    e(6, "Complaint", "a customer complaint (Ofcom complaints code)"),
 ];
 
 /// A diary task within a diary type.
@@ -69,11 +45,7 @@ pub struct DiaryTask {
 }
 
 const fn t(id: i64, diary_type_id: i64, name: &'static str) -> DiaryTask {
-    DiaryTask {
-        id,
-        diary_type_id,
-        name,
-    }
+    DiaryTask { id, diary_type_id, name }
 }
 
 /// Diary tasks, each under one diary type.
@@ -110,10 +82,7 @@ mod tests {
     #[test]
     fn every_task_has_a_type_and_ids_are_unique() {
         for task in DIARY_TASKS {
-            assert!(
-                DIARY_TYPES.iter().any(|t| t.id == task.diary_type_id),
-                "{task:?}"
-            );
+            assert!(DIARY_TYPES.iter().any(|t| t.id == task.diary_type_id), "{task:?}");
         }
         let mut ids: Vec<i64> = DIARY_TASKS.iter().map(|t| t.id).collect();
         ids.sort_unstable();

@@ -25,14 +25,7 @@ pub const MAX_CAP_PENCE: i64 = 1_000_000;
 
 /// What the bill-limit record holds: caps set (or changed) and removed,
 /// notices, bars placed and lifted, consents.
-pub const LOG_EVENTS: [&str; 6] = [
-    "capSet",
-    "capRemoved",
-    "notice",
-    "barred",
-    "lifted",
-    "consent",
-];
+pub const LOG_EVENTS: [&str; 6] = ["capSet", "capRemoved", "notice", "barred", "lifted", "consent"];
 
 /// A notice the customer is owed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -66,14 +59,8 @@ pub enum Method {
 }
 
 impl Method {
-    pub const ALL: [Method; 6] = [
-        Method::Phone,
-        Method::Sms,
-        Method::Email,
-        Method::Web,
-        Method::InStore,
-        Method::Letter,
-    ];
+    pub const ALL: [Method; 6] =
+        [Method::Phone, Method::Sms, Method::Email, Method::Web, Method::InStore, Method::Letter];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -88,31 +75,22 @@ impl Method {
 
     pub fn parse(field: &str, text: &str) -> Result<Method> {
         let t = text.trim();
-        Method::ALL
-            .into_iter()
-            .find(|m| m.as_str().eq_ignore_ascii_case(t))
-            .ok_or_else(|| {
-                Error::invalid(
-                    field,
-                    format!("{text:?} is not one of phone, sms, email, web, inStore or letter"),
-                )
-            })
+        Method::ALL.into_iter().find(|m| m.as_str().eq_ignore_ascii_case(t)).ok_or_else(|| {
+            Error::invalid(
+                field,
+                format!("{text:?} is not one of phone, sms, email, web, inStore or letter"),
+            )
+        })
     }
 }
 
 /// Checks a cap's value: whole pence, above 0, at most [`MAX_CAP_PENCE`].
 pub fn check_cap(field: &str, pence: i64) -> Result<i64> {
     if pence <= 0 {
-        return Err(Error::invalid(
-            field,
-            "a bill cap must be more than 0 pence",
-        ));
+        return Err(Error::invalid(field, "a bill cap must be more than 0 pence"));
     }
     if pence > MAX_CAP_PENCE {
-        return Err(Error::invalid(
-            field,
-            format!("a bill cap is at most {MAX_CAP_PENCE} pence"),
-        ));
+        return Err(Error::invalid(field, format!("a bill cap is at most {MAX_CAP_PENCE} pence")));
     }
     Ok(pence)
 }
@@ -154,9 +132,7 @@ pub fn check_consent(cap: Option<i64>, noticed: bool, given_by: &str) -> Result<
         ));
     }
     if cap.is_none() {
-        return Err(Error::Conflict(
-            "the connection has no bill cap to go beyond".into(),
-        ));
+        return Err(Error::Conflict("the connection has no bill cap to go beyond".into()));
     }
     if !noticed {
         return Err(Error::Conflict(
@@ -175,10 +151,7 @@ pub fn billable(spend: i64, cap: Option<i64>, spend_at_consent: Option<i64>) -> 
         (Some(cap), None) => spend.min(cap),
         (Some(cap), Some(at)) => spend - (at.min(spend) - cap).max(0),
     };
-    Billed {
-        billed_pence: billed,
-        not_billed_pence: spend - billed,
-    }
+    Billed { billed_pence: billed, not_billed_pence: spend - billed }
 }
 
 /// A period's spend split into what is billed and what is not.
@@ -197,10 +170,7 @@ pub fn cap_at(
     at: DateTime<Utc>,
     current: Option<i64>,
 ) -> Option<i64> {
-    changes
-        .iter()
-        .find(|(t, _)| *t > at)
-        .map_or(current, |(_, before)| *before)
+    changes.iter().find(|(t, _)| *t > at).map_or(current, |(_, before)| *before)
 }
 
 #[cfg(test)]
@@ -213,10 +183,7 @@ mod tests {
         assert_eq!(notices_due(None, 10_000), vec![]);
         assert_eq!(notices_due(Some(1000), 799), vec![]);
         assert_eq!(notices_due(Some(1000), 800), vec![Notice::Near]);
-        assert_eq!(
-            notices_due(Some(1000), 1000),
-            vec![Notice::Near, Notice::Reached]
-        );
+        assert_eq!(notices_due(Some(1000), 1000), vec![Notice::Near, Notice::Reached]);
     }
 
     #[test]
@@ -234,14 +201,8 @@ mod tests {
             .unwrap_err()
             .to_string()
             .starts_with("consentedBy"));
-        assert!(matches!(
-            check_consent(Some(1000), false, "A Holder"),
-            Err(Error::Conflict(_))
-        ));
-        assert!(matches!(
-            check_consent(None, true, "A Holder"),
-            Err(Error::Conflict(_))
-        ));
+        assert!(matches!(check_consent(Some(1000), false, "A Holder"), Err(Error::Conflict(_))));
+        assert!(matches!(check_consent(None, true, "A Holder"), Err(Error::Conflict(_))));
         assert_eq!(Method::parse("method", "INSTORE"), Ok(Method::InStore));
         assert!(Method::parse("method", "carrier pigeon").is_err());
     }

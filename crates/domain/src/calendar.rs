@@ -37,11 +37,7 @@ fn first_monday(year: i32, month: u32) -> NaiveDate {
 }
 
 fn last_monday(year: i32, month: u32) -> NaiveDate {
-    let next = if month == 12 {
-        d(year + 1, 1, 1)
-    } else {
-        d(year, month + 1, 1)
-    };
+    let next = if month == 12 { d(year + 1, 1, 1) } else { d(year, month + 1, 1) };
     let mut x = next - Days::new(1);
     while x.weekday() != Weekday::Mon {
         x = x - Days::new(1);
@@ -63,17 +59,9 @@ pub fn bank_holidays(year: i32) -> Vec<NaiveDate> {
     days.push(easter - Days::new(2));
     days.push(easter + Days::new(1));
     // Early May: moved to Friday 8 May for VE Day's 75th anniversary in 2020.
-    days.push(if year == 2020 {
-        d(2020, 5, 8)
-    } else {
-        first_monday(year, 5)
-    });
+    days.push(if year == 2020 { d(2020, 5, 8) } else { first_monday(year, 5) });
     // Spring: moved to Thursday 2 June for the Platinum Jubilee in 2022.
-    days.push(if year == 2022 {
-        d(2022, 6, 2)
-    } else {
-        last_monday(year, 5)
-    });
+    days.push(if year == 2022 { d(2022, 6, 2) } else { last_monday(year, 5) });
     days.push(last_monday(year, 8));
     // Christmas and Boxing Day, with substitutes.
     let xmas = d(year, 12, 25);
@@ -154,10 +142,7 @@ mod tests {
         );
         assert!(bank_holidays(2022).contains(&d(2022, 9, 19)));
         assert!(bank_holidays(2023).contains(&d(2023, 5, 8)));
-        assert!(
-            bank_holidays(2022).contains(&d(2022, 1, 3)),
-            "New Year substitute"
-        );
+        assert!(bank_holidays(2022).contains(&d(2022, 1, 3)), "New Year substitute");
     }
 
     #[test]
@@ -165,20 +150,8 @@ mod tests {
         assert!(is_working_day(d(2026, 11, 23)), "a Monday");
         assert!(!is_working_day(d(2026, 11, 22)), "a Sunday");
         assert!(!is_working_day(d(2026, 12, 28)), "Boxing Day substitute");
-        assert_eq!(
-            next_working_day(d(2026, 11, 20)),
-            d(2026, 11, 23),
-            "Friday to Monday"
-        );
-        assert_eq!(
-            next_working_day(d(2026, 12, 24)),
-            d(2026, 12, 29),
-            "over Christmas"
-        );
-        assert_eq!(
-            next_working_day(d(2026, 4, 2)),
-            d(2026, 4, 7),
-            "over Easter"
-        );
+        assert_eq!(next_working_day(d(2026, 11, 20)), d(2026, 11, 23), "Friday to Monday");
+        assert_eq!(next_working_day(d(2026, 12, 24)), d(2026, 12, 29), "over Christmas");
+        assert_eq!(next_working_day(d(2026, 4, 2)), d(2026, 4, 7), "over Easter");
     }
 }

@@ -45,10 +45,7 @@ impl CustomerInput {
         };
         let organization_number = match self.organization_number.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(n) => Some(crate::agreement::check_organization_number(
-                "organizationNumber",
-                n,
-            )?),
+            Some(n) => Some(crate::agreement::check_organization_number("organizationNumber", n)?),
         };
         let contact_name = text_field(&self.contact_name, "contact.name", 1, 120)?;
         let contact_email =
@@ -58,10 +55,7 @@ impl CustomerInput {
             Some(p) => Some(parse_uk_phone(p).map_err(|m| Error::invalid("contact.phone", m))?),
         };
         if self.address_lines.is_empty() {
-            return Err(Error::invalid(
-                "address.lines",
-                "at least one address line is required",
-            ));
+            return Err(Error::invalid("address.lines", "at least one address line is required"));
         }
         if self.address_lines.len() > 4 {
             return Err(Error::invalid("address.lines", "at most 4 address lines"));
@@ -103,16 +97,10 @@ pub fn text_field(text: &str, field: &str, min: usize, max: usize) -> Result<Str
         return Err(Error::missing(field));
     }
     if n < min {
-        return Err(Error::invalid(
-            field,
-            format!("must be at least {min} characters"),
-        ));
+        return Err(Error::invalid(field, format!("must be at least {min} characters")));
     }
     if n > max {
-        return Err(Error::invalid(
-            field,
-            format!("must be at most {max} characters, got {n}"),
-        ));
+        return Err(Error::invalid(field, format!("must be at most {max} characters, got {n}")));
     }
     if t.chars().any(char::is_control) {
         return Err(Error::invalid(field, "must not contain control characters"));
@@ -168,17 +156,14 @@ pub fn parse_email(text: &str) -> Result<String, String> {
     if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
         return Err(bad());
     }
-    let local_ok = local
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
+    let local_ok =
+        local.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
     if !local_ok {
         return Err(bad());
     }
     let labels: Vec<&str> = domain.split('.').collect();
     if labels.len() < 2 {
-        return Err(format!(
-            "{t:?} is not an e-mail address: the domain needs a dot"
-        ));
+        return Err(format!("{t:?} is not an e-mail address: the domain needs a dot"));
     }
     for label in &labels {
         if label.is_empty()
@@ -199,11 +184,8 @@ pub fn parse_email(text: &str) -> Result<String, String> {
 /// Outward codes: `A9`, `A99`, `A9A`, `AA9`, `AA99`, `AA9A`; inward `9AA`.
 /// `GIR 0AA` (Girobank) is also valid.
 pub fn parse_postcode(text: &str) -> Result<String, String> {
-    let compact: String = text
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_ascii_uppercase();
+    let compact: String =
+        text.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
     if compact.is_empty() {
         return Err("is required".into());
     }
@@ -233,10 +215,7 @@ pub fn parse_postcode(text: &str) -> Result<String, String> {
             }
         })
         .collect();
-    if !matches!(
-        shape.as_str(),
-        "A9" | "A99" | "A9A" | "AA9" | "AA99" | "AA9A"
-    ) {
+    if !matches!(shape.as_str(), "A9" | "A99" | "A9A" | "AA9" | "AA99" | "AA9A") {
         return Err(bad());
     }
     // First position never Q, V or X; second (when a letter) never I, J or Z.
@@ -270,15 +249,8 @@ mod tests {
     fn normalises_a_good_customer() {
         let c = input().validate().unwrap();
         assert_eq!(c.organization_number.as_deref(), Some("912345688"));
-        let bad = CustomerInput {
-            organization_number: Some("912345687".into()),
-            ..input()
-        };
-        assert!(bad
-            .validate()
-            .unwrap_err()
-            .to_string()
-            .starts_with("organizationNumber"));
+        let bad = CustomerInput { organization_number: Some("912345687".into()), ..input() };
+        assert!(bad.validate().unwrap_err().to_string().starts_with("organizationNumber"));
         assert_eq!(c.company_name, "Acme Widgets Ltd");
         assert_eq!(c.co_reg_number.as_deref(), Some("01234567"));
         assert_eq!(c.contact_email, "jane@acme.example");
@@ -307,34 +279,16 @@ mod tests {
     #[test]
     fn each_bad_field_is_named() {
         assert_eq!(refusal(|m| m.company_name = " ".into()), "companyName");
-        assert_eq!(
-            refusal(|m| m.company_name = "A\u{0}B".into()),
-            "companyName"
-        );
+        assert_eq!(refusal(|m| m.company_name = "A\u{0}B".into()), "companyName");
         assert_eq!(refusal(|m| m.company_name = "x".repeat(161)), "companyName");
-        assert_eq!(
-            refusal(|m| m.co_reg_number = Some("XX123456".into())),
-            "coRegNumber"
-        );
-        assert_eq!(
-            refusal(|m| m.contact_email = "jane".into()),
-            "contact.email"
-        );
-        assert_eq!(
-            refusal(|m| m.contact_phone = Some("12".into())),
-            "contact.phone"
-        );
+        assert_eq!(refusal(|m| m.co_reg_number = Some("XX123456".into())), "coRegNumber");
+        assert_eq!(refusal(|m| m.contact_email = "jane".into()), "contact.email");
+        assert_eq!(refusal(|m| m.contact_phone = Some("12".into())), "contact.phone");
         assert_eq!(refusal(|m| m.address_lines = vec![]), "address.lines");
-        assert_eq!(
-            refusal(|m| m.address_lines = vec!["a".into(), "".into()]),
-            "address.lines[1]"
-        );
+        assert_eq!(refusal(|m| m.address_lines = vec!["a".into(), "".into()]), "address.lines[1]");
         assert_eq!(refusal(|m| m.town = "".into()), "address.town");
         assert_eq!(refusal(|m| m.postcode = "LS1".into()), "address.postcode");
-        assert_eq!(
-            refusal(|m| m.billing_email = Some("a@b".into())),
-            "billingEmail"
-        );
+        assert_eq!(refusal(|m| m.billing_email = Some("a@b".into())), "billingEmail");
     }
 
     #[test]
@@ -343,14 +297,7 @@ mod tests {
         assert_eq!(parse_company_number("sc123456").unwrap(), "SC123456");
         assert_eq!(parse_company_number("OC301234").unwrap(), "OC301234");
         assert_eq!(parse_company_number("NI012345").unwrap(), "NI012345");
-        for bad in [
-            "123456789",
-            "AB123456",
-            "SC12345",
-            "SC1234567",
-            "0123456A",
-            "'; --",
-        ] {
+        for bad in ["123456789", "AB123456", "SC12345", "SC1234567", "0123456A", "'; --"] {
             assert!(parse_company_number(bad).is_err(), "{bad}");
         }
     }

@@ -13,16 +13,12 @@ pub const NO_REPLY_RANGE: std::ops::RangeInclusive<i64> = 5..=30;
 
 /// Parses a divert type, case-insensitively, answering its canonical name.
 pub fn parse_kind(text: &str) -> Result<&'static str, Error> {
-    KINDS
-        .iter()
-        .find(|k| k.eq_ignore_ascii_case(text.trim()))
-        .copied()
-        .ok_or_else(|| {
-            Error::invalid(
-                "divertType",
-                format!("{text:?} is not a divert type; expected CFU, CFB, CFNRy or CFNRc"),
-            )
-        })
+    KINDS.iter().find(|k| k.eq_ignore_ascii_case(text.trim())).copied().ok_or_else(|| {
+        Error::invalid(
+            "divertType",
+            format!("{text:?} is not a divert type; expected CFU, CFB, CFNRy or CFNRc"),
+        )
+    })
 }
 
 /// Checks a divert's destination: a UK number, not the connection's own,
@@ -31,10 +27,7 @@ pub fn parse_kind(text: &str) -> Result<&'static str, Error> {
 pub fn parse_destination(text: &str, own_cli: &str) -> Result<String, Error> {
     let d = parse_uk_phone(text).map_err(|m| Error::invalid("destination", m))?;
     if d == own_cli {
-        return Err(Error::invalid(
-            "destination",
-            "a connection cannot divert to its own number",
-        ));
+        return Err(Error::invalid("destination", "a connection cannot divert to its own number"));
     }
     if d.starts_with("09") || d.starts_with("087") || d.starts_with("0118") {
         return Err(Error::invalid(
@@ -50,10 +43,9 @@ pub fn no_reply_seconds(kind: &str, given: Option<i64>) -> Result<Option<i64>, E
     match (kind, given) {
         ("CFNRy", None) => Ok(Some(NO_REPLY_DEFAULT)),
         ("CFNRy", Some(s)) if NO_REPLY_RANGE.contains(&s) => Ok(Some(s)),
-        ("CFNRy", Some(s)) => Err(Error::invalid(
-            "noReplySeconds",
-            format!("{s} is outside 5 to 30 seconds"),
-        )),
+        ("CFNRy", Some(s)) => {
+            Err(Error::invalid("noReplySeconds", format!("{s} is outside 5 to 30 seconds")))
+        }
         (_, None) => Ok(None),
         (k, Some(_)) => Err(Error::invalid(
             "noReplySeconds",
@@ -80,10 +72,7 @@ mod tests {
 
     #[test]
     fn destinations() {
-        assert_eq!(
-            parse_destination("+44 113 496 0000", "07700900001").unwrap(),
-            "01134960000"
-        );
+        assert_eq!(parse_destination("+44 113 496 0000", "07700900001").unwrap(), "01134960000");
         for (bad, own) in [
             ("07700900001", "07700900001"),
             ("09098790000", "07700900001"),

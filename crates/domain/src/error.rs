@@ -21,10 +21,7 @@ pub enum Error {
     /// A valid request a rule forbids (the 402 of the mobile API), naming
     /// the field the rule is about when there is one.
     #[error("{}", with_field(field.as_deref(), message))]
-    Refused {
-        field: Option<String>,
-        message: String,
-    },
+    Refused { field: Option<String>, message: String },
     /// A conflict that passes: something was busy; the same request
     /// retried shortly should succeed. Never stored under an idempotency key.
     #[error("{0}")]
@@ -32,51 +29,33 @@ pub enum Error {
     /// Several problems found at once (SubmitOrder): each names its mobile
     /// and field. `message` summarises them.
     #[error("{message}")]
-    Problems {
-        message: String,
-        problems: Vec<crate::ordering::Problem>,
-    },
+    Problems { message: String, problems: Vec<crate::ordering::Problem> },
 }
 
 impl Error {
     /// Shorthand for [`Error::Invalid`].
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Invalid {
-            field: field.into(),
-            message: message.into(),
-        }
+        Error::Invalid { field: field.into(), message: message.into() }
     }
 
     /// No such record (or none the caller may see).
     pub fn not_found(message: impl Into<String>) -> Self {
-        Error::NotFound(Missing {
-            field: None,
-            message: message.into(),
-        })
+        Error::NotFound(Missing { field: None, message: message.into() })
     }
 
     /// No record for the value of `field` (e.g. `agreementId`).
     pub fn not_found_by(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::NotFound(Missing {
-            field: Some(field.into()),
-            message: message.into(),
-        })
+        Error::NotFound(Missing { field: Some(field.into()), message: message.into() })
     }
 
     /// A rule forbids the value of `field`.
     pub fn refused(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Refused {
-            field: Some(field.into()),
-            message: message.into(),
-        }
+        Error::Refused { field: Some(field.into()), message: message.into() }
     }
 
     /// A rule forbids the request as a whole.
     pub fn refused_whole(message: impl Into<String>) -> Self {
-        Error::Refused {
-            field: None,
-            message: message.into(),
-        }
+        Error::Refused { field: None, message: message.into() }
     }
 
     /// The field at fault, when one is.
@@ -141,14 +120,8 @@ enum MissingForm {
 impl From<MissingForm> for Missing {
     fn from(f: MissingForm) -> Self {
         match f {
-            MissingForm::Message(message) => Missing {
-                field: None,
-                message,
-            },
-            MissingForm::Full { field, message } => Missing {
-                field: Some(field),
-                message,
-            },
+            MissingForm::Message(message) => Missing { field: None, message },
+            MissingForm::Full { field, message } => Missing { field: Some(field), message },
         }
     }
 }
@@ -157,10 +130,7 @@ impl From<Missing> for MissingForm {
     fn from(m: Missing) -> Self {
         match m.field {
             None => MissingForm::Message(m.message),
-            Some(field) => MissingForm::Full {
-                field,
-                message: m.message,
-            },
+            Some(field) => MissingForm::Full { field, message: m.message },
         }
     }
 }
@@ -199,15 +169,9 @@ mod tests {
         assert_eq!(Error::missing("contact").code(), "invalid");
         let r = Error::refused("enableBillCap", "tariff 3 is not bill-cap eligible");
         assert_eq!(r.field(), Some("enableBillCap"));
-        assert_eq!(
-            r.to_string(),
-            "enableBillCap: tariff 3 is not bill-cap eligible"
-        );
+        assert_eq!(r.to_string(), "enableBillCap: tariff 3 is not bill-cap eligible");
         assert_eq!(Error::refused_whole("barred as stolen").field(), None);
-        assert_eq!(
-            Error::not_found_by("agreementId", "x").field(),
-            Some("agreementId")
-        );
+        assert_eq!(Error::not_found_by("agreementId", "x").field(), Some("agreementId"));
     }
 
     #[test]

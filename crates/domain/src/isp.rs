@@ -18,12 +18,8 @@ pub enum ReadStatus {
 }
 
 impl ReadStatus {
-    pub const ALL: [ReadStatus; 4] = [
-        ReadStatus::Active,
-        ReadStatus::Suspended,
-        ReadStatus::Expired,
-        ReadStatus::Disabled,
-    ];
+    pub const ALL: [ReadStatus; 4] =
+        [ReadStatus::Active, ReadStatus::Suspended, ReadStatus::Expired, ReadStatus::Disabled];
 
     /// The text sent and filtered on.
     pub fn as_str(self) -> &'static str {
@@ -43,9 +39,8 @@ pub fn parse_username(text: &str) -> Result<String, Error> {
     if t.is_empty() || t.len() > 64 {
         return Err(Error::invalid("username", "must be 1 to 64 characters"));
     }
-    if let Some(c) = t
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')))
+    if let Some(c) =
+        t.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')))
     {
         return Err(Error::invalid(
             "username",
@@ -62,10 +57,7 @@ pub fn check_password(text: &str) -> Result<(), Error> {
         return Err(Error::invalid("password", "must be 6 to 128 characters"));
     }
     if text.chars().any(char::is_control) {
-        return Err(Error::invalid(
-            "password",
-            "must not contain control characters",
-        ));
+        return Err(Error::invalid("password", "must not contain control characters"));
     }
     Ok(())
 }
@@ -73,11 +65,7 @@ pub fn check_password(text: &str) -> Result<(), Error> {
 /// Parses a MAC address written with `:`, `-`, `.` or nothing between its
 /// hex digits; answers it as `AA:BB:CC:DD:EE:FF`.
 pub fn parse_mac(text: &str) -> Result<String, Error> {
-    let hex: String = text
-        .trim()
-        .chars()
-        .filter(|c| !matches!(c, ':' | '-' | '.'))
-        .collect();
+    let hex: String = text.trim().chars().filter(|c| !matches!(c, ':' | '-' | '.')).collect();
     if hex.len() != 12 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(Error::invalid(
             "mac",
@@ -88,26 +76,17 @@ pub fn parse_mac(text: &str) -> Result<String, Error> {
         ));
     }
     let up = hex.to_ascii_uppercase();
-    Ok((0..6)
-        .map(|i| &up[i * 2..i * 2 + 2])
-        .collect::<Vec<_>>()
-        .join(":"))
+    Ok((0..6).map(|i| &up[i * 2..i * 2 + 2]).collect::<Vec<_>>().join(":"))
 }
 
 /// Parses a static IPv4 address a subscriber can be given: dotted quad,
 /// unicast, not 0.0.0.0, loopback, broadcast or multicast.
 pub fn parse_static_ip(text: &str) -> Result<String, Error> {
     let ip: Ipv4Addr = text.trim().parse().map_err(|_| {
-        Error::invalid(
-            "static_ip",
-            format!("{:?} is not an IPv4 address", text.trim()),
-        )
+        Error::invalid("static_ip", format!("{:?} is not an IPv4 address", text.trim()))
     })?;
     if ip.is_unspecified() || ip.is_loopback() || ip.is_broadcast() || ip.is_multicast() {
-        return Err(Error::invalid(
-            "static_ip",
-            format!("{ip} cannot be given to a subscriber"),
-        ));
+        return Err(Error::invalid("static_ip", format!("{ip} cannot be given to a subscriber")));
     }
     Ok(ip.to_string())
 }
@@ -130,15 +109,12 @@ pub fn effective_status(
 /// Checks a status filter.
 pub fn parse_status(text: &str) -> Result<ReadStatus, Error> {
     let t = text.trim().to_ascii_lowercase();
-    ReadStatus::ALL
-        .into_iter()
-        .find(|s| s.as_str() == t)
-        .ok_or_else(|| {
-            Error::invalid(
-                "status",
-                format!("{text:?} is not a status: active, suspended, expired or disabled"),
-            )
-        })
+    ReadStatus::ALL.into_iter().find(|s| s.as_str() == t).ok_or_else(|| {
+        Error::invalid(
+            "status",
+            format!("{text:?} is not a status: active, suspended, expired or disabled"),
+        )
+    })
 }
 
 /// Renewal: the profile's period added to the later of now and the
@@ -212,10 +188,7 @@ pub fn parse_auth_type(text: Option<&str>) -> Result<bool, Error> {
     match text.map(str::to_ascii_lowercase).as_deref() {
         None | Some("pap") => Ok(false),
         Some("chap") => Ok(true),
-        Some(other) => Err(Error::invalid(
-            "auth_type",
-            format!("{other:?} is not pap or chap"),
-        )),
+        Some(other) => Err(Error::invalid("auth_type", format!("{other:?} is not pap or chap"))),
     }
 }
 
@@ -226,14 +199,9 @@ pub fn parse_framed_pool(text: Option<&str>) -> Result<Option<String>, Error> {
         return Ok(None);
     };
     if pool.len() > 64
-        || !pool
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        || !pool.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
     {
-        return Err(Error::invalid(
-            "framed_pool",
-            "must be up to 64 letters, digits, - _ or .",
-        ));
+        return Err(Error::invalid("framed_pool", "must be up to 64 letters, digits, - _ or ."));
     }
     Ok(Some(pool.to_owned()))
 }
@@ -289,10 +257,7 @@ pub struct Refusal {
 
 impl Refusal {
     pub fn new(reason: RejectReason, message: impl Into<String>) -> Refusal {
-        Refusal {
-            reason,
-            message: message.into(),
-        }
+        Refusal { reason, message: message.into() }
     }
 }
 
@@ -426,10 +391,7 @@ pub fn acct_target(kind: AcctKind, at: DateTime<Utc>, stored: &[StoredSession]) 
 /// and those bytes are UTF-8 of something else, that comes first. The
 /// password is never trimmed: spaces are part of it.
 pub fn pap_candidates(sent: &str) -> Vec<String> {
-    let bytes: Option<Vec<u8>> = sent
-        .chars()
-        .map(|c| u8::try_from(u32::from(c)).ok())
-        .collect();
+    let bytes: Option<Vec<u8>> = sent.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect();
     match bytes.and_then(|b| String::from_utf8(b).ok()) {
         Some(decoded) if decoded != sent => vec![decoded, sent.to_owned()],
         _ => vec![sent.to_owned()],
@@ -492,17 +454,9 @@ mod tests {
         let arrival = "2030-01-16T10:00:00Z".parse::<DateTime<Utc>>().unwrap();
         let secs = chrono::Duration::seconds;
         assert_eq!(acct_event_time(arrival, 0, None), arrival);
-        assert_eq!(
-            acct_event_time(arrival, 90, None),
-            arrival - secs(90),
-            "held 90 s"
-        );
+        assert_eq!(acct_event_time(arrival, 90, None), arrival - secs(90), "held 90 s");
         let stamped = arrival - secs(600);
-        assert_eq!(
-            acct_event_time(arrival, 90, Some(stamped)),
-            stamped,
-            "the timestamp wins"
-        );
+        assert_eq!(acct_event_time(arrival, 90, Some(stamped)), stamped, "the timestamp wins");
         let epoch = "1970-01-01T00:00:00Z".parse().unwrap();
         assert_eq!(
             acct_event_time(arrival, 90, Some(epoch)),
@@ -515,10 +469,7 @@ mod tests {
             "not from the future"
         );
         assert_eq!(acct_event_time(arrival, -5, None), arrival);
-        assert_eq!(
-            acct_event_time(arrival, 99_999_999, None),
-            arrival - chrono::Duration::days(7)
-        );
+        assert_eq!(acct_event_time(arrival, 99_999_999, None), arrival - chrono::Duration::days(7));
     }
 
     #[test]
@@ -526,25 +477,11 @@ mod tests {
         use AcctKind::*;
         use AcctTarget::*;
         let t = |s: &str| format!("2030-01-16T{s}Z").parse::<DateTime<Utc>>().unwrap();
-        let closed = StoredSession {
-            started_at: t("09:00:00"),
-            stopped_at: Some(t("10:00:00")),
-        };
-        let open = StoredSession {
-            started_at: t("11:00:00"),
-            stopped_at: None,
-        };
+        let closed = StoredSession { started_at: t("09:00:00"), stopped_at: Some(t("10:00:00")) };
+        let open = StoredSession { started_at: t("11:00:00"), stopped_at: None };
         for kind in [Start, Interim, Stop] {
-            assert_eq!(
-                acct_target(kind, t("11:00:00"), &[]),
-                New,
-                "{kind:?}: none stored"
-            );
-            assert_eq!(
-                acct_target(kind, t("11:30:00"), &[open]),
-                Latest,
-                "{kind:?}: open"
-            );
+            assert_eq!(acct_target(kind, t("11:00:00"), &[]), New, "{kind:?}: none stored");
+            assert_eq!(acct_target(kind, t("11:30:00"), &[open]), Latest, "{kind:?}: open");
         }
         // After a closed session.
         let after = |kind, at| acct_target(kind, t(at), &[closed]);
@@ -579,11 +516,7 @@ mod tests {
             ["Fibre£2026"],
             "already text: £ alone is not UTF-8"
         );
-        assert_eq!(
-            pap_candidates(" spaced pw "),
-            [" spaced pw "],
-            "never trimmed"
-        );
+        assert_eq!(pap_candidates(" spaced pw "), [" spaced pw "], "never trimmed");
         assert_eq!(pap_candidates("plain"), ["plain"]);
     }
 
@@ -592,10 +525,7 @@ mod tests {
         let now = t("2030-01-16T12:00:00Z");
         let later = Some(now + Duration::days(1));
         let mac = Some("AA:BB:CC:DD:EE:FF"); // as stored
-        assert_eq!(
-            admission_refusal(SubscriberStatus::Active, later, None, None, now),
-            None
-        );
+        assert_eq!(admission_refusal(SubscriberStatus::Active, later, None, None, now), None);
         assert_eq!(
             admission_refusal(SubscriberStatus::Disabled, later, None, None, now)
                 .map(|r| r.message)
@@ -616,30 +546,15 @@ mod tests {
         );
         // The registered device, however the NAS writes it, is admitted.
         assert_eq!(
-            admission_refusal(
-                SubscriberStatus::Active,
-                later,
-                mac,
-                Some("aa-bb-cc-dd-ee-ff"),
-                now
-            ),
+            admission_refusal(SubscriberStatus::Active, later, mac, Some("aa-bb-cc-dd-ee-ff"), now),
             None
         );
         // No Calling-Station-Id: nothing to compare.
+        assert_eq!(admission_refusal(SubscriberStatus::Active, later, mac, None, now), None);
         assert_eq!(
-            admission_refusal(SubscriberStatus::Active, later, mac, None, now),
-            None
-        );
-        assert_eq!(
-            admission_refusal(
-                SubscriberStatus::Active,
-                later,
-                mac,
-                Some("11:22:33:44:55:66"),
-                now
-            )
-            .map(|r| r.message)
-            .as_deref(),
+            admission_refusal(SubscriberStatus::Active, later, mac, Some("11:22:33:44:55:66"), now)
+                .map(|r| r.message)
+                .as_deref(),
             Some("Device 11:22:33:44:55:66 is not the one registered for this account")
         );
         // Status is decided before the device.
@@ -666,21 +581,12 @@ mod tests {
         assert!(!parse_auth_type(None).unwrap());
         assert!(!parse_auth_type(Some("PAP")).unwrap());
         assert!(parse_auth_type(Some("Chap")).unwrap());
-        assert_eq!(
-            parse_auth_type(Some("eap")).unwrap_err().field(),
-            Some("auth_type")
-        );
+        assert_eq!(parse_auth_type(Some("eap")).unwrap_err().field(), Some("auth_type"));
         assert_eq!(parse_framed_pool(None).unwrap(), None);
         assert_eq!(parse_framed_pool(Some("  ")).unwrap(), None);
-        assert_eq!(
-            parse_framed_pool(Some(" pool-a.1 ")).unwrap().as_deref(),
-            Some("pool-a.1")
-        );
+        assert_eq!(parse_framed_pool(Some(" pool-a.1 ")).unwrap().as_deref(), Some("pool-a.1"));
         for bad in ["a b", "x;y", &"p".repeat(65)] {
-            assert_eq!(
-                parse_framed_pool(Some(bad)).unwrap_err().field(),
-                Some("framed_pool")
-            );
+            assert_eq!(parse_framed_pool(Some(bad)).unwrap_err().field(), Some("framed_pool"));
         }
     }
 
@@ -717,20 +623,10 @@ mod tests {
 
     #[test]
     fn macs() {
-        for ok in [
-            "aa:bb:cc:dd:ee:ff",
-            "AA-BB-CC-DD-EE-FF",
-            "aabb.ccdd.eeff",
-            "aabbccddeeff",
-        ] {
+        for ok in ["aa:bb:cc:dd:ee:ff", "AA-BB-CC-DD-EE-FF", "aabb.ccdd.eeff", "aabbccddeeff"] {
             assert_eq!(parse_mac(ok).unwrap(), "AA:BB:CC:DD:EE:FF");
         }
-        for bad in [
-            "aa:bb:cc:dd:ee",
-            "gg:bb:cc:dd:ee:ff",
-            "",
-            "aa:bb:cc:dd:ee:ff:00",
-        ] {
+        for bad in ["aa:bb:cc:dd:ee", "gg:bb:cc:dd:ee:ff", "", "aa:bb:cc:dd:ee:ff:00"] {
             let e = parse_mac(bad).unwrap_err();
             assert!(matches!(e, Error::Invalid { ref field, .. } if field == "mac"));
         }
@@ -756,36 +652,18 @@ mod tests {
     #[test]
     fn expired_is_derived() {
         let now = t("2026-11-22T12:00:00Z");
+        assert_eq!(effective_status(SubscriberStatus::Active, None, now), ReadStatus::Active);
         assert_eq!(
-            effective_status(SubscriberStatus::Active, None, now),
+            effective_status(SubscriberStatus::Active, Some(t("2026-11-23T00:00:00Z")), now),
             ReadStatus::Active
         );
+        assert_eq!(effective_status(SubscriberStatus::Active, Some(now), now), ReadStatus::Expired);
         assert_eq!(
-            effective_status(
-                SubscriberStatus::Active,
-                Some(t("2026-11-23T00:00:00Z")),
-                now
-            ),
-            ReadStatus::Active
-        );
-        assert_eq!(
-            effective_status(SubscriberStatus::Active, Some(now), now),
-            ReadStatus::Expired
-        );
-        assert_eq!(
-            effective_status(
-                SubscriberStatus::Suspended,
-                Some(t("2020-01-01T00:00:00Z")),
-                now
-            ),
+            effective_status(SubscriberStatus::Suspended, Some(t("2020-01-01T00:00:00Z")), now),
             ReadStatus::Suspended
         );
         assert_eq!(
-            effective_status(
-                SubscriberStatus::Disabled,
-                Some(t("2020-01-01T00:00:00Z")),
-                now
-            ),
+            effective_status(SubscriberStatus::Disabled, Some(t("2020-01-01T00:00:00Z")), now),
             ReadStatus::Disabled
         );
         assert_eq!(parse_status("Expired").unwrap(), ReadStatus::Expired);
@@ -810,22 +688,12 @@ mod tests {
 
     #[test]
     fn radius_reply_values() {
-        assert_eq!(
-            mikrotik_rate_limit(100_000, 20_000),
-            "20M/100M",
-            "rx (upload) / tx (download)"
-        );
+        assert_eq!(mikrotik_rate_limit(100_000, 20_000), "20M/100M", "rx (upload) / tx (download)");
         assert_eq!(mikrotik_rate_limit(1_500, 512), "512k/1500k");
         let now = t("2026-11-22T12:00:00Z");
         assert_eq!(session_timeout(None, now), None);
-        assert_eq!(
-            session_timeout(Some(t("2026-11-22T13:00:00Z")), now),
-            Some(3600)
-        );
-        assert_eq!(
-            session_timeout(Some(t("2026-11-22T11:00:00Z")), now),
-            Some(1)
-        );
+        assert_eq!(session_timeout(Some(t("2026-11-22T13:00:00Z")), now), Some(3600));
+        assert_eq!(session_timeout(Some(t("2026-11-22T11:00:00Z")), now), Some(1));
         assert_eq!(stale_after_secs(300), 660);
     }
 
@@ -843,14 +711,8 @@ mod tests {
     fn accounting() {
         assert_eq!(AcctKind::parse("Start").unwrap(), AcctKind::Start);
         assert_eq!(AcctKind::parse("2").unwrap(), AcctKind::Stop);
-        assert_eq!(
-            AcctKind::parse("Interim-Update").unwrap(),
-            AcctKind::Interim
-        );
-        assert_eq!(
-            AcctKind::parse("Accounting-On").unwrap(),
-            AcctKind::AccountingOn
-        );
+        assert_eq!(AcctKind::parse("Interim-Update").unwrap(), AcctKind::Interim);
+        assert_eq!(AcctKind::parse("Accounting-On").unwrap(), AcctKind::AccountingOn);
         assert!(AcctKind::parse("Bogus").is_err());
         assert_eq!(bytes(5, 0), 5);
         assert_eq!(bytes(5, 2), 2 * 4_294_967_296 + 5);

@@ -19,26 +19,17 @@ pub enum Currency {
 
 impl Money {
     pub const fn gbp(pence: i64) -> Self {
-        Money {
-            pence,
-            currency: Currency::Gbp,
-        }
+        Money { pence, currency: Currency::Gbp }
     }
 
     /// Adds two amounts; `None` on overflow.
     pub fn checked_add(self, other: Money) -> Option<Money> {
-        Some(Money {
-            pence: self.pence.checked_add(other.pence)?,
-            currency: self.currency,
-        })
+        Some(Money { pence: self.pence.checked_add(other.pence)?, currency: self.currency })
     }
 
     /// Multiplies by a whole count (e.g. remaining months); `None` on overflow.
     pub fn checked_mul(self, n: i64) -> Option<Money> {
-        Some(Money {
-            pence: self.pence.checked_mul(n)?,
-            currency: self.currency,
-        })
+        Some(Money { pence: self.pence.checked_mul(n)?, currency: self.currency })
     }
 }
 

@@ -83,10 +83,7 @@ impl Network {
     /// Parses a network name, case-insensitively, naming `field` on failure.
     pub fn parse_field(text: &str, field: &str) -> Result<Network, Error> {
         text.parse().map_err(|_| {
-            Error::invalid(
-                field,
-                format!("unknown network {text:?}; expected Vodafone, O2 or EE"),
-            )
+            Error::invalid(field, format!("unknown network {text:?}; expected Vodafone, O2 or EE"))
         })
     }
 }
@@ -132,10 +129,7 @@ mod tests {
         assert!(Network::Vodafone.check_esim("cli", "07700900001").is_ok());
         assert!(Network::O2.check_offers_numbers("network").is_ok());
         assert_eq!(
-            Network::EE
-                .check_offers_numbers("network")
-                .unwrap_err()
-                .field(),
+            Network::EE.check_offers_numbers("network").unwrap_err().field(),
             Some("network")
         );
         assert!(Network::EE

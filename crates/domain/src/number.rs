@@ -97,9 +97,7 @@ pub fn parse_uk_phone(text: &str) -> Result<String, String> {
     // "+44 (0)20 …" is how many UK businesses print their number.
     let owned = text.trim().replacen("(0)", "", 1);
     let t = owned.as_str();
-    if !t
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')' | '+'))
+    if !t.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')' | '+'))
         || t.chars().skip(1).any(|c| c == '+')
     {
         return Err(format!("{:?} is not a UK telephone number", text.trim()));
@@ -130,18 +128,10 @@ mod tests {
 
     #[test]
     fn accepts_the_three_forms_and_answers_one() {
-        for input in [
-            "07700900123",
-            "447700900123",
-            "+447700900123",
-            "07700 900123",
-            "+44 7700 900123",
-        ] {
-            assert_eq!(
-                Cli::parse(input).unwrap().as_str(),
-                "07700900123",
-                "{input}"
-            );
+        for input in
+            ["07700900123", "447700900123", "+447700900123", "07700 900123", "+44 7700 900123"]
+        {
+            assert_eq!(Cli::parse(input).unwrap().as_str(), "07700900123", "{input}");
         }
         assert_eq!(Cli::parse("07700900123").unwrap().e164(), "447700900123");
     }
@@ -166,10 +156,7 @@ mod tests {
         ] {
             assert!(Cli::parse(bad).is_err(), "{bad:?} accepted");
         }
-        assert!(
-            Cli::parse("07624123456").is_ok(),
-            "Isle of Man mobiles are mobiles"
-        );
+        assert!(Cli::parse("07624123456").is_ok(), "Isle of Man mobiles are mobiles");
     }
 
     #[test]
@@ -187,10 +174,7 @@ mod tests {
     #[test]
     fn contact_phones() {
         assert_eq!(parse_uk_phone("0113 496 0000").unwrap(), "01134960000");
-        assert_eq!(
-            parse_uk_phone("+44 (0)20 7946 0000").unwrap(),
-            "02079460000"
-        );
+        assert_eq!(parse_uk_phone("+44 (0)20 7946 0000").unwrap(), "02079460000");
         assert_eq!(parse_uk_phone("+44 20 7946 0000").unwrap(), "02079460000");
         assert_eq!(parse_uk_phone("07700900123").unwrap(), "07700900123");
         assert!(parse_uk_phone("12345").is_err());

@@ -79,9 +79,7 @@ impl OrderStatus {
             (S::Submitted | S::InProgress, E::Reject) => S::Rejected,
             (S::InProgress, E::Finish { completed, failed }) => match (completed, failed) {
                 (0, 0) => {
-                    return Err(Error::Conflict(
-                        "an order with no mobiles cannot finish".into(),
-                    ))
+                    return Err(Error::Conflict("an order with no mobiles cannot finish".into()))
                 }
                 (_, 0) => S::Completed,
                 (0, _) => S::Rejected,
@@ -145,18 +143,9 @@ mod tests {
         E::Cancel,
         E::Start,
         E::Reject,
-        E::Finish {
-            completed: 2,
-            failed: 0,
-        },
-        E::Finish {
-            completed: 1,
-            failed: 1,
-        },
-        E::Finish {
-            completed: 0,
-            failed: 2,
-        },
+        E::Finish { completed: 2, failed: 0 },
+        E::Finish { completed: 1, failed: 1 },
+        E::Finish { completed: 0, failed: 2 },
     ];
 
     /// The whole table: every (state, event) pair, legal or not.
@@ -167,27 +156,9 @@ mod tests {
             (S::Draft, E::Cancel) | (S::Submitted, E::Cancel) => Some(S::Cancelled),
             (S::Submitted, E::Start) => Some(S::InProgress),
             (S::Submitted, E::Reject) | (S::InProgress, E::Reject) => Some(S::Rejected),
-            (
-                S::InProgress,
-                E::Finish {
-                    completed: 2,
-                    failed: 0,
-                },
-            ) => Some(S::Completed),
-            (
-                S::InProgress,
-                E::Finish {
-                    completed: 1,
-                    failed: 1,
-                },
-            ) => Some(S::PartiallyCompleted),
-            (
-                S::InProgress,
-                E::Finish {
-                    completed: 0,
-                    failed: 2,
-                },
-            ) => Some(S::Rejected),
+            (S::InProgress, E::Finish { completed: 2, failed: 0 }) => Some(S::Completed),
+            (S::InProgress, E::Finish { completed: 1, failed: 1 }) => Some(S::PartiallyCompleted),
+            (S::InProgress, E::Finish { completed: 0, failed: 2 }) => Some(S::Rejected),
             _ => None,
         }
     }
@@ -212,12 +183,7 @@ mod tests {
         for from in S::ALL.into_iter().filter(|s| s.is_final()) {
             assert!(EVENTS.iter().all(|e| from.apply(*e).is_err()), "{from}");
         }
-        assert!(S::InProgress
-            .apply(E::Finish {
-                completed: 0,
-                failed: 0
-            })
-            .is_err());
+        assert!(S::InProgress.apply(E::Finish { completed: 0, failed: 0 }).is_err());
     }
 
     #[test]

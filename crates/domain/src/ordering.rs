@@ -130,10 +130,7 @@ pub struct TariffLimits {
 }
 
 fn forbidden(field: &str, what: &str, ct: ConnectionType) -> Error {
-    Error::invalid(
-        field,
-        format!("{what} does not go with connectionType {ct}"),
-    )
+    Error::invalid(field, format!("{what} does not go with connectionType {ct}"))
 }
 
 fn present(s: &Option<String>) -> bool {
@@ -156,10 +153,7 @@ impl MobileInput {
                 return Err(Error::refused("cli", format!("{network} does not offer numbers to choose; leave cli empty and the number comes with the SIM")));
             }
             C::Port | C::Migration | C::Disconnection if cli.is_none() => {
-                return Err(Error::invalid(
-                    "cli",
-                    format!("is required with connectionType {ct}"),
-                ))
+                return Err(Error::invalid("cli", format!("is required with connectionType {ct}")))
             }
             _ => {}
         }
@@ -185,10 +179,7 @@ impl MobileInput {
                 "pacCode",
             )?;
             let port_date = self.port_date.ok_or_else(|| {
-                Error::invalid(
-                    "portDate",
-                    "is required with connectionType Port (YYYY-MM-DD)",
-                )
+                Error::invalid("portDate", "is required with connectionType Port (YYYY-MM-DD)")
             })?;
             check_port_date(port_date, today)?;
             if let Some(expiry) = self.pac_expiry_date {
@@ -229,13 +220,10 @@ impl MobileInput {
                 )?;
                 match sim {
                     SimType::Physical => {
-                        let raw = self
-                            .iccid
-                            .as_deref()
-                            .filter(|i| !i.trim().is_empty())
-                            .ok_or_else(|| {
-                                Error::invalid("iccid", "is required with a Physical SIM")
-                            })?;
+                        let raw =
+                            self.iccid.as_deref().filter(|i| !i.trim().is_empty()).ok_or_else(
+                                || Error::invalid("iccid", "is required with a Physical SIM"),
+                            )?;
                         (Some(sim), Some(parse_iccid_for(raw, network, "iccid")?))
                     }
                     SimType::Esim => {
@@ -278,17 +266,11 @@ impl MobileInput {
                 ))
             }
             (_, true, Some(v)) if v <= 0 => {
-                return Err(Error::invalid(
-                    "billCapValue",
-                    "must be a positive amount in pence",
-                ))
+                return Err(Error::invalid("billCapValue", "must be a positive amount in pence"))
             }
             (_, true, Some(v)) => Some(v),
             (_, false, Some(v)) if v != 0 => {
-                return Err(Error::invalid(
-                    "billCapValue",
-                    "only goes with enableBillCap true",
-                ))
+                return Err(Error::invalid("billCapValue", "only goes with enableBillCap true"))
             }
             (_, false, _) => None,
         };
@@ -354,9 +336,7 @@ pub fn check_pac_expiry(
         return Err(format!("PAC expired on {expiry}"));
     }
     if expiry < port_date {
-        return Err(format!(
-            "PAC expires on {expiry}, before the port date {port_date}"
-        ));
+        return Err(format!("PAC expires on {expiry}, before the port date {port_date}"));
     }
     Ok(())
 }
@@ -367,19 +347,13 @@ pub fn check_tariff(req: &MobileRequest, tariff: &TariffLimits) -> Result<(), Er
     if tariff.network != req.network {
         return Err(Error::invalid(
             "tariffId",
-            format!(
-                "tariff {} is a {} tariff, not {}",
-                tariff.id, tariff.network, req.network
-            ),
+            format!("tariff {} is a {} tariff, not {}", tariff.id, tariff.network, req.network),
         ));
     }
     if tariff.retired {
         return Err(Error::refused(
             "tariffId",
-            format!(
-                "tariff {} ({}) is retired and no longer sold",
-                tariff.id, tariff.name
-            ),
+            format!("tariff {} ({}) is retired and no longer sold", tariff.id, tariff.name),
         ));
     }
     if let Some(cap) = req.bill_cap_pence {
@@ -453,9 +427,9 @@ pub fn check_against_live(
         }
     }
     match &req.iccid {
-        Some(iccid) if iccid_live => Err(Error::Conflict(format!(
-            "iccid: {iccid} is already in use on a live connection"
-        ))),
+        Some(iccid) if iccid_live => {
+            Err(Error::Conflict(format!("iccid: {iccid} is already in use on a live connection")))
+        }
         _ => Ok(()),
     }
 }
@@ -532,11 +506,7 @@ impl MobileExtra {
     /// not on it (removing).
     pub fn clash(self, mobile_id: i64) -> String {
         let state = if self.add { "already" } else { "not" };
-        format!(
-            "{} {} is {state} on order mobile {mobile_id}",
-            self.kind.noun(),
-            self.item
-        )
+        format!("{} {} is {state} on order mobile {mobile_id}", self.kind.noun(), self.item)
     }
 }
 
@@ -566,10 +536,7 @@ pub fn check_extra(extra: MobileExtra, facts: &ExtraFacts<'_>) -> Result<(), Err
             let Some(tariff) = facts.tariff_id else {
                 return Err(Error::invalid(
                     "orderMobileId",
-                    format!(
-                        "a {} has no tariff to add bundles to",
-                        facts.connection_type
-                    ),
+                    format!("a {} has no tariff to add bundles to", facts.connection_type),
                 ));
             };
             if facts.tariff_bundles.contains(&id) {
@@ -604,11 +571,7 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(order_mobile_id: Option<i64>, field: &str, message: impl Into<String>) -> Self {
-        Problem {
-            order_mobile_id,
-            field: field.into(),
-            message: message.into(),
-        }
+        Problem { order_mobile_id, field: field.into(), message: message.into() }
     }
 }
 
@@ -698,11 +661,9 @@ pub fn submit_problems(
             Err(Error::Invalid { field, message }) => {
                 out.push(Problem::new(Some(id), &field, message))
             }
-            Err(Error::Refused { field, message }) => out.push(Problem::new(
-                Some(id),
-                field.as_deref().unwrap_or("tariffId"),
-                message,
-            )),
+            Err(Error::Refused { field, message }) => {
+                out.push(Problem::new(Some(id), field.as_deref().unwrap_or("tariffId"), message))
+            }
             _ => {}
         }
     }
@@ -718,10 +679,7 @@ mod tests {
         // observed) and weekends are left out.
         let today = NaiveDate::from_ymd_opt(2026, 12, 18).unwrap();
         let dates = port_dates(today);
-        assert_eq!(
-            dates.first(),
-            NaiveDate::from_ymd_opt(2026, 12, 21).as_ref()
-        );
+        assert_eq!(dates.first(), NaiveDate::from_ymd_opt(2026, 12, 21).as_ref());
         assert!(!dates.contains(&NaiveDate::from_ymd_opt(2026, 12, 25).unwrap()));
         assert!(!dates.contains(&NaiveDate::from_ymd_opt(2026, 12, 26).unwrap()));
         assert!(!dates.contains(&NaiveDate::from_ymd_opt(2026, 12, 28).unwrap()));
@@ -792,60 +750,30 @@ mod tests {
             on_network: &[301, 302],
         };
         assert_eq!(check_extra(add_bundle, &facts), Ok(()));
-        let other = MobileExtra {
-            item: 302,
-            ..add_bundle
-        };
+        let other = MobileExtra { item: 302, ..add_bundle };
         let e = check_extra(other, &facts).unwrap_err();
         assert_eq!(e.field(), Some("tariffOptionId"));
         assert!(e.to_string().contains("not available on tariff 2"), "{e}");
-        let unknown = MobileExtra {
-            item: 999,
-            ..add_bundle
-        };
+        let unknown = MobileExtra { item: 999, ..add_bundle };
         assert!(check_extra(unknown, &facts)
             .unwrap_err()
             .to_string()
             .contains("no Vodafone bundle 999"));
-        let no_tariff = ExtraFacts {
-            connection_type: "Disconnection",
-            tariff_id: None,
-            ..facts
-        };
-        assert_eq!(
-            check_extra(add_bundle, &no_tariff).unwrap_err().field(),
-            Some("orderMobileId")
-        );
+        let no_tariff = ExtraFacts { connection_type: "Disconnection", tariff_id: None, ..facts };
+        assert_eq!(check_extra(add_bundle, &no_tariff).unwrap_err().field(), Some("orderMobileId"));
         let bar = MobileExtra::new(ExtraKind::Bar, true, 7).unwrap();
-        let bars = ExtraFacts {
-            on_network: &[7],
-            ..facts
-        };
+        let bars = ExtraFacts { on_network: &[7], ..facts };
         assert_eq!(check_extra(bar, &bars), Ok(()));
         assert_eq!(
-            check_extra(MobileExtra { item: 8, ..bar }, &bars)
-                .unwrap_err()
-                .field(),
+            check_extra(MobileExtra { item: 8, ..bar }, &bars).unwrap_err().field(),
             Some("barId")
         );
         let remove = MobileExtra::new(ExtraKind::Bar, false, 8).unwrap();
-        assert_eq!(
-            check_extra(remove, &bars),
-            Ok(()),
-            "removing is checked by what is there"
-        );
+        assert_eq!(check_extra(remove, &bars), Ok(()), "removing is checked by what is there");
         assert_eq!(remove.action(), "remove_bar");
         assert_eq!(remove.clash(5), "bar 8 is not on order mobile 5");
-        assert_eq!(
-            add_bundle.clash(5),
-            "bundle 301 is already on order mobile 5"
-        );
-        assert_eq!(
-            MobileExtra::new(ExtraKind::Bar, true, 0)
-                .unwrap_err()
-                .field(),
-            Some("barId")
-        );
+        assert_eq!(add_bundle.clash(5), "bundle 301 is already on order mobile 5");
+        assert_eq!(MobileExtra::new(ExtraKind::Bar, true, 0).unwrap_err().field(), Some("barId"));
     }
 
     #[test]
@@ -867,10 +795,7 @@ mod tests {
         .check(today())
         .unwrap();
         let ok = holder(1000, S::Active, "Vodafone");
-        assert_eq!(
-            check_against_live(&migration, 1000, Some(&ok), false),
-            Ok(())
-        );
+        assert_eq!(check_against_live(&migration, 1000, Some(&ok), false), Ok(()));
         for (h, want) in [
             (None, "cli"),
             (Some(holder(1001, S::Active, "Vodafone")), "cli"),
@@ -911,10 +836,7 @@ mod tests {
 
     #[test]
     fn new_mobile_refusals() {
-        assert_eq!(
-            refusal(new_vf(), |m| m.connection_type = "Upgrade".into()),
-            "connectionType"
-        );
+        assert_eq!(refusal(new_vf(), |m| m.connection_type = "Upgrade".into()), "connectionType");
         assert_eq!(refusal(new_vf(), |m| m.network = "Three".into()), "network");
         assert_eq!(refusal(new_vf(), |m| m.tariff_id = None), "tariffId");
         assert_eq!(refusal(new_vf(), |m| m.cli = Some("12".into())), "cli");
@@ -927,14 +849,8 @@ mod tests {
             "cli"
         );
         assert_eq!(refusal(new_vf(), |m| m.iccid = None), "iccid");
-        assert_eq!(
-            refusal(new_vf(), |m| m.iccid = Some(make_iccid(Network::O2, 1))),
-            "iccid"
-        );
-        assert_eq!(
-            refusal(new_vf(), |m| m.sim_type = Some("nano".into())),
-            "simType"
-        );
+        assert_eq!(refusal(new_vf(), |m| m.iccid = Some(make_iccid(Network::O2, 1))), "iccid");
+        assert_eq!(refusal(new_vf(), |m| m.sim_type = Some("nano".into())), "simType");
         assert_eq!(
             refusal(new_vf(), |m| {
                 m.network = "O2".into();
@@ -943,37 +859,15 @@ mod tests {
             }),
             "simType"
         );
-        assert_eq!(
-            refusal(new_vf(), |m| m.sim_type = Some("eSIM".into())),
-            "iccid"
-        );
-        assert_eq!(
-            refusal(new_vf(), |m| m.pac_code = Some("ABC123456".into())),
-            "pacCode"
-        );
-        assert_eq!(
-            refusal(new_vf(), |m| m.stac_code = Some("123456ABC".into())),
-            "stacCode"
-        );
-        assert_eq!(
-            refusal(new_vf(), |m| m.bill_cap_value = None),
-            "billCapValue"
-        );
-        assert_eq!(
-            refusal(new_vf(), |m| m.enable_bill_cap = Some(false)),
-            "billCapValue"
-        );
-        assert_eq!(
-            refusal(new_vf(), |m| m.bill_cap_value = Some(-5)),
-            "billCapValue"
-        );
-        let esim = MobileInput {
-            sim_type: Some("esim".into()),
-            iccid: None,
-            ..new_vf()
-        }
-        .check(today())
-        .unwrap();
+        assert_eq!(refusal(new_vf(), |m| m.sim_type = Some("eSIM".into())), "iccid");
+        assert_eq!(refusal(new_vf(), |m| m.pac_code = Some("ABC123456".into())), "pacCode");
+        assert_eq!(refusal(new_vf(), |m| m.stac_code = Some("123456ABC".into())), "stacCode");
+        assert_eq!(refusal(new_vf(), |m| m.bill_cap_value = None), "billCapValue");
+        assert_eq!(refusal(new_vf(), |m| m.enable_bill_cap = Some(false)), "billCapValue");
+        assert_eq!(refusal(new_vf(), |m| m.bill_cap_value = Some(-5)), "billCapValue");
+        let esim = MobileInput { sim_type: Some("esim".into()), iccid: None, ..new_vf() }
+            .check(today())
+            .unwrap();
         assert_eq!((esim.sim_type, esim.iccid), (Some(SimType::Esim), None));
     }
 
@@ -982,61 +876,34 @@ mod tests {
         let p = port().check(today()).unwrap();
         assert_eq!(p.pac_code.as_deref(), Some("ABC123456"));
         assert_eq!(refusal(port(), |m| m.pac_code = None), "pacCode");
-        assert_eq!(
-            refusal(port(), |m| m.pac_code = Some("123456ABC".into())),
-            "pacCode"
-        );
+        assert_eq!(refusal(port(), |m| m.pac_code = Some("123456ABC".into())), "pacCode");
         assert_eq!(refusal(port(), |m| m.cli = None), "cli");
         assert_eq!(refusal(port(), |m| m.port_date = None), "portDate");
         // Today, a weekend, a bank holiday, too far ahead.
-        for bad in [
-            (2026, 11, 23),
-            (2026, 11, 28),
-            (2026, 12, 25),
-            (2027, 1, 29),
-        ] {
+        for bad in [(2026, 11, 23), (2026, 11, 28), (2026, 12, 25), (2027, 1, 29)] {
             let d = NaiveDate::from_ymd_opt(bad.0, bad.1, bad.2);
             assert_eq!(
-                field(
-                    MobileInput {
-                        port_date: d,
-                        ..port()
-                    }
-                    .check(today())
-                ),
+                field(MobileInput { port_date: d, ..port() }.check(today())),
                 "portDate",
                 "{bad:?}"
             );
         }
         assert!(
-            MobileInput {
-                port_date: NaiveDate::from_ymd_opt(2026, 11, 24),
-                ..port()
-            }
-            .check(today())
-            .is_ok(),
+            MobileInput { port_date: NaiveDate::from_ymd_opt(2026, 11, 24), ..port() }
+                .check(today())
+                .is_ok(),
             "the next working day is fine"
         );
-        let expired = MobileInput {
-            pac_expiry_date: NaiveDate::from_ymd_opt(2026, 11, 1),
-            ..port()
-        }
-        .check(today())
-        .unwrap_err();
-        assert!(
-            expired.to_string().contains("PAC expired on 2026-11-01"),
-            "{expired}"
-        );
-        let early = MobileInput {
-            pac_expiry_date: NaiveDate::from_ymd_opt(2026, 11, 24),
-            ..port()
-        }
-        .check(today())
-        .unwrap_err();
-        assert!(
-            early.to_string().contains("before the port date"),
-            "{early}"
-        );
+        let expired =
+            MobileInput { pac_expiry_date: NaiveDate::from_ymd_opt(2026, 11, 1), ..port() }
+                .check(today())
+                .unwrap_err();
+        assert!(expired.to_string().contains("PAC expired on 2026-11-01"), "{expired}");
+        let early =
+            MobileInput { pac_expiry_date: NaiveDate::from_ymd_opt(2026, 11, 24), ..port() }
+                .check(today())
+                .unwrap_err();
+        assert!(early.to_string().contains("before the port date"), "{early}");
     }
 
     #[test]
@@ -1051,18 +918,12 @@ mod tests {
         assert!(mig.clone().check(today()).is_ok());
         assert_eq!(
             field(
-                MobileInput {
-                    iccid: Some(make_iccid(Network::Vodafone, 1)),
-                    ..mig.clone()
-                }
-                .check(today())
+                MobileInput { iccid: Some(make_iccid(Network::Vodafone, 1)), ..mig.clone() }
+                    .check(today())
             ),
             "iccid"
         );
-        assert_eq!(
-            field(MobileInput { cli: None, ..mig }.check(today())),
-            "cli"
-        );
+        assert_eq!(field(MobileInput { cli: None, ..mig }.check(today())), "cli");
         let disc = MobileInput {
             connection_type: "Disconnection".into(),
             network: "Vodafone".into(),
@@ -1070,38 +931,19 @@ mod tests {
             stac_code: Some("123456abc".into()),
             ..Default::default()
         };
+        assert_eq!(disc.clone().check(today()).unwrap().stac_code.as_deref(), Some("123456ABC"));
         assert_eq!(
-            disc.clone().check(today()).unwrap().stac_code.as_deref(),
-            Some("123456ABC")
-        );
-        assert_eq!(
-            field(
-                MobileInput {
-                    stac_code: None,
-                    ..disc.clone()
-                }
-                .check(today())
-            ),
+            field(MobileInput { stac_code: None, ..disc.clone() }.check(today())),
             "stacCode"
         );
         assert_eq!(
-            field(
-                MobileInput {
-                    tariff_id: Some(2),
-                    ..disc.clone()
-                }
-                .check(today())
-            ),
+            field(MobileInput { tariff_id: Some(2), ..disc.clone() }.check(today())),
             "tariffId"
         );
         assert_eq!(
             field(
-                MobileInput {
-                    enable_bill_cap: Some(true),
-                    bill_cap_value: Some(100),
-                    ..disc
-                }
-                .check(today())
+                MobileInput { enable_bill_cap: Some(true), bill_cap_value: Some(100), ..disc }
+                    .check(today())
             ),
             "enableBillCap"
         );
@@ -1127,31 +969,18 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("enableBillCap"));
-        let too_high = MobileInput {
-            bill_cap_value: Some(30_000),
-            ..new_vf()
-        }
-        .check(today())
-        .unwrap();
+        let too_high =
+            MobileInput { bill_cap_value: Some(30_000), ..new_vf() }.check(today()).unwrap();
         assert!(check_tariff(&too_high, &limits(true))
             .unwrap_err()
             .to_string()
             .contains("£250.00"));
-        let o2 = TariffLimits {
-            network: Network::O2,
-            ..limits(true)
-        };
+        let o2 = TariffLimits { network: Network::O2, ..limits(true) };
         assert!(
             matches!(check_tariff(&m, &o2), Err(Error::Invalid { ref field, .. }) if field == "tariffId")
         );
-        let retired = TariffLimits {
-            retired: true,
-            ..limits(true)
-        };
-        assert!(check_tariff(&m, &retired)
-            .unwrap_err()
-            .to_string()
-            .contains("retired"));
+        let retired = TariffLimits { retired: true, ..limits(true) };
+        assert!(check_tariff(&m, &retired).unwrap_err().to_string().contains("retired"));
     }
 
     #[test]
@@ -1171,14 +1000,9 @@ mod tests {
             iccid_in_use: None,
             live_connection: false,
         };
-        assert_eq!(
-            submission_problems(90001, std::slice::from_ref(&fine), today()),
-            vec![]
-        );
-        let sim_taken = SubmitFacts {
-            iccid_in_use: Some("8944100000000000077".into()),
-            ..fine.clone()
-        };
+        assert_eq!(submission_problems(90001, std::slice::from_ref(&fine), today()), vec![]);
+        let sim_taken =
+            SubmitFacts { iccid_in_use: Some("8944100000000000077".into()), ..fine.clone() };
         let p = submission_problems(90001, &[sim_taken], today());
         assert_eq!((p.len(), p[0].field.as_str()), (1, "iccid"));
         let migration = MobileInput {
@@ -1190,33 +1014,17 @@ mod tests {
         }
         .check(today())
         .unwrap();
-        let gone = SubmitFacts {
-            request: migration,
-            ..fine.clone()
-        };
+        let gone = SubmitFacts { request: migration, ..fine.clone() };
         let p = submission_problems(90001, std::slice::from_ref(&gone), today());
-        assert!(
-            p.iter()
-                .any(|p| p.field == "cli" && p.message.contains("no longer")),
-            "{p:?}"
-        );
-        let held = SubmitFacts {
-            live_connection: true,
-            ..gone
-        };
-        assert!(!submission_problems(90001, &[held], today())
-            .iter()
-            .any(|p| p.field == "cli"));
+        assert!(p.iter().any(|p| p.field == "cli" && p.message.contains("no longer")), "{p:?}");
+        let held = SubmitFacts { live_connection: true, ..gone };
+        assert!(!submission_problems(90001, &[held], today()).iter().any(|p| p.field == "cli"));
     }
 
     #[test]
     fn submit_reports_every_problem() {
-        let no_offer = MobileInput {
-            bill_cap_offered: Some(false),
-            ..new_vf()
-        }
-        .check(today())
-        .unwrap();
+        let no_offer =
+            MobileInput { bill_cap_offered: Some(false), ..new_vf() }.check(today()).unwrap();
         let p = submit_problems(1, &no_offer, Some(&limits(true)), today());
         assert_eq!(
             p,
@@ -1226,24 +1034,17 @@ mod tests {
                 "a bill cap must be offered on every new contract"
             )]
         );
-        let port = MobileInput {
-            pac_expiry_date: NaiveDate::from_ymd_opt(2026, 11, 30),
-            ..port()
-        }
-        .check(today())
-        .unwrap();
+        let port = MobileInput { pac_expiry_date: NaiveDate::from_ymd_opt(2026, 11, 30), ..port() }
+            .check(today())
+            .unwrap();
         // A week later the port date has passed and the PAC has expired.
         let later = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
         let p = submit_problems(2, &port, Some(&limits(true)), later);
         let fields: Vec<&str> = p.iter().map(|x| x.field.as_str()).collect();
         assert_eq!(fields, ["portDate", "pacCode"], "{p:?}");
         assert!(p[1].message.contains("PAC expired on 2026-11-30"));
-        let ineligible = submit_problems(
-            3,
-            &new_vf().check(today()).unwrap(),
-            Some(&limits(false)),
-            today(),
-        );
+        let ineligible =
+            submit_problems(3, &new_vf().check(today()).unwrap(), Some(&limits(false)), today());
         assert_eq!(ineligible[0].field, "enableBillCap");
     }
 }

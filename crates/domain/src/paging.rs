@@ -22,15 +22,9 @@ impl PageRequest {
         }
         let size = page_size.unwrap_or(i64::from(DEFAULT_PAGE_SIZE));
         if !(1..=i64::from(MAX_PAGE_SIZE)).contains(&size) {
-            return Err(Error::invalid(
-                "pageSize",
-                format!("must be from 1 to {MAX_PAGE_SIZE}"),
-            ));
+            return Err(Error::invalid("pageSize", format!("must be from 1 to {MAX_PAGE_SIZE}")));
         }
-        Ok(PageRequest {
-            page: page as u32,
-            page_size: size as u32,
-        })
+        Ok(PageRequest { page: page as u32, page_size: size as u32 })
     }
 
     pub fn offset(self) -> i64 {

@@ -28,17 +28,16 @@ impl Role {
     }
 
     pub fn parse(field: &str, text: &str) -> Result<Role> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == text.trim().to_ascii_lowercase())
-            .ok_or_else(|| {
+        Role::ALL.into_iter().find(|r| r.as_str() == text.trim().to_ascii_lowercase()).ok_or_else(
+            || {
                 Error::invalid(
                     field,
                     format!(
                         "{text:?} is not one of platform-admin, partner-admin or partner-agent"
                     ),
                 )
-            })
+            },
+        )
     }
 
     /// The scopes the portal acts with for a user of this role: every
@@ -123,8 +122,7 @@ impl TryFrom<String> for Role {
 pub fn check_username(text: &str) -> Result<String> {
     let u = text.trim().to_ascii_lowercase();
     let ok = (3..=64).contains(&u.len())
-        && u.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-@".contains(&b));
+        && u.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-@".contains(&b));
     if !ok {
         return Err(Error::invalid(
             "username",
@@ -159,9 +157,7 @@ pub fn locked_until(failures: i64, last_failure: Option<DateTime<Utc>>) -> Optio
     if extra < 0 {
         return None;
     }
-    let secs = FIRST_LOCK_SECS
-        .saturating_mul(1 << extra.min(10))
-        .min(MAX_LOCK_SECS);
+    let secs = FIRST_LOCK_SECS.saturating_mul(1 << extra.min(10)).min(MAX_LOCK_SECS);
     last_failure.map(|at| at + Duration::seconds(secs))
 }
 
@@ -184,30 +180,15 @@ mod tests {
         let all = Scopes::all();
         let partner = Role::PartnerAdmin.scopes();
         assert!(Role::PartnerAgent.check_administers().is_err());
-        assert!(Role::PartnerAgent
-            .may_grant_role(Role::PartnerAgent)
-            .is_err());
-        assert!(Role::PartnerAdmin
-            .may_grant_role(Role::PartnerAgent)
-            .is_ok());
-        assert!(Role::PartnerAdmin
-            .may_grant_role(Role::PartnerAdmin)
-            .is_ok());
-        assert!(Role::PartnerAdmin
-            .may_grant_role(Role::PlatformAdmin)
-            .is_err());
-        assert!(Role::PlatformAdmin
-            .may_grant_role(Role::PlatformAdmin)
-            .is_ok());
+        assert!(Role::PartnerAgent.may_grant_role(Role::PartnerAgent).is_err());
+        assert!(Role::PartnerAdmin.may_grant_role(Role::PartnerAgent).is_ok());
+        assert!(Role::PartnerAdmin.may_grant_role(Role::PartnerAdmin).is_ok());
+        assert!(Role::PartnerAdmin.may_grant_role(Role::PlatformAdmin).is_err());
+        assert!(Role::PlatformAdmin.may_grant_role(Role::PlatformAdmin).is_ok());
         assert!(Role::PartnerAdmin.may_grant_scopes(partner).is_ok());
-        assert!(
-            Role::PartnerAdmin.may_grant_scopes(all).is_err(),
-            "admin scope"
-        );
+        assert!(Role::PartnerAdmin.may_grant_scopes(all).is_err(), "admin scope");
         assert!(Role::PlatformAdmin.may_grant_scopes(all).is_ok());
-        assert!(Role::PartnerAdmin
-            .may_grant_scopes(Scopes::parse("").unwrap())
-            .is_err());
+        assert!(Role::PartnerAdmin.may_grant_scopes(Scopes::parse("").unwrap()).is_err());
         assert!(Role::PartnerAgent.may_grant_scopes(partner).is_err());
     }
 
@@ -217,20 +198,14 @@ mod tests {
         assert_eq!(locked_until(4, Some(t)), None, "four failures are free");
         assert_eq!(locked_until(5, Some(t)), Some(t + Duration::seconds(30)));
         assert_eq!(locked_until(6, Some(t)), Some(t + Duration::seconds(60)));
-        assert_eq!(
-            locked_until(40, Some(t)),
-            Some(t + Duration::seconds(MAX_LOCK_SECS))
-        );
+        assert_eq!(locked_until(40, Some(t)), Some(t + Duration::seconds(MAX_LOCK_SECS)));
         assert!(is_locked(5, Some(t), t + Duration::seconds(29)));
         assert!(!is_locked(5, Some(t), t + Duration::seconds(30)));
     }
 
     #[test]
     fn users_and_roles() {
-        assert_eq!(
-            check_username(" Jane.Smith@North "),
-            Ok("jane.smith@north".into())
-        );
+        assert_eq!(check_username(" Jane.Smith@North "), Ok("jane.smith@north".into()));
         assert!(check_username("jo").is_err());
         assert!(check_username("jane smith").is_err());
         assert!(check_password("short").is_err());

@@ -128,16 +128,8 @@ mod tests {
 
     fn policies() -> Vec<Policy> {
         vec![
-            Policy {
-                name: SPIKE,
-                quota: 5,
-                window_secs: 1,
-            },
-            Policy {
-                name: QUOTA,
-                quota: 8,
-                window_secs: 60,
-            },
+            Policy { name: SPIKE, quota: 5, window_secs: 1 },
+            Policy { name: QUOTA, quota: 8, window_secs: 60 },
         ]
     }
 
@@ -151,10 +143,7 @@ mod tests {
             assert_eq!(s[0].remaining, left);
         }
         let refused = admit(&p, &mut cell, 0).unwrap_err();
-        assert_eq!(
-            (p[refused.policy].name, refused.retry_after_secs),
-            (SPIKE, 1)
-        );
+        assert_eq!((p[refused.policy].name, refused.retry_after_secs), (SPIKE, 1));
         // One request earned back every 200 ms.
         assert!(admit(&p, &mut cell, 199_999).is_err());
         let s = admit(&p, &mut cell, 200_000).unwrap();
@@ -189,12 +178,6 @@ mod tests {
         assert!(!cell.idle(10 * S));
         assert!(cell.idle(10 * S + 7_500_000));
         assert_eq!(p[0].header(), "\"spike\";q=5;w=1");
-        assert!(Policy {
-            name: QUOTA,
-            quota: 0,
-            window_secs: 60
-        }
-        .check()
-        .is_err());
+        assert!(Policy { name: QUOTA, quota: 0, window_secs: 60 }.check().is_err());
     }
 }

@@ -229,10 +229,7 @@ pub fn data_use(plan: &Plan, totals: &[Total]) -> DataUse {
         .filter(|t| t.kind == UsageKind::Data && pool(plan, t).0 == Some(Pool::Data))
         .map(|t| t.quantity)
         .sum();
-    DataUse {
-        used,
-        allowance: plan.data_mb.map(|m| m * MB),
-    }
+    DataUse { used, allowance: plan.data_mb.map(|m| m * MB) }
 }
 
 #[cfg(test)]
@@ -248,12 +245,7 @@ mod tests {
         destination: Destination,
         quantity: i64,
     ) -> Total {
-        Total {
-            kind,
-            direction,
-            destination,
-            quantity,
-        }
+        Total { kind, direction, destination, quantity }
     }
 
     fn line(bill: &Bill, kind: UsageKind, to: Destination) -> &Rated {
@@ -304,21 +296,13 @@ mod tests {
     }
 
     /// Unlimited UK minutes, texts and data.
-    const UNLIMITED: Plan = Plan {
-        data_mb: None,
-        minutes: None,
-        texts: None,
-        ..PLAN
-    };
+    const UNLIMITED: Plan = Plan { data_mb: None, minutes: None, texts: None, ..PLAN };
 
     #[test]
     fn unlimited_is_unlimited() {
         let bill = rate(
             &UNLIMITED,
-            &[
-                total(Data, Outgoing, Uk, 500 * 1024 * MB),
-                total(Voice, Outgoing, Uk, 1_000_000),
-            ],
+            &[total(Data, Outgoing, Uk, 500 * 1024 * MB), total(Voice, Outgoing, Uk, 1_000_000)],
         );
         assert_eq!(bill.pence, 0);
     }
@@ -340,10 +324,7 @@ mod tests {
 
     #[test]
     fn international_minutes_cover_zone_one_only() {
-        let plan = Plan {
-            intl_minutes: 100,
-            ..PLAN
-        };
+        let plan = Plan { intl_minutes: 100, ..PLAN };
         let bill = rate(
             &plan,
             &[
@@ -351,11 +332,7 @@ mod tests {
                 total(Voice, Outgoing, International(3), 60),
             ],
         );
-        assert_eq!(
-            line(&bill, Voice, International(1)).pence,
-            30,
-            "one minute beyond"
-        );
+        assert_eq!(line(&bill, Voice, International(1)).pence, 30, "one minute beyond");
         assert_eq!(line(&bill, Voice, International(3)).pence, 150);
     }
 
@@ -366,43 +343,18 @@ mod tests {
             total(Data, Outgoing, Roaming(1), 100 * MB),
             total(Data, Outgoing, Roaming(2), MB),
         ];
-        let eu = rate(
-            &Plan {
-                roaming_zones: 1,
-                ..PLAN
-            },
-            &use_,
-        );
+        let eu = rate(&Plan { roaming_zones: 1, ..PLAN }, &use_);
         // 1,100 MB from the 1,024 MB allowance: 76 MB beyond, at the UK rate.
         assert_eq!(line(&eu, Data, Roaming(1)).out_of_bundle, 76 * MB);
         assert_eq!(line(&eu, Data, Roaming(1)).pence, 76 * 5);
-        assert_eq!(
-            line(&eu, Data, Roaming(2)).pence,
-            300,
-            "zone 2 not covered by an EU pass"
-        );
+        assert_eq!(line(&eu, Data, Roaming(2)).pence, 300, "zone 2 not covered by an EU pass");
         let none = rate(&PLAN, &use_);
         assert_eq!(line(&none, Data, Roaming(1)).pence, 100 * 50);
-        let world = rate(
-            &Plan {
-                roaming_zones: 2,
-                ..PLAN
-            },
-            &use_,
-        );
+        let world = rate(&Plan { roaming_zones: 2, ..PLAN }, &use_);
         assert_eq!(line(&world, Data, Roaming(2)).pence, 5);
         assert_eq!(
-            data_use(
-                &Plan {
-                    roaming_zones: 1,
-                    ..PLAN
-                },
-                &use_
-            ),
-            DataUse {
-                used: 1100 * MB,
-                allowance: Some(1024 * MB)
-            }
+            data_use(&Plan { roaming_zones: 1, ..PLAN }, &use_),
+            DataUse { used: 1100 * MB, allowance: Some(1024 * MB) }
         );
     }
 
@@ -414,22 +366,13 @@ mod tests {
             total(Voice, Outgoing, Uk, 7000),
             total(Sms, Outgoing, Roaming(1), 70),
         ];
-        let plan = Plan {
-            roaming_zones: 1,
-            ..PLAN
-        };
+        let plan = Plan { roaming_zones: 1, ..PLAN };
         let once = rate(&plan, &whole);
         let mut split: Vec<Total> = whole
             .iter()
             .flat_map(|t| {
                 let a = t.quantity / 3;
-                [
-                    Total { quantity: a, ..*t },
-                    Total {
-                        quantity: t.quantity - a,
-                        ..*t
-                    },
-                ]
+                [Total { quantity: a, ..*t }, Total { quantity: t.quantity - a, ..*t }]
             })
             .collect();
         split.reverse();
@@ -439,15 +382,9 @@ mod tests {
 
     #[test]
     fn data_use_in_words() {
-        let u = DataUse {
-            used: 1536 * MB,
-            allowance: Some(1024 * MB),
-        };
+        let u = DataUse { used: 1536 * MB, allowance: Some(1024 * MB) };
         assert_eq!((u.remaining(), u.percent()), (Some(0), Some(150)));
-        let open = DataUse {
-            used: 5,
-            allowance: None,
-        };
+        let open = DataUse { used: 5, allowance: None };
         assert_eq!((open.remaining(), open.percent()), (None, None));
     }
 }

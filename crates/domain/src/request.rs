@@ -121,17 +121,9 @@ pub fn complete(
         serde_json::from_str(payload)
             .map_err(|e| format!("the request payload cannot be read: {e}"))
     }
-    let Extras {
-        mut bars,
-        mut bundles,
-        mut diverts,
-    } = before;
-    let mut done = Completion {
-        extras: Extras::default(),
-        tariff_id: None,
-        sim: None,
-        result: None,
-    };
+    let Extras { mut bars, mut bundles, mut diverts } = before;
+    let mut done =
+        Completion { extras: Extras::default(), tariff_id: None, sim: None, result: None };
     match kind {
         "AddBar" => bars.push(read(payload)?),
         "RemoveBar" => {
@@ -154,36 +146,25 @@ pub fn complete(
         }
         "ChangeTariff" => {
             let d: serde_json::Value = read(payload)?;
-            done.tariff_id = Some(
-                d["tariffId"]
-                    .as_i64()
-                    .ok_or("a tariff change names no tariffId")?,
-            );
+            done.tariff_id =
+                Some(d["tariffId"].as_i64().ok_or("a tariff change names no tariffId")?);
         }
         "ChangeSIM" => {
             let d: serde_json::Value = read(payload)?;
             let iccid = d["iccid"].as_str().ok_or("a SIM change names no iccid")?;
-            done.sim = Some(SimChange::Physical {
-                iccid: iccid.to_owned(),
-            });
+            done.sim = Some(SimChange::Physical { iccid: iccid.to_owned() });
         }
         "CreateEsim" => {
             let code = answer
                 .esim_activation_code
                 .filter(|c| c.starts_with("LPA:1$"))
                 .ok_or("the network answered no activation code")?;
-            done.sim = Some(SimChange::Esim {
-                eid: answer.eid.map(str::to_owned),
-            });
+            done.sim = Some(SimChange::Esim { eid: answer.eid.map(str::to_owned) });
             done.result = Some(serde_json::json!({"activationCode": code, "eid": answer.eid}));
         }
         other => return Err(format!("{other:?} is not a change request")),
     }
-    done.extras = Extras {
-        bars,
-        bundles,
-        diverts,
-    };
+    done.extras = Extras { bars, bundles, diverts };
     Ok(done)
 }
 
@@ -216,10 +197,9 @@ pub fn check_extra_change(
             "{noun} {item} is already on contract {}",
             state.contract_id
         ))),
-        (false, false) => Err(Error::Conflict(format!(
-            "{noun} {item} is not on contract {}",
-            state.contract_id
-        ))),
+        (false, false) => {
+            Err(Error::Conflict(format!("{noun} {item} is not on contract {}", state.contract_id)))
+        }
         _ => Ok(()),
     }
 }
@@ -271,19 +251,12 @@ mod tests {
     }
 
     fn bar(id: i64) -> ConnectionBar {
-        ConnectionBar {
-            bar_id: id,
-            bar_suffix: format!("B{id}"),
-            name: format!("bar {id}"),
-        }
+        ConnectionBar { bar_id: id, bar_suffix: format!("B{id}"), name: format!("bar {id}") }
     }
 
     #[test]
     fn a_completed_request_changes_only_its_part() {
-        let before = Extras {
-            bars: vec![bar(1)],
-            ..Extras::default()
-        };
+        let before = Extras { bars: vec![bar(1)], ..Extras::default() };
         let add = complete(
             "AddBar",
             &serde_json::to_string(&bar(2)).unwrap(),
@@ -309,52 +282,27 @@ mod tests {
             Answer::default(),
         )
         .unwrap();
-        let again = complete(
-            "SetDivert",
-            &divert("Busy", "07700900002"),
-            set.extras,
-            Answer::default(),
-        )
-        .unwrap();
+        let again =
+            complete("SetDivert", &divert("Busy", "07700900002"), set.extras, Answer::default())
+                .unwrap();
         assert_eq!(again.extras.diverts.len(), 1, "one divert of a type");
         assert_eq!(again.extras.diverts[0].destination, "07700900002");
-        let gone = complete(
-            "RemoveDivert",
-            r#"{"divertType":"Busy"}"#,
-            again.extras,
-            Answer::default(),
-        )
-        .unwrap();
+        let gone =
+            complete("RemoveDivert", r#"{"divertType":"Busy"}"#, again.extras, Answer::default())
+                .unwrap();
         assert!(gone.extras.diverts.is_empty());
-        let tariff = complete(
-            "ChangeTariff",
-            r#"{"tariffId":9}"#,
-            before.clone(),
-            Answer::default(),
-        )
-        .unwrap();
+        let tariff =
+            complete("ChangeTariff", r#"{"tariffId":9}"#, before.clone(), Answer::default())
+                .unwrap();
         assert_eq!((tariff.tariff_id, tariff.extras), (Some(9), before.clone()));
-        let sim = complete(
-            "ChangeSIM",
-            r#"{"iccid":"8944"}"#,
-            before.clone(),
-            Answer::default(),
-        )
-        .unwrap();
-        assert_eq!(
-            sim.sim,
-            Some(SimChange::Physical {
-                iccid: "8944".into()
-            })
-        );
+        let sim = complete("ChangeSIM", r#"{"iccid":"8944"}"#, before.clone(), Answer::default())
+            .unwrap();
+        assert_eq!(sim.sim, Some(SimChange::Physical { iccid: "8944".into() }));
         let esim = complete(
             "CreateEsim",
             "{}",
             before.clone(),
-            Answer {
-                esim_activation_code: Some("LPA:1$x$y"),
-                eid: None,
-            },
+            Answer { esim_activation_code: Some("LPA:1$x$y"), eid: None },
         )
         .unwrap();
         assert_eq!(esim.sim, Some(SimChange::Esim { eid: None }));
@@ -367,9 +315,7 @@ mod tests {
         assert!(complete("CreateEsim", "{}", Extras::default(), none)
             .unwrap_err()
             .contains("no activation code"));
-        assert!(complete("AddBar", "{", Extras::default(), none)
-            .unwrap_err()
-            .contains("payload"));
+        assert!(complete("AddBar", "{", Extras::default(), none).unwrap_err().contains("payload"));
         assert!(complete("ChangeTariff", "{}", Extras::default(), none)
             .unwrap_err()
             .contains("tariffId"));
@@ -390,14 +336,8 @@ mod tests {
 
     #[test]
     fn bars() {
-        assert_eq!(
-            check_extra_change(&state(), ExtraKind::Bar, 8, true),
-            Ok(())
-        );
-        assert_eq!(
-            check_extra_change(&state(), ExtraKind::Bar, 7, false),
-            Ok(())
-        );
+        assert_eq!(check_extra_change(&state(), ExtraKind::Bar, 8, true), Ok(()));
+        assert_eq!(check_extra_change(&state(), ExtraKind::Bar, 7, false), Ok(()));
         assert!(matches!(
             check_extra_change(&state(), ExtraKind::Bar, 7, true),
             Err(Error::Conflict(_))
@@ -410,10 +350,7 @@ mod tests {
 
     #[test]
     fn stolen_blocks_everything_but_its_removal() {
-        let stolen = LiveState {
-            bars: vec![7, 11],
-            ..state()
-        };
+        let stolen = LiveState { bars: vec![7, 11], ..state() };
         assert!(matches!(
             check_extra_change(&stolen, ExtraKind::Bar, 8, true),
             Err(Error::Refused { .. })
@@ -426,10 +363,7 @@ mod tests {
             check_extra_change(&stolen, ExtraKind::Bundle, 302, true),
             Err(Error::Refused { .. })
         ));
-        assert_eq!(
-            check_extra_change(&stolen, ExtraKind::Bar, 11, false),
-            Ok(())
-        );
+        assert_eq!(check_extra_change(&stolen, ExtraKind::Bar, 11, false), Ok(()));
         assert_eq!(
             check_extra_change(&state(), ExtraKind::Bar, 11, true),
             Ok(()),
@@ -439,14 +373,8 @@ mod tests {
 
     #[test]
     fn bundles() {
-        assert_eq!(
-            check_extra_change(&state(), ExtraKind::Bundle, 302, true),
-            Ok(())
-        );
-        assert_eq!(
-            check_extra_change(&state(), ExtraKind::Bundle, 301, false),
-            Ok(())
-        );
+        assert_eq!(check_extra_change(&state(), ExtraKind::Bundle, 302, true), Ok(()));
+        assert_eq!(check_extra_change(&state(), ExtraKind::Bundle, 301, false), Ok(()));
         assert!(matches!(
             check_extra_change(&state(), ExtraKind::Bundle, 301, true),
             Err(Error::Conflict(_))

@@ -62,18 +62,15 @@ impl Scopes {
     pub fn parse(text: &str) -> Result<Scopes, Error> {
         let mut s = Scopes::default();
         for name in text.split([' ', ',']).filter(|n| !n.is_empty()) {
-            let scope = Scope::ALL
-                .iter()
-                .find(|sc| sc.as_str() == name)
-                .ok_or_else(|| {
-                    Error::invalid(
-                        "scopes",
-                        format!(
-                            "unknown scope {name:?}; known scopes: {}",
-                            Scopes::all().to_string().replace(' ', ", ")
-                        ),
-                    )
-                })?;
+            let scope = Scope::ALL.iter().find(|sc| sc.as_str() == name).ok_or_else(|| {
+                Error::invalid(
+                    "scopes",
+                    format!(
+                        "unknown scope {name:?}; known scopes: {}",
+                        Scopes::all().to_string().replace(' ', ", ")
+                    ),
+                )
+            })?;
             s.0 |= scope.bit();
         }
         Ok(s)
@@ -105,9 +102,7 @@ impl Scopes {
     }
 
     pub fn iter(self) -> impl Iterator<Item = Scope> {
-        Scope::ALL
-            .into_iter()
-            .filter(move |s| self.contains(s.to_owned()))
+        Scope::ALL.into_iter().filter(move |s| self.contains(s.to_owned()))
     }
 }
 
@@ -141,10 +136,7 @@ pub fn check_api_user(username: &str, password: &str, scopes: &Scopes) -> Result
         && !username.contains(':')
         && !username.chars().any(char::is_whitespace);
     if !ok {
-        return Err(Error::invalid(
-            "username",
-            "1 to 64 characters with no spaces or colons",
-        ));
+        return Err(Error::invalid("username", "1 to 64 characters with no spaces or colons"));
     }
     crate::portal::check_password(password)?;
     scopes.check_some()?;

@@ -77,11 +77,7 @@ pub fn parse_iccid_for(text: &str, network: Network, field: &str) -> Result<Stri
 
 /// Builds a valid ICCID for `network` from a serial (demo data and tests).
 pub fn make_iccid(network: Network, serial: u64) -> String {
-    let payload = format!(
-        "{}{:012}",
-        network.iccid_prefix(),
-        serial % 1_000_000_000_000
-    );
+    let payload = format!("{}{:012}", network.iccid_prefix(), serial % 1_000_000_000_000);
     let check = luhn_check_digit(&payload);
     format!("{payload}{check}")
 }
@@ -119,9 +115,7 @@ pub fn make_eid(first30: &str) -> String {
 }
 
 fn mod97(digits: &str) -> u32 {
-    digits
-        .bytes()
-        .fold(0u32, |acc, b| (acc * 10 + u32::from(b - b'0')) % 97)
+    digits.bytes().fold(0u32, |acc, b| (acc * 10 + u32::from(b - b'0')) % 97)
 }
 
 #[cfg(test)]
@@ -155,9 +149,7 @@ mod tests {
         bad.push(if last == '0' { '1' } else { '0' });
         assert!(parse_iccid(&bad).unwrap_err().contains("Luhn"));
         let p = "7944100000000000001";
-        assert!(parse_iccid(&format!("{p}{}", luhn_check_digit(p)))
-            .unwrap_err()
-            .contains("89"));
+        assert!(parse_iccid(&format!("{p}{}", luhn_check_digit(p))).unwrap_err().contains("89"));
         assert!(parse_iccid("89441").unwrap_err().contains("19 or 20"));
         assert!(parse_iccid("89441000000000000x1").is_err());
     }

@@ -154,10 +154,7 @@ mod tests {
         }
         assert_eq!(JobState::ALL.len(), 4);
         assert_eq!(JobState::Dead.as_str(), "dead");
-        assert_eq!(
-            serde_json::to_string(&PoolStatus::Reserved).unwrap(),
-            "\"reserved\""
-        );
+        assert_eq!(serde_json::to_string(&PoolStatus::Reserved).unwrap(), "\"reserved\"");
         assert!("Lost".parse::<ConnectionStatus>().is_err());
         assert!(RequestStatus::InProgress.is_open() && !RequestStatus::Rejected.is_open());
         assert!(ConnectionStatus::PortedOut.has_ended() && !ConnectionStatus::Active.has_ended());

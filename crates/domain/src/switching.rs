@@ -95,10 +95,7 @@ impl CodeKind {
             Ok((kind, code)) if kind == self => {
                 Ok((code, now + chrono::Duration::days(CODE_VALID_DAYS)))
             }
-            _ => Err(format!(
-                "the network answered {answer:?}, not a {}",
-                self.as_str()
-            )),
+            _ => Err(format!("the network answered {answer:?}, not a {}", self.as_str())),
         }
     }
 
@@ -141,9 +138,7 @@ pub fn remaining_months(today: NaiveDate, end: NaiveDate) -> i64 {
     let whole =
         (end.year() as i64 - today.year() as i64) * 12 + end.month() as i64 - today.month() as i64;
     // A month from the 31st is reached on the last day of a shorter month.
-    let anniversary = today
-        .checked_add_months(Months::new(whole as u32))
-        .unwrap_or(end);
+    let anniversary = today.checked_add_months(Months::new(whole as u32)).unwrap_or(end);
     if end > anniversary {
         whole + 1
     } else if end < anniversary {
@@ -180,10 +175,7 @@ pub fn check_request_kind(kind: &str) -> Result<(), Error> {
     if REQUEST_KINDS.contains(&kind) {
         return Ok(());
     }
-    Err(Error::invalid(
-        "kind",
-        "choose a PAC, a STAC or the information",
-    ))
+    Err(Error::invalid("kind", "choose a PAC, a STAC or the information"))
 }
 
 #[cfg(test)]
@@ -193,30 +185,18 @@ mod tests {
     #[test]
     fn pacs() {
         assert_eq!(parse_pac("abc123456", "pacCode").unwrap(), "ABC123456");
-        for bad in [
-            "AB1234567",
-            "ABC12345",
-            "ABC1234567",
-            "123456ABC",
-            "ÄBC123456",
-            "",
-        ] {
+        for bad in ["AB1234567", "ABC12345", "ABC1234567", "123456ABC", "ÄBC123456", ""] {
             assert!(parse_pac(bad, "pacCode").is_err(), "{bad}");
         }
     }
 
     #[test]
     fn an_issued_code_must_be_of_the_kind_asked() {
-        let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z")
-            .unwrap()
-            .to_utc();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z").unwrap().to_utc();
         let (code, until) = CodeKind::Pac.issued("abc123456", now).unwrap();
         assert_eq!(code, "ABC123456");
         assert_eq!(until, now + chrono::Duration::days(30));
-        assert!(CodeKind::Stac
-            .issued("ABC123456", now)
-            .unwrap_err()
-            .contains("not a STAC"));
+        assert!(CodeKind::Stac.issued("ABC123456", now).unwrap_err().contains("not a STAC"));
         assert!(CodeKind::Pac.issued("NET-REF-1", now).is_err());
     }
 
@@ -245,10 +225,7 @@ mod tests {
         assert_eq!(i.early_termination_pence, 6 * 1800);
         assert_eq!(i.outstanding_balance_pence, 2350);
         let out = switching_info(d("2026-11-22"), d("2025-01-01"), 1800, 0);
-        assert_eq!(
-            out.early_termination_pence, 0,
-            "out of contract: nothing to pay"
-        );
+        assert_eq!(out.early_termination_pence, 0, "out of contract: nothing to pay");
     }
 
     #[test]

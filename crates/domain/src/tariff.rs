@@ -95,10 +95,7 @@ pub const CHANGE_HORIZON_DAYS: u64 = 60;
 pub fn effective_date(requested: Option<NaiveDate>, today: NaiveDate) -> Result<NaiveDate, Error> {
     let effective = requested.unwrap_or(today);
     if effective < today {
-        return Err(Error::invalid(
-            "effectiveDate",
-            format!("{effective} is in the past"),
-        ));
+        return Err(Error::invalid("effectiveDate", format!("{effective} is in the past")));
     }
     if effective > today + chrono::Days::new(CHANGE_HORIZON_DAYS) {
         return Err(Error::invalid(
@@ -162,36 +159,19 @@ mod tests {
 
     #[test]
     fn an_upgrade_on_the_same_network_is_allowed() {
-        assert_eq!(
-            check_tariff_change(&contract(), &tariff(2, 2500), day(2026, 12, 1)),
-            Ok(())
-        );
+        assert_eq!(check_tariff_change(&contract(), &tariff(2, 2500), day(2026, 12, 1)), Ok(()));
     }
 
     #[test]
     fn same_tariff_other_network_and_retired_are_refused() {
-        assert!(refused(check_tariff_change(
-            &contract(),
-            &tariff(1, 1800),
-            day(2026, 12, 1)
-        ))
-        .contains("already"));
-        let o2 = TariffFacts {
-            network: Network::O2,
-            ..tariff(2, 2500)
-        };
-        assert!(
-            refused(check_tariff_change(&contract(), &o2, day(2026, 12, 1)))
-                .contains("within its network")
-        );
-        let retired = TariffFacts {
-            retired: true,
-            ..tariff(2, 2500)
-        };
-        assert!(
-            refused(check_tariff_change(&contract(), &retired, day(2026, 12, 1)))
-                .contains("retired")
-        );
+        assert!(refused(check_tariff_change(&contract(), &tariff(1, 1800), day(2026, 12, 1)))
+            .contains("already"));
+        let o2 = TariffFacts { network: Network::O2, ..tariff(2, 2500) };
+        assert!(refused(check_tariff_change(&contract(), &o2, day(2026, 12, 1)))
+            .contains("within its network"));
+        let retired = TariffFacts { retired: true, ..tariff(2, 2500) };
+        assert!(refused(check_tariff_change(&contract(), &retired, day(2026, 12, 1)))
+            .contains("retired"));
     }
 
     #[test]
@@ -202,37 +182,22 @@ mod tests {
             m.contains("minimum term") && m.contains("2027-06-30") && m.contains("£10.00"),
             "{m}"
         );
-        assert_eq!(
-            check_tariff_change(&contract(), &cheaper, day(2027, 7, 1)),
-            Ok(())
-        );
+        assert_eq!(check_tariff_change(&contract(), &cheaper, day(2027, 7, 1)), Ok(()));
     }
 
     #[test]
     fn bill_capped_contracts_need_eligible_tariffs() {
-        let c = ContractFacts {
-            bill_cap_enabled: true,
-            ..contract()
-        };
-        let not_eligible = TariffFacts {
-            bill_cap_eligible: false,
-            ..tariff(2, 2500)
-        };
+        let c = ContractFacts { bill_cap_enabled: true, ..contract() };
+        let not_eligible = TariffFacts { bill_cap_eligible: false, ..tariff(2, 2500) };
         assert!(
             refused(check_tariff_change(&c, &not_eligible, day(2026, 12, 1))).contains("bill cap")
         );
-        assert_eq!(
-            check_tariff_change(&contract(), &not_eligible, day(2026, 12, 1)),
-            Ok(())
-        );
+        assert_eq!(check_tariff_change(&contract(), &not_eligible, day(2026, 12, 1)), Ok(()));
     }
 
     #[test]
     fn misfitting_bundles_are_named() {
-        let narrow = TariffFacts {
-            bundle_ids: vec![302],
-            ..tariff(2, 2500)
-        };
+        let narrow = TariffFacts { bundle_ids: vec![302], ..tariff(2, 2500) };
         let m = refused(check_tariff_change(&contract(), &narrow, day(2026, 12, 1)));
         assert!(m.contains("EU Roaming (301)"), "{m}");
     }

@@ -89,10 +89,7 @@ impl TaskInput {
         if !DIARY_TYPES.iter().any(|t| t.id == self.diary_type_id) {
             return Err(Error::invalid(
                 "diaryTypeId",
-                format!(
-                    "{} is not a diary type; see /api/Appendix/DiaryTypes",
-                    self.diary_type_id
-                ),
+                format!("{} is not a diary type; see /api/Appendix/DiaryTypes", self.diary_type_id),
             ));
         }
         match DIARY_TASKS.iter().find(|t| t.id == self.diary_task_id) {
@@ -134,14 +131,9 @@ pub fn body_field(text: &str, field: &str) -> Result<String, Error> {
         return Err(Error::missing(field));
     }
     if n > 4000 {
-        return Err(Error::invalid(
-            field,
-            format!("must be at most 4000 characters, got {n}"),
-        ));
+        return Err(Error::invalid(field, format!("must be at most 4000 characters, got {n}")));
     }
-    if t.chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
+    if t.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
         return Err(Error::invalid(
             field,
             "must not contain control characters other than line breaks and tabs",
@@ -152,16 +144,9 @@ pub fn body_field(text: &str, field: &str) -> Result<String, Error> {
 
 /// The name of a status id, or an error naming `statusId`.
 pub fn status_name(id: i64) -> Result<&'static str, Error> {
-    STATUS_IDS
-        .iter()
-        .find(|s| s.id == id)
-        .map(|s| s.name)
-        .ok_or_else(|| {
-            Error::invalid(
-                "statusId",
-                format!("{id} is not a status; see /api/Appendix/StatusIds"),
-            )
-        })
+    STATUS_IDS.iter().find(|s| s.id == id).map(|s| s.name).ok_or_else(|| {
+        Error::invalid("statusId", format!("{id} is not a status; see /api/Appendix/StatusIds"))
+    })
 }
 
 /// Whether a task in status `current` may move to `next` (or take a
@@ -169,9 +154,7 @@ pub fn status_name(id: i64) -> Result<&'static str, Error> {
 pub fn check_status_change(task_id: i64, current: i64, next: i64) -> Result<(), Error> {
     status_name(next)?;
     if current == CLOSED {
-        return Err(Error::Conflict(format!(
-            "task {task_id} is Closed; raise a new task instead"
-        )));
+        return Err(Error::Conflict(format!("task {task_id} is Closed; raise a new task instead")));
     }
     Ok(())
 }
@@ -187,9 +170,7 @@ pub fn check_assignment(
     user_is_platform: bool,
 ) -> Result<(), Error> {
     if status_id == CLOSED {
-        return Err(Error::Conflict(format!(
-            "task {task_id} is Closed; raise a new task instead"
-        )));
+        return Err(Error::Conflict(format!("task {task_id} is Closed; raise a new task instead")));
     }
     match user_partner {
         None => Ok(()),
@@ -208,22 +189,13 @@ mod tests {
     #[test]
     fn a_task_goes_to_its_partners_staff_and_never_once_closed() {
         assert!(check_assignment(1, OPEN, 7, Some(7), false).is_ok());
-        assert!(
-            check_assignment(1, OPEN, 7, None, false).is_ok(),
-            "unassign"
-        );
-        assert!(
-            check_assignment(1, OPEN, 7, Some(8), true).is_ok(),
-            "platform staff"
-        );
+        assert!(check_assignment(1, OPEN, 7, None, false).is_ok(), "unassign");
+        assert!(check_assignment(1, OPEN, 7, Some(8), true).is_ok(), "platform staff");
         assert!(matches!(
             check_assignment(1, OPEN, 7, Some(8), false),
             Err(Error::Invalid { field, .. }) if field == "assignee"
         ));
-        assert!(matches!(
-            check_assignment(1, CLOSED, 7, Some(7), false),
-            Err(Error::Conflict(_))
-        ));
+        assert!(matches!(check_assignment(1, CLOSED, 7, Some(7), false), Err(Error::Conflict(_))));
     }
 
     fn input() -> TaskInput {
@@ -260,11 +232,7 @@ mod tests {
     fn refusals_name_the_field() {
         assert_eq!(refusal(|m| m.diary_type_id = 99), "diaryTypeId");
         assert_eq!(refusal(|m| m.diary_task_id = 9999), "diaryTaskId");
-        assert_eq!(
-            refusal(|m| m.diary_task_id = 101),
-            "diaryTaskId",
-            "a task of another type"
-        );
+        assert_eq!(refusal(|m| m.diary_task_id = 101), "diaryTaskId", "a task of another type");
         assert_eq!(refusal(|m| m.subject = "".into()), "subject");
         assert_eq!(refusal(|m| m.subject = "x".repeat(201)), "subject");
         assert_eq!(refusal(|m| m.body = "".into()), "body");
@@ -277,18 +245,9 @@ mod tests {
         assert_eq!(status_name(3).unwrap(), "Awaiting customer");
         assert!(status_name(6).is_err());
         assert!(check_status_change(1, OPEN, 4).is_ok());
-        assert!(
-            check_status_change(1, 4, OPEN).is_ok(),
-            "a resolved task may be reopened"
-        );
-        assert!(matches!(
-            check_status_change(1, CLOSED, OPEN),
-            Err(Error::Conflict(_))
-        ));
-        assert!(matches!(
-            check_status_change(1, OPEN, 9),
-            Err(Error::Invalid { .. })
-        ));
+        assert!(check_status_change(1, 4, OPEN).is_ok(), "a resolved task may be reopened");
+        assert!(matches!(check_status_change(1, CLOSED, OPEN), Err(Error::Conflict(_))));
+        assert!(matches!(check_status_change(1, OPEN, 9), Err(Error::Invalid { .. })));
     }
 
     #[test]
@@ -297,9 +256,7 @@ mod tests {
             (REJECTED_ORDER_TYPE, REJECTED_ORDER_TASK),
             (REJECTED_REQUEST_TYPE, REJECTED_REQUEST_TASK),
         ] {
-            assert!(DIARY_TASKS
-                .iter()
-                .any(|t| t.id == task && t.diary_type_id == ty));
+            assert!(DIARY_TASKS.iter().any(|t| t.id == task && t.diary_type_id == ty));
         }
     }
 
@@ -318,9 +275,6 @@ mod tests {
             (t.diary_type_id, t.diary_task_id, t.body.as_str()),
             (5, 502, "bar not allowed")
         );
-        assert_eq!(
-            request_refused(1, "AddBar", None).body,
-            "refused by the network"
-        );
+        assert_eq!(request_refused(1, "AddBar", None).body, "refused by the network");
     }
 }

@@ -18,10 +18,7 @@ mod tests {
 
     #[test]
     fn a_description_is_trimmed_and_at_most_200_characters() {
-        assert_eq!(
-            check_description("  nightly sync ").unwrap(),
-            "nightly sync"
-        );
+        assert_eq!(check_description("  nightly sync ").unwrap(), "nightly sync");
         assert_eq!(check_description("").unwrap(), "");
         assert!(check_description(&"ø".repeat(200)).is_ok());
         match check_description(&"ø".repeat(201)) {

@@ -20,12 +20,8 @@ pub enum UsageKind {
 }
 
 impl UsageKind {
-    pub const ALL: [UsageKind; 4] = [
-        UsageKind::Voice,
-        UsageKind::Sms,
-        UsageKind::Mms,
-        UsageKind::Data,
-    ];
+    pub const ALL: [UsageKind; 4] =
+        [UsageKind::Voice, UsageKind::Sms, UsageKind::Mms, UsageKind::Data];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -88,10 +84,7 @@ impl Direction {
         match text.trim().to_ascii_lowercase().as_str() {
             "outgoing" | "out" | "mo" | "" => Ok(Direction::Outgoing),
             "incoming" | "in" | "mt" => Ok(Direction::Incoming),
-            _ => Err(Error::invalid(
-                field,
-                format!("{text:?} is not one of Outgoing or Incoming"),
-            )),
+            _ => Err(Error::invalid(field, format!("{text:?} is not one of Outgoing or Incoming"))),
         }
     }
 }
@@ -137,11 +130,7 @@ impl Destination {
                 .strip_prefix("INTERNATIONAL")
                 .and_then(zone)
                 .map(Destination::International)
-                .or_else(|| {
-                    t.strip_prefix("ROAMING")
-                        .and_then(zone)
-                        .map(Destination::Roaming)
-                }),
+                .or_else(|| t.strip_prefix("ROAMING").and_then(zone).map(Destination::Roaming)),
         };
         found.ok_or_else(|| {
             Error::invalid(
@@ -208,10 +197,7 @@ pub fn check_record(r: &UsageRecord, now: DateTime<Utc>) -> Result<()> {
         ));
     }
     if r.kind == UsageKind::Data
-        && matches!(
-            r.destination,
-            Destination::International(_) | Destination::Premium
-        )
+        && matches!(r.destination, Destination::International(_) | Destination::Premium)
     {
         return Err(Error::invalid(
             "destination",
@@ -376,17 +362,10 @@ mod tests {
 
     #[test]
     fn late_records_are_taken_for_ninety_days() {
-        let p = Period {
-            start: d("2030-01-01"),
-            end: d("2030-02-01"),
-        };
+        let p = Period { start: d("2030-01-01"), end: d("2030-02-01") };
         assert_eq!(lateness(p, t("2030-01-31T23:59:59Z")), Ok(false));
         assert_eq!(lateness(p, t("2030-02-01T00:00:00Z")), Ok(true));
-        assert_eq!(
-            lateness(p, t("2030-05-02T12:00:00Z")),
-            Ok(true),
-            "90 days after"
-        );
+        assert_eq!(lateness(p, t("2030-05-02T12:00:00Z")), Ok(true), "90 days after");
         let e = lateness(p, t("2030-05-03T00:00:00Z")).unwrap_err();
         assert!(e.to_string().contains("ended on 2030-01-31"), "{e}");
     }
@@ -448,14 +427,8 @@ mod tests {
         let start = NaiveDate::from_ymd_opt(2026, 1, 15).unwrap();
         let p = |y, m| period_of(start, NaiveDate::from_ymd_opt(y, m, 20).unwrap());
         assert!(check_report_span(&p(2026, 3), &p(2026, 3)).is_ok());
-        assert!(
-            check_report_span(&p(2026, 3), &p(2028, 2)).is_ok(),
-            "24 periods"
-        );
-        assert!(
-            check_report_span(&p(2026, 3), &p(2028, 3)).is_err(),
-            "25 periods"
-        );
+        assert!(check_report_span(&p(2026, 3), &p(2028, 2)).is_ok(), "24 periods");
+        assert!(check_report_span(&p(2026, 3), &p(2028, 3)).is_err(), "25 periods");
         assert!(check_report_span(&p(2026, 4), &p(2026, 3)).is_err());
     }
 

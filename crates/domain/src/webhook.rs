@@ -38,10 +38,7 @@ pub const MAX_RETRY_AFTER_SECONDS: i64 = 36_000;
 
 /// A new secret from 24 random bytes: `whsec_` and their base64.
 pub fn new_secret(random: [u8; 24]) -> String {
-    format!(
-        "whsec_{}",
-        base64::engine::general_purpose::STANDARD.encode(random)
-    )
+    format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode(random))
 }
 
 /// The `webhook-signature` header's value for a message.
@@ -134,10 +131,7 @@ pub fn check_event_types(types: &[String]) -> Result<Vec<String>> {
     }
     let mut out = Vec::new();
     for (i, t) in types.iter().enumerate() {
-        let Some(known) = EVENT_TYPES
-            .iter()
-            .find(|k| k.eq_ignore_ascii_case(t.trim()))
-        else {
+        let Some(known) = EVENT_TYPES.iter().find(|k| k.eq_ignore_ascii_case(t.trim())) else {
             return Err(Error::invalid(
                 format!("eventTypes[{i}]"),
                 format!("{t:?} is not one of {}", EVENT_TYPES.join(", ")),
@@ -260,30 +254,18 @@ mod tests {
     #[test]
     fn retries_follow_the_schedule() {
         let fail = Response::Failed;
-        let ok = Response::Status {
-            code: 204,
-            retry_after: None,
-        };
+        let ok = Response::Status { code: 204, retry_after: None };
         assert_eq!(after_attempt(1, ok, None, 0), Next::Delivered);
         assert_eq!(after_attempt(1, fail, None, 0), Next::RetryIn(5));
         assert_eq!(after_attempt(2, fail, None, 0), Next::RetryIn(300));
         assert_eq!(after_attempt(2, fail, None, 1000), Next::RetryIn(330));
         assert_eq!(after_attempt(7, fail, None, 0), Next::RetryIn(36_000));
         assert_eq!(after_attempt(8, fail, None, 0), Next::Failed);
-        let gone = Response::Status {
-            code: 410,
-            retry_after: None,
-        };
+        let gone = Response::Status { code: 410, retry_after: None };
         assert_eq!(after_attempt(1, gone, None, 0), Next::Disable);
-        let busy = Response::Status {
-            code: 429,
-            retry_after: Some(60),
-        };
+        let busy = Response::Status { code: 429, retry_after: Some(60) };
         assert_eq!(after_attempt(1, busy, None, 0), Next::RetryIn(60));
-        assert_eq!(
-            after_attempt(3, fail, Some(DISABLE_AFTER_SECONDS), 0),
-            Next::Disable
-        );
+        assert_eq!(after_attempt(3, fail, Some(DISABLE_AFTER_SECONDS), 0), Next::Disable);
         assert_eq!(retry_after(" 120 "), Some(120));
         assert_eq!(retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
     }

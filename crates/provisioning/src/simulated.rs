@@ -37,24 +37,14 @@ pub struct SimConfig {
 
 impl Default for SimConfig {
     fn default() -> Self {
-        SimConfig {
-            latency_ms: 150,
-            rejection_rate: 0.05,
-            fault_rate: 0.02,
-            seed: 2026,
-        }
+        SimConfig { latency_ms: 150, rejection_rate: 0.05, fault_rate: 0.02, seed: 2026 }
     }
 }
 
 impl SimConfig {
     /// A network that answers at once and always accepts (tests, benchmarks).
     pub fn instant() -> SimConfig {
-        SimConfig {
-            latency_ms: 0,
-            rejection_rate: 0.0,
-            fault_rate: 0.0,
-            seed: 1,
-        }
+        SimConfig { latency_ms: 0, rejection_rate: 0.0, fault_rate: 0.0, seed: 1 }
     }
 
     /// A random source drawn from the seed, the simulated system
@@ -77,15 +67,12 @@ impl SimConfig {
         if self.latency_ms > 0 {
             tokio::time::sleep(Duration::from_millis(self.latency_ms)).await;
         }
-        self.rng(system, key, &format!("fault-{attempt}"))
-            .gen_bool(self.fault_rate)
+        self.rng(system, key, &format!("fault-{attempt}")).gen_bool(self.fault_rate)
     }
 
     pub fn check(&self) -> Result<(), String> {
-        for (name, v) in [
-            ("rejection_rate", self.rejection_rate),
-            ("fault_rate", self.fault_rate),
-        ] {
+        for (name, v) in [("rejection_rate", self.rejection_rate), ("fault_rate", self.fault_rate)]
+        {
             if !(0.0..=1.0).contains(&v) {
                 return Err(format!("carrier {name} must be between 0 and 1, got {v}"));
             }
@@ -102,11 +89,7 @@ pub struct SimulatedNetwork {
 
 impl SimulatedNetwork {
     pub fn new(network: Network, config: SimConfig, store: Store) -> SimulatedNetwork {
-        SimulatedNetwork {
-            network,
-            config,
-            store,
-        }
+        SimulatedNetwork { network, config, store }
     }
 
     fn rng(&self, key: &str, salt: &str) -> StdRng {
@@ -125,11 +108,7 @@ impl SimulatedNetwork {
     fn activation_code(&self, rng: &mut impl Rng) -> String {
         let chars: Vec<char> = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789".chars().collect();
         let groups: Vec<String> = (0..4)
-            .map(|_| {
-                (0..4)
-                    .map(|_| chars[rng.gen_range(0..chars.len())])
-                    .collect()
-            })
+            .map(|_| (0..4).map(|_| chars[rng.gen_range(0..chars.len())]).collect())
             .collect();
         format!("LPA:1${}${}", self.smdp(), groups.join("-"))
     }
@@ -162,13 +141,7 @@ impl SimulatedNetwork {
         // number (New without one): then look for an earlier answer first.
         // Otherwise the record below keeps the first answer of a key.
         if req.connection_type == ConnectionType::New && req.cli.is_none() {
-            if let Some(text) = self
-                .store
-                .carrier_ops()
-                .carrier_operation(key)
-                .await
-                .map_err(db)?
-            {
+            if let Some(text) = self.store.carrier_ops().carrier_operation(key).await.map_err(db)? {
                 return stored(text);
             }
         }
@@ -215,10 +188,7 @@ impl SimulatedNetwork {
             if out[i].is_some() {
                 continue;
             }
-            if self
-                .rng(key, &format!("fault-{}", req.attempt))
-                .gen_bool(self.config.fault_rate)
-            {
+            if self.rng(key, &format!("fault-{}", req.attempt)).gen_bool(self.config.fault_rate) {
                 out[i] = Some(Err(CarrierFault(format!(
                     "{} network timed out after {} ms",
                     self.network,
@@ -238,27 +208,19 @@ impl SimulatedNetwork {
                 }
             }
         }
-        let rows: Vec<(String, String, String)> = to_record
-            .iter()
-            .map(|(_, k, op, o)| (k.clone(), op.clone(), o.clone()))
-            .collect();
-        match self
-            .store
-            .carrier_ops()
-            .record_carrier_operations(self.network, &rows)
-            .await
-        {
+        let rows: Vec<(String, String, String)> =
+            to_record.iter().map(|(_, k, op, o)| (k.clone(), op.clone(), o.clone())).collect();
+        match self.store.carrier_ops().record_carrier_operations(self.network, &rows).await {
             Ok(stored) => {
                 for (i, key, _, _) in &to_record {
-                    out[*i] = Some(
-                        match stored.get(key).map(|t| serde_json::from_str::<Outcome>(t)) {
+                    out[*i] =
+                        Some(match stored.get(key).map(|t| serde_json::from_str::<Outcome>(t)) {
                             Some(Ok(o)) => Ok(CarrierAnswer::Done(o)),
                             Some(Err(e)) => Err(CarrierFault(format!(
                                 "unreadable stored outcome for {key}: {e}"
                             ))),
                             None => Err(CarrierFault(format!("no outcome stored for {key}"))),
-                        },
-                    );
+                        });
                 }
             }
             Err(e) => {
@@ -267,9 +229,7 @@ impl SimulatedNetwork {
                 }
             }
         }
-        out.into_iter()
-            .map(|o| o.expect("every call answered"))
-            .collect()
+        out.into_iter().map(|o| o.expect("every call answered")).collect()
     }
 
     async fn decide(
@@ -278,9 +238,7 @@ impl SimulatedNetwork {
         req: &ProvisionRequest,
     ) -> Result<Outcome, store::StoreError> {
         let mut rng = self.rng(key, "decision");
-        let reject = |reason: &str| Outcome::Rejected {
-            reason: reason.to_owned(),
-        };
+        let reject = |reason: &str| Outcome::Rejected { reason: reason.to_owned() };
         // Checks a real network makes whatever the dice say.
         if req.connection_type == ConnectionType::Port {
             if let Some(expiry) = req.pac_expiry_date {
@@ -318,12 +276,7 @@ impl SimulatedNetwork {
         }
         let cli = match (req.connection_type, &req.cli) {
             (ConnectionType::New, None) => {
-                match self
-                    .store
-                    .carrier_ops()
-                    .network_assign_number(self.network)
-                    .await?
-                {
+                match self.store.carrier_ops().network_assign_number(self.network).await? {
                     Some(n) => Some(n),
                     None => return Ok(reject("no numbers available to assign with the SIM")),
                 }
@@ -345,11 +298,7 @@ impl SimulatedNetwork {
 
     /// The network's latency, then, by the fault rate, a timeout.
     async fn wait_or_fail(&self, key: &str, attempt: i64) -> Result<(), CarrierFault> {
-        if self
-            .config
-            .faults(self.network.as_str(), key, attempt)
-            .await
-        {
+        if self.config.faults(self.network.as_str(), key, attempt).await {
             return Err(CarrierFault(format!(
                 "{} network timed out after {} ms",
                 self.network,
@@ -385,14 +334,9 @@ impl SimulatedNetwork {
                     "the account holder could not be verified",
                     "a switch is already in progress for this number",
                 ],
-                _ => &[
-                    "bar change refused by the network",
-                    "the number is in a port-out window",
-                ],
+                _ => &["bar change refused by the network", "the number is in a port-out window"],
             };
-            Outcome::Rejected {
-                reason: reasons[rng.gen_range(0..reasons.len())].to_owned(),
-            }
+            Outcome::Rejected { reason: reasons[rng.gen_range(0..reasons.len())].to_owned() }
         } else {
             // A switching code is the network's reference for issuing it.
             let network_reference = match req.kind.as_str() {

@@ -23,10 +23,7 @@ impl Sender {
             .user_agent(concat!("Switchboard-Webhooks/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("an HTTP client builds");
-        Sender {
-            http,
-            allow_private,
-        }
+        Sender { http, allow_private }
     }
 
     /// Sends one attempt; answers what the endpoint did.
@@ -66,10 +63,7 @@ impl Sender {
                 Response::Failed,
                 Some(format!("no answer within {} s", webhook::TIMEOUT_SECONDS)),
             ),
-            Err(e) => done(
-                Response::Failed,
-                Some(format!("could not reach the endpoint: {e}")),
-            ),
+            Err(e) => done(Response::Failed, Some(format!("could not reach the endpoint: {e}"))),
         }
     }
 
@@ -115,14 +109,7 @@ mod tests {
         };
         let sent = Sender::new(false).send(&out).await;
         assert_eq!(sent.response, Response::Failed);
-        assert!(
-            sent.error
-                .as_deref()
-                .unwrap()
-                .contains("loopback or private"),
-            "{:?}",
-            sent.error
-        );
+        assert!(sent.error.as_deref().unwrap().contains("loopback or private"), "{:?}", sent.error);
         // Allowed: it is tried (and nothing listens on the discard port).
         let sent = Sender::new(true).send(&out).await;
         assert!(sent.error.unwrap().contains("could not reach"));

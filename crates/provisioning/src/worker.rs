@@ -137,11 +137,7 @@ impl Worker {
     /// failed attempt, with the reason, so it ends dead rather than looping.
     async fn unreadable(&self, job: &Job, e: serde_json::Error) -> Result<Handled> {
         let why = format!("the {} job's payload does not read: {e}", job.kind);
-        Ok(fate_to_handled(
-            self.app
-                .job_failed(job, &self.config.id, &why, self.now_ms())
-                .await?,
-        ))
+        Ok(fate_to_handled(self.app.job_failed(job, &self.config.id, &why, self.now_ms()).await?))
     }
 
     fn actor(&self) -> String {
@@ -157,10 +153,7 @@ impl Worker {
     /// what became of each (empty when nothing is due).
     pub async fn run_batch(&self, limit: usize) -> Result<Vec<Handled>> {
         let lease_ms = self.config.lease.as_millis() as i64;
-        let jobs = self
-            .app
-            .claim_jobs(&self.config.id, self.now_ms(), lease_ms, limit)
-            .await?;
+        let jobs = self.app.claim_jobs(&self.config.id, self.now_ms(), lease_ms, limit).await?;
         let mut handled = Vec::with_capacity(jobs.len());
         let mut orders = Vec::with_capacity(jobs.len());
         let mut deliveries = Vec::new();
@@ -217,9 +210,7 @@ impl Worker {
             } else {
                 let why = format!("cannot handle a {:?} job", job.kind);
                 handled.push(fate_to_handled(
-                    self.app
-                        .job_failed(&job, &self.config.id, &why, self.now_ms())
-                        .await?,
+                    self.app.job_failed(&job, &self.config.id, &why, self.now_ms()).await?,
                 ));
             }
         }
@@ -322,10 +313,7 @@ impl Worker {
                 return Ok(());
             };
             let sent = self.webhooks.send(&out).await;
-            let next = self
-                .app
-                .webhook_sent(d.delivery_id, d.attempt, &out, &sent)
-                .await?;
+            let next = self.app.webhook_sent(d.delivery_id, d.attempt, &out, &sent).await?;
             tracing::debug!(
                 delivery = d.delivery_id,
                 attempt = d.attempt,
@@ -349,25 +337,19 @@ impl Worker {
         let key = format!("agreement-order-{id}");
         match self.b2b.carry_out(&key, &change, job.attempts).await {
             Ok(refusal) => {
-                self.app
-                    .agreement_order_finished(&actor, id, refusal.as_deref())
-                    .await?;
+                self.app.agreement_order_finished(&actor, id, refusal.as_deref()).await?;
                 self.app.jobs_done(&[job.id], &self.config.id).await?;
                 Ok(Handled::Completed)
             }
             Err(fault) => {
-                let fate = self
-                    .app
-                    .job_failed(job, &self.config.id, &fault.0, self.now_ms())
-                    .await?;
+                let fate =
+                    self.app.job_failed(job, &self.config.id, &fault.0, self.now_ms()).await?;
                 if fate == Fate::Dead {
                     let why = format!(
                         "the B2B network did not answer after {} attempts: {}",
                         job.attempts, fault.0
                     );
-                    self.app
-                        .agreement_order_finished(&actor, id, Some(&why))
-                        .await?;
+                    self.app.agreement_order_finished(&actor, id, Some(&why)).await?;
                 }
                 Ok(fate_to_handled(fate))
             }
@@ -400,18 +382,14 @@ impl Worker {
                 self.app.jobs_done(&[job.id], &self.config.id).await?;
                 Ok(Handled::Completed)
             }
-            Ok(CarrierAnswer::NotYet(day)) => Ok(Handled::Deferred(
-                self.app.job_deferred(job.id, &self.config.id, day).await?,
-            )),
+            Ok(CarrierAnswer::NotYet(day)) => {
+                Ok(Handled::Deferred(self.app.job_deferred(job.id, &self.config.id, day).await?))
+            }
             Err(fault) => {
-                let fate = self
-                    .app
-                    .job_failed(job, &self.config.id, &fault.0, self.now_ms())
-                    .await?;
+                let fate =
+                    self.app.job_failed(job, &self.config.id, &fault.0, self.now_ms()).await?;
                 if fate == Fate::Dead {
-                    self.app
-                        .change_given_up(&actor, request_id, job.attempts, &fault.0)
-                        .await?;
+                    self.app.change_given_up(&actor, request_id, job.attempts, &fault.0).await?;
                 }
                 Ok(fate_to_handled(fate))
             }
@@ -466,10 +444,9 @@ impl Worker {
         let calls = by_network.iter().map(|(network, (_, batch))| async move {
             match self.carriers.get(network) {
                 Some(c) => c.provision_many(batch).await,
-                None => batch
-                    .iter()
-                    .map(|_| Ok(CarrierAnswer::Done(no_carrier(*network))))
-                    .collect(),
+                None => {
+                    batch.iter().map(|_| Ok(CarrierAnswer::Done(no_carrier(*network)))).collect()
+                }
             }
         });
         let per_network = futures_util::future::join_all(calls).await;
@@ -484,9 +461,7 @@ impl Worker {
             .into_iter()
             .map(|a| {
                 a.unwrap_or_else(|| {
-                    Err(crate::carrier::CarrierFault(
-                        "the network gave no answer".into(),
-                    ))
+                    Err(crate::carrier::CarrierFault("the network gave no answer".into()))
                 })
             })
             .collect();
@@ -508,19 +483,13 @@ impl Worker {
         let batch: Vec<OrderOutcomes> = work
             .iter()
             .zip(&done)
-            .map(|((_, view), d)| OrderOutcomes {
-                view,
-                outcomes: d.clone(),
-            })
+            .map(|((_, view), d)| OrderOutcomes { view, outcomes: d.clone() })
             .collect();
         self.app.record_provisioning(&actor, &batch).await?;
         let mut complete = nothing_to_do;
         for (i, (job, view)) in work.iter().enumerate() {
             if let Some(error) = &fault[i] {
-                let fate = self
-                    .app
-                    .job_failed(job, &self.config.id, error, self.now_ms())
-                    .await?;
+                let fate = self.app.job_failed(job, &self.config.id, error, self.now_ms()).await?;
                 if fate == Fate::Dead {
                     // Out of attempts: what is still pending is refused.
                     let answered: Vec<i64> = done[i].iter().map(|(id, _)| *id).collect();
@@ -551,9 +520,7 @@ impl Worker {
 
 /// The answer when no carrier serves a network.
 fn no_carrier(network: Network) -> Outcome {
-    Outcome::Rejected {
-        reason: format!("no carrier configured for {network}"),
-    }
+    Outcome::Rejected { reason: format!("no carrier configured for {network}") }
 }
 
 fn fate_to_handled(fate: Fate) -> Handled {

@@ -10,9 +10,8 @@ use store::Store;
 
 async fn store() -> (Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let s = Store::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
-        .await
-        .unwrap();
+    let s =
+        Store::connect(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
     s.migrate().await.unwrap();
     (s, dir)
 }
@@ -37,21 +36,12 @@ async fn run(seed: u64, rate: f64, keys: &[String]) -> Vec<CarrierAnswer> {
     let (s, _dir) = store().await;
     let net = SimulatedNetwork::new(
         Network::Vodafone,
-        SimConfig {
-            latency_ms: 0,
-            rejection_rate: rate,
-            fault_rate: 0.0,
-            seed,
-        },
+        SimConfig { latency_ms: 0, rejection_rate: rate, fault_rate: 0.0, seed },
         s,
     );
     let mut out = Vec::new();
     for k in keys {
-        out.push(
-            net.provision(k, &req(ConnectionType::New, false))
-                .await
-                .unwrap(),
-        );
+        out.push(net.provision(k, &req(ConnectionType::New, false)).await.unwrap());
     }
     out
 }
@@ -64,29 +54,18 @@ async fn deterministic_under_a_seed() {
     assert_eq!(a, b, "same seed, same answers, on a fresh database");
     let c = run(8, 0.3, &keys).await;
     assert_ne!(a, c, "another seed, other answers");
-    let refused = a
-        .iter()
-        .filter(|x| matches!(x, CarrierAnswer::Done(Outcome::Rejected { .. })))
-        .count();
-    assert!(
-        (8..=30).contains(&refused),
-        "about 30% of 60 refused, got {refused}"
-    );
+    let refused =
+        a.iter().filter(|x| matches!(x, CarrierAnswer::Done(Outcome::Rejected { .. }))).count();
+    assert!((8..=30).contains(&refused), "about 30% of 60 refused, got {refused}");
 }
 
 #[tokio::test]
 async fn a_repeated_key_answers_the_first_answer() {
     let (s, _dir) = store().await;
     let net = SimulatedNetwork::new(Network::Vodafone, SimConfig::instant(), s.clone());
-    let first = net
-        .provision("k", &req(ConnectionType::New, true))
-        .await
-        .unwrap();
+    let first = net.provision("k", &req(ConnectionType::New, true)).await.unwrap();
     // Even a different request under the same key: the network already did it.
-    let again = net
-        .provision("k", &req(ConnectionType::New, false))
-        .await
-        .unwrap();
+    let again = net.provision("k", &req(ConnectionType::New, false)).await.unwrap();
     assert_eq!(first, again);
     assert_eq!(s.carrier_ops().count_carrier_operations().await.unwrap(), 1);
     let CarrierAnswer::Done(Outcome::Activated {
@@ -97,10 +76,7 @@ async fn a_repeated_key_answers_the_first_answer() {
     else {
         panic!("{first:?}")
     };
-    assert!(
-        code.starts_with("LPA:1$rsp.vodafone.smdp.example$"),
-        "{code}"
-    );
+    assert!(code.starts_with("LPA:1$rsp.vodafone.smdp.example$"), "{code}");
     assert!(network_reference.starts_with("VF-"));
 }
 
@@ -111,10 +87,7 @@ async fn ports_wait_for_their_date_and_expired_pacs_are_refused() {
     let mut port = req(ConnectionType::Port, false);
     let day = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
     port.port_date = Some(day);
-    assert_eq!(
-        net.provision("p", &port).await.unwrap(),
-        CarrierAnswer::NotYet(day)
-    );
+    assert_eq!(net.provision("p", &port).await.unwrap(), CarrierAnswer::NotYet(day));
     assert_eq!(
         s.carrier_ops().count_carrier_operations().await.unwrap(),
         0,
@@ -131,9 +104,7 @@ async fn ports_wait_for_their_date_and_expired_pacs_are_refused() {
     expired.pac_expiry_date = NaiveDate::from_ymd_opt(2026, 11, 24);
     assert_eq!(
         net.provision("q", &expired).await.unwrap(),
-        CarrierAnswer::Done(Outcome::Rejected {
-            reason: "PAC expired on 2026-11-24".into()
-        })
+        CarrierAnswer::Done(Outcome::Rejected { reason: "PAC expired on 2026-11-24".into() })
     );
 }
 
@@ -142,16 +113,10 @@ async fn faults_are_retryable_and_not_recorded() {
     let (s, _dir) = store().await;
     let net = SimulatedNetwork::new(
         Network::Vodafone,
-        SimConfig {
-            fault_rate: 1.0,
-            ..SimConfig::instant()
-        },
+        SimConfig { fault_rate: 1.0, ..SimConfig::instant() },
         s.clone(),
     );
-    let err = net
-        .provision("f", &req(ConnectionType::New, false))
-        .await
-        .unwrap_err();
+    let err = net.provision("f", &req(ConnectionType::New, false)).await.unwrap_err();
     assert!(err.0.contains("timed out"));
     assert_eq!(s.carrier_ops().count_carrier_operations().await.unwrap(), 0);
 }
@@ -163,31 +128,16 @@ async fn a_batch_answers_as_single_calls_would_and_once_per_key() {
     let (s, _dir) = store().await;
     let net = SimulatedNetwork::new(
         Network::Vodafone,
-        SimConfig {
-            latency_ms: 0,
-            rejection_rate: 0.3,
-            fault_rate: 0.0,
-            seed: 11,
-        },
+        SimConfig { latency_ms: 0, rejection_rate: 0.3, fault_rate: 0.0, seed: 11 },
         s.clone(),
     );
-    let calls: Vec<(String, ProvisionRequest)> = keys
-        .iter()
-        .map(|k| (k.clone(), req(ConnectionType::New, false)))
-        .collect();
-    let batch: Vec<CarrierAnswer> = net
-        .provision_many(&calls)
-        .await
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
+    let calls: Vec<(String, ProvisionRequest)> =
+        keys.iter().map(|k| (k.clone(), req(ConnectionType::New, false))).collect();
+    let batch: Vec<CarrierAnswer> =
+        net.provision_many(&calls).await.into_iter().map(Result::unwrap).collect();
     assert_eq!(batch, singles, "the same decisions in a batch");
-    let again: Vec<CarrierAnswer> = net
-        .provision_many(&calls)
-        .await
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
+    let again: Vec<CarrierAnswer> =
+        net.provision_many(&calls).await.into_iter().map(Result::unwrap).collect();
     assert_eq!(again, batch, "a repeated batch answers the first answers");
     assert_eq!(
         s.carrier_ops().count_carrier_operations().await.unwrap(),

@@ -20,16 +20,10 @@ pub fn derive_direct_row(input: TokenStream) -> TokenStream {
 fn expand(input: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
     let name = &input.ident;
     let Data::Struct(data) = &input.data else {
-        return Err(syn::Error::new_spanned(
-            input,
-            "DirectRow derives for structs only",
-        ));
+        return Err(syn::Error::new_spanned(input, "DirectRow derives for structs only"));
     };
     let Fields::Named(fields) = &data.fields else {
-        return Err(syn::Error::new_spanned(
-            input,
-            "DirectRow needs named fields",
-        ));
+        return Err(syn::Error::new_spanned(input, "DirectRow needs named fields"));
     };
     let mut inits = Vec::new();
     for field in &fields.named {

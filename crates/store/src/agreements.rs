@@ -212,10 +212,7 @@ impl Agreements<'_> {
         to: OrderStatus,
         reason: Option<&str>,
     ) -> Result<Option<OrderRow>> {
-        debug_assert!(
-            from.may_become(to),
-            "an order cannot move from {from} to {to}"
-        );
+        debug_assert!(from.may_become(to), "an order cannot move from {from} to {to}");
         let now = self.now();
         let finished = to.is_final();
         self.write(async |tx| {
@@ -264,12 +261,8 @@ async fn apply(tx: &mut Tx, o: &OrderRow, now: DateTime<Utc>) -> Result<()> {
             let offer = o
                 .offer_id
                 .ok_or_else(|| StoreError::Corrupt(format!("order {} adds no offer", o.id)))?;
-            let (name,): (String,) = tx
-                .fetch_one(
-                    "SELECT name FROM product_offers WHERE id = $1",
-                    args![offer],
-                )
-                .await?;
+            let (name,): (String,) =
+                tx.fetch_one("SELECT name FROM product_offers WHERE id = $1", args![offer]).await?;
             tx.execute(
                 "INSERT INTO agreement_products (agreement_id, offer_id, name, status, configurations, created_at, updated_at) \
                  VALUES ($1, $2, $3, 'ACTIVE', $4, $5, $5)",
@@ -291,11 +284,7 @@ async fn apply(tx: &mut Tx, o: &OrderRow, now: DateTime<Utc>) -> Result<()> {
             let next = domain::agreement::updated(&current, &given);
             tx.execute(
                 "UPDATE agreement_products SET configurations = $1, updated_at = $2 WHERE id = $3",
-                args![
-                    serde_json::to_string(&next).expect("serialises"),
-                    now,
-                    product
-                ],
+                args![serde_json::to_string(&next).expect("serialises"), now, product],
             )
             .await?;
         }
@@ -310,11 +299,8 @@ async fn apply(tx: &mut Tx, o: &OrderRow, now: DateTime<Utc>) -> Result<()> {
             .await?;
         }
     }
-    tx.execute(
-        "UPDATE agreements SET updated_at = $1 WHERE id = $2",
-        args![now, o.agreement_id],
-    )
-    .await?;
+    tx.execute("UPDATE agreements SET updated_at = $1 WHERE id = $2", args![now, o.agreement_id])
+        .await?;
     Ok(())
 }
 

@@ -73,18 +73,15 @@ pub async fn connections_in(tx: &mut Tx, ids: &[i64]) -> Result<Vec<ConnectionRo
 
 /// The alerting of a connection with no thresholds and no bar: the
 /// column's default, and what such settings are stored as (keys sorted).
-pub const NO_ALERTING: [&str; 2] = [
-    r#"{"thresholds":[],"alertBar":false}"#,
-    r#"{"alertBar":false,"thresholds":[]}"#,
-];
+pub const NO_ALERTING: [&str; 2] =
+    [r#"{"thresholds":[],"alertBar":false}"#, r#"{"alertBar":false,"thresholds":[]}"#];
 
 /// Of the connections with these ids, those with thresholds, a bar or a
 /// bill cap: the ones an import must read against them (most have none,
 /// so an import of many lines reads few rows).
 pub async fn watched_in(tx: &mut Tx, ids: &[i64]) -> Result<Vec<ConnectionRow>> {
     let sql = format!("{CONNECTION_SELECT} WHERE c.id IN ($in) AND (c.bill_cap_enabled OR c.alerting NOT IN ($1, $2)) ORDER BY c.id");
-    tx.fetch_in(&sql, args![NO_ALERTING[0], NO_ALERTING[1]], ids)
-        .await
+    tx.fetch_in(&sql, args![NO_ALERTING[0], NO_ALERTING[1]], ids).await
 }
 
 /// A period's sum of one connection, as the watch reads it.
@@ -137,10 +134,8 @@ pub async fn watched_data(
                 crate::tx::ids(chunk),
             )
             .await?;
-        let mut bundle_ids: Vec<i64> = tariffs
-            .iter()
-            .flat_map(|t| crate::usage::bundle_ids(&t.4))
-            .collect();
+        let mut bundle_ids: Vec<i64> =
+            tariffs.iter().flat_map(|t| crate::usage::bundle_ids(&t.4)).collect();
         bundle_ids.sort_unstable();
         bundle_ids.dedup();
         let mut adds: HashMap<i64, (i64, i64, i64)> = HashMap::new();
@@ -165,10 +160,7 @@ pub async fn watched_data(
             .await?;
         for s in sums {
             if let Some(t) = s.sum.total(false) {
-                w.sums
-                    .entry((s.connection_id, s.sum.period_start))
-                    .or_default()
-                    .push(t);
+                w.sums.entry((s.connection_id, s.sum.period_start)).or_default().push(t);
             }
         }
         let consents: Vec<(i64, NaiveDate, i64, i64)> = tx
@@ -280,10 +272,7 @@ pub async fn usage_bar_id(tx: &mut Tx, network: &str) -> Result<i64> {
     )
     .await?;
     let (id,): (i64,) = tx
-        .fetch_one(
-            "SELECT id FROM bars WHERE network = $1 AND bar_suffix = 'CAPZ'",
-            args![network],
-        )
+        .fetch_one("SELECT id FROM bars WHERE network = $1 AND bar_suffix = 'CAPZ'", args![network])
         .await?;
     Ok(id)
 }

@@ -81,8 +81,7 @@ impl CarrierOps<'_> {
 
     /// How many calls the networks have recorded (tests and monitoring).
     pub async fn count_carrier_operations(&self) -> Result<i64> {
-        self.read_number("SELECT COUNT(*) FROM carrier_operations", args![])
-            .await
+        self.read_number("SELECT COUNT(*) FROM carrier_operations", args![]).await
     }
 
     /// A network assigns one of its own numbers (EE: the number comes with

@@ -240,21 +240,14 @@ impl Catalogue<'_> {
         let tariffs = self.all_tariffs_for_network(network).await?;
         let links = self.tariff_bundle_links(network).await?;
         let bundles_of = |tariff_id: i64| {
-            links
-                .iter()
-                .filter(|(t, _)| *t == tariff_id)
-                .map(|(_, b)| *b)
-                .collect::<Vec<_>>()
+            links.iter().filter(|(t, _)| *t == tariff_id).map(|(_, b)| *b).collect::<Vec<_>>()
         };
-        let current = tariffs
-            .iter()
-            .find(|t| t.id == conn.tariff_id)
-            .ok_or_else(|| {
-                StoreError::Corrupt(format!(
-                    "contract {} is on tariff {} of another network",
-                    conn.id, conn.tariff_id
-                ))
-            })?;
+        let current = tariffs.iter().find(|t| t.id == conn.tariff_id).ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "contract {} is on tariff {} of another network",
+                conn.id, conn.tariff_id
+            ))
+        })?;
         let on_contract: Vec<crate::connections::ConnectionBundle> =
             serde_json::from_str(&conn.bundles).map_err(|e| {
                 StoreError::Corrupt(format!("bundles of contract {}: {e}", conn.id))
@@ -264,10 +257,7 @@ impl Catalogue<'_> {
             tariff: current.facts(bundles_of(current.id))?,
             contract_end_date: conn.contract_end_date,
             bill_cap_enabled: conn.bill_cap_enabled,
-            bundles: on_contract
-                .into_iter()
-                .map(|b| (b.tariff_option_id, b.name))
-                .collect(),
+            bundles: on_contract.into_iter().map(|b| (b.tariff_option_id, b.name)).collect(),
         };
         let mut options = Vec::with_capacity(tariffs.len());
         for t in tariffs {
@@ -314,10 +304,7 @@ impl Catalogue<'_> {
         contract_id: i64,
         today: chrono::NaiveDate,
     ) -> Result<Vec<TariffRow>> {
-        let conn = self
-            .connections()
-            .connection_by_id(vis, contract_id)
-            .await?;
+        let conn = self.connections().connection_by_id(vis, contract_id).await?;
         let (contract, options) = self.tariff_options(&conn).await?;
         Ok(options
             .into_iter()

@@ -83,8 +83,7 @@ impl Connections<'_> {
 
     /// The connection with this contract id, if visible to the caller.
     pub async fn connection_by_id(&self, vis: Visibility, id: i64) -> Result<ConnectionRow> {
-        self.read_visible::<ConnectionRow>(CONNECTION_SELECT, "c.", id, vis)
-            .await
+        self.read_visible::<ConnectionRow>(CONNECTION_SELECT, "c.", id, vis).await
     }
 
     /// A page of a visible customer's connections, with the total. The
@@ -116,10 +115,8 @@ impl Connections<'_> {
                 let rows: Vec<String> = (0..chunk.len())
                     .map(|i| format!("({})", crate::in_list(i * INSERT_ARITY + 1, INSERT_ARITY)))
                     .collect();
-                let sql = format!(
-                    "INSERT INTO connections ({INSERT_COLS}) VALUES {}",
-                    rows.join(",")
-                );
+                let sql =
+                    format!("INSERT INTO connections ({INSERT_COLS}) VALUES {}", rows.join(","));
                 let mut a = Vec::with_capacity(chunk.len() * INSERT_ARITY);
                 for c in chunk {
                     a.extend(args![
@@ -153,7 +150,6 @@ impl Connections<'_> {
 
     /// How many connections exist (all partners).
     pub async fn count_connections(&self) -> Result<i64> {
-        self.read_number("SELECT COUNT(*) FROM connections", args![])
-            .await
+        self.read_number("SELECT COUNT(*) FROM connections", args![]).await
     }
 }

@@ -81,11 +81,7 @@ pub fn hash_password(password: &str) -> String {
 /// Checks a password against a PHC Argon2 hash.
 pub fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
+        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
         .unwrap_or(false)
 }
 
@@ -122,13 +118,7 @@ impl Credentials<'_> {
                 Ok::<_, StoreError>(id)
             })
             .await?;
-        Ok(NewClient {
-            id,
-            partner_id,
-            client_id,
-            client_secret: secret,
-            scopes: scopes_text,
-        })
+        Ok(NewClient { id, partner_id, client_id, client_secret: secret, scopes: scopes_text })
     }
 
     pub async fn list_clients(&self) -> Result<Vec<ApiClient>> {
@@ -184,10 +174,7 @@ impl Credentials<'_> {
     /// Whether the client with database id `id` exists and is not revoked.
     pub async fn client_active(&self, id: i64) -> Result<bool> {
         let revoked: Option<(Option<DateTime<Utc>>,)> = self
-            .read_optional(
-                "SELECT revoked_at FROM api_clients WHERE id = $1",
-                args![id],
-            )
+            .read_optional("SELECT revoked_at FROM api_clients WHERE id = $1", args![id])
             .await?;
         Ok(matches!(revoked, Some((None,))))
     }
@@ -217,9 +204,7 @@ impl Credentials<'_> {
             return Ok(());
         }
         match self.client_by_client_id(client_id).await? {
-            Some(_) => Err(StoreError::Conflict(format!(
-                "client {client_id} is already revoked"
-            ))),
+            Some(_) => Err(StoreError::Conflict(format!("client {client_id} is already revoked"))),
             None => Err(StoreError::NotFound),
         }
     }

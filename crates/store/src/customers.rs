@@ -47,8 +47,7 @@ impl Customers<'_> {
         partner_id: i64,
         c: &NewCustomer,
     ) -> Result<CustomerRow> {
-        self.write(async |tx| insert(tx, self.now(), actor, partner_id, c).await)
-            .await
+        self.write(async |tx| insert(tx, self.now(), actor, partner_id, c).await).await
     }
 
     /// Changes a visible customer's details (checked by the caller), with

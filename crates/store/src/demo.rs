@@ -55,16 +55,7 @@ const fn ts(
     cap: Option<(i64, i64)>,
     retired: bool,
 ) -> TariffSpec {
-    TariffSpec {
-        code,
-        name,
-        plan,
-        pence,
-        term,
-        data_gb,
-        cap,
-        retired,
-    }
+    TariffSpec { code, name, plan, pence, term, data_gb, cap, retired }
 }
 
 const CAP: Option<(i64, i64)> = Some((500, 25_000));
@@ -72,46 +63,10 @@ const CAP: Option<(i64, i64)> = Some((500, 25_000));
 fn tariffs(network: Network) -> Vec<TariffSpec> {
     match network {
         Network::Vodafone => vec![
-            ts(
-                "VF-SO-5",
-                "Business SIM 5GB",
-                "SIM only",
-                900,
-                12,
-                Some(5),
-                CAP,
-                false,
-            ),
-            ts(
-                "VF-SO-30",
-                "Business SIM 30GB",
-                "SIM only",
-                1800,
-                24,
-                Some(30),
-                CAP,
-                false,
-            ),
-            ts(
-                "VF-SO-100",
-                "Business SIM 100GB",
-                "SIM only",
-                2400,
-                24,
-                Some(100),
-                CAP,
-                false,
-            ),
-            ts(
-                "VF-BU",
-                "Business Unlimited",
-                "Business plan",
-                3200,
-                24,
-                None,
-                CAP,
-                false,
-            ),
+            ts("VF-SO-5", "Business SIM 5GB", "SIM only", 900, 12, Some(5), CAP, false),
+            ts("VF-SO-30", "Business SIM 30GB", "SIM only", 1800, 24, Some(30), CAP, false),
+            ts("VF-SO-100", "Business SIM 100GB", "SIM only", 2400, 24, Some(100), CAP, false),
+            ts("VF-BU", "Business Unlimited", "Business plan", 3200, 24, None, CAP, false),
             ts(
                 "VF-BUM",
                 "Business Unlimited Max (5G, EU roaming)",
@@ -122,38 +77,11 @@ fn tariffs(network: Network) -> Vec<TariffSpec> {
                 None,
                 false,
             ),
-            ts(
-                "VF-RED2",
-                "Red Business 2GB",
-                "Business plan",
-                1500,
-                24,
-                Some(2),
-                None,
-                true,
-            ),
+            ts("VF-RED2", "Red Business 2GB", "Business plan", 1500, 24, Some(2), None, true),
         ],
         Network::O2 => vec![
-            ts(
-                "O2-SO-10",
-                "O2 Business SIM 10GB",
-                "SIM only",
-                1000,
-                12,
-                Some(10),
-                CAP,
-                false,
-            ),
-            ts(
-                "O2-SO-50",
-                "O2 Business SIM 50GB",
-                "SIM only",
-                1900,
-                24,
-                Some(50),
-                CAP,
-                false,
-            ),
+            ts("O2-SO-10", "O2 Business SIM 10GB", "SIM only", 1000, 12, Some(10), CAP, false),
+            ts("O2-SO-50", "O2 Business SIM 50GB", "SIM only", 1900, 24, Some(50), CAP, false),
             ts(
                 "O2-BP-150",
                 "O2 Business Plan 150GB",
@@ -164,16 +92,7 @@ fn tariffs(network: Network) -> Vec<TariffSpec> {
                 CAP,
                 false,
             ),
-            ts(
-                "O2-BU",
-                "O2 Business Unlimited",
-                "Business plan",
-                3300,
-                24,
-                None,
-                None,
-                false,
-            ),
+            ts("O2-BU", "O2 Business Unlimited", "Business plan", 3300, 24, None, None, false),
             ts(
                 "O2-REF-4",
                 "O2 Refresh Business 4GB",
@@ -186,26 +105,8 @@ fn tariffs(network: Network) -> Vec<TariffSpec> {
             ),
         ],
         Network::EE => vec![
-            ts(
-                "EE-SO-8",
-                "EE Business SIM 8GB",
-                "SIM only",
-                1100,
-                12,
-                Some(8),
-                CAP,
-                false,
-            ),
-            ts(
-                "EE-SO-60",
-                "EE Business SIM 60GB",
-                "SIM only",
-                2000,
-                24,
-                Some(60),
-                CAP,
-                false,
-            ),
+            ts("EE-SO-8", "EE Business SIM 8GB", "SIM only", 1100, 12, Some(8), CAP, false),
+            ts("EE-SO-60", "EE Business SIM 60GB", "SIM only", 2000, 24, Some(60), CAP, false),
             ts(
                 "EE-BP-200",
                 "EE Business Plan 200GB",
@@ -216,16 +117,7 @@ fn tariffs(network: Network) -> Vec<TariffSpec> {
                 CAP,
                 false,
             ),
-            ts(
-                "EE-BMU",
-                "EE Business Max Unlimited",
-                "Business plan",
-                3600,
-                24,
-                None,
-                None,
-                false,
-            ),
+            ts("EE-BMU", "EE Business Max Unlimited", "Business plan", 3600, 24, None, None, false),
         ],
     }
 }
@@ -328,22 +220,10 @@ const BUNDLES: &[DemoBundle] = &[
 /// (3GPP TS 22.088) and the operator bars resellers apply.
 const BARS: &[(&str, &str, &str)] = &[
     ("BAOC", "Barring of all outgoing calls", "GSM barring"),
-    (
-        "BOIC",
-        "Barring of outgoing international calls",
-        "GSM barring",
-    ),
-    (
-        "BOICEXHC",
-        "Barring of outgoing international calls except to home country",
-        "GSM barring",
-    ),
+    ("BOIC", "Barring of outgoing international calls", "GSM barring"),
+    ("BOICEXHC", "Barring of outgoing international calls except to home country", "GSM barring"),
     ("BAIC", "Barring of all incoming calls", "GSM barring"),
-    (
-        "BICROAM",
-        "Barring of incoming calls when roaming",
-        "GSM barring",
-    ),
+    ("BICROAM", "Barring of incoming calls when roaming", "GSM barring"),
     ("INT", "International", "Operator"),
     ("PRM", "Premium rate", "Operator"),
     ("ROAM", "Roaming", "Operator"),
@@ -384,9 +264,7 @@ fn customer(
 impl Store {
     /// Whether the catalogue has been seeded (any tariff exists).
     pub async fn has_catalogue(&self) -> Result<bool> {
-        let n: i64 = self
-            .read_number("SELECT COUNT(*) FROM tariffs", args![])
-            .await?;
+        let n: i64 = self.read_number("SELECT COUNT(*) FROM tariffs", args![]).await?;
         Ok(n > 0)
     }
 
@@ -445,9 +323,7 @@ impl Store {
                 }
             }
             for (suffix, name, category) in BARS {
-                self.catalogue()
-                    .insert_bar(network, suffix, name, category)
-                    .await?;
+                self.catalogue().insert_bar(network, suffix, name, category).await?;
             }
         }
         Ok(())
@@ -461,18 +337,13 @@ impl Store {
             return Ok(None);
         }
         self.seed_catalogue().await?;
-        let house = self
-            .partners()
-            .create_partner(DEMO_ACTOR, "House", true)
-            .await?;
+        let house = self.partners().create_partner(DEMO_ACTOR, "House", true).await?;
         let north = self
             .partners()
             .create_partner(DEMO_ACTOR, "Northern Mobile Solutions Ltd", false)
             .await?;
-        let capital = self
-            .partners()
-            .create_partner(DEMO_ACTOR, "Capital Connect Partners", false)
-            .await?;
+        let capital =
+            self.partners().create_partner(DEMO_ACTOR, "Capital Connect Partners", false).await?;
         let customers = [
             (
                 north.id,
@@ -558,10 +429,7 @@ impl Store {
             let valid = c.validate().expect("demo customers are valid");
             ids.push((
                 partner,
-                self.customers()
-                    .create_customer(DEMO_ACTOR, partner, &valid)
-                    .await?
-                    .id,
+                self.customers().create_customer(DEMO_ACTOR, partner, &valid).await?.id,
             ));
         }
         let mut conns = Vec::new();
@@ -575,20 +443,14 @@ impl Store {
                 let start = today - chrono::Days::new(30 * (k as u64 + 1) + n as u64);
                 let allowed = self.catalogue().bundles_for_tariff(tariff.id).await?;
                 let mut on = Vec::new();
-                if let Some(b) = allowed
-                    .iter()
-                    .find(|b| b.category == "Roaming" && k % 2 == 0)
-                {
+                if let Some(b) = allowed.iter().find(|b| b.category == "Roaming" && k % 2 == 0) {
                     on.push(ConnectionBundle {
                         tariff_option_id: b.id,
                         name: b.name.clone(),
                         monthly_pence: b.monthly_pence,
                     });
                 }
-                let prm = bars
-                    .iter()
-                    .find(|b| b.bar_suffix == "PRM")
-                    .expect("PRM bar seeded");
+                let prm = bars.iter().find(|b| b.bar_suffix == "PRM").expect("PRM bar seeded");
                 let cap = tariff.bill_cap_eligible && k % 2 == 1;
                 conns.push(NewConnection {
                     partner_id: *partner,
@@ -620,17 +482,12 @@ impl Store {
         }
         self.connections().insert_connections(&conns).await?;
         // Some accounts owe a little: every fifth connection has a bill unpaid.
-        self.execute(
-            "UPDATE connections SET balance_pence = 2350 WHERE id % 5 = 1",
-            vec![],
-        )
-        .await?;
+        self.execute("UPDATE connections SET balance_pence = 2350 WHERE id % 5 = 1", vec![])
+            .await?;
         // Number pools on the rest of the drama range.
-        for (network, from, to) in [
-            (Network::Vodafone, 500, 699),
-            (Network::O2, 700, 849),
-            (Network::EE, 850, 999),
-        ] {
+        for (network, from, to) in
+            [(Network::Vodafone, 500, 699), (Network::O2, 700, 849), (Network::EE, 850, 999)]
+        {
             let clis: Vec<String> = (from..=to).map(|n| format!("07700900{n:03}")).collect();
             self.numbers().add_pool_numbers(network, &clis).await?;
         }
@@ -696,11 +553,8 @@ impl Store {
             )
             .await?;
         }
-        for (customer, org) in [
-            (acme, "912345688"),
-            (pennine, "812345672"),
-            (thames, "923456783"),
-        ] {
+        for (customer, org) in [(acme, "912345688"), (pennine, "812345672"), (thames, "923456783")]
+        {
             self.execute(
                 "UPDATE customers SET organization_number = $1 WHERE id = $2",
                 args![org, customer],
@@ -709,20 +563,8 @@ impl Store {
         }
         let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("a date");
         for (id, partner, customer, to, offers) in [
-            (
-                5_538_579i64,
-                north,
-                acme,
-                None,
-                vec![13883i64, 13884, 13885],
-            ),
-            (
-                5_538_580,
-                north,
-                pennine,
-                Some(d(2025, 12, 31)),
-                vec![13883],
-            ),
+            (5_538_579i64, north, acme, None, vec![13883i64, 13884, 13885]),
+            (5_538_580, north, pennine, Some(d(2025, 12, 31)), vec![13883]),
             (5_538_581, capital, thames, None, vec![13883, 13884]),
         ] {
             self.execute(
@@ -787,23 +629,12 @@ impl Store {
     /// integrators and its FreeRADIUS (`serve --demo` gives it a token).
     async fn seed_isp_demo(&self) -> Result<crate::partners::Partner> {
         use crate::isp::{NewIspUser, NewProfile};
-        let isp = self
-            .partners()
-            .create_partner(DEMO_ACTOR, DEMO_ISP_PARTNER, false)
-            .await?;
+        let isp = self.partners().create_partner(DEMO_ACTOR, DEMO_ISP_PARTNER, false).await?;
         let mut profiles = Vec::new();
         for (name, down, up, pence, pool, sim, chap) in [
             ("Fibre 100", 100_000, 20_000, 3000, None, 1, false),
             ("Fibre 500", 500_000, 75_000, 4500, None, 2, false),
-            (
-                "Business PPPoE 80",
-                80_000,
-                20_000,
-                5500,
-                Some("business"),
-                1,
-                true,
-            ),
+            ("Business PPPoE 80", 80_000, 20_000, 5500, Some("business"), 1, true),
         ] {
             profiles.push(
                 self.isp()
@@ -837,31 +668,14 @@ impl Store {
         )
         .validate()
         .expect("demo customers are valid");
-        let cust = self
-            .customers()
-            .create_customer(DEMO_ACTOR, isp.id, &valid)
-            .await?;
+        let cust = self.customers().create_customer(DEMO_ACTOR, isp.id, &valid).await?;
         let now = self.now();
         let hash = crate::credentials::hash_password(DEMO_SUBSCRIBER_PASSWORD);
         for (username, profile, days, mac, ip, status) in [
             ("alice", 0, 30, None, None, SubscriberStatus::Active),
-            (
-                "bob",
-                1,
-                30,
-                Some("AA:BB:CC:00:11:22"),
-                None,
-                SubscriberStatus::Suspended,
-            ),
+            ("bob", 1, 30, Some("AA:BB:CC:00:11:22"), None, SubscriberStatus::Suspended),
             ("carol", 0, -3, None, None, SubscriberStatus::Active),
-            (
-                "dalesview-office",
-                1,
-                365,
-                None,
-                Some("100.64.10.10"),
-                SubscriberStatus::Active,
-            ),
+            ("dalesview-office", 1, 365, None, Some("100.64.10.10"), SubscriberStatus::Active),
         ] {
             let u = self
                 .isp()
@@ -906,24 +720,14 @@ impl Store {
         self.seed_catalogue().await?;
         let partner = match self.partners().partner_by_name(LOAD_PARTNER).await? {
             Some(p) => p,
-            None => {
-                self.partners()
-                    .create_partner(DEMO_ACTOR, LOAD_PARTNER, false)
-                    .await?
-            }
+            None => self.partners().create_partner(DEMO_ACTOR, LOAD_PARTNER, false).await?,
         };
         let already: i64 = self
-            .read_number(
-                "SELECT COUNT(*) FROM connections WHERE cli LIKE '074%'",
-                args![],
-            )
+            .read_number("SELECT COUNT(*) FROM connections WHERE cli LIKE '074%'", args![])
             .await?;
         let first = already as u64;
-        let tariff = self
-            .catalogue()
-            .tariffs_for_network(Network::Vodafone, false)
-            .await?
-            .remove(1);
+        let tariff =
+            self.catalogue().tariffs_for_network(Network::Vodafone, false).await?.remove(1);
         let roaming = self
             .catalogue()
             .bundles_for_tariff(tariff.id)
@@ -946,11 +750,8 @@ impl Store {
                 )
                 .validate()
                 .expect("synthetic customers are valid");
-                customer_id = self
-                    .customers()
-                    .create_customer(DEMO_ACTOR, partner.id, &c)
-                    .await?
-                    .id;
+                customer_id =
+                    self.customers().create_customer(DEMO_ACTOR, partner.id, &c).await?.id;
             }
             let start = today - chrono::Days::new(i % 700);
             batch.push(NewConnection {
@@ -997,22 +798,11 @@ impl Store {
     pub async fn seed_synthetic_subscribers(&self, count: u64) -> Result<(String, String)> {
         let partner = match self.partners().partner_by_name(LOAD_PARTNER).await? {
             Some(p) => p,
-            None => {
-                self.partners()
-                    .create_partner(DEMO_ACTOR, LOAD_PARTNER, false)
-                    .await?
-            }
+            None => self.partners().create_partner(DEMO_ACTOR, LOAD_PARTNER, false).await?,
         };
         let vis = crate::Visibility::Partner(partner.id);
         let page = domain::paging::PageRequest::new(None, Some(1))?;
-        let profile = match self
-            .isp()
-            .list_profiles(vis, page)
-            .await?
-            .0
-            .into_iter()
-            .next()
-        {
+        let profile = match self.isp().list_profiles(vis, page).await?.0.into_iter().next() {
             Some(p) => p,
             None => {
                 self.isp()
@@ -1111,19 +901,14 @@ impl Store {
     pub async fn demo_client(&self, partner_id: i64) -> Result<crate::credentials::NewClient> {
         let scopes = Scopes::parse("customers connections orders tasks usage isp agreements")
             .expect("known scopes");
-        self.credentials()
-            .create_client(DEMO_ACTOR, partner_id, scopes, "demo client")
-            .await
+        self.credentials().create_client(DEMO_ACTOR, partner_id, scopes, "demo client").await
     }
 }
 
 /// The last day of a contract of `term_months` starting on `start`.
 pub fn contract_end(start: NaiveDate, term_months: i64) -> NaiveDate {
     let months = u32::try_from(term_months.max(0)).unwrap_or(0);
-    start
-        .checked_add_months(Months::new(months))
-        .and_then(|d| d.pred_opt())
-        .unwrap_or(start)
+    start.checked_add_months(Months::new(months)).and_then(|d| d.pred_opt()).unwrap_or(start)
 }
 
 #[cfg(test)]

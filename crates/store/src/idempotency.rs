@@ -65,10 +65,9 @@ pub async fn claim(
         Claim::Mismatch
     } else {
         match (status, body) {
-            (Some(s), Some(b)) => Claim::Replay {
-                status: u16::try_from(s).unwrap_or(500),
-                body: b,
-            },
+            (Some(s), Some(b)) => {
+                Claim::Replay { status: u16::try_from(s).unwrap_or(500), body: b }
+            }
             _ => Claim::InFlight,
         }
     })

@@ -159,10 +159,7 @@ const EFFECTIVE_STATUS: &str =
 
 /// A refusal by the one-live-subscriber-per-static-IP index, said plainly.
 fn static_ip_taken(e: StoreError, ip: Option<&str>) -> StoreError {
-    if e.violates_unique(
-        "isp_users_static_ip",
-        "isp_users.partner_id, isp_users.static_ip",
-    ) {
+    if e.violates_unique("isp_users_static_ip", "isp_users.partner_id, isp_users.static_ip") {
         StoreError::Conflict(format!(
             "static_ip: {} is already given to another subscriber",
             ip.unwrap_or("")
@@ -250,8 +247,7 @@ impl Isp<'_> {
 
     /// A visible subscriber by id.
     pub async fn get_isp_user(&self, vis: Visibility, id: i64) -> Result<IspUserRow> {
-        self.read_visible::<IspUserRow>(USER_SELECT, "u.", id, vis)
-            .await
+        self.read_visible::<IspUserRow>(USER_SELECT, "u.", id, vis).await
     }
 
     /// A visible subscriber that is not deleted (disabled), to change.
@@ -318,8 +314,7 @@ impl Isp<'_> {
                 " AND (LOWER(u.username) LIKE ${n} ESCAPE '\\' OR LOWER(COALESCE(u.mac, '')) LIKE ${n} ESCAPE '\\' OR COALESCE(u.static_ip, '') LIKE ${n} ESCAPE '\\')"
             ));
         }
-        self.read_page(&format!("{USER_SELECT} WHERE {filter}"), "u.id", a, page)
-            .await
+        self.read_page(&format!("{USER_SELECT} WHERE {filter}"), "u.id", a, page).await
     }
 
     /// Applies a patch to a visible subscriber (not a disabled one).
@@ -406,11 +401,8 @@ impl Isp<'_> {
                 )
                 .await?;
             let next = domain::isp::renewed_expiration(current, now, profile.period_days);
-            tx.execute(
-                "UPDATE isp_users SET expiration = $1 WHERE id = $2",
-                args![next, id],
-            )
-            .await?;
+            tx.execute("UPDATE isp_users SET expiration = $1 WHERE id = $2", args![next, id])
+                .await?;
             let entry = AuditEntry::of(actor, Some(before.partner_id), "isp_user", id, "renew")
                 .before(serde_json::json!({"expiration": current}))
                 .after(serde_json::json!({"expiration": next, "periodDays": profile.period_days}));
@@ -485,11 +477,7 @@ impl Isp<'_> {
         // (what staleness is judged by).
         let at = domain::isp::acct_event_time(now, r.delay_secs, r.event_timestamp);
         let stop = (r.kind == AcctKind::Stop).then_some(at);
-        let cause = if r.kind == AcctKind::Stop {
-            r.terminate_cause.clone()
-        } else {
-            None
-        };
+        let cause = if r.kind == AcctKind::Stop { r.terminate_cause.clone() } else { None };
         self.write(async |tx| {
             let mut stored: Vec<SessionRow> = tx
                 .fetch_all(

@@ -295,13 +295,8 @@ impl Jobs<'_> {
         let now = self.now();
         let mut jobs: Vec<Job> = self
             .write(async |tx| {
-                let sql = if tx.is_postgres() {
-                    CLAIM_MANY_POSTGRES
-                } else {
-                    CLAIM_MANY_SQLITE
-                };
-                tx.fetch_all(sql, args![worker, now_ms + lease_ms, now_ms, now, limit])
-                    .await
+                let sql = if tx.is_postgres() { CLAIM_MANY_POSTGRES } else { CLAIM_MANY_SQLITE };
+                tx.fetch_all(sql, args![worker, now_ms + lease_ms, now_ms, now, limit]).await
             })
             .await?;
         jobs.sort_by_key(|j| j.id);
@@ -392,10 +387,7 @@ impl Jobs<'_> {
     /// When the next queued job is due (epoch ms), if any.
     pub async fn next_job_due(&self) -> Result<Option<i64>> {
         let (due,): (Option<i64>,) = self
-            .read_one(
-                "SELECT MIN(run_at_ms) FROM jobs WHERE state = 'queued'",
-                args![],
-            )
+            .read_one("SELECT MIN(run_at_ms) FROM jobs WHERE state = 'queued'", args![])
             .await?;
         Ok(due)
     }
@@ -436,13 +428,7 @@ mod tests {
             .payload::<ProvisionOrder>()
             .unwrap()
             .is_err());
-        assert_eq!(
-            ProvisionOrder { order_id: 7 }.key(99),
-            "provision-order-7-99"
-        );
-        assert_eq!(
-            ConnectionRequest { request_id: 800001 }.key(0),
-            "request-800001"
-        );
+        assert_eq!(ProvisionOrder { order_id: 7 }.key(99), "provision-order-7-99");
+        assert_eq!(ConnectionRequest { request_id: 800001 }.key(0), "request-800001");
     }
 }

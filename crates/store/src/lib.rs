@@ -102,9 +102,7 @@ impl StoreError {
             return false;
         }
         let sqlite_columns = |message: &str| {
-            message
-                .strip_prefix("UNIQUE constraint failed: ")
-                .is_some_and(|c| c == columns)
+            message.strip_prefix("UNIQUE constraint failed: ").is_some_and(|c| c == columns)
         };
         match self {
             StoreError::Other(sqlx::Error::Database(db)) => match db.constraint() {
@@ -374,9 +372,7 @@ impl Store {
                 // foreign keys off (as SQLite's ALTER TABLE procedure says),
                 // check them all afterwards, and close that connection.
                 let mut conn = p.acquire().await?;
-                sqlx::query("PRAGMA foreign_keys = OFF")
-                    .execute(&mut *conn)
-                    .await?;
+                sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut *conn).await?;
                 let ran = match migrations::migrator(migrations::Engine::Sqlite).await {
                     Ok(m) => m.run(&mut *conn).await,
                     Err(e) => Err(e),
@@ -395,10 +391,7 @@ impl Store {
                 }
             }
             Db::Postgres(p) => {
-                migrations::migrator(migrations::Engine::Postgres)
-                    .await?
-                    .run(p)
-                    .await?
+                migrations::migrator(migrations::Engine::Postgres).await?.run(p).await?
             }
         }
         Ok(())
@@ -424,8 +417,7 @@ impl Store {
 
     /// Whether the database answers (readiness).
     pub async fn ping(&self) -> Result<()> {
-        self.read_number("SELECT CAST(1 AS BIGINT)", args![])
-            .await?;
+        self.read_number("SELECT CAST(1 AS BIGINT)", args![]).await?;
         Ok(())
     }
 
@@ -447,12 +439,9 @@ impl Store {
     /// (writes queued together commit as one group; see `store::tx`).
     pub fn write_counts(&self) -> Option<(u64, u64)> {
         use std::sync::atomic::Ordering::Relaxed;
-        self.direct.as_ref().map(|d| {
-            (
-                d.counts.writes.load(Relaxed),
-                d.counts.commits.load(Relaxed),
-            )
-        })
+        self.direct
+            .as_ref()
+            .map(|d| (d.counts.writes.load(Relaxed), d.counts.commits.load(Relaxed)))
     }
 
     /// Closes the pool, waiting for connections to be returned.
@@ -500,10 +489,7 @@ pub(crate) fn in_chunks<'a, K: Clone + Into<Arg>>(
 
 /// `$from, $from+1, …`: `n` placeholders for an `IN (…)` list.
 pub(crate) fn in_list(from: usize, n: usize) -> String {
-    (0..n)
-        .map(|i| format!("${}", from + i))
-        .collect::<Vec<_>>()
-        .join(", ")
+    (0..n).map(|i| format!("${}", from + i)).collect::<Vec<_>>().join(", ")
 }
 
 #[cfg(test)]
@@ -514,29 +500,16 @@ mod tests {
     fn many_keys_become_statements_of_a_chunk_each_after_the_fixed_arguments() {
         let keys: Vec<i64> = (1..=IN_CHUNK as i64 * 2 + 1).collect();
         let fixed = args![true, 7_i64];
-        let out: Vec<_> = in_chunks(
-            "SELECT x FROM t WHERE a = $1 AND b = $2 AND id IN ($in)",
-            fixed,
-            &keys,
-        )
-        .collect();
+        let out: Vec<_> =
+            in_chunks("SELECT x FROM t WHERE a = $1 AND b = $2 AND id IN ($in)", fixed, &keys)
+                .collect();
         assert_eq!(out.len(), 3);
         let (sql, args) = &out[2];
-        assert_eq!(
-            sql,
-            "SELECT x FROM t WHERE a = $1 AND b = $2 AND id IN ($3)"
-        );
+        assert_eq!(sql, "SELECT x FROM t WHERE a = $1 AND b = $2 AND id IN ($3)");
         assert_eq!(args, &args![true, 7_i64, IN_CHUNK as i64 * 2 + 1]);
         assert!(out[0].0.contains("IN ($3, $4, $5, "), "{}", out[0].0);
-        assert!(
-            out[0].0.ends_with(&format!(", ${})", IN_CHUNK + 2)),
-            "{}",
-            out[0].0
-        );
+        assert!(out[0].0.ends_with(&format!(", ${})", IN_CHUNK + 2)), "{}", out[0].0);
         assert_eq!(out[0].1.len(), IN_CHUNK + 2);
-        assert_eq!(
-            in_chunks::<i64>("SELECT 1 WHERE id IN ($in)", vec![], &[]).count(),
-            0
-        );
+        assert_eq!(in_chunks::<i64>("SELECT 1 WHERE id IN ($in)", vec![], &[]).count(), 0);
     }
 }

@@ -25,59 +25,20 @@ pub enum Engine {
 
 /// Every migration, in order: its file name and its text.
 pub const SOURCES: &[(&str, &str)] = &[
-    (
-        "0001_foundation.sql",
-        include_str!("../migrations/0001_foundation.sql"),
-    ),
-    (
-        "0002_orders.sql",
-        include_str!("../migrations/0002_orders.sql"),
-    ),
-    (
-        "0003_tasks.sql",
-        include_str!("../migrations/0003_tasks.sql"),
-    ),
-    (
-        "0004_requests.sql",
-        include_str!("../migrations/0004_requests.sql"),
-    ),
-    (
-        "0005_switching.sql",
-        include_str!("../migrations/0005_switching.sql"),
-    ),
+    ("0001_foundation.sql", include_str!("../migrations/0001_foundation.sql")),
+    ("0002_orders.sql", include_str!("../migrations/0002_orders.sql")),
+    ("0003_tasks.sql", include_str!("../migrations/0003_tasks.sql")),
+    ("0004_requests.sql", include_str!("../migrations/0004_requests.sql")),
+    ("0005_switching.sql", include_str!("../migrations/0005_switching.sql")),
     ("0006_isp.sql", include_str!("../migrations/0006_isp.sql")),
-    (
-        "0007_rules_in_rust.sql",
-        include_str!("../migrations/0007_rules_in_rust.sql"),
-    ),
-    (
-        "0008_status_checks.sql",
-        include_str!("../migrations/0008_status_checks.sql"),
-    ),
-    (
-        "0009_reused_session_ids.sql",
-        include_str!("../migrations/0009_reused_session_ids.sql"),
-    ),
-    (
-        "0010_usage.sql",
-        include_str!("../migrations/0010_usage.sql"),
-    ),
-    (
-        "0011_alerts_webhooks.sql",
-        include_str!("../migrations/0011_alerts_webhooks.sql"),
-    ),
-    (
-        "0012_agreements.sql",
-        include_str!("../migrations/0012_agreements.sql"),
-    ),
-    (
-        "0013_portal.sql",
-        include_str!("../migrations/0013_portal.sql"),
-    ),
-    (
-        "0014_portal_work.sql",
-        include_str!("../migrations/0014_portal_work.sql"),
-    ),
+    ("0007_rules_in_rust.sql", include_str!("../migrations/0007_rules_in_rust.sql")),
+    ("0008_status_checks.sql", include_str!("../migrations/0008_status_checks.sql")),
+    ("0009_reused_session_ids.sql", include_str!("../migrations/0009_reused_session_ids.sql")),
+    ("0010_usage.sql", include_str!("../migrations/0010_usage.sql")),
+    ("0011_alerts_webhooks.sql", include_str!("../migrations/0011_alerts_webhooks.sql")),
+    ("0012_agreements.sql", include_str!("../migrations/0012_agreements.sql")),
+    ("0013_portal.sql", include_str!("../migrations/0013_portal.sql")),
+    ("0014_portal_work.sql", include_str!("../migrations/0014_portal_work.sql")),
 ];
 
 const MARK_SQLITE: &str = "-- [sqlite]";
@@ -146,48 +107,20 @@ mod tests {
     #[test]
     fn each_engine_runs_the_bytes_it_always_ran() {
         let pinned = [
-            (
-                "0001_foundation.sql",
-                "72a06ac9370ea634",
-                "bdada8e5cf7b08ba",
-            ),
+            ("0001_foundation.sql", "72a06ac9370ea634", "bdada8e5cf7b08ba"),
             ("0002_orders.sql", "cf938a896f76d6c0", "f12e22038c22349e"),
             ("0003_tasks.sql", "b0ee9895d63929f2", "4395dacd56324616"),
             ("0004_requests.sql", "bbfeb7a8e8a76693", "a5a56ff111ddac40"),
             ("0005_switching.sql", "bff3b5f0ea6f6332", "78846cec7893f04a"),
             ("0006_isp.sql", "edc3bce7597a3e1d", "fb17593667269660"),
-            (
-                "0007_rules_in_rust.sql",
-                "a86c564ce23524df",
-                "abe1363c61c11739",
-            ),
-            (
-                "0008_status_checks.sql",
-                "c1d587248b58eb04",
-                "d9d7e064b37c1bd3",
-            ),
-            (
-                "0009_reused_session_ids.sql",
-                "746d0901623aa34a",
-                "e13537c50609e7a7",
-            ),
+            ("0007_rules_in_rust.sql", "a86c564ce23524df", "abe1363c61c11739"),
+            ("0008_status_checks.sql", "c1d587248b58eb04", "d9d7e064b37c1bd3"),
+            ("0009_reused_session_ids.sql", "746d0901623aa34a", "e13537c50609e7a7"),
             ("0010_usage.sql", "595839e348519176", "965c27a03ba9b167"),
-            (
-                "0011_alerts_webhooks.sql",
-                "02a75764f6756b0d",
-                "ef7a9e2b05516d00",
-            ),
-            (
-                "0012_agreements.sql",
-                "0c3ce53b1b08fbcf",
-                "2057f1a974c1df19",
-            ),
+            ("0011_alerts_webhooks.sql", "02a75764f6756b0d", "ef7a9e2b05516d00"),
+            ("0012_agreements.sql", "0c3ce53b1b08fbcf", "2057f1a974c1df19"),
             ("0013_portal.sql", "bc8303e2421e6c85", "9dbc518e31c9f96e"),
-            (
-                "0014_portal_work.sql",
-                "dc3681c1fc9e2c18",
-                "dc3681c1fc9e2c18",
-            ),
+            ("0014_portal_work.sql", "dc3681c1fc9e2c18", "dc3681c1fc9e2c18"),
         ];
         let hex = |m: &Migration| -> String {
             m.checksum[..8].iter().map(|b| format!("{b:02x}")).collect()

@@ -51,18 +51,14 @@ impl Numbers<'_> {
     /// The order mobile a pool number is reserved for or was assigned to.
     pub async fn pool_holder(&self, cli: &str) -> Result<Option<i64>> {
         let held: Option<(Option<i64>,)> = self
-            .read_optional(
-                "SELECT order_mobile_id FROM number_pool WHERE cli = $1",
-                args![cli],
-            )
+            .read_optional("SELECT order_mobile_id FROM number_pool WHERE cli = $1", args![cli])
             .await?;
         Ok(held.and_then(|(id,)| id))
     }
 
     pub async fn pool_status(&self, cli: &str) -> Result<Option<String>> {
-        let status: Option<(String,)> = self
-            .read_optional("SELECT status FROM number_pool WHERE cli = $1", args![cli])
-            .await?;
+        let status: Option<(String,)> =
+            self.read_optional("SELECT status FROM number_pool WHERE cli = $1", args![cli]).await?;
         Ok(status.map(|(s,)| s))
     }
 }

@@ -72,17 +72,9 @@ impl OrderMobileRow {
         Ok(MobileRequest {
             connection_type: ConnectionType::parse_field(&self.connection_type, "connectionType")
                 .map_err(|_| corrupt("connection type"))?,
-            network: self
-                .network
-                .parse::<Network>()
-                .map_err(|_| corrupt("network"))?,
+            network: self.network.parse::<Network>().map_err(|_| corrupt("network"))?,
             tariff_id: self.tariff_id,
-            cli: self
-                .cli
-                .as_deref()
-                .map(Cli::parse)
-                .transpose()
-                .map_err(|_| corrupt("cli"))?,
+            cli: self.cli.as_deref().map(Cli::parse).transpose().map_err(|_| corrupt("cli"))?,
             pac_code: self.pac_code.clone(),
             pac_expiry_date: self.pac_expiry_date,
             port_date: self.port_date,
@@ -127,11 +119,7 @@ pub struct HistoryRow {
 
 /// What the network answered for one mobile.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(
-    tag = "result",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
+#[serde(tag = "result", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Outcome {
     Activated {
         /// The number, when the network assigned it (EE) — else the mobile's.
@@ -185,17 +173,11 @@ pub async fn write_history(
         return Ok(());
     }
     const COLS: usize = 4;
-    let rows: Vec<String> = (0..entries.len())
-        .map(|r| format!("({}, $1, $2)", in_list(3 + r * COLS, COLS)))
-        .collect();
+    let rows: Vec<String> =
+        (0..entries.len()).map(|r| format!("({}, $1, $2)", in_list(3 + r * COLS, COLS))).collect();
     let mut values = args![now, actor];
     for e in entries {
-        values.extend(args![
-            e.order_id,
-            e.from.map(OrderStatus::as_str),
-            e.to.as_str(),
-            e.note
-        ]);
+        values.extend(args![e.order_id, e.from.map(OrderStatus::as_str), e.to.as_str(), e.note]);
     }
     let partners = crate::webhooks::subscribers(tx, "order.statusChanged").await?;
     if !partners.is_empty() {
@@ -275,12 +257,8 @@ impl Orders<'_> {
             )
             .await?;
         let order = order.ok_or(StoreError::NotFound)?;
-        let entry = HistoryEntry {
-            order_id: order.id,
-            from: None,
-            to: OrderStatus::Draft,
-            note: None,
-        };
+        let entry =
+            HistoryEntry { order_id: order.id, from: None, to: OrderStatus::Draft, note: None };
         write_history(tx, self.now(), actor, &[entry]).await?;
         Ok(order)
     }
@@ -409,25 +387,18 @@ impl Orders<'_> {
                 args![order_id, all, partner, &req.iccid],
             )
             .await?;
-        let OrderWithIccid {
-            order,
-            iccid_contract,
-        } = found.ok_or(StoreError::NotFound)?;
+        let OrderWithIccid { order, iccid_contract } = found.ok_or(StoreError::NotFound)?;
         if order.status != OrderStatus::Draft {
             return Err(not_draft(&order));
         }
         if let Some(tid) = req.tariff_id {
-            let t = self
-                .catalogue()
-                .tariff_cached(tid)
-                .await
-                .map_err(|e| match e {
-                    StoreError::NotFound => StoreError::Rule(Error::invalid(
-                        "tariffId",
-                        format!("there is no tariff {tid}"),
-                    )),
-                    other => other,
-                })?;
+            let t = self.catalogue().tariff_cached(tid).await.map_err(|e| match e {
+                StoreError::NotFound => StoreError::Rule(Error::invalid(
+                    "tariffId",
+                    format!("there is no tariff {tid}"),
+                )),
+                other => other,
+            })?;
             check_tariff(req, &limits(&t)?)?;
         }
         let cli = req.cli.as_ref().map(|c| c.as_str().to_owned());
@@ -448,12 +419,7 @@ impl Orders<'_> {
                 }),
             _ => None,
         };
-        check_against_live(
-            req,
-            order.customer_id,
-            holder.as_ref(),
-            iccid_contract.is_some(),
-        )?;
+        check_against_live(req, order.customer_id, holder.as_ref(), iccid_contract.is_some())?;
         let network = req.network;
         let pooled = req.connection_type == ConnectionType::New && network.offers_numbers();
         let now = self.now();
@@ -485,10 +451,7 @@ impl Orders<'_> {
             }
         }
         let cli = if pooled {
-            Some(
-                self.reserve_number(tx, network, cli.as_deref(), now)
-                    .await?,
-            )
+            Some(self.reserve_number(tx, network, cli.as_deref(), now).await?)
         } else {
             cli
         };
@@ -581,11 +544,7 @@ impl Orders<'_> {
         }
         // PostgreSQL: skip numbers other transactions are reserving, rather
         // than wait for them. SQLite has one writer: nobody else is.
-        let lock = if tx.is_postgres() {
-            " FOR UPDATE SKIP LOCKED"
-        } else {
-            ""
-        };
+        let lock = if tx.is_postgres() { " FOR UPDATE SKIP LOCKED" } else { "" };
         let picked: Option<(String,)> = tx
             .fetch_optional(
                 &format!(
@@ -599,16 +558,12 @@ impl Orders<'_> {
             return Ok(cli);
         }
         let page = PageRequest::new(None, Some(1)).expect("a valid page");
-        Err(
-            if self.numbers().free_numbers(network, page).await?.1 == 0 {
-                Error::Conflict(format!(
-                    "cli: no free {network} numbers are left in the pool"
-                ))
-            } else {
-                Error::Busy("cli: the number pool is busy; try again".into())
-            }
-            .into(),
-        )
+        Err(if self.numbers().free_numbers(network, page).await?.1 == 0 {
+            Error::Conflict(format!("cli: no free {network} numbers are left in the pool"))
+        } else {
+            Error::Busy("cli: the number pool is busy; try again".into())
+        }
+        .into())
     }
 
     /// Removes a mobile from a draft order, releasing its reserved number.
@@ -670,34 +625,21 @@ impl Orders<'_> {
             let (tariff_bundles, on_network) = match (extra.kind, m.tariff_id) {
                 (ExtraKind::Bundle, tariff) => {
                     let allowed: Vec<i64> = match tariff {
-                        Some(t) => catalogue
-                            .bundles_for_tariff(t)
-                            .await?
-                            .iter()
-                            .map(|b| b.id)
-                            .collect(),
+                        Some(t) => {
+                            catalogue.bundles_for_tariff(t).await?.iter().map(|b| b.id).collect()
+                        }
                         None => Vec::new(),
                     };
                     let on_network = if allowed.contains(&extra.item) {
                         Vec::new()
                     } else {
-                        catalogue
-                            .bundles_for_network(network)
-                            .await?
-                            .iter()
-                            .map(|b| b.id)
-                            .collect()
+                        catalogue.bundles_for_network(network).await?.iter().map(|b| b.id).collect()
                     };
                     (allowed, on_network)
                 }
                 (ExtraKind::Bar, _) => (
                     Vec::new(),
-                    catalogue
-                        .bars_for_network(network)
-                        .await?
-                        .iter()
-                        .map(|b| b.id)
-                        .collect(),
+                    catalogue.bars_for_network(network).await?.iter().map(|b| b.id).collect(),
                 ),
             };
             check_extra(
@@ -801,9 +743,7 @@ impl Orders<'_> {
             note: None,
         };
         write_history(tx, now, actor, &[entry]).await?;
-        let rows: Vec<SubmitRow> = tx
-            .fetch_all(&sql, args![order_id, order.customer_id])
-            .await?;
+        let rows: Vec<SubmitRow> = tx.fetch_all(&sql, args![order_id, order.customer_id]).await?;
         let problems = submission_problems(order_id, &submit_facts(&rows)?, today);
         if !problems.is_empty() {
             let n = problems.len();
@@ -837,20 +777,12 @@ impl Orders<'_> {
     ) -> Result<OrderRow> {
         let order = self.get_order(vis, order_id).await?;
         let from = order.status;
-        let to = from.apply(if cancel {
-            OrderEvent::Cancel
-        } else {
-            OrderEvent::ReturnToDraft
-        })?;
+        let to = from.apply(if cancel { OrderEvent::Cancel } else { OrderEvent::ReturnToDraft })?;
         let now = self.now();
         let started = || {
             StoreError::Rule(Error::Conflict(format!(
                 "order {order_id} is {from}: provisioning has started, so it can no longer be {}",
-                if cancel {
-                    "cancelled"
-                } else {
-                    "returned to Draft"
-                }
+                if cancel { "cancelled" } else { "returned to Draft" }
             )))
         };
         self.write(async |tx| {
@@ -956,11 +888,7 @@ impl Orders<'_> {
                 order: order.clone(),
                 status,
                 mobiles: mine,
-                terms: terms
-                    .iter()
-                    .filter(|t| t.0 == *id)
-                    .map(|t| (t.1, t.2))
-                    .collect(),
+                terms: terms.iter().filter(|t| t.0 == *id).map(|t| (t.1, t.2)).collect(),
             }));
         }
         Ok(out)
@@ -973,10 +901,7 @@ impl Orders<'_> {
         view: &ProvisioningView,
         outcomes: &[(i64, Outcome)],
     ) -> Result<Option<OrderStatus>> {
-        let batch = [OrderOutcomes {
-            view,
-            outcomes: outcomes.to_vec(),
-        }];
+        let batch = [OrderOutcomes { view, outcomes: outcomes.to_vec() }];
         Ok(self.apply_batch(actor, &batch).await?.pop().flatten())
     }
 
@@ -1055,16 +980,9 @@ impl Orders<'_> {
                     }
                     continue;
                 };
-                let cli = assigned
-                    .clone()
-                    .or_else(|| m.cli.clone())
-                    .unwrap_or_default();
-                let term = view
-                    .terms
-                    .iter()
-                    .find(|(id, _)| id == mobile_id)
-                    .map(|(_, t)| *t)
-                    .unwrap_or(0);
+                let cli = assigned.clone().or_else(|| m.cli.clone()).unwrap_or_default();
+                let term =
+                    view.terms.iter().find(|(id, _)| id == mobile_id).map(|(_, t)| *t).unwrap_or(0);
                 let l = Live {
                     order: &view.order,
                     m,
@@ -1097,20 +1015,11 @@ impl Orders<'_> {
                             start: *effective_date,
                             term,
                         },
-                        Live {
-                            action: "migrate",
-                            ..l
-                        },
+                        Live { action: "migrate", ..l },
                     )),
                     ConnectionType::Disconnection => changes.push((
-                        Change::Cease {
-                            order: &view.order,
-                            cli,
-                        },
-                        Live {
-                            action: "cease",
-                            ..l
-                        },
+                        Change::Cease { order: &view.order, cli },
+                        Live { action: "cease", ..l },
                     )),
                 }
             }
@@ -1396,10 +1305,7 @@ pub struct ProvisioningView {
 impl ProvisioningView {
     /// The mobiles still waiting for the network.
     pub fn pending(&self) -> impl Iterator<Item = &OrderMobileRow> {
-        self.mobiles
-            .iter()
-            .map(|m| &m.row)
-            .filter(|m| m.status == MobileStatus::Pending)
+        self.mobiles.iter().map(|m| &m.row).filter(|m| m.status == MobileStatus::Pending)
     }
 }
 

@@ -71,9 +71,7 @@ impl Store {
 
     /// The one row a query answers (`NotFound` when none).
     pub async fn read_one<T: ReadRow>(&self, sql: &str, args: Vec<Arg>) -> Result<T> {
-        self.read_optional(sql, args)
-            .await?
-            .ok_or(StoreError::NotFound)
+        self.read_optional(sql, args).await?.ok_or(StoreError::NotFound)
     }
 
     /// The row `select` finds by id, if `vis` lets the caller see it
@@ -107,8 +105,7 @@ impl Store {
         args: Vec<Arg>,
         page: PageRequest,
     ) -> Result<(Vec<T>, i64)> {
-        self.read_window(rows, order, args, page.limit(), page.offset())
-            .await
+        self.read_window(rows, order, args, page.limit(), page.offset()).await
     }
 
     /// [`Store::read_page`] by `limit` and `offset` (the agreements face

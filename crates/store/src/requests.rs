@@ -165,9 +165,7 @@ impl Requests<'_> {
         contract_id: i64,
         page: PageRequest,
     ) -> Result<(Vec<RequestRow>, i64)> {
-        self.connections()
-            .connection_by_id(vis, contract_id)
-            .await?;
+        self.connections().connection_by_id(vis, contract_id).await?;
         self.read_page(
             &format!("SELECT {REQUEST_COLS} FROM requests WHERE contract_id = $1"),
             "id DESC",

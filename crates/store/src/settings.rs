@@ -18,12 +18,8 @@ impl Settings<'_> {
             crate::args![key, &value],
         )
         .await?;
-        let (stored,): (String,) = self
-            .read_one(
-                "SELECT value FROM settings WHERE key = $1",
-                crate::args![key],
-            )
-            .await?;
+        let (stored,): (String,) =
+            self.read_one("SELECT value FROM settings WHERE key = $1", crate::args![key]).await?;
         Ok(stored)
     }
 }

@@ -68,16 +68,10 @@ impl Tasks<'_> {
     ) -> Result<TaskRow> {
         let customer = self.customers().get_customer(vis, customer_id).await?;
         if let Some(c) = contract_id {
-            let conn = self
-                .connections()
-                .connection_by_id(vis, c)
-                .await
-                .map_err(|e| match e {
-                    StoreError::NotFound => {
-                        Error::not_found(format!("contract {c} not found")).into()
-                    }
-                    other => other,
-                })?;
+            let conn = self.connections().connection_by_id(vis, c).await.map_err(|e| match e {
+                StoreError::NotFound => Error::not_found(format!("contract {c} not found")).into(),
+                other => other,
+            })?;
             if conn.customer_id != customer_id {
                 return Err(Error::invalid(
                     "contractId",
@@ -100,12 +94,7 @@ impl Tasks<'_> {
             }
         }
         let now = self.now();
-        let on = TicketOn {
-            partner_id: customer.partner_id,
-            customer_id,
-            contract_id,
-            order_id,
-        };
+        let on = TicketOn { partner_id: customer.partner_id, customer_id, contract_id, order_id };
         let ticket = domain::task::Ticket {
             diary_type_id: task.diary_type_id,
             diary_task_id: task.diary_task_id,
@@ -126,8 +115,7 @@ impl Tasks<'_> {
 
     /// A task visible to the caller.
     pub async fn get_task(&self, vis: Visibility, id: i64) -> Result<TaskRow> {
-        self.read_visible::<TaskRow>(&format!("SELECT {TASK_COLS} FROM tasks"), "", id, vis)
-            .await
+        self.read_visible::<TaskRow>(&format!("SELECT {TASK_COLS} FROM tasks"), "", id, vis).await
     }
 
     /// Adds a comment to a visible task, moving it to `status_id` when
@@ -188,13 +176,7 @@ impl Tasks<'_> {
         self.read_page(
             &format!("SELECT {TASK_COLS} FROM tasks WHERE {filter}"),
             "id DESC",
-            args![
-                all,
-                partner,
-                f.status_id,
-                f.diary_type_id,
-                f.assignee.as_deref()
-            ],
+            args![all, partner, f.status_id, f.diary_type_id, f.assignee.as_deref()],
             page,
         )
         .await

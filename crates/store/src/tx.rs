@@ -104,9 +104,7 @@ impl Writer {
         if out.is_err() && !self.conn.is_autocommit() {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
-        group
-            .done
-            .send_replace(Some(out.as_ref().map(|_| ()).map_err(|e| e.to_string())));
+        group.done.send_replace(Some(out.as_ref().map(|_| ()).map_err(|e| e.to_string())));
         Ok(out?)
     }
 }
@@ -187,8 +185,7 @@ impl DirectSlot {
     /// Closes the connection when no write holds it (one still running
     /// keeps it until it ends; the checkpointer stops).
     pub(crate) fn close(&self) {
-        self.closed
-            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.closed.store(true, std::sync::atomic::Ordering::Relaxed);
         if let Ok(mut guard) = self.conn.try_lock() {
             if let Some(w) = guard.as_mut() {
                 if let Err(e) = w.commit_group() {
@@ -284,9 +281,7 @@ impl Direct {
     /// (opened when there is none), then this write's savepoint.
     async fn begin(home: &DirectSlot) -> Result<Direct> {
         let mut writer = home.take().await?;
-        let w = writer
-            .as_mut()
-            .expect("the writer's connection is open once taken");
+        let w = writer.as_mut().expect("the writer's connection is open once taken");
         if w.group.is_none() {
             if !w.conn.is_autocommit() {
                 // A transaction left open by a failure we could not roll back.
@@ -294,9 +289,7 @@ impl Direct {
             }
             w.conn.execute_batch("BEGIN IMMEDIATE")?;
             w.group = Some(Group {
-                id: home
-                    .next_group
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+                id: home.next_group.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
                 members: 0,
                 done: tokio::sync::watch::Sender::new(None),
             });
@@ -319,11 +312,7 @@ impl Direct {
         }
         let (id, mut done) = (group.id, group.done.subscribe());
         drop(self);
-        let mut pending = Pending {
-            home: home.clone(),
-            id,
-            settled: false,
-        };
+        let mut pending = Pending { home: home.clone(), id, settled: false };
         let out = loop {
             tokio::select! {
                 biased;
@@ -369,9 +358,7 @@ impl Direct {
     }
 
     fn writer_mut(&mut self) -> &mut Writer {
-        self.writer
-            .as_mut()
-            .expect("the writer's connection is open while a transaction holds it")
+        self.writer.as_mut().expect("the writer's connection is open while a transaction holds it")
     }
 
     fn conn(&self) -> &rusqlite::Connection {
@@ -379,9 +366,7 @@ impl Direct {
     }
 
     fn writer(&self) -> &Writer {
-        self.writer
-            .as_ref()
-            .expect("the writer's connection is open while a transaction holds it")
+        self.writer.as_ref().expect("the writer's connection is open while a transaction holds it")
     }
 
     /// Which value each placeholder of `sql` takes (by index, from 0),
@@ -520,9 +505,7 @@ pub fn column(row: &rusqlite::Row<'_>, next: &mut usize, name: &str) -> rusqlite
     let stmt = row.as_ref();
     let at = *next;
     let i = if at < stmt.column_count()
-        && stmt
-            .column_name(at)
-            .is_ok_and(|n| n.eq_ignore_ascii_case(name))
+        && stmt.column_name(at).is_ok_and(|n| n.eq_ignore_ascii_case(name))
     {
         at
     } else {
@@ -590,41 +573,21 @@ arg_from!(&String, Text, String::clone);
 arg_from!(DateTime<Utc>, Time, |v| v);
 arg_from!(NaiveDate, Date, |v| v);
 // Statuses bind as the text they are stored as.
-arg_from!(
-    domain::order::OrderStatus,
-    Text,
-    |v: domain::order::OrderStatus| v.as_str().to_owned()
-);
-arg_from!(
-    domain::status::MobileStatus,
-    Text,
-    |v: domain::status::MobileStatus| v.as_str().to_owned()
-);
-arg_from!(
-    domain::status::ConnectionStatus,
-    Text,
-    |v: domain::status::ConnectionStatus| v.as_str().to_owned()
-);
-arg_from!(
-    domain::status::RequestStatus,
-    Text,
-    |v: domain::status::RequestStatus| v.as_str().to_owned()
-);
-arg_from!(
-    domain::status::JobState,
-    Text,
-    |v: domain::status::JobState| v.as_str().to_owned()
-);
-arg_from!(
-    domain::status::PoolStatus,
-    Text,
-    |v: domain::status::PoolStatus| v.as_str().to_owned()
-);
-arg_from!(
-    domain::status::SubscriberStatus,
-    Text,
-    |v: domain::status::SubscriberStatus| v.as_str().to_owned()
-);
+arg_from!(domain::order::OrderStatus, Text, |v: domain::order::OrderStatus| v.as_str().to_owned());
+arg_from!(domain::status::MobileStatus, Text, |v: domain::status::MobileStatus| v
+    .as_str()
+    .to_owned());
+arg_from!(domain::status::ConnectionStatus, Text, |v: domain::status::ConnectionStatus| v
+    .as_str()
+    .to_owned());
+arg_from!(domain::status::RequestStatus, Text, |v: domain::status::RequestStatus| v
+    .as_str()
+    .to_owned());
+arg_from!(domain::status::JobState, Text, |v: domain::status::JobState| v.as_str().to_owned());
+arg_from!(domain::status::PoolStatus, Text, |v: domain::status::PoolStatus| v.as_str().to_owned());
+arg_from!(domain::status::SubscriberStatus, Text, |v: domain::status::SubscriberStatus| v
+    .as_str()
+    .to_owned());
 
 impl From<&Option<String>> for Arg {
     fn from(v: &Option<String>) -> Arg {
@@ -708,10 +671,9 @@ impl Tx {
     pub async fn execute(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64> {
         Ok(match self {
             Tx::Sqlite(tx) => tx.execute(sql, &args)?,
-            Tx::Postgres(tx) => sqlx::query_with(sql, pg_args(args)?)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected(),
+            Tx::Postgres(tx) => {
+                sqlx::query_with(sql, pg_args(args)?).execute(&mut **tx).await?.rows_affected()
+            }
         })
     }
 
@@ -729,9 +691,7 @@ impl Tx {
 
     /// The one row a statement answers (`NotFound` when none).
     pub async fn fetch_one<T: Row>(&mut self, sql: &str, args: Vec<Arg>) -> Result<T> {
-        self.fetch_optional(sql, args)
-            .await?
-            .ok_or(StoreError::NotFound)
+        self.fetch_optional(sql, args).await?.ok_or(StoreError::NotFound)
     }
 
     /// Every row a statement answers.
@@ -739,9 +699,7 @@ impl Tx {
         Ok(match self {
             Tx::Sqlite(tx) => tx.fetch(sql, &args, usize::MAX)?,
             Tx::Postgres(tx) => {
-                sqlx::query_as_with::<_, T, _>(sql, pg_args(args)?)
-                    .fetch_all(&mut **tx)
-                    .await?
+                sqlx::query_as_with::<_, T, _>(sql, pg_args(args)?).fetch_all(&mut **tx).await?
             }
         })
     }

@@ -53,26 +53,16 @@ pub struct TotalRow {
 impl TotalRow {
     /// As rating reads it: all of it, or only what came in time.
     pub fn total(&self, on_time_only: bool) -> Option<Total> {
-        let kind = UsageKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == self.kind)?;
+        let kind = UsageKind::ALL.into_iter().find(|k| k.as_str() == self.kind)?;
         let direction = if self.direction == Direction::Incoming.as_str() {
             Direction::Incoming
         } else {
             Direction::Outgoing
         };
         let destination = Destination::parse("destination", &self.destination).ok()?;
-        let quantity = if on_time_only {
-            self.quantity - self.late_quantity
-        } else {
-            self.quantity
-        };
-        Some(Total {
-            kind,
-            direction,
-            destination,
-            quantity,
-        })
+        let quantity =
+            if on_time_only { self.quantity - self.late_quantity } else { self.quantity };
+        Some(Total { kind, direction, destination, quantity })
     }
 }
 
@@ -112,8 +102,7 @@ impl Usage<'_> {
             return Ok(Vec::new());
         }
         let now = self.now();
-        self.write(async |tx| Ok(ingest_in(tx, records, now).await?.0))
-            .await
+        self.write(async |tx| Ok(ingest_in(tx, records, now).await?.0)).await
     }
 
     /// A connection's sums for the periods starting from `first` to `last`.
@@ -154,8 +143,7 @@ impl Usage<'_> {
         let adds = if ids.is_empty() {
             Vec::new()
         } else {
-            self.read_all(&bundles_sql(ids.len()), crate::tx::ids(&ids))
-                .await?
+            self.read_all(&bundles_sql(ids.len()), crate::tx::ids(&ids)).await?
         };
         Ok(plan_of((d, m, t), &adds))
     }
@@ -187,13 +175,7 @@ pub(crate) fn plan_of(
     (data_mb, minutes, texts): TariffAllowances,
     adds: &[(i64, i64, i64)],
 ) -> Plan {
-    let mut plan = Plan {
-        data_mb,
-        minutes,
-        texts,
-        intl_minutes: 0,
-        roaming_zones: 0,
-    };
+    let mut plan = Plan { data_mb, minutes, texts, intl_minutes: 0, roaming_zones: 0 };
     for &(data, intl, zones) in adds {
         plan.data_mb = plan.data_mb.map(|d| d + data);
         plan.intl_minutes += intl;
@@ -284,13 +266,7 @@ pub async fn ingest_in(
     let mut sums: BTreeMap<Key, (i64, i64, i64, DateTime<Utc>)> = BTreeMap::new();
     for (r, _) in records.iter().zip(&new).filter(|(_, new)| **new) {
         let s = sums
-            .entry((
-                r.connection_id,
-                r.period_start,
-                r.kind,
-                r.direction,
-                r.destination.code(),
-            ))
+            .entry((r.connection_id, r.period_start, r.kind, r.direction, r.destination.code()))
             .or_insert((0, 0, 0, r.event_at));
         s.0 += r.quantity;
         if r.late {
@@ -374,21 +350,14 @@ pub async fn ingest_in(
 /// connection and day, many a statement.
 async fn daily_in(tx: &mut crate::tx::Tx, records: &[NewUsage], new: &[bool]) -> Result<()> {
     let mut days: BTreeMap<(i64, NaiveDate), i64> = BTreeMap::new();
-    for (r, _) in records
-        .iter()
-        .zip(new)
-        .filter(|(r, new)| **new && r.kind == UsageKind::Data)
-    {
-        *days
-            .entry((r.connection_id, r.event_at.date_naive()))
-            .or_default() += r.quantity;
+    for (r, _) in records.iter().zip(new).filter(|(r, new)| **new && r.kind == UsageKind::Data) {
+        *days.entry((r.connection_id, r.event_at.date_naive())).or_default() += r.quantity;
     }
     let days: Vec<_> = days.into_iter().collect();
     for chunk in days.chunks(SUMS_CHUNK) {
         let mut a = Vec::with_capacity(chunk.len() * 3);
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|j| format!("({})", crate::in_list(j * 3 + 1, 3)))
-            .collect();
+        let rows: Vec<String> =
+            (0..chunk.len()).map(|j| format!("({})", crate::in_list(j * 3 + 1, 3))).collect();
         for ((connection, day), bytes) in chunk {
             a.extend(args![*connection, *day, *bytes]);
         }

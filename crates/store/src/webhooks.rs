@@ -99,11 +99,8 @@ pub async fn emit(
             args![partner_id],
         )
         .await?;
-    let hooks: Vec<i64> = hooks
-        .into_iter()
-        .filter(|(_, types)| subscribed(types, kind))
-        .map(|(id, _)| id)
-        .collect();
+    let hooks: Vec<i64> =
+        hooks.into_iter().filter(|(_, types)| subscribed(types, kind)).map(|(id, _)| id).collect();
     if hooks.is_empty() {
         return Ok(None);
     }
@@ -138,11 +135,8 @@ pub async fn subscribers(tx: &mut Tx, kind: &str) -> Result<Vec<i64>> {
             args![],
         )
         .await?;
-    let mut out: Vec<i64> = hooks
-        .into_iter()
-        .filter(|(_, types)| subscribed(types, kind))
-        .map(|(p, _)| p)
-        .collect();
+    let mut out: Vec<i64> =
+        hooks.into_iter().filter(|(_, types)| subscribed(types, kind)).map(|(p, _)| p).collect();
     out.dedup();
     Ok(out)
 }
@@ -165,10 +159,7 @@ async fn queue_delivery(
             args![webhook_id, event_id, now],
         )
         .await?;
-    let job = DeliverWebhook {
-        delivery_id: id,
-        attempt,
-    };
+    let job = DeliverWebhook { delivery_id: id, attempt };
     crate::jobs::enqueue(tx, now, &job, now.timestamp_millis()).await?;
     Ok(id)
 }

@@ -62,24 +62,18 @@ async fn what_a_direct_transaction_writes_reads_back_through_sqlx_alike() {
         number: None,
     };
     assert_eq!(written, expected);
-    let Db::Sqlite(pool) = store.db() else {
-        unreachable!()
-    };
+    let Db::Sqlite(pool) = store.db() else { unreachable!() };
     let read: Thing = sqlx::query_as("SELECT id, name, at, day, flag, n FROM things WHERE id = 1")
         .fetch_one(pool)
         .await
         .unwrap();
     assert_eq!(read, expected);
     // Stored as sqlx stores it, so text comparisons in SQL order alike.
-    let (raw,): (String,) = sqlx::query_as("SELECT at FROM things WHERE id = 1")
-        .fetch_one(pool)
-        .await
-        .unwrap();
+    let (raw,): (String,) =
+        sqlx::query_as("SELECT at FROM things WHERE id = 1").fetch_one(pool).await.unwrap();
     assert_eq!(raw, "2030-01-16T09:30:05.123456+00:00");
     // And sqlx's writes read back through the direct path.
-    let Db::Sqlite(writer) = store.writer() else {
-        unreachable!()
-    };
+    let Db::Sqlite(writer) = store.writer() else { unreachable!() };
     sqlx::query("INSERT INTO things (name, at, flag) VALUES ($1, $2, $3)")
         .bind("b")
         .bind(at())
@@ -128,10 +122,8 @@ async fn a_failed_or_abandoned_transaction_leaves_nothing() {
     // Refused midway: the first insert goes too.
     let err = store
         .write(async |tx| {
-            tx.execute("INSERT INTO things (name) VALUES ($1)", args!["x"])
-                .await?;
-            tx.execute("INSERT INTO things (name) VALUES ($1)", args!["x"])
-                .await
+            tx.execute("INSERT INTO things (name) VALUES ($1)", args!["x"]).await?;
+            tx.execute("INSERT INTO things (name) VALUES ($1)", args!["x"]).await
         })
         .await
         .unwrap_err();
@@ -139,23 +131,16 @@ async fn a_failed_or_abandoned_transaction_leaves_nothing() {
     assert!(matches!(StoreError::unique_of(err, "name"), StoreError::Conflict(w) if w == "name"));
     // Abandoned midway (a cancelled request): dropped at its await point.
     let abandoned = store.write(async |tx| {
-        tx.execute("INSERT INTO things (name) VALUES ($1)", args!["y"])
-            .await?;
+        tx.execute("INSERT INTO things (name) VALUES ($1)", args!["y"]).await?;
         std::future::pending::<()>().await;
         Ok::<_, StoreError>(())
     });
-    assert!(
-        tokio::time::timeout(std::time::Duration::from_millis(50), abandoned)
-            .await
-            .is_err()
-    );
+    assert!(tokio::time::timeout(std::time::Duration::from_millis(50), abandoned).await.is_err());
     // The writer is free again and nothing was kept.
     let names: Vec<(String,)> = store
         .write(async |tx| {
-            tx.execute("INSERT INTO things (name) VALUES ($1)", args!["z"])
-                .await?;
-            tx.fetch_all("SELECT name FROM things ORDER BY name", args![])
-                .await
+            tx.execute("INSERT INTO things (name) VALUES ($1)", args!["z"]).await?;
+            tx.fetch_all("SELECT name FROM things ORDER BY name", args![]).await
         })
         .await
         .unwrap();
@@ -169,13 +154,9 @@ async fn an_in_memory_database_is_refused_in_plain_words() {
 }
 
 async fn names(store: &Store) -> Vec<String> {
-    let Db::Sqlite(pool) = store.db() else {
-        unreachable!()
-    };
-    let rows: Vec<(String,)> = sqlx::query_as("SELECT name FROM things ORDER BY id")
-        .fetch_all(pool)
-        .await
-        .unwrap();
+    let Db::Sqlite(pool) = store.db() else { unreachable!() };
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT name FROM things ORDER BY id").fetch_all(pool).await.unwrap();
     rows.into_iter().map(|(n,)| n).collect()
 }
 
@@ -193,8 +174,7 @@ async fn queued_writes_commit_together_and_a_failure_takes_back_only_its_own() {
                 let name = format!("w{i}");
                 let out = store
                     .write(async |tx| {
-                        tx.execute("INSERT INTO things (name) VALUES ($1)", args![&name])
-                            .await?;
+                        tx.execute("INSERT INTO things (name) VALUES ($1)", args![&name]).await?;
                         // Others queue meanwhile.
                         tokio::task::yield_now().await;
                         if i % 7 == 0 {
@@ -231,10 +211,7 @@ async fn queued_writes_commit_together_and_a_failure_takes_back_only_its_own() {
     let (writes, commits) = store.write_counts().unwrap();
     let (writes, commits) = (writes - before.0, commits - before.1);
     assert_eq!(writes, ok.len() as u64);
-    assert!(
-        commits < writes,
-        "{writes} writes in {commits} commits: none grouped"
-    );
+    assert!(commits < writes, "{writes} writes in {commits} commits: none grouped");
 }
 
 /// A write whose caller went away while its group waited to commit is
@@ -249,8 +226,7 @@ async fn a_group_whose_callers_went_away_still_commits() {
         tokio::spawn(async move {
             store
                 .write(async |tx| {
-                    tx.execute("INSERT INTO things (name) VALUES ('first')", args![])
-                        .await?;
+                    tx.execute("INSERT INTO things (name) VALUES ('first')", args![]).await?;
                     let _ = first_gate.await;
                     Ok::<_, StoreError>(())
                 })
@@ -263,8 +239,7 @@ async fn a_group_whose_callers_went_away_still_commits() {
         tokio::spawn(async move {
             store
                 .write(async |tx| {
-                    tx.execute("INSERT INTO things (name) VALUES ('second')", args![])
-                        .await?;
+                    tx.execute("INSERT INTO things (name) VALUES ('second')", args![]).await?;
                     let _ = second_gate.await; // never opened
                     Ok::<_, StoreError>(())
                 })
@@ -292,9 +267,5 @@ async fn a_group_whose_callers_went_away_still_commits() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
-    assert_eq!(
-        names(&store).await,
-        ["first"],
-        "the first's work commits; the second's rolls back"
-    );
+    assert_eq!(names(&store).await, ["first"], "the first's work commits; the second's rolls back");
 }

@@ -22,10 +22,8 @@ async fn counts(db: &mut SqliteConnection) -> Vec<(String, i64)> {
         "requests",
         "isp_users",
     ] {
-        let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {t}"))
-            .fetch_one(&mut *db)
-            .await
-            .unwrap();
+        let (n,): (i64,) =
+            sqlx::query_as(&format!("SELECT COUNT(*) FROM {t}")).fetch_one(&mut *db).await.unwrap();
         out.push((t.to_owned(), n));
     }
     out
@@ -37,10 +35,7 @@ async fn a_database_with_rows_keeps_them_through_the_status_checks() {
     let path = dir.path().join("old.db");
     let url = format!("sqlite://{}?mode=rwc", path.display());
     let mut db = SqliteConnection::connect(&url).await.unwrap();
-    sqlx::query("PRAGMA foreign_keys = ON")
-        .execute(&mut db)
-        .await
-        .unwrap();
+    sqlx::query("PRAGMA foreign_keys = ON").execute(&mut db).await.unwrap();
     // The schema as it was before the status checks (migrations 1 to 7).
     let before = sqlx::migrate::Migrator {
         migrations: Cow::Owned(
@@ -75,9 +70,7 @@ async fn a_database_with_rows_keeps_them_through_the_status_checks() {
     let rows_before = counts(&mut db).await;
     db.close().await.unwrap();
 
-    let store = Store::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
+    let store = Store::connect(&format!("sqlite://{}", path.display())).await.unwrap();
     store.migrate().await.unwrap();
     store.close().await;
 
@@ -107,8 +100,5 @@ async fn a_database_with_rows_keeps_them_through_the_status_checks() {
         .execute(&mut db)
         .await
         .unwrap_err();
-    assert!(
-        refused.to_string().contains("orders_status_check"),
-        "{refused}"
-    );
+    assert!(refused.to_string().contains("orders_status_check"), "{refused}");
 }

@@ -23,17 +23,11 @@ async fn main() {
     let mut args = std::env::args().skip(1);
     let base = args.next().expect("BASE_URL");
     let db = args.next().expect("DATABASE_URL");
-    let partner: i64 = args
-        .next()
-        .expect("PARTNER_ID")
-        .parse()
-        .expect("PARTNER_ID");
+    let partner: i64 = args.next().expect("PARTNER_ID").parse().expect("PARTNER_ID");
     let id = args.next().expect("CLIENT_ID");
     let secret = args.next().expect("CLIENT_SECRET");
     let n: usize = args.next().expect("N").parse().expect("N is a number");
-    let offset: usize = args
-        .next()
-        .map_or(0, |o| o.parse().expect("OFFSET is a number"));
+    let offset: usize = args.next().map_or(0, |o| o.parse().expect("OFFSET is a number"));
     let http = reqwest::Client::new();
     let token: Value = http
         .post(format!("{base}/token"))
@@ -45,10 +39,7 @@ async fn main() {
         .json()
         .await
         .expect("token JSON");
-    let token = token["access_token"]
-        .as_str()
-        .expect("access_token")
-        .to_owned();
+    let token = token["access_token"].as_str().expect("access_token").to_owned();
 
     // The receiver: when each contract's alert arrived.
     let arrivals: Arrivals = Arc::default();
@@ -71,10 +62,7 @@ async fn main() {
     let hook_url = format!("http://{}/hook", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, receiver).await });
     let post = |path: &str, body: Value| {
-        http.post(format!("{base}{path}"))
-            .bearer_auth(&token)
-            .json(&body)
-            .send()
+        http.post(format!("{base}{path}")).bearer_auth(&token).json(&body).send()
     };
     let r = post(
         "/api/Webhooks/CreateWebhook",
@@ -96,12 +84,7 @@ async fn main() {
         .skip(offset)
         .take(2 * n)
         .collect();
-    assert!(
-        lines.len() >= 2 * n,
-        "{} lines; need {}",
-        lines.len(),
-        2 * n
-    );
+    assert!(lines.len() >= 2 * n, "{} lines; need {}", lines.len(), 2 * n);
     for l in &lines {
         let r = post(
             "/api/Alerting/SetAlertingSettings",
@@ -135,9 +118,7 @@ async fn main() {
     let mut one = Vec::new();
     for l in &lines[..n] {
         let started = Instant::now();
-        let r = post("/api/Usage/ImportRecords", crossing(l, "one"))
-            .await
-            .expect("import");
+        let r = post("/api/Usage/ImportRecords", crossing(l, "one")).await.expect("import");
         assert_eq!(r.status(), 200);
         one.push(wait_for(l.id, started).await);
     }

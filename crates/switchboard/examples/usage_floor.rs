@@ -41,13 +41,9 @@ fn main() {
     f.read_exact(&mut head).expect("read");
     let f = std::fs::File::open(&file).expect("open csv");
     if head == [0x1f, 0x8b] {
-        flate2::read::MultiGzDecoder::new(f)
-            .read_to_end(&mut raw)
-            .expect("gunzip");
+        flate2::read::MultiGzDecoder::new(f).read_to_end(&mut raw).expect("gunzip");
     } else {
-        std::io::BufReader::new(f)
-            .read_to_end(&mut raw)
-            .expect("read");
+        std::io::BufReader::new(f).read_to_end(&mut raw).expect("read");
     }
     let mut csv = csv::Reader::from_reader(raw.as_slice());
     let now = chrono::Utc::now();
@@ -94,9 +90,7 @@ fn main() {
             .expect("prepare");
         for r in &rows {
             insert
-                .execute(rusqlite::params![
-                    r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, false, now
-                ])
+                .execute(rusqlite::params![r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, false, now])
                 .expect("insert");
         }
     }

@@ -144,10 +144,7 @@ impl std::fmt::Debug for Settings {
             .field("carriers", &self.carriers)
             .field("guard", &self.guard)
             .field("metrics_listen", &self.metrics_listen)
-            .field(
-                "metrics_token",
-                &self.metrics_token.as_ref().map(|_| "<set>"),
-            )
+            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "<set>"))
             .finish()
     }
 }
@@ -181,10 +178,7 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
 impl Settings {
     pub fn layer(file: FileConfig, over: Overrides) -> anyhow::Result<Settings> {
-        let log_format = over
-            .log_format
-            .or(file.log_format)
-            .unwrap_or_else(|| "text".into());
+        let log_format = over.log_format.or(file.log_format).unwrap_or_else(|| "text".into());
         let log_json = match log_format.as_str() {
             "json" => true,
             "text" => false,
@@ -195,20 +189,12 @@ impl Settings {
                 .database_url
                 .or(file.database_url)
                 .unwrap_or_else(|| store::DEFAULT_DATABASE_URL.into()),
-            listen: over
-                .listen
-                .or(file.listen)
-                .unwrap_or_else(|| DEFAULT_LISTEN.into()),
+            listen: over.listen.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.into()),
             log_json,
-            log_level: over
-                .log_level
-                .or(file.log_level)
-                .unwrap_or_else(|| "info".into()),
+            log_level: over.log_level.or(file.log_level).unwrap_or_else(|| "info".into()),
             jwt_secret: over.jwt_secret.or(file.jwt_secret),
             auth_cache_ttl: Duration::from_secs(
-                over.auth_cache_ttl_secs
-                    .or(file.auth_cache_ttl_secs)
-                    .unwrap_or(5),
+                over.auth_cache_ttl_secs.or(file.auth_cache_ttl_secs).unwrap_or(5),
             ),
             password_key: over.password_key.or(file.password_key),
             worker: !over.no_worker && file.worker.unwrap_or(true),
@@ -254,10 +240,7 @@ impl Settings {
                 over.rate,
             )?,
             metrics_listen: over.metrics_listen.or(file.metrics_listen),
-            metrics_token: over
-                .metrics_token
-                .or(file.metrics_token)
-                .filter(|t| !t.is_empty()),
+            metrics_token: over.metrics_token.or(file.metrics_token).filter(|t| !t.is_empty()),
             webhooks_allow_private: over
                 .webhooks_allow_private
                 .or(file.webhooks_allow_private)
@@ -284,19 +267,14 @@ fn guard(
     let mut clients = HashMap::new();
     for (name, o) in file.clients.unwrap_or_default() {
         let l = o.over(&limits);
-        l.check()
-            .map_err(|e| anyhow::anyhow!("rate_limits.clients.{name:?}: {e}"))?;
+        l.check().map_err(|e| anyhow::anyhow!("rate_limits.clients.{name:?}: {e}"))?;
         clients.insert(name, l);
     }
     let max_in_flight = max_in_flight.unwrap_or(d.max_in_flight);
     if max_in_flight == 0 {
         anyhow::bail!("max_in_flight must be at least 1");
     }
-    Ok(api::guard::GuardConfig {
-        max_in_flight,
-        limits,
-        clients,
-    })
+    Ok(api::guard::GuardConfig { max_in_flight, limits, clients })
 }
 
 /// Each network's simulator settings: built-in defaults, then `[carriers]`,
@@ -312,11 +290,9 @@ fn carriers(
         seed: file.seed,
     };
     let mut out = HashMap::new();
-    for (network, own) in [
-        (Network::Vodafone, file.vodafone),
-        (Network::O2, file.o2),
-        (Network::EE, file.ee),
-    ] {
+    for (network, own) in
+        [(Network::Vodafone, file.vodafone), (Network::O2, file.o2), (Network::EE, file.ee)]
+    {
         let mut c = SimConfig::default();
         for layer in [Some(base), own, Some(flags)].into_iter().flatten() {
             c.latency_ms = layer.latency_ms.unwrap_or(c.latency_ms);
@@ -359,25 +335,16 @@ mod tests {
         .unwrap();
         let s = Settings::layer(
             file,
-            Overrides {
-                database_url: Some("sqlite://b.db".into()),
-                ..Default::default()
-            },
+            Overrides { database_url: Some("sqlite://b.db".into()), ..Default::default() },
         )
         .unwrap();
         assert_eq!(s.listen, "127.0.0.1:9000");
         assert!(s.log_json);
         assert_eq!(s.database_url, "sqlite://b.db");
-        assert!(
-            toml::from_str::<FileConfig>("lisen = 1").is_err(),
-            "unknown keys are refused"
-        );
+        assert!(toml::from_str::<FileConfig>("lisen = 1").is_err(), "unknown keys are refused");
         assert!(Settings::layer(
             FileConfig::default(),
-            Overrides {
-                log_format: Some("xml".into()),
-                ..Default::default()
-            }
+            Overrides { log_format: Some("xml".into()), ..Default::default() }
         )
         .is_err());
     }
@@ -388,24 +355,11 @@ mod tests {
             "[carriers]\nlatency_ms = 10\nseed = 7\n[carriers.ee]\nrejection_rate = 0.5\n",
         )
         .unwrap();
-        let flags = CarrierOverride {
-            fault_rate: Some(0.0),
-            ..Default::default()
-        };
-        let s = Settings::layer(
-            file,
-            Overrides {
-                carrier: flags,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let flags = CarrierOverride { fault_rate: Some(0.0), ..Default::default() };
+        let s = Settings::layer(file, Overrides { carrier: flags, ..Default::default() }).unwrap();
         let ee = s.carriers[&Network::EE];
         let vf = s.carriers[&Network::Vodafone];
-        assert_eq!(
-            (ee.latency_ms, ee.seed, ee.rejection_rate, ee.fault_rate),
-            (10, 7, 0.5, 0.0)
-        );
+        assert_eq!((ee.latency_ms, ee.seed, ee.rejection_rate, ee.fault_rate), (10, 7, 0.5, 0.0));
         assert_eq!(vf.rejection_rate, SimConfig::default().rejection_rate);
         assert!(s.worker, "serve runs the worker by default");
         let bad: FileConfig = toml::from_str("[carriers]\nrejection_rate = 2.0\n").unwrap();
@@ -414,17 +368,11 @@ mod tests {
 
     #[test]
     fn secrets_are_not_printed() {
-        assert_eq!(
-            redact_url("postgres://sb:hunter2@db:5432/sb"),
-            "postgres://sb:***@db:5432/sb"
-        );
+        assert_eq!(redact_url("postgres://sb:hunter2@db:5432/sb"), "postgres://sb:***@db:5432/sb");
         assert_eq!(redact_url("sqlite://x.db"), "sqlite://x.db");
         let s = Settings::layer(
             FileConfig::default(),
-            Overrides {
-                jwt_secret: Some("topsecret".into()),
-                ..Default::default()
-            },
+            Overrides { jwt_secret: Some("topsecret".into()), ..Default::default() },
         )
         .unwrap();
         assert!(!format!("{s:?}").contains("topsecret"));

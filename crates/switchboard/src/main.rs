@@ -18,12 +18,7 @@ struct Cli {
     #[arg(long, global = true, env = "SWITCHBOARD_CONFIG")]
     config: Option<PathBuf>,
     /// Database URL: sqlite://PATH (default sqlite://switchboard.db) or postgres://…
-    #[arg(
-        long,
-        global = true,
-        env = "SWITCHBOARD_DATABASE_URL",
-        hide_env_values = true
-    )]
+    #[arg(long, global = true, env = "SWITCHBOARD_DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
     /// Log format: text or json.
     #[arg(long, global = true, env = "SWITCHBOARD_LOG_FORMAT")]
@@ -297,10 +292,8 @@ fn keep_large_allocations_out_of_the_heap() {
 fn main() -> std::process::ExitCode {
     keep_large_allocations_out_of_the_heap();
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     match runtime.block_on(run(cli)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -371,12 +364,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     init_logging(&settings)?;
     let store = Store::connect(&settings.database_url)
         .await
-        .with_context(|| {
-            format!(
-                "connecting to {}",
-                config::redact_url(&settings.database_url)
-            )
-        })?;
+        .with_context(|| format!("connecting to {}", config::redact_url(&settings.database_url)))?;
     store.migrate().await.context("running migrations")?;
     match cli.command {
         Command::Serve(args) => serve(store, settings, args.demo).await,
@@ -398,10 +386,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations are up to date ({})", store.backend());
             Ok(())
         }
-        Command::Demo {
-            subscribers: Some(n),
-            ..
-        } => {
+        Command::Demo { subscribers: Some(n), .. } => {
             let (first, last) = store.seed_synthetic_subscribers(n).await?;
             println!(
                 "added {n} synthetic subscribers, {first} to {last} (partner {:?})",
@@ -409,18 +394,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Demo {
-            numbers: Some(n), ..
-        } => {
+        Command::Demo { numbers: Some(n), .. } => {
             for (network, free) in store.seed_synthetic_pool(n).await? {
                 println!("{network}: {free} free numbers in the pool");
             }
             Ok(())
         }
-        Command::Demo {
-            connections: Some(n),
-            ..
-        } => {
+        Command::Demo { connections: Some(n), .. } => {
             let (first, last) = store.seed_synthetic(n, store.clock().today()).await?;
             println!(
                 "added {n} synthetic connections, CLIs {first} to {last} (partner {:?})",
@@ -428,11 +408,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Demo {
-            connections: None,
-            numbers: None,
-            subscribers: None,
-        } => {
+        Command::Demo { connections: None, numbers: None, subscribers: None } => {
             match store.seed_demo(store.clock().today()).await? {
                 Some(summary) => print_demo(&summary),
                 None => println!("the database already has partners; demo data not seeded"),
@@ -451,11 +427,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn token(store: Store, cmd: TokenCmd) -> anyhow::Result<()> {
     match cmd {
-        TokenCmd::Create {
-            user,
-            description,
-            json,
-        } => {
+        TokenCmd::Create { user, description, json } => {
             let (row, token) = app::App::new(store.clone())
                 .create_token(CLI_ACTOR, &user, &description)
                 .await
@@ -485,11 +457,7 @@ async fn token(store: Store, cmd: TokenCmd) -> anyhow::Result<()> {
                         t.prefix,
                         t.username,
                         t.partner_id,
-                        if t.revoked_at.is_some() {
-                            "revoked"
-                        } else {
-                            "live"
-                        },
+                        if t.revoked_at.is_some() { "revoked" } else { "live" },
                         t.description
                     );
                 }
@@ -535,15 +503,9 @@ async fn network_event(store: Store, cmd: NetworkCmd) -> anyhow::Result<()> {
 fn init_logging(s: &Settings) -> anyhow::Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_new(&s.log_level)
         .map_err(|e| anyhow::anyhow!("log level {:?}: {e}", s.log_level))?;
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if s.log_json {
-        builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .init();
+        builder.json().flatten_event(true).with_current_span(true).init();
     } else {
         builder.init();
     }
@@ -597,10 +559,7 @@ async fn serve(store: Store, settings: Settings, demo: bool) -> anyhow::Result<(
             println!("  password:  {password}");
         }
         let client = store.demo_client(partner.id).await?;
-        println!(
-            "\ndemo API client for partner {} ({}), shown once:",
-            partner.id, partner.name
-        );
+        println!("\ndemo API client for partner {} ({}), shown once:", partner.id, partner.name);
         println!("  client_id:     {}", client.client_id);
         println!("  client_secret: {}", client.client_secret);
         println!("  scopes:        {}", client.scopes);
@@ -611,15 +570,9 @@ async fn serve(store: Store, settings: Settings, demo: bool) -> anyhow::Result<(
         println!(
             "  (the same client on the corporate agreements face: POST http://{addr}/oauth/v2/token, then /corporate-agreements/v2/agreements)"
         );
-        if let Some(user) = store
-            .credentials()
-            .user_by_name(store::demo::DEMO_ISP_USER)
-            .await?
-        {
-            let (row, token) = store
-                .tokens()
-                .create_api_token(CLI_ACTOR, &user, "serve --demo")
-                .await?;
+        if let Some(user) = store.credentials().user_by_name(store::demo::DEMO_ISP_USER).await? {
+            let (row, token) =
+                store.tokens().create_api_token(CLI_ACTOR, &user, "serve --demo").await?;
             println!(
                 "\ndemo ISP API token for partner {} ({}), shown once:",
                 row.partner_id,
@@ -660,10 +613,7 @@ async fn serve(store: Store, settings: Settings, demo: bool) -> anyhow::Result<(
             }
         });
     }
-    println!(
-        "\nSwitchboard listening on http://{addr} ({} database)",
-        store.backend()
-    );
+    println!("\nSwitchboard listening on http://{addr} ({} database)", store.backend());
     println!("  API:      http://{addr}/api/");
     println!("  OpenAPI:  http://{addr}/openapi.json");
     println!("  Docs:     http://{addr}/docs");
@@ -748,10 +698,7 @@ fn not_found(e: store::StoreError, what: String) -> anyhow::Error {
 async fn partner(store: Store, cmd: PartnerCmd) -> anyhow::Result<()> {
     match cmd {
         PartnerCmd::Create { name, house, json } => {
-            let p = store
-                .partners()
-                .create_partner(CLI_ACTOR, &name, house)
-                .await?;
+            let p = store.partners().create_partner(CLI_ACTOR, &name, house).await?;
             if json {
                 println!("{}", serde_json::to_string(&p)?);
             } else {
@@ -779,12 +726,7 @@ async fn partner(store: Store, cmd: PartnerCmd) -> anyhow::Result<()> {
 
 async fn client(store: Store, cmd: ClientCmd) -> anyhow::Result<()> {
     match cmd {
-        ClientCmd::Create {
-            partner,
-            scopes: s,
-            description,
-            json,
-        } => {
+        ClientCmd::Create { partner, scopes: s, description, json } => {
             let c = app::App::new(store)
                 .create_client(CLI_ACTOR, partner, Scopes::parse(&s)?, &description)
                 .await
@@ -801,11 +743,7 @@ async fn client(store: Store, cmd: ClientCmd) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string(&all)?);
             } else {
                 for c in all {
-                    let state = if c.revoked_at.is_some() {
-                        "revoked"
-                    } else {
-                        "active"
-                    };
+                    let state = if c.revoked_at.is_some() { "revoked" } else { "active" };
                     println!(
                         "{}  partner {:<5} {:<8} {}  {}",
                         c.client_id, c.partner_id, state, c.scopes, c.description
@@ -826,12 +764,7 @@ async fn client(store: Store, cmd: ClientCmd) -> anyhow::Result<()> {
 }
 
 async fn portal_user(store: Store, cmd: PortalUserCmd) -> anyhow::Result<()> {
-    let PortalUserCmd::Create {
-        partner,
-        username,
-        role,
-        password_stdin,
-    } = cmd;
+    let PortalUserCmd::Create { partner, username, role, password_stdin } = cmd;
     let role = domain::portal::Role::parse("role", &role)?;
     let (password, generated) = password(password_stdin, 12)?;
     let app = app::App::new(store);
@@ -850,13 +783,7 @@ async fn portal_user(store: Store, cmd: PortalUserCmd) -> anyhow::Result<()> {
 }
 
 async fn user(store: Store, cmd: UserCmd) -> anyhow::Result<()> {
-    let UserCmd::Create {
-        partner,
-        username,
-        scopes: s,
-        password_stdin,
-        json,
-    } = cmd;
+    let UserCmd::Create { partner, username, scopes: s, password_stdin, json } = cmd;
     let (password, generated) = password(password_stdin, 16)?;
     let u = app::App::new(store)
         .create_api_user(CLI_ACTOR, partner, &username, &password, Scopes::parse(&s)?)
@@ -869,10 +796,7 @@ async fn user(store: Store, cmd: UserCmd) -> anyhow::Result<()> {
         }
         println!("{v}");
     } else {
-        println!(
-            "created API user {} for partner {}",
-            u.username, u.partner_id
-        );
+        println!("created API user {} for partner {}", u.username, u.partner_id);
         if generated {
             println!("password: {password}\n(shown once; stored only as an Argon2id hash)");
         }

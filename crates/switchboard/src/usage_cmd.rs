@@ -54,12 +54,7 @@ pub enum UsageCmd {
 pub async fn run(store: store::Store, cmd: UsageCmd) -> anyhow::Result<()> {
     let app = app::App::new(store);
     match cmd {
-        UsageCmd::Import {
-            file,
-            network,
-            rejects,
-            batch,
-        } => {
+        UsageCmd::Import { file, network, rejects, batch } => {
             let network = network
                 .map(|n| {
                     n.parse::<Network>().map_err(|_| {
@@ -92,11 +87,7 @@ struct Batch {
 
 impl Batch {
     fn with_capacity(n: usize) -> Batch {
-        Batch {
-            placed: Vec::with_capacity(n),
-            read: 0,
-            rejected: 0,
-        }
+        Batch { placed: Vec::with_capacity(n), read: 0, rejected: 0 }
     }
 }
 
@@ -110,11 +101,7 @@ struct Rejects {
 
 impl Rejects {
     fn new(path: PathBuf, header: &csv::StringRecord) -> Rejects {
-        Rejects {
-            path,
-            header: header.clone(),
-            out: None,
-        }
+        Rejects { path, header: header.clone(), out: None }
     }
 
     fn write(&mut self, line: u64, reason: &str, row: &csv::StringRecord) -> anyhow::Result<()> {
@@ -218,23 +205,16 @@ pub async fn import(
     let started = Instant::now();
     let bytes = Arc::new(AtomicU64::new(0));
     let (rows, size) = open(file, bytes.clone())?;
-    let mut csv = csv::ReaderBuilder::new()
-        .flexible(true)
-        .buffer_capacity(1 << 16)
-        .from_reader(rows);
-    let header = csv
-        .headers()
-        .with_context(|| format!("reading the header of {}", file.display()))?
-        .clone();
+    let mut csv =
+        csv::ReaderBuilder::new().flexible(true).buffer_capacity(1 << 16).from_reader(rows);
+    let header =
+        csv.headers().with_context(|| format!("reading the header of {}", file.display()))?.clone();
     let columns = Columns::from_header(&header, network)
         .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was imported", file.display()))?;
     let lines: Lines = app.usage_lines().await?;
     let now = app.store.now();
     let progress = Progress::new(size);
-    let mut summary = Summary {
-        rejects: rejects_path.to_owned(),
-        ..Summary::default()
-    };
+    let mut summary = Summary { rejects: rejects_path.to_owned(), ..Summary::default() };
     // Reading, gunzipping, checking and placing rows (and writing refused
     // ones to the reject file) run on a thread of their own, a batch ahead
     // of the writes: two cores, one parsing while the other writes. Only
@@ -256,9 +236,7 @@ pub async fn import(
                     let line = e.position().map(|p| p.line()).unwrap_or(line_no + 1);
                     rejects.finish()?;
                     let _ = batches.send(pending);
-                    return Ok(Some(format!(
-                        "the file cannot be read from line {line} on: {e}"
-                    )));
+                    return Ok(Some(format!("the file cannot be read from line {line} on: {e}")));
                 }
             };
             if more {
@@ -293,9 +271,7 @@ pub async fn import(
         }
         progress.show(&summary, bytes.load(Ordering::Relaxed), started);
     }
-    let ended_early = reader
-        .join()
-        .map_err(|_| anyhow::anyhow!("the file's reader failed"))??;
+    let ended_early = reader.join().map_err(|_| anyhow::anyhow!("the file's reader failed"))??;
     progress.finish();
     summary.seconds = started.elapsed().as_secs_f64();
     if let Some(why) = ended_early {
@@ -326,10 +302,7 @@ impl Progress {
             );
             bar
         });
-        Progress {
-            bar,
-            last_line: std::cell::Cell::new(Instant::now()),
-        }
+        Progress { bar, last_line: std::cell::Cell::new(Instant::now()) }
     }
 
     fn show(&self, s: &Summary, bytes: u64, started: Instant) {
@@ -374,10 +347,7 @@ async fn generate(app: &app::App, n: u64, out: Option<&Path>, seed: u64) -> anyh
             let f =
                 std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?;
             if p.extension().is_some_and(|e| e == "gz") {
-                Box::new(flate2::write::GzEncoder::new(
-                    f,
-                    flate2::Compression::fast(),
-                ))
+                Box::new(flate2::write::GzEncoder::new(f, flate2::Compression::fast()))
             } else {
                 Box::new(f)
             }
@@ -406,12 +376,8 @@ async fn generate(app: &app::App, n: u64, out: Option<&Path>, seed: u64) -> anyh
         let line = live[(next() % live.len() as u64) as usize];
         let period = domain::usage::period_of(line.start_date, now.date_naive());
         // The first period may begin before the contract did.
-        let from = period
-            .start
-            .max(line.start_date)
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight")
-            .and_utc();
+        let from =
+            period.start.max(line.start_date).and_hms_opt(0, 0, 0).expect("midnight").and_utc();
         let span = (now - from).num_seconds().max(1) as u64;
         let at = from + chrono::Duration::seconds((next() % span) as i64);
         let roll = next() % 100;

@@ -14,9 +14,7 @@ struct Env {
 
 impl Env {
     fn new() -> Env {
-        Env {
-            dir: tempfile::tempdir().unwrap(),
-        }
+        Env { dir: tempfile::tempdir().unwrap() }
     }
 
     fn cmd(&self) -> Command {
@@ -77,33 +75,17 @@ fn admin_commands_with_json_output() {
     assert!(secret.len() >= 32, "at least 128 bits");
     let listed = env.json(&["client", "list", "--json"]);
     let text = listed.to_string();
-    assert!(
-        text.contains(&client_id) && !text.contains(secret),
-        "the secret is never listed"
-    );
+    assert!(text.contains(&client_id) && !text.contains(secret), "the secret is never listed");
     let db = std::fs::read(env.dir.path().join("switchboard.db")).unwrap();
     assert!(
         !db.windows(secret.len()).any(|w| w == secret.as_bytes()),
         "the secret is stored only as a hash"
     );
 
-    let (ok, _, err) = env.run(&[
-        "client",
-        "create",
-        "--partner",
-        "999",
-        "--scopes",
-        "customers",
-    ]);
+    let (ok, _, err) = env.run(&["client", "create", "--partner", "999", "--scopes", "customers"]);
     assert!(!ok && err.contains("partner 999 not found"), "{err}");
-    let (ok, _, err) = env.run(&[
-        "client",
-        "create",
-        "--partner",
-        &pid.to_string(),
-        "--scopes",
-        "root",
-    ]);
+    let (ok, _, err) =
+        env.run(&["client", "create", "--partner", &pid.to_string(), "--scopes", "root"]);
     assert!(!ok && err.contains("unknown scope"), "{err}");
 
     let (ok, out, _) = env.run(&["client", "revoke", &client_id]);
@@ -159,21 +141,12 @@ fn demo_and_synthetic_connections() {
     assert!(ok, "{err}");
     assert!(out.contains("seeded demo data"), "{out}");
     let (ok, out, _) = env.run(&["demo"]);
-    assert!(
-        ok && out.contains("already"),
-        "seeding twice does nothing: {out}"
-    );
+    assert!(ok && out.contains("already"), "seeding twice does nothing: {out}");
     let (ok, out, err) = env.run(&["demo", "--connections", "250"]);
     assert!(ok, "{err}");
-    assert!(
-        out.contains("07400000000") && out.contains("07400000249"),
-        "{out}"
-    );
+    assert!(out.contains("07400000000") && out.contains("07400000249"), "{out}");
     let (ok, out, _) = env.run(&["demo", "--connections", "10"]);
-    assert!(
-        ok && out.contains("07400000250"),
-        "a second run continues the range: {out}"
-    );
+    assert!(ok && out.contains("07400000250"), "a second run continues the range: {out}");
 }
 
 #[test]
@@ -181,31 +154,13 @@ fn api_tokens_are_shown_once_listed_and_revoked() {
     let env = Env::new();
     let p = env.json(&["partner", "create", "Fibre Co", "--json"]);
     let pid = p["id"].as_i64().unwrap().to_string();
-    let (ok, _, err) = env.run(&[
-        "user",
-        "create",
-        "--partner",
-        &pid,
-        "--username",
-        "radius",
-        "--scopes",
-        "isp",
-    ]);
+    let (ok, _, err) =
+        env.run(&["user", "create", "--partner", &pid, "--username", "radius", "--scopes", "isp"]);
     assert!(ok, "{err}");
-    let t = env.json(&[
-        "token",
-        "create",
-        "--user",
-        "radius",
-        "--description",
-        "FreeRADIUS",
-        "--json",
-    ]);
+    let t =
+        env.json(&["token", "create", "--user", "radius", "--description", "FreeRADIUS", "--json"]);
     let token = t["token"].as_str().unwrap().to_owned();
-    assert!(
-        token.starts_with("sbt_") && token.len() >= 4 + 64,
-        "256 bits: {token}"
-    );
+    assert!(token.starts_with("sbt_") && token.len() >= 4 + 64, "256 bits: {token}");
     assert_eq!(
         (t["username"].as_str(), t["description"].as_str()),
         (Some("radius"), Some("FreeRADIUS"))
@@ -214,10 +169,7 @@ fn api_tokens_are_shown_once_listed_and_revoked() {
     assert_eq!(listed.as_array().unwrap().len(), 1);
     assert!(!listed.to_string().contains(&token), "never listed");
     let db = std::fs::read(env.dir.path().join("switchboard.db")).unwrap();
-    assert!(
-        !db.windows(token.len()).any(|w| w == token.as_bytes()),
-        "stored only as a hash"
-    );
+    assert!(!db.windows(token.len()).any(|w| w == token.as_bytes()), "stored only as a hash");
     let id = t["id"].as_i64().unwrap().to_string();
     let (ok, out, _) = env.run(&["token", "revoke", &id]);
     assert!(ok && out.contains("revoked"), "{out}");
@@ -228,18 +180,8 @@ fn api_tokens_are_shown_once_listed_and_revoked() {
     let (ok, _, err) = env.run(&["token", "create", "--user", "nobody"]);
     assert!(!ok && err.contains("no user named"), "{err}");
     let long = "d".repeat(201);
-    let (ok, _, err) = env.run(&[
-        "token",
-        "create",
-        "--user",
-        "radius",
-        "--description",
-        &long,
-    ]);
-    assert!(
-        !ok && err.contains("description: at most 200 characters"),
-        "{err}"
-    );
+    let (ok, _, err) = env.run(&["token", "create", "--user", "radius", "--description", &long]);
+    assert!(!ok && err.contains("description: at most 200 characters"), "{err}");
 }
 
 #[test]
@@ -248,42 +190,18 @@ fn network_events_name_what_is_wrong() {
     assert!(env.run(&["demo"]).0);
     for (args, needle) in [
         (
-            &[
-                "network",
-                "switch-out",
-                "--network",
-                "Vodafone",
-                "--code",
-                "ZZZ000000",
-            ][..],
+            &["network", "switch-out", "--network", "Vodafone", "--code", "ZZZ000000"][..],
             "no PAC ZZZ000000 was issued on Vodafone",
         ),
         (
-            &[
-                "network",
-                "switch-out",
-                "--network",
-                "EE",
-                "--code",
-                "000000zzz",
-            ],
+            &["network", "switch-out", "--network", "EE", "--code", "000000zzz"],
             "no STAC 000000ZZZ was issued on EE",
         ),
         (
-            &[
-                "network",
-                "switch-out",
-                "--network",
-                "Three",
-                "--code",
-                "ZZZ000000",
-            ],
+            &["network", "switch-out", "--network", "Three", "--code", "ZZZ000000"],
             "not Vodafone, O2 or EE",
         ),
-        (
-            &["network", "switch-out", "--network", "O2", "--code", "12AB"],
-            "neither a PAC",
-        ),
+        (&["network", "switch-out", "--network", "O2", "--code", "12AB"], "neither a PAC"),
         (
             &[
                 "network",
@@ -307,11 +225,8 @@ fn network_events_name_what_is_wrong() {
 #[test]
 fn config_file_and_bad_values() {
     let env = Env::new();
-    std::fs::write(
-        env.dir.path().join("sb.toml"),
-        "database_url = \"sqlite://from-file.db\"\n",
-    )
-    .unwrap();
+    std::fs::write(env.dir.path().join("sb.toml"), "database_url = \"sqlite://from-file.db\"\n")
+        .unwrap();
     let (ok, _, err) = env.run(&["--config", "sb.toml", "migrate"]);
     assert!(ok, "{err}");
     assert!(env.dir.path().join("from-file.db").exists());
@@ -330,18 +245,13 @@ fn serve_demo_prints_credentials_answers_and_stops_on_sigterm() {
     cmd.args(["serve", "--demo", "--listen", "127.0.0.1:0"]);
     let mut served = common::serve(cmd);
     let (base, isp_token) = (served.base.clone(), served.isp_token.clone());
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
         let http = reqwest::Client::new();
         let token = served.token(&http).await;
         let c = common::json(
-            http.get(format!(
-                "{base}/api/Connections/GetConnectionByCLI?cli=%2B447700900000"
-            ))
-            .bearer_auth(token),
+            http.get(format!("{base}/api/Connections/GetConnectionByCLI?cli=%2B447700900000"))
+                .bearer_auth(token),
         )
         .await;
         assert_eq!(c["cli"], "07700900000", "{c}");
@@ -352,10 +262,8 @@ fn serve_demo_prints_credentials_answers_and_stops_on_sigterm() {
         .await;
         assert_eq!(users["data"][0]["username"], "bob", "{users}");
     });
-    let status = Command::new("kill")
-        .args(["-TERM", &served.child.id().to_string()])
-        .status()
-        .unwrap();
+    let status =
+        Command::new("kill").args(["-TERM", &served.child.id().to_string()]).status().unwrap();
     assert!(status.success());
     let exit = served.child.wait().unwrap();
     assert!(exit.success(), "graceful shutdown exits 0: {exit:?}");
@@ -383,10 +291,7 @@ fn serve_provisions_orders_and_worker_runs_alone() {
     ]);
     let mut served = common::serve(cmd);
     let base = served.base.clone();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let status = rt.block_on(async {
         let http = reqwest::Client::new();
         let token = served.token(&http).await;
@@ -413,29 +318,14 @@ fn serve_provisions_orders_and_worker_runs_alone() {
         }
     });
     assert_eq!(status, "Completed");
-    Command::new("kill")
-        .args(["-TERM", &served.child.id().to_string()])
-        .status()
-        .unwrap();
+    Command::new("kill").args(["-TERM", &served.child.id().to_string()]).status().unwrap();
     assert!(served.child.wait().unwrap().success());
 
-    let mut worker = env
-        .cmd()
-        .args(["worker"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let first = BufReader::new(worker.stdout.take().unwrap())
-        .lines()
-        .next()
-        .unwrap()
-        .unwrap();
+    let mut worker =
+        env.cmd().args(["worker"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let first = BufReader::new(worker.stdout.take().unwrap()).lines().next().unwrap().unwrap();
     assert!(first.contains("provisioning worker running"), "{first}");
-    Command::new("kill")
-        .args(["-TERM", &worker.id().to_string()])
-        .status()
-        .unwrap();
+    Command::new("kill").args(["-TERM", &worker.id().to_string()]).status().unwrap();
     assert!(worker.wait().unwrap().success(), "the worker stops cleanly");
 }
 
@@ -450,14 +340,7 @@ fn usage_import_reports_bad_rows_by_line_and_is_idempotent() {
     assert!(
         good.starts_with("network,record_id,cli,kind,direction,destination,event_time,quantity\n")
     );
-    let cli = good
-        .lines()
-        .nth(1)
-        .unwrap()
-        .split(',')
-        .nth(2)
-        .unwrap()
-        .to_owned();
+    let cli = good.lines().nth(1).unwrap().split(',').nth(2).unwrap().to_owned();
     // Four bad rows after the 2,000 good ones (lines 2,002 to 2,005).
     let bad = format!(
         "Vodafone,bad-1,07700900999,Data,Outgoing,UK,2026-01-01T00:00:00Z,1\n\
@@ -469,10 +352,7 @@ fn usage_import_reports_bad_rows_by_line_and_is_idempotent() {
 
     let (ok, out, err) = env.run(&["usage", "import", "u.csv"]);
     assert!(ok, "{err}");
-    assert!(
-        out.contains("read 2004, stored 2000, duplicates 0, rejected 4"),
-        "{out}"
-    );
+    assert!(out.contains("read 2004, stored 2000, duplicates 0, rejected 4"), "{out}");
     let rejects = std::fs::read_to_string(env.dir.path().join("u.csv.rejects.csv")).unwrap();
     let lines: Vec<&str> = rejects.lines().collect();
     assert_eq!(
@@ -490,24 +370,12 @@ fn usage_import_reports_bad_rows_by_line_and_is_idempotent() {
 
     // Again: every good record is a duplicate; nothing changes.
     let (ok, out, _) = env.run(&["usage", "import", "u.csv"]);
-    assert!(
-        ok && out.contains("read 2004, stored 0, duplicates 2000, rejected 4"),
-        "{out}"
-    );
+    assert!(ok && out.contains("read 2004, stored 0, duplicates 2000, rejected 4"), "{out}");
 
     // Gzip, truncated: what was read is imported, the rest not, and it says so.
     let more = env.dir.path().join("more.csv");
     assert!(
-        env.run(&[
-            "usage",
-            "generate",
-            "3000",
-            "--seed",
-            "2",
-            "--out",
-            more.to_str().unwrap()
-        ])
-        .0
+        env.run(&["usage", "generate", "3000", "--seed", "2", "--out", more.to_str().unwrap()]).0
     );
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(&std::fs::read(&more).unwrap()).unwrap();
@@ -515,26 +383,17 @@ fn usage_import_reports_bad_rows_by_line_and_is_idempotent() {
     std::fs::write(env.dir.path().join("cut.csv.gz"), &gz[..gz.len() * 2 / 3]).unwrap();
     let (ok, _, err) = env.run(&["usage", "import", "cut.csv.gz"]);
     assert!(!ok, "a truncated file is not a success");
-    assert!(
-        err.contains("stopped early") && err.contains("cannot be read from line"),
-        "{err}"
-    );
+    assert!(err.contains("stopped early") && err.contains("cannot be read from line"), "{err}");
     std::fs::write(env.dir.path().join("whole.csv.gz"), &gz).unwrap();
     let (ok, out, err) = env.run(&["usage", "import", "whole.csv.gz"]);
     assert!(ok, "{err}");
     // The summary's count after `name`, as in "stored 12, duplicates 3".
     let count = |name: &str| -> u64 {
-        let after = out
-            .split(name)
-            .nth(1)
-            .unwrap_or_else(|| panic!("no {name:?} in {out}"));
+        let after = out.split(name).nth(1).unwrap_or_else(|| panic!("no {name:?} in {out}"));
         after.split(',').next().unwrap().parse().unwrap()
     };
     let (stored, dups) = (count("stored "), count("duplicates "));
-    assert!(
-        dups > 0 && stored > 0 && stored + dups == 3000,
-        "the rest imported once: {out}"
-    );
+    assert!(dups > 0 && stored > 0 && stored + dups == 3000, "the rest imported once: {out}");
 
     // A header without the columns: nothing imported.
     std::fs::write(env.dir.path().join("odd.csv"), "a,b\n1,2\n").unwrap();
@@ -561,14 +420,9 @@ fn portal_users_are_created_with_a_role_and_a_password_shown_once() {
         "platform-admin",
     ]);
     assert!(ok, "{err}");
-    assert!(
-        out.contains("created portal user ops.admin (platform-admin)"),
-        "{out}"
-    );
-    let password = out
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("password: "))
-        .expect("the password, once");
+    assert!(out.contains("created portal user ops.admin (platform-admin)"), "{out}");
+    let password =
+        out.lines().find_map(|l| l.trim().strip_prefix("password: ")).expect("the password, once");
     assert!(password.split_whitespace().next().unwrap().len() >= 12);
     let (ok, _, err) = env.run(&[
         "portal-user",

@@ -52,19 +52,13 @@ async fn block(url: &str) -> Blocker {
     use sqlx::Connection;
     if url.starts_with("sqlite") {
         let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
-        sqlx::query("BEGIN IMMEDIATE")
-            .execute(&mut c)
-            .await
-            .unwrap();
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut c).await.unwrap();
         Blocker::Sqlite(c)
     } else {
         let mut c = sqlx::PgConnection::connect(url).await.unwrap();
         sqlx::query("BEGIN").execute(&mut c).await.unwrap();
         // Reads go on; the customer's insert waits, after the key's claim.
-        sqlx::query("LOCK TABLE customers IN EXCLUSIVE MODE")
-            .execute(&mut c)
-            .await
-            .unwrap();
+        sqlx::query("LOCK TABLE customers IN EXCLUSIVE MODE").execute(&mut c).await.unwrap();
         Blocker::Postgres(c)
     }
 }
@@ -93,32 +87,22 @@ async fn killed_mid_request_then_retried(url: &str, dir: &std::path::Path) {
     tokio::time::sleep(Duration::from_millis(700)).await;
     first.child.kill().unwrap();
     first.child.wait().unwrap();
-    assert!(
-        in_flight.await.unwrap().is_err(),
-        "the killed server never answered"
-    );
+    assert!(in_flight.await.unwrap().is_err(), "the killed server never answered");
     release(blocker).await;
 
     let second = start(dir, url);
     let token = second.token(&http).await;
-    let retry = create(&http, &second.base, &token, "crash-1", &customer())
-        .await
-        .unwrap();
+    let retry = create(&http, &second.base, &token, "crash-1", &customer()).await.unwrap();
     assert_eq!(retry.status(), 201, "the retry does the work");
     assert!(!retry.headers().contains_key("idempotent-replayed"));
     let made: Value = retry.json().await.unwrap();
-    let again = create(&http, &second.base, &token, "crash-1", &customer())
-        .await
-        .unwrap();
+    let again = create(&http, &second.base, &token, "crash-1", &customer()).await.unwrap();
     assert_eq!(again.status(), 201);
     assert_eq!(again.headers()["idempotent-replayed"], "true");
     assert_eq!(again.json::<Value>().await.unwrap(), made);
     let list = common::json(
-        http.get(format!(
-            "{}/api/Customers?search=Killed%20Midway",
-            second.base
-        ))
-        .bearer_auth(&token),
+        http.get(format!("{}/api/Customers?search=Killed%20Midway", second.base))
+            .bearer_auth(&token),
     )
     .await;
     assert_eq!(list["total"], 1, "made once: {list}");
@@ -134,30 +118,18 @@ async fn a_keyed_request_killed_mid_transaction_is_done_once_on_retry() {
     let url = format!("sqlite://{}", dir.path().join("crash.db").display());
     killed_mid_request_then_retried(&url, dir.path()).await;
 
-    let Some(base) = std::env::var("TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
+    let Some(base) = std::env::var("TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty()) else {
         return;
     };
     use sqlx::Connection;
     let name = format!("crash{}", std::process::id());
     let mut admin = sqlx::PgConnection::connect(&base).await.unwrap();
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(&mut admin).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
     let url = match base.rsplit_once('/') {
         Some((server, _)) => format!("{server}/{name}"),
         None => panic!("TEST_POSTGRES_URL has no database: {base}"),
     };
     killed_mid_request_then_retried(&url, dir.path()).await;
-    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut admin).await.unwrap();
 }

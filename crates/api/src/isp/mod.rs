@@ -31,11 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(root))
         .routes(routes!(users::list_users, users::create_user))
-        .routes(routes!(
-            users::get_user,
-            users::patch_user,
-            users::delete_user
-        ))
+        .routes(routes!(users::get_user, users::patch_user, users::delete_user))
         .routes(routes!(users::suspend_user))
         .routes(routes!(users::activate_user))
         .routes(routes!(users::renew_user))
@@ -92,11 +88,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Base {
                     })
             })
             .unwrap_or("localhost");
-        let proto = match parts
-            .headers
-            .get("x-forwarded-proto")
-            .and_then(|h| h.to_str().ok())
-        {
+        let proto = match parts.headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()) {
             Some("https") => "https",
             _ => "http",
         };
@@ -205,10 +197,7 @@ where
 #[utoipa::path(get, path = "/api/v1", tag = "ISP",
     responses((status = 200, description = "links to every collection, and a URI template for a customer", body = views::Root), (status = 401, description = "no or an invalid token")))]
 pub async fn root(Caller { base, .. }: Caller) -> Json<views::Root> {
-    let href = |path: &str| views::Href {
-        href: base.url(path),
-        templated: false,
-    };
+    let href = |path: &str| views::Href { href: base.url(path), templated: false };
     let links = views::RootLinks {
         list_users: base.url("/users"),
         list_profiles: base.url("/profiles"),
@@ -216,15 +205,8 @@ pub async fn root(Caller { base, .. }: Caller) -> Json<views::Root> {
             this: href(""),
             users: href("/users"),
             profiles: href("/profiles"),
-            customer: views::Href {
-                href: base.url("/customers/{id}"),
-                templated: true,
-            },
+            customer: views::Href { href: base.url("/customers/{id}"), templated: true },
         },
     };
-    Json(views::Root {
-        success: "true",
-        data: links.clone(),
-        top: links,
-    })
+    Json(views::Root { success: "true", data: links.clone(), top: links })
 }

@@ -95,10 +95,7 @@ pub async fn create_profile(
         auth_type: b.auth_type,
     };
     let row = app.create_isp_profile(&who, command).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Envelope::of(Profile::of(&base, &row))),
-    ))
+    Ok((StatusCode::CREATED, Json(Envelope::of(Profile::of(&base, &row)))))
 }
 
 /// The customer record subscribers belong to.

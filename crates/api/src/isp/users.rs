@@ -122,11 +122,7 @@ pub async fn create_user(
     Caller { app, who, base }: Caller,
     Body(b): Body<NewUser>,
 ) -> IspResult<(StatusCode, Json<Envelope<User>>)> {
-    let expiration = b
-        .expiration
-        .as_deref()
-        .map(|t| parse_time(t, "expiration"))
-        .transpose()?;
+    let expiration = b.expiration.as_deref().map(|t| parse_time(t, "expiration")).transpose()?;
     let command = NewUserCommand {
         username: b.username,
         password: b.password,
@@ -174,11 +170,7 @@ pub async fn patch_user(
 ) -> IspResult<Json<Envelope<User>>> {
     let expiration = b
         .expiration
-        .map(|m| {
-            m.as_deref()
-                .map(|t| parse_time(t, "expiration"))
-                .transpose()
-        })
+        .map(|m| m.as_deref().map(|t| parse_time(t, "expiration")).transpose())
         .transpose()?;
     let command = UserPatchCommand {
         profile_id: b.profile_id,
@@ -246,12 +238,5 @@ pub async fn user_sessions(
     let p = paging.request()?;
     let (user_id, rows, total) = app.isp_user_sessions(&who, &id, p).await?;
     let items = rows.iter().map(Session::from).collect();
-    Ok(Json(Page::new(
-        &base,
-        &format!("/users/{user_id}/sessions"),
-        "",
-        p,
-        total,
-        items,
-    )))
+    Ok(Json(Page::new(&base, &format!("/users/{user_id}/sessions"), "", p, total, items)))
 }

@@ -21,10 +21,7 @@ pub struct Envelope<T> {
 
 impl<T> Envelope<T> {
     pub fn of(data: T) -> Envelope<T> {
-        Envelope {
-            success: "true",
-            data,
-        }
+        Envelope { success: "true", data }
     }
 }
 
@@ -72,20 +69,13 @@ impl<T> Page<T> {
     ) -> Page<T> {
         let link = |n: i64| {
             let sep = if query.is_empty() { "" } else { "&" };
-            base.url(&format!(
-                "{path}?{query}{sep}page={n}&per_page={}",
-                p.limit()
-            ))
+            base.url(&format!("{path}?{query}{sep}page={n}&per_page={}", p.limit()))
         };
         let number = p.offset() / p.limit() + 1;
         Page {
             success: "true",
             data,
-            meta: PageMeta {
-                page: number,
-                per_page: p.limit(),
-                total,
-            },
+            meta: PageMeta { page: number, per_page: p.limit(), total },
             links: PageLinks {
                 this: link(number),
                 first: link(1),

@@ -49,19 +49,11 @@ fn view(contract_id: i64, s: Settings) -> AlertingSettings {
         thresholds: s
             .thresholds
             .into_iter()
-            .map(|t| ThresholdView {
-                kind: t.kind,
-                value: t.value,
-                action: t.action,
-            })
+            .map(|t| ThresholdView { kind: t.kind, value: t.value, action: t.action })
             .collect(),
         alert_bar: s.alert_bar,
         alert_bar_since: s.alert_bar_since,
-        alert_bar_reasons: s
-            .alert_bar_reasons
-            .iter()
-            .map(ToString::to_string)
-            .collect(),
+        alert_bar_reasons: s.alert_bar_reasons.iter().map(ToString::to_string).collect(),
     }
 }
 
@@ -97,15 +89,9 @@ pub async fn set_alerting_settings(
     let thresholds = b
         .thresholds
         .into_iter()
-        .map(|t| Threshold {
-            kind: t.kind,
-            value: t.value,
-            action: t.action,
-        })
+        .map(|t| Threshold { kind: t.kind, value: t.value, action: t.action })
         .collect();
-    let settings = app
-        .set_alerting_settings(&who, b.contract_id, thresholds)
-        .await?;
+    let settings = app.set_alerting_settings(&who, b.contract_id, thresholds).await?;
     Ok(Json(view(b.contract_id, settings)))
 }
 
@@ -138,11 +124,7 @@ pub async fn get_cli_alerting_bar_status(
         cli: conn.cli,
         contract_id: conn.id,
         alert_bar: s.alert_bar,
-        reasons: s
-            .alert_bar_reasons
-            .iter()
-            .map(ToString::to_string)
-            .collect(),
+        reasons: s.alert_bar_reasons.iter().map(ToString::to_string).collect(),
         since: s.alert_bar_since,
         request_id: s.alert_bar_request_id,
         request_status: request.map(|r| r.status.to_string()),
@@ -199,9 +181,5 @@ pub async fn get_alerts(
     Page(page): Page,
 ) -> ApiResult<Json<List<Alert>>> {
     let (rows, total) = app.alerts(&who, id, page).await?;
-    Ok(Json(List::new(
-        rows.into_iter().map(Alert::from).collect(),
-        page,
-        total,
-    )))
+    Ok(Json(List::new(rows.into_iter().map(Alert::from).collect(), page, total)))
 }

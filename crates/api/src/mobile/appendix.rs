@@ -21,11 +21,7 @@ pub struct AppendixEntry {
 
 impl From<&Entry> for AppendixEntry {
     fn from(e: &Entry) -> Self {
-        AppendixEntry {
-            id: e.id,
-            name: e.name.into(),
-            description: e.description.map(Into::into),
-        }
+        AppendixEntry { id: e.id, name: e.name.into(), description: e.description.map(Into::into) }
     }
 }
 
@@ -60,11 +56,7 @@ pub struct DiaryTaskEntry {
 
 impl From<&DiaryTask> for DiaryTaskEntry {
     fn from(t: &DiaryTask) -> Self {
-        DiaryTaskEntry {
-            id: t.id,
-            diary_type_id: t.diary_type_id,
-            name: t.name.into(),
-        }
+        DiaryTaskEntry { id: t.id, diary_type_id: t.diary_type_id, name: t.name.into() }
     }
 }
 
@@ -107,11 +99,7 @@ pub async fn bar_suffixes(
         .bar_suffixes()
         .await?
         .into_iter()
-        .map(|(bar_suffix, name, category)| BarSuffixEntry {
-            bar_suffix,
-            name,
-            category,
-        });
+        .map(|(bar_suffix, name, category)| BarSuffixEntry { bar_suffix, name, category });
     Ok(Json(List::paginate(all, p.request()?)))
 }
 

@@ -128,14 +128,12 @@ pub async fn set_bill_cap(
         (true, Some(v)) => Some(v),
         (true, None) => {
             return Err(
-                domain::Error::invalid("valuePence", "give the cap in pence to enable it").into(),
+                domain::Error::invalid("valuePence", "give the cap in pence to enable it").into()
             )
         }
         (false, _) => None,
     };
-    Ok(Json(view(
-        app.set_bill_cap(&who, b.contract_id, cap).await?,
-    )))
+    Ok(Json(view(app.set_bill_cap(&who, b.contract_id, cap).await?)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -186,8 +184,5 @@ pub async fn record_consent(
 ) -> ApiResult<Json<BillLimit>> {
     let b = body.value;
     let method = domain::bill_limit::Method::parse("method", &b.method)?;
-    Ok(Json(view(
-        app.record_consent(&who, b.contract_id, &b.consented_by, method, &b.note)
-            .await?,
-    )))
+    Ok(Json(view(app.record_consent(&who, b.contract_id, &b.consented_by, method, &b.note).await?)))
 }

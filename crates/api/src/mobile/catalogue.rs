@@ -19,10 +19,7 @@ pub struct NetworkParam {
 
 impl NetworkParam {
     fn network(&self) -> Result<Network, ApiError> {
-        Ok(Network::parse_field(
-            text_param(&self.network, "network")?,
-            "network",
-        )?)
+        Ok(Network::parse_field(text_param(&self.network, "network")?, "network")?)
     }
 }
 

@@ -50,9 +50,6 @@ pub async fn get_connection_by_customer_id(
     Page(page): Page,
 ) -> ApiResult<Json<List<Connection>>> {
     let (rows, total) = app.connections_for_customer(&who, id, page).await?;
-    let items = rows
-        .into_iter()
-        .map(Connection::try_from)
-        .collect::<Result<Vec<_>, _>>()?;
+    let items = rows.into_iter().map(Connection::try_from).collect::<Result<Vec<_>, _>>()?;
     Ok(Json(List::new(items, page, total)))
 }

@@ -44,13 +44,9 @@ pub async fn create_customer(
     };
     let key = crate::idempotency::key(&headers, &body.hash)?;
     let done = app.create_customer(&who, key, input).await?;
-    Ok(crate::idempotency::respond(
-        done,
-        StatusCode::CREATED,
-        |c| CustomerCreated {
-            customer_id: c.customer_id,
-        },
-    ))
+    Ok(crate::idempotency::respond(done, StatusCode::CREATED, |c| CustomerCreated {
+        customer_id: c.customer_id,
+    }))
 }
 
 /// One customer's details.

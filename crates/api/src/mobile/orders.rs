@@ -191,10 +191,8 @@ pub struct OrderMobileView {
 impl From<OrderMobile> for OrderMobileView {
     fn from(m: OrderMobile) -> Self {
         let r = m.row;
-        let esim = (r.sim_type.as_deref() == Some("eSIM")).then(|| Esim {
-            activation_code: r.esim_activation_code.clone(),
-            eid: r.eid.clone(),
-        });
+        let esim = (r.sim_type.as_deref() == Some("eSIM"))
+            .then(|| Esim { activation_code: r.esim_activation_code.clone(), eid: r.eid.clone() });
         OrderMobileView {
             order_mobile_id: r.id,
             connection_type: r.connection_type,
@@ -347,17 +345,11 @@ pub async fn create_draft_order(
     let b = body.value;
     let customer = positive(b.customer_id, "customerId")?;
     let key = crate::idempotency::key(&headers, &body.hash)?;
-    let done = app
-        .create_draft_order(&who, key, customer, b.reference)
-        .await?;
-    Ok(crate::idempotency::respond(
-        done,
-        StatusCode::CREATED,
-        |o| OrderState {
-            order_id: o.order_id,
-            status: o.status.to_string(),
-        },
-    ))
+    let done = app.create_draft_order(&who, key, customer, b.reference).await?;
+    Ok(crate::idempotency::respond(done, StatusCode::CREATED, |o| OrderState {
+        order_id: o.order_id,
+        status: o.status.to_string(),
+    }))
 }
 
 /// Adds a mobile (New, Port, Migration or Disconnection) to a draft order.
@@ -393,14 +385,10 @@ pub async fn add_mobile_to_order(
     };
     let key = crate::idempotency::key(&headers, &body.hash)?;
     let done = app.add_mobile_to_order(&who, key, order_id, input).await?;
-    Ok(crate::idempotency::respond(
-        done,
-        StatusCode::CREATED,
-        |m| MobileAdded {
-            order_mobile_id: m.order_mobile_id,
-            cli: m.cli.unwrap_or_default(),
-        },
-    ))
+    Ok(crate::idempotency::respond(done, StatusCode::CREATED, |m| MobileAdded {
+        order_mobile_id: m.order_mobile_id,
+        cli: m.cli.unwrap_or_default(),
+    }))
 }
 
 /// Removes a mobile from a draft order; a number reserved for it goes back to the pool.
@@ -413,10 +401,7 @@ pub async fn remove_mobile_from_order(
     let order_id = positive(body.value.order_id, "orderId")?;
     let mobile = positive(body.value.order_mobile_id, "orderMobileId")?;
     app.remove_mobile_from_order(&who, order_id, mobile).await?;
-    Ok(Json(OrderState {
-        order_id,
-        status: OrderStatus::Draft.to_string(),
-    }))
+    Ok(Json(OrderState { order_id, status: OrderStatus::Draft.to_string() }))
 }
 
 /// The four bundle and bar calls: check the ids, make the change, answer
@@ -432,11 +417,7 @@ async fn change_extra(
     let change = MobileExtra::new(kind, add, item)?;
     let m = app.change_mobile_extra(&who, mobile, change).await?;
     let view = OrderMobileView::from(m);
-    Ok(Json(MobileExtras {
-        order_mobile_id: mobile,
-        bundles: view.bundles,
-        bars: view.bars,
-    }))
+    Ok(Json(MobileExtras { order_mobile_id: mobile, bundles: view.bundles, bars: view.bars }))
 }
 
 /// Adds a bundle of the mobile's tariff to a draft order's mobile.
@@ -447,14 +428,7 @@ pub async fn add_bundle_to_mobile(
     body: JsonBody<MobileBundle>,
 ) -> ApiResult<Json<MobileExtras>> {
     let b = body.value;
-    change_extra(
-        call,
-        b.order_mobile_id,
-        b.tariff_option_id,
-        ExtraKind::Bundle,
-        true,
-    )
-    .await
+    change_extra(call, b.order_mobile_id, b.tariff_option_id, ExtraKind::Bundle, true).await
 }
 
 /// Removes a bundle from a draft order's mobile.
@@ -465,14 +439,7 @@ pub async fn remove_bundle_from_mobile(
     body: JsonBody<MobileBundle>,
 ) -> ApiResult<Json<MobileExtras>> {
     let b = body.value;
-    change_extra(
-        call,
-        b.order_mobile_id,
-        b.tariff_option_id,
-        ExtraKind::Bundle,
-        false,
-    )
-    .await
+    change_extra(call, b.order_mobile_id, b.tariff_option_id, ExtraKind::Bundle, false).await
 }
 
 /// Adds a bar of the mobile's network to a draft order's mobile.
@@ -510,11 +477,9 @@ pub async fn submit_order(
     let order_id = positive(body.value.order_id, "orderId")?;
     let key = crate::idempotency::key(&headers, &body.hash)?;
     let done = app.submit_order(&who, key, order_id).await?;
-    Ok(crate::idempotency::respond(done, StatusCode::OK, |o| {
-        OrderState {
-            order_id: o.order_id,
-            status: o.status.to_string(),
-        }
+    Ok(crate::idempotency::respond(done, StatusCode::OK, |o| OrderState {
+        order_id: o.order_id,
+        status: o.status.to_string(),
     }))
 }
 
@@ -548,10 +513,7 @@ async fn withdraw(
 ) -> ApiResult<Json<OrderState>> {
     let order_id = positive(body.value.order_id, "orderId")?;
     let o = app.withdraw_order(&who, order_id, cancel).await?;
-    Ok(Json(OrderState {
-        order_id,
-        status: o.status.to_string(),
-    }))
+    Ok(Json(OrderState { order_id, status: o.status.to_string() }))
 }
 
 /// The order, its mobiles (with bundles, bars, outcome, contract) and its
@@ -562,11 +524,7 @@ pub async fn get_order_details(
     Call { app, who }: Call,
     Id(id, _): Id<OrderIdParam>,
 ) -> ApiResult<Json<OrderDetails>> {
-    let app::orders::OrderWhole {
-        order: o,
-        mobiles,
-        history,
-    } = app.order_whole(&who, id).await?;
+    let app::orders::OrderWhole { order: o, mobiles, history } = app.order_whole(&who, id).await?;
     Ok(Json(OrderDetails {
         order_id: o.id,
         customer_id: o.customer_id,
@@ -683,10 +641,7 @@ pub async fn list_available_numbers(
     let (clis, total) = app.free_numbers(&who, network, page).await?;
     Ok(Json(List::new(
         clis.into_iter()
-            .map(|cli| AvailableNumber {
-                cli,
-                network: network.as_str().into(),
-            })
+            .map(|cli| AvailableNumber { cli, network: network.as_str().into() })
             .collect(),
         page,
         total,

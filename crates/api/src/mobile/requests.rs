@@ -56,10 +56,7 @@ impl From<RequestRow> for RequestView {
             created_at: r.created_at,
             updated_at: r.updated_at,
             completed_at: r.completed_at,
-            result: r
-                .result
-                .as_deref()
-                .and_then(|t| serde_json::from_str(t).ok()),
+            result: r.result.as_deref().and_then(|t| serde_json::from_str(t).ok()),
         }
     }
 }
@@ -101,10 +98,7 @@ pub async fn add_or_remove_bar(
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
     let b = body.value;
     let add = parse_action(&b.action)?;
-    accepted(
-        app.change_extra(&who, b.contract_id, ExtraKind::Bar, b.bar_id, add)
-            .await?,
-    )
+    accepted(app.change_extra(&who, b.contract_id, ExtraKind::Bar, b.bar_id, add).await?)
 }
 
 /// Adds a bundle the connection's tariff allows; answers the Pending request.
@@ -117,14 +111,7 @@ pub async fn add_bundle(
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
     let b = body.value;
     accepted(
-        app.change_extra(
-            &who,
-            b.contract_id,
-            ExtraKind::Bundle,
-            b.tariff_option_id,
-            true,
-        )
-        .await?,
+        app.change_extra(&who, b.contract_id, ExtraKind::Bundle, b.tariff_option_id, true).await?,
     )
 }
 
@@ -138,14 +125,7 @@ pub async fn remove_bundle(
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
     let b = body.value;
     accepted(
-        app.change_extra(
-            &who,
-            b.contract_id,
-            ExtraKind::Bundle,
-            b.tariff_option_id,
-            false,
-        )
-        .await?,
+        app.change_extra(&who, b.contract_id, ExtraKind::Bundle, b.tariff_option_id, false).await?,
     )
 }
 
@@ -173,10 +153,7 @@ pub async fn change_tariff(
     body: JsonBody<TariffChange>,
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
     let b = body.value;
-    accepted(
-        app.change_tariff(&who, b.contract_id, b.tariff_id, b.effective_date)
-            .await?,
-    )
+    accepted(app.change_tariff(&who, b.contract_id, b.tariff_id, b.effective_date).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -286,10 +263,7 @@ pub async fn get_diverts(
             in_force: domain::divert::in_force(&d.divert_type, &kinds),
         })
         .collect();
-    Ok(Json(Diverts {
-        contract_id: id,
-        diverts,
-    }))
+    Ok(Json(Diverts { contract_id: id, diverts }))
 }
 
 /// Sets (or replaces) a divert; answers the Pending request.
@@ -302,13 +276,7 @@ pub async fn set_divert(
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
     let b = body.value;
     let row = app
-        .set_divert(
-            &who,
-            b.contract_id,
-            &b.divert_type,
-            &b.destination,
-            b.no_reply_seconds,
-        )
+        .set_divert(&who, b.contract_id, &b.divert_type, &b.destination, b.no_reply_seconds)
         .await?;
     accepted(row)
 }
@@ -322,10 +290,7 @@ pub async fn remove_divert(
     body: JsonBody<RemoveDivert>,
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
     let b = body.value;
-    accepted(
-        app.remove_divert(&who, b.contract_id, &b.divert_type)
-            .await?,
-    )
+    accepted(app.remove_divert(&who, b.contract_id, &b.divert_type).await?)
 }
 
 /// A request object.

@@ -30,12 +30,10 @@ async fn switching(
     contract_id: i64,
     kind: &str,
 ) -> ApiResult<(StatusCode, Json<RequestView>)> {
-    Ok(
-        match app.request_switching(&who, contract_id, kind).await? {
-            app::requests::Queued::New(row) => (StatusCode::ACCEPTED, Json(row.into())),
-            app::requests::Queued::Current(row) => (StatusCode::OK, Json(row.into())),
-        },
-    )
+    Ok(match app.request_switching(&who, contract_id, kind).await? {
+        app::requests::Queued::New(row) => (StatusCode::ACCEPTED, Json(row.into())),
+        app::requests::Queued::Current(row) => (StatusCode::OK, Json(row.into())),
+    })
 }
 
 /// Requests a PAC to move the number to another provider. The network
@@ -103,7 +101,7 @@ pub async fn get_switching_requests(
         (None, Some(_)) => SwitchingOf::Customer(int_param(&q.customer_id, "customerId")?),
         (Some(_), Some(_)) => {
             return Err(
-                Error::invalid("customerId", "give contractId or customerId, not both").into(),
+                Error::invalid("customerId", "give contractId or customerId, not both").into()
             )
         }
         (None, None) => {

@@ -151,21 +151,12 @@ pub struct TaskItem {
 
 impl TaskItem {
     fn of(task_id: i64) -> Self {
-        TaskItem {
-            task_id,
-            comments: None,
-            status_id: None,
-            status: None,
-            error: None,
-        }
+        TaskItem { task_id, comments: None, status_id: None, status: None, error: None }
     }
 
     /// An id that is unknown or another partner's.
     fn missing(task_id: i64) -> Self {
-        TaskItem {
-            error: Some("not found".into()),
-            ..TaskItem::of(task_id)
-        }
+        TaskItem { error: Some("not found".into()), ..TaskItem::of(task_id) }
     }
 }
 
@@ -213,11 +204,9 @@ pub async fn create_task(
     };
     let key = crate::idempotency::key(&headers, &body.hash)?;
     let done = app.create_task(&who, key, cmd).await?;
-    Ok(crate::idempotency::respond(
-        done,
-        StatusCode::CREATED,
-        |t| TaskCreated { task_id: t.task_id },
-    ))
+    Ok(crate::idempotency::respond(done, StatusCode::CREATED, |t| TaskCreated {
+        task_id: t.task_id,
+    }))
 }
 
 /// Adds a comment to a task, optionally moving it to another status.
@@ -232,11 +221,7 @@ pub async fn add_comment(
     let (c, task) = app.add_comment(&who, id, &b.comment, b.status_id).await?;
     Ok((
         StatusCode::CREATED,
-        Json(CommentAdded {
-            comment_id: c.id,
-            task_id: id,
-            status_id: task.status_id,
-        }),
+        Json(CommentAdded { comment_id: c.id, task_id: id, status_id: task.status_id }),
     ))
 }
 
@@ -356,11 +341,7 @@ pub async fn get_tickets_for_order_bulk(
                 ),
                 error: None,
             },
-            false => TicketItem {
-                order_id: *id,
-                tickets: None,
-                error: Some("not found".into()),
-            },
+            false => TicketItem { order_id: *id, tickets: None, error: Some("not found".into()) },
         })
         .collect();
     Ok(Json(TicketItems { items }))

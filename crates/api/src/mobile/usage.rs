@@ -250,19 +250,15 @@ pub async fn import_records(
             "send the records as application/json (an array) or text/csv".into(),
         ));
     }
-    let bytes = axum::body::to_bytes(req.into_body(), MAX_BYTES)
-        .await
-        .map_err(|_| {
-            ApiError::Status(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("the request body is larger than the limit of {MAX_BYTES} bytes"),
-            )
-        })?;
+    let bytes = axum::body::to_bytes(req.into_body(), MAX_BYTES).await.map_err(|_| {
+        ApiError::Status(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body is larger than the limit of {MAX_BYTES} bytes"),
+        )
+    })?;
     let now = app.now();
     let records: Vec<Result<domain::usage::UsageRecord, domain::Error>> = if csv_body {
-        let mut rdr = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(bytes.as_ref());
+        let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(bytes.as_ref());
         let header = rdr
             .headers()
             .map_err(|e| ApiError::bad_request(format!("the CSV header cannot be read: {e}")))?
@@ -281,11 +277,7 @@ pub async fn import_records(
         out
     } else {
         let values: Vec<serde_json::Value> = crate::extract::parse_json(&bytes)?;
-        values
-            .iter()
-            .take(MAX_RECORDS + 1)
-            .map(|v| app::usage_format::from_json(v, now))
-            .collect()
+        values.iter().take(MAX_RECORDS + 1).map(|v| app::usage_format::from_json(v, now)).collect()
     };
     if records.len() > MAX_RECORDS {
         return Err(domain::Error::invalid(
@@ -294,10 +286,8 @@ pub async fn import_records(
         )
         .into());
     }
-    let ids: Vec<Option<String>> = records
-        .iter()
-        .map(|r| r.as_ref().ok().map(|r| r.record_id.clone()))
-        .collect();
+    let ids: Vec<Option<String>> =
+        records.iter().map(|r| r.as_ref().ok().map(|r| r.record_id.clone())).collect();
     let outcomes = app.import_usage_for(&who, records).await?;
     let mut result = ImportResult {
         received: outcomes.len(),

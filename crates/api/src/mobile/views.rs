@@ -225,11 +225,7 @@ impl From<CustomerRow> for Customer {
                 email: r.contact_email,
                 phone: r.contact_phone,
             },
-            address: Address {
-                lines,
-                town: r.town,
-                postcode: r.postcode,
-            },
+            address: Address { lines, town: r.town, postcode: r.postcode },
             billing_email: r.billing_email,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -333,11 +329,7 @@ impl From<ConnectionBundle> for Bundle {
 
 impl From<ConnectionBar> for Bar {
     fn from(b: ConnectionBar) -> Self {
-        Bar {
-            bar_id: b.bar_id,
-            bar_suffix: b.bar_suffix,
-            name: b.name,
-        }
+        Bar { bar_id: b.bar_id, bar_suffix: b.bar_suffix, name: b.name }
     }
 }
 
@@ -413,17 +405,10 @@ impl TryFrom<ConnectionRow> for Connection {
                     no_reply_seconds: d.no_reply_seconds,
                 })
                 .collect(),
-            sim: Sim {
-                sim_type: r.sim_type,
-                iccid: r.iccid,
-                eid: r.eid,
-            },
+            sim: Sim { sim_type: r.sim_type, iccid: r.iccid, eid: r.eid },
             start_date: r.start_date,
             contract_end_date: r.contract_end_date,
-            bill_cap: BillCap {
-                enabled: r.bill_cap_enabled,
-                value_pence: r.bill_cap_pence,
-            },
+            bill_cap: BillCap { enabled: r.bill_cap_enabled, value_pence: r.bill_cap_pence },
             alerting,
             outstanding_balance_pence: r.balance_pence,
             ended_at: r.ended_at,

@@ -76,26 +76,16 @@ pub async fn create_webhook(
     body: JsonBody<CreateWebhook>,
 ) -> ApiResult<(StatusCode, Json<CreatedWebhook>)> {
     let b = body.value;
-    let row = app
-        .create_webhook(&who, &b.url, &b.event_types, &b.description)
-        .await?;
+    let row = app.create_webhook(&who, &b.url, &b.event_types, &b.description).await?;
     let secret = row.secret.clone();
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedWebhook {
-            webhook: view(row),
-            secret,
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(CreatedWebhook { webhook: view(row), secret })))
 }
 
 /// The caller's endpoints.
 #[utoipa::path(get, path = "/api/Webhooks/ListWebhooks", tag = "Webhooks",
     responses((status = 200, body = Vec<Webhook>)))]
 pub async fn list_webhooks(Call { app, who }: Call) -> ApiResult<Json<Vec<Webhook>>> {
-    Ok(Json(
-        app.webhooks(&who).await?.into_iter().map(view).collect(),
-    ))
+    Ok(Json(app.webhooks(&who).await?.into_iter().map(view).collect()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -122,10 +112,7 @@ pub async fn delete_webhook(
 ) -> ApiResult<Json<Deleted>> {
     let id = body.value.webhook_id;
     app.delete_webhook(&who, id).await?;
-    Ok(Json(Deleted {
-        webhook_id: id,
-        deleted: true,
-    }))
+    Ok(Json(Deleted { webhook_id: id, deleted: true }))
 }
 
 /// One attempt at a delivery.

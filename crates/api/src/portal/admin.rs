@@ -64,9 +64,7 @@ fn partner_field(text: &str) -> Result<Option<i64>, domain::Error> {
     if t.is_empty() {
         return Ok(None);
     }
-    t.parse::<i64>()
-        .map(Some)
-        .map_err(|_| domain::Error::invalid("partner", "a partner's number"))
+    t.parse::<i64>().map(Some).map_err(|_| domain::Error::invalid("partner", "a partner's number"))
 }
 
 async fn users_page(state: &AppState, staff: &Staff, notice: Notice) -> Answer {
@@ -120,13 +118,7 @@ async fn add_user(State(state): State<AppState>, Posted { staff, form: f }: Post
         let partner = partner_field(f.get("partner"))?;
         let u = state
             .app
-            .add_portal_user(
-                &staff.session,
-                partner,
-                f.get("username"),
-                f.get("password"),
-                role,
-            )
+            .add_portal_user(&staff.session, partner, f.get("username"), f.get("password"), role)
             .await?;
         Ok(html! { p.ok role="status" { "Portal user " (u.username) " added." } })
     }
@@ -335,10 +327,8 @@ async fn deliveries(State(state): State<AppState>, staff: Staff, Path(id): Path<
     staff.session.role.check_administers()?;
     let id = super::id_of("webhook", &id)?;
     let hook = state.app.webhook(staff.principal(), id).await?;
-    let (rows, total) = state
-        .app
-        .deliveries(staff.principal(), id, PageRequest::new(None, Some(50))?)
-        .await?;
+    let (rows, total) =
+        state.app.deliveries(staff.principal(), id, PageRequest::new(None, Some(50))?).await?;
     Ok(staff.page(
         StatusCode::OK,
         &format!("Webhook {id}"),

@@ -19,14 +19,10 @@ async fn agreement(State(state): State<AppState>, staff: Staff, Path(id): Path<S
     let who = staff.principal();
     let a = state.app.agreement(who, id).await?;
     let offers = state.app.offers(who, id).await?;
-    let (products, n_products) = state
-        .app
-        .products(who, id, Page::new(None, Some(100))?, None)
-        .await?;
-    let (orders, n_orders) = state
-        .app
-        .agreement_orders(who, id, Page::new(None, Some(100))?)
-        .await?;
+    let (products, n_products) =
+        state.app.products(who, id, Page::new(None, Some(100))?, None).await?;
+    let (orders, n_orders) =
+        state.app.agreement_orders(who, id, Page::new(None, Some(100))?).await?;
     Ok(staff.page(
         StatusCode::OK,
         &format!("Agreement {id}"),

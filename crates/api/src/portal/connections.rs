@@ -41,11 +41,8 @@ async fn view(state: &AppState, staff: &Staff, id: i64, notice: Notice) -> Answe
         Ok(n) => state.app.bars(n).await?,
         Err(_) => vec![],
     };
-    let requests = state
-        .app
-        .requests_for_contract(who, id, PageRequest::new(None, Some(10))?)
-        .await?
-        .0;
+    let requests =
+        state.app.requests_for_contract(who, id, PageRequest::new(None, Some(10))?).await?.0;
     let switching = state
         .app
         .switching_requests(
@@ -58,20 +55,15 @@ async fn view(state: &AppState, staff: &Staff, id: i64, notice: Notice) -> Answe
     let daily = state.app.daily_data(&c, period, &reading).await?;
     let settings = state.app.alerting_settings(who, id).await?;
     let limit = state.app.bill_limit(who, id).await?;
-    let history = state
-        .app
-        .history(who, app::portal::Audited::Connection(id))
-        .await?;
+    let history = state.app.history(who, app::portal::Audited::Connection(id)).await?;
     let bars: Vec<domain::request::ConnectionBar> =
         serde_json::from_str(&c.bars).unwrap_or_default();
     let bundles: Vec<domain::request::ConnectionBundle> =
         serde_json::from_str(&c.bundles).unwrap_or_default();
     let diverts: Vec<domain::request::ConnectionDivert> =
         serde_json::from_str(&c.diverts).unwrap_or_default();
-    let addable: Vec<_> = catalogue
-        .iter()
-        .filter(|b| !bars.iter().any(|on| on.bar_id == b.id))
-        .collect();
+    let addable: Vec<_> =
+        catalogue.iter().filter(|b| !bars.iter().any(|on| on.bar_id == b.id)).collect();
     let activation = requests
         .iter()
         .filter_map(|r| r.result.as_deref())
@@ -306,11 +298,8 @@ fn usage_chart(d: &app::usage::DailyData) -> Markup {
 }
 
 fn switching_row(r: &RequestRow) -> Markup {
-    let result: serde_json::Value = r
-        .result
-        .as_deref()
-        .and_then(|s| serde_json::from_str(s).ok())
-        .unwrap_or_default();
+    let result: serde_json::Value =
+        r.result.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
     let details: serde_json::Value = serde_json::from_str(&r.payload).unwrap_or_default();
     let code = result["pac"]
         .as_str()
@@ -480,13 +469,7 @@ async fn change_bar(
     let done = async {
         let r = state
             .app
-            .change_extra(
-                staff.principal(),
-                id,
-                domain::ordering::ExtraKind::Bar,
-                bar_id,
-                add,
-            )
+            .change_extra(staff.principal(), id, domain::ordering::ExtraKind::Bar, bar_id, add)
             .await?;
         Ok(html! { p.ok role="status" { "Request " (r.id) " (" (r.kind) ") is " (r.status) "." } })
     }
@@ -524,10 +507,7 @@ async fn alerting(
             });
         }
         let n = thresholds.len();
-        state
-            .app
-            .set_alerting_settings(staff.principal(), id, thresholds)
-            .await?;
+        state.app.set_alerting_settings(staff.principal(), id, thresholds).await?;
         Ok(html! { p.ok role="status" { (n) " thresholds saved." } })
     }
     .await;
@@ -569,13 +549,7 @@ async fn consent(
         let method = domain::bill_limit::Method::parse("method", f.get("method"))?;
         state
             .app
-            .record_consent(
-                staff.principal(),
-                id,
-                f.get("consented_by"),
-                method,
-                f.get("note"),
-            )
+            .record_consent(staff.principal(), id, f.get("consented_by"), method, f.get("note"))
             .await?;
         Ok(html! { p.ok role="status" { "Consent recorded." } })
     }

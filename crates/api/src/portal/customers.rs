@@ -52,10 +52,7 @@ async fn view(
         .app
         .switching_requests(who, store::requests::SwitchingOf::Customer(id), page())
         .await?;
-    let filter = store::isp::UserFilter {
-        customer_id: Some(id),
-        ..Default::default()
-    };
+    let filter = store::isp::UserFilter { customer_id: Some(id), ..Default::default() };
     let (subs, n_subs) = state.app.isp_users(who, &filter, page()).await?;
     let agreements = state.app.agreements_for_customer(who, id).await?;
     let (alerts, n_alerts) = state.app.alerts(who, id, page()).await?;
@@ -220,10 +217,7 @@ async fn edit(
         postcode: f.get("postcode").to_owned(),
         billing_email: f.opt("billing_email"),
     };
-    let saved = state
-        .app
-        .update_customer(staff.principal(), id, input.clone())
-        .await;
+    let saved = state.app.update_customer(staff.principal(), id, input.clone()).await;
     // Shown as saved, or as typed (with the refusal).
     let mut shown_as = current.clone();
     if let Ok(c) = &saved {

@@ -11,9 +11,7 @@ use maud::html;
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/portal", get(dashboard))
-        .route("/portal/search", get(search))
+    Router::new().route("/portal", get(dashboard)).route("/portal/search", get(search))
 }
 
 /// The dashboard: the caller's records at a glance, and what changed last.

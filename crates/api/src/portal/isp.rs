@@ -92,15 +92,8 @@ async fn list(State(state): State<AppState>, staff: Staff, Query(q): Query<ListQ
         "" => None,
         s => Some(domain::isp::parse_status(s)?),
     };
-    let filter = UserFilter {
-        status,
-        q: q.q.trim().to_owned(),
-        ..Default::default()
-    };
-    let (users, total) = state
-        .app
-        .isp_users(staff.principal(), &filter, page)
-        .await?;
+    let filter = UserFilter { status, q: q.q.trim().to_owned(), ..Default::default() };
+    let (users, total) = state.app.isp_users(staff.principal(), &filter, page).await?;
     let now = state.app.now();
     Ok(staff.page(
         StatusCode::OK,
@@ -141,9 +134,8 @@ async fn view(state: &AppState, staff: &Staff, id: i64, notice: Notice) -> Answe
         .await?;
     let now = state.app.now();
     let read = effective_status(u.status, u.expiration, now);
-    let (down, up) = sessions.iter().fold((0, 0), |(d, up), s| {
-        (d + s.output_bytes, up + s.input_bytes)
-    });
+    let (down, up) =
+        sessions.iter().fold((0, 0), |(d, up), s| (d + s.output_bytes, up + s.input_bytes));
     let action = |value: &str, label: &str| {
         html! {
             form.inline method="post" action={"/portal/subscribers/" (id) "/status"} {
@@ -192,18 +184,8 @@ async fn change_status(
     let who = staff.principal();
     let action = f.get("action");
     let done = match action {
-        "suspend" => {
-            state
-                .app
-                .set_isp_user_status(who, &key, SubscriberStatus::Suspended)
-                .await
-        }
-        "activate" => {
-            state
-                .app
-                .set_isp_user_status(who, &key, SubscriberStatus::Active)
-                .await
-        }
+        "suspend" => state.app.set_isp_user_status(who, &key, SubscriberStatus::Suspended).await,
+        "activate" => state.app.set_isp_user_status(who, &key, SubscriberStatus::Active).await,
         "renew" => state.app.renew_isp_user(who, &key).await,
         _ => Err(domain::Error::invalid("action", "suspend, activate or renew").into()),
     }

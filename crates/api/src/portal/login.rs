@@ -40,16 +40,9 @@ async fn login_page(headers: HeaderMap, Query(q): Query<NextQuery>) -> Response 
     let csrf = store::credentials::random_hex(32);
     let next = super::after_login(&q.next);
     let next = if next == "/portal" { "" } else { next };
-    let mut resp = page(
-        StatusCode::OK,
-        "Log in",
-        None,
-        login_form(&csrf, None, "", next),
-    );
-    resp.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(LOGIN_CSRF_COOKIE, &csrf, over_tls(&headers), None),
-    );
+    let mut resp = page(StatusCode::OK, "Log in", None, login_form(&csrf, None, "", next));
+    resp.headers_mut()
+        .append(header::SET_COOKIE, set_cookie(LOGIN_CSRF_COOKIE, &csrf, over_tls(&headers), None));
     resp
 }
 
@@ -96,26 +89,17 @@ async fn login(
         Ok(Ok(started)) => {
             let mut resp = secured(Redirect::to(super::after_login(&f.next)).into_response());
             let tls = over_tls(&headers);
-            resp.headers_mut().append(
-                header::SET_COOKIE,
-                set_cookie(SESSION_COOKIE, &started.token, tls, None),
-            );
-            resp.headers_mut().append(
-                header::SET_COOKIE,
-                set_cookie(LOGIN_CSRF_COOKIE, "", tls, Some(0)),
-            );
+            resp.headers_mut()
+                .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &started.token, tls, None));
+            resp.headers_mut()
+                .append(header::SET_COOKIE, set_cookie(LOGIN_CSRF_COOKIE, "", tls, Some(0)));
             resp
         }
         Ok(Err(LoginRefused::Wrong)) => page(
             StatusCode::UNAUTHORIZED,
             "Log in",
             None,
-            login_form(
-                &expected,
-                Some("Wrong user name or password."),
-                &f.username,
-                &f.next,
-            ),
+            login_form(&expected, Some("Wrong user name or password."), &f.username, &f.next),
         ),
         Ok(Err(LoginRefused::Locked(secs))) => {
             let mut resp = page(
@@ -124,9 +108,7 @@ async fn login(
                 None,
                 login_form(
                     &expected,
-                    Some(&format!(
-                        "Too many failed logins: try again in {secs} seconds."
-                    )),
+                    Some(&format!("Too many failed logins: try again in {secs} seconds.")),
                     &f.username,
                     &f.next,
                 ),
@@ -148,9 +130,7 @@ async fn logout(
 ) -> Answer {
     state.app.portal_logout(&staff.token).await?;
     let mut resp = secured(Redirect::to("/portal/login").into_response());
-    resp.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(SESSION_COOKIE, "", over_tls(&headers), Some(0)),
-    );
+    resp.headers_mut()
+        .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", over_tls(&headers), Some(0)));
     Ok(resp)
 }

@@ -57,10 +57,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(isp::router())
         .merge(admin::router())
         .merge(agreements::router())
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            with_session,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), with_session))
 }
 
 /// A failure page as made without knowing the caller ([`failure`]), kept
@@ -92,19 +89,13 @@ async fn with_session(
 }
 
 async fn htmx() -> Response {
-    let mut resp = (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-        HTMX,
-    )
-        .into_response();
+    let mut resp =
+        ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], HTMX).into_response();
     resp.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=31536000, immutable"),
     );
-    resp.headers_mut().insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    resp.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     resp
 }
 
@@ -117,14 +108,8 @@ fn secured(mut resp: Response) -> Response {
             "default-src 'self'; script-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
         ),
     );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(header::VARY, HeaderValue::from_static("HX-Request, Cookie"));
     resp
@@ -344,29 +329,23 @@ fn id_of(kind: &str, raw: &str) -> Result<i64, Refusal> {
 }
 
 fn not_found(m: &str) -> Refusal {
-    Refusal(Box::new(failure(app::Error::Rule(
-        domain::Error::not_found(m.to_owned()),
-    ))))
+    Refusal(Box::new(failure(app::Error::Rule(domain::Error::not_found(m.to_owned())))))
 }
 
 fn failure(e: app::Error) -> Response {
     let back = html! { p { a href="/portal" { "Back to the dashboard" } } };
     let (status, title, body) = match e {
-        app::Error::Rule(domain::Error::NotFound(m)) => (
-            StatusCode::NOT_FOUND,
-            "Not found",
-            html! { p { (m) } (back) },
-        ),
+        app::Error::Rule(domain::Error::NotFound(m)) => {
+            (StatusCode::NOT_FOUND, "Not found", html! { p { (m) } (back) })
+        }
         app::Error::Forbidden(scope) => (
             StatusCode::FORBIDDEN,
             "Not allowed",
             html! { p { "Your role does not include " (scope) "." } (back) },
         ),
-        app::Error::Rule(e @ domain::Error::Refused { .. }) => (
-            StatusCode::FORBIDDEN,
-            "Not allowed",
-            html! { p.error role="alert" { (e) } (back) },
-        ),
+        app::Error::Rule(e @ domain::Error::Refused { .. }) => {
+            (StatusCode::FORBIDDEN, "Not allowed", html! { p.error role="alert" { (e) } (back) })
+        }
         app::Error::Rule(e @ (domain::Error::Invalid { .. } | domain::Error::Conflict(_))) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             "Not done",
@@ -382,11 +361,7 @@ fn failure(e: app::Error) -> Response {
         }
     };
     let mut resp = page(status, title, None, body.clone());
-    resp.extensions_mut().insert(Bare {
-        status,
-        title,
-        body: body.into_string(),
-    });
+    resp.extensions_mut().insert(Bare { status, title, body: body.into_string() });
     resp
 }
 
@@ -476,22 +451,13 @@ struct Fields(Vec<(String, String)>);
 impl Fields {
     /// The first value of `k`, trimmed ("" when absent).
     fn get(&self, k: &str) -> &str {
-        self.0
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.trim())
-            .unwrap_or("")
+        self.0.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim()).unwrap_or("")
     }
 
     /// The last value of `k` (a pressed button's after the field it
     /// stands for), trimmed.
     fn last(&self, k: &str) -> &str {
-        self.0
-            .iter()
-            .rev()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.trim())
-            .unwrap_or("")
+        self.0.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.trim()).unwrap_or("")
     }
 
     /// The first value of `k`, `None` when absent or empty.
@@ -501,11 +467,7 @@ impl Fields {
 
     /// Every value of `k`, in order, trimmed.
     fn all(&self, k: &str) -> Vec<&str> {
-        self.0
-            .iter()
-            .filter(|(n, _)| n == k)
-            .map(|(_, v)| v.trim())
-            .collect()
+        self.0.iter().filter(|(n, _)| n == k).map(|(_, v)| v.trim()).collect()
     }
 
     /// Every value of `k` that is a number (ticked boxes of ids).
@@ -533,9 +495,7 @@ impl FromRequest<AppState> for Posted {
             .await
             .map_err(IntoResponse::into_response)?;
         let form = Fields(pairs);
-        staff
-            .checked(form.get("csrf"))
-            .map_err(IntoResponse::into_response)?;
+        staff.checked(form.get("csrf")).map_err(IntoResponse::into_response)?;
         Ok(Posted { staff, form })
     }
 }
@@ -612,10 +572,7 @@ mod tests {
 
     #[test]
     fn after_login_goes_only_to_our_own_pages() {
-        assert_eq!(
-            after_login("/portal/customers/7?tab=orders"),
-            "/portal/customers/7?tab=orders"
-        );
+        assert_eq!(after_login("/portal/customers/7?tab=orders"), "/portal/customers/7?tab=orders");
         assert_eq!(after_login("/Admin/getToken"), "/Admin/getToken");
         for elsewhere in [
             "https://evil.example/",

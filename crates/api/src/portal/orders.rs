@@ -26,10 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/portal/orders", post(create_order))
         .route("/portal/orders/{id}", get(order))
         .route("/portal/orders/{id}/mobiles", post(add_mobile))
-        .route(
-            "/portal/orders/{id}/mobiles/{mobile}/remove",
-            post(remove_mobile),
-        )
+        .route("/portal/orders/{id}/mobiles/{mobile}/remove", post(remove_mobile))
         .route("/portal/orders/{id}/submit", post(submit))
 }
 
@@ -65,16 +62,12 @@ async fn new_order(
 
 async fn create_order(State(state): State<AppState>, Posted { staff, form: f }: Posted) -> Answer {
     let customer = super::id_of("customer", f.get("customer"))?;
-    let done = state
-        .app
-        .create_draft_order(staff.principal(), None, customer, f.opt("reference"))
-        .await?;
+    let done =
+        state.app.create_draft_order(staff.principal(), None, customer, f.opt("reference")).await?;
     let Some(o) = done.value() else {
         return Err(super::not_found("order not found"));
     };
-    Ok(super::secured(
-        Redirect::to(&format!("/portal/orders/{}", o.order_id)).into_response(),
-    ))
+    Ok(super::secured(Redirect::to(&format!("/portal/orders/{}", o.order_id)).into_response()))
 }
 
 #[derive(Deserialize, Default)]
@@ -104,11 +97,8 @@ async fn view(state: &AppState, staff: &Staff, id: i64, network: &str, notice: N
     let whole = state.app.order_whole(staff.principal(), id).await?;
     let o = &whole.order;
     let draft = o.status == OrderStatus::Draft;
-    let builder = if draft {
-        Some(add_mobile_form(state, staff, id, network).await?)
-    } else {
-        None
-    };
+    let builder =
+        if draft { Some(add_mobile_form(state, staff, id, network).await?) } else { None };
     let body = html! {
         @if let Some((n, _)) = notice { (n) }
         dl {
@@ -196,13 +186,8 @@ async fn add_mobile_form(
     network: &str,
 ) -> Result<Markup, super::Refusal> {
     let network = Network::parse_field(network, "network").unwrap_or(Network::Vodafone);
-    let tariffs: Vec<_> = state
-        .app
-        .tariffs(network, false)
-        .await?
-        .into_iter()
-        .filter(|t| !t.retired)
-        .collect();
+    let tariffs: Vec<_> =
+        state.app.tariffs(network, false).await?.into_iter().filter(|t| !t.retired).collect();
     let bundles = state.app.bundles(network).await?;
     let bars = state.app.bars(network).await?;
     let numbers = if network.offers_numbers() {
@@ -315,11 +300,7 @@ fn mobile_input(f: &Fields) -> Result<MobileInput, domain::Error> {
         connection_type: f.get("connection_type").to_owned(),
         network: f.get("network").to_owned(),
         tariff_id: f.get("tariff_id").parse().ok(),
-        cli: if port {
-            f.opt("port_cli")
-        } else {
-            f.opt("number")
-        },
+        cli: if port { f.opt("port_cli") } else { f.opt("number") },
         pac_code: if port { f.opt("pac") } else { None },
         pac_expiry_date: if port { date("pac_expiry")? } else { None },
         port_date: if port { date("port_date")? } else { None },

@@ -38,11 +38,7 @@ fn status_of(id: i64) -> &'static str {
 }
 
 fn type_of(id: i64) -> &'static str {
-    DIARY_TYPES
-        .iter()
-        .find(|t| t.id == id)
-        .map(|t| t.name)
-        .unwrap_or("?")
+    DIARY_TYPES.iter().find(|t| t.id == id).map(|t| t.name).unwrap_or("?")
 }
 
 /// The caller's tasks, filtered; open ones by default.

@@ -83,10 +83,7 @@ where
 /// day and the next Saturday is three days on.
 pub fn pinned_now() -> chrono::DateTime<chrono::Utc> {
     use chrono::TimeZone;
-    chrono::Utc
-        .with_ymd_and_hms(2030, 1, 16, 10, 0, 0)
-        .single()
-        .expect("a valid instant")
+    chrono::Utc.with_ymd_and_hms(2030, 1, 16, 10, 0, 0).single().expect("a valid instant")
 }
 
 fn unique_name() -> String {
@@ -119,9 +116,8 @@ impl TestApp {
             _ => {
                 let url = std::env::var("TEST_POSTGRES_URL").expect("TEST_POSTGRES_URL");
                 let schema = unique_name();
-                let admin = sqlx::PgPool::connect(&url)
-                    .await
-                    .expect("connect to TEST_POSTGRES_URL");
+                let admin =
+                    sqlx::PgPool::connect(&url).await.expect("connect to TEST_POSTGRES_URL");
                 sqlx::query(&format!("CREATE SCHEMA {schema}"))
                     .execute(&admin)
                     .await
@@ -130,11 +126,7 @@ impl TestApp {
                 let opts = PgConnectOptions::from_str(&url)
                     .expect("postgres URL")
                     .options([("search_path", schema.as_str())]);
-                (
-                    Store::connect_postgres(opts).await.expect("postgres"),
-                    None,
-                    Some((url, schema)),
-                )
+                (Store::connect_postgres(opts).await.expect("postgres"), None, Some((url, schema)))
             }
         };
         // One clock for the store, the API and the worker, pinned to an
@@ -142,10 +134,7 @@ impl TestApp {
         let clock = Arc::new(ManualClock::new(pinned_now()));
         let store = store.with_clock(clock.clone());
         store.migrate().await.expect("migrate");
-        store
-            .seed_demo(domain::Clock::today(&*clock))
-            .await
-            .expect("seed demo");
+        store.seed_demo(domain::Clock::today(&*clock)).await.expect("seed demo");
         let north = store
             .partners()
             .partner_by_name("Northern Mobile Solutions Ltd")
@@ -153,19 +142,12 @@ impl TestApp {
             .unwrap()
             .unwrap()
             .id;
-        let capital = store
-            .partners()
-            .partner_by_name("Capital Connect Partners")
-            .await
-            .unwrap()
-            .unwrap()
-            .id;
+        let capital =
+            store.partners().partner_by_name("Capital Connect Partners").await.unwrap().unwrap().id;
         let config = api::ApiConfig {
             jwt_secret: Some(JWT_SECRET.into()),
             auth_cache_ttl: Duration::ZERO,
-            sealer: Some(Arc::new(
-                api::seal::Sealer::from_hex(PASSWORD_KEY).expect("test key"),
-            )),
+            sealer: Some(Arc::new(api::seal::Sealer::from_hex(PASSWORD_KEY).expect("test key"))),
             limits: api::ServerLimits::default(),
             guard: api::guard::GuardConfig {
                 max_in_flight: 10_000,
@@ -181,12 +163,8 @@ impl TestApp {
         };
         let mut config = config;
         configure(&mut config);
-        let state = api::AppState::new(store.clone(), &config)
-            .await
-            .expect("state");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let state = api::AppState::new(store.clone(), &config).await.expect("state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().unwrap();
         let (tx, server) = serve(listener, state.clone());
         let worker = worker_with(&store, &clock, SimConfig::instant());
@@ -221,9 +199,8 @@ impl TestApp {
     /// Starts the server again after `halt`, on the same address.
     pub async fn restart(&mut self) {
         assert!(self.server.is_none(), "the server is running");
-        let listener = tokio::net::TcpListener::bind(self.addr)
-            .await
-            .expect("bind the same address again");
+        let listener =
+            tokio::net::TcpListener::bind(self.addr).await.expect("bind the same address again");
         let (tx, server) = serve(listener, self.state.clone());
         (self.shutdown, self.server) = (Some(tx), Some(server));
     }
@@ -258,10 +235,7 @@ impl TestApp {
 
     /// Runs the queue through networks that refuse everything.
     pub async fn drain_refused(&self) -> usize {
-        self.worker_with(refusing())
-            .drain()
-            .await
-            .expect("drain the queue")
+        self.worker_with(refusing()).drain().await.expect("drain the queue")
     }
 
     /// Another worker on this app's store and clock, with other networks.
@@ -271,12 +245,7 @@ impl TestApp {
 
     /// A worker whose networks differ per network.
     pub fn worker_per_network(&self, configs: HashMap<domain::Network, SimConfig>) -> Worker {
-        Worker::simulated(
-            self.store.clone(),
-            &configs,
-            self.clock.clone(),
-            test_worker_config(),
-        )
+        Worker::simulated(self.store.clone(), &configs, self.clock.clone(), test_worker_config())
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -288,12 +257,7 @@ impl TestApp {
         let c = self
             .store
             .credentials()
-            .create_client(
-                "test",
-                partner,
-                domain::Scopes::parse(scopes).unwrap(),
-                "test",
-            )
+            .create_client("test", partner, domain::Scopes::parse(scopes).unwrap(), "test")
             .await
             .unwrap();
         (c.client_id, c.client_secret)
@@ -311,36 +275,26 @@ impl TestApp {
             .await
             .unwrap();
         assert_eq!(resp.status(), 200, "token for partner {partner}");
-        resp.json::<Value>().await.unwrap()["access_token"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        resp.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
     }
 
     /// A token of the demo partner Northern with every non-admin scope.
     pub async fn north_token(&self) -> String {
-        self.token(self.north, "customers connections orders tasks usage")
-            .await
+        self.token(self.north, "customers connections orders tasks usage").await
     }
 
     pub async fn capital_token(&self) -> String {
-        self.token(self.capital, "customers connections orders tasks usage")
-            .await
+        self.token(self.capital, "customers connections orders tasks usage").await
     }
 
     /// GET with a bearer token; answers (status, JSON body).
     pub async fn get(&self, token: &str, path: &str) -> (u16, Value) {
-        self.send(self.http.get(self.url(path)).bearer_auth(token), path)
-            .await
+        self.send(self.http.get(self.url(path)).bearer_auth(token), path).await
     }
 
     /// POST JSON with a bearer token; answers (status, JSON body).
     pub async fn post(&self, token: &str, path: &str, body: &Value) -> (u16, Value) {
-        self.send(
-            self.http.post(self.url(path)).bearer_auth(token).json(body),
-            path,
-        )
-        .await
+        self.send(self.http.post(self.url(path)).bearer_auth(token).json(body), path).await
     }
 
     /// An API token for a new user of `partner` with `scopes`.
@@ -358,12 +312,7 @@ impl TestApp {
             )
             .await
             .unwrap();
-        self.store
-            .tokens()
-            .create_api_token("test", &user, "tests")
-            .await
-            .unwrap()
-            .1
+        self.store.tokens().create_api_token("test", &user, "tests").await.unwrap().1
     }
 
     /// Drops a subscriber's sealed password, as if it had been set before
@@ -431,19 +380,10 @@ impl TestApp {
     ) -> store::connections::ConnectionRow {
         let vis = store::Visibility::Partner(partner);
         let page = domain::paging::PageRequest::new(None, Some(200)).unwrap();
-        let (customers, _) = self
-            .store
-            .customers()
-            .list_customers(vis, "", page)
-            .await
-            .unwrap();
+        let (customers, _) = self.store.customers().list_customers(vis, "", page).await.unwrap();
         for c in customers {
-            let (rows, _) = self
-                .store
-                .connections()
-                .connections_for_customer(vis, c.id, page)
-                .await
-                .unwrap();
+            let (rows, _) =
+                self.store.connections().connections_for_customer(vis, c.id, page).await.unwrap();
             if let Some(r) = rows.into_iter().find(|r| {
                 r.network == network.as_str()
                     && r.status == domain::status::ConnectionStatus::Active
@@ -490,10 +430,7 @@ pub fn item_id(
 /// The `key` of every item of a list answer.
 pub fn ids(list: &Value, key: &str) -> Vec<i64> {
     let items = list["items"].as_array().expect("a list answer");
-    items
-        .iter()
-        .map(|i| i[key].as_i64().expect("a numeric id"))
-        .collect()
+    items.iter().map(|i| i[key].as_i64().expect("a numeric id")).collect()
 }
 
 /// An answer's checks, read after the call: `app.get(..).await.refused(404, "order")`.
@@ -523,18 +460,11 @@ impl Answer for (u16, Value) {
 
 /// A simulated network that answers at once and refuses everything.
 pub fn refusing() -> SimConfig {
-    SimConfig {
-        rejection_rate: 1.0,
-        ..SimConfig::instant()
-    }
+    SimConfig { rejection_rate: 1.0, ..SimConfig::instant() }
 }
 
 pub fn test_worker_config() -> WorkerConfig {
-    WorkerConfig {
-        id: "test-worker".into(),
-        webhooks_allow_private: true,
-        ..Default::default()
-    }
+    WorkerConfig { id: "test-worker".into(), webhooks_allow_private: true, ..Default::default() }
 }
 
 fn worker_with(store: &Store, clock: &Arc<ManualClock>, config: SimConfig) -> Worker {

@@ -10,9 +10,7 @@ pub const MB: i64 = 1024 * 1024;
 /// 100 minutes a period, unlimited texts, no bundles, started on 10
 /// November 2029 (periods from the 10th; the clock says 16 January 2030).
 pub async fn known_line(app: &TestApp) -> ConnectionRow {
-    let c = app
-        .connection_on(app.north, domain::Network::Vodafone)
-        .await;
+    let c = app.connection_on(app.north, domain::Network::Vodafone).await;
     app.store
         .execute(
             "UPDATE tariffs SET data_mb = 1024, minutes = 100, texts = NULL WHERE id = $1",
@@ -43,7 +41,5 @@ pub fn record(
 }
 
 pub async fn import(app: &TestApp, token: &str, records: &Value) -> Value {
-    app.post(token, "/api/Usage/ImportRecords", records)
-        .await
-        .is(200)
+    app.post(token, "/api/Usage/ImportRecords", records).await.is(200)
 }

@@ -28,11 +28,7 @@ pub struct Served {
 /// Spawns `cmd` (a `serve` command) and reads what it prints up to the
 /// docs URL.
 pub fn serve(mut cmd: Command) -> Served {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
     let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
     let (mut id, mut secret, mut base, mut isp_token) =
         (String::new(), String::new(), String::new(), String::new());
@@ -54,14 +50,7 @@ pub fn serve(mut cmd: Command) -> Served {
         !id.is_empty() && !secret.is_empty() && base.starts_with("http://127.0.0.1:"),
         "the server started and printed its client"
     );
-    Served {
-        child,
-        base,
-        id,
-        secret,
-        isp_token,
-        out,
-    }
+    Served { child, base, id, secret, isp_token, out }
 }
 
 impl Served {
