@@ -4,8 +4,9 @@
 //! within the partners the session sees; a record of another partner is
 //! not found. Secrets are shown once and kept as hashes.
 
+use crate::error::missing;
 use crate::portal::Session;
-use crate::{App, Error, Result};
+use crate::{App, Result};
 use domain::portal::Role;
 use domain::Scopes;
 use store::credentials::{ApiClient, ApiUser, NewClient};
@@ -30,7 +31,7 @@ impl App {
             .credentials()
             .create_user(actor, partner_id, username, password, scopes)
             .await
-            .map_err(|e| Error::store(e, || format!("partner {partner_id}")))
+            .map_err(missing("partner", partner_id))
     }
 
     /// The partners an administrator sees: every one for platform staff,
@@ -163,7 +164,7 @@ impl App {
             .credentials()
             .create_client(actor, partner_id, scopes, description)
             .await
-            .map_err(|e| Error::store(e, || format!("partner {partner_id}")))
+            .map_err(missing("partner", partner_id))
     }
 
     /// Revokes an API client the administrator sees; its tokens stop working.
@@ -177,7 +178,7 @@ impl App {
             .credentials()
             .revoke_client(&s.principal.actor, client_id)
             .await
-            .map_err(|e| Error::store(e, || format!("client {client_id}")))
+            .map_err(missing("client", client_id))
     }
 
     /// The partner a new user or client belongs to: the administrator's
@@ -186,11 +187,7 @@ impl App {
         match (named, s.principal.visibility()) {
             (None, _) => Ok(s.principal.partner_id),
             (Some(id), Visibility::All) => {
-                self.store
-                    .partners()
-                    .get_partner(id)
-                    .await
-                    .map_err(|e| Error::store(e, || format!("partner {id}")))?;
+                self.store.partners().get_partner(id).await.map_err(missing("partner", id))?;
                 Ok(id)
             }
             (Some(id), Visibility::Partner(own)) if id == own => Ok(own),

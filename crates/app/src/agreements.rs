@@ -86,8 +86,8 @@ impl App {
 
     /// One of the caller's agreements.
     pub async fn agreement(&self, who: &Principal, id: i64) -> Result<AgreementRow> {
-        who.require(Scope::Agreements)?;
-        self.store.agreements().get(who.visibility(), id).await.map_err(|e| match e {
+        let vis = who.visibility_for(Scope::Agreements)?;
+        self.store.agreements().get(vis, id).await.map_err(|e| match e {
             store::StoreError::NotFound => {
                 domain::Error::not_found_by("agreementId", format!("agreement {id} not found"))
                     .into()

@@ -7,6 +7,7 @@
 //! carries out. A period's start lifts the bar (a job queued when the bar
 //! is placed).
 
+use crate::error::missing;
 use crate::{App, Error, Principal, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::alerting::{self, Reading, Threshold, Verdict};
@@ -381,7 +382,7 @@ impl App {
             .customers()
             .get_customer(who.visibility(), customer_id)
             .await
-            .map_err(|e| Error::store(e, || format!("customer {customer_id}")))?;
+            .map_err(missing("customer", customer_id))?;
         Ok(self.store.alerts().for_customer(who.visibility(), customer_id, page).await?)
     }
 

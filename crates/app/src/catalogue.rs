@@ -1,7 +1,8 @@
 //! The catalogue: tariffs, bundles and bars of each network (any valid
 //! caller may read them), and the tariffs a contract may move to today.
 
-use crate::{App, Error, Principal, Result};
+use crate::error::missing;
+use crate::{App, Principal, Result};
 use domain::{Network, Scope};
 use store::catalogue::{BarRow, BundleRow, TariffRow};
 
@@ -18,12 +19,12 @@ impl App {
         who: &Principal,
         contract_id: i64,
     ) -> Result<Vec<TariffRow>> {
-        who.require(Scope::Connections)?;
+        let vis = who.visibility_for(Scope::Connections)?;
         self.store
             .catalogue()
-            .tariffs_for_contract(who.visibility(), contract_id, self.store.clock().today())
+            .tariffs_for_contract(vis, contract_id, self.store.clock().today())
             .await
-            .map_err(|e| Error::store(e, || format!("contract {contract_id}")))
+            .map_err(missing("contract", contract_id))
     }
 
     /// ListBundlesForTariff.
@@ -32,7 +33,7 @@ impl App {
             .catalogue()
             .bundles_for_tariff(tariff_id)
             .await
-            .map_err(|e| Error::store(e, || format!("tariff {tariff_id}")))
+            .map_err(missing("tariff", tariff_id))
     }
 
     /// ListBundlesForNetwork.

@@ -1,7 +1,8 @@
 //! Customers: creating one (checked by `domain::customer`, written with its
 //! audit row).
 
-use crate::{App, Done, Error, Key, Principal, Result};
+use crate::error::missing;
+use crate::{App, Done, Key, Principal, Result};
 use domain::customer::CustomerInput;
 use domain::paging::PageRequest;
 use domain::Scope;
@@ -51,17 +52,13 @@ impl App {
             .customers()
             .update_customer(&who.actor, who.visibility(), id, &customer)
             .await
-            .map_err(|e| Error::store(e, || format!("customer {id}")))
+            .map_err(missing("customer", id))
     }
 
     /// GetCustomerDetails: one customer visible to the caller.
     pub async fn customer(&self, who: &Principal, id: i64) -> Result<CustomerRow> {
-        who.require(Scope::Customers)?;
-        self.store
-            .customers()
-            .get_customer(who.visibility(), id)
-            .await
-            .map_err(|e| Error::store(e, || format!("customer {id}")))
+        let vis = who.visibility_for(Scope::Customers)?;
+        self.store.customers().get_customer(vis, id).await.map_err(missing("customer", id))
     }
 
     /// The caller's customers, newest first, optionally searched; with the

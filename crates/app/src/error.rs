@@ -25,15 +25,19 @@ impl Error {
             Error::Internal(_) => true,
         }
     }
+}
 
-    /// Maps a storage error, naming what was not found.
-    pub fn store(err: store::StoreError, what: impl FnOnce() -> String) -> Error {
-        match err {
-            store::StoreError::NotFound => {
-                Error::Rule(domain::Error::not_found(format!("{} not found", what())))
-            }
-            other => Error::from(other),
+/// Maps a storage error for a record the caller named: a missing one is
+/// "`what` `id` not found" (`.map_err(missing("customer", id))`).
+pub fn missing(
+    what: &'static str,
+    id: impl std::fmt::Display,
+) -> impl FnOnce(store::StoreError) -> Error {
+    move |err| match err {
+        store::StoreError::NotFound => {
+            Error::Rule(domain::Error::not_found(format!("{what} {id} not found")))
         }
+        other => Error::from(other),
     }
 }
 

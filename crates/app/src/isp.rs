@@ -3,7 +3,8 @@
 //! rules live in `domain::isp`; this checks scope and tenancy, hashes and
 //! seals passwords, and calls the store.
 
-use crate::{App, Error, Principal, Result};
+use crate::error::missing;
+use crate::{App, Principal, Result};
 use chrono::{DateTime, Duration, Utc};
 use domain::paging::PageRequest;
 use domain::status::SubscriberStatus;
@@ -70,11 +71,7 @@ impl App {
     }
 
     async fn profile(&self, vis: Visibility, id: i64) -> Result<ProfileRow> {
-        self.store
-            .isp()
-            .get_profile(vis, id)
-            .await
-            .map_err(|e| Error::store(e, || format!("profile {id}")))
+        self.store.isp().get_profile(vis, id).await.map_err(missing("profile", id))
     }
 
     /// Creates a speed profile of the caller's.
@@ -149,12 +146,8 @@ impl App {
     /// A customer of the caller's, as the ISP face shows it (subscribers
     /// may belong to one).
     pub async fn isp_customer(&self, who: &Principal, id: i64) -> Result<CustomerRow> {
-        who.require(Scope::Isp)?;
-        self.store
-            .customers()
-            .get_customer(who.visibility(), id)
-            .await
-            .map_err(|e| Error::store(e, || format!("customer {id}")))
+        let vis = who.visibility_for(Scope::Isp)?;
+        self.store.customers().get_customer(vis, id).await.map_err(missing("customer", id))
     }
 
     async fn owner(&self, who: &Principal, id: i64) -> Result<i64> {

@@ -2,7 +2,8 @@
 //! `domain::ordering`, numbers reserved from the pool), submission (every
 //! problem at once, then the provisioning job).
 
-use crate::{App, Done, Error, Key, Principal, Result};
+use crate::error::missing;
+use crate::{App, Done, Key, Principal, Result};
 use domain::ordering::MobileInput;
 use domain::Scope;
 use serde::{Deserialize, Serialize};
@@ -22,10 +23,6 @@ pub struct MobileAdded {
     pub cli: Option<String>,
 }
 
-fn order_not_found(id: i64) -> impl FnOnce(store::StoreError) -> Error {
-    move |e| Error::store(e, || format!("order {id}"))
-}
-
 impl App {
     /// CreateDraftOrder: a draft for a customer visible to the caller.
     pub async fn create_draft_order(
@@ -43,7 +40,7 @@ impl App {
                 .orders()
                 .create_order(tx, &who.actor, who.visibility(), customer_id, &reference)
                 .await
-                .map_err(|e| Error::store(e, || format!("customer {customer_id}")))?;
+                .map_err(missing("customer", customer_id))?;
             Ok(OrderState { order_id: order.id, status: order.status })
         })
         .await
@@ -67,7 +64,7 @@ impl App {
                 .orders()
                 .add_mobile(tx, &who.actor, who.visibility(), order_id, &req)
                 .await
-                .map_err(order_not_found(order_id))?;
+                .map_err(missing("order", order_id))?;
             Ok(MobileAdded { order_mobile_id: id, cli })
         })
         .await
@@ -96,7 +93,7 @@ impl App {
                     now.timestamp_millis(),
                 )
                 .await
-                .map_err(order_not_found(order_id))?;
+                .map_err(missing("order", order_id))?;
             Ok(OrderState { order_id, status: order.status })
         })
         .await
@@ -112,10 +109,6 @@ pub struct OrderWhole {
     pub history: Vec<HistoryRow>,
 }
 
-fn mobile_not_found(id: i64) -> impl FnOnce(store::StoreError) -> Error {
-    move |e| Error::store(e, || format!("order mobile {id}"))
-}
-
 impl App {
     /// RemoveMobileFromOrder: a reserved number goes back to the pool.
     pub async fn remove_mobile_from_order(
@@ -124,12 +117,12 @@ impl App {
         order_id: i64,
         order_mobile_id: i64,
     ) -> Result<()> {
-        who.require(Scope::Orders)?;
+        let vis = who.visibility_for(Scope::Orders)?;
         self.store
             .orders()
-            .remove_mobile(&who.actor, who.visibility(), order_id, order_mobile_id)
+            .remove_mobile(&who.actor, vis, order_id, order_mobile_id)
             .await
-            .map_err(order_not_found(order_id))
+            .map_err(missing("order", order_id))
     }
 
     /// The bundle and bar calls on a draft order's mobile; answers the
@@ -146,9 +139,9 @@ impl App {
             .orders()
             .change_mobile_extra(actor, vis, m, change)
             .await
-            .map_err(mobile_not_found(m))?;
+            .map_err(missing("order mobile", m))?;
         let (order, _) =
-            store.orders().order_of_mobile(vis, m).await.map_err(mobile_not_found(m))?;
+            store.orders().order_of_mobile(vis, m).await.map_err(missing("order mobile", m))?;
         store
             .orders()
             .order_mobiles(order.id)
@@ -172,7 +165,7 @@ impl App {
             .orders()
             .withdraw_order(&who.actor, who.visibility(), order_id, cancel)
             .await
-            .map_err(order_not_found(order_id))?;
+            .map_err(missing("order", order_id))?;
         Ok(OrderState { order_id, status: order.status })
     }
 
@@ -188,7 +181,7 @@ impl App {
             .orders()
             .get_order(who.visibility(), order_id)
             .await
-            .map_err(order_not_found(order_id))?;
+            .map_err(missing("order", order_id))?;
         let mobiles = self.store.orders().order_mobiles(order_id).await?;
         Ok((order, mobiles))
     }
@@ -207,12 +200,12 @@ impl App {
         customer_id: i64,
         page: domain::paging::PageRequest,
     ) -> Result<(Vec<OrderRow>, i64)> {
-        who.require(Scope::Orders)?;
+        let vis = who.visibility_for(Scope::Orders)?;
         self.store
             .orders()
-            .orders_for_customer(who.visibility(), customer_id, page)
+            .orders_for_customer(vis, customer_id, page)
             .await
-            .map_err(|e| Error::store(e, || format!("customer {customer_id}")))
+            .map_err(missing("customer", customer_id))
     }
 
     /// ListAvailableNumbers: the free numbers of a network that gives them

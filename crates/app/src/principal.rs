@@ -25,6 +25,13 @@ impl Principal {
         }
     }
 
+    /// The records the caller may see with `scope`: fails with
+    /// [`Error::Forbidden`] unless it has the scope.
+    pub fn visibility_for(&self, scope: Scope) -> Result<Visibility> {
+        self.require(scope)?;
+        Ok(self.visibility())
+    }
+
     /// Fails with [`Error::Forbidden`] unless the caller has `scope`.
     pub fn require(&self, scope: Scope) -> Result<()> {
         if self.scopes.contains(scope) {

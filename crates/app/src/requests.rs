@@ -4,6 +4,7 @@
 //! made, and queues it (with its job and audit row, in one transaction);
 //! the worker carries it out through the network.
 
+use crate::error::missing;
 use crate::{App, Error, Principal, Result};
 use domain::ordering::ExtraKind;
 use domain::{Network, Scope};
@@ -34,7 +35,7 @@ impl App {
             .connections()
             .connection_by_id(who.visibility(), id)
             .await
-            .map_err(|e| Error::store(e, || format!("contract {id}")))
+            .map_err(missing("contract", id))
     }
 
     /// A connection visible to the caller, by CLI (`07…`, `447…`, `+447…`).
@@ -55,7 +56,7 @@ impl App {
             .connections()
             .connection_by_cli(who.visibility(), cli.as_str())
             .await
-            .map_err(|e| Error::store(e, || format!("connection with CLI {cli}")))
+            .map_err(missing("connection with CLI", cli))
     }
 
     /// GetConnectionByCustomerId: a visible customer's connections.
@@ -65,12 +66,12 @@ impl App {
         customer_id: i64,
         page: domain::paging::PageRequest,
     ) -> Result<(Vec<ConnectionRow>, i64)> {
-        who.require(Scope::Connections)?;
+        let vis = who.visibility_for(Scope::Connections)?;
         self.store
             .connections()
-            .connections_for_customer(who.visibility(), customer_id, page)
+            .connections_for_customer(vis, customer_id, page)
             .await
-            .map_err(|e| Error::store(e, || format!("customer {customer_id}")))
+            .map_err(missing("customer", customer_id))
     }
 
     /// Queues a change to run now.
@@ -277,23 +278,18 @@ impl App {
         of: SwitchingOf,
         page: domain::paging::PageRequest,
     ) -> Result<(Vec<RequestRow>, i64)> {
-        who.require(Scope::Connections)?;
-        self.store.requests().switching_requests(who.visibility(), of, page).await.map_err(|e| {
-            Error::store(e, || match of {
-                SwitchingOf::Contract(id) => format!("contract {id}"),
-                SwitchingOf::Customer(id) => format!("customer {id}"),
-            })
-        })
+        let vis = who.visibility_for(Scope::Connections)?;
+        let (what, id) = match of {
+            SwitchingOf::Contract(id) => ("contract", id),
+            SwitchingOf::Customer(id) => ("customer", id),
+        };
+        self.store.requests().switching_requests(vis, of, page).await.map_err(missing(what, id))
     }
 
     /// GetRequest.
     pub async fn request(&self, who: &Principal, id: i64) -> Result<RequestRow> {
-        who.require(Scope::Connections)?;
-        self.store
-            .requests()
-            .get_request(who.visibility(), id)
-            .await
-            .map_err(|e| Error::store(e, || format!("request {id}")))
+        let vis = who.visibility_for(Scope::Connections)?;
+        self.store.requests().get_request(vis, id).await.map_err(missing("request", id))
     }
 
     /// GetRequestsForContract, newest first.
@@ -303,12 +299,12 @@ impl App {
         contract_id: i64,
         page: domain::paging::PageRequest,
     ) -> Result<(Vec<RequestRow>, i64)> {
-        who.require(Scope::Connections)?;
+        let vis = who.visibility_for(Scope::Connections)?;
         self.store
             .requests()
-            .requests_for_contract(who.visibility(), contract_id, page)
+            .requests_for_contract(vis, contract_id, page)
             .await
-            .map_err(|e| Error::store(e, || format!("contract {contract_id}")))
+            .map_err(missing("contract", contract_id))
     }
 }
 

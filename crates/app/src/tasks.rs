@@ -1,7 +1,8 @@
 //! The task diary: raising a task on a customer (checked by
 //! `domain::task`; a contract or order named must be that customer's).
 
-use crate::{App, Done, Error, Key, Principal, Result};
+use crate::error::missing;
+use crate::{App, Done, Key, Principal, Result};
 use domain::paging::PageRequest;
 use domain::task::TaskInput;
 use domain::Scope;
@@ -48,7 +49,7 @@ impl App {
                     &task,
                 )
                 .await
-                .map_err(|e| Error::store(e, || format!("customer {customer}")))?;
+                .map_err(missing("customer", customer))?;
             Ok(TaskCreated { task_id: row.id })
         })
         .await
@@ -71,7 +72,7 @@ impl App {
             .tasks()
             .add_comment(&who.actor, who.visibility(), task_id, &comment, status_id)
             .await
-            .map_err(|e| Error::store(e, || format!("task {task_id}")))
+            .map_err(missing("task", task_id))
     }
 
     /// The task list: the caller's tasks by status, type and assignee.
@@ -90,12 +91,8 @@ impl App {
 
     /// A visible task.
     pub async fn task(&self, who: &Principal, task_id: i64) -> Result<TaskRow> {
-        who.require(Scope::Tasks)?;
-        self.store
-            .tasks()
-            .get_task(who.visibility(), task_id)
-            .await
-            .map_err(|e| Error::store(e, || format!("task {task_id}")))
+        let vis = who.visibility_for(Scope::Tasks)?;
+        self.store.tasks().get_task(vis, task_id).await.map_err(missing("task", task_id))
     }
 
     /// Gives a visible task to a portal user (by name), or to no one.
@@ -142,12 +139,12 @@ impl App {
         customer_id: i64,
         page: PageRequest,
     ) -> Result<(Vec<TaskRow>, i64)> {
-        who.require(Scope::Tasks)?;
+        let vis = who.visibility_for(Scope::Tasks)?;
         self.store
             .tasks()
-            .tasks_for_customer(who.visibility(), customer_id, page)
+            .tasks_for_customer(vis, customer_id, page)
             .await
-            .map_err(|e| Error::store(e, || format!("customer {customer_id}")))
+            .map_err(missing("customer", customer_id))
     }
 
     /// GetCommentsForTask: a visible task's comments, oldest first.
@@ -156,12 +153,8 @@ impl App {
         who: &Principal,
         task_id: i64,
     ) -> Result<Vec<CommentRow>> {
-        who.require(Scope::Tasks)?;
-        self.store
-            .tasks()
-            .get_task(who.visibility(), task_id)
-            .await
-            .map_err(|e| Error::store(e, || format!("task {task_id}")))?;
+        let vis = who.visibility_for(Scope::Tasks)?;
+        self.store.tasks().get_task(vis, task_id).await.map_err(missing("task", task_id))?;
         Ok(self.store.tasks().comments_for_tasks(&[task_id]).await?)
     }
 
@@ -187,12 +180,8 @@ impl App {
 
     /// GetTicketsForOrder: the tasks raised on an order the caller may see.
     pub async fn tickets_for_order(&self, who: &Principal, order_id: i64) -> Result<Vec<TaskRow>> {
-        who.require(Scope::Orders)?;
-        self.store
-            .orders()
-            .get_order(who.visibility(), order_id)
-            .await
-            .map_err(|e| Error::store(e, || format!("order {order_id}")))?;
+        let vis = who.visibility_for(Scope::Orders)?;
+        self.store.orders().get_order(vis, order_id).await.map_err(missing("order", order_id))?;
         Ok(self.store.tasks().tasks_for_orders(&[order_id]).await?)
     }
 

@@ -3,6 +3,7 @@
 //! worker's two steps of each attempt: what to send, and what became of
 //! it (`domain::webhook` decides the retry, the disabling).
 
+use crate::error::missing;
 use crate::{App, Error, Principal, Result};
 use domain::webhook::{self, Next, Response};
 use domain::Scope;
@@ -62,22 +63,14 @@ impl App {
     pub async fn webhook(&self, who: &Principal, id: i64) -> Result<WebhookRow> {
         may_use_webhooks(who)?;
         domain::paging::check_id("webhookId", id)?;
-        self.store
-            .webhooks()
-            .get(who.visibility(), id)
-            .await
-            .map_err(|e| Error::store(e, || format!("webhook {id}")))
+        self.store.webhooks().get(who.visibility(), id).await.map_err(missing("webhook", id))
     }
 
     /// DeleteWebhook.
     pub async fn delete_webhook(&self, who: &Principal, id: i64) -> Result<()> {
         may_use_webhooks(who)?;
         domain::paging::check_id("webhookId", id)?;
-        self.store
-            .webhooks()
-            .delete(who.visibility(), id)
-            .await
-            .map_err(|e| Error::store(e, || format!("webhook {id}")))
+        self.store.webhooks().delete(who.visibility(), id).await.map_err(missing("webhook", id))
     }
 
     /// GetDeliveries: an endpoint's deliveries, newest first, each with
@@ -103,7 +96,7 @@ impl App {
             .webhooks()
             .redeliver(&hook, event_id.trim())
             .await
-            .map_err(|e| Error::store(e, || format!("event {event_id}")))
+            .map_err(missing("event", event_id))
     }
 
     /// The worker's first step: what attempt `attempt` of a delivery sends,
