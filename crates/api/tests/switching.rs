@@ -133,6 +133,9 @@ async fn a_pac_is_issued_once_with_the_switching_information_and_ports_the_numbe
     assert!(audit.iter().any(|a| a.action == "RequestPac"));
 
     request(app, &token, "/api/Pacs/RequestPac", conn.id).await.refused(409, "PortedOut");
+    let change = json!({"contractId": conn.id, "divertType": "CFU", "destination": "01632960123"});
+    let refused = app.post(&token, "/api/Diverts/SetDivert", &change).await;
+    refused.refused(409, "only an Active connection takes changes");
     if let Some(id) = waiting {
         app.drain().await;
         let r = get_request(app, &token, &id).await;

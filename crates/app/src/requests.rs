@@ -84,11 +84,22 @@ impl App {
         details: serde_json::Value,
     ) -> Result<RequestRow> {
         let now = self.store.now().timestamp_millis();
-        Ok(self
-            .store
-            .requests()
-            .create_request(&who.actor, conn, kind, group, &details, now)
-            .await?)
+        self.queue_at(who, conn, (kind, group), &details, now).await
+    }
+
+    /// Queues a change on a connection that takes changes, to run at
+    /// `run_at_ms`.
+    async fn queue_at(
+        &self,
+        who: &Principal,
+        conn: &ConnectionRow,
+        (kind, group): (&str, &str),
+        details: &serde_json::Value,
+        run_at_ms: i64,
+    ) -> Result<RequestRow> {
+        domain::request::check_takes_changes(conn.id, conn.status)?;
+        let requests = self.store.requests();
+        Ok(requests.create_request(&who.actor, conn, kind, group, details, run_at_ms).await?)
     }
 
     /// Refuses any change but a stolen bar's removal on a connection
@@ -155,11 +166,7 @@ impl App {
         } else {
             self.store.now().timestamp_millis()
         };
-        Ok(self
-            .store
-            .requests()
-            .create_request(&who.actor, &conn, "ChangeTariff", "tariff", &details, run_at)
-            .await?)
+        self.queue_at(who, &conn, ("ChangeTariff", "tariff"), &details, run_at).await
     }
 
     /// ChangeSIM: a new SIM of the connection's network, not in use.

@@ -114,7 +114,8 @@ impl Requests<'_> {
         })
     }
 
-    /// Makes a Pending request on a live connection and queues it to run
+    /// Makes a Pending request on a connection (the use case has checked
+    /// that it takes changes) and queues it to run
     /// at `run_at_ms` (now, or a change's effective date).
     pub async fn create_request(
         &self,
@@ -125,7 +126,6 @@ impl Requests<'_> {
         payload: &serde_json::Value,
         run_at_ms: i64,
     ) -> Result<RequestRow> {
-        domain::request::check_takes_changes(conn.id, conn.status)?;
         let now = self.now();
         self.write(async |tx| {
             insert_request(tx, actor, conn, kind, group, payload, run_at_ms, now).await
