@@ -2,9 +2,11 @@
 //! caller may read them), and the tariffs a contract may move to today.
 
 use crate::error::missing;
-use crate::{App, Principal, Result};
-use domain::{Network, Scope};
+use crate::{App, Error, Principal, Result};
+use chrono::NaiveDate;
+use domain::{tariff, Network};
 use store::catalogue::{BarRow, BundleRow, TariffRow};
+use store::connections::ConnectionRow;
 
 impl App {
     /// ListTariffsForNetwork, or only the bill-cap-eligible ones.
@@ -19,12 +21,43 @@ impl App {
         who: &Principal,
         contract_id: i64,
     ) -> Result<Vec<TariffRow>> {
-        let vis = who.visibility_for(Scope::Connections)?;
-        self.store
-            .catalogue()
-            .tariffs_for_contract(vis, contract_id, self.store.clock().today())
-            .await
-            .map_err(missing("contract", contract_id))
+        let conn = self.contract(who, contract_id).await?;
+        let today = self.store.clock().today();
+        let (contract, options) = self.store.catalogue().tariff_options(&conn).await?;
+        Ok(options
+            .into_iter()
+            .filter(|(_, facts)| tariff::check_tariff_change(&contract, facts, today).is_ok())
+            .map(|(t, _)| t)
+            .collect())
+    }
+
+    /// The tariff a contract would move to on `date`, if the tariff rules
+    /// allow it; another network's tariff is refused for its network.
+    pub(crate) async fn check_tariff_move(
+        &self,
+        conn: &ConnectionRow,
+        tariff_id: i64,
+        date: NaiveDate,
+    ) -> Result<TariffRow> {
+        let catalogue = self.store.catalogue();
+        let (contract, options) = catalogue.tariff_options(conn).await?;
+        let (target, facts) = match options.into_iter().find(|(t, _)| t.id == tariff_id) {
+            Some(found) => found,
+            None => {
+                let t = catalogue.tariff(tariff_id).await.map_err(|e| match e {
+                    store::StoreError::NotFound => domain::Error::invalid(
+                        "tariffId",
+                        format!("there is no tariff {tariff_id}"),
+                    )
+                    .into(),
+                    other => Error::from(other),
+                })?;
+                let facts = t.facts(Vec::new())?;
+                (t, facts)
+            }
+        };
+        tariff::check_tariff_change(&contract, &facts, date)?;
+        Ok(target)
     }
 
     /// ListBundlesForTariff.

@@ -159,7 +159,7 @@ impl App {
         let conn = self.contract(who, contract_id).await?;
         let today = self.store.clock().today();
         let effective = domain::tariff::effective_date(effective, today)?;
-        let target = self.store.catalogue().check_tariff_move(&conn, tariff_id, effective).await?;
+        let target = self.check_tariff_move(&conn, tariff_id, effective).await?;
         let details = serde_json::json!({"tariffId": target.id, "name": target.name, "monthlyPence": target.monthly_pence, "effectiveDate": effective});
         let run_at = if effective > today {
             crate::work::start_of(effective)

@@ -231,8 +231,8 @@ impl Catalogue<'_> {
 
 impl Catalogue<'_> {
     /// A contract as the tariff rules see it, and its network's tariffs
-    /// with their facts.
-    async fn tariff_options(
+    /// with their facts (what `domain::tariff::check_tariff_change` reads).
+    pub async fn tariff_options(
         &self,
         conn: &crate::connections::ConnectionRow,
     ) -> Result<(domain::tariff::ContractFacts, Vec<(TariffRow, TariffFacts)>)> {
@@ -265,53 +265,5 @@ impl Catalogue<'_> {
             options.push((t, facts));
         }
         Ok((contract, options))
-    }
-
-    /// Checks a move of a contract to `tariff_id` as of `today` with the
-    /// tariff rules; answers the target tariff, or the rule's refusal.
-    pub async fn check_tariff_move(
-        &self,
-        conn: &crate::connections::ConnectionRow,
-        tariff_id: i64,
-        today: chrono::NaiveDate,
-    ) -> Result<TariffRow> {
-        let (contract, options) = self.tariff_options(conn).await?;
-        let (target, facts) = match options.into_iter().find(|(t, _)| t.id == tariff_id) {
-            Some(found) => found,
-            // Another network's tariff: the rules refuse it for its network.
-            None => {
-                let t = self.tariff(tariff_id).await.map_err(|e| match e {
-                    StoreError::NotFound => domain::Error::invalid(
-                        "tariffId",
-                        format!("there is no tariff {tariff_id}"),
-                    )
-                    .into(),
-                    other => other,
-                })?;
-                let facts = t.facts(Vec::new())?;
-                (t, facts)
-            }
-        };
-        domain::tariff::check_tariff_change(&contract, &facts, today)?;
-        Ok(target)
-    }
-
-    /// The tariffs of the catalogue a live contract may move to today: its
-    /// network's tariffs that pass [`domain::tariff::check_tariff_change`].
-    pub async fn tariffs_for_contract(
-        &self,
-        vis: crate::Visibility,
-        contract_id: i64,
-        today: chrono::NaiveDate,
-    ) -> Result<Vec<TariffRow>> {
-        let conn = self.connections().connection_by_id(vis, contract_id).await?;
-        let (contract, options) = self.tariff_options(&conn).await?;
-        Ok(options
-            .into_iter()
-            .filter(|(_, facts)| {
-                domain::tariff::check_tariff_change(&contract, facts, today).is_ok()
-            })
-            .map(|(t, _)| t)
-            .collect())
     }
 }
