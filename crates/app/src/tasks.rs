@@ -68,11 +68,10 @@ impl App {
     ) -> Result<(CommentRow, TaskRow)> {
         who.require(Scope::Tasks)?;
         let comment = domain::task::body_field(comment, "comment")?;
-        self.store
-            .tasks()
-            .add_comment(&who.actor, who.visibility(), task_id, &comment, status_id)
-            .await
-            .map_err(missing("task", task_id))
+        let task = self.task(who, task_id).await?;
+        let next = status_id.unwrap_or(task.status_id);
+        domain::task::check_status_change(task_id, task.status_id, next)?;
+        Ok(self.store.tasks().add_comment(&who.actor, &task, &comment, status_id).await?)
     }
 
     /// The task list: the caller's tasks by status, type and assignee.

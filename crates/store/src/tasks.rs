@@ -8,7 +8,7 @@ use crate::tx::Tx;
 use crate::{args, Result, StoreError, Tasks, Visibility};
 use chrono::{DateTime, Utc};
 use domain::paging::PageRequest;
-use domain::task::{check_status_change, NewTask, OPEN};
+use domain::task::{NewTask, OPEN};
 use domain::Error;
 
 #[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
@@ -118,19 +118,18 @@ impl Tasks<'_> {
         self.read_visible::<TaskRow>(&format!("SELECT {TASK_COLS} FROM tasks"), "", id, vis).await
     }
 
-    /// Adds a comment to a visible task, moving it to `status_id` when
-    /// given; a closed task takes neither.
+    /// Adds a comment to `task` (as read), moving it to `status_id` when
+    /// given (the use case has checked the move), unless the task changed
+    /// meanwhile.
     pub async fn add_comment(
         &self,
         actor: &str,
-        vis: Visibility,
-        task_id: i64,
+        task: &TaskRow,
         body: &str,
         status_id: Option<i64>,
     ) -> Result<(CommentRow, TaskRow)> {
-        let task = self.get_task(vis, task_id).await?;
+        let task_id = task.id;
         let next = status_id.unwrap_or(task.status_id);
-        check_status_change(task_id, task.status_id, next)?;
         let now = self.now();
         self.write(async |tx| {
             // The guard on the status read keeps two changes from crossing.
