@@ -59,12 +59,25 @@ impl App {
         who.require(Scope::Orders)?;
         self.keyed(who, key, async |tx| {
             let req = input.check(self.store.clock().today())?;
-            let (id, cli) = self
-                .store
-                .orders()
-                .add_mobile(tx, &who.actor, who.visibility(), order_id, &req)
+            let orders = self.store.orders();
+            let facts = orders
+                .mobile_facts(tx, who.visibility(), order_id, &req)
                 .await
                 .map_err(missing("order", order_id))?;
+            let order = &facts.order;
+            domain::order::check_changeable(order.id, order.status)?;
+            if let Some(limits) = &facts.tariff {
+                domain::ordering::check_tariff(&req, limits)?;
+            }
+            let holder = facts.holder.as_ref();
+            domain::ordering::check_against_live(
+                &req,
+                order.customer_id,
+                holder,
+                facts.iccid_live,
+            )?;
+            let (id, cli) =
+                orders.add_mobile(tx, &who.actor, who.visibility(), order, &req).await?;
             Ok(MobileAdded { order_mobile_id: id, cli })
         })
         .await

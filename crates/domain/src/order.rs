@@ -101,6 +101,15 @@ impl OrderStatus {
     }
 }
 
+/// Whether an order's mobiles, bundles and bars may change: only while
+/// it is a Draft.
+pub fn check_changeable(order_id: i64, status: OrderStatus) -> Result<(), Error> {
+    if status == OrderStatus::Draft {
+        return Ok(());
+    }
+    Err(Error::Conflict(format!("order {order_id} is {status}; only a Draft order can be changed")))
+}
+
 /// The longest reference a customer may give an order.
 pub const REFERENCE_MAX_CHARS: usize = 50;
 
@@ -136,6 +145,16 @@ mod tests {
     use super::OrderEvent as E;
     use super::OrderStatus as S;
     use super::*;
+
+    #[test]
+    fn only_a_draft_order_changes() {
+        assert!(check_changeable(7, OrderStatus::Draft).is_ok());
+        for s in [OrderStatus::Submitted, OrderStatus::InProgress, OrderStatus::Cancelled] {
+            let e = check_changeable(7, s).unwrap_err();
+            assert_eq!(e.code(), "conflict");
+            assert!(e.to_string().contains(&format!("order 7 is {s}; only a Draft")), "{e}");
+        }
+    }
 
     const EVENTS: [OrderEvent; 8] = [
         E::Submit,

@@ -12,8 +12,8 @@ use crate::{args, in_list, Orders, Result, StoreError, Visibility};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::order::{OrderEvent, OrderStatus};
 use domain::ordering::{
-    check_against_live, check_extra, check_tariff, submission_problems, ConnectionType, ExtraFacts,
-    ExtraKind, MobileExtra, MobileRequest, NumberHolder, SimType, SubmitFacts, TariffLimits,
+    check_extra, submission_problems, ConnectionType, ExtraFacts, ExtraKind, MobileExtra,
+    MobileRequest, NumberHolder, SimType, SubmitFacts, TariffLimits,
 };
 use domain::paging::PageRequest;
 use domain::status::{ConnectionStatus, MobileStatus};
@@ -106,6 +106,19 @@ struct OrderWithIccid {
     #[sqlx(flatten)]
     order: OrderRow,
     iccid_contract: Option<i64>,
+}
+
+/// What AddMobileToOrder's rules read: see [`Orders::mobile_facts`].
+#[derive(Debug, Clone)]
+pub struct MobileFacts {
+    pub order: OrderRow,
+    /// The tariff's limits, when the mobile names a tariff.
+    pub tariff: Option<TariffLimits>,
+    /// The live connection holding the number, for a Port, Migration or
+    /// Disconnection.
+    pub holder: Option<NumberHolder>,
+    /// Whether the ICCID is live on a connection.
+    pub iccid_live: bool,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
@@ -213,10 +226,11 @@ pub async fn write_history(
 const TOUCH_DRAFT: &str = "UPDATE orders SET updated_at = $1 WHERE id = $2 AND status = 'Draft'";
 
 fn not_draft(order: &OrderRow) -> StoreError {
-    StoreError::Rule(Error::Conflict(format!(
-        "order {} is {}; only a Draft order can be changed",
-        order.id, order.status
-    )))
+    match domain::order::check_changeable(order.id, order.status) {
+        Err(e) => e.into(),
+        // A draft again by the time it was read: say so, to be retried.
+        Ok(()) => StoreError::Conflict(format!("order {} changed meanwhile; try again", order.id)),
+    }
 }
 
 /// The tariff facts the order rules need.
@@ -364,18 +378,17 @@ impl Orders<'_> {
         Ok((order, row))
     }
 
-    /// Adds a mobile to a draft order inside the caller's transaction, after
-    /// every check that does not wait for submission: the draft check, the
-    /// number's reservation (from the pool for `New` on Vodafone and O2),
-    /// the mobile and its audit row. Answers its id and number.
-    pub async fn add_mobile(
+    /// What AddMobileToOrder's rules read, inside the caller's transaction:
+    /// the order, the tariff's limits, the live connection holding the
+    /// number (for a Port, Migration or Disconnection) and whether the
+    /// ICCID is live anywhere.
+    pub async fn mobile_facts(
         &self,
         tx: &mut Tx,
-        actor: &str,
         vis: Visibility,
         order_id: i64,
         req: &MobileRequest,
-    ) -> Result<(i64, Option<String>)> {
+    ) -> Result<MobileFacts> {
         // The order and whether the ICCID is live anywhere, in one read.
         let (all, partner) = vis.binds();
         let found: Option<OrderWithIccid> = tx
@@ -388,24 +401,23 @@ impl Orders<'_> {
             )
             .await?;
         let OrderWithIccid { order, iccid_contract } = found.ok_or(StoreError::NotFound)?;
-        if order.status != OrderStatus::Draft {
-            return Err(not_draft(&order));
-        }
-        if let Some(tid) = req.tariff_id {
-            let t = self.catalogue().tariff_cached(tid).await.map_err(|e| match e {
-                StoreError::NotFound => StoreError::Rule(Error::invalid(
-                    "tariffId",
-                    format!("there is no tariff {tid}"),
-                )),
-                other => other,
-            })?;
-            check_tariff(req, &limits(&t)?)?;
-        }
-        let cli = req.cli.as_ref().map(|c| c.as_str().to_owned());
-        let holder = match &cli {
+        let tariff = match req.tariff_id {
+            Some(tid) => {
+                let t = self.catalogue().tariff_cached(tid).await.map_err(|e| match e {
+                    StoreError::NotFound => StoreError::Rule(Error::invalid(
+                        "tariffId",
+                        format!("there is no tariff {tid}"),
+                    )),
+                    other => other,
+                })?;
+                Some(limits(&t)?)
+            }
+            None => None,
+        };
+        let holder = match &req.cli {
             Some(c) if req.connection_type != ConnectionType::New => self
                 .connections()
-                .connection_by_cli(Visibility::All, c)
+                .connection_by_cli(Visibility::All, c.as_str())
                 .await
                 .map(Some)
                 .or_else(|e| match e {
@@ -419,7 +431,23 @@ impl Orders<'_> {
                 }),
             _ => None,
         };
-        check_against_live(req, order.customer_id, holder.as_ref(), iccid_contract.is_some())?;
+        Ok(MobileFacts { order, tariff, holder, iccid_live: iccid_contract.is_some() })
+    }
+
+    /// Adds a mobile the use case has checked to a draft order inside the
+    /// caller's transaction: the draft guard, the ICCID not on another open
+    /// order, the number's reservation (from the pool for `New` on Vodafone
+    /// and O2), the mobile and its audit row. Answers its id and number.
+    pub async fn add_mobile(
+        &self,
+        tx: &mut Tx,
+        actor: &str,
+        vis: Visibility,
+        order: &OrderRow,
+        req: &MobileRequest,
+    ) -> Result<(i64, Option<String>)> {
+        let order_id = order.id;
+        let cli = req.cli.as_ref().map(|c| c.as_str().to_owned());
         let network = req.network;
         let pooled = req.connection_type == ConnectionType::New && network.offers_numbers();
         let now = self.now();
