@@ -146,17 +146,23 @@ impl App {
         order_mobile_id: i64,
         change: domain::ordering::MobileExtra,
     ) -> Result<OrderMobile> {
-        who.require(Scope::Orders)?;
-        let (store, actor, vis, m) = (&self.store, &who.actor, who.visibility(), order_mobile_id);
-        store
-            .orders()
-            .change_mobile_extra(actor, vis, m, change)
-            .await
-            .map_err(missing("order mobile", m))?;
-        let (order, _) =
-            store.orders().order_of_mobile(vis, m).await.map_err(missing("order mobile", m))?;
-        store
-            .orders()
+        let vis = who.visibility_for(Scope::Orders)?;
+        let (orders, m) = (self.store.orders(), order_mobile_id);
+        let (order, mobile) =
+            orders.order_of_mobile(vis, m).await.map_err(missing("order mobile", m))?;
+        if change.add {
+            let (tariff_bundles, on_network) = orders.extra_catalogue(&mobile, change).await?;
+            let facts = domain::ordering::ExtraFacts {
+                connection_type: &mobile.connection_type,
+                network: store::catalogue::parse_network(&mobile.network)?,
+                tariff_id: mobile.tariff_id,
+                tariff_bundles: &tariff_bundles,
+                on_network: &on_network,
+            };
+            domain::ordering::check_extra(change, &facts)?;
+        }
+        orders.change_mobile_extra(&who.actor, &order, m, change).await?;
+        orders
             .order_mobiles(order.id)
             .await?
             .into_iter()

@@ -12,8 +12,8 @@ use crate::{args, in_list, Orders, Result, StoreError, Visibility};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::order::{OrderEvent, OrderStatus};
 use domain::ordering::{
-    check_extra, submission_problems, ConnectionType, ExtraFacts, ExtraKind, MobileExtra,
-    MobileRequest, NumberHolder, SimType, SubmitFacts, TariffLimits,
+    submission_problems, ConnectionType, ExtraKind, MobileExtra, MobileRequest, NumberHolder,
+    SimType, SubmitFacts, TariffLimits,
 };
 use domain::paging::PageRequest;
 use domain::status::{ConnectionStatus, MobileStatus};
@@ -634,53 +634,49 @@ impl Orders<'_> {
         .await
     }
 
-    /// Adds or removes a bundle or bar row of a draft mobile, checked by
-    /// [`check_extra`]: an insert that hits the primary key is a duplicate
-    /// (409); a delete of nothing is not found (404).
+    /// What [`domain::ordering::check_extra`] reads to add `extra` to a
+    /// visible draft mobile: the bundles its tariff allows, and the
+    /// network's bundles or bars (for a bundle, only when the tariff does
+    /// not allow it, to say why).
+    pub async fn extra_catalogue(
+        &self,
+        mobile: &OrderMobileRow,
+        extra: MobileExtra,
+    ) -> Result<(Vec<i64>, Vec<i64>)> {
+        let network = crate::catalogue::parse_network(&mobile.network)?;
+        let catalogue = self.catalogue();
+        Ok(match (extra.kind, mobile.tariff_id) {
+            (ExtraKind::Bundle, tariff) => {
+                let allowed: Vec<i64> = match tariff {
+                    Some(t) => {
+                        catalogue.bundles_for_tariff(t).await?.iter().map(|b| b.id).collect()
+                    }
+                    None => Vec::new(),
+                };
+                let on_network = if allowed.contains(&extra.item) {
+                    Vec::new()
+                } else {
+                    catalogue.bundles_for_network(network).await?.iter().map(|b| b.id).collect()
+                };
+                (allowed, on_network)
+            }
+            (ExtraKind::Bar, _) => (
+                Vec::new(),
+                catalogue.bars_for_network(network).await?.iter().map(|b| b.id).collect(),
+            ),
+        })
+    }
+
+    /// Adds or removes a bundle or bar row of a draft mobile (an addition
+    /// checked by the use case): an insert that hits the primary key is a
+    /// duplicate (409); a delete of nothing is not found (404).
     pub async fn change_mobile_extra(
         &self,
         actor: &str,
-        vis: Visibility,
+        order: &OrderRow,
         mobile_id: i64,
         extra: MobileExtra,
     ) -> Result<()> {
-        let (order, m) = self.order_of_mobile(vis, mobile_id).await?;
-        if extra.add {
-            let network = crate::catalogue::parse_network(&m.network)?;
-            let catalogue = self.catalogue();
-            // The network's bundles only matter to say why a bundle the
-            // tariff does not allow is refused.
-            let (tariff_bundles, on_network) = match (extra.kind, m.tariff_id) {
-                (ExtraKind::Bundle, tariff) => {
-                    let allowed: Vec<i64> = match tariff {
-                        Some(t) => {
-                            catalogue.bundles_for_tariff(t).await?.iter().map(|b| b.id).collect()
-                        }
-                        None => Vec::new(),
-                    };
-                    let on_network = if allowed.contains(&extra.item) {
-                        Vec::new()
-                    } else {
-                        catalogue.bundles_for_network(network).await?.iter().map(|b| b.id).collect()
-                    };
-                    (allowed, on_network)
-                }
-                (ExtraKind::Bar, _) => (
-                    Vec::new(),
-                    catalogue.bars_for_network(network).await?.iter().map(|b| b.id).collect(),
-                ),
-            };
-            check_extra(
-                extra,
-                &ExtraFacts {
-                    connection_type: &m.connection_type,
-                    network,
-                    tariff_id: m.tariff_id,
-                    tariff_bundles: &tariff_bundles,
-                    on_network: &on_network,
-                },
-            )?;
-        }
         let sql = match (extra.kind, extra.add) {
             (ExtraKind::Bundle, true) => {
                 "INSERT INTO order_mobile_bundles (order_mobile_id, bundle_id) VALUES ($1, $2)"
@@ -699,7 +695,7 @@ impl Orders<'_> {
         let clash = extra.clash(mobile_id);
         self.write(async |tx| {
             if tx.execute(TOUCH_DRAFT, args![now, order.id]).await? != 1 {
-                return Err(not_draft(&order));
+                return Err(not_draft(order));
             }
             let changed = tx
                 .execute(sql, args![mobile_id, extra.item])
