@@ -94,19 +94,13 @@ impl App {
         who.require(Scope::Orders)?;
         self.keyed(who, key, async |tx| {
             let now = self.store.now();
-            let order = self
-                .store
-                .orders()
-                .submit_order(
-                    tx,
-                    &who.actor,
-                    who.visibility(),
-                    order_id,
-                    now.date_naive(),
-                    now.timestamp_millis(),
-                )
+            let orders = self.store.orders();
+            let (order, mobiles) = orders
+                .begin_submit(tx, &who.actor, who.visibility(), order_id)
                 .await
                 .map_err(missing("order", order_id))?;
+            domain::ordering::check_submission(order_id, &mobiles, now.date_naive())?;
+            orders.finish_submit(tx, order_id, now.timestamp_millis()).await?;
             Ok(OrderState { order_id, status: order.status })
         })
         .await

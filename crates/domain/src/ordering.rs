@@ -588,6 +588,24 @@ pub struct SubmitFacts {
     pub live_connection: bool,
 }
 
+/// Whether an order may be submitted as of `today`: every problem at
+/// once ([`submission_problems`]) as one [`Error::Problems`].
+pub fn check_submission(
+    order_id: i64,
+    mobiles: &[SubmitFacts],
+    today: NaiveDate,
+) -> Result<(), Error> {
+    let problems = submission_problems(order_id, mobiles, today);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let n = problems.len();
+    Err(Error::Problems {
+        message: format!("Order {order_id} has {n} problem{}", if n == 1 { "" } else { "s" }),
+        problems,
+    })
+}
+
 /// Every problem that keeps an order from being submitted, as of `today`:
 /// no mobiles at all, and for each mobile its own checks
 /// ([`submit_problems`]), a SIM already live elsewhere, or a Migration or
@@ -1001,6 +1019,14 @@ mod tests {
             live_connection: false,
         };
         assert_eq!(submission_problems(90001, std::slice::from_ref(&fine), today()), vec![]);
+        assert!(check_submission(90001, std::slice::from_ref(&fine), today()).is_ok());
+        match check_submission(90001, &[], today()) {
+            Err(Error::Problems { message, problems }) => {
+                assert_eq!(message, "Order 90001 has 1 problem");
+                assert_eq!(problems[0].field, "orderId");
+            }
+            other => panic!("{other:?}"),
+        }
         let sim_taken =
             SubmitFacts { iccid_in_use: Some("8944100000000000077".into()), ..fine.clone() };
         let p = submission_problems(90001, &[sim_taken], today());

@@ -12,8 +12,8 @@ use crate::{args, in_list, Orders, Result, StoreError, Visibility};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::order::{OrderEvent, OrderStatus};
 use domain::ordering::{
-    submission_problems, ConnectionType, ExtraKind, MobileExtra, MobileRequest, NumberHolder,
-    SimType, SubmitFacts, TariffLimits,
+    ConnectionType, ExtraKind, MobileExtra, MobileRequest, NumberHolder, SimType, SubmitFacts,
+    TariffLimits,
 };
 use domain::paging::PageRequest;
 use domain::status::{ConnectionStatus, MobileStatus};
@@ -721,19 +721,17 @@ impl Orders<'_> {
         .await
     }
 
-    /// Submits a draft order inside the caller's transaction: checks every
-    /// mobile as of `today` and either answers every problem at once
-    /// (changing nothing, once rolled back) or moves the order to Submitted
-    /// and queues its provisioning.
-    pub async fn submit_order(
+    /// Starts a submission inside the caller's transaction: moves a
+    /// visible draft order to Submitted (with its history row) and answers
+    /// what the submission rules read of each mobile. The use case checks
+    /// them; a refusal rolls the move back.
+    pub async fn begin_submit(
         &self,
         tx: &mut Tx,
         actor: &str,
         vis: Visibility,
         order_id: i64,
-        today: NaiveDate,
-        now_ms: i64,
-    ) -> Result<OrderRow> {
+    ) -> Result<(OrderRow, Vec<SubmitFacts>)> {
         let now = self.now();
         let (all, partner) = vis.binds();
         let sql = format!(
@@ -768,25 +766,21 @@ impl Orders<'_> {
         };
         write_history(tx, now, actor, &[entry]).await?;
         let rows: Vec<SubmitRow> = tx.fetch_all(&sql, args![order_id, order.customer_id]).await?;
-        let problems = submission_problems(order_id, &submit_facts(&rows)?, today);
-        if !problems.is_empty() {
-            let n = problems.len();
-            return Err(Error::Problems {
-                message: format!(
-                    "Order {order_id} has {n} problem{}",
-                    if n == 1 { "" } else { "s" }
-                ),
-                problems,
-            }
-            .into());
-        }
+        Ok((order, submit_facts(&rows)?))
+    }
+
+    /// Ends a submission the use case has checked, in the same
+    /// transaction: the mobiles Pending and the provisioning job queued to
+    /// run at `now_ms`.
+    pub async fn finish_submit(&self, tx: &mut Tx, order_id: i64, now_ms: i64) -> Result<()> {
+        let now = self.now();
         tx.execute(
             "UPDATE order_mobiles SET status = 'Pending', updated_at = $1 WHERE order_id = $2",
             args![now, order_id],
         )
         .await?;
         crate::jobs::enqueue(tx, now, &crate::jobs::ProvisionOrder { order_id }, now_ms).await?;
-        Ok(order)
+        Ok(())
     }
 
     /// ReturnOrderToDraft (`cancel` false) or CancelOrder (`cancel` true):
