@@ -4,6 +4,7 @@
 
 use crate::error::missing;
 use crate::{App, Done, Key, Principal, Result};
+use domain::order::OrderEvent;
 use domain::ordering::MobileInput;
 use domain::Scope;
 use serde::{Deserialize, Serialize};
@@ -172,13 +173,12 @@ impl App {
         order_id: i64,
         cancel: bool,
     ) -> Result<OrderState> {
-        who.require(Scope::Orders)?;
-        let order = self
-            .store
-            .orders()
-            .withdraw_order(&who.actor, who.visibility(), order_id, cancel)
-            .await
-            .map_err(missing("order", order_id))?;
+        let vis = who.visibility_for(Scope::Orders)?;
+        let orders = self.store.orders();
+        let order = orders.get_order(vis, order_id).await.map_err(missing("order", order_id))?;
+        let event = if cancel { OrderEvent::Cancel } else { OrderEvent::ReturnToDraft };
+        let to = order.status.apply(event)?;
+        let order = orders.withdraw_order(&who.actor, vis, &order, to).await?;
         Ok(OrderState { order_id, status: order.status })
     }
 

@@ -110,6 +110,15 @@ pub fn check_changeable(order_id: i64, status: OrderStatus) -> Result<(), Error>
     Err(Error::Conflict(format!("order {order_id} is {status}; only a Draft order can be changed")))
 }
 
+/// The refusal of a move back to Draft or to Cancelled (`to`) of an order
+/// in `from` whose provisioning has already started.
+pub fn too_late_to_withdraw(order_id: i64, from: OrderStatus, to: OrderStatus) -> Error {
+    let what = if to == OrderStatus::Cancelled { "cancelled" } else { "returned to Draft" };
+    Error::Conflict(format!(
+        "order {order_id} is {from}: provisioning has started, so it can no longer be {what}"
+    ))
+}
+
 /// The longest reference a customer may give an order.
 pub const REFERENCE_MAX_CHARS: usize = 50;
 
@@ -145,6 +154,20 @@ mod tests {
     use super::OrderEvent as E;
     use super::OrderStatus as S;
     use super::*;
+
+    #[test]
+    fn a_started_order_is_too_late_to_withdraw() {
+        let e = too_late_to_withdraw(7, OrderStatus::Submitted, OrderStatus::Cancelled);
+        assert_eq!(e.code(), "conflict");
+        assert!(
+            e.to_string().contains(
+                "order 7 is Submitted: provisioning has started, so it can no longer be cancelled"
+            ),
+            "{e}"
+        );
+        let back = too_late_to_withdraw(7, OrderStatus::Submitted, OrderStatus::Draft);
+        assert!(back.to_string().ends_with("returned to Draft"), "{back}");
+    }
 
     #[test]
     fn only_a_draft_order_changes() {

@@ -783,26 +783,21 @@ impl Orders<'_> {
         Ok(())
     }
 
-    /// ReturnOrderToDraft (`cancel` false) or CancelOrder (`cancel` true):
-    /// allowed only before provisioning starts, which is proved by removing
-    /// the order's still-queued job in the same transaction.
+    /// Moves `order` (as read) to `to`, Draft (ReturnOrderToDraft) or
+    /// Cancelled (CancelOrder), as the use case decided: only while
+    /// provisioning has not started, which is proved by removing the
+    /// order's still-queued job in the same transaction.
     pub async fn withdraw_order(
         &self,
         actor: &str,
         vis: Visibility,
-        order_id: i64,
-        cancel: bool,
+        order: &OrderRow,
+        to: OrderStatus,
     ) -> Result<OrderRow> {
-        let order = self.get_order(vis, order_id).await?;
-        let from = order.status;
-        let to = from.apply(if cancel { OrderEvent::Cancel } else { OrderEvent::ReturnToDraft })?;
+        let (order_id, from) = (order.id, order.status);
+        let cancel = to == OrderStatus::Cancelled;
         let now = self.now();
-        let started = || {
-            StoreError::Rule(Error::Conflict(format!(
-                "order {order_id} is {from}: provisioning has started, so it can no longer be {}",
-                if cancel { "cancelled" } else { "returned to Draft" }
-            )))
-        };
+        let started = || StoreError::Rule(domain::order::too_late_to_withdraw(order_id, from, to));
         self.write(async |tx| {
             let moved = tx
                 .execute(
