@@ -284,11 +284,9 @@ impl App {
     /// and its expiration.
     pub async fn renew_isp_user(&self, who: &Principal, key: &str) -> Result<IspUserRow> {
         let u = self.isp_user(who, key).await?;
-        Ok(self
-            .store
-            .isp()
-            .renew_isp_user(&who.actor, who.visibility(), u.id, self.store.now())
-            .await?)
+        let now = self.store.now();
+        let renewed = |current, days| domain::isp::renewed_expiration(current, now, days);
+        Ok(self.store.isp().renew_isp_user(&who.actor, who.visibility(), u.id, renewed).await?)
     }
 
     /// A page of a subscriber's sessions, newest first, sessions the NAS

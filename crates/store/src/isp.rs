@@ -380,14 +380,15 @@ impl Isp<'_> {
         self.get_isp_user(vis, id).await
     }
 
-    /// Renews a visible subscriber: its profile's period added to the later
-    /// of now and its expiration.
+    /// Renews a visible subscriber: its expiration becomes what `renewed`
+    /// (the use case's rule) makes of the current one, read under the write
+    /// lock so two renewals add two periods, and its profile's period days.
     pub async fn renew_isp_user(
         &self,
         actor: &str,
         vis: Visibility,
         id: i64,
-        now: DateTime<Utc>,
+        renewed: impl FnOnce(Option<DateTime<Utc>>, i64) -> DateTime<Utc>,
     ) -> Result<IspUserRow> {
         let before = self.live_isp_user(vis, id).await?;
         let profile = self.get_profile(Visibility::All, before.profile_id).await?;
@@ -400,7 +401,7 @@ impl Isp<'_> {
                     args![stamp, id],
                 )
                 .await?;
-            let next = domain::isp::renewed_expiration(current, now, profile.period_days);
+            let next = renewed(current, profile.period_days);
             tx.execute("UPDATE isp_users SET expiration = $1 WHERE id = $2", args![next, id])
                 .await?;
             let entry = AuditEntry::of(actor, Some(before.partner_id), "isp_user", id, "renew")
