@@ -3,6 +3,7 @@
 //! the product or offer and every configuration, then carried out by the
 //! worker through the B2B network).
 
+use crate::error::missing_by;
 use crate::{App, Error, Principal, Result};
 use chrono::{DateTime, Utc};
 use domain::agreement::{self, Characteristic, Configuration, OrderStatus, OrderType};
@@ -87,13 +88,11 @@ impl App {
     /// One of the caller's agreements.
     pub async fn agreement(&self, who: &Principal, id: i64) -> Result<AgreementRow> {
         let vis = who.visibility_for(Scope::Agreements)?;
-        self.store.agreements().get(vis, id).await.map_err(|e| match e {
-            store::StoreError::NotFound => {
-                domain::Error::not_found_by("agreementId", format!("agreement {id} not found"))
-                    .into()
-            }
-            other => other.into(),
-        })
+        self.store.agreements().get(vis, id).await.map_err(missing_by(
+            "agreementId",
+            "agreement",
+            id,
+        ))
     }
 
     /// The offers an agreement allows, with their characteristics.

@@ -33,10 +33,25 @@ pub fn missing(
     what: &'static str,
     id: impl std::fmt::Display,
 ) -> impl FnOnce(store::StoreError) -> Error {
-    move |err| match err {
-        store::StoreError::NotFound => {
-            Error::Rule(domain::Error::not_found(format!("{what} {id} not found")))
-        }
+    move |err| not_found_or(err, || domain::Error::not_found(format!("{what} {id} not found")))
+}
+
+/// [`missing`] for a record named by the parameter `field` (e.g.
+/// `agreementId`), which the not-found names as data.
+pub fn missing_by(
+    field: &'static str,
+    what: &'static str,
+    id: impl std::fmt::Display,
+) -> impl FnOnce(store::StoreError) -> Error {
+    move |err| {
+        not_found_or(err, || domain::Error::not_found_by(field, format!("{what} {id} not found")))
+    }
+}
+
+/// `err`, with a not-found replaced by `named`.
+fn not_found_or(err: store::StoreError, named: impl FnOnce() -> domain::Error) -> Error {
+    match err {
+        store::StoreError::NotFound => Error::Rule(named()),
         other => Error::from(other),
     }
 }
