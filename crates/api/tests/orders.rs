@@ -869,6 +869,10 @@ async fn bundles_and_bars_on_order_mobiles(app: &TestApp) {
     let mut unlimited = new_mobile(order, vf_unl, 80);
     unlimited["billCapValue"] = json!(3000);
     let (m, _) = add(app, &token, &unlimited).await;
+    // A tariff that does not exist is a refusal of the field, not a 404.
+    app.post(&token, "/api/Orders/AddMobileToOrder", &new_mobile(order, 9_999_999, 81))
+        .await
+        .refused(400, "tariffId: there is no tariff 9999999");
     let (_, vf_bundles) =
         app.get(&token, "/api/Bundles/ListBundlesForNetwork?network=Vodafone").await;
     let id_of = |name: &str| common::item_id(&vf_bundles, "name", name, "tariffOptionId");

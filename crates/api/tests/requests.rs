@@ -116,6 +116,10 @@ async fn bad_changes_name_the_problem(app: &TestApp) {
     let contract = conn["contractId"].as_i64().unwrap();
     let (_, ee_bars) = app.get(&token, "/api/Bars/ListBarsForNetwork?network=EE").await;
     let ee_bar = ee_bars["items"][0]["barId"].as_i64().unwrap();
+    let unknown = json!({"contractId": contract, "tariffId": 9_999_999});
+    app.post(&token, "/api/Tariffs/ChangeTariff", &unknown)
+        .await
+        .refused(400, "tariffId: there is no tariff 9999999");
     app.post(
         &token,
         "/api/Bars/AddOrRemoveBar",

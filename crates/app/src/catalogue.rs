@@ -2,9 +2,10 @@
 //! caller may read them), and the tariffs a contract may move to today.
 
 use crate::error::missing;
-use crate::{App, Error, Principal, Result};
+use crate::{App, Principal, Result};
 use chrono::NaiveDate;
 use domain::{tariff, Network};
+use store::catalogue::unknown_tariff;
 use store::catalogue::{BarRow, BundleRow, TariffRow};
 use store::connections::ConnectionRow;
 
@@ -44,14 +45,7 @@ impl App {
         let (target, facts) = match options.into_iter().find(|(t, _)| t.id == tariff_id) {
             Some(found) => found,
             None => {
-                let t = catalogue.tariff(tariff_id).await.map_err(|e| match e {
-                    store::StoreError::NotFound => domain::Error::invalid(
-                        "tariffId",
-                        format!("there is no tariff {tariff_id}"),
-                    )
-                    .into(),
-                    other => Error::from(other),
-                })?;
+                let t = catalogue.tariff(tariff_id).await.map_err(unknown_tariff(tariff_id))?;
                 let facts = t.facts(Vec::new())?;
                 (t, facts)
             }

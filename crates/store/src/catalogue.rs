@@ -229,6 +229,18 @@ impl Catalogue<'_> {
     }
 }
 
+/// A tariff a request names as `tariffId` is input: none by that id is a
+/// refusal of that field, not a missing record
+/// (`.map_err(unknown_tariff(id))`).
+pub fn unknown_tariff(id: i64) -> impl FnOnce(StoreError) -> StoreError {
+    move |e| match e {
+        StoreError::NotFound => {
+            domain::Error::invalid("tariffId", format!("there is no tariff {id}")).into()
+        }
+        other => other,
+    }
+}
+
 impl Catalogue<'_> {
     /// A contract as the tariff rules see it, and its network's tariffs
     /// with their facts (what `domain::tariff::check_tariff_change` reads).

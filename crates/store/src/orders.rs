@@ -6,6 +6,7 @@
 //! Every transition writes the order's history and an audit row.
 
 use crate::audit::AuditEntry;
+use crate::catalogue::unknown_tariff;
 use crate::connections::{ConnectionBar, ConnectionBundle};
 use crate::tx::Tx;
 use crate::{args, in_list, Orders, Result, StoreError, Visibility};
@@ -403,13 +404,8 @@ impl Orders<'_> {
         let OrderWithIccid { order, iccid_contract } = found.ok_or(StoreError::NotFound)?;
         let tariff = match req.tariff_id {
             Some(tid) => {
-                let t = self.catalogue().tariff_cached(tid).await.map_err(|e| match e {
-                    StoreError::NotFound => StoreError::Rule(Error::invalid(
-                        "tariffId",
-                        format!("there is no tariff {tid}"),
-                    )),
-                    other => other,
-                })?;
+                let catalogue = self.catalogue();
+                let t = catalogue.tariff_cached(tid).await.map_err(unknown_tariff(tid))?;
                 Some(limits(&t)?)
             }
             None => None,
