@@ -146,10 +146,12 @@ impl App {
         let (order, mobile) =
             orders.order_of_mobile(vis, m).await.map_err(missing("order mobile", m))?;
         if change.add {
-            let (tariff_bundles, on_network) = orders.extra_catalogue(&mobile, change).await?;
+            let network = store::catalogue::parse_network(&mobile.network)?;
+            let (tariff_bundles, on_network) =
+                orders.extra_catalogue(&mobile, network, change).await?;
             let facts = domain::ordering::ExtraFacts {
                 connection_type: &mobile.connection_type,
-                network: store::catalogue::parse_network(&mobile.network)?,
+                network,
                 tariff_id: mobile.tariff_id,
                 tariff_bundles: &tariff_bundles,
                 on_network: &on_network,

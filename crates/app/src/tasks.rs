@@ -66,12 +66,13 @@ impl App {
         comment: &str,
         status_id: Option<i64>,
     ) -> Result<(CommentRow, TaskRow)> {
-        who.require(Scope::Tasks)?;
+        let vis = who.visibility_for(Scope::Tasks)?;
         let comment = domain::task::body_field(comment, "comment")?;
-        let task = self.task(who, task_id).await?;
+        let tasks = self.store.tasks();
+        let task = tasks.get_task(vis, task_id).await.map_err(missing("task", task_id))?;
         let next = status_id.unwrap_or(task.status_id);
         domain::task::check_status_change(task_id, task.status_id, next)?;
-        Ok(self.store.tasks().add_comment(&who.actor, &task, &comment, status_id).await?)
+        Ok(tasks.add_comment(&who.actor, &task, &comment, status_id, next).await?)
     }
 
     /// The task list: the caller's tasks by status, type and assignee.

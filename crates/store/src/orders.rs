@@ -631,15 +631,15 @@ impl Orders<'_> {
     }
 
     /// What [`domain::ordering::check_extra`] reads to add `extra` to a
-    /// visible draft mobile: the bundles its tariff allows, and the
+    /// visible draft mobile on `network`: the bundles its tariff allows, and the
     /// network's bundles or bars (for a bundle, only when the tariff does
     /// not allow it, to say why).
     pub async fn extra_catalogue(
         &self,
         mobile: &OrderMobileRow,
+        network: Network,
         extra: MobileExtra,
     ) -> Result<(Vec<i64>, Vec<i64>)> {
-        let network = crate::catalogue::parse_network(&mobile.network)?;
         let catalogue = self.catalogue();
         Ok(match (extra.kind, mobile.tariff_id) {
             (ExtraKind::Bundle, tariff) => {

@@ -115,8 +115,8 @@ impl Requests<'_> {
     }
 
     /// Makes a Pending request on a connection (the use case has checked
-    /// that it takes changes) and queues it to run
-    /// at `run_at_ms` (now, or a change's effective date).
+    /// that it takes changes) and queues it to run at `run_at_ms` (now, or
+    /// a change's effective date).
     pub async fn create_request(
         &self,
         actor: &str,

@@ -118,18 +118,18 @@ impl Tasks<'_> {
         self.read_visible::<TaskRow>(&format!("SELECT {TASK_COLS} FROM tasks"), "", id, vis).await
     }
 
-    /// Adds a comment to `task` (as read), moving it to `status_id` when
-    /// given (the use case has checked the move), unless the task changed
-    /// meanwhile.
+    /// Adds a comment to `task` (as read), recording `status_id` as given
+    /// and moving the task to `next` (the use case has checked the move),
+    /// unless the task changed meanwhile.
     pub async fn add_comment(
         &self,
         actor: &str,
         task: &TaskRow,
         body: &str,
         status_id: Option<i64>,
+        next: i64,
     ) -> Result<(CommentRow, TaskRow)> {
         let task_id = task.id;
-        let next = status_id.unwrap_or(task.status_id);
         let now = self.now();
         self.write(async |tx| {
             // The guard on the status read keeps two changes from crossing.
