@@ -6,6 +6,7 @@
 mod common;
 
 use common::{Answer, TestApp};
+use serde::Serialize;
 use serde_json::{json, Value};
 use test_macros::backend_test;
 
@@ -30,6 +31,30 @@ fn bar_id(bars: &[Value], suffix: &str) -> i64 {
     bars.iter().find(|b| b["barSuffix"] == suffix).unwrap()["barId"].as_i64().unwrap()
 }
 
+/// Adds or removes a bar on a contract (AddOrRemoveBar).
+async fn bar(
+    app: &TestApp,
+    token: &str,
+    contract: impl Serialize,
+    bar: impl Serialize,
+    action: &str,
+) -> (u16, Value) {
+    let body = json!({"contractId": contract, "barId": bar, "action": action});
+    app.post(token, "/api/Bars/AddOrRemoveBar", &body).await
+}
+
+/// Adds (`"Add"`) or removes (`"Remove"`) a bundle on a contract.
+async fn bundle(
+    app: &TestApp,
+    token: &str,
+    verb: &str,
+    contract: impl Serialize,
+    option: impl Serialize,
+) -> (u16, Value) {
+    let body = json!({"contractId": contract, "tariffOptionId": option});
+    app.post(token, &format!("/api/Bundles/{verb}Bundle"), &body).await
+}
+
 async fn conn_now(app: &TestApp, token: &str, conn: &Value) -> Value {
     app.get(
         token,
@@ -45,14 +70,7 @@ async fn a_bar_is_added_when_the_network_confirms(app: &TestApp) {
     let (conn, bars) = vodafone_contract(app, &token).await;
     let contract = conn["contractId"].as_i64().unwrap();
     let prm = bar_id(&bars, "PRM");
-    let r = app
-        .post(
-            &token,
-            "/api/Bars/AddOrRemoveBar",
-            &json!({"contractId": contract, "barId": prm, "action": "Add"}),
-        )
-        .await
-        .is(202);
+    let r = bar(app, &token, contract, prm, "Add").await.is(202);
     assert_eq!(
         (r["status"].as_str(), r["type"].as_str(), r["contractId"].as_i64()),
         (Some("Pending"), Some("AddBar"), Some(contract))
@@ -64,13 +82,7 @@ async fn a_bar_is_added_when_the_network_confirms(app: &TestApp) {
         "not before the network confirms"
     );
     // A second, conflicting request while the first is open.
-    app.post(
-        &token,
-        "/api/Bars/AddOrRemoveBar",
-        &json!({"contractId": contract, "barId": prm, "action": "Add"}),
-    )
-    .await
-    .refused(409, "already open");
+    bar(app, &token, contract, prm, "Add").await.refused(409, "already open");
 
     assert_eq!(app.drain().await, 1);
     let (_, done) = app.get(&token, &format!("/api/Requests/GetRequest?requestId={request}")).await;
@@ -84,27 +96,9 @@ async fn a_bar_is_added_when_the_network_confirms(app: &TestApp) {
     assert_eq!(list["items"][0]["requestId"], request);
 
     // Adding it again, or removing a bar that is off, conflicts.
-    app.post(
-        &token,
-        "/api/Bars/AddOrRemoveBar",
-        &json!({"contractId": contract, "barId": prm, "action": "Add"}),
-    )
-    .await
-    .refused(409, "already on");
-    app.post(
-        &token,
-        "/api/Bars/AddOrRemoveBar",
-        &json!({"contractId": contract, "barId": bar_id(&bars, "ROAM"), "action": "Remove"}),
-    )
-    .await
-    .refused(409, "not on");
-    app.post(
-        &token,
-        "/api/Bars/AddOrRemoveBar",
-        &json!({"contractId": contract, "barId": prm, "action": "remove"}),
-    )
-    .await
-    .is(202);
+    bar(app, &token, contract, prm, "Add").await.refused(409, "already on");
+    bar(app, &token, contract, bar_id(&bars, "ROAM"), "Remove").await.refused(409, "not on");
+    bar(app, &token, contract, prm, "remove").await.is(202);
     app.drain().await;
     assert!(conn_now(app, &token, &conn).await["bars"].as_array().unwrap().is_empty());
 }
@@ -120,34 +114,10 @@ async fn bad_changes_name_the_problem(app: &TestApp) {
     app.post(&token, "/api/Tariffs/ChangeTariff", &unknown)
         .await
         .refused(400, "tariffId: there is no tariff 9999999");
-    app.post(
-        &token,
-        "/api/Bars/AddOrRemoveBar",
-        &json!({"contractId": contract, "barId": ee_bar, "action": "Add"}),
-    )
-    .await
-    .refused(400, "barId");
-    app.post(
-        &token,
-        "/api/Bars/AddOrRemoveBar",
-        &json!({"contractId": contract, "barId": ee_bar, "action": "Toggle"}),
-    )
-    .await
-    .refused(400, "action");
-    app.post(
-        &token,
-        "/api/Bars/AddOrRemoveBar",
-        &json!({"contractId": 0, "barId": ee_bar, "action": "Add"}),
-    )
-    .await
-    .refused(400, "contractId");
-    app.post(
-        &token,
-        "/api/Bars/AddOrRemoveBar",
-        &json!({"contractId": 9999999, "barId": ee_bar, "action": "Add"}),
-    )
-    .await
-    .refused(404, "contract 9999999");
+    bar(app, &token, contract, ee_bar, "Add").await.refused(400, "barId");
+    bar(app, &token, contract, ee_bar, "Toggle").await.refused(400, "action");
+    bar(app, &token, 0, ee_bar, "Add").await.refused(400, "contractId");
+    bar(app, &token, 9999999, ee_bar, "Add").await.refused(404, "contract 9999999");
     let (_, tariff_bundles) = app
         .get(
             &token,
@@ -164,21 +134,9 @@ async fn bad_changes_name_the_problem(app: &TestApp) {
         .map(|b| b["tariffOptionId"].as_i64().unwrap())
         .find(|b| !allowed.contains(b))
     {
-        app.post(
-            &token,
-            "/api/Bundles/AddBundle",
-            &json!({"contractId": contract, "tariffOptionId": not_allowed}),
-        )
-        .await
-        .refused(400, "tariffOptionId");
+        bundle(app, &token, "Add", contract, not_allowed).await.refused(400, "tariffOptionId");
     }
-    app.post(
-        &token,
-        "/api/Bundles/AddBundle",
-        &json!({"contractId": contract, "tariffOptionId": 1}),
-    )
-    .await
-    .refused(400, "tariffOptionId");
+    bundle(app, &token, "Add", contract, 1).await.refused(400, "tariffOptionId");
     let on: Vec<i64> = conn["bundles"]
         .as_array()
         .unwrap()
@@ -186,13 +144,7 @@ async fn bad_changes_name_the_problem(app: &TestApp) {
         .map(|b| b["tariffOptionId"].as_i64().unwrap())
         .collect();
     if let Some(off) = allowed.iter().find(|b| !on.contains(b)) {
-        app.post(
-            &token,
-            "/api/Bundles/RemoveBundle",
-            &json!({"contractId": contract, "tariffOptionId": off}),
-        )
-        .await
-        .refused(409, "not on");
+        bundle(app, &token, "Remove", contract, off).await.refused(409, "not on");
     }
     app.get(&token, "/api/Requests/GetRequest").await.refused(400, "requestId");
     app.get(&token, "/api/Requests/GetRequest?requestId=1").await.refused(404, "request 1");
@@ -215,62 +167,27 @@ async fn bundles_and_the_stolen_bar(app: &TestApp) {
         .iter()
         .map(|b| b["tariffOptionId"].as_i64().unwrap())
         .collect();
-    let bundle = tariff_bundles["items"]
+    let option = tariff_bundles["items"]
         .as_array()
         .unwrap()
         .iter()
         .map(|b| b["tariffOptionId"].as_i64().unwrap())
         .find(|b| !on.contains(b))
         .unwrap();
-    app.post(
-        &token,
-        "/api/Bundles/AddBundle",
-        &json!({"contractId": contract, "tariffOptionId": bundle}),
-    )
-    .await
-    .is(202);
+    bundle(app, &token, "Add", contract, option).await.is(202);
     app.drain().await;
     let now = conn_now(app, &token, &conn).await;
-    assert!(now["bundles"].as_array().unwrap().iter().any(|b| b["tariffOptionId"] == bundle));
+    assert!(now["bundles"].as_array().unwrap().iter().any(|b| b["tariffOptionId"] == option));
 
     // Barred as stolen: nothing but removing that bar.
     let stolen = bar_id(&bars, "STOLEN");
-    app.post(
-        &token,
-        "/api/Bars/AddOrRemoveBar",
-        &json!({"contractId": contract, "barId": stolen, "action": "Add"}),
-    )
-    .await;
+    bar(app, &token, contract, stolen, "Add").await;
     app.drain().await;
-    app.post(
-        &token,
-        "/api/Bundles/RemoveBundle",
-        &json!({"contractId": contract, "tariffOptionId": bundle}),
-    )
-    .await
-    .refused(402, "stolen");
-    app.post(
-        &token,
-        "/api/Bars/AddOrRemoveBar",
-        &json!({"contractId": contract, "barId": bar_id(&bars, "PRM"), "action": "Add"}),
-    )
-    .await
-    .refused(402, "stolen");
-    app.post(
-        &token,
-        "/api/Bars/AddOrRemoveBar",
-        &json!({"contractId": contract, "barId": stolen, "action": "Remove"}),
-    )
-    .await
-    .is(202);
+    bundle(app, &token, "Remove", contract, option).await.refused(402, "stolen");
+    bar(app, &token, contract, bar_id(&bars, "PRM"), "Add").await.refused(402, "stolen");
+    bar(app, &token, contract, stolen, "Remove").await.is(202);
     app.drain().await;
-    let (s, _) = app
-        .post(
-            &token,
-            "/api/Bundles/RemoveBundle",
-            &json!({"contractId": contract, "tariffOptionId": bundle}),
-        )
-        .await;
+    let (s, _) = bundle(app, &token, "Remove", contract, option).await;
     assert_eq!(s, 202, "changes are allowed again");
 }
 
@@ -279,13 +196,7 @@ async fn a_refused_request_leaves_the_connection_and_raises_a_task(app: &TestApp
     let token = app.north_token().await;
     let (conn, bars) = vodafone_contract(app, &token).await;
     let contract = conn["contractId"].as_i64().unwrap();
-    let (_, r) = app
-        .post(
-            &token,
-            "/api/Bars/AddOrRemoveBar",
-            &json!({"contractId": contract, "barId": bar_id(&bars, "ROAM"), "action": "Add"}),
-        )
-        .await;
+    let (_, r) = bar(app, &token, contract, bar_id(&bars, "ROAM"), "Add").await;
     let request = r["requestId"].as_i64().unwrap();
     app.drain_refused().await;
     let (_, done) = app.get(&token, &format!("/api/Requests/GetRequest?requestId={request}")).await;
@@ -310,13 +221,7 @@ async fn a_refused_request_leaves_the_connection_and_raises_a_task(app: &TestApp
     assert_eq!(t["body"], done["reason"]);
 
     // Finishing a request twice changes the connection once.
-    let (_, r) = app
-        .post(
-            &token,
-            "/api/Bars/AddOrRemoveBar",
-            &json!({"contractId": contract, "barId": bar_id(&bars, "DATA"), "action": "Add"}),
-        )
-        .await;
+    let (_, r) = bar(app, &token, contract, bar_id(&bars, "DATA"), "Add").await;
     let id = r["requestId"].as_i64().unwrap();
     let ok = store::orders::Outcome::Activated {
         cli: None,
@@ -336,20 +241,8 @@ async fn another_partners_contract_and_requests_are_404(app: &TestApp) {
     let capital = app.capital_token().await;
     let (conn, bars) = vodafone_contract(app, &north).await;
     let contract = conn["contractId"].as_i64().unwrap();
-    let (_, r) = app
-        .post(
-            &north,
-            "/api/Bars/AddOrRemoveBar",
-            &json!({"contractId": contract, "barId": bar_id(&bars, "PRM"), "action": "Add"}),
-        )
-        .await;
-    app.post(
-        &capital,
-        "/api/Bars/AddOrRemoveBar",
-        &json!({"contractId": contract, "barId": bar_id(&bars, "INT"), "action": "Add"}),
-    )
-    .await
-    .refused(404, "contract");
+    let (_, r) = bar(app, &north, contract, bar_id(&bars, "PRM"), "Add").await;
+    bar(app, &capital, contract, bar_id(&bars, "INT"), "Add").await.refused(404, "contract");
     app.get(&capital, &format!("/api/Requests/GetRequest?requestId={}", r["requestId"]))
         .await
         .refused(404, "request");
@@ -357,16 +250,7 @@ async fn another_partners_contract_and_requests_are_404(app: &TestApp) {
         .await
         .refused(404, "contract");
     let scopeless = app.token(app.north, "orders").await;
-    assert_eq!(
-        app.post(
-            &scopeless,
-            "/api/Bundles/AddBundle",
-            &json!({"contractId": contract, "tariffOptionId": 301})
-        )
-        .await
-        .0,
-        403
-    );
+    assert_eq!(bundle(app, &scopeless, "Add", contract, 301).await.0, 403);
 }
 
 #[backend_test]
@@ -458,13 +342,7 @@ async fn bill_caps_and_bundles_limit_tariff_changes(app: &TestApp) {
     assert_eq!(conn["billCap"]["enabled"], true, "the demo contract has a bill cap");
     let got = app.post(&token, "/api/Tariffs/ChangeTariff", &json!({"contractId": contract, "tariffId": by_name("Business Unlimited Max (5G, EU roaming)")})).await;
     got.refused(402, "bill cap");
-    app.post(
-        &token,
-        "/api/Bundles/AddBundle",
-        &json!({"contractId": contract, "tariffOptionId": addon["tariffOptionId"]}),
-    )
-    .await
-    .is(202);
+    bundle(app, &token, "Add", contract, &addon["tariffOptionId"]).await.is(202);
     app.drain().await;
     let got = app
         .post(
