@@ -32,6 +32,18 @@ impl ReadStatus {
     }
 }
 
+/// Only a subscriber that is not deleted (disabled) can be changed: it is
+/// kept with its history, but suspending, activating, renewing or editing
+/// it again is a conflict.
+pub fn check_changeable(id: i64, status: SubscriberStatus) -> Result<(), Error> {
+    if status == SubscriberStatus::Disabled {
+        return Err(Error::Conflict(format!(
+            "subscriber {id} is deleted (disabled); it cannot be changed"
+        )));
+    }
+    Ok(())
+}
+
 /// Checks a subscriber's username: 1–64 characters of letters, digits and
 /// `. _ - @` (what NAS and RADIUS accept without quoting).
 pub fn parse_username(text: &str) -> Result<String, Error> {
@@ -448,6 +460,18 @@ pub fn bytes(octets: i64, gigawords: i64) -> i64 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn only_a_subscriber_not_deleted_can_be_changed() {
+        for s in [SubscriberStatus::Active, SubscriberStatus::Suspended] {
+            assert!(check_changeable(7, s).is_ok());
+        }
+        let e = check_changeable(7, SubscriberStatus::Disabled).unwrap_err();
+        assert!(
+            matches!(&e, Error::Conflict(m) if m == "subscriber 7 is deleted (disabled); it cannot be changed"),
+            "{e:?}"
+        );
+    }
 
     #[test]
     fn an_accounting_event_happened_when_the_nas_says() {

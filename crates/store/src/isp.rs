@@ -4,13 +4,14 @@
 //! for filters and in `domain::isp` for answers.
 
 use crate::audit::AuditEntry;
+use crate::tx::Tx;
 use crate::{args, Isp, Result, StoreError, Visibility};
 use chrono::{DateTime, Utc};
 use domain::isp::ReadStatus;
 use domain::isp::{AcctKind, AcctTarget, StoredSession};
 use domain::paging::{like_contains, PageRequest};
 use domain::status::SubscriberStatus;
-use domain::Error;
+use serde_json::{json, Value};
 
 #[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
 pub struct ProfileRow {
@@ -253,12 +254,7 @@ impl Isp<'_> {
     /// A visible subscriber that is not deleted (disabled), to change.
     async fn live_isp_user(&self, vis: Visibility, id: i64) -> Result<IspUserRow> {
         let user = self.get_isp_user(vis, id).await?;
-        if user.status == SubscriberStatus::Disabled {
-            return Err(Error::Conflict(format!(
-                "subscriber {id} is deleted (disabled); it cannot be changed"
-            ))
-            .into());
-        }
+        domain::isp::check_changeable(id, user.status)?;
         Ok(user)
     }
 
@@ -317,6 +313,31 @@ impl Isp<'_> {
         self.read_page(&format!("{USER_SELECT} WHERE {filter}"), "u.id", a, page).await
     }
 
+    /// One change to a visible subscriber that is not disabled, in one
+    /// write: `change` runs its statements and answers the audit entry's
+    /// before and after (entity `isp_user`, `action`); the subscriber is
+    /// read back.
+    async fn change_isp_user(
+        &self,
+        actor: &str,
+        vis: Visibility,
+        id: i64,
+        action: &str,
+        change: impl AsyncFnOnce(&mut Tx, &IspUserRow, DateTime<Utc>) -> Result<(Value, Value)>,
+    ) -> Result<IspUserRow> {
+        let before = self.live_isp_user(vis, id).await?;
+        let now = self.now();
+        self.write(async |tx| {
+            let (was, is) = change(tx, &before, now).await?;
+            let entry = AuditEntry::of(actor, Some(before.partner_id), "isp_user", id, action)
+                .before(was)
+                .after(is);
+            crate::audit::write(tx, now, &entry).await
+        })
+        .await?;
+        self.get_isp_user(vis, id).await
+    }
+
     /// Applies a patch to a visible subscriber (not a disabled one).
     pub async fn update_isp_user(
         &self,
@@ -325,17 +346,15 @@ impl Isp<'_> {
         id: i64,
         patch: &IspUserPatch,
     ) -> Result<IspUserRow> {
-        let before = self.live_isp_user(vis, id).await?;
-        let now = self.now();
-        let (hash, sealed) = match &patch.password {
-            Some((h, s)) => (Some(h.clone()), s.clone()),
-            None => (None, before.password_sealed.clone()),
-        };
-        let mac = patch.mac.clone().unwrap_or(before.mac.clone());
-        let static_ip = patch.static_ip.clone().unwrap_or(before.static_ip.clone());
-        let expiration = patch.expiration.unwrap_or(before.expiration);
-        let customer = patch.customer_id.unwrap_or(before.customer_id);
-        self.write(async |tx| {
+        self.change_isp_user(actor, vis, id, "update", async |tx, before, now| {
+            let (hash, sealed) = match &patch.password {
+                Some((h, s)) => (Some(h.clone()), s.clone()),
+                None => (None, before.password_sealed.clone()),
+            };
+            let mac = patch.mac.clone().unwrap_or(before.mac.clone());
+            let static_ip = patch.static_ip.clone().unwrap_or(before.static_ip.clone());
+            let expiration = patch.expiration.unwrap_or(before.expiration);
+            let customer = patch.customer_id.unwrap_or(before.customer_id);
             tx.execute(
                 "UPDATE isp_users SET profile_id = COALESCE($1, profile_id), password_hash = COALESCE($2, password_hash), password_sealed = $3, \
                  mac = $4, static_ip = $5, expiration = $6, customer_id = $7, updated_at = $8 WHERE id = $9",
@@ -343,13 +362,12 @@ impl Isp<'_> {
             )
             .await
             .map_err(|e| static_ip_taken(e, static_ip.as_deref()))?;
-            let entry = AuditEntry::of(actor, Some(before.partner_id), "isp_user", id, "update")
-                .before(serde_json::json!({"profileId": before.profile_id, "mac": before.mac, "staticIp": before.static_ip, "expiration": before.expiration, "customerId": before.customer_id}))
-                .after(serde_json::json!({"profileId": patch.profile_id.unwrap_or(before.profile_id), "mac": mac, "staticIp": static_ip, "expiration": expiration, "customerId": customer, "passwordChanged": patch.password.is_some()}));
-            crate::audit::write(tx, now, &entry).await
+            Ok((
+                json!({"profileId": before.profile_id, "mac": before.mac, "staticIp": before.static_ip, "expiration": before.expiration, "customerId": before.customer_id}),
+                json!({"profileId": patch.profile_id.unwrap_or(before.profile_id), "mac": mac, "staticIp": static_ip, "expiration": expiration, "customerId": customer, "passwordChanged": patch.password.is_some()}),
+            ))
         })
-        .await?;
-        self.get_isp_user(vis, id).await
+        .await
     }
 
     /// Sets a visible subscriber's stored status: `active`, `suspended` or
@@ -361,9 +379,7 @@ impl Isp<'_> {
         id: i64,
         status: SubscriberStatus,
     ) -> Result<IspUserRow> {
-        let before = self.live_isp_user(vis, id).await?;
-        let now = self.now();
-        self.write(async |tx| {
+        self.change_isp_user(actor, vis, id, status.as_str(), async |tx, before, now| {
             tx.execute(
                 "UPDATE isp_users SET status = $1, updated_at = $2, \
                  activated_at = CASE WHEN $1 = 'active' AND status <> 'active' THEN $2 ELSE activated_at END, \
@@ -371,13 +387,9 @@ impl Isp<'_> {
                 args![status, now, id],
             )
             .await?;
-            let entry = AuditEntry::of(actor, Some(before.partner_id), "isp_user", id, status.as_str())
-                .before(serde_json::json!({"status": before.status}))
-                .after(serde_json::json!({"status": status}));
-            crate::audit::write(tx, now, &entry).await
+            Ok((json!({"status": before.status}), json!({"status": status})))
         })
-        .await?;
-        self.get_isp_user(vis, id).await
+        .await
     }
 
     /// Renews a visible subscriber: its expiration becomes what `renewed`
@@ -390,30 +402,27 @@ impl Isp<'_> {
         id: i64,
         renewed: impl FnOnce(Option<DateTime<Utc>>, i64) -> DateTime<Utc>,
     ) -> Result<IspUserRow> {
-        let before = self.live_isp_user(vis, id).await?;
-        let profile = self.get_profile(Visibility::All, before.profile_id).await?;
-        let stamp = self.now();
-        self.write(async |tx| {
+        let profile_id = self.get_isp_user(vis, id).await?.profile_id;
+        let period_days = self.get_profile(Visibility::All, profile_id).await?.period_days;
+        self.change_isp_user(actor, vis, id, "renew", async |tx, _, now| {
             // Read again under the write lock so two renewals add two periods.
             let (current,): (Option<DateTime<Utc>>,) = tx
                 .fetch_one(
                     "UPDATE isp_users SET updated_at = $1 WHERE id = $2 RETURNING expiration",
-                    args![stamp, id],
+                    args![now, id],
                 )
                 .await?;
-            let next = renewed(current, profile.period_days);
+            let next = renewed(current, period_days);
             tx.execute("UPDATE isp_users SET expiration = $1 WHERE id = $2", args![next, id])
                 .await?;
-            let entry = AuditEntry::of(actor, Some(before.partner_id), "isp_user", id, "renew")
-                .before(serde_json::json!({"expiration": current}))
-                .after(serde_json::json!({"expiration": next, "periodDays": profile.period_days}));
-            crate::audit::write(tx, stamp, &entry).await
+            Ok((
+                json!({"expiration": current}),
+                json!({"expiration": next, "periodDays": period_days}),
+            ))
         })
-        .await?;
-        self.get_isp_user(vis, id).await
+        .await
     }
 
-    /// Notes the last RADIUS decision on a subscriber.
     /// Keeps a subscriber's password sealed (the server's key), where it
     /// had no sealed copy yet.
     pub async fn keep_sealed(&self, user_id: i64, sealed: &str) -> Result<()> {
@@ -425,6 +434,7 @@ impl Isp<'_> {
         Ok(())
     }
 
+    /// Notes the last RADIUS decision on a subscriber.
     pub async fn record_auth(&self, user_id: i64, result: &str) -> Result<()> {
         self.execute(
             "UPDATE isp_users SET last_auth_at = $1, last_auth_result = $2 WHERE id = $3",
