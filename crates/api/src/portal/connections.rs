@@ -403,8 +403,7 @@ async fn switching(
         Ok(html! { p.ok role="status" { "Request " (r.id) " (" (r.kind) ") " (how) ": " (r.status) "." } })
     }
     .await;
-    let page = async |n| view(&state, &staff, id, n).await;
-    shown(done, Outcome::Queued, page).await
+    shown(done, Outcome::Queued, async |n| view(&state, &staff, id, n).await).await
 }
 
 /// Adds or removes a bar: first a confirmation page, then (confirmed) the
@@ -431,8 +430,10 @@ async fn change_bar(
     let (bar_id, add) = match parsed {
         Ok(x) => x,
         Err(e) => {
-            let page = async |n| view(&state, &staff, id, n).await;
-            return shown(Err(e.into()), Outcome::Saved, page).await;
+            return shown(Err(e.into()), Outcome::Saved, async |n| {
+                view(&state, &staff, id, n).await
+            })
+            .await;
         }
     };
     if f.get("confirmed") != "yes" {
@@ -474,8 +475,7 @@ async fn change_bar(
         Ok(html! { p.ok role="status" { "Request " (r.id) " (" (r.kind) ") is " (r.status) "." } })
     }
     .await;
-    let page = async |n| view(&state, &staff, id, n).await;
-    shown(done, Outcome::Queued, page).await
+    shown(done, Outcome::Queued, async |n| view(&state, &staff, id, n).await).await
 }
 
 async fn alerting(
@@ -511,8 +511,7 @@ async fn alerting(
         Ok(html! { p.ok role="status" { (n) " thresholds saved." } })
     }
     .await;
-    let page = async |n| view(&state, &staff, id, n).await;
-    shown(done, Outcome::Saved, page).await
+    shown(done, Outcome::Saved, async |n| view(&state, &staff, id, n).await).await
 }
 
 async fn bill_cap(
@@ -535,8 +534,7 @@ async fn bill_cap(
         } })
     }
     .await;
-    let page = async |n| view(&state, &staff, id, n).await;
-    shown(done, Outcome::Saved, page).await
+    shown(done, Outcome::Saved, async |n| view(&state, &staff, id, n).await).await
 }
 
 async fn consent(
@@ -554,6 +552,5 @@ async fn consent(
         Ok(html! { p.ok role="status" { "Consent recorded." } })
     }
     .await;
-    let page = async |n| view(&state, &staff, id, n).await;
-    shown(done, Outcome::Saved, page).await
+    shown(done, Outcome::Saved, async |n| view(&state, &staff, id, n).await).await
 }

@@ -190,6 +190,5 @@ async fn change_status(
         _ => Err(domain::Error::invalid("action", "suspend, activate or renew").into()),
     }
     .map(|u| html! { p.ok role="status" { (u.username) ": done (" (action) ")." } });
-    let page = async |n| view(&state, &staff, id, n).await;
-    shown(done, Outcome::Saved, page).await
+    shown(done, Outcome::Saved, async |n| view(&state, &staff, id, n).await).await
 }

@@ -175,8 +175,7 @@ async fn comment(
         .add_comment(staff.principal(), id, f.get("comment"), status)
         .await
         .map(|(_, t)| html! { p.ok role="status" { "Saved; the task is " (status_of(t.status_id)) "." } });
-    let page = async |n| view(&state, &staff, id, n).await;
-    shown(done, Outcome::Created, page).await
+    shown(done, Outcome::Created, async |n| view(&state, &staff, id, n).await).await
 }
 
 /// The assign form: the button "Take it myself" sends its own value
@@ -193,6 +192,5 @@ async fn assign(
         .assign_task(staff.principal(), id, assignee)
         .await
         .map(|t| html! { p.ok role="status" { "Assigned to " (t.assigned_to.clone().unwrap_or_else(|| "no one".into())) "." } });
-    let page = async |n| view(&state, &staff, id, n).await;
-    shown(done, Outcome::Saved, page).await
+    shown(done, Outcome::Saved, async |n| view(&state, &staff, id, n).await).await
 }
