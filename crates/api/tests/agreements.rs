@@ -66,22 +66,17 @@ fn coded(answer: &(u16, Value), status: u16, code: u64) {
     assert!(answer.1["message"].is_string(), "{}", answer.1);
 }
 
+/// The face's own token path.
+const TOKEN_PATH: &str = "/oauth/v2/token";
+
 /// An access token from the face's own token path (form credentials).
 async fn b2b_token(app: &TestApp, partner: i64) -> String {
     let (id, secret) = app.client(partner, "agreements").await;
-    let r = app
-        .http
-        .post(app.url("/oauth/v2/token"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", &id),
-            ("client_secret", &secret),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    r.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
+    let form =
+        [("grant_type", "client_credentials"), ("client_id", &id), ("client_secret", &secret)];
+    let (status, body, _) = app.token_call(TOKEN_PATH, None, &form).await;
+    assert_eq!(status, 200);
+    body["access_token"].as_str().unwrap().to_owned()
 }
 
 #[backend_test]
@@ -106,38 +101,16 @@ async fn every_auth_failure_has_its_code_and_status(app: &TestApp) {
 
     // The token path: Basic or form credentials; a wrong secret is 40108.
     let (id, secret) = app.client(app.north, "agreements").await;
-    let r = app
-        .http
-        .post(app.url("/oauth/v2/token"))
-        .basic_auth(&id, Some(&secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let r = app
-        .http
-        .post(app.url("/oauth/v2/token"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", id.as_str()),
-            ("client_secret", "wrong"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 401);
-    assert_eq!(r.json::<Value>().await.unwrap()["code"], 40108);
-    let r = app
-        .http
-        .post(app.url("/oauth/v2/token"))
-        .basic_auth(&id, Some(&secret))
-        .form(&[("grant_type", "password")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    assert_eq!(r.json::<Value>().await.unwrap()["code"], 40001);
+    let basic = Some((id.as_str(), secret.as_str()));
+    let grant = [("grant_type", "client_credentials")];
+    assert_eq!(app.token_call(TOKEN_PATH, basic, &grant).await.0, 200);
+    let wrong =
+        [("grant_type", "client_credentials"), ("client_id", &id), ("client_secret", "wrong")];
+    let (s, b, _) = app.token_call(TOKEN_PATH, None, &wrong).await;
+    coded(&(s, b), 401, 40108);
+    let password = [("grant_type", "password")];
+    let (s, b, _) = app.token_call(TOKEN_PATH, basic, &password).await;
+    coded(&(s, b), 400, 40001);
     // Unknown paths and methods are 40401.
     let token = b2b_token(app, app.north).await;
     coded(&get(app, &token, "/corporate-agreements/v2/nothing-here").await, 404, 40401);

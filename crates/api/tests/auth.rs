@@ -12,14 +12,7 @@ async fn token_call(
     creds: Option<(&str, &str)>,
     form: &[(&str, &str)],
 ) -> (u16, Value, Option<String>) {
-    let mut req = app.http.post(app.url("/token")).form(form);
-    if let Some((id, secret)) = creds {
-        req = req.basic_auth(id, Some(secret));
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    let challenge = resp.headers().get("www-authenticate").map(|v| v.to_str().unwrap().to_owned());
-    (status, resp.json().await.unwrap(), challenge)
+    app.token_call("/token", creds, form).await
 }
 
 #[backend_test]
@@ -141,15 +134,8 @@ async fn bad_tokens_are_invalid_token(app: &TestApp) {
 
     // Revoking the client ends its tokens.
     let (id, secret) = app.client(app.north, "customers").await;
-    let resp = app
-        .http
-        .post(app.url("/token"))
-        .basic_auth(&id, Some(&secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
-    let t: Value = resp.json().await.unwrap();
+    let (_, t, _) =
+        token_call(app, Some((&id, &secret)), &[("grant_type", "client_credentials")]).await;
     let bearer = format!("Bearer {}", t["access_token"].as_str().unwrap());
     assert_eq!(api_call(app, Some(&bearer)).await.0, 200);
     app.store.credentials().revoke_client("test", &id).await.unwrap();

@@ -51,17 +51,7 @@ async fn each_bad_field_is_a_400_naming_it(app: &TestApp) {
         ("/address/town", json!(" "), "address.town"),
         ("/billingEmail", json!("a@b"), "billingEmail"),
     ];
-    let before = app
-        .store
-        .customers()
-        .list_customers(
-            store::Visibility::All,
-            "",
-            domain::paging::PageRequest::new(None, None).unwrap(),
-        )
-        .await
-        .unwrap()
-        .1;
+    let before = customers(app).await;
     for (pointer, value, field) in cases {
         let mut body = acme();
         *body.pointer_mut(pointer).unwrap() = value;
@@ -69,18 +59,14 @@ async fn each_bad_field_is_a_400_naming_it(app: &TestApp) {
         got.refused(400, field);
         assert_eq!(got.1["field"], field);
     }
-    let after = app
-        .store
-        .customers()
-        .list_customers(
-            store::Visibility::All,
-            "",
-            domain::paging::PageRequest::new(None, None).unwrap(),
-        )
-        .await
-        .unwrap()
-        .1;
+    let after = customers(app).await;
     assert_eq!(before, after, "nothing half-written");
+}
+
+/// How many customers the store holds, of every partner.
+async fn customers(app: &TestApp) -> i64 {
+    let every = domain::paging::PageRequest::new(None, None).unwrap();
+    app.store.customers().list_customers(store::Visibility::All, "", every).await.unwrap().1
 }
 
 #[backend_test]

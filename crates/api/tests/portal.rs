@@ -53,6 +53,16 @@ async fn login(
         .unwrap()
 }
 
+/// A GET with the signed-in session's cookie.
+async fn signed_get(
+    app: &TestApp,
+    http: &reqwest::Client,
+    session: &str,
+    path: &str,
+) -> reqwest::Response {
+    http.get(app.url(path)).header("cookie", session).send().await.unwrap()
+}
+
 const PASSWORD: &str = "correct horse battery";
 
 async fn agent(app: &TestApp, name: &str, partner: i64) {
@@ -79,7 +89,7 @@ async fn staff_log_in_see_the_dashboard_and_log_out(app: &TestApp) {
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(!cookie.contains("Secure"), "plain HTTP on loopback");
     let session = format!("sb_session={}", value(&cookie));
-    let r = http.get(app.url("/portal")).header("cookie", &session).send().await.unwrap();
+    let r = signed_get(app, &http, &session, "/portal").await;
     assert_eq!(r.status(), 200);
     let csp = r.headers()["content-security-policy"].to_str().unwrap().to_owned();
     assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
@@ -110,7 +120,7 @@ async fn staff_log_in_see_the_dashboard_and_log_out(app: &TestApp) {
         .unwrap();
     assert_eq!(r.status(), 303);
     // The session is over on the server, whatever the browser keeps.
-    let r = http.get(app.url("/portal")).header("cookie", &session).send().await.unwrap();
+    let r = signed_get(app, &http, &session, "/portal").await;
     assert_eq!(r.status(), 303);
 }
 
@@ -150,20 +160,11 @@ async fn a_partner_user_cannot_open_another_partners_customer(app: &TestApp) {
     let session = format!("sb_session={}", value(&set_cookie(&r, "sb_session").unwrap()));
     let north_customer = app.customer_of(app.north).await;
     let capital_customer = app.customer_of(app.capital).await;
-    let r = http
-        .get(app.url(&format!("/portal/customers/{north_customer}")))
-        .header("cookie", &session)
-        .send()
-        .await
-        .unwrap();
+    let r = signed_get(app, &http, &session, &format!("/portal/customers/{north_customer}")).await;
     assert_eq!(r.status(), 404);
     assert!(r.text().await.unwrap().contains("not found"));
-    let r = http
-        .get(app.url(&format!("/portal/customers/{capital_customer}")))
-        .header("cookie", &session)
-        .send()
-        .await
-        .unwrap();
+    let r =
+        signed_get(app, &http, &session, &format!("/portal/customers/{capital_customer}")).await;
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("Connections"));
 }
@@ -184,7 +185,7 @@ async fn the_search_box_goes_straight_to_one_match_and_lists_several(app: &TestA
     assert_eq!(r.status(), 303);
     let to = r.headers()["location"].to_str().unwrap().to_owned();
     assert_eq!(to, format!("/portal/connections/{}", c.id));
-    let r = http.get(app.url(&to)).header("cookie", &session).send().await.unwrap();
+    let r = signed_get(app, &http, &session, &to).await;
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains(&c.cli));
     // A company name: straight to the customer.
@@ -201,12 +202,7 @@ async fn the_search_box_goes_straight_to_one_match_and_lists_several(app: &TestA
     let r = find(&other.cli).await.unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("0 found"));
-    let r = http
-        .get(app.url(&format!("/portal/connections/{}", other.id)))
-        .header("cookie", &session)
-        .send()
-        .await
-        .unwrap();
+    let r = signed_get(app, &http, &session, &format!("/portal/connections/{}", other.id)).await;
     assert_eq!(r.status(), 404);
 }
 
@@ -218,15 +214,7 @@ async fn a_bar_is_added_and_removed_after_a_confirmation(app: &TestApp) {
     let session = format!("sb_session={}", value(&set_cookie(&r, "sb_session").unwrap()));
     let c = app.connection_on(app.north, domain::Network::Vodafone).await;
     let path = format!("/portal/connections/{}", c.id);
-    let page = http
-        .get(app.url(&path))
-        .header("cookie", &session)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = signed_get(app, &http, &session, &path).await.text().await.unwrap();
     let csrf =
         page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
     let bars = app.store.catalogue().bars_for_network(domain::Network::Vodafone).await.unwrap();
@@ -247,15 +235,7 @@ async fn a_bar_is_added_and_removed_after_a_confirmation(app: &TestApp) {
     assert_eq!(r.status(), 202);
     assert!(r.text().await.unwrap().contains("(AddBar) is Pending"));
     app.drain().await;
-    let page = http
-        .get(app.url(&path))
-        .header("cookie", &session)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = signed_get(app, &http, &session, &path).await.text().await.unwrap();
     assert!(page.contains("Roaming (ROAM)") && page.contains("Completed"), "{page}");
     // Twice is refused with the reason, on the page.
     let r = post(confirmed).await.unwrap();
@@ -265,15 +245,7 @@ async fn a_bar_is_added_and_removed_after_a_confirmation(app: &TestApp) {
     remove.push(("confirmed", "yes".into()));
     assert_eq!(post(remove).await.unwrap().status(), 202);
     app.drain().await;
-    let page = http
-        .get(app.url(&path))
-        .header("cookie", &session)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = signed_get(app, &http, &session, &path).await.text().await.unwrap();
     assert!(page.contains("RemoveBar"), "{page}");
     // A forged form does nothing; another partner's connection is not found.
     let mut forged = base("add");

@@ -266,16 +266,30 @@ impl TestApp {
     /// A bearer token for a fresh client of `partner` with `scopes`.
     pub async fn token(&self, partner: i64, scopes: &str) -> String {
         let (id, secret) = self.client(partner, scopes).await;
-        let resp = self
-            .http
-            .post(self.url("/token"))
-            .basic_auth(&id, Some(&secret))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 200, "token for partner {partner}");
-        resp.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
+        let grant = [("grant_type", "client_credentials")];
+        let (status, body, _) = self.token_call("/token", Some((&id, &secret)), &grant).await;
+        assert_eq!(status, 200, "token for partner {partner}");
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// A POST of `form` to a token path (`/token` or the agreements face's
+    /// `/oauth/v2/token`), with HTTP Basic credentials when `creds` are
+    /// given: the status, the JSON body and any `WWW-Authenticate`.
+    pub async fn token_call(
+        &self,
+        path: &str,
+        creds: Option<(&str, &str)>,
+        form: &[(&str, &str)],
+    ) -> (u16, Value, Option<String>) {
+        let mut req = self.http.post(self.url(path)).form(form);
+        if let Some((id, secret)) = creds {
+            req = req.basic_auth(id, Some(secret));
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let challenge =
+            resp.headers().get("www-authenticate").map(|v| v.to_str().unwrap().to_owned());
+        (status, resp.json().await.unwrap(), challenge)
     }
 
     /// A token of the demo partner Northern with every non-admin scope.
