@@ -230,8 +230,9 @@ async fn a_refused_request_leaves_the_connection_and_raises_a_task(app: &TestApp
         eid: None,
         effective_date: app.today(),
     };
-    assert!(app.store.requests().finish_request("test", id, &ok).await.unwrap().is_some());
-    assert!(app.store.requests().finish_request("test", id, &ok).await.unwrap().is_none());
+    let core = app::App::new(app.store.clone());
+    assert!(core.finish_change("test", id, &ok).await.unwrap(), "finished now");
+    assert!(!core.finish_change("test", id, &ok).await.unwrap(), "finished already");
     assert_eq!(conn_now(app, &token, &conn).await["bars"].as_array().unwrap().len(), 1);
 }
 

@@ -5,14 +5,18 @@
 //! worker in `provisioning` is an adapter over these: it holds the carriers
 //! and calls only this layer.
 
-use crate::{App, Result};
+use crate::{App, Error, Result};
 use chrono::{NaiveDate, NaiveTime};
+use domain::request::Answer;
 use domain::status::RequestStatus;
+use domain::switching::CodeKind;
 use domain::Network;
 pub use store::jobs::{
     AgreementOrder, ConnectionRequest, DeliverWebhook, Fate, Job, ProvisionOrder, ReviewUsageBar,
 };
 pub use store::orders::{OrderMobileRow, OrderOutcomes, Outcome, ProvisioningView};
+use store::requests;
+use store::tasks::TicketOn;
 
 /// A change the network must be asked to make for a Pending request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,15 +104,77 @@ impl App {
     }
 
     /// Records the network's answer to a request (the connection changes
-    /// with it when accepted), once.
+    /// with it when accepted), once: `false` when it was finished already.
+    ///
+    /// Accepted, a PAC or STAC request stores the code the network issued;
+    /// any other change is applied to the connection by
+    /// `domain::request::complete`, its row locked. Refused, the connection
+    /// is left as it was and a ticket is raised on the customer
+    /// (`domain::task::request_refused`). Either way the partner's webhooks
+    /// hear of it, all in one transaction.
     pub async fn finish_change(
         &self,
         actor: &str,
         request_id: i64,
         outcome: &Outcome,
-    ) -> Result<()> {
-        self.store.requests().finish_request(actor, request_id, outcome).await?;
-        Ok(())
+    ) -> Result<bool> {
+        let now = self.store.now();
+        let (status, reason) = match outcome {
+            Outcome::Activated { .. } => (RequestStatus::Completed, None),
+            Outcome::Rejected { reason } => (RequestStatus::Rejected, Some(reason.as_str())),
+        };
+        let unreadable = |e: String| Error::Internal(format!("request {request_id}: {e}"));
+        self.store
+            .write(async |tx| -> Result<bool> {
+                let finished =
+                    requests::finish_pending(tx, request_id, status, reason, now).await?;
+                let Some(row) = finished else { return Ok(false) };
+                let row = match outcome {
+                    Outcome::Activated { network_reference, esim_activation_code, eid, .. } => {
+                        match CodeKind::requested_by(&row.kind) {
+                            Some(kind) => {
+                                let (code, expires) =
+                                    kind.issued(network_reference, now).map_err(unreadable)?;
+                                requests::record_code(tx, actor, &row, kind, &code, expires, now)
+                                    .await?
+                            }
+                            None if row.kind == "RequestInfo" => row,
+                            None => {
+                                let before =
+                                    requests::lock_connection(tx, row.contract_id, now).await?;
+                                let answer = Answer {
+                                    esim_activation_code: esim_activation_code.as_deref(),
+                                    eid: eid.as_deref(),
+                                };
+                                let done = domain::request::complete(
+                                    &row.kind,
+                                    &row.payload,
+                                    before.extras.clone(),
+                                    answer,
+                                )
+                                .map_err(unreadable)?;
+                                requests::apply_completion(tx, actor, &row, &before, &done, now)
+                                    .await?
+                            }
+                        }
+                    }
+                    Outcome::Rejected { .. } => {
+                        let ticket =
+                            domain::task::request_refused(row.id, &row.kind, row.reason.as_deref());
+                        let on = TicketOn {
+                            partner_id: row.partner_id,
+                            customer_id: row.customer_id,
+                            contract_id: Some(row.contract_id),
+                            order_id: None,
+                        };
+                        store::tasks::raise(tx, now, &row.created_by, on, &ticket).await?;
+                        row
+                    }
+                };
+                requests::announce(tx, &row, now).await?;
+                Ok(true)
+            })
+            .await
     }
 
     /// A request whose network could not be reached in `attempts` tries:
@@ -121,7 +187,8 @@ impl App {
         error: &str,
     ) -> Result<()> {
         let reason = domain::request::unreachable(attempts, error);
-        self.finish_change(actor, request_id, &Outcome::Rejected { reason }).await
+        self.finish_change(actor, request_id, &Outcome::Rejected { reason }).await?;
+        Ok(())
     }
 
     /// The orders the jobs name, as the network will be asked about them;

@@ -67,6 +67,16 @@ impl CodeKind {
         }
     }
 
+    /// The code a request of `kind` asks the network for: `RequestPac` a
+    /// PAC, `RequestStac` a STAC; any other kind asks for no code.
+    pub fn requested_by(kind: &str) -> Option<CodeKind> {
+        match kind {
+            "RequestPac" => Some(CodeKind::Pac),
+            "RequestStac" => Some(CodeKind::Stac),
+            _ => None,
+        }
+    }
+
     /// Which kind a code is, by its shape.
     pub fn of(code: &str) -> Result<(CodeKind, String), Error> {
         parse_pac(code, "code")
@@ -181,6 +191,15 @@ pub fn check_request_kind(kind: &str) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pac_and_stac_requests_ask_for_their_codes_and_no_other_kind_does() {
+        assert_eq!(CodeKind::requested_by("RequestPac"), Some(CodeKind::Pac));
+        assert_eq!(CodeKind::requested_by("RequestStac"), Some(CodeKind::Stac));
+        for other in ["RequestInfo", "AddBar", "ChangeSim", ""] {
+            assert_eq!(CodeKind::requested_by(other), None, "{other}");
+        }
+    }
 
     #[test]
     fn pacs() {

@@ -7,12 +7,11 @@
 
 use crate::audit::AuditEntry;
 use crate::connections::{ConnectionBar, ConnectionBundle, ConnectionRow};
-use crate::orders::Outcome;
 use crate::tx::Tx;
 use crate::{args, Requests, Result, StoreError, Visibility};
 use chrono::{DateTime, Utc};
 use domain::paging::PageRequest;
-use domain::request::{Answer, Extras, LiveState, SimChange, STOLEN_SUFFIX};
+use domain::request::{Completion, Extras, LiveState, SimChange, STOLEN_SUFFIX};
 use domain::status::{ConnectionStatus, RequestStatus};
 use domain::switching::CodeKind;
 use domain::Error;
@@ -172,124 +171,6 @@ impl Requests<'_> {
             args![contract_id],
             page,
         )
-        .await
-    }
-
-    /// Finishes a Pending request with the network's answer, once: on
-    /// acceptance the connection changes in the same transaction; a
-    /// refusal leaves it as it was. `None` if it was finished already.
-    pub async fn finish_request(
-        &self,
-        actor: &str,
-        id: i64,
-        outcome: &Outcome,
-    ) -> Result<Option<RequestRow>> {
-        let now = self.now();
-        let (status, reason) = match outcome {
-            Outcome::Activated { .. } => (RequestStatus::Completed, None),
-            Outcome::Rejected { reason } => (RequestStatus::Rejected, Some(reason.clone())),
-        };
-        self.write(async |tx| {
-            let row: Option<RequestRow> = tx.fetch_optional(&format!(
-                "UPDATE requests SET status = $1, reason = $2, updated_at = $3, completed_at = $3 WHERE id = $4 AND status = 'Pending' RETURNING {REQUEST_COLS}"),
-                args![status, &reason, now, id]).await?;
-            let Some(row) = row else { return Ok(None) };
-            let row = match (status, row.kind.as_str(), outcome) {
-                (
-                    RequestStatus::Completed,
-                    "RequestPac" | "RequestStac",
-                    Outcome::Activated {
-                        network_reference, ..
-                    },
-                ) => {
-                    let kind = if row.kind == "RequestPac" {
-                        CodeKind::Pac
-                    } else {
-                        CodeKind::Stac
-                    };
-                    let (code, expires) = kind.issued(network_reference, now)
-                        .map_err(|e| StoreError::Corrupt(format!("request {id}: {e}")))?;
-                    let (network,): (String,) = tx.fetch_one("UPDATE connections SET updated_at = $1 WHERE id = $2 RETURNING network",
-                        args![now, row.contract_id]).await?;
-                    tx.execute("INSERT INTO switching_codes (network, code, kind, contract_id, request_id, issued_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                        args![&network, &code, kind.as_str(), row.contract_id, id, now, expires]).await
-                        .map_err(|e| StoreError::unique_of(e, format!("the network issued {code} twice")))?;
-                    let result = serde_json::json!({"code": code, "codeType": kind.as_str(), "issuedAt": now, "validUntil": expires, "usedAt": null});
-                    crate::audit::write(tx, now, &AuditEntry::of(actor, Some(row.partner_id), "connection", row.contract_id, row.kind.as_str())
-                        .after(serde_json::json!({"requestId": id, "codeType": kind.as_str(), "validUntil": expires}))).await?;
-                    set_result(tx, id, &result).await?
-                }
-                (RequestStatus::Completed, "RequestInfo", _) => row,
-                (RequestStatus::Completed, kind, outcome) => {
-                    // Touching the row first takes its lock on PostgreSQL.
-                    let (bars, bundles, diverts, before_iccid, before_eid): (String, String, String, Option<String>, Option<String>) =
-                        tx.fetch_one("UPDATE connections SET updated_at = $1 WHERE id = $2 RETURNING bars, bundles, diverts, iccid, eid",
-                        args![now, row.contract_id]).await?;
-                    let before = Extras {
-                        bars: serde_json::from_str(&bars).map_err(|e| corrupt("bars", row.contract_id, e))?,
-                        bundles: serde_json::from_str(&bundles).map_err(|e| corrupt("bundles", row.contract_id, e))?,
-                        diverts: serde_json::from_str(&diverts).map_err(|e| corrupt("diverts", row.contract_id, e))?,
-                    };
-                    let (before_bars, before_bundles) = (before.bars.len(), before.bundles.len());
-                    let answer = match outcome {
-                        Outcome::Activated { esim_activation_code, eid, .. } => Answer {
-                            esim_activation_code: esim_activation_code.as_deref(),
-                            eid: eid.as_deref(),
-                        },
-                        Outcome::Rejected { .. } => Answer::default(),
-                    };
-                    let done = domain::request::complete(kind, &row.payload, before, answer)
-                        .map_err(|e| StoreError::Corrupt(format!("request {id}: {e}")))?;
-                    let after_iccid = match &done.sim {
-                        // The new SIM replaces the old; a live connection using
-                        // the new ICCID meanwhile makes this fail, not double up.
-                        Some(SimChange::Physical { iccid }) => {
-                            tx.execute("UPDATE connections SET iccid = $1, sim_type = 'Physical', eid = NULL WHERE id = $2",
-                                args![iccid, row.contract_id]).await
-                                .map_err(|e| StoreError::unique_of(e, "the new SIM went live on another connection"))?;
-                            Some(iccid.clone())
-                        }
-                        Some(SimChange::Esim { eid }) => {
-                            tx.execute("UPDATE connections SET iccid = NULL, sim_type = 'eSIM', eid = $1 WHERE id = $2",
-                                args![eid, row.contract_id]).await?;
-                            None
-                        }
-                        None => before_iccid.clone(),
-                    };
-                    let Extras { bars, bundles, diverts } = &done.extras;
-                    tx.execute("UPDATE connections SET bars = $1, bundles = $2, diverts = $3, tariff_id = COALESCE($4, tariff_id) WHERE id = $5",
-                        args![serde_json::to_string(bars).expect("serialises"), serde_json::to_string(bundles).expect("serialises"),
-                              serde_json::to_string(diverts).expect("serialises"), done.tariff_id, row.contract_id]).await?;
-                    crate::audit::write(tx, now, &AuditEntry::of(actor, Some(row.partner_id), "connection", row.contract_id, kind)
-                        .before(serde_json::json!({"bars": before_bars, "bundles": before_bundles, "iccid": before_iccid, "eid": before_eid}))
-                        .after(serde_json::json!({"requestId": id, "bars": bars.len(), "bundles": bundles.len(), "iccid": after_iccid}))).await?;
-                    match &done.result {
-                        Some(r) => set_result(tx, id, r).await?,
-                        None => row,
-                    }
-                }
-                (RequestStatus::Rejected, kind, _) => {
-                    // The refusal raises a ticket on the customer, linked
-                    // to the contract, in the same transaction.
-                    let ticket = domain::task::request_refused(id, kind, row.reason.as_deref());
-                    let on = crate::tasks::TicketOn {
-                        partner_id: row.partner_id,
-                        customer_id: row.customer_id,
-                        contract_id: Some(row.contract_id),
-                        order_id: None,
-                    };
-                    crate::tasks::raise(tx, now, &row.created_by, on, &ticket).await?;
-                    row
-                }
-                _ => row,
-            };
-            let data = serde_json::json!({
-                "requestId": row.id, "contractId": row.contract_id, "customerId": row.customer_id,
-                "type": row.kind, "status": row.status.to_string(), "reason": row.reason,
-            });
-            crate::webhooks::emit(tx, row.partner_id, "request.statusChanged", data, now).await?;
-            Ok::<_, StoreError>(Some(row))
-        })
         .await
     }
 
@@ -457,6 +338,150 @@ impl Requests<'_> {
         })
         .await
     }
+}
+
+/// Marks a Pending request finished with `status` and `reason`, once:
+/// `None` when it was finished already.
+pub async fn finish_pending(
+    tx: &mut Tx,
+    id: i64,
+    status: RequestStatus,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Option<RequestRow>> {
+    tx.fetch_optional(
+        &format!(
+            "UPDATE requests SET status = $1, reason = $2, updated_at = $3, completed_at = $3 \
+             WHERE id = $4 AND status = 'Pending' RETURNING {REQUEST_COLS}"
+        ),
+        args![status, reason, now, id],
+    )
+    .await
+}
+
+/// Stores the switching code the network issued for a completed PAC or
+/// STAC request, with its audit entry, and answers the request with the
+/// code as its result.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_code(
+    tx: &mut Tx,
+    actor: &str,
+    row: &RequestRow,
+    kind: CodeKind,
+    code: &str,
+    expires: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<RequestRow> {
+    let (network,): (String,) = tx
+        .fetch_one(
+            "UPDATE connections SET updated_at = $1 WHERE id = $2 RETURNING network",
+            args![now, row.contract_id],
+        )
+        .await?;
+    tx.execute(
+        "INSERT INTO switching_codes (network, code, kind, contract_id, request_id, issued_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        args![&network, code, kind.as_str(), row.contract_id, row.id, now, expires],
+    )
+    .await
+    .map_err(|e| StoreError::unique_of(e, format!("the network issued {code} twice")))?;
+    let after =
+        serde_json::json!({"requestId": row.id, "codeType": kind.as_str(), "validUntil": expires});
+    let entry =
+        AuditEntry::of(actor, Some(row.partner_id), "connection", row.contract_id, &row.kind);
+    crate::audit::write(tx, now, &entry.after(after)).await?;
+    let result = serde_json::json!({"code": code, "codeType": kind.as_str(), "issuedAt": now, "validUntil": expires, "usedAt": null});
+    set_result(tx, row.id, &result).await
+}
+
+/// A connection as a completed change finds it, its row locked for the
+/// rest of the transaction.
+pub struct Locked {
+    pub extras: Extras,
+    pub iccid: Option<String>,
+    pub eid: Option<String>,
+}
+
+/// Reads a connection's extras and SIM for a change, locking its row
+/// (touching it first takes the lock on PostgreSQL).
+pub async fn lock_connection(tx: &mut Tx, contract_id: i64, now: DateTime<Utc>) -> Result<Locked> {
+    let (bars, bundles, diverts, iccid, eid): (String, String, String, Option<String>, Option<String>) = tx
+        .fetch_one(
+            "UPDATE connections SET updated_at = $1 WHERE id = $2 RETURNING bars, bundles, diverts, iccid, eid",
+            args![now, contract_id],
+        )
+        .await?;
+    let extras = Extras {
+        bars: serde_json::from_str(&bars).map_err(|e| corrupt("bars", contract_id, e))?,
+        bundles: serde_json::from_str(&bundles).map_err(|e| corrupt("bundles", contract_id, e))?,
+        diverts: serde_json::from_str(&diverts).map_err(|e| corrupt("diverts", contract_id, e))?,
+    };
+    Ok(Locked { extras, iccid, eid })
+}
+
+/// Writes what a completed change decided (`domain::request::complete`)
+/// to the connection found `before`: its SIM, extras and tariff, with the
+/// audit entry; answers the request, with the change's result if any.
+pub async fn apply_completion(
+    tx: &mut Tx,
+    actor: &str,
+    row: &RequestRow,
+    before: &Locked,
+    done: &Completion,
+    now: DateTime<Utc>,
+) -> Result<RequestRow> {
+    let after_iccid = match &done.sim {
+        // The new SIM replaces the old; a live connection using the new
+        // ICCID meanwhile makes this fail, not double up.
+        Some(SimChange::Physical { iccid }) => {
+            tx.execute(
+                "UPDATE connections SET iccid = $1, sim_type = 'Physical', eid = NULL WHERE id = $2",
+                args![iccid, row.contract_id],
+            )
+            .await
+            .map_err(|e| StoreError::unique_of(e, "the new SIM went live on another connection"))?;
+            Some(iccid.clone())
+        }
+        Some(SimChange::Esim { eid }) => {
+            tx.execute(
+                "UPDATE connections SET iccid = NULL, sim_type = 'eSIM', eid = $1 WHERE id = $2",
+                args![eid, row.contract_id],
+            )
+            .await?;
+            None
+        }
+        None => before.iccid.clone(),
+    };
+    let Extras { bars, bundles, diverts } = &done.extras;
+    let (bars_text, bundles_text, diverts_text) = (
+        serde_json::to_string(bars).expect("serialises"),
+        serde_json::to_string(bundles).expect("serialises"),
+        serde_json::to_string(diverts).expect("serialises"),
+    );
+    tx.execute(
+        "UPDATE connections SET bars = $1, bundles = $2, diverts = $3, tariff_id = COALESCE($4, tariff_id) WHERE id = $5",
+        args![bars_text, bundles_text, diverts_text, done.tariff_id, row.contract_id],
+    )
+    .await?;
+    let was = serde_json::json!({"bars": before.extras.bars.len(), "bundles": before.extras.bundles.len(), "iccid": before.iccid, "eid": before.eid});
+    let is = serde_json::json!({"requestId": row.id, "bars": bars.len(), "bundles": bundles.len(), "iccid": after_iccid});
+    let entry =
+        AuditEntry::of(actor, Some(row.partner_id), "connection", row.contract_id, &row.kind);
+    crate::audit::write(tx, now, &entry.before(was).after(is)).await?;
+    match &done.result {
+        Some(r) => set_result(tx, row.id, r).await,
+        None => Ok(row.clone()),
+    }
+}
+
+/// Tells the partner's webhooks that a request's status changed.
+pub async fn announce(tx: &mut Tx, row: &RequestRow, now: DateTime<Utc>) -> Result<()> {
+    let data = serde_json::json!({
+        "requestId": row.id, "contractId": row.contract_id, "customerId": row.customer_id,
+        "type": row.kind, "status": row.status.to_string(), "reason": row.reason,
+    });
+    crate::webhooks::emit(tx, row.partner_id, "request.statusChanged", data, now).await?;
+    Ok(())
 }
 
 /// Queues a request object on `conn` inside the caller's transaction: the
