@@ -114,7 +114,10 @@ async fn a_pac_is_issued_once_with_the_switching_information_and_ports_the_numbe
     // The gaining provider uses the PAC: the number ports out.
     let vodafone = network(app, Network::Vodafone);
     assert!(network(app, Network::O2).switch_out(&code).await.is_err(), "another network's code");
-    assert_eq!(vodafone.switch_out(&code).await.unwrap(), (conn.id, "PortedOut"));
+    assert_eq!(
+        vodafone.switch_out(&code).await.unwrap(),
+        (conn.id, domain::status::ConnectionStatus::PortedOut)
+    );
     let after = connection(app, &token, &conn.cli).await;
     assert_eq!(after["status"], "PortedOut");
     assert!(after["endedAt"].is_string(), "{after}");
@@ -123,7 +126,7 @@ async fn a_pac_is_issued_once_with_the_switching_information_and_ports_the_numbe
     assert!(
         matches!(
             vodafone.switch_out(&code).await,
-            Err(store::StoreError::Rule(domain::Error::Conflict(_)))
+            Err(app::Error::Rule(domain::Error::Conflict(_)))
         ),
         "used once"
     );
@@ -172,29 +175,28 @@ async fn a_stac_ends_the_connection_and_codes_expire(app: &TestApp) {
         .await
         .unwrap()
         .is_none());
-    let expired =
-        app.store.requests().use_switching_code("test", Network::Vodafone, &code, later).await;
+    let vodafone = network(app, Network::Vodafone);
+    let today = app.now();
+    app.clock.set(later);
+    let expired = vodafone.switch_out(&code).await;
+    app.clock.set(today);
     assert!(
-        matches!(&expired, Err(store::StoreError::Rule(domain::Error::Refused { message: m, .. })) if m.contains("expired")),
+        matches!(&expired, Err(app::Error::Rule(domain::Error::Refused { message: m, .. })) if m.contains("expired")),
         "{expired:?}"
     );
     assert!(matches!(
-        app.store
-            .requests()
-            .use_switching_code("test", Network::Vodafone, "ZZZ000000", app.now())
-            .await,
-        Err(store::StoreError::Rule(domain::Error::NotFound(_)))
+        vodafone.switch_out("ZZZ000000").await,
+        Err(app::Error::Rule(domain::Error::NotFound(_)))
     ));
-    assert!(app
-        .store
-        .requests()
-        .use_switching_code("test", Network::Vodafone, "not a code", app.now())
-        .await
-        .is_err());
+    let garbled = vodafone.switch_out("not a code").await;
+    assert!(
+        matches!(&garbled, Err(app::Error::Rule(e)) if e.field() == Some("code")),
+        "{garbled:?}"
+    );
 
     assert_eq!(
         network(app, Network::Vodafone).switch_out(&code.to_lowercase()).await.unwrap(),
-        (conn.id, "Ceased")
+        (conn.id, domain::status::ConnectionStatus::Ceased)
     );
     assert_eq!(connection(app, &token, &conn.cli).await["status"], "Ceased");
 }

@@ -7,10 +7,12 @@
 use crate::error::missing;
 use crate::{App, Error, Principal, Result};
 use domain::ordering::ExtraKind;
+use domain::status::ConnectionStatus;
+use domain::switching::CodeKind;
 use domain::{Network, Scope};
 use serde_json::json;
 use store::connections::ConnectionRow;
-use store::requests::{RequestRow, SwitchingOf};
+use store::requests::{self, RequestRow, SwitchingOf};
 
 /// A request queued now, or one already open (or whose code is still
 /// valid) that answers a repeated switching request.
@@ -276,6 +278,60 @@ impl App {
             },
             Err(e) => Err(e),
         }
+    }
+
+    /// A gaining provider used one of our switching codes on `network`
+    /// (the network's event): a PAC ports the number out, a STAC ends the
+    /// connection (`CodeKind::ends_in`), once and before the code expires
+    /// (`CodeKind::check_use`). Answers the contract and its new status.
+    pub async fn switch_out(
+        &self,
+        network: Network,
+        code: &str,
+    ) -> Result<(i64, ConnectionStatus)> {
+        let (kind, code) = CodeKind::of(code)?;
+        let (actor, network) = (format!("network:{network}"), network.to_string());
+        let now = self.store.now();
+        self.store
+            .write(async |tx| -> Result<_> {
+                let issued =
+                    requests::issued_code(tx, &network, &code, kind).await?.ok_or_else(|| {
+                        domain::Error::not_found(format!(
+                            "no {} {code} was issued on {network}",
+                            kind.as_str()
+                        ))
+                    })?;
+                kind.check_use(&code, issued.used_at, issued.expires_at, now)?;
+                let ended = kind.ends_in();
+                if !requests::end_by_code(tx, &actor, &network, &code, kind, &issued, ended, now)
+                    .await?
+                {
+                    let id = issued.contract_id;
+                    return Err(domain::Error::Conflict(format!(
+                        "contract {id} is no longer live"
+                    ))
+                    .into());
+                }
+                Ok((issued.contract_id, ended))
+            })
+            .await
+    }
+
+    /// A device downloaded a live eSIM connection's profile (the network's
+    /// event): its EID, checked, becomes known. Answers the contract.
+    pub async fn esim_downloaded(&self, network: Network, cli: &str, eid: &str) -> Result<i64> {
+        let eid = domain::sim::parse_eid(eid).map_err(|m| domain::Error::invalid("eid", m))?;
+        let (actor, network) = (format!("network:{network}"), network.to_string());
+        let now = self.store.now();
+        self.store
+            .write(async |tx| -> Result<_> {
+                let found = requests::record_eid(tx, &actor, &network, cli, &eid, now).await?;
+                found.ok_or_else(|| {
+                    domain::Error::not_found(format!("no live eSIM connection {cli} on {network}"))
+                        .into()
+                })
+            })
+            .await
     }
 
     /// GetSwitchingRequests of a contract or of a customer's contracts.

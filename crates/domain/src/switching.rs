@@ -1,6 +1,7 @@
 //! Switching codes under Ofcom's text-to-switch rules: the PAC (keep the
 //! number) and the STAC (leave without it).
 
+use crate::status::ConnectionStatus;
 use crate::Error;
 use chrono::{Datelike, Months, NaiveDate};
 
@@ -75,6 +76,37 @@ impl CodeKind {
             "RequestStac" => Some(CodeKind::Stac),
             _ => None,
         }
+    }
+
+    /// The status a connection ends in when a gaining provider uses a
+    /// code of this kind: a PAC ports the number out, a STAC ceases it.
+    pub fn ends_in(self) -> ConnectionStatus {
+        match self {
+            CodeKind::Pac => ConnectionStatus::PortedOut,
+            CodeKind::Stac => ConnectionStatus::Ceased,
+        }
+    }
+
+    /// Whether an issued code of this kind can be used `now`: once, and
+    /// before it expires.
+    pub fn check_use(
+        self,
+        code: &str,
+        used_at: Option<chrono::DateTime<chrono::Utc>>,
+        expires_at: chrono::DateTime<chrono::Utc>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), Error> {
+        let kind = self.as_str();
+        if let Some(at) = used_at {
+            return Err(Error::Conflict(format!("{kind} {code} was used on {}", at.date_naive())));
+        }
+        if expires_at <= now {
+            return Err(Error::refused(
+                "code",
+                format!("{kind} {code} expired on {}", expires_at.date_naive()),
+            ));
+        }
+        Ok(())
     }
 
     /// Which kind a code is, by its shape.
@@ -191,6 +223,23 @@ pub fn check_request_kind(kind: &str) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_used_pac_ports_out_and_a_stac_ceases_once_and_before_expiry() {
+        use chrono::TimeZone;
+        assert_eq!(CodeKind::Pac.ends_in(), ConnectionStatus::PortedOut);
+        assert_eq!(CodeKind::Stac.ends_in(), ConnectionStatus::Ceased);
+        let at = |d| chrono::Utc.with_ymd_and_hms(2026, 3, d, 12, 0, 0).unwrap();
+        assert!(CodeKind::Pac.check_use("ABC123456", None, at(20), at(10)).is_ok());
+        let used = CodeKind::Pac.check_use("ABC123456", Some(at(5)), at(20), at(10)).unwrap_err();
+        assert!(
+            matches!(&used, Error::Conflict(m) if m == "PAC ABC123456 was used on 2026-03-05"),
+            "{used:?}"
+        );
+        let expired = CodeKind::Stac.check_use("123456ABC", None, at(10), at(10)).unwrap_err();
+        assert_eq!(expired.field(), Some("code"));
+        assert!(expired.to_string().contains("STAC 123456ABC expired on 2026-03-10"), "{expired}");
+    }
 
     #[test]
     fn pac_and_stac_requests_ask_for_their_codes_and_no_other_kind_does() {

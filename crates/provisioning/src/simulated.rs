@@ -12,6 +12,7 @@ use crate::carrier::{
     ProvisionRequest,
 };
 use domain::ordering::ConnectionType;
+use domain::status::ConnectionStatus;
 use domain::switching::CodeKind;
 use domain::Network;
 use rand::rngs::StdRng;
@@ -370,25 +371,14 @@ impl SimulatedNetwork {
 impl SimulatedNetwork {
     /// A gaining provider uses one of our switching codes (the network's
     /// event): a PAC ports the number out, a STAC ends the connection.
-    pub async fn switch_out(&self, code: &str) -> Result<(i64, &'static str), store::StoreError> {
-        self.store
-            .requests()
-            .use_switching_code(
-                &format!("network:{}", self.network),
-                self.network,
-                code,
-                self.store.now(),
-            )
-            .await
+    pub async fn switch_out(&self, code: &str) -> app::Result<(i64, ConnectionStatus)> {
+        app::App::new(self.store.clone()).switch_out(self.network, code).await
     }
 
     /// A device downloads a connection's eSIM profile (the network's
     /// event): the EID becomes known.
-    pub async fn esim_downloaded(&self, cli: &str, eid: &str) -> Result<i64, store::StoreError> {
-        self.store
-            .requests()
-            .esim_downloaded(&format!("network:{}", self.network), self.network, cli, eid)
-            .await
+    pub async fn esim_downloaded(&self, cli: &str, eid: &str) -> app::Result<i64> {
+        app::App::new(self.store.clone()).esim_downloaded(self.network, cli, eid).await
     }
 }
 

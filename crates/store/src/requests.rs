@@ -14,7 +14,6 @@ use domain::paging::PageRequest;
 use domain::request::{Completion, Extras, LiveState, SimChange, STOLEN_SUFFIX};
 use domain::status::{ConnectionStatus, RequestStatus};
 use domain::switching::CodeKind;
-use domain::Error;
 
 #[derive(Debug, Clone, sqlx::FromRow, store::DirectRow)]
 pub struct RequestRow {
@@ -226,118 +225,124 @@ impl Requests<'_> {
         )
         .await
     }
+}
 
-    /// A switching code of ours used by a gaining provider (a network
-    /// event): a PAC ports the number out (`PortedOut`), a STAC ends the
-    /// connection (`Ceased`). Answers the contract id and its new status.
-    pub async fn use_switching_code(
-        &self,
-        actor: &str,
-        network: domain::Network,
-        code: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(i64, &'static str)> {
-        let (kind, code) = CodeKind::of(code)?;
-        let network = network.to_string();
-        let ended = match kind {
-            CodeKind::Pac => ConnectionStatus::PortedOut.as_str(),
-            CodeKind::Stac => ConnectionStatus::Ceased.as_str(),
-        };
-        self.write(async |tx| {
-            let found: Option<CodeRow> = tx
-                .fetch_optional(
-                    "SELECT contract_id, request_id, expires_at, used_at, kind FROM switching_codes WHERE network = $1 AND code = $2",
-                    args![&network, &code],
-                )
-                .await?;
-            let Some((contract_id, request_id, expires, used, _)) = found.filter(|f| f.4 == kind.as_str()) else {
-                return Err(Error::not_found(format!("no {} {code} was issued on {network}", kind.as_str())).into());
-            };
-            if let Some(at) = used {
-                return Err(Error::Conflict(format!("{} {code} was used on {}", kind.as_str(), at.date_naive())).into());
-            }
-            if expires <= now {
-                return Err(Error::refused("code", format!("{} {code} expired on {}", kind.as_str(), expires.date_naive())).into());
-            }
-            let ended_row: Option<(i64, String)> = tx
-                .fetch_optional(
-                    "UPDATE connections SET status = $1, ended_at = $2, updated_at = $2 WHERE id = $3 AND status = 'Active' RETURNING partner_id, cli",
-                    args![ended, now, contract_id],
-                )
-                .await?;
-            let Some((partner_id, cli)) = ended_row else {
-                return Err(Error::Conflict(format!("contract {contract_id} is no longer live")).into());
-            };
-            tx.execute(
-                "UPDATE switching_codes SET used_at = $1 WHERE network = $2 AND code = $3",
-                args![now, &network, &code],
-            )
-            .await?;
-            let (result,): (Option<String>,) = tx
-                .fetch_one("SELECT result FROM requests WHERE id = $1", args![request_id])
-                .await?;
-            let mut result: serde_json::Value = serde_json::from_str(result.as_deref().unwrap_or("{}"))
-                .map_err(|e| corrupt("request result", contract_id, e))?;
-            result["usedAt"] = serde_json::json!(now);
-            tx.execute(
-                "UPDATE requests SET result = $1 WHERE id = $2",
-                args![result.to_string(), request_id],
-            )
-            .await?;
-            let entry = AuditEntry::of(actor, Some(partner_id), "connection", contract_id, ended)
-                .before(serde_json::json!({"status": "Active", "cli": cli}))
-                .after(serde_json::json!({"status": ended, "codeType": kind.as_str(), "requestId": request_id}));
-            crate::audit::write(tx, now, &entry).await?;
-            Ok((contract_id, ended))
-        })
-        .await
-    }
+/// A switching code as issued: to which contract, by which request, and
+/// when it expires or was used.
+pub struct IssuedCode {
+    pub contract_id: i64,
+    pub request_id: i64,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+}
 
-    /// A device downloaded a connection's eSIM profile (a network event):
-    /// its EID becomes known, on the connection and the request's result.
-    pub async fn esim_downloaded(
-        &self,
-        actor: &str,
-        network: domain::Network,
-        cli: &str,
-        eid: &str,
-    ) -> Result<i64> {
-        let eid = domain::sim::parse_eid(eid).map_err(|m| Error::invalid("eid", m))?;
-        let network = network.to_string();
-        let now = self.now();
-        self.write(async |tx| {
-            let conn: Option<(i64, i64)> = tx
-                .fetch_optional(
-                    "UPDATE connections SET eid = $1, updated_at = $2 WHERE cli = $3 AND network = $4 AND sim_type = 'eSIM' AND status = 'Active' RETURNING id, partner_id",
-                    args![&eid, now, cli, &network],
-                )
-                .await?;
-            let Some((contract_id, partner_id)) = conn else {
-                return Err(Error::not_found(format!("no live eSIM connection {cli} on {network}")).into());
-            };
-            let last: Option<(i64, Option<String>)> = tx
-                .fetch_optional(
-                    "SELECT id, result FROM requests WHERE contract_id = $1 AND type = 'CreateEsim' AND status = 'Completed' ORDER BY id DESC LIMIT 1",
-                    args![contract_id],
-                )
-                .await?;
-            if let Some((request_id, result)) = last {
-                let mut result: serde_json::Value = serde_json::from_str(result.as_deref().unwrap_or("{}"))
-                    .map_err(|e| corrupt("request result", contract_id, e))?;
-                result["eid"] = serde_json::json!(eid);
-                tx.execute(
-                    "UPDATE requests SET result = $1, updated_at = $2 WHERE id = $3",
-                    args![result.to_string(), now, request_id],
-                )
-                .await?;
-            }
-            let entry = AuditEntry::of(actor, Some(partner_id), "connection", contract_id, "EsimDownloaded")
-                .after(serde_json::json!({"eid": eid}));
-            crate::audit::write(tx, now, &entry).await?;
-            Ok(contract_id)
-        })
-        .await
+/// The code of `kind` issued on `network`, if there is one.
+pub async fn issued_code(
+    tx: &mut Tx,
+    network: &str,
+    code: &str,
+    kind: CodeKind,
+) -> Result<Option<IssuedCode>> {
+    let found: Option<CodeRow> = tx
+        .fetch_optional(
+            "SELECT contract_id, request_id, expires_at, used_at, kind FROM switching_codes WHERE network = $1 AND code = $2",
+            args![network, code],
+        )
+        .await?;
+    Ok(found.filter(|f| f.4 == kind.as_str()).map(
+        |(contract_id, request_id, expires_at, used_at, _)| IssuedCode {
+            contract_id,
+            request_id,
+            expires_at,
+            used_at,
+        },
+    ))
+}
+
+/// Ends the live connection an issued code belongs to with `ended`,
+/// marks the code used and notes it on its request's result, with the
+/// audit entry. `false` when the connection is no longer live.
+#[allow(clippy::too_many_arguments)]
+pub async fn end_by_code(
+    tx: &mut Tx,
+    actor: &str,
+    network: &str,
+    code: &str,
+    kind: CodeKind,
+    issued: &IssuedCode,
+    ended: ConnectionStatus,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let contract_id = issued.contract_id;
+    let ended_row: Option<(i64, String)> = tx
+        .fetch_optional(
+            "UPDATE connections SET status = $1, ended_at = $2, updated_at = $2 WHERE id = $3 AND status = 'Active' RETURNING partner_id, cli",
+            args![ended, now, contract_id],
+        )
+        .await?;
+    let Some((partner_id, cli)) = ended_row else { return Ok(false) };
+    tx.execute(
+        "UPDATE switching_codes SET used_at = $1 WHERE network = $2 AND code = $3",
+        args![now, network, code],
+    )
+    .await?;
+    let (result,): (Option<String>,) =
+        tx.fetch_one("SELECT result FROM requests WHERE id = $1", args![issued.request_id]).await?;
+    let mut result: serde_json::Value = serde_json::from_str(result.as_deref().unwrap_or("{}"))
+        .map_err(|e| corrupt("request result", contract_id, e))?;
+    result["usedAt"] = serde_json::json!(now);
+    tx.execute(
+        "UPDATE requests SET result = $1 WHERE id = $2",
+        args![result.to_string(), issued.request_id],
+    )
+    .await?;
+    let entry = AuditEntry::of(actor, Some(partner_id), "connection", contract_id, ended.as_str())
+        .before(serde_json::json!({"status": "Active", "cli": cli}))
+        .after(serde_json::json!({"status": ended, "codeType": kind.as_str(), "requestId": issued.request_id}));
+    crate::audit::write(tx, now, &entry).await?;
+    Ok(true)
+}
+
+/// A device downloaded a live eSIM connection's profile (a network event):
+/// its EID becomes known, on the connection and on the result of the
+/// request that made the eSIM, with the audit entry. `None` when no live
+/// eSIM connection has that number on that network.
+pub async fn record_eid(
+    tx: &mut Tx,
+    actor: &str,
+    network: &str,
+    cli: &str,
+    eid: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>> {
+    let conn: Option<(i64, i64)> = tx
+        .fetch_optional(
+            "UPDATE connections SET eid = $1, updated_at = $2 WHERE cli = $3 AND network = $4 AND sim_type = 'eSIM' AND status = 'Active' RETURNING id, partner_id",
+            args![eid, now, cli, network],
+        )
+        .await?;
+    let Some((contract_id, partner_id)) = conn else { return Ok(None) };
+    let last: Option<(i64, Option<String>)> = tx
+        .fetch_optional(
+            "SELECT id, result FROM requests WHERE contract_id = $1 AND type = 'CreateEsim' AND status = 'Completed' ORDER BY id DESC LIMIT 1",
+            args![contract_id],
+        )
+        .await?;
+    if let Some((request_id, result)) = last {
+        let mut result: serde_json::Value = serde_json::from_str(result.as_deref().unwrap_or("{}"))
+            .map_err(|e| corrupt("request result", contract_id, e))?;
+        result["eid"] = serde_json::json!(eid);
+        tx.execute(
+            "UPDATE requests SET result = $1, updated_at = $2 WHERE id = $3",
+            args![result.to_string(), now, request_id],
+        )
+        .await?;
     }
+    let entry =
+        AuditEntry::of(actor, Some(partner_id), "connection", contract_id, "EsimDownloaded")
+            .after(serde_json::json!({"eid": eid}));
+    crate::audit::write(tx, now, &entry).await?;
+    Ok(Some(contract_id))
 }
 
 /// Marks a Pending request finished with `status` and `reason`, once:

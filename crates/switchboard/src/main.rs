@@ -480,19 +480,15 @@ async fn network_event(store: Store, cmd: NetworkCmd) -> anyhow::Result<()> {
     match cmd {
         NetworkCmd::SwitchOut { network, code } => {
             let network = parse(&network)?;
-            let (contract, status) = store
-                .requests()
-                .use_switching_code(&format!("network:{network}"), network, &code, store.now())
-                .await?;
+            let (contract, status) =
+                app::App::new(store.clone()).switch_out(network, &code).await?;
             println!("contract {contract} is now {status}");
         }
         NetworkCmd::EsimDownloaded { network, cli, eid } => {
             let network = parse(&network)?;
             let cli = domain::Cli::parse_field(&cli, "cli")?;
-            let contract = store
-                .requests()
-                .esim_downloaded(&format!("network:{network}"), network, cli.as_str(), &eid)
-                .await?;
+            let contract =
+                app::App::new(store.clone()).esim_downloaded(network, cli.as_str(), &eid).await?;
             println!("contract {contract}: EID {eid} recorded");
         }
     }
