@@ -9,13 +9,7 @@ local count = tonumber(os.getenv("BENCH_COUNT") or "100000")
 local headers = {}
 if token and token ~= "" then headers["Authorization"] = "Bearer " .. token end
 
-function setup(thread)
-  thread:set("seed", math.random(1, 1000000))
-end
-
-function init(args)
-  math.randomseed(seed or os.time())
-end
+report.seed_threads()
 
 function request()
   local n = math.random(0, count - 1)

@@ -18,13 +18,7 @@ local conn_first = tonumber(os.getenv("BENCH_CONN_FIRST") or "1")
 local conn_last = tonumber(os.getenv("BENCH_CONN_LAST") or "1")
 local headers = { ["Cookie"] = os.getenv("BENCH_COOKIE") or "" }
 
-function setup(thread)
-  thread:set("seed", math.random(1, 1000000))
-end
-
-function init(args)
-  math.randomseed(seed or os.time())
-end
+report.seed_threads()
 
 function request()
   local path

@@ -12,13 +12,7 @@ local headers = {["Content-Type"] = "application/json", ["X-Auth-Token"] = token
                  ["X-FreeRADIUS-Section"] = kind}
 local counter = 0
 
-function setup(thread)
-  thread:set("seed", math.random(1, 1000000))
-end
-
-function init(args)
-  math.randomseed(seed or os.time())
-end
+report.seed_threads()
 
 local function attr(name, ty, value)
   return string.format('"%s":{"type":"%s","value":[%s]}', name, ty, value)

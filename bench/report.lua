@@ -8,4 +8,16 @@ function report.done(summary, latency, requests)
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency:percentile(95) / 1000))
 end
 
+-- Gives each wrk thread a seed of its own (set in setup, read in init):
+-- without it every thread would draw the same random sequence.
+function report.seed_threads()
+  function setup(thread)
+    thread:set("seed", math.random(1, 1000000))
+  end
+
+  function init(args)
+    math.randomseed(seed or os.time())
+  end
+end
+
 return report
