@@ -157,7 +157,7 @@ async fn new_port_and_esim_mobiles_go_live(app: &TestApp) {
     assert_eq!(live["bars"][0]["barSuffix"], "PRM");
     assert_eq!(live["billCap"]["valuePence"], 2500);
     assert_eq!(live["startDate"], today().to_string());
-    assert_eq!(live["contractEndDate"], store::demo::contract_end(today(), 24).to_string());
+    assert_eq!(live["contractEndDate"], domain::tariff::contract_end(today(), 24).to_string());
     assert_eq!(
         app.store.numbers().pool_status(&allocated).await.unwrap().as_deref(),
         Some("assigned")

@@ -1,7 +1,18 @@
-//! Tariff rules: which tariffs a live contract may move to.
+//! Tariff rules: which tariffs a live contract may move to, and when a
+//! contract on a tariff's term ends.
 
 use crate::{Error, Money, Network};
 use chrono::NaiveDate;
+
+/// The last day of a contract of `term_months` starting on `start`: the
+/// day before its anniversary.
+pub fn contract_end(start: NaiveDate, term_months: i64) -> NaiveDate {
+    let months = u32::try_from(term_months.max(0)).unwrap_or(0);
+    start
+        .checked_add_months(chrono::Months::new(months))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(start)
+}
 
 /// What the tariff rules need to know about a tariff.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,6 +119,14 @@ pub fn effective_date(requested: Option<NaiveDate>, today: NaiveDate) -> Result<
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn contract_end_is_the_day_before_the_anniversary() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(contract_end(d(2026, 1, 5), 24), d(2028, 1, 4));
+        assert_eq!(contract_end(d(2026, 1, 31), 1), d(2026, 2, 27));
+        assert_eq!(contract_end(d(2026, 1, 5), 0), d(2026, 1, 4), "no term: ended the day before");
+    }
+
     #[test]
     fn effective_dates() {
         let today = chrono::NaiveDate::from_ymd_opt(2030, 1, 16).unwrap();

@@ -5,7 +5,7 @@
 use crate::catalogue::{NewBundle, NewTariff};
 use crate::connections::{ConnectionBar, ConnectionBundle, NewConnection};
 use crate::{args, Result, Store};
-use chrono::{Months, NaiveDate};
+use chrono::NaiveDate;
 use domain::customer::CustomerInput;
 use domain::sim::make_iccid;
 use domain::status::{ConnectionStatus, SubscriberStatus};
@@ -463,7 +463,7 @@ impl Store {
                     iccid: Some(make_iccid(network, 1_000 + serial)),
                     eid: None,
                     start_date: start,
-                    contract_end_date: contract_end(start, tariff.term_months),
+                    contract_end_date: domain::tariff::contract_end(start, tariff.term_months),
                     bill_cap_enabled: cap,
                     bill_cap_pence: cap.then_some(2_500),
                     bundles: on,
@@ -765,7 +765,7 @@ impl Store {
                 iccid: Some(make_iccid(Network::Vodafone, 100_000_000 + i)),
                 eid: None,
                 start_date: start,
-                contract_end_date: contract_end(start, tariff.term_months),
+                contract_end_date: domain::tariff::contract_end(start, tariff.term_months),
                 bill_cap_enabled: i % 3 == 0,
                 bill_cap_pence: (i % 3 == 0).then_some(3_000),
                 bundles: roaming
@@ -902,23 +902,5 @@ impl Store {
         let scopes = Scopes::parse("customers connections orders tasks usage isp agreements")
             .expect("known scopes");
         self.credentials().create_client(DEMO_ACTOR, partner_id, scopes, "demo client").await
-    }
-}
-
-/// The last day of a contract of `term_months` starting on `start`.
-pub fn contract_end(start: NaiveDate, term_months: i64) -> NaiveDate {
-    let months = u32::try_from(term_months.max(0)).unwrap_or(0);
-    start.checked_add_months(Months::new(months)).and_then(|d| d.pred_opt()).unwrap_or(start)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn contract_end_is_the_day_before_the_anniversary() {
-        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
-        assert_eq!(contract_end(d(2026, 1, 5), 24), d(2028, 1, 4));
-        assert_eq!(contract_end(d(2026, 1, 31), 1), d(2026, 2, 27));
     }
 }

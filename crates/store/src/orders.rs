@@ -1068,7 +1068,7 @@ impl Orders<'_> {
                         tx.fetch_optional::<(i64,)>(
                             "UPDATE connections SET tariff_id = $1, start_date = $2, contract_end_date = $3, bill_cap_enabled = $4, bill_cap_pence = $5, bundles = $6, updated_at = $7 \
                              WHERE cli = $8 AND customer_id = $9 AND status = 'Active' RETURNING id",
-                            args![m.tariff_id, start, crate::demo::contract_end(start, term), m.enable_bill_cap, m.bill_cap_pence,
+                            args![m.tariff_id, start, domain::tariff::contract_end(start, term), m.enable_bill_cap, m.bill_cap_pence,
                                   serde_json::to_string(&mobile.bundles).expect("serialises"), now, &cli, order.customer_id]).await?.map(|(id,)| id)
                     }
                     Change::Cease { order, cli, .. } => tx.fetch_optional::<(i64,)>("UPDATE connections SET status = 'Ceased', updated_at = $1 WHERE cli = $2 AND customer_id = $3 AND status = 'Active' RETURNING id",
@@ -1112,7 +1112,7 @@ impl Orders<'_> {
                         m.iccid.clone(),
                         mk.eid.clone(),
                         mk.start,
-                        crate::demo::contract_end(mk.start, mk.term),
+                        domain::tariff::contract_end(mk.start, mk.term),
                         m.enable_bill_cap,
                         m.bill_cap_pence,
                         serde_json::to_string(&mk.mobile.bundles).expect("serialises"),
