@@ -8,7 +8,9 @@ use crate::{App, Error, Principal, Result};
 use chrono::{DateTime, Utc};
 use domain::agreement::{self, Characteristic, Configuration, OrderStatus, OrderType};
 use domain::Scope;
-use store::agreements::{AgreementRow, NewOrder, OfferRow, OrderRow, ProductRow};
+use store::agreements::{
+    self, AgreementRow, NewOrder, OfferRow, OrderRow, ProductChange, ProductRow,
+};
 
 /// A page of a list: from 0, 1–1000 items.
 #[derive(Debug, Clone, Copy)]
@@ -276,8 +278,49 @@ impl App {
         refused: Option<&str>,
     ) -> Result<()> {
         let to = if refused.is_some() { OrderStatus::Failed } else { OrderStatus::Completed };
-        self.store.agreements().advance(actor, id, OrderStatus::InProgress, to, refused).await?;
-        Ok(())
+        let now = self.store.now();
+        self.store
+            .write(async |tx| -> Result<()> {
+                let moved = agreements::advance_in(
+                    tx,
+                    actor,
+                    id,
+                    OrderStatus::InProgress,
+                    to,
+                    refused,
+                    now,
+                )
+                .await?;
+                let Some(order) = moved else { return Ok(()) };
+                if to == OrderStatus::Completed {
+                    // The product changes only with the order's completion.
+                    let corrupt =
+                        |what: &str| Error::Internal(format!("order {}: {what}", order.id));
+                    let given: Vec<Configuration> = serde_json::from_str(&order.configurations)
+                        .map_err(|e| corrupt(&e.to_string()))?;
+                    let product = order.product_id.ok_or_else(|| corrupt("names no product"));
+                    let change = match OrderType::parse(&order.kind)
+                        .map_err(|e| corrupt(&e.to_string()))?
+                    {
+                        OrderType::AddProduct => ProductChange::Add {
+                            offer_id: order.offer_id.ok_or_else(|| corrupt("adds no offer"))?,
+                            configurations: &given,
+                        },
+                        OrderType::UpdateProduct => {
+                            let product_id = product?;
+                            let current = agreements::configurations_of(tx, product_id).await?;
+                            ProductChange::Set {
+                                product_id,
+                                configurations: agreement::updated(&current, &given),
+                            }
+                        }
+                        OrderType::RemoveProduct => ProductChange::Remove { product_id: product? },
+                    };
+                    agreements::change_products(tx, order.agreement_id, change, now).await?;
+                }
+                Ok(())
+            })
+            .await
     }
 
     /// `since` seconds ago, checked.

@@ -201,9 +201,8 @@ impl Agreements<'_> {
         .await
     }
 
-    /// Moves an order on from `from` to `to` (the worker's steps); on
-    /// completion applies its change to the agreement's products in the
-    /// same transaction. `None` when the order was not in `from`.
+    /// Moves an order on from `from` to `to` in a transaction of its own
+    /// (see [`advance_in`]).
     pub async fn advance(
         &self,
         actor: &str,
@@ -212,94 +211,104 @@ impl Agreements<'_> {
         to: OrderStatus,
         reason: Option<&str>,
     ) -> Result<Option<OrderRow>> {
-        debug_assert!(from.may_become(to), "an order cannot move from {from} to {to}");
         let now = self.now();
-        let finished = to.is_final();
-        self.write(async |tx| {
-            let row: Option<OrderRow> = tx
-                .fetch_optional(
-                    &format!(
-                        "UPDATE agreement_orders SET status = $1, reason = $2, updated_at = $3, \
-                         completed_at = CASE WHEN $4 THEN $3 ELSE completed_at END \
-                         WHERE id = $5 AND status = $6 RETURNING {ORDER_COLS}"
-                    ),
-                    args![to.as_str(), reason, now, finished, id, from.as_str()],
-                )
-                .await?;
-            let Some(row) = row else { return Ok(None) };
-            if to == OrderStatus::Completed {
-                apply(tx, &row, now).await?;
-            }
-            crate::audit::write(
-                tx,
-                now,
-                &crate::audit::AuditEntry::of(
-                    actor,
-                    Some(row.partner_id),
-                    "agreement_order",
-                    row.id,
-                    to.as_str(),
-                )
-                .after(serde_json::json!({"from": from.as_str(), "reason": reason})),
-            )
-            .await?;
-            status_event(tx, &row, Some(from), now).await?;
-            Ok(Some(row))
-        })
-        .await
+        self.write(async |tx| advance_in(tx, actor, id, from, to, reason, now).await).await
     }
 }
 
-/// Carries a completed order's change onto the agreement's products.
-async fn apply(tx: &mut Tx, o: &OrderRow, now: DateTime<Utc>) -> Result<()> {
-    let kind = OrderType::parse(&o.kind)
-        .map_err(|e| StoreError::Corrupt(format!("order {}: {e}", o.id)))?;
-    let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("order {}: {e}", o.id));
-    let given: Vec<Configuration> = serde_json::from_str(&o.configurations).map_err(corrupt)?;
-    match kind {
-        OrderType::AddProduct => {
-            let offer = o
-                .offer_id
-                .ok_or_else(|| StoreError::Corrupt(format!("order {} adds no offer", o.id)))?;
-            let (name,): (String,) =
-                tx.fetch_one("SELECT name FROM product_offers WHERE id = $1", args![offer]).await?;
+/// Moves an order on from `from` to `to` (the worker's steps) inside the
+/// caller's transaction, with its audit entry and its event. `None` when
+/// the order was not in `from`.
+#[allow(clippy::too_many_arguments)]
+pub async fn advance_in(
+    tx: &mut Tx,
+    actor: &str,
+    id: i64,
+    from: OrderStatus,
+    to: OrderStatus,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Option<OrderRow>> {
+    debug_assert!(from.may_become(to), "an order cannot move from {from} to {to}");
+    let row: Option<OrderRow> = tx
+        .fetch_optional(
+            &format!(
+                "UPDATE agreement_orders SET status = $1, reason = $2, updated_at = $3, \
+                 completed_at = CASE WHEN $4 THEN $3 ELSE completed_at END \
+                 WHERE id = $5 AND status = $6 RETURNING {ORDER_COLS}"
+            ),
+            args![to.as_str(), reason, now, to.is_final(), id, from.as_str()],
+        )
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let entry = crate::audit::AuditEntry::of(
+        actor,
+        Some(row.partner_id),
+        "agreement_order",
+        row.id,
+        to.as_str(),
+    )
+    .after(serde_json::json!({"from": from.as_str(), "reason": reason}));
+    crate::audit::write(tx, now, &entry).await?;
+    status_event(tx, &row, Some(from), now).await?;
+    Ok(Some(row))
+}
+
+/// A product's configurations as they stand.
+pub async fn configurations_of(tx: &mut Tx, product_id: i64) -> Result<Vec<Configuration>> {
+    let (current,): (String,) = tx
+        .fetch_one("SELECT configurations FROM agreement_products WHERE id = $1", args![product_id])
+        .await?;
+    serde_json::from_str(&current)
+        .map_err(|e| StoreError::Corrupt(format!("agreement product {product_id}: {e}")))
+}
+
+/// What a completed order does to its agreement's products (the use case
+/// decides it, `domain::agreement::updated` merging an update's
+/// configurations).
+pub enum ProductChange<'a> {
+    Add { offer_id: i64, configurations: &'a [Configuration] },
+    Set { product_id: i64, configurations: Vec<Configuration> },
+    Remove { product_id: i64 },
+}
+
+/// Writes a completed order's change to its agreement's products, and
+/// marks the agreement changed.
+pub async fn change_products(
+    tx: &mut Tx,
+    agreement_id: i64,
+    change: ProductChange<'_>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let text = |c: &[Configuration]| serde_json::to_string(c).expect("configurations serialise");
+    match change {
+        ProductChange::Add { offer_id, configurations } => {
+            let (name,): (String,) = tx
+                .fetch_one("SELECT name FROM product_offers WHERE id = $1", args![offer_id])
+                .await?;
             tx.execute(
                 "INSERT INTO agreement_products (agreement_id, offer_id, name, status, configurations, created_at, updated_at) \
                  VALUES ($1, $2, $3, 'ACTIVE', $4, $5, $5)",
-                args![o.agreement_id, offer, name, o.configurations.as_str(), now],
+                args![agreement_id, offer_id, name, text(configurations), now],
             )
             .await?;
         }
-        OrderType::UpdateProduct => {
-            let product = o
-                .product_id
-                .ok_or_else(|| StoreError::Corrupt(format!("order {} names no product", o.id)))?;
-            let (current,): (String,) = tx
-                .fetch_one(
-                    "SELECT configurations FROM agreement_products WHERE id = $1",
-                    args![product],
-                )
-                .await?;
-            let current: Vec<Configuration> = serde_json::from_str(&current).map_err(corrupt)?;
-            let next = domain::agreement::updated(&current, &given);
+        ProductChange::Set { product_id, configurations } => {
             tx.execute(
                 "UPDATE agreement_products SET configurations = $1, updated_at = $2 WHERE id = $3",
-                args![serde_json::to_string(&next).expect("serialises"), now, product],
+                args![text(&configurations), now, product_id],
             )
             .await?;
         }
-        OrderType::RemoveProduct => {
-            let product = o
-                .product_id
-                .ok_or_else(|| StoreError::Corrupt(format!("order {} names no product", o.id)))?;
+        ProductChange::Remove { product_id } => {
             tx.execute(
                 "UPDATE agreement_products SET status = 'REMOVED', updated_at = $1 WHERE id = $2",
-                args![now, product],
+                args![now, product_id],
             )
             .await?;
         }
     }
-    tx.execute("UPDATE agreements SET updated_at = $1 WHERE id = $2", args![now, o.agreement_id])
+    tx.execute("UPDATE agreements SET updated_at = $1 WHERE id = $2", args![now, agreement_id])
         .await?;
     Ok(())
 }
