@@ -4,10 +4,11 @@
 //! records. `domain::isp` decides; this finds the subscriber and its
 //! profile, notes refusals on the subscriber, and stores the records.
 
-use crate::{App, Principal, Result};
+use crate::{App, Error, Principal, Result};
 use chrono::Duration;
+use domain::isp::{AcctKind, AcctTarget, StoredSession};
 use domain::{isp, Scope};
-use store::isp::{AcctRecord, IspUserRow, ProfileRow};
+use store::isp::{self as store_isp, AcctRecord, AcctWrite, IspUserRow, ProfileRow, SessionRow};
 
 /// A RADIUS verdict: go on, or reject with the reason the subscriber's
 /// device is told (already noted on a known subscriber).
@@ -232,11 +233,54 @@ impl App {
     }
 
     /// FreeRADIUS's accounting: the record stored (idempotently) before
-    /// anything is answered.
-    pub async fn radius_accounting(&self, who: &Principal, record: &AcctRecord) -> Result<()> {
+    /// anything is answered. Accounting-On/Off closes the NAS's open
+    /// sessions. Otherwise a session is known by its unique id; a NAS may
+    /// reuse one after a Stop, and `isp::acct_target` says which session
+    /// under that id the record belongs to, or whether it begins a new
+    /// one. Within a session Start opens it once, Interim-Update and Stop
+    /// raise its counters (never lower them), Stop closes it once, and a
+    /// record after Stop changes nothing. Answers the session (none for
+    /// On/Off).
+    pub async fn radius_accounting(
+        &self,
+        who: &Principal,
+        r: &AcctRecord,
+    ) -> Result<Option<SessionRow>> {
         self.radius_caller(who)?;
-        self.store.isp().record_accounting(who.partner_id, record).await?;
-        Ok(())
+        let (partner, now) = (who.partner_id, self.store.now());
+        if matches!(r.kind, AcctKind::AccountingOn | AcctKind::AccountingOff) {
+            self.store.isp().close_nas_sessions(partner, r).await?;
+            return Ok(None);
+        }
+        // Start and stop when they happened; `updated_at` when last heard
+        // (what staleness is judged by).
+        let at = isp::acct_event_time(now, r.delay_secs, r.event_timestamp);
+        let stopped = r.kind == AcctKind::Stop;
+        let cause = if stopped { r.terminate_cause.as_deref() } else { None };
+        let w = AcctWrite { record: r, at, stop: stopped.then_some(at), cause };
+        self.store
+            .write(async |tx| -> Result<_> {
+                let mut stored =
+                    store_isp::sessions_by_unique_id(tx, partner, &r.unique_id).await?;
+                let dates: Vec<StoredSession> = stored
+                    .iter()
+                    .map(|s| StoredSession { started_at: s.started_at, stopped_at: s.stopped_at })
+                    .collect();
+                let id = match isp::acct_target(r.kind, at, &dates) {
+                    AcctTarget::Previous => return Ok(stored.pop()),
+                    AcctTarget::Latest => stored.first().map(|s| s.id),
+                    AcctTarget::New => match store_isp::open_session(tx, partner, &w, now).await? {
+                        Some(opened) => return Ok(Some(opened)),
+                        // Another writer opened it meanwhile (PostgreSQL):
+                        // this record belongs to that session.
+                        None => Some(store_isp::open_session_id(tx, partner, &r.unique_id).await?),
+                    },
+                };
+                let id =
+                    id.ok_or_else(|| Error::Internal("a latest session that is not there".into()))?;
+                Ok(Some(store_isp::touch_session(tx, id, &w, now).await?))
+            })
+            .await
     }
 }
 

@@ -7,8 +7,8 @@ use crate::audit::AuditEntry;
 use crate::tx::Tx;
 use crate::{args, Isp, Result, StoreError, Visibility};
 use chrono::{DateTime, Utc};
+use domain::isp::AcctKind;
 use domain::isp::ReadStatus;
-use domain::isp::{AcctKind, AcctTarget, StoredSession};
 use domain::paging::{like_contains, PageRequest};
 use domain::status::SubscriberStatus;
 use serde_json::{json, Value};
@@ -461,99 +461,16 @@ impl Isp<'_> {
         Ok(fresh)
     }
 
-    /// Stores an accounting record, idempotently. A session is known by its
-    /// unique id; a NAS may reuse one after a Stop, and
-    /// `domain::isp::acct_target` says which session under that id a
-    /// record belongs to, or whether it begins a new one. Within a
-    /// session Start opens it once, Interim-Update and Stop raise its
-    /// counters (never lower them), Stop closes it once, and a record after
-    /// Stop changes nothing. Accounting-On/Off closes the NAS's open
-    /// sessions. Answers the session (none for On/Off).
-    pub async fn record_accounting(
-        &self,
-        partner_id: i64,
-        r: &AcctRecord,
-    ) -> Result<Option<SessionRow>> {
-        let now = self.now();
-        if matches!(r.kind, AcctKind::AccountingOn | AcctKind::AccountingOff) {
-            self.execute(
-                "UPDATE radius_sessions SET stopped_at = $1, terminate_cause = 'NAS-Reboot' WHERE partner_id = $2 AND stopped_at IS NULL \
-                 AND CASE WHEN CAST($3 AS TEXT) IS NOT NULL THEN nas_ip = $3 ELSE nas_identifier = $4 END",
-                args![now, partner_id, &r.nas_ip, &r.nas_identifier],
-            )
-            .await?;
-            return Ok(None);
-        }
-        // Start and stop when they happened; `updated_at` when last heard
-        // (what staleness is judged by).
-        let at = domain::isp::acct_event_time(now, r.delay_secs, r.event_timestamp);
-        let stop = (r.kind == AcctKind::Stop).then_some(at);
-        let cause = if r.kind == AcctKind::Stop { r.terminate_cause.clone() } else { None };
-        self.write(async |tx| {
-            let mut stored: Vec<SessionRow> = tx
-                .fetch_all(
-                    &format!("SELECT {SESSION_COLS} FROM radius_sessions WHERE partner_id = $1 AND unique_id = $2 ORDER BY id DESC LIMIT 2"),
-                    args![partner_id, &r.unique_id],
-                )
-                .await?;
-            let dates: Vec<StoredSession> = stored
-                .iter()
-                .map(|l| StoredSession {
-                    started_at: l.started_at,
-                    stopped_at: l.stopped_at,
-                })
-                .collect();
-            let target = domain::isp::acct_target(r.kind, at, &dates);
-            if target == AcctTarget::Previous {
-                return Ok(stored.pop());
-            }
-            let mut id = stored.first().map(|l| l.id);
-            if target == AcctTarget::New {
-                // The subscriber looked up by name inside the statement.
-                let opened: Option<SessionRow> = tx
-                    .fetch_optional(
-                        &format!(
-                            "INSERT INTO radius_sessions (partner_id, user_id, username, unique_id, acct_session_id, nas_ip, nas_identifier, nas_port, framed_ip, calling_station_id, \
-                             started_at, updated_at, stopped_at, session_time, input_bytes, output_bytes, terminate_cause) \
-                             VALUES ($1, (SELECT id FROM isp_users WHERE partner_id = $1 AND username = $2), $2, $3, $4, $5, $6, $7, $8, $9, $16, $10, $11, $12, $13, $14, $15) \
-                             ON CONFLICT (partner_id, unique_id) WHERE stopped_at IS NULL DO NOTHING RETURNING {SESSION_COLS}"
-                        ),
-                        args![partner_id, &r.username, &r.unique_id, &r.acct_session_id, &r.nas_ip, &r.nas_identifier, &r.nas_port,
-                              &r.framed_ip, &r.calling_station_id, now, stop, r.session_time, r.input_bytes, r.output_bytes, &cause, at],
-                    )
-                    .await?;
-                if let Some(row) = opened {
-                    return Ok(Some(row));
-                }
-                // Another writer opened it meanwhile (PostgreSQL): this
-                // record belongs to that session.
-                let (open,): (i64,) = tx
-                    .fetch_one(
-                        "SELECT id FROM radius_sessions WHERE partner_id = $1 AND unique_id = $2 AND stopped_at IS NULL",
-                        args![partner_id, &r.unique_id],
-                    )
-                    .await?;
-                id = Some(open);
-            }
-            let row: SessionRow = tx
-                .fetch_one(
-                    &format!(
-                        "UPDATE radius_sessions SET \
-                           updated_at = CASE WHEN stopped_at IS NULL THEN $2 ELSE updated_at END, \
-                           session_time = CASE WHEN stopped_at IS NULL AND $3 > session_time THEN $3 ELSE session_time END, \
-                           input_bytes = CASE WHEN stopped_at IS NULL AND $4 > input_bytes THEN $4 ELSE input_bytes END, \
-                           output_bytes = CASE WHEN stopped_at IS NULL AND $5 > output_bytes THEN $5 ELSE output_bytes END, \
-                           framed_ip = COALESCE(framed_ip, $6), \
-                           terminate_cause = COALESCE(terminate_cause, $7), \
-                           stopped_at = COALESCE(stopped_at, $8) \
-                         WHERE id = $1 RETURNING {SESSION_COLS}"
-                    ),
-                    args![id, now, r.session_time, r.input_bytes, r.output_bytes, &r.framed_ip, &cause, stop],
-                )
-                .await?;
-            Ok(Some(row))
-        })
-        .await
+    /// Closes the open sessions of the NAS an Accounting-On or -Off record
+    /// comes from (it rebooted): `NAS-Reboot`.
+    pub async fn close_nas_sessions(&self, partner_id: i64, r: &AcctRecord) -> Result<()> {
+        self.execute(
+            "UPDATE radius_sessions SET stopped_at = $1, terminate_cause = 'NAS-Reboot' WHERE partner_id = $2 AND stopped_at IS NULL \
+             AND CASE WHEN CAST($3 AS TEXT) IS NOT NULL THEN nas_ip = $3 ELSE nas_identifier = $4 END",
+            args![self.now(), partner_id, &r.nas_ip, &r.nas_identifier],
+        )
+        .await?;
+        Ok(())
     }
 
     /// A page of a visible subscriber's sessions, newest first, with the total.
@@ -592,4 +509,88 @@ impl Isp<'_> {
         )
         .await
     }
+}
+
+/// The sessions stored under an accounting record's unique id, newest
+/// first: the two latest, which is all `domain::isp::acct_target` reads.
+pub async fn sessions_by_unique_id(
+    tx: &mut Tx,
+    partner_id: i64,
+    unique_id: &str,
+) -> Result<Vec<SessionRow>> {
+    tx.fetch_all(
+        &format!("SELECT {SESSION_COLS} FROM radius_sessions WHERE partner_id = $1 AND unique_id = $2 ORDER BY id DESC LIMIT 2"),
+        args![partner_id, unique_id],
+    )
+    .await
+}
+
+/// What an accounting record writes to its session: when it happened
+/// (`at`), and the stop time and cause when it is a Stop.
+pub struct AcctWrite<'a> {
+    pub record: &'a AcctRecord,
+    pub at: DateTime<Utc>,
+    pub stop: Option<DateTime<Utc>>,
+    pub cause: Option<&'a str>,
+}
+
+/// Opens the session a record begins (its subscriber looked up by name
+/// inside the statement). `None` when another writer opened a session
+/// under that id meanwhile (PostgreSQL); see [`open_session_id`].
+pub async fn open_session(
+    tx: &mut Tx,
+    partner_id: i64,
+    w: &AcctWrite<'_>,
+    now: DateTime<Utc>,
+) -> Result<Option<SessionRow>> {
+    let r = w.record;
+    tx.fetch_optional(
+        &format!(
+            "INSERT INTO radius_sessions (partner_id, user_id, username, unique_id, acct_session_id, nas_ip, nas_identifier, nas_port, framed_ip, calling_station_id, \
+             started_at, updated_at, stopped_at, session_time, input_bytes, output_bytes, terminate_cause) \
+             VALUES ($1, (SELECT id FROM isp_users WHERE partner_id = $1 AND username = $2), $2, $3, $4, $5, $6, $7, $8, $9, $16, $10, $11, $12, $13, $14, $15) \
+             ON CONFLICT (partner_id, unique_id) WHERE stopped_at IS NULL DO NOTHING RETURNING {SESSION_COLS}"
+        ),
+        args![partner_id, &r.username, &r.unique_id, &r.acct_session_id, &r.nas_ip, &r.nas_identifier, &r.nas_port,
+              &r.framed_ip, &r.calling_station_id, now, w.stop, r.session_time, r.input_bytes, r.output_bytes, w.cause, w.at],
+    )
+    .await
+}
+
+/// The open session under a unique id (one another writer opened).
+pub async fn open_session_id(tx: &mut Tx, partner_id: i64, unique_id: &str) -> Result<i64> {
+    let (open,): (i64,) = tx
+        .fetch_one(
+            "SELECT id FROM radius_sessions WHERE partner_id = $1 AND unique_id = $2 AND stopped_at IS NULL",
+            args![partner_id, unique_id],
+        )
+        .await?;
+    Ok(open)
+}
+
+/// Applies a record to session `id`: while the session is open its
+/// counters only rise and a Stop closes it, once; a closed session is
+/// left as it was.
+pub async fn touch_session(
+    tx: &mut Tx,
+    id: i64,
+    w: &AcctWrite<'_>,
+    now: DateTime<Utc>,
+) -> Result<SessionRow> {
+    let r = w.record;
+    tx.fetch_one(
+        &format!(
+            "UPDATE radius_sessions SET \
+               updated_at = CASE WHEN stopped_at IS NULL THEN $2 ELSE updated_at END, \
+               session_time = CASE WHEN stopped_at IS NULL AND $3 > session_time THEN $3 ELSE session_time END, \
+               input_bytes = CASE WHEN stopped_at IS NULL AND $4 > input_bytes THEN $4 ELSE input_bytes END, \
+               output_bytes = CASE WHEN stopped_at IS NULL AND $5 > output_bytes THEN $5 ELSE output_bytes END, \
+               framed_ip = COALESCE(framed_ip, $6), \
+               terminate_cause = COALESCE(terminate_cause, $7), \
+               stopped_at = COALESCE(stopped_at, $8) \
+             WHERE id = $1 RETURNING {SESSION_COLS}"
+        ),
+        args![id, now, r.session_time, r.input_bytes, r.output_bytes, &r.framed_ip, w.cause, w.stop],
+    )
+    .await
 }
