@@ -17,6 +17,9 @@ const ACME: i64 = 5_538_579;
 const PENNINE: i64 = 5_538_580;
 const THAMES: i64 = 5_538_581;
 
+/// The face's base path.
+const V2: &str = "/corporate-agreements/v2";
+
 /// A request on the face; answers status, body and headers.
 async fn call(
     app: &TestApp,
@@ -41,9 +44,17 @@ async fn call(
     (status, body, headers)
 }
 
+/// A GET with a Bearer token; answers status, body and headers.
+async fn get_full(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+) -> (u16, Value, reqwest::header::HeaderMap) {
+    call(app, reqwest::Method::GET, Some(&format!("Bearer {token}")), path, None).await
+}
+
 async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
-    let (s, b, _) =
-        call(app, reqwest::Method::GET, Some(&format!("Bearer {token}")), path, None).await;
+    let (s, b, _) = get_full(app, token, path).await;
     (s, b)
 }
 
@@ -52,11 +63,23 @@ async fn order(app: &TestApp, token: &str, body: &Value) -> (u16, Value) {
         app,
         reqwest::Method::POST,
         Some(&format!("Bearer {token}")),
-        "/corporate-agreements/v2/orders",
+        &format!("{V2}/orders"),
         Some(body),
     )
     .await;
     (s, b)
+}
+
+/// Removes ACME's second product (as the demo seeds it).
+fn remove_acme_product() -> Value {
+    json!({"type": "REMOVE_PRODUCT", "agreementId": ACME, "productId": 2_799_030})
+}
+
+/// Places an order that must be taken; answers its id.
+async fn placed(app: &TestApp, token: &str, body: &Value) -> String {
+    let (s, placed) = order(app, token, body).await;
+    assert_eq!(s, 200, "{placed}");
+    placed[0]["orderId"].as_str().unwrap().to_owned()
 }
 
 #[track_caller]
@@ -81,7 +104,7 @@ async fn b2b_token(app: &TestApp, partner: i64) -> String {
 
 #[backend_test]
 async fn every_auth_failure_has_its_code_and_status(app: &TestApp) {
-    let path = "/corporate-agreements/v2/agreements";
+    let path = &format!("{V2}/agreements");
     let (s, b, _) = call(app, reqwest::Method::GET, None, path, None).await;
     coded(&(s, b), 401, 40102);
     let (s, b, _) = call(app, reqwest::Method::GET, Some("Basic dXNlcjpwYXNz"), path, None).await;
@@ -113,12 +136,12 @@ async fn every_auth_failure_has_its_code_and_status(app: &TestApp) {
     coded(&(s, b), 400, 40001);
     // Unknown paths and methods are 40401.
     let token = b2b_token(app, app.north).await;
-    coded(&get(app, &token, "/corporate-agreements/v2/nothing-here").await, 404, 40401);
+    coded(&get(app, &token, &format!("{V2}/nothing-here")).await, 404, 40401);
     let (s, b, _) = call(
         app,
         reqwest::Method::DELETE,
         Some(&format!("Bearer {token}")),
-        "/corporate-agreements/v2/agreements",
+        &format!("{V2}/agreements"),
         None,
     )
     .await;
@@ -128,14 +151,7 @@ async fn every_auth_failure_has_its_code_and_status(app: &TestApp) {
 #[backend_test]
 async fn a_partner_sees_its_own_agreements_offers_and_products(app: &TestApp) {
     let token = b2b_token(app, app.north).await;
-    let (s, list, h) = call(
-        app,
-        reqwest::Method::GET,
-        Some(&format!("Bearer {token}")),
-        "/corporate-agreements/v2/agreements",
-        None,
-    )
-    .await;
+    let (s, list, h) = get_full(app, &token, &format!("{V2}/agreements")).await;
     assert_eq!(s, 200, "{list}");
     let ids: Vec<i64> =
         list.as_array().unwrap().iter().map(|a| a["id"].as_i64().unwrap()).collect();
@@ -146,30 +162,20 @@ async fn a_partner_sees_its_own_agreements_offers_and_products(app: &TestApp) {
         json!({"organizationNumber": "912345688", "name": "Acme Widgets Ltd"})
     );
     assert_eq!(list[0]["status"], "ACTIVE");
-    let (_, page) = get(app, &token, "/corporate-agreements/v2/agreements?page=1&pageSize=1").await;
+    let (_, page) = get(app, &token, &format!("{V2}/agreements?page=1&pageSize=1")).await;
     assert_eq!(page[0]["id"], PENNINE);
     for bad in ["page=-1", "pageSize=0", "pageSize=1001", "pageSize=ten", "since=-5"] {
-        coded(
-            &get(app, &token, &format!("/corporate-agreements/v2/agreements?{bad}")).await,
-            400,
-            40001,
-        );
+        coded(&get(app, &token, &format!("{V2}/agreements?{bad}")).await, 400, 40001);
     }
-    let (_, recent) = get(app, &token, "/corporate-agreements/v2/agreements?since=86400").await;
+    let (_, recent) = get(app, &token, &format!("{V2}/agreements?since=86400")).await;
     assert_eq!(recent.as_array().unwrap().len(), 2, "seeded just now");
 
-    let (s, one) = get(app, &token, &format!("/corporate-agreements/v2/agreements/{ACME}")).await;
+    let (s, one) = get(app, &token, &format!("{V2}/agreements/{ACME}")).await;
     assert_eq!((s, &one["category"]), (200, &json!("MOBILE_BUSINESS_NETWORK")));
-    coded(
-        &get(app, &token, &format!("/corporate-agreements/v2/agreements/{THAMES}")).await,
-        404,
-        404001,
-    );
-    coded(&get(app, &token, "/corporate-agreements/v2/agreements/abc").await, 400, 400001);
+    coded(&get(app, &token, &format!("{V2}/agreements/{THAMES}")).await, 404, 404001);
+    coded(&get(app, &token, &format!("{V2}/agreements/abc")).await, 400, 400001);
 
-    let (s, offers) =
-        get(app, &token, &format!("/corporate-agreements/v2/agreements/{ACME}/product-offers"))
-            .await;
+    let (s, offers) = get(app, &token, &format!("{V2}/agreements/{ACME}/product-offers")).await;
     assert_eq!(s, 200);
     assert_eq!(offers.as_array().unwrap().len(), 3);
     let f2m =
@@ -178,22 +184,16 @@ async fn a_partner_sees_its_own_agreements_offers_and_products(app: &TestApp) {
         f2m["configurations"][0],
         json!({"id": 6430, "name": "Mobile number", "type": "msisdn", "required": true})
     );
-    let (s, products) =
-        get(app, &token, &format!("/corporate-agreements/v2/agreements/{ACME}/products")).await;
+    let (s, products) = get(app, &token, &format!("{V2}/agreements/{ACME}/products")).await;
     assert_eq!(s, 200);
     assert_eq!(products.as_array().unwrap().len(), 2, "{products}");
     assert_eq!(
         products[0]["configurations"][2],
         json!({"id": 6140, "name": "Invoice account", "value": "11175198"})
     );
+    coded(&get(app, &token, &format!("{V2}/agreements/{THAMES}/products")).await, 404, 404001);
     coded(
-        &get(app, &token, &format!("/corporate-agreements/v2/agreements/{THAMES}/products")).await,
-        404,
-        404001,
-    );
-    coded(
-        &get(app, &token, &format!("/corporate-agreements/v2/agreements/{THAMES}/product-offers"))
-            .await,
+        &get(app, &token, &format!("{V2}/agreements/{THAMES}/product-offers")).await,
         404,
         404001,
     );
@@ -204,21 +204,17 @@ async fn an_order_goes_from_received_to_completed(app: &TestApp) {
     let token = b2b_token(app, app.north).await;
     let add = json!({"type": "ADD_PRODUCT", "agreementId": ACME.to_string(), "productOfferingId": "13885",
         "configurations": [{"id": 6430, "value": "+47 912 34 567"}, {"id": 6431, "value": "22334455"}, {"id": 6140, "value": "11175198"}]});
-    let (s, placed) = order(app, &token, &add).await;
-    assert_eq!(s, 200, "{placed}");
-    let id = placed[0]["orderId"].as_str().unwrap().to_owned();
+    let id = placed(app, &token, &add).await;
     assert_eq!(id.len(), 12);
-    let (_, o) = get(app, &token, &format!("/corporate-agreements/v2/orders/{id}")).await;
+    let (_, o) = get(app, &token, &format!("{V2}/orders/{id}")).await;
     assert_eq!((&o["status"], &o["type"]), (&json!("RECEIVED"), &json!("ADD_PRODUCT")));
-    let (_, before) =
-        get(app, &token, &format!("/corporate-agreements/v2/agreements/{ACME}/products")).await;
+    let (_, before) = get(app, &token, &format!("{V2}/agreements/{ACME}/products")).await;
     assert_eq!(before.as_array().unwrap().len(), 2, "nothing changes before completion");
     app.drain().await;
-    let (_, o) = get(app, &token, &format!("/corporate-agreements/v2/orders/{id}")).await;
+    let (_, o) = get(app, &token, &format!("{V2}/orders/{id}")).await;
     assert_eq!(o["status"], "COMPLETED", "{o}");
     assert!(o["completedAt"].is_string());
-    let (_, after) =
-        get(app, &token, &format!("/corporate-agreements/v2/agreements/{ACME}/products")).await;
+    let (_, after) = get(app, &token, &format!("{V2}/agreements/{ACME}/products")).await;
     let added = after
         .as_array()
         .unwrap()
@@ -231,61 +227,33 @@ async fn an_order_goes_from_received_to_completed(app: &TestApp) {
     );
 
     // An update changes only what it names; a removal keeps the product, removed.
-    let (s, up) = order(app, &token, &json!({"type": "UPDATE_PRODUCT", "agreementId": ACME, "productId": 2_799_029, "configurations": [{"id": 6140, "value": "11175199"}]})).await;
-    assert_eq!(s, 200, "{up}");
-    let (s, rm) = order(
-        app,
-        &token,
-        &json!({"type": "REMOVE_PRODUCT", "agreementId": ACME, "productId": 2_799_030}),
-    )
-    .await;
-    assert_eq!(s, 200, "{rm}");
+    placed(app, &token, &json!({"type": "UPDATE_PRODUCT", "agreementId": ACME, "productId": 2_799_029, "configurations": [{"id": 6140, "value": "11175199"}]})).await;
+    placed(app, &token, &remove_acme_product()).await;
     app.drain().await;
-    let (_, after) =
-        get(app, &token, &format!("/corporate-agreements/v2/agreements/{ACME}/products")).await;
+    let (_, after) = get(app, &token, &format!("{V2}/agreements/{ACME}/products")).await;
     let p =
         |id: i64| after.as_array().unwrap().iter().find(|p| p["productId"] == id).unwrap().clone();
     assert_eq!(p(2_799_029)["configurations"][2]["value"], "11175199");
     assert_eq!(p(2_799_029)["configurations"][0]["value"], "jane@acme.example");
     assert_eq!(p(2_799_030)["status"], "REMOVED");
     // A removed product takes no more orders.
-    coded(
-        &order(
-            app,
-            &token,
-            &json!({"type": "REMOVE_PRODUCT", "agreementId": ACME, "productId": 2_799_030}),
-        )
-        .await,
-        400,
-        400002,
-    );
+    coded(&order(app, &token, &remove_acme_product()).await, 400, 400002);
 
-    let (s, list, h) = call(
-        app,
-        reqwest::Method::GET,
-        Some(&format!("Bearer {token}")),
-        &format!("/corporate-agreements/v2/orders?agreementId={ACME}"),
-        None,
-    )
-    .await;
+    let (s, list, h) = get_full(app, &token, &format!("{V2}/orders?agreementId={ACME}")).await;
     assert_eq!(s, 200);
     assert_eq!(h["x-total-count"], "3");
     assert_eq!(list[2]["orderId"], id.as_str(), "newest first");
     // Another partner sees none of it.
     let other = b2b_token(app, app.capital).await;
-    coded(&get(app, &other, &format!("/corporate-agreements/v2/orders/{id}")).await, 404, 40401);
-    coded(
-        &get(app, &other, &format!("/corporate-agreements/v2/orders?agreementId={ACME}")).await,
-        404,
-        404001,
-    );
-    coded(&get(app, &token, "/corporate-agreements/v2/orders/12").await, 404, 40401);
-    coded(&get(app, &token, "/corporate-agreements/v2/orders").await, 400, 400001);
+    coded(&get(app, &other, &format!("{V2}/orders/{id}")).await, 404, 40401);
+    coded(&get(app, &other, &format!("{V2}/orders?agreementId={ACME}")).await, 404, 404001);
+    coded(&get(app, &token, &format!("{V2}/orders/12")).await, 404, 40401);
+    coded(&get(app, &token, &format!("{V2}/orders")).await, 400, 400001);
 
     // Idempotency-Key: a retry answers the first order.
     let keyed = |key: &str, body: &Value| {
         app.http
-            .post(app.url("/corporate-agreements/v2/orders"))
+            .post(app.url(&format!("{V2}/orders")))
             .bearer_auth(&token)
             .header("idempotency-key", key)
             .json(body)
@@ -316,15 +284,12 @@ async fn an_order_goes_from_received_to_completed(app: &TestApp) {
 #[backend_test]
 async fn an_order_the_network_refuses_fails_with_its_reason(app: &TestApp) {
     let token = b2b_token(app, app.north).await;
-    let (s, placed) = order(app, &token, &json!({"type": "UPDATE_PRODUCT", "agreementId": ACME, "productId": 2_799_029, "configurations": [{"id": 6140, "value": "99999999"}]})).await;
-    assert_eq!(s, 200, "{placed}");
-    let id = placed[0]["orderId"].as_str().unwrap().to_owned();
+    let id = placed(app, &token, &json!({"type": "UPDATE_PRODUCT", "agreementId": ACME, "productId": 2_799_029, "configurations": [{"id": 6140, "value": "99999999"}]})).await;
     app.drain_refused().await;
-    let (_, o) = get(app, &token, &format!("/corporate-agreements/v2/orders/{id}")).await;
+    let (_, o) = get(app, &token, &format!("{V2}/orders/{id}")).await;
     assert_eq!(o["status"], "FAILED", "{o}");
     assert!(o["failureReason"].as_str().unwrap().len() > 5, "{o}");
-    let (_, products) =
-        get(app, &token, &format!("/corporate-agreements/v2/agreements/{ACME}/products")).await;
+    let (_, products) = get(app, &token, &format!("{V2}/agreements/{ACME}/products")).await;
     let p = products.as_array().unwrap().iter().find(|p| p["productId"] == 2_799_029).unwrap();
     assert_eq!(p["configurations"][2]["value"], "11175198", "unchanged");
 }
@@ -391,18 +356,10 @@ async fn orders_are_checked_before_they_are_taken(app: &TestApp) {
         400,
         400001,
     );
-    let (s, b, _) = call(
-        app,
-        reqwest::Method::POST,
-        Some(&format!("Bearer {token}")),
-        "/corporate-agreements/v2/orders",
-        Some(&json!("not an order")),
-    )
-    .await;
+    let (s, b) = order(app, &token, &json!("not an order")).await;
     coded(&(s, b), 400, 40001);
     // Nothing was taken.
-    let (_, list) =
-        get(app, &token, &format!("/corporate-agreements/v2/orders?agreementId={ACME}")).await;
+    let (_, list) = get(app, &token, &format!("{V2}/orders?agreementId={ACME}")).await;
     assert_eq!(list, json!([]));
 }
 
@@ -416,7 +373,7 @@ async fn rate_limits_answer_spike_arrest_and_quota_codes() {
     })
     .await;
     let token = b2b_token(&app, app.north).await;
-    let path = "/corporate-agreements/v2/agreements";
+    let path = &format!("{V2}/agreements");
     assert_eq!(get(&app, &token, path).await.0, 200);
     assert_eq!(get(&app, &token, path).await.0, 200);
     let (s, b, h) =
@@ -483,13 +440,7 @@ async fn an_orders_status_changes_are_webhook_events(app: &TestApp) {
         .await;
     assert_eq!(s, 201, "{hook}");
     let token = b2b_token(app, app.north).await;
-    let (_, placed) = order(
-        app,
-        &token,
-        &json!({"type": "REMOVE_PRODUCT", "agreementId": ACME, "productId": 2_799_030}),
-    )
-    .await;
-    let id = placed[0]["orderId"].as_str().unwrap().to_owned();
+    let id = placed(app, &token, &remove_acme_product()).await;
     app.drain().await;
     app.drain().await;
     let mut moves: Vec<(Value, Value)> = got
@@ -513,28 +464,21 @@ async fn an_orders_status_changes_are_webhook_events(app: &TestApp) {
 #[backend_test]
 async fn an_order_the_network_never_answers_fails_when_its_attempts_run_out(app: &TestApp) {
     let token = b2b_token(app, app.north).await;
-    let (_, placed) = order(
-        app,
-        &token,
-        &json!({"type": "REMOVE_PRODUCT", "agreementId": ACME, "productId": 2_799_030}),
-    )
-    .await;
-    let id = placed[0]["orderId"].as_str().unwrap().to_owned();
+    let id = placed(app, &token, &remove_acme_product()).await;
     app.clock.set(app.now());
     let faulty = app.worker_with(SimConfig { fault_rate: 1.0, ..SimConfig::instant() });
     faulty.drain().await.unwrap();
-    let (_, o) = get(app, &token, &format!("/corporate-agreements/v2/orders/{id}")).await;
+    let (_, o) = get(app, &token, &format!("{V2}/orders/{id}")).await;
     assert_eq!(o["status"], "IN_PROGRESS", "retried, not failed: {o}");
     // Past every backoff (at most 5 minutes apart).
     for _ in 0..10 {
         app.clock.advance(chrono::Duration::minutes(6));
         faulty.drain().await.unwrap();
     }
-    let (_, o) = get(app, &token, &format!("/corporate-agreements/v2/orders/{id}")).await;
+    let (_, o) = get(app, &token, &format!("{V2}/orders/{id}")).await;
     assert_eq!(o["status"], "FAILED", "{o}");
     assert!(o["failureReason"].as_str().unwrap().contains("did not answer"), "{o}");
-    let (_, products) =
-        get(app, &token, &format!("/corporate-agreements/v2/agreements/{ACME}/products")).await;
+    let (_, products) = get(app, &token, &format!("{V2}/agreements/{ACME}/products")).await;
     let p = products.as_array().unwrap().iter().find(|p| p["productId"] == 2_799_030).unwrap();
     assert_eq!(p["status"], "ACTIVE", "a failed removal removes nothing");
 }

@@ -10,8 +10,9 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use test_macros::backend_test;
 
-/// A Vodafone contract of the demo partner Northern, and its bars.
-async fn vodafone_contract(app: &TestApp, token: &str) -> (Value, Vec<Value>) {
+/// A Vodafone contract of the demo partner Northern (with no bars yet),
+/// its network's bars, and its id.
+async fn vodafone_contract(app: &TestApp, token: &str) -> (Value, Vec<Value>, i64) {
     let customer = app.customer_of(app.north).await;
     let (_, conns) = app
         .get(token, &format!("/api/Connections/GetConnectionByCustomerId?customerId={customer}"))
@@ -24,7 +25,8 @@ async fn vodafone_contract(app: &TestApp, token: &str) -> (Value, Vec<Value>) {
         .expect("a Vodafone contract with no bars")
         .clone();
     let (_, bars) = app.get(token, "/api/Bars/ListBarsForNetwork?network=Vodafone").await;
-    (conn, bars["items"].as_array().unwrap().clone())
+    let id = conn["contractId"].as_i64().unwrap();
+    (conn, bars["items"].as_array().unwrap().clone(), id)
 }
 
 fn bar_id(bars: &[Value], suffix: &str) -> i64 {
@@ -67,8 +69,7 @@ async fn conn_now(app: &TestApp, token: &str, conn: &Value) -> Value {
 #[backend_test]
 async fn a_bar_is_added_when_the_network_confirms(app: &TestApp) {
     let token = app.north_token().await;
-    let (conn, bars) = vodafone_contract(app, &token).await;
-    let contract = conn["contractId"].as_i64().unwrap();
+    let (conn, bars, contract) = vodafone_contract(app, &token).await;
     let prm = bar_id(&bars, "PRM");
     let r = bar(app, &token, contract, prm, "Add").await.is(202);
     assert_eq!(
@@ -106,8 +107,7 @@ async fn a_bar_is_added_when_the_network_confirms(app: &TestApp) {
 #[backend_test]
 async fn bad_changes_name_the_problem(app: &TestApp) {
     let token = app.north_token().await;
-    let (conn, _) = vodafone_contract(app, &token).await;
-    let contract = conn["contractId"].as_i64().unwrap();
+    let (conn, _, contract) = vodafone_contract(app, &token).await;
     let (_, ee_bars) = app.get(&token, "/api/Bars/ListBarsForNetwork?network=EE").await;
     let ee_bar = ee_bars["items"][0]["barId"].as_i64().unwrap();
     let unknown = json!({"contractId": contract, "tariffId": 9_999_999});
@@ -153,8 +153,7 @@ async fn bad_changes_name_the_problem(app: &TestApp) {
 #[backend_test]
 async fn bundles_and_the_stolen_bar(app: &TestApp) {
     let token = app.north_token().await;
-    let (conn, bars) = vodafone_contract(app, &token).await;
-    let contract = conn["contractId"].as_i64().unwrap();
+    let (conn, bars, contract) = vodafone_contract(app, &token).await;
     let (_, tariff_bundles) = app
         .get(
             &token,
@@ -194,8 +193,7 @@ async fn bundles_and_the_stolen_bar(app: &TestApp) {
 #[backend_test]
 async fn a_refused_request_leaves_the_connection_and_raises_a_task(app: &TestApp) {
     let token = app.north_token().await;
-    let (conn, bars) = vodafone_contract(app, &token).await;
-    let contract = conn["contractId"].as_i64().unwrap();
+    let (conn, bars, contract) = vodafone_contract(app, &token).await;
     let (_, r) = bar(app, &token, contract, bar_id(&bars, "ROAM"), "Add").await;
     let request = r["requestId"].as_i64().unwrap();
     app.drain_refused().await;
@@ -240,8 +238,7 @@ async fn a_refused_request_leaves_the_connection_and_raises_a_task(app: &TestApp
 async fn another_partners_contract_and_requests_are_404(app: &TestApp) {
     let north = app.north_token().await;
     let capital = app.capital_token().await;
-    let (conn, bars) = vodafone_contract(app, &north).await;
-    let contract = conn["contractId"].as_i64().unwrap();
+    let (_, bars, contract) = vodafone_contract(app, &north).await;
     let (_, r) = bar(app, &north, contract, bar_id(&bars, "PRM"), "Add").await;
     bar(app, &capital, contract, bar_id(&bars, "INT"), "Add").await.refused(404, "contract");
     app.get(&capital, &format!("/api/Requests/GetRequest?requestId={}", r["requestId"]))
@@ -257,8 +254,7 @@ async fn another_partners_contract_and_requests_are_404(app: &TestApp) {
 #[backend_test]
 async fn tariff_changes_follow_the_rules(app: &TestApp) {
     let token = app.north_token().await;
-    let (conn, _) = vodafone_contract(app, &token).await;
-    let contract = conn["contractId"].as_i64().unwrap();
+    let (conn, _, contract) = vodafone_contract(app, &token).await;
     let current = conn["tariff"]["monthlyPence"].as_i64().unwrap();
     let (_, vf) = app.get(&token, "/api/Tariffs/ListTariffsForNetwork?network=Vodafone").await;
     let vf: Vec<Value> = vf["items"].as_array().unwrap().clone();
@@ -322,8 +318,7 @@ async fn tariff_changes_follow_the_rules(app: &TestApp) {
 #[backend_test]
 async fn bill_caps_and_bundles_limit_tariff_changes(app: &TestApp) {
     let token = app.north_token().await;
-    let (conn, _) = vodafone_contract(app, &token).await;
-    let contract = conn["contractId"].as_i64().unwrap();
+    let (conn, _, contract) = vodafone_contract(app, &token).await;
     let (_, vf) = app.get(&token, "/api/Tariffs/ListTariffsForNetwork?network=Vodafone").await;
     let by_name = |name: &str| common::item_id(&vf, "name", name, "tariffId");
     // A data add-on, which unlimited-data tariffs do not take.
@@ -362,8 +357,7 @@ async fn bill_caps_and_bundles_limit_tariff_changes(app: &TestApp) {
 #[backend_test]
 async fn diverts_are_set_checked_and_overridden_by_cfu(app: &TestApp) {
     let token = app.north_token().await;
-    let (conn, _) = vodafone_contract(app, &token).await;
-    let contract = conn["contractId"].as_i64().unwrap();
+    let (conn, _, contract) = vodafone_contract(app, &token).await;
     let cli = conn["cli"].as_str().unwrap().to_owned();
     let set = |body: Value| {
         let (app, token) = (&app, &token);
@@ -441,8 +435,7 @@ async fn diverts_are_set_checked_and_overridden_by_cfu(app: &TestApp) {
 #[backend_test]
 async fn a_sim_swap_replaces_the_sim_when_the_network_confirms(app: &TestApp) {
     let token = app.north_token().await;
-    let (conn, _) = vodafone_contract(app, &token).await;
-    let contract = conn["contractId"].as_i64().unwrap();
+    let (conn, _, contract) = vodafone_contract(app, &token).await;
     let cli = conn["cli"].as_str().unwrap().to_owned();
     let old = conn["sim"]["iccid"].as_str().unwrap().to_owned();
     let new = domain::sim::make_iccid(domain::Network::Vodafone, 770_001);
