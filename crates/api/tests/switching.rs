@@ -286,13 +286,7 @@ async fn an_esim_request_gives_an_activation_code_and_the_eid_once_known(app: &T
             let vis = store::Visibility::Partner(partner);
             let page = domain::paging::PageRequest::new(None, Some(200)).unwrap();
             for c in app.store.customers().list_customers(vis, "", page).await.unwrap().0 {
-                let rows = app
-                    .store
-                    .connections()
-                    .connections_for_customer(vis, c.id, page)
-                    .await
-                    .unwrap()
-                    .0;
+                let rows = app.connections_of(vis, c.id, page).await.0;
                 if let Some(r) = rows.into_iter().find(|r| r.network == other.as_str()) {
                     found = Some((partner, r));
                 }

@@ -7,7 +7,6 @@
 //! carries out. A period's start lifts the bar (a job queued when the bar
 //! is placed).
 
-use crate::error::missing;
 use crate::{App, Error, Principal, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::alerting::{self, Reading, Threshold, Verdict};
@@ -367,23 +366,6 @@ impl App {
             None => None,
         };
         Ok((conn, settings, request))
-    }
-
-    /// GetAlerts: the alerts raised on a visible customer's connections.
-    pub async fn alerts(
-        &self,
-        who: &Principal,
-        customer_id: i64,
-        page: domain::paging::PageRequest,
-    ) -> Result<(Vec<AlertRow>, i64)> {
-        who.require(Scope::Usage)?;
-        domain::paging::check_id("customerId", customer_id)?;
-        self.store
-            .customers()
-            .get_customer(who.visibility(), customer_id)
-            .await
-            .map_err(missing("customer", customer_id))?;
-        Ok(self.store.alerts().for_customer(who.visibility(), customer_id, page).await?)
     }
 
     /// SetBillCap: sets, changes or removes (`None`) a visible contract's

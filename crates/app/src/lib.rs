@@ -15,6 +15,7 @@ pub mod customers;
 pub mod error;
 pub mod isp;
 pub mod keyed;
+pub mod listing;
 pub mod orders;
 pub mod portal;
 pub mod principal;

@@ -208,21 +208,6 @@ impl App {
         Ok(self.store.orders().orders_by_ids(who.visibility(), ids).await?)
     }
 
-    /// GetOrdersForCustomer, newest first.
-    pub async fn orders_for_customer(
-        &self,
-        who: &Principal,
-        customer_id: i64,
-        page: domain::paging::PageRequest,
-    ) -> Result<(Vec<OrderRow>, i64)> {
-        let vis = who.visibility_for(Scope::Orders)?;
-        self.store
-            .orders()
-            .orders_for_customer(vis, customer_id, page)
-            .await
-            .map_err(missing("customer", customer_id))
-    }
-
     /// ListAvailableNumbers: the free numbers of a network that gives them
     /// from a pool.
     pub async fn free_numbers(

@@ -61,21 +61,6 @@ impl App {
             .map_err(missing("connection with CLI", cli))
     }
 
-    /// GetConnectionByCustomerId: a visible customer's connections.
-    pub async fn connections_for_customer(
-        &self,
-        who: &Principal,
-        customer_id: i64,
-        page: domain::paging::PageRequest,
-    ) -> Result<(Vec<ConnectionRow>, i64)> {
-        let vis = who.visibility_for(Scope::Connections)?;
-        self.store
-            .connections()
-            .connections_for_customer(vis, customer_id, page)
-            .await
-            .map_err(missing("customer", customer_id))
-    }
-
     /// Queues a change to run now.
     async fn queue(
         &self,
@@ -353,21 +338,6 @@ impl App {
     pub async fn request(&self, who: &Principal, id: i64) -> Result<RequestRow> {
         let vis = who.visibility_for(Scope::Connections)?;
         self.store.requests().get_request(vis, id).await.map_err(missing("request", id))
-    }
-
-    /// GetRequestsForContract, newest first.
-    pub async fn requests_for_contract(
-        &self,
-        who: &Principal,
-        contract_id: i64,
-        page: domain::paging::PageRequest,
-    ) -> Result<(Vec<RequestRow>, i64)> {
-        let vis = who.visibility_for(Scope::Connections)?;
-        self.store
-            .requests()
-            .requests_for_contract(vis, contract_id, page)
-            .await
-            .map_err(missing("contract", contract_id))
     }
 }
 

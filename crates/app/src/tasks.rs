@@ -132,21 +132,6 @@ impl App {
             .await?)
     }
 
-    /// GetTasksForCustomer, newest first.
-    pub async fn tasks_for_customer(
-        &self,
-        who: &Principal,
-        customer_id: i64,
-        page: PageRequest,
-    ) -> Result<(Vec<TaskRow>, i64)> {
-        let vis = who.visibility_for(Scope::Tasks)?;
-        self.store
-            .tasks()
-            .tasks_for_customer(vis, customer_id, page)
-            .await
-            .map_err(missing("customer", customer_id))
-    }
-
     /// GetCommentsForTask: a visible task's comments, oldest first.
     pub async fn comments_for_task(
         &self,

@@ -278,25 +278,6 @@ pub async fn usage_bar_id(tx: &mut Tx, network: &str) -> Result<i64> {
 }
 
 impl Alerts<'_> {
-    /// Alerts raised on a visible customer's connections, newest first.
-    pub async fn for_customer(
-        &self,
-        vis: Visibility,
-        customer_id: i64,
-        page: domain::paging::PageRequest,
-    ) -> Result<(Vec<AlertRow>, i64)> {
-        let (all, partner) = vis.binds();
-        self.read_page(
-            &format!(
-                "SELECT {ALERT_COLS} FROM alerts WHERE customer_id = $1 AND ($2 OR partner_id = $3)"
-            ),
-            "id DESC",
-            args![customer_id, all, partner],
-            page,
-        )
-        .await
-    }
-
     /// A visible connection's bill-limit log, oldest first.
     pub async fn bill_limit_log(&self, vis: Visibility, connection_id: i64) -> Result<Vec<LogRow>> {
         let (all, partner) = vis.binds();
@@ -358,5 +339,13 @@ impl Alerts<'_> {
             args![connection_id],
         )
         .await
+    }
+}
+
+impl crate::read::Listing for AlertRow {
+    const PARENT: crate::read::Parent = crate::read::Parent::Customer;
+    const ORDER: &'static str = "id DESC";
+    fn rows() -> String {
+        format!("SELECT {ALERT_COLS} FROM alerts WHERE customer_id = $1")
     }
 }

@@ -7,7 +7,6 @@
 
 use crate::{args, Connections, Result, StoreError, Visibility};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::paging::PageRequest;
 use domain::status::ConnectionStatus;
 
 /// A connection as stored, with its tariff's name and price.
@@ -86,24 +85,6 @@ impl Connections<'_> {
         self.read_visible::<ConnectionRow>(CONNECTION_SELECT, "c.", id, vis).await
     }
 
-    /// A page of a visible customer's connections, with the total. The
-    /// customer itself must be visible, or this is `NotFound`.
-    pub async fn connections_for_customer(
-        &self,
-        vis: Visibility,
-        customer_id: i64,
-        page: PageRequest,
-    ) -> Result<(Vec<ConnectionRow>, i64)> {
-        self.customers().get_customer(vis, customer_id).await?;
-        self.read_page(
-            &format!("{CONNECTION_SELECT} WHERE c.customer_id = $1"),
-            "c.id",
-            args![customer_id],
-            page,
-        )
-        .await
-    }
-
     /// Inserts connections in batches inside one transaction (demo data and
     /// load-test seeding). A CLI or ICCID already in use is a conflict.
     pub async fn insert_connections(&self, conns: &[NewConnection]) -> Result<()> {
@@ -151,5 +132,13 @@ impl Connections<'_> {
     /// How many connections exist (all partners).
     pub async fn count_connections(&self) -> Result<i64> {
         self.read_number("SELECT COUNT(*) FROM connections", args![]).await
+    }
+}
+
+impl crate::read::Listing for ConnectionRow {
+    const PARENT: crate::read::Parent = crate::read::Parent::Customer;
+    const ORDER: &'static str = "c.id";
+    fn rows() -> String {
+        format!("{CONNECTION_SELECT} WHERE c.customer_id = $1")
     }
 }

@@ -291,23 +291,6 @@ impl Orders<'_> {
         self.read_in(&sql, args![all, partner], ids).await
     }
 
-    /// A page of a visible customer's orders, newest first, with the total.
-    pub async fn orders_for_customer(
-        &self,
-        vis: Visibility,
-        customer_id: i64,
-        page: PageRequest,
-    ) -> Result<(Vec<OrderRow>, i64)> {
-        self.customers().get_customer(vis, customer_id).await?;
-        self.read_page(
-            &format!("SELECT {ORDER_COLS} FROM orders WHERE customer_id = $1"),
-            "id DESC",
-            args![customer_id],
-            page,
-        )
-        .await
-    }
-
     /// An order's mobiles with their bundles and bars, in the order added.
     pub async fn order_mobiles(&self, order_id: i64) -> Result<Vec<OrderMobile>> {
         self.mobiles_of(&[order_id]).await
@@ -1343,4 +1326,12 @@ fn submit_facts(rows: &[SubmitRow]) -> Result<Vec<SubmitFacts>> {
             })
         })
         .collect()
+}
+
+impl crate::read::Listing for OrderRow {
+    const PARENT: crate::read::Parent = crate::read::Parent::Customer;
+    const ORDER: &'static str = "id DESC";
+    fn rows() -> String {
+        format!("SELECT {ORDER_COLS} FROM orders WHERE customer_id = $1")
+    }
 }

@@ -127,3 +127,50 @@ impl Store {
         Ok((self.read_all(&sql, args).await?, total))
     }
 }
+
+/// The record a listed row belongs to, which the caller must see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parent {
+    Customer,
+    Contract,
+}
+
+impl Parent {
+    /// What a not-found calls it ("customer 7 not found").
+    pub fn name(self) -> &'static str {
+        match self {
+            Parent::Customer => "customer",
+            Parent::Contract => "contract",
+        }
+    }
+}
+
+/// Rows listed under one parent record, a page at a time
+/// ([`Store::page_under`]): a customer's connections, orders, tasks and
+/// alerts, a contract's requests.
+pub trait Listing: ReadRow {
+    /// Whose rows they are.
+    const PARENT: Parent;
+    /// Their order (`ORDER BY`).
+    const ORDER: &'static str;
+    /// The rows' query, the parent's id bound as `$1`.
+    fn rows() -> String;
+}
+
+impl Store {
+    /// A page of a visible parent's rows, with the total; `NotFound` when
+    /// the parent is not visible, so another partner's customer is not
+    /// found rather than empty.
+    pub async fn page_under<R: Listing>(
+        &self,
+        vis: crate::Visibility,
+        parent_id: i64,
+        page: PageRequest,
+    ) -> Result<(Vec<R>, i64)> {
+        match R::PARENT {
+            Parent::Customer => drop(self.customers().get_customer(vis, parent_id).await?),
+            Parent::Contract => drop(self.connections().connection_by_id(vis, parent_id).await?),
+        }
+        self.read_page(&R::rows(), R::ORDER, crate::args![parent_id], page).await
+    }
+}

@@ -156,23 +156,6 @@ impl Requests<'_> {
         .await
     }
 
-    /// A page of a visible contract's requests, newest first, with the total.
-    pub async fn requests_for_contract(
-        &self,
-        vis: Visibility,
-        contract_id: i64,
-        page: PageRequest,
-    ) -> Result<(Vec<RequestRow>, i64)> {
-        self.connections().connection_by_id(vis, contract_id).await?;
-        self.read_page(
-            &format!("SELECT {REQUEST_COLS} FROM requests WHERE contract_id = $1"),
-            "id DESC",
-            args![contract_id],
-            page,
-        )
-        .await
-    }
-
     /// The open request of a switching kind on a contract, or the one whose
     /// code is still valid (unused, unexpired): asking again answers it.
     pub async fn current_switching_request(
@@ -527,4 +510,12 @@ pub async fn insert_request(
     )
     .await?;
     Ok(row)
+}
+
+impl crate::read::Listing for RequestRow {
+    const PARENT: crate::read::Parent = crate::read::Parent::Contract;
+    const ORDER: &'static str = "id DESC";
+    fn rows() -> String {
+        format!("SELECT {REQUEST_COLS} FROM requests WHERE contract_id = $1")
+    }
 }

@@ -206,23 +206,6 @@ impl Tasks<'_> {
         .await
     }
 
-    /// A page of a visible customer's tasks, newest first, with the total.
-    pub async fn tasks_for_customer(
-        &self,
-        vis: Visibility,
-        customer_id: i64,
-        page: PageRequest,
-    ) -> Result<(Vec<TaskRow>, i64)> {
-        self.customers().get_customer(vis, customer_id).await?;
-        self.read_page(
-            &format!("SELECT {TASK_COLS} FROM tasks WHERE customer_id = $1"),
-            "id DESC",
-            args![customer_id],
-            page,
-        )
-        .await
-    }
-
     /// The visible tasks among `ids` (others are simply absent).
     pub async fn tasks_by_ids(&self, vis: Visibility, ids: &[i64]) -> Result<Vec<TaskRow>> {
         let (all, partner) = vis.binds();
@@ -286,4 +269,12 @@ pub async fn raise(
         ],
     )
     .await
+}
+
+impl crate::read::Listing for TaskRow {
+    const PARENT: crate::read::Parent = crate::read::Parent::Customer;
+    const ORDER: &'static str = "id DESC";
+    fn rows() -> String {
+        format!("SELECT {TASK_COLS} FROM tasks WHERE customer_id = $1")
+    }
 }

@@ -180,6 +180,6 @@ pub async fn get_alerts(
     Id(id, _): Id<CustomerIdParam>,
     Page(page): Page,
 ) -> ApiResult<Json<List<Alert>>> {
-    let (rows, total) = app.alerts(&who, id, page).await?;
+    let (rows, total) = app.page_under::<store::alerts::AlertRow>(&who, id, page).await?;
     Ok(Json(List::new(rows.into_iter().map(Alert::from).collect(), page, total)))
 }

@@ -49,7 +49,7 @@ pub async fn get_connection_by_customer_id(
     Id(id, _): Id<CustomerIdParam>,
     Page(page): Page,
 ) -> ApiResult<Json<List<Connection>>> {
-    let (rows, total) = app.connections_for_customer(&who, id, page).await?;
+    let (rows, total) = app.page_under::<store::connections::ConnectionRow>(&who, id, page).await?;
     let items = rows.into_iter().map(Connection::try_from).collect::<Result<Vec<_>, _>>()?;
     Ok(Json(List::new(items, page, total)))
 }

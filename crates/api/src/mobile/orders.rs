@@ -558,7 +558,7 @@ pub async fn get_orders_for_customer(
     Id(id, _): Id<CustomerIdParam>,
     Page(page): Page,
 ) -> ApiResult<Json<List<OrderSummary>>> {
-    let (rows, total) = app.orders_for_customer(&who, id, page).await?;
+    let (rows, total) = app.page_under::<store::orders::OrderRow>(&who, id, page).await?;
     Ok(Json(List::of(rows, page, total)))
 }
 

@@ -311,6 +311,6 @@ pub async fn get_requests_for_contract(
     Id(id, _): Id<ContractParam>,
     Page(page): Page,
 ) -> ApiResult<Json<List<RequestView>>> {
-    let (rows, total) = app.requests_for_contract(&who, id, page).await?;
+    let (rows, total) = app.page_under::<store::requests::RequestRow>(&who, id, page).await?;
     Ok(Json(List::of(rows, page, total)))
 }

@@ -233,7 +233,7 @@ pub async fn get_tasks_for_customer(
     Id(id, _): Id<CustomerIdParam>,
     Page(page): Page,
 ) -> ApiResult<Json<List<Task>>> {
-    let (rows, total) = app.tasks_for_customer(&who, id, page).await?;
+    let (rows, total) = app.page_under::<store::tasks::TaskRow>(&who, id, page).await?;
     Ok(Json(List::of(rows, page, total)))
 }
 

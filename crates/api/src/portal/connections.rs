@@ -42,7 +42,7 @@ async fn view(state: &AppState, staff: &Staff, id: i64, notice: Notice) -> Answe
         Err(_) => vec![],
     };
     let requests =
-        state.app.requests_for_contract(who, id, PageRequest::new(None, Some(10))?).await?.0;
+        state.app.page_under::<RequestRow>(who, id, PageRequest::new(None, Some(10))?).await?.0;
     let switching = state
         .app
         .switching_requests(
@@ -356,7 +356,7 @@ async fn requests_fragment(
     }
     let requests = state
         .app
-        .requests_for_contract(staff.principal(), id, PageRequest::new(None, Some(10))?)
+        .page_under::<RequestRow>(staff.principal(), id, PageRequest::new(None, Some(10))?)
         .await?
         .0;
     Ok(super::fragment(requests_table(id, &requests)))

@@ -10,7 +10,11 @@ use axum::Router;
 use domain::paging::PageRequest;
 use maud::{html, Markup};
 use serde::Deserialize;
+use store::alerts::AlertRow;
+use store::connections::ConnectionRow;
 use store::customers::CustomerRow;
+use store::orders::OrderRow;
+use store::tasks::TaskRow;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/portal/customers/{id}", get(customer).post(edit))
@@ -45,9 +49,9 @@ async fn view(
     let who = staff.principal();
     let id = c.id;
     let page = || PageRequest::new(None, Some(100)).expect("a valid page");
-    let (conns, n_conns) = state.app.connections_for_customer(who, id, page()).await?;
-    let (orders, n_orders) = state.app.orders_for_customer(who, id, page()).await?;
-    let (tasks, n_tasks) = state.app.tasks_for_customer(who, id, page()).await?;
+    let (conns, n_conns) = state.app.page_under::<ConnectionRow>(who, id, page()).await?;
+    let (orders, n_orders) = state.app.page_under::<OrderRow>(who, id, page()).await?;
+    let (tasks, n_tasks) = state.app.page_under::<TaskRow>(who, id, page()).await?;
     let (switching, n_switching) = state
         .app
         .switching_requests(who, store::requests::SwitchingOf::Customer(id), page())
@@ -55,7 +59,7 @@ async fn view(
     let filter = store::isp::UserFilter { customer_id: Some(id), ..Default::default() };
     let (subs, n_subs) = state.app.isp_users(who, &filter, page()).await?;
     let agreements = state.app.agreements_for_customer(who, id).await?;
-    let (alerts, n_alerts) = state.app.alerts(who, id, page()).await?;
+    let (alerts, n_alerts) = state.app.page_under::<AlertRow>(who, id, page()).await?;
     let count = |n: i64| Some(n as usize);
     let tab = match tab {
         "connections" | "orders" | "tasks" | "switching" | "subscribers" | "agreements"

@@ -396,8 +396,7 @@ impl TestApp {
         let page = domain::paging::PageRequest::new(None, Some(200)).unwrap();
         let (customers, _) = self.store.customers().list_customers(vis, "", page).await.unwrap();
         for c in customers {
-            let (rows, _) =
-                self.store.connections().connections_for_customer(vis, c.id, page).await.unwrap();
+            let (rows, _) = self.connections_of(vis, c.id, page).await;
             if let Some(r) = rows.into_iter().find(|r| {
                 r.network == network.as_str()
                     && r.status == domain::status::ConnectionStatus::Active
@@ -412,17 +411,20 @@ impl TestApp {
     /// A CLI of a connection of a partner (demo data).
     pub async fn cli_of(&self, partner: i64) -> String {
         let customer = self.customer_of(partner).await;
-        let (rows, _) = self
-            .store
-            .connections()
-            .connections_for_customer(
-                store::Visibility::Partner(partner),
-                customer,
-                domain::paging::PageRequest::new(None, None).unwrap(),
-            )
-            .await
-            .unwrap();
+        let page = domain::paging::PageRequest::new(None, None).unwrap();
+        let (rows, _) =
+            self.connections_of(store::Visibility::Partner(partner), customer, page).await;
         rows[0].cli.clone()
+    }
+
+    /// A page of a customer's connections, read from the store.
+    pub async fn connections_of(
+        &self,
+        vis: store::Visibility,
+        customer: i64,
+        page: domain::paging::PageRequest,
+    ) -> (Vec<store::connections::ConnectionRow>, i64) {
+        self.store.page_under(vis, customer, page).await.unwrap()
     }
 }
 
