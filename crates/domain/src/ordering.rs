@@ -21,6 +21,29 @@ pub enum ConnectionType {
     Disconnection,
 }
 
+/// What an activated mobile does to the customer's connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activation {
+    /// A new connection (a new number, or a number ported in).
+    Connect,
+    /// The customer's live connection with the number moves to the
+    /// mobile's tariff, term and bill cap.
+    Migrate,
+    /// The customer's live connection with the number ceases.
+    Cease,
+}
+
+/// Why an activated Migration or Disconnection is refused after all: the
+/// number is no longer a live connection of the customer.
+pub fn no_longer_live(cli: &str) -> String {
+    format!("{cli} is no longer a live connection of this customer")
+}
+
+/// Why an activated New or Port mobile is refused after all: its number or
+/// ICCID went live elsewhere while the order was provisioned.
+pub const TAKEN_MEANWHILE: &str =
+    "the number or ICCID went live on another connection before this order completed";
+
 impl ConnectionType {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -38,6 +61,15 @@ impl ConnectionType {
             "migration" => Ok(ConnectionType::Migration),
             "disconnection" => Ok(ConnectionType::Disconnection),
             _ => Err(Error::invalid(field, format!("unknown connection type {text:?}; expected New, Port, Migration or Disconnection"))),
+        }
+    }
+
+    /// What the network's yes does to the customer's connections.
+    pub fn activation(self) -> Activation {
+        match self {
+            ConnectionType::New | ConnectionType::Port => Activation::Connect,
+            ConnectionType::Migration => Activation::Migrate,
+            ConnectionType::Disconnection => Activation::Cease,
         }
     }
 
@@ -690,6 +722,18 @@ pub fn submit_problems(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn new_and_port_connect_a_migration_moves_and_a_disconnection_ceases() {
+        assert_eq!(ConnectionType::New.activation(), Activation::Connect);
+        assert_eq!(ConnectionType::Port.activation(), Activation::Connect);
+        assert_eq!(ConnectionType::Migration.activation(), Activation::Migrate);
+        assert_eq!(ConnectionType::Disconnection.activation(), Activation::Cease);
+        assert_eq!(
+            no_longer_live("07700900123"),
+            "07700900123 is no longer a live connection of this customer"
+        );
+    }
 
     #[test]
     fn the_port_date_picker_offers_exactly_the_dates_the_check_accepts() {

@@ -13,8 +13,8 @@ use crate::{args, in_list, Orders, Result, StoreError, Visibility};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::order::{OrderEvent, OrderStatus};
 use domain::ordering::{
-    ConnectionType, ExtraKind, MobileExtra, MobileRequest, NumberHolder, SimType, SubmitFacts,
-    TariffLimits,
+    no_longer_live, Activation, ConnectionType, ExtraKind, MobileExtra, MobileRequest,
+    NumberHolder, SimType, SubmitFacts, TariffLimits, TAKEN_MEANWHILE,
 };
 use domain::paging::PageRequest;
 use domain::status::{ConnectionStatus, MobileStatus};
@@ -987,8 +987,9 @@ impl Orders<'_> {
                 };
                 match ConnectionType::parse_field(&m.connection_type, "connectionType")
                     .map_err(|_| StoreError::Corrupt(format!("order mobile {mobile_id}")))?
+                    .activation()
                 {
-                    ConnectionType::New | ConnectionType::Port => {
+                    Activation::Connect => {
                         makes.push(Make {
                             order: &view.order,
                             mobile,
@@ -999,7 +1000,7 @@ impl Orders<'_> {
                         });
                         live.push(l);
                     }
-                    ConnectionType::Migration => changes.push((
+                    Activation::Migrate => changes.push((
                         Change::Migrate {
                             order: &view.order,
                             mobile,
@@ -1009,7 +1010,7 @@ impl Orders<'_> {
                         },
                         Live { action: "migrate", ..l },
                     )),
-                    ConnectionType::Disconnection => changes.push((
+                    Activation::Cease => changes.push((
                         Change::Cease { order: &view.order, cli },
                         Live { action: "cease", ..l },
                     )),
@@ -1062,11 +1063,7 @@ impl Orders<'_> {
                         l.contract = Some(c);
                         live.push(l);
                     }
-                    None => refused.push((
-                        l.order,
-                        l.m,
-                        format!("{} is no longer a live connection of this customer", l.cli),
-                    )),
+                    None => refused.push((l.order, l.m, no_longer_live(&l.cli))),
                 }
             }
             // New connections; a live connection with the number or ICCID
@@ -1115,7 +1112,7 @@ impl Orders<'_> {
                         ..l
                     });
                 } else {
-                    refused.push((l.order, l.m, "the number or ICCID went live on another connection before this order completed".into()));
+                    refused.push((l.order, l.m, TAKEN_MEANWHILE.into()));
                 }
             }
             let live = kept;
