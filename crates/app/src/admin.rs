@@ -34,6 +34,14 @@ impl App {
             .map_err(missing("partner", partner_id))
     }
 
+    /// Creates a partner (a dealer, an integrator, or the house account):
+    /// platform staff only, its name checked by `domain::text::check_name`.
+    pub async fn create_partner(&self, s: &Session, name: &str, is_house: bool) -> Result<Partner> {
+        s.role.check_platform("create partners")?;
+        let name = domain::text::check_name(name)?;
+        Ok(self.store.partners().create_partner(&s.principal.actor, name, is_house).await?)
+    }
+
     /// The partners an administrator sees: every one for platform staff,
     /// its own for a partner administrator.
     pub async fn partners(&self, s: &Session) -> Result<Vec<Partner>> {

@@ -35,6 +35,20 @@ pub struct Session {
     pub csrf: String,
 }
 
+impl Session {
+    /// The operator at the command line (`switchboard partner`, `client`,
+    /// `token` …): platform staff over every partner, with no partner or
+    /// portal user of its own. The CLI runs on the server with the
+    /// database's credentials, so it acts as the platform; the same
+    /// administration use cases as the portal's then apply to it.
+    pub fn operator(actor: &str) -> Session {
+        let principal =
+            Principal { actor: actor.to_owned(), partner_id: 0, scopes: domain::Scopes::all() };
+        let username = actor.to_owned();
+        Session { principal, user_id: 0, username, role: Role::PlatformAdmin, csrf: String::new() }
+    }
+}
+
 impl App {
     /// Creates a portal user (the CLI's `portal-user create`, and a
     /// partner admin's page later).

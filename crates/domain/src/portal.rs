@@ -57,6 +57,16 @@ impl Role {
         matches!(self, Role::PlatformAdmin | Role::PartnerAdmin)
     }
 
+    /// Refuses, unless this is platform staff: only they create partners
+    /// (and whatever else spans them); `what` says what was asked.
+    pub fn check_platform(self, what: &str) -> Result<()> {
+        if self == Role::PlatformAdmin {
+            Ok(())
+        } else {
+            Err(Error::Refused { field: None, message: format!("only platform staff {what}") })
+        }
+    }
+
     /// Refuses, unless this role administers users and credentials.
     pub fn check_administers(self) -> Result<()> {
         if self.administers() {
@@ -174,6 +184,15 @@ pub const MAX_SESSION_SECS: i64 = 7 * 24 * 3600;
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn only_platform_staff_act_across_partners() {
+        assert!(Role::PlatformAdmin.check_platform("create partners").is_ok());
+        for r in [Role::PartnerAdmin, Role::PartnerAgent] {
+            let e = r.check_platform("create partners").unwrap_err();
+            assert_eq!(e.to_string(), "only platform staff create partners");
+        }
+    }
 
     #[test]
     fn only_administrators_grant_and_never_above_themselves() {

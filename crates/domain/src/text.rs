@@ -12,6 +12,17 @@ pub fn check_description(text: &str) -> Result<&str> {
     Ok(t)
 }
 
+/// Checks a name given to a record (a partner): trimmed, 1 to 200
+/// characters.
+pub fn check_name(text: &str) -> Result<&str> {
+    let t = text.trim();
+    match t.chars().count() {
+        0 => Err(Error::invalid("name", "is required")),
+        1..=200 => Ok(t),
+        _ => Err(Error::invalid("name", "at most 200 characters")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -24,6 +35,18 @@ mod tests {
         match check_description(&"ø".repeat(201)) {
             Err(Error::Invalid { field, .. }) => assert_eq!(field, "description"),
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_name_is_trimmed_required_and_at_most_200_characters() {
+        assert_eq!(check_name("  Acme Dealers ").unwrap(), "Acme Dealers");
+        assert!(check_name(&"n".repeat(200)).is_ok());
+        for bad in ["", "   ", &"n".repeat(201)] {
+            match check_name(bad) {
+                Err(Error::Invalid { field, .. }) => assert_eq!(field, "name"),
+                other => panic!("{other:?}"),
+            }
         }
     }
 }

@@ -15,11 +15,8 @@ pub struct Partner {
 
 impl Partners<'_> {
     /// Creates a partner; a name already taken is a conflict.
+    /// The use case has checked the name (`domain::text::check_name`).
     pub async fn create_partner(&self, actor: &str, name: &str, is_house: bool) -> Result<Partner> {
-        let name = name.trim();
-        if name.is_empty() {
-            return Err(StoreError::Conflict("a partner needs a name".into()));
-        }
         let now = self.now();
         self.write(async |tx| {
             let partner: Partner = tx

@@ -276,6 +276,12 @@ enum TokenCmd {
 
 const CLI_ACTOR: &str = "cli:admin";
 
+/// The command line acting as the platform's operator: the portal's
+/// administration use cases, over every partner.
+fn operator() -> app::portal::Session {
+    app::portal::Session::operator(CLI_ACTOR)
+}
+
 /// Large allocations always straight from the kernel and back: glibc
 /// otherwise raises its mmap threshold once a big block is freed, and each
 /// Argon2 check's 19 MiB then stays in a thread's heap arena, so a burst of
@@ -446,7 +452,8 @@ async fn token(store: Store, cmd: TokenCmd) -> anyhow::Result<()> {
             }
         }
         TokenCmd::List { user, json } => {
-            let rows = store.tokens().list_api_tokens(user.as_deref()).await?;
+            let mut rows = app::App::new(store.clone()).api_tokens(&operator()).await?;
+            rows.retain(|t| user.as_deref().is_none_or(|u| t.username == u));
             if json {
                 println!("{}", serde_json::to_string(&rows)?);
             } else {
@@ -464,7 +471,7 @@ async fn token(store: Store, cmd: TokenCmd) -> anyhow::Result<()> {
             }
         }
         TokenCmd::Revoke { id } => {
-            store.tokens().revoke_api_token(CLI_ACTOR, id).await?;
+            app::App::new(store.clone()).revoke_api_token(&operator(), id).await?;
             println!("revoked API token {id}");
         }
     }
@@ -684,17 +691,10 @@ fn password(from_stdin: bool, bytes: usize) -> anyhow::Result<(String, bool)> {
     }
 }
 
-fn not_found(e: store::StoreError, what: String) -> anyhow::Error {
-    match e {
-        store::StoreError::NotFound => anyhow::anyhow!("{what} not found"),
-        other => other.into(),
-    }
-}
-
 async fn partner(store: Store, cmd: PartnerCmd) -> anyhow::Result<()> {
     match cmd {
         PartnerCmd::Create { name, house, json } => {
-            let p = store.partners().create_partner(CLI_ACTOR, &name, house).await?;
+            let p = app::App::new(store).create_partner(&operator(), &name, house).await?;
             if json {
                 println!("{}", serde_json::to_string(&p)?);
             } else {
@@ -702,7 +702,7 @@ async fn partner(store: Store, cmd: PartnerCmd) -> anyhow::Result<()> {
             }
         }
         PartnerCmd::List { json } => {
-            let all = store.partners().list_partners().await?;
+            let all = app::App::new(store).partners(&operator()).await?;
             if json {
                 println!("{}", serde_json::to_string(&all)?);
             } else {
@@ -734,7 +734,7 @@ async fn client(store: Store, cmd: ClientCmd) -> anyhow::Result<()> {
             }
         }
         ClientCmd::List { json } => {
-            let all = store.credentials().list_clients().await?;
+            let all = app::App::new(store).api_clients(&operator()).await?;
             if json {
                 println!("{}", serde_json::to_string(&all)?);
             } else {
@@ -748,11 +748,7 @@ async fn client(store: Store, cmd: ClientCmd) -> anyhow::Result<()> {
             }
         }
         ClientCmd::Revoke { client_id } => {
-            store
-                .credentials()
-                .revoke_client(CLI_ACTOR, &client_id)
-                .await
-                .map_err(|e| not_found(e, format!("client {client_id}")))?;
+            app::App::new(store).revoke_api_client(&operator(), &client_id).await?;
             println!("revoked {client_id}");
         }
     }

@@ -58,6 +58,8 @@ fn admin_commands_with_json_output() {
     assert_eq!(p["name"], "Acme Dealers");
     let (ok, _, err) = env.run(&["partner", "create", "Acme Dealers"]);
     assert!(!ok && err.contains("already exists"), "{err}");
+    let (ok, _, err) = env.run(&["partner", "create", "  "]);
+    assert!(!ok && err.contains("name: is required"), "{err}");
     let list = env.json(&["partner", "list", "--json"]);
     assert_eq!(list.as_array().unwrap().len(), 1);
 
@@ -176,7 +178,7 @@ fn api_tokens_are_shown_once_listed_and_revoked() {
     let listed = env.json(&["token", "list", "--user", "radius", "--json"]);
     assert!(listed[0]["revoked_at"].is_string(), "{listed}");
     let (ok, _, err) = env.run(&["token", "revoke", &id]);
-    assert!(!ok && err.contains("no live token"), "{err}");
+    assert!(!ok && err.contains(&format!("token {id} is already revoked")), "{err}");
     let (ok, _, err) = env.run(&["token", "create", "--user", "nobody"]);
     assert!(!ok && err.contains("no user named"), "{err}");
     let long = "d".repeat(201);
