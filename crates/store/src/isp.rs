@@ -158,15 +158,42 @@ const SESSION_COLS: &str = "id, user_id, username, unique_id, acct_session_id, n
 const EFFECTIVE_STATUS: &str =
     "CASE WHEN u.status = 'active' AND u.expiration IS NOT NULL AND u.expiration <= $1 THEN 'expired' ELSE u.status END";
 
-/// A refusal by the one-live-subscriber-per-static-IP index, said plainly.
+/// The refusal of a static IP another live subscriber of the partner has.
+fn ip_given(ip: &str) -> StoreError {
+    StoreError::Conflict(format!("static_ip: {ip} is already given to another subscriber"))
+}
+
+/// A refusal by the one-live-subscriber-per-static-IP index (PostgreSQL,
+/// by the index's name: a write that raced the check below), said plainly.
 fn static_ip_taken(e: StoreError, ip: Option<&str>) -> StoreError {
-    if e.violates_unique("isp_users_static_ip", "isp_users.partner_id, isp_users.static_ip") {
-        StoreError::Conflict(format!(
-            "static_ip: {} is already given to another subscriber",
-            ip.unwrap_or("")
-        ))
+    if e.violates_unique("isp_users_static_ip") {
+        ip_given(ip.unwrap_or(""))
     } else {
         e
+    }
+}
+
+/// Refuses a static IP another live subscriber of the partner has (other
+/// than `except`), read inside the write: on SQLite, whose one writer
+/// holds the lock, nothing can take it before the write, and any unique
+/// violation left is the username's; on PostgreSQL a concurrent write is
+/// refused by the index, recognised by its name ([`static_ip_taken`]).
+async fn check_static_ip(
+    tx: &mut Tx,
+    partner_id: i64,
+    ip: Option<&str>,
+    except: Option<i64>,
+) -> Result<()> {
+    let Some(ip) = ip else { return Ok(()) };
+    let holder: Option<(i64,)> = tx
+        .fetch_optional(
+            "SELECT id FROM isp_users WHERE partner_id = $1 AND static_ip = $2 AND status <> 'disabled' AND id <> $3",
+            args![partner_id, ip, except.unwrap_or(0)],
+        )
+        .await?;
+    match holder {
+        Some(_) => Err(ip_given(ip)),
+        None => Ok(()),
     }
 }
 
@@ -227,6 +254,7 @@ impl Isp<'_> {
         let now = self.now();
         let id: i64 = self
             .write(async |tx| {
+                check_static_ip(tx, u.partner_id, u.static_ip.as_deref(), None).await?;
                 let (id,): (i64,) = tx
                     .fetch_one(
                         "INSERT INTO isp_users (partner_id, customer_id, profile_id, username, password_hash, password_sealed, status, expiration, mac, static_ip, created_at, activated_at, updated_at) \
@@ -355,6 +383,7 @@ impl Isp<'_> {
             let static_ip = patch.static_ip.clone().unwrap_or(before.static_ip.clone());
             let expiration = patch.expiration.unwrap_or(before.expiration);
             let customer = patch.customer_id.unwrap_or(before.customer_id);
+            check_static_ip(tx, before.partner_id, static_ip.as_deref(), Some(id)).await?;
             tx.execute(
                 "UPDATE isp_users SET profile_id = COALESCE($1, profile_id), password_hash = COALESCE($2, password_hash), password_sealed = $3, \
                  mac = $4, static_ip = $5, expiration = $6, customer_id = $7, updated_at = $8 WHERE id = $9",

@@ -94,23 +94,16 @@ impl StoreError {
         }
     }
 
-    /// Whether the unique index `index` refused the write: by its name on
-    /// PostgreSQL; on SQLite, which names only the columns, by `columns`
-    /// as it lists them (`"table.col1, table.col2"`).
-    pub fn violates_unique(&self, index: &str, columns: &str) -> bool {
-        if !self.is_unique_violation() {
-            return false;
-        }
-        let sqlite_columns = |message: &str| {
-            message.strip_prefix("UNIQUE constraint failed: ").is_some_and(|c| c == columns)
-        };
+    /// Whether the unique index `index` refused the write, by its name:
+    /// PostgreSQL names it. SQLite names only the columns, in its message,
+    /// and its message is never read: where a statement could break more
+    /// than one unique index, the write checks the others first, under
+    /// SQLite's one writer (see `isp::check_static_ip`), so any violation
+    /// left is the one [`StoreError::unique_of`] names.
+    pub fn violates_unique(&self, index: &str) -> bool {
         match self {
-            StoreError::Other(sqlx::Error::Database(db)) => match db.constraint() {
-                Some(name) => name == index,
-                None => sqlite_columns(db.message()),
-            },
-            StoreError::Sqlite(rusqlite::Error::SqliteFailure(_, Some(message))) => {
-                sqlite_columns(message)
+            StoreError::Other(sqlx::Error::Database(db)) => {
+                db.is_unique_violation() && db.constraint() == Some(index)
             }
             _ => false,
         }
