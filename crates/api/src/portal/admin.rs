@@ -123,8 +123,7 @@ async fn add_user(State(state): State<AppState>, Posted { staff, form: f }: Post
         Ok(html! { p.ok role="status" { "Portal user " (u.username) " added." } })
     }
     .await;
-    let page = async |n| users_page(&state, &staff, n).await;
-    shown(done, Outcome::Created, page).await
+    shown(done, Outcome::Created, async |n| users_page(&state, &staff, n).await).await
 }
 
 async fn clients_page(state: &AppState, staff: &Staff, notice: Notice) -> Answer {
@@ -194,8 +193,7 @@ async fn add_client(State(state): State<AppState>, Posted { staff, form: f }: Po
                 }
             }
         });
-    let page = async |n| clients_page(&state, &staff, n).await;
-    shown(done, Outcome::Created, page).await
+    shown(done, Outcome::Created, async |n| clients_page(&state, &staff, n).await).await
 }
 
 async fn revoke_client(State(state): State<AppState>, Posted { staff, form: f }: Posted) -> Answer {
@@ -205,8 +203,7 @@ async fn revoke_client(State(state): State<AppState>, Posted { staff, form: f }:
         .revoke_api_client(&staff.session, client)
         .await
         .map(|()| html! { p.ok role="status" { "Client " (client) " revoked: its tokens stop working." } });
-    let page = async |n| clients_page(&state, &staff, n).await;
-    shown(done, Outcome::Ended, page).await
+    shown(done, Outcome::Ended, async |n| clients_page(&state, &staff, n).await).await
 }
 
 async fn tokens_page(state: &AppState, staff: &Staff, notice: Notice) -> Answer {
@@ -281,8 +278,7 @@ async fn add_token(State(state): State<AppState>, Posted { staff, form: f }: Pos
         })
     }
     .await;
-    let page = async |n| tokens_page(&state, &staff, n).await;
-    shown(done, Outcome::Created, page).await
+    shown(done, Outcome::Created, async |n| tokens_page(&state, &staff, n).await).await
 }
 
 async fn revoke_token(State(state): State<AppState>, Posted { staff, form: f }: Posted) -> Answer {
@@ -292,8 +288,7 @@ async fn revoke_token(State(state): State<AppState>, Posted { staff, form: f }: 
         .revoke_api_token(&staff.session, id)
         .await
         .map(|()| html! { p.ok role="status" { "Token revoked: it stops working at once." } });
-    let page = async |n| tokens_page(&state, &staff, n).await;
-    shown(done, Outcome::Ended, page).await
+    shown(done, Outcome::Ended, async |n| tokens_page(&state, &staff, n).await).await
 }
 
 /// The partner's webhook endpoints.

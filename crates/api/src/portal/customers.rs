@@ -238,6 +238,5 @@ async fn edit(
         shown_as.billing_email = input.billing_email.unwrap_or_default();
     }
     let done = saved.map(|_| html! { p.ok role="status" { "Details saved." } });
-    let page = async |n| view(&state, &staff, &shown_as, "details", n).await;
-    shown(done, Outcome::Saved, page).await
+    shown(done, Outcome::Saved, async |n| view(&state, &staff, &shown_as, "details", n).await).await
 }

@@ -343,8 +343,7 @@ async fn add_mobile(
         Ok(html! { p.ok role="status" { "Mobile " (added.order_mobile_id) " added" @if let Some(c) = &added.cli { " with " (c) } "." } })
     }
     .await;
-    let page = async |n| view(&state, &staff, id, &network, n).await;
-    shown(done, Outcome::Created, page).await
+    shown(done, Outcome::Created, async |n| view(&state, &staff, id, &network, n).await).await
 }
 
 async fn remove_mobile(
@@ -359,8 +358,7 @@ async fn remove_mobile(
         .remove_mobile_from_order(staff.principal(), id, mobile)
         .await
         .map(|()| html! { p.ok role="status" { "Mobile " (mobile) " removed." } });
-    let page = async |n| view(&state, &staff, id, "", n).await;
-    shown(done, Outcome::Ended, page).await
+    shown(done, Outcome::Ended, async |n| view(&state, &staff, id, "", n).await).await
 }
 
 async fn submit(
@@ -374,6 +372,5 @@ async fn submit(
         .submit_order(staff.principal(), None, id)
         .await
         .map(|_| html! { p.ok role="status" { "Order submitted: its progress shows below as the networks answer." } });
-    let page = async |n| view(&state, &staff, id, "", n).await;
-    shown(done, Outcome::Submitted, page).await
+    shown(done, Outcome::Submitted, async |n| view(&state, &staff, id, "", n).await).await
 }
