@@ -302,8 +302,7 @@ impl App {
         let interim = self.profile(Visibility::All, u.profile_id).await?.acct_interim_secs;
         let stale_before = self.store.now() - Duration::seconds(isp::stale_after_secs(interim));
         self.store.isp().open_sessions(u.id, stale_before).await?;
-        let (rows, total) =
-            self.store.isp().sessions_for_isp_user(who.visibility(), u.id, page).await?;
+        let (rows, total) = self.store.page_under(who.visibility(), u.id, page).await?;
         Ok((u.id, rows, total))
     }
 }

@@ -502,23 +502,6 @@ impl Isp<'_> {
         Ok(())
     }
 
-    /// A page of a visible subscriber's sessions, newest first, with the total.
-    pub async fn sessions_for_isp_user(
-        &self,
-        vis: Visibility,
-        id: i64,
-        page: PageRequest,
-    ) -> Result<(Vec<SessionRow>, i64)> {
-        self.get_isp_user(vis, id).await?;
-        self.read_page(
-            &format!("SELECT {SESSION_COLS} FROM radius_sessions WHERE user_id = $1"),
-            "id DESC",
-            args![id],
-            page,
-        )
-        .await
-    }
-
     /// The sessions open now of the partners the caller sees, newest
     /// first, with the total (the portal's "online now").
     pub async fn online_sessions(
@@ -622,4 +605,12 @@ pub async fn touch_session(
         args![id, now, r.session_time, r.input_bytes, r.output_bytes, &r.framed_ip, w.cause, w.stop],
     )
     .await
+}
+
+impl crate::read::Listing for SessionRow {
+    const PARENT: crate::read::Parent = crate::read::Parent::Subscriber;
+    const ORDER: &'static str = "id DESC";
+    fn rows() -> String {
+        format!("SELECT {SESSION_COLS} FROM radius_sessions WHERE user_id = $1")
+    }
 }

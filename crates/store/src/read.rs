@@ -133,6 +133,8 @@ impl Store {
 pub enum Parent {
     Customer,
     Contract,
+    /// An ISP subscriber.
+    Subscriber,
 }
 
 impl Parent {
@@ -141,13 +143,14 @@ impl Parent {
         match self {
             Parent::Customer => "customer",
             Parent::Contract => "contract",
+            Parent::Subscriber => "subscriber",
         }
     }
 }
 
 /// Rows listed under one parent record, a page at a time
 /// ([`Store::page_under`]): a customer's connections, orders, tasks and
-/// alerts, a contract's requests.
+/// alerts, a contract's requests, a subscriber's RADIUS sessions.
 pub trait Listing: ReadRow {
     /// Whose rows they are.
     const PARENT: Parent;
@@ -170,6 +173,7 @@ impl Store {
         match R::PARENT {
             Parent::Customer => drop(self.customers().get_customer(vis, parent_id).await?),
             Parent::Contract => drop(self.connections().connection_by_id(vis, parent_id).await?),
+            Parent::Subscriber => drop(self.isp().get_isp_user(vis, parent_id).await?),
         }
         self.read_page(&R::rows(), R::ORDER, crate::args![parent_id], page).await
     }
