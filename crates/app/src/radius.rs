@@ -268,16 +268,16 @@ impl App {
                     .collect();
                 let id = match isp::acct_target(r.kind, at, &dates) {
                     AcctTarget::Previous => return Ok(stored.pop()),
-                    AcctTarget::Latest => stored.first().map(|s| s.id),
+                    AcctTarget::Latest => stored.first().map(|s| s.id).ok_or_else(|| {
+                        Error::Internal("a latest session that is not there".into())
+                    })?,
                     AcctTarget::New => match store_isp::open_session(tx, partner, &w, now).await? {
                         Some(opened) => return Ok(Some(opened)),
                         // Another writer opened it meanwhile (PostgreSQL):
                         // this record belongs to that session.
-                        None => Some(store_isp::open_session_id(tx, partner, &r.unique_id).await?),
+                        None => store_isp::open_session_id(tx, partner, &r.unique_id).await?,
                     },
                 };
-                let id =
-                    id.ok_or_else(|| Error::Internal("a latest session that is not there".into()))?;
                 Ok(Some(store_isp::touch_session(tx, id, &w, now).await?))
             })
             .await
